@@ -1,0 +1,55 @@
+# ciguard: a thin driver over CMake. `make run` and `make test` work on a fresh
+# Debian machine: each installs what is missing first (scripts/deps.sh).
+BUILD      ?= build
+TESTBUILD  ?= build-test
+FUZZBUILD  ?= build-fuzz
+PREFIX     ?= /usr/local
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all build run test deps fuzz bench install clean format
+
+all: build
+
+build:
+	@test -x "$$(command -v cmake)" -a -n "$$(pkg-config --modversion yaml-0.1 2>/dev/null)" || scripts/deps.sh build
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIGUARD_TESTS=OFF >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	scripts/deps.sh build
+
+run:
+	scripts/deps.sh build
+	$(MAKE) build
+	@echo '--- ciguard check examples/broken-service (exit 1 = findings, as intended) ---'
+	./$(BUILD)/ciguard check examples/broken-service; rc=$$?; \
+	  echo "--- exit status $$rc ---"; test $$rc -le 1
+
+test:
+	scripts/deps.sh test
+	cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DCIGUARD_SANITIZE=ON -DCIGUARD_WERROR=ON >/dev/null
+	cmake --build $(TESTBUILD) -j $(JOBS)
+	cd $(TESTBUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+fuzz:
+	scripts/deps.sh fuzz
+	CC=clang cmake -S . -B $(FUZZBUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIGUARD_FUZZ=ON -DCIGUARD_TESTS=OFF >/dev/null
+	cmake --build $(FUZZBUILD) -j $(JOBS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZBUILD=$(FUZZBUILD) fuzz/run.sh
+
+bench:
+	scripts/deps.sh bench
+	$(MAKE) build
+	bench/run.sh $(BUILD)/ciguard
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD)

@@ -1,0 +1,147 @@
+/*
+ * core: what every other part of ciguard stands on. Growable buffers, an
+ * arena for short-lived trees, the error protocol, source files with a line
+ * table, and positions. Nothing here knows about YAML, rules or reports.
+ */
+#ifndef CG_CORE_H
+#define CG_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ciguard/diag.h"
+
+#if defined(__GNUC__)
+#define CG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CG_PRINTF(f, a)
+#endif
+
+/* ---- errors (libgit2 style: return code + thread-local message) ---- */
+
+enum cg_errcode {
+	CG_OK = 0,
+	CG_ENOMEM = -1,
+	CG_EIO = -2,     /* a read/write/spawn failed */
+	CG_EPARSE = -3,  /* input is not well formed */
+	CG_ELIMIT = -4,  /* input exceeds a safety limit (size, depth, ...) */
+	CG_EINVAL = -5,  /* bad argument or configuration value */
+	CG_ENOTFOUND = -6,
+	CG_ESKIP = -7, /* input is not for us (binary, not UTF-8, ...) */
+};
+
+/* Record a message for the calling thread; returns `code` for `return`. */
+int cg_error_set(int code, const char *fmt, ...) CG_PRINTF(2, 3);
+/* The last message set on this thread ("" when none); valid until next set. */
+const char *cg_error_last(void);
+void cg_error_clear(void);
+
+/* Allocation that never returns NULL: on exhaustion prints and aborts. */
+void *cg_xmalloc(size_t n);
+void *cg_xcalloc(size_t n, size_t size);
+void *cg_xrealloc(void *p, size_t n);
+char *cg_xstrdup(const char *s);
+char *cg_xstrndup(const char *s, size_t n);
+char *cg_xasprintf(const char *fmt, ...) CG_PRINTF(1, 2);
+
+/* Grow an array `*arr` of `*alloc` elements of `size` to hold `need`. */
+void cg_grow(void **arr, size_t *alloc, size_t need, size_t size);
+#define CG_GROW(arr, alloc, need)                                              \
+	cg_grow((void **)&(arr), &(alloc), (need), sizeof(*(arr)))
+
+/* ---- owned, growable, NUL-terminated buffer (git strbuf invariants) ---- */
+
+struct cg_buf {
+	char *buf;    /* never NULL; always NUL-terminated */
+	size_t len;   /* bytes in use, not counting the NUL */
+	size_t alloc; /* 0 while buf points at the shared empty string */
+	size_t cap;   /* refuse to grow past this many bytes; 0 = no cap */
+};
+extern char cg_buf_empty[];
+#define CG_BUF_INIT {cg_buf_empty, 0, 0, 0}
+
+/* Prepare an empty buffer (allocates nothing); cap 0 means unbounded. */
+void cg_buf_init(struct cg_buf *b, size_t cap);
+/* Free the contents and leave `b` empty and reusable. */
+void cg_buf_release(struct cg_buf *b);
+/* Hand the contents to the caller (free() them); `b` becomes empty. */
+char *cg_buf_detach(struct cg_buf *b, size_t *out_len);
+void cg_buf_reset(struct cg_buf *b);
+/* Appends return 0, or CG_ELIMIT (buffer untouched) when over the cap. */
+int cg_buf_add(struct cg_buf *b, const void *data, size_t len);
+int cg_buf_addstr(struct cg_buf *b, const char *s);
+int cg_buf_addch(struct cg_buf *b, int c);
+int cg_buf_addf(struct cg_buf *b, const char *fmt, ...) CG_PRINTF(2, 3);
+int cg_buf_vaddf(struct cg_buf *b, const char *fmt, va_list ap);
+
+/* ---- arena: many small allocations freed at once ---- */
+
+struct cg_arena_block;
+struct cg_arena {
+	struct cg_arena_block *head;
+	size_t used_total;
+};
+#define CG_ARENA_INIT {NULL, 0}
+void cg_arena_init(struct cg_arena *a);
+/* Zeroed, 16-byte aligned memory living until cg_arena_release(). */
+void *cg_arena_alloc(struct cg_arena *a, size_t n);
+char *cg_arena_strndup(struct cg_arena *a, const char *s, size_t n);
+char *cg_arena_strdup(struct cg_arena *a, const char *s);
+void cg_arena_release(struct cg_arena *a);
+
+/* ---- source files ---- */
+
+/*
+ * A file's bytes plus a table of where each line starts, so that positions
+ * can go both ways between byte offsets and 1-based line/column. Columns count
+ * Unicode code points (as libyaml's marks do), so a caret lines up under the
+ * character a user sees. Line breaks are \n, \r\n, \r, U+0085, U+2028 and
+ * U+2029, the set YAML uses.
+ */
+struct cg_src {
+	char *path;  /* relative to the checked root, '/' separated */
+	char *text;  /* file contents, NUL-terminated (owned) */
+	size_t len;  /* bytes, without the NUL */
+	size_t *line_start; /* byte offset of each line's first byte */
+	uint32_t nlines;
+};
+
+/* Build a source from memory; copies `text`. Never fails (aborts on OOM). */
+void cg_src_init_mem(struct cg_src *out, const char *path, const char *text,
+		     size_t len);
+/*
+ * Read `root`/`path` (path relative to root) into `out`. Returns 0, CG_EIO
+ * (unreadable), CG_ELIMIT (over max_size bytes) or CG_ESKIP (binary or
+ * invalid UTF-8); the message says which, with the path.
+ */
+int cg_src_load(struct cg_src *out, const char *root, const char *path,
+		size_t max_size);
+void cg_src_release(struct cg_src *src);
+
+/* Offset -> 1-based line and column (code points). Clamps out-of-range. */
+void cg_src_linecol(const struct cg_src *src, size_t off, uint32_t *line,
+		    uint32_t *col);
+/* 1-based line and column (code points) -> byte offset. Clamps. */
+size_t cg_src_offset(const struct cg_src *src, uint32_t line, uint32_t col);
+/* The bytes of 1-based `line` without its line break; NULL if none. */
+const char *cg_src_line(const struct cg_src *src, uint32_t line,
+			size_t *out_len);
+/* A position covering bytes [start, end) of the file. */
+struct cg_pos cg_src_pos(const struct cg_src *src, size_t start, size_t end);
+
+/* True when `text` is valid UTF-8 (no overlongs, no surrogates). */
+bool cg_utf8_valid(const char *text, size_t len);
+
+/* ---- small string helpers ---- */
+bool cg_str_eq(const char *a, const char *b);
+bool cg_starts_with(const char *s, const char *prefix);
+bool cg_ends_with(const char *s, const char *suffix);
+/* fnmatch-style glob with '**' crossing '/'; '*' and '?' do not. */
+bool cg_glob_match(const char *pattern, const char *path);
+/* 64-bit FNV-1a over bytes, for fingerprints. */
+uint64_t cg_hash64(uint64_t h, const void *data, size_t len);
+#define CG_HASH_INIT 0xcbf29ce484222325ULL
+
+#endif

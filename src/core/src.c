@@ -1,0 +1,328 @@
+/*
+ * Source files: bytes, a line table, and conversions between byte offsets
+ * and line/column. Columns count code points so they agree with libyaml.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "core/banned.h"
+
+/* Length of the line break at text[i], 0 if there is none. */
+static size_t break_len(const char *t, size_t len, size_t i)
+{
+	unsigned char c = (unsigned char)t[i];
+
+	if (c == '\n')
+		return 1;
+	if (c == '\r')
+		return (i + 1 < len && t[i + 1] == '\n') ? 2 : 1;
+	if (c == 0xc2 && i + 1 < len && (unsigned char)t[i + 1] == 0x85)
+		return 2;
+	if (c == 0xe2 && i + 2 < len && (unsigned char)t[i + 1] == 0x80 &&
+	    ((unsigned char)t[i + 2] == 0xa8 || (unsigned char)t[i + 2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+static void build_lines(struct cg_src *s)
+{
+	size_t alloc = 0, n = 0, i = 0;
+
+	s->line_start = NULL;
+	CG_GROW(s->line_start, alloc, 1);
+	s->line_start[n++] = 0;
+	while (i < s->len) {
+		size_t bl = break_len(s->text, s->len, i);
+
+		if (!bl) {
+			i++;
+			continue;
+		}
+		i += bl;
+		CG_GROW(s->line_start, alloc, n + 1);
+		s->line_start[n++] = i;
+	}
+	s->nlines = (uint32_t)n;
+}
+
+void cg_src_init_mem(struct cg_src *out, const char *path, const char *text,
+		     size_t len)
+{
+	out->path = cg_xstrdup(path);
+	out->text = cg_xstrndup(text, len);
+	out->len = len;
+	build_lines(out);
+}
+
+bool cg_utf8_valid(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+int cg_src_load(struct cg_src *out, const char *root, const char *path,
+		size_t max_size)
+{
+	char *full = cg_xasprintf("%s/%s", root, path);
+	struct stat st;
+	struct cg_buf b = CG_BUF_INIT;
+	int fd, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	fd = open(full, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		err = cg_error_set(CG_EIO, "cannot open '%s': %s", path,
+				   strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err = cg_error_set(CG_ESKIP, "'%s' is not a regular file",
+				   path);
+		goto out;
+	}
+	if ((size_t)st.st_size > max_size) {
+		err = cg_error_set(CG_ELIMIT,
+				   "'%s' is larger than %zu bytes, skipped",
+				   path, max_size);
+		goto out;
+	}
+	cg_buf_init(&b, max_size);
+	for (;;) {
+		char chunk[65536];
+		ssize_t r = read(fd, chunk, sizeof(chunk));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = cg_error_set(CG_EIO, "cannot read '%s': %s", path,
+					   strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		if (cg_buf_add(&b, chunk, (size_t)r) < 0) {
+			err = cg_error_set(CG_ELIMIT,
+					   "'%s' is larger than %zu bytes, "
+					   "skipped",
+					   path, max_size);
+			goto out;
+		}
+	}
+	if (memchr(b.buf, '\0', b.len)) {
+		err = cg_error_set(CG_ESKIP, "'%s' is a binary file, skipped",
+				   path);
+		goto out;
+	}
+	if (!cg_utf8_valid(b.buf, b.len)) {
+		err = cg_error_set(CG_ESKIP,
+				   "'%s' is not valid UTF-8, skipped", path);
+		goto out;
+	}
+	out->path = cg_xstrdup(path);
+	out->len = b.len;
+	out->text = cg_buf_detach(&b, NULL);
+	build_lines(out);
+out:
+	if (fd >= 0)
+		close(fd);
+	cg_buf_release(&b);
+	free(full);
+	return err;
+}
+
+void cg_src_release(struct cg_src *src)
+{
+	free(src->path);
+	free(src->text);
+	free(src->line_start);
+	memset(src, 0, sizeof(*src));
+}
+
+void cg_src_linecol(const struct cg_src *src, size_t off, uint32_t *line,
+		    uint32_t *col)
+{
+	uint32_t lo = 0, hi = src->nlines;
+	uint32_t c = 1;
+
+	if (off > src->len)
+		off = src->len;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (src->line_start[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (size_t i = src->line_start[lo]; i < off; i++)
+		if (((unsigned char)src->text[i] & 0xc0) != 0x80)
+			c++;
+	*line = lo + 1;
+	*col = c;
+}
+
+size_t cg_src_offset(const struct cg_src *src, uint32_t line, uint32_t col)
+{
+	size_t i, end;
+
+	if (line < 1)
+		line = 1;
+	if (line > src->nlines)
+		return src->len;
+	i = src->line_start[line - 1];
+	end = line < src->nlines ? src->line_start[line] : src->len;
+	while (col > 1 && i < end) {
+		i++;
+		while (i < end && ((unsigned char)src->text[i] & 0xc0) == 0x80)
+			i++;
+		col--;
+	}
+	return i;
+}
+
+const char *cg_src_line(const struct cg_src *src, uint32_t line,
+			size_t *out_len)
+{
+	size_t start, end;
+
+	if (line < 1 || line > src->nlines)
+		return NULL;
+	start = src->line_start[line - 1];
+	end = line < src->nlines ? src->line_start[line] : src->len;
+	while (end > start) {
+		unsigned char c = (unsigned char)src->text[end - 1];
+
+		if (c == '\n' || c == '\r')
+			end--;
+		else if (end - start >= 2 && c == 0x85 &&
+			 (unsigned char)src->text[end - 2] == 0xc2)
+			end -= 2;
+		else if (end - start >= 3 && (c == 0xa8 || c == 0xa9) &&
+			 (unsigned char)src->text[end - 2] == 0x80 &&
+			 (unsigned char)src->text[end - 3] == 0xe2)
+			end -= 3;
+		else
+			break;
+	}
+	*out_len = end - start;
+	return src->text + start;
+}
+
+struct cg_pos cg_src_pos(const struct cg_src *src, size_t start, size_t end)
+{
+	struct cg_pos p;
+
+	if (end < start)
+		end = start;
+	cg_src_linecol(src, start, &p.line, &p.col);
+	cg_src_linecol(src, end, &p.end_line, &p.end_col);
+	return p;
+}
+
+bool cg_str_eq(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+bool cg_starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+bool cg_ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !memcmp(s + a - b, suffix, b);
+}
+
+/* Iterative matcher with backtracking for '*' and '**' (no recursion). */
+bool cg_glob_match(const char *p, const char *s)
+{
+	const char *star_p = NULL, *star_s = NULL;
+	bool star_crosses = false;
+
+	while (*s) {
+		if (p[0] == '*' && p[1] == '*') {
+			p += 2;
+			if (*p == '/')
+				p++;
+			star_p = p;
+			star_s = s;
+			star_crosses = true;
+			continue;
+		}
+		if (*p == '*') {
+			p++;
+			star_p = p;
+			star_s = s;
+			star_crosses = false;
+			continue;
+		}
+		if (*p == '?' ? *s != '/' : *p == *s) {
+			p++;
+			s++;
+			continue;
+		}
+		if (star_p && (star_crosses || *star_s != '/')) {
+			p = star_p;
+			s = ++star_s;
+			continue;
+		}
+		return false;
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+uint64_t cg_hash64(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *d = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= d[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

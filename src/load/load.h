@@ -1,0 +1,239 @@
+/*
+ * load: turn file bytes into positioned trees and tokens. YAML and JSON share
+ * one tree type (struct cg_node); dotenv files become entries; shell script
+ * text becomes a small syntax tree of lists, pipelines and commands. Every
+ * node and token knows its byte offsets in the source, so findings point at
+ * the exact line and column. A loader never knows about rules.
+ */
+#ifndef CG_LOAD_H
+#define CG_LOAD_H
+
+#include "core/core.h"
+
+/* ---------------------------------------------------------------- trees */
+
+enum cg_node_kind {
+	CG_NODE_SCALAR,
+	CG_NODE_SEQ,
+	CG_NODE_MAP,
+};
+
+enum cg_scalar_style {
+	CG_STYLE_PLAIN,  /* YAML plain; JSON number, true, false, null */
+	CG_STYLE_SINGLE, /* 'quoted' */
+	CG_STYLE_DOUBLE, /* "quoted" (every JSON string) */
+	CG_STYLE_LITERAL, /* | */
+	CG_STYLE_FOLDED,  /* > */
+};
+
+struct cg_pair;
+
+struct cg_node {
+	enum cg_node_kind kind;
+	enum cg_scalar_style style; /* scalars only */
+	struct cg_pos pos;          /* from first to just past last char */
+	size_t start, end;          /* the same as byte offsets in the src */
+	const char *tag;            /* explicit tag or NULL */
+	/* scalar: the value after unquoting/folding, NUL-terminated */
+	const char *str;
+	size_t len;
+	/* seq: items[n]; map: pairs[n] (keys in document order, merge keys
+	 * `<<` already applied, duplicates kept) */
+	size_t n;
+	struct cg_node **items;
+	struct cg_pair *pairs;
+};
+
+struct cg_pair {
+	struct cg_node *key;
+	struct cg_node *value;
+};
+
+/*
+ * A loaded file: one root per YAML document (JSON: exactly one). Nodes
+ * reached through aliases are shared, not copied, so a tree is a DAG; the
+ * loader bounds the expanded size so a full walk stays cheap.
+ */
+struct cg_tree {
+	struct cg_arena arena;
+	struct cg_node **docs;
+	size_t ndocs;
+};
+
+struct cg_load_limits {
+	unsigned max_depth;         /* nesting of collections */
+	size_t max_expanded_nodes;  /* nodes counted through aliases */
+};
+#define CG_LOAD_LIMITS_DEFAULT {256, 1000000}
+
+/*
+ * Parse `src` as a YAML stream. Returns 0 and fills `out` (release with
+ * cg_tree_release even on error), or CG_EPARSE / CG_ELIMIT with
+ * "path:line:col: what" in cg_error_last().
+ */
+int cg_yaml_load(struct cg_tree *out, const struct cg_src *src,
+		 const struct cg_load_limits *lim);
+
+enum {
+	CG_JSON_STRICT = 0,
+	CG_JSON_COMMENTS = 1 << 0,      /* // and block comments */
+	CG_JSON_SINGLE_QUOTES = 1 << 1, /* 'strings' */
+	/* What WireMock's Jackson reader accepts. */
+	CG_JSON_WIREMOCK = CG_JSON_COMMENTS | CG_JSON_SINGLE_QUOTES,
+};
+
+/*
+ * Parse `src` as one JSON value (RFC 8259 plus what `flags` allow; never a
+ * trailing comma, never an unquoted key). Same return protocol as YAML.
+ * Strings are DOUBLE (or SINGLE) scalars, numbers/true/false/null PLAIN.
+ */
+int cg_json_load(struct cg_tree *out, const struct cg_src *src, unsigned flags,
+		 const struct cg_load_limits *lim);
+
+void cg_tree_release(struct cg_tree *t);
+
+/* Lookups; all accept NULL and return NULL/false when the shape differs. */
+const struct cg_node *cg_map_get(const struct cg_node *map, const char *key);
+const struct cg_pair *cg_map_get_pair(const struct cg_node *map,
+				      const char *key);
+bool cg_node_is_scalar(const struct cg_node *n);
+/* Scalar equals `s` exactly. */
+bool cg_scalar_eq(const struct cg_node *n, const char *s);
+/* YAML 1.2 core booleans (true/True/TRUE, false/...). -1 if not a bool. */
+int cg_scalar_bool(const struct cg_node *n);
+
+/*
+ * For a scalar of `src`, the source byte offset of every byte of n->str:
+ * (*out)[i] is where n->str[i] came from, (*out)[n->len] just past the end.
+ * Works for every style (block scalars: indentation and header skipped;
+ * folded/plain: a folded space maps to the line break it replaced; quoted:
+ * escapes map to their backslash). Caller frees *out. Returns 0 or
+ * CG_EINVAL when `n` is not a scalar of `src`.
+ */
+int cg_scalar_offsets(const struct cg_src *src, const struct cg_node *n,
+		      size_t **out);
+
+/* --------------------------------------------------------------- dotenv */
+
+struct cg_env_entry {
+	const char *key;
+	const char *value;      /* unquoted; "" for `KEY=` */
+	struct cg_pos key_pos;  /* the key */
+	struct cg_pos value_pos;
+	const char *comment;    /* trailing comment, else the comment line(s)
+				   directly above; NULL when none */
+	bool exported;          /* `export KEY=...` */
+	bool quoted;
+};
+
+struct cg_dotenv_problem {
+	struct cg_pos pos;
+	const char *message;
+};
+
+struct cg_dotenv {
+	struct cg_arena arena;
+	struct cg_env_entry *entries;
+	size_t n;
+	struct cg_dotenv_problem *problems; /* lines that are not KEY=VALUE */
+	size_t nproblems;
+};
+
+/* Parse a dotenv file. Never fails on content: bad lines become problems. */
+int cg_dotenv_load(struct cg_dotenv *out, const struct cg_src *src);
+void cg_dotenv_release(struct cg_dotenv *d);
+
+/* ---------------------------------------------------------------- shell */
+
+/*
+ * A POSIX/bash script as CI runs it: the text of a `run:` or `script:`
+ * scalar. Offsets below are into that text; cg_scalar_offsets maps them to
+ * the file. `${{ ... }}` (GitHub expressions) is part of a word, never an
+ * operator.
+ */
+
+enum cg_sh_op {
+	CG_SH_OP_NONE,
+	CG_SH_OP_AND,  /* && */
+	CG_SH_OP_OR,   /* || */
+	CG_SH_OP_PIPE, /* | or |& */
+};
+
+enum cg_sh_cmd_kind {
+	CG_SH_SIMPLE,
+	CG_SH_GROUP,    /* { list; } */
+	CG_SH_SUBSHELL, /* ( list ) */
+	CG_SH_IF,       /* if/elif/else: body[0]=cond, body[1]=then, body[2]=
+			   else part (elif chains nest an IF in body[2]) */
+	CG_SH_WHILE,    /* body[0]=cond, body[1]=loop body (also until) */
+	CG_SH_UNTIL,
+	CG_SH_FOR,      /* body[1]=loop body; words = loop variable, items */
+	CG_SH_CASE,     /* body[1..] not used; each arm's list in arms */
+	CG_SH_FUNCDEF,  /* words[0] = name, body[1] = the function body */
+};
+
+struct cg_sh_word {
+	const char *text;   /* quotes removed; $var, $(..) kept literally */
+	size_t start, end;  /* offsets of the raw word in the script */
+	bool quoted;        /* some part was quoted */
+	bool expands;       /* contains $, `, or ${{ */
+};
+
+struct cg_sh_list;
+
+struct cg_sh_cmd {
+	enum cg_sh_cmd_kind kind;
+	size_t start, end;       /* whole command incl. redirections */
+	/* SIMPLE: the command words without assignments and redirections */
+	struct cg_sh_word *words;
+	size_t nwords;
+	struct cg_sh_word *assigns; /* NAME=value prefixes */
+	size_t nassigns;
+	struct cg_sh_list *body[3]; /* see kind; NULL when absent */
+	struct cg_sh_list **arms;   /* CASE arms */
+	size_t narms;
+};
+
+/* cmd[0] | cmd[1] | ...; optionally `! ` negated */
+struct cg_sh_pipeline {
+	struct cg_sh_cmd *cmds;
+	size_t n;
+	size_t *pipe_start; /* n-1 offsets of the `|` operators */
+	bool negated;
+};
+
+/* pipe[0] op[0] pipe[1] op[1] ... (op is AND or OR), ended by ; & \n */
+struct cg_sh_andor {
+	struct cg_sh_pipeline *pipes;
+	size_t n;
+	enum cg_sh_op *ops;   /* n-1 connectors */
+	size_t *op_start;     /* n-1 offsets of the `&&`/`||` */
+	size_t *op_end;
+	bool background;      /* ended by `&` */
+	size_t start, end;
+};
+
+struct cg_sh_list {
+	struct cg_sh_andor *items;
+	size_t n;
+};
+
+struct cg_sh_script {
+	struct cg_arena arena;
+	const char *text;     /* the script (not owned) */
+	size_t len;
+	struct cg_sh_list *top;
+	bool incomplete;      /* unterminated quote/heredoc/compound: what
+				 could be parsed is in `top` */
+};
+
+/*
+ * Parse `text`. Never fails on content: what cannot be parsed is skipped
+ * (and `incomplete` set); returns CG_ELIMIT only when nesting exceeds
+ * max_depth. Release with cg_sh_release.
+ */
+int cg_sh_parse(struct cg_sh_script *out, const char *text, size_t len,
+		unsigned max_depth);
+void cg_sh_release(struct cg_sh_script *s);
+
+#endif
