@@ -1,0 +1,24 @@
+/* A growable list of findings (struct cg_diag from ciguard/diag.h). */
+#ifndef CG_DIAG_LIST_H
+#define CG_DIAG_LIST_H
+
+#include "ciguard/diag.h"
+
+struct cg_diag_list {
+	struct cg_diag *items;
+	size_t n, alloc;
+};
+
+void cg_diag_list_init(struct cg_diag_list *l);
+/* Copies every string; returns the new entry (valid until the next add). */
+struct cg_diag *cg_diag_list_add(struct cg_diag_list *l, const char *rule,
+				 enum cg_severity sev, const char *path,
+				 const struct cg_pos *pos, const char *subject,
+				 const char *hint, const char *message);
+/* By path, line, column, rule, message. */
+void cg_diag_list_sort(struct cg_diag_list *l);
+/* Fill every fingerprint; call after sorting. */
+void cg_diag_list_fingerprint(struct cg_diag_list *l);
+void cg_diag_list_release(struct cg_diag_list *l);
+
+#endif
