@@ -144,4 +144,27 @@ bool cg_glob_match(const char *pattern, const char *path);
 uint64_t cg_hash64(uint64_t h, const void *data, size_t len);
 #define CG_HASH_INIT 0xcbf29ce484222325ULL
 
+/* ---------------------------------------------------- file discovery */
+
+struct cg_file_list {
+	char **paths; /* relative, '/' separated, sorted */
+	size_t n, alloc;
+	bool in_git;
+};
+
+/*
+ * List the files under `root`: in a git work tree the tracked and
+ * untracked-not-ignored files (git ls-files, spawned without a shell),
+ * elsewhere a walk skipping .git, node_modules, vendor and .venv. Skipped
+ * entries are reported through `note`. Returns 0 or CG_EIO/CG_ENOTFOUND.
+ */
+int cg_discover(struct cg_file_list *out, const char *root,
+		void (*note)(void *ctx, const char *msg), void *note_ctx);
+void cg_file_list_release(struct cg_file_list *l);
+
+/* Run a program (no shell) and capture stdout (capped). Returns its exit
+ * status (0..255), or a negative CG_E* when it could not be run. */
+int cg_run_capture(const char *const argv[], const char *cwd,
+		   struct cg_buf *out);
+
 #endif

@@ -1,0 +1,225 @@
+/*
+ * model: the repository as rules see it, built once per run from the loaded
+ * files. Rules read only this; they never open files or parse text.
+ */
+#ifndef CG_MODEL_H
+#define CG_MODEL_H
+
+#include "core/core.h"
+#include "core/diag_list.h"
+#include "load/load.h"
+
+/* ------------------------------------------------------------ config */
+
+struct cg_config_rule {
+	char *id;
+	enum cg_severity severity;
+	struct cg_pos pos; /* of the rule id key, for "unknown rule" */
+};
+
+struct cg_strlist {
+	char **items;
+	size_t n, alloc;
+};
+
+struct cg_config_service {
+	char *kind; /* redis, postgres, wiremock, ... */
+	struct cg_strlist vars;
+};
+
+struct cg_config {
+	char *path; /* NULL when there is no config file */
+	struct cg_config_rule *rules;
+	size_t nrules;
+	struct cg_strlist critical_commands;
+	struct cg_strlist workers;
+	struct cg_config_service *services;
+	size_t nservices;
+	struct cg_strlist env_required;
+	struct cg_strlist env_ignore;
+	struct cg_strlist paths_ignore;
+};
+
+void cg_config_init(struct cg_config *c);
+/*
+ * Load and validate `file` (read from disk, path shown as `display`).
+ * Returns 0, or CG_EINVAL / CG_EPARSE / CG_EIO with "path:line:col: what"
+ * in cg_error_last(). Unknown keys and bad values are errors.
+ */
+int cg_config_load(struct cg_config *c, const char *file, const char *display);
+void cg_config_release(struct cg_config *c);
+void cg_strlist_add(struct cg_strlist *l, const char *s);
+void cg_strlist_release(struct cg_strlist *l);
+bool cg_strlist_has(const struct cg_strlist *l, const char *s);
+
+/* ------------------------------------------------------- suppressions */
+
+struct cg_suppression {
+	const struct cg_src *src;
+	uint32_t target_line;  /* the line it covers */
+	struct cg_pos pos;     /* the comment */
+	char **ids;            /* rule ids inside ignore[...] */
+	struct cg_pos *id_pos;
+	bool *used;
+	size_t nids;
+	char *reason;
+};
+
+/* ----------------------------------------------------------- scripts */
+
+/*
+ * A shell script embedded in a YAML scalar, parsed, with the map from
+ * script offsets back to the file.
+ */
+struct cg_script {
+	const struct cg_src *src;
+	const struct cg_node *node;
+	struct cg_sh_script sh;
+	size_t *offsets; /* script byte -> file byte, len + 1 entries */
+};
+
+/* File position of script bytes [start, end). */
+struct cg_pos cg_script_pos(const struct cg_script *s, size_t start,
+			    size_t end);
+
+/* How the CI runs a script: the shell and its error options at the start. */
+enum cg_shell_kind {
+	CG_SHELL_POSIX, /* bash, sh, dash, ... : we parse these */
+	CG_SHELL_OTHER, /* pwsh, python, cmd, ... : we don't */
+};
+
+struct cg_shell {
+	enum cg_shell_kind kind;
+	bool errexit;  /* -e */
+	bool pipefail; /* -o pipefail */
+	const char *describe;        /* e.g. "bash -e {0} (GitHub's default)" */
+	const struct cg_node *node;  /* the `shell:` value that chose it, or NULL */
+	const struct cg_src *src;    /* file of `node` */
+};
+
+/* ----------------------------------------------------- GitHub Actions */
+
+struct cg_env_var {
+	const char *name;
+	const struct cg_node *key;   /* position of the name */
+	const struct cg_node *value; /* scalar or NULL */
+};
+
+struct cg_env_block {
+	struct cg_env_var *vars;
+	size_t n;
+	const struct cg_node *node; /* the env: mapping, or an expression */
+};
+
+struct cg_gh_service {
+	const char *id;
+	const struct cg_node *key;
+	const struct cg_node *node;
+	const struct cg_node *image;
+	const struct cg_node *ports;
+	const struct cg_node *options;
+	struct cg_env_block env; /* the container's own env */
+};
+
+struct cg_gh_step {
+	const struct cg_node *node;
+	size_t index;
+	const struct cg_node *name;
+	const struct cg_node *run;  /* scalar or NULL */
+	const struct cg_node *uses;
+	const struct cg_node *with;
+	const struct cg_node *if_cond;
+	const struct cg_pair *continue_on_error; /* key+value, or NULL */
+	struct cg_env_block env;
+	struct cg_shell shell; /* effective, with defaults applied */
+	struct cg_script *script; /* parsed `run:` (POSIX shells only) */
+};
+
+struct cg_gh_job {
+	const char *id;
+	const struct cg_node *key;
+	const struct cg_node *node;
+	const struct cg_node *runs_on;
+	const struct cg_node *container; /* NULL for a job on the runner */
+	const struct cg_pair *continue_on_error;
+	struct cg_env_block env;
+	struct cg_gh_service *services;
+	size_t nservices;
+	struct cg_gh_step *steps;
+	size_t nsteps;
+};
+
+struct cg_gh_workflow {
+	const struct cg_src *src;
+	const struct cg_node *root;
+	struct cg_env_block env;
+	struct cg_gh_job *jobs;
+	size_t njobs;
+};
+
+/* ------------------------------------------------------------- model */
+
+enum cg_file_kind {
+	CG_FILE_NONE,
+	CG_FILE_GH_WORKFLOW,
+};
+
+struct cg_file {
+	enum cg_file_kind kind;
+	struct cg_src src;
+	struct cg_tree tree; /* when the file is YAML/JSON */
+	bool loaded;
+};
+
+enum cg_layer {
+	CG_LAYER_QUICK = 1,
+	CG_LAYER_FULL = 2,
+};
+
+struct cg_model_options {
+	const char *root;      /* the checked folder */
+	enum cg_layer layer;
+	bool staged;           /* read files from the git index */
+	size_t max_file_size;  /* default 8 MiB */
+	unsigned jobs;         /* loader threads */
+	const struct cg_config *config;
+};
+
+struct cg_note {
+	char *message; /* "path: why it was skipped" */
+};
+
+struct cg_model {
+	struct cg_model_options opt;
+	const struct cg_config *config;
+	bool in_git;
+	size_t nfiles_listed;
+
+	struct cg_file **files; /* every file read */
+	size_t nfiles;
+	size_t files_alloc;
+
+	struct cg_gh_workflow *workflows;
+	size_t nworkflows;
+
+	struct cg_suppression *suppressions;
+	size_t nsuppressions;
+
+	struct cg_note *notes; /* files skipped and why */
+	size_t nnotes, notes_alloc;
+	size_t suppressions_alloc;
+	struct cg_arena arena;
+};
+
+/*
+ * Discover, load and model the repository at opt->root. Returns 0, or
+ * CG_EIO/CG_ENOTFOUND when the root itself cannot be read (one bad file is
+ * a note, never an error). Release with cg_model_release.
+ */
+int cg_model_build(struct cg_model *m, const struct cg_model_options *opt);
+void cg_model_release(struct cg_model *m);
+const struct cg_src *cg_model_find_src(const struct cg_model *m,
+				       const char *path);
+void cg_model_note(struct cg_model *m, const char *fmt, ...) CG_PRINTF(2, 3);
+
+#endif

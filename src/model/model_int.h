@@ -1,0 +1,19 @@
+/* Between the files of src/model only. */
+#ifndef CG_MODEL_INT_H
+#define CG_MODEL_INT_H
+
+#include "model/model.h"
+
+bool cg_is_workflow_path(const char *path);
+void cg_collect_suppressions(struct cg_model *m, const struct cg_file *f);
+void cg_gh_build(struct cg_model *m, struct cg_file *f);
+void cg_gh_release(struct cg_model *m);
+/* Interpret a GitHub `shell:` value (keyword or custom template). */
+void cg_gh_shell_parse(struct cg_shell *sh, const struct cg_node *node,
+		       const struct cg_src *src);
+/* Parse a YAML scalar as a script; NULL when it is not a scalar. */
+struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
+				const struct cg_node *node);
+void cg_script_free(struct cg_script *s);
+
+#endif

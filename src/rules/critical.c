@@ -1,0 +1,443 @@
+/*
+ * Critical commands: those whose failure must fail CI (DESIGN.md's list plus
+ * the configuration's). Matching looks through the wrappers people put in
+ * front (env, sudo, timeout, poetry/uv/pipenv run, coverage run -m, docker
+ * compose exec SVC...), so `uv run pytest -q` is as critical as `pytest`.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/critical.h"
+#include "core/banned.h"
+
+static const char *base(const char *w)
+{
+	const char *s = strrchr(w, '/');
+
+	return s ? s + 1 : w;
+}
+
+static bool is_python(const char *w)
+{
+	const char *b = base(w);
+
+	if (!strcmp(b, "py"))
+		return true;
+	if (strncmp(b, "python", 6))
+		return false;
+	for (b += 6; *b; b++)
+		if ((*b < '0' || *b > '9') && *b != '.')
+			return false;
+	return true;
+}
+
+static bool eq(const char *a, const char *b)
+{
+	return !strcmp(a, b);
+}
+
+/* Skip options of a wrapper: words starting with '-' (and, for options
+ * listed in `with_arg`, their argument). */
+static size_t skip_opts(char **w, size_t n, size_t i, const char *with_arg)
+{
+	while (i < n && w[i][0] == '-' && w[i][1]) {
+		if (eq(w[i], "--")) {
+			i++;
+			break;
+		}
+		if (with_arg && strstr(with_arg, w[i]) && !strchr(w[i], '='))
+			i++;
+		i++;
+	}
+	return i;
+}
+
+static bool is_assignment(const char *w)
+{
+	const char *eqs = strchr(w, '=');
+
+	if (!eqs || eqs == w)
+		return false;
+	for (const char *p = w; p < eqs; p++)
+		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= 'a' && *p <= 'z') || (p > w && *p >= '0' &&
+						   *p <= '9')))
+			return false;
+	return true;
+}
+
+/* Index of the real command after wrappers, or n. */
+static size_t unwrap(char **w, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const char *b = base(w[i]);
+
+		if (eq(b, "env")) {
+			i = skip_opts(w, n, i + 1, " -u -C -S ");
+			while (i < n && is_assignment(w[i]))
+				i++;
+		} else if (eq(b, "sudo")) {
+			i = skip_opts(w, n, i + 1, " -u -g -h -p -C -D ");
+		} else if (eq(b, "time") || eq(b, "nohup") || eq(b, "setsid") ||
+			   eq(b, "exec") || eq(b, "command") ||
+			   eq(b, "stdbuf") || eq(b, "nice") ||
+			   eq(b, "xvfb-run") || eq(b, "unbuffer")) {
+			i = skip_opts(w, n, i + 1, " -n -s -e -f -w ");
+		} else if (eq(b, "timeout")) {
+			i = skip_opts(w, n, i + 1, " -s -k ");
+			i++; /* the duration */
+		} else if ((eq(b, "poetry") || eq(b, "pipenv") ||
+			    eq(b, "pdm") || eq(b, "rye") || eq(b, "hatch") ||
+			    eq(b, "uv")) &&
+			   i + 1 < n && eq(w[i + 1], "run")) {
+			i = skip_opts(w, n, i + 2,
+				      " --with --python -p --extra --group "
+				      "--env -e --package ");
+		} else if ((eq(b, "conda") || eq(b, "micromamba") ||
+			    eq(b, "mamba")) &&
+			   i + 1 < n && eq(w[i + 1], "run")) {
+			i = skip_opts(w, n, i + 2, " -n --name -p --prefix ");
+		} else if ((eq(b, "npx") || eq(b, "bunx")) && i + 1 < n) {
+			i = skip_opts(w, n, i + 1, " -p --package ");
+		} else if (eq(b, "bundle") && i + 1 < n &&
+			   eq(w[i + 1], "exec")) {
+			i += 2;
+		} else if (eq(b, "docker") && i + 2 < n &&
+			   eq(w[i + 1], "compose") &&
+			   (eq(w[i + 2], "exec") || eq(w[i + 2], "run"))) {
+			i = skip_opts(w, n, i + 3,
+				      " -e --env -u --user -w --workdir "
+				      "--name --entrypoint -v --volume -p "
+				      "--publish -l --label --index ");
+			i++; /* the service */
+		} else if ((eq(b, "docker-compose") && i + 1 < n &&
+			    (eq(w[i + 1], "exec") || eq(w[i + 1], "run")))) {
+			i = skip_opts(w, n, i + 2,
+				      " -e --env -u --user -w --workdir "
+				      "--name --entrypoint -v --volume -p "
+				      "--publish -l --label --index ");
+			i++;
+		} else if (eq(b, "docker") && i + 1 < n &&
+			   eq(w[i + 1], "exec")) {
+			i = skip_opts(w, n, i + 2,
+				      " -e --env -u --user -w --workdir "
+				      "--env-file ");
+			i++; /* the container */
+		} else if (eq(b, "coverage") && i + 1 < n &&
+			   eq(w[i + 1], "run")) {
+			i = skip_opts(w, n, i + 2,
+				      " --source --rcfile --omit --include "
+				      "--data-file --concurrency --context ");
+			if (i < n && eq(w[i], "-m"))
+				return i; /* handled like python -m */
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+static void set_name(struct cg_buf *out, char **w, size_t from, size_t to)
+{
+	cg_buf_reset(out);
+	for (size_t i = from; i < to; i++) {
+		if (i > from)
+			cg_buf_addch(out, ' ');
+		cg_buf_addstr(out, i == from ? base(w[i]) : w[i]);
+	}
+}
+
+/* `python [opts] -m MODULE args` / `python manage.py CMD` */
+static bool python_critical(char **w, size_t n, size_t i, struct cg_buf *out)
+{
+	size_t j = i + 1;
+	const char *mod;
+
+	/* interpreter options up to -m or the script; -c runs inline code */
+	while (j < n && w[j][0] == '-' && !eq(w[j], "-m")) {
+		if (eq(w[j], "-c"))
+			return false;
+		if (eq(w[j], "-W") || eq(w[j], "-X"))
+			j++;
+		j++;
+	}
+	if (j >= n)
+		return false;
+	if (eq(w[j], "-m") && j + 1 < n) {
+		mod = w[j + 1];
+		if (eq(mod, "pytest") || eq(mod, "tox") || eq(mod, "nox") ||
+		    eq(mod, "unittest") || eq(mod, "ciguard")) {
+			cg_buf_reset(out);
+			cg_buf_addf(out, "%s -m %s", base(w[i]), mod);
+			return true;
+		}
+		if (eq(mod, "alembic") && j + 2 < n &&
+		    eq(w[j + 2], "upgrade")) {
+			cg_buf_reset(out);
+			cg_buf_addf(out, "%s -m alembic upgrade", base(w[i]));
+			return true;
+		}
+		if ((eq(mod, "flask") && j + 3 < n && eq(w[j + 2], "db") &&
+		     eq(w[j + 3], "upgrade")) ||
+		    (eq(mod, "django") && j + 2 < n &&
+		     (eq(w[j + 2], "migrate") || eq(w[j + 2], "test")))) {
+			cg_buf_reset(out);
+			cg_buf_addf(out, "%s -m %s %s", base(w[i]), mod,
+				    w[j + 2]);
+			return true;
+		}
+		return false;
+	}
+	if (eq(base(w[j]), "manage.py") && j + 1 < n &&
+	    (eq(w[j + 1], "migrate") || eq(w[j + 1], "test"))) {
+		set_name(out, w, j, j + 2);
+		return true;
+	}
+	return false;
+}
+
+static bool make_critical(char **w, size_t n, size_t i, struct cg_buf *out)
+{
+	for (size_t j = i + 1; j < n; j++) {
+		if (eq(w[j], "-C") || eq(w[j], "-f") || eq(w[j], "-j") ||
+		    eq(w[j], "-l") || eq(w[j], "-o") || eq(w[j], "-W")) {
+			if (eq(w[j], "-j") && j + 1 < n &&
+			    (w[j + 1][0] < '0' || w[j + 1][0] > '9'))
+				continue;
+			j++;
+			continue;
+		}
+		if (eq(w[j], "test") || eq(w[j], "check")) {
+			cg_buf_reset(out);
+			cg_buf_addf(out, "make %s", w[j]);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool builtin_critical(char **w, size_t n, size_t i, struct cg_buf *out)
+{
+	const char *b = base(w[i]);
+	const char *next = i + 1 < n ? w[i + 1] : "";
+
+	if (eq(b, "pytest") || eq(b, "py.test") || eq(b, "tox") ||
+	    eq(b, "nox") || eq(b, "ctest") || eq(b, "ciguard")) {
+		set_name(out, w, i, i + 1);
+		return true;
+	}
+	if (is_python(b))
+		return python_critical(w, n, i, out);
+	if (eq(b, "manage.py") && (eq(next, "migrate") || eq(next, "test"))) {
+		set_name(out, w, i, i + 2);
+		return true;
+	}
+	if (eq(b, "django-admin") && (eq(next, "migrate") || eq(next, "test"))) {
+		set_name(out, w, i, i + 2);
+		return true;
+	}
+	if ((eq(b, "go") || eq(b, "cargo")) && eq(next, "test")) {
+		set_name(out, w, i, i + 2);
+		return true;
+	}
+	if (eq(b, "npm") || eq(b, "yarn") || eq(b, "pnpm")) {
+		if (eq(next, "test") || eq(next, "t") ||
+		    (eq(b, "npm") && eq(next, "tst"))) {
+			cg_buf_reset(out);
+			cg_buf_addf(out, "%s test", b);
+			return true;
+		}
+		if ((eq(next, "run") || eq(next, "run-script")) && i + 2 < n &&
+		    (eq(w[i + 2], "test") || cg_starts_with(w[i + 2], "test:"))) {
+			set_name(out, w, i, i + 3);
+			return true;
+		}
+		return false;
+	}
+	if (eq(b, "make") || eq(b, "gmake"))
+		return make_critical(w, n, i, out);
+	if (eq(b, "alembic")) {
+		size_t j = skip_opts(w, n, i + 1, " -c --config -n --name -x ");
+
+		if (j < n && eq(w[j], "upgrade")) {
+			set_name(out, w, i, i + 1);
+			cg_buf_addstr(out, " upgrade");
+			return true;
+		}
+		return false;
+	}
+	if (eq(b, "flask")) {
+		for (size_t j = i + 1; j + 1 < n; j++)
+			if (eq(w[j], "db") && eq(w[j + 1], "upgrade")) {
+				cg_buf_reset(out);
+				cg_buf_addstr(out, "flask db upgrade");
+				return true;
+			}
+		return false;
+	}
+	if (eq(b, "prisma") && eq(next, "migrate")) {
+		set_name(out, w, i, i + 2);
+		return true;
+	}
+	return false;
+}
+
+static bool config_critical(char **w, size_t n, size_t i,
+			    const struct cg_config *config, struct cg_buf *out)
+{
+	struct cg_buf joined = CG_BUF_INIT;
+	bool hit = false;
+
+	if (!config || !config->critical_commands.n)
+		return false;
+	for (size_t j = i; j < n; j++) {
+		if (j > i)
+			cg_buf_addch(&joined, ' ');
+		cg_buf_addstr(&joined, w[j]);
+	}
+	for (size_t k = 0; k < config->critical_commands.n && !hit; k++) {
+		const char *pat = config->critical_commands.items[k];
+		char *with_args = cg_xasprintf("%s *", pat);
+
+		if (cg_glob_match(pat, joined.buf) ||
+		    cg_glob_match(with_args, joined.buf)) {
+			cg_buf_reset(out);
+			cg_buf_addstr(out, pat);
+			hit = true;
+		}
+		free(with_args);
+	}
+	cg_buf_release(&joined);
+	return hit;
+}
+
+bool cg_critical_command(const struct cg_sh_cmd *cmd,
+			 const struct cg_config *config, struct cg_buf *out)
+{
+	char **w;
+	size_t n, i;
+	bool hit;
+
+	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords)
+		return false;
+	n = cmd->nwords;
+	w = cg_xcalloc(n, sizeof(*w));
+	for (size_t k = 0; k < n; k++)
+		w[k] = (char *)cmd->words[k].text;
+	i = unwrap(w, n);
+	hit = false;
+	if (i < n) {
+		if (eq(w[i], "-m")) /* coverage run -m MODULE */
+			hit = i > 0 && python_critical(w, n, i - 1, out);
+		else
+			hit = config_critical(w, n, i, config, out) ||
+			      builtin_critical(w, n, i, out);
+		if (hit && eq(w[i], "-m")) {
+			char *name = cg_xstrdup(out->buf);
+
+			cg_buf_reset(out);
+			cg_buf_addf(out, "coverage run%s",
+				    strchr(name, ' ') ? strchr(name, ' ')
+						      : "");
+			free(name);
+		}
+	}
+	free(w);
+	return hit;
+}
+
+const struct cg_sh_cmd *cg_critical_in_list(const struct cg_sh_list *list,
+					    const struct cg_config *config,
+					    struct cg_buf *name)
+{
+	if (!list)
+		return NULL;
+	for (size_t i = 0; i < list->n; i++) {
+		const struct cg_sh_andor *ao = &list->items[i];
+
+		for (size_t p = 0; p < ao->n; p++)
+			for (size_t c = 0; c < ao->pipes[p].n; c++) {
+				const struct cg_sh_cmd *cmd =
+					&ao->pipes[p].cmds[c];
+				const struct cg_sh_cmd *hit;
+
+				if (cg_critical_command(cmd, config, name))
+					return cmd;
+				for (size_t b = 0; b < 3; b++)
+					if ((hit = cg_critical_in_list(
+						     cmd->body[b], config,
+						     name)))
+						return hit;
+				for (size_t a = 0; a < cmd->narms; a++)
+					if ((hit = cg_critical_in_list(
+						     cmd->arms[a], config,
+						     name)))
+						return hit;
+			}
+	}
+	return NULL;
+}
+
+bool cg_apply_set(const struct cg_sh_cmd *cmd, struct cg_shopts *st)
+{
+	bool want_option = false, option_on = false;
+
+	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords ||
+	    strcmp(cmd->words[0].text, "set"))
+		return false;
+	for (size_t i = 1; i < cmd->nwords; i++) {
+		const char *w = cmd->words[i].text;
+		bool on;
+
+		if (want_option) {
+			if (!strcmp(w, "errexit")) {
+				st->errexit = option_on;
+				if (!option_on) {
+					st->off_by_set = true;
+					st->off_start = cmd->start;
+					st->off_end = cmd->end;
+				}
+			} else if (!strcmp(w, "pipefail")) {
+				st->pipefail = option_on;
+			}
+			want_option = false;
+			continue;
+		}
+		if ((w[0] != '-' && w[0] != '+') || !strcmp(w, "--") ||
+		    !strcmp(w, "-"))
+			break;
+		on = w[0] == '-';
+		for (const char *c = w + 1; *c; c++) {
+			if (*c == 'e') {
+				st->errexit = on;
+				if (!on) {
+					st->off_by_set = true;
+					st->off_start = cmd->start;
+					st->off_end = cmd->end;
+				}
+			} else if (*c == 'o') {
+				want_option = true;
+				option_on = on;
+			}
+		}
+	}
+	return true;
+}
+
+bool cg_reads_status(const struct cg_script *s, size_t start, size_t end)
+{
+	const char *t = s->sh.text;
+
+	if (end > s->sh.len)
+		end = s->sh.len;
+	for (size_t i = start; i + 1 < end; i++) {
+		if (t[i] == '$' && t[i + 1] == '?')
+			return true;
+		if (t[i] == 'P' && end - i >= 10 &&
+		    !memcmp(t + i, "PIPESTATUS", 10))
+			return true;
+	}
+	return false;
+}

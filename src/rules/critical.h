@@ -1,0 +1,38 @@
+/* Shared by the rules that reason about commands inside CI scripts. */
+#ifndef CG_CRITICAL_H
+#define CG_CRITICAL_H
+
+#include "rules/rule.h"
+
+/*
+ * If the simple command `cmd` runs a critical command (a test runner, a
+ * migration, ciguard, or one of config->critical_commands), write its
+ * display name ("pytest", "python -m pytest", "make test") into `out` and
+ * return true. Wrappers (env, sudo, time, timeout, poetry run, uv run,
+ * coverage run -m, docker compose exec SVC, ...) are looked through.
+ */
+bool cg_critical_command(const struct cg_sh_cmd *cmd,
+			 const struct cg_config *config, struct cg_buf *out);
+
+/* The first critical command anywhere in `list` (recursively), or NULL. */
+const struct cg_sh_cmd *cg_critical_in_list(const struct cg_sh_list *list,
+					    const struct cg_config *config,
+					    struct cg_buf *name);
+
+/* Shell option state while walking a script in textual order. */
+struct cg_shopts {
+	bool errexit, pipefail;
+	/* where errexit was last turned off (script offsets), or none */
+	bool off_by_set;
+	size_t off_start, off_end;
+};
+
+/*
+ * Apply a `set` builtin's words to `st`; returns true when `cmd` is `set`.
+ */
+bool cg_apply_set(const struct cg_sh_cmd *cmd, struct cg_shopts *st);
+
+/* Does text [start, end) of the script mention `$?` or PIPESTATUS? */
+bool cg_reads_status(const struct cg_script *s, size_t start, size_t end);
+
+#endif

@@ -1,0 +1,348 @@
+/*
+ * masked-failure: a critical command whose failure cannot fail the job.
+ *
+ * The script is walked in textual order with the shell's errexit state
+ * (the step's shell, then `set -e`/`set +e`). For each and-or list that runs
+ * a critical command we simulate what follows a failure:
+ *   - `|| true`, `|| :`, `|| exit 0`, `|| echo ...` turn it into success;
+ *   - errexit ignores a failure that is not the last pipeline of an and-or
+ *     list (`pytest && echo ok` then another line: the script goes on);
+ *   - with errexit off the failure is lost unless the command is the last
+ *     of the script or the next command reads `$?`/PIPESTATUS.
+ * `continue-on-error: true` on a step or job running one is reported at the
+ * key.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/critical.h"
+#include "rules/shell_eval.h"
+#include "core/banned.h"
+
+struct walk {
+	struct cg_rule_ctx *ctx;
+	const struct cg_model *m;
+	const struct cg_script *s;
+	const struct cg_shell *shell;
+	struct cg_shopts st;
+	struct cg_buf name;
+};
+
+static void report_or(struct walk *w, const struct cg_sh_andor *ao,
+		      size_t flip, const char *cmd_name)
+{
+	size_t start = ao->op_start[flip];
+	size_t end = ao->pipes[flip + 1].n
+			     ? ao->pipes[flip + 1]
+				       .cmds[ao->pipes[flip + 1].n - 1]
+				       .end
+			     : ao->op_end[flip];
+	char *text = cg_xstrndup(w->s->sh.text + start, end - start);
+	char *subject = cg_xasprintf("%s %s", cmd_name, text);
+	char *hint = cg_xasprintf("remove `%s`; a failing `%s` must fail "
+				  "the job",
+				  text, cmd_name);
+	struct cg_pos pos = cg_script_pos(w->s, start, end);
+
+	cg_report(w->ctx, w->s->src, &pos, subject, hint,
+		  "failure of `%s` is swallowed by `%s`", cmd_name, text);
+	free(text);
+	free(subject);
+	free(hint);
+}
+
+static void report_lost(struct walk *w, const struct cg_sh_andor *ao,
+			size_t p, const char *cmd_name)
+{
+	struct cg_pos pos;
+	char *subject;
+
+	if (w->st.errexit) {
+		/* errexit on, but the failure sits before && */
+		if (p + 1 >= ao->n)
+			return;
+		size_t start = ao->op_start[p], end = ao->op_end[p];
+
+		pos = cg_script_pos(w->s, start, end);
+		subject = cg_xasprintf("%s &&", cmd_name);
+		cg_report(w->ctx, w->s->src, &pos, subject,
+			  "put the command on its own line, or end the "
+			  "list with `|| exit 1`",
+			  "failure of `%s` does not stop the script: `set -e` "
+			  "ignores a failure before `&&`, and the next "
+			  "command runs",
+			  cmd_name);
+	} else if (w->st.off_by_set) {
+		char *set = cg_xstrndup(w->s->sh.text + w->st.off_start,
+					w->st.off_end - w->st.off_start);
+
+		pos = cg_script_pos(w->s, w->st.off_start, w->st.off_end);
+		subject = cg_xasprintf("%s %s", set, cmd_name);
+		cg_report(w->ctx, w->s->src, &pos, subject,
+			  "remove `set +e`, or keep the status and fail "
+			  "with it: `rc=$?` ... `exit $rc`",
+			  "`%s` turns off exit-on-error: failure of `%s` is "
+			  "ignored and the script goes on",
+			  set, cmd_name);
+		free(set);
+	} else if (w->shell->node) {
+		pos = w->shell->node->pos;
+		subject = cg_xasprintf("shell %s %s", w->shell->describe,
+				       cmd_name);
+		cg_report(w->ctx, w->shell->src, &pos, subject,
+			  "add -e to the shell (e.g. `bash -eo pipefail "
+			  "{0}`), or use `shell: bash`",
+			  "shell `%s` runs without -e: failure of `%s` is "
+			  "ignored and the script goes on",
+			  w->shell->describe, cmd_name);
+	} else {
+		return;
+	}
+	free(subject);
+}
+
+static void walk_list(struct walk *w, const struct cg_sh_list *list,
+		      bool last_observed, bool in_cond);
+
+/* Is a failure of pipeline p of `ao` (item i of `list`) seen by anyone? */
+static bool failure_observed(struct walk *w, const struct cg_sh_list *list,
+			     size_t i, size_t p, bool last_observed,
+			     struct cg_sim *sim)
+{
+	const struct cg_sh_andor *ao = &list->items[i];
+
+	*sim = cg_sim_failure(ao, p, w->st.errexit);
+	if (sim->outcome == CG_OUT_EXIT_FAIL || sim->outcome == CG_OUT_UNKNOWN)
+		return true;
+	if (sim->outcome != CG_OUT_FAIL)
+		return false; /* turned into success: reported as `||` */
+	if (w->st.errexit && sim->from_last)
+		return true;
+	if (i + 1 == list->n && last_observed)
+		return true;
+	if (i + 1 < list->n &&
+	    cg_reads_status(w->s, list->items[i + 1].start,
+			    list->items[i + 1].end))
+		return true;
+	return cg_reads_status(w->s, ao->start, ao->end);
+}
+
+static void check_andor(struct walk *w, const struct cg_sh_list *list,
+			size_t i, bool last_observed, bool in_cond)
+{
+	const struct cg_sh_andor *ao = &list->items[i];
+	bool reported_or = false;
+
+	for (size_t p = 0; p < ao->n; p++) {
+		const struct cg_sh_pipeline *pl = &ao->pipes[p];
+		struct cg_sim sim;
+		bool observed;
+
+		observed = failure_observed(w, list, i, p, last_observed, &sim);
+		for (size_t c = 0; c < pl->n; c++) {
+			const struct cg_sh_cmd *cmd = &pl->cmds[c];
+			bool in_pipe_tail = c + 1 == pl->n || w->st.pipefail;
+
+			if (cmd->kind == CG_SH_SIMPLE) {
+				if (cg_apply_set(cmd, &w->st))
+					continue;
+				if (!cg_critical_command(cmd, w->m->config,
+							 &w->name))
+					continue;
+			} else if (cmd->kind == CG_SH_FUNCDEF) {
+				walk_list(w, cmd->body[1], true, false);
+				continue;
+			} else {
+				struct cg_shopts saved = w->st;
+				bool body_obs = observed && in_pipe_tail;
+
+				if (cmd->kind == CG_SH_IF ||
+				    cmd->kind == CG_SH_WHILE ||
+				    cmd->kind == CG_SH_UNTIL)
+					walk_list(w, cmd->body[0], true, true);
+				for (size_t b = 1; b < 3; b++)
+					walk_list(w, cmd->body[b],
+						  cmd->kind == CG_SH_WHILE ||
+							  cmd->kind ==
+								  CG_SH_UNTIL ||
+							  cmd->kind == CG_SH_FOR
+						      ? false
+						      : body_obs,
+						  in_cond);
+				if (cmd->kind == CG_SH_GROUP ||
+				    cmd->kind == CG_SH_SUBSHELL)
+					walk_list(w, cmd->body[0], body_obs,
+						  in_cond);
+				for (size_t a = 0; a < cmd->narms; a++)
+					walk_list(w, cmd->arms[a], body_obs,
+						  in_cond);
+				if (cmd->kind == CG_SH_SUBSHELL)
+					w->st = saved;
+				if (!cg_critical_in_list(cmd->body[0],
+							 w->m->config,
+							 &w->name) &&
+				    !cg_critical_in_list(cmd->body[1],
+							 w->m->config,
+							 &w->name) &&
+				    !cg_critical_in_list(cmd->body[2],
+							 w->m->config,
+							 &w->name))
+					continue;
+				if (cmd->kind != CG_SH_GROUP &&
+				    cmd->kind != CG_SH_SUBSHELL)
+					continue;
+			}
+			/* a critical command (or a group running one) */
+			if (!in_pipe_tail)
+				continue; /* its status is lost in the pipe:
+					     pipe-masks-failure says so */
+			if (sim.outcome == CG_OUT_OK ||
+			    sim.outcome == CG_OUT_EXIT_OK) {
+				if (!reported_or && sim.flip_op >= 0) {
+					report_or(w, ao, (size_t)sim.flip_op,
+						  w->name.buf);
+					reported_or = true;
+				}
+				continue;
+			}
+			if (observed || in_cond || ao->background ||
+			    cmd->kind != CG_SH_SIMPLE)
+				continue;
+			report_lost(w, ao, p, w->name.buf);
+		}
+	}
+}
+
+static void walk_list(struct walk *w, const struct cg_sh_list *list,
+		      bool last_observed, bool in_cond)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->n; i++)
+		check_andor(w, list, i, last_observed, in_cond);
+}
+
+static void check_script(struct cg_rule_ctx *ctx, const struct cg_model *m,
+			 const struct cg_script *s, const struct cg_shell *sh)
+{
+	struct walk w;
+
+	memset(&w, 0, sizeof(w));
+	w.ctx = ctx;
+	w.m = m;
+	w.s = s;
+	w.shell = sh;
+	w.st.errexit = sh->errexit;
+	w.st.pipefail = sh->pipefail;
+	cg_buf_init(&w.name, 0);
+	walk_list(&w, s->sh.top, true, false);
+	cg_buf_release(&w.name);
+}
+
+static void report_continue(struct cg_rule_ctx *ctx, const struct cg_src *src,
+			    const struct cg_pair *coe, const char *what,
+			    const char *cmd)
+{
+	struct cg_pos pos = coe->key->pos;
+	char *subject = cg_xasprintf("continue-on-error %s %s", what, cmd);
+
+	pos.end_line = coe->value->pos.end_line;
+	pos.end_col = coe->value->pos.end_col;
+	cg_report(ctx, src, &pos, subject,
+		  "remove `continue-on-error: true`; if the step is known to "
+		  "be flaky, fix or quarantine the test instead",
+		  "`continue-on-error: true` lets %s pass when `%s` fails",
+		  what, cmd);
+	free(subject);
+}
+
+static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
+{
+	struct cg_buf name = CG_BUF_INIT;
+
+	for (size_t wi = 0; wi < m->nworkflows; wi++) {
+		const struct cg_gh_workflow *wf = &m->workflows[wi];
+
+		for (size_t j = 0; j < wf->njobs; j++) {
+			const struct cg_gh_job *job = &wf->jobs[j];
+			const char *job_cmd = NULL;
+			char *job_cmd_copy = NULL;
+
+			for (size_t k = 0; k < job->nsteps; k++) {
+				const struct cg_gh_step *st = &job->steps[k];
+				const struct cg_pair *coe =
+					st->continue_on_error;
+
+				if (!st->script)
+					continue;
+				check_script(ctx, m, st->script, &st->shell);
+				if (!cg_critical_in_list(st->script->sh.top,
+							 m->config, &name))
+					continue;
+				if (!job_cmd)
+					job_cmd = job_cmd_copy =
+						cg_xstrdup(name.buf);
+				if (coe && cg_scalar_bool(coe->value) == 1) {
+					char *what = cg_xasprintf(
+						"step '%s'",
+						cg_node_is_scalar(st->name)
+							? st->name->str
+							: name.buf);
+
+					report_continue(ctx, wf->src, coe, what,
+							name.buf);
+					free(what);
+				}
+			}
+			if (job_cmd && job->continue_on_error &&
+			    cg_scalar_bool(job->continue_on_error->value) == 1) {
+				char *what = cg_xasprintf("job '%s'", job->id);
+
+				report_continue(ctx, wf->src,
+						job->continue_on_error, what,
+						job_cmd);
+				free(what);
+			}
+			free(job_cmd_copy);
+		}
+	}
+	cg_buf_release(&name);
+}
+
+const struct cg_rule cg_rule_masked_failure = {
+	.id = "masked-failure",
+	.layer = CG_LAYER_QUICK,
+	.severity = CG_SEV_ERROR,
+	.summary = "a critical command whose failure is swallowed",
+	.explain =
+		"A test run, a migration or ciguard itself must fail the CI job "
+		"when it fails. These constructs turn its failure into "
+		"success, so CI stays green while the tests are red:\n"
+		"\n"
+		"  `|| true`, `|| :`, `|| exit 0`, `|| echo ...` after it;\n"
+		"  `set +e` before it (or a custom `shell:` without -e), when "
+		"nothing reads its status afterwards and it is not the last "
+		"command;\n"
+		"  `cmd && other` followed by more commands: `set -e` ignores "
+		"a failure before `&&`;\n"
+		"  `continue-on-error: true` on the step or job that runs it.\n"
+		"\n"
+		"Bad:\n"
+		"\n"
+		"    - run: pytest -q || true\n"
+		"    - run: |\n"
+		"        set +e\n"
+		"        pytest -q\n"
+		"        echo done\n"
+		"\n"
+		"Good:\n"
+		"\n"
+		"    - run: pytest -q\n"
+		"    - run: |\n"
+		"        set +e\n"
+		"        pytest -q; rc=$?\n"
+		"        ./collect-logs.sh\n"
+		"        exit $rc\n",
+	.hint = "let a failing critical command fail the job",
+	.check = check,
+};
