@@ -43,8 +43,11 @@ struct cg_report_input {
 int cg_format_parse(const char *name);
 
 /*
- * Write the report to `out`. Returns 0, or CG_EIO when writing failed.
- * Suppressed findings (d->suppressed != 0) are never printed, only counted.
+ * Write the report to `out` and flush it. Returns 0, CG_EIO when writing
+ * failed, CG_ENOMEM when jansson could not build a JSON/SARIF document, or
+ * CG_EINVAL for an unknown format; the message is in cg_error_last().
+ * Suppressed findings (d->suppressed != 0) are never printed, only counted
+ * through `suppressed`; nor are findings at CG_SEV_OFF.
  */
 int cg_report_write(FILE *out, enum cg_format fmt,
 		    const struct cg_report_input *in);

@@ -1,0 +1,139 @@
+/*
+ * The report entry points: format names and dispatch, plus the helpers every
+ * format shares (see shared.h).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "report/shared.h"
+#include "core/banned.h"
+
+static const struct {
+	const char *name;
+	enum cg_format format;
+} formats[] = {
+    {"text", CG_FORMAT_TEXT},
+    {"json", CG_FORMAT_JSON},
+    {"sarif", CG_FORMAT_SARIF},
+    {"github", CG_FORMAT_GITHUB},
+};
+
+int cg_format_parse(const char *name)
+{
+	if (!name)
+		return -1;
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(formats[i].name, name))
+			return (int)formats[i].format;
+	return -1;
+}
+
+int cg_report_write(FILE *out, enum cg_format fmt,
+		    const struct cg_report_input *in)
+{
+	switch (fmt) {
+	case CG_FORMAT_TEXT:
+		return cg_report_text(out, in);
+	case CG_FORMAT_JSON:
+		return cg_report_json(out, in);
+	case CG_FORMAT_SARIF:
+		return cg_report_sarif(out, in);
+	case CG_FORMAT_GITHUB:
+		return cg_report_github(out, in);
+	}
+	return cg_error_set(CG_EINVAL, "unknown report format %d", (int)fmt);
+}
+
+bool cg_report_shown(const struct cg_diag *d)
+{
+	return !d->suppressed && d->severity != CG_SEV_OFF;
+}
+
+void cg_report_count(struct cg_report_counts *out,
+		     const struct cg_report_input *in)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < in->diags->n; i++) {
+		const struct cg_diag *d = &in->diags->items[i];
+
+		if (!cg_report_shown(d))
+			continue;
+		if (d->severity == CG_SEV_ERROR)
+			out->errors++;
+		else if (d->severity == CG_SEV_WARNING)
+			out->warnings++;
+		else
+			out->notes++;
+	}
+}
+
+int cg_report_finish(FILE *out)
+{
+	errno = 0;
+	if (fflush(out) != 0 || ferror(out))
+		return cg_error_set(CG_EIO, "cannot write the report: %s",
+				    errno ? strerror(errno) : "write error");
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s[0], 0 when it is not one. */
+static size_t utf8_seq_len(const char *s, size_t avail)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	return n <= avail && cg_utf8_valid(s, n) ? n : 0;
+}
+
+json_t *cg_json_string(const char *s)
+{
+	struct cg_buf b = CG_BUF_INIT;
+	size_t len;
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	len = strlen(s);
+	if (cg_utf8_valid(s, len))
+		return json_stringn(s, len);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq_len(s + i, len - i);
+
+		if (n) {
+			cg_buf_add(&b, s + i, n);
+			i += n;
+		} else {
+			cg_buf_addstr(&b, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	j = json_stringn(b.buf, b.len);
+	cg_buf_release(&b);
+	return j;
+}
+
+int cg_json_dump(FILE *out, const json_t *root)
+{
+	if (!root)
+		return cg_error_set(CG_ENOMEM,
+				    "out of memory building the report");
+	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+	    fputc('\n', out) == EOF) {
+		int err = cg_report_finish(out);
+
+		return err ? err
+			   : cg_error_set(CG_EIO, "cannot write the report");
+	}
+	return cg_report_finish(out);
+}
