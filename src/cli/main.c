@@ -1,6 +1,87 @@
+/* ciguard: the command table and top-level options [git's git.c]. */
+#include <stdarg.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/banned.h"
+
+static const char usage[] =
+	"usage: ciguard <command> [options]\n"
+	"\n"
+	"Stops \"green on my machine, red in CI\" failures before they reach "
+	"CI.\n"
+	"\n"
+	"commands:\n"
+	"  check [PATH]   lint the repository's CI, compose and env files\n"
+	"  rules          list every rule with its layer and severity\n"
+	"  explain ID     show what a rule finds, with a bad and a good "
+	"example\n"
+	"\n"
+	"options:\n"
+	"  -h, --help     show this help (also: ciguard <command> --help)\n"
+	"  --version      print the version\n"
+	"\n"
+	"exit status: 0 clean, 1 findings, 2 usage error or ciguard could "
+	"not do its job\n";
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{"check", cmd_check},
+	{"rules", cmd_rules},
+	{"explain", cmd_explain},
+};
+
+int cli_fail(const char *fmt, ...)
 {
-	puts("ciguard " CIGUARD_VERSION);
-	return 0;
+	va_list ap;
+
+	fputs("ciguard: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+bool cli_is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
+		if (argc > 2 && strcmp(argv[1], "help") == 0) {
+			for (size_t i = 0;
+			     i < sizeof(commands) / sizeof(*commands); i++)
+				if (!strcmp(argv[2], commands[i].name)) {
+					char *args[] = {argv[2], "--help",
+							NULL};
+
+					return commands[i].fn(2, args);
+				}
+		}
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("ciguard %s\n", CIGUARD_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	cli_fail("'%s' is not a ciguard command (see 'ciguard --help')",
+		 argv[1]);
+	return 2;
 }

@@ -61,14 +61,47 @@ static bool ignored_by_config(const struct cg_config *c, const char *path)
 	return false;
 }
 
+/* --staged: the blob in the index, which is what a commit will hold. */
+static int load_staged(struct cg_src *out, const char *root, const char *path,
+		       size_t max)
+{
+	char *spec = cg_xasprintf(":%s", path);
+	const char *argv[] = {"git", "-C", root, "show", spec, NULL};
+	struct cg_buf b = CG_BUF_INIT;
+	int rc = cg_run_capture(argv, NULL, &b), err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (rc != 0)
+		err = CG_ENOTFOUND; /* not in the index: not committed */
+	else if (b.len > max)
+		err = cg_error_set(CG_ELIMIT,
+				   "'%s' is larger than %zu bytes, skipped",
+				   path, max);
+	else if (memchr(b.buf, '\0', b.len))
+		err = cg_error_set(CG_ESKIP, "'%s' is a binary file, skipped",
+				   path);
+	else if (!cg_utf8_valid(b.buf, b.len))
+		err = cg_error_set(CG_ESKIP,
+				   "'%s' is not valid UTF-8, skipped", path);
+	else
+		cg_src_init_mem(out, path, b.buf, b.len);
+	cg_buf_release(&b);
+	free(spec);
+	return err;
+}
+
 static struct cg_file *add_file(struct cg_model *m, const char *path,
 				enum cg_file_kind kind)
 {
 	struct cg_file *f = cg_xcalloc(1, sizeof(*f));
-	int err = cg_src_load(&f->src, m->opt.root, path, m->opt.max_file_size);
+	int err = m->opt.staged ? load_staged(&f->src, m->opt.root, path,
+					      m->opt.max_file_size)
+				: cg_src_load(&f->src, m->opt.root, path,
+					      m->opt.max_file_size);
 
 	if (err < 0) {
-		cg_model_note(m, "%s", cg_error_last());
+		if (err != CG_ENOTFOUND)
+			cg_model_note(m, "%s", cg_error_last());
 		free(f);
 		return NULL;
 	}
@@ -103,6 +136,12 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 	cg_arena_init(&m->arena);
 	if ((err = cg_discover(&list, opt->root, discover_note, m)) < 0)
 		return err;
+	if (opt->staged && !list.in_git) {
+		cg_file_list_release(&list);
+		return cg_error_set(CG_EINVAL, "--staged needs a git work tree, "
+					       "and '%s' is not in one",
+				    opt->root);
+	}
 	m->in_git = list.in_git;
 	m->nfiles_listed = list.n;
 	for (size_t i = 0; i < list.n; i++) {

@@ -1,0 +1,33 @@
+#!/bin/sh
+# make bench: time `ciguard check` on a generated monorepo and print files/s
+# and MB/s of YAML. Pinned to one core (taskset) for the per-core number.
+set -eu
+ciguard=$(realpath "$1")
+cd "$(dirname "$0")"
+n=${BENCH_WORKFLOWS:-1000}
+repo=out/repo-$n
+if [ ! -d "$repo" ]; then
+	rm -rf "$repo.tmp"
+	python3 gen.py "$repo.tmp" "$n"
+	mv "$repo.tmp" "$repo"
+fi
+yaml_bytes=$(find "$repo/.github/workflows" -name '*.yml' -printf '%s\n' | awk '{s+=$1} END {print s}')
+files=$(find "$repo" -type f | wc -l)
+runs=${BENCH_RUNS:-5}
+pin=""
+command -v taskset >/dev/null && pin="taskset -c 0"
+echo "machine: $(nproc) cores; repo: $files files, $(awk "BEGIN {printf \"%.1f\", $yaml_bytes/1048576}") MB of workflow YAML"
+best=""
+i=0
+while [ $i -lt "$runs" ]; do
+	start=$(date +%s%N)
+	$pin "$ciguard" check "$repo" --format json >/dev/null 2>&1 || [ $? = 1 ]
+	end=$(date +%s%N)
+	ms=$(( (end - start) / 1000000 ))
+	[ -z "$best" ] || [ "$ms" -lt "$best" ] && best=$ms
+	i=$((i + 1))
+done
+[ "$best" -gt 0 ] || best=1
+awk -v ms="$best" -v b="$yaml_bytes" -v f="$files" 'BEGIN {
+	printf "check (1 core, best of runs): %d ms, %.0f files/s, %.1f MB/s of YAML (target >= 20 MB/s)\n",
+		ms, f / (ms / 1000), b / 1048576 / (ms / 1000) }'

@@ -1,0 +1,17 @@
+/* The command-line tool: one function per subcommand. */
+#ifndef CG_CLI_H
+#define CG_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+int cmd_check(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+
+/* Print "ciguard: <msg>" to stderr; returns 2 (the usage/tool-failure
+ * exit code) for `return die(...)`. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool cli_is_help(const char *arg);
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * pipe-masks-failure: `pytest | tee log` where the shell has no pipefail. A
+ * pipeline's status is its last command's, so the test failure disappears.
+ * The shell's pipefail comes from the step's shell (GitHub's default
+ * `bash -e {0}` has none; `shell: bash` has it) and `set -o pipefail`.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/critical.h"
+#include "core/banned.h"
+
+struct walk {
+	struct cg_rule_ctx *ctx;
+	const struct cg_model *m;
+	const struct cg_script *s;
+	const struct cg_shell *shell;
+	struct cg_shopts st;
+	struct cg_buf name;
+};
+
+static void walk_list(struct walk *w, const struct cg_sh_list *list);
+
+static const char *first_word(const struct cg_sh_cmd *c)
+{
+	if (c->kind == CG_SH_SIMPLE && c->nwords)
+		return c->words[0].text;
+	return "a command";
+}
+
+static void check_pipe(struct walk *w, const struct cg_sh_list *list,
+		       size_t i, size_t p)
+{
+	const struct cg_sh_andor *ao = &list->items[i];
+	const struct cg_sh_pipeline *pl = &ao->pipes[p];
+
+	for (size_t c = 0; c + 1 < pl->n; c++) {
+		const struct cg_sh_cmd *cmd = &pl->cmds[c];
+		const struct cg_sh_cmd *last = &pl->cmds[pl->n - 1];
+		struct cg_pos pos;
+		char *subject, *hint;
+		const char *how;
+
+		if (!cg_critical_command(cmd, w->m->config, &w->name) &&
+		    (cmd->kind == CG_SH_SIMPLE ||
+		     !cg_critical_in_list(cmd->body[0], w->m->config,
+					  &w->name)))
+			continue;
+		if (w->st.pipefail)
+			return;
+		/* ${PIPESTATUS[0]} read right after: handled by hand */
+		if (cg_reads_status(w->s, pl->cmds[0].start, ao->end) ||
+		    (i + 1 < list->n &&
+		     cg_reads_status(w->s, list->items[i + 1].start,
+				     list->items[i + 1].end)))
+			return;
+		pos = cg_script_pos(w->s, pl->pipe_start[c],
+				    pl->pipe_start[c] + 1);
+		subject = cg_xasprintf("%s | %s", w->name.buf,
+				       first_word(last));
+		how = w->shell->node ? "this step's shell" : "GitHub's default "
+							     "shell "
+							     "`bash -e {0}`";
+		hint = cg_xasprintf(
+			"add `set -o pipefail` before the pipeline%s",
+			w->shell->node ? ""
+				       : ", or `shell: bash` to the step "
+					 "(bash -eo pipefail)");
+		cg_report(w->ctx, w->s->src, &pos, subject, hint,
+			  "`%s` is piped into `%s` without pipefail (%s): the "
+			  "step gets `%s`'s status, so a failure of `%s` "
+			  "passes",
+			  w->name.buf, first_word(last), how,
+			  first_word(last), w->name.buf);
+		free(subject);
+		free(hint);
+		return;
+	}
+}
+
+static void walk_cmd(struct walk *w, const struct cg_sh_cmd *cmd)
+{
+	struct cg_shopts saved = w->st;
+
+	if (cmd->kind == CG_SH_SIMPLE) {
+		cg_apply_set(cmd, &w->st);
+		return;
+	}
+	for (size_t b = 0; b < 3; b++)
+		walk_list(w, cmd->body[b]);
+	for (size_t a = 0; a < cmd->narms; a++)
+		walk_list(w, cmd->arms[a]);
+	if (cmd->kind == CG_SH_SUBSHELL)
+		w->st = saved;
+}
+
+static void walk_list(struct walk *w, const struct cg_sh_list *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->n; i++) {
+		const struct cg_sh_andor *ao = &list->items[i];
+
+		for (size_t p = 0; p < ao->n; p++) {
+			check_pipe(w, list, i, p);
+			for (size_t c = 0; c < ao->pipes[p].n; c++)
+				walk_cmd(w, &ao->pipes[p].cmds[c]);
+		}
+	}
+}
+
+static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
+{
+	for (size_t wi = 0; wi < m->nworkflows; wi++) {
+		const struct cg_gh_workflow *wf = &m->workflows[wi];
+
+		for (size_t j = 0; j < wf->njobs; j++)
+			for (size_t k = 0; k < wf->jobs[j].nsteps; k++) {
+				const struct cg_gh_step *st =
+					&wf->jobs[j].steps[k];
+				struct walk w;
+
+				if (!st->script)
+					continue;
+				memset(&w, 0, sizeof(w));
+				w.ctx = ctx;
+				w.m = m;
+				w.s = st->script;
+				w.shell = &st->shell;
+				w.st.errexit = st->shell.errexit;
+				w.st.pipefail = st->shell.pipefail;
+				cg_buf_init(&w.name, 0);
+				walk_list(&w, st->script->sh.top);
+				cg_buf_release(&w.name);
+			}
+	}
+}
+
+const struct cg_rule cg_rule_pipe_masks_failure = {
+	.id = "pipe-masks-failure",
+	.layer = CG_LAYER_QUICK,
+	.severity = CG_SEV_ERROR,
+	.summary = "a critical command piped into another without pipefail",
+	.explain =
+		"A pipeline's exit status is the status of its last command "
+		"unless the shell runs with `set -o pipefail`. GitHub Actions "
+		"runs a `run:` step with no `shell:` as `bash -e {0}`, which "
+		"has no pipefail, so `pytest | tee test.log` succeeds whenever "
+		"`tee` does, failing tests or not. `shell: bash` runs `bash "
+		"--noprofile --norc -eo pipefail {0}`, which has it; `shell: "
+		"sh` does not.\n"
+		"\n"
+		"Bad:\n"
+		"\n"
+		"    - run: pytest -q | tee test.log\n"
+		"\n"
+		"Good:\n"
+		"\n"
+		"    - shell: bash\n"
+		"      run: pytest -q | tee test.log\n"
+		"\n"
+		"    - run: |\n"
+		"        set -o pipefail\n"
+		"        pytest -q | tee test.log\n",
+	.hint = "turn on pipefail for the pipeline",
+	.check = check,
+};
