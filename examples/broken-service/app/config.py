@@ -1,0 +1,32 @@
+"""Settings, read once from the environment (see .env.example)."""
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    payments_api_url: str
+    payments_api_key: str
+    payments_webhook_secret: str
+    log_level: str
+    worker_concurrency: int
+    tenant_max_active_jobs: int
+
+
+def load_settings() -> Settings:
+    return Settings(
+        database_url=os.environ["DATABASE_URL"],
+        redis_url=os.environ.get("REDIS_URL", "redis://localhost:6379/0"),
+        # Falls back to the provider's public sandbox so the API "just works" on a laptop.
+        payments_api_url=os.environ.get("PAYMENTS_API_URL", "https://sandbox.payments.example.com"),
+        payments_api_key=os.environ["PAYMENTS_API_KEY"],
+        payments_webhook_secret=os.environ.get("PAYMENTS_WEBHOOK_SECRET", ""),
+        log_level=os.environ.get("LOG_LEVEL", "info"),
+        worker_concurrency=int(os.environ.get("WORKER_CONCURRENCY", "4")),
+        tenant_max_active_jobs=int(os.environ.get("TENANT_MAX_ACTIVE_JOBS", "2")),
+    )
+
+
+settings = load_settings()

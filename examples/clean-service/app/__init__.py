@@ -1,0 +1,1 @@
+"""Orders service: an HTTP API plus a Redis-backed worker pool that charges orders."""
