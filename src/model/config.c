@@ -286,7 +286,9 @@ int cg_config_load(struct cg_config *c, const char *file, const char *display)
 	int err;
 
 	memset(&tree, 0, sizeof(tree));
-	if ((err = cg_src_load(&src, ".", file, 1024 * 1024)) < 0)
+	/* cg_src_load joins root + "/" + path */
+	if ((err = cg_src_load(&src, file[0] == '/' ? "" : ".", file,
+			       1024 * 1024)) < 0)
 		return err;
 	free(src.path);
 	src.path = cg_xstrdup(display);

@@ -97,13 +97,13 @@ static void report_unused(struct cg_rule_ctx *ctx, const struct cg_model *m,
 			subject = cg_xasprintf("ignore[%s] %s", id,
 					       sup->reason);
 			if (cg_rule_find(id))
-				cg_report(ctx, sup->src, &sup->id_pos[k],
+				cg_report(ctx, sup->src, &sup->pos,
 					  subject, NULL,
 					  "suppression of '%s' matches no "
 					  "finding on line %u",
 					  id, sup->target_line);
 			else
-				cg_report(ctx, sup->src, &sup->id_pos[k],
+				cg_report(ctx, sup->src, &sup->pos,
 					  subject,
 					  "see `ciguard rules` for the ids",
 					  "suppression names unknown rule '%s'",

@@ -58,16 +58,14 @@ static void check_pipe(struct walk *w, const struct cg_sh_list *list,
 				    pl->pipe_start[c] + 1);
 		subject = cg_xasprintf("%s | %s", w->name.buf,
 				       first_word(last));
-		how = w->shell->node ? "this step's shell" : "GitHub's default "
-							     "shell "
-							     "`bash -e {0}`";
+		how = w->shell->describe;
 		hint = cg_xasprintf(
 			"add `set -o pipefail` before the pipeline%s",
 			w->shell->node ? ""
 				       : ", or `shell: bash` to the step "
 					 "(bash -eo pipefail)");
 		cg_report(w->ctx, w->s->src, &pos, subject, hint,
-			  "`%s` is piped into `%s` without pipefail (%s): the "
+			  "`%s` is piped into `%s` without pipefail (shell `%s`): the "
 			  "step gets `%s`'s status, so a failure of `%s` "
 			  "passes",
 			  w->name.buf, first_word(last), how,
