@@ -380,6 +380,7 @@ int cmd_check(int argc, char **argv)
 	copt.config = &config;
 	cg_check_run(&diags, &model, &copt);
 	cg_diag_list_sort(&diags);
+	cg_diag_list_dedupe(&diags);
 	cg_diag_list_fingerprint(&diags);
 	for (size_t i = 0; i < diags.n; i++)
 		if (diags.items[i].suppressed)

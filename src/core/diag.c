@@ -123,3 +123,30 @@ void cg_diag_list_fingerprint(struct cg_diag_list *l)
 	}
 	free(hs);
 }
+
+void cg_diag_list_dedupe(struct cg_diag_list *l)
+{
+	size_t out = 0;
+
+	/* needs sorted input; a template used by many jobs is one finding */
+	for (size_t i = 0; i < l->n; i++) {
+		struct cg_diag *d = &l->items[i];
+
+		if (out) {
+			struct cg_diag *p = &l->items[out - 1];
+
+			if (!strcmp(p->rule, d->rule) &&
+			    !strcmp(p->path, d->path) &&
+			    !memcmp(&p->pos, &d->pos, sizeof(p->pos)) &&
+			    !strcmp(p->message, d->message)) {
+				free(d->path);
+				free(d->message);
+				free(d->hint);
+				free(d->subject);
+				continue;
+			}
+		}
+		l->items[out++] = *d;
+	}
+	l->n = out;
+}

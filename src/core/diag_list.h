@@ -17,6 +17,8 @@ struct cg_diag *cg_diag_list_add(struct cg_diag_list *l, const char *rule,
 				 const char *hint, const char *message);
 /* By path, line, column, rule, message. */
 void cg_diag_list_sort(struct cg_diag_list *l);
+/* Drop exact repeats (same rule, path, position, message); sorted input. */
+void cg_diag_list_dedupe(struct cg_diag_list *l);
 /* Fill every fingerprint; call after sorting. */
 void cg_diag_list_fingerprint(struct cg_diag_list *l);
 void cg_diag_list_release(struct cg_diag_list *l);

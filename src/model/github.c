@@ -157,7 +157,7 @@ static void step_build(struct cg_model *m, struct cg_gh_step *st,
 	} else {
 		st->shell.kind = CG_SHELL_POSIX;
 		st->shell.errexit = true;
-		st->shell.describe = "bash -e {0} (GitHub's default)";
+		st->shell.describe = "GitHub's default shell `bash -e {0}`";
 	}
 	if (st->shell.kind == CG_SHELL_POSIX && cg_node_is_scalar(st->run))
 		st->script = cg_script_new(m, src, st->run);

@@ -48,6 +48,8 @@ static enum cg_file_kind classify(const char *path)
 {
 	if (cg_is_workflow_path(path))
 		return CG_FILE_GH_WORKFLOW;
+	if (!strcmp(path, ".gitlab-ci.yml"))
+		return CG_FILE_GITLAB_CI;
 	return CG_FILE_NONE;
 }
 
@@ -123,6 +125,47 @@ static void load_yaml(struct cg_model *m, struct cg_file *f)
 	f->loaded = true;
 }
 
+static bool have_file(const struct cg_model *m, const char *path)
+{
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (!strcmp(m->files[i]->src.path, path))
+			return true;
+	return false;
+}
+
+/* `include: local:` files (globs allowed), followed transitively. */
+static void load_gitlab_includes(struct cg_model *m,
+				 const struct cg_file_list *list)
+{
+	for (size_t g = 0; g < m->ngitlab && g < 256; g++) {
+		struct cg_strlist inc = {0};
+
+		cg_gl_includes(m->gitlab[g].root, &inc);
+		for (size_t i = 0; i < inc.n; i++) {
+			const char *pat = inc.items[i];
+
+			while (*pat == '/')
+				pat++;
+			for (size_t k = 0; k < list->n; k++) {
+				const char *path = list->paths[k];
+				struct cg_file *f;
+
+				if (!cg_glob_match(pat, path) ||
+				    have_file(m, path) ||
+				    ignored_by_config(m->config, path))
+					continue;
+				if (!(f = add_file(m, path, CG_FILE_GITLAB_CI)))
+					continue;
+				load_yaml(m, f);
+				cg_collect_suppressions(m, f);
+				if (f->loaded)
+					cg_gl_register(m, f);
+			}
+		}
+		cg_strlist_release(&inc);
+	}
+}
+
 int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 {
 	struct cg_file_list list;
@@ -157,7 +200,11 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 		cg_collect_suppressions(m, f);
 		if (f->loaded && kind == CG_FILE_GH_WORKFLOW)
 			cg_gh_build(m, f);
+		if (f->loaded && kind == CG_FILE_GITLAB_CI)
+			cg_gl_register(m, f);
 	}
+	load_gitlab_includes(m, &list);
+	cg_gl_build_jobs(m);
 	cg_file_list_release(&list);
 	return 0;
 }
@@ -165,6 +212,7 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 void cg_model_release(struct cg_model *m)
 {
 	cg_gh_release(m);
+	cg_gl_release(m);
 	for (size_t i = 0; i < m->nsuppressions; i++) {
 		struct cg_suppression *s = &m->suppressions[i];
 

@@ -157,11 +157,39 @@ struct cg_gh_workflow {
 	size_t njobs;
 };
 
+/* --------------------------------------------------------- GitLab CI */
+
+/*
+ * A GitLab job with `extends:` and `default:` applied. The runner joins
+ * before_script and script into one shell script that starts with
+ * `set -o pipefail` (where the shell has it) and `set -o errexit`
+ * (gitlab-runner shells/bash.go), so `scripts` share one shell state.
+ */
+struct cg_gl_job {
+	const char *id;
+	const struct cg_node *key;
+	const struct cg_node *node;
+	const struct cg_pair *allow_failure; /* key+value, maybe inherited */
+	const struct cg_src *allow_failure_src;
+	struct cg_script **scripts; /* before_script items, then script */
+	size_t nscripts;
+	const struct cg_node *services;
+	const struct cg_node *variables;
+};
+
+struct cg_gl_file {
+	const struct cg_src *src;
+	const struct cg_node *root;
+	struct cg_gl_job *jobs;
+	size_t njobs;
+};
+
 /* ------------------------------------------------------------- model */
 
 enum cg_file_kind {
 	CG_FILE_NONE,
 	CG_FILE_GH_WORKFLOW,
+	CG_FILE_GITLAB_CI,
 };
 
 struct cg_file {
@@ -201,6 +229,9 @@ struct cg_model {
 
 	struct cg_gh_workflow *workflows;
 	size_t nworkflows;
+
+	struct cg_gl_file *gitlab;
+	size_t ngitlab;
 
 	struct cg_suppression *suppressions;
 	size_t nsuppressions;

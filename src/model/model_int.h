@@ -11,6 +11,12 @@ void cg_gh_release(struct cg_model *m);
 /* Interpret a GitHub `shell:` value (keyword or custom template). */
 void cg_gh_shell_parse(struct cg_shell *sh, const struct cg_node *node,
 		       const struct cg_src *src);
+/* GitLab CI: register a loaded file, then build every job once all
+ * files (and their local includes) are registered. */
+void cg_gl_register(struct cg_model *m, struct cg_file *f);
+void cg_gl_build_jobs(struct cg_model *m);
+void cg_gl_includes(const struct cg_node *root, struct cg_strlist *out);
+void cg_gl_release(struct cg_model *m);
 /* Parse a YAML scalar as a script; NULL when it is not a scalar. */
 struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
 				const struct cg_node *node);

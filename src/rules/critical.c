@@ -36,6 +36,17 @@ static bool eq(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
+/* Is `w` one of the space-separated options in `list` (" -a --bee ")? */
+static bool has_opt(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = strstr(list, w); p; p = strstr(p + 1, w))
+		if (p > list && p[-1] == ' ' && p[n] == ' ')
+			return true;
+	return false;
+}
+
 /* Skip options of a wrapper: words starting with '-' (and, for options
  * listed in `with_arg`, their argument). */
 static size_t skip_opts(char **w, size_t n, size_t i, const char *with_arg)
@@ -45,7 +56,7 @@ static size_t skip_opts(char **w, size_t n, size_t i, const char *with_arg)
 			i++;
 			break;
 		}
-		if (with_arg && strstr(with_arg, w[i]) && !strchr(w[i], '='))
+		if (with_arg && has_opt(with_arg, w[i]))
 			i++;
 		i++;
 	}
@@ -127,9 +138,16 @@ static size_t unwrap(char **w, size_t n)
 			i++; /* the container */
 		} else if (eq(b, "coverage") && i + 1 < n &&
 			   eq(w[i + 1], "run")) {
-			i = skip_opts(w, n, i + 2,
-				      " --source --rcfile --omit --include "
-				      "--data-file --concurrency --context ");
+			static const char with_arg[] =
+				" --source --rcfile --omit --include "
+				"--data-file --concurrency --context ";
+
+			i += 2;
+			while (i < n && w[i][0] == '-' && !eq(w[i], "-m")) {
+				if (has_opt(with_arg, w[i]))
+					i++;
+				i++;
+			}
 			if (i < n && eq(w[i], "-m"))
 				return i; /* handled like python -m */
 		} else {
@@ -440,4 +458,38 @@ bool cg_reads_status(const struct cg_script *s, size_t start, size_t end)
 			return true;
 	}
 	return false;
+}
+
+void cg_for_each_script_group(const struct cg_model *m,
+			      void (*fn)(void *ctx,
+					 const struct cg_script_group *g),
+			      void *ctx)
+{
+	/* gitlab-runner starts every script with pipefail and errexit */
+	static const struct cg_shell gitlab_shell = {
+		CG_SHELL_POSIX, true, true,
+		"bash (GitLab runner: set -o pipefail; set -o errexit)", NULL,
+		NULL};
+
+	for (size_t w = 0; w < m->nworkflows; w++)
+		for (size_t j = 0; j < m->workflows[w].njobs; j++)
+			for (size_t k = 0; k < m->workflows[w].jobs[j].nsteps;
+			     k++) {
+				const struct cg_gh_step *st =
+					&m->workflows[w].jobs[j].steps[k];
+				struct cg_script_group g = {&st->script, 1,
+							    &st->shell};
+
+				if (st->script)
+					fn(ctx, &g);
+			}
+	for (size_t f = 0; f < m->ngitlab; f++)
+		for (size_t j = 0; j < m->gitlab[f].njobs; j++) {
+			const struct cg_gl_job *job = &m->gitlab[f].jobs[j];
+			struct cg_script_group g = {job->scripts, job->nscripts,
+						    &gitlab_shell};
+
+			if (job->nscripts)
+				fn(ctx, &g);
+		}
 }

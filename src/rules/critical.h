@@ -35,4 +35,19 @@ bool cg_apply_set(const struct cg_sh_cmd *cmd, struct cg_shopts *st);
 /* Does text [start, end) of the script mention `$?` or PIPESTATUS? */
 bool cg_reads_status(const struct cg_script *s, size_t start, size_t end);
 
+/*
+ * The scripts CI runs in one shell, with that shell's starting options: a
+ * GitHub step's `run:`, or a GitLab job's before_script + script items.
+ */
+struct cg_script_group {
+	struct cg_script *const *scripts;
+	size_t n;
+	const struct cg_shell *shell;
+};
+
+void cg_for_each_script_group(const struct cg_model *m,
+			      void (*fn)(void *ctx,
+					 const struct cg_script_group *g),
+			      void *ctx);
+
 #endif

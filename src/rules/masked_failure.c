@@ -222,20 +222,28 @@ static void walk_list(struct walk *w, const struct cg_sh_list *list,
 		check_andor(w, list, i, last_observed, in_cond);
 }
 
-static void check_script(struct cg_rule_ctx *ctx, const struct cg_model *m,
-			 const struct cg_script *s, const struct cg_shell *sh)
+struct group_ctx {
+	struct cg_rule_ctx *ctx;
+	const struct cg_model *m;
+};
+
+/* The scripts of a group run in one shell, one after the other. */
+static void check_group(void *data, const struct cg_script_group *g)
 {
+	struct group_ctx *gc = data;
 	struct walk w;
 
 	memset(&w, 0, sizeof(w));
-	w.ctx = ctx;
-	w.m = m;
-	w.s = s;
-	w.shell = sh;
-	w.st.errexit = sh->errexit;
-	w.st.pipefail = sh->pipefail;
+	w.ctx = gc->ctx;
+	w.m = gc->m;
+	w.shell = g->shell;
+	w.st.errexit = g->shell->errexit;
+	w.st.pipefail = g->shell->pipefail;
 	cg_buf_init(&w.name, 0);
-	walk_list(&w, s->sh.top, true, false);
+	for (size_t i = 0; i < g->n; i++) {
+		w.s = g->scripts[i];
+		walk_list(&w, w.s->sh.top, i + 1 == g->n, false);
+	}
 	cg_buf_release(&w.name);
 }
 
@@ -256,9 +264,49 @@ static void report_continue(struct cg_rule_ctx *ctx, const struct cg_src *src,
 	free(subject);
 }
 
+static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
+			 struct cg_buf *name)
+{
+	for (size_t f = 0; f < m->ngitlab; f++)
+		for (size_t j = 0; j < m->gitlab[f].njobs; j++) {
+			const struct cg_gl_job *job = &m->gitlab[f].jobs[j];
+			const struct cg_pair *af = job->allow_failure;
+			struct cg_pos pos;
+			char *subject;
+
+			bool found = false;
+
+			if (!af || cg_scalar_bool(af->value) != 1)
+				continue;
+			for (size_t k = 0; k < job->nscripts && !found; k++)
+				found = cg_critical_in_list(
+						job->scripts[k]->sh.top,
+						m->config, name) != NULL;
+			if (!found)
+				continue;
+			pos = af->key->pos;
+			pos.end_line = af->value->pos.end_line;
+			pos.end_col = af->value->pos.end_col;
+			subject = cg_xasprintf("allow_failure %s %s", job->id,
+					       name->buf);
+			cg_report(ctx, job->allow_failure_src, &pos, subject,
+				  "remove `allow_failure: true`, or limit it "
+				  "to known exit codes with "
+				  "`allow_failure: {exit_codes: [...]}`",
+				  "`allow_failure: true` lets job '%s' pass "
+				  "the pipeline when `%s` fails",
+				  job->id, name->buf);
+			free(subject);
+		}
+}
+
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
 	struct cg_buf name = CG_BUF_INIT;
+	struct group_ctx gc = {ctx, m};
+
+	cg_for_each_script_group(m, check_group, &gc);
+	check_gitlab(ctx, m, &name);
 
 	for (size_t wi = 0; wi < m->nworkflows; wi++) {
 		const struct cg_gh_workflow *wf = &m->workflows[wi];
@@ -275,7 +323,6 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 
 				if (!st->script)
 					continue;
-				check_script(ctx, m, st->script, &st->shell);
 				if (!cg_critical_in_list(st->script->sh.top,
 							 m->config, &name))
 					continue;

@@ -39,7 +39,7 @@ static void check_pipe(struct walk *w, const struct cg_sh_list *list,
 		const struct cg_sh_cmd *last = &pl->cmds[pl->n - 1];
 		struct cg_pos pos;
 		char *subject, *hint;
-		const char *how;
+		char *how;
 
 		if (!cg_critical_command(cmd, w->m->config, &w->name) &&
 		    (cmd->kind == CG_SH_SIMPLE ||
@@ -58,18 +58,30 @@ static void check_pipe(struct walk *w, const struct cg_sh_list *list,
 				    pl->pipe_start[c] + 1);
 		subject = cg_xasprintf("%s | %s", w->name.buf,
 				       first_word(last));
-		how = w->shell->describe;
+		if (w->shell->pipefail) /* on at the start: a set turned it off */
+			how = cg_xstrdup("after `set +o pipefail`");
+		else if (w->shell->node)
+			how = cg_xasprintf("`shell: %s`", w->shell->node->str);
+		else
+			how = cg_xasprintf("%s", w->shell->describe);
 		hint = cg_xasprintf(
-			"add `set -o pipefail` before the pipeline%s",
-			w->shell->node ? ""
-				       : ", or `shell: bash` to the step "
-					 "(bash -eo pipefail)");
+			"%s",
+			w->shell->pipefail
+				? "keep pipefail on for the pipeline"
+			: cg_scalar_eq(w->shell->node, "sh")
+				? "use `shell: bash` (sh may be dash, which "
+				  "has no pipefail)"
+			: w->shell->node
+				? "add `set -o pipefail` before the pipeline"
+				: "add `shell: bash` to the step (bash -eo "
+				  "pipefail), or `set -o pipefail` before the "
+				  "pipeline");
 		cg_report(w->ctx, w->s->src, &pos, subject, hint,
-			  "`%s` is piped into `%s` without pipefail (shell `%s`): the "
-			  "step gets `%s`'s status, so a failure of `%s` "
-			  "passes",
-			  w->name.buf, first_word(last), how,
-			  first_word(last), w->name.buf);
+			  "`%s` is piped into `%s` without pipefail (%s): the "
+			  "job gets `%s`'s status, so a failure of `%s` passes",
+			  w->name.buf, first_word(last), how, first_word(last),
+			  w->name.buf);
+		free(how);
 		free(subject);
 		free(hint);
 		return;
@@ -107,31 +119,35 @@ static void walk_list(struct walk *w, const struct cg_sh_list *list)
 	}
 }
 
+struct group_ctx {
+	struct cg_rule_ctx *ctx;
+	const struct cg_model *m;
+};
+
+static void check_group(void *data, const struct cg_script_group *g)
+{
+	struct group_ctx *gc = data;
+	struct walk w;
+
+	memset(&w, 0, sizeof(w));
+	w.ctx = gc->ctx;
+	w.m = gc->m;
+	w.shell = g->shell;
+	w.st.errexit = g->shell->errexit;
+	w.st.pipefail = g->shell->pipefail;
+	cg_buf_init(&w.name, 0);
+	for (size_t i = 0; i < g->n; i++) {
+		w.s = g->scripts[i];
+		walk_list(&w, w.s->sh.top);
+	}
+	cg_buf_release(&w.name);
+}
+
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
-	for (size_t wi = 0; wi < m->nworkflows; wi++) {
-		const struct cg_gh_workflow *wf = &m->workflows[wi];
+	struct group_ctx gc = {ctx, m};
 
-		for (size_t j = 0; j < wf->njobs; j++)
-			for (size_t k = 0; k < wf->jobs[j].nsteps; k++) {
-				const struct cg_gh_step *st =
-					&wf->jobs[j].steps[k];
-				struct walk w;
-
-				if (!st->script)
-					continue;
-				memset(&w, 0, sizeof(w));
-				w.ctx = ctx;
-				w.m = m;
-				w.s = st->script;
-				w.shell = &st->shell;
-				w.st.errexit = st->shell.errexit;
-				w.st.pipefail = st->shell.pipefail;
-				cg_buf_init(&w.name, 0);
-				walk_list(&w, st->script->sh.top);
-				cg_buf_release(&w.name);
-			}
-	}
+	cg_for_each_script_group(m, check_group, &gc);
 }
 
 const struct cg_rule cg_rule_pipe_masks_failure = {
