@@ -1,6 +1,8 @@
 /*
- * A bump allocator in blocks of at least 64 KiB. Parse trees are built into
- * one arena and dropped at once, so a tree never needs a recursive free.
+ * A bump allocator. Parse trees are built into one arena and dropped at
+ * once, so a tree never needs a recursive free. Blocks start small and
+ * double up to 1 MiB: a run holds thousands of small arenas (one per
+ * script), and fresh memory costs a page fault per page touched.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,8 @@ struct cg_arena_block {
 	_Alignas(16) unsigned char data[];
 };
 
-#define BLOCK_MIN (64 * 1024)
+#define BLOCK_FIRST 1024
+#define BLOCK_MAX (1024 * 1024)
 
 void cg_arena_init(struct cg_arena *a)
 {
@@ -31,7 +34,12 @@ void *cg_arena_alloc(struct cg_arena *a, size_t n)
 	if (!n)
 		n = 16;
 	if (!b || b->size - b->used < n) {
-		size_t size = n > BLOCK_MIN ? n : BLOCK_MIN;
+		size_t next = b ? b->size * 2 : BLOCK_FIRST;
+		size_t size;
+
+		if (next > BLOCK_MAX)
+			next = BLOCK_MAX;
+		size = n > next ? n : next;
 
 		b = cg_xmalloc(sizeof(*b) + size);
 		b->size = size;

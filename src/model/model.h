@@ -75,7 +75,9 @@ struct cg_script {
 	const struct cg_src *src;
 	const struct cg_node *node;
 	struct cg_sh_script sh;
-	size_t *offsets; /* script byte -> file byte, len + 1 entries */
+	size_t *offsets; /* script byte -> file byte, len + 1 entries; built
+			    by the first cg_script_pos */
+	bool offsets_done;
 };
 
 /* File position of script bytes [start, end). */

@@ -17,8 +17,6 @@ struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
 	s = cg_xcalloc(1, sizeof(*s));
 	s->src = src;
 	s->node = node;
-	if (cg_scalar_offsets(src, node, &s->offsets) < 0)
-		s->offsets = NULL;
 	if (cg_sh_parse(&s->sh, node->str, node->len, SCRIPT_MAX_DEPTH) < 0) {
 		struct cg_pos p = node->pos;
 
@@ -39,8 +37,17 @@ void cg_script_free(struct cg_script *s)
 	free(s);
 }
 
-static size_t file_offset(const struct cg_script *s, size_t off)
+static size_t file_offset(const struct cg_script *cs, size_t off)
 {
+	/* the map is built on the first finding: most scripts never need it
+	 * (the model is read-only for rules; this cache is the exception) */
+	struct cg_script *s = (struct cg_script *)cs;
+
+	if (!s->offsets_done) {
+		s->offsets_done = true;
+		if (cg_scalar_offsets(s->src, s->node, &s->offsets) < 0)
+			s->offsets = NULL;
+	}
 	if (!s->offsets)
 		return s->node->start;
 	if (off > s->node->len)
