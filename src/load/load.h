@@ -149,7 +149,8 @@ void cg_dotenv_release(struct cg_dotenv *d);
  * A POSIX/bash script as CI runs it: the text of a `run:` or `script:`
  * scalar. Offsets below are into that text; cg_scalar_offsets maps them to
  * the file. `${{ ... }}` (GitHub expressions) is part of a word, never an
- * operator.
+ * operator, even inside quotes or when it holds `||`, spaces or quotes.
+ * Every offset is within [0, len] and every start <= end.
  */
 
 enum cg_sh_op {
@@ -160,56 +161,102 @@ enum cg_sh_op {
 };
 
 enum cg_sh_cmd_kind {
-	CG_SH_SIMPLE,
-	CG_SH_GROUP,    /* { list; } */
-	CG_SH_SUBSHELL, /* ( list ) */
-	CG_SH_IF,       /* if/elif/else: body[0]=cond, body[1]=then, body[2]=
+	CG_SH_SIMPLE,	/* also `[[ ... ]]` and `(( ... ))`, see words */
+	CG_SH_GROUP,	/* { list; }: body[0] */
+	CG_SH_SUBSHELL, /* ( list ): body[0] */
+	CG_SH_IF,	/* if/elif/else: body[0]=cond, body[1]=then, body[2]=
 			   else part (elif chains nest an IF in body[2]) */
-	CG_SH_WHILE,    /* body[0]=cond, body[1]=loop body (also until) */
+	CG_SH_WHILE,	/* body[0]=cond, body[1]=loop body (also until) */
 	CG_SH_UNTIL,
-	CG_SH_FOR,      /* body[1]=loop body; words = loop variable, items */
-	CG_SH_CASE,     /* body[1..] not used; each arm's list in arms */
-	CG_SH_FUNCDEF,  /* words[0] = name, body[1] = the function body */
+	CG_SH_FOR,     /* body[1]=loop body; words = loop variable, items
+			  (`for ((e))`: words "((", e raw, "))"; `select`
+			  is a FOR too) */
+	CG_SH_CASE,    /* words[0] = the subject; each arm's list in arms,
+			  its patterns in arm_patterns */
+	CG_SH_FUNCDEF, /* words[0] = name, body[1] = the function body */
 };
 
 struct cg_sh_word {
-	const char *text;   /* quotes removed; $var, $(..) kept literally */
-	size_t start, end;  /* offsets of the raw word in the script */
-	bool quoted;        /* some part was quoted */
-	bool expands;       /* contains $, `, or ${{ */
+	const char *text;  /* quotes removed; $var, $(..) kept literally;
+			      NUL-terminated, never NULL */
+	size_t len;	   /* bytes in text (text may hold NUL bytes) */
+	size_t start, end; /* offsets of the raw word in the script */
+	bool quoted;	   /* some part was quoted */
+	bool expands;	   /* contains $, `, or ${{ */
+};
+
+enum cg_sh_redir_kind {
+	CG_SH_REDIR_IN,		   /* <   */
+	CG_SH_REDIR_OUT,	   /* >   */
+	CG_SH_REDIR_APPEND,	   /* >>  */
+	CG_SH_REDIR_CLOBBER,	   /* >|  */
+	CG_SH_REDIR_RDWR,	   /* <>  */
+	CG_SH_REDIR_DUP_IN,	   /* <&  */
+	CG_SH_REDIR_DUP_OUT,	   /* >&  (2>&1) */
+	CG_SH_REDIR_OUT_ERR,	   /* &>  */
+	CG_SH_REDIR_APPEND_ERR,	   /* &>> */
+	CG_SH_REDIR_HEREDOC,	   /* <<  */
+	CG_SH_REDIR_HEREDOC_STRIP, /* <<- */
+	CG_SH_REDIR_HERESTRING,	   /* <<< */
+};
+
+struct cg_sh_redir {
+	enum cg_sh_redir_kind kind;
+	int fd;			     /* explicit fd (the 2 of 2>&1); -1 when
+					none, -2 for bash's {name}> form */
+	size_t start, end;	     /* from the fd or operator to the target */
+	struct cg_sh_word target;    /* file, fd, string or heredoc delimiter
+					(text "" when missing); a quoted
+					delimiter means an unexpanded body */
+	size_t body_start, body_end; /* heredocs: the body lines without the
+					delimiter line; never parsed */
 };
 
 struct cg_sh_list;
 
 struct cg_sh_cmd {
 	enum cg_sh_cmd_kind kind;
-	size_t start, end;       /* whole command incl. redirections */
-	/* SIMPLE: the command words without assignments and redirections */
+	size_t start, end; /* whole command incl. redirections */
+	/* SIMPLE: the command words without assignments and redirections.
+	 * `[[ a && b ]]` is SIMPLE with words "[[", "a", "&&", "b", "]]";
+	 * `(( e ))` is SIMPLE with words "((", e raw, "))". A line of only
+	 * assignments or redirections has nwords 0. */
 	struct cg_sh_word *words;
 	size_t nwords;
-	struct cg_sh_word *assigns; /* NAME=value prefixes */
+	struct cg_sh_word *assigns; /* NAME=value prefixes (also NAME+=,
+				       NAME[i]=, NAME=(array)) */
 	size_t nassigns;
 	struct cg_sh_list *body[3]; /* see kind; NULL when absent */
 	struct cg_sh_list **arms;   /* CASE arms */
 	size_t narms;
+	struct cg_sh_word **arm_patterns; /* CASE: narms pattern arrays */
+	size_t *arm_npatterns;
+	struct cg_sh_redir *redirs; /* in source order; heredoc bodies are
+				       filled in once their lines are read */
+	size_t nredirs;
 };
 
-/* cmd[0] | cmd[1] | ...; optionally `! ` negated */
+/* cmd[0] | cmd[1] | ...; optionally `! ` negated. n >= 1 (a bare `!` or
+ * `time` gives one SIMPLE command with no words). */
 struct cg_sh_pipeline {
 	struct cg_sh_cmd *cmds;
 	size_t n;
 	size_t *pipe_start; /* n-1 offsets of the `|` operators */
+	size_t *pipe_end;   /* n-1 ends (`|&` is two bytes) */
 	bool negated;
+	bool timed;	   /* `time` prefix */
+	size_t start, end; /* from `!`/`time` or the first command */
 };
 
-/* pipe[0] op[0] pipe[1] op[1] ... (op is AND or OR), ended by ; & \n */
+/* pipe[0] op[0] pipe[1] op[1] ... (op is AND or OR), ended by ; & \n.
+ * n >= 1; start/end cover the pipelines, not the `;`/`&` after them. */
 struct cg_sh_andor {
 	struct cg_sh_pipeline *pipes;
 	size_t n;
-	enum cg_sh_op *ops;   /* n-1 connectors */
-	size_t *op_start;     /* n-1 offsets of the `&&`/`||` */
+	enum cg_sh_op *ops; /* n-1 connectors */
+	size_t *op_start;   /* n-1 offsets of the `&&`/`||` */
 	size_t *op_end;
-	bool background;      /* ended by `&` */
+	bool background; /* ended by `&` */
 	size_t start, end;
 };
 
@@ -220,17 +267,24 @@ struct cg_sh_list {
 
 struct cg_sh_script {
 	struct cg_arena arena;
-	const char *text;     /* the script (not owned) */
+	const char *text; /* the script (not owned) */
 	size_t len;
-	struct cg_sh_list *top;
-	bool incomplete;      /* unterminated quote/heredoc/compound: what
-				 could be parsed is in `top` */
+	struct cg_sh_list *top; /* never NULL after cg_sh_parse */
+	bool incomplete;	/* unterminated quote/heredoc/compound, or a
+				   token out of place: what could be parsed is
+				   in `top` */
 };
 
+#define CG_SH_DEPTH_DEFAULT 256 /* used when max_depth is 0 */
+#define CG_SH_DEPTH_CAP 1000	/* max_depth is clamped to this */
+
 /*
- * Parse `text`. Never fails on content: what cannot be parsed is skipped
- * (and `incomplete` set); returns CG_ELIMIT only when nesting exceeds
- * max_depth. Release with cg_sh_release.
+ * Parse `text` (any bytes; need not be NUL-terminated). Never fails on
+ * content: what cannot be parsed is skipped (and `incomplete` set);
+ * returns CG_ELIMIT only when compound commands and substitutions nest
+ * deeper than max_depth (then `top` holds what was parsed before). Time
+ * and memory are linear in `len`. Everything lives in out->arena; release
+ * with cg_sh_release even on error.
  */
 int cg_sh_parse(struct cg_sh_script *out, const char *text, size_t len,
 		unsigned max_depth);

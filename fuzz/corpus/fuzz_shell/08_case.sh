@@ -1,0 +1,5 @@
+case "$RUNNER_OS" in
+  Linux|macOS) ./build.sh ;;
+  (Windows) ./build.ps1 ;&
+  *) echo unknown ;;
+esac

@@ -1,0 +1,3 @@
+pytest -q \
+  --cov=app \
+  tests/ || { echo "tests failed"; exit 1; }

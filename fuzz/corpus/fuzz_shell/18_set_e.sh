@@ -1,0 +1,5 @@
+set +e
+ciguard check --format github
+status=$?
+set -e
+exit $status

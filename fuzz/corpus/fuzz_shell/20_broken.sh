@@ -1,0 +1,4 @@
+if a; then b
+echo "unterminated
+cat <<EOF
+$(echo (
