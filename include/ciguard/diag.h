@@ -23,15 +23,15 @@ enum cg_severity {
 
 /* One finding. All strings are owned by the list holding the finding. */
 struct cg_diag {
-	const char *rule;      /* rule id, static */
+	const char *rule; /* rule id, static */
 	enum cg_severity severity;
-	char *path;            /* relative to the checked root, '/' separated */
+	char *path; /* relative to the checked root, '/' separated */
 	struct cg_pos pos;
 	char *message;
-	char *hint;            /* may be NULL */
-	char *subject;         /* offending text, hashed into the fingerprint */
-	char fingerprint[17];  /* 16 lower-case hex digits */
-	int suppressed;        /* set by the filters: 1 inline, 2 baseline */
+	char *hint;	      /* may be NULL */
+	char *subject;	      /* offending text, hashed into the fingerprint */
+	char fingerprint[17]; /* 16 lower-case hex digits */
+	int suppressed;	      /* set by the filters: 1 inline, 2 baseline */
 };
 
 const char *cg_severity_name(enum cg_severity s);

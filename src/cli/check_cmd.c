@@ -18,39 +18,39 @@
 #include "core/banned.h"
 
 static const char usage[] =
-	"usage: ciguard check [PATH] [options]\n"
-	"\n"
-	"Check the repository at PATH (default: the enclosing git work tree, "
-	"else\nthe current folder) for CI mistakes. In a git work tree the "
-	"tracked and\nuntracked-not-ignored files are read; elsewhere every "
-	"file except .git,\nnode_modules, vendor and .venv.\n"
-	"\n"
-	"options:\n"
-	"  --quick                 CI config, compose and env files only "
-	"(pre-commit)\n"
-	"  --staged                check what is staged in the git index, not "
-	"the\n"
-	"                          work tree\n"
-	"  --format FMT            text (default), json, sarif, github\n"
-	"  --config FILE           configuration (default: PATH/.ciguard.yml "
-	"if present)\n"
-	"  --baseline FILE         hide findings recorded in FILE\n"
-	"  --write-baseline FILE   record the current findings in FILE, exit "
-	"0\n"
-	"  --fail-on LEVEL         exit 1 on findings at or above LEVEL: "
-	"error\n"
-	"                          (default), warning or note\n"
-	"  --rule ID               run only rule ID (repeatable)\n"
-	"  --jobs N                accepted for compatibility; files are read "
-	"on one\n"
-	"                          thread\n"
-	"  --color WHEN            auto (default: on a terminal, unless "
-	"NO_COLOR is\n"
-	"                          set), always, never\n"
-	"  -h, --help              show this help\n"
-	"\n"
-	"exit status: 0 no finding at or above --fail-on, 1 findings, 2 bad "
-	"usage,\nbad configuration or unreadable PATH.\n";
+    "usage: ciguard check [PATH] [options]\n"
+    "\n"
+    "Check the repository at PATH (default: the enclosing git work tree, "
+    "else\nthe current folder) for CI mistakes. In a git work tree the "
+    "tracked and\nuntracked-not-ignored files are read; elsewhere every "
+    "file except .git,\nnode_modules, vendor and .venv.\n"
+    "\n"
+    "options:\n"
+    "  --quick                 CI config, compose and env files only "
+    "(pre-commit)\n"
+    "  --staged                check what is staged in the git index, not "
+    "the\n"
+    "                          work tree\n"
+    "  --format FMT            text (default), json, sarif, github\n"
+    "  --config FILE           configuration (default: PATH/.ciguard.yml "
+    "if present)\n"
+    "  --baseline FILE         hide findings recorded in FILE\n"
+    "  --write-baseline FILE   record the current findings in FILE, exit "
+    "0\n"
+    "  --fail-on LEVEL         exit 1 on findings at or above LEVEL: "
+    "error\n"
+    "                          (default), warning or note\n"
+    "  --rule ID               run only rule ID (repeatable)\n"
+    "  --jobs N                accepted for compatibility; files are read "
+    "on one\n"
+    "                          thread\n"
+    "  --color WHEN            auto (default: on a terminal, unless "
+    "NO_COLOR is\n"
+    "                          set), always, never\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "exit status: 0 no finding at or above --fail-on, 1 findings, 2 bad "
+    "usage,\nbad configuration or unreadable PATH.\n";
 
 struct opts {
 	const char *path;
@@ -86,8 +86,8 @@ static int take_value(int argc, char **argv, int *i, const char *name,
 static int parse_args(struct opts *o, int argc, char **argv)
 {
 	static const char *const valued[] = {
-		"--format",  "--config", "--baseline", "--write-baseline",
-		"--fail-on", "--rule",   "--jobs",     "--color"};
+	    "--format",	 "--config", "--baseline", "--write-baseline",
+	    "--fail-on", "--rule",   "--jobs",	   "--color"};
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = NULL;
@@ -113,9 +113,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			if (!strcmp(name, "--format")) {
 				if ((o->format = cg_format_parse(v)) < 0)
 					return cli_fail(
-						"check: unknown format '%s' "
-						"(text, json, sarif, github)",
-						v);
+					    "check: unknown format '%s' "
+					    "(text, json, sarif, github)",
+					    v);
 			} else if (!strcmp(name, "--config")) {
 				o->config = v;
 			} else if (!strcmp(name, "--baseline")) {
@@ -131,17 +131,17 @@ static int parse_args(struct opts *o, int argc, char **argv)
 					o->fail_on = CG_SEV_NOTE;
 				else
 					return cli_fail(
-						"check: --fail-on takes error, "
-						"warning or note, not '%s'",
-						v);
+					    "check: --fail-on takes error, "
+					    "warning or note, not '%s'",
+					    v);
 			} else if (!strcmp(name, "--rule")) {
 				if (!cg_rule_find(v))
 					return cli_fail(
-						"check: no rule '%s' (see "
-						"'ciguard rules')",
-						v);
-				o->only = realloc(o->only, (o->nonly + 1) *
-								   sizeof(*o->only));
+					    "check: no rule '%s' (see "
+					    "'ciguard rules')",
+					    v);
+				o->only = realloc(
+				    o->only, (o->nonly + 1) * sizeof(*o->only));
 				o->only[o->nonly++] = v;
 			} else if (!strcmp(name, "--jobs")) {
 				char *end;
@@ -151,9 +151,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 				if (errno || *end || o->jobs < 1 ||
 				    o->jobs > 1024)
 					return cli_fail(
-						"check: --jobs takes a number "
-						"from 1 to 1024, not '%s'",
-						v);
+					    "check: --jobs takes a number "
+					    "from 1 to 1024, not '%s'",
+					    v);
 			} else if (!strcmp(name, "--color")) {
 				if (!strcmp(v, "auto"))
 					o->color = -1;
@@ -163,9 +163,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 					o->color = 0;
 				else
 					return cli_fail(
-						"check: --color takes auto, "
-						"always or never, not '%s'",
-						v);
+					    "check: --color takes auto, "
+					    "always or never, not '%s'",
+					    v);
 			}
 			continue;
 		}
@@ -232,7 +232,7 @@ static int read_baseline(const char *file, struct cg_diag_list *diags,
 	json_array_foreach(list, i, item)
 	{
 		const char *fp =
-			json_string_value(json_object_get(item, "fingerprint"));
+		    json_string_value(json_object_get(item, "fingerprint"));
 
 		if (!fp)
 			continue;
@@ -278,8 +278,9 @@ static int write_baseline(const char *file, const struct cg_diag_list *diags)
 		rc = cli_fail("cannot write baseline '%s': %s", file,
 			      strerror(errno));
 	else
-		fprintf(stderr, "ciguard: wrote %zu finding%s to baseline "
-				"'%s'\n",
+		fprintf(stderr,
+			"ciguard: wrote %zu finding%s to baseline "
+			"'%s'\n",
 			n, n == 1 ? "" : "s", file);
 	json_decref(root);
 	return rc;

@@ -8,23 +8,23 @@
 #include "core/banned.h"
 
 static const char usage[] =
-	"usage: ciguard <command> [options]\n"
-	"\n"
-	"Stops \"green on my machine, red in CI\" failures before they reach "
-	"CI.\n"
-	"\n"
-	"commands:\n"
-	"  check [PATH]   lint the repository's CI, compose and env files\n"
-	"  rules          list every rule with its layer and severity\n"
-	"  explain ID     show what a rule finds, with a bad and a good "
-	"example\n"
-	"\n"
-	"options:\n"
-	"  -h, --help     show this help (also: ciguard <command> --help)\n"
-	"  --version      print the version\n"
-	"\n"
-	"exit status: 0 clean, 1 findings, 2 usage error or ciguard could "
-	"not do its job\n";
+    "usage: ciguard <command> [options]\n"
+    "\n"
+    "Stops \"green on my machine, red in CI\" failures before they reach "
+    "CI.\n"
+    "\n"
+    "commands:\n"
+    "  check [PATH]   lint the repository's CI, compose and env files\n"
+    "  rules          list every rule with its layer and severity\n"
+    "  explain ID     show what a rule finds, with a bad and a good "
+    "example\n"
+    "\n"
+    "options:\n"
+    "  -h, --help     show this help (also: ciguard <command> --help)\n"
+    "  --version      print the version\n"
+    "\n"
+    "exit status: 0 clean, 1 findings, 2 usage error or ciguard could "
+    "not do its job\n";
 
 struct command {
 	const char *name;
@@ -32,9 +32,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"check", cmd_check},
-	{"rules", cmd_rules},
-	{"explain", cmd_explain},
+    {"check", cmd_check},
+    {"rules", cmd_rules},
+    {"explain", cmd_explain},
 };
 
 int cli_fail(const char *fmt, ...)

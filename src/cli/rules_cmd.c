@@ -7,13 +7,13 @@
 #include "core/banned.h"
 
 static const char rules_usage[] =
-	"usage: ciguard rules\n"
-	"\n"
-	"List every rule: id, layer (quick rules also run in full), default "
-	"severity\nand summary. `ciguard explain ID` shows the details.\n"
-	"\n"
-	"options:\n"
-	"  --markdown   print docs/rules.md (the rule reference) instead\n";
+    "usage: ciguard rules\n"
+    "\n"
+    "List every rule: id, layer (quick rules also run in full), default "
+    "severity\nand summary. `ciguard explain ID` shows the details.\n"
+    "\n"
+    "options:\n"
+    "  --markdown   print docs/rules.md (the rule reference) instead\n";
 
 static void print_markdown(void)
 {
@@ -37,10 +37,10 @@ static void print_markdown(void)
 }
 
 static const char explain_usage[] =
-	"usage: ciguard explain ID\n"
-	"\n"
-	"Show what rule ID finds, why it matters, a bad and a good example, "
-	"and\nhow to fix it. `ciguard rules` lists the ids.\n";
+    "usage: ciguard explain ID\n"
+    "\n"
+    "Show what rule ID finds, why it matters, a bad and a good example, "
+    "and\nhow to fix it. `ciguard rules` lists the ids.\n";
 
 int cmd_rules(int argc, char **argv)
 {
@@ -71,8 +71,8 @@ int cmd_explain(int argc, char **argv)
 
 	if (argc != 2)
 		return argc > 1 && cli_is_help(argv[1])
-			       ? (fputs(explain_usage, stdout), 0)
-			       : cli_fail("usage: ciguard explain ID");
+			   ? (fputs(explain_usage, stdout), 0)
+			   : cli_fail("usage: ciguard explain ID");
 	if (cli_is_help(argv[1])) {
 		fputs(explain_usage, stdout);
 		return 0;

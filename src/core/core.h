@@ -24,10 +24,10 @@
 enum cg_errcode {
 	CG_OK = 0,
 	CG_ENOMEM = -1,
-	CG_EIO = -2,     /* a read/write/spawn failed */
-	CG_EPARSE = -3,  /* input is not well formed */
-	CG_ELIMIT = -4,  /* input exceeds a safety limit (size, depth, ...) */
-	CG_EINVAL = -5,  /* bad argument or configuration value */
+	CG_EIO = -2,	/* a read/write/spawn failed */
+	CG_EPARSE = -3, /* input is not well formed */
+	CG_ELIMIT = -4, /* input exceeds a safety limit (size, depth, ...) */
+	CG_EINVAL = -5, /* bad argument or configuration value */
 	CG_ENOTFOUND = -6,
 	CG_ESKIP = -7, /* input is not for us (binary, not UTF-8, ...) */
 };
@@ -60,7 +60,10 @@ struct cg_buf {
 	size_t cap;   /* refuse to grow past this many bytes; 0 = no cap */
 };
 extern char cg_buf_empty[];
-#define CG_BUF_INIT {cg_buf_empty, 0, 0, 0}
+#define CG_BUF_INIT                                                            \
+	{                                                                      \
+		cg_buf_empty, 0, 0, 0                                          \
+	}
 
 /* Prepare an empty buffer (allocates nothing); cap 0 means unbounded. */
 void cg_buf_init(struct cg_buf *b, size_t cap);
@@ -83,7 +86,10 @@ struct cg_arena {
 	struct cg_arena_block *head;
 	size_t used_total;
 };
-#define CG_ARENA_INIT {NULL, 0}
+#define CG_ARENA_INIT                                                          \
+	{                                                                      \
+		NULL, 0                                                        \
+	}
 void cg_arena_init(struct cg_arena *a);
 /* Zeroed, 16-byte aligned memory living until cg_arena_release(). */
 void *cg_arena_alloc(struct cg_arena *a, size_t n);
@@ -101,9 +107,9 @@ void cg_arena_release(struct cg_arena *a);
  * U+2029, the set YAML uses.
  */
 struct cg_src {
-	char *path;  /* relative to the checked root, '/' separated */
-	char *text;  /* file contents, NUL-terminated (owned) */
-	size_t len;  /* bytes, without the NUL */
+	char *path;	    /* relative to the checked root, '/' separated */
+	char *text;	    /* file contents, NUL-terminated (owned) */
+	size_t len;	    /* bytes, without the NUL */
 	size_t *line_start; /* byte offset of each line's first byte */
 	uint32_t nlines;
 };

@@ -103,7 +103,8 @@ void cg_diag_list_fingerprint(struct cg_diag_list *l)
 {
 	struct hashed *hs = cg_xcalloc(l->n, sizeof(*hs));
 
-	/* needs sorted input: the n-th equal finding in a file gets ordinal n */
+	/* needs sorted input: the n-th equal finding in a file gets ordinal n
+	 */
 	for (size_t i = 0; i < l->n; i++) {
 		hs[i].h = base_hash(&l->items[i]);
 		hs[i].i = i;

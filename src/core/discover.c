@@ -97,9 +97,10 @@ static int cmp_str(const void *a, const void *b)
 
 static int from_git(struct cg_file_list *out, const char *root)
 {
-	const char *argv[] = {"git",      "-C",       root,
-			      "ls-files", "-z",       "--cached",
-			      "--others", "--exclude-standard", NULL};
+	const char *argv[] = {
+	    "git", "-C",       root,	   "ls-files",
+	    "-z",  "--cached", "--others", "--exclude-standard",
+	    NULL};
 	struct cg_buf b = CG_BUF_INIT;
 	int rc = cg_run_capture(argv, NULL, &b);
 
@@ -135,15 +136,15 @@ static int walk(struct cg_file_list *out, const char *root,
 	stack[n++] = cg_xstrdup("");
 	while (n) {
 		char *rel = stack[--n];
-		char *dirpath = *rel ? cg_xasprintf("%s/%s", root, rel)
-				     : cg_xstrdup(root);
+		char *dirpath =
+		    *rel ? cg_xasprintf("%s/%s", root, rel) : cg_xstrdup(root);
 		DIR *d = opendir(dirpath);
 		struct dirent *e;
 
 		if (!d) {
-			char *msg = cg_xasprintf("cannot read folder '%s': %s",
-						 *rel ? rel : ".",
-						 strerror(errno));
+			char *msg =
+			    cg_xasprintf("cannot read folder '%s': %s",
+					 *rel ? rel : ".", strerror(errno));
 			note(ctx, msg);
 			free(msg);
 		}

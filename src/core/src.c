@@ -25,7 +25,8 @@ static size_t break_len(const char *t, size_t len, size_t i)
 	if (c == 0xc2 && i + 1 < len && (unsigned char)t[i + 1] == 0x85)
 		return 2;
 	if (c == 0xe2 && i + 2 < len && (unsigned char)t[i + 1] == 0x80 &&
-	    ((unsigned char)t[i + 2] == 0xa8 || (unsigned char)t[i + 2] == 0xa9))
+	    ((unsigned char)t[i + 2] == 0xa8 ||
+	     (unsigned char)t[i + 2] == 0xa9))
 		return 3;
 	return 0;
 }
@@ -116,8 +117,8 @@ int cg_src_load(struct cg_src *out, const char *root, const char *path,
 		goto out;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		err = cg_error_set(CG_ESKIP, "'%s' is not a regular file",
-				   path);
+		err =
+		    cg_error_set(CG_ESKIP, "'%s' is not a regular file", path);
 		goto out;
 	}
 	if ((size_t)st.st_size > max_size) {
@@ -154,8 +155,8 @@ int cg_src_load(struct cg_src *out, const char *root, const char *path,
 		goto out;
 	}
 	if (!cg_utf8_valid(b.buf, b.len)) {
-		err = cg_error_set(CG_ESKIP,
-				   "'%s' is not valid UTF-8, skipped", path);
+		err = cg_error_set(CG_ESKIP, "'%s' is not valid UTF-8, skipped",
+				   path);
 		goto out;
 	}
 	out->path = cg_xstrdup(path);

@@ -19,9 +19,9 @@ enum cg_node_kind {
 };
 
 enum cg_scalar_style {
-	CG_STYLE_PLAIN,  /* YAML plain; JSON number, true, false, null */
-	CG_STYLE_SINGLE, /* 'quoted' */
-	CG_STYLE_DOUBLE, /* "quoted" (every JSON string) */
+	CG_STYLE_PLAIN,	  /* YAML plain; JSON number, true, false, null */
+	CG_STYLE_SINGLE,  /* 'quoted' */
+	CG_STYLE_DOUBLE,  /* "quoted" (every JSON string) */
 	CG_STYLE_LITERAL, /* | */
 	CG_STYLE_FOLDED,  /* > */
 };
@@ -31,9 +31,9 @@ struct cg_pair;
 struct cg_node {
 	enum cg_node_kind kind;
 	enum cg_scalar_style style; /* scalars only */
-	struct cg_pos pos;          /* from first to just past last char */
-	size_t start, end;          /* the same as byte offsets in the src */
-	const char *tag;            /* explicit tag or NULL */
+	struct cg_pos pos;	    /* from first to just past last char */
+	size_t start, end;	    /* the same as byte offsets in the src */
+	const char *tag;	    /* explicit tag or NULL */
 	/* scalar: the value after unquoting/folding, NUL-terminated */
 	const char *str;
 	size_t len;
@@ -61,10 +61,13 @@ struct cg_tree {
 };
 
 struct cg_load_limits {
-	unsigned max_depth;         /* nesting of collections */
-	size_t max_expanded_nodes;  /* nodes counted through aliases */
+	unsigned max_depth;	   /* nesting of collections */
+	size_t max_expanded_nodes; /* nodes counted through aliases */
 };
-#define CG_LOAD_LIMITS_DEFAULT {256, 1000000}
+#define CG_LOAD_LIMITS_DEFAULT                                                 \
+	{                                                                      \
+		256, 1000000                                                   \
+	}
 
 /*
  * Parse `src` as a YAML stream. Returns 0 and fills `out` (release with
@@ -76,7 +79,7 @@ int cg_yaml_load(struct cg_tree *out, const struct cg_src *src,
 
 enum {
 	CG_JSON_STRICT = 0,
-	CG_JSON_COMMENTS = 1 << 0,      /* // and block comments */
+	CG_JSON_COMMENTS = 1 << 0,	/* // and block comments */
 	CG_JSON_SINGLE_QUOTES = 1 << 1, /* 'strings' */
 	/* What WireMock's Jackson reader accepts. */
 	CG_JSON_WIREMOCK = CG_JSON_COMMENTS | CG_JSON_SINGLE_QUOTES,
@@ -117,12 +120,12 @@ int cg_scalar_offsets(const struct cg_src *src, const struct cg_node *n,
 
 struct cg_env_entry {
 	const char *key;
-	const char *value;      /* unquoted; "" for `KEY=` */
-	struct cg_pos key_pos;  /* the key */
+	const char *value;     /* unquoted; "" for `KEY=` */
+	struct cg_pos key_pos; /* the key */
 	struct cg_pos value_pos;
-	const char *comment;    /* trailing comment, else the comment line(s)
-				   directly above; NULL when none */
-	bool exported;          /* `export KEY=...` */
+	const char *comment; /* trailing comment, else the comment line(s)
+				directly above; NULL when none */
+	bool exported;	     /* `export KEY=...` */
 	bool quoted;
 };
 

@@ -171,8 +171,8 @@ static int parse_services(struct cg_config *c, const char *path,
 			return err;
 		s = &c->services[c->nservices++];
 		s->kind = cg_xstrdup(p->key->str);
-		if ((err = string_list(path, p->value, p->key->str,
-				       &s->vars)) < 0)
+		if ((err = string_list(path, p->value, p->key->str, &s->vars)) <
+		    0)
 			return err;
 	}
 	return 0;
@@ -195,11 +195,11 @@ static int parse_env(struct cg_config *c, const char *path,
 			err = string_list(path, p->value, "env.ignore",
 					  &c->env_ignore);
 		else
-			err = bad(path, p->key,
-				  "unknown key '%s' in 'env' (expected "
-				  "required, ignore)",
-				  cg_node_is_scalar(p->key) ? p->key->str
-							    : "?");
+			err =
+			    bad(path, p->key,
+				"unknown key '%s' in 'env' (expected "
+				"required, ignore)",
+				cg_node_is_scalar(p->key) ? p->key->str : "?");
 		if (err < 0)
 			return err;
 	}
@@ -220,11 +220,11 @@ static int parse_paths(struct cg_config *c, const char *path,
 			err = string_list(path, p->value, "paths.ignore",
 					  &c->paths_ignore);
 		else
-			err = bad(path, p->key,
-				  "unknown key '%s' in 'paths' (expected "
-				  "ignore)",
-				  cg_node_is_scalar(p->key) ? p->key->str
-							    : "?");
+			err =
+			    bad(path, p->key,
+				"unknown key '%s' in 'paths' (expected "
+				"ignore)",
+				cg_node_is_scalar(p->key) ? p->key->str : "?");
 		if (err < 0)
 			return err;
 	}
@@ -238,9 +238,10 @@ static int parse_root(struct cg_config *c, const char *path,
 	int err = 0;
 
 	if (root->kind != CG_NODE_MAP)
-		return bad(path, root, "%s", "the configuration must be a "
-					     "mapping (see 'ciguard help "
-					     "config')");
+		return bad(path, root, "%s",
+			   "the configuration must be a "
+			   "mapping (see 'ciguard help "
+			   "config')");
 	for (size_t i = 0; i < root->n && !err; i++) {
 		const struct cg_pair *p = &root->pairs[i];
 		const char *key = cg_node_is_scalar(p->key) ? p->key->str : "?";
@@ -298,8 +299,8 @@ int cg_config_load(struct cg_config *c, const char *file, const char *display)
 	if (tree.ndocs == 0 || !tree.docs[0])
 		goto out; /* an empty file configures nothing */
 	if (tree.ndocs > 1) {
-		err = cg_error_set(CG_EINVAL,
-				   "%s: more than one YAML document", display);
+		err = cg_error_set(CG_EINVAL, "%s: more than one YAML document",
+				   display);
 		goto out;
 	}
 	err = parse_root(c, display, tree.docs[0]);

@@ -17,8 +17,8 @@ static void env_block(struct cg_model *m, struct cg_env_block *out,
 	out->node = node;
 	if (!node || node->kind != CG_NODE_MAP)
 		return;
-	out->vars = cg_arena_alloc(&m->arena,
-				   (node->n ? node->n : 1) * sizeof(*out->vars));
+	out->vars = cg_arena_alloc(&m->arena, (node->n ? node->n : 1) *
+						  sizeof(*out->vars));
 	for (size_t i = 0; i < node->n; i++) {
 		const struct cg_pair *p = &node->pairs[i];
 
@@ -27,7 +27,7 @@ static void env_block(struct cg_model *m, struct cg_env_block *out,
 		out->vars[out->n].name = p->key->str;
 		out->vars[out->n].key = p->key;
 		out->vars[out->n].value =
-			cg_node_is_scalar(p->value) ? p->value : NULL;
+		    cg_node_is_scalar(p->value) ? p->value : NULL;
 		out->n++;
 	}
 }
@@ -182,7 +182,7 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 	services = cg_map_get(node, "services");
 	if (services && services->kind == CG_NODE_MAP && services->n) {
 		job->services = cg_arena_alloc(
-			&m->arena, services->n * sizeof(*job->services));
+		    &m->arena, services->n * sizeof(*job->services));
 		for (size_t i = 0; i < services->n; i++) {
 			const struct cg_pair *sp = &services->pairs[i];
 			struct cg_gh_service *svc;
@@ -194,8 +194,8 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 			svc->key = sp->key;
 			svc->node = sp->value;
 			svc->image = cg_node_is_scalar(sp->value)
-					     ? sp->value
-					     : cg_map_get(sp->value, "image");
+					 ? sp->value
+					 : cg_map_get(sp->value, "image");
 			svc->ports = cg_map_get(sp->value, "ports");
 			svc->options = cg_map_get(sp->value, "options");
 			env_block(m, &svc->env, cg_map_get(sp->value, "env"));
@@ -204,7 +204,7 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 	steps = cg_map_get(node, "steps");
 	if (steps && steps->kind == CG_NODE_SEQ && steps->n) {
 		job->steps =
-			cg_arena_alloc(&m->arena, steps->n * sizeof(*job->steps));
+		    cg_arena_alloc(&m->arena, steps->n * sizeof(*job->steps));
 		for (size_t i = 0; i < steps->n; i++) {
 			if (steps->items[i]->kind != CG_NODE_MAP)
 				continue;
@@ -225,8 +225,8 @@ void cg_gh_build(struct cg_model *m, struct cg_file *f)
 	    root->kind != CG_NODE_MAP)
 		return;
 	jobs = cg_map_get(root, "jobs");
-	m->workflows = cg_xrealloc(m->workflows, (m->nworkflows + 1) *
-							 sizeof(*m->workflows));
+	m->workflows = cg_xrealloc(m->workflows,
+				   (m->nworkflows + 1) * sizeof(*m->workflows));
 	wf = &m->workflows[m->nworkflows++];
 	memset(wf, 0, sizeof(*wf));
 	wf->src = &f->src;
@@ -251,7 +251,7 @@ void cg_gh_release(struct cg_model *m)
 			for (size_t s = 0; s < m->workflows[w].jobs[j].nsteps;
 			     s++)
 				cg_script_free(
-					m->workflows[w].jobs[j].steps[s].script);
+				    m->workflows[w].jobs[j].steps[s].script);
 	free(m->workflows);
 	m->workflows = NULL;
 	m->nworkflows = 0;

@@ -14,9 +14,9 @@
 #define MAX_SCRIPT_NESTING 10
 
 static const char *const reserved[] = {
-	"default", "include",       "stages",       "variables", "workflow",
-	"image",   "services",      "cache",        "before_script",
-	"after_script", "spec", "types"};
+    "default",	     "include",	     "stages",	 "variables",
+    "workflow",	     "image",	     "services", "cache",
+    "before_script", "after_script", "spec",	 "types"};
 
 static bool is_reserved(const char *key)
 {
@@ -47,9 +47,9 @@ static struct located find_top(const struct cg_model *m, const char *name)
 }
 
 /* `key` of job `job`, looking through extends: parents (last wins). */
-static struct located resolve_key(const struct cg_model *m,
-				  struct located job, const char *key,
-				  const struct cg_pair **pair, unsigned depth)
+static struct located resolve_key(const struct cg_model *m, struct located job,
+				  const char *key, const struct cg_pair **pair,
+				  unsigned depth)
 {
 	struct located none = {NULL, NULL};
 	const struct cg_pair *p = cg_map_get_pair(job.node, key);
@@ -173,8 +173,8 @@ void cg_gl_register(struct cg_model *m, struct cg_file *f)
 	if (f->tree.ndocs < 1 || !f->tree.docs[0] ||
 	    f->tree.docs[0]->kind != CG_NODE_MAP)
 		return;
-	m->gitlab = cg_xrealloc(m->gitlab,
-				(m->ngitlab + 1) * sizeof(*m->gitlab));
+	m->gitlab =
+	    cg_xrealloc(m->gitlab, (m->ngitlab + 1) * sizeof(*m->gitlab));
 	gl = &m->gitlab[m->ngitlab++];
 	memset(gl, 0, sizeof(*gl));
 	gl->src = &f->src;
@@ -190,8 +190,8 @@ void cg_gl_build_jobs(struct cg_model *m)
 
 		if (!root || root->kind != CG_NODE_MAP || !root->n)
 			continue;
-		gl->jobs = cg_arena_alloc(&m->arena,
-					  root->n * sizeof(*gl->jobs));
+		gl->jobs =
+		    cg_arena_alloc(&m->arena, root->n * sizeof(*gl->jobs));
 		for (size_t k = 0; k < root->n; k++) {
 			const struct cg_pair *p = &root->pairs[k];
 
@@ -227,11 +227,9 @@ void cg_gl_includes(const struct cg_node *root, struct cg_strlist *out)
 			cg_strlist_add(out, local->str);
 	}
 	/* include: {local: path} */
-	if (cg_node_is_scalar(cg_map_get(cg_map_get(root, "include"),
-					 "local")))
-		cg_strlist_add(out, cg_map_get(cg_map_get(root, "include"),
-					       "local")
-					    ->str);
+	if (cg_node_is_scalar(cg_map_get(cg_map_get(root, "include"), "local")))
+		cg_strlist_add(
+		    out, cg_map_get(cg_map_get(root, "include"), "local")->str);
 }
 
 void cg_gl_release(struct cg_model *m)

@@ -83,8 +83,8 @@ static int load_staged(struct cg_src *out, const char *root, const char *path,
 		err = cg_error_set(CG_ESKIP, "'%s' is a binary file, skipped",
 				   path);
 	else if (!cg_utf8_valid(b.buf, b.len))
-		err = cg_error_set(CG_ESKIP,
-				   "'%s' is not valid UTF-8, skipped", path);
+		err = cg_error_set(CG_ESKIP, "'%s' is not valid UTF-8, skipped",
+				   path);
 	else
 		cg_src_init_mem(out, path, b.buf, b.len);
 	cg_buf_release(&b);
@@ -96,10 +96,10 @@ static struct cg_file *add_file(struct cg_model *m, const char *path,
 				enum cg_file_kind kind)
 {
 	struct cg_file *f = cg_xcalloc(1, sizeof(*f));
-	int err = m->opt.staged ? load_staged(&f->src, m->opt.root, path,
-					      m->opt.max_file_size)
-				: cg_src_load(&f->src, m->opt.root, path,
-					      m->opt.max_file_size);
+	int err =
+	    m->opt.staged
+		? load_staged(&f->src, m->opt.root, path, m->opt.max_file_size)
+		: cg_src_load(&f->src, m->opt.root, path, m->opt.max_file_size);
 
 	if (err < 0) {
 		if (err != CG_ENOTFOUND)
@@ -181,8 +181,9 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 		return err;
 	if (opt->staged && !list.in_git) {
 		cg_file_list_release(&list);
-		return cg_error_set(CG_EINVAL, "--staged needs a git work tree, "
-					       "and '%s' is not in one",
+		return cg_error_set(CG_EINVAL,
+				    "--staged needs a git work tree, "
+				    "and '%s' is not in one",
 				    opt->root);
 	}
 	m->in_git = list.in_git;

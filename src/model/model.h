@@ -56,9 +56,9 @@ bool cg_strlist_has(const struct cg_strlist *l, const char *s);
 
 struct cg_suppression {
 	const struct cg_src *src;
-	uint32_t target_line;  /* the line it covers */
-	struct cg_pos pos;     /* the comment */
-	char **ids;            /* rule ids inside ignore[...] */
+	uint32_t target_line; /* the line it covers */
+	struct cg_pos pos;    /* the comment */
+	char **ids;	      /* rule ids inside ignore[...] */
 	struct cg_pos *id_pos;
 	bool *used;
 	size_t nids;
@@ -92,11 +92,12 @@ enum cg_shell_kind {
 
 struct cg_shell {
 	enum cg_shell_kind kind;
-	bool errexit;  /* -e */
-	bool pipefail; /* -o pipefail */
-	const char *describe;        /* e.g. "bash -e {0} (GitHub's default)" */
-	const struct cg_node *node;  /* the `shell:` value that chose it, or NULL */
-	const struct cg_src *src;    /* file of `node` */
+	bool errexit;	      /* -e */
+	bool pipefail;	      /* -o pipefail */
+	const char *describe; /* e.g. "bash -e {0} (GitHub's default)" */
+	const struct cg_node
+	    *node; /* the `shell:` value that chose it, or NULL */
+	const struct cg_src *src; /* file of `node` */
 };
 
 /* ----------------------------------------------------- GitHub Actions */
@@ -127,13 +128,13 @@ struct cg_gh_step {
 	const struct cg_node *node;
 	size_t index;
 	const struct cg_node *name;
-	const struct cg_node *run;  /* scalar or NULL */
+	const struct cg_node *run; /* scalar or NULL */
 	const struct cg_node *uses;
 	const struct cg_node *with;
 	const struct cg_node *if_cond;
 	const struct cg_pair *continue_on_error; /* key+value, or NULL */
 	struct cg_env_block env;
-	struct cg_shell shell; /* effective, with defaults applied */
+	struct cg_shell shell;	  /* effective, with defaults applied */
 	struct cg_script *script; /* parsed `run:` (POSIX shells only) */
 };
 
@@ -207,11 +208,11 @@ enum cg_layer {
 };
 
 struct cg_model_options {
-	const char *root;      /* the checked folder */
+	const char *root; /* the checked folder */
 	enum cg_layer layer;
-	bool staged;           /* read files from the git index */
-	size_t max_file_size;  /* default 8 MiB */
-	unsigned jobs;         /* loader threads */
+	bool staged;	      /* read files from the git index */
+	size_t max_file_size; /* default 8 MiB */
+	unsigned jobs;	      /* loader threads */
 	const struct cg_config *config;
 };
 

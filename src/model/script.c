@@ -55,8 +55,7 @@ static size_t file_offset(const struct cg_script *cs, size_t off)
 	return s->offsets[off];
 }
 
-struct cg_pos cg_script_pos(const struct cg_script *s, size_t start,
-			    size_t end)
+struct cg_pos cg_script_pos(const struct cg_script *s, size_t start, size_t end)
 {
 	size_t fs = file_offset(s, start);
 	size_t fe;

@@ -35,8 +35,8 @@ static void parse_ids(struct cg_suppression *s, const struct cg_src *src,
 			size_t k = s->nids;
 
 			CG_GROW(s->ids, alloc, k + 1);
-			s->id_pos = cg_xrealloc(s->id_pos,
-						alloc * sizeof(*s->id_pos));
+			s->id_pos =
+			    cg_xrealloc(s->id_pos, alloc * sizeof(*s->id_pos));
 			s->ids[k] = cg_xstrndup(id, (size_t)(p - id));
 			s->id_pos[k] = cg_src_pos(src, (size_t)(id - src->text),
 						  (size_t)(p - src->text));

@@ -27,9 +27,9 @@ struct cg_report_rule {
 
 struct cg_report_input {
 	const struct cg_diag_list *diags; /* sorted; suppressed ones skipped */
-	const char *layer;                /* "quick" or "full" */
-	size_t files;                     /* files read */
-	size_t suppressed;                /* findings suppressed */
+	const char *layer;		  /* "quick" or "full" */
+	size_t files;			  /* files read */
+	size_t suppressed;		  /* findings suppressed */
 	long elapsed_ms;
 	const struct cg_report_rule *rules; /* every registered rule */
 	size_t nrules;

@@ -33,8 +33,8 @@ void cg_report(struct cg_rule_ctx *ctx, const struct cg_src *src,
 	va_start(ap, fmt);
 	cg_buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	cg_diag_list_add(ctx->out, ctx->rule->id, ctx->severity, src->path,
-			 pos, subject, hint ? hint : ctx->rule->hint, msg.buf);
+	cg_diag_list_add(ctx->out, ctx->rule->id, ctx->severity, src->path, pos,
+			 subject, hint ? hint : ctx->rule->hint, msg.buf);
 	cg_buf_release(&msg);
 }
 
@@ -94,17 +94,16 @@ static void report_unused(struct cg_rule_ctx *ctx, const struct cg_model *m,
 
 			if (sup->used[k] || !ran(id, o))
 				continue;
-			subject = cg_xasprintf("ignore[%s] %s", id,
-					       sup->reason);
+			subject =
+			    cg_xasprintf("ignore[%s] %s", id, sup->reason);
 			if (cg_rule_find(id))
-				cg_report(ctx, sup->src, &sup->pos,
-					  subject, NULL,
+				cg_report(ctx, sup->src, &sup->pos, subject,
+					  NULL,
 					  "suppression of '%s' matches no "
 					  "finding on line %u",
 					  id, sup->target_line);
 			else
-				cg_report(ctx, sup->src, &sup->pos,
-					  subject,
+				cg_report(ctx, sup->src, &sup->pos, subject,
 					  "see `ciguard rules` for the ids",
 					  "suppression names unknown rule '%s'",
 					  id);

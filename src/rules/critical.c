@@ -71,8 +71,8 @@ static bool is_assignment(const char *w)
 		return false;
 	for (const char *p = w; p < eqs; p++)
 		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= 'a' && *p <= 'z') || (p > w && *p >= '0' &&
-						   *p <= '9')))
+		      (*p >= 'a' && *p <= 'z') ||
+		      (p > w && *p >= '0' && *p <= '9')))
 			return false;
 	return true;
 }
@@ -139,8 +139,8 @@ static size_t unwrap(char **w, size_t n)
 		} else if (eq(b, "coverage") && i + 1 < n &&
 			   eq(w[i + 1], "run")) {
 			static const char with_arg[] =
-				" --source --rcfile --omit --include "
-				"--data-file --concurrency --context ";
+			    " --source --rcfile --omit --include "
+			    "--data-file --concurrency --context ";
 
 			i += 2;
 			while (i < n && w[i][0] == '-' && !eq(w[i], "-m")) {
@@ -252,7 +252,8 @@ static bool builtin_critical(char **w, size_t n, size_t i, struct cg_buf *out)
 		set_name(out, w, i, i + 2);
 		return true;
 	}
-	if (eq(b, "django-admin") && (eq(next, "migrate") || eq(next, "test"))) {
+	if (eq(b, "django-admin") &&
+	    (eq(next, "migrate") || eq(next, "test"))) {
 		set_name(out, w, i, i + 2);
 		return true;
 	}
@@ -268,7 +269,8 @@ static bool builtin_critical(char **w, size_t n, size_t i, struct cg_buf *out)
 			return true;
 		}
 		if ((eq(next, "run") || eq(next, "run-script")) && i + 2 < n &&
-		    (eq(w[i + 2], "test") || cg_starts_with(w[i + 2], "test:"))) {
+		    (eq(w[i + 2], "test") ||
+		     cg_starts_with(w[i + 2], "test:"))) {
 			set_name(out, w, i, i + 3);
 			return true;
 		}
@@ -357,8 +359,7 @@ bool cg_critical_command(const struct cg_sh_cmd *cmd,
 
 			cg_buf_reset(out);
 			cg_buf_addf(out, "coverage run%s",
-				    strchr(name, ' ') ? strchr(name, ' ')
-						      : "");
+				    strchr(name, ' ') ? strchr(name, ' ') : "");
 			free(name);
 		}
 	}
@@ -378,20 +379,18 @@ const struct cg_sh_cmd *cg_critical_in_list(const struct cg_sh_list *list,
 		for (size_t p = 0; p < ao->n; p++)
 			for (size_t c = 0; c < ao->pipes[p].n; c++) {
 				const struct cg_sh_cmd *cmd =
-					&ao->pipes[p].cmds[c];
+				    &ao->pipes[p].cmds[c];
 				const struct cg_sh_cmd *hit;
 
 				if (cg_critical_command(cmd, config, name))
 					return cmd;
 				for (size_t b = 0; b < 3; b++)
 					if ((hit = cg_critical_in_list(
-						     cmd->body[b], config,
-						     name)))
+						 cmd->body[b], config, name)))
 						return hit;
 				for (size_t a = 0; a < cmd->narms; a++)
 					if ((hit = cg_critical_in_list(
-						     cmd->arms[a], config,
-						     name)))
+						 cmd->arms[a], config, name)))
 						return hit;
 			}
 	}
@@ -467,16 +466,19 @@ void cg_for_each_script_group(const struct cg_model *m,
 {
 	/* gitlab-runner starts every script with pipefail and errexit */
 	static const struct cg_shell gitlab_shell = {
-		CG_SHELL_POSIX, true, true,
-		"bash (GitLab runner: set -o pipefail; set -o errexit)", NULL,
-		NULL};
+	    CG_SHELL_POSIX,
+	    true,
+	    true,
+	    "bash (GitLab runner: set -o pipefail; set -o errexit)",
+	    NULL,
+	    NULL};
 
 	for (size_t w = 0; w < m->nworkflows; w++)
 		for (size_t j = 0; j < m->workflows[w].njobs; j++)
 			for (size_t k = 0; k < m->workflows[w].jobs[j].nsteps;
 			     k++) {
 				const struct cg_gh_step *st =
-					&m->workflows[w].jobs[j].steps[k];
+				    &m->workflows[w].jobs[j].steps[k];
 				struct cg_script_group g = {&st->script, 1,
 							    &st->shell};
 

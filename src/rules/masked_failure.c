@@ -28,15 +28,14 @@ struct walk {
 	struct cg_buf name;
 };
 
-static void report_or(struct walk *w, const struct cg_sh_andor *ao,
-		      size_t flip, const char *cmd_name)
+static void report_or(struct walk *w, const struct cg_sh_andor *ao, size_t flip,
+		      const char *cmd_name)
 {
 	size_t start = ao->op_start[flip];
-	size_t end = ao->pipes[flip + 1].n
-			     ? ao->pipes[flip + 1]
-				       .cmds[ao->pipes[flip + 1].n - 1]
-				       .end
-			     : ao->op_end[flip];
+	size_t end =
+	    ao->pipes[flip + 1].n
+		? ao->pipes[flip + 1].cmds[ao->pipes[flip + 1].n - 1].end
+		: ao->op_end[flip];
 	char *text = cg_xstrndup(w->s->sh.text + start, end - start);
 	char *subject = cg_xasprintf("%s %s", cmd_name, text);
 	char *hint = cg_xasprintf("remove `%s`; a failing `%s` must fail "
@@ -51,8 +50,8 @@ static void report_or(struct walk *w, const struct cg_sh_andor *ao,
 	free(hint);
 }
 
-static void report_lost(struct walk *w, const struct cg_sh_andor *ao,
-			size_t p, const char *cmd_name)
+static void report_lost(struct walk *w, const struct cg_sh_andor *ao, size_t p,
+			const char *cmd_name)
 {
 	struct cg_pos pos;
 	char *subject;
@@ -87,8 +86,8 @@ static void report_lost(struct walk *w, const struct cg_sh_andor *ao,
 		free(set);
 	} else if (w->shell->node) {
 		pos = w->shell->node->pos;
-		subject = cg_xasprintf("shell %s %s", w->shell->describe,
-				       cmd_name);
+		subject =
+		    cg_xasprintf("shell %s %s", w->shell->describe, cmd_name);
 		cg_report(w->ctx, w->shell->src, &pos, subject,
 			  "add -e to the shell (e.g. `bash -eo pipefail "
 			  "{0}`), or use `shell: bash`",
@@ -120,15 +119,14 @@ static bool failure_observed(struct walk *w, const struct cg_sh_list *list,
 		return true;
 	if (i + 1 == list->n && last_observed)
 		return true;
-	if (i + 1 < list->n &&
-	    cg_reads_status(w->s, list->items[i + 1].start,
-			    list->items[i + 1].end))
+	if (i + 1 < list->n && cg_reads_status(w->s, list->items[i + 1].start,
+					       list->items[i + 1].end))
 		return true;
 	return cg_reads_status(w->s, ao->start, ao->end);
 }
 
-static void check_andor(struct walk *w, const struct cg_sh_list *list,
-			size_t i, bool last_observed, bool in_cond)
+static void check_andor(struct walk *w, const struct cg_sh_list *list, size_t i,
+			bool last_observed, bool in_cond)
 {
 	const struct cg_sh_andor *ao = &list->items[i];
 	bool reported_or = false;
@@ -164,7 +162,7 @@ static void check_andor(struct walk *w, const struct cg_sh_list *list,
 					walk_list(w, cmd->body[b],
 						  cmd->kind == CG_SH_WHILE ||
 							  cmd->kind ==
-								  CG_SH_UNTIL ||
+							      CG_SH_UNTIL ||
 							  cmd->kind == CG_SH_FOR
 						      ? false
 						      : body_obs,
@@ -178,15 +176,12 @@ static void check_andor(struct walk *w, const struct cg_sh_list *list,
 						  in_cond);
 				if (cmd->kind == CG_SH_SUBSHELL)
 					w->st = saved;
-				if (!cg_critical_in_list(cmd->body[0],
-							 w->m->config,
-							 &w->name) &&
-				    !cg_critical_in_list(cmd->body[1],
-							 w->m->config,
-							 &w->name) &&
-				    !cg_critical_in_list(cmd->body[2],
-							 w->m->config,
-							 &w->name))
+				if (!cg_critical_in_list(
+					cmd->body[0], w->m->config, &w->name) &&
+				    !cg_critical_in_list(
+					cmd->body[1], w->m->config, &w->name) &&
+				    !cg_critical_in_list(
+					cmd->body[2], w->m->config, &w->name))
 					continue;
 				if (cmd->kind != CG_SH_GROUP &&
 				    cmd->kind != CG_SH_SUBSHELL)
@@ -280,8 +275,8 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 				continue;
 			for (size_t k = 0; k < job->nscripts && !found; k++)
 				found = cg_critical_in_list(
-						job->scripts[k]->sh.top,
-						m->config, name) != NULL;
+					    job->scripts[k]->sh.top, m->config,
+					    name) != NULL;
 			if (!found)
 				continue;
 			pos = af->key->pos;
@@ -319,7 +314,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 			for (size_t k = 0; k < job->nsteps; k++) {
 				const struct cg_gh_step *st = &job->steps[k];
 				const struct cg_pair *coe =
-					st->continue_on_error;
+				    st->continue_on_error;
 
 				if (!st->script)
 					continue;
@@ -328,13 +323,13 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 					continue;
 				if (!job_cmd)
 					job_cmd = job_cmd_copy =
-						cg_xstrdup(name.buf);
+					    cg_xstrdup(name.buf);
 				if (coe && cg_scalar_bool(coe->value) == 1) {
 					char *what = cg_xasprintf(
-						"step '%s'",
-						cg_node_is_scalar(st->name)
-							? st->name->str
-							: name.buf);
+					    "step '%s'",
+					    cg_node_is_scalar(st->name)
+						? st->name->str
+						: name.buf);
 
 					report_continue(ctx, wf->src, coe, what,
 							name.buf);
@@ -342,7 +337,8 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 				}
 			}
 			if (job_cmd && job->continue_on_error &&
-			    cg_scalar_bool(job->continue_on_error->value) == 1) {
+			    cg_scalar_bool(job->continue_on_error->value) ==
+				1) {
 				char *what = cg_xasprintf("job '%s'", job->id);
 
 				report_continue(ctx, wf->src,
@@ -357,39 +353,38 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 }
 
 const struct cg_rule cg_rule_masked_failure = {
-	.id = "masked-failure",
-	.layer = CG_LAYER_QUICK,
-	.severity = CG_SEV_ERROR,
-	.summary = "a critical command whose failure is swallowed",
-	.explain =
-		"A test run, a migration or ciguard itself must fail the CI job "
-		"when it fails. These constructs turn its failure into "
-		"success, so CI stays green while the tests are red:\n"
-		"\n"
-		"  `|| true`, `|| :`, `|| exit 0`, `|| echo ...` after it;\n"
-		"  `set +e` before it (or a custom `shell:` without -e), when "
-		"nothing reads its status afterwards and it is not the last "
-		"command;\n"
-		"  `cmd && other` followed by more commands: `set -e` ignores "
-		"a failure before `&&`;\n"
-		"  `continue-on-error: true` on the step or job that runs it.\n"
-		"\n"
-		"Bad:\n"
-		"\n"
-		"    - run: pytest -q || true\n"
-		"    - run: |\n"
-		"        set +e\n"
-		"        pytest -q\n"
-		"        echo done\n"
-		"\n"
-		"Good:\n"
-		"\n"
-		"    - run: pytest -q\n"
-		"    - run: |\n"
-		"        set +e\n"
-		"        pytest -q; rc=$?\n"
-		"        ./collect-logs.sh\n"
-		"        exit $rc\n",
-	.hint = "let a failing critical command fail the job",
-	.check = check,
+    .id = "masked-failure",
+    .layer = CG_LAYER_QUICK,
+    .severity = CG_SEV_ERROR,
+    .summary = "a critical command whose failure is swallowed",
+    .explain = "A test run, a migration or ciguard itself must fail the CI job "
+	       "when it fails. These constructs turn its failure into "
+	       "success, so CI stays green while the tests are red:\n"
+	       "\n"
+	       "  `|| true`, `|| :`, `|| exit 0`, `|| echo ...` after it;\n"
+	       "  `set +e` before it (or a custom `shell:` without -e), when "
+	       "nothing reads its status afterwards and it is not the last "
+	       "command;\n"
+	       "  `cmd && other` followed by more commands: `set -e` ignores "
+	       "a failure before `&&`;\n"
+	       "  `continue-on-error: true` on the step or job that runs it.\n"
+	       "\n"
+	       "Bad:\n"
+	       "\n"
+	       "    - run: pytest -q || true\n"
+	       "    - run: |\n"
+	       "        set +e\n"
+	       "        pytest -q\n"
+	       "        echo done\n"
+	       "\n"
+	       "Good:\n"
+	       "\n"
+	       "    - run: pytest -q\n"
+	       "    - run: |\n"
+	       "        set +e\n"
+	       "        pytest -q; rc=$?\n"
+	       "        ./collect-logs.sh\n"
+	       "        exit $rc\n",
+    .hint = "let a failing critical command fail the job",
+    .check = check,
 };

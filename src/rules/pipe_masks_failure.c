@@ -28,8 +28,8 @@ static const char *first_word(const struct cg_sh_cmd *c)
 	return "a command";
 }
 
-static void check_pipe(struct walk *w, const struct cg_sh_list *list,
-		       size_t i, size_t p)
+static void check_pipe(struct walk *w, const struct cg_sh_list *list, size_t i,
+		       size_t p)
 {
 	const struct cg_sh_andor *ao = &list->items[i];
 	const struct cg_sh_pipeline *pl = &ao->pipes[p];
@@ -56,26 +56,26 @@ static void check_pipe(struct walk *w, const struct cg_sh_list *list,
 			return;
 		pos = cg_script_pos(w->s, pl->pipe_start[c],
 				    pl->pipe_start[c] + 1);
-		subject = cg_xasprintf("%s | %s", w->name.buf,
-				       first_word(last));
-		if (w->shell->pipefail) /* on at the start: a set turned it off */
+		subject =
+		    cg_xasprintf("%s | %s", w->name.buf, first_word(last));
+		if (w->shell
+			->pipefail) /* on at the start: a set turned it off */
 			how = cg_xstrdup("after `set +o pipefail`");
 		else if (w->shell->node)
 			how = cg_xasprintf("`shell: %s`", w->shell->node->str);
 		else
 			how = cg_xasprintf("%s", w->shell->describe);
 		hint = cg_xasprintf(
-			"%s",
-			w->shell->pipefail
-				? "keep pipefail on for the pipeline"
-			: cg_scalar_eq(w->shell->node, "sh")
-				? "use `shell: bash` (sh may be dash, which "
-				  "has no pipefail)"
-			: w->shell->node
-				? "add `set -o pipefail` before the pipeline"
-				: "add `shell: bash` to the step (bash -eo "
-				  "pipefail), or `set -o pipefail` before the "
-				  "pipeline");
+		    "%s", w->shell->pipefail
+			      ? "keep pipefail on for the pipeline"
+			  : cg_scalar_eq(w->shell->node, "sh")
+			      ? "use `shell: bash` (sh may be dash, which "
+				"has no pipefail)"
+			  : w->shell->node
+			      ? "add `set -o pipefail` before the pipeline"
+			      : "add `shell: bash` to the step (bash -eo "
+				"pipefail), or `set -o pipefail` before the "
+				"pipeline");
 		cg_report(w->ctx, w->s->src, &pos, subject, hint,
 			  "`%s` is piped into `%s` without pipefail (%s): the "
 			  "job gets `%s`'s status, so a failure of `%s` passes",
@@ -151,31 +151,30 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 }
 
 const struct cg_rule cg_rule_pipe_masks_failure = {
-	.id = "pipe-masks-failure",
-	.layer = CG_LAYER_QUICK,
-	.severity = CG_SEV_ERROR,
-	.summary = "a critical command piped into another without pipefail",
-	.explain =
-		"A pipeline's exit status is the status of its last command "
-		"unless the shell runs with `set -o pipefail`. GitHub Actions "
-		"runs a `run:` step with no `shell:` as `bash -e {0}`, which "
-		"has no pipefail, so `pytest | tee test.log` succeeds whenever "
-		"`tee` does, failing tests or not. `shell: bash` runs `bash "
-		"--noprofile --norc -eo pipefail {0}`, which has it; `shell: "
-		"sh` does not.\n"
-		"\n"
-		"Bad:\n"
-		"\n"
-		"    - run: pytest -q | tee test.log\n"
-		"\n"
-		"Good:\n"
-		"\n"
-		"    - shell: bash\n"
-		"      run: pytest -q | tee test.log\n"
-		"\n"
-		"    - run: |\n"
-		"        set -o pipefail\n"
-		"        pytest -q | tee test.log\n",
-	.hint = "turn on pipefail for the pipeline",
-	.check = check,
+    .id = "pipe-masks-failure",
+    .layer = CG_LAYER_QUICK,
+    .severity = CG_SEV_ERROR,
+    .summary = "a critical command piped into another without pipefail",
+    .explain = "A pipeline's exit status is the status of its last command "
+	       "unless the shell runs with `set -o pipefail`. GitHub Actions "
+	       "runs a `run:` step with no `shell:` as `bash -e {0}`, which "
+	       "has no pipefail, so `pytest | tee test.log` succeeds whenever "
+	       "`tee` does, failing tests or not. `shell: bash` runs `bash "
+	       "--noprofile --norc -eo pipefail {0}`, which has it; `shell: "
+	       "sh` does not.\n"
+	       "\n"
+	       "Bad:\n"
+	       "\n"
+	       "    - run: pytest -q | tee test.log\n"
+	       "\n"
+	       "Good:\n"
+	       "\n"
+	       "    - shell: bash\n"
+	       "      run: pytest -q | tee test.log\n"
+	       "\n"
+	       "    - run: |\n"
+	       "        set -o pipefail\n"
+	       "        pytest -q | tee test.log\n",
+    .hint = "turn on pipefail for the pipeline",
+    .check = check,
 };

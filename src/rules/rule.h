@@ -11,13 +11,13 @@ struct cg_rule_ctx;
 typedef void (*cg_check_fn)(struct cg_rule_ctx *ctx, const struct cg_model *m);
 
 struct cg_rule {
-	const char *id;          /* stable kebab-case id */
-	enum cg_layer layer;     /* QUICK rules also run in the full layer */
+	const char *id;		   /* stable kebab-case id */
+	enum cg_layer layer;	   /* QUICK rules also run in the full layer */
 	enum cg_severity severity; /* default; .ciguard.yml may override */
-	const char *summary;     /* one line */
-	const char *explain;     /* why, a bad example, a good example */
-	const char *hint;        /* default fix hint */
-	cg_check_fn check;       /* NULL: emitted by the engine itself */
+	const char *summary;	   /* one line */
+	const char *explain;	   /* why, a bad example, a good example */
+	const char *hint;	   /* default fix hint */
+	cg_check_fn check;	   /* NULL: emitted by the engine itself */
 };
 
 #define CG_RULE(name) extern const struct cg_rule cg_rule_##name;

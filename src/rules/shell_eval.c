@@ -34,7 +34,7 @@ static enum cg_outcome exit_status(const struct cg_sh_cmd *c,
 					   : CG_OUT_UNKNOWN;
 	if (all_digits(arg))
 		return strtol(arg, NULL, 10) % 256 == 0 ? CG_OUT_EXIT_OK
-							 : CG_OUT_EXIT_FAIL;
+							: CG_OUT_EXIT_FAIL;
 	return CG_OUT_UNKNOWN;
 }
 
@@ -111,7 +111,8 @@ static struct cg_sim run_rest(const struct cg_sh_andor *ao, size_t p,
 		if ((op == CG_SH_OP_AND) != (sim.outcome == CG_OUT_OK))
 			continue; /* skipped */
 		r = eval_pipeline(&ao->pipes[j], errexit, sim.outcome, depth);
-		if (op == CG_SH_OP_OR && (r == CG_OUT_OK || r == CG_OUT_EXIT_OK))
+		if (op == CG_SH_OP_OR &&
+		    (r == CG_OUT_OK || r == CG_OUT_EXIT_OK))
 			sim.flip_op = (int)(j - 1);
 		sim.outcome = r;
 		sim.from_last = j + 1 == ao->n;

@@ -9,16 +9,16 @@
 #include "load/load.h"
 
 enum cg_outcome {
-	CG_OUT_OK,        /* status 0, script goes on */
-	CG_OUT_FAIL,      /* non-zero status, script goes on (or errexit) */
-	CG_OUT_EXIT_OK,   /* the script exits with 0 */
+	CG_OUT_OK,	  /* status 0, script goes on */
+	CG_OUT_FAIL,	  /* non-zero status, script goes on (or errexit) */
+	CG_OUT_EXIT_OK,	  /* the script exits with 0 */
 	CG_OUT_EXIT_FAIL, /* the script exits with non-zero */
-	CG_OUT_UNKNOWN,   /* depends on something we cannot know */
+	CG_OUT_UNKNOWN,	  /* depends on something we cannot know */
 };
 
 struct cg_sim {
 	enum cg_outcome outcome;
-	int flip_op;    /* index of the `||` whose right side made it OK */
+	int flip_op;	/* index of the `||` whose right side made it OK */
 	bool from_last; /* final status came from the last pipeline, so
 			   errexit applies to it */
 };

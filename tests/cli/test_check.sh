@@ -46,10 +46,10 @@ jobs:
       - run: pytest -q || true
 Y
 expect_exit 1 "$ciguard" check "$tmp/r" --format github
-grep -q '^::error file=.github/workflows/ci.yml,line=6,col=25,endLine=6,endColumn=32,title=masked-failure::' "$tmp/out" && ok || bad "github format: $(cat "$tmp/out")"
+grep -q '^::error file=.github/workflows/ci.yml,line=6,col=24,endLine=6,endColumn=31,title=masked-failure::' "$tmp/out" && ok || bad "github format: $(cat "$tmp/out")"
 expect_exit 1 "$ciguard" check "$tmp/r" --format text --color never
-grep -q '^.github/workflows/ci.yml:6:25: error: failure of `pytest` is swallowed by `|| true` \[masked-failure\]' "$tmp/out" && ok || bad "text format: $(cat "$tmp/out")"
-grep -q '                        ^~~~~~~' "$tmp/out" && ok || bad "text caret: $(cat "$tmp/out")"
+grep -q '^.github/workflows/ci.yml:6:24: error: failure of `pytest` is swallowed by `|| true` \[masked-failure\]' "$tmp/out" && ok || bad "text format: $(cat "$tmp/out")"
+grep -q '^                       ^~~~~~~$' "$tmp/out" && ok || bad "text caret: $(cat "$tmp/out")"
 grep -q "$(printf '\033')" "$tmp/out" && bad "escape codes with --color never" || ok
 NO_COLOR=1 "$ciguard" check "$tmp/r" >"$tmp/out" 2>&1
 grep -q "$(printf '\033')" "$tmp/out" && bad "escape codes with NO_COLOR" || ok
@@ -67,7 +67,7 @@ res = run["results"][0]
 assert res["ruleId"] == "masked-failure"
 assert res["partialFingerprints"]["ciguard/v1"]
 reg = res["locations"][0]["physicalLocation"]["region"]
-assert (reg["startLine"], reg["startColumn"]) == (6, 25), reg
+assert (reg["startLine"], reg["startColumn"]) == (6, 24), reg
 P
 expect_exit 0 "$ciguard" check "$tmp/r" --fail-on error --rule pipe-masks-failure
 

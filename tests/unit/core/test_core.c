@@ -54,10 +54,10 @@ static void test_core__utf8_validation(void **state)
 {
 	assert_true(cg_utf8_valid("plain", 5));
 	assert_true(cg_utf8_valid("\xe2\x82\xac", 3));
-	assert_false(cg_utf8_valid("\xe9t\xe9", 3));  /* Latin-1 */
-	assert_false(cg_utf8_valid("\xc0\xaf", 2));   /* overlong */
+	assert_false(cg_utf8_valid("\xe9t\xe9", 3));	/* Latin-1 */
+	assert_false(cg_utf8_valid("\xc0\xaf", 2));	/* overlong */
 	assert_false(cg_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
-	assert_false(cg_utf8_valid("\xe2\x82", 2));  /* truncated */
+	assert_false(cg_utf8_valid("\xe2\x82", 2));	/* truncated */
 }
 
 static void test_core__glob(void **state)
@@ -86,11 +86,11 @@ static void test_core__arena_zeroes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_core__buf_appends_and_caps),
-		cmocka_unit_test(test_core__linecol_counts_code_points),
-		cmocka_unit_test(test_core__utf8_validation),
-		cmocka_unit_test(test_core__glob),
-		cmocka_unit_test(test_core__arena_zeroes),
+	    cmocka_unit_test(test_core__buf_appends_and_caps),
+	    cmocka_unit_test(test_core__linecol_counts_code_points),
+	    cmocka_unit_test(test_core__utf8_validation),
+	    cmocka_unit_test(test_core__glob),
+	    cmocka_unit_test(test_core__arena_zeroes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
