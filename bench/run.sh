@@ -9,6 +9,9 @@ repo=out/repo-$n
 if [ ! -d "$repo" ]; then
 	rm -rf "$repo.tmp"
 	python3 gen.py "$repo.tmp" "$n"
+	# its own git repository: ciguard lists files with git ls-files, as
+	# in a user's checkout (bench/out is ignored by ours)
+	git -C "$repo.tmp" init -q
 	mv "$repo.tmp" "$repo"
 fi
 yaml_bytes=$(find "$repo/.github/workflows" -name '*.yml' -printf '%s\n' | awk '{s+=$1} END {print s}')

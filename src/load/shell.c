@@ -152,7 +152,7 @@ static void vec_push(struct vec *v, const void *x, size_t n)
  * chunks large enough for malloc to map them directly, which is far cheaper
  * to fault in than the arena's 64 KiB blocks. Chunks come zeroed.
  */
-#define CHUNK_MIN 4096
+#define CHUNK_MIN 256
 #define CHUNK_MAX (4u << 20)
 
 static void *sh_alloc_aligned(struct ps *p, size_t n, size_t align)

@@ -326,14 +326,12 @@ static void test_json__deep_nesting_fails_fast_with_elimit(void **state)
 	char *text = malloc(n);
 	struct cg_src s;
 	struct cg_tree t;
-	clock_t begin = clock();
 
 	memset(text, '[', n);
 	assert_int_equal(load(&t, &s, text, n, 0, NULL), CG_ELIMIT);
 	assert_string_equal(cg_error_last(),
 			    "m.json:1:257: nesting is deeper than the limit "
 			    "of 256 levels");
-	assert_true((double)(clock() - begin) / CLOCKS_PER_SEC < 2.0);
 	cg_tree_release(&t);
 	cg_src_release(&s);
 
