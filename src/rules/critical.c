@@ -336,6 +336,7 @@ static bool config_critical(char **w, size_t n, size_t i,
 bool cg_critical_command(const struct cg_sh_cmd *cmd,
 			 const struct cg_config *config, struct cg_buf *out)
 {
+	char *small[32];
 	char **w;
 	size_t n, i;
 	bool hit;
@@ -343,7 +344,8 @@ bool cg_critical_command(const struct cg_sh_cmd *cmd,
 	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords)
 		return false;
 	n = cmd->nwords;
-	w = cg_xcalloc(n, sizeof(*w));
+	/* most commands are short: no allocation for them */
+	w = n <= 32 ? small : cg_xcalloc(n, sizeof(*w));
 	for (size_t k = 0; k < n; k++)
 		w[k] = (char *)cmd->words[k].text;
 	i = unwrap(w, n);
@@ -363,7 +365,8 @@ bool cg_critical_command(const struct cg_sh_cmd *cmd,
 			free(name);
 		}
 	}
-	free(w);
+	if (w != small)
+		free(w);
 	return hit;
 }
 

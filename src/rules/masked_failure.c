@@ -316,7 +316,11 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 				const struct cg_pair *coe =
 				    st->continue_on_error;
 
-				if (!st->script)
+				bool coe_true =
+				    coe && cg_scalar_bool(coe->value) == 1;
+
+				if (!st->script || (!coe_true && job_cmd) ||
+				    (!coe_true && !job->continue_on_error))
 					continue;
 				if (!cg_critical_in_list(st->script->sh.top,
 							 m->config, &name))
