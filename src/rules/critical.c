@@ -262,6 +262,26 @@ static bool builtin_critical(char **w, size_t n, size_t i, struct cg_buf *out)
 		return true;
 	}
 	if (eq(b, "npm") || eq(b, "yarn") || eq(b, "pnpm")) {
+		/* options before the script: pnpm -r, --filter X, -C dir */
+		size_t j = skip_opts(w, n, i + 1,
+				     " --filter -F -C --dir --prefix -w "
+				     "--workspace --cwd ");
+
+		next = j < n ? w[j] : "";
+		if (j > i + 1) {
+			if (!eq(next, "test") && !eq(next, "t") &&
+			    !eq(next, "run"))
+				return false;
+			if (eq(next, "run") && j + 1 < n &&
+			    (eq(w[j + 1], "test") ||
+			     cg_starts_with(w[j + 1], "test:"))) {
+				cg_buf_reset(out);
+				cg_buf_addf(out, "%s run %s", b, w[j + 1]);
+				return true;
+			}
+			if (eq(next, "run"))
+				return false;
+		}
 		if (eq(next, "test") || eq(next, "t") ||
 		    (eq(b, "npm") && eq(next, "tst"))) {
 			cg_buf_reset(out);

@@ -103,6 +103,61 @@ static void report_lost(struct walk *w, const struct cg_sh_andor *ao, size_t p,
 static void walk_list(struct walk *w, const struct cg_sh_list *list,
 		      bool last_observed, bool in_cond);
 
+static bool is_word(const struct cg_sh_cmd *c, const char *word)
+{
+	return c->kind == CG_SH_SIMPLE && c->nwords &&
+	       !strcmp(c->words[0].text, word);
+}
+
+/*
+ * `pytest &`: its status reaches the script only through `wait PID` (or
+ * `wait -n`). A bare `wait` returns 0 whatever the jobs returned, and
+ * without any wait nobody looks at it.
+ */
+static void check_background(struct walk *w, const struct cg_sh_list *list,
+			     size_t i, const struct cg_sh_cmd *cmd)
+{
+	struct cg_pos pos;
+	char *subject;
+
+	for (size_t j = i + 1; j < list->n; j++) {
+		const struct cg_sh_andor *ao = &list->items[j];
+
+		for (size_t p = 0; p < ao->n; p++)
+			for (size_t c = 0; c < ao->pipes[p].n; c++) {
+				const struct cg_sh_cmd *wc =
+				    &ao->pipes[p].cmds[c];
+
+				if (!is_word(wc, "wait"))
+					continue;
+				if (wc->nwords > 1)
+					return; /* wait PID: status collected */
+				pos = cg_script_pos(w->s, wc->start, wc->end);
+				subject =
+				    cg_xasprintf("%s & wait", w->name.buf);
+				cg_report(
+				    w->ctx, w->s->src, &pos, subject,
+				    "keep the pid (`pid=$!`) and `wait "
+				    "\"$pid\"`, which returns the job's "
+				    "status",
+				    "a bare `wait` returns 0 whatever `%s` "
+				    "(started with `&`) returned",
+				    w->name.buf);
+				free(subject);
+				return;
+			}
+	}
+	pos = cg_script_pos(w->s, cmd->start, cmd->end);
+	subject = cg_xasprintf("%s &", w->name.buf);
+	cg_report(w->ctx, w->s->src, &pos, subject,
+		  "run it in the foreground, or keep the pid (`pid=$!`) and "
+		  "`wait \"$pid\"`",
+		  "`%s` runs in the background (`&`) and nothing collects its "
+		  "status",
+		  w->name.buf);
+	free(subject);
+}
+
 /* Is a failure of pipeline p of `ao` (item i of `list`) seen by anyone? */
 static bool failure_observed(struct walk *w, const struct cg_sh_list *list,
 			     size_t i, size_t p, bool last_observed,
@@ -188,6 +243,11 @@ static void check_andor(struct walk *w, const struct cg_sh_list *list, size_t i,
 					continue;
 			}
 			/* a critical command (or a group running one) */
+			if (ao->background) {
+				if (cmd->kind == CG_SH_SIMPLE && !in_cond)
+					check_background(w, list, i, cmd);
+				continue;
+			}
 			if (!in_pipe_tail)
 				continue; /* its status is lost in the pipe:
 					     pipe-masks-failure says so */
