@@ -285,7 +285,7 @@ struct cg_sh_script {
  * Parse `text` (any bytes; need not be NUL-terminated). Never fails on
  * content: what cannot be parsed is skipped (and `incomplete` set);
  * returns CG_ELIMIT only when compound commands and substitutions nest
- * deeper than max_depth (then `top` holds what was parsed before). Time
+ * deeper than max_depth (then `top` is an empty list). Time
  * and memory are linear in `len`. Everything lives in out->arena; release
  * with cg_sh_release even on error.
  */

@@ -20,13 +20,19 @@
  * stack of bytes. Nothing on the heap survives cg_sh_parse.
  *
  * Safety: every recursion goes through enter(), bounded by max_depth
- * (clamped to CG_SH_DEPTH_CAP so the C stack cannot overflow); every loop
- * consumes input or stops; every read of `text` is bounds-checked (it need
- * not be NUL-terminated). Work is linear: each byte is lexed once, except
- * that a `((`/`$((` that turns out not to be arithmetic is rescanned as a
- * subshell/command substitution (bounded by the nesting depth), and an
- * arithmetic scan that runs off the end of the script turns those scans
- * off for the rest of it.
+ * (clamped to CG_SH_DEPTH_CAP so the C stack cannot overflow); past it the
+ * parse unwinds and no tree is kept. Every loop consumes input or stops;
+ * every read of `text` is bounds-checked (it need not be NUL-terminated).
+ * Work is linear: each byte is lexed once, except that a `((`/`$((` that
+ * turns out not to be arithmetic is rescanned as a subshell/command
+ * substitution (bounded by the nesting depth), and an arithmetic scan that
+ * runs off the end of the script turns those scans off for the rest of it.
+ *
+ * Where bash's grammar bends, this follows bash 5: `((` is arithmetic only
+ * if its inner group closes with `))`; `${` nests on `${` only, not on a
+ * bare `{`; digits right after a redirection operator are its target, not
+ * an fd; extglob groups `@(..)` stay in their word. Invalid scripts are
+ * parsed leniently (a stray token is skipped and `incomplete` set).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -680,10 +686,14 @@ static enum arith scan_arith(struct ps *p, size_t from, size_t *out_end)
 
 static void lex_dollar(struct ps *p, struct wstate *w, bool in_dq);
 
-/* `${...}` at pos (the `$`): nested braces, quotes and expansions inside. */
+/*
+ * `${...}` at pos (the `$`): quotes and expansions inside, nested `${`
+ * through lex_dollar. A bare `{` does not nest: bash ends `${x:-{a}` at
+ * the first `}`.
+ */
 static void lex_brace(struct ps *p, struct wstate *w, bool in_dq)
 {
-	size_t st = p->pos, mark = p->text.len, nest = 1;
+	size_t st = p->pos, mark = p->text.len;
 
 	if (!enter(p))
 		return;
@@ -697,11 +707,7 @@ static void lex_brace(struct ps *p, struct wstate *w, bool in_dq)
 		}
 		if (c == '}') {
 			p->pos++;
-			if (--nest == 0)
-				break;
-		} else if (c == '{') {
-			nest++;
-			p->pos++;
+			break;
 		} else if (c == '\\') {
 			p->pos += at(p, p->pos + 1) >= 0 ? 2 : 1;
 		} else if (c == '\'' && !in_dq) {
@@ -724,7 +730,8 @@ static void lex_brace(struct ps *p, struct wstate *w, bool in_dq)
 /* `$(` or `<(`/`>(` at st, pos just past the `(`: parse the inside. */
 static void lex_subst(struct ps *p, size_t st)
 {
-	size_t mark = p->text.len;
+	/* the outer parser has not consumed this word yet */
+	size_t mark = p->text.len, last_end = p->last_end;
 
 	if (!enter(p))
 		return;
@@ -735,13 +742,13 @@ static void lex_subst(struct ps *p, size_t st)
 	p->discard--;
 	if (p->has_peek && p->peek.kind == T_RPAREN) {
 		p->has_peek = false;
-		p->last_end = p->peek.end;
 	} else {
 		/* EOF (or an error): the peeked token is the end */
 		p->has_peek = false;
 		p->incomplete = true;
 	}
 	leave(p);
+	p->last_end = last_end;
 	p->text.len = mark;
 	put_raw(p, st, p->pos);
 }
@@ -1333,7 +1340,8 @@ static void parse_redir(struct ps *p, struct cg_sh_cmd *c)
 	rb.r.end = t->end;
 	consume(p);
 	t = peek(p);
-	if (t->kind != T_WORD) {
+	/* digits before `>` are a target here (the 1 of `2>&1>file`) */
+	if (t->kind != T_WORD && t->kind != T_IONUM) {
 		p->incomplete = true;
 		rb.r.target = word_empty(rb.r.end);
 		goto out;
@@ -2099,6 +2107,10 @@ int cg_sh_parse(struct cg_sh_script *out, const char *text, size_t len,
 		p.chunk_next *= 2;
 
 	out->top = parse_list(&p, LIST_TOP);
+	if (p.err) {
+		/* unwinding leaves half-built nodes; keep none of them */
+		out->top = sh_alloc(&p, sizeof(*out->top));
+	}
 
 	/* heredocs whose body never started: empty, at the end */
 	for (hd = p.hd_head; hd; hd = hd->next) {

@@ -164,75 +164,16 @@ static void render_list(struct cg_buf *b, const struct cg_sh_list *l)
 	}
 }
 
-/* Every offset in [0, len], start <= end, counts consistent. */
-static void check_list(const struct cg_sh_list *l, size_t len);
-
-static void check_word(const struct cg_sh_word *w, size_t len)
-{
-	assert_non_null(w->text);
-	assert_true(w->start <= w->end);
-	assert_true(w->end <= len);
-}
-
-static void check_cmd(const struct cg_sh_cmd *c, size_t len)
-{
-	assert_true(c->start <= c->end);
-	assert_true(c->end <= len);
-	for (size_t i = 0; i < c->nwords; i++)
-		check_word(&c->words[i], len);
-	for (size_t i = 0; i < c->nassigns; i++)
-		check_word(&c->assigns[i], len);
-	for (size_t i = 0; i < c->nredirs; i++) {
-		const struct cg_sh_redir *r = &c->redirs[i];
-
-		check_word(&r->target, len);
-		assert_true(r->start <= r->end && r->end <= len);
-		assert_true(r->body_start <= r->body_end);
-		assert_true(r->body_end <= len);
-	}
-	for (int i = 0; i < 3; i++)
-		if (c->body[i])
-			check_list(c->body[i], len);
-	for (size_t i = 0; i < c->narms; i++) {
-		check_list(c->arms[i], len);
-		for (size_t j = 0; j < c->arm_npatterns[i]; j++)
-			check_word(&c->arm_patterns[i][j], len);
-	}
-}
-
-static void check_list(const struct cg_sh_list *l, size_t len)
-{
-	assert_non_null(l);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct cg_sh_andor *ao = &l->items[i];
-
-		assert_true(ao->n >= 1);
-		assert_true(ao->start <= ao->end && ao->end <= len);
-		for (size_t j = 0; j + 1 < ao->n; j++)
-			assert_true(ao->op_start[j] < ao->op_end[j] &&
-				    ao->op_end[j] <= len);
-		for (size_t j = 0; j < ao->n; j++) {
-			const struct cg_sh_pipeline *pl = &ao->pipes[j];
-
-			assert_true(pl->n >= 1);
-			assert_true(pl->start <= pl->end && pl->end <= len);
-			for (size_t k = 0; k + 1 < pl->n; k++)
-				assert_true(pl->pipe_start[k] <
-						pl->pipe_end[k] &&
-					    pl->pipe_end[k] <= len);
-			for (size_t k = 0; k < pl->n; k++)
-				check_cmd(&pl->cmds[k], len);
-		}
-	}
-}
+/*
+ * The fuzz target's tree walk aborts on any inconsistent offset; every
+ * script below goes through it too.
+ */
+#include "../../../fuzz/fuzz_shell.c"
 
 static int parse(struct cg_sh_script *s, const char *text)
 {
-	int err = cg_sh_parse(s, text, strlen(text), 0);
-
-	if (!err)
-		check_list(s->top, s->len);
-	return err;
+	LLVMFuzzerTestOneInput((const uint8_t *)text, strlen(text));
+	return cg_sh_parse(s, text, strlen(text), 0);
 }
 
 /* Parse, render, compare; returns the script for further asserts. */
@@ -411,6 +352,7 @@ static void test_shell__redirections(void **state)
 	    {"while read l; do :; done < <(ls)",
 	     "WHILE([read,l])DO([:])~<<(ls)", false},
 	    {"cmd > >(tee log)", "[cmd]~>>(tee log)", false},
+	    {"cmd 2>&1>out 3>&1>&2", "[cmd]~2>&1~>out~3>&1~>&2", false},
 	};
 	RUN_CASES(cases);
 }
@@ -477,6 +419,8 @@ static void test_shell__quotes_and_escapes(void **state)
 	    {"echo \"open", "[echo,open]", true},
 	    {"echo `open", "[echo,`open]", true},
 	    {"echo ${open", "[echo,${open]", true},
+	    {"echo ${x:-{a} b", "[echo,${x:-{a},b]", false},
+	    {"echo ${x:-{a}} b", "[echo,${x:-{a}},b]", false},
 	    {"echo \\", "[echo,\\]", false},
 	    {"echo $'\\x41\\101\\x-'", "[echo,AA\\x-]", false},
 	    {"rm -rf !(keep|x) @(a|b)*.py", "[rm,-rf,!(keep|x),@(a|b)*.py]",
@@ -926,6 +870,7 @@ static void test_shell__deep_nesting_is_limited(void **state)
 			print_error("unit '%s': %d\n", units[i], err);
 		assert_int_equal(err, CG_ELIMIT);
 		assert_non_null(s.top);
+		assert_int_equal(s.top->n, 0);
 		cg_sh_release(&s);
 		free(text);
 	}
@@ -992,6 +937,26 @@ static void test_shell__long_line_is_linear(void **state)
 	}
 }
 
+/* Inputs the fuzzer found; each goes through the fuzz target's checks. */
+static void test_shell__fuzz_regressions(void **state)
+{
+	/* a heredoc inside a function body whose `()` is broken; the body
+	 * lies after its command */
+	static const char heredoc[] = "wh(\245\000z<<-\000\n\n\nt$<\264\t\0\0";
+	/* CG_ELIMIT deep inside a word: no half-built nodes are kept */
+	static const char deep[] = "PYghi(N(((while((((AR=(=R=("
+				   "\000\325\236\230\227\226\223\322\215\333"
+				   "{$(coNN\000\026N((((((((((((((((((i((i((";
+	struct cg_sh_script s;
+
+	LLVMFuzzerTestOneInput((const uint8_t *)heredoc, sizeof(heredoc) - 1);
+	LLVMFuzzerTestOneInput((const uint8_t *)deep, sizeof(deep) - 1);
+	assert_int_equal(cg_sh_parse(&s, deep, sizeof(deep) - 1, 32),
+			 CG_ELIMIT);
+	assert_int_equal(s.top->n, 0);
+	cg_sh_release(&s);
+}
+
 static void test_shell__arbitrary_bytes(void **state)
 {
 	/* no NUL terminator is read; NUL bytes are word bytes */
@@ -1039,6 +1004,7 @@ int main(void)
 	    cmocka_unit_test(test_shell__unterminated_is_incomplete),
 	    cmocka_unit_test(test_shell__deep_nesting_is_limited),
 	    cmocka_unit_test(test_shell__long_line_is_linear),
+	    cmocka_unit_test(test_shell__fuzz_regressions),
 	    cmocka_unit_test(test_shell__arbitrary_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
