@@ -34,3 +34,36 @@ done
 awk -v ms="$best" -v b="$yaml_bytes" -v f="$files" 'BEGIN {
 	printf "check (1 core, best of runs): %d ms, %.0f files/s, %.1f MB/s of YAML (target >= 20 MB/s)\n",
 		ms, f / (ms / 1000), b / 1048576 / (ms / 1000) }'
+
+# hostile inputs: each must finish in well under a second (not a test:
+# timings live here, the e2e case `hostile` checks the behaviour)
+h=out/hostile
+if [ ! -d "$h" ]; then
+	mkdir -p "$h/.github/workflows"
+	python3 - "$h/.github/workflows" <<'PY'
+import sys, os
+d = sys.argv[1]
+with open(os.path.join(d, "laughs.yml"), "w") as f:
+    f.write('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n')
+    for p, c in zip("abcdefgh", "bcdefghi"):
+        f.write(f"{c}: &{c} [" + ",".join(["*" + p] * 9) + "]\n")
+with open(os.path.join(d, "deep.yml"), "w") as f:
+    f.write("[" * 100000 + "\n")
+with open(os.path.join(d, "line.yml"), "w") as f:
+    f.write("jobs:\n  t:\n    steps:\n      - run: " + "echo x && " * 500000 + "pytest || true\n")
+with open(os.path.join(d, "many.yml"), "w") as f:
+    f.write("jobs:\n  t:\n    steps:\n" + "      - run: pytest | tee log\n" * 50000)
+PY
+fi
+for f in laughs deep line many; do
+	if [ ! -d "$h/$f" ]; then
+		mkdir -p "$h/$f/.github/workflows"
+		cp "$h/.github/workflows/$f.yml" "$h/$f/.github/workflows/"
+		git -C "$h/$f" init -q
+	fi
+	start=$(date +%s%N)
+	$pin "$ciguard" check "$h/$f" --format json >/dev/null 2>&1 || true
+	end=$(date +%s%N)
+	printf 'hostile %-7s %6d ms  (%s)\n' "$f" $(( (end - start) / 1000000 )) \
+		"$(du -h "$h/.github/workflows/$f.yml" | cut -f1)"
+done

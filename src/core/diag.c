@@ -110,13 +110,13 @@ void cg_diag_list_fingerprint(struct cg_diag_list *l)
 		hs[i].i = i;
 	}
 	qsort(hs, l->n, sizeof(*hs), cmp_hashed);
+	unsigned ordinal = 0;
+
 	for (size_t k = 0; k < l->n; k++) {
-		unsigned ordinal = 0;
 		uint64_t h = hs[k].h;
 		struct cg_diag *d = &l->items[hs[k].i];
 
-		while (ordinal < k && hs[k - ordinal - 1].h == hs[k].h)
-			ordinal++;
+		ordinal = k && hs[k - 1].h == h ? ordinal + 1 : 0;
 		if (ordinal)
 			h = cg_hash64(h, &ordinal, sizeof(ordinal));
 		snprintf(d->fingerprint, sizeof(d->fingerprint), "%016llx",

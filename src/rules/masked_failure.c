@@ -188,10 +188,9 @@ static void check_andor(struct walk *w, const struct cg_sh_list *list, size_t i,
 
 	for (size_t p = 0; p < ao->n; p++) {
 		const struct cg_sh_pipeline *pl = &ao->pipes[p];
-		struct cg_sim sim;
-		bool observed;
+		struct cg_sim sim = {CG_OUT_UNKNOWN, -1, false};
+		bool observed = true, simulated = false;
 
-		observed = failure_observed(w, list, i, p, last_observed, &sim);
 		for (size_t c = 0; c < pl->n; c++) {
 			const struct cg_sh_cmd *cmd = &pl->cmds[c];
 			bool in_pipe_tail = c + 1 == pl->n || w->st.pipefail;
@@ -207,7 +206,14 @@ static void check_andor(struct walk *w, const struct cg_sh_list *list, size_t i,
 				continue;
 			} else {
 				struct cg_shopts saved = w->st;
-				bool body_obs = observed && in_pipe_tail;
+				bool body_obs;
+
+				if (!simulated) {
+					observed = failure_observed(
+					    w, list, i, p, last_observed, &sim);
+					simulated = true;
+				}
+				body_obs = observed && in_pipe_tail;
 
 				if (cmd->kind == CG_SH_IF ||
 				    cmd->kind == CG_SH_WHILE ||
@@ -242,7 +248,14 @@ static void check_andor(struct walk *w, const struct cg_sh_list *list, size_t i,
 				    cmd->kind != CG_SH_SUBSHELL)
 					continue;
 			}
-			/* a critical command (or a group running one) */
+			/* a critical command (or a group running one); the
+			 * simulation runs only here, so a long list of other
+			 * commands stays linear */
+			if (!simulated) {
+				observed = failure_observed(
+				    w, list, i, p, last_observed, &sim);
+				simulated = true;
+			}
 			if (ao->background) {
 				if (cmd->kind == CG_SH_SIMPLE && !in_cond)
 					check_background(w, list, i, cmd);
