@@ -76,6 +76,13 @@ struct cg_load_limits {
  */
 int cg_yaml_load(struct cg_tree *out, const struct cg_src *src,
 		 const struct cg_load_limits *lim);
+/*
+ * The same, with the nodes allocated in the caller's `arena` (it must
+ * outlive the tree; cg_tree_release then frees only the document list).
+ * A model holding thousands of files shares one arena this way.
+ */
+int cg_yaml_load_in(struct cg_tree *out, const struct cg_src *src,
+		    const struct cg_load_limits *lim, struct cg_arena *arena);
 
 enum {
 	CG_JSON_STRICT = 0,
@@ -291,6 +298,9 @@ struct cg_sh_script {
  */
 int cg_sh_parse(struct cg_sh_script *out, const char *text, size_t len,
 		unsigned max_depth);
+/* The same, allocating in the caller's `arena` (see cg_yaml_load_in). */
+int cg_sh_parse_in(struct cg_sh_script *out, struct cg_arena *arena,
+		   const char *text, size_t len, unsigned max_depth);
 void cg_sh_release(struct cg_sh_script *s);
 
 #endif

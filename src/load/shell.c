@@ -2084,6 +2084,12 @@ static struct cg_sh_list *parse_list(struct ps *p, enum list_mode mode)
 int cg_sh_parse(struct cg_sh_script *out, const char *text, size_t len,
 		unsigned max_depth)
 {
+	return cg_sh_parse_in(out, NULL, text, len, max_depth);
+}
+
+int cg_sh_parse_in(struct cg_sh_script *out, struct cg_arena *arena,
+		   const char *text, size_t len, unsigned max_depth)
+{
 	struct ps p;
 	struct heredoc *hd;
 	struct vec *vecs[9];
@@ -2097,7 +2103,7 @@ int cg_sh_parse(struct cg_sh_script *out, const char *text, size_t len,
 	memset(&p, 0, sizeof(p));
 	p.s = text ? text : empty_text;
 	p.len = out->len;
-	p.arena = &out->arena;
+	p.arena = arena ? arena : &out->arena;
 	p.max_depth = max_depth ? max_depth : CG_SH_DEPTH_DEFAULT;
 	if (p.max_depth > CG_SH_DEPTH_CAP)
 		p.max_depth = CG_SH_DEPTH_CAP;

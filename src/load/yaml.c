@@ -65,6 +65,7 @@ struct mark_cache {
 };
 
 struct builder {
+	struct cg_arena *arena; /* where the tree lives */
 	const struct cg_src *src;
 	struct cg_tree *out;
 	size_t adocs;
@@ -335,7 +336,7 @@ static void apply_merges(struct builder *b, struct cg_node *map)
 		if (!is_merge_key(p->key) || !mergeable(p->value))
 			key_set_add(&seen, p->key);
 	}
-	out = cg_arena_alloc(&b->out->arena, total * sizeof(*out));
+	out = cg_arena_alloc(b->arena, total * sizeof(*out));
 	for (size_t i = 0; i < map->n; i++) {
 		const struct cg_pair *p = &map->pairs[i];
 
@@ -373,7 +374,7 @@ static enum cg_scalar_style scalar_style(yaml_scalar_style_t s)
 static struct ynode *new_node(struct builder *b, enum cg_node_kind kind,
 			      const yaml_event_t *ev, const yaml_char_t *tag)
 {
-	struct ynode *y = cg_arena_alloc(&b->out->arena, sizeof(*y));
+	struct ynode *y = cg_arena_alloc(b->arena, sizeof(*y));
 
 	y->node.kind = kind;
 	y->node.start =
@@ -386,8 +387,7 @@ static struct ynode *new_node(struct builder *b, enum cg_node_kind kind,
 		y->node.pos.end_col = y->node.pos.col;
 	}
 	if (tag)
-		y->node.tag =
-		    cg_arena_strdup(&b->out->arena, (const char *)tag);
+		y->node.tag = cg_arena_strdup(b->arena, (const char *)tag);
 	y->expanded = 1;
 	return y;
 }
@@ -428,9 +428,9 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 	struct ynode *y = new_node(b, CG_NODE_SCALAR, ev, ev->data.scalar.tag);
 
 	y->node.style = scalar_style(ev->data.scalar.style);
-	y->node.str = cg_arena_strndup(&b->out->arena,
-				       (const char *)ev->data.scalar.value,
-				       ev->data.scalar.length);
+	y->node.str =
+	    cg_arena_strndup(b->arena, (const char *)ev->data.scalar.value,
+			     ev->data.scalar.length);
 	y->node.len = ev->data.scalar.length;
 	if (ev->data.scalar.anchor)
 		anchor_set(b, (const char *)ev->data.scalar.anchor, y);
@@ -506,8 +506,7 @@ static void on_end(struct builder *b, const yaml_event_t *ev)
 
 	if (n->kind == CG_NODE_SEQ) {
 		n->n = nkids;
-		n->items =
-		    cg_arena_alloc(&b->out->arena, nkids * sizeof(*n->items));
+		n->items = cg_arena_alloc(b->arena, nkids * sizeof(*n->items));
 		if (nkids)
 			memcpy(n->items, kids, nkids * sizeof(*n->items));
 		for (size_t i = 0; i < n->n; i++)
@@ -515,8 +514,7 @@ static void on_end(struct builder *b, const yaml_event_t *ev)
 			    expanded, ((struct ynode *)n->items[i])->expanded);
 	} else {
 		n->n = nkids / 2;
-		n->pairs =
-		    cg_arena_alloc(&b->out->arena, n->n * sizeof(*n->pairs));
+		n->pairs = cg_arena_alloc(b->arena, n->n * sizeof(*n->pairs));
 		for (size_t i = 0; i < n->n; i++) {
 			n->pairs[i].key = kids[2 * i];
 			n->pairs[i].value = kids[2 * i + 1];
@@ -569,6 +567,12 @@ static void on_document_end(struct builder *b)
 int cg_yaml_load(struct cg_tree *out, const struct cg_src *src,
 		 const struct cg_load_limits *lim)
 {
+	return cg_yaml_load_in(out, src, lim, NULL);
+}
+
+int cg_yaml_load_in(struct cg_tree *out, const struct cg_src *src,
+		    const struct cg_load_limits *lim, struct cg_arena *arena)
+{
 	static const struct cg_load_limits defaults = CG_LOAD_LIMITS_DEFAULT;
 	struct builder b;
 	yaml_parser_t parser;
@@ -582,6 +586,7 @@ int cg_yaml_load(struct cg_tree *out, const struct cg_src *src,
 	memset(&b, 0, sizeof(b));
 	b.src = src;
 	b.out = out;
+	b.arena = arena ? arena : &out->arena;
 	b.lim = lim ? *lim : defaults;
 	cg_arena_init(&b.names);
 

@@ -117,7 +117,7 @@ static void load_yaml(struct cg_model *m, struct cg_file *f)
 {
 	struct cg_load_limits lim = CG_LOAD_LIMITS_DEFAULT;
 
-	if (cg_yaml_load(&f->tree, &f->src, &lim) < 0) {
+	if (cg_yaml_load_in(&f->tree, &f->src, &lim, &m->arena) < 0) {
 		cg_model_note(m, "%s (file skipped)", cg_error_last());
 		cg_tree_release(&f->tree);
 		return;

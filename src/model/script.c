@@ -17,7 +17,8 @@ struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
 	s = cg_xcalloc(1, sizeof(*s));
 	s->src = src;
 	s->node = node;
-	if (cg_sh_parse(&s->sh, node->str, node->len, SCRIPT_MAX_DEPTH) < 0) {
+	if (cg_sh_parse_in(&s->sh, &m->arena, node->str, node->len,
+			   SCRIPT_MAX_DEPTH) < 0) {
 		struct cg_pos p = node->pos;
 
 		cg_model_note(m, "%s:%u:%u: script not checked: %s", src->path,
