@@ -1979,8 +1979,9 @@ static void parse_pipeline(struct ps *p, struct cg_sh_pipeline *pl)
 		pl->end = c.end;
 	}
 	pl->cmds = vec_take(p, &p->cmds, cmark, sizeof(*pl->cmds), &pl->n);
-	ops = (struct op_build *)(p->ops.p + omark);
 	nops = (p->ops.len - omark) / sizeof(*ops);
+	/* the vector is NULL until its first push: no arithmetic on it */
+	ops = nops ? (struct op_build *)(p->ops.p + omark) : NULL;
 	if (nops && !p->discard) {
 		pl->pipe_start = sh_alloc(p, nops * sizeof(size_t));
 		pl->pipe_end = sh_alloc(p, nops * sizeof(size_t));
@@ -2024,8 +2025,9 @@ static void parse_andor(struct ps *p, struct cg_sh_andor *ao)
 		ao->end = pl.end;
 	}
 	ao->pipes = vec_take(p, &p->pipes, pmark, sizeof(*ao->pipes), &ao->n);
-	ops = (struct op_build *)(p->ops.p + omark);
 	nops = (p->ops.len - omark) / sizeof(*ops);
+	/* the vector is NULL until its first push: no arithmetic on it */
+	ops = nops ? (struct op_build *)(p->ops.p + omark) : NULL;
 	if (nops && !p->discard) {
 		ao->ops = sh_alloc(p, nops * sizeof(*ao->ops));
 		ao->op_start = sh_alloc(p, nops * sizeof(size_t));
