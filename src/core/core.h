@@ -146,6 +146,8 @@ bool cg_starts_with(const char *s, const char *prefix);
 bool cg_ends_with(const char *s, const char *suffix);
 /* fnmatch-style glob with '**' crossing '/'; '*' and '?' do not. */
 bool cg_glob_match(const char *pattern, const char *path);
+/* The value of hex digit `c`, or -1. */
+int cg_hex_value(int c);
 /* 64-bit FNV-1a over bytes, for fingerprints. */
 uint64_t cg_hash64(uint64_t h, const void *data, size_t len);
 #define CG_HASH_INIT 0xcbf29ce484222325ULL

@@ -327,3 +327,14 @@ uint64_t cg_hash64(uint64_t h, const void *data, size_t len)
 	}
 	return h;
 }
+
+int cg_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -490,17 +490,6 @@ static void lex_single(struct ps *p, struct wstate *w)
 	}
 }
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* `\xHH` (e is 'x') or `\NNN` (e is the first octal digit), pos just past
  * e: the byte it stands for, or -1 for a `\x` without hex digits. */
 static int ansi_c_number(struct ps *p, int e)
@@ -516,7 +505,7 @@ static int ansi_c_number(struct ps *p, int e)
 		}
 		return v & 0xff;
 	}
-	while (n < 2 && (d = hex_value(at(p, p->pos))) >= 0) {
+	while (n < 2 && (d = cg_hex_value(at(p, p->pos))) >= 0) {
 		v = v * 16 + d;
 		p->pos++;
 		n++;

@@ -845,17 +845,6 @@ static size_t block_indent(const struct cg_node *n, const char *t, size_t a,
 	return src_spaces >= spaces ? src_spaces - spaces : src_spaces;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Read up to `digits` hex digits at t[p] (within lim). */
 static size_t read_hex(const char *t, size_t p, size_t lim, size_t digits,
 		       uint32_t *value)
@@ -863,8 +852,8 @@ static size_t read_hex(const char *t, size_t p, size_t lim, size_t digits,
 	size_t d = 0;
 
 	*value = 0;
-	while (d < digits && p + d < lim && hex_value(t[p + d]) >= 0) {
-		*value = *value * 16 + (uint32_t)hex_value(t[p + d]);
+	while (d < digits && p + d < lim && cg_hex_value(t[p + d]) >= 0) {
+		*value = *value * 16 + (uint32_t)cg_hex_value(t[p + d]);
 		d++;
 	}
 	return d;

@@ -34,18 +34,11 @@ static void put_escaped(FILE *out, const char *s, bool property)
 	}
 }
 
+/* GitHub's workflow commands say "notice" where we say "note". */
 static const char *command_name(enum cg_severity s)
 {
-	switch (s) {
-	case CG_SEV_ERROR:
-		return "error";
-	case CG_SEV_WARNING:
-		return "warning";
-	case CG_SEV_NOTE:
-	case CG_SEV_OFF:
-		break;
-	}
-	return "notice";
+	return s == CG_SEV_ERROR || s == CG_SEV_WARNING ? cg_severity_name(s)
+							: "notice";
 }
 
 static void put_finding(FILE *out, const struct cg_diag *d)

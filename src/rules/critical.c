@@ -518,3 +518,36 @@ void cg_for_each_script_group(const struct cg_model *m,
 				fn(ctx, &g);
 		}
 }
+
+struct walk_ctx {
+	struct cg_rule_ctx *ctx;
+	const struct cg_model *m;
+	void (*fn)(struct cg_script_walk *w, bool last);
+};
+
+static void walk_group(void *data, const struct cg_script_group *g)
+{
+	struct walk_ctx *wc = data;
+	struct cg_script_walk w;
+
+	memset(&w, 0, sizeof(w));
+	w.ctx = wc->ctx;
+	w.m = wc->m;
+	w.shell = g->shell;
+	w.st.errexit = g->shell->errexit;
+	w.st.pipefail = g->shell->pipefail;
+	cg_buf_init(&w.name, 0);
+	for (size_t i = 0; i < g->n; i++) {
+		w.s = g->scripts[i];
+		wc->fn(&w, i + 1 == g->n);
+	}
+	cg_buf_release(&w.name);
+}
+
+void cg_walk_scripts(struct cg_rule_ctx *ctx, const struct cg_model *m,
+		     void (*fn)(struct cg_script_walk *w, bool last))
+{
+	struct walk_ctx wc = {ctx, m, fn};
+
+	cg_for_each_script_group(m, walk_group, &wc);
+}

@@ -50,4 +50,23 @@ void cg_for_each_script_group(const struct cg_model *m,
 					 const struct cg_script_group *g),
 			      void *ctx);
 
+/* A rule's walk through the scripts of one group, in textual order. */
+struct cg_script_walk {
+	struct cg_rule_ctx *ctx;
+	const struct cg_model *m;
+	const struct cg_script *s;    /* the script being walked */
+	const struct cg_shell *shell; /* the group's shell */
+	struct cg_shopts st;	      /* options as the walk goes */
+	struct cg_buf name;	      /* scratch: a critical command's name */
+};
+
+/*
+ * For every script group: start a walk with the shell's options and call
+ * `fn` for each of its scripts in order (`last` for the final one). The
+ * options carry from one script of a group to the next, as in the CI's
+ * shell.
+ */
+void cg_walk_scripts(struct cg_rule_ctx *ctx, const struct cg_model *m,
+		     void (*fn)(struct cg_script_walk *w, bool last));
+
 #endif

@@ -19,17 +19,8 @@
 #include "rules/shell_eval.h"
 #include "core/banned.h"
 
-struct walk {
-	struct cg_rule_ctx *ctx;
-	const struct cg_model *m;
-	const struct cg_script *s;
-	const struct cg_shell *shell;
-	struct cg_shopts st;
-	struct cg_buf name;
-};
-
-static void report_or(struct walk *w, const struct cg_sh_andor *ao, size_t flip,
-		      const char *cmd_name)
+static void report_or(struct cg_script_walk *w, const struct cg_sh_andor *ao,
+		      size_t flip, const char *cmd_name)
 {
 	size_t start = ao->op_start[flip];
 	size_t end =
@@ -50,8 +41,8 @@ static void report_or(struct walk *w, const struct cg_sh_andor *ao, size_t flip,
 	free(hint);
 }
 
-static void report_lost(struct walk *w, const struct cg_sh_andor *ao, size_t p,
-			const char *cmd_name)
+static void report_lost(struct cg_script_walk *w, const struct cg_sh_andor *ao,
+			size_t p, const char *cmd_name)
 {
 	struct cg_pos pos;
 	char *subject;
@@ -100,7 +91,7 @@ static void report_lost(struct walk *w, const struct cg_sh_andor *ao, size_t p,
 	free(subject);
 }
 
-static void walk_list(struct walk *w, const struct cg_sh_list *list,
+static void walk_list(struct cg_script_walk *w, const struct cg_sh_list *list,
 		      bool last_observed, bool in_cond);
 
 static bool is_word(const struct cg_sh_cmd *c, const char *word)
@@ -114,8 +105,9 @@ static bool is_word(const struct cg_sh_cmd *c, const char *word)
  * `wait -n`). A bare `wait` returns 0 whatever the jobs returned, and
  * without any wait nobody looks at it.
  */
-static void check_background(struct walk *w, const struct cg_sh_list *list,
-			     size_t i, const struct cg_sh_cmd *cmd)
+static void check_background(struct cg_script_walk *w,
+			     const struct cg_sh_list *list, size_t i,
+			     const struct cg_sh_cmd *cmd)
 {
 	struct cg_pos pos;
 	char *subject;
@@ -159,9 +151,9 @@ static void check_background(struct walk *w, const struct cg_sh_list *list,
 }
 
 /* Is a failure of pipeline p of `ao` (item i of `list`) seen by anyone? */
-static bool failure_observed(struct walk *w, const struct cg_sh_list *list,
-			     size_t i, size_t p, bool last_observed,
-			     struct cg_sim *sim)
+static bool failure_observed(struct cg_script_walk *w,
+			     const struct cg_sh_list *list, size_t i, size_t p,
+			     bool last_observed, struct cg_sim *sim)
 {
 	const struct cg_sh_andor *ao = &list->items[i];
 
@@ -180,8 +172,8 @@ static bool failure_observed(struct walk *w, const struct cg_sh_list *list,
 	return cg_reads_status(w->s, ao->start, ao->end);
 }
 
-static void check_andor(struct walk *w, const struct cg_sh_list *list, size_t i,
-			bool last_observed, bool in_cond)
+static void check_andor(struct cg_script_walk *w, const struct cg_sh_list *list,
+			size_t i, bool last_observed, bool in_cond)
 {
 	const struct cg_sh_andor *ao = &list->items[i];
 	bool reported_or = false;
@@ -281,7 +273,7 @@ static void check_andor(struct walk *w, const struct cg_sh_list *list, size_t i,
 	}
 }
 
-static void walk_list(struct walk *w, const struct cg_sh_list *list,
+static void walk_list(struct cg_script_walk *w, const struct cg_sh_list *list,
 		      bool last_observed, bool in_cond)
 {
 	if (!list)
@@ -290,29 +282,9 @@ static void walk_list(struct walk *w, const struct cg_sh_list *list,
 		check_andor(w, list, i, last_observed, in_cond);
 }
 
-struct group_ctx {
-	struct cg_rule_ctx *ctx;
-	const struct cg_model *m;
-};
-
-/* The scripts of a group run in one shell, one after the other. */
-static void check_group(void *data, const struct cg_script_group *g)
+static void walk_script(struct cg_script_walk *w, bool last)
 {
-	struct group_ctx *gc = data;
-	struct walk w;
-
-	memset(&w, 0, sizeof(w));
-	w.ctx = gc->ctx;
-	w.m = gc->m;
-	w.shell = g->shell;
-	w.st.errexit = g->shell->errexit;
-	w.st.pipefail = g->shell->pipefail;
-	cg_buf_init(&w.name, 0);
-	for (size_t i = 0; i < g->n; i++) {
-		w.s = g->scripts[i];
-		walk_list(&w, w.s->sh.top, i + 1 == g->n, false);
-	}
-	cg_buf_release(&w.name);
+	walk_list(w, w->s->sh.top, last, false);
 }
 
 static void report_continue(struct cg_rule_ctx *ctx, const struct cg_src *src,
@@ -371,9 +343,7 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
 	struct cg_buf name = CG_BUF_INIT;
-	struct group_ctx gc = {ctx, m};
-
-	cg_for_each_script_group(m, check_group, &gc);
+	cg_walk_scripts(ctx, m, walk_script);
 	check_gitlab(ctx, m, &name);
 
 	for (size_t wi = 0; wi < m->nworkflows; wi++) {

@@ -10,16 +10,7 @@
 #include "rules/critical.h"
 #include "core/banned.h"
 
-struct walk {
-	struct cg_rule_ctx *ctx;
-	const struct cg_model *m;
-	const struct cg_script *s;
-	const struct cg_shell *shell;
-	struct cg_shopts st;
-	struct cg_buf name;
-};
-
-static void walk_list(struct walk *w, const struct cg_sh_list *list);
+static void walk_list(struct cg_script_walk *w, const struct cg_sh_list *list);
 
 static const char *first_word(const struct cg_sh_cmd *c)
 {
@@ -28,8 +19,8 @@ static const char *first_word(const struct cg_sh_cmd *c)
 	return "a command";
 }
 
-static void check_pipe(struct walk *w, const struct cg_sh_list *list, size_t i,
-		       size_t p)
+static void check_pipe(struct cg_script_walk *w, const struct cg_sh_list *list,
+		       size_t i, size_t p)
 {
 	const struct cg_sh_andor *ao = &list->items[i];
 	const struct cg_sh_pipeline *pl = &ao->pipes[p];
@@ -88,7 +79,7 @@ static void check_pipe(struct walk *w, const struct cg_sh_list *list, size_t i,
 	}
 }
 
-static void walk_cmd(struct walk *w, const struct cg_sh_cmd *cmd)
+static void walk_cmd(struct cg_script_walk *w, const struct cg_sh_cmd *cmd)
 {
 	struct cg_shopts saved = w->st;
 
@@ -104,7 +95,7 @@ static void walk_cmd(struct walk *w, const struct cg_sh_cmd *cmd)
 		w->st = saved;
 }
 
-static void walk_list(struct walk *w, const struct cg_sh_list *list)
+static void walk_list(struct cg_script_walk *w, const struct cg_sh_list *list)
 {
 	if (!list)
 		return;
@@ -119,35 +110,14 @@ static void walk_list(struct walk *w, const struct cg_sh_list *list)
 	}
 }
 
-struct group_ctx {
-	struct cg_rule_ctx *ctx;
-	const struct cg_model *m;
-};
-
-static void check_group(void *data, const struct cg_script_group *g)
+static void walk_script(struct cg_script_walk *w, bool last)
 {
-	struct group_ctx *gc = data;
-	struct walk w;
-
-	memset(&w, 0, sizeof(w));
-	w.ctx = gc->ctx;
-	w.m = gc->m;
-	w.shell = g->shell;
-	w.st.errexit = g->shell->errexit;
-	w.st.pipefail = g->shell->pipefail;
-	cg_buf_init(&w.name, 0);
-	for (size_t i = 0; i < g->n; i++) {
-		w.s = g->scripts[i];
-		walk_list(&w, w.s->sh.top);
-	}
-	cg_buf_release(&w.name);
+	walk_list(w, w->s->sh.top);
 }
 
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
-	struct group_ctx gc = {ctx, m};
-
-	cg_for_each_script_group(m, check_group, &gc);
+	cg_walk_scripts(ctx, m, walk_script);
 }
 
 const struct cg_rule cg_rule_pipe_masks_failure = {
