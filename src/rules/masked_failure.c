@@ -150,6 +150,46 @@ static void check_background(struct cg_script_walk *w,
 	free(subject);
 }
 
+/*
+ * `if pytest; then ...; fi`: a failing condition only picks the other
+ * branch. When that branch (or its absence) ends in success, the failure is
+ * gone: `if ! pytest; then echo failed; fi` passes whatever pytest does.
+ */
+static void check_if(struct cg_script_walk *w, const struct cg_sh_cmd *ifc)
+{
+	const struct cg_sh_list *cond = ifc->body[0], *branch;
+	const struct cg_sh_andor *ao;
+	const struct cg_sh_pipeline *pl;
+	const struct cg_sh_cmd *cmd;
+	enum cg_outcome out;
+	struct cg_pos pos;
+	char *subject;
+
+	if (!cond || !cond->n)
+		return;
+	ao = &cond->items[cond->n - 1];
+	if (ao->n != 1 || ao->background || ao->pipes[0].n != 1)
+		return;
+	pl = &ao->pipes[0];
+	cmd = &pl->cmds[0];
+	if (!cg_critical_command(cmd, w->m->config, &w->name))
+		return;
+	branch = pl->negated ? ifc->body[1] : ifc->body[2];
+	out = branch ? cg_eval_list(branch, w->st.errexit, CG_OUT_FAIL)
+		     : CG_OUT_OK;
+	if (out != CG_OUT_OK && out != CG_OUT_EXIT_OK)
+		return;
+	pos = cg_script_pos(w->s, cmd->start, cmd->end);
+	subject = cg_xasprintf("if %s%s", pl->negated ? "! " : "", w->name.buf);
+	cg_report(w->ctx, w->s->src, &pos, subject,
+		  "end the failure branch with `exit 1`, or run the command "
+		  "on its own line",
+		  "failure of `%s` in an `if` condition only selects a branch, "
+		  "and that branch lets the script succeed",
+		  w->name.buf);
+	free(subject);
+}
+
 /* Is a failure of pipeline p of `ao` (item i of `list`) seen by anyone? */
 static bool failure_observed(struct cg_script_walk *w,
 			     const struct cg_sh_list *list, size_t i, size_t p,
@@ -207,6 +247,8 @@ static void check_andor(struct cg_script_walk *w, const struct cg_sh_list *list,
 				}
 				body_obs = observed && in_pipe_tail;
 
+				if (cmd->kind == CG_SH_IF)
+					check_if(w, cmd);
 				if (cmd->kind == CG_SH_IF ||
 				    cmd->kind == CG_SH_WHILE ||
 				    cmd->kind == CG_SH_UNTIL)

@@ -48,8 +48,10 @@ static enum cg_outcome eval_cmd(const struct cg_sh_cmd *c, bool errexit,
 		return CG_OUT_UNKNOWN;
 	switch (c->kind) {
 	case CG_SH_SIMPLE:
+		/* `|| failed=1`, `|| rc=$?`: the failure is kept in a
+		 * variable for later; whether it is looked at we cannot say */
 		if (!c->nwords)
-			return CG_OUT_OK; /* assignments only */
+			return c->nassigns ? CG_OUT_UNKNOWN : CG_OUT_OK;
 		w = c->words[0].text;
 		if (!strcmp(w, "true") || !strcmp(w, ":") ||
 		    !strcmp(w, "echo") || !strcmp(w, "printf"))
@@ -129,10 +131,22 @@ struct cg_sim cg_sim_failure(const struct cg_sh_andor *ao, size_t p,
 	return run_rest(ao, p, CG_OUT_FAIL, errexit, 0);
 }
 
+static bool is_exit(enum cg_outcome o)
+{
+	return o == CG_OUT_EXIT_OK || o == CG_OUT_EXIT_FAIL;
+}
+
+/*
+ * Commands in sequence. A command we cannot evaluate (`cat log`) does not
+ * stop the evaluation: what follows may decide anyway (`exit 1`). Under
+ * errexit such a command may itself have ended the script with a failure,
+ * so only a failing end is then certain.
+ */
 static enum cg_outcome eval_list(const struct cg_sh_list *l, bool errexit,
 				 enum cg_outcome last, unsigned depth)
 {
 	enum cg_outcome status = last;
+	bool unsure = false;
 
 	if (!l)
 		return CG_OUT_UNKNOWN;
@@ -143,16 +157,30 @@ static enum cg_outcome eval_list(const struct cg_sh_list *l, bool errexit,
 		if (!ao->n || ao->background)
 			continue;
 		status = eval_pipeline(&ao->pipes[0], errexit, status, depth);
-		if (status == CG_OUT_EXIT_OK || status == CG_OUT_EXIT_FAIL ||
-		    status == CG_OUT_UNKNOWN)
-			return status;
-		sim = run_rest(ao, 0, status, errexit, depth);
-		status = sim.outcome;
-		if (status == CG_OUT_EXIT_OK || status == CG_OUT_EXIT_FAIL ||
-		    status == CG_OUT_UNKNOWN)
-			return status;
-		if (errexit && status == CG_OUT_FAIL && sim.from_last)
-			return CG_OUT_EXIT_FAIL;
+		if (status == CG_OUT_UNKNOWN) {
+			if (ao->n > 1)
+				return CG_OUT_UNKNOWN; /* && and || follow */
+			unsure = true;
+			continue;
+		}
+		if (!is_exit(status)) {
+			sim = run_rest(ao, 0, status, errexit, depth);
+			status = sim.outcome;
+			if (status == CG_OUT_UNKNOWN)
+				return CG_OUT_UNKNOWN;
+			if (errexit && status == CG_OUT_FAIL && sim.from_last)
+				status = CG_OUT_EXIT_FAIL;
+		}
+		if (is_exit(status))
+			break;
 	}
+	if (unsure && errexit && status != CG_OUT_EXIT_FAIL)
+		return CG_OUT_UNKNOWN;
 	return status;
+}
+
+enum cg_outcome cg_eval_list(const struct cg_sh_list *l, bool errexit,
+			     enum cg_outcome last)
+{
+	return eval_list(l, errexit, last, 0);
 }

@@ -27,4 +27,8 @@ struct cg_sim {
 struct cg_sim cg_sim_failure(const struct cg_sh_andor *ao, size_t p,
 			     bool errexit);
 
+/* What running `l` ends with, given the status `last` before it. */
+enum cg_outcome cg_eval_list(const struct cg_sh_list *l, bool errexit,
+			     enum cg_outcome last);
+
 #endif
