@@ -1,0 +1,187 @@
+/* The model: GitHub shells, config validation, suppressions, discovery. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "model/model.h"
+#include "model/model_int.h"
+
+static void test_model__github_shells(void **state)
+{
+	static const struct {
+		const char *shell;
+		enum cg_shell_kind kind;
+		bool errexit, pipefail;
+	} cases[] = {
+	    {"bash", CG_SHELL_POSIX, true, true},
+	    {"sh", CG_SHELL_POSIX, true, false},
+	    {"bash {0}", CG_SHELL_POSIX, false, false},
+	    {"bash -el {0}", CG_SHELL_POSIX, true, false},
+	    {"bash --noprofile --norc -eo pipefail {0}", CG_SHELL_POSIX, true,
+	     true},
+	    {"/usr/bin/bash -e -o pipefail {0}", CG_SHELL_POSIX, true, true},
+	    {"xvfb-run -a bash -e {0}", CG_SHELL_POSIX, true, false},
+	    {"pwsh", CG_SHELL_OTHER, false, false},
+	    {"python", CG_SHELL_OTHER, false, false},
+	    {"${{ matrix.shell }}", CG_SHELL_OTHER, false, false},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct cg_src src;
+		struct cg_tree t;
+		struct cg_shell sh;
+		char *text = cg_xasprintf("shell: '%s'\n", cases[i].shell);
+
+		cg_src_init_mem(&src, "w.yml", text, strlen(text));
+		assert_int_equal(cg_yaml_load(&t, &src, NULL), 0);
+		cg_gh_shell_parse(&sh, cg_map_get(t.docs[0], "shell"), &src);
+		if (sh.kind != cases[i].kind ||
+		    sh.errexit != cases[i].errexit ||
+		    sh.pipefail != cases[i].pipefail)
+			fail_msg("'%s': kind %d errexit %d pipefail %d",
+				 cases[i].shell, sh.kind, sh.errexit,
+				 sh.pipefail);
+		cg_tree_release(&t);
+		cg_src_release(&src);
+		free(text);
+	}
+}
+
+static char *write_temp(const char *text)
+{
+	char *path = cg_xstrdup("/tmp/ciguard-test-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_model__config_errors_name_the_place(void **state)
+{
+	static const struct {
+		const char *text, *error;
+	} cases[] = {
+	    {"version: 1\nrules:\n  masked-failure: warning\n", NULL},
+	    {"version: 1\ncritical_comands: []\n",
+	     "c.yml:2:1: unknown key 'critical_comands'"},
+	    {"version: 2\n", "c.yml:1:10: unsupported 'version'"},
+	    {"rules: {}\n", "c.yml:1:1: missing 'version: 1'"},
+	    {"version: 1\nrules:\n  masked-failure: loud\n",
+	     "c.yml:3:19: rule 'masked-failure' must be off, note, "
+	     "warning or error"},
+	    {"version: 1\ncritical_commands: make test\n",
+	     "c.yml:2:20: 'critical_commands' must be a list"},
+	    {"version: 1\nenv:\n  requird: [A]\n",
+	     "c.yml:3:3: unknown key 'requird' in 'env'"},
+	    {"version: 1\npaths:\n  ignore: [\"\"]\n",
+	     "c.yml:3:12: empty string in 'paths.ignore'"},
+	    {"- version: 1\n", "c.yml:1:1: the configuration must be a "
+			       "mapping"},
+	    {"version: 1\nrules: [\n", "c.yml:"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *path = write_temp(cases[i].text);
+		struct cg_config c;
+		int rc;
+
+		cg_config_init(&c);
+		rc = cg_config_load(&c, path, "c.yml");
+		if (!cases[i].error) {
+			assert_int_equal(rc, 0);
+		} else {
+			assert_true(rc < 0);
+			if (strncmp(cg_error_last(), cases[i].error,
+				    strlen(cases[i].error)))
+				fail_msg("case %zu: got '%s', want '%s...'", i,
+					 cg_error_last(), cases[i].error);
+		}
+		cg_config_release(&c);
+		unlink(path);
+		free(path);
+	}
+}
+
+static void put(const char *root, const char *rel, const char *text)
+{
+	char *path = cg_xasprintf("%s/%s", root, rel);
+	FILE *f;
+
+	for (char *s = path + strlen(root) + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		mkdir(path, 0755);
+		*s = '/';
+	}
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static void test_model__walk_and_suppressions(void **state)
+{
+	char root[] = "/tmp/ciguard-model-XXXXXX";
+	struct cg_model m;
+	struct cg_model_options o;
+	char *cmd;
+
+	assert_non_null(mkdtemp(root));
+	put(root, ".github/workflows/ci.yml",
+	    "on: push\n"
+	    "jobs:\n"
+	    "  t:\n"
+	    "    runs-on: ubuntu-latest\n"
+	    "    steps:\n"
+	    "      # ciguard: ignore[masked-failure, pipe-masks-failure] why\n"
+	    "      - run: pytest || true  # ciguard: ignore[masked-failure]\n");
+	put(root, "node_modules/x/.github/workflows/ci.yml", "on: push\n");
+	put(root, ".github/workflows/sub/ci.yml", "on: push\n");
+	put(root, ".github/workflows/bad.yml", "on: [push\n");
+	cmd = cg_xasprintf("%s/.github/workflows/loop.yml", root);
+	assert_int_equal(symlink("loop.yml", cmd), 0);
+	free(cmd);
+
+	memset(&o, 0, sizeof(o));
+	o.root = root;
+	o.layer = CG_LAYER_FULL;
+	assert_int_equal(cg_model_build(&m, &o), 0);
+	assert_false(m.in_git);
+	assert_int_equal(m.nworkflows, 1);
+	assert_string_equal(m.workflows[0].src->path,
+			    ".github/workflows/ci.yml");
+	assert_int_equal(m.workflows[0].jobs[0].nsteps, 1);
+	assert_non_null(m.workflows[0].jobs[0].steps[0].script);
+	/* bad.yml (syntax) and loop.yml (symlink loop) are notes */
+	assert_int_equal(m.nnotes, 2);
+	assert_int_equal(m.nsuppressions, 2);
+	assert_int_equal(m.suppressions[0].target_line, 7);
+	assert_int_equal(m.suppressions[0].nids, 2);
+	assert_string_equal(m.suppressions[0].ids[1], "pipe-masks-failure");
+	assert_string_equal(m.suppressions[0].reason, "why");
+	assert_int_equal(m.suppressions[1].target_line, 7);
+	assert_int_equal(m.suppressions[1].pos.col, 30);
+	cg_model_release(&m);
+	cmd = cg_xasprintf("rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_model__github_shells),
+	    cmocka_unit_test(test_model__config_errors_name_the_place),
+	    cmocka_unit_test(test_model__walk_and_suppressions),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
