@@ -295,9 +295,8 @@ static void check_andor(struct cg_script_walk *w, const struct cg_sh_list *list,
 					check_background(w, list, i, cmd);
 				continue;
 			}
-			if (!in_pipe_tail)
-				continue; /* its status is lost in the pipe:
-					     pipe-masks-failure says so */
+			/* `|| true` swallows it even where a pipe without
+			 * pipefail already does (pipe-masks-failure) */
 			if (sim.outcome == CG_OUT_OK ||
 			    sim.outcome == CG_OUT_EXIT_OK) {
 				if (!reported_or && sim.flip_op >= 0) {
@@ -307,6 +306,9 @@ static void check_andor(struct cg_script_walk *w, const struct cg_sh_list *list,
 				}
 				continue;
 			}
+			if (!in_pipe_tail)
+				continue; /* its status is lost in the pipe:
+					     pipe-masks-failure says so */
 			if (observed || in_cond || ao->background ||
 			    cmd->kind != CG_SH_SIMPLE)
 				continue;
