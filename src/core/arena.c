@@ -22,7 +22,8 @@
 struct cg_arena_block {
 	struct cg_arena_block *next;
 	size_t size, used;
-	int pooled; /* size class + 1, or 0 for a malloc'd block */
+	int pooled; /* from the pool (else malloc'd) */
+	int cls;    /* size class, or -1 for an odd size */
 	_Alignas(16) unsigned char data[];
 };
 
@@ -39,9 +40,16 @@ struct pool {
 
 static _Thread_local struct pool pool;
 
+/* A block of class k, header included, is exactly 1 KiB << k, so four
+ * of the largest fill a region with nothing left over. */
 static size_t class_bytes(int k)
 {
-	return sizeof(struct cg_arena_block) + ((size_t)BLOCK_FIRST << k);
+	return (size_t)BLOCK_FIRST << k;
+}
+
+static size_t class_capacity(int k)
+{
+	return class_bytes(k) - sizeof(struct cg_arena_block);
 }
 
 /* A fresh region, 2 MiB aligned so the kernel can back it with huge
@@ -80,43 +88,47 @@ static unsigned char *new_region(void)
 #define USE_POOL 1
 #endif
 
+static int class_of(size_t capacity)
+{
+	for (int k = 0; k < NCLASSES; k++)
+		if (class_capacity(k) == capacity)
+			return k;
+	return -1;
+}
+
+/* A block of a standard size from the pool when it can, else malloc. */
 static struct cg_arena_block *block_new(size_t size)
 {
-	struct cg_arena_block *b;
-	int k = -1;
+	struct cg_arena_block *b = NULL;
+	int k = class_of(size);
 
-	if (!USE_POOL)
-		goto plain;
-	for (int c = 0; c < NCLASSES; c++)
-		if (((size_t)BLOCK_FIRST << c) == size) {
-			k = c;
-			break;
+	if (USE_POOL && k >= 0) {
+		if (pool.free[k]) {
+			b = pool.free[k];
+			pool.free[k] = b->next;
+		} else {
+			if (pool.left < class_bytes(k)) {
+				unsigned char *r = new_region();
+
+				pool.cur = r;
+				pool.left = r ? REGION : 0;
+			}
+			if (pool.left >= class_bytes(k)) {
+				b = (struct cg_arena_block *)pool.cur;
+				pool.cur += class_bytes(k);
+				pool.left -= class_bytes(k);
+			}
 		}
-	if (k >= 0 && pool.free[k]) {
-		b = pool.free[k];
-		pool.free[k] = b->next;
-	} else if (k >= 0) {
-		size_t need = (class_bytes(k) + 15) & ~(size_t)15;
-
-		if (pool.left < need) {
-			unsigned char *r = new_region();
-
-			if (!r)
-				goto plain;
-			pool.cur = r;
-			pool.left = REGION;
-		}
-		b = (struct cg_arena_block *)pool.cur;
-		pool.cur += need;
-		pool.left -= need;
-	} else {
-	plain:
-		b = cg_xmalloc(sizeof(*b) + size);
-		k = -1;
 	}
+	if (b) {
+		b->pooled = 1;
+	} else {
+		b = cg_xmalloc(sizeof(*b) + size);
+		b->pooled = 0;
+	}
+	b->cls = k;
 	b->size = size;
 	b->used = 0;
-	b->pooled = k + 1;
 	return b;
 }
 
@@ -126,8 +138,8 @@ static void block_free(struct cg_arena_block *b)
 		free(b);
 		return;
 	}
-	b->next = pool.free[b->pooled - 1];
-	pool.free[b->pooled - 1] = b;
+	b->next = pool.free[b->cls];
+	pool.free[b->cls] = b;
 }
 
 void cg_arena_init(struct cg_arena *a)
@@ -145,13 +157,13 @@ void *cg_arena_alloc(struct cg_arena *a, size_t n)
 	if (!n)
 		n = 16;
 	if (!b || b->size - b->used < n) {
-		size_t next = BLOCK_FIRST;
+		/* the next class up from the current block, at most the top */
+		int k = b && b->cls >= 0 ? b->cls + 1 : 0;
+		size_t next;
 
-		if (b) {
-			next = b->size * 2;
-			if (next > ((size_t)BLOCK_FIRST << (NCLASSES - 1)))
-				next = (size_t)BLOCK_FIRST << (NCLASSES - 1);
-		}
+		if (k >= NCLASSES)
+			k = NCLASSES - 1;
+		next = class_capacity(k);
 		b = block_new(n > next ? n : next);
 		b->next = a->head;
 		a->head = b;

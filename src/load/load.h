@@ -40,8 +40,10 @@ struct cg_node {
 	/* seq: items[n]; map: pairs[n] (keys in document order, merge keys
 	 * `<<` already applied, duplicates kept) */
 	size_t n;
-	struct cg_node **items;
-	struct cg_pair *pairs;
+	union { /* by kind: a big tree has ~10 nodes per line of YAML */
+		struct cg_node **items; /* CG_NODE_SEQ */
+		struct cg_pair *pairs;	/* CG_NODE_MAP */
+	};
 };
 
 struct cg_pair {

@@ -116,6 +116,7 @@ enum list_mode {
 };
 
 struct ps {
+	bool arena_shared;
 	const char *s;
 	size_t len, pos;
 	struct cg_arena *arena;
@@ -166,7 +167,7 @@ static void *sh_alloc_aligned(struct ps *p, size_t n, size_t align)
 	size_t pad;
 	void *r;
 
-	if (n > CHUNK_MAX / 4)
+	if (n > CHUNK_MAX / 4 || p->arena_shared)
 		return cg_arena_alloc(p->arena, n);
 	pad = (align - ((uintptr_t)p->chunk & (align - 1))) & (align - 1);
 	if (!p->chunk || p->chunk_left < n + pad) {
@@ -2095,6 +2096,8 @@ int cg_sh_parse_in(struct cg_sh_script *out, struct cg_arena *arena,
 	p.s = text ? text : empty_text;
 	p.len = out->len;
 	p.arena = arena ? arena : &out->arena;
+	/* a shared arena is already large: chunks would only add slack */
+	p.arena_shared = arena != NULL;
 	p.max_depth = max_depth ? max_depth : CG_SH_DEPTH_DEFAULT;
 	if (p.max_depth > CG_SH_DEPTH_CAP)
 		p.max_depth = CG_SH_DEPTH_CAP;
