@@ -189,7 +189,7 @@ static void test_json__strict_errors_point_at_the_offender(void **state)
 	    {"{'a': 1}", 0, CG_EPARSE,
 	     "m.json:1:2: single-quoted strings are not allowed in strict "
 	     "JSON; use double quotes"},
-	    {"// stub\n{}", 0, CG_EPARSE,
+	    {"// note\n{}", 0, CG_EPARSE,
 	     "m.json:1:1: comments are not allowed in strict JSON"},
 	    {"{} /* x */", 0, CG_EPARSE,
 	     "m.json:1:4: comments are not allowed in strict JSON"},
@@ -261,7 +261,7 @@ static void test_json__strict_errors_point_at_the_offender(void **state)
 static void
 test_json__wiremock_dialect_takes_comments_and_single_quotes(void **state)
 {
-	const char *text = "// a stub\n"
+	const char *text = "// a note\n"
 			   "{ /* the request */ 'request': {'url': 'it\\'s'},\n"
 			   "  \"response\": {\"status\": 200} // ok\n"
 			   "}";
