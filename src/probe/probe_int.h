@@ -1,0 +1,67 @@
+/* Between the files of src/probe only. */
+#ifndef CG_PROBE_INT_H
+#define CG_PROBE_INT_H
+
+#include <stdarg.h>
+
+#include "ciguard/probe.h"
+#include "core/core.h"
+
+/* A URL split into parts; strings owned, percent-decoded. */
+struct cg_url {
+	char *scheme;	/* lower-case */
+	char *user;	/* NULL when absent */
+	char *password; /* NULL when absent */
+	char *host;	/* without [] for IPv6 */
+	int port;	/* 0 when absent */
+	char *path;	/* from the first '/', "" when absent */
+	char *query;	/* after '?', NULL when absent */
+};
+
+/* 0, or -1 with the reason in err. */
+int cg_url_parse(struct cg_url *out, const char *s, char *err, size_t errlen);
+void cg_url_release(struct cg_url *u);
+/* Value of `key` in a query string (percent-decoded, caller frees). */
+char *cg_url_query_get(const char *query, const char *key);
+
+struct cg_probe;
+
+struct cg_probe_kind {
+	const char *prefix; /* "redis://", "proc:", ... */
+	/* parse p->target into p->state; -1 with err on a bad target */
+	int (*init)(struct cg_probe *p, char *err, size_t errlen);
+	enum cg_probe_result (*attempt)(struct cg_probe *p, int timeout_ms);
+	void (*release)(struct cg_probe *p);
+};
+
+struct cg_probe {
+	const struct cg_probe_kind *kind;
+	char *target;  /* as given */
+	char *display; /* password masked */
+	char *expect_status;
+	char *expect_json;
+	void *state; /* the kind's own */
+	char last_error[512];
+};
+
+/* Set p->last_error (printf-style) and return `r`. */
+enum cg_probe_result cg_probe_fail(struct cg_probe *p, enum cg_probe_result r,
+				   const char *fmt, ...) CG_PRINTF(3, 4);
+
+/* Monotonic milliseconds. */
+long cg_now_ms(void);
+
+/*
+ * TCP connect to host:port within timeout_ms, trying every address
+ * getaddrinfo gives (IPv4 and IPv6). Returns a connected, blocking socket
+ * with SO_RCVTIMEO/SO_SNDTIMEO set to the time left, or -1 with the reason
+ * in `why` (ECONNREFUSED text, "name not resolved: ...").
+ */
+int cg_tcp_connect(const char *host, int port, int timeout_ms, char *why,
+		   size_t whylen);
+
+#define CG_PROBE(name) extern const struct cg_probe_kind cg_probe_##name;
+#include "probe/probes.def"
+#undef CG_PROBE
+
+#endif
