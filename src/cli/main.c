@@ -18,6 +18,10 @@ static const char usage[] =
     "  rules          list every rule with its layer and severity\n"
     "  explain ID     show what a rule finds, with a bad and a good "
     "example\n"
+    "  wait TARGET... wait until services are really ready (Redis, "
+    "PostgreSQL,\n"
+    "                 HTTP, TCP, processes, log lines), then run a "
+    "command\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (also: ciguard <command> --help)\n"
@@ -35,6 +39,7 @@ static const struct command commands[] = {
     {"check", cmd_check},
     {"rules", cmd_rules},
     {"explain", cmd_explain},
+    {"wait", cmd_wait},
 };
 
 int cli_fail(const char *fmt, ...)
