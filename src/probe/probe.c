@@ -36,6 +36,24 @@ enum cg_probe_result cg_probe_fail(struct cg_probe *p, enum cg_probe_result r,
 	return r;
 }
 
+void cg_probe_mask(char *buf, size_t size, const char *secret)
+{
+	size_t n = secret ? strlen(secret) : 0, at = 0;
+	char *hit;
+
+	if (!n || !size)
+		return;
+	/* search on after each "***": a secret like "*" must not loop */
+	while (at < strlen(buf) && (hit = strstr(buf + at, secret))) {
+		char *rest = cg_xstrdup(hit + n);
+
+		at = (size_t)(hit - buf);
+		snprintf(hit, size - at, "***%s", rest);
+		free(rest);
+		at += 3;
+	}
+}
+
 static char *percent_decode(const char *s, size_t n)
 {
 	char *out = cg_xmalloc(n + 1), *o = out;

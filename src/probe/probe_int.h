@@ -48,6 +48,14 @@ struct cg_probe {
 enum cg_probe_result cg_probe_fail(struct cg_probe *p, enum cg_probe_result r,
 				   const char *fmt, ...) CG_PRINTF(3, 4);
 
+/*
+ * Replace every occurrence of `secret` in the string `buf` (at most `size`
+ * bytes with its NUL) by "***", truncating when it no longer fits. A
+ * NULL or empty secret changes nothing. For messages that quote what a
+ * server or library said, which a probe does not control.
+ */
+void cg_probe_mask(char *buf, size_t size, const char *secret);
+
 /* Monotonic milliseconds. */
 long cg_now_ms(void);
 
@@ -59,6 +67,12 @@ long cg_now_ms(void);
  */
 int cg_tcp_connect(const char *host, int port, int timeout_ms, char *why,
 		   size_t whylen);
+
+/*
+ * Wait until fd has `events` (POLLIN, POLLOUT) or the monotonic `deadline`
+ * (cg_now_ms) passes: 1 ready, 0 timed out, -1 with errno set.
+ */
+int cg_poll_fd(int fd, short events, long deadline);
 
 #define CG_PROBE(name) extern const struct cg_probe_kind cg_probe_##name;
 #include "probe/probes.def"

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -111,6 +112,23 @@ int cg_tcp_connect(const char *host, int port, int timeout_ms, char *why,
 	snprintf(why, whylen, "connect to %s:%d: %s", host, port,
 		 last == ETIMEDOUT ? "timed out" : strerror(last));
 	return -1;
+}
+
+int cg_poll_fd(int fd, short events, long deadline)
+{
+	struct pollfd pfd = {fd, events, 0};
+
+	for (;;) {
+		long left = deadline - cg_now_ms();
+		int r;
+
+		if (left <= 0)
+			return 0;
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r < 0 ? -1 : r > 0;
+	}
 }
 
 struct tcp_state {
