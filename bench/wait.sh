@@ -4,6 +4,8 @@
 # while waiting (target: under 1 % of a core with 10 targets).
 set -eu
 ciguard=$(realpath "$1")
+children=""
+trap 'for p in $children; do kill $p 2>/dev/null || true; done' EXIT
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -21,12 +23,13 @@ s.bind(('127.0.0.1', $port)); s.listen(16)
 open('/tmp/ciguard-bench-listen', 'w').write(str(int(time.time() * 1000)))
 time.sleep(30)" &
 listener=$!
-wait $waiter
+children="$children $listener"
+wait $waiter || true
 ready=$(now_ms)
 up=$(cat /tmp/ciguard-bench-listen)
 kill $listener 2>/dev/null || true
 rm -f /tmp/ciguard-bench-listen
-echo "wait: tcp ready $((ready - up)) ms after the server listened (pauses at that point: 250 -> 500 -> 1000 ms; target: one interval + one round trip)"
+echo "wait: tcp ready $((ready - up)) ms after the server listened (interval 250 ms; target: one interval + one round trip)"
 
 if command -v redis-server >/dev/null; then
 	port=$(free_port)
@@ -37,7 +40,8 @@ if command -v redis-server >/dev/null; then
 	up=$(now_ms)
 	redis-server --port "$port" --bind 127.0.0.1 --save '' --dir "$dir" --daemonize no >/dev/null &
 	server=$!
-	wait $waiter
+	children="$children $server"
+	wait $waiter || true
 	ready=$(now_ms)
 	kill $server 2>/dev/null || true
 	wait $server 2>/dev/null || true
@@ -51,4 +55,4 @@ for i in 1 2 3 4 5 6 7 8 9 10; do targets="$targets tcp://127.0.0.1:$(free_port)
 /usr/bin/time -f '%U %S' -o /tmp/ciguard-bench-cpu "$ciguard" wait --quiet --timeout 10s $targets 2>/dev/null || true
 read -r user sys </tmp/ciguard-bench-cpu
 rm -f /tmp/ciguard-bench-cpu
-awk -v u="$user" -v s="$sys" 'BEGIN { printf "wait: 10 targets for 10 s used %.2f s of CPU = %.2f %% of a core (target < 1 %%)\n", u + s, (u + s) / 10 * 100 }'
+awk -v u="$user" -v s="$sys" 'BEGIN { printf "wait: 10 targets for 10 s used %.2f s of CPU (user+sys, 10 ms resolution) = %.2f %% of a core (target < 1 %%)\n", u + s, (u + s) / 10 * 100 }'

@@ -3,8 +3,11 @@
  * target is ready or fatal, or the shared deadline passes. The caller's
  * thread sleeps on a condition variable (monotonic clock) and wakes on every
  * attempt to report progress, so nothing polls tightly: between attempts
- * every thread sleeps, and the pause grows from interval to max_interval
- * with +-20 % jitter (targets started together do not stay in lockstep).
+ * every thread sleeps for the interval, +-20 % jitter (targets started
+ * together do not stay in lockstep). The pause doubles up to max_interval
+ * while attempts are slow to fail (timeouts: do not hammer a hanging
+ * server) and drops back to the interval when they fail fast (refused:
+ * retrying is cheap, and time-to-ready stays within one interval).
  * An attempt's timeout is clamped to the deadline, so no attempt outlives
  * the wait by more than its own slack; all threads are joined before
  * returning, so probes may be freed right after.
@@ -68,7 +71,7 @@ static void *run_worker(void *arg)
 	for (;;) {
 		long now = cg_now_ms(), left = sh->deadline - now, t;
 		enum cg_probe_result r;
-		long jitter, next;
+		long jitter, next, took;
 		bool stop;
 
 		pthread_mutex_lock(&sh->mu);
@@ -80,6 +83,7 @@ static void *run_worker(void *arg)
 			? sh->opt.attempt_timeout_ms
 			: left;
 		r = cg_probe_attempt(w->probe, (int)t);
+		took = cg_now_ms() - now;
 
 		pthread_mutex_lock(&sh->mu);
 		w->st.attempts++;
@@ -104,9 +108,16 @@ static void *run_worker(void *arg)
 				       : 0);
 		if (pause_until(sh, cg_now_ms() + next))
 			break;
-		pause = pause * 2 > sh->opt.max_interval_ms
-			    ? sh->opt.max_interval_ms
-			    : pause * 2;
+		/* back off from a target that is slow to fail (timeouts, a
+		 * hanging server); one that fails fast (refused, no such file)
+		 * costs nothing to retry, and retrying it at the interval keeps
+		 * time-to-ready within one interval */
+		if (took >= sh->opt.interval_ms)
+			pause = pause * 2 > sh->opt.max_interval_ms
+				    ? sh->opt.max_interval_ms
+				    : pause * 2;
+		else
+			pause = sh->opt.interval_ms;
 	}
 	return NULL;
 }

@@ -166,20 +166,41 @@ static void count_progress(void *ctx, const struct cg_wait_status *st, size_t n)
 	progress_calls++;
 }
 
-static void test_wait__progress_and_backoff(void **state)
+static void test_wait__fast_failures_retry_at_the_interval(void **state)
 {
-	/* 1.2 s with pauses from 50 ms doubling to 400 ms: about 6 attempts,
-	 * far fewer than the 24 a fixed 50 ms interval would make */
+	/* refused at once: retried every ~100 ms for 1 s, so the target is
+	 * seen within one interval of coming up; each attempt is reported */
 	struct cg_probe *p = tcp(free_port());
-	struct cg_wait_options o = {1200, 50, 400, 500, count_progress, NULL};
+	struct cg_wait_options o = {1000, 100, 800, 500, count_progress, NULL};
 	struct cg_wait_status st;
 
 	progress_calls = 0;
 	assert_int_equal(cg_wait(&p, 1, &o, &st), 1);
-	assert_true(st.attempts >= 3);
-	assert_true(st.attempts <= 12);
-	assert_true(progress_calls >= 1);
+	assert_true(st.attempts >= 5);
+	assert_true(st.attempts <= 15);
+	assert_true(progress_calls >= 5);
 	cg_probe_free(p);
+}
+
+static void test_wait__slow_failures_back_off(void **state)
+{
+	/* each connect hangs for the whole 200 ms attempt: pauses double
+	 * 100, 200, 400, 800, 1000 ms, so about 5 attempts in 3 s where a
+	 * fixed interval would make 10 */
+	enum { FILL = 4 };
+	int port = free_port(), clients[FILL];
+	int fd = full_listener(port, clients, FILL);
+	struct cg_probe *p = tcp(port);
+	struct cg_wait_options o = {3000, 100, 1000, 200, NULL, NULL};
+	struct cg_wait_status st;
+
+	assert_int_equal(cg_wait(&p, 1, &o, &st), 1);
+	assert_true(st.attempts >= 3);
+	assert_true(st.attempts <= 7);
+	cg_probe_free(p);
+	close(fd);
+	for (int k = 0; k < FILL; k++)
+		close(clients[k]);
 }
 
 static void test_wait__bad_targets_are_refused_up_front(void **state)
@@ -206,7 +227,8 @@ int main(void)
 	    cmocka_unit_test(test_wait__ready_once_the_port_listens),
 	    cmocka_unit_test(test_wait__deadline_reports_the_last_error),
 	    cmocka_unit_test(test_wait__targets_are_polled_concurrently),
-	    cmocka_unit_test(test_wait__progress_and_backoff),
+	    cmocka_unit_test(test_wait__fast_failures_retry_at_the_interval),
+	    cmocka_unit_test(test_wait__slow_failures_back_off),
 	    cmocka_unit_test(test_wait__bad_targets_are_refused_up_front),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
