@@ -45,7 +45,9 @@ struct cg_probe *cg_probe_new(const char *target,
 
 /*
  * One attempt, bounded by timeout_ms (a server that accepts and never
- * answers costs at most that). Thread-safe for different probes. After
+ * answers costs at most that), with two exceptions the caller should allow
+ * for: the DNS lookup has no time limit of its own, and libpq's ping takes
+ * at least 2 s to time out. Thread-safe for different probes. After
  * NOT_READY or FATAL, cg_probe_last_error says why (errno text, RESP error,
  * SQLSTATE, HTTP status, mismatching field).
  */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -290,6 +291,20 @@ int cmd_wait(int argc, char **argv)
 	if (!ntargets) {
 		cli_fail("wait: no TARGET (see 'ciguard wait --help')");
 		goto out;
+	}
+	if (po.expect_status || po.expect_json) {
+		bool http = false;
+
+		for (size_t i = 0; i < ntargets; i++)
+			http = http || !strncasecmp(targets[i], "http://", 7) ||
+			       !strncasecmp(targets[i], "https://", 8);
+		if (!http) {
+			cli_fail(
+			    "wait: --expect-status and --expect-json apply "
+			    "to http:// and https:// targets, and there is "
+			    "none");
+			goto out;
+		}
 	}
 	probes = cg_xcalloc(ntargets, sizeof(*probes));
 	for (size_t i = 0; i < ntargets; i++) {

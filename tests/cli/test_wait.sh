@@ -30,6 +30,7 @@ expect_exit 2 "$ciguard" wait --timeout soon tcp://127.0.0.1:$port
 expect_exit 2 "$ciguard" wait ftp://127.0.0.1:$port
 grep -q "unknown target" "$tmp/err" && ok || bad "unknown scheme reason: $(cat "$tmp/err")"
 expect_exit 2 "$ciguard" wait tcp://127.0.0.1:$port --
+expect_exit 2 "$ciguard" wait --expect-json status=ok tcp://127.0.0.1:$port
 expect_exit 0 "$ciguard" wait tcp://127.0.0.1:$port
 expect_exit 0 "$ciguard" wait tcp://localhost:$port
 
