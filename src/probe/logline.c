@@ -162,16 +162,10 @@ static enum cg_probe_result log_attempt(struct cg_probe *p, int timeout_ms)
 	enum cg_probe_result res = CG_PROBE_NOT_READY;
 	bool grew = false;
 	struct stat sb;
-	/* O_NONBLOCK: a FIFO under that name must not hang the attempt */
-	int fd = open(st->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd = cg_probe_open(p, st->path);
 
-	if (fd < 0 && errno == ENOENT)
-		return cg_probe_fail(p, CG_PROBE_NOT_READY,
-				     "'%s' does not exist yet", st->path);
 	if (fd < 0)
-		return cg_probe_fail(p, CG_PROBE_NOT_READY,
-				     "cannot open '%s': %s", st->path,
-				     strerror(errno));
+		return CG_PROBE_NOT_READY;
 	if (fstat(fd, &sb) < 0) {
 		res =
 		    cg_probe_fail(p, CG_PROBE_NOT_READY, "cannot stat '%s': %s",

@@ -3,6 +3,8 @@
  * network kinds, and the display form of a target with its password masked.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +247,19 @@ enum cg_probe_result cg_probe_attempt(struct cg_probe *p, int timeout_ms)
 	if (timeout_ms < 1)
 		timeout_ms = 1;
 	return p->kind->attempt(p, timeout_ms);
+}
+
+int cg_probe_open(struct cg_probe *p, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0 && errno == ENOENT)
+		cg_probe_fail(p, CG_PROBE_NOT_READY, "'%s' does not exist yet",
+			      path);
+	else if (fd < 0)
+		cg_probe_fail(p, CG_PROBE_NOT_READY, "cannot open '%s': %s",
+			      path, strerror(errno));
+	return fd;
 }
 
 const char *cg_probe_last_error(const struct cg_probe *p)

@@ -56,6 +56,13 @@ enum cg_probe_result cg_probe_fail(struct cg_probe *p, enum cg_probe_result r,
  */
 void cg_probe_mask(char *buf, size_t size, const char *secret);
 
+/*
+ * Open `path` for reading without blocking (a FIFO must not hang an
+ * attempt). Returns the fd, or -1 after setting p->last_error ("does not
+ * exist yet" / "cannot open") for a NOT_READY result.
+ */
+int cg_probe_open(struct cg_probe *p, const char *path);
+
 /* Monotonic milliseconds. */
 long cg_now_ms(void);
 

@@ -226,15 +226,10 @@ static enum cg_probe_result pid_attempt(struct cg_probe *p, int timeout_ms)
 	ssize_t n;
 	long pid;
 	char state;
-	int fd = open(st->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd = cg_probe_open(p, st->path);
 
-	if (fd < 0 && errno == ENOENT)
-		return cg_probe_fail(p, CG_PROBE_NOT_READY,
-				     "'%s' does not exist yet", st->path);
 	if (fd < 0)
-		return cg_probe_fail(p, CG_PROBE_NOT_READY,
-				     "cannot open '%s': %s", st->path,
-				     strerror(errno));
+		return CG_PROBE_NOT_READY;
 	do
 		n = read(fd, text, sizeof(text) - 1);
 	while (n < 0 && errno == EINTR);

@@ -742,3 +742,11 @@ const char *cg_it_bad_target(const char *target)
 	print_message("  %s -> %s\n", target, err);
 	return err;
 }
+
+void cg_it_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}

@@ -28,6 +28,16 @@ struct cg_it_server {
 
 /* Monotonic milliseconds. */
 long cg_it_now_ms(void);
+/* Sleep for ms milliseconds. */
+void cg_it_sleep_ms(long ms);
+
+/* cmocka: fail unless `hay` contains `needle`. */
+#define assert_contains(hay, needle)                                           \
+	do {                                                                   \
+		if (!strstr((hay), (needle)))                                  \
+			fail_msg("'%s' does not contain '%s'", (hay),          \
+				 (needle));                                    \
+	} while (0)
 /* A port on 127.0.0.1 that was free a moment ago (bound to 0, read). */
 int cg_it_free_port(void);
 /* The run's temporary directory: made on first use, removed at exit

@@ -24,6 +24,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "ciguard/probe.h"
 
 extern char **environ;
@@ -250,14 +252,6 @@ struct outcome {
 	long elapsed_ms;
 };
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One attempt at http://127.0.0.1:PORT<path> with the given options. */
 static struct outcome probe_url(const char *url, const char *expect_status,
 				const char *expect_json, int timeout_ms)
@@ -270,9 +264,9 @@ static struct outcome probe_url(const char *url, const char *expect_status,
 
 	if (!p)
 		fail_msg("cg_probe_new(%s): %s", url, err);
-	t0 = now_ms();
+	t0 = cg_it_now_ms();
 	o.result = cg_probe_attempt(p, timeout_ms);
-	o.elapsed_ms = now_ms() - t0;
+	o.elapsed_ms = cg_it_now_ms() - t0;
 	snprintf(o.error, sizeof(o.error), "%s", cg_probe_last_error(p));
 	cg_probe_free(p);
 	return o;
@@ -286,13 +280,6 @@ static struct outcome probe_path(const char *path, const char *expect_status,
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", srv.port, path);
 	return probe_url(url, expect_status, expect_json, 5000);
 }
-
-#define assert_contains(hay, needle)                                           \
-	do {                                                                   \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("'%s' does not contain '%s'", (hay),          \
-				 (needle));                                    \
-	} while (0)
 
 /* ------------------------------------------------------------------ tests */
 

@@ -22,34 +22,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "ciguard/probe.h"
 
 extern char **environ;
 
 static char self_exe[4096];
 static char tmpdir[] = "/tmp/ciguard-proc-XXXXXX";
-
-#define assert_contains(hay, needle)                                           \
-	do {                                                                   \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("'%s' does not contain '%s'", (hay),          \
-				 (needle));                                    \
-	} while (0)
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void pause_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
 
 /* A marker unique to this run and `what`. */
 static void marker(char *out, size_t outlen, const char *what)
@@ -110,12 +90,12 @@ static bool has_execd(pid_t pid, const char *name)
 
 static void wait_execd(pid_t pid, const char *name)
 {
-	long deadline = now_ms() + 10000;
+	long deadline = cg_it_now_ms() + 10000;
 
 	while (!has_execd(pid, name)) {
-		if (now_ms() > deadline)
+		if (cg_it_now_ms() > deadline)
 			fail_msg("pid %ld never ran as '%s'", (long)pid, name);
-		pause_ms(10);
+		cg_it_sleep_ms(10);
 	}
 }
 
@@ -173,7 +153,7 @@ static void test_proc__live_process_ready_then_killed_not(void **state)
 static void test_proc__zombie_is_not_ready(void **state)
 {
 	char name[64], target[80], why[512];
-	long deadline = now_ms() + 10000;
+	long deadline = cg_it_now_ms() + 10000;
 	pid_t pid;
 	int status;
 
@@ -183,9 +163,9 @@ static void test_proc__zombie_is_not_ready(void **state)
 	wait_execd(pid, name);
 	assert_int_equal(attempt(target, why, sizeof(why)), CG_PROBE_READY);
 	while (state_of(pid) != 'Z') {
-		if (now_ms() > deadline)
+		if (cg_it_now_ms() > deadline)
 			fail_msg("pid %ld never became a zombie", (long)pid);
-		pause_ms(10);
+		cg_it_sleep_ms(10);
 	}
 	assert_int_equal(attempt(target, why, sizeof(why)), CG_PROBE_NOT_READY);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -298,13 +278,13 @@ static void test_pid__live_dead_missing_garbage(void **state)
 	/* a zombie is not alive */
 	pid = spawn_sleep(name, "0");
 	{
-		long deadline = now_ms() + 10000;
+		long deadline = cg_it_now_ms() + 10000;
 
 		while (state_of(pid) != 'Z') {
-			if (now_ms() > deadline)
+			if (cg_it_now_ms() > deadline)
 				fail_msg("pid %ld never became a zombie",
 					 (long)pid);
-			pause_ms(10);
+			cg_it_sleep_ms(10);
 		}
 	}
 	snprintf(text, sizeof(text), "%ld\n", (long)pid);
