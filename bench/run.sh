@@ -67,4 +67,4 @@ for f in laughs deep line many; do
 	printf 'hostile %-7s %6d ms  (%s)\n' "$f" $(( (end - start) / 1000000 )) \
 		"$(du -h "$h/.github/workflows/$f.yml" | cut -f1)"
 done
-sh "$(dirname "$0")/wait.sh" "$ciguard"
+sh ./wait.sh "$ciguard"
