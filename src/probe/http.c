@@ -15,18 +15,21 @@
  * the redirect itself is the answer. Proxies from the environment are used
  * for other hosts but never for a loopback one. TLS is always verified.
  * The body is kept up to 1 MiB; a bigger one cannot be checked for JSON.
+ *
+ * libcurl is loaded by the first init (dynlib.h), not linked, and called
+ * through the table that init keeps in the probe's state.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "probe/dynlib.h"
 #include "probe/probe_int.h"
 #include "core/banned.h"
 
@@ -38,6 +41,7 @@ struct status_range {
 };
 
 struct http_state {
+	const struct cg_curl_api *curl;
 	struct cg_url url;
 	bool loopback;
 	struct status_range *ranges;
@@ -52,14 +56,6 @@ struct response {
 	struct cg_buf body;
 	bool overflow;
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result;
-
-static void curl_init_once(void)
-{
-	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static bool is_loopback(const char *host)
 {
@@ -163,12 +159,9 @@ static int http_init(struct cg_probe *p, char *err, size_t errlen)
 	CURLUcode uc;
 
 	p->state = st;
-	pthread_once(&curl_once, curl_init_once);
-	if (curl_init_result != CURLE_OK) {
-		snprintf(err, errlen, "cannot initialise libcurl: %s",
-			 curl_easy_strerror(curl_init_result));
+	st->curl = cg_dynlib_curl(p->kind->prefix, err, errlen);
+	if (!st->curl)
 		return -1;
-	}
 	if (cg_url_parse(&st->url, p->target, err, errlen) < 0)
 		return -1;
 	if (!*st->url.host) {
@@ -176,15 +169,16 @@ static int http_init(struct cg_probe *p, char *err, size_t errlen)
 		return -1;
 	}
 	/* let libcurl judge the whole URL now rather than at every attempt */
-	u = curl_url();
+	u = st->curl->url();
 	if (!u) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	uc = curl_url_set(u, CURLUPART_URL, p->target, 0);
-	curl_url_cleanup(u);
+	uc = st->curl->url_set(u, CURLUPART_URL, p->target, 0);
+	st->curl->url_cleanup(u);
 	if (uc != CURLUE_OK) {
-		snprintf(err, errlen, "bad URL: %s", curl_url_strerror(uc));
+		snprintf(err, errlen, "bad URL: %s",
+			 st->curl->url_strerror(uc));
 		return -1;
 	}
 	st->loopback = is_loopback(st->url.host);
@@ -388,6 +382,7 @@ static char *no_proxy_list(const struct http_state *st)
 static enum cg_probe_result http_attempt(struct cg_probe *p, int timeout_ms)
 {
 	struct http_state *st = p->state;
+	const struct cg_curl_api *curl = st->curl;
 	struct response r = {CG_BUF_INIT, false};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	char *no_proxy = no_proxy_list(st);
@@ -397,42 +392,42 @@ static enum cg_probe_result http_attempt(struct cg_probe *p, int timeout_ms)
 	CURL *h;
 
 	cg_buf_init(&r.body, BODY_CAP);
-	h = curl_easy_init();
+	h = curl->easy_init();
 	if (!h) {
 		res = cg_probe_fail(p, CG_PROBE_NOT_READY,
 				    "cannot create a libcurl handle");
 		goto out;
 	}
-	curl_easy_setopt(h, CURLOPT_URL, p->target);
-	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(h, CURLOPT_NOPROXY, no_proxy);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "ciguard/" CIGUARD_VERSION);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION,
-			 st->accepts_redirect ? 0L : 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+	curl->easy_setopt(h, CURLOPT_URL, p->target);
+	curl->easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	curl->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl->easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+	curl->easy_setopt(h, CURLOPT_NOPROXY, no_proxy);
+	curl->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl->easy_setopt(h, CURLOPT_WRITEDATA, &r);
+	curl->easy_setopt(h, CURLOPT_USERAGENT, "ciguard/" CIGUARD_VERSION);
+	curl->easy_setopt(h, CURLOPT_FOLLOWLOCATION,
+			  st->accepts_redirect ? 0L : 1L);
+	curl->easy_setopt(h, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 #else
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-			 CURLPROTO_HTTP | CURLPROTO_HTTPS);
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS,
-			 CURLPROTO_HTTP | CURLPROTO_HTTPS);
+	curl->easy_setopt(h, CURLOPT_PROTOCOLS,
+			  CURLPROTO_HTTP | CURLPROTO_HTTPS);
+	curl->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS,
+			  CURLPROTO_HTTP | CURLPROTO_HTTPS);
 #endif
-	rc = curl_easy_perform(h);
+	rc = curl->easy_perform(h);
 	/* a body over the cap still leaves a status to judge */
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && r.overflow)) {
 		res = cg_probe_fail(p, CG_PROBE_NOT_READY, "%s",
-				    *errbuf ? errbuf : curl_easy_strerror(rc));
+				    *errbuf ? errbuf : curl->easy_strerror(rc));
 		goto out;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	curl->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	if (!status_ok(st, code)) {
 		char excerpt[96];
 
@@ -446,7 +441,7 @@ static enum cg_probe_result http_attempt(struct cg_probe *p, int timeout_ms)
 	res = st->json_path ? check_json(p, st, &r) : CG_PROBE_READY;
 out:
 	if (h)
-		curl_easy_cleanup(h);
+		curl->easy_cleanup(h);
 	cg_buf_release(&r.body);
 	free(no_proxy);
 	scrub(p->last_error, sizeof(p->last_error), st->url.password);

@@ -23,6 +23,9 @@
  * accessor for the SQLSTATE of a failed connection, so the connection's
  * error verbosity is raised before it starts and the SQLSTATE is read from
  * the message ("FATAL:  28P01: password authentication failed ...").
+ *
+ * libpq is loaded by the first init (dynlib.h), not linked, and called
+ * through the table that init keeps in the probe's state.
  */
 #include <ctype.h>
 #include <poll.h>
@@ -31,8 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
+#include "probe/dynlib.h"
 #include "probe/probe_int.h"
 #include "core/banned.h"
 
@@ -43,6 +45,7 @@
 	"the unix socket only"
 
 struct pg_state {
+	const struct cg_pq_api *pq;
 	char *conninfo; /* the target without ciguard_login, for libpq */
 	bool login;
 	char *password;	    /* to mask in messages; NULL when none */
@@ -271,21 +274,25 @@ static void mask_secrets(const struct pg_state *st, char *buf, size_t size)
 static int pg_init(struct cg_probe *p, char *err, size_t errlen)
 {
 	struct pg_state *st = cg_xcalloc(1, sizeof(*st));
+	const struct cg_pq_api *pq;
 	PQconninfoOption *opts;
 	const char *hosts, *ports, *password;
 	char *why = NULL;
 	int rc = -1;
 
 	p->state = st;
+	st->pq = pq = cg_dynlib_pq(p->kind->prefix, err, errlen);
+	if (!pq)
+		return -1;
 	st->raw_password = raw_password(p->target);
 	if (strip_login(st, p->target, err, errlen) < 0)
 		return -1;
 	/* libpq's parse errors may quote the whole URI, password and all */
-	opts = PQconninfoParse(st->conninfo, &why);
+	opts = pq->conninfoParse(st->conninfo, &why);
 	if (!opts) {
 		one_line(err, errlen, why ? why : "out of memory");
 		mask_secrets(st, err, errlen);
-		PQfreemem(why);
+		pq->freemem(why);
 		return -1;
 	}
 	/* hostaddr, when given, is where libpq connects (over TCP) */
@@ -307,11 +314,19 @@ static int pg_init(struct cg_probe *p, char *err, size_t errlen)
 	rc = 0;
 out:
 	mask_secrets(st, err, errlen);
-	PQconninfoFree(opts);
+	pq->conninfoFree(opts);
 	return rc;
 }
 
 /* ---- one attempt ---- */
+
+/* libpq's functions, as pg_init loaded them */
+static const struct cg_pq_api *pq_of(const struct cg_probe *p)
+{
+	const struct pg_state *st = p->state;
+
+	return st->pq;
+}
 
 /*
  * The last "SEVERITY:  XXXXX: text" in a verbose libpq message: copies
@@ -356,7 +371,8 @@ static enum cg_probe_result sqlstate_result(const char *state)
 
 static enum cg_probe_result login_failed(struct cg_probe *p, PGconn *conn)
 {
-	const char *msg = PQerrorMessage(conn), *text;
+	const struct cg_pq_api *pq = pq_of(p);
+	const char *msg = pq->errorMessage(conn), *text;
 	char state[6], line[400];
 	size_t len;
 
@@ -364,7 +380,7 @@ static enum cg_probe_result login_failed(struct cg_probe *p, PGconn *conn)
 		return cg_probe_fail(p, sqlstate_result(state),
 				     "login failed: SQLSTATE %s: %.*s", state,
 				     (int)len, text);
-	if (PQconnectionNeedsPassword(conn))
+	if (pq->connectionNeedsPassword(conn))
 		return cg_probe_fail(p, CG_PROBE_FATAL,
 				     "login failed: the server asks for a "
 				     "password and the target gives none");
@@ -375,38 +391,39 @@ static enum cg_probe_result login_failed(struct cg_probe *p, PGconn *conn)
 static enum cg_probe_result select_one(struct cg_probe *p, PGconn *conn,
 				       long deadline, int timeout_ms)
 {
+	const struct cg_pq_api *pq = pq_of(p);
 	enum cg_probe_result r;
 	PGresult *res;
 	const char *state;
 
-	if (!PQsendQuery(conn, "SELECT 1"))
+	if (!pq->sendQuery(conn, "SELECT 1"))
 		return login_failed(p, conn);
-	while (PQisBusy(conn)) {
-		int w = cg_poll_fd(PQsocket(conn), POLLIN, deadline);
+	while (pq->isBusy(conn)) {
+		int w = cg_poll_fd(pq->socket(conn), POLLIN, deadline);
 
 		if (w == 0)
 			return cg_probe_fail(p, CG_PROBE_NOT_READY,
 					     "logged in, but SELECT 1 got no "
 					     "answer within %d ms",
 					     timeout_ms);
-		if (w < 0 || !PQconsumeInput(conn))
+		if (w < 0 || !pq->consumeInput(conn))
 			return login_failed(p, conn);
 	}
-	res = PQgetResult(conn);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-	    PQnfields(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "1")) {
+	res = pq->getResult(conn);
+	if (pq->resultStatus(res) == PGRES_TUPLES_OK && pq->ntuples(res) == 1 &&
+	    pq->nfields(res) == 1 && !strcmp(pq->getvalue(res, 0, 0), "1")) {
 		r = CG_PROBE_READY;
-	} else if ((state = PQresultErrorField(res, PG_DIAG_SQLSTATE))) {
+	} else if ((state = pq->resultErrorField(res, PG_DIAG_SQLSTATE))) {
 		r = cg_probe_fail(
 		    p, sqlstate_result(state),
 		    "SELECT 1 failed: SQLSTATE %s: %s", state,
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+		    pq->resultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 	} else {
 		r = cg_probe_fail(p, CG_PROBE_NOT_READY,
 				  "SELECT 1 did not return one row: %s",
-				  PQresStatus(PQresultStatus(res)));
+				  pq->resStatus(pq->resultStatus(res)));
 	}
-	PQclear(res);
+	pq->clear(res);
 	return r;
 }
 
@@ -415,24 +432,25 @@ static enum cg_probe_result login(struct cg_probe *p,
 				  const char *const *values, long deadline,
 				  int timeout_ms)
 {
+	const struct cg_pq_api *pq = pq_of(p);
 	PostgresPollingStatusType poll_status = PGRES_POLLING_WRITING;
 	enum cg_probe_result r;
-	PGconn *conn = PQconnectStartParams(keywords, values, 1);
+	PGconn *conn = pq->connectStartParams(keywords, values, 1);
 
 	if (!conn)
 		return cg_probe_fail(p, CG_PROBE_NOT_READY, "out of memory");
-	PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
-	if (PQstatus(conn) == CONNECTION_BAD)
+	pq->setErrorVerbosity(conn, PQERRORS_VERBOSE);
+	if (pq->status(conn) == CONNECTION_BAD)
 		poll_status = PGRES_POLLING_FAILED;
 	while (poll_status != PGRES_POLLING_OK &&
 	       poll_status != PGRES_POLLING_FAILED) {
 		int w;
 
-		if (PQsocket(conn) < 0) {
+		if (pq->socket(conn) < 0) {
 			poll_status = PGRES_POLLING_FAILED;
 			break;
 		}
-		w = cg_poll_fd(PQsocket(conn),
+		w = cg_poll_fd(pq->socket(conn),
 			       poll_status == PGRES_POLLING_READING ? POLLIN
 								    : POLLOUT,
 			       deadline);
@@ -444,14 +462,14 @@ static enum cg_probe_result login(struct cg_probe *p,
 					  timeout_ms);
 			goto out;
 		}
-		poll_status = PQconnectPoll(conn);
+		poll_status = pq->connectPoll(conn);
 	}
 	if (poll_status == PGRES_POLLING_FAILED)
 		r = login_failed(p, conn);
 	else
 		r = select_one(p, conn, deadline, timeout_ms);
 out:
-	PQfinish(conn);
+	pq->finish(conn);
 	return r;
 }
 
@@ -491,24 +509,26 @@ static enum cg_probe_result no_attempt(struct cg_probe *p,
 				       const char *const *keywords,
 				       const char *const *values)
 {
+	const struct cg_pq_api *pq = pq_of(p);
 	/* invalid options stop libpq before any network activity, with the
 	 * reason in the connection's message */
-	PGconn *conn = PQconnectStartParams(keywords, values, 1);
+	PGconn *conn = pq->connectStartParams(keywords, values, 1);
 	enum cg_probe_result r;
 	char line[400];
 
 	if (!conn)
 		return cg_probe_fail(p, CG_PROBE_NOT_READY, "out of memory");
-	one_line(line, sizeof(line), PQerrorMessage(conn));
+	one_line(line, sizeof(line), pq->errorMessage(conn));
 	r = cg_probe_fail(p, CG_PROBE_FATAL,
 			  "libpq will not try to connect: %s", line);
-	PQfinish(conn);
+	pq->finish(conn);
 	return r;
 }
 
 static enum cg_probe_result pg_attempt(struct cg_probe *p, int timeout_ms)
 {
 	struct pg_state *st = p->state;
+	const struct cg_pq_api *pq = st->pq;
 	long deadline = cg_now_ms() + timeout_ms;
 	int libpq_timeout_s = (timeout_ms + 999) / 1000;
 	char connect_timeout[16];
@@ -521,7 +541,7 @@ static enum cg_probe_result pg_attempt(struct cg_probe *p, int timeout_ms)
 		libpq_timeout_s = 2; /* libpq's own minimum */
 	snprintf(connect_timeout, sizeof(connect_timeout), "%d",
 		 libpq_timeout_s);
-	switch (PQpingParams(keywords, values, 1)) {
+	switch (pq->pingParams(keywords, values, 1)) {
 	case PQPING_OK:
 		r = st->login ? login(p, keywords, values, deadline, timeout_ms)
 			      : CG_PROBE_READY;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # `ciguard wait` as a user runs it: exit codes, COMMAND, --json, --log.
 set -u
-ciguard=$1
+ciguard=$1 src=$2
 tmp=$(mktemp -d)
 pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
@@ -64,6 +64,29 @@ grep -q "missing.log" "$tmp/err" && ok || bad "missing log not named"
 # --quiet prints nothing on success
 expect_exit 0 "$ciguard" wait --quiet tcp://127.0.0.1:$port
 [ ! -s "$tmp/err" ] && [ ! -s "$tmp/out" ] && ok || bad "--quiet printed something"
+
+# libcurl and libpq (and their ~30 dependencies) are mapped only when a
+# probe needs them: `check`, run by pre-commit hooks, must not pay for them
+LD_DEBUG=files "$ciguard" --version >/dev/null 2>"$tmp/ld"
+grep -qE 'file=(libcurl|libpq)' "$tmp/ld" && bad "--version maps libcurl or libpq" || ok
+LD_DEBUG=files "$ciguard" check "$src/examples/clean-service" >/dev/null 2>"$tmp/ld"
+grep -qE 'file=(libcurl|libpq)' "$tmp/ld" && bad "check maps libcurl or libpq" || ok
+LD_DEBUG=files "$ciguard" wait --timeout 300ms http://127.0.0.1:$closed/ >/dev/null 2>"$tmp/ld"
+grep -q 'file=libcurl.so.4' "$tmp/ld" && ok || bad "an http:// probe does not load libcurl"
+LD_DEBUG=files "$ciguard" wait --timeout 300ms postgres://127.0.0.1:$closed/db >/dev/null 2>"$tmp/ld"
+grep -q 'file=libpq.so.5' "$tmp/ld" && ok || bad "a postgres:// probe does not load libpq"
+
+# a library that cannot be loaded makes its targets a usage error naming
+# the package; other targets do not need it
+mkdir "$tmp/broken-libs"
+: >"$tmp/broken-libs/libcurl.so.4"
+: >"$tmp/broken-libs/libpq.so.5"
+expect_exit 2 env LD_LIBRARY_PATH="$tmp/broken-libs" "$ciguard" wait https://127.0.0.1:$port/
+grep -q "'https://127.0.0.1:$port/': https:// targets need libcurl (libcurl4): .*libcurl.so.4" "$tmp/err" && ok || bad "no libcurl: $(cat "$tmp/err")"
+expect_exit 2 env LD_LIBRARY_PATH="$tmp/broken-libs" "$ciguard" wait postgres://app:s3cret@127.0.0.1:$port/db
+grep -q "'postgres://app:\*\*\*@127.0.0.1:$port/db': postgres:// targets need libpq (libpq5): .*libpq.so.5" "$tmp/err" && ok || bad "no libpq: $(cat "$tmp/err")"
+grep -q s3cret "$tmp/err" && bad "no libpq: password shown" || ok
+expect_exit 0 env LD_LIBRARY_PATH="$tmp/broken-libs" "$ciguard" wait tcp://127.0.0.1:$port
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
