@@ -514,6 +514,43 @@ static void test_limiter__script_flush_then_acquire(void **state)
 	cg_limiter_close(l);
 }
 
+static void test_limiter__auth_and_db_from_url(void **state)
+{
+	static const char *const args[] = {"--requirepass", "s3cret", NULL};
+	struct cg_it_server secured;
+	struct cg_limiter *l;
+	struct cg_limit_token t;
+	redisContext *c;
+	redisReply *r;
+	char u[96];
+
+	assert_int_equal(cg_it_redis_start(&secured, args), 0);
+	snprintf(u, sizeof(u), "redis://:s3cret@127.0.0.1:%d/3", secured.port);
+	l = open_limiter(u, 5000, 1000, false);
+	assert_int_equal(cg_limiter_acquire(l, "auth", 1, &t),
+			 CG_LIMIT_ACQUIRED);
+	cg_limiter_close(l);
+	c = direct(secured.port);
+	r = redisCommand(c, "AUTH s3cret");
+	freeReplyObject(r);
+	r = redisCommand(c, "SELECT 3");
+	freeReplyObject(r);
+	assert_int_equal(direct_int(c, "ZCARD ciguard:{auth}:holders"), 1);
+	r = redisCommand(c, "SELECT 0");
+	freeReplyObject(r);
+	assert_int_equal(direct_int(c, "EXISTS ciguard:{auth}:holders"), 0);
+	redisFree(c);
+	/* a wrong password is an error, not an outage, and is never shown */
+	snprintf(u, sizeof(u), "redis://default:wr0ng@127.0.0.1:%d/3",
+		 secured.port);
+	l = open_limiter(u, 5000, 1000, true);
+	assert_int_equal(cg_limiter_acquire(l, "auth", 1, &t), CG_LIMIT_ERROR);
+	assert_contains(cg_limiter_last_error(l), "redis://default:***@");
+	assert_null(strstr(cg_limiter_last_error(l), "wr0ng"));
+	cg_limiter_close(l);
+	cg_it_server_release(&secured);
+}
+
 /* ---- outages ---- */
 
 static void test_limiter__redis_stopped(void **state)
@@ -670,6 +707,7 @@ int main(void)
 	    cmocka_unit_test(test_limiter__bad_options_rejected),
 	    cmocka_unit_test(test_limiter__bad_arguments_are_errors),
 	    cmocka_unit_test(test_limiter__script_flush_then_acquire),
+	    cmocka_unit_test(test_limiter__auth_and_db_from_url),
 	    cmocka_unit_test(test_limiter__redis_stopped),
 	    cmocka_unit_test(test_limiter__redis_frozen),
 	    cmocka_unit_test(test_limiter__redis_restarted),
