@@ -89,7 +89,8 @@ void cg_limiter_close(struct cg_limiter *l);
 const char *cg_limiter_last_error(const struct cg_limiter *l);
 
 /*
- * Take one of max_slots (>= 1) slots of `key` with a fresh random token:
+ * Take one of max_slots (>= 1) slots of `key` (1 to 512 characters, no
+ * '{' or '}': it becomes the hash tag) with a fresh random token:
  * ACQUIRED (out filled in), FULL, ACQUIRED_FAIL_OPEN (out->fail_open set),
  * DENIED_FAIL_CLOSED or ERROR.
  */
