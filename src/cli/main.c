@@ -22,6 +22,9 @@ static const char usage[] =
     "PostgreSQL,\n"
     "                 HTTP, TCP, processes, log lines), then run a "
     "command\n"
+    "  slots VERB KEY at most N holders of KEY at once, kept in Redis "
+    "(acquire,\n"
+    "                 release, refresh, status, run -- COMMAND)\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (also: ciguard <command> --help)\n"
@@ -36,10 +39,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"check", cmd_check},
-    {"rules", cmd_rules},
-    {"explain", cmd_explain},
-    {"wait", cmd_wait},
+    {"check", cmd_check}, {"rules", cmd_rules}, {"explain", cmd_explain},
+    {"wait", cmd_wait},	  {"slots", cmd_slots},
 };
 
 int cli_fail(const char *fmt, ...)

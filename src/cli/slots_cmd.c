@@ -1,0 +1,497 @@
+/*
+ * ciguard slots: the Redis limiter (include/ciguard/limiter.h) from the
+ * shell. acquire / release / refresh / status map one library call each to
+ * an exit code; run holds a slot while a command runs.
+ *
+ * `slots run` needs no threads and no signal handlers: it blocks SIGINT,
+ * SIGTERM, SIGHUP and SIGCHLD and waits for them with sigtimedwait, whose
+ * timeout is the next refresh (every ttl/3). A signal for us is forwarded
+ * to the command; the command's end (SIGCHLD) ends the wait; the slot is
+ * released afterwards either way. The child gets the original mask back
+ * before exec.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ciguard/limiter.h"
+#include "cli/cli.h"
+#include "core/banned.h"
+
+#define DEFAULT_TTL_MS 60000
+#define DEFAULT_RUN_TTL_MS 30000
+#define POLL_MIN_MS 100
+#define POLL_JITTER_MS 100
+
+static const char usage[] =
+    "usage: ciguard slots acquire KEY --max N [--ttl 60s] [--wait D] "
+    "[--fail-open] [--json]\n"
+    "       ciguard slots release KEY TOKEN\n"
+    "       ciguard slots refresh KEY TOKEN [--ttl 60s]\n"
+    "       ciguard slots status KEY [--json]\n"
+    "       ciguard slots run KEY --max N [--ttl 30s] [--wait D] "
+    "[--fail-open] -- COMMAND...\n"
+    "\n"
+    "At most N holders of KEY at once, across machines, kept in Redis.\n"
+    "\n"
+    "  acquire  take a slot; prints its token (with --json also its "
+    "fencing\n"
+    "           number); exit 1 when all N are taken\n"
+    "  release  give the slot back; exit 1 when TOKEN held no slot\n"
+    "  refresh  extend the slot by the TTL; exit 1 when it had already "
+    "expired\n"
+    "           (it is lost, and not taken again)\n"
+    "  status   the live holders and the time each has left\n"
+    "  run      hold a slot while COMMAND runs: refreshed every TTL/3, "
+    "released\n"
+    "           when COMMAND ends; SIGINT/SIGTERM/SIGHUP are forwarded to "
+    "it;\n"
+    "           exits with COMMAND's status (128+N when killed by signal "
+    "N)\n"
+    "\n"
+    "options:\n"
+    "  --max N         slots of KEY (acquire, run)\n"
+    "  --ttl D         a holder that stops refreshing is freed after D\n"
+    "                  (60s; run: 30s)\n"
+    "  --wait D        keep trying for up to D when full (for now by "
+    "polling\n"
+    "                  every 100-200 ms, not in FIFO order)\n"
+    "  --fail-open     when Redis is unreachable or times out, go ahead "
+    "without\n"
+    "                  a limit (the token starts with 'open-'); default: "
+    "exit 2\n"
+    "  --redis URL     redis://[USER:PASS@]HOST[:PORT][/DB] (default "
+    "$REDIS_URL,\n"
+    "                  else redis://127.0.0.1:6379/0)\n"
+    "  --timeout D     connect and command timeout (1s)\n"
+    "  --json          machine-readable output\n"
+    "\n"
+    "exit status: 0 done, 1 full / not held / lost, 2 usage error or "
+    "Redis\n"
+    "unavailable (fail-closed); run: COMMAND's status\n";
+
+struct slots_args {
+	const char *verb;
+	const char *positional[2];
+	int npositional;
+	const char *redis_url;
+	long max;
+	long ttl_ms;
+	long wait_ms;
+	long timeout_ms;
+	bool fail_open;
+	bool json;
+	char **command; /* run: after "--" */
+};
+
+static int parse_args(struct slots_args *a, int argc, char **argv)
+{
+	const char *verb = argv[0];
+
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v;
+
+		if (!strcmp(o, "--")) {
+			if (i + 1 < argc)
+				a->command = argv + i + 1;
+			break;
+		}
+		if (!strcmp(o, "--fail-open")) {
+			a->fail_open = true;
+			continue;
+		}
+		if (!strcmp(o, "--json")) {
+			a->json = true;
+			continue;
+		}
+		if (!strcmp(o, "--max") || !strcmp(o, "--ttl") ||
+		    !strcmp(o, "--wait") || !strcmp(o, "--redis") ||
+		    !strcmp(o, "--timeout")) {
+			if (i + 1 >= argc)
+				return cli_fail("slots %s: %s needs a value",
+						verb, o);
+			v = argv[++i];
+			if (!strcmp(o, "--redis")) {
+				a->redis_url = v;
+			} else if (!strcmp(o, "--max")) {
+				char *end;
+
+				errno = 0;
+				a->max = strtol(v, &end, 10);
+				if (errno || *end || end == v || a->max < 1 ||
+				    a->max > 1000000)
+					return cli_fail(
+					    "slots %s: --max takes a number "
+					    "from 1 to 1000000, not '%s'",
+					    verb, v);
+			} else {
+				long *dur = !strcmp(o, "--ttl") ? &a->ttl_ms
+					    : !strcmp(o, "--wait")
+						? &a->wait_ms
+						: &a->timeout_ms;
+
+				if (cli_parse_duration(v, dur) < 0 ||
+				    (*dur <= 0 && strcmp(o, "--wait")))
+					return cli_fail(
+					    "slots %s: %s takes a duration "
+					    "like 500ms, 10s or 2m, not '%s'",
+					    verb, o, v);
+			}
+			continue;
+		}
+		if (o[0] == '-' && o[1])
+			return cli_fail("slots %s: unknown option '%s' (see "
+					"'ciguard slots --help')",
+					verb, o);
+		if (a->npositional == 2)
+			return cli_fail("slots %s: unexpected '%s'", verb, o);
+		a->positional[a->npositional++] = o;
+	}
+	return 0;
+}
+
+static struct cg_limiter *open_limiter(const struct slots_args *a)
+{
+	struct cg_limiter_options o = {.redis_url = a->redis_url,
+				       .ttl_ms = a->ttl_ms,
+				       .connect_timeout_ms = a->timeout_ms,
+				       .command_timeout_ms = a->timeout_ms,
+				       .fail_open = a->fail_open};
+	char err[256];
+	struct cg_limiter *l = cg_limiter_open(&o, err, sizeof(err));
+
+	if (!l)
+		cli_fail("slots %s: %s", a->verb, err);
+	return l;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000,
+			      .tv_nsec = (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Acquire, polling until wait_ms passes while full (one token for all
+ * attempts, so a retry after a timeout cannot take two slots). Prints why
+ * it failed; the status is the last answer.
+ */
+static enum cg_limit_status acquire(struct cg_limiter *l,
+				    const struct slots_args *a,
+				    struct cg_limit_token *tok)
+{
+	long deadline = now_ms() + a->wait_ms;
+	unsigned seed = (unsigned)now_ms() ^ (unsigned)getpid();
+	enum cg_limit_status st;
+	const char *key = a->positional[0];
+
+	memset(tok, 0, sizeof(*tok));
+	for (;;) {
+		st = cg_limiter_acquire_token(l, key, (int)a->max, tok);
+		if (st != CG_LIMIT_FULL || now_ms() >= deadline)
+			break;
+		sleep_ms(POLL_MIN_MS + rand_r(&seed) % POLL_JITTER_MS);
+	}
+	switch (st) {
+	case CG_LIMIT_FULL:
+		fprintf(stderr,
+			"ciguard: slots %s: all %ld slots of '%s' are taken\n",
+			a->verb, a->max, key);
+		break;
+	case CG_LIMIT_ACQUIRED_FAIL_OPEN:
+		fprintf(stderr,
+			"ciguard: slots %s: warning: going ahead without a "
+			"limit (fail-open): %s\n",
+			a->verb, cg_limiter_last_error(l));
+		break;
+	case CG_LIMIT_DENIED_FAIL_CLOSED:
+	case CG_LIMIT_ERROR:
+		cli_fail("slots %s: %s", a->verb, cg_limiter_last_error(l));
+		break;
+	default:
+		break;
+	}
+	return st;
+}
+
+static int do_acquire(struct cg_limiter *l, const struct slots_args *a)
+{
+	struct cg_limit_token tok;
+	char text[CG_LIMIT_TOKEN_MAX + 1];
+	enum cg_limit_status st = acquire(l, a, &tok);
+
+	if (st == CG_LIMIT_FULL)
+		return 1;
+	if (st != CG_LIMIT_ACQUIRED && st != CG_LIMIT_ACQUIRED_FAIL_OPEN)
+		return 2;
+	cg_limit_token_format(&tok, text);
+	if (a->json)
+		printf("{\"token\":\"%s\",\"fence\":%llu,\"status\":\"%s\"}\n",
+		       text, (unsigned long long)tok.fence,
+		       cg_limit_status_name(st));
+	else
+		printf("%s\n", text);
+	return 0;
+}
+
+static int do_release_refresh(struct cg_limiter *l, const struct slots_args *a,
+			      bool refresh)
+{
+	struct cg_limit_token tok;
+	enum cg_limit_status st;
+	const char *key = a->positional[0];
+
+	if (cg_limit_token_parse(&tok, a->positional[1]) < 0)
+		return cli_fail("slots %s: '%s' is not a token", a->verb,
+				a->positional[1]);
+	st = refresh ? cg_limiter_refresh(l, key, &tok)
+		     : cg_limiter_release(l, key, &tok);
+	switch (st) {
+	case CG_LIMIT_RELEASED:
+	case CG_LIMIT_REFRESHED:
+		return 0;
+	case CG_LIMIT_NOT_HELD:
+		fprintf(stderr,
+			"ciguard: slots release: that token holds no slot of "
+			"'%s' (released already, or expired)\n",
+			key);
+		return 1;
+	case CG_LIMIT_LOST:
+		fprintf(stderr,
+			"ciguard: slots refresh: the slot of '%s' was lost "
+			"(it expired before this refresh)\n",
+			key);
+		return 1;
+	default:
+		return cli_fail("slots %s: %s", a->verb,
+				cg_limiter_last_error(l));
+	}
+}
+
+static void add_holder(void *ctx, const char *token, long remaining_ms,
+		       uint64_t fence)
+{
+	json_t *h =
+	    json_pack("{s:s, s:I, s:I}", "token", token, "remaining_ms",
+		      (json_int_t)remaining_ms, "fence", (json_int_t)fence);
+
+	json_array_append_new(ctx, h);
+}
+
+static int do_status(struct cg_limiter *l, const struct slots_args *a)
+{
+	json_t *holders = json_array();
+	const char *key = a->positional[0];
+	int ret = 2;
+
+	if (cg_limiter_holders(l, key, add_holder, holders) != CG_LIMIT_OK) {
+		cli_fail("slots status: %s", cg_limiter_last_error(l));
+		goto out;
+	}
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:I, s:O}", "key", key, "count",
+				      (json_int_t)json_array_size(holders),
+				      "holders", holders);
+		char *s = json_dumps(o, JSON_COMPACT);
+
+		printf("%s\n", s);
+		free(s);
+		json_decref(o);
+	} else {
+		size_t i;
+		json_t *h;
+
+		printf("%s: %zu holder%s\n", key, json_array_size(holders),
+		       json_array_size(holders) == 1 ? "" : "s");
+		json_array_foreach(holders, i, h)
+		{
+			printf("  %s  %.1fs left  fence %lld\n",
+			       json_string_value(json_object_get(h, "token")),
+			       (double)json_integer_value(
+				   json_object_get(h, "remaining_ms")) /
+				   1000,
+			       (long long)json_integer_value(
+				   json_object_get(h, "fence")));
+		}
+	}
+	ret = 0;
+out:
+	json_decref(holders);
+	return ret;
+}
+
+/* ---- run ---- */
+
+static int exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 2;
+}
+
+static int do_run(struct cg_limiter *l, const struct slots_args *a)
+{
+	struct cg_limit_token tok;
+	sigset_t set, old;
+	const char *key = a->positional[0];
+	long interval = a->ttl_ms / 3 > 0 ? a->ttl_ms / 3 : 1;
+	long next_refresh;
+	bool lost = false, failing = false;
+	int status = 0, ret;
+	pid_t child;
+	enum cg_limit_status st = acquire(l, a, &tok);
+
+	if (st == CG_LIMIT_FULL)
+		return 1;
+	if (st != CG_LIMIT_ACQUIRED && st != CG_LIMIT_ACQUIRED_FAIL_OPEN)
+		return 2;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		ret = cli_fail("slots run: cannot fork: %s", strerror(errno));
+		goto release;
+	}
+	if (child == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(a->command[0], a->command);
+		fprintf(stderr, "ciguard: slots run: cannot run '%s': %s\n",
+			a->command[0], strerror(errno));
+		_exit(127);
+	}
+	next_refresh = now_ms() + interval;
+	for (;;) {
+		long wait = next_refresh - now_ms();
+		struct timespec ts;
+		siginfo_t info;
+		int sig;
+
+		if (waitpid(child, &status, WNOHANG) == child)
+			break;
+		if (wait < 0)
+			wait = 0;
+		if (wait > 1000)
+			wait = 1000; /* re-check the child now and then */
+		ts.tv_sec = wait / 1000;
+		ts.tv_nsec = (wait % 1000) * 1000000L;
+		sig = sigtimedwait(&set, &info, &ts);
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+			kill(child, sig);
+			continue;
+		}
+		if (sig == SIGCHLD || now_ms() < next_refresh)
+			continue;
+		next_refresh = now_ms() + interval;
+		st = cg_limiter_refresh(l, key, &tok);
+		if (st == CG_LIMIT_LOST && !lost) {
+			lost = true;
+			fprintf(stderr,
+				"ciguard: slots run: warning: the slot of "
+				"'%s' was lost (it expired before a "
+				"refresh); the command keeps running without "
+				"it\n",
+				key);
+		} else if (st == CG_LIMIT_ERROR && !failing) {
+			fprintf(stderr,
+				"ciguard: slots run: warning: cannot refresh "
+				"the slot of '%s': %s\n",
+				key, cg_limiter_last_error(l));
+		}
+		failing = st == CG_LIMIT_ERROR;
+	}
+	ret = exit_status(status);
+release:
+	if (!lost && cg_limiter_release(l, key, &tok) == CG_LIMIT_ERROR)
+		fprintf(stderr,
+			"ciguard: slots run: warning: cannot release the "
+			"slot of '%s' (it expires within the TTL): %s\n",
+			key, cg_limiter_last_error(l));
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+int cmd_slots(int argc, char **argv)
+{
+	struct slots_args a = {.ttl_ms = 0};
+	struct cg_limiter *l = NULL;
+	int ret = 2, want_positional;
+
+	if (argc < 2 || cli_is_help(argv[1])) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	a.verb = argv[1];
+	for (int i = 2; i < argc; i++)
+		if (cli_is_help(argv[i])) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--")) {
+			break;
+		}
+	if (parse_args(&a, argc - 1, argv + 1))
+		return 2;
+	if (!strcmp(a.verb, "acquire") || !strcmp(a.verb, "run") ||
+	    !strcmp(a.verb, "status"))
+		want_positional = 1;
+	else if (!strcmp(a.verb, "release") || !strcmp(a.verb, "refresh"))
+		want_positional = 2;
+	else
+		return cli_fail("slots: unknown subcommand '%s' (see 'ciguard "
+				"slots --help')",
+				a.verb);
+	if (a.npositional != want_positional)
+		return cli_fail("slots %s: wrong arguments (see 'ciguard slots "
+				"--help')",
+				a.verb);
+	if ((!strcmp(a.verb, "acquire") || !strcmp(a.verb, "run")) && !a.max)
+		return cli_fail("slots %s: --max N is required", a.verb);
+	if (!strcmp(a.verb, "run") && !a.command)
+		return cli_fail("slots run: no COMMAND after '--'");
+	if (strcmp(a.verb, "run") && a.command)
+		return cli_fail("slots %s: takes no COMMAND", a.verb);
+	if (!a.ttl_ms)
+		a.ttl_ms = !strcmp(a.verb, "run") ? DEFAULT_RUN_TTL_MS
+						  : DEFAULT_TTL_MS;
+	if (!(l = open_limiter(&a)))
+		return 2;
+	/* hiredis writes with write(2): a reset must not kill us */
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(a.verb, "acquire"))
+		ret = do_acquire(l, &a);
+	else if (!strcmp(a.verb, "release"))
+		ret = do_release_refresh(l, &a, false);
+	else if (!strcmp(a.verb, "refresh"))
+		ret = do_release_refresh(l, &a, true);
+	else if (!strcmp(a.verb, "status"))
+		ret = do_status(l, &a);
+	else
+		ret = do_run(l, &a);
+	cg_limiter_close(l);
+	return ret;
+}

@@ -1,0 +1,687 @@
+/*
+ * The Redis limiter: a blocking hiredis connection made lazily, rebuilt
+ * after any I/O error or timeout, and one Lua script per operation
+ * (scripts.h). Scripts run by EVALSHA; the SHA1 of each comes from SCRIPT
+ * LOAD the first time it is needed, and a NOSCRIPT answer (the server was
+ * restarted or SCRIPT FLUSHed) falls back to EVAL, which caches it again.
+ *
+ * Every decision (expire, count, admit) is taken inside one script, so two
+ * clients can never both see "one slot left": Redis runs scripts one at a
+ * time. The client's clock is never used for deadlines.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "ciguard/limiter.h"
+#include "core/core.h"
+#include "limiter/scripts.h"
+#include "core/banned.h"
+
+#define DEFAULT_URL "redis://127.0.0.1:6379/0"
+#define DEFAULT_TIMEOUT_MS 1000
+#define MAX_KEY_LEN 512
+
+enum script_id { S_ACQUIRE, S_RELEASE, S_REFRESH, S_COUNT, S_HOLDERS, S_N };
+
+static const char *const scripts[S_N] = {
+    script_acquire, script_release, script_refresh,
+    script_count,   script_holders,
+};
+
+struct cg_limiter {
+	redisContext *redis; /* NULL when not connected */
+	char *host;
+	int port;
+	char *user, *password; /* NULL when absent */
+	long db;
+	char *display; /* the URL without the password */
+	long ttl_ms, connect_timeout_ms, command_timeout_ms;
+	bool fail_open;
+	char sha[S_N][41]; /* "" until SCRIPT LOAD answered */
+	char error[512];
+};
+
+/* What a failed command means for the caller. */
+enum outcome {
+	OUT_REPLY,	 /* a reply that is not an error */
+	OUT_UNAVAILABLE, /* I/O error, timeout, LOADING...: fail policy */
+	OUT_ERROR,	 /* an error reply or a bad answer */
+};
+
+static const char *const status_names[] = {
+    [CG_LIMIT_OK] = "ok",
+    [CG_LIMIT_ACQUIRED] = "acquired",
+    [CG_LIMIT_FULL] = "full",
+    [CG_LIMIT_ACQUIRED_FAIL_OPEN] = "acquired-fail-open",
+    [CG_LIMIT_DENIED_FAIL_CLOSED] = "denied-fail-closed",
+    [CG_LIMIT_RELEASED] = "released",
+    [CG_LIMIT_REFRESHED] = "refreshed",
+    [CG_LIMIT_LOST] = "lost",
+    [CG_LIMIT_NOT_HELD] = "not-held",
+    [CG_LIMIT_ERROR] = "error",
+};
+
+const char *cg_limit_status_name(enum cg_limit_status s)
+{
+	if ((unsigned)s < sizeof(status_names) / sizeof(*status_names))
+		return status_names[s];
+	return "unknown";
+}
+
+static void set_error(struct cg_limiter *l, const char *fmt, ...)
+    CG_PRINTF(2, 3);
+static void set_error(struct cg_limiter *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->error, sizeof(l->error), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- tokens ---- */
+
+static int random_id(char *out)
+{
+	unsigned char bytes[CG_LIMIT_TOKEN_HEX / 2];
+	size_t got = 0;
+
+	while (got < sizeof(bytes)) {
+		ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
+}
+
+void cg_limit_token_format(const struct cg_limit_token *tok, char *out)
+{
+	snprintf(out, CG_LIMIT_TOKEN_MAX + 1, "%s%s",
+		 tok->fail_open ? "open-" : "", tok->id);
+}
+
+int cg_limit_token_parse(struct cg_limit_token *out, const char *text)
+{
+	memset(out, 0, sizeof(*out));
+	if (!strncmp(text, "open-", 5)) {
+		out->fail_open = true;
+		text += 5;
+	}
+	if (strlen(text) != CG_LIMIT_TOKEN_HEX)
+		return -1;
+	for (size_t i = 0; i < CG_LIMIT_TOKEN_HEX; i++) {
+		if (cg_hex_value(text[i]) < 0)
+			return -1;
+		out->id[i] = (char)(text[i] >= 'A' && text[i] <= 'F'
+					? text[i] - 'A' + 'a'
+					: text[i]);
+	}
+	return 0;
+}
+
+/* ---- options ---- */
+
+/* Percent-decode s[0..n) into a new string; NULL when malformed. */
+static char *decode(const char *s, size_t n)
+{
+	char *out = cg_xmalloc(n + 1), *o = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				goto bad;
+			hi = cg_hex_value(s[i + 1]);
+			lo = cg_hex_value(s[i + 2]);
+			if (hi < 0 || lo < 0)
+				goto bad;
+			*o++ = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+static int parse_url(struct cg_limiter *l, const char *url, char *err,
+		     size_t errlen)
+{
+	const char *p, *at, *hostend, *slash;
+	char *end;
+
+	if (!cg_starts_with(url, "redis://")) {
+		snprintf(err, errlen, "the redis URL must start with redis://");
+		return -1;
+	}
+	p = url + 8;
+	slash = strchr(p, '/');
+	if (!slash)
+		slash = p + strlen(p);
+	at = memchr(p, '@', (size_t)(slash - p));
+	if (at) {
+		const char *colon = memchr(p, ':', (size_t)(at - p));
+
+		if (colon) {
+			if (colon > p)
+				l->user = decode(p, (size_t)(colon - p));
+			l->password =
+			    decode(colon + 1, (size_t)(at - colon - 1));
+			if (!l->password || (colon > p && !l->user))
+				goto bad;
+		} else if (at > p) {
+			/* redis://PASSWORD@host, as redis-cli reads it */
+			l->password = decode(p, (size_t)(at - p));
+			if (!l->password)
+				goto bad;
+		}
+		p = at + 1;
+	}
+	if (*p == '[') {
+		hostend = memchr(p, ']', (size_t)(slash - p));
+		if (!hostend)
+			goto bad;
+		l->host = cg_xstrndup(p + 1, (size_t)(hostend - p - 1));
+		hostend++;
+	} else {
+		hostend = memchr(p, ':', (size_t)(slash - p));
+		if (!hostend)
+			hostend = slash;
+		l->host = cg_xstrndup(p, (size_t)(hostend - p));
+	}
+	if (!*l->host)
+		goto bad;
+	l->port = 6379;
+	if (*hostend == ':') {
+		long port;
+
+		errno = 0;
+		port = strtol(hostend + 1, &end, 10);
+		if (errno || end != slash || port < 1 || port > 65535)
+			goto bad;
+		l->port = (int)port;
+	} else if (hostend != slash) {
+		goto bad;
+	}
+	l->db = 0;
+	if (*slash && slash[1]) {
+		errno = 0;
+		l->db = strtol(slash + 1, &end, 10);
+		if (errno || *end || l->db < 0)
+			goto bad;
+	}
+	l->display = cg_xasprintf(
+	    "redis://%s%s%s%s:%d/%ld", l->user ? l->user : "",
+	    l->password ? ":***" : "", l->user || l->password ? "@" : "",
+	    l->host, l->port, l->db);
+	return 0;
+bad:
+	/* never echo the URL: it may hold a password */
+	snprintf(err, errlen,
+		 "bad redis URL (want redis://[USER:PASS@]HOST[:PORT][/DB])");
+	return -1;
+}
+
+struct cg_limiter *cg_limiter_open(const struct cg_limiter_options *opt,
+				   char *err, size_t errlen)
+{
+	struct cg_limiter *l;
+	const char *url = opt->redis_url;
+
+	if (opt->ttl_ms <= 0) {
+		snprintf(err, errlen, "ttl must be more than 0 ms, not %ld",
+			 opt->ttl_ms);
+		return NULL;
+	}
+	if (opt->connect_timeout_ms < 0 || opt->command_timeout_ms < 0) {
+		snprintf(err, errlen, "timeouts must not be negative");
+		return NULL;
+	}
+	if (!url || !*url)
+		url = getenv("REDIS_URL");
+	if (!url || !*url)
+		url = DEFAULT_URL;
+	l = cg_xcalloc(1, sizeof(*l));
+	if (parse_url(l, url, err, errlen) < 0) {
+		cg_limiter_close(l);
+		return NULL;
+	}
+	l->ttl_ms = opt->ttl_ms;
+	l->connect_timeout_ms = opt->connect_timeout_ms
+				    ? opt->connect_timeout_ms
+				    : DEFAULT_TIMEOUT_MS;
+	l->command_timeout_ms = opt->command_timeout_ms
+				    ? opt->command_timeout_ms
+				    : DEFAULT_TIMEOUT_MS;
+	l->fail_open = opt->fail_open;
+	return l;
+}
+
+void cg_limiter_close(struct cg_limiter *l)
+{
+	if (!l)
+		return;
+	if (l->redis)
+		redisFree(l->redis);
+	free(l->host);
+	free(l->user);
+	if (l->password) {
+		memset(l->password, 0, strlen(l->password));
+		free(l->password);
+	}
+	free(l->display);
+	free(l);
+}
+
+const char *cg_limiter_last_error(const struct cg_limiter *l)
+{
+	return l->error;
+}
+
+/* ---- the connection ---- */
+
+static struct timeval tv_of(long ms)
+{
+	struct timeval tv = {.tv_sec = ms / 1000,
+			     .tv_usec = (ms % 1000) * 1000};
+	return tv;
+}
+
+static void disconnect(struct cg_limiter *l)
+{
+	if (l->redis) {
+		redisFree(l->redis);
+		l->redis = NULL;
+	}
+}
+
+/* Error replies a server grows out of: treated like an outage. */
+static bool transient(const char *err)
+{
+	static const char *const words[] = {"LOADING", "BUSY", "MASTERDOWN",
+					    "TRYAGAIN", "CLUSTERDOWN"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (cg_starts_with(err, words[i]))
+			return true;
+	return false;
+}
+
+/* After a NULL reply: drop the connection, say why. */
+static enum outcome io_failure(struct cg_limiter *l, const char *what)
+{
+	const char *why = l->redis && l->redis->errstr[0] ? l->redis->errstr
+							  : "connection lost";
+
+	if (l->redis && l->redis->err == REDIS_ERR_IO &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK))
+		why = "timed out";
+	set_error(l, "%s on %s: %s", what, l->display, why);
+	disconnect(l);
+	return OUT_UNAVAILABLE;
+}
+
+/*
+ * Run argv; on OUT_REPLY *out is the reply (the caller frees it). Error
+ * replies become OUT_ERROR or OUT_UNAVAILABLE with the text kept.
+ */
+static enum outcome command(struct cg_limiter *l, int argc, const char **argv,
+			    const size_t *lens, redisReply **out)
+{
+	redisReply *r;
+
+	*out = NULL;
+	r = redisCommandArgv(l->redis, argc, argv, lens);
+	if (!r)
+		return io_failure(l, argv[0]);
+	if (r->type == REDIS_REPLY_ERROR) {
+		bool t = transient(r->str);
+
+		set_error(l, "%s on %s: %s", argv[0], l->display, r->str);
+		*out = r;
+		if (t)
+			disconnect(l);
+		return t ? OUT_UNAVAILABLE : OUT_ERROR;
+	}
+	*out = r;
+	return OUT_REPLY;
+}
+
+static enum outcome connect_redis(struct cg_limiter *l)
+{
+	redisReply *r = NULL;
+	enum outcome o = OUT_REPLY;
+	struct timeval tv = tv_of(l->connect_timeout_ms);
+
+	if (l->redis)
+		return OUT_REPLY;
+	l->redis = redisConnectWithTimeout(l->host, l->port, tv);
+	if (!l->redis) {
+		set_error(l, "cannot connect to %s: out of memory", l->display);
+		return OUT_UNAVAILABLE;
+	}
+	if (l->redis->err) {
+		set_error(l, "cannot connect to %s: %s", l->display,
+			  l->redis->errstr);
+		disconnect(l);
+		return OUT_UNAVAILABLE;
+	}
+	tv = tv_of(l->command_timeout_ms);
+	if (redisSetTimeout(l->redis, tv) != REDIS_OK) {
+		set_error(l, "cannot set the timeout on %s", l->display);
+		disconnect(l);
+		return OUT_UNAVAILABLE;
+	}
+	if (l->password) {
+		const char *argv[3] = {"AUTH"};
+		int argc = 1;
+
+		if (l->user)
+			argv[argc++] = l->user;
+		argv[argc++] = l->password;
+		o = command(l, argc, argv, NULL, &r);
+		freeReplyObject(r);
+		r = NULL;
+		if (o != OUT_REPLY)
+			goto out;
+	}
+	if (l->db) {
+		char db[32];
+		const char *argv[2] = {"SELECT", db};
+
+		snprintf(db, sizeof(db), "%ld", l->db);
+		o = command(l, 2, argv, NULL, &r);
+		freeReplyObject(r);
+		r = NULL;
+	}
+out:
+	if (o != OUT_REPLY)
+		disconnect(l);
+	return o;
+}
+
+/*
+ * EVALSHA script `id` with numkeys keys then args (argc in all after
+ * "EVALSHA sha numkeys"), loading it first when needed and falling back to
+ * EVAL on NOSCRIPT.
+ */
+static enum outcome run_script(struct cg_limiter *l, enum script_id id,
+			       int nkeys, int nargs, const char **keys_args,
+			       redisReply **out)
+{
+	const char *argv[16];
+	char numkeys[8];
+	enum outcome o;
+	redisReply *r = NULL;
+
+	*out = NULL;
+	if ((o = connect_redis(l)) != OUT_REPLY)
+		return o;
+	if (!l->sha[id][0]) {
+		const char *load[3] = {"SCRIPT", "LOAD", scripts[id]};
+
+		o = command(l, 3, load, NULL, &r);
+		if (o == OUT_REPLY && r->type == REDIS_REPLY_STRING &&
+		    r->len == 40)
+			memcpy(l->sha[id], r->str, 41);
+		freeReplyObject(r);
+		r = NULL;
+		if (o == OUT_UNAVAILABLE)
+			return o;
+		/* without a SHA, EVAL below does the job */
+	}
+	snprintf(numkeys, sizeof(numkeys), "%d", nkeys);
+	argv[1] = l->sha[id];
+	argv[2] = numkeys;
+	for (int i = 0; i < nkeys + nargs; i++)
+		argv[3 + i] = keys_args[i];
+	if (l->sha[id][0]) {
+		argv[0] = "EVALSHA";
+		o = command(l, 3 + nkeys + nargs, argv, NULL, &r);
+		if (o != OUT_ERROR || strncmp(r->str, "NOSCRIPT", 8) != 0) {
+			*out = r;
+			return o;
+		}
+		freeReplyObject(r);
+		r = NULL;
+	}
+	argv[0] = "EVAL";
+	argv[1] = scripts[id];
+	o = command(l, 3 + nkeys + nargs, argv, NULL, &r);
+	*out = r;
+	return o;
+}
+
+/* ---- operations ---- */
+
+struct keys {
+	char holders[MAX_KEY_LEN + 32];
+	char fences[MAX_KEY_LEN + 32];
+	char fence[MAX_KEY_LEN + 32];
+};
+
+static int make_keys(struct cg_limiter *l, const char *key, struct keys *k)
+{
+	if (!key || !*key || strlen(key) > MAX_KEY_LEN || strpbrk(key, "{}")) {
+		set_error(l,
+			  "a limiter key is 1 to %d characters without "
+			  "'{' or '}'",
+			  MAX_KEY_LEN);
+		return -1;
+	}
+	snprintf(k->holders, sizeof(k->holders), "ciguard:{%s}:holders", key);
+	snprintf(k->fences, sizeof(k->fences), "ciguard:{%s}:fences", key);
+	snprintf(k->fence, sizeof(k->fence), "ciguard:{%s}:fence", key);
+	return 0;
+}
+
+static enum cg_limit_status unavailable_acquire(struct cg_limiter *l,
+						struct cg_limit_token *tok)
+{
+	if (!l->fail_open)
+		return CG_LIMIT_DENIED_FAIL_CLOSED;
+	tok->fail_open = true;
+	tok->fence = 0;
+	return CG_LIMIT_ACQUIRED_FAIL_OPEN;
+}
+
+enum cg_limit_status cg_limiter_acquire_token(struct cg_limiter *l,
+					      const char *key, int max_slots,
+					      struct cg_limit_token *tok)
+{
+	struct keys k;
+	char max[16], ttl[32];
+	const char *ka[6];
+	redisReply *r = NULL;
+	enum outcome o;
+	enum cg_limit_status st = CG_LIMIT_ERROR;
+
+	l->error[0] = '\0';
+	tok->fail_open = false;
+	tok->fence = 0;
+	if (make_keys(l, key, &k) < 0)
+		return CG_LIMIT_ERROR;
+	if (max_slots < 1) {
+		set_error(l, "max slots must be at least 1, not %d", max_slots);
+		return CG_LIMIT_ERROR;
+	}
+	if (!tok->id[0] && random_id(tok->id) < 0) {
+		set_error(l, "getrandom: %s", strerror(errno));
+		return CG_LIMIT_ERROR;
+	}
+	snprintf(max, sizeof(max), "%d", max_slots);
+	snprintf(ttl, sizeof(ttl), "%ld", l->ttl_ms);
+	ka[0] = k.holders;
+	ka[1] = k.fences;
+	ka[2] = k.fence;
+	ka[3] = tok->id;
+	ka[4] = max;
+	ka[5] = ttl;
+	o = run_script(l, S_ACQUIRE, 3, 3, ka, &r);
+	if (o == OUT_UNAVAILABLE) {
+		st = unavailable_acquire(l, tok);
+		goto out;
+	}
+	if (o == OUT_ERROR)
+		goto out;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER ||
+	    r->element[1]->type != REDIS_REPLY_INTEGER) {
+		set_error(l, "unexpected answer to the acquire script");
+		goto out;
+	}
+	if (r->element[0]->integer == 1) {
+		tok->fence = (uint64_t)r->element[1]->integer;
+		st = CG_LIMIT_ACQUIRED;
+	} else {
+		st = CG_LIMIT_FULL;
+	}
+out:
+	freeReplyObject(r);
+	return st;
+}
+
+enum cg_limit_status cg_limiter_acquire(struct cg_limiter *l, const char *key,
+					int max_slots,
+					struct cg_limit_token *out)
+{
+	memset(out, 0, sizeof(*out));
+	return cg_limiter_acquire_token(l, key, max_slots, out);
+}
+
+/* release / refresh: 1 or 0 from the script, or -1 (error set). */
+static int run_boolean(struct cg_limiter *l, enum script_id id, const char *key,
+		       const struct cg_limit_token *tok)
+{
+	struct keys k;
+	char ttl[32];
+	const char *ka[4];
+	redisReply *r = NULL;
+	int ret = -1;
+
+	if (make_keys(l, key, &k) < 0)
+		return -1;
+	snprintf(ttl, sizeof(ttl), "%ld", l->ttl_ms);
+	ka[0] = k.holders;
+	ka[1] = k.fences;
+	ka[2] = tok->id;
+	ka[3] = ttl;
+	if (run_script(l, id, 2, id == S_REFRESH ? 2 : 1, ka, &r) != OUT_REPLY)
+		goto out;
+	if (r->type != REDIS_REPLY_INTEGER) {
+		set_error(l, "unexpected answer to a limiter script");
+		goto out;
+	}
+	ret = r->integer == 1;
+out:
+	freeReplyObject(r);
+	return ret;
+}
+
+enum cg_limit_status cg_limiter_release(struct cg_limiter *l, const char *key,
+					const struct cg_limit_token *tok)
+{
+	int r;
+
+	l->error[0] = '\0';
+	if (tok->fail_open)
+		return CG_LIMIT_RELEASED;
+	r = run_boolean(l, S_RELEASE, key, tok);
+	return r < 0 ? CG_LIMIT_ERROR
+	       : r   ? CG_LIMIT_RELEASED
+		     : CG_LIMIT_NOT_HELD;
+}
+
+enum cg_limit_status cg_limiter_refresh(struct cg_limiter *l, const char *key,
+					const struct cg_limit_token *tok)
+{
+	int r;
+
+	l->error[0] = '\0';
+	if (tok->fail_open)
+		return CG_LIMIT_REFRESHED;
+	r = run_boolean(l, S_REFRESH, key, tok);
+	return r < 0 ? CG_LIMIT_ERROR : r ? CG_LIMIT_REFRESHED : CG_LIMIT_LOST;
+}
+
+enum cg_limit_status cg_limiter_count(struct cg_limiter *l, const char *key,
+				      int *out_holders)
+{
+	struct keys k;
+	const char *ka[1];
+	redisReply *r = NULL;
+	enum cg_limit_status st = CG_LIMIT_ERROR;
+
+	l->error[0] = '\0';
+	*out_holders = 0;
+	if (make_keys(l, key, &k) < 0)
+		return CG_LIMIT_ERROR;
+	ka[0] = k.holders;
+	if (run_script(l, S_COUNT, 1, 0, ka, &r) != OUT_REPLY)
+		goto out;
+	if (r->type != REDIS_REPLY_INTEGER) {
+		set_error(l, "unexpected answer to the count script");
+		goto out;
+	}
+	*out_holders = (int)r->integer;
+	st = CG_LIMIT_OK;
+out:
+	freeReplyObject(r);
+	return st;
+}
+
+enum cg_limit_status cg_limiter_holders(struct cg_limiter *l, const char *key,
+					cg_limit_holder_fn fn, void *ctx)
+{
+	struct keys k;
+	const char *ka[2];
+	redisReply *r = NULL;
+	enum cg_limit_status st = CG_LIMIT_ERROR;
+
+	l->error[0] = '\0';
+	if (make_keys(l, key, &k) < 0)
+		return CG_LIMIT_ERROR;
+	ka[0] = k.holders;
+	ka[1] = k.fences;
+	if (run_script(l, S_HOLDERS, 2, 0, ka, &r) != OUT_REPLY)
+		goto out;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements % 3) {
+		set_error(l, "unexpected answer to the holders script");
+		goto out;
+	}
+	for (size_t i = 0; i < r->elements; i += 3) {
+		redisReply **e = r->element + i;
+
+		if (e[0]->type != REDIS_REPLY_STRING ||
+		    e[1]->type != REDIS_REPLY_INTEGER ||
+		    e[2]->type != REDIS_REPLY_INTEGER) {
+			set_error(l, "unexpected answer to the holders script");
+			goto out;
+		}
+		fn(ctx, e[0]->str, (long)e[1]->integer,
+		   (uint64_t)e[2]->integer);
+	}
+	st = CG_LIMIT_OK;
+out:
+	freeReplyObject(r);
+	return st;
+}

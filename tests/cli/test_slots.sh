@@ -1,0 +1,118 @@
+#!/bin/sh
+# `ciguard slots` as a user runs it, against a real redis-server on a free
+# loopback port (stopped by pid at exit): exit codes of acquire / release /
+# refresh / status, and `slots run` passing the status through and
+# releasing its slot on a normal exit, after SIGTERM to ciguard (forwarded
+# to COMMAND) and after COMMAND is killed.
+set -u
+ciguard=$1
+tmp=$(mktemp -d)
+pids=""
+trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect_exit() { # want cmd...
+	want=$1; shift
+	"$@" >"$tmp/out" 2>"$tmp/err"; got=$?
+	[ "$got" = "$want" ] && ok || bad "exit $got (want $want): $* :: $(head -c 300 "$tmp/err")"
+}
+holders() { "$ciguard" slots status "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'; }
+expect_holders() { # key want
+	got=$(holders "$1")
+	[ "$got" = "$2" ] && ok || bad "$1: $got holders (want $2)"
+}
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+	--dir "$tmp" >"$tmp/redis.log" 2>&1 &
+pids="$pids $!"
+i=0; until redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; do
+	i=$((i + 1)); [ $i -gt 100 ] && { echo "redis-server did not start"; cat "$tmp/redis.log"; exit 1; }
+	sleep 0.05
+done
+export REDIS_URL="redis://127.0.0.1:$port/0"
+closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+# usage
+expect_exit 0 "$ciguard" slots --help
+grep -q '^usage: ciguard slots acquire' "$tmp/out" && ok || bad "slots --help"
+expect_exit 2 "$ciguard" slots
+expect_exit 2 "$ciguard" slots acquire k
+expect_exit 2 "$ciguard" slots acquire k --max 0
+expect_exit 2 "$ciguard" slots acquire k --max 1 --ttl 0
+expect_exit 2 "$ciguard" slots frobnicate k
+expect_exit 2 "$ciguard" slots release k not-a-token
+expect_exit 2 "$ciguard" slots run k --max 1
+expect_exit 2 "$ciguard" slots acquire k --max 1 --redis "redis://u:s3cret@127.0.0.1:x/0"
+grep -q s3cret "$tmp/err" && bad "password printed" || ok
+
+# acquire / status / refresh / release
+expect_exit 0 "$ciguard" slots acquire cli --max 2 --ttl 10s
+a=$(cat "$tmp/out")
+echo "$a" | grep -Eq '^[0-9a-f]{32}$' && ok || bad "token '$a'"
+expect_exit 0 "$ciguard" slots acquire cli --max 2 --json
+b=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["fence"] >= 2, d; print(d["token"])' "$tmp/out") && ok || bad "json: $(cat "$tmp/out")"
+expect_exit 1 "$ciguard" slots acquire cli --max 2
+grep -q "all 2 slots of 'cli' are taken" "$tmp/err" && ok || bad "full message: $(cat "$tmp/err")"
+expect_exit 0 "$ciguard" slots status cli
+grep -q "^cli: 2 holders" "$tmp/out" && grep -q "$a" "$tmp/out" && ok || bad "status: $(cat "$tmp/out")"
+expect_exit 0 "$ciguard" slots refresh cli "$a"
+expect_exit 0 "$ciguard" slots release cli "$a"
+expect_exit 1 "$ciguard" slots release cli "$a"
+expect_exit 1 "$ciguard" slots refresh cli "$a"
+grep -q "lost" "$tmp/err" && ok || bad "lost message"
+expect_exit 0 "$ciguard" slots release cli "$b"
+expect_holders cli 0
+# --wait polls until a slot frees up
+expect_exit 0 "$ciguard" slots acquire w --max 1 --ttl 700ms
+expect_exit 1 "$ciguard" slots acquire w --max 1 --wait 200ms
+expect_exit 0 "$ciguard" slots acquire w --max 1 --wait 3s
+
+# Redis unreachable: fail-closed exits 2, fail-open goes ahead
+expect_exit 2 "$ciguard" slots acquire k --max 1 --redis "redis://127.0.0.1:$closed"
+expect_exit 0 "$ciguard" slots acquire k --max 1 --fail-open --redis "redis://127.0.0.1:$closed"
+grep -q '^open-' "$tmp/out" && grep -q 'fail-open' "$tmp/err" && ok || bad "fail-open output"
+expect_exit 0 "$ciguard" slots release k "$(cat "$tmp/out")" --redis "redis://127.0.0.1:$closed"
+
+# run: status passed through, slot held while running, released after
+expect_exit 7 "$ciguard" slots run r --max 1 -- sh -c 'exit 7'
+expect_holders r 0
+expect_exit 0 "$ciguard" slots run r --max 1 -- sh -c "\"$ciguard\" slots status r --json > \"$tmp/inside\""
+grep -q '"count":1' "$tmp/inside" && ok || bad "no holder while running: $(cat "$tmp/inside")"
+expect_holders r 0
+expect_exit 127 "$ciguard" slots run r --max 1 -- /nonexistent/command
+expect_holders r 0
+# full: COMMAND does not run
+"$ciguard" slots acquire r --max 1 >"$tmp/tok"
+expect_exit 1 "$ciguard" slots run r --max 1 -- sh -c "touch \"$tmp/ran\""
+[ -e "$tmp/ran" ] && bad "COMMAND ran although full" || ok
+"$ciguard" slots release r "$(cat "$tmp/tok")"
+# refreshed while running longer than its TTL
+expect_exit 0 "$ciguard" slots run long --max 1 --ttl 300ms -- sh -c 'sleep 1'
+grep -q lost "$tmp/err" && bad "slot lost although refreshed" || ok
+
+# SIGTERM to ciguard: forwarded to COMMAND, slot released
+"$ciguard" slots run sig --max 1 -- sh -c "trap 'echo got-term > \"$tmp/term\"; exit 3' TERM; sleep 30 & wait" \
+	>"$tmp/out" 2>"$tmp/err" &
+run=$!
+i=0; while [ "$(holders sig)" != 1 ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
+sleep 0.2
+kill -TERM $run
+wait $run; got=$?
+[ "$got" = 3 ] && ok || bad "run after SIGTERM: exit $got (want 3)"
+grep -q got-term "$tmp/term" 2>/dev/null && ok || bad "SIGTERM not forwarded"
+expect_holders sig 0
+
+# COMMAND killed: 128+9, slot released
+"$ciguard" slots run kill --max 1 -- sh -c "echo \$\$ > \"$tmp/child\"; exec sleep 30" \
+	>"$tmp/out" 2>"$tmp/err" &
+run=$!
+i=0; while [ ! -s "$tmp/child" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
+kill -KILL "$(cat "$tmp/child")"
+wait $run; got=$?
+[ "$got" = 137 ] && ok || bad "run after COMMAND killed: exit $got (want 137)"
+expect_holders kill 0
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]

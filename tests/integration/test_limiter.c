@@ -1,0 +1,717 @@
+/*
+ * The Redis limiter against real redis-server processes: races between
+ * threads and between processes (exactly max_slots admitted, every round),
+ * a mixed load watched from Redis directly, expiry and refresh by server
+ * time, the NOSCRIPT path, and outages (stopped, frozen with SIGSTOP,
+ * restarted) under fail-open and fail-closed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "ciguard/limiter.h"
+#include "harness.h"
+
+extern char **environ;
+
+#define THREADS 10
+#define THREAD_ROUNDS 200
+#define PROCS 50
+#define PROC_ROUNDS_MIN 20
+#define PROC_ROUNDS_MAX 200
+#define PROC_BUDGET_MS 30000
+#define SLACK_MS 700
+
+static struct cg_it_server redis;
+static char url[64];
+
+static struct cg_limiter *open_limiter(const char *u, long ttl_ms,
+				       long timeout_ms, bool fail_open)
+{
+	struct cg_limiter_options o = {.redis_url = u,
+				       .ttl_ms = ttl_ms,
+				       .connect_timeout_ms = timeout_ms,
+				       .command_timeout_ms = timeout_ms,
+				       .fail_open = fail_open};
+	char err[256];
+	struct cg_limiter *l = cg_limiter_open(&o, err, sizeof(err));
+
+	if (!l)
+		fail_msg("cg_limiter_open: %s", err);
+	return l;
+}
+
+static redisContext *direct(int port)
+{
+	redisContext *c = redisConnect("127.0.0.1", port);
+
+	assert_non_null(c);
+	assert_int_equal(c->err, 0);
+	return c;
+}
+
+static long long direct_int(redisContext *c, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+	long long v;
+
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	assert_non_null(r);
+	if (r->type != REDIS_REPLY_INTEGER)
+		fail_msg("'%s': not an integer reply (%s)", fmt,
+			 r->type == REDIS_REPLY_ERROR ? r->str : "?");
+	v = r->integer;
+	freeReplyObject(r);
+	return v;
+}
+
+static void direct_cmd(int port, const char *cmd)
+{
+	redisContext *c = direct(port);
+	redisReply *r = redisCommand(c, cmd);
+
+	assert_non_null(r);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+static void wipe(const char *key)
+{
+	redisContext *c = direct(redis.port);
+	redisReply *r = redisCommand(c,
+				     "DEL ciguard:{%s}:holders "
+				     "ciguard:{%s}:fences",
+				     key, key);
+
+	assert_non_null(r);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+static int setup(void **state)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (cg_it_redis_start(&redis, NULL) < 0)
+		return -1;
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", redis.port);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	cg_it_server_release(&redis);
+	return 0;
+}
+
+/* ---- races ---- */
+
+struct racer {
+	pthread_barrier_t *barrier;
+	const char *key;
+	int rounds;
+	atomic_int *admitted;
+	atomic_int *errors;
+};
+
+static void *race_thread(void *arg)
+{
+	struct racer *r = arg;
+	struct cg_limiter *l = open_limiter(url, 30000, 2000, false);
+	struct cg_limit_token tok;
+
+	for (int i = 0; i < r->rounds; i++) {
+		enum cg_limit_status st;
+
+		pthread_barrier_wait(r->barrier);
+		st = cg_limiter_acquire(l, r->key, 2, &tok);
+		if (st == CG_LIMIT_ACQUIRED)
+			atomic_fetch_add(r->admitted, 1);
+		else if (st != CG_LIMIT_FULL)
+			atomic_fetch_add(r->errors, 1);
+		pthread_barrier_wait(r->barrier); /* main checks */
+		pthread_barrier_wait(r->barrier);
+		if (st == CG_LIMIT_ACQUIRED &&
+		    cg_limiter_release(l, r->key, &tok) != CG_LIMIT_RELEASED)
+			atomic_fetch_add(r->errors, 1);
+		pthread_barrier_wait(r->barrier); /* released */
+	}
+	cg_limiter_close(l);
+	return NULL;
+}
+
+/* THREADS limiters race for 2 slots, `rounds` times: 2 admitted each. */
+static void thread_race(const char *key, int rounds)
+{
+	pthread_t t[THREADS];
+	pthread_barrier_t b;
+	atomic_int admitted = 0, errors = 0;
+	struct racer r = {&b, key, rounds, &admitted, &errors};
+	int bad_rounds = 0;
+
+	pthread_barrier_init(&b, NULL, THREADS + 1);
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, race_thread, &r),
+				 0);
+	for (int i = 0; i < rounds; i++) {
+		pthread_barrier_wait(&b);
+		pthread_barrier_wait(&b);
+		if (atomic_load(&admitted) != 2) {
+			fprintf(stderr, "round %d: %d admitted\n", i,
+				atomic_load(&admitted));
+			bad_rounds++;
+		}
+		atomic_store(&admitted, 0);
+		pthread_barrier_wait(&b);
+		pthread_barrier_wait(&b);
+	}
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&b);
+	printf("thread race '%s': %d rounds of %d threads, max 2, %d bad, "
+	       "%d errors\n",
+	       key, rounds, THREADS, bad_rounds, atomic_load(&errors));
+	assert_int_equal(bad_rounds, 0);
+	assert_int_equal(atomic_load(&errors), 0);
+}
+
+static void test_limiter__threads_admit_exactly_max(void **state)
+{
+	thread_race("threads", THREAD_ROUNDS);
+}
+
+static void test_limiter__processes_admit_exactly_max(void **state)
+{
+	long start = cg_it_now_ms();
+	int rounds = 0;
+
+	while (rounds < PROC_ROUNDS_MAX &&
+	       (rounds < PROC_ROUNDS_MIN ||
+		cg_it_now_ms() - start < PROC_BUDGET_MS)) {
+		pid_t pids[PROCS];
+		int go[2], admitted = 0, full = 0;
+
+		assert_int_equal(pipe(go), 0);
+		for (int i = 0; i < PROCS; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0) {
+				struct cg_limiter_options o = {
+				    .redis_url = url,
+				    .ttl_ms = 30000,
+				    .connect_timeout_ms = 5000,
+				    .command_timeout_ms = 5000};
+				struct cg_limit_token tok;
+				char err[256], c;
+				struct cg_limiter *l;
+				enum cg_limit_status st;
+
+				close(go[1]);
+				l = cg_limiter_open(&o, err, sizeof(err));
+				if (!l)
+					_exit(3);
+				/* EOF when the parent closes: all start */
+				(void)!read(go[0], &c, 1);
+				st = cg_limiter_acquire(l, "procs", 2, &tok);
+				_exit(st == CG_LIMIT_ACQUIRED ? 0
+				      : st == CG_LIMIT_FULL   ? 1
+							      : 2);
+			}
+		}
+		close(go[0]);
+		close(go[1]);
+		for (int i = 0; i < PROCS; i++) {
+			int status;
+
+			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+			assert_true(WIFEXITED(status));
+			if (WEXITSTATUS(status) == 0)
+				admitted++;
+			else if (WEXITSTATUS(status) == 1)
+				full++;
+		}
+		if (admitted != 2 || full != PROCS - 2)
+			fail_msg("round %d: %d admitted, %d full", rounds,
+				 admitted, full);
+		wipe("procs");
+		rounds++;
+	}
+	printf("process race: %d rounds of %d processes, max 2, exactly 2 "
+	       "admitted every round (%ld ms)\n",
+	       rounds, PROCS, cg_it_now_ms() - start);
+}
+
+/* ---- mixed load, watched from Redis ---- */
+
+#define MIXED_THREADS 8
+#define MIXED_MAX 3
+#define MIXED_MS 2000
+
+static atomic_bool mixed_stop;
+static atomic_int mixed_acquired, mixed_errors;
+
+static void *mixed_worker(void *arg)
+{
+	struct cg_limiter *l = open_limiter(url, 30000, 2000, false);
+	unsigned seed = (unsigned)(uintptr_t)arg;
+
+	while (!atomic_load(&mixed_stop)) {
+		struct cg_limit_token tok;
+		enum cg_limit_status st =
+		    cg_limiter_acquire(l, "mixed", MIXED_MAX, &tok);
+
+		if (st == CG_LIMIT_ACQUIRED) {
+			atomic_fetch_add(&mixed_acquired, 1);
+			usleep((useconds_t)(rand_r(&seed) % 2000));
+			if (cg_limiter_release(l, "mixed", &tok) !=
+			    CG_LIMIT_RELEASED)
+				atomic_fetch_add(&mixed_errors, 1);
+		} else if (st != CG_LIMIT_FULL) {
+			atomic_fetch_add(&mixed_errors, 1);
+		}
+	}
+	cg_limiter_close(l);
+	return NULL;
+}
+
+static void test_limiter__mixed_load_never_over_max(void **state)
+{
+	pthread_t t[MIXED_THREADS];
+	redisContext *c = direct(redis.port);
+	long long seen = 0, checks = 0;
+	long end;
+
+	atomic_store(&mixed_stop, false);
+	for (int i = 0; i < MIXED_THREADS; i++)
+		pthread_create(&t[i], NULL, mixed_worker,
+			       (void *)(uintptr_t)(i + 1));
+	end = cg_it_now_ms() + MIXED_MS;
+	while (cg_it_now_ms() < end) {
+		long long n =
+		    direct_int(c, "ZCOUNT ciguard:{mixed}:holders -inf +inf");
+
+		if (n > seen)
+			seen = n;
+		checks++;
+	}
+	atomic_store(&mixed_stop, true);
+	for (int i = 0; i < MIXED_THREADS; i++)
+		pthread_join(t[i], NULL);
+	redisFree(c);
+	printf("mixed load: %d acquisitions by %d threads in %d ms, %lld "
+	       "checks from Redis, at most %lld holders (max %d)\n",
+	       atomic_load(&mixed_acquired), MIXED_THREADS, MIXED_MS, checks,
+	       seen, MIXED_MAX);
+	assert_true(seen <= MIXED_MAX);
+	assert_int_equal(seen, MIXED_MAX); /* the load did fill it */
+	assert_true(atomic_load(&mixed_acquired) > 100);
+	assert_int_equal(atomic_load(&mixed_errors), 0);
+}
+
+/* ---- expiry, refresh, retries ---- */
+
+static void test_limiter__crashed_holder_freed_after_ttl(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 300, 1000, false);
+	struct cg_limit_token a, b;
+	int n;
+
+	assert_int_equal(cg_limiter_acquire(l, "crash", 1, &a),
+			 CG_LIMIT_ACQUIRED);
+	assert_int_equal(cg_limiter_acquire(l, "crash", 1, &b), CG_LIMIT_FULL);
+	cg_it_sleep_ms(150);
+	assert_int_equal(cg_limiter_acquire(l, "crash", 1, &b), CG_LIMIT_FULL);
+	cg_it_sleep_ms(250);
+	assert_int_equal(cg_limiter_count(l, "crash", &n), CG_LIMIT_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(cg_limiter_acquire(l, "crash", 1, &b),
+			 CG_LIMIT_ACQUIRED);
+	assert_true(b.fence > a.fence);
+	assert_int_equal(cg_limiter_release(l, "crash", &a), CG_LIMIT_NOT_HELD);
+	assert_int_equal(cg_limiter_release(l, "crash", &b), CG_LIMIT_RELEASED);
+	cg_limiter_close(l);
+}
+
+static void test_limiter__refreshing_holder_kept(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 300, 1000, false);
+	struct cg_limit_token a, b;
+	long end;
+
+	assert_int_equal(cg_limiter_acquire(l, "keep", 1, &a),
+			 CG_LIMIT_ACQUIRED);
+	end = cg_it_now_ms() + 1200;
+	while (cg_it_now_ms() < end) {
+		cg_it_sleep_ms(100);
+		assert_int_equal(cg_limiter_refresh(l, "keep", &a),
+				 CG_LIMIT_REFRESHED);
+		assert_int_equal(cg_limiter_acquire(l, "keep", 1, &b),
+				 CG_LIMIT_FULL);
+	}
+	assert_int_equal(cg_limiter_release(l, "keep", &a), CG_LIMIT_RELEASED);
+	cg_limiter_close(l);
+}
+
+static void test_limiter__refresh_of_expired_is_lost(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 200, 1000, false);
+	redisContext *c = direct(redis.port);
+	struct cg_limit_token a, never;
+	int n;
+
+	assert_int_equal(cg_limiter_acquire(l, "lost", 2, &a),
+			 CG_LIMIT_ACQUIRED);
+	cg_it_sleep_ms(300);
+	assert_int_equal(cg_limiter_refresh(l, "lost", &a), CG_LIMIT_LOST);
+	assert_int_equal(cg_limiter_count(l, "lost", &n), CG_LIMIT_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(direct_int(c, "ZCARD ciguard:{lost}:holders"), 0);
+	assert_int_equal(cg_limiter_refresh(l, "lost", &a), CG_LIMIT_LOST);
+	assert_int_equal(
+	    cg_limit_token_parse(&never, "00112233445566778899aabbccddeeff"),
+	    0);
+	assert_int_equal(cg_limiter_refresh(l, "lost", &never), CG_LIMIT_LOST);
+	assert_int_equal(cg_limiter_release(l, "lost", &never),
+			 CG_LIMIT_NOT_HELD);
+	redisFree(c);
+	cg_limiter_close(l);
+}
+
+static void test_limiter__retry_with_same_token_is_one_holder(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 5000, 1000, false);
+	struct cg_limit_token a, retry, other;
+	int n;
+
+	assert_int_equal(cg_limiter_acquire(l, "retry", 2, &a),
+			 CG_LIMIT_ACQUIRED);
+	assert_int_equal(strlen(a.id), 32);
+	assert_true(a.fence > 0);
+	retry = a;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(
+		    cg_limiter_acquire_token(l, "retry", 2, &retry),
+		    CG_LIMIT_ACQUIRED);
+		assert_string_equal(retry.id, a.id);
+		assert_int_equal(retry.fence, a.fence);
+	}
+	assert_int_equal(cg_limiter_count(l, "retry", &n), CG_LIMIT_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(cg_limiter_acquire(l, "retry", 2, &other),
+			 CG_LIMIT_ACQUIRED);
+	assert_string_not_equal(other.id, a.id);
+	assert_true(other.fence > a.fence);
+	/* full: a retry of a holder still succeeds, a newcomer does not */
+	assert_int_equal(cg_limiter_acquire_token(l, "retry", 2, &retry),
+			 CG_LIMIT_ACQUIRED);
+	memset(&retry, 0, sizeof(retry));
+	assert_int_equal(cg_limiter_acquire_token(l, "retry", 2, &retry),
+			 CG_LIMIT_FULL);
+	assert_int_equal(cg_limiter_release(l, "retry", &a), CG_LIMIT_RELEASED);
+	assert_int_equal(cg_limiter_release(l, "retry", &other),
+			 CG_LIMIT_RELEASED);
+	cg_limiter_close(l);
+}
+
+static void test_limiter__key_expiry_never_shortened(void **state)
+{
+	struct cg_limiter *longer = open_limiter(url, 60000, 1000, false);
+	struct cg_limiter *shorter = open_limiter(url, 1000, 1000, false);
+	redisContext *c = direct(redis.port);
+	struct cg_limit_token a, b;
+
+	assert_int_equal(cg_limiter_acquire(longer, "pttl", 5, &a),
+			 CG_LIMIT_ACQUIRED);
+	assert_true(direct_int(c, "PTTL ciguard:{pttl}:holders") > 55000);
+	assert_int_equal(cg_limiter_acquire(shorter, "pttl", 5, &b),
+			 CG_LIMIT_ACQUIRED);
+	assert_int_equal(cg_limiter_refresh(shorter, "pttl", &b),
+			 CG_LIMIT_REFRESHED);
+	assert_true(direct_int(c, "PTTL ciguard:{pttl}:holders") > 55000);
+	assert_true(direct_int(c, "PTTL ciguard:{pttl}:fences") > 55000);
+	/* the fence counter never expires: fencing numbers keep growing */
+	assert_int_equal(direct_int(c, "PTTL ciguard:{pttl}:fence"), -1);
+	redisFree(c);
+	cg_limiter_close(longer);
+	cg_limiter_close(shorter);
+}
+
+static void test_limiter__bad_options_rejected(void **state)
+{
+	static const struct {
+		long ttl_ms;
+		const char *url;
+		const char *says;
+	} cases[] = {
+	    {0, "redis://127.0.0.1:1/0", "ttl must be more than 0"},
+	    {-5, "redis://127.0.0.1:1/0", "ttl must be more than 0"},
+	    {1000, "http://127.0.0.1:1/", "must start with redis://"},
+	    {1000, "redis://u:s3cret@127.0.0.1:99999/0", "bad redis URL"},
+	    {1000, "redis://127.0.0.1:1/x", "bad redis URL"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct cg_limiter_options o = {.redis_url = cases[i].url,
+					       .ttl_ms = cases[i].ttl_ms};
+		char err[256] = "";
+
+		assert_null(cg_limiter_open(&o, err, sizeof(err)));
+		assert_contains(err, cases[i].says);
+		assert_null(strstr(err, "s3cret"));
+	}
+}
+
+static void test_limiter__bad_arguments_are_errors(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 1000, 1000, false);
+	struct cg_limit_token t;
+
+	assert_int_equal(cg_limiter_acquire(l, "args", 0, &t), CG_LIMIT_ERROR);
+	assert_contains(cg_limiter_last_error(l), "at least 1");
+	assert_int_equal(cg_limiter_acquire(l, "", 1, &t), CG_LIMIT_ERROR);
+	assert_int_equal(cg_limiter_acquire(l, "a{b", 1, &t), CG_LIMIT_ERROR);
+	cg_limiter_close(l);
+}
+
+static void test_limiter__script_flush_then_acquire(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 5000, 1000, false);
+	struct cg_limit_token a, b, c;
+	int n;
+
+	assert_int_equal(cg_limiter_acquire(l, "flush", 2, &a),
+			 CG_LIMIT_ACQUIRED);
+	direct_cmd(redis.port, "SCRIPT FLUSH");
+	assert_int_equal(cg_limiter_acquire(l, "flush", 2, &b),
+			 CG_LIMIT_ACQUIRED);
+	assert_int_equal(cg_limiter_acquire(l, "flush", 2, &c), CG_LIMIT_FULL);
+	direct_cmd(redis.port, "SCRIPT FLUSH");
+	assert_int_equal(cg_limiter_count(l, "flush", &n), CG_LIMIT_OK);
+	assert_int_equal(n, 2);
+	direct_cmd(redis.port, "SCRIPT FLUSH");
+	assert_int_equal(cg_limiter_refresh(l, "flush", &a),
+			 CG_LIMIT_REFRESHED);
+	direct_cmd(redis.port, "SCRIPT FLUSH");
+	assert_int_equal(cg_limiter_release(l, "flush", &a), CG_LIMIT_RELEASED);
+	assert_int_equal(cg_limiter_release(l, "flush", &b), CG_LIMIT_RELEASED);
+	cg_limiter_close(l);
+}
+
+static void test_limiter__auth_and_db_from_url(void **state)
+{
+	static const char *const args[] = {"--requirepass", "s3cret", NULL};
+	struct cg_it_server secured;
+	struct cg_limiter *l;
+	struct cg_limit_token t;
+	redisContext *c;
+	redisReply *r;
+	char u[96];
+
+	assert_int_equal(cg_it_redis_start(&secured, args), 0);
+	snprintf(u, sizeof(u), "redis://:s3cret@127.0.0.1:%d/3", secured.port);
+	l = open_limiter(u, 5000, 1000, false);
+	assert_int_equal(cg_limiter_acquire(l, "auth", 1, &t),
+			 CG_LIMIT_ACQUIRED);
+	cg_limiter_close(l);
+	c = direct(secured.port);
+	r = redisCommand(c, "AUTH s3cret");
+	freeReplyObject(r);
+	r = redisCommand(c, "SELECT 3");
+	freeReplyObject(r);
+	assert_int_equal(direct_int(c, "ZCARD ciguard:{auth}:holders"), 1);
+	r = redisCommand(c, "SELECT 0");
+	freeReplyObject(r);
+	assert_int_equal(direct_int(c, "EXISTS ciguard:{auth}:holders"), 0);
+	redisFree(c);
+	/* a wrong password is an error, not an outage, and is never shown */
+	snprintf(u, sizeof(u), "redis://default:wr0ng@127.0.0.1:%d/3",
+		 secured.port);
+	l = open_limiter(u, 5000, 1000, true);
+	assert_int_equal(cg_limiter_acquire(l, "auth", 1, &t), CG_LIMIT_ERROR);
+	assert_contains(cg_limiter_last_error(l), "redis://default:***@");
+	assert_null(strstr(cg_limiter_last_error(l), "wr0ng"));
+	cg_limiter_close(l);
+	cg_it_server_release(&secured);
+}
+
+/* ---- outages ---- */
+
+static void test_limiter__redis_stopped(void **state)
+{
+	struct cg_it_server gone;
+	char u[64];
+
+	assert_int_equal(cg_it_redis_start(&gone, NULL), 0);
+	snprintf(u, sizeof(u), "redis://127.0.0.1:%d", gone.port);
+	cg_it_server_stop(&gone, SIGTERM);
+	for (int fail_open = 0; fail_open <= 1; fail_open++) {
+		struct cg_limiter *l = open_limiter(u, 5000, 500, fail_open);
+		struct cg_limit_token t;
+		long t0 = cg_it_now_ms(), took;
+		enum cg_limit_status st = cg_limiter_acquire(l, "k", 1, &t);
+
+		took = cg_it_now_ms() - t0;
+		printf("stopped, fail_open=%d: %s in %ld ms (%s)\n", fail_open,
+		       cg_limit_status_name(st), took,
+		       cg_limiter_last_error(l));
+		assert_true(took < 500 + SLACK_MS);
+		assert_contains(cg_limiter_last_error(l), "cannot connect");
+		if (fail_open) {
+			assert_int_equal(st, CG_LIMIT_ACQUIRED_FAIL_OPEN);
+			assert_true(t.fail_open);
+			assert_int_equal(cg_limiter_refresh(l, "k", &t),
+					 CG_LIMIT_REFRESHED);
+			assert_int_equal(cg_limiter_release(l, "k", &t),
+					 CG_LIMIT_RELEASED);
+		} else {
+			assert_int_equal(st, CG_LIMIT_DENIED_FAIL_CLOSED);
+			t.fail_open = false;
+			assert_int_equal(cg_limiter_release(l, "k", &t),
+					 CG_LIMIT_ERROR);
+		}
+		cg_limiter_close(l);
+	}
+	cg_it_server_release(&gone);
+}
+
+static void test_limiter__redis_frozen(void **state)
+{
+	struct cg_it_server frozen;
+	char u[64];
+	struct cg_limiter *closed, *open;
+	struct cg_limit_token t, held;
+
+	assert_int_equal(cg_it_redis_start(&frozen, NULL), 0);
+	snprintf(u, sizeof(u), "redis://127.0.0.1:%d", frozen.port);
+	closed = open_limiter(u, 5000, 300, false);
+	open = open_limiter(u, 5000, 300, true);
+	assert_int_equal(cg_limiter_acquire(closed, "frozen", 1, &held),
+			 CG_LIMIT_ACQUIRED);
+	kill(frozen.pid, SIGSTOP);
+	for (int round = 0; round < 2; round++) {
+		/* round 0: on the live connection; round 1: a new one */
+		long t0 = cg_it_now_ms(), took;
+		enum cg_limit_status st =
+		    cg_limiter_acquire(closed, "frozen", 1, &t);
+
+		took = cg_it_now_ms() - t0;
+		printf("frozen, fail-closed: %s in %ld ms (%s)\n",
+		       cg_limit_status_name(st), took,
+		       cg_limiter_last_error(closed));
+		assert_int_equal(st, CG_LIMIT_DENIED_FAIL_CLOSED);
+		assert_true(took < 300 + SLACK_MS);
+		t0 = cg_it_now_ms();
+		st = cg_limiter_acquire(open, "frozen", 1, &t);
+		took = cg_it_now_ms() - t0;
+		assert_int_equal(st, CG_LIMIT_ACQUIRED_FAIL_OPEN);
+		assert_true(took < 300 + SLACK_MS);
+	}
+	kill(frozen.pid, SIGCONT);
+	/* the timed-out calls may have run late; the retry is safe */
+	assert_int_equal(cg_limiter_acquire_token(closed, "frozen", 1, &held),
+			 CG_LIMIT_ACQUIRED);
+	assert_int_equal(cg_limiter_acquire(open, "frozen", 1, &t),
+			 CG_LIMIT_FULL);
+	cg_limiter_close(closed);
+	cg_limiter_close(open);
+	cg_it_server_release(&frozen);
+}
+
+/* redis-server on a given port (the harness picks its own), by pid */
+static pid_t start_redis_on(int port)
+{
+	char p[16], dir[512];
+	char *argv[] = {"redis-server", "--port", p,   "--bind",
+			"127.0.0.1",	"--save", "",  "--appendonly",
+			"no",		"--dir",  dir, NULL};
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+
+	snprintf(p, sizeof(p), "%d", port);
+	snprintf(dir, sizeof(dir), "%s", cg_it_tmpdir());
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	assert_int_equal(
+	    posix_spawnp(&pid, "redis-server", &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	return pid;
+}
+
+static void test_limiter__redis_restarted(void **state)
+{
+	struct cg_it_server first;
+	struct cg_limiter *l;
+	struct cg_limit_token t;
+	char u[64];
+	int port, status, n;
+	pid_t second;
+	long until;
+	enum cg_limit_status st;
+
+	assert_int_equal(cg_it_redis_start(&first, NULL), 0);
+	port = first.port;
+	snprintf(u, sizeof(u), "redis://127.0.0.1:%d", port);
+	l = open_limiter(u, 5000, 500, false);
+	assert_int_equal(cg_limiter_acquire(l, "restart", 2, &t),
+			 CG_LIMIT_ACQUIRED);
+	cg_it_server_stop(&first, SIGKILL);
+	assert_int_equal(cg_limiter_acquire(l, "restart", 2, &t),
+			 CG_LIMIT_DENIED_FAIL_CLOSED);
+	second = start_redis_on(port);
+	until = cg_it_now_ms() + 10000;
+	do {
+		cg_it_sleep_ms(50);
+		st = cg_limiter_count(l, "restart", &n);
+	} while (st != CG_LIMIT_OK && cg_it_now_ms() < until);
+	assert_int_equal(st, CG_LIMIT_OK);
+	assert_int_equal(n, 0); /* no persistence: the state is gone */
+	/* and it still admits exactly max after recovery */
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", port);
+	thread_race("after-restart", 20);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", redis.port);
+	cg_limiter_close(l);
+	kill(second, SIGTERM);
+	waitpid(second, &status, 0);
+	cg_it_server_release(&first);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_limiter__threads_admit_exactly_max),
+	    cmocka_unit_test(test_limiter__processes_admit_exactly_max),
+	    cmocka_unit_test(test_limiter__mixed_load_never_over_max),
+	    cmocka_unit_test(test_limiter__crashed_holder_freed_after_ttl),
+	    cmocka_unit_test(test_limiter__refreshing_holder_kept),
+	    cmocka_unit_test(test_limiter__refresh_of_expired_is_lost),
+	    cmocka_unit_test(test_limiter__retry_with_same_token_is_one_holder),
+	    cmocka_unit_test(test_limiter__key_expiry_never_shortened),
+	    cmocka_unit_test(test_limiter__bad_options_rejected),
+	    cmocka_unit_test(test_limiter__bad_arguments_are_errors),
+	    cmocka_unit_test(test_limiter__script_flush_then_acquire),
+	    cmocka_unit_test(test_limiter__auth_and_db_from_url),
+	    cmocka_unit_test(test_limiter__redis_stopped),
+	    cmocka_unit_test(test_limiter__redis_frozen),
+	    cmocka_unit_test(test_limiter__redis_restarted),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
