@@ -612,7 +612,7 @@ static void test_limiter__redis_frozen(void **state)
 		    cg_limiter_acquire(strict, "frozen", 1, &t);
 
 		took = cg_it_now_ms() - t0;
-		printf("frozen, fail-strict: %s in %ld ms (%s)\n",
+		printf("frozen, fail-closed: %s in %ld ms (%s)\n",
 		       cg_limit_status_name(st), took,
 		       cg_limiter_last_error(strict));
 		assert_int_equal(st, CG_LIMIT_DENIED_FAIL_CLOSED);
