@@ -38,6 +38,8 @@ extern char **environ;
 #define SLACK_MS 700
 
 static struct cg_it_server redis;
+/* the restarted server of test_limiter__redis_restarted, for teardown */
+static pid_t restarted;
 static char url[64];
 
 static struct cg_limiter *open_limiter(const char *u, long ttl_ms,
@@ -117,6 +119,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	if (restarted > 0) {
+		kill(restarted, SIGTERM);
+		waitpid(restarted, NULL, 0);
+	}
 	cg_it_server_release(&redis);
 	return 0;
 }
@@ -678,7 +684,7 @@ static void test_limiter__redis_restarted(void **state)
 	lenient = open_limiter(u, 5000, 500, true);
 	assert_int_equal(cg_limiter_acquire(lenient, "restart", 2, &t),
 			 CG_LIMIT_ACQUIRED_FAIL_OPEN);
-	second = start_redis_on(port);
+	restarted = second = start_redis_on(port);
 	until = cg_it_now_ms() + 10000;
 	do {
 		cg_it_sleep_ms(50);
@@ -699,6 +705,7 @@ static void test_limiter__redis_restarted(void **state)
 	cg_limiter_close(l);
 	kill(second, SIGTERM);
 	waitpid(second, &status, 0);
+	restarted = 0;
 	cg_it_server_release(&first);
 }
 
