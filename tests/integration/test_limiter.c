@@ -38,6 +38,8 @@ extern char **environ;
 #define SLACK_MS 700
 
 static struct cg_it_server redis;
+/* the restarted server of test_limiter__redis_restarted, for teardown */
+static pid_t restarted;
 static char url[64];
 
 static struct cg_limiter *open_limiter(const char *u, long ttl_ms,
@@ -117,6 +119,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	if (restarted > 0) {
+		kill(restarted, SIGTERM);
+		waitpid(restarted, NULL, 0);
+	}
 	cg_it_server_release(&redis);
 	return 0;
 }
@@ -595,42 +601,42 @@ static void test_limiter__redis_frozen(void **state)
 {
 	struct cg_it_server frozen;
 	char u[64];
-	struct cg_limiter *closed, *open;
+	struct cg_limiter *strict, *lenient;
 	struct cg_limit_token t, held;
 
 	assert_int_equal(cg_it_redis_start(&frozen, NULL), 0);
 	snprintf(u, sizeof(u), "redis://127.0.0.1:%d", frozen.port);
-	closed = open_limiter(u, 5000, 300, false);
-	open = open_limiter(u, 5000, 300, true);
-	assert_int_equal(cg_limiter_acquire(closed, "frozen", 1, &held),
+	strict = open_limiter(u, 5000, 300, false);
+	lenient = open_limiter(u, 5000, 300, true);
+	assert_int_equal(cg_limiter_acquire(strict, "frozen", 1, &held),
 			 CG_LIMIT_ACQUIRED);
 	kill(frozen.pid, SIGSTOP);
 	for (int round = 0; round < 2; round++) {
 		/* round 0: on the live connection; round 1: a new one */
 		long t0 = cg_it_now_ms(), took;
 		enum cg_limit_status st =
-		    cg_limiter_acquire(closed, "frozen", 1, &t);
+		    cg_limiter_acquire(strict, "frozen", 1, &t);
 
 		took = cg_it_now_ms() - t0;
 		printf("frozen, fail-closed: %s in %ld ms (%s)\n",
 		       cg_limit_status_name(st), took,
-		       cg_limiter_last_error(closed));
+		       cg_limiter_last_error(strict));
 		assert_int_equal(st, CG_LIMIT_DENIED_FAIL_CLOSED);
 		assert_true(took < 300 + SLACK_MS);
 		t0 = cg_it_now_ms();
-		st = cg_limiter_acquire(open, "frozen", 1, &t);
+		st = cg_limiter_acquire(lenient, "frozen", 1, &t);
 		took = cg_it_now_ms() - t0;
 		assert_int_equal(st, CG_LIMIT_ACQUIRED_FAIL_OPEN);
 		assert_true(took < 300 + SLACK_MS);
 	}
 	kill(frozen.pid, SIGCONT);
 	/* the timed-out calls may have run late; the retry is safe */
-	assert_int_equal(cg_limiter_acquire_token(closed, "frozen", 1, &held),
+	assert_int_equal(cg_limiter_acquire_token(strict, "frozen", 1, &held),
 			 CG_LIMIT_ACQUIRED);
-	assert_int_equal(cg_limiter_acquire(open, "frozen", 1, &t),
+	assert_int_equal(cg_limiter_acquire(lenient, "frozen", 1, &t),
 			 CG_LIMIT_FULL);
-	cg_limiter_close(closed);
-	cg_limiter_close(open);
+	cg_limiter_close(strict);
+	cg_limiter_close(lenient);
 	cg_it_server_release(&frozen);
 }
 
@@ -658,7 +664,7 @@ static pid_t start_redis_on(int port)
 static void test_limiter__redis_restarted(void **state)
 {
 	struct cg_it_server first;
-	struct cg_limiter *l;
+	struct cg_limiter *l, *lenient;
 	struct cg_limit_token t;
 	char u[64];
 	int port, status, n;
@@ -675,7 +681,10 @@ static void test_limiter__redis_restarted(void **state)
 	cg_it_server_stop(&first, SIGKILL);
 	assert_int_equal(cg_limiter_acquire(l, "restart", 2, &t),
 			 CG_LIMIT_DENIED_FAIL_CLOSED);
-	second = start_redis_on(port);
+	lenient = open_limiter(u, 5000, 500, true);
+	assert_int_equal(cg_limiter_acquire(lenient, "restart", 2, &t),
+			 CG_LIMIT_ACQUIRED_FAIL_OPEN);
+	restarted = second = start_redis_on(port);
 	until = cg_it_now_ms() + 10000;
 	do {
 		cg_it_sleep_ms(50);
@@ -683,6 +692,12 @@ static void test_limiter__redis_restarted(void **state)
 	} while (st != CG_LIMIT_OK && cg_it_now_ms() < until);
 	assert_int_equal(st, CG_LIMIT_OK);
 	assert_int_equal(n, 0); /* no persistence: the state is gone */
+	assert_int_equal(cg_limiter_acquire(lenient, "restart", 2, &t),
+			 CG_LIMIT_ACQUIRED);
+	assert_false(t.fail_open);
+	assert_int_equal(cg_limiter_release(lenient, "restart", &t),
+			 CG_LIMIT_RELEASED);
+	cg_limiter_close(lenient);
 	/* and it still admits exactly max after recovery */
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", port);
 	thread_race("after-restart", 20);
@@ -690,6 +705,7 @@ static void test_limiter__redis_restarted(void **state)
 	cg_limiter_close(l);
 	kill(second, SIGTERM);
 	waitpid(second, &status, 0);
+	restarted = 0;
 	cg_it_server_release(&first);
 }
 
