@@ -6,7 +6,9 @@
  * scored by their deadline in Redis server time (TIME inside the scripts,
  * never the client's clock); fencing numbers come from ciguard:{KEY}:fence
  * (never expires, so they keep increasing) and are remembered per holder in
- * ciguard:{KEY}:fences. All three share the hash tag {KEY}.
+ * ciguard:{KEY}:fences. Waiters queue in ciguard:{KEY}:queue (by ticket,
+ * from ciguard:{KEY}:ticket) with leases in ciguard:{KEY}:leases and are
+ * woken through ciguard:{KEY}:wake:TOKEN. All share the hash tag {KEY}.
  *
  * Ownership: cg_limiter_open returns a limiter freed by cg_limiter_close
  * (NULL is fine); strings passed in are copied. A limiter is one Redis
@@ -106,7 +108,26 @@ enum cg_limit_status cg_limiter_acquire(struct cg_limiter *l, const char *key,
 enum cg_limit_status cg_limiter_acquire_token(struct cg_limiter *l,
 					      const char *key, int max_slots,
 					      struct cg_limit_token *tok);
-/* RELEASED, NOT_HELD (unknown or expired token) or ERROR. */
+/*
+ * Wait up to wait_ms for one of max_slots slots of `key`, first come first
+ * served: while full, the caller's fresh token (*out_token) queues in
+ * ciguard:{KEY}:queue by a ticket number taken inside the acquire script,
+ * and blocks (BLPOP on ciguard:{KEY}:wake:TOKEN) until a release wakes the
+ * head of the queue, retrying at least every second to renew its place; a
+ * waiter that stops retrying (it died) loses its place after 2 s. The
+ * connection's command timeout is raised for each BLPOP. wait_ms <= 0 is
+ * cg_limiter_acquire. Answers like cg_limiter_acquire: FULL when the wait
+ * expired (the token has then left the queue), ACQUIRED_FAIL_OPEN /
+ * DENIED_FAIL_CLOSED when Redis became unavailable. Plain acquires of the
+ * same key do not jump the queue: a slot goes to them only when no waiter
+ * is queued for it.
+ */
+enum cg_limit_status cg_limiter_acquire_wait(struct cg_limiter *l,
+					     const char *key, int max_slots,
+					     long wait_ms,
+					     struct cg_limit_token *out_token);
+/* RELEASED, NOT_HELD (unknown or expired token) or ERROR; wakes the first
+ * waiter. */
 enum cg_limit_status cg_limiter_release(struct cg_limiter *l, const char *key,
 					const struct cg_limit_token *tok);
 /* Extend a live holder by ttl_ms: REFRESHED, LOST (it had expired or was
@@ -122,5 +143,11 @@ typedef void (*cg_limit_holder_fn)(void *ctx, const char *token,
 /* Call fn for every live holder (soonest deadline first): OK or ERROR. */
 enum cg_limit_status cg_limiter_holders(struct cg_limiter *l, const char *key,
 					cg_limit_holder_fn fn, void *ctx);
+
+typedef void (*cg_limit_waiter_fn)(void *ctx, const char *token, long position);
+/* Call fn for every queued waiter with a live lease, head first (position
+ * 1), changing nothing: OK or ERROR. */
+enum cg_limit_status cg_limiter_waiters(struct cg_limiter *l, const char *key,
+					cg_limit_waiter_fn fn, void *ctx);
 
 #endif

@@ -27,8 +27,6 @@
 
 #define DEFAULT_TTL_MS 60000
 #define DEFAULT_RUN_TTL_MS 30000
-#define POLL_MIN_MS 100
-#define POLL_JITTER_MS 100
 
 static const char usage[] =
     "usage: ciguard slots acquire KEY --max N [--ttl 60s] [--wait D] "
@@ -48,7 +46,8 @@ static const char usage[] =
     "  refresh  extend the slot by the TTL; exit 1 when it had already "
     "expired\n"
     "           (it is lost, and not taken again)\n"
-    "  status   the live holders and the time each has left\n"
+    "  status   the live holders, the time each has left, and the "
+    "queued waiters\n"
     "  run      hold a slot while COMMAND runs: refreshed every TTL/3, "
     "released\n"
     "           when COMMAND ends; SIGINT/SIGTERM/SIGHUP are forwarded to "
@@ -60,9 +59,9 @@ static const char usage[] =
     "  --max N         slots of KEY (acquire, run)\n"
     "  --ttl D         a holder that stops refreshing is freed after D\n"
     "                  (60s; run: 30s)\n"
-    "  --wait D        keep trying for up to D when full (for now by "
-    "polling\n"
-    "                  every 100-200 ms, not in FIFO order)\n"
+    "  --wait D        when full, wait up to D in a first-come "
+    "first-served queue,\n"
+    "                  woken by Redis when a slot is released\n"
     "  --fail-open     when Redis is unreachable or times out, go ahead "
     "without\n"
     "                  a limit (the token starts with 'open-'); default: "
@@ -180,36 +179,18 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000,
-			      .tv_nsec = (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /*
- * Acquire, polling until wait_ms passes while full (one token for all
- * attempts, so a retry after a timeout cannot take two slots). Prints why
- * it failed; the status is the last answer.
+ * Acquire, waiting in the key's FIFO queue for up to wait_ms while full.
+ * Prints why it failed; the status is the last answer.
  */
 static enum cg_limit_status acquire(struct cg_limiter *l,
 				    const struct slots_args *a,
 				    struct cg_limit_token *tok)
 {
-	long deadline = now_ms() + a->wait_ms;
-	unsigned seed = (unsigned)now_ms() ^ (unsigned)getpid();
-	enum cg_limit_status st;
 	const char *key = a->positional[0];
+	enum cg_limit_status st =
+	    cg_limiter_acquire_wait(l, key, (int)a->max, a->wait_ms, tok);
 
-	memset(tok, 0, sizeof(*tok));
-	for (;;) {
-		st = cg_limiter_acquire_token(l, key, (int)a->max, tok);
-		if (st != CG_LIMIT_FULL || now_ms() >= deadline)
-			break;
-		sleep_ms(POLL_MIN_MS + rand_r(&seed) % POLL_JITTER_MS);
-	}
 	switch (st) {
 	case CG_LIMIT_FULL:
 		fprintf(stderr,
@@ -296,20 +277,29 @@ static void add_holder(void *ctx, const char *token, long remaining_ms,
 	json_array_append_new(ctx, h);
 }
 
+static void add_waiter(void *ctx, const char *token, long position)
+{
+	(void)position; /* the array keeps the queue order */
+	json_array_append_new(ctx, json_string(token));
+}
+
 static int do_status(struct cg_limiter *l, const struct slots_args *a)
 {
-	json_t *holders = json_array();
+	json_t *holders = json_array(), *waiters = json_array();
 	const char *key = a->positional[0];
 	int ret = 2;
 
-	if (cg_limiter_holders(l, key, add_holder, holders) != CG_LIMIT_OK) {
+	if (cg_limiter_holders(l, key, add_holder, holders) != CG_LIMIT_OK ||
+	    cg_limiter_waiters(l, key, add_waiter, waiters) != CG_LIMIT_OK) {
 		cli_fail("slots status: %s", cg_limiter_last_error(l));
 		goto out;
 	}
 	if (a->json) {
-		json_t *o = json_pack("{s:s, s:I, s:O}", "key", key, "count",
-				      (json_int_t)json_array_size(holders),
-				      "holders", holders);
+		json_t *o = json_pack(
+		    "{s:s, s:I, s:O, s:I, s:O}", "key", key, "count",
+		    (json_int_t)json_array_size(holders), "holders", holders,
+		    "waiting", (json_int_t)json_array_size(waiters), "queue",
+		    waiters);
 		char *s = json_dumps(o, JSON_COMPACT);
 
 		printf("%s\n", s);
@@ -331,9 +321,11 @@ static int do_status(struct cg_limiter *l, const struct slots_args *a)
 			       (long long)json_integer_value(
 				   json_object_get(h, "fence")));
 		}
+		printf("%zu waiting\n", json_array_size(waiters));
 	}
 	ret = 0;
 out:
+	json_decref(waiters);
 	json_decref(holders);
 	return ret;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -28,12 +29,27 @@
 #define DEFAULT_TIMEOUT_MS 1000
 #define MAX_KEY_LEN 512
 
-enum script_id { S_ACQUIRE, S_RELEASE, S_REFRESH, S_COUNT, S_HOLDERS, S_N };
+enum script_id {
+	S_ACQUIRE,
+	S_RELEASE,
+	S_REFRESH,
+	S_COUNT,
+	S_HOLDERS,
+	S_DEQUEUE,
+	S_WAITERS,
+	S_N
+};
 
 static const char *const scripts[S_N] = {
-    script_acquire, script_release, script_refresh,
-    script_count,   script_holders,
+    script_acquire, script_release, script_refresh, script_count,
+    script_holders, script_dequeue, script_waiters,
 };
+
+/*
+ * A waiter's lease: dropped from the queue when it has not retried for
+ * this long; it retries (renewing it) at least every WAIT_LEASE_MS / 2.
+ */
+#define WAIT_LEASE_MS 2000
 
 struct cg_limiter {
 	redisContext *redis; /* NULL when not connected */
@@ -477,6 +493,10 @@ struct keys {
 	char holders[MAX_KEY_LEN + 32];
 	char fences[MAX_KEY_LEN + 32];
 	char fence[MAX_KEY_LEN + 32];
+	char queue[MAX_KEY_LEN + 32];
+	char leases[MAX_KEY_LEN + 32];
+	char ticket[MAX_KEY_LEN + 32];
+	char wake_prefix[MAX_KEY_LEN + 32];
 };
 
 static int make_keys(struct cg_limiter *l, const char *key, struct keys *k)
@@ -491,6 +511,11 @@ static int make_keys(struct cg_limiter *l, const char *key, struct keys *k)
 	snprintf(k->holders, sizeof(k->holders), "ciguard:{%s}:holders", key);
 	snprintf(k->fences, sizeof(k->fences), "ciguard:{%s}:fences", key);
 	snprintf(k->fence, sizeof(k->fence), "ciguard:{%s}:fence", key);
+	snprintf(k->queue, sizeof(k->queue), "ciguard:{%s}:queue", key);
+	snprintf(k->leases, sizeof(k->leases), "ciguard:{%s}:leases", key);
+	snprintf(k->ticket, sizeof(k->ticket), "ciguard:{%s}:ticket", key);
+	snprintf(k->wake_prefix, sizeof(k->wake_prefix),
+		 "ciguard:{%s}:wake:", key);
 	return 0;
 }
 
@@ -504,13 +529,18 @@ static enum cg_limit_status unavailable_acquire(struct cg_limiter *l,
 	return CG_LIMIT_ACQUIRED_FAIL_OPEN;
 }
 
-enum cg_limit_status cg_limiter_acquire_token(struct cg_limiter *l,
-					      const char *key, int max_slots,
-					      struct cg_limit_token *tok)
+/*
+ * One run of the acquire script; lease_ms > 0 queues the token when full
+ * (its queue position in *out_position, 1 = head).
+ */
+static enum cg_limit_status acquire_step(struct cg_limiter *l, const char *key,
+					 int max_slots, long lease_ms,
+					 struct cg_limit_token *tok,
+					 long *out_position)
 {
 	struct keys k;
-	char max[16], ttl[32];
-	const char *ka[6];
+	char max[16], ttl[32], lease[32];
+	const char *ka[11];
 	redisReply *r = NULL;
 	enum outcome o;
 	enum cg_limit_status st = CG_LIMIT_ERROR;
@@ -530,13 +560,20 @@ enum cg_limit_status cg_limiter_acquire_token(struct cg_limiter *l,
 	}
 	snprintf(max, sizeof(max), "%d", max_slots);
 	snprintf(ttl, sizeof(ttl), "%ld", l->ttl_ms);
+	snprintf(lease, sizeof(lease), "%ld", lease_ms);
 	ka[0] = k.holders;
 	ka[1] = k.fences;
 	ka[2] = k.fence;
-	ka[3] = tok->id;
-	ka[4] = max;
-	ka[5] = ttl;
-	o = run_script(l, S_ACQUIRE, 3, 3, ka, &r);
+	ka[3] = k.queue;
+	ka[4] = k.leases;
+	ka[5] = k.ticket;
+	ka[6] = tok->id;
+	ka[7] = max;
+	ka[8] = ttl;
+	ka[9] = lease;
+	ka[10] = k.wake_prefix;
+	*out_position = 0;
+	o = run_script(l, S_ACQUIRE, 6, 5, ka, &r);
 	if (o == OUT_UNAVAILABLE) {
 		st = unavailable_acquire(l, tok);
 		goto out;
@@ -553,11 +590,112 @@ enum cg_limit_status cg_limiter_acquire_token(struct cg_limiter *l,
 		tok->fence = (uint64_t)r->element[1]->integer;
 		st = CG_LIMIT_ACQUIRED;
 	} else {
+		*out_position = (long)r->element[1]->integer;
 		st = CG_LIMIT_FULL;
 	}
 out:
 	freeReplyObject(r);
 	return st;
+}
+
+enum cg_limit_status cg_limiter_acquire_token(struct cg_limiter *l,
+					      const char *key, int max_slots,
+					      struct cg_limit_token *tok)
+{
+	long position;
+
+	return acquire_step(l, key, max_slots, 0, tok, &position);
+}
+
+static long clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Block on the waiter's wake-up list for up to ms: 0 woken or timed out,
+ * -1 on an I/O error (the connection is dropped). The connection's
+ * timeout is raised above the BLPOP's for the call.
+ */
+static int wait_for_wake(struct cg_limiter *l, const struct keys *k,
+			 const char *token, long ms)
+{
+	char list[sizeof(k->wake_prefix) + CG_LIMIT_TOKEN_HEX + 1];
+	char seconds[32];
+	const char *argv[3] = {"BLPOP", list, seconds};
+	redisReply *r = NULL;
+	enum outcome o;
+
+	if (connect_redis(l) != OUT_REPLY)
+		return -1;
+	snprintf(list, sizeof(list), "%s%s", k->wake_prefix, token);
+	snprintf(seconds, sizeof(seconds), "%ld.%03ld", ms / 1000, ms % 1000);
+	if (redisSetTimeout(l->redis, tv_of(ms + l->command_timeout_ms)) !=
+	    REDIS_OK) {
+		disconnect(l);
+		return -1;
+	}
+	o = command(l, 3, argv, NULL, &r);
+	freeReplyObject(r);
+	if (o == OUT_UNAVAILABLE)
+		return -1;
+	if (redisSetTimeout(l->redis, tv_of(l->command_timeout_ms)) !=
+	    REDIS_OK) {
+		disconnect(l);
+		return -1;
+	}
+	return 0;
+}
+
+static void dequeue(struct cg_limiter *l, const struct keys *k,
+		    const char *token)
+{
+	const char *ka[4] = {k->queue, k->leases, token, k->wake_prefix};
+	redisReply *r = NULL;
+
+	run_script(l, S_DEQUEUE, 2, 2, ka, &r);
+	freeReplyObject(r);
+}
+
+enum cg_limit_status cg_limiter_acquire_wait(struct cg_limiter *l,
+					     const char *key, int max_slots,
+					     long wait_ms,
+					     struct cg_limit_token *out_token)
+{
+	long deadline = clock_ms() + (wait_ms > 0 ? wait_ms : 0);
+	enum cg_limit_status st;
+	struct keys k;
+	long position;
+
+	memset(out_token, 0, sizeof(*out_token));
+	if (wait_ms <= 0)
+		return acquire_step(l, key, max_slots, 0, out_token, &position);
+	for (;;) {
+		long left = deadline - clock_ms();
+		long nap = WAIT_LEASE_MS / 2;
+
+		st = acquire_step(l, key, max_slots, WAIT_LEASE_MS, out_token,
+				  &position);
+		if (st != CG_LIMIT_FULL)
+			return st;
+		if (left <= 0)
+			break;
+		if (nap > left)
+			nap = left;
+		make_keys(l, key, &k);
+		if (wait_for_wake(l, &k, out_token->id, nap) < 0) {
+			/* an outage: the next acquire_step applies the
+			 * failure policy */
+			continue;
+		}
+	}
+	make_keys(l, key, &k);
+	dequeue(l, &k, out_token->id);
+	l->error[0] = '\0';
+	return CG_LIMIT_FULL;
 }
 
 enum cg_limit_status cg_limiter_acquire(struct cg_limiter *l, const char *key,
@@ -574,8 +712,9 @@ static int run_boolean(struct cg_limiter *l, enum script_id id, const char *key,
 {
 	struct keys k;
 	char ttl[32];
-	const char *ka[4];
+	const char *ka[6];
 	redisReply *r = NULL;
+	enum outcome o;
 	int ret = -1;
 
 	if (make_keys(l, key, &k) < 0)
@@ -583,9 +722,18 @@ static int run_boolean(struct cg_limiter *l, enum script_id id, const char *key,
 	snprintf(ttl, sizeof(ttl), "%ld", l->ttl_ms);
 	ka[0] = k.holders;
 	ka[1] = k.fences;
-	ka[2] = tok->id;
-	ka[3] = ttl;
-	if (run_script(l, id, 2, id == S_REFRESH ? 2 : 1, ka, &r) != OUT_REPLY)
+	if (id == S_REFRESH) {
+		ka[2] = tok->id;
+		ka[3] = ttl;
+		o = run_script(l, id, 2, 2, ka, &r);
+	} else {
+		ka[2] = k.queue;
+		ka[3] = k.leases;
+		ka[4] = tok->id;
+		ka[5] = k.wake_prefix;
+		o = run_script(l, id, 4, 2, ka, &r);
+	}
+	if (o != OUT_REPLY)
 		goto out;
 	if (r->type != REDIS_REPLY_INTEGER) {
 		set_error(l, "unexpected answer to a limiter script");
@@ -679,6 +827,38 @@ enum cg_limit_status cg_limiter_holders(struct cg_limiter *l, const char *key,
 		}
 		fn(ctx, e[0]->str, (long)e[1]->integer,
 		   (uint64_t)e[2]->integer);
+	}
+	st = CG_LIMIT_OK;
+out:
+	freeReplyObject(r);
+	return st;
+}
+
+enum cg_limit_status cg_limiter_waiters(struct cg_limiter *l, const char *key,
+					cg_limit_waiter_fn fn, void *ctx)
+{
+	struct keys k;
+	const char *ka[2];
+	redisReply *r = NULL;
+	enum cg_limit_status st = CG_LIMIT_ERROR;
+
+	l->error[0] = '\0';
+	if (make_keys(l, key, &k) < 0)
+		return CG_LIMIT_ERROR;
+	ka[0] = k.queue;
+	ka[1] = k.leases;
+	if (run_script(l, S_WAITERS, 2, 0, ka, &r) != OUT_REPLY)
+		goto out;
+	if (r->type != REDIS_REPLY_ARRAY) {
+		set_error(l, "unexpected answer to the waiters script");
+		goto out;
+	}
+	for (size_t i = 0; i < r->elements; i++) {
+		if (r->element[i]->type != REDIS_REPLY_STRING) {
+			set_error(l, "unexpected answer to the waiters script");
+			goto out;
+		}
+		fn(ctx, r->element[i]->str, (long)i + 1);
 	}
 	st = CG_LIMIT_OK;
 out:

@@ -17,9 +17,42 @@
 	"end\n"                                                                \
 	"end\n"
 
-/* ARGV: token, max, ttl_ms -> {1, fence} acquired, {0, 0} full */
-static const char script_acquire[] = CG_LUA_PRELUDE
+/*
+ * The wait queue: KEYS[4] zset token -> ticket (FIFO order), KEYS[5] zset
+ * token -> lease deadline (a waiter that stops retrying is dropped after
+ * it), KEYS[6] the ticket counter; ARGV wake prefix + token is a waiter's
+ * wake-up list, which its BLPOP watches. wake(free) pushes onto the lists
+ * of the first `free` waiters, so they retry now instead of at their next
+ * lease renewal.
+ */
+#define CG_LUA_QUEUE                                                           \
+	"local function prune_waiters(q, lease)\n"                             \
+	"  local gone = redis.call('ZRANGEBYSCORE', lease, '-inf', now, "      \
+	"'LIMIT', 0, 1000)\n"                                                  \
+	"  if #gone > 0 then\n"                                                \
+	"    redis.call('ZREM', q, unpack(gone))\n"                            \
+	"    redis.call('ZREM', lease, unpack(gone))\n"                        \
+	"  end\n"                                                              \
+	"end\n"                                                                \
+	"local function wake(q, prefix, n)\n"                                  \
+	"  if n <= 0 then return end\n"                                        \
+	"  for _, w in ipairs(redis.call('ZRANGE', q, 0, n - 1)) do\n"         \
+	"    redis.call('LPUSH', prefix .. w, 1)\n"                            \
+	"    redis.call('LTRIM', prefix .. w, 0, 0)\n"                         \
+	"    redis.call('PEXPIRE', prefix .. w, 60000)\n"                      \
+	"  end\n"                                                              \
+	"end\n"
+
+/*
+ * ARGV: token, max, ttl_ms, lease_ms, wake prefix -> {1, fence} acquired,
+ * {0, position} full (position 1 = head of the queue; 0 when lease_ms is
+ * 0, which means "do not queue"). A free slot goes to a newcomer only when
+ * no waiter is ahead of it for that slot.
+ */
+static const char script_acquire[] = CG_LUA_PRELUDE CG_LUA_QUEUE
     "local ttl = tonumber(ARGV[3])\n"
+    "local max = tonumber(ARGV[2])\n"
+    "local lease = tonumber(ARGV[4])\n"
     "local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, "
     "'LIMIT', 0, 1000)\n"
     "while #dead > 0 do\n"
@@ -28,27 +61,58 @@ static const char script_acquire[] = CG_LUA_PRELUDE
     "  dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, "
     "'LIMIT', 0, 1000)\n"
     "end\n"
+    "prune_waiters(KEYS[4], KEYS[5])\n"
     "local fence\n"
     "if redis.call('ZSCORE', KEYS[1], ARGV[1]) then\n"
     "  fence = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or 0)\n"
-    "elseif redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then\n"
+    "else\n"
+    "  local free = max - redis.call('ZCARD', KEYS[1])\n"
+    "  local rank = redis.call('ZRANK', KEYS[4], ARGV[1])\n"
+    "  if not rank then rank = redis.call('ZCARD', KEYS[4]) end\n"
+    "  if rank >= free then\n"
+    "    wake(KEYS[4], ARGV[5], free)\n"
+    "    if lease <= 0 then return {0, 0} end\n"
+    "    if not redis.call('ZSCORE', KEYS[4], ARGV[1]) then\n"
+    "      redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[6]), "
+    "ARGV[1])\n"
+    "    end\n"
+    "    redis.call('ZADD', KEYS[5], now + lease, ARGV[1])\n"
+    "    keep(KEYS[4], lease)\n"
+    "    keep(KEYS[5], lease)\n"
+    "    keep(KEYS[6], lease)\n"
+    "    return {0, redis.call('ZRANK', KEYS[4], ARGV[1]) + 1}\n"
+    "  end\n"
+    "  redis.call('ZREM', KEYS[4], ARGV[1])\n"
+    "  redis.call('ZREM', KEYS[5], ARGV[1])\n"
+    "  redis.call('DEL', ARGV[5] .. ARGV[1])\n"
     "  fence = redis.call('INCR', KEYS[3])\n"
     "  redis.call('HSET', KEYS[2], ARGV[1], fence)\n"
-    "else\n"
-    "  return {0, 0}\n"
+    "  wake(KEYS[4], ARGV[5], free - 1)\n"
     "end\n"
     "redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])\n"
     "keep(KEYS[1], ttl)\n"
     "keep(KEYS[2], ttl)\n"
     "return {1, fence}\n";
 
-/* ARGV: token -> 1 released, 0 not held */
-static const char script_release[] =
-    CG_LUA_PRELUDE "local s = redis.call('ZSCORE', KEYS[1], ARGV[1])\n"
-		   "redis.call('ZREM', KEYS[1], ARGV[1])\n"
-		   "redis.call('HDEL', KEYS[2], ARGV[1])\n"
-		   "if s and tonumber(s) > now then return 1 end\n"
-		   "return 0\n";
+/* ARGV: token, wake prefix -> 1 released, 0 not held; wakes the head
+ * waiter (KEYS[3] queue, KEYS[4] leases) */
+static const char script_release[] = CG_LUA_PRELUDE CG_LUA_QUEUE
+    "local s = redis.call('ZSCORE', KEYS[1], ARGV[1])\n"
+    "redis.call('ZREM', KEYS[1], ARGV[1])\n"
+    "redis.call('HDEL', KEYS[2], ARGV[1])\n"
+    "prune_waiters(KEYS[3], KEYS[4])\n"
+    "if s then wake(KEYS[3], ARGV[2], 1) end\n"
+    "if s and tonumber(s) > now then return 1 end\n"
+    "return 0\n";
+
+/* KEYS: queue, leases; ARGV: token, wake prefix -> 1 when it was queued;
+ * a waiter giving up passes its wake-up on to the new head */
+static const char script_dequeue[] = CG_LUA_PRELUDE CG_LUA_QUEUE
+    "local was = redis.call('ZREM', KEYS[1], ARGV[1])\n"
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "local woken = redis.call('DEL', ARGV[2] .. ARGV[1])\n"
+    "if woken > 0 then wake(KEYS[1], ARGV[2], 1) end\n"
+    "return was\n";
 
 /* ARGV: token, ttl_ms -> 1 refreshed, 0 lost (removed if present) */
 static const char script_refresh[] =
@@ -70,6 +134,19 @@ static const char script_count[] =
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / "
     "1000)\n"
     "return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')\n";
+
+/* read-only, KEYS: queue, leases -> waiters with a live lease in
+ * queue order */
+static const char script_waiters[] =
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / "
+    "1000)\n"
+    "local out = {}\n"
+    "for _, w in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
+    "  local d = redis.call('ZSCORE', KEYS[2], w)\n"
+    "  if d and tonumber(d) > now then out[#out + 1] = w end\n"
+    "end\n"
+    "return out\n";
 
 /* read-only -> {token, remaining_ms, fence, ...} of live holders */
 static const char script_holders[] =

@@ -64,7 +64,7 @@ expect_exit 1 "$ciguard" slots refresh cli "$a"
 grep -q "lost" "$tmp/err" && ok || bad "lost message"
 expect_exit 0 "$ciguard" slots release cli "$b"
 expect_holders cli 0
-# --wait polls until a slot frees up
+# --wait queues until a slot frees up
 expect_exit 0 "$ciguard" slots acquire w --max 1 --ttl 700ms
 expect_exit 1 "$ciguard" slots acquire w --max 1 --wait 200ms
 expect_exit 0 "$ciguard" slots acquire w --max 1 --wait 3s

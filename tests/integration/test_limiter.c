@@ -100,8 +100,9 @@ static void wipe(const char *key)
 	redisContext *c = direct(redis.port);
 	redisReply *r = redisCommand(c,
 				     "DEL ciguard:{%s}:holders "
-				     "ciguard:{%s}:fences",
-				     key, key);
+				     "ciguard:{%s}:fences ciguard:{%s}:queue "
+				     "ciguard:{%s}:leases",
+				     key, key, key, key);
 
 	assert_non_null(r);
 	freeReplyObject(r);
@@ -709,6 +710,280 @@ static void test_limiter__redis_restarted(void **state)
 	cg_it_server_release(&first);
 }
 
+/* ---- fair waiting ---- */
+
+static long long queue_len(const char *key)
+{
+	redisContext *c = direct(redis.port);
+	long long n = direct_int(c, "ZCARD ciguard:{%s}:queue", key);
+
+	redisFree(c);
+	return n;
+}
+
+static long long evalsha_calls(redisContext *c)
+{
+	redisReply *r = redisCommand(c, "INFO commandstats");
+	const char *p;
+	long long n = 0;
+
+	assert_non_null(r);
+	p = strstr(r->str, "cmdstat_evalsha:calls=");
+	if (p)
+		n = strtoll(p + strlen("cmdstat_evalsha:calls="), NULL, 10);
+	freeReplyObject(r);
+	return n;
+}
+
+struct fifo_waiter {
+	const char *key;
+	int max;
+	long wait_ms;
+	long hold_ms;
+	atomic_int *turn; /* order of admission, shared */
+	int admitted_as;  /* -1: not admitted */
+	long admitted_at;
+};
+
+static void *fifo_thread(void *arg)
+{
+	struct fifo_waiter *w = arg;
+	struct cg_limiter *l = open_limiter(url, 30000, 1000, false);
+	struct cg_limit_token t;
+
+	w->admitted_as = -1;
+	if (cg_limiter_acquire_wait(l, w->key, w->max, w->wait_ms, &t) ==
+	    CG_LIMIT_ACQUIRED) {
+		w->admitted_at = cg_it_now_ms();
+		w->admitted_as = atomic_fetch_add(w->turn, 1);
+		cg_it_sleep_ms(w->hold_ms);
+		cg_limiter_release(l, w->key, &t);
+	}
+	cg_limiter_close(l);
+	return NULL;
+}
+
+static void test_limiter__waiters_admitted_in_fifo_order(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 30000, 1000, false);
+	struct fifo_waiter w[5];
+	pthread_t th[5];
+	atomic_int turn = 0;
+	struct cg_limit_token holder;
+
+	wipe("fifo");
+	assert_int_equal(cg_limiter_acquire(l, "fifo", 1, &holder),
+			 CG_LIMIT_ACQUIRED);
+	for (int i = 0; i < 5; i++) {
+		w[i] = (struct fifo_waiter){.key = "fifo",
+					    .max = 1,
+					    .wait_ms = 20000,
+					    .hold_ms = 30,
+					    .turn = &turn};
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, fifo_thread, &w[i]), 0);
+		/* queued before the next one starts */
+		for (int t = 0; t < 100 && queue_len("fifo") < i + 1; t++)
+			cg_it_sleep_ms(10);
+		assert_int_equal(queue_len("fifo"), i + 1);
+	}
+	assert_int_equal(cg_limiter_release(l, "fifo", &holder),
+			 CG_LIMIT_RELEASED);
+	for (int i = 0; i < 5; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(w[i].admitted_as, i);
+	assert_int_equal(queue_len("fifo"), 0);
+	cg_limiter_close(l);
+}
+
+static void test_limiter__waiter_woken_by_release(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 30000, 1000, false);
+	redisContext *c = direct(redis.port);
+	struct fifo_waiter w;
+	pthread_t th;
+	atomic_int turn = 0;
+	struct cg_limit_token holder;
+	long released_at, calls;
+
+	wipe("wake");
+	assert_int_equal(cg_limiter_acquire(l, "wake", 1, &holder),
+			 CG_LIMIT_ACQUIRED);
+	freeReplyObject(redisCommand(c, "CONFIG RESETSTAT"));
+	w = (struct fifo_waiter){.key = "wake",
+				 .max = 1,
+				 .wait_ms = 10000,
+				 .hold_ms = 0,
+				 .turn = &turn};
+	assert_int_equal(pthread_create(&th, NULL, fifo_thread, &w), 0);
+	/* well into a BLPOP: a poller would show up in the call count */
+	cg_it_sleep_ms(3000);
+	released_at = cg_it_now_ms();
+	assert_int_equal(cg_limiter_release(l, "wake", &holder),
+			 CG_LIMIT_RELEASED);
+	pthread_join(th, NULL);
+	assert_int_equal(w.admitted_as, 0);
+	print_message("woken %ld ms after the release\n",
+		      w.admitted_at - released_at);
+	assert_true(w.admitted_at - released_at < 500);
+	calls = (long)evalsha_calls(c);
+	print_message("%ld EVALSHA calls for a 3 s wait\n", calls);
+	assert_true(calls < 20);
+	redisFree(c);
+	cg_limiter_close(l);
+}
+
+static void test_limiter__wait_timeout_leaves_queue(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 30000, 1000, false);
+	struct cg_limiter *m = open_limiter(url, 30000, 1000, false);
+	struct cg_limit_token holder, t;
+	long start = cg_it_now_ms(), took;
+
+	wipe("timeout");
+	assert_int_equal(cg_limiter_acquire(l, "timeout", 1, &holder),
+			 CG_LIMIT_ACQUIRED);
+	assert_int_equal(cg_limiter_acquire_wait(m, "timeout", 1, 700, &t),
+			 CG_LIMIT_FULL);
+	took = cg_it_now_ms() - start;
+	assert_true(took >= 650 && took < 2500);
+	assert_int_equal(queue_len("timeout"), 0);
+	/* a released slot now goes to a newcomer: nobody is queued */
+	assert_int_equal(cg_limiter_release(l, "timeout", &holder),
+			 CG_LIMIT_RELEASED);
+	assert_int_equal(cg_limiter_acquire(m, "timeout", 1, &t),
+			 CG_LIMIT_ACQUIRED);
+	cg_limiter_close(m);
+	cg_limiter_close(l);
+}
+
+static void test_limiter__dead_waiter_leaves_queue(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 30000, 1000, false);
+	struct fifo_waiter w;
+	pthread_t th;
+	atomic_int turn = 0;
+	struct cg_limit_token holder;
+	pid_t dead;
+	long released_at;
+
+	wipe("dead");
+	assert_int_equal(cg_limiter_acquire(l, "dead", 1, &holder),
+			 CG_LIMIT_ACQUIRED);
+	dead = fork();
+	assert_true(dead >= 0);
+	if (dead == 0) {
+		struct cg_limiter *c = open_limiter(url, 30000, 1000, false);
+		struct cg_limit_token t;
+
+		cg_limiter_acquire_wait(c, "dead", 1, 60000, &t);
+		_exit(0);
+	}
+	for (int i = 0; i < 100 && queue_len("dead") < 1; i++)
+		cg_it_sleep_ms(10);
+	assert_int_equal(queue_len("dead"), 1);
+	kill(dead, SIGKILL);
+	waitpid(dead, NULL, 0);
+	w = (struct fifo_waiter){.key = "dead",
+				 .max = 1,
+				 .wait_ms = 10000,
+				 .hold_ms = 0,
+				 .turn = &turn};
+	assert_int_equal(pthread_create(&th, NULL, fifo_thread, &w), 0);
+	for (int i = 0; i < 100 && queue_len("dead") < 2; i++)
+		cg_it_sleep_ms(10);
+	released_at = cg_it_now_ms();
+	assert_int_equal(cg_limiter_release(l, "dead", &holder),
+			 CG_LIMIT_RELEASED);
+	pthread_join(th, NULL);
+	print_message("admitted %ld ms after the release, past a dead head\n",
+		      w.admitted_at - released_at);
+	assert_int_equal(w.admitted_as, 0);
+	assert_true(w.admitted_at - released_at < 4000);
+	cg_limiter_close(l);
+}
+
+static atomic_bool fair_stop;
+static atomic_int fair_over, fair_errors;
+
+struct fair_worker {
+	int done;
+	long waited_max;
+};
+
+static void *fair_thread(void *arg)
+{
+	struct fair_worker *f = arg;
+	struct cg_limiter *l = open_limiter(url, 30000, 1000, false);
+
+	while (!atomic_load(&fair_stop)) {
+		struct cg_limit_token t;
+		long start = cg_it_now_ms();
+
+		if (cg_limiter_acquire_wait(l, "fair", 2, 10000, &t) !=
+		    CG_LIMIT_ACQUIRED) {
+			atomic_fetch_add(&fair_errors, 1);
+			break;
+		}
+		if (cg_it_now_ms() - start > f->waited_max)
+			f->waited_max = cg_it_now_ms() - start;
+		cg_it_sleep_ms(5);
+		if (cg_limiter_release(l, "fair", &t) != CG_LIMIT_RELEASED)
+			atomic_fetch_add(&fair_errors, 1);
+		f->done++;
+	}
+	cg_limiter_close(l);
+	return NULL;
+}
+
+static void *fair_monitor(void *arg)
+{
+	redisContext *c = direct(redis.port);
+
+	(void)arg;
+	while (!atomic_load(&fair_stop)) {
+		if (direct_int(c, "ZCARD ciguard:{fair}:holders") > 2)
+			atomic_fetch_add(&fair_over, 1);
+		cg_it_sleep_ms(1);
+	}
+	redisFree(c);
+	return NULL;
+}
+
+static void test_limiter__contention_is_fair(void **state)
+{
+	struct fair_worker f[10] = {0};
+	pthread_t th[10], mon;
+	int lo = 1 << 30, hi = 0, total = 0;
+	long wmax = 0;
+
+	wipe("fair");
+	atomic_store(&fair_stop, false);
+	assert_int_equal(pthread_create(&mon, NULL, fair_monitor, NULL), 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, fair_thread, &f[i]), 0);
+	cg_it_sleep_ms(2000);
+	atomic_store(&fair_stop, true);
+	for (int i = 0; i < 10; i++)
+		pthread_join(th[i], NULL);
+	pthread_join(mon, NULL);
+	for (int i = 0; i < 10; i++) {
+		lo = f[i].done < lo ? f[i].done : lo;
+		hi = f[i].done > hi ? f[i].done : hi;
+		wmax = f[i].waited_max > wmax ? f[i].waited_max : wmax;
+		total += f[i].done;
+	}
+	print_message("%d cycles in 2 s, per thread %d..%d, longest wait %ld "
+		      "ms\n",
+		      total, lo, hi, wmax);
+	assert_int_equal(atomic_load(&fair_errors), 0);
+	assert_int_equal(atomic_load(&fair_over), 0);
+	assert_true(lo >= 20);
+	assert_true(hi * 2 <= lo * 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -724,6 +999,11 @@ int main(void)
 	    cmocka_unit_test(test_limiter__bad_arguments_are_errors),
 	    cmocka_unit_test(test_limiter__script_flush_then_acquire),
 	    cmocka_unit_test(test_limiter__auth_and_db_from_url),
+	    cmocka_unit_test(test_limiter__waiters_admitted_in_fifo_order),
+	    cmocka_unit_test(test_limiter__waiter_woken_by_release),
+	    cmocka_unit_test(test_limiter__wait_timeout_leaves_queue),
+	    cmocka_unit_test(test_limiter__dead_waiter_leaves_queue),
+	    cmocka_unit_test(test_limiter__contention_is_fair),
 	    cmocka_unit_test(test_limiter__redis_stopped),
 	    cmocka_unit_test(test_limiter__redis_frozen),
 	    cmocka_unit_test(test_limiter__redis_restarted),
