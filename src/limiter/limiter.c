@@ -617,8 +617,9 @@ static long clock_ms(void)
 
 /*
  * Block on the waiter's wake-up list for up to ms: 0 woken or timed out,
- * -1 on an I/O error (the connection is dropped). The connection's
- * timeout is raised above the BLPOP's for the call.
+ * -1 on an I/O error (the connection is dropped), -2 on an error reply
+ * (error set). The connection's timeout is raised above the BLPOP's for
+ * the call.
  */
 static int wait_for_wake(struct cg_limiter *l, const struct keys *k,
 			 const char *token, long ms)
@@ -647,7 +648,7 @@ static int wait_for_wake(struct cg_limiter *l, const struct keys *k,
 		disconnect(l);
 		return -1;
 	}
-	return 0;
+	return o == OUT_ERROR ? -2 : 0;
 }
 
 static void dequeue(struct cg_limiter *l, const struct keys *k,
@@ -686,10 +687,11 @@ enum cg_limit_status cg_limiter_acquire_wait(struct cg_limiter *l,
 		if (nap > left)
 			nap = left;
 		make_keys(l, key, &k);
-		if (wait_for_wake(l, &k, out_token->id, nap) < 0) {
-			/* an outage: the next acquire_step applies the
-			 * failure policy */
-			continue;
+		/* after an outage (-1) the next acquire_step applies the
+		 * failure policy */
+		if (wait_for_wake(l, &k, out_token->id, nap) == -2) {
+			dequeue(l, &k, out_token->id);
+			return CG_LIMIT_ERROR;
 		}
 	}
 	make_keys(l, key, &k);
