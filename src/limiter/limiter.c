@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -773,48 +774,59 @@ enum cg_limit_status cg_limiter_refresh(struct cg_limiter *l, const char *key,
 	return r < 0 ? CG_LIMIT_ERROR : r ? CG_LIMIT_REFRESHED : CG_LIMIT_LOST;
 }
 
+/*
+ * Run read-only script `script` on KEY's keys at offsets `first` and
+ * `second` of struct keys (`second` 0: one key only; `holders`, at offset
+ * 0, is only ever first) and return its reply when it has type `type`;
+ * otherwise NULL with the error set. The three status queries share this.
+ */
+static redisReply *query(struct cg_limiter *l, const char *key, int script,
+			 size_t first, size_t second, int type,
+			 const char *what)
+{
+	struct keys k;
+	const char *ka[2];
+	redisReply *r = NULL;
+
+	l->error[0] = '\0';
+	if (make_keys(l, key, &k) < 0)
+		return NULL;
+	ka[0] = (const char *)&k + first;
+	ka[1] = (const char *)&k + second;
+	if (run_script(l, script, second ? 2 : 1, 0, ka, &r) != OUT_REPLY) {
+		freeReplyObject(r);
+		return NULL;
+	}
+	if (r->type != type) {
+		set_error(l, "unexpected answer to the %s script", what);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
 enum cg_limit_status cg_limiter_count(struct cg_limiter *l, const char *key,
 				      int *out_holders)
 {
-	struct keys k;
-	const char *ka[1];
-	redisReply *r = NULL;
-	enum cg_limit_status st = CG_LIMIT_ERROR;
+	redisReply *r = query(l, key, S_COUNT, offsetof(struct keys, holders),
+			      0, REDIS_REPLY_INTEGER, "count");
 
-	l->error[0] = '\0';
-	*out_holders = 0;
-	if (make_keys(l, key, &k) < 0)
-		return CG_LIMIT_ERROR;
-	ka[0] = k.holders;
-	if (run_script(l, S_COUNT, 1, 0, ka, &r) != OUT_REPLY)
-		goto out;
-	if (r->type != REDIS_REPLY_INTEGER) {
-		set_error(l, "unexpected answer to the count script");
-		goto out;
-	}
-	*out_holders = (int)r->integer;
-	st = CG_LIMIT_OK;
-out:
+	*out_holders = r ? (int)r->integer : 0;
 	freeReplyObject(r);
-	return st;
+	return r ? CG_LIMIT_OK : CG_LIMIT_ERROR;
 }
 
 enum cg_limit_status cg_limiter_holders(struct cg_limiter *l, const char *key,
 					cg_limit_holder_fn fn, void *ctx)
 {
-	struct keys k;
-	const char *ka[2];
-	redisReply *r = NULL;
+	redisReply *r =
+	    query(l, key, S_HOLDERS, offsetof(struct keys, holders),
+		  offsetof(struct keys, fences), REDIS_REPLY_ARRAY, "holders");
 	enum cg_limit_status st = CG_LIMIT_ERROR;
 
-	l->error[0] = '\0';
-	if (make_keys(l, key, &k) < 0)
-		return CG_LIMIT_ERROR;
-	ka[0] = k.holders;
-	ka[1] = k.fences;
-	if (run_script(l, S_HOLDERS, 2, 0, ka, &r) != OUT_REPLY)
-		goto out;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements % 3) {
+	if (!r)
+		return st;
+	if (r->elements % 3) {
 		set_error(l, "unexpected answer to the holders script");
 		goto out;
 	}
@@ -839,22 +851,13 @@ out:
 enum cg_limit_status cg_limiter_waiters(struct cg_limiter *l, const char *key,
 					cg_limit_waiter_fn fn, void *ctx)
 {
-	struct keys k;
-	const char *ka[2];
-	redisReply *r = NULL;
+	redisReply *r =
+	    query(l, key, S_WAITERS, offsetof(struct keys, queue),
+		  offsetof(struct keys, leases), REDIS_REPLY_ARRAY, "waiters");
 	enum cg_limit_status st = CG_LIMIT_ERROR;
 
-	l->error[0] = '\0';
-	if (make_keys(l, key, &k) < 0)
-		return CG_LIMIT_ERROR;
-	ka[0] = k.queue;
-	ka[1] = k.leases;
-	if (run_script(l, S_WAITERS, 2, 0, ka, &r) != OUT_REPLY)
-		goto out;
-	if (r->type != REDIS_REPLY_ARRAY) {
-		set_error(l, "unexpected answer to the waiters script");
-		goto out;
-	}
+	if (!r)
+		return st;
 	for (size_t i = 0; i < r->elements; i++) {
 		if (r->element[i]->type != REDIS_REPLY_STRING) {
 			set_error(l, "unexpected answer to the waiters script");
