@@ -750,3 +750,14 @@ void cg_it_sleep_ms(long ms)
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
+
+void cg_it_check_bad_targets(const struct cg_it_bad *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *err = cg_it_bad_target(t[i].target);
+
+		if (!strstr(err, t[i].says))
+			fail_msg("'%s' does not say '%s'", err, t[i].says);
+		assert_null(strstr(err, "hunter2"));
+	}
+}

@@ -102,6 +102,16 @@ struct cg_it_outcome {
 struct cg_it_outcome cg_it_attempt(const char *target, int timeout_ms);
 /* cg_probe_new that is expected to fail: its message (static buffer). */
 const char *cg_it_bad_target(const char *target);
+
+/* A target cg_probe_new must refuse, and what its message must say. */
+struct cg_it_bad {
+	const char *target;
+	const char *says;
+};
+
+/* Every target of `t` is refused with a message containing its `says`
+ * and never the test password "hunter2". */
+void cg_it_check_bad_targets(const struct cg_it_bad *t, size_t n);
 /* "READY", "NOT_READY", "FATAL" */
 const char *cg_it_result_name(enum cg_probe_result r);
 
