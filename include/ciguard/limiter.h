@@ -10,6 +10,13 @@
  * from ciguard:{KEY}:ticket) with leases in ciguard:{KEY}:leases and are
  * woken through ciguard:{KEY}:wake:TOKEN. All share the hash tag {KEY}.
  *
+ * Redis Cluster: the URL may name any master. MOVED repoints the limiter's
+ * connection at the named node; ASK sends that one command to the named
+ * node after ASKING; TRYAGAIN (a slot migration has split the keys of a
+ * script) is retried with short pauses for up to the command timeout. More
+ * than 5 redirects for one command, or TRYAGAIN past the timeout, count as
+ * Redis being unavailable (the failure policy below applies).
+ *
  * Ownership: cg_limiter_open returns a limiter freed by cg_limiter_close
  * (NULL is fine); strings passed in are copied. A limiter is one Redis
  * connection: use it from one thread at a time. Nothing here prints or

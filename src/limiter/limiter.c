@@ -56,6 +56,12 @@ struct cg_limiter {
 	redisContext *redis; /* NULL when not connected */
 	char *host;
 	int port;
+	/* Redis Cluster: the node the last MOVED named (NULL: the URL's);
+	 * `where` names the node connected to in messages */
+	char *node_host;
+	int node_port;
+	char where[320];
+	long conn_timeout_ms;  /* the timeout set on `redis` now */
 	char *user, *password; /* NULL when absent */
 	long db;
 	char *display; /* the URL without the password */
@@ -306,6 +312,7 @@ void cg_limiter_close(struct cg_limiter *l)
 		free(l->password);
 	}
 	free(l->display);
+	free(l->node_host);
 	free(l);
 }
 
@@ -323,6 +330,12 @@ static struct timeval tv_of(long ms)
 	return tv;
 }
 
+/* The URL (no password) or, after a redirect, the cluster node. */
+static const char *where(const struct cg_limiter *l)
+{
+	return l->node_host ? l->where : l->display;
+}
+
 static void disconnect(struct cg_limiter *l)
 {
 	if (l->redis) {
@@ -335,7 +348,7 @@ static void disconnect(struct cg_limiter *l)
 static bool transient(const char *err)
 {
 	static const char *const words[] = {"LOADING", "BUSY", "MASTERDOWN",
-					    "TRYAGAIN", "CLUSTERDOWN"};
+					    "CLUSTERDOWN"};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
 		if (cg_starts_with(err, words[i]))
@@ -352,7 +365,7 @@ static enum outcome io_failure(struct cg_limiter *l, const char *what)
 	if (l->redis && l->redis->err == REDIS_ERR_IO &&
 	    (errno == EAGAIN || errno == EWOULDBLOCK))
 		why = "timed out";
-	set_error(l, "%s on %s: %s", what, l->display, why);
+	set_error(l, "%s on %s: %s", what, where(l), why);
 	disconnect(l);
 	return OUT_UNAVAILABLE;
 }
@@ -373,7 +386,7 @@ static enum outcome command(struct cg_limiter *l, int argc, const char **argv,
 	if (r->type == REDIS_REPLY_ERROR) {
 		bool t = transient(r->str);
 
-		set_error(l, "%s on %s: %s", argv[0], l->display, r->str);
+		set_error(l, "%s on %s: %s", argv[0], where(l), r->str);
 		*out = r;
 		if (t)
 			disconnect(l);
@@ -391,23 +404,26 @@ static enum outcome connect_redis(struct cg_limiter *l)
 
 	if (l->redis)
 		return OUT_REPLY;
-	l->redis = redisConnectWithTimeout(l->host, l->port, tv);
+	l->redis =
+	    redisConnectWithTimeout(l->node_host ? l->node_host : l->host,
+				    l->node_host ? l->node_port : l->port, tv);
 	if (!l->redis) {
-		set_error(l, "cannot connect to %s: out of memory", l->display);
+		set_error(l, "cannot connect to %s: out of memory", where(l));
 		return OUT_UNAVAILABLE;
 	}
 	if (l->redis->err) {
-		set_error(l, "cannot connect to %s: %s", l->display,
+		set_error(l, "cannot connect to %s: %s", where(l),
 			  l->redis->errstr);
 		disconnect(l);
 		return OUT_UNAVAILABLE;
 	}
 	tv = tv_of(l->command_timeout_ms);
 	if (redisSetTimeout(l->redis, tv) != REDIS_OK) {
-		set_error(l, "cannot set the timeout on %s", l->display);
+		set_error(l, "cannot set the timeout on %s", where(l));
 		disconnect(l);
 		return OUT_UNAVAILABLE;
 	}
+	l->conn_timeout_ms = l->command_timeout_ms;
 	if (l->password) {
 		const char *argv[3] = {"AUTH"};
 		int argc = 1;
@@ -434,6 +450,212 @@ out:
 	if (o != OUT_REPLY)
 		disconnect(l);
 	return o;
+}
+
+/* Point the connection at a cluster node (host NULL: the URL's own). */
+static void set_node(struct cg_limiter *l, const char *host, int port)
+{
+	disconnect(l);
+	free(l->node_host);
+	l->node_host = NULL;
+	if (!host)
+		return;
+	l->node_host = cg_xstrdup(host);
+	l->node_port = port;
+	snprintf(l->where, sizeof(l->where), "%s%s%s:%d (cluster node of %s)",
+		 strchr(host, ':') ? "[" : "", host,
+		 strchr(host, ':') ? "]" : "", port, l->display);
+}
+
+/*
+ * A Redis Cluster redirect, "MOVED <slot> <endpoint>:<port>" or "ASK ...":
+ * 1 MOVED, 2 ASK (host and port filled in; host is malloc'd), 0 when it is
+ * neither or malformed. An empty or "?" endpoint means "the host this
+ * request went to, with that port".
+ */
+static int redirect_of(const struct cg_limiter *l, const char *err, char **host,
+		       int *port)
+{
+	int kind;
+	const char *p, *colon;
+	char *end;
+	long n;
+
+	if (cg_starts_with(err, "MOVED "))
+		kind = 1, p = err + 6;
+	else if (cg_starts_with(err, "ASK "))
+		kind = 2, p = err + 4;
+	else
+		return 0;
+	p = strchr(p, ' ');
+	if (!p)
+		return 0;
+	p++;
+	colon = strrchr(p, ':');
+	if (!colon)
+		return 0;
+	errno = 0;
+	n = strtol(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || (*end && *end != ' ') || n < 1 ||
+	    n > 65535)
+		return 0;
+	*port = (int)n;
+	if (colon == p || (colon == p + 1 && *p == '?'))
+		*host = cg_xstrdup(l->node_host ? l->node_host : l->host);
+	else if (*p == '[' && colon[-1] == ']')
+		*host = cg_xstrndup(p + 1, (size_t)(colon - p - 2));
+	else
+		*host = cg_xstrndup(p, (size_t)(colon - p));
+	return kind;
+}
+
+/* Set the connection's socket timeout when it differs: 0 or -1 (the
+ * connection is dropped). */
+static int set_timeout(struct cg_limiter *l, long ms)
+{
+	if (l->conn_timeout_ms == ms)
+		return 0;
+	if (redisSetTimeout(l->redis, tv_of(ms)) != REDIS_OK) {
+		set_error(l, "cannot set the timeout on %s", where(l));
+		disconnect(l);
+		return -1;
+	}
+	l->conn_timeout_ms = ms;
+	return 0;
+}
+
+#define MAX_REDIRECTS 5
+
+static long clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000,
+			      .tv_nsec = (ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* argv on the limiter's connection (made first) with socket timeout ms. */
+static enum outcome home_command(struct cg_limiter *l, int argc,
+				 const char **argv, long ms, redisReply **out)
+{
+	enum outcome o;
+
+	if ((o = connect_redis(l)) != OUT_REPLY)
+		return o;
+	if (set_timeout(l, ms) < 0)
+		return OUT_UNAVAILABLE;
+	return command(l, argc, argv, NULL, out);
+}
+
+/*
+ * ASK: the slot is being migrated to host:port and the key is not here
+ * (any more): send ASKING and then argv there, on a connection of its own
+ * that is closed afterwards; the limiter's own connection stays as it is.
+ */
+static enum outcome ask_trip(struct cg_limiter *l, char *host, int port,
+			     int argc, const char **argv, long ms,
+			     redisReply **out)
+{
+	redisContext *home = l->redis;
+	char *home_host = l->node_host;
+	int home_port = l->node_port;
+	char home_where[sizeof(l->where)];
+	const char *asking[1] = {"ASKING"};
+	enum outcome o;
+
+	memcpy(home_where, l->where, sizeof(home_where));
+	l->redis = NULL;
+	l->node_host = NULL;
+	set_node(l, host, port);
+	o = home_command(l, 1, asking, ms, out);
+	freeReplyObject(*out);
+	*out = NULL;
+	if (o == OUT_REPLY)
+		o = command(l, argc, argv, NULL, out);
+	disconnect(l);
+	free(l->node_host);
+	l->redis = home;
+	l->node_host = home_host;
+	l->node_port = home_port;
+	memcpy(l->where, home_where, sizeof(l->where));
+	return o;
+}
+
+/*
+ * command() for a command on the limiter's keys: connecting first, with a
+ * socket timeout of timeout_ms (0: the command timeout), and following
+ * Redis Cluster redirects. MOVED repoints the limiter at the named node
+ * (the slot lives there now); ASK sends this one command there (ask_trip).
+ * More than MAX_REDIRECTS redirects is an outage (the cluster is being
+ * reconfigured). TRYAGAIN (a multi-key command while its slot migrates)
+ * is retried with short pauses for up to the command timeout, then is an
+ * outage too.
+ */
+static enum outcome keyed_command(struct cg_limiter *l, int argc,
+				  const char **argv, long timeout_ms,
+				  redisReply **out)
+{
+	long start = clock_ms(), pause = 10;
+	char *ask = NULL;
+	int ask_port = 0, hops = 0;
+
+	if (!timeout_ms)
+		timeout_ms = l->command_timeout_ms;
+	for (;;) {
+		char *host = NULL;
+		int port = 0, kind;
+		enum outcome o;
+
+		*out = NULL;
+		if (ask) {
+			o = ask_trip(l, ask, ask_port, argc, argv, timeout_ms,
+				     out);
+			free(ask);
+			ask = NULL;
+		} else {
+			o = home_command(l, argc, argv, timeout_ms, out);
+		}
+		if (o != OUT_ERROR)
+			return o;
+		if (cg_starts_with((*out)->str, "TRYAGAIN")) {
+			long left = start + l->command_timeout_ms - clock_ms();
+
+			if (left <= 0)
+				return OUT_UNAVAILABLE;
+			freeReplyObject(*out);
+			sleep_ms(pause < left ? pause : left);
+			pause = pause * 2 > 100 ? 100 : pause * 2;
+			hops = 0; /* a fresh try, from the home node */
+			continue;
+		}
+		kind = redirect_of(l, (*out)->str, &host, &port);
+		if (!kind)
+			return o;
+		freeReplyObject(*out);
+		*out = NULL;
+		if (++hops > MAX_REDIRECTS) {
+			free(host);
+			set_error(l, "%s on %s: more than %d cluster redirects",
+				  argv[0], where(l), MAX_REDIRECTS);
+			return OUT_UNAVAILABLE;
+		}
+		if (kind == 1) {
+			set_node(l, host, port);
+			free(host);
+		} else {
+			ask = host;
+			ask_port = port;
+		}
+	}
 }
 
 /*
@@ -473,7 +695,7 @@ static enum outcome run_script(struct cg_limiter *l, enum script_id id,
 		argv[3 + i] = keys_args[i];
 	if (l->sha[id][0]) {
 		argv[0] = "EVALSHA";
-		o = command(l, 3 + nkeys + nargs, argv, NULL, &r);
+		o = keyed_command(l, 3 + nkeys + nargs, argv, 0, &r);
 		if (o != OUT_ERROR || strncmp(r->str, "NOSCRIPT", 8) != 0) {
 			*out = r;
 			return o;
@@ -483,7 +705,7 @@ static enum outcome run_script(struct cg_limiter *l, enum script_id id,
 	}
 	argv[0] = "EVAL";
 	argv[1] = scripts[id];
-	o = command(l, 3 + nkeys + nargs, argv, NULL, &r);
+	o = keyed_command(l, 3 + nkeys + nargs, argv, 0, &r);
 	*out = r;
 	return o;
 }
@@ -608,14 +830,6 @@ enum cg_limit_status cg_limiter_acquire_token(struct cg_limiter *l,
 	return acquire_step(l, key, max_slots, 0, tok, &position);
 }
 
-static long clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Block on the waiter's wake-up list for up to ms: 0 woken or timed out,
  * -1 on an I/O error (the connection is dropped), -2 on an error reply
@@ -631,24 +845,12 @@ static int wait_for_wake(struct cg_limiter *l, const struct keys *k,
 	redisReply *r = NULL;
 	enum outcome o;
 
-	if (connect_redis(l) != OUT_REPLY)
-		return -1;
 	snprintf(list, sizeof(list), "%s%s", k->wake_prefix, token);
 	snprintf(seconds, sizeof(seconds), "%ld.%03ld", ms / 1000, ms % 1000);
-	if (redisSetTimeout(l->redis, tv_of(ms + l->command_timeout_ms)) !=
-	    REDIS_OK) {
-		disconnect(l);
-		return -1;
-	}
-	o = command(l, 3, argv, NULL, &r);
+	o = keyed_command(l, 3, argv, ms + l->command_timeout_ms, &r);
 	freeReplyObject(r);
 	if (o == OUT_UNAVAILABLE)
 		return -1;
-	if (redisSetTimeout(l->redis, tv_of(l->command_timeout_ms)) !=
-	    REDIS_OK) {
-		disconnect(l);
-		return -1;
-	}
 	return o == OUT_ERROR ? -2 : 0;
 }
 

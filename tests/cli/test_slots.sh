@@ -68,6 +68,29 @@ expect_holders cli 0
 expect_exit 0 "$ciguard" slots acquire w --max 1 --ttl 700ms
 expect_exit 1 "$ciguard" slots acquire w --max 1 --wait 200ms
 expect_exit 0 "$ciguard" slots acquire w --max 1 --wait 3s
+# first come, first served: three `run --wait` queue behind a holder, and
+# run in the order they came once it releases
+waiting() { "$ciguard" slots status "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["waiting"])'; }
+expect_exit 0 "$ciguard" slots acquire fifo --max 1 --ttl 30s
+h=$(cat "$tmp/out")
+qpids=""
+for who in A B C; do
+	"$ciguard" slots run fifo --max 1 --wait 20s -- sh -c "echo $who >>'$tmp/order'; sleep 0.1" 2>>"$tmp/fifo.err" &
+	qpids="$qpids $!"
+	n=0; want=$(printf 'A\nB\nC\n' | grep -n "$who" | cut -d: -f1)
+	until [ "$(waiting fifo)" = "$want" ]; do
+		n=$((n + 1)); [ $n -gt 100 ] && { bad "$who never queued"; break; }
+		sleep 0.05
+	done
+done
+"$ciguard" slots status fifo --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["waiting"] == 3 and len(d["queue"]) == 3, d' && ok || bad "status while 3 wait"
+expect_exit 0 "$ciguard" slots release fifo "$h"
+for p in $qpids; do wait "$p" || bad "a waiter exited $?: $(cat "$tmp/fifo.err")"; done
+[ "$(cat "$tmp/order" 2>/dev/null | tr -d '\n')" = ABC ] && ok || bad "order '$(cat "$tmp/order" 2>/dev/null | tr '\n' ' ')' (want A B C)"
+expect_holders fifo 0
 
 # Redis unreachable: fail-closed exits 2, fail-open goes ahead
 expect_exit 2 "$ciguard" slots acquire k --max 1 --redis "redis://127.0.0.1:$closed"

@@ -32,6 +32,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <hiredis/hiredis.h>
 
 #include "harness.h"
 
@@ -360,6 +361,119 @@ int cg_it_redis_start(struct cg_it_server *out, const char *const *args)
 	return -1;
 }
 
+static int run_to_end(char *const argv[], const char *log,
+		      const struct passwd *user)
+{
+	pid_t pid = spawn(argv, log, user, SIGKILL);
+	int status;
+
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "harness: %s failed (status %d)\n", argv[0],
+			status);
+		print_log(log);
+		return -1;
+	}
+	return 0;
+}
+
+/* redis-cli beside redis-server (CIGUARD_REDIS_CLI overrides). */
+static char *redis_cli_path(void)
+{
+	const char *env = getenv("CIGUARD_REDIS_CLI");
+	const char *server = redis_server_path();
+	const char *slash = strrchr(server, '/');
+
+	if (env && *env)
+		return xasprintf("%s", env);
+	if (!slash)
+		return xasprintf("redis-cli");
+	return xasprintf("%.*s/redis-cli", (int)(slash - server), server);
+}
+
+/* CLUSTER INFO of the node on `port` says every slot is served. */
+static bool cluster_ok(int port)
+{
+	redisContext *c = redisConnect("127.0.0.1", port);
+	redisReply *r = NULL;
+	bool ok = false;
+
+	if (c && !c->err)
+		r = redisCommand(c, "CLUSTER INFO");
+	if (r && r->type == REDIS_REPLY_STRING)
+		ok = strstr(r->str, "cluster_state:ok") &&
+		     strstr(r->str, "cluster_slots_ok:16384") &&
+		     strstr(r->str, "cluster_known_nodes:");
+	if (r)
+		freeReplyObject(r);
+	if (c)
+		redisFree(c);
+	return ok;
+}
+
+int cg_it_redis_cluster_start(struct cg_it_server *nodes, int n)
+{
+	char *argv[16], *cli = redis_cli_path(), *log;
+	char addr[8][32];
+	int argc = 0, rc = -1;
+	long until;
+
+	if (n < 1 || n > 8) {
+		free(cli);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		char bus[16];
+		const char *args[] = {"--cluster-enabled",
+				      "yes",
+				      "--cluster-port",
+				      bus,
+				      "--cluster-node-timeout",
+				      "5000",
+				      NULL};
+
+		snprintf(bus, sizeof(bus), "%d", cg_it_free_port());
+		if (cg_it_redis_start(&nodes[i], args) < 0)
+			goto out;
+		snprintf(addr[i], sizeof(addr[i]), "127.0.0.1:%d",
+			 nodes[i].port);
+	}
+	argv[argc++] = cli;
+	argv[argc++] = "--cluster";
+	argv[argc++] = "create";
+	for (int i = 0; i < n; i++)
+		argv[argc++] = addr[i];
+	argv[argc++] = "--cluster-replicas";
+	argv[argc++] = "0";
+	argv[argc++] = "--cluster-yes";
+	argv[argc] = NULL;
+	log = xasprintf("%s/cluster-create.log", nodes[0].dir);
+	rc = run_to_end(argv, log, NULL);
+	free(log);
+	if (rc < 0)
+		goto out;
+	/* create returns once the nodes agree; each must say so itself */
+	rc = -1;
+	until = cg_it_now_ms() + 30000;
+	while (cg_it_now_ms() < until) {
+		int ready = 0;
+
+		for (int i = 0; i < n; i++)
+			ready += cluster_ok(nodes[i].port);
+		if (ready == n) {
+			rc = 0;
+			break;
+		}
+		sleep_ms(50);
+	}
+	if (rc < 0)
+		fprintf(stderr, "harness: the cluster did not become ok\n");
+out:
+	free(cli);
+	return rc;
+}
+
 /* ---- postgres ---- */
 
 /* The bin directory of the newest /usr/lib/postgresql/VERSION. */
@@ -399,23 +513,6 @@ static int pg_user(const struct passwd **out)
 		fprintf(stderr, "harness: we are root and there is no "
 				"'postgres' user to run postgres as (the "
 				"postgresql package creates it)\n");
-		return -1;
-	}
-	return 0;
-}
-
-static int run_to_end(char *const argv[], const char *log,
-		      const struct passwd *user)
-{
-	pid_t pid = spawn(argv, log, user, SIGKILL);
-	int status;
-
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "harness: %s failed (status %d)\n", argv[0],
-			status);
-		print_log(log);
 		return -1;
 	}
 	return 0;

@@ -48,6 +48,11 @@ const char *cg_it_tmpdir(void);
  * its command line; returns once it answers PING. */
 int cg_it_redis_start(struct cg_it_server *out, const char *const *args);
 
+/* Start n (1 to 8) cluster-enabled redis-servers and join them with
+ * `redis-cli --cluster create` (no replicas; the slots are split evenly
+ * in order); returns once every node says cluster_state:ok. */
+int cg_it_redis_cluster_start(struct cg_it_server *nodes, int n);
+
 /* initdb a cluster: superuser `postgres` with `password`, scram-sha-256
  * over TCP. Picks out->port (free now) but does not start the server. */
 int cg_it_pg_init(struct cg_it_server *out, const char *password);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,11 +31,8 @@
 extern char **environ;
 
 #define THREADS 10
-#define THREAD_ROUNDS 200
 #define PROCS 50
-#define PROC_ROUNDS_MIN 20
-#define PROC_ROUNDS_MAX 200
-#define PROC_BUDGET_MS 30000
+#define ROUNDS 200
 #define SLACK_MS 700
 
 static struct cg_it_server redis;
@@ -95,9 +93,10 @@ static void direct_cmd(int port, const char *cmd)
 	redisFree(c);
 }
 
-static void wipe(const char *key)
+/* Delete KEY's limiter keys on the server at port. */
+static void wipe_on(int port, const char *key)
 {
-	redisContext *c = direct(redis.port);
+	redisContext *c = direct(port);
 	redisReply *r = redisCommand(c,
 				     "DEL ciguard:{%s}:holders "
 				     "ciguard:{%s}:fences ciguard:{%s}:queue "
@@ -107,6 +106,11 @@ static void wipe(const char *key)
 	assert_non_null(r);
 	freeReplyObject(r);
 	redisFree(c);
+}
+
+static void wipe(const char *key)
+{
+	wipe_on(redis.port, key);
 }
 
 static int setup(void **state)
@@ -130,139 +134,133 @@ static int teardown(void **state)
 
 /* ---- races ---- */
 
-struct racer {
-	pthread_barrier_t *barrier;
-	const char *key;
+/* One race, in memory shared with forked racers. */
+struct race {
+	pthread_barrier_t barrier; /* racers + the referee, process-shared */
+	atomic_int admitted, errors;
 	int rounds;
-	atomic_int *admitted;
-	atomic_int *errors;
+	char url[64], key[64];
 };
 
-static void *race_thread(void *arg)
+/* A racer: each round, acquire once; after the referee has counted,
+ * release what it got. */
+static void race_member(struct race *r)
 {
-	struct racer *r = arg;
-	struct cg_limiter *l = open_limiter(url, 30000, 2000, false);
+	struct cg_limiter_options o = {.redis_url = r->url,
+				       .ttl_ms = 30000,
+				       .connect_timeout_ms = 5000,
+				       .command_timeout_ms = 5000};
+	char err[256];
+	struct cg_limiter *l = cg_limiter_open(&o, err, sizeof(err));
 	struct cg_limit_token tok;
 
 	for (int i = 0; i < r->rounds; i++) {
-		enum cg_limit_status st;
+		enum cg_limit_status st = CG_LIMIT_ERROR;
 
-		pthread_barrier_wait(r->barrier);
-		st = cg_limiter_acquire(l, r->key, 2, &tok);
+		pthread_barrier_wait(&r->barrier);
+		if (l)
+			st = cg_limiter_acquire(l, r->key, 2, &tok);
 		if (st == CG_LIMIT_ACQUIRED)
-			atomic_fetch_add(r->admitted, 1);
+			atomic_fetch_add(&r->admitted, 1);
 		else if (st != CG_LIMIT_FULL)
-			atomic_fetch_add(r->errors, 1);
-		pthread_barrier_wait(r->barrier); /* main checks */
-		pthread_barrier_wait(r->barrier);
+			atomic_fetch_add(&r->errors, 1);
+		pthread_barrier_wait(&r->barrier); /* the referee counts */
+		pthread_barrier_wait(&r->barrier);
 		if (st == CG_LIMIT_ACQUIRED &&
 		    cg_limiter_release(l, r->key, &tok) != CG_LIMIT_RELEASED)
-			atomic_fetch_add(r->errors, 1);
-		pthread_barrier_wait(r->barrier); /* released */
+			atomic_fetch_add(&r->errors, 1);
+		pthread_barrier_wait(&r->barrier); /* released */
 	}
 	cg_limiter_close(l);
+}
+
+static void *race_thread(void *arg)
+{
+	race_member(arg);
 	return NULL;
 }
 
-/* THREADS limiters race for 2 slots, `rounds` times: 2 admitted each. */
-static void thread_race(const char *key, int rounds)
+/*
+ * n racers (threads, or forked processes with processes set), each with
+ * its own limiter on `u`, race for 2 slots of `key`, `rounds` times:
+ * exactly 2 admitted every round, no errors.
+ */
+static void race(const char *u, const char *key, int n, bool processes,
+		 int rounds)
 {
-	pthread_t t[THREADS];
-	pthread_barrier_t b;
-	atomic_int admitted = 0, errors = 0;
-	struct racer r = {&b, key, rounds, &admitted, &errors};
+	struct race *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pthread_barrierattr_t attr;
+	pthread_t t[PROCS];
+	pid_t pids[PROCS];
 	int bad_rounds = 0;
+	long start = cg_it_now_ms();
 
-	pthread_barrier_init(&b, NULL, THREADS + 1);
-	for (int i = 0; i < THREADS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, race_thread, &r),
-				 0);
+	assert_true(r != MAP_FAILED);
+	assert_true(n <= PROCS);
+	snprintf(r->url, sizeof(r->url), "%s", u);
+	snprintf(r->key, sizeof(r->key), "%s", key);
+	r->rounds = rounds;
+	atomic_init(&r->admitted, 0);
+	atomic_init(&r->errors, 0);
+	pthread_barrierattr_init(&attr);
+	pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	pthread_barrier_init(&r->barrier, &attr, (unsigned)n + 1);
+	pthread_barrierattr_destroy(&attr);
+	for (int i = 0; i < n; i++) {
+		if (!processes) {
+			assert_int_equal(
+			    pthread_create(&t[i], NULL, race_thread, r), 0);
+			continue;
+		}
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			race_member(r);
+			_exit(0);
+		}
+	}
 	for (int i = 0; i < rounds; i++) {
-		pthread_barrier_wait(&b);
-		pthread_barrier_wait(&b);
-		if (atomic_load(&admitted) != 2) {
+		pthread_barrier_wait(&r->barrier);
+		pthread_barrier_wait(&r->barrier);
+		if (atomic_load(&r->admitted) != 2) {
 			fprintf(stderr, "round %d: %d admitted\n", i,
-				atomic_load(&admitted));
+				atomic_load(&r->admitted));
 			bad_rounds++;
 		}
-		atomic_store(&admitted, 0);
-		pthread_barrier_wait(&b);
-		pthread_barrier_wait(&b);
+		atomic_store(&r->admitted, 0);
+		pthread_barrier_wait(&r->barrier);
+		pthread_barrier_wait(&r->barrier);
 	}
-	for (int i = 0; i < THREADS; i++)
-		pthread_join(t[i], NULL);
-	pthread_barrier_destroy(&b);
-	printf("thread race '%s': %d rounds of %d threads, max 2, %d bad, "
-	       "%d errors\n",
-	       key, rounds, THREADS, bad_rounds, atomic_load(&errors));
+	for (int i = 0; i < n; i++) {
+		int status;
+
+		if (!processes) {
+			pthread_join(t[i], NULL);
+			continue;
+		}
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	printf("%s race '%s': %d rounds of %d %s, max 2, %d bad, %d errors "
+	       "(%ld ms)\n",
+	       processes ? "process" : "thread", key, rounds, n,
+	       processes ? "processes" : "threads", bad_rounds,
+	       atomic_load(&r->errors), cg_it_now_ms() - start);
+	pthread_barrier_destroy(&r->barrier);
 	assert_int_equal(bad_rounds, 0);
-	assert_int_equal(atomic_load(&errors), 0);
+	assert_int_equal(atomic_load(&r->errors), 0);
+	munmap(r, sizeof(*r));
 }
 
 static void test_limiter__threads_admit_exactly_max(void **state)
 {
-	thread_race("threads", THREAD_ROUNDS);
+	race(url, "threads", THREADS, false, ROUNDS);
 }
 
 static void test_limiter__processes_admit_exactly_max(void **state)
 {
-	long start = cg_it_now_ms();
-	int rounds = 0;
-
-	while (rounds < PROC_ROUNDS_MAX &&
-	       (rounds < PROC_ROUNDS_MIN ||
-		cg_it_now_ms() - start < PROC_BUDGET_MS)) {
-		pid_t pids[PROCS];
-		int go[2], admitted = 0, full = 0;
-
-		assert_int_equal(pipe(go), 0);
-		for (int i = 0; i < PROCS; i++) {
-			pids[i] = fork();
-			assert_true(pids[i] >= 0);
-			if (pids[i] == 0) {
-				struct cg_limiter_options o = {
-				    .redis_url = url,
-				    .ttl_ms = 30000,
-				    .connect_timeout_ms = 5000,
-				    .command_timeout_ms = 5000};
-				struct cg_limit_token tok;
-				char err[256], c;
-				struct cg_limiter *l;
-				enum cg_limit_status st;
-
-				close(go[1]);
-				l = cg_limiter_open(&o, err, sizeof(err));
-				if (!l)
-					_exit(3);
-				/* EOF when the parent closes: all start */
-				(void)!read(go[0], &c, 1);
-				st = cg_limiter_acquire(l, "procs", 2, &tok);
-				_exit(st == CG_LIMIT_ACQUIRED ? 0
-				      : st == CG_LIMIT_FULL   ? 1
-							      : 2);
-			}
-		}
-		close(go[0]);
-		close(go[1]);
-		for (int i = 0; i < PROCS; i++) {
-			int status;
-
-			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-			assert_true(WIFEXITED(status));
-			if (WEXITSTATUS(status) == 0)
-				admitted++;
-			else if (WEXITSTATUS(status) == 1)
-				full++;
-		}
-		if (admitted != 2 || full != PROCS - 2)
-			fail_msg("round %d: %d admitted, %d full", rounds,
-				 admitted, full);
-		wipe("procs");
-		rounds++;
-	}
-	printf("process race: %d rounds of %d processes, max 2, exactly 2 "
-	       "admitted every round (%ld ms)\n",
-	       rounds, PROCS, cg_it_now_ms() - start);
+	race(url, "procs", PROCS, true, ROUNDS);
 }
 
 /* ---- mixed load, watched from Redis ---- */
@@ -701,7 +699,7 @@ static void test_limiter__redis_restarted(void **state)
 	cg_limiter_close(lenient);
 	/* and it still admits exactly max after recovery */
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", port);
-	thread_race("after-restart", 20);
+	race(url, "after-restart", THREADS, false, 20);
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", redis.port);
 	cg_limiter_close(l);
 	kill(second, SIGTERM);
@@ -736,6 +734,7 @@ static long long evalsha_calls(redisContext *c)
 }
 
 struct fifo_waiter {
+	const char *url; /* NULL: the test server's */
 	const char *key;
 	int max;
 	long wait_ms;
@@ -748,7 +747,8 @@ struct fifo_waiter {
 static void *fifo_thread(void *arg)
 {
 	struct fifo_waiter *w = arg;
-	struct cg_limiter *l = open_limiter(url, 30000, 1000, false);
+	struct cg_limiter *l =
+	    open_limiter(w->url ? w->url : url, 30000, 1000, false);
 	struct cg_limit_token t;
 
 	w->admitted_as = -1;
@@ -984,6 +984,312 @@ static void test_limiter__contention_is_fair(void **state)
 	assert_true(hi * 2 <= lo * 3);
 }
 
+/* ---- Redis Cluster ---- */
+
+#define NODES 3
+
+/* The index of the node that serves `key`'s slot, asked of node 0 (a
+ * MOVED answer names the owner's port). */
+static int slot_owner(const struct cg_it_server *nodes, const char *key)
+{
+	redisContext *c = direct(nodes[0].port);
+	redisReply *r = redisCommand(c, "EXISTS %s", key);
+	int owner = -1;
+
+	assert_non_null(r);
+	if (r->type == REDIS_REPLY_INTEGER) {
+		owner = 0;
+	} else if (r->type == REDIS_REPLY_ERROR &&
+		   !strncmp(r->str, "MOVED ", 6)) {
+		int port = atoi(strrchr(r->str, ':') + 1);
+
+		for (int i = 0; i < NODES; i++)
+			if (nodes[i].port == port)
+				owner = i;
+	}
+	if (owner < 0)
+		fail_msg("EXISTS %s on node 0: %s", key,
+			 r->type == REDIS_REPLY_ERROR ? r->str : "?");
+	freeReplyObject(r);
+	redisFree(c);
+	return owner;
+}
+
+/* A limiter key "<prefix>N" whose keys live on node `want` (or, with
+ * want < 0, on any node but 0), into out. */
+static int key_on(const struct cg_it_server *nodes, const char *prefix,
+		  int want, char *out, size_t n)
+{
+	for (int i = 0; i < 1000; i++) {
+		char k[128];
+		int owner;
+
+		snprintf(out, n, "%s%d", prefix, i);
+		snprintf(k, sizeof(k), "ciguard:{%s}:holders", out);
+		owner = slot_owner(nodes, k);
+		if (want < 0 ? owner != 0 : owner == want)
+			return owner;
+	}
+	fail_msg("no key with prefix %s on node %d", prefix, want);
+	return -1;
+}
+
+/* Calls of an EVAL or EVALSHA that a node ran (not rejected), from INFO
+ * commandstats. */
+static long long script_calls(int port)
+{
+	redisContext *c = direct(port);
+	redisReply *r = redisCommand(c, "INFO commandstats");
+	long long total = 0;
+
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	for (const char *name = "cmdstat_evalsha:calls=";;) {
+		const char *p = strstr(r->str, name);
+
+		if (p)
+			total += atoll(p + strlen(name));
+		if (!strcmp(name, "cmdstat_eval:calls="))
+			break;
+		name = "cmdstat_eval:calls=";
+	}
+	freeReplyObject(r);
+	redisFree(c);
+	return total;
+}
+
+static void release_nodes(struct cg_it_server *nodes)
+{
+	for (int i = 0; i < NODES; i++)
+		cg_it_server_release(&nodes[i]);
+}
+
+/*
+ * The race on a 3-master cluster, through the URL of node 0 for a key
+ * whose slot another node serves: every call is answered MOVED first and
+ * must be followed, and still exactly 2 are admitted every round.
+ */
+static void test_limiter__cluster_race_follows_moved(void **state)
+{
+	struct cg_it_server nodes[NODES];
+	char u[64], key[64];
+	int owner;
+	long long before;
+	struct cg_limiter *l;
+	struct cg_limit_token holder;
+	struct fifo_waiter w;
+	atomic_int turn = 0;
+	pthread_t th;
+	long released_at;
+
+	if (cg_it_redis_cluster_start(nodes, NODES) < 0) {
+		release_nodes(nodes);
+		fail_msg("could not start a %d-node cluster", NODES);
+	}
+	snprintf(u, sizeof(u), "redis://127.0.0.1:%d/0", nodes[0].port);
+	owner = key_on(nodes, "race", -1, key, sizeof(key));
+	print_message("key '%s' lives on node %d (port %d); URL is node 0\n",
+		      key, owner, nodes[owner].port);
+	before = script_calls(nodes[owner].port);
+	race(u, key, THREADS, false, ROUNDS);
+	race(u, key, PROCS, true, ROUNDS);
+	/* the owner ran the scripts: an acquire per racer per round */
+	assert_true(script_calls(nodes[owner].port) - before >=
+		    (long long)(THREADS + PROCS) * ROUNDS);
+	assert_int_equal(script_calls(nodes[0].port), 0);
+
+	/* waiting works there too (the wake-up list shares the slot): a
+	 * release wakes the waiter, not its next renewal 1 s into a BLPOP */
+	l = open_limiter(u, 30000, 1000, false);
+	assert_int_equal(cg_limiter_acquire(l, key, 1, &holder),
+			 CG_LIMIT_ACQUIRED);
+	w = (struct fifo_waiter){
+	    .url = u, .key = key, .max = 1, .wait_ms = 10000, .turn = &turn};
+	assert_int_equal(pthread_create(&th, NULL, fifo_thread, &w), 0);
+	cg_it_sleep_ms(1500);
+	released_at = cg_it_now_ms();
+	assert_int_equal(cg_limiter_release(l, key, &holder),
+			 CG_LIMIT_RELEASED);
+	pthread_join(th, NULL);
+	assert_int_equal(w.admitted_as, 0);
+	print_message("cluster waiter woken %ld ms after the release\n",
+		      w.admitted_at - released_at);
+	assert_true(w.admitted_at - released_at < 300);
+	cg_limiter_close(l);
+	release_nodes(nodes);
+}
+
+/* CLUSTER MYID of the node on port, into id (41 bytes). */
+static void node_id(int port, char *id)
+{
+	redisContext *c = direct(port);
+	redisReply *r = redisCommand(c, "CLUSTER MYID");
+
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	snprintf(id, 41, "%s", r->str);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+static void set_slot(int port, long long slot, const char *how, const char *id)
+{
+	redisContext *c = direct(port);
+	redisReply *r =
+	    redisCommand(c, "CLUSTER SETSLOT %lld %s %s", slot, how, id);
+
+	assert_non_null(r);
+	if (r->type == REDIS_REPLY_ERROR)
+		fail_msg("CLUSTER SETSLOT %lld %s: %s", slot, how, r->str);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+struct finisher {
+	struct cg_it_server *nodes;
+	long long slot;
+	const char *owner_id;
+	long after_ms;
+};
+
+/* End a migration after a while: every node is told the new owner. */
+static void *finish_migration(void *arg)
+{
+	struct finisher *f = arg;
+
+	cg_it_sleep_ms(f->after_ms);
+	for (int i = 0; i < NODES; i++)
+		set_slot(f->nodes[i].port, f->slot, "NODE", f->owner_id);
+	return NULL;
+}
+
+/*
+ * A slot migrating from node A to node B. A answers ASK for keys it no
+ * longer has, and the limiter must ask B (after ASKING, which B requires).
+ * A script on several keys, some not on B yet, gets TRYAGAIN from B: the
+ * limiter retries within its command timeout, and applies its failure
+ * policy once that is spent. When the migration ends, A answers MOVED.
+ */
+static void test_limiter__cluster_ask_during_migration(void **state)
+{
+	struct cg_it_server nodes[NODES];
+	char u[64], key[64], holders[128], a_id[41], b_id[41];
+	struct cg_limit_token t1, t2, t3;
+	struct cg_limiter *l, *impatient;
+	struct finisher fin;
+	pthread_t th;
+	redisContext *c;
+	redisReply *r;
+	long long slot;
+	long start, took;
+	int a, b = 2, n = -1;
+
+	if (cg_it_redis_cluster_start(nodes, NODES) < 0) {
+		release_nodes(nodes);
+		fail_msg("could not start a %d-node cluster", NODES);
+	}
+	snprintf(u, sizeof(u), "redis://127.0.0.1:%d/0", nodes[0].port);
+	a = key_on(nodes, "moving", 1, key, sizeof(key));
+	snprintf(holders, sizeof(holders), "ciguard:{%s}:holders", key);
+	c = direct(nodes[a].port);
+	slot = direct_int(c, "CLUSTER KEYSLOT %s", holders);
+	redisFree(c);
+	node_id(nodes[a].port, a_id);
+	node_id(nodes[b].port, b_id);
+	set_slot(nodes[b].port, slot, "IMPORTING", a_id);
+	set_slot(nodes[a].port, slot, "MIGRATING", b_id);
+
+	/* a holder that was migrated already: on B only */
+	c = direct(nodes[b].port);
+	r = redisCommand(c, "ASKING");
+	freeReplyObject(r);
+	assert_int_equal(direct_int(c, "ZADD %s 99999999999999 %s", holders,
+				    "0123456789abcdef0123456789abcdef"),
+			 1);
+	redisFree(c);
+
+	/* one key (count): A says ASK, B answers */
+	l = open_limiter(u, 30000, 2000, false);
+	if (cg_limiter_count(l, key, &n) != CG_LIMIT_OK)
+		fail_msg("count while migrating: %s", cg_limiter_last_error(l));
+	assert_int_equal(n, 1);
+
+	/* six keys (acquire): TRYAGAIN until the timeout, then the policy */
+	impatient = open_limiter(u, 30000, 300, false);
+	start = cg_it_now_ms();
+	assert_int_equal(cg_limiter_acquire(impatient, key, 2, &t1),
+			 CG_LIMIT_DENIED_FAIL_CLOSED);
+	took = cg_it_now_ms() - start;
+	print_message("acquire while migrating, 300 ms timeout: %ld ms, %s\n",
+		      took, cg_limiter_last_error(impatient));
+	assert_contains(cg_limiter_last_error(impatient), "TRYAGAIN");
+	assert_true(took >= 290 && took < 300 + SLACK_MS);
+	cg_limiter_close(impatient);
+
+	/* the migration ends 300 ms into a patient acquire: it gets in */
+	fin = (struct finisher){nodes, slot, b_id, 300};
+	assert_int_equal(pthread_create(&th, NULL, finish_migration, &fin), 0);
+	start = cg_it_now_ms();
+	if (cg_limiter_acquire(l, key, 2, &t1) != CG_LIMIT_ACQUIRED)
+		fail_msg("acquire across the migration: %s",
+			 cg_limiter_last_error(l));
+	took = cg_it_now_ms() - start;
+	pthread_join(th, NULL);
+	print_message("acquire across the end of the migration: %ld ms\n",
+		      took);
+	assert_true(took >= 250);
+
+	/* B owns the slot now: A answers MOVED, and max 2 still holds */
+	assert_int_equal(cg_limiter_acquire(l, key, 2, &t2), CG_LIMIT_FULL);
+	assert_int_equal(cg_limiter_count(l, key, &n), CG_LIMIT_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(cg_limiter_release(l, key, &t1), CG_LIMIT_RELEASED);
+	assert_int_equal(cg_limiter_acquire(l, key, 2, &t3), CG_LIMIT_ACQUIRED);
+	assert_true(t3.fence > t1.fence);
+	c = direct(nodes[a].port);
+	assert_int_equal(direct_int(c, "CLUSTER COUNTKEYSINSLOT %lld", slot),
+			 0);
+	redisFree(c);
+	cg_limiter_close(l);
+	release_nodes(nodes);
+}
+
+/* A node that redirects in a loop: the limiter gives up after a few hops
+ * and applies its failure policy instead of spinning. */
+static void serve_moved_loop(struct cg_it_fake *f, int fd, unsigned n,
+			     void *ctx)
+{
+	char buf[4096], reply[64];
+
+	(void)n;
+	snprintf(reply, sizeof(reply), "-MOVED 1 :%d\r\n", cg_it_fake_port(f));
+	(void)ctx;
+	while (cg_it_fake_recv(f, fd, buf, sizeof(buf)) > 0)
+		if (cg_it_fake_send(fd, reply, strlen(reply)) < 0)
+			break;
+}
+
+static void test_limiter__cluster_redirect_loop_is_bounded(void **state)
+{
+	struct cg_it_fake *f = cg_it_fake_start(serve_moved_loop, NULL);
+	char u[64];
+	struct cg_limiter *l;
+	struct cg_limit_token tok;
+
+	assert_non_null(f);
+	snprintf(u, sizeof(u), "redis://127.0.0.1:%d/0", cg_it_fake_port(f));
+	l = open_limiter(u, 30000, 1000, false);
+	assert_int_equal(cg_limiter_acquire(l, "loop", 2, &tok),
+			 CG_LIMIT_DENIED_FAIL_CLOSED);
+	assert_contains(cg_limiter_last_error(l), "cluster redirects");
+	cg_limiter_close(l);
+	l = open_limiter(u, 30000, 1000, true);
+	assert_int_equal(cg_limiter_acquire(l, "loop", 2, &tok),
+			 CG_LIMIT_ACQUIRED_FAIL_OPEN);
+	cg_limiter_close(l);
+	cg_it_fake_stop(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1004,6 +1310,9 @@ int main(void)
 	    cmocka_unit_test(test_limiter__wait_timeout_leaves_queue),
 	    cmocka_unit_test(test_limiter__dead_waiter_leaves_queue),
 	    cmocka_unit_test(test_limiter__contention_is_fair),
+	    cmocka_unit_test(test_limiter__cluster_race_follows_moved),
+	    cmocka_unit_test(test_limiter__cluster_ask_during_migration),
+	    cmocka_unit_test(test_limiter__cluster_redirect_loop_is_bounded),
 	    cmocka_unit_test(test_limiter__redis_stopped),
 	    cmocka_unit_test(test_limiter__redis_frozen),
 	    cmocka_unit_test(test_limiter__redis_restarted),
