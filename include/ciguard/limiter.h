@@ -15,7 +15,15 @@
  * node after ASKING; TRYAGAIN (a slot migration has split the keys of a
  * script) is retried with short pauses for up to the command timeout. More
  * than 5 redirects for one command, or TRYAGAIN past the timeout, count as
- * Redis being unavailable (the failure policy below applies).
+ * Redis being unavailable (the failure policy below applies). When the
+ * node a MOVED named stops answering (a failover), the next try goes to
+ * the URL's node again, which names the new master. Replication is
+ * asynchronous: a failover can lose the last holders written to the old
+ * master, so for that moment more than max_slots may hold a slot.
+ *
+ * A command that fails on a connection made by an earlier call (the
+ * server restarted, or failed over), other than by a timeout, is sent
+ * once more on a new connection: every script is safe to run twice.
  *
  * Ownership: cg_limiter_open returns a limiter freed by cg_limiter_close
  * (NULL is fine); strings passed in are copied. A limiter is one Redis

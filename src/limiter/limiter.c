@@ -62,6 +62,7 @@ struct cg_limiter {
 	int node_port;
 	char where[320];
 	long conn_timeout_ms;  /* the timeout set on `redis` now */
+	bool timed_out;	       /* the last I/O failure was a timeout */
 	char *user, *password; /* NULL when absent */
 	long db;
 	char *display; /* the URL without the password */
@@ -362,8 +363,9 @@ static enum outcome io_failure(struct cg_limiter *l, const char *what)
 	const char *why = l->redis && l->redis->errstr[0] ? l->redis->errstr
 							  : "connection lost";
 
-	if (l->redis && l->redis->err == REDIS_ERR_IO &&
-	    (errno == EAGAIN || errno == EWOULDBLOCK))
+	l->timed_out = l->redis && l->redis->err == REDIS_ERR_IO &&
+		       (errno == EAGAIN || errno == EWOULDBLOCK);
+	if (l->timed_out)
 		why = "timed out";
 	set_error(l, "%s on %s: %s", what, where(l), why);
 	disconnect(l);
@@ -543,16 +545,28 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* argv on the limiter's connection (made first) with socket timeout ms. */
+/* How far home_command got. */
+enum sent {
+	NOT_SENT,    /* connecting failed */
+	SENT_FRESH,  /* on a connection made for it */
+	SENT_REUSED, /* on a connection made earlier */
+};
+
+/* argv on the limiter's connection (made first when there is none) with
+ * socket timeout ms. */
 static enum outcome home_command(struct cg_limiter *l, int argc,
-				 const char **argv, long ms, redisReply **out)
+				 const char **argv, long ms, redisReply **out,
+				 enum sent *sent)
 {
 	enum outcome o;
+	bool reused = l->redis != NULL;
 
+	*sent = NOT_SENT;
 	if ((o = connect_redis(l)) != OUT_REPLY)
 		return o;
 	if (set_timeout(l, ms) < 0)
 		return OUT_UNAVAILABLE;
+	*sent = reused ? SENT_REUSED : SENT_FRESH;
 	return command(l, argc, argv, NULL, out);
 }
 
@@ -571,12 +585,13 @@ static enum outcome ask_trip(struct cg_limiter *l, char *host, int port,
 	char home_where[sizeof(l->where)];
 	const char *asking[1] = {"ASKING"};
 	enum outcome o;
+	enum sent sent;
 
 	memcpy(home_where, l->where, sizeof(home_where));
 	l->redis = NULL;
 	l->node_host = NULL;
 	set_node(l, host, port);
-	o = home_command(l, 1, asking, ms, out);
+	o = home_command(l, 1, asking, ms, out, &sent);
 	freeReplyObject(*out);
 	*out = NULL;
 	if (o == OUT_REPLY)
@@ -596,9 +611,12 @@ static enum outcome ask_trip(struct cg_limiter *l, char *host, int port,
  * Redis Cluster redirects. MOVED repoints the limiter at the named node
  * (the slot lives there now); ASK sends this one command there (ask_trip).
  * More than MAX_REDIRECTS redirects is an outage (the cluster is being
- * reconfigured). TRYAGAIN (a multi-key command while its slot migrates)
- * is retried with short pauses for up to the command timeout, then is an
- * outage too.
+ * reconfigured). When the node a MOVED named fails, the limiter goes back
+ * to the URL's node, which names the slot's new master after a failover.
+ * A command that fails on a connection made earlier, other than by a
+ * timeout, is sent once more on a new one. TRYAGAIN (a multi-key command while
+ * its slot migrates) is retried with short pauses for up to the command
+ * timeout, then is an outage too.
  */
 static enum outcome keyed_command(struct cg_limiter *l, int argc,
 				  const char **argv, long timeout_ms,
@@ -607,6 +625,7 @@ static enum outcome keyed_command(struct cg_limiter *l, int argc,
 	long start = clock_ms(), pause = 10;
 	char *ask = NULL;
 	int ask_port = 0, hops = 0;
+	bool retried = false;
 
 	if (!timeout_ms)
 		timeout_ms = l->command_timeout_ms;
@@ -622,7 +641,28 @@ static enum outcome keyed_command(struct cg_limiter *l, int argc,
 			free(ask);
 			ask = NULL;
 		} else {
-			o = home_command(l, argc, argv, timeout_ms, out);
+			enum sent sent;
+			bool redirected = l->node_host != NULL;
+
+			l->timed_out = false;
+			o = home_command(l, argc, argv, timeout_ms, out, &sent);
+			/* a node a MOVED named that fails may be gone for
+			 * good (a failover): go back to the URL's node,
+			 * which knows the slot's new master */
+			if (o == OUT_UNAVAILABLE && redirected)
+				set_node(l, NULL, 0);
+			/* once more on a new connection when the old one
+			 * turned out dead (the server restarted or failed
+			 * over) or the redirect target did not answer; not
+			 * after a timeout, which would double the wait.
+			 * Every script is safe to run twice. */
+			if (o == OUT_UNAVAILABLE && !retried && !*out &&
+			    !l->timed_out &&
+			    (sent == SENT_REUSED ||
+			     (redirected && sent == NOT_SENT))) {
+				retried = true;
+				continue;
+			}
 		}
 		if (o != OUT_ERROR)
 			return o;

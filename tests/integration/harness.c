@@ -392,8 +392,7 @@ static char *redis_cli_path(void)
 	return xasprintf("%.*s/redis-cli", (int)(slash - server), server);
 }
 
-/* CLUSTER INFO of the node on `port` says every slot is served. */
-static bool cluster_ok(int port)
+bool cg_it_redis_cluster_ok(int port)
 {
 	redisContext *c = redisConnect("127.0.0.1", port);
 	redisReply *r = NULL;
@@ -412,9 +411,10 @@ static bool cluster_ok(int port)
 	return ok;
 }
 
-int cg_it_redis_cluster_start(struct cg_it_server *nodes, int n)
+int cg_it_redis_cluster_start(struct cg_it_server *nodes, int n, int replicas,
+			      int node_timeout_ms)
 {
-	char *argv[16], *cli = redis_cli_path(), *log;
+	char *argv[16], *cli = redis_cli_path(), *log, reps[16];
 	char addr[8][32];
 	int argc = 0, rc = -1;
 	long until;
@@ -424,16 +424,20 @@ int cg_it_redis_cluster_start(struct cg_it_server *nodes, int n)
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		char bus[16];
+		char bus[16], timeout[16];
+		/* no delay before a replica's first sync: tests fail over */
 		const char *args[] = {"--cluster-enabled",
 				      "yes",
 				      "--cluster-port",
 				      bus,
 				      "--cluster-node-timeout",
-				      "5000",
+				      timeout,
+				      "--repl-diskless-sync-delay",
+				      "0",
 				      NULL};
 
 		snprintf(bus, sizeof(bus), "%d", cg_it_free_port());
+		snprintf(timeout, sizeof(timeout), "%d", node_timeout_ms);
 		if (cg_it_redis_start(&nodes[i], args) < 0)
 			goto out;
 		snprintf(addr[i], sizeof(addr[i]), "127.0.0.1:%d",
@@ -444,8 +448,9 @@ int cg_it_redis_cluster_start(struct cg_it_server *nodes, int n)
 	argv[argc++] = "create";
 	for (int i = 0; i < n; i++)
 		argv[argc++] = addr[i];
+	snprintf(reps, sizeof(reps), "%d", replicas);
 	argv[argc++] = "--cluster-replicas";
-	argv[argc++] = "0";
+	argv[argc++] = reps;
 	argv[argc++] = "--cluster-yes";
 	argv[argc] = NULL;
 	log = xasprintf("%s/cluster-create.log", nodes[0].dir);
@@ -460,7 +465,7 @@ int cg_it_redis_cluster_start(struct cg_it_server *nodes, int n)
 		int ready = 0;
 
 		for (int i = 0; i < n; i++)
-			ready += cluster_ok(nodes[i].port);
+			ready += cg_it_redis_cluster_ok(nodes[i].port);
 		if (ready == n) {
 			rc = 0;
 			break;

@@ -49,9 +49,14 @@ const char *cg_it_tmpdir(void);
 int cg_it_redis_start(struct cg_it_server *out, const char *const *args);
 
 /* Start n (1 to 8) cluster-enabled redis-servers and join them with
- * `redis-cli --cluster create` (no replicas; the slots are split evenly
- * in order); returns once every node says cluster_state:ok. */
-int cg_it_redis_cluster_start(struct cg_it_server *nodes, int n);
+ * `redis-cli --cluster create`, `replicas` replicas per master (its
+ * choice of roles: ask each node's ROLE), cluster-node-timeout
+ * node_timeout_ms; returns once every node says cluster_state:ok. */
+int cg_it_redis_cluster_start(struct cg_it_server *nodes, int n, int replicas,
+			      int node_timeout_ms);
+/* CLUSTER INFO of the node on `port` says cluster_state:ok with every
+ * slot served. */
+bool cg_it_redis_cluster_ok(int port);
 
 /* initdb a cluster: superuser `postgres` with `password`, scram-sha-256
  * over TCP. Picks out->port (free now) but does not start the server. */

@@ -984,6 +984,60 @@ static void test_limiter__contention_is_fair(void **state)
 	assert_true(hi * 2 <= lo * 3);
 }
 
+/* Until a PING on port answers PONG (10 s at most). */
+static bool pongs_within(int port, long ms)
+{
+	long until = cg_it_now_ms() + ms;
+
+	while (cg_it_now_ms() < until) {
+		redisContext *c = redisConnect("127.0.0.1", port);
+		redisReply *r = c && !c->err ? redisCommand(c, "PING") : NULL;
+		bool ok = r && r->type == REDIS_REPLY_STATUS;
+
+		if (r)
+			freeReplyObject(r);
+		if (c)
+			redisFree(c);
+		if (ok)
+			return true;
+		cg_it_sleep_ms(20);
+	}
+	return false;
+}
+
+/*
+ * Redis restarts between two calls: the limiter's connection is dead,
+ * but the server is back. The next call finds out on sending, and sends
+ * once more on a new connection instead of applying the failure policy.
+ */
+static void test_limiter__restart_between_calls_is_invisible(void **state)
+{
+	struct cg_it_server first;
+	struct cg_limiter *l;
+	struct cg_limit_token t;
+	char u[64];
+	pid_t second;
+	int status;
+
+	assert_int_equal(cg_it_redis_start(&first, NULL), 0);
+	snprintf(u, sizeof(u), "redis://127.0.0.1:%d", first.port);
+	l = open_limiter(u, 5000, 1000, false);
+	assert_int_equal(cg_limiter_acquire(l, "again", 2, &t),
+			 CG_LIMIT_ACQUIRED);
+	cg_it_server_stop(&first, SIGKILL);
+	restarted = second = start_redis_on(first.port);
+	assert_true(pongs_within(first.port, 10000));
+	if (cg_limiter_acquire(l, "again", 2, &t) != CG_LIMIT_ACQUIRED)
+		fail_msg("acquire after the restart: %s",
+			 cg_limiter_last_error(l));
+	assert_int_equal(cg_limiter_release(l, "again", &t), CG_LIMIT_RELEASED);
+	cg_limiter_close(l);
+	kill(second, SIGTERM);
+	waitpid(second, &status, 0);
+	restarted = 0;
+	cg_it_server_release(&first);
+}
+
 /* ---- Redis Cluster ---- */
 
 #define NODES 3
@@ -1082,7 +1136,7 @@ static void test_limiter__cluster_race_follows_moved(void **state)
 	pthread_t th;
 	long released_at;
 
-	if (cg_it_redis_cluster_start(nodes, NODES) < 0) {
+	if (cg_it_redis_cluster_start(nodes, NODES, 0, 5000) < 0) {
 		release_nodes(nodes);
 		fail_msg("could not start a %d-node cluster", NODES);
 	}
@@ -1184,7 +1238,7 @@ static void test_limiter__cluster_ask_during_migration(void **state)
 	long start, took;
 	int a, b = 2, n = -1;
 
-	if (cg_it_redis_cluster_start(nodes, NODES) < 0) {
+	if (cg_it_redis_cluster_start(nodes, NODES, 0, 5000) < 0) {
 		release_nodes(nodes);
 		fail_msg("could not start a %d-node cluster", NODES);
 	}
@@ -1254,6 +1308,122 @@ static void test_limiter__cluster_ask_during_migration(void **state)
 	release_nodes(nodes);
 }
 
+/* ROLE of the node on port: "master" or "slave". */
+static bool is_master(int port)
+{
+	redisContext *c = direct(port);
+	redisReply *r = redisCommand(c, "ROLE");
+	bool m;
+
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	m = !strcmp(r->element[0]->str, "master");
+	freeReplyObject(r);
+	redisFree(c);
+	return m;
+}
+
+/* The port that serves `key` as the node on `port` sees it (its own
+ * port, or the one its MOVED names), or -1 on another answer. */
+static int serving_port(int port, const char *key)
+{
+	redisContext *c = direct(port);
+	redisReply *r = redisCommand(c, "EXISTS %s", key);
+	int p = -1;
+
+	if (r && r->type == REDIS_REPLY_INTEGER)
+		p = port;
+	else if (r && r->type == REDIS_REPLY_ERROR &&
+		 !strncmp(r->str, "MOVED ", 6))
+		p = atoi(strrchr(r->str, ':') + 1);
+	if (r)
+		freeReplyObject(r);
+	redisFree(c);
+	return p;
+}
+
+/* The master on port has a replica that is in sync. */
+static bool replica_online(int port)
+{
+	redisContext *c = direct(port);
+	redisReply *r = redisCommand(c, "INFO replication");
+	bool ok;
+
+	assert_non_null(r);
+	ok = r->type == REDIS_REPLY_STRING && strstr(r->str, "state=online");
+	freeReplyObject(r);
+	redisFree(c);
+	return ok;
+}
+
+/*
+ * The master of the limiter's slot dies and its replica takes over. The
+ * limiter, pointed at the dead master by an earlier MOVED, goes back to
+ * the URL's node, which sends it to the new master.
+ */
+static void test_limiter__cluster_failover_found_via_url(void **state)
+{
+	enum { N = 6 };
+	struct cg_it_server nodes[N];
+	int masters[N], nm = 0, seed, dead = -1, now = -1;
+	char u[64], key[64], holders[128];
+	struct cg_limiter *l;
+	struct cg_limit_token tok;
+	long until;
+
+	if (cg_it_redis_cluster_start(nodes, N, 1, 1000) < 0) {
+		for (int i = 0; i < N; i++)
+			cg_it_server_release(&nodes[i]);
+		fail_msg("could not start a %d-node cluster", N);
+	}
+	for (int i = 0; i < N; i++)
+		if (is_master(nodes[i].port))
+			masters[nm++] = i;
+	assert_int_equal(nm, 3);
+	seed = masters[0];
+	/* a key served by another master */
+	for (int i = 0; i < 1000 && dead < 0; i++) {
+		int p;
+
+		snprintf(key, sizeof(key), "failover%d", i);
+		snprintf(holders, sizeof(holders), "ciguard:{%s}:holders", key);
+		p = serving_port(nodes[seed].port, holders);
+		for (int j = 0; j < N; j++)
+			if (j != seed && nodes[j].port == p)
+				dead = j;
+	}
+	assert_true(dead >= 0);
+	snprintf(u, sizeof(u), "redis://127.0.0.1:%d/0", nodes[seed].port);
+	l = open_limiter(u, 30000, 1000, false);
+	assert_int_equal(cg_limiter_acquire(l, key, 2, &tok),
+			 CG_LIMIT_ACQUIRED);
+	/* its replica is in sync (so it can take over) before it dies */
+	until = cg_it_now_ms() + 30000;
+	while (!replica_online(nodes[dead].port) && cg_it_now_ms() < until)
+		cg_it_sleep_ms(50);
+	assert_true(replica_online(nodes[dead].port));
+	cg_it_server_stop(&nodes[dead], SIGKILL);
+	until = cg_it_now_ms() + 30000;
+	while (cg_it_now_ms() < until) {
+		now = serving_port(nodes[seed].port, holders);
+		if (now > 0 && now != nodes[dead].port)
+			break;
+		cg_it_sleep_ms(100);
+	}
+	print_message("slot of '%s': port %d died, port %d took over\n", key,
+		      nodes[dead].port, now);
+	assert_true(now > 0 && now != nodes[dead].port);
+	for (int t = 0; t < 50 && !cg_it_redis_cluster_ok(nodes[seed].port);
+	     t++)
+		cg_it_sleep_ms(100);
+	if (cg_limiter_acquire(l, key, 2, &tok) != CG_LIMIT_ACQUIRED)
+		fail_msg("acquire after the failover: %s",
+			 cg_limiter_last_error(l));
+	cg_limiter_close(l);
+	for (int i = 0; i < N; i++)
+		cg_it_server_release(&nodes[i]);
+}
+
 /* A node that redirects in a loop: the limiter gives up after a few hops
  * and applies its failure policy instead of spinning. */
 static void serve_moved_loop(struct cg_it_fake *f, int fd, unsigned n,
@@ -1312,10 +1482,12 @@ int main(void)
 	    cmocka_unit_test(test_limiter__contention_is_fair),
 	    cmocka_unit_test(test_limiter__cluster_race_follows_moved),
 	    cmocka_unit_test(test_limiter__cluster_ask_during_migration),
+	    cmocka_unit_test(test_limiter__cluster_failover_found_via_url),
 	    cmocka_unit_test(test_limiter__cluster_redirect_loop_is_bounded),
 	    cmocka_unit_test(test_limiter__redis_stopped),
 	    cmocka_unit_test(test_limiter__redis_frozen),
 	    cmocka_unit_test(test_limiter__redis_restarted),
+	    cmocka_unit_test(test_limiter__restart_between_calls_is_invisible),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
