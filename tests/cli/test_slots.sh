@@ -3,7 +3,8 @@
 # loopback port (stopped by pid at exit): exit codes of acquire / release /
 # refresh / status, and `slots run` passing the status through and
 # releasing its slot on a normal exit, after SIGTERM to ciguard (forwarded
-# to COMMAND) and after COMMAND is killed.
+# to COMMAND) and after COMMAND is killed; `--wait` queues first come,
+# first served.
 set -u
 ciguard=$1
 tmp=$(mktemp -d)

@@ -797,36 +797,46 @@ static void test_limiter__waiters_admitted_in_fifo_order(void **state)
 	cg_limiter_close(l);
 }
 
+/*
+ * l holds the only slot of `key` (on server URL u, NULL: the test
+ * server); a waiter queues for it, and after ms (well into a BLPOP) l
+ * releases: how long after the release the waiter got the slot.
+ */
+static long woken_after_release(const char *u, struct cg_limiter *l,
+				const char *key,
+				const struct cg_limit_token *holder, long ms)
+{
+	struct fifo_waiter w = {
+	    .url = u, .key = key, .max = 1, .wait_ms = 10000, .hold_ms = 0};
+	atomic_int turn = 0;
+	pthread_t th;
+	long released_at;
+
+	w.turn = &turn;
+	assert_int_equal(pthread_create(&th, NULL, fifo_thread, &w), 0);
+	cg_it_sleep_ms(ms);
+	released_at = cg_it_now_ms();
+	assert_int_equal(cg_limiter_release(l, key, holder), CG_LIMIT_RELEASED);
+	pthread_join(th, NULL);
+	assert_int_equal(w.admitted_as, 0);
+	print_message("woken %ld ms after the release\n",
+		      w.admitted_at - released_at);
+	return w.admitted_at - released_at;
+}
+
 static void test_limiter__waiter_woken_by_release(void **state)
 {
 	struct cg_limiter *l = open_limiter(url, 30000, 1000, false);
 	redisContext *c = direct(redis.port);
-	struct fifo_waiter w;
-	pthread_t th;
-	atomic_int turn = 0;
 	struct cg_limit_token holder;
-	long released_at, calls;
+	long calls;
 
 	wipe("wake");
 	assert_int_equal(cg_limiter_acquire(l, "wake", 1, &holder),
 			 CG_LIMIT_ACQUIRED);
 	freeReplyObject(redisCommand(c, "CONFIG RESETSTAT"));
-	w = (struct fifo_waiter){.key = "wake",
-				 .max = 1,
-				 .wait_ms = 10000,
-				 .hold_ms = 0,
-				 .turn = &turn};
-	assert_int_equal(pthread_create(&th, NULL, fifo_thread, &w), 0);
-	/* well into a BLPOP: a poller would show up in the call count */
-	cg_it_sleep_ms(3000);
-	released_at = cg_it_now_ms();
-	assert_int_equal(cg_limiter_release(l, "wake", &holder),
-			 CG_LIMIT_RELEASED);
-	pthread_join(th, NULL);
-	assert_int_equal(w.admitted_as, 0);
-	print_message("woken %ld ms after the release\n",
-		      w.admitted_at - released_at);
-	assert_true(w.admitted_at - released_at < 500);
+	/* a poller would show up in the call count */
+	assert_true(woken_after_release(NULL, l, "wake", &holder, 3000) < 500);
 	calls = (long)evalsha_calls(c);
 	print_message("%ld EVALSHA calls for a 3 s wait\n", calls);
 	assert_true(calls < 20);
@@ -1131,10 +1141,6 @@ static void test_limiter__cluster_race_follows_moved(void **state)
 	long long before;
 	struct cg_limiter *l;
 	struct cg_limit_token holder;
-	struct fifo_waiter w;
-	atomic_int turn = 0;
-	pthread_t th;
-	long released_at;
 
 	if (cg_it_redis_cluster_start(nodes, NODES, 0, 5000) < 0) {
 		release_nodes(nodes);
@@ -1157,18 +1163,7 @@ static void test_limiter__cluster_race_follows_moved(void **state)
 	l = open_limiter(u, 30000, 1000, false);
 	assert_int_equal(cg_limiter_acquire(l, key, 1, &holder),
 			 CG_LIMIT_ACQUIRED);
-	w = (struct fifo_waiter){
-	    .url = u, .key = key, .max = 1, .wait_ms = 10000, .turn = &turn};
-	assert_int_equal(pthread_create(&th, NULL, fifo_thread, &w), 0);
-	cg_it_sleep_ms(1500);
-	released_at = cg_it_now_ms();
-	assert_int_equal(cg_limiter_release(l, key, &holder),
-			 CG_LIMIT_RELEASED);
-	pthread_join(th, NULL);
-	assert_int_equal(w.admitted_as, 0);
-	print_message("cluster waiter woken %ld ms after the release\n",
-		      w.admitted_at - released_at);
-	assert_true(w.admitted_at - released_at < 300);
+	assert_true(woken_after_release(u, l, key, &holder, 1500) < 300);
 	cg_limiter_close(l);
 	release_nodes(nodes);
 }
