@@ -73,34 +73,47 @@ fi
 
 # field LINE NAME: the value of NAME=... in a result line
 field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-# redis time per call: the microseconds of all commands since RESETSTAT
+# redis time in commands (scripts included): microseconds since RESETSTAT
 redis_usec() { rcli info commandstats | sed -n 's/.*,usec=\([0-9]*\),.*/\1/p' | awk '{s += $1} END {print s + 0}'; }
+# CPU used by the redis-server so far (commands, network, all), in clock ticks
+redis_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+hz=$(getconf CLK_TCK)
+load() { cut -d' ' -f1 /proc/loadavg; }
 failed=0
 
 echo
 echo "limiter: redis-server $(redis-server --version | sed 's/.* v=\([^ ]*\).*/\1/') on 127.0.0.1:$port (own, no persistence); $(nproc) cores shared by redis and the clients, nothing pinned"
 echo "limiter: $peer_note"
+echo "limiter: load average $(load) at the start (other work on the machine makes these numbers noisy)"
 
 echo
 echo "limiter: acquire+release pairs, ${seconds} s per run, max slots = clients (every acquire admitted), each client its own connection"
-printf '%-8s %-5s %9s %8s %8s %12s   %s\n' clients impl "pairs/s" "p50 us" "p99 us" "redis us/pr" "target: ours pairs/s >= peer's"
-for clients in 1 10 50; do
+echo "  redis: microseconds in commands (the scripts) per pair, and how busy its one thread was (100 % = redis is the limit)"
+printf '%-8s %-5s %9s %8s %8s %11s %6s   %s\n' clients impl "pairs/s" "p50 us" "p99 us" "redis us/pr" "busy" "target: ours pairs/s >= peer's"
+# pairs IMPL CLIENTS: one run, its line with usec= and busy= added
+pairs() {
 	rcli config resetstat >/dev/null
-	ours=$("$driver" pairs "$port" "$clients" "$seconds") || failed=1
-	ours_usec=$(redis_usec)
+	t0=$(redis_ticks)
+	if [ "$1" = ours ]; then
+		line=$("$driver" pairs "$port" "$2" "$seconds")
+	else
+		line=$(node peer.js pairs "$port" "$2" "$seconds")
+	fi
+	echo "$line usec=$(redis_usec) busy=$(awk -v t="$(( $(redis_ticks) - t0 ))" -v hz="$hz" \
+		-v s="$(field "$line" seconds)" 'BEGIN { printf "%.0f", t / hz / s * 100 }')"
+}
+for clients in 1 10 50; do
+	ours=$(pairs ours "$clients") || failed=1
 	peer_line=""
 	if [ -n "$peer" ]; then
-		rcli config resetstat >/dev/null
-		peer_line=$(node peer.js pairs "$port" "$clients" "$seconds") || failed=1
-		peer_usec=$(redis_usec)
+		peer_line=$(pairs peer "$clients") || failed=1
 	fi
 	for line in "$ours" "$peer_line"; do
 		[ -n "$line" ] || continue
-		usec=$ours_usec
-		[ "$(field "$line" impl)" = peer ] && usec=$peer_usec
-		printf '%-8s %-5s %9s %8s %8s %12.1f' "$clients" "$(field "$line" impl)" \
+		printf '%-8s %-5s %9s %8s %8s %11.1f %5s%%' "$clients" "$(field "$line" impl)" \
 			"$(field "$line" rate)" "$(field "$line" p50_us)" "$(field "$line" p99_us)" \
-			"$(awk -v u="$usec" -v n="$(field "$line" pairs)" 'BEGIN { print n ? u / n : 0 }')"
+			"$(awk -v u="$(field "$line" usec)" -v n="$(field "$line" pairs)" 'BEGIN { print n ? u / n : 0 }')" \
+			"$(field "$line" busy)"
 		if [ "$(field "$line" impl)" = peer ]; then
 			awk -v o="$(field "$ours" rate)" -v p="$(field "$line" rate)" 'BEGIN {
 				printf "   %s (ours %.2fx)", (o >= p) ? "PASS" : "MISS", o / p }'
@@ -171,4 +184,5 @@ fi
 awk -v lo="$(field "$ours" min_share)" -v hi="$(field "$ours" max_share)" 'BEGIN {
 	r = (lo > 0) ? hi / lo : 999
 	printf "target: ours share per client max/min <= 1.5: %s (%.2f)\n", (r <= 1.5) ? "PASS" : "MISS", r }'
+echo "limiter: load average $(load) at the end"
 exit $failed
