@@ -95,9 +95,9 @@ pairs() {
 	rcli config resetstat >/dev/null
 	t0=$(redis_ticks)
 	if [ "$1" = ours ]; then
-		line=$("$driver" pairs "$port" "$2" "$seconds")
+		line=$("$driver" pairs "$port" "$2" "$seconds") || return 1
 	else
-		line=$(node peer.js pairs "$port" "$2" "$seconds")
+		line=$(node peer.js pairs "$port" "$2" "$seconds") || return 1
 	fi
 	echo "$line usec=$(redis_usec) busy=$(awk -v t="$(( $(redis_ticks) - t0 ))" -v hz="$hz" \
 		-v s="$(field "$line" seconds)" 'BEGIN { printf "%.0f", t / hz / s * 100 }')"
