@@ -126,6 +126,17 @@ static long parse_long(const char *s, long min, const char *what)
 	return v;
 }
 
+static void start_thread(pthread_t *out, void *(*run)(void *), void *arg)
+{
+	int err = pthread_create(out, NULL, run, arg);
+
+	if (err) {
+		fprintf(stderr, "limiter_bench: cannot start a thread: %s\n",
+			strerror(err));
+		exit(1);
+	}
+}
+
 static char redis_url[64];
 
 static struct cg_limiter *open_limiter(void)
@@ -278,7 +289,7 @@ static int cmd_pairs(int argc, char **argv)
 		w[i].max_slots = (int)clients;
 		w[i].start = &start;
 		w[i].stop = &stop;
-		pthread_create(&w[i].thread, NULL, pairs_run, &w[i]);
+		start_thread(&w[i].thread, pairs_run, &w[i]);
 	}
 	pthread_barrier_wait(&start);
 	t0 = now_ns();
@@ -428,7 +439,7 @@ static long race_one(struct race *race, long clients, const char *impl,
 	for (long i = 0; i < clients; i++) {
 		w[i].race = race;
 		w[i].id = (int)i;
-		pthread_create(&w[i].thread, NULL, run, &w[i]);
+		start_thread(&w[i].thread, run, &w[i]);
 	}
 	for (long r = 0; r < race->rounds; r++) {
 		int admitted;
@@ -552,7 +563,7 @@ static int cmd_contention(int argc, char **argv)
 	pthread_barrier_init(&con.start, NULL, (unsigned)clients + 1);
 	for (long i = 0; i < clients; i++) {
 		w[i].con = &con;
-		pthread_create(&w[i].thread, NULL, contention_run, &w[i]);
+		start_thread(&w[i].thread, contention_run, &w[i]);
 	}
 	pthread_barrier_wait(&con.start);
 	t0 = now_ns();
