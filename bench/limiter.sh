@@ -65,12 +65,14 @@ else
 					process.exit(1);
 			}' $peer_versions 2>/dev/null
 	}
-	if installed || { npm install --no-audit --no-fund --silent --prefix peer-node \
+	# no retries: offline, npm would otherwise retry for minutes
+	if installed || { npm install --no-audit --no-fund --loglevel=error \
+		--fetch-retries=0 --fetch-timeout=20000 --prefix peer-node \
 		$peer_versions >"$dir/npm.log" 2>&1 && installed; }; then
 		peer=yes
 		peer_note="peer: $peer_versions on node $(node --version), all its clients in one node process"
 	else
-		peer_note="peer skipped: npm install $peer_versions failed (offline?): $(tail -n 1 "$dir/npm.log")"
+		peer_note="peer skipped: npm install $peer_versions failed (offline?): $(sed -n 's/^npm error //p' "$dir/npm.log" | head -n 1)"
 	fi
 fi
 
