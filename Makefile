@@ -43,7 +43,7 @@ fuzz:
 bench:
 	scripts/deps.sh bench
 	$(MAKE) build
-	bench/run.sh $(BUILD)/ciguard
+	bench/run.sh $(BUILD)/ciguard $(BUILD)/limiter_bench
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

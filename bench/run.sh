@@ -1,8 +1,11 @@
 #!/bin/sh
 # make bench: time `ciguard check` on a generated monorepo and print files/s
 # and MB/s of YAML. Pinned to one core (taskset) for the per-core number.
+# Then wait.sh and limiter.sh (the limiter's driver: $2, or limiter_bench
+# beside $1), which pin nothing.
 set -eu
 ciguard=$(realpath "$1")
+limiter_bench=$(realpath "${2:-$(dirname "$1")/limiter_bench}")
 cd "$(dirname "$0")"
 n=${BENCH_WORKFLOWS:-1000}
 repo=out/repo-$n
@@ -68,3 +71,4 @@ for f in laughs deep line many; do
 		"$(du -h "$h/.github/workflows/$f.yml" | cut -f1)"
 done
 sh ./wait.sh "$ciguard"
+sh ./limiter.sh "$limiter_bench"

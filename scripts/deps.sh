@@ -7,7 +7,11 @@ case "${1:-build}" in
 build) pkgs="$build" ;;
 test) pkgs="$build libcmocka-dev redis-server postgresql python3 openssl" ;;
 fuzz) pkgs="$build clang libclang-rt-14-dev" ;;
-bench) pkgs="$build python3 hyperfine" ;;
+bench)
+	pkgs="$build python3 hyperfine redis-server redis-tools nodejs"
+	# NodeSource's nodejs carries npm and conflicts with Debian's npm
+	command -v npm >/dev/null || pkgs="$pkgs npm"
+	;;
 *) echo "usage: $0 build|test|fuzz|bench" >&2; exit 2 ;;
 esac
 missing=""
