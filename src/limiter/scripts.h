@@ -4,6 +4,17 @@
  * fencing number), KEYS[3] the fence counter. "now" is Redis TIME; a
  * holder is live while its deadline > now. keep() extends a key's expiry
  * to at least ttl and never shortens it (PTTL -1 / -2 count as shorter).
+ * hold() does that for the holders zset and the fences hash together:
+ * they always have the same members (so both exist or neither does) and
+ * the same expiry, and when the holders' is below ttl both get ttl plus
+ * up to a minute of slack, so most calls need only the PTTL.
+ *
+ * Each redis.call costs the server's one thread about a microsecond, so
+ * the paths taken when nobody waits make as few as they can: expired
+ * holders are swept only when they might be in the way (all slots look
+ * taken, or waiters are queued, whose turn depends on the free count);
+ * until then they count as taken, which can only refuse, never
+ * over-admit.
  */
 #ifndef CG_LIMITER_SCRIPTS_H
 #define CG_LIMITER_SCRIPTS_H
@@ -15,6 +26,13 @@
 	"local function keep(k, ttl)\n"                                        \
 	"  if redis.call('PTTL', k) < ttl then redis.call('PEXPIRE', k, ttl) " \
 	"end\n"                                                                \
+	"end\n"                                                                \
+	"local function hold(h, f, ttl)\n"                                     \
+	"  if redis.call('PTTL', h) < ttl then\n"                              \
+	"    local until_ms = ttl + math.min(ttl, 60000)\n"                    \
+	"    redis.call('PEXPIRE', h, until_ms)\n"                             \
+	"    redis.call('PEXPIRE', f, until_ms)\n"                             \
+	"  end\n"                                                              \
 	"end\n"
 
 /*
@@ -47,30 +65,40 @@
  * ARGV: token, max, ttl_ms, lease_ms, wake prefix -> {1, fence} acquired,
  * {0, position} full (position 1 = head of the queue; 0 when lease_ms is
  * 0, which means "do not queue"). A free slot goes to a newcomer only when
- * no waiter is ahead of it for that slot.
+ * no waiter is ahead of it for that slot. Without a queue key nobody
+ * waits, and the queue work is skipped.
  */
 static const char script_acquire[] = CG_LUA_PRELUDE CG_LUA_QUEUE
     "local ttl = tonumber(ARGV[3])\n"
     "local max = tonumber(ARGV[2])\n"
     "local lease = tonumber(ARGV[4])\n"
-    "local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, "
-    "'LIMIT', 0, 1000)\n"
-    "while #dead > 0 do\n"
-    "  redis.call('ZREM', KEYS[1], unpack(dead))\n"
-    "  redis.call('HDEL', KEYS[2], unpack(dead))\n"
-    "  dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, "
-    "'LIMIT', 0, 1000)\n"
-    "end\n"
-    "prune_waiters(KEYS[4], KEYS[5])\n"
+    "local card = redis.call('ZCARD', KEYS[1])\n"
+    "local s = card > 0 and redis.call('ZSCORE', KEYS[1], ARGV[1])\n"
     "local fence\n"
-    "if redis.call('ZSCORE', KEYS[1], ARGV[1]) then\n"
+    "if s and tonumber(s) > now then\n"
     "  fence = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or 0)\n"
     "else\n"
-    "  local free = max - redis.call('ZCARD', KEYS[1])\n"
-    "  local rank = redis.call('ZRANK', KEYS[4], ARGV[1])\n"
-    "  if not rank then rank = redis.call('ZCARD', KEYS[4]) end\n"
+    "  local queued = redis.call('EXISTS', KEYS[4]) == 1\n"
+    "  if card >= max or queued then\n"
+    "    local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, "
+    "'LIMIT', 0, 1000)\n"
+    "    while #dead > 0 do\n"
+    "      redis.call('ZREM', KEYS[1], unpack(dead))\n"
+    "      redis.call('HDEL', KEYS[2], unpack(dead))\n"
+    "      dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, "
+    "'LIMIT', 0, 1000)\n"
+    "    end\n"
+    "    card = redis.call('ZCARD', KEYS[1])\n"
+    "  end\n"
+    "  if queued then prune_waiters(KEYS[4], KEYS[5]) end\n"
+    "  local free = max - card\n"
+    "  local rank = 0\n"
+    "  if queued then\n"
+    "    rank = redis.call('ZRANK', KEYS[4], ARGV[1])\n"
+    "    if not rank then rank = redis.call('ZCARD', KEYS[4]) end\n"
+    "  end\n"
     "  if rank >= free then\n"
-    "    wake(KEYS[4], ARGV[5], free)\n"
+    "    if queued then wake(KEYS[4], ARGV[5], free) end\n"
     "    if lease <= 0 then return {0, 0} end\n"
     "    if not redis.call('ZSCORE', KEYS[4], ARGV[1]) then\n"
     "      redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[6]), "
@@ -82,27 +110,31 @@ static const char script_acquire[] = CG_LUA_PRELUDE CG_LUA_QUEUE
     "    keep(KEYS[6], lease)\n"
     "    return {0, redis.call('ZRANK', KEYS[4], ARGV[1]) + 1}\n"
     "  end\n"
-    "  redis.call('ZREM', KEYS[4], ARGV[1])\n"
-    "  redis.call('ZREM', KEYS[5], ARGV[1])\n"
-    "  redis.call('DEL', ARGV[5] .. ARGV[1])\n"
+    "  if queued then\n"
+    "    redis.call('ZREM', KEYS[4], ARGV[1])\n"
+    "    redis.call('ZREM', KEYS[5], ARGV[1])\n"
+    "    redis.call('DEL', ARGV[5] .. ARGV[1])\n"
+    "    wake(KEYS[4], ARGV[5], free - 1)\n"
+    "  end\n"
     "  fence = redis.call('INCR', KEYS[3])\n"
     "  redis.call('HSET', KEYS[2], ARGV[1], fence)\n"
-    "  wake(KEYS[4], ARGV[5], free - 1)\n"
     "end\n"
     "redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])\n"
-    "keep(KEYS[1], ttl)\n"
-    "keep(KEYS[2], ttl)\n"
+    "hold(KEYS[1], KEYS[2], ttl)\n"
     "return {1, fence}\n";
 
 /* ARGV: token, wake prefix -> 1 released, 0 not held; wakes the head
  * waiter (KEYS[3] queue, KEYS[4] leases) */
 static const char script_release[] = CG_LUA_PRELUDE CG_LUA_QUEUE
     "local s = redis.call('ZSCORE', KEYS[1], ARGV[1])\n"
+    "if not s then return 0 end\n"
     "redis.call('ZREM', KEYS[1], ARGV[1])\n"
     "redis.call('HDEL', KEYS[2], ARGV[1])\n"
-    "prune_waiters(KEYS[3], KEYS[4])\n"
-    "if s then wake(KEYS[3], ARGV[2], 1) end\n"
-    "if s and tonumber(s) > now then return 1 end\n"
+    "if redis.call('EXISTS', KEYS[3]) == 1 then\n"
+    "  prune_waiters(KEYS[3], KEYS[4])\n"
+    "  wake(KEYS[3], ARGV[2], 1)\n"
+    "end\n"
+    "if tonumber(s) > now then return 1 end\n"
     "return 0\n";
 
 /* KEYS: queue, leases; ARGV: token, wake prefix -> 1 when it was queued;
@@ -120,8 +152,7 @@ static const char script_refresh[] =
 		   "local s = redis.call('ZSCORE', KEYS[1], ARGV[1])\n"
 		   "if s and tonumber(s) > now then\n"
 		   "  redis.call('ZADD', KEYS[1], 'XX', now + ttl, ARGV[1])\n"
-		   "  keep(KEYS[1], ttl)\n"
-		   "  keep(KEYS[2], ttl)\n"
+		   "  hold(KEYS[1], KEYS[2], ttl)\n"
 		   "  return 1\n"
 		   "end\n"
 		   "redis.call('ZREM', KEYS[1], ARGV[1])\n"

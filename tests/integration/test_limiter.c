@@ -399,6 +399,48 @@ static void test_limiter__refresh_of_expired_is_lost(void **state)
 	cg_limiter_close(l);
 }
 
+/*
+ * Expired holders are swept only when they may be in the way, so with a
+ * free slot one can still be in the set: it must neither count as live
+ * nor be revived by a retry of its token (that is a new holder, with a
+ * new fence), and the key must never hold more than max entries.
+ */
+static void test_limiter__expired_holder_not_revived(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 200, 1000, false);
+	redisContext *c = direct(redis.port);
+	struct cg_limit_token a, retry, b, d;
+	int n;
+
+	wipe("stale");
+	assert_int_equal(cg_limiter_acquire(l, "stale", 3, &a),
+			 CG_LIMIT_ACQUIRED);
+	cg_it_sleep_ms(300);
+	assert_int_equal(cg_limiter_count(l, "stale", &n), CG_LIMIT_OK);
+	assert_int_equal(n, 0);
+	retry = a;
+	assert_int_equal(cg_limiter_acquire_token(l, "stale", 3, &retry),
+			 CG_LIMIT_ACQUIRED);
+	assert_true(retry.fence > a.fence);
+	assert_int_equal(cg_limiter_count(l, "stale", &n), CG_LIMIT_OK);
+	assert_int_equal(n, 1);
+	/* one live (retry), then one that expires beside it */
+	assert_int_equal(cg_limiter_acquire(l, "stale", 3, &b),
+			 CG_LIMIT_ACQUIRED);
+	cg_it_sleep_ms(300);
+	assert_int_equal(cg_limiter_acquire(l, "stale", 3, &b),
+			 CG_LIMIT_ACQUIRED);
+	assert_int_equal(cg_limiter_acquire(l, "stale", 3, &d),
+			 CG_LIMIT_ACQUIRED);
+	assert_true(direct_int(c, "ZCARD ciguard:{stale}:holders") <= 3);
+	assert_true(direct_int(c, "HLEN ciguard:{stale}:fences") ==
+		    direct_int(c, "ZCARD ciguard:{stale}:holders"));
+	assert_true(direct_int(c, "PTTL ciguard:{stale}:holders") > 0);
+	assert_true(direct_int(c, "PTTL ciguard:{stale}:fences") > 0);
+	redisFree(c);
+	cg_limiter_close(l);
+}
+
 static void test_limiter__retry_with_same_token_is_one_holder(void **state)
 {
 	struct cg_limiter *l = open_limiter(url, 5000, 1000, false);
@@ -1465,6 +1507,7 @@ int main(void)
 	    cmocka_unit_test(test_limiter__refreshing_holder_kept),
 	    cmocka_unit_test(test_limiter__refresh_of_expired_is_lost),
 	    cmocka_unit_test(test_limiter__retry_with_same_token_is_one_holder),
+	    cmocka_unit_test(test_limiter__expired_holder_not_revived),
 	    cmocka_unit_test(test_limiter__key_expiry_never_shortened),
 	    cmocka_unit_test(test_limiter__bad_options_rejected),
 	    cmocka_unit_test(test_limiter__bad_arguments_are_errors),
