@@ -537,28 +537,38 @@ static void test_limiter__bad_arguments_are_errors(void **state)
 	cg_limiter_close(l);
 }
 
+/* NOSCRIPT is not an outage: under either failure policy the script is
+ * sent again with EVAL and the answer is a real one, never fail-open. */
 static void test_limiter__script_flush_then_acquire(void **state)
 {
-	struct cg_limiter *l = open_limiter(url, 5000, 1000, false);
-	struct cg_limit_token a, b, c;
-	int n;
+	for (int open = 0; open < 2; open++) {
+		struct cg_limiter *l = open_limiter(url, 5000, 1000, open);
+		const char *key = open ? "flush-open" : "flush-closed";
+		struct cg_limit_token a, b, c;
+		int n;
 
-	assert_int_equal(cg_limiter_acquire(l, "flush", 2, &a),
-			 CG_LIMIT_ACQUIRED);
-	direct_cmd(redis.port, "SCRIPT FLUSH");
-	assert_int_equal(cg_limiter_acquire(l, "flush", 2, &b),
-			 CG_LIMIT_ACQUIRED);
-	assert_int_equal(cg_limiter_acquire(l, "flush", 2, &c), CG_LIMIT_FULL);
-	direct_cmd(redis.port, "SCRIPT FLUSH");
-	assert_int_equal(cg_limiter_count(l, "flush", &n), CG_LIMIT_OK);
-	assert_int_equal(n, 2);
-	direct_cmd(redis.port, "SCRIPT FLUSH");
-	assert_int_equal(cg_limiter_refresh(l, "flush", &a),
-			 CG_LIMIT_REFRESHED);
-	direct_cmd(redis.port, "SCRIPT FLUSH");
-	assert_int_equal(cg_limiter_release(l, "flush", &a), CG_LIMIT_RELEASED);
-	assert_int_equal(cg_limiter_release(l, "flush", &b), CG_LIMIT_RELEASED);
-	cg_limiter_close(l);
+		wipe(key);
+		assert_int_equal(cg_limiter_acquire(l, key, 2, &a),
+				 CG_LIMIT_ACQUIRED);
+		direct_cmd(redis.port, "SCRIPT FLUSH");
+		assert_int_equal(cg_limiter_acquire(l, key, 2, &b),
+				 CG_LIMIT_ACQUIRED);
+		assert_false(b.fail_open);
+		assert_int_equal(cg_limiter_acquire(l, key, 2, &c),
+				 CG_LIMIT_FULL);
+		direct_cmd(redis.port, "SCRIPT FLUSH");
+		assert_int_equal(cg_limiter_count(l, key, &n), CG_LIMIT_OK);
+		assert_int_equal(n, 2);
+		direct_cmd(redis.port, "SCRIPT FLUSH");
+		assert_int_equal(cg_limiter_refresh(l, key, &a),
+				 CG_LIMIT_REFRESHED);
+		direct_cmd(redis.port, "SCRIPT FLUSH");
+		assert_int_equal(cg_limiter_release(l, key, &a),
+				 CG_LIMIT_RELEASED);
+		assert_int_equal(cg_limiter_release(l, key, &b),
+				 CG_LIMIT_RELEASED);
+		cg_limiter_close(l);
+	}
 }
 
 static void test_limiter__auth_and_db_from_url(void **state)
