@@ -606,9 +606,10 @@ static enum outcome ask_trip(struct cg_limiter *l, char *host, int port,
 }
 
 /*
- * command() for a command on the limiter's keys: connecting first, with a
- * socket timeout of timeout_ms (0: the command timeout), and following
- * Redis Cluster redirects. MOVED repoints the limiter at the named node
+ * command() on the limiter's connection, the way every command goes:
+ * connecting first, with a socket timeout of timeout_ms (0: the command
+ * timeout), and following the Redis Cluster redirects a command on keys
+ * may get. MOVED repoints the limiter at the named node
  * (the slot lives there now); ASK sends this one command there (ask_trip).
  * More than MAX_REDIRECTS redirects is an outage (the cluster is being
  * reconfigured). When the node a MOVED named fails, the limiter goes back
@@ -618,9 +619,9 @@ static enum outcome ask_trip(struct cg_limiter *l, char *host, int port,
  * its slot migrates) is retried with short pauses for up to the command
  * timeout, then is an outage too.
  */
-static enum outcome keyed_command(struct cg_limiter *l, int argc,
-				  const char **argv, long timeout_ms,
-				  redisReply **out)
+static enum outcome routed_command(struct cg_limiter *l, int argc,
+				   const char **argv, long timeout_ms,
+				   redisReply **out)
 {
 	long start = clock_ms(), pause = 10;
 	char *ask = NULL;
@@ -664,7 +665,8 @@ static enum outcome keyed_command(struct cg_limiter *l, int argc,
 				continue;
 			}
 		}
-		if (o != OUT_ERROR)
+		/* no reply with an error: AUTH or SELECT failed */
+		if (o != OUT_ERROR || !*out)
 			return o;
 		if (cg_starts_with((*out)->str, "TRYAGAIN")) {
 			long left = start + l->command_timeout_ms - clock_ms();
@@ -713,12 +715,10 @@ static enum outcome run_script(struct cg_limiter *l, enum script_id id,
 	redisReply *r = NULL;
 
 	*out = NULL;
-	if ((o = connect_redis(l)) != OUT_REPLY)
-		return o;
 	if (!l->sha[id][0]) {
 		const char *load[3] = {"SCRIPT", "LOAD", scripts[id]};
 
-		o = command(l, 3, load, NULL, &r);
+		o = routed_command(l, 3, load, 0, &r);
 		if (o == OUT_REPLY && r->type == REDIS_REPLY_STRING &&
 		    r->len == 40)
 			memcpy(l->sha[id], r->str, 41);
@@ -735,7 +735,7 @@ static enum outcome run_script(struct cg_limiter *l, enum script_id id,
 		argv[3 + i] = keys_args[i];
 	if (l->sha[id][0]) {
 		argv[0] = "EVALSHA";
-		o = keyed_command(l, 3 + nkeys + nargs, argv, 0, &r);
+		o = routed_command(l, 3 + nkeys + nargs, argv, 0, &r);
 		if (o != OUT_ERROR || strncmp(r->str, "NOSCRIPT", 8) != 0) {
 			*out = r;
 			return o;
@@ -745,7 +745,7 @@ static enum outcome run_script(struct cg_limiter *l, enum script_id id,
 	}
 	argv[0] = "EVAL";
 	argv[1] = scripts[id];
-	o = keyed_command(l, 3 + nkeys + nargs, argv, 0, &r);
+	o = routed_command(l, 3 + nkeys + nargs, argv, 0, &r);
 	*out = r;
 	return o;
 }
@@ -887,7 +887,7 @@ static int wait_for_wake(struct cg_limiter *l, const struct keys *k,
 
 	snprintf(list, sizeof(list), "%s%s", k->wake_prefix, token);
 	snprintf(seconds, sizeof(seconds), "%ld.%03ld", ms / 1000, ms % 1000);
-	o = keyed_command(l, 3, argv, ms + l->command_timeout_ms, &r);
+	o = routed_command(l, 3, argv, ms + l->command_timeout_ms, &r);
 	freeReplyObject(r);
 	if (o == OUT_UNAVAILABLE)
 		return -1;
