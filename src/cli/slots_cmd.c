@@ -195,9 +195,20 @@ static enum cg_limit_status acquire(struct cg_limiter *l,
 
 	switch (st) {
 	case CG_LIMIT_FULL:
-		fprintf(stderr,
-			"ciguard: slots %s: all %ld slots of '%s' are taken\n",
-			a->verb, a->max, key);
+		if (a->max == 1)
+			fprintf(stderr,
+				"ciguard: slots %s: the one slot of '%s' is "
+				"taken",
+				a->verb, key);
+		else
+			fprintf(stderr,
+				"ciguard: slots %s: all %ld slots of '%s' are "
+				"taken",
+				a->verb, a->max, key);
+		if (a->wait_ms > 0)
+			fprintf(stderr, ", still after waiting %.1fs",
+				a->wait_ms / 1000.0);
+		fputc('\n', stderr);
 		break;
 	case CG_LIMIT_ACQUIRED_FAIL_OPEN:
 		fprintf(stderr,

@@ -68,6 +68,7 @@ expect_holders cli 0
 # --wait queues until a slot frees up
 expect_exit 0 "$ciguard" slots acquire w --max 1 --ttl 700ms
 expect_exit 1 "$ciguard" slots acquire w --max 1 --wait 200ms
+grep -q "the one slot of 'w' is taken, still after waiting 0.2s" "$tmp/err" && ok || bad "wait expired message: $(cat "$tmp/err")"
 expect_exit 0 "$ciguard" slots acquire w --max 1 --wait 3s
 # first come, first served: three `run --wait` queue behind a holder, and
 # run in the order they came once it releases
