@@ -74,6 +74,7 @@ static const char usage[] =
     "  --timeout D     connect and command timeout (1s)\n"
     "  --json          machine-readable output\n"
     "\n"
+    "Durations: 500ms, 10s, 2m, 1h, 1d (a bare number is seconds).\n"
     "exit status: 0 done, 1 full / not held / lost, 2 usage error or "
     "Redis\n"
     "unavailable (fail-closed); run: COMMAND's status\n";
@@ -142,7 +143,8 @@ static int parse_args(struct slots_args *a, int argc, char **argv)
 				    (*dur <= 0 && strcmp(o, "--wait")))
 					return cli_fail(
 					    "slots %s: %s takes a duration "
-					    "like 500ms, 10s or 2m, not '%s'",
+					    "like 500ms, 10s, 2m or 1h, not "
+					    "'%s'",
 					    verb, o, v);
 			}
 			continue;

@@ -63,7 +63,7 @@ static const char usage[] =
     "  --quiet               print nothing but errors\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Durations: 500ms, 10s, 2m, 1h (a bare number is seconds).\n"
+    "Durations: 500ms, 10s, 2m, 1h, 1d (a bare number is seconds).\n"
     "exit status: 0 all ready (then COMMAND's, when given), 1 the "
     "deadline passed,\n2 a target can never be ready (bad target, "
     "authentication rejected) or bad usage.\nPasswords are shown as "
@@ -76,7 +76,8 @@ int cli_parse_duration(const char *s, long *out_ms)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
+	/* !(v >= 0) also refuses "nan" */
+	if (errno || end == s || !(v >= 0))
 		return -1;
 	if (!*end || !strcmp(end, "s"))
 		v *= 1000;
@@ -86,6 +87,8 @@ int cli_parse_duration(const char *s, long *out_ms)
 		v *= 60000;
 	else if (!strcmp(end, "h"))
 		v *= 3600000;
+	else if (!strcmp(end, "d"))
+		v *= 86400000;
 	else
 		return -1;
 	if (v > 1e12)

@@ -27,6 +27,10 @@ expect_exit 0 "$ciguard" wait --help
 grep -q '^usage: ciguard wait' "$tmp/out" && ok || bad "wait --help"
 expect_exit 2 "$ciguard" wait
 expect_exit 2 "$ciguard" wait --timeout soon tcp://127.0.0.1:$port
+expect_exit 2 "$ciguard" wait --timeout nan tcp://127.0.0.1:$port
+expect_exit 2 "$ciguard" wait --timeout inf tcp://127.0.0.1:$port
+expect_exit 2 "$ciguard" wait --timeout -1s tcp://127.0.0.1:$port
+expect_exit 0 "$ciguard" wait --quiet --timeout 1d tcp://127.0.0.1:$port
 expect_exit 2 "$ciguard" wait ftp://127.0.0.1:$port
 grep -q "unknown target" "$tmp/err" && ok || bad "unknown scheme reason: $(cat "$tmp/err")"
 expect_exit 2 "$ciguard" wait tcp://127.0.0.1:$port --
