@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -197,14 +196,6 @@ static char *default_root(void)
 	return cg_xstrdup(".");
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const struct cg_src *find_src(void *ctx, const char *path)
 {
 	return cg_model_find_src(ctx, path);
@@ -310,7 +301,7 @@ int cmd_check(int argc, char **argv)
 	char *root = NULL, *cfg_path = NULL;
 	size_t suppressed = 0;
 	bool model_built = false;
-	long t0 = now_ms();
+	long t0 = cg_now_ms();
 	int rc = 2, err;
 
 	memset(&o, 0, sizeof(o));
@@ -405,7 +396,7 @@ int cmd_check(int argc, char **argv)
 	in.layer = o.quick ? "quick" : "full";
 	in.files = model.nfiles;
 	in.suppressed = suppressed;
-	in.elapsed_ms = now_ms() - t0;
+	in.elapsed_ms = cg_now_ms() - t0;
 	in.rules = rinfo;
 	in.nrules = cg_nrules;
 	in.find_src = find_src;

@@ -23,6 +23,7 @@
 
 #include "ciguard/limiter.h"
 #include "cli/cli.h"
+#include "core/core.h"
 #include "core/banned.h"
 
 #define DEFAULT_TTL_MS 60000
@@ -173,14 +174,6 @@ static struct cg_limiter *open_limiter(const struct slots_args *a)
 	if (!l)
 		cli_fail("slots %s: %s", a->verb, err);
 	return l;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 /*
@@ -392,9 +385,9 @@ static int do_run(struct cg_limiter *l, const struct slots_args *a)
 			a->command[0], strerror(errno));
 		_exit(127);
 	}
-	next_refresh = now_ms() + interval;
+	next_refresh = cg_now_ms() + interval;
 	for (;;) {
-		long wait = next_refresh - now_ms();
+		long wait = next_refresh - cg_now_ms();
 		struct timespec ts;
 		siginfo_t info;
 		int sig;
@@ -412,9 +405,9 @@ static int do_run(struct cg_limiter *l, const struct slots_args *a)
 			kill(child, sig);
 			continue;
 		}
-		if (sig == SIGCHLD || now_ms() < next_refresh)
+		if (sig == SIGCHLD || cg_now_ms() < next_refresh)
 			continue;
-		next_refresh = now_ms() + interval;
+		next_refresh = cg_now_ms() + interval;
 		st = cg_limiter_refresh(l, key, &tok);
 		if (st == CG_LIMIT_LOST && !lost) {
 			lost = true;

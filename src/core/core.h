@@ -140,6 +140,9 @@ struct cg_pos cg_src_pos(const struct cg_src *src, size_t start, size_t end);
 /* True when `text` is valid UTF-8 (no overlongs, no surrogates). */
 bool cg_utf8_valid(const char *text, size_t len);
 
+/* Monotonic milliseconds (CLOCK_MONOTONIC), for deadlines and timings. */
+long cg_now_ms(void);
+
 /* ---- small string helpers ---- */
 bool cg_str_eq(const char *a, const char *b);
 bool cg_starts_with(const char *s, const char *prefix);

@@ -23,6 +23,7 @@
 
 #include "ciguard/limiter.h"
 #include "core/core.h"
+#include "core/url.h"
 #include "limiter/scripts.h"
 #include "core/banned.h"
 
@@ -159,110 +160,42 @@ int cg_limit_token_parse(struct cg_limit_token *out, const char *text)
 
 /* ---- options ---- */
 
-/* Percent-decode s[0..n) into a new string; NULL when malformed. */
-static char *decode(const char *s, size_t n)
-{
-	char *out = cg_xmalloc(n + 1), *o = out;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			int hi, lo;
-
-			if (i + 2 >= n)
-				goto bad;
-			hi = cg_hex_value(s[i + 1]);
-			lo = cg_hex_value(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				goto bad;
-			*o++ = (char)(hi * 16 + lo);
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	return out;
-bad:
-	free(out);
-	return NULL;
-}
-
+/* The URL's parts into l (the strings change hands); 0 or -1. */
 static int parse_url(struct cg_limiter *l, const char *url, char *err,
 		     size_t errlen)
 {
-	const char *p, *at, *hostend, *slash;
-	char *end;
+	struct cg_redis_url r;
+	char why[200];
 
-	if (!cg_starts_with(url, "redis://")) {
-		snprintf(err, errlen, "the redis URL must start with redis://");
+	if (cg_redis_url_parse(&r, url, why, sizeof(why)) < 0) {
+		/* the reasons never hold the password */
+		snprintf(err, errlen,
+			 "bad redis URL "
+			 "(redis://[USER:PASS@]HOST[:PORT][/DB]): %s",
+			 why);
 		return -1;
 	}
-	p = url + 8;
-	slash = strchr(p, '/');
-	if (!slash)
-		slash = p + strlen(p);
-	at = memchr(p, '@', (size_t)(slash - p));
-	if (at) {
-		const char *colon = memchr(p, ':', (size_t)(at - p));
-
-		if (colon) {
-			if (colon > p)
-				l->user = decode(p, (size_t)(colon - p));
-			l->password =
-			    decode(colon + 1, (size_t)(at - colon - 1));
-			if (!l->password || (colon > p && !l->user))
-				goto bad;
-		} else if (at > p) {
-			/* redis://PASSWORD@host, as redis-cli reads it */
-			l->password = decode(p, (size_t)(at - p));
-			if (!l->password)
-				goto bad;
-		}
-		p = at + 1;
-	}
-	if (*p == '[') {
-		hostend = memchr(p, ']', (size_t)(slash - p));
-		if (!hostend)
-			goto bad;
-		l->host = cg_xstrndup(p + 1, (size_t)(hostend - p - 1));
-		hostend++;
-	} else {
-		hostend = memchr(p, ':', (size_t)(slash - p));
-		if (!hostend)
-			hostend = slash;
-		l->host = cg_xstrndup(p, (size_t)(hostend - p));
-	}
-	if (!*l->host)
-		goto bad;
-	l->port = 6379;
-	if (*hostend == ':') {
-		long port;
-
-		errno = 0;
-		port = strtol(hostend + 1, &end, 10);
-		if (errno || end != slash || port < 1 || port > 65535)
-			goto bad;
-		l->port = (int)port;
-	} else if (hostend != slash) {
-		goto bad;
-	}
-	l->db = 0;
-	if (*slash && slash[1]) {
-		errno = 0;
-		l->db = strtol(slash + 1, &end, 10);
-		if (errno || *end || l->db < 0)
-			goto bad;
-	}
+	l->host = r.url.host;
+	l->port = r.url.port;
+	l->db = r.db;
+	/* an empty user or password is an absent one */
+	if (r.url.user && *r.url.user)
+		l->user = r.url.user;
+	else
+		free(r.url.user);
+	if (r.url.password && *r.url.password)
+		l->password = r.url.password;
+	else
+		free(r.url.password);
+	free(r.url.scheme);
+	free(r.url.path);
+	free(r.url.query);
 	l->display = cg_xasprintf(
-	    "redis://%s%s%s%s:%d/%ld", l->user ? l->user : "",
+	    "redis://%s%s%s%s%s%s:%d/%ld", l->user ? l->user : "",
 	    l->password ? ":***" : "", l->user || l->password ? "@" : "",
-	    l->host, l->port, l->db);
+	    strchr(l->host, ':') ? "[" : "", l->host,
+	    strchr(l->host, ':') ? "]" : "", l->port, l->db);
 	return 0;
-bad:
-	/* never echo the URL: it may hold a password */
-	snprintf(err, errlen,
-		 "bad redis URL (want redis://[USER:PASS@]HOST[:PORT][/DB])");
-	return -1;
 }
 
 struct cg_limiter *cg_limiter_open(const struct cg_limiter_options *opt,
@@ -528,14 +461,6 @@ static int set_timeout(struct cg_limiter *l, long ms)
 
 #define MAX_REDIRECTS 5
 
-static long clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000,
@@ -623,7 +548,7 @@ static enum outcome routed_command(struct cg_limiter *l, int argc,
 				   const char **argv, long timeout_ms,
 				   redisReply **out)
 {
-	long start = clock_ms(), pause = 10;
+	long start = cg_now_ms(), pause = 10;
 	char *ask = NULL;
 	int ask_port = 0, hops = 0;
 	bool retried = false;
@@ -669,7 +594,7 @@ static enum outcome routed_command(struct cg_limiter *l, int argc,
 		if (o != OUT_ERROR || !*out)
 			return o;
 		if (cg_starts_with((*out)->str, "TRYAGAIN")) {
-			long left = start + l->command_timeout_ms - clock_ms();
+			long left = start + l->command_timeout_ms - cg_now_ms();
 
 			if (left <= 0)
 				return OUT_UNAVAILABLE;
@@ -909,7 +834,7 @@ enum cg_limit_status cg_limiter_acquire_wait(struct cg_limiter *l,
 					     long wait_ms,
 					     struct cg_limit_token *out_token)
 {
-	long deadline = clock_ms() + (wait_ms > 0 ? wait_ms : 0);
+	long deadline = cg_now_ms() + (wait_ms > 0 ? wait_ms : 0);
 	enum cg_limit_status st;
 	struct keys k;
 	long position;
@@ -918,7 +843,7 @@ enum cg_limit_status cg_limiter_acquire_wait(struct cg_limiter *l,
 	if (wait_ms <= 0)
 		return acquire_step(l, key, max_slots, 0, out_token, &position);
 	for (;;) {
-		long left = deadline - clock_ms();
+		long left = deadline - cg_now_ms();
 		long nap = WAIT_LEASE_MS / 2;
 
 		st = acquire_step(l, key, max_slots, WAIT_LEASE_MS, out_token,

@@ -6,23 +6,7 @@
 
 #include "ciguard/probe.h"
 #include "core/core.h"
-
-/* A URL split into parts; strings owned, percent-decoded. */
-struct cg_url {
-	char *scheme;	/* lower-case */
-	char *user;	/* NULL when absent */
-	char *password; /* NULL when absent */
-	char *host;	/* without [] for IPv6 */
-	int port;	/* 0 when absent */
-	char *path;	/* from the first '/', "" when absent */
-	char *query;	/* after '?', NULL when absent */
-};
-
-/* 0, or -1 with the reason in err. */
-int cg_url_parse(struct cg_url *out, const char *s, char *err, size_t errlen);
-void cg_url_release(struct cg_url *u);
-/* Value of `key` in a query string (percent-decoded, caller frees). */
-char *cg_url_query_get(const char *query, const char *key);
+#include "core/url.h"
 
 struct cg_probe;
 
@@ -62,9 +46,6 @@ void cg_probe_mask(char *buf, size_t size, const char *secret);
  * exist yet" / "cannot open") for a NOT_READY result.
  */
 int cg_probe_open(struct cg_probe *p, const char *path);
-
-/* Monotonic milliseconds. */
-long cg_now_ms(void);
 
 /*
  * TCP connect to host:port within timeout_ms, trying every address

@@ -35,7 +35,6 @@
 #include "probe/probe_int.h"
 #include "core/banned.h"
 
-#define REDIS_DEFAULT_PORT 6379
 #define MAX_COMMANDS 3 /* AUTH, SELECT, PING */
 #define MAX_ARGS 3
 
@@ -103,44 +102,18 @@ static void add_command(struct redis_state *st, struct cg_buf *req, int argc,
 	st->commands[st->ncommands++] = argv[0];
 }
 
-static int parse_db(struct redis_state *st, const char *path, char *err,
-		    size_t errlen)
-{
-	const char *digits = path + (*path == '/');
-	char *end;
-
-	st->db = 0;
-	if (!*digits)
-		return 0;
-	errno = 0;
-	st->db = strtol(digits, &end, 10);
-	if (*digits < '0' || *digits > '9' || *end || errno ||
-	    st->db > INT_MAX) {
-		snprintf(err, errlen,
-			 "database '%s' is not a number (redis://host:port/DB)",
-			 digits);
-		return -1;
-	}
-	return 0;
-}
-
 static int redis_init(struct cg_probe *p, char *err, size_t errlen)
 {
 	struct redis_state *st = cg_xcalloc(1, sizeof(*st));
 	struct cg_buf req = CG_BUF_INIT;
 	char db[24];
+	struct cg_redis_url target;
 
 	p->state = st;
-	if (cg_url_parse(&st->url, p->target, err, errlen) < 0)
+	if (cg_redis_url_parse(&target, p->target, err, errlen) < 0)
 		return -1;
-	if (!*st->url.host) {
-		snprintf(err, errlen, "redis:// needs a host");
-		return -1;
-	}
-	if (!st->url.port)
-		st->url.port = REDIS_DEFAULT_PORT;
-	if (parse_db(st, st->url.path, err, errlen) < 0)
-		return -1;
+	st->url = target.url;
+	st->db = target.db;
 	if (st->url.password && *st->url.password) {
 		if (st->url.user && *st->url.user) {
 			const char *argv[] = {"AUTH", st->url.user,

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "core/core.h"
+#include "core/url.h"
 
 static void test_core__buf_appends_and_caps(void **state)
 {
@@ -83,6 +84,75 @@ static void test_core__arena_zeroes(void **state)
 	cg_arena_release(&a);
 }
 
+/* One reading of redis:// for `wait` and `slots` alike. */
+static void test_core__redis_url(void **state)
+{
+	static const struct {
+		const char *url;
+		const char *user, *password, *host;
+		int port;
+		long db;
+	} good[] = {
+	    {"redis://h", NULL, NULL, "h", 6379, 0},
+	    {"redis://h:7000/3", NULL, NULL, "h", 7000, 3},
+	    {"redis://:s%40cret@h/1", "", "s@cret", "h", 6379, 1},
+	    {"redis://alice:pw@h:1/", "alice", "pw", "h", 1, 0},
+	    /* a name without ':' is a user (redis-py, go-redis) */
+	    {"redis://alice@h", "alice", NULL, "h", 6379, 0},
+	    {"redis://[::1]:6380/2", NULL, NULL, "::1", 6380, 2},
+	    {"REDIS://h/0?x=1", NULL, NULL, "h", 6379, 0},
+	    /* the last '@' ends the user info */
+	    {"redis://u:p@ss@h", "u", "p@ss", "h", 6379, 0},
+	};
+	static const struct {
+		const char *url, *says;
+	} bad[] = {
+	    {"rediss://h", "must start with redis://"},
+	    {"http://h", "must start with redis://"},
+	    {"h:6379", "not a URL"},
+	    {"redis://:6379", "needs a host"},
+	    {"redis://h:0", "bad port '0'"},
+	    {"redis://h:99999", "bad port '99999'"},
+	    {"redis://h/x", "database 'x' is not a number"},
+	    {"redis://h/-1", "is not a number"},
+	    {"redis://h/99999999999", "is not a number"},
+	    /* "@host" forgotten: the password must not be echoed */
+	    {"redis://u:hunter2", "bad port (want"},
+	    {"redis://[::1", "unterminated '['"},
+	};
+	char err[200];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		struct cg_redis_url r;
+
+		if (cg_redis_url_parse(&r, good[i].url, err, sizeof(err)) < 0)
+			fail_msg("%s: %s", good[i].url, err);
+		if (good[i].user)
+			assert_string_equal(r.url.user, good[i].user);
+		else
+			assert_null(r.url.user);
+		if (good[i].password)
+			assert_string_equal(r.url.password, good[i].password);
+		else
+			assert_null(r.url.password);
+		assert_string_equal(r.url.host, good[i].host);
+		assert_int_equal(r.url.port, good[i].port);
+		assert_int_equal(r.db, good[i].db);
+		cg_url_release(&r.url);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct cg_redis_url r;
+
+		err[0] = '\0';
+		if (cg_redis_url_parse(&r, bad[i].url, err, sizeof(err)) == 0)
+			fail_msg("%s: accepted", bad[i].url);
+		if (!strstr(err, bad[i].says))
+			fail_msg("%s: '%s' does not say '%s'", bad[i].url, err,
+				 bad[i].says);
+		assert_null(strstr(err, "hunter2"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -91,6 +161,7 @@ int main(void)
 	    cmocka_unit_test(test_core__utf8_validation),
 	    cmocka_unit_test(test_core__glob),
 	    cmocka_unit_test(test_core__arena_zeroes),
+	    cmocka_unit_test(test_core__redis_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
