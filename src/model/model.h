@@ -78,6 +78,13 @@ struct cg_script {
 	size_t *offsets; /* script byte -> file byte, len + 1 entries; built
 			    by the first cg_script_pos */
 	bool offsets_done;
+	/* the scripts of `bash -c '...'` / `sh -c "..."` commands in this
+	 * one, each run by a shell of its own (see cg_nested_script) */
+	struct cg_nested_script *nested;
+	size_t nnested;
+	/* a nested script: its text starts at byte `base` of `parent`'s */
+	const struct cg_script *parent;
+	size_t base;
 };
 
 /* File position of script bytes [start, end). */
@@ -98,6 +105,22 @@ struct cg_shell {
 	const struct cg_node
 	    *node; /* the `shell:` value that chose it, or NULL */
 	const struct cg_src *src; /* file of `node` */
+	/* a shell a script started (`bash -c`): the outer script, and the
+	 * bytes of the shell name and its flags there; NULL otherwise */
+	const struct cg_script *by_script;
+	size_t by_start, by_end;
+};
+
+/*
+ * `bash -c 'pytest || true'`: a literal string (quoted, without
+ * expansions or escapes, so its bytes are the script's own) run by a new
+ * shell, which starts without -e and pipefail unless its flags turn them
+ * on (`bash -ec`, `bash -o pipefail -c`). shell.by_script and
+ * by_start/by_end point at the shell name and flags in the outer script.
+ */
+struct cg_nested_script {
+	struct cg_script *script;
+	struct cg_shell shell;
 };
 
 /* ----------------------------------------------------- GitHub Actions */

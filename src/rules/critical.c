@@ -482,6 +482,25 @@ bool cg_reads_status(const struct cg_script *s, size_t start, size_t end)
 	return false;
 }
 
+/* fn for the group, then for every `bash -c '...'` script inside its
+ * scripts (each a group of its own: a new shell, options from its flags) */
+static void group_and_nested(const struct cg_script_group *g,
+			     void (*fn)(void *ctx,
+					const struct cg_script_group *g),
+			     void *ctx)
+{
+	fn(ctx, g);
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t k = 0; k < g->scripts[i]->nnested; k++) {
+			const struct cg_nested_script *ns =
+			    &g->scripts[i]->nested[k];
+			struct cg_script_group inner = {&ns->script, 1,
+							&ns->shell};
+
+			group_and_nested(&inner, fn, ctx);
+		}
+}
+
 void cg_for_each_script_group(const struct cg_model *m,
 			      void (*fn)(void *ctx,
 					 const struct cg_script_group *g),
@@ -489,12 +508,11 @@ void cg_for_each_script_group(const struct cg_model *m,
 {
 	/* gitlab-runner starts every script with pipefail and errexit */
 	static const struct cg_shell gitlab_shell = {
-	    CG_SHELL_POSIX,
-	    true,
-	    true,
-	    "bash (GitLab runner: set -o pipefail; set -o errexit)",
-	    NULL,
-	    NULL};
+	    .kind = CG_SHELL_POSIX,
+	    .errexit = true,
+	    .pipefail = true,
+	    .describe =
+		"bash (GitLab runner: set -o pipefail; set -o errexit)"};
 
 	for (size_t w = 0; w < m->nworkflows; w++)
 		for (size_t j = 0; j < m->workflows[w].njobs; j++)
@@ -506,7 +524,7 @@ void cg_for_each_script_group(const struct cg_model *m,
 							    &st->shell};
 
 				if (st->script)
-					fn(ctx, &g);
+					group_and_nested(&g, fn, ctx);
 			}
 	for (size_t f = 0; f < m->ngitlab; f++)
 		for (size_t j = 0; j < m->gitlab[f].njobs; j++) {
@@ -515,7 +533,7 @@ void cg_for_each_script_group(const struct cg_model *m,
 						    &gitlab_shell};
 
 			if (job->nscripts)
-				fn(ctx, &g);
+				group_and_nested(&g, fn, ctx);
 		}
 }
 

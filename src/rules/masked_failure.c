@@ -85,6 +85,16 @@ static void report_lost(struct cg_script_walk *w, const struct cg_sh_andor *ao,
 			  "shell `%s` runs without -e: failure of `%s` is "
 			  "ignored and the script goes on",
 			  w->shell->describe, cmd_name);
+	} else if (w->shell->by_script) {
+		pos = cg_script_pos(w->shell->by_script, w->shell->by_start,
+				    w->shell->by_end);
+		subject = cg_xasprintf("%s %s", w->shell->describe, cmd_name);
+		cg_report(w->ctx, w->shell->src, &pos, subject,
+			  "give it -e (`bash -ec '...'`), or join the commands "
+			  "with `&&`",
+			  "`%s` runs its script without -e: failure of `%s` "
+			  "is ignored and the script goes on",
+			  w->shell->describe, cmd_name);
 	} else {
 		return;
 	}
@@ -459,6 +469,12 @@ const struct cg_rule cg_rule_masked_failure = {
 	       "  `cmd && other` followed by more commands: `set -e` ignores "
 	       "a failure before `&&`;\n"
 	       "  `continue-on-error: true` on the step or job that runs it.\n"
+	       "\n"
+	       "A script handed to a new shell as a literal string (`bash -c "
+	       "'...'`, `docker compose run app sh -c \"...\"`) is checked "
+	       "too, as that shell runs it: without -e unless its flags say "
+	       "`-e`, so `bash -c \"pytest; echo done\"` exits 0 when the "
+	       "tests fail.\n"
 	       "\n"
 	       "Bad:\n"
 	       "\n"

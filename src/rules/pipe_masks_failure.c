@@ -54,6 +54,8 @@ static void check_pipe(struct cg_script_walk *w, const struct cg_sh_list *list,
 			how = cg_xstrdup("after `set +o pipefail`");
 		else if (w->shell->node)
 			how = cg_xasprintf("`shell: %s`", w->shell->node->str);
+		else if (w->shell->by_script)
+			how = cg_xasprintf("`%s`", w->shell->describe);
 		else
 			how = cg_xasprintf("%s", w->shell->describe);
 		hint = cg_xasprintf(
@@ -64,6 +66,10 @@ static void check_pipe(struct cg_script_walk *w, const struct cg_sh_list *list,
 				"has no pipefail)"
 			  : w->shell->node
 			      ? "add `set -o pipefail` before the pipeline"
+			  : w->shell->by_script
+			      ? "run it with `bash -o pipefail -c` (sh may "
+				"be dash, which has no pipefail), or start "
+				"a bash script with `set -o pipefail;`"
 			      : "add `shell: bash` to the step (bash -eo "
 				"pipefail), or `set -o pipefail` before the "
 				"pipeline");
@@ -131,7 +137,9 @@ const struct cg_rule cg_rule_pipe_masks_failure = {
 	       "has no pipefail, so `pytest | tee test.log` succeeds whenever "
 	       "`tee` does, failing tests or not. `shell: bash` runs `bash "
 	       "--noprofile --norc -eo pipefail {0}`, which has it; `shell: "
-	       "sh` does not.\n"
+	       "sh` does not. A script given to `bash -c` or `sh -c` as a "
+	       "literal string runs without pipefail unless the flags say "
+	       "`-o pipefail` (and sh may be dash, which has none).\n"
 	       "\n"
 	       "Bad:\n"
 	       "\n"
