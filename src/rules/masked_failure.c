@@ -75,25 +75,25 @@ static void report_lost(struct cg_script_walk *w, const struct cg_sh_andor *ao,
 			  "ignored and the script goes on",
 			  set, cmd_name);
 		free(set);
-	} else if (w->shell->node) {
-		pos = w->shell->node->pos;
-		subject =
-		    cg_xasprintf("shell %s %s", w->shell->describe, cmd_name);
+	} else if (w->shell->node || w->shell->by_script) {
+		/* a `shell:` without -e, or a `bash -c '...'` in the script */
+		bool nested = !w->shell->node;
+
+		pos = nested
+			  ? cg_script_pos(w->shell->by_script,
+					  w->shell->by_start, w->shell->by_end)
+			  : w->shell->node->pos;
+		subject = cg_xasprintf(nested ? "%s %s" : "shell %s %s",
+				       w->shell->describe, cmd_name);
 		cg_report(w->ctx, w->shell->src, &pos, subject,
-			  "add -e to the shell (e.g. `bash -eo pipefail "
-			  "{0}`), or use `shell: bash`",
-			  "shell `%s` runs without -e: failure of `%s` is "
-			  "ignored and the script goes on",
-			  w->shell->describe, cmd_name);
-	} else if (w->shell->by_script) {
-		pos = cg_script_pos(w->shell->by_script, w->shell->by_start,
-				    w->shell->by_end);
-		subject = cg_xasprintf("%s %s", w->shell->describe, cmd_name);
-		cg_report(w->ctx, w->shell->src, &pos, subject,
-			  "give it -e (`bash -ec '...'`), or join the commands "
-			  "with `&&`",
-			  "`%s` runs its script without -e: failure of `%s` "
-			  "is ignored and the script goes on",
+			  nested ? "give it -e (`bash -ec '...'`), or join the "
+				   "commands with `&&`"
+				 : "add -e to the shell (e.g. `bash -eo "
+				   "pipefail {0}`), or use `shell: bash`",
+			  nested ? "`%s` runs its script without -e: failure "
+				   "of `%s` is ignored and the script goes on"
+				 : "shell `%s` runs without -e: failure of "
+				   "`%s` is ignored and the script goes on",
 			  w->shell->describe, cmd_name);
 	} else {
 		return;
