@@ -2,7 +2,9 @@
  * The GitLab CI view: jobs of .gitlab-ci.yml and its local includes, with
  * `extends:` (templates, later parents win), `default:` and `!reference`
  * resolved for the keys rules read. Scripts are the items of before_script
- * and script, flattened the way GitLab does (nested lists from anchors).
+ * and script, flattened the way GitLab does (nested lists from anchors);
+ * after_script's items are kept apart (a shell of their own, exit status
+ * ignored).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -107,23 +109,30 @@ static bool is_reference(const struct cg_node *n)
 	return n->tag && !strcmp(n->tag, "!reference");
 }
 
-static void add_scripts(struct cg_model *m, struct cg_gl_job *job,
-			size_t *alloc, struct located l, unsigned depth)
+/* A list of scripts being filled in: job->scripts or job->after. */
+struct script_list {
+	struct cg_script ***items;
+	size_t *n;
+	size_t alloc;
+};
+
+static void add_scripts(struct cg_model *m, struct script_list *out,
+			struct located l, unsigned depth)
 {
 	const struct cg_node *n = l.node;
 
 	if (!n || depth > MAX_SCRIPT_NESTING)
 		return;
 	if (is_reference(n)) {
-		add_scripts(m, job, alloc, follow_reference(m, n), depth + 1);
+		add_scripts(m, out, follow_reference(m, n), depth + 1);
 		return;
 	}
 	if (cg_node_is_scalar(n)) {
 		struct cg_script *s = cg_script_new(m, l.src, n);
 
 		if (s) {
-			CG_GROW(job->scripts, *alloc, job->nscripts + 1);
-			job->scripts[job->nscripts++] = s;
+			CG_GROW(*out->items, out->alloc, *out->n + 1);
+			(*out->items)[(*out->n)++] = s;
 		}
 		return;
 	}
@@ -132,15 +141,34 @@ static void add_scripts(struct cg_model *m, struct cg_gl_job *job,
 	for (size_t i = 0; i < n->n; i++) {
 		struct located item = {n->items[i], l.src};
 
-		add_scripts(m, job, alloc, item, depth + 1);
+		add_scripts(m, out, item, depth + 1);
 	}
+}
+
+/* The job's `key` (before_script, after_script), else default's, else
+ * the top-level one (the old global form). */
+static struct located job_or_default(struct cg_model *m, struct located self,
+				     const char *key)
+{
+	struct located l = resolve_key(m, self, key, NULL, 0);
+
+	if (!l.node) {
+		struct located def = find_top(m, "default");
+
+		l.node = cg_map_get(def.node, key);
+		l.src = def.src;
+	}
+	if (!l.node)
+		l = find_top(m, key);
+	return l;
 }
 
 static void job_build(struct cg_model *m, struct cg_gl_job *job,
 		      const struct cg_pair *pair, const struct cg_src *src)
 {
 	struct located self = {pair->value, src}, l;
-	size_t alloc = 0;
+	struct script_list scripts = {&job->scripts, &job->nscripts, 0};
+	struct script_list after = {&job->after, &job->nafter, 0};
 	const struct cg_pair *af = NULL;
 
 	job->id = pair->key->str;
@@ -153,17 +181,9 @@ static void job_build(struct cg_model *m, struct cg_gl_job *job,
 	}
 	job->services = resolve_key(m, self, "services", NULL, 0).node;
 	job->variables = resolve_key(m, self, "variables", NULL, 0).node;
-	l = resolve_key(m, self, "before_script", NULL, 0);
-	if (!l.node) {
-		struct located def = find_top(m, "default");
-
-		l.node = cg_map_get(def.node, "before_script");
-		l.src = def.src;
-	}
-	if (!l.node)
-		l = find_top(m, "before_script");
-	add_scripts(m, job, &alloc, l, 0);
-	add_scripts(m, job, &alloc, resolve_key(m, self, "script", NULL, 0), 0);
+	add_scripts(m, &scripts, job_or_default(m, self, "before_script"), 0);
+	add_scripts(m, &scripts, resolve_key(m, self, "script", NULL, 0), 0);
+	add_scripts(m, &after, job_or_default(m, self, "after_script"), 0);
 }
 
 void cg_gl_register(struct cg_model *m, struct cg_file *f)
@@ -236,10 +256,14 @@ void cg_gl_release(struct cg_model *m)
 {
 	for (size_t i = 0; i < m->ngitlab; i++)
 		for (size_t j = 0; j < m->gitlab[i].njobs; j++) {
-			for (size_t k = 0; k < m->gitlab[i].jobs[j].nscripts;
-			     k++)
-				cg_script_free(m->gitlab[i].jobs[j].scripts[k]);
-			free(m->gitlab[i].jobs[j].scripts);
+			struct cg_gl_job *job = &m->gitlab[i].jobs[j];
+
+			for (size_t k = 0; k < job->nscripts; k++)
+				cg_script_free(job->scripts[k]);
+			for (size_t k = 0; k < job->nafter; k++)
+				cg_script_free(job->after[k]);
+			free(job->scripts);
+			free(job->after);
 		}
 	free(m->gitlab);
 	m->gitlab = NULL;

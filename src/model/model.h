@@ -199,6 +199,10 @@ struct cg_gl_job {
 	const struct cg_src *allow_failure_src;
 	struct cg_script **scripts; /* before_script items, then script */
 	size_t nscripts;
+	/* after_script items (own, else default:, else top-level): GitLab
+	 * runs them in a shell of their own and ignores how they exit */
+	struct cg_script **after;
+	size_t nafter;
 	const struct cg_node *services;
 	const struct cg_node *variables;
 };

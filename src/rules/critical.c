@@ -420,6 +420,26 @@ const struct cg_sh_cmd *cg_critical_in_list(const struct cg_sh_list *list,
 	return NULL;
 }
 
+const struct cg_sh_cmd *cg_critical_in_script(const struct cg_script *s,
+					      const struct cg_config *config,
+					      struct cg_buf *name,
+					      const struct cg_script **where)
+{
+	const struct cg_sh_cmd *hit =
+	    cg_critical_in_list(s->sh.top, config, name);
+
+	if (hit) {
+		if (where)
+			*where = s;
+		return hit;
+	}
+	for (size_t i = 0; i < s->nnested; i++)
+		if ((hit = cg_critical_in_script(s->nested[i].script, config,
+						 name, where)))
+			return hit;
+	return NULL;
+}
+
 bool cg_apply_set(const struct cg_sh_cmd *cmd, struct cg_shopts *st)
 {
 	bool want_option = false, option_on = false;

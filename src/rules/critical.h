@@ -19,6 +19,14 @@ const struct cg_sh_cmd *cg_critical_in_list(const struct cg_sh_list *list,
 					    const struct cg_config *config,
 					    struct cg_buf *name);
 
+/* The first critical command in script `s` or in the scripts it hands to
+ * `bash -c` (s->nested), or NULL; *where (when not NULL) is set to the
+ * script it is in, for its position. */
+const struct cg_sh_cmd *cg_critical_in_script(const struct cg_script *s,
+					      const struct cg_config *config,
+					      struct cg_buf *name,
+					      const struct cg_script **where);
+
 /* Shell option state while walking a script in textual order. */
 struct cg_shopts {
 	bool errexit, pipefail;

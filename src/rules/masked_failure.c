@@ -358,6 +358,35 @@ static void report_continue(struct cg_rule_ctx *ctx, const struct cg_src *src,
 	free(subject);
 }
 
+/*
+ * GitLab ignores how after_script ends (gitlab-org/gitlab#21008): a test
+ * run there can never fail its job. One finding per command, however many
+ * jobs share it through `default:` or a template.
+ */
+static void check_after_script(struct cg_rule_ctx *ctx,
+			       const struct cg_model *m,
+			       const struct cg_gl_job *job, struct cg_buf *name)
+{
+	for (size_t k = 0; k < job->nafter; k++) {
+		const struct cg_script *where = NULL;
+		const struct cg_sh_cmd *cmd = cg_critical_in_script(
+		    job->after[k], m->config, name, &where);
+		struct cg_pos pos;
+		char *subject;
+
+		if (!cmd)
+			continue;
+		pos = cg_script_pos(where, cmd->start, cmd->end);
+		subject = cg_xasprintf("after_script %s", name->buf);
+		cg_report(ctx, where->src, &pos, subject,
+			  "move it to `script:`; after_script is for cleanup",
+			  "`%s` runs in `after_script`, whose exit status "
+			  "GitLab ignores: its failure never fails the job",
+			  name->buf);
+		free(subject);
+	}
+}
+
 static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 			 struct cg_buf *name)
 {
@@ -370,12 +399,13 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 
 			bool found = false;
 
+			check_after_script(ctx, m, job, name);
 			if (!af || cg_scalar_bool(af->value) != 1)
 				continue;
 			for (size_t k = 0; k < job->nscripts && !found; k++)
-				found = cg_critical_in_list(
-					    job->scripts[k]->sh.top, m->config,
-					    name) != NULL;
+				found = cg_critical_in_script(job->scripts[k],
+							      m->config, name,
+							      NULL) != NULL;
 			if (!found)
 				continue;
 			pos = af->key->pos;
@@ -419,8 +449,8 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 				if (!st->script || (!coe_true && job_cmd) ||
 				    (!coe_true && !job->continue_on_error))
 					continue;
-				if (!cg_critical_in_list(st->script->sh.top,
-							 m->config, &name))
+				if (!cg_critical_in_script(
+					st->script, m->config, &name, NULL))
 					continue;
 				if (!job_cmd)
 					job_cmd = job_cmd_copy =
@@ -468,7 +498,9 @@ const struct cg_rule cg_rule_masked_failure = {
 	       "command;\n"
 	       "  `cmd && other` followed by more commands: `set -e` ignores "
 	       "a failure before `&&`;\n"
-	       "  `continue-on-error: true` on the step or job that runs it.\n"
+	       "  `continue-on-error: true` on the step or job that runs it;\n"
+	       "  GitLab `allow_failure: true` on its job, or the command in "
+	       "`after_script`, whose exit status GitLab ignores.\n"
 	       "\n"
 	       "A script handed to a new shell as a literal string (`bash -c "
 	       "'...'`, `docker compose run app sh -c \"...\"`) is checked "
