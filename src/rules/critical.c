@@ -440,6 +440,25 @@ const struct cg_sh_cmd *cg_critical_in_script(const struct cg_script *s,
 	return NULL;
 }
 
+bool cg_walk_runs_critical(struct cg_script_walk *w,
+			   const struct cg_sh_cmd *cmd)
+{
+	if (cg_critical_command(cmd, w->m->config, &w->name))
+		return true;
+	if (cmd->kind != CG_SH_SIMPLE)
+		return false;
+	for (size_t i = 0; i < w->s->nnested; i++) {
+		const struct cg_nested_script *ns = &w->s->nested[i];
+
+		if (ns->shell.by_start >= cmd->start &&
+		    ns->shell.by_start < cmd->end &&
+		    cg_critical_in_script(ns->script, w->m->config, &w->name,
+					  NULL))
+			return true;
+	}
+	return false;
+}
+
 bool cg_apply_set(const struct cg_sh_cmd *cmd, struct cg_shopts *st)
 {
 	bool want_option = false, option_on = false;

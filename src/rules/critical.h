@@ -77,4 +77,12 @@ struct cg_script_walk {
 void cg_walk_scripts(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		     void (*fn)(struct cg_script_walk *w, bool last));
 
+/*
+ * Does simple command `cmd` of the walk's script run a critical command,
+ * itself or in the script it hands to `bash -c` (whose exit status is that
+ * script's)? Its name goes to w->name.
+ */
+bool cg_walk_runs_critical(struct cg_script_walk *w,
+			   const struct cg_sh_cmd *cmd);
+
 #endif

@@ -182,7 +182,7 @@ static void check_if(struct cg_script_walk *w, const struct cg_sh_cmd *ifc)
 		return;
 	pl = &ao->pipes[0];
 	cmd = &pl->cmds[0];
-	if (!cg_critical_command(cmd, w->m->config, &w->name))
+	if (!cg_walk_runs_critical(w, cmd))
 		return;
 	branch = pl->negated ? ifc->body[1] : ifc->body[2];
 	out = branch ? cg_eval_list(branch, w->st.errexit, CG_OUT_FAIL)
@@ -240,8 +240,7 @@ static void check_andor(struct cg_script_walk *w, const struct cg_sh_list *list,
 			if (cmd->kind == CG_SH_SIMPLE) {
 				if (cg_apply_set(cmd, &w->st))
 					continue;
-				if (!cg_critical_command(cmd, w->m->config,
-							 &w->name))
+				if (!cg_walk_runs_critical(w, cmd))
 					continue;
 			} else if (cmd->kind == CG_SH_FUNCDEF) {
 				walk_list(w, cmd->body[1], true, false);

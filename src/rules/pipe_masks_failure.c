@@ -32,7 +32,7 @@ static void check_pipe(struct cg_script_walk *w, const struct cg_sh_list *list,
 		char *subject, *hint;
 		char *how;
 
-		if (!cg_critical_command(cmd, w->m->config, &w->name) &&
+		if (!cg_walk_runs_critical(w, cmd) &&
 		    (cmd->kind == CG_SH_SIMPLE ||
 		     !cg_critical_in_list(cmd->body[0], w->m->config,
 					  &w->name)))
