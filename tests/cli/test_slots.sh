@@ -24,16 +24,12 @@ expect_holders() { # key want
 	[ "$got" = "$2" ] && ok || bad "$1: $got holders (want $2)"
 }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-	--dir "$tmp" >"$tmp/redis.log" 2>&1 &
-pids="$pids $!"
-i=0; until redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; do
-	i=$((i + 1)); [ $i -gt 100 ] && { echo "redis-server did not start"; cat "$tmp/redis.log"; exit 1; }
-	sleep 0.05
-done
+. "$2/tests/cli/redis.sh"
+start_redis "$tmp" || exit 1
+pids="$pids $redis_pid"
+port=$redis_port
 export REDIS_URL="redis://127.0.0.1:$port/0"
-closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+closed=$(free_port)
 
 # usage
 expect_exit 0 "$ciguard" slots --help

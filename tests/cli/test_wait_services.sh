@@ -11,12 +11,12 @@ trap cleanup EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 command -v redis-server >/dev/null || { echo "redis-server is missing (make test installs it)"; echo "0 passed, 1 failed"; exit 1; }
+. "$2/tests/cli/redis.sh"
 
-rport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --requirepass hunter2x --save '' --dir "$tmp" >"$tmp/redis.log" 2>&1 &
-pids="$pids $!"
+start_redis "$tmp" --requirepass hunter2x || exit 1
+pids="$pids $redis_pid"
+rport=$redis_port
 hport=$(free_port)
 # the "worker": starts slowly, logs worker_started, serves /worker/health
 cat >"$tmp/worker.py" <<PY
@@ -58,13 +58,15 @@ took=$(( $(date +%s) - start ))
 grep -qi 'WRONGPASS\|invalid password\|invalid username-password' "$tmp/err" && ok || bad "reason: $(cat "$tmp/err")"
 grep -q notit9 "$tmp/err" && bad "wrong password printed" || ok
 
-# redis-cli ping would say 0 here; ciguard says why not
-"$ciguard" wait --timeout 1s "redis://127.0.0.1:$rport" >"$tmp/out" 2>"$tmp/err"
+# redis-cli ping would say 0 here; ciguard says why not (NOAUTH is fatal:
+# it ends at once, so the timeout is only a bound for a loaded machine)
+"$ciguard" wait --timeout 10s "redis://127.0.0.1:$rport" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc = 2 ] && grep -q NOAUTH "$tmp/err" && ok || bad "no password: exit $rc: $(cat "$tmp/err")"
 
 # a 404 is never ready; the failure report ends with the worker's log
-"$ciguard" wait --timeout 1500ms --log "$tmp/worker.log" "http://127.0.0.1:$hport/nope" >"$tmp/out" 2>"$tmp/err"
+# (3 s: the first attempt loads libcurl, slow under ASan on a busy machine)
+"$ciguard" wait --timeout 3s --log "$tmp/worker.log" "http://127.0.0.1:$hport/nope" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc = 1 ] && grep -q 'HTTP 404' "$tmp/err" && grep -q '^worker_started pool=4$' "$tmp/err" && ok || bad "404: exit $rc: $(cat "$tmp/err")"
 

@@ -301,6 +301,21 @@ static bool redis_pongs(int port)
 	return ok;
 }
 
+/* The file at `path` contains `text`. */
+static bool log_says(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, text) != NULL;
+	fclose(f);
+	return found;
+}
+
 int cg_it_redis_start(struct cg_it_server *out, const char *const *args)
 {
 	const char *bin = redis_server_path();
@@ -350,7 +365,11 @@ int cg_it_redis_start(struct cg_it_server *out, const char *const *args)
 				untrack(out);
 				break;
 			}
-			if (redis_pongs(out->port))
+			/* a PONG counts only once our server says it is
+			 * listening: another test's server may have taken the
+			 * port first (ours then fails to bind and exits) */
+			if (log_says(out->log, "Ready to accept connections") &&
+			    redis_pongs(out->port))
 				return 0;
 			sleep_ms(20);
 		}
