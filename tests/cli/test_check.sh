@@ -2,16 +2,7 @@
 # The check command as a user runs it: exit codes, formats, baseline, help.
 set -u
 ciguard=$1 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect_exit() { # want cmd...
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"; got=$?
-	[ "$got" = "$want" ] && ok || bad "exit $got (want $want): $* :: $(head -c 300 "$tmp/err")"
-}
+. "$src/tests/cli/lib.sh"
 
 # exit codes
 expect_exit 1 "$ciguard" check "$src/examples/broken-service"
@@ -104,5 +95,4 @@ expect_exit 0 "$ciguard" check "$tmp/g" --quick --staged
 expect_exit 1 "$ciguard" check "$tmp/g" --quick
 expect_exit 2 "$ciguard" check "$tmp/r" --staged
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -6,25 +6,14 @@
 # to COMMAND) and after COMMAND is killed; `--wait` queues first come,
 # first served.
 set -u
-ciguard=$1
-tmp=$(mktemp -d)
-pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect_exit() { # want cmd...
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"; got=$?
-	[ "$got" = "$want" ] && ok || bad "exit $got (want $want): $* :: $(head -c 300 "$tmp/err")"
-}
+ciguard=$1 src=$2
+. "$src/tests/cli/lib.sh"
 holders() { "$ciguard" slots status "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])'; }
 expect_holders() { # key want
 	got=$(holders "$1")
 	[ "$got" = "$2" ] && ok || bad "$1: $got holders (want $2)"
 }
 
-. "$2/tests/cli/redis.sh"
 start_redis "$tmp" || exit 1
 pids="$pids $redis_pid"
 port=$redis_port
@@ -135,5 +124,4 @@ wait $run; got=$?
 [ "$got" = 137 ] && ok || bad "run after COMMAND killed: exit $got (want 137)"
 expect_holders kill 0
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish

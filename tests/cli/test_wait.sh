@@ -2,25 +2,15 @@
 # `ciguard wait` as a user runs it: exit codes, COMMAND, --json, --log.
 set -u
 ciguard=$1 src=$2
-tmp=$(mktemp -d)
-pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect_exit() { # want cmd...
-	want=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"; got=$?
-	[ "$got" = "$want" ] && ok || bad "exit $got (want $want): $* :: $(head -c 300 "$tmp/err")"
-}
+. "$src/tests/cli/lib.sh"
 # a listener on a free loopback port, stopped by pid at exit
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 python3 -c "
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', $port)); s.listen(16); time.sleep(120)" &
 pids="$pids $!"
-closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+closed=$(free_port)
 i=0; while [ $i -lt 50 ] && ! "$ciguard" wait --quiet --timeout 100ms tcp://127.0.0.1:$port 2>/dev/null; do i=$((i+1)); sleep 0.1; done
 
 expect_exit 0 "$ciguard" wait --help
@@ -92,5 +82,4 @@ grep -q "'postgres://app:\*\*\*@127.0.0.1:$port/db': postgres:// targets need li
 grep -q s3cret "$tmp/err" && bad "no libpq: password shown" || ok
 expect_exit 0 env LD_LIBRARY_PATH="$tmp/broken-libs" "$ciguard" wait tcp://127.0.0.1:$port
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

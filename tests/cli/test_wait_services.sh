@@ -3,16 +3,9 @@
 # password, a worker process that logs its start and serves a JSON health
 # endpoint, then `ciguard wait` on all of them before running a command.
 set -u
-ciguard=$1
-tmp=$(mktemp -d)
-pids=""
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+ciguard=$1 src=$2
+. "$src/tests/cli/lib.sh"
 command -v redis-server >/dev/null || { echo "redis-server is missing (make test installs it)"; echo "0 passed, 1 failed"; exit 1; }
-. "$2/tests/cli/redis.sh"
 
 start_redis "$tmp" --requirepass hunter2x || exit 1
 pids="$pids $redis_pid"
@@ -70,5 +63,4 @@ rc=$?
 rc=$?
 [ $rc = 1 ] && grep -q 'HTTP 404' "$tmp/err" && grep -q '^worker_started pool=4$' "$tmp/err" && ok || bad "404: exit $rc: $(cat "$tmp/err")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish
