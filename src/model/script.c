@@ -84,8 +84,11 @@ static void nested_at(struct cg_model *m, struct cg_script *s,
 		}
 		if ((t[0] != '-' && t[0] != '+') || !t[1])
 			break;
-		if (t[1] == '-') /* --login, --norc, ... */
+		if (t[1] == '-') { /* --login, --norc, --rcfile FILE, ... */
+			if (!strcmp(t, "--rcfile") || !strcmp(t, "--init-file"))
+				j++;
 			continue;
+		}
 		for (const char *c = t + 1; *c; c++) {
 			if (*c == 'c')
 				has_c = true;
