@@ -36,6 +36,7 @@
 #include <hiredis/hiredis.h>
 
 #include "ciguard/limiter.h"
+#include "core/core.h"
 /* the library's private scripts, for their exact text; only the acquire
  * script is used here */
 #pragma GCC diagnostic push
@@ -101,15 +102,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000,
-			      .tv_nsec = (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 static long parse_long(const char *s, long min, const char *what)
@@ -293,7 +285,7 @@ static int cmd_pairs(int argc, char **argv)
 	}
 	pthread_barrier_wait(&start);
 	t0 = now_ns();
-	sleep_ms(seconds * 1000);
+	cg_sleep_ms(seconds * 1000);
 	atomic_store(&stop, true);
 	for (long i = 0; i < clients; i++) {
 		pthread_join(w[i].thread, NULL);
@@ -527,7 +519,7 @@ static void *contention_run(void *arg)
 			break;
 		}
 		samples_add(&w->wait, now_ns() - t0);
-		sleep_ms(con->hold_ms);
+		cg_sleep_ms(con->hold_ms);
 		st = cg_limiter_release(l, con->key, &tok);
 		if (st != CG_LIMIT_RELEASED) {
 			report_failure(l, "release", st);

@@ -142,6 +142,8 @@ bool cg_utf8_valid(const char *text, size_t len);
 
 /* Monotonic milliseconds (CLOCK_MONOTONIC), for deadlines and timings. */
 long cg_now_ms(void);
+/* Sleep ms milliseconds, resuming after a signal. */
+void cg_sleep_ms(long ms);
 
 /* ---- small string helpers ---- */
 bool cg_str_eq(const char *a, const char *b);

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/time.h>
-#include <time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -461,15 +460,6 @@ static int set_timeout(struct cg_limiter *l, long ms)
 
 #define MAX_REDIRECTS 5
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000,
-			      .tv_nsec = (ms % 1000) * 1000000};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* How far home_command got. */
 enum sent {
 	NOT_SENT,    /* connecting failed */
@@ -599,7 +589,7 @@ static enum outcome routed_command(struct cg_limiter *l, int argc,
 			if (left <= 0)
 				return OUT_UNAVAILABLE;
 			freeReplyObject(*out);
-			sleep_ms(pause < left ? pause : left);
+			cg_sleep_ms(pause < left ? pause : left);
 			pause = pause * 2 > 100 ? 100 : pause * 2;
 			hops = 0; /* a fresh try, from the home node */
 			continue;

@@ -25,7 +25,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -41,35 +40,6 @@
 
 static char tmpdir[256];
 static struct cg_it_server *running[MAX_SERVERS];
-
-long cg_it_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL);
-}
-
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	return s;
-}
 
 int cg_it_free_port(void)
 {
@@ -219,19 +189,19 @@ static bool exited(pid_t pid, int *status)
 
 void cg_it_server_stop(struct cg_it_server *s, int sig)
 {
-	long until = cg_it_now_ms() + 30000;
+	long until = cg_now_ms() + 30000;
 	int status;
 
 	if (!s || s->pid <= 0)
 		return;
 	kill(s->pid, sig);
 	while (!exited(s->pid, &status)) {
-		if (cg_it_now_ms() > until) {
+		if (cg_now_ms() > until) {
 			kill(s->pid, SIGKILL);
 			waitpid(s->pid, &status, 0);
 			break;
 		}
-		sleep_ms(10);
+		cg_sleep_ms(10);
 	}
 	s->pid = 0;
 	untrack(s);
@@ -251,8 +221,8 @@ static int make_dir(struct cg_it_server *s, const char *name,
 {
 	static int seq;
 
-	s->dir = xasprintf("%s/%s-%d", cg_it_tmpdir(), name, ++seq);
-	s->log = xasprintf("%s/%s.log", s->dir, name);
+	s->dir = cg_xasprintf("%s/%s-%d", cg_it_tmpdir(), name, ++seq);
+	s->log = cg_xasprintf("%s/%s.log", s->dir, name);
 	if (mkdir(s->dir, 0700) < 0 ||
 	    (owner && chown(s->dir, owner->pw_uid, owner->pw_gid) < 0)) {
 		fprintf(stderr, "harness: cannot make '%s': %s\n", s->dir,
@@ -335,7 +305,7 @@ int cg_it_redis_start(struct cg_it_server *out, const char *const *args)
 	for (int attempt = 0; attempt < START_TRIES; attempt++) {
 		char *argv[32], port[16];
 		int argc = 0, status;
-		long until = cg_it_now_ms() + 20000;
+		long until = cg_now_ms() + 20000;
 
 		out->port = cg_it_free_port();
 		snprintf(port, sizeof(port), "%d", out->port);
@@ -359,7 +329,7 @@ int cg_it_redis_start(struct cg_it_server *out, const char *const *args)
 		if (out->pid < 0)
 			return -1;
 		track(out);
-		while (cg_it_now_ms() < until) {
+		while (cg_now_ms() < until) {
 			if (exited(out->pid, &status)) {
 				out->pid = 0;
 				untrack(out);
@@ -371,7 +341,7 @@ int cg_it_redis_start(struct cg_it_server *out, const char *const *args)
 			if (log_says(out->log, "Ready to accept connections") &&
 			    redis_pongs(out->port))
 				return 0;
-			sleep_ms(20);
+			cg_sleep_ms(20);
 		}
 		cg_it_server_stop(out, SIGKILL);
 	}
@@ -405,10 +375,10 @@ static char *redis_cli_path(void)
 	const char *slash = strrchr(server, '/');
 
 	if (env && *env)
-		return xasprintf("%s", env);
+		return cg_xasprintf("%s", env);
 	if (!slash)
-		return xasprintf("redis-cli");
-	return xasprintf("%.*s/redis-cli", (int)(slash - server), server);
+		return cg_xasprintf("redis-cli");
+	return cg_xasprintf("%.*s/redis-cli", (int)(slash - server), server);
 }
 
 bool cg_it_redis_cluster_ok(int port)
@@ -472,15 +442,15 @@ int cg_it_redis_cluster_start(struct cg_it_server *nodes, int n, int replicas,
 	argv[argc++] = reps;
 	argv[argc++] = "--cluster-yes";
 	argv[argc] = NULL;
-	log = xasprintf("%s/cluster-create.log", nodes[0].dir);
+	log = cg_xasprintf("%s/cluster-create.log", nodes[0].dir);
 	rc = run_to_end(argv, log, NULL);
 	free(log);
 	if (rc < 0)
 		goto out;
 	/* create returns once the nodes agree; each must say so itself */
 	rc = -1;
-	until = cg_it_now_ms() + 30000;
-	while (cg_it_now_ms() < until) {
+	until = cg_now_ms() + 30000;
+	while (cg_now_ms() < until) {
 		int ready = 0;
 
 		for (int i = 0; i < n; i++)
@@ -489,7 +459,7 @@ int cg_it_redis_cluster_start(struct cg_it_server *nodes, int n, int replicas,
 			rc = 0;
 			break;
 		}
-		sleep_ms(50);
+		cg_sleep_ms(50);
 	}
 	if (rc < 0)
 		fprintf(stderr, "harness: the cluster did not become ok\n");
@@ -562,16 +532,16 @@ int cg_it_pg_init(struct cg_it_server *out, const char *password)
 	out->stop_sig = SIGQUIT; /* immediate shutdown */
 	if (pg_user(&user) < 0 || make_dir(out, "postgres", user) < 0)
 		goto out;
-	out->data = xasprintf("%s/data", out->dir);
-	pwfile = xasprintf("%s/pw", out->dir);
+	out->data = cg_xasprintf("%s/data", out->dir);
+	pwfile = cg_xasprintf("%s/pw", out->dir);
 	if (!(f = fopen(pwfile, "w")))
 		goto out;
 	fprintf(f, "%s\n", password);
 	fclose(f);
 	if (user && chown(pwfile, user->pw_uid, user->pw_gid) < 0)
 		goto out;
-	initdb = xasprintf("%s/initdb", bindir);
-	pwopt = xasprintf("--pwfile=%s", pwfile);
+	initdb = cg_xasprintf("%s/initdb", bindir);
+	pwopt = cg_xasprintf("--pwfile=%s", pwfile);
 	{
 		char *argv[] = {initdb,
 				"-D",
@@ -602,11 +572,11 @@ out:
 
 int cg_it_pg_wait_ready(struct cg_it_server *s, int timeout_ms)
 {
-	long until = cg_it_now_ms() + timeout_ms;
-	char *pidfile = xasprintf("%s/postmaster.pid", s->data);
+	long until = cg_now_ms() + timeout_ms;
+	char *pidfile = cg_xasprintf("%s/postmaster.pid", s->data);
 	int status, rc = -1;
 
-	while (cg_it_now_ms() < until && s->pid > 0) {
+	while (cg_now_ms() < until && s->pid > 0) {
 		FILE *f = fopen(pidfile, "r");
 		char line[256];
 		int n = 0;
@@ -625,7 +595,7 @@ int cg_it_pg_wait_ready(struct cg_it_server *s, int timeout_ms)
 			rc = 0;
 			break;
 		}
-		sleep_ms(20);
+		cg_sleep_ms(20);
 	}
 	free(pidfile);
 	return rc;
@@ -635,7 +605,7 @@ int cg_it_pg_start(struct cg_it_server *s, bool wait)
 {
 	const struct passwd *user;
 	char *bindir = pg_bindir(), *postgres;
-	char *sockdir = xasprintf("unix_socket_directories=%s", s->dir);
+	char *sockdir = cg_xasprintf("unix_socket_directories=%s", s->dir);
 	int rc = -1;
 
 	if (!bindir || pg_user(&user) < 0) {
@@ -643,7 +613,7 @@ int cg_it_pg_start(struct cg_it_server *s, bool wait)
 		free(bindir);
 		return -1;
 	}
-	postgres = xasprintf("%s/postgres", bindir);
+	postgres = cg_xasprintf("%s/postgres", bindir);
 	for (int attempt = 0; attempt < START_TRIES; attempt++) {
 		char port[16];
 		char *argv[] = {postgres,
@@ -841,9 +811,9 @@ struct cg_it_outcome cg_it_attempt(const char *target, int timeout_ms)
 	if (!p)
 		fail_msg("cg_probe_new('%s') failed: %s", target, err);
 	snprintf(o.display, sizeof(o.display), "%s", cg_probe_display(p));
-	start = cg_it_now_ms();
+	start = cg_now_ms();
 	o.result = cg_probe_attempt(p, timeout_ms);
-	o.elapsed_ms = cg_it_now_ms() - start;
+	o.elapsed_ms = cg_now_ms() - start;
 	snprintf(o.error, sizeof(o.error), "%s", cg_probe_last_error(p));
 	cg_probe_free(p);
 	print_message("  %s -> %s in %ld ms: %s\n", o.display,
@@ -862,14 +832,6 @@ const char *cg_it_bad_target(const char *target)
 	}
 	print_message("  %s -> %s\n", target, err);
 	return err;
-}
-
-void cg_it_sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 void cg_it_check_bad_targets(const struct cg_it_bad *t, size_t n)

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "ciguard/probe.h"
+#include "core/core.h"
 
 struct cg_it_server {
 	pid_t pid; /* 0 when not running */
@@ -25,11 +26,6 @@ struct cg_it_server {
 	char *data;   /* postgres: the data directory */
 	int stop_sig; /* how the harness stops it at the end */
 };
-
-/* Monotonic milliseconds. */
-long cg_it_now_ms(void);
-/* Sleep for ms milliseconds. */
-void cg_it_sleep_ms(long ms);
 
 /* cmocka: fail unless `hay` contains `needle`. */
 #define assert_contains(hay, needle)                                           \

@@ -264,9 +264,9 @@ static struct outcome probe_url(const char *url, const char *expect_status,
 
 	if (!p)
 		fail_msg("cg_probe_new(%s): %s", url, err);
-	t0 = cg_it_now_ms();
+	t0 = cg_now_ms();
 	o.result = cg_probe_attempt(p, timeout_ms);
-	o.elapsed_ms = cg_it_now_ms() - t0;
+	o.elapsed_ms = cg_now_ms() - t0;
 	snprintf(o.error, sizeof(o.error), "%s", cg_probe_last_error(p));
 	cg_probe_free(p);
 	return o;

@@ -194,7 +194,7 @@ static void race(const char *u, const char *key, int n, bool processes,
 	pthread_t t[PROCS];
 	pid_t pids[PROCS];
 	int bad_rounds = 0;
-	long start = cg_it_now_ms();
+	long start = cg_now_ms();
 
 	assert_true(r != MAP_FAILED);
 	assert_true(n <= PROCS);
@@ -246,7 +246,7 @@ static void race(const char *u, const char *key, int n, bool processes,
 	       "(%ld ms)\n",
 	       processes ? "process" : "thread", key, rounds, n,
 	       processes ? "processes" : "threads", bad_rounds,
-	       atomic_load(&r->errors), cg_it_now_ms() - start);
+	       atomic_load(&r->errors), cg_now_ms() - start);
 	pthread_barrier_destroy(&r->barrier);
 	assert_int_equal(bad_rounds, 0);
 	assert_int_equal(atomic_load(&r->errors), 0);
@@ -307,8 +307,8 @@ static void test_limiter__mixed_load_never_over_max(void **state)
 	for (int i = 0; i < MIXED_THREADS; i++)
 		pthread_create(&t[i], NULL, mixed_worker,
 			       (void *)(uintptr_t)(i + 1));
-	end = cg_it_now_ms() + MIXED_MS;
-	while (cg_it_now_ms() < end) {
+	end = cg_now_ms() + MIXED_MS;
+	while (cg_now_ms() < end) {
 		long long n =
 		    direct_int(c, "ZCOUNT ciguard:{mixed}:holders -inf +inf");
 
@@ -341,9 +341,9 @@ static void test_limiter__crashed_holder_freed_after_ttl(void **state)
 	assert_int_equal(cg_limiter_acquire(l, "crash", 1, &a),
 			 CG_LIMIT_ACQUIRED);
 	assert_int_equal(cg_limiter_acquire(l, "crash", 1, &b), CG_LIMIT_FULL);
-	cg_it_sleep_ms(150);
+	cg_sleep_ms(150);
 	assert_int_equal(cg_limiter_acquire(l, "crash", 1, &b), CG_LIMIT_FULL);
-	cg_it_sleep_ms(250);
+	cg_sleep_ms(250);
 	assert_int_equal(cg_limiter_count(l, "crash", &n), CG_LIMIT_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(cg_limiter_acquire(l, "crash", 1, &b),
@@ -362,9 +362,9 @@ static void test_limiter__refreshing_holder_kept(void **state)
 
 	assert_int_equal(cg_limiter_acquire(l, "keep", 1, &a),
 			 CG_LIMIT_ACQUIRED);
-	end = cg_it_now_ms() + 1200;
-	while (cg_it_now_ms() < end) {
-		cg_it_sleep_ms(100);
+	end = cg_now_ms() + 1200;
+	while (cg_now_ms() < end) {
+		cg_sleep_ms(100);
 		assert_int_equal(cg_limiter_refresh(l, "keep", &a),
 				 CG_LIMIT_REFRESHED);
 		assert_int_equal(cg_limiter_acquire(l, "keep", 1, &b),
@@ -383,7 +383,7 @@ static void test_limiter__refresh_of_expired_is_lost(void **state)
 
 	assert_int_equal(cg_limiter_acquire(l, "lost", 2, &a),
 			 CG_LIMIT_ACQUIRED);
-	cg_it_sleep_ms(300);
+	cg_sleep_ms(300);
 	assert_int_equal(cg_limiter_refresh(l, "lost", &a), CG_LIMIT_LOST);
 	assert_int_equal(cg_limiter_count(l, "lost", &n), CG_LIMIT_OK);
 	assert_int_equal(n, 0);
@@ -415,7 +415,7 @@ static void test_limiter__expired_holder_not_revived(void **state)
 	wipe("stale");
 	assert_int_equal(cg_limiter_acquire(l, "stale", 3, &a),
 			 CG_LIMIT_ACQUIRED);
-	cg_it_sleep_ms(300);
+	cg_sleep_ms(300);
 	assert_int_equal(cg_limiter_count(l, "stale", &n), CG_LIMIT_OK);
 	assert_int_equal(n, 0);
 	retry = a;
@@ -427,7 +427,7 @@ static void test_limiter__expired_holder_not_revived(void **state)
 	/* one live (retry), then one that expires beside it */
 	assert_int_equal(cg_limiter_acquire(l, "stale", 3, &b),
 			 CG_LIMIT_ACQUIRED);
-	cg_it_sleep_ms(300);
+	cg_sleep_ms(300);
 	assert_int_equal(cg_limiter_acquire(l, "stale", 3, &b),
 			 CG_LIMIT_ACQUIRED);
 	assert_int_equal(cg_limiter_acquire(l, "stale", 3, &d),
@@ -621,10 +621,10 @@ static void test_limiter__redis_stopped(void **state)
 	for (int fail_open = 0; fail_open <= 1; fail_open++) {
 		struct cg_limiter *l = open_limiter(u, 5000, 500, fail_open);
 		struct cg_limit_token t;
-		long t0 = cg_it_now_ms(), took;
+		long t0 = cg_now_ms(), took;
 		enum cg_limit_status st = cg_limiter_acquire(l, "k", 1, &t);
 
-		took = cg_it_now_ms() - t0;
+		took = cg_now_ms() - t0;
 		printf("stopped, fail_open=%d: %s in %ld ms (%s)\n", fail_open,
 		       cg_limit_status_name(st), took,
 		       cg_limiter_last_error(l));
@@ -664,19 +664,19 @@ static void test_limiter__redis_frozen(void **state)
 	kill(frozen.pid, SIGSTOP);
 	for (int round = 0; round < 2; round++) {
 		/* round 0: on the live connection; round 1: a new one */
-		long t0 = cg_it_now_ms(), took;
+		long t0 = cg_now_ms(), took;
 		enum cg_limit_status st =
 		    cg_limiter_acquire(strict, "frozen", 1, &t);
 
-		took = cg_it_now_ms() - t0;
+		took = cg_now_ms() - t0;
 		printf("frozen, fail-closed: %s in %ld ms (%s)\n",
 		       cg_limit_status_name(st), took,
 		       cg_limiter_last_error(strict));
 		assert_int_equal(st, CG_LIMIT_DENIED_FAIL_CLOSED);
 		assert_true(took < 300 + SLACK_MS);
-		t0 = cg_it_now_ms();
+		t0 = cg_now_ms();
 		st = cg_limiter_acquire(lenient, "frozen", 1, &t);
-		took = cg_it_now_ms() - t0;
+		took = cg_now_ms() - t0;
 		assert_int_equal(st, CG_LIMIT_ACQUIRED_FAIL_OPEN);
 		assert_true(took < 300 + SLACK_MS);
 	}
@@ -736,11 +736,11 @@ static void test_limiter__redis_restarted(void **state)
 	assert_int_equal(cg_limiter_acquire(lenient, "restart", 2, &t),
 			 CG_LIMIT_ACQUIRED_FAIL_OPEN);
 	restarted = second = start_redis_on(port);
-	until = cg_it_now_ms() + 10000;
+	until = cg_now_ms() + 10000;
 	do {
-		cg_it_sleep_ms(50);
+		cg_sleep_ms(50);
 		st = cg_limiter_count(l, "restart", &n);
-	} while (st != CG_LIMIT_OK && cg_it_now_ms() < until);
+	} while (st != CG_LIMIT_OK && cg_now_ms() < until);
 	assert_int_equal(st, CG_LIMIT_OK);
 	assert_int_equal(n, 0); /* no persistence: the state is gone */
 	assert_int_equal(cg_limiter_acquire(lenient, "restart", 2, &t),
@@ -806,9 +806,9 @@ static void *fifo_thread(void *arg)
 	w->admitted_as = -1;
 	if (cg_limiter_acquire_wait(l, w->key, w->max, w->wait_ms, &t) ==
 	    CG_LIMIT_ACQUIRED) {
-		w->admitted_at = cg_it_now_ms();
+		w->admitted_at = cg_now_ms();
 		w->admitted_as = atomic_fetch_add(w->turn, 1);
-		cg_it_sleep_ms(w->hold_ms);
+		cg_sleep_ms(w->hold_ms);
 		cg_limiter_release(l, w->key, &t);
 	}
 	cg_limiter_close(l);
@@ -836,7 +836,7 @@ static void test_limiter__waiters_admitted_in_fifo_order(void **state)
 		    pthread_create(&th[i], NULL, fifo_thread, &w[i]), 0);
 		/* queued before the next one starts */
 		for (int t = 0; t < 100 && queue_len("fifo") < i + 1; t++)
-			cg_it_sleep_ms(10);
+			cg_sleep_ms(10);
 		assert_int_equal(queue_len("fifo"), i + 1);
 	}
 	assert_int_equal(cg_limiter_release(l, "fifo", &holder),
@@ -866,8 +866,8 @@ static long woken_after_release(const char *u, struct cg_limiter *l,
 
 	w.turn = &turn;
 	assert_int_equal(pthread_create(&th, NULL, fifo_thread, &w), 0);
-	cg_it_sleep_ms(ms);
-	released_at = cg_it_now_ms();
+	cg_sleep_ms(ms);
+	released_at = cg_now_ms();
 	assert_int_equal(cg_limiter_release(l, key, holder), CG_LIMIT_RELEASED);
 	pthread_join(th, NULL);
 	assert_int_equal(w.admitted_as, 0);
@@ -901,14 +901,14 @@ static void test_limiter__wait_timeout_leaves_queue(void **state)
 	struct cg_limiter *l = open_limiter(url, 30000, 1000, false);
 	struct cg_limiter *m = open_limiter(url, 30000, 1000, false);
 	struct cg_limit_token holder, t;
-	long start = cg_it_now_ms(), took;
+	long start = cg_now_ms(), took;
 
 	wipe("timeout");
 	assert_int_equal(cg_limiter_acquire(l, "timeout", 1, &holder),
 			 CG_LIMIT_ACQUIRED);
 	assert_int_equal(cg_limiter_acquire_wait(m, "timeout", 1, 700, &t),
 			 CG_LIMIT_FULL);
-	took = cg_it_now_ms() - start;
+	took = cg_now_ms() - start;
 	assert_true(took >= 650 && took < 2500);
 	assert_int_equal(queue_len("timeout"), 0);
 	/* a released slot now goes to a newcomer: nobody is queued */
@@ -943,7 +943,7 @@ static void test_limiter__dead_waiter_leaves_queue(void **state)
 		_exit(0);
 	}
 	for (int i = 0; i < 100 && queue_len("dead") < 1; i++)
-		cg_it_sleep_ms(10);
+		cg_sleep_ms(10);
 	assert_int_equal(queue_len("dead"), 1);
 	kill(dead, SIGKILL);
 	waitpid(dead, NULL, 0);
@@ -954,8 +954,8 @@ static void test_limiter__dead_waiter_leaves_queue(void **state)
 				 .turn = &turn};
 	assert_int_equal(pthread_create(&th, NULL, fifo_thread, &w), 0);
 	for (int i = 0; i < 100 && queue_len("dead") < 2; i++)
-		cg_it_sleep_ms(10);
-	released_at = cg_it_now_ms();
+		cg_sleep_ms(10);
+	released_at = cg_now_ms();
 	assert_int_equal(cg_limiter_release(l, "dead", &holder),
 			 CG_LIMIT_RELEASED);
 	pthread_join(th, NULL);
@@ -981,16 +981,16 @@ static void *fair_thread(void *arg)
 
 	while (!atomic_load(&fair_stop)) {
 		struct cg_limit_token t;
-		long start = cg_it_now_ms();
+		long start = cg_now_ms();
 
 		if (cg_limiter_acquire_wait(l, "fair", 2, 10000, &t) !=
 		    CG_LIMIT_ACQUIRED) {
 			atomic_fetch_add(&fair_errors, 1);
 			break;
 		}
-		if (cg_it_now_ms() - start > f->waited_max)
-			f->waited_max = cg_it_now_ms() - start;
-		cg_it_sleep_ms(5);
+		if (cg_now_ms() - start > f->waited_max)
+			f->waited_max = cg_now_ms() - start;
+		cg_sleep_ms(5);
 		if (cg_limiter_release(l, "fair", &t) != CG_LIMIT_RELEASED)
 			atomic_fetch_add(&fair_errors, 1);
 		f->done++;
@@ -1007,7 +1007,7 @@ static void *fair_monitor(void *arg)
 	while (!atomic_load(&fair_stop)) {
 		if (direct_int(c, "ZCARD ciguard:{fair}:holders") > 2)
 			atomic_fetch_add(&fair_over, 1);
-		cg_it_sleep_ms(1);
+		cg_sleep_ms(1);
 	}
 	redisFree(c);
 	return NULL;
@@ -1026,7 +1026,7 @@ static void test_limiter__contention_is_fair(void **state)
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(
 		    pthread_create(&th[i], NULL, fair_thread, &f[i]), 0);
-	cg_it_sleep_ms(2000);
+	cg_sleep_ms(2000);
 	atomic_store(&fair_stop, true);
 	for (int i = 0; i < 10; i++)
 		pthread_join(th[i], NULL);
@@ -1049,9 +1049,9 @@ static void test_limiter__contention_is_fair(void **state)
 /* Until a PING on port answers PONG (10 s at most). */
 static bool pongs_within(int port, long ms)
 {
-	long until = cg_it_now_ms() + ms;
+	long until = cg_now_ms() + ms;
 
-	while (cg_it_now_ms() < until) {
+	while (cg_now_ms() < until) {
 		redisContext *c = redisConnect("127.0.0.1", port);
 		redisReply *r = c && !c->err ? redisCommand(c, "PING") : NULL;
 		bool ok = r && r->type == REDIS_REPLY_STATUS;
@@ -1062,7 +1062,7 @@ static bool pongs_within(int port, long ms)
 			redisFree(c);
 		if (ok)
 			return true;
-		cg_it_sleep_ms(20);
+		cg_sleep_ms(20);
 	}
 	return false;
 }
@@ -1258,7 +1258,7 @@ static void *finish_migration(void *arg)
 {
 	struct finisher *f = arg;
 
-	cg_it_sleep_ms(f->after_ms);
+	cg_sleep_ms(f->after_ms);
 	for (int i = 0; i < NODES; i++)
 		set_slot(f->nodes[i].port, f->slot, "NODE", f->owner_id);
 	return NULL;
@@ -1317,10 +1317,10 @@ static void test_limiter__cluster_ask_during_migration(void **state)
 
 	/* six keys (acquire): TRYAGAIN until the timeout, then the policy */
 	impatient = open_limiter(u, 30000, 300, false);
-	start = cg_it_now_ms();
+	start = cg_now_ms();
 	assert_int_equal(cg_limiter_acquire(impatient, key, 2, &t1),
 			 CG_LIMIT_DENIED_FAIL_CLOSED);
-	took = cg_it_now_ms() - start;
+	took = cg_now_ms() - start;
 	print_message("acquire while migrating, 300 ms timeout: %ld ms, %s\n",
 		      took, cg_limiter_last_error(impatient));
 	assert_contains(cg_limiter_last_error(impatient), "TRYAGAIN");
@@ -1330,11 +1330,11 @@ static void test_limiter__cluster_ask_during_migration(void **state)
 	/* the migration ends 300 ms into a patient acquire: it gets in */
 	fin = (struct finisher){nodes, slot, b_id, 300};
 	assert_int_equal(pthread_create(&th, NULL, finish_migration, &fin), 0);
-	start = cg_it_now_ms();
+	start = cg_now_ms();
 	if (cg_limiter_acquire(l, key, 2, &t1) != CG_LIMIT_ACQUIRED)
 		fail_msg("acquire across the migration: %s",
 			 cg_limiter_last_error(l));
-	took = cg_it_now_ms() - start;
+	took = cg_now_ms() - start;
 	pthread_join(th, NULL);
 	print_message("acquire across the end of the migration: %ld ms\n",
 		      took);
@@ -1445,9 +1445,9 @@ static void test_limiter__cluster_failover_found_via_url(void **state)
 	assert_int_equal(cg_limiter_acquire(l, key, 2, &tok),
 			 CG_LIMIT_ACQUIRED);
 	/* its replica is in sync (so it can take over) before it dies */
-	until = cg_it_now_ms() + 30000;
-	while (!replica_online(nodes[dead].port) && cg_it_now_ms() < until)
-		cg_it_sleep_ms(50);
+	until = cg_now_ms() + 30000;
+	while (!replica_online(nodes[dead].port) && cg_now_ms() < until)
+		cg_sleep_ms(50);
 	assert_true(replica_online(nodes[dead].port));
 	cg_it_server_stop(&nodes[dead], SIGKILL);
 	/* a call while the slot has no master: it fails (the count script's
@@ -1455,19 +1455,19 @@ static void test_limiter__cluster_failover_found_via_url(void **state)
 	 * limiter stuck on the dead node */
 	if (cg_limiter_count(l, key, &n) == CG_LIMIT_OK)
 		print_message("count during the failover: %d\n", n);
-	until = cg_it_now_ms() + 30000;
-	while (cg_it_now_ms() < until) {
+	until = cg_now_ms() + 30000;
+	while (cg_now_ms() < until) {
 		now = serving_port(nodes[seed].port, holders);
 		if (now > 0 && now != nodes[dead].port)
 			break;
-		cg_it_sleep_ms(100);
+		cg_sleep_ms(100);
 	}
 	print_message("slot of '%s': port %d died, port %d took over\n", key,
 		      nodes[dead].port, now);
 	assert_true(now > 0 && now != nodes[dead].port);
 	for (int t = 0; t < 50 && !cg_it_redis_cluster_ok(nodes[seed].port);
 	     t++)
-		cg_it_sleep_ms(100);
+		cg_sleep_ms(100);
 	if (cg_limiter_acquire(l, key, 2, &tok) != CG_LIMIT_ACQUIRED)
 		fail_msg("acquire after the failover: %s",
 			 cg_limiter_last_error(l));

@@ -82,7 +82,7 @@ static void test_log__absent_then_lines_without_match(void **state)
 
 static void *append_later(void *arg)
 {
-	cg_it_sleep_ms(400);
+	cg_sleep_ms(400);
 	append("2024-01-01 INFO app.worker: worker_started\n");
 	return NULL;
 }
@@ -90,7 +90,7 @@ static void *append_later(void *arg)
 static void test_log__line_written_later_by_another_thread(void **state)
 {
 	struct cg_probe *p = new_probe("INFO .*worker_started$");
-	long t0 = cg_it_now_ms(), deadline = t0 + 20000;
+	long t0 = cg_now_ms(), deadline = t0 + 20000;
 	unsigned before = 0;
 	pthread_t writer;
 
@@ -98,14 +98,14 @@ static void test_log__line_written_later_by_another_thread(void **state)
 	assert_int_equal(pthread_create(&writer, NULL, append_later, NULL), 0);
 	while (cg_probe_attempt(p, 1000) != CG_PROBE_READY) {
 		before++;
-		if (cg_it_now_ms() > deadline)
+		if (cg_now_ms() > deadline)
 			fail_msg("never ready: %s", cg_probe_last_error(p));
-		cg_it_sleep_ms(20);
+		cg_sleep_ms(20);
 	}
 	pthread_join(writer, NULL);
 	/* not ready before the line: the first attempts said so */
 	assert_true(before >= 1);
-	assert_true(cg_it_now_ms() - t0 >= 350);
+	assert_true(cg_now_ms() - t0 >= 350);
 	cg_probe_free(p);
 }
 
@@ -248,12 +248,12 @@ static void test_log__big_file_read_across_attempts(void **state)
 static void test_log__fifo_does_not_hang(void **state)
 {
 	struct cg_probe *p = new_probe("worker_started");
-	long t0 = cg_it_now_ms();
+	long t0 = cg_now_ms();
 
 	assert_int_equal(mkfifo(logpath, 0600), 0);
 	assert_int_equal(cg_probe_attempt(p, 1000), CG_PROBE_NOT_READY);
 	assert_contains(cg_probe_last_error(p), "not a regular file");
-	assert_true(cg_it_now_ms() - t0 < 5000);
+	assert_true(cg_now_ms() - t0 < 5000);
 	cg_probe_free(p);
 }
 

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -42,13 +41,6 @@ static void assert_says(const struct cg_it_outcome *o, const char *what)
 {
 	if (what && !strstr(o->error, what))
 		fail_msg("last error '%s' does not say '%s'", o->error, what);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL);
 }
 
 /* postgres://USERINFO127.0.0.1:PORT/DBQUERY (static) */
@@ -164,10 +156,10 @@ static void test_probe_postgres__ready_during_start(void **state)
 	/* probing right after the fork: postgres is not listening yet */
 	o = cg_it_attempt(url("postgres@", "postgres"), TIMEOUT_MS);
 	assert_result(&o, CG_PROBE_NOT_READY);
-	until = cg_it_now_ms() + 60000;
-	while (o.result == CG_PROBE_NOT_READY && cg_it_now_ms() < until) {
+	until = cg_now_ms() + 60000;
+	while (o.result == CG_PROBE_NOT_READY && cg_now_ms() < until) {
 		not_ready++;
-		sleep_ms(20);
+		cg_sleep_ms(20);
 		o = cg_it_attempt(url("postgres@", "postgres"), TIMEOUT_MS);
 	}
 	print_message("  %d not-ready attempts before ready\n", not_ready);
@@ -362,12 +354,12 @@ static void test_probe_postgres__rejected_while_shutting_down(void **state)
 	ensure_running();
 	assert_non_null(held = connect_superuser(false));
 	assert_int_equal(kill(pg.pid, SIGTERM), 0);
-	until = cg_it_now_ms() + 10000;
+	until = cg_now_ms() + 10000;
 	do {
 		o = cg_it_attempt(url("postgres@", "postgres"), TIMEOUT_MS);
 		if (o.result == CG_PROBE_READY)
-			sleep_ms(20);
-	} while (o.result == CG_PROBE_READY && cg_it_now_ms() < until);
+			cg_sleep_ms(20);
+	} while (o.result == CG_PROBE_READY && cg_now_ms() < until);
 	PQfinish(held);
 	assert_result(&o, CG_PROBE_NOT_READY);
 	assert_says(&o, "rejected the connection");

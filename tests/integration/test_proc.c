@@ -90,12 +90,12 @@ static bool has_execd(pid_t pid, const char *name)
 
 static void wait_execd(pid_t pid, const char *name)
 {
-	long deadline = cg_it_now_ms() + 10000;
+	long deadline = cg_now_ms() + 10000;
 
 	while (!has_execd(pid, name)) {
-		if (cg_it_now_ms() > deadline)
+		if (cg_now_ms() > deadline)
 			fail_msg("pid %ld never ran as '%s'", (long)pid, name);
-		cg_it_sleep_ms(10);
+		cg_sleep_ms(10);
 	}
 }
 
@@ -153,7 +153,7 @@ static void test_proc__live_process_ready_then_killed_not(void **state)
 static void test_proc__zombie_is_not_ready(void **state)
 {
 	char name[64], target[80], why[512];
-	long deadline = cg_it_now_ms() + 10000;
+	long deadline = cg_now_ms() + 10000;
 	pid_t pid;
 	int status;
 
@@ -163,9 +163,9 @@ static void test_proc__zombie_is_not_ready(void **state)
 	wait_execd(pid, name);
 	assert_int_equal(attempt(target, why, sizeof(why)), CG_PROBE_READY);
 	while (state_of(pid) != 'Z') {
-		if (cg_it_now_ms() > deadline)
+		if (cg_now_ms() > deadline)
 			fail_msg("pid %ld never became a zombie", (long)pid);
-		cg_it_sleep_ms(10);
+		cg_sleep_ms(10);
 	}
 	assert_int_equal(attempt(target, why, sizeof(why)), CG_PROBE_NOT_READY);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -278,13 +278,13 @@ static void test_pid__live_dead_missing_garbage(void **state)
 	/* a zombie is not alive */
 	pid = spawn_sleep(name, "0");
 	{
-		long deadline = cg_it_now_ms() + 10000;
+		long deadline = cg_now_ms() + 10000;
 
 		while (state_of(pid) != 'Z') {
-			if (cg_it_now_ms() > deadline)
+			if (cg_now_ms() > deadline)
 				fail_msg("pid %ld never became a zombie",
 					 (long)pid);
-			cg_it_sleep_ms(10);
+			cg_sleep_ms(10);
 		}
 	}
 	snprintf(text, sizeof(text), "%ld\n", (long)pid);
