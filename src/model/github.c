@@ -3,9 +3,18 @@
  * defaults.run.shell, services, container, and steps with their effective
  * shell (FACTS.md: no `shell:` on Linux means `bash -e {0}` without pipefail;
  * `shell: bash` adds -o pipefail; `sh` is `sh -e {0}`).
+ *
+ * One fact needs a step's `if:`: a step under continue-on-error whose
+ * failure a later step re-raises (`if: steps.ID.outcome == 'failure'` and
+ * `run: exit 1`). The condition is evaluated here, three-valued, under the
+ * assumption that step ID failed and nothing else did, so the rules read a
+ * link (reraised_by), never the expression. The later step's `run:` must
+ * fail whenever it runs, which the parsed script tells: its last command is
+ * `exit N` or `false` and nothing earlier can end the script.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model/model_int.h"
 #include "core/banned.h"
@@ -129,6 +138,545 @@ static const struct cg_node *defaults_shell(const struct cg_node *owner)
 			  "shell");
 }
 
+/* ---------------------------------------------- a step that always fails */
+
+/* `exit N` with a literal N that is not 0 mod 256, or `false`. */
+static bool is_failing_command(const struct cg_sh_cmd *c)
+{
+	const struct cg_sh_word *arg;
+	unsigned status = 0;
+
+	if (c->kind != CG_SH_SIMPLE || !c->nwords)
+		return false;
+	if (!strcmp(c->words[0].text, "false"))
+		return true;
+	if (strcmp(c->words[0].text, "exit") || c->nwords != 2)
+		return false;
+	arg = &c->words[1];
+	/* a sign, an expansion or more than 9 digits: shells disagree */
+	if (arg->expands || !arg->len || arg->len > 9)
+		return false;
+	for (size_t i = 0; i < arg->len; i++) {
+		if (arg->text[i] < '0' || arg->text[i] > '9')
+			return false;
+		status = (status * 10 + (unsigned)(arg->text[i] - '0')) % 256;
+	}
+	return status != 0;
+}
+
+/*
+ * Could `c` end the script before its last command, or change how it ends?
+ * exit/return/exec/logout end it; a trap on EXIT can rewrite its status;
+ * source, `.` and eval run text we do not see; `set -n` stops executing; a
+ * command whose name is an expansion may be any of these.
+ */
+static bool may_end_script(const struct cg_sh_cmd *c)
+{
+	static const char *const enders[] = {
+	    "exit", "return", "exec", "logout", "trap", "source", ".", "eval",
+	};
+	const char *name;
+
+	/* `false() { :; }` makes the last `false` succeed */
+	if (c->kind == CG_SH_FUNCDEF && c->nwords &&
+	    (!strcmp(c->words[0].text, "false") ||
+	     !strcmp(c->words[0].text, "exit")))
+		return true;
+	if (c->kind != CG_SH_SIMPLE || !c->nwords)
+		return false;
+	if (c->words[0].expands)
+		return true;
+	name = c->words[0].text;
+	for (size_t i = 0; i < sizeof(enders) / sizeof(*enders); i++)
+		if (!strcmp(name, enders[i]))
+			return true;
+	if (!strcmp(name, "set"))
+		for (size_t i = 1; i < c->nwords; i++) {
+			const char *w = c->words[i].text;
+
+			if (!strcmp(w, "noexec") ||
+			    (w[0] == '-' && w[1] != '-' && strchr(w, 'n')))
+				return true;
+		}
+	return false;
+}
+
+static bool list_may_end(const struct cg_sh_list *l, size_t upto,
+			 unsigned depth);
+
+static bool cmd_may_end(const struct cg_sh_cmd *c, unsigned depth)
+{
+	if (depth > 64)
+		return true;
+	if (may_end_script(c))
+		return true;
+	for (size_t b = 0; b < 3; b++)
+		if (c->body[b] &&
+		    list_may_end(c->body[b], c->body[b]->n, depth))
+			return true;
+	for (size_t a = 0; a < c->narms; a++)
+		if (c->arms[a] &&
+		    list_may_end(c->arms[a], c->arms[a]->n, depth))
+			return true;
+	return false;
+}
+
+/* Does any command of items [0, upto) of `l` (nested ones too) qualify? */
+static bool list_may_end(const struct cg_sh_list *l, size_t upto,
+			 unsigned depth)
+{
+	for (size_t i = 0; i < upto && i < l->n; i++) {
+		const struct cg_sh_andor *ao = &l->items[i];
+
+		for (size_t p = 0; p < ao->n; p++)
+			for (size_t k = 0; k < ao->pipes[p].n; k++)
+				if (cmd_may_end(&ao->pipes[p].cmds[k],
+						depth + 1))
+					return true;
+	}
+	return false;
+}
+
+/*
+ * The list ends in a failing command that always runs: its last item is
+ * one plain command (no `&&`/`||`, `!`, `&` or pipe) that fails, or a
+ * group or subshell whose list does, and nothing before it may end the
+ * script. Under -e an earlier failure ends the script with a failure too,
+ * so earlier commands need not succeed.
+ */
+static bool list_always_fails(const struct cg_sh_list *l, unsigned depth)
+{
+	const struct cg_sh_andor *last;
+	const struct cg_sh_cmd *c;
+
+	if (!l || !l->n || depth > 64)
+		return false;
+	last = &l->items[l->n - 1];
+	if (last->n != 1 || last->background || last->pipes[0].n != 1 ||
+	    last->pipes[0].negated)
+		return false;
+	c = &last->pipes[0].cmds[0];
+	if (list_may_end(l, l->n - 1, depth))
+		return false;
+	if (c->kind == CG_SH_GROUP || c->kind == CG_SH_SUBSHELL)
+		return list_always_fails(c->body[0], depth + 1);
+	return is_failing_command(c);
+}
+
+static bool script_always_fails(const struct cg_script *s)
+{
+	return s && !s->sh.incomplete && list_always_fails(s->sh.top, 0);
+}
+
+/* ------------------------------------------ `if:` conditions on outcomes */
+
+/*
+ * GitHub expressions, evaluated just far enough to answer one question:
+ * given that step `target` failed under continue-on-error (so
+ * steps.<target>.outcome is 'failure' and its conclusion 'success') and
+ * that nothing else failed or was cancelled (success() and always() true,
+ * failure() and cancelled() false), is the condition certainly true? Every
+ * other context value is unknown, so the answer is three-valued (Kleene
+ * logic for `!`, `&&`, `||`); `==`/`!=` are decided only between two known
+ * strings, case-insensitively as GitHub compares them. Names of contexts,
+ * properties and functions are case-insensitive too. Anything we do not
+ * parse makes the whole condition unknown.
+ */
+enum tri { TRI_FALSE, TRI_TRUE, TRI_UNKNOWN };
+
+struct xval {
+	enum tri truth;
+	const char *str; /* a known string value, or NULL */
+	size_t len;
+};
+
+#define MAX_OUTCOME_REFS 8
+
+struct expr {
+	const char *p, *end;
+	const char *target; /* the failed step's id; NULL: only collect */
+	bool read_target;   /* steps.<target>.outcome was read */
+	bool bad;	    /* syntax we do not know */
+	unsigned depth;
+	/* the ids whose outcome the expression reads */
+	const char *refs[MAX_OUTCOME_REFS];
+	size_t ref_lens[MAX_OUTCOME_REFS];
+	size_t nrefs;
+};
+
+static const struct xval unknown_val = {TRI_UNKNOWN, NULL, 0};
+
+static struct xval truth_val(enum tri t)
+{
+	struct xval v = {t, NULL, 0};
+
+	return v;
+}
+
+static bool word_eq(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && !strncasecmp(s, word, len);
+}
+
+static void skip_blanks(struct expr *e)
+{
+	while (e->p < e->end && (*e->p == ' ' || *e->p == '\t' ||
+				 *e->p == '\n' || *e->p == '\r'))
+		e->p++;
+}
+
+/* Consume operator `op` when it comes next (and is not the start of a
+ * longer one: `!` of `!=`, `<` of `<=`). */
+static bool take(struct expr *e, const char *op)
+{
+	size_t n = strlen(op);
+
+	skip_blanks(e);
+	if ((size_t)(e->end - e->p) < n || memcmp(e->p, op, n))
+		return false;
+	if (n == 1 &&
+	    (op[0] == '!' || op[0] == '<' || op[0] == '>' || op[0] == '=') &&
+	    e->p + 1 < e->end && e->p[1] == '=')
+		return false;
+	e->p += n;
+	return true;
+}
+
+static bool is_name_char(char c, bool first)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       (!first && ((c >= '0' && c <= '9') || c == '-'));
+}
+
+static struct xval parse_or(struct expr *e);
+
+/* 'text' with '' for a quote; a literal holding '' is left unknown */
+static struct xval parse_string(struct expr *e)
+{
+	const char *start = ++e->p;
+	bool escaped = false;
+
+	for (;;) {
+		if (e->p >= e->end) {
+			e->bad = true;
+			return unknown_val;
+		}
+		if (*e->p == '\'') {
+			if (e->p + 1 < e->end && e->p[1] == '\'') {
+				escaped = true;
+				e->p += 2;
+				continue;
+			}
+			break;
+		}
+		e->p++;
+	}
+	struct xval v = {e->p > start ? TRI_TRUE : TRI_FALSE,
+			 escaped ? NULL : start, (size_t)(e->p - start)};
+	e->p++;
+	return v;
+}
+
+static struct xval call(struct expr *e, const char *name, size_t len)
+{
+	if (!take(e, ")")) {
+		do
+			parse_or(e);
+		while (!e->bad && take(e, ","));
+		if (!take(e, ")"))
+			e->bad = true;
+		return unknown_val;
+	}
+	if (word_eq(name, len, "success") || word_eq(name, len, "always"))
+		return truth_val(TRI_TRUE);
+	if (word_eq(name, len, "failure") || word_eq(name, len, "cancelled"))
+		return truth_val(TRI_FALSE);
+	return unknown_val;
+}
+
+static void note_ref(struct expr *e, const char *id, size_t len)
+{
+	if (e->target && word_eq(id, len, e->target))
+		e->read_target = true;
+	for (size_t i = 0; i < e->nrefs; i++)
+		if (e->ref_lens[i] == len && !strncasecmp(e->refs[i], id, len))
+			return;
+	if (e->nrefs < MAX_OUTCOME_REFS) {
+		e->refs[e->nrefs] = id;
+		e->ref_lens[e->nrefs++] = len;
+	}
+}
+
+/* A context path: name, then `.name`, `.*` or `[expr]` segments. Only
+ * steps.<id>.outcome and steps.<id>.conclusion have values here. */
+static struct xval path(struct expr *e, const char *name, size_t len)
+{
+	const char *seg[3] = {name, NULL, NULL};
+	size_t seg_len[3] = {len, 0, 0};
+	size_t nseg = 1;
+	bool known = true;
+
+	for (;;) {
+		const char *s = NULL;
+		size_t n = 0;
+
+		skip_blanks(e);
+		if (e->p < e->end && *e->p == '.') {
+			e->p++;
+			if (e->p < e->end && *e->p == '*') {
+				e->p++;
+				known = false;
+				continue;
+			}
+			s = e->p;
+			while (e->p < e->end && is_name_char(*e->p, s == e->p))
+				e->p++;
+			n = (size_t)(e->p - s);
+			if (!n) {
+				e->bad = true;
+				return unknown_val;
+			}
+		} else if (e->p < e->end && *e->p == '[') {
+			struct xval idx;
+
+			e->p++;
+			idx = parse_or(e);
+			if (!take(e, "]")) {
+				e->bad = true;
+				return unknown_val;
+			}
+			if (!idx.str) {
+				known = false;
+				continue;
+			}
+			s = idx.str;
+			n = idx.len;
+		} else {
+			break;
+		}
+		if (nseg < 3) {
+			seg[nseg] = s;
+			seg_len[nseg] = n;
+		}
+		nseg++;
+	}
+	if (!known || nseg != 3 || !word_eq(seg[0], seg_len[0], "steps"))
+		return unknown_val;
+	if (word_eq(seg[2], seg_len[2], "outcome")) {
+		note_ref(e, seg[1], seg_len[1]);
+		if (e->target && word_eq(seg[1], seg_len[1], e->target)) {
+			struct xval v = {TRI_TRUE, "failure", 7};
+
+			return v;
+		}
+	}
+	if (word_eq(seg[2], seg_len[2], "conclusion") && e->target &&
+	    word_eq(seg[1], seg_len[1], e->target)) {
+		struct xval v = {TRI_TRUE, "success", 7};
+
+		return v;
+	}
+	return unknown_val;
+}
+
+static struct xval parse_primary(struct expr *e)
+{
+	const char *name;
+	size_t len;
+	struct xval v;
+
+	skip_blanks(e);
+	if (e->p >= e->end || ++e->depth > 64) {
+		e->bad = true;
+		return unknown_val;
+	}
+	if (take(e, "(")) {
+		v = parse_or(e);
+		if (!take(e, ")"))
+			e->bad = true;
+		e->depth--;
+		return v;
+	}
+	if (*e->p == '\'') {
+		e->depth--;
+		return parse_string(e);
+	}
+	if ((*e->p >= '0' && *e->p <= '9') || *e->p == '-' || *e->p == '+' ||
+	    *e->p == '.') {
+		/* a number: 1, -2.5, 0xff, 1e3 */
+		while (e->p < e->end && (is_name_char(*e->p, false) ||
+					 *e->p == '.' || *e->p == '+'))
+			e->p++;
+		e->depth--;
+		return unknown_val;
+	}
+	if (!is_name_char(*e->p, true)) {
+		e->bad = true;
+		return unknown_val;
+	}
+	name = e->p;
+	while (e->p < e->end && is_name_char(*e->p, false))
+		e->p++;
+	len = (size_t)(e->p - name);
+	if (take(e, "("))
+		v = call(e, name, len);
+	else if (word_eq(name, len, "true"))
+		v = truth_val(TRI_TRUE);
+	else if (word_eq(name, len, "false") || word_eq(name, len, "null"))
+		v = truth_val(TRI_FALSE);
+	else
+		v = path(e, name, len);
+	e->depth--;
+	return v;
+}
+
+static struct xval parse_unary(struct expr *e)
+{
+	struct xval v;
+
+	if (!take(e, "!"))
+		return parse_primary(e);
+	if (++e->depth > 64) {
+		e->bad = true;
+		return unknown_val;
+	}
+	v = parse_unary(e);
+	e->depth--;
+	return truth_val(v.truth == TRI_UNKNOWN ? TRI_UNKNOWN
+			 : v.truth == TRI_TRUE	? TRI_FALSE
+						: TRI_TRUE);
+}
+
+static struct xval parse_cmp(struct expr *e)
+{
+	struct xval v = parse_unary(e);
+
+	while (!e->bad) {
+		bool eq = take(e, "=="), ne = !eq && take(e, "!=");
+		struct xval r;
+
+		if (!eq && !ne && !take(e, "<=") && !take(e, ">=") &&
+		    !take(e, "<") && !take(e, ">"))
+			break;
+		r = parse_unary(e);
+		if ((eq || ne) && v.str && r.str)
+			v = truth_val((v.len == r.len &&
+				       !strncasecmp(v.str, r.str, v.len)) == eq
+					  ? TRI_TRUE
+					  : TRI_FALSE);
+		else
+			v = unknown_val;
+	}
+	return v;
+}
+
+/* `a && b` is a when a is falsy, else b; `a || b` the other way round */
+static struct xval parse_and(struct expr *e)
+{
+	struct xval v = parse_cmp(e);
+
+	while (!e->bad && take(e, "&&")) {
+		struct xval r = parse_cmp(e);
+
+		if (v.truth == TRI_TRUE)
+			v = r;
+		else if (v.truth == TRI_UNKNOWN)
+			v = truth_val(r.truth == TRI_FALSE ? TRI_FALSE
+							   : TRI_UNKNOWN);
+	}
+	return v;
+}
+
+static struct xval parse_or(struct expr *e)
+{
+	struct xval v = parse_and(e);
+
+	while (!e->bad && take(e, "||")) {
+		struct xval r = parse_and(e);
+
+		if (v.truth == TRI_FALSE)
+			v = r;
+		else if (v.truth == TRI_UNKNOWN)
+			v = truth_val(r.truth == TRI_TRUE ? TRI_TRUE
+							  : TRI_UNKNOWN);
+	}
+	return v;
+}
+
+/*
+ * Evaluate `if:` text for `target` (NULL: only collect the ids whose
+ * outcome it reads). `${{ expr }}` around the whole value is the same as
+ * `expr`; an expression embedded in other text is not parsed.
+ */
+static enum tri eval_if(struct expr *e, const struct cg_node *cond,
+			const char *target)
+{
+	const char *s = cond->str, *end = cond->str + cond->len;
+	struct xval v;
+
+	memset(e, 0, sizeof(*e));
+	while (s < end && (*s == ' ' || *s == '\t' || *s == '\n'))
+		s++;
+	while (end > s &&
+	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n'))
+		end--;
+	if (end - s >= 5 && !memcmp(s, "${{", 3) && !memcmp(end - 2, "}}", 2)) {
+		s += 3;
+		end -= 2;
+	}
+	for (const char *q = s; q + 1 < end; q++)
+		if ((q[0] == '$' && q[1] == '{') ||
+		    (q[0] == '}' && q[1] == '}'))
+			return TRI_UNKNOWN;
+	e->p = s;
+	e->end = end;
+	e->target = target;
+	v = parse_or(e);
+	skip_blanks(e);
+	if (e->bad || e->p != e->end)
+		return TRI_UNKNOWN;
+	return v.truth;
+}
+
+/* Does step `by` re-raise the failure of the step whose id is `id`? */
+static bool reraises(const struct cg_gh_step *by, const char *id)
+{
+	struct expr e;
+
+	return eval_if(&e, by->if_cond, id) == TRI_TRUE && e.read_target;
+}
+
+/*
+ * Link each step with an id to the first later step that re-raises its
+ * failure. A candidate always fails and has an `if:`; its condition is
+ * parsed once to learn which outcomes it reads, then evaluated for each.
+ */
+static void link_reraises(struct cg_gh_step *steps, size_t n)
+{
+	for (size_t j = 0; j < n; j++) {
+		const struct cg_gh_step *by = &steps[j];
+		struct expr refs;
+
+		if (!by->always_fails || !cg_node_is_scalar(by->if_cond) ||
+		    (by->continue_on_error &&
+		     cg_scalar_bool(by->continue_on_error->value) != 0))
+			continue;
+		eval_if(&refs, by->if_cond, NULL);
+		for (size_t r = 0; r < refs.nrefs; r++)
+			for (size_t k = j; k-- > 0;) {
+				struct cg_gh_step *st = &steps[k];
+
+				if (!st->id || st->reraised_by ||
+				    !word_eq(refs.refs[r], refs.ref_lens[r],
+					     st->id->str))
+					continue;
+				if (reraises(by, st->id->str))
+					st->reraised_by = by;
+				break;
+			}
+	}
+}
+
 static void step_build(struct cg_model *m, struct cg_gh_step *st,
 		       const struct cg_node *node, const struct cg_src *src,
 		       const struct cg_node *job_shell,
@@ -138,6 +686,9 @@ static void step_build(struct cg_model *m, struct cg_gh_step *st,
 
 	st->node = node;
 	st->name = cg_map_get(node, "name");
+	st->id = cg_map_get(node, "id");
+	if (!cg_node_is_scalar(st->id))
+		st->id = NULL;
 	st->run = cg_map_get(node, "run");
 	st->uses = cg_map_get(node, "uses");
 	st->with = cg_map_get(node, "with");
@@ -161,6 +712,7 @@ static void step_build(struct cg_model *m, struct cg_gh_step *st,
 	}
 	if (st->shell.kind == CG_SHELL_POSIX && cg_node_is_scalar(st->run))
 		st->script = cg_script_new(m, src, st->run);
+	st->always_fails = script_always_fails(st->script);
 }
 
 static void job_build(struct cg_model *m, struct cg_gh_job *job,
@@ -213,6 +765,7 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 				   steps->items[i], src, defaults_shell(node),
 				   wf_shell, windows);
 		}
+		link_reraises(job->steps, job->nsteps);
 	}
 }
 

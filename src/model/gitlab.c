@@ -5,6 +5,24 @@
  * and script, flattened the way GitLab does (nested lists from anchors);
  * after_script's items are kept apart (a shell of their own, exit status
  * ignored).
+ *
+ * `extends:` is resolved once for every top-level entry (job, template or
+ * other key), never again per job or per key. The entries and their
+ * `extends:` edges form a graph; one depth-first walk over it (Tarjan's
+ * strongly connected components, on a stack of our own so that a long
+ * chain cannot overflow the C stack) finishes every parent before what
+ * extends it. A finished entry keeps, for each key rules read, where its
+ * value comes from: its own key, else the last parent that has one (for
+ * these keys the later parent wins GitLab's merge). Time and memory are
+ * linear in entries plus `extends:` edges.
+ *
+ * GitLab rejects a pipeline whose `extends:` has a cycle ("circular
+ * dependency detected in `extends`") or a chain of more than 11 levels
+ * ("nesting too deep in `extends`"; lib/gitlab/ci/config/extendable). Each
+ * is a model note, once per file, at the `extends:` key that closes the
+ * cycle or starts the chain. The templates of a cycle give nothing to what
+ * extends them (each of them keeps its own keys); a chain that is too deep
+ * is still followed to its end.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +30,9 @@
 #include "model/model_int.h"
 #include "core/banned.h"
 
-#define MAX_EXTENDS_DEPTH 11
+#define MAX_EXTENDS_DEPTH 11 /* `extends:` levels GitLab accepts */
 #define MAX_SCRIPT_NESTING 10
+#define MAX_CHAIN_SHOWN 8 /* names a note shows of a cycle or chain */
 
 static const char *const reserved[] = {
     "default",	     "include",	     "stages",	 "variables",
@@ -33,69 +52,414 @@ struct located {
 	const struct cg_src *src;
 };
 
-static struct located find_top(const struct cg_model *m, const char *name)
+/* The keys of a job that `extends:` is resolved for. */
+enum gl_key {
+	KEY_ALLOW_FAILURE,
+	KEY_SERVICES,
+	KEY_VARIABLES,
+	KEY_BEFORE_SCRIPT,
+	KEY_SCRIPT,
+	KEY_AFTER_SCRIPT,
+	NKEYS
+};
+
+static const char *const key_names[NKEYS] = {"allow_failure", "services",
+					     "variables",     "before_script",
+					     "script",	      "after_script"};
+
+/* A top-level entry of a GitLab file: a job, a template, `default`... */
+struct entry {
+	const struct cg_pair *pair; /* name: value */
+	const struct cg_src *src;
+	size_t file;		       /* its file in m->gitlab */
+	const struct cg_pair *extends; /* its `extends:`, or NULL */
+	/* the entries its `extends:` names, in order (names that no file
+	 * defines, say a remote include's, are left out) */
+	struct entry **parents;
+	size_t nparents;
+	/* the walk: visiting order (1-based, 0 before the visit), lowest
+	 * order reachable on the walk's stack, and marks */
+	size_t index, low;
+	bool on_stack, on_path, self_loop, in_cycle;
+	/* the result: the longest `extends:` chain below it (the parent it
+	 * goes through), and each key's pair, maybe inherited, and file */
+	unsigned height;
+	const struct entry *deepest;
+	const struct cg_pair *found[NKEYS];
+	const struct cg_src *found_src[NKEYS];
+};
+
+/* Every entry of every GitLab file, while jobs are built. */
+struct gl_index {
+	struct cg_model *m;
+	struct entry *entries; /* file by file, in document order */
+	size_t n;
+	size_t *first;		/* per file: its first entry */
+	struct entry **by_name; /* scalar-keyed entries by name, then order */
+	size_t nby_name;
+	struct entry **edges; /* every entry's parents, one after another */
+	bool *noted_cycle, *noted_depth; /* per file: a note said so */
+};
+
+static int name_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+static int by_name_cmp(const void *pa, const void *pb)
+{
+	const struct entry *a = *(struct entry *const *)pa;
+	const struct entry *b = *(struct entry *const *)pb;
+	int c = name_cmp(a->pair->key->str, a->pair->key->len,
+			 b->pair->key->str, b->pair->key->len);
+
+	if (c)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+/* The entry named `name`: of several, the last file's, and there the last
+ * duplicate (as cg_map_get). NULL when no file defines it. */
+static struct entry *lookup(const struct gl_index *ix, const char *name,
+			    size_t len)
+{
+	size_t lo = 0, hi = ix->nby_name;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct cg_node *key = ix->by_name[mid]->pair->key;
+
+		if (name_cmp(key->str, key->len, name, len) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0) {
+		const struct cg_node *key = ix->by_name[lo - 1]->pair->key;
+
+		if (!name_cmp(key->str, key->len, name, len))
+			return ix->by_name[lo - 1];
+	}
+	return NULL;
+}
+
+static struct located find_top(const struct gl_index *ix, const char *name)
 {
 	struct located l = {NULL, NULL};
+	const struct entry *e = lookup(ix, name, strlen(name));
 
-	for (size_t i = 0; i < m->ngitlab; i++) {
-		const struct cg_node *n = cg_map_get(m->gitlab[i].root, name);
-
-		if (n) {
-			l.node = n;
-			l.src = m->gitlab[i].src;
-		}
+	if (e) {
+		l.node = e->pair->value;
+		l.src = e->src;
 	}
 	return l;
 }
 
-/* `key` of job `job`, looking through extends: parents (last wins). */
-static struct located resolve_key(const struct cg_model *m, struct located job,
-				  const char *key, const struct cg_pair **pair,
-				  unsigned depth)
+static const struct cg_node *file_root(const struct cg_gl_file *gl)
 {
-	struct located none = {NULL, NULL};
-	const struct cg_pair *p = cg_map_get_pair(job.node, key);
-	const struct cg_node *ext;
+	const struct cg_node *root = gl->root;
 
-	if (p) {
-		struct located l = {p->value, job.src};
+	return root && root->kind == CG_NODE_MAP ? root : NULL;
+}
 
-		if (pair)
-			*pair = p;
-		return l;
+/* `extends: NAME` or `extends: [NAME, ...]`: each NAME, in order */
+static size_t extends_names(const struct cg_pair *ext,
+			    const struct cg_node **out)
+{
+	size_t n = 0;
+
+	if (!ext)
+		return 0;
+	if (cg_node_is_scalar(ext->value)) {
+		if (out)
+			out[0] = ext->value;
+		return 1;
 	}
-	if (depth >= MAX_EXTENDS_DEPTH)
-		return none;
-	ext = cg_map_get(job.node, "extends");
-	if (cg_node_is_scalar(ext)) {
-		return resolve_key(m, find_top(m, ext->str), key, pair,
-				   depth + 1);
-	}
-	if (ext && ext->kind == CG_NODE_SEQ) {
-		for (size_t i = ext->n; i-- > 0;) {
-			struct located l;
+	if (ext->value->kind != CG_NODE_SEQ)
+		return 0;
+	for (size_t i = 0; i < ext->value->n; i++)
+		if (cg_node_is_scalar(ext->value->items[i])) {
+			if (out)
+				out[n] = ext->value->items[i];
+			n++;
+		}
+	return n;
+}
 
-			if (!cg_node_is_scalar(ext->items[i]))
-				continue;
-			l = resolve_key(m, find_top(m, ext->items[i]->str), key,
-					pair, depth + 1);
-			if (l.node)
-				return l;
+static void index_build(struct gl_index *ix, struct cg_model *m)
+{
+	size_t n = 0, nedges = 0, nfiles = m->ngitlab ? m->ngitlab : 1;
+	const struct cg_node **names;
+
+	memset(ix, 0, sizeof(*ix));
+	ix->m = m;
+	for (size_t f = 0; f < m->ngitlab; f++)
+		if (file_root(&m->gitlab[f]))
+			n += file_root(&m->gitlab[f])->n;
+	ix->entries = cg_xcalloc(n ? n : 1, sizeof(*ix->entries));
+	ix->by_name = cg_xcalloc(n ? n : 1, sizeof(*ix->by_name));
+	ix->first = cg_xcalloc(nfiles, sizeof(*ix->first));
+	ix->noted_cycle = cg_xcalloc(nfiles, sizeof(*ix->noted_cycle));
+	ix->noted_depth = cg_xcalloc(nfiles, sizeof(*ix->noted_depth));
+	for (size_t f = 0; f < m->ngitlab; f++) {
+		const struct cg_node *root = file_root(&m->gitlab[f]);
+
+		ix->first[f] = ix->n;
+		for (size_t k = 0; root && k < root->n; k++) {
+			struct entry *e = &ix->entries[ix->n++];
+
+			e->pair = &root->pairs[k];
+			e->src = m->gitlab[f].src;
+			e->file = f;
+			e->extends = cg_map_get_pair(e->pair->value, "extends");
+			nedges += extends_names(e->extends, NULL);
+			if (cg_node_is_scalar(e->pair->key))
+				ix->by_name[ix->nby_name++] = e;
 		}
 	}
-	return none;
+	qsort(ix->by_name, ix->nby_name, sizeof(*ix->by_name), by_name_cmp);
+
+	/* the parents, now that every name is known */
+	ix->edges = cg_xcalloc(nedges ? nedges : 1, sizeof(*ix->edges));
+	names = cg_xcalloc(nedges ? nedges : 1, sizeof(*names));
+	nedges = 0;
+	for (size_t i = 0; i < ix->n; i++) {
+		struct entry *e = &ix->entries[i];
+		size_t k = extends_names(e->extends, names);
+
+		e->parents = &ix->edges[nedges];
+		for (size_t j = 0; j < k; j++) {
+			struct entry *p =
+			    lookup(ix, names[j]->str, names[j]->len);
+
+			if (p)
+				e->parents[e->nparents++] = p;
+		}
+		nedges += e->nparents;
+	}
+	free(names);
+}
+
+static void index_release(struct gl_index *ix)
+{
+	free(ix->entries);
+	free(ix->by_name);
+	free(ix->first);
+	free(ix->edges);
+	free(ix->noted_cycle);
+	free(ix->noted_depth);
+}
+
+/* "a -> b -> c" for a note; the middle of a long chain left out */
+static void add_chain(struct cg_buf *b, const struct entry *const *chain,
+		      size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (n > MAX_CHAIN_SHOWN && i >= MAX_CHAIN_SHOWN / 2 &&
+		    i < n - MAX_CHAIN_SHOWN / 2 + 1) {
+			if (i == MAX_CHAIN_SHOWN / 2)
+				cg_buf_addstr(b, " -> ...");
+			continue;
+		}
+		if (i)
+			cg_buf_addstr(b, " -> ");
+		cg_buf_addstr(b, chain[i]->pair->key->str);
+	}
+}
+
+static void note_at_extends(struct gl_index *ix, const struct entry *e,
+			    const char *what, const struct entry *const *chain,
+			    size_t n, const char *why)
+{
+	struct cg_buf b = CG_BUF_INIT;
+	const struct cg_pos *pos = &e->extends->key->pos;
+
+	add_chain(&b, chain, n);
+	cg_model_note(ix->m, "%s:%u:%u: %s (%s): %s", e->src->path, pos->line,
+		      pos->col, what, b.buf, why);
+	cg_buf_release(&b);
+}
+
+struct frame {
+	struct entry *e;
+	size_t next; /* the next of e->parents to look at */
+};
+
+/* `frames[0..n)` is the walk's path, and its last entry extends `w`, which
+ * is on the path: a cycle. */
+static void note_cycle(struct gl_index *ix, const struct frame *frames,
+		       size_t n, const struct entry *w)
+{
+	const struct entry *closer = frames[n - 1].e;
+	const struct entry **chain;
+	size_t from = n - 1, len = 0;
+
+	if (ix->noted_cycle[closer->file])
+		return;
+	ix->noted_cycle[closer->file] = true;
+	while (frames[from].e != w)
+		from--;
+	chain = cg_xcalloc(n - from + 1, sizeof(*chain));
+	for (size_t i = from; i < n; i++)
+		chain[len++] = frames[i].e;
+	chain[len++] = w;
+	note_at_extends(ix, closer, "circular 'extends'", chain, len,
+			"GitLab rejects the pipeline (circular dependency "
+			"detected in `extends`); what extends these templates "
+			"is checked without them");
+	free(chain);
+}
+
+static void note_depth(struct gl_index *ix, const struct entry *e)
+{
+	const struct entry **chain;
+	size_t len = 0;
+	char *what, *why;
+
+	if (ix->noted_depth[e->file])
+		return;
+	ix->noted_depth[e->file] = true;
+	chain = cg_xcalloc(e->height + 1, sizeof(*chain));
+	for (const struct entry *c = e; c; c = c->deepest)
+		chain[len++] = c;
+	what = cg_xasprintf("'extends' %u levels deep", e->height);
+	why = cg_xasprintf("GitLab allows %d and rejects the pipeline "
+			   "(nesting too deep in `extends`)",
+			   MAX_EXTENDS_DEPTH);
+	note_at_extends(ix, e, what, chain, len, why);
+	free(what);
+	free(why);
+	free(chain);
+}
+
+/* Every parent of `e` outside a cycle is resolved: resolve `e`. */
+static void resolve(struct gl_index *ix, struct entry *e)
+{
+	for (size_t k = 0; k < NKEYS; k++) {
+		e->found[k] = cg_map_get_pair(e->pair->value, key_names[k]);
+		e->found_src[k] = e->src;
+	}
+	if (e->in_cycle)
+		return;
+	for (size_t i = e->nparents; i-- > 0;) {
+		const struct entry *p = e->parents[i];
+
+		if (p->in_cycle)
+			continue;
+		for (size_t k = 0; k < NKEYS; k++)
+			if (!e->found[k] && p->found[k]) {
+				e->found[k] = p->found[k];
+				e->found_src[k] = p->found_src[k];
+			}
+		if (!e->deepest || p->height + 1 > e->height) {
+			e->height = p->height + 1;
+			e->deepest = p;
+		}
+	}
+	if (e->height > MAX_EXTENDS_DEPTH)
+		note_depth(ix, e);
+}
+
+/* `v` is the first-visited entry of a strongly connected component, which
+ * sits on top of `stack`: one entry, or a cycle. */
+static void finish_component(struct gl_index *ix, struct entry *v,
+			     struct entry **stack, size_t *nstack)
+{
+	size_t top = *nstack, from = top;
+	bool cycle;
+
+	while (stack[--from] != v)
+		;
+	cycle = top - from > 1 || v->self_loop;
+	for (size_t i = from; i < top; i++) {
+		stack[i]->on_stack = false;
+		stack[i]->in_cycle = cycle;
+	}
+	for (size_t i = from; i < top; i++)
+		resolve(ix, stack[i]);
+	*nstack = from;
+}
+
+static void resolve_extends(struct gl_index *ix)
+{
+	struct frame *frames = cg_xcalloc(ix->n ? ix->n : 1, sizeof(*frames));
+	struct entry **stack = cg_xcalloc(ix->n ? ix->n : 1, sizeof(*stack));
+	size_t nstack = 0, order = 0;
+
+	for (size_t i = 0; i < ix->n; i++) {
+		size_t nframes = 0;
+
+		if (ix->entries[i].index)
+			continue;
+		frames[nframes++] = (struct frame){&ix->entries[i], 0};
+		for (struct entry *v = &ix->entries[i]; v;) {
+			struct frame *fr = &frames[nframes - 1];
+			struct entry *w;
+
+			if (!v->index) { /* first visit */
+				v->index = v->low = ++order;
+				v->on_stack = v->on_path = true;
+				stack[nstack++] = v;
+			}
+			if (fr->next < v->nparents) {
+				w = v->parents[fr->next++];
+				if (!w->index) {
+					frames[nframes++] =
+					    (struct frame){w, 0};
+					v = w;
+					continue;
+				}
+				if (w == v)
+					v->self_loop = true;
+				if (w->on_path)
+					note_cycle(ix, frames, nframes, w);
+				if (w->on_stack && w->index < v->low)
+					v->low = w->index;
+				continue;
+			}
+			/* every parent visited */
+			v->on_path = false;
+			if (--nframes && v->low < frames[nframes - 1].e->low)
+				frames[nframes - 1].e->low = v->low;
+			if (v->low == v->index)
+				finish_component(ix, v, stack, &nstack);
+			v = nframes ? frames[nframes - 1].e : NULL;
+		}
+	}
+	free(frames);
+	free(stack);
+}
+
+static struct located found_at(const struct entry *e, enum gl_key k)
+{
+	struct located l = {NULL, NULL};
+
+	if (e->found[k]) {
+		l.node = e->found[k]->value;
+		l.src = e->found_src[k];
+	}
+	return l;
 }
 
 /* `!reference [job, key, ...]` */
-static struct located follow_reference(const struct cg_model *m,
+static struct located follow_reference(const struct gl_index *ix,
 				       const struct cg_node *ref)
 {
 	struct located l = {NULL, NULL};
+	const struct entry *e;
 
 	if (ref->kind != CG_NODE_SEQ || ref->n < 1 ||
 	    !cg_node_is_scalar(ref->items[0]))
 		return l;
-	l = find_top(m, ref->items[0]->str);
+	e = lookup(ix, ref->items[0]->str, ref->items[0]->len);
+	if (!e)
+		return l;
+	l.node = e->pair->value;
+	l.src = e->src;
 	for (size_t i = 1; i < ref->n && l.node; i++) {
 		if (!cg_node_is_scalar(ref->items[i]))
 			return (struct located){NULL, NULL};
@@ -116,7 +480,7 @@ struct script_list {
 	size_t alloc;
 };
 
-static void add_scripts(struct cg_model *m, struct script_list *out,
+static void add_scripts(struct gl_index *ix, struct script_list *out,
 			struct located l, unsigned depth)
 {
 	const struct cg_node *n = l.node;
@@ -124,11 +488,11 @@ static void add_scripts(struct cg_model *m, struct script_list *out,
 	if (!n || depth > MAX_SCRIPT_NESTING)
 		return;
 	if (is_reference(n)) {
-		add_scripts(m, out, follow_reference(m, n), depth + 1);
+		add_scripts(ix, out, follow_reference(ix, n), depth + 1);
 		return;
 	}
 	if (cg_node_is_scalar(n)) {
-		struct cg_script *s = cg_script_new(m, l.src, n);
+		struct cg_script *s = cg_script_new(ix->m, l.src, n);
 
 		if (s) {
 			CG_GROW(*out->items, out->alloc, *out->n + 1);
@@ -141,49 +505,46 @@ static void add_scripts(struct cg_model *m, struct script_list *out,
 	for (size_t i = 0; i < n->n; i++) {
 		struct located item = {n->items[i], l.src};
 
-		add_scripts(m, out, item, depth + 1);
+		add_scripts(ix, out, item, depth + 1);
 	}
 }
 
 /* The job's `key` (before_script, after_script), else default's, else
  * the top-level one (the old global form). */
-static struct located job_or_default(struct cg_model *m, struct located self,
-				     const char *key)
+static struct located job_or_default(const struct gl_index *ix,
+				     const struct entry *self, enum gl_key key)
 {
-	struct located l = resolve_key(m, self, key, NULL, 0);
+	struct located l = found_at(self, key);
 
 	if (!l.node) {
-		struct located def = find_top(m, "default");
+		struct located def = find_top(ix, "default");
 
-		l.node = cg_map_get(def.node, key);
+		l.node = cg_map_get(def.node, key_names[key]);
 		l.src = def.src;
 	}
 	if (!l.node)
-		l = find_top(m, key);
+		l = find_top(ix, key_names[key]);
 	return l;
 }
 
-static void job_build(struct cg_model *m, struct cg_gl_job *job,
-		      const struct cg_pair *pair, const struct cg_src *src)
+static void job_build(struct gl_index *ix, struct cg_gl_job *job,
+		      const struct entry *self)
 {
-	struct located self = {pair->value, src}, l;
 	struct script_list scripts = {&job->scripts, &job->nscripts, 0};
 	struct script_list after = {&job->after, &job->nafter, 0};
-	const struct cg_pair *af = NULL;
 
-	job->id = pair->key->str;
-	job->key = pair->key;
-	job->node = pair->value;
-	l = resolve_key(m, self, "allow_failure", &af, 0);
-	if (l.node) {
-		job->allow_failure = af;
-		job->allow_failure_src = l.src;
-	}
-	job->services = resolve_key(m, self, "services", NULL, 0).node;
-	job->variables = resolve_key(m, self, "variables", NULL, 0).node;
-	add_scripts(m, &scripts, job_or_default(m, self, "before_script"), 0);
-	add_scripts(m, &scripts, resolve_key(m, self, "script", NULL, 0), 0);
-	add_scripts(m, &after, job_or_default(m, self, "after_script"), 0);
+	job->id = self->pair->key->str;
+	job->key = self->pair->key;
+	job->node = self->pair->value;
+	job->allow_failure = self->found[KEY_ALLOW_FAILURE];
+	if (job->allow_failure)
+		job->allow_failure_src = self->found_src[KEY_ALLOW_FAILURE];
+	job->services = found_at(self, KEY_SERVICES).node;
+	job->variables = found_at(self, KEY_VARIABLES).node;
+	add_scripts(ix, &scripts, job_or_default(ix, self, KEY_BEFORE_SCRIPT),
+		    0);
+	add_scripts(ix, &scripts, found_at(self, KEY_SCRIPT), 0);
+	add_scripts(ix, &after, job_or_default(ix, self, KEY_AFTER_SCRIPT), 0);
 }
 
 void cg_gl_register(struct cg_model *m, struct cg_file *f)
@@ -204,11 +565,15 @@ void cg_gl_register(struct cg_model *m, struct cg_file *f)
 
 void cg_gl_build_jobs(struct cg_model *m)
 {
+	struct gl_index ix;
+
+	index_build(&ix, m);
+	resolve_extends(&ix);
 	for (size_t i = 0; i < m->ngitlab; i++) {
 		struct cg_gl_file *gl = &m->gitlab[i];
-		const struct cg_node *root = gl->root;
+		const struct cg_node *root = file_root(gl);
 
-		if (!root || root->kind != CG_NODE_MAP || !root->n)
+		if (!root || !root->n)
 			continue;
 		gl->jobs =
 		    cg_arena_alloc(&m->arena, root->n * sizeof(*gl->jobs));
@@ -219,9 +584,11 @@ void cg_gl_build_jobs(struct cg_model *m)
 			    p->value->kind != CG_NODE_MAP ||
 			    is_reserved(p->key->str) || p->key->str[0] == '.')
 				continue;
-			job_build(m, &gl->jobs[gl->njobs++], p, gl->src);
+			job_build(&ix, &gl->jobs[gl->njobs++],
+				  &ix.entries[ix.first[i] + k]);
 		}
 	}
+	index_release(&ix);
 }
 
 void cg_gl_includes(const struct cg_node *root, struct cg_strlist *out)

@@ -151,6 +151,7 @@ struct cg_gh_step {
 	const struct cg_node *node;
 	size_t index;
 	const struct cg_node *name;
+	const struct cg_node *id;  /* `id:` scalar, or NULL */
 	const struct cg_node *run; /* scalar or NULL */
 	const struct cg_node *uses;
 	const struct cg_node *with;
@@ -159,6 +160,24 @@ struct cg_gh_step {
 	struct cg_env_block env;
 	struct cg_shell shell;	  /* effective, with defaults applied */
 	struct cg_script *script; /* parsed `run:` (POSIX shells only) */
+	/*
+	 * The step always fails when it runs: `script` ends with `exit N`
+	 * (N != 0 mod 256) or `false`, and nothing before that can end the
+	 * script (no exit, exec, return, trap, source, eval, set -n, no
+	 * command whose name is an expansion). Parse errors: false.
+	 */
+	bool always_fails;
+	/*
+	 * A later step of the same job (or composite action) that turns this
+	 * step's failure back into a failure of the job, or NULL: it
+	 * always_fails, has no `continue-on-error: true`, and its `if:` is
+	 * true whenever `steps.<id>.outcome` is 'failure' while the job
+	 * otherwise succeeds (outcome is the result before continue-on-error,
+	 * conclusion the one after, so `steps.<id>.conclusion` never
+	 * re-raises; success() and always() are true there, failure() and
+	 * cancelled() false). The expression must read this step's outcome.
+	 */
+	const struct cg_gh_step *reraised_by;
 };
 
 struct cg_gh_job {

@@ -454,7 +454,9 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 				if (!job_cmd)
 					job_cmd = job_cmd_copy =
 					    cg_xstrdup(name.buf);
-				if (coe && cg_scalar_bool(coe->value) == 1) {
+				/* a later step fails the job when this one
+				 * failed: the failure is not lost */
+				if (coe_true && !st->reraised_by) {
 					char *what = cg_xasprintf(
 					    "step '%s'",
 					    cg_node_is_scalar(st->name)

@@ -176,12 +176,185 @@ static void test_model__walk_and_suppressions(void **state)
 	free(cmd);
 }
 
+/* A GitLab checkout: `files` are (path, text) pairs, NULL ended. */
+static void gl_build(struct cg_model *m, char *root, const char *const *files)
+{
+	struct cg_model_options o;
+
+	assert_non_null(mkdtemp(root));
+	for (size_t i = 0; files[i]; i += 2)
+		put(root, files[i], files[i + 1]);
+	memset(&o, 0, sizeof(o));
+	o.root = root;
+	o.layer = CG_LAYER_FULL;
+	assert_int_equal(cg_model_build(m, &o), 0);
+}
+
+static void gl_remove(struct cg_model *m, const char *root)
+{
+	char *cmd = cg_xasprintf("rm -rf '%s'", root);
+
+	cg_model_release(m);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+static const struct cg_gl_job *gl_job(const struct cg_model *m, const char *id)
+{
+	for (size_t f = 0; f < m->ngitlab; f++)
+		for (size_t j = 0; j < m->gitlab[f].njobs; j++)
+			if (!strcmp(m->gitlab[f].jobs[j].id, id))
+				return &m->gitlab[f].jobs[j];
+	fail_msg("no job '%s'", id);
+	return NULL;
+}
+
+/* the job's script items, "; "-joined */
+static char *gl_script_text(const struct cg_gl_job *job)
+{
+	struct cg_buf b = CG_BUF_INIT;
+
+	for (size_t k = 0; k < job->nscripts; k++)
+		cg_buf_addf(&b, "%s%s", k ? "; " : "",
+			    job->scripts[k]->node->str);
+	return cg_buf_detach(&b, NULL);
+}
+
+/* Six templates that each extend all six took minutes (every path of up to
+ * 11 levels was followed); now one note, and what is outside the cycle
+ * still counts. */
+static void test_model__gitlab_extends_cycle_noted_once(void **state)
+{
+	struct cg_buf ci = CG_BUF_INIT;
+	char root[] = "/tmp/ciguard-model-XXXXXX";
+	const char *files[] = {".gitlab-ci.yml", NULL, NULL};
+	struct cg_model m;
+	char *text;
+
+	for (int i = 0; i < 8; i++)
+		cg_buf_addf(&ci,
+			    ".t%d:\n  extends: [.t0, .t1, .t2, .t3, .t4, .t5, "
+			    ".t6, .t7]\n  script: [echo t%d]\n",
+			    i, i);
+	cg_buf_addstr(&ci, ".base:\n  script: [tox]\n"
+			   "test:\n  extends: .t0\n  script: [pytest]\n"
+			   "other:\n  extends: [.base, .t3]\n"
+			   "loop:\n  extends: loop\n  script: [make test]\n");
+	files[1] = ci.buf;
+	gl_build(&m, root, files);
+	assert_int_equal(m.nnotes, 1);
+	if (!strstr(m.notes[0].message,
+		    ".gitlab-ci.yml:2:3: circular 'extends' (.t0 -> .t0): "))
+		fail_msg("note: %s", m.notes[0].message);
+	text = gl_script_text(gl_job(&m, "test"));
+	assert_string_equal(text, "pytest");
+	free(text);
+	text = gl_script_text(gl_job(&m, "other"));
+	assert_string_equal(text, "tox");
+	free(text);
+	text = gl_script_text(gl_job(&m, "loop"));
+	assert_string_equal(text, "make test");
+	free(text);
+	gl_remove(&m, root);
+	cg_buf_release(&ci);
+}
+
+static void test_model__gitlab_extends(void **state)
+{
+	static const struct {
+		const char *ci, *script, *note;
+	} cases[] = {
+	    /* later parents win, each with its own parents first */
+	    {".base: {script: [base]}\n"
+	     ".a: {extends: .base, variables: {A: 1}}\n"
+	     ".b: {extends: .base, script: [b]}\n"
+	     "job: {extends: [.b, .a]}\n",
+	     "base", NULL},
+	    {".base: {script: [base]}\n"
+	     ".a: {extends: .base, variables: {A: 1}}\n"
+	     ".b: {extends: .base, script: [b]}\n"
+	     "job: {extends: [.a, .b]}\n",
+	     "b", NULL},
+	    /* names no file defines (a remote include's) are skipped */
+	    {".a: {script: [a]}\njob: {extends: [.a, .remote]}\n", "a", NULL},
+	    /* a two-template cycle: noted where it closes */
+	    {".a: {extends: [.base, .b], script: [a]}\n"
+	     ".b: {extends: .a}\n"
+	     ".base: {script: [base], before_script: [setup]}\n"
+	     "job: {extends: [.base, .a]}\n",
+	     "setup; base",
+	     ".gitlab-ci.yml:2:6: circular 'extends' (.a -> .b -> .a): "},
+	    /* 11 levels are fine, 12 are not (GitLab: nesting too deep) */
+	    {"job: {extends: .l1}\n.l1: {extends: .l2}\n.l2: {extends: .l3}\n"
+	     ".l3: {extends: .l4}\n.l4: {extends: .l5}\n.l5: {extends: .l6}\n"
+	     ".l6: {extends: .l7}\n.l7: {extends: .l8}\n.l8: {extends: .l9}\n"
+	     ".l9: {extends: .l10}\n.l10: {extends: .l11}\n"
+	     ".l11: {script: [deep]}\n",
+	     "deep", NULL},
+	    {"job: {extends: .l0}\n.l0: {extends: .l1}\n.l1: {extends: .l2}\n"
+	     ".l2: {extends: .l3}\n.l3: {extends: .l4}\n.l4: {extends: .l5}\n"
+	     ".l5: {extends: .l6}\n.l6: {extends: .l7}\n.l7: {extends: .l8}\n"
+	     ".l8: {extends: .l9}\n.l9: {extends: .l10}\n"
+	     ".l10: {extends: .l11}\n.l11: {script: [deep]}\n",
+	     "deep",
+	     ".gitlab-ci.yml:1:7: 'extends' 12 levels deep (job -> .l0 -> .l1 "
+	     "-> .l2 -> ... -> .l9 -> .l10 -> .l11): GitLab allows 11 "},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		const char *const files[] = {".gitlab-ci.yml", cases[i].ci,
+					     NULL};
+		struct cg_model m;
+		char *text;
+
+		gl_build(&m, root, files);
+		text = gl_script_text(gl_job(&m, "job"));
+		if (strcmp(text, cases[i].script))
+			fail_msg("case %zu: script '%s', want '%s'", i, text,
+				 cases[i].script);
+		free(text);
+		assert_int_equal(m.nnotes, cases[i].note ? 1 : 0);
+		if (cases[i].note && !strstr(m.notes[0].message, cases[i].note))
+			fail_msg("case %zu: note '%s'", i, m.notes[0].message);
+		gl_remove(&m, root);
+	}
+}
+
+/* One note per file, however many cycles it has. */
+static void test_model__gitlab_extends_cycle_per_file(void **state)
+{
+	char root[] = "/tmp/ciguard-model-XXXXXX";
+	const char *const files[] = {
+	    ".gitlab-ci.yml",
+	    "include: [{local: ci/t.yml}]\n"
+	    ".a: {extends: .b}\n.b: {extends: .a}\n"
+	    ".c: {extends: .c}\n"
+	    "job: {extends: [.a, .t], script: [pytest]}\n",
+	    "ci/t.yml", ".t: {extends: .u}\n.u: {extends: .t}\n", NULL};
+	struct cg_model m;
+
+	gl_build(&m, root, files);
+	assert_int_equal(m.nnotes, 2);
+	assert_non_null(strstr(m.notes[0].message,
+			       ".gitlab-ci.yml:3:6: circular 'extends' (.a -> "
+			       ".b -> .a)"));
+	assert_non_null(strstr(m.notes[1].message,
+			       "ci/t.yml:2:6: circular 'extends' (.t -> .u -> "
+			       ".t)"));
+	assert_int_equal(gl_job(&m, "job")->nscripts, 1);
+	gl_remove(&m, root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_model__github_shells),
 	    cmocka_unit_test(test_model__config_errors_name_the_place),
 	    cmocka_unit_test(test_model__walk_and_suppressions),
+	    cmocka_unit_test(test_model__gitlab_extends_cycle_noted_once),
+	    cmocka_unit_test(test_model__gitlab_extends),
+	    cmocka_unit_test(test_model__gitlab_extends_cycle_per_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
