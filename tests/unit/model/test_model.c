@@ -176,6 +176,181 @@ static void test_model__walk_and_suppressions(void **state)
 	free(cmd);
 }
 
+/* Build the model of a checkout holding `files` (path, text pairs, NULL
+ * ended) in a fresh temporary folder; `root` receives the folder. */
+static void build_repo(struct cg_model *m, char *root, const char *const *files)
+{
+	struct cg_model_options o;
+
+	assert_non_null(mkdtemp(root));
+	for (size_t i = 0; files[i]; i += 2)
+		put(root, files[i], files[i + 1]);
+	memset(&o, 0, sizeof(o));
+	o.root = root;
+	o.layer = CG_LAYER_FULL;
+	assert_int_equal(cg_model_build(m, &o), 0);
+}
+
+static void remove_repo(struct cg_model *m, const char *root)
+{
+	char *cmd = cg_xasprintf("rm -rf '%s'", root);
+
+	cg_model_release(m);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/* each line of `text` indented by `pad` spaces */
+static char *indent(const char *text, int pad)
+{
+	struct cg_buf b = CG_BUF_INIT;
+
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+		cg_buf_addf(&b, "%*s%.*s\n", pad, "", (int)len, line);
+		line += len + (nl ? 1 : 0);
+	}
+	return cg_buf_detach(&b, NULL);
+}
+
+static void test_model__github_reraised_failure(void **state)
+{
+	static const struct {
+		const char *cond, *run;
+		bool reraised;
+	} cases[] = {
+	    /* the condition: true whenever steps.t.outcome is 'failure' */
+	    {"steps.t.outcome == 'failure'", "exit 1", true},
+	    {"${{ steps.t.outcome == 'failure' }}", "exit 1", true},
+	    {"steps.T.Outcome == 'FAILURE'", "exit 1", true},
+	    {"steps['t'].outcome == 'failure'", "exit 1", true},
+	    {"'failure' == steps.t.outcome", "exit 1", true},
+	    {"steps.t.outcome != 'success'", "exit 1", true},
+	    {"!(steps.t.outcome == 'success')", "exit 1", true},
+	    {"always() && steps.t.outcome == 'failure'", "exit 1", true},
+	    {"!cancelled() && (steps.t.outcome == 'failure')", "exit 1", true},
+	    {"success() && steps.t.outcome == 'failure'", "exit 1", true},
+	    {"steps.t.outcome == 'failure' || github.ref == 'x'", "exit 1",
+	     true},
+	    {"steps.t.conclusion == 'failure'", "exit 1", false},
+	    {"failure()", "exit 1", false},
+	    {"failure() && steps.t.outcome == 'failure'", "exit 1", false},
+	    {"github.event_name == 'push' && steps.t.outcome == 'failure'",
+	     "exit 1", false},
+	    {"steps.other.outcome == 'failure'", "exit 1", false},
+	    {"contains(steps.t.outcome, 'fail')", "exit 1", false},
+	    {"always()", "exit 1", false},
+	    {"steps.t.outcome == 'failure' &&", "exit 1", false},
+	    {"${{ steps.t.outcome }} == 'failure'", "exit 1", false},
+	    {"steps.t.outcome == 'failure' ${{ '' }}", "exit 1", false},
+	    /* the run: its last command fails, and nothing ends it before */
+	    {"steps.t.outcome == 'failure'", "echo failed\nexit 2", true},
+	    {"steps.t.outcome == 'failure'", "false", true},
+	    {"steps.t.outcome == 'failure'", "pytest --lf\nexit 1", true},
+	    {"steps.t.outcome == 'failure'", "{ echo failed; exit 3; }", true},
+	    {"steps.t.outcome == 'failure'", "(exit 1)", true},
+	    {"steps.t.outcome == 'failure'", "exit 255 # bye", true},
+	    {"steps.t.outcome == 'failure'", "exit 256", false},
+	    {"steps.t.outcome == 'failure'", "exit 0", false},
+	    {"steps.t.outcome == 'failure'", "exit", false},
+	    {"steps.t.outcome == 'failure'", "exit $rc", false},
+	    {"steps.t.outcome == 'failure'", "exit -1", false},
+	    {"steps.t.outcome == 'failure'", "exit 1 || true", false},
+	    {"steps.t.outcome == 'failure'", "! exit 1", false},
+	    {"steps.t.outcome == 'failure'", "exit 1 &", false},
+	    {"steps.t.outcome == 'failure'", "echo failed", false},
+	    {"steps.t.outcome == 'failure'", "trap 'exit 0' EXIT\nexit 1",
+	     false},
+	    {"steps.t.outcome == 'failure'",
+	     "if [ -f skip ]; then exit 0; fi\nexit 1", false},
+	    {"steps.t.outcome == 'failure'", ". ./report.sh\nexit 1", false},
+	    {"steps.t.outcome == 'failure'", "false() { :; }\nfalse", false},
+	    {"steps.t.outcome == 'failure'", "$CMD\nexit 1", false},
+	    {"steps.t.outcome == 'failure'", "set -n\nexit 1", false},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		char *cond = indent(cases[i].cond, 10);
+		char *run = indent(cases[i].run, 10);
+		char *wf = cg_xasprintf("on: push\n"
+					"jobs:\n"
+					"  j:\n"
+					"    runs-on: ubuntu-latest\n"
+					"    steps:\n"
+					"      - id: t\n"
+					"        run: pytest\n"
+					"        continue-on-error: true\n"
+					"      - if: |-\n%s"
+					"        run: |\n%s",
+					cond, run);
+		const char *const files[] = {".github/workflows/ci.yml", wf,
+					     NULL};
+		struct cg_model m;
+		const struct cg_gh_job *job;
+
+		build_repo(&m, root, files);
+		assert_int_equal(m.nworkflows, 1);
+		job = &m.workflows[0].jobs[0];
+		assert_int_equal(job->nsteps, 2);
+		assert_string_equal(job->steps[0].id->str, "t");
+		if ((job->steps[0].reraised_by != NULL) != cases[i].reraised)
+			fail_msg("if: %s / run: %s: reraised %d, want %d",
+				 cases[i].cond, cases[i].run,
+				 job->steps[0].reraised_by != NULL,
+				 cases[i].reraised);
+		if (cases[i].reraised)
+			assert_ptr_equal(job->steps[0].reraised_by,
+					 &job->steps[1]);
+		assert_null(job->steps[1].reraised_by);
+		remove_repo(&m, root);
+		free(wf);
+		free(cond);
+		free(run);
+	}
+}
+
+/* A re-raising step must come later and must not swallow its own failure. */
+static void test_model__github_reraise_order_and_own_continue(void **state)
+{
+	static const char *const workflows[] = {
+	    "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n"
+	    "      - if: steps.t.outcome == 'failure'\n"
+	    "        run: exit 1\n"
+	    "      - id: t\n        run: pytest\n"
+	    "        continue-on-error: true\n",
+	    "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n"
+	    "      - id: t\n        run: pytest\n"
+	    "        continue-on-error: true\n"
+	    "      - if: steps.t.outcome == 'failure'\n"
+	    "        run: exit 1\n"
+	    "        continue-on-error: true\n",
+	    "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n"
+	    "      - id: t\n        run: pytest\n"
+	    "        continue-on-error: true\n"
+	    "      - if: steps.t.outcome == 'failure'\n"
+	    "        run: exit 1\n"
+	    "        shell: python\n",
+	};
+
+	for (size_t i = 0; i < sizeof(workflows) / sizeof(*workflows); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		const char *const files[] = {".github/workflows/ci.yml",
+					     workflows[i], NULL};
+		struct cg_model m;
+		const struct cg_gh_job *job;
+
+		build_repo(&m, root, files);
+		job = &m.workflows[0].jobs[0];
+		assert_int_equal(job->nsteps, 2);
+		assert_null(job->steps[0].reraised_by);
+		assert_null(job->steps[1].reraised_by);
+		remove_repo(&m, root);
+	}
+}
+
 /* A GitLab checkout: `files` are (path, text) pairs, NULL ended. */
 static void gl_build(struct cg_model *m, char *root, const char *const *files)
 {
@@ -352,6 +527,8 @@ int main(void)
 	    cmocka_unit_test(test_model__github_shells),
 	    cmocka_unit_test(test_model__config_errors_name_the_place),
 	    cmocka_unit_test(test_model__walk_and_suppressions),
+	    cmocka_unit_test(test_model__github_reraised_failure),
+	    cmocka_unit_test(test_model__github_reraise_order_and_own_continue),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_noted_once),
 	    cmocka_unit_test(test_model__gitlab_extends),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_per_file),
