@@ -2,7 +2,10 @@
  * The GitHub Actions view of a workflow file: workflow/job/step env,
  * defaults.run.shell, services, container, and steps with their effective
  * shell (FACTS.md: no `shell:` on Linux means `bash -e {0}` without pipefail;
- * `shell: bash` adds -o pipefail; `sh` is `sh -e {0}`).
+ * `shell: bash` adds -o pipefail; `sh` is `sh -e {0}`). A composite action
+ * (action.yml with `runs.using: composite`) is built the same way, as a
+ * workflow with one pseudo-job holding runs.steps (see model.h); its steps
+ * have no default shell.
  *
  * One fact needs a step's `if:`: a step under continue-on-error whose
  * failure a later step re-raises (`if: steps.ID.outcome == 'failure'` and
@@ -677,10 +680,45 @@ static void link_reraises(struct cg_gh_step *steps, size_t n)
 	}
 }
 
+/* The shell of a `run:` step that names none, here or in defaults.run. */
+enum default_shell {
+	DEFAULT_BASH, /* `bash -e {0}` on Linux and macOS runners */
+	DEFAULT_PWSH, /* pwsh on Windows runners */
+	DEFAULT_NONE, /* composite actions: `shell:` is required */
+};
+
+/*
+ * What GitHub shows for a step: its name, else "Run " and the first line of
+ * its run:, else what it uses. Returned in `out` (reset first).
+ */
+static const char *step_title(struct cg_buf *out, const struct cg_gh_step *st)
+{
+	cg_buf_reset(out);
+	if (cg_node_is_scalar(st->name)) {
+		cg_buf_add(out, st->name->str, strlen(st->name->str));
+	} else if (cg_node_is_scalar(st->run)) {
+		const char *text = st->run->str;
+		size_t len = strcspn(text, "\n");
+
+		/* at most 60 bytes, cut before a UTF-8 continuation byte */
+		if (len > 60) {
+			len = 60;
+			while (len && ((unsigned char)text[len] & 0xC0) == 0x80)
+				len--;
+		}
+		cg_buf_addf(out, "Run %.*s", (int)len, text);
+	} else if (cg_node_is_scalar(st->uses)) {
+		cg_buf_addf(out, "Run %s", st->uses->str);
+	} else {
+		cg_buf_addf(out, "#%zu", st->index + 1);
+	}
+	return out->buf;
+}
+
 static void step_build(struct cg_model *m, struct cg_gh_step *st,
 		       const struct cg_node *node, const struct cg_src *src,
 		       const struct cg_node *job_shell,
-		       const struct cg_node *wf_shell, bool windows)
+		       const struct cg_node *wf_shell, enum default_shell def)
 {
 	const struct cg_node *shell;
 
@@ -702,9 +740,22 @@ static void step_build(struct cg_model *m, struct cg_gh_step *st,
 		shell = cg_node_is_scalar(wf_shell) ? wf_shell : NULL;
 	if (shell) {
 		cg_gh_shell_parse(&st->shell, shell, src);
-	} else if (windows) {
+	} else if (def == DEFAULT_PWSH) {
 		st->shell.kind = CG_SHELL_OTHER;
 		st->shell.describe = "pwsh (GitHub's default on Windows)";
+	} else if (def == DEFAULT_NONE) {
+		struct cg_buf title = CG_BUF_INIT;
+
+		st->shell.kind = CG_SHELL_OTHER;
+		st->shell.describe = "no shell (a composite action needs one)";
+		if (cg_node_is_scalar(st->run))
+			cg_model_note(m,
+				      "%s:%u:%u: step '%s' of a composite "
+				      "action has no `shell:`, which GitHub "
+				      "requires; not checked",
+				      src->path, node->pos.line, node->pos.col,
+				      step_title(&title, st));
+		cg_buf_release(&title);
 	} else {
 		st->shell.kind = CG_SHELL_POSIX;
 		st->shell.errexit = true;
@@ -715,11 +766,30 @@ static void step_build(struct cg_model *m, struct cg_gh_step *st,
 	st->always_fails = script_always_fails(st->script);
 }
 
+/* The `steps:` sequence of a job or composite action. */
+static void steps_build(struct cg_model *m, struct cg_gh_job *job,
+			const struct cg_node *steps, const struct cg_src *src,
+			const struct cg_node *job_shell,
+			const struct cg_node *wf_shell, enum default_shell def)
+{
+	if (!steps || steps->kind != CG_NODE_SEQ || !steps->n)
+		return;
+	job->steps = cg_arena_alloc(&m->arena, steps->n * sizeof(*job->steps));
+	for (size_t i = 0; i < steps->n; i++) {
+		if (steps->items[i]->kind != CG_NODE_MAP)
+			continue;
+		job->steps[job->nsteps].index = i;
+		step_build(m, &job->steps[job->nsteps++], steps->items[i], src,
+			   job_shell, wf_shell, def);
+	}
+	link_reraises(job->steps, job->nsteps);
+}
+
 static void job_build(struct cg_model *m, struct cg_gh_job *job,
 		      const struct cg_pair *pair, const struct cg_src *src,
 		      const struct cg_node *wf_shell)
 {
-	const struct cg_node *node = pair->value, *services, *steps;
+	const struct cg_node *node = pair->value, *services;
 	bool windows;
 
 	job->id = pair->key->str;
@@ -753,20 +823,50 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 			env_block(m, &svc->env, cg_map_get(sp->value, "env"));
 		}
 	}
-	steps = cg_map_get(node, "steps");
-	if (steps && steps->kind == CG_NODE_SEQ && steps->n) {
-		job->steps =
-		    cg_arena_alloc(&m->arena, steps->n * sizeof(*job->steps));
-		for (size_t i = 0; i < steps->n; i++) {
-			if (steps->items[i]->kind != CG_NODE_MAP)
-				continue;
-			job->steps[job->nsteps].index = i;
-			step_build(m, &job->steps[job->nsteps++],
-				   steps->items[i], src, defaults_shell(node),
-				   wf_shell, windows);
-		}
-		link_reraises(job->steps, job->nsteps);
-	}
+	steps_build(m, job, cg_map_get(node, "steps"), src,
+		    defaults_shell(node), wf_shell,
+		    windows ? DEFAULT_PWSH : DEFAULT_BASH);
+}
+
+static struct cg_gh_workflow *
+workflow_new(struct cg_model *m, struct cg_file *f, const struct cg_node *root)
+{
+	struct cg_gh_workflow *wf;
+
+	m->workflows = cg_xrealloc(m->workflows,
+				   (m->nworkflows + 1) * sizeof(*m->workflows));
+	wf = &m->workflows[m->nworkflows++];
+	memset(wf, 0, sizeof(*wf));
+	wf->src = &f->src;
+	wf->root = root;
+	return wf;
+}
+
+/* A composite action: one pseudo-job "runs" holding runs.steps (model.h). */
+static void action_build(struct cg_model *m, struct cg_file *f,
+			 const struct cg_node *root)
+{
+	const struct cg_pair *runs = cg_map_get_pair(root, "runs");
+	const struct cg_node *using;
+	struct cg_gh_workflow *wf;
+	struct cg_gh_job *job;
+
+	if (!runs || !cg_node_is_scalar(runs->key) ||
+	    runs->value->kind != CG_NODE_MAP)
+		return;
+	using = cg_map_get(runs->value, "using");
+	/* the runner compares `using` ignoring case */
+	if (!cg_node_is_scalar(using) || strcasecmp(using->str, "composite"))
+		return;
+	wf = workflow_new(m, f, root);
+	wf->composite = true;
+	wf->jobs = job = cg_arena_alloc(&m->arena, sizeof(*wf->jobs));
+	wf->njobs = 1;
+	job->id = runs->key->str;
+	job->key = runs->key;
+	job->node = runs->value;
+	steps_build(m, job, cg_map_get(runs->value, "steps"), &f->src, NULL,
+		    NULL, DEFAULT_NONE);
 }
 
 void cg_gh_build(struct cg_model *m, struct cg_file *f)
@@ -777,13 +877,12 @@ void cg_gh_build(struct cg_model *m, struct cg_file *f)
 	if (f->tree.ndocs < 1 || !(root = f->tree.docs[0]) ||
 	    root->kind != CG_NODE_MAP)
 		return;
+	if (f->kind == CG_FILE_GH_ACTION) {
+		action_build(m, f, root);
+		return;
+	}
 	jobs = cg_map_get(root, "jobs");
-	m->workflows = cg_xrealloc(m->workflows,
-				   (m->nworkflows + 1) * sizeof(*m->workflows));
-	wf = &m->workflows[m->nworkflows++];
-	memset(wf, 0, sizeof(*wf));
-	wf->src = &f->src;
-	wf->root = root;
+	wf = workflow_new(m, f, root);
 	env_block(m, &wf->env, cg_map_get(root, "env"));
 	if (!jobs || jobs->kind != CG_NODE_MAP || !jobs->n)
 		return;

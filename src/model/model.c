@@ -43,11 +43,23 @@ bool cg_is_workflow_path(const char *path)
 	return cg_ends_with(name, ".yml") || cg_ends_with(name, ".yaml");
 }
 
+/* An action's metadata file, in any folder: GitHub reads `action.yml` or
+ * `action.yaml` in the folder a `uses:` names (the root for `uses: ./`). */
+static bool is_action_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+
+	return !strcmp(name, "action.yml") || !strcmp(name, "action.yaml");
+}
+
 /* Which files the model reads at all; everything else is never opened. */
 static enum cg_file_kind classify(const char *path)
 {
 	if (cg_is_workflow_path(path))
 		return CG_FILE_GH_WORKFLOW;
+	if (is_action_path(path))
+		return CG_FILE_GH_ACTION;
 	if (!strcmp(path, ".gitlab-ci.yml"))
 		return CG_FILE_GITLAB_CI;
 	return CG_FILE_NONE;
@@ -199,7 +211,8 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 			continue;
 		load_yaml(m, f);
 		cg_collect_suppressions(m, f);
-		if (f->loaded && kind == CG_FILE_GH_WORKFLOW)
+		if (f->loaded &&
+		    (kind == CG_FILE_GH_WORKFLOW || kind == CG_FILE_GH_ACTION))
 			cg_gh_build(m, f);
 		if (f->loaded && kind == CG_FILE_GITLAB_CI)
 			cg_gl_register(m, f);

@@ -194,9 +194,21 @@ struct cg_gh_job {
 	size_t nsteps;
 };
 
+/*
+ * A workflow file, or a composite action: an `action.yml`/`action.yaml`
+ * anywhere in the repository with `runs.using: composite`. An action is a
+ * workflow with `composite` set and one pseudo-job whose id is "runs", key
+ * and node the `runs:` key and mapping, and steps runs.steps; it has no
+ * runs-on, container, services, env or defaults, as actions have none.
+ * Its `run:` steps must name their `shell:` (there is no default; the
+ * model notes a step without one and leaves it unchecked). So a rule that
+ * walks workflows' steps sees composite steps too, positions in the
+ * action file. Other actions (node, docker) build nothing.
+ */
 struct cg_gh_workflow {
 	const struct cg_src *src;
 	const struct cg_node *root;
+	bool composite; /* a composite action, not a workflow */
 	struct cg_env_block env;
 	struct cg_gh_job *jobs;
 	size_t njobs;
@@ -238,6 +250,7 @@ struct cg_gl_file {
 enum cg_file_kind {
 	CG_FILE_NONE,
 	CG_FILE_GH_WORKFLOW,
+	CG_FILE_GH_ACTION, /* action.yml / action.yaml: maybe composite */
 	CG_FILE_GITLAB_CI,
 };
 
