@@ -98,7 +98,8 @@ struct gl_index {
 	struct entry **by_name; /* scalar-keyed entries by name, then order */
 	size_t nby_name;
 	struct entry **edges; /* every entry's parents, one after another */
-	bool *noted_cycle, *noted_depth; /* per file: a note said so */
+	/* per file: a note said so */
+	bool *noted_cycle, *noted_depth, *noted_reference;
 };
 
 static int name_cmp(const char *a, size_t alen, const char *b, size_t blen)
@@ -205,6 +206,7 @@ static void index_build(struct gl_index *ix, struct cg_model *m)
 	ix->first = cg_xcalloc(nfiles, sizeof(*ix->first));
 	ix->noted_cycle = cg_xcalloc(nfiles, sizeof(*ix->noted_cycle));
 	ix->noted_depth = cg_xcalloc(nfiles, sizeof(*ix->noted_depth));
+	ix->noted_reference = cg_xcalloc(nfiles, sizeof(*ix->noted_reference));
 	for (size_t f = 0; f < m->ngitlab; f++) {
 		const struct cg_node *root = file_root(&m->gitlab[f]);
 
@@ -252,6 +254,7 @@ static void index_release(struct gl_index *ix)
 	free(ix->edges);
 	free(ix->noted_cycle);
 	free(ix->noted_depth);
+	free(ix->noted_reference);
 }
 
 /* "a -> b -> c" for a note; the middle of a long chain left out */
@@ -473,6 +476,113 @@ static bool is_reference(const struct cg_node *n)
 	return n->tag && !strcmp(n->tag, "!reference");
 }
 
+static size_t file_of(const struct gl_index *ix, const struct cg_src *src)
+{
+	for (size_t f = 0; f < ix->m->ngitlab; f++)
+		if (ix->m->gitlab[f].src == src)
+			return f;
+	return 0;
+}
+
+/* `ref`, a `!reference` in `src`, is part of a circular chain */
+static void note_reference_cycle(struct gl_index *ix, const struct cg_src *src,
+				 const struct cg_node *ref)
+{
+	struct cg_buf b = CG_BUF_INIT;
+	size_t f = file_of(ix, src);
+
+	if (ix->noted_reference[f])
+		return;
+	ix->noted_reference[f] = true;
+	for (size_t i = 0; ref->kind == CG_NODE_SEQ && i < ref->n; i++)
+		cg_buf_addf(&b, "%s%s", i ? ", " : "",
+			    cg_node_is_scalar(ref->items[i])
+				? ref->items[i]->str
+				: "...");
+	cg_model_note(ix->m,
+		      "%s:%u:%u: circular '!reference [%s]': GitLab rejects "
+		      "the pipeline (it is part of a circular chain); the "
+		      "reference is left out",
+		      src->path, ref->pos.line, ref->pos.col, b.buf);
+	cg_buf_release(&b);
+}
+
+/*
+ * A list value (script, rules) walked the way GitLab flattens it: nested
+ * lists, from anchors and `!reference`, spliced in, at most
+ * MAX_SCRIPT_NESTING lists deep and MAX_REFERENCE_NESTING references deep;
+ * `item` gets every item that is not a list. GitLab resolves each
+ * `!reference` once and rejects one that is part of a circular chain. Here
+ * a `!reference` to a list that is being walked is left out (a note), and
+ * a list is cut after MAX_LIST_NODES nodes, so that references to
+ * references cannot make a short file expand to exponentially many items.
+ */
+#define MAX_REFERENCE_NESTING 10
+#define MAX_LIST_NODES 10000
+
+struct list_walk {
+	struct gl_index *ix;
+	void (*item)(struct list_walk *w, struct located item);
+	void *out;
+	/* the lists being walked: the start, then the reference targets */
+	const struct cg_node *walking[MAX_REFERENCE_NESTING + 1];
+	size_t nwalking;
+	size_t nodes; /* visited so far */
+	bool cut;     /* MAX_LIST_NODES reached */
+};
+
+static void flatten_at(struct list_walk *w, struct located l, unsigned depth)
+{
+	const struct cg_node *n = l.node;
+
+	if (!n || depth > MAX_SCRIPT_NESTING)
+		return;
+	if (w->nodes++ >= MAX_LIST_NODES) {
+		w->cut = true;
+		return;
+	}
+	if (is_reference(n)) {
+		struct located to = follow_reference(w->ix, n);
+
+		for (size_t i = 0; i < w->nwalking; i++)
+			if (to.node && w->walking[i] == to.node) {
+				note_reference_cycle(w->ix, l.src, n);
+				return;
+			}
+		if (w->nwalking > MAX_REFERENCE_NESTING)
+			return;
+		w->walking[w->nwalking++] = to.node;
+		flatten_at(w, to, depth);
+		w->nwalking--;
+		return;
+	}
+	if (n->kind != CG_NODE_SEQ) {
+		w->item(w, l);
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		struct located item = {n->items[i], l.src};
+
+		flatten_at(w, item, depth + 1);
+	}
+}
+
+/* Walk list `l` (a job's key, maybe inherited); false when it was cut. */
+static bool flatten(struct gl_index *ix, struct located l,
+		    void (*item)(struct list_walk *w, struct located item),
+		    void *out)
+{
+	struct list_walk w;
+
+	memset(&w, 0, sizeof(w));
+	w.ix = ix;
+	w.item = item;
+	w.out = out;
+	w.walking[w.nwalking++] = l.node;
+	flatten_at(&w, l, 0);
+	return !w.cut;
+}
+
 /* A list of scripts being filled in: job->scripts or job->after. */
 struct script_list {
 	struct cg_script ***items;
@@ -480,33 +590,32 @@ struct script_list {
 	size_t alloc;
 };
 
-static void add_scripts(struct gl_index *ix, struct script_list *out,
-			struct located l, unsigned depth)
+static void add_script(struct list_walk *w, struct located l)
 {
-	const struct cg_node *n = l.node;
+	struct script_list *out = w->out;
+	struct cg_script *s = cg_script_new(w->ix->m, l.src, l.node);
 
-	if (!n || depth > MAX_SCRIPT_NESTING)
-		return;
-	if (is_reference(n)) {
-		add_scripts(ix, out, follow_reference(ix, n), depth + 1);
-		return;
+	if (s) {
+		CG_GROW(*out->items, out->alloc, *out->n + 1);
+		(*out->items)[(*out->n)++] = s;
 	}
-	if (cg_node_is_scalar(n)) {
-		struct cg_script *s = cg_script_new(ix->m, l.src, n);
+}
 
-		if (s) {
-			CG_GROW(*out->items, out->alloc, *out->n + 1);
-			(*out->items)[(*out->n)++] = s;
-		}
-		return;
-	}
-	if (n->kind != CG_NODE_SEQ)
-		return;
-	for (size_t i = 0; i < n->n; i++) {
-		struct located item = {n->items[i], l.src};
+static bool add_scripts(struct gl_index *ix, struct script_list *out,
+			struct located l)
+{
+	return flatten(ix, l, add_script, out);
+}
 
-		add_scripts(ix, out, item, depth + 1);
-	}
+static void note_cut(struct gl_index *ix, const struct entry *job)
+{
+	const struct cg_pos *pos = &job->pair->key->pos;
+
+	cg_model_note(ix->m,
+		      "%s:%u:%u: job '%s': '!reference' makes a list of more "
+		      "than %d items; the rest is not checked",
+		      job->src->path, pos->line, pos->col, job->pair->key->str,
+		      MAX_LIST_NODES);
 }
 
 /* The job's `key` (before_script, after_script), else default's, else
@@ -532,6 +641,7 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 {
 	struct script_list scripts = {&job->scripts, &job->nscripts, 0};
 	struct script_list after = {&job->after, &job->nafter, 0};
+	bool whole = true;
 
 	job->id = self->pair->key->str;
 	job->key = self->pair->key;
@@ -541,10 +651,13 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 		job->allow_failure_src = self->found_src[KEY_ALLOW_FAILURE];
 	job->services = found_at(self, KEY_SERVICES).node;
 	job->variables = found_at(self, KEY_VARIABLES).node;
-	add_scripts(ix, &scripts, job_or_default(ix, self, KEY_BEFORE_SCRIPT),
-		    0);
-	add_scripts(ix, &scripts, found_at(self, KEY_SCRIPT), 0);
-	add_scripts(ix, &after, job_or_default(ix, self, KEY_AFTER_SCRIPT), 0);
+	whole &= add_scripts(ix, &scripts,
+			     job_or_default(ix, self, KEY_BEFORE_SCRIPT));
+	whole &= add_scripts(ix, &scripts, found_at(self, KEY_SCRIPT));
+	whole &=
+	    add_scripts(ix, &after, job_or_default(ix, self, KEY_AFTER_SCRIPT));
+	if (!whole)
+		note_cut(ix, self);
 }
 
 void cg_gl_register(struct cg_model *m, struct cg_file *f)

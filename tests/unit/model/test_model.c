@@ -521,63 +521,69 @@ static void test_model__gitlab_extends_cycle_per_file(void **state)
 	gl_remove(&m, root);
 }
 
-/* Composite actions are workflows with one pseudo-job "runs"; other
- * actions build nothing; a `run:` step without `shell:` is a note. */
-static void test_model__github_composite_actions(void **state)
+/* `!reference` chains: followed 10 deep, cycles left out with a note, and
+ * a list that references multiply is cut instead of taking minutes. */
+static void test_model__gitlab_reference(void **state)
 {
-	char root[] = "/tmp/ciguard-model-XXXXXX";
-	const char *const files[] = {
-	    "action.yml",
-	    "name: a\nruns:\n  using: Composite\n  steps:\n"
-	    "    - run: pytest\n      shell: bash\n"
-	    "    - uses: actions/setup-python@v5\n"
-	    "    - run: tox\n",
-	    "ci/deploy/action.yaml",
-	    "runs:\n  using: composite\n  steps:\n"
-	    "    - id: t\n      run: pytest\n      shell: sh\n"
-	    "      continue-on-error: true\n"
-	    "    - if: steps.t.outcome == 'failure'\n"
-	    "      run: exit 1\n      shell: bash\n",
-	    "js/action.yml",
-	    "runs:\n  using: node20\n  main: index.js\n",
-	    "docs/action.yml.txt",
-	    "runs:\n  using: composite\n",
-	    NULL};
-	struct cg_model m;
-	const struct cg_gh_workflow *wf;
+	struct cg_buf fan = CG_BUF_INIT;
+	static const char *const levels[] = {".a", ".b", ".c",
+					     ".d", ".e", ".f"};
+	struct {
+		const char *ci, *script, *note;
+	} cases[] = {
+	    {".a: {script: [!reference [.b, script]]}\n"
+	     ".b: {script: [!reference [.c, script]]}\n"
+	     ".c: {script: [!reference [.d, script]]}\n"
+	     ".d: {script: [!reference [.e, script]]}\n"
+	     ".e: {script: [!reference [.f, script]]}\n"
+	     ".f: {script: [deep]}\n"
+	     "job: {script: [!reference [.a, script], top]}\n",
+	     "deep; top", NULL},
+	    {".a:\n  script:\n"
+	     "    - !reference [.a, script]\n"
+	     "    - !reference [.a, script]\n"
+	     "    - pytest\n"
+	     "job: {script: !reference [.a, script]}\n",
+	     "pytest",
+	     ".gitlab-ci.yml:3:7: circular '!reference [.a, script]': "},
+	    {NULL, NULL,
+	     ".gitlab-ci.yml:512:1: job 'job': '!reference' makes a list of "
+	     "more than 10000 items"},
+	};
 
-	build_repo(&m, root, files);
-	assert_int_equal(m.nfiles, 3);
-	assert_int_equal(m.nworkflows, 2);
-	wf = &m.workflows[0];
-	if (strcmp(wf->src->path, "action.yml"))
-		wf = &m.workflows[1];
-	assert_string_equal(wf->src->path, "action.yml");
-	assert_true(wf->composite);
-	assert_int_equal(wf->njobs, 1);
-	assert_string_equal(wf->jobs[0].id, "runs");
-	assert_int_equal(wf->jobs[0].key->pos.line, 2);
-	assert_null(wf->jobs[0].runs_on);
-	assert_int_equal(wf->jobs[0].nsteps, 3);
-	assert_non_null(wf->jobs[0].steps[0].script);
-	assert_true(wf->jobs[0].steps[0].shell.errexit);
-	assert_true(wf->jobs[0].steps[0].shell.pipefail);
-	assert_null(wf->jobs[0].steps[1].script);
-	/* no shell: not bash by default, and said so */
-	assert_null(wf->jobs[0].steps[2].script);
-	assert_int_equal(wf->jobs[0].steps[2].shell.kind, CG_SHELL_OTHER);
-	assert_int_equal(m.nnotes, 1);
-	assert_string_equal(m.notes[0].message,
-			    "action.yml:8:7: step 'Run tox' of a composite "
-			    "action has no `shell:`, which GitHub requires; "
-			    "not checked");
-	wf = wf == &m.workflows[0] ? &m.workflows[1] : &m.workflows[0];
-	assert_string_equal(wf->src->path, "ci/deploy/action.yaml");
-	assert_true(wf->composite);
-	assert_int_equal(wf->jobs[0].nsteps, 2);
-	assert_ptr_equal(wf->jobs[0].steps[0].reraised_by,
-			 &wf->jobs[0].steps[1]);
-	remove_repo(&m, root);
+	/* five levels of 100 references each: 10^10 items */
+	for (size_t i = 0; i + 1 < sizeof(levels) / sizeof(*levels); i++) {
+		cg_buf_addf(&fan, "%s:\n  script:\n", levels[i]);
+		for (int k = 0; k < 100; k++)
+			cg_buf_addf(&fan, "    - !reference [%s, script]\n",
+				    levels[i + 1]);
+	}
+	cg_buf_addstr(&fan, ".f: {script: [pytest]}\n"
+			    "job: {script: !reference [.a, script]}\n");
+	cases[2].ci = fan.buf;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		const char *const files[] = {".gitlab-ci.yml", cases[i].ci,
+					     NULL};
+		struct cg_model m;
+
+		gl_build(&m, root, files);
+		if (cases[i].script) {
+			char *text = gl_script_text(gl_job(&m, "job"));
+
+			if (strcmp(text, cases[i].script))
+				fail_msg("case %zu: script '%s', want '%s'", i,
+					 text, cases[i].script);
+			free(text);
+		} else {
+			assert_true(gl_job(&m, "job")->nscripts > 0);
+		}
+		assert_int_equal(m.nnotes, cases[i].note ? 1 : 0);
+		if (cases[i].note && !strstr(m.notes[0].message, cases[i].note))
+			fail_msg("case %zu: note '%s'", i, m.notes[0].message);
+		gl_remove(&m, root);
+	}
+	cg_buf_release(&fan);
 }
 
 int main(void)
@@ -588,10 +594,10 @@ int main(void)
 	    cmocka_unit_test(test_model__walk_and_suppressions),
 	    cmocka_unit_test(test_model__github_reraised_failure),
 	    cmocka_unit_test(test_model__github_reraise_order_and_own_continue),
-	    cmocka_unit_test(test_model__github_composite_actions),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_noted_once),
 	    cmocka_unit_test(test_model__gitlab_extends),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_per_file),
+	    cmocka_unit_test(test_model__gitlab_reference),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
