@@ -586,6 +586,65 @@ static void test_model__gitlab_reference(void **state)
 	cg_buf_release(&fan);
 }
 
+/* Composite actions are workflows with one pseudo-job "runs"; other
+ * actions build nothing; a `run:` step without `shell:` is a note. */
+static void test_model__github_composite_actions(void **state)
+{
+	char root[] = "/tmp/ciguard-model-XXXXXX";
+	const char *const files[] = {
+	    "action.yml",
+	    "name: a\nruns:\n  using: Composite\n  steps:\n"
+	    "    - run: pytest\n      shell: bash\n"
+	    "    - uses: actions/setup-python@v5\n"
+	    "    - run: tox\n",
+	    "ci/deploy/action.yaml",
+	    "runs:\n  using: composite\n  steps:\n"
+	    "    - id: t\n      run: pytest\n      shell: sh\n"
+	    "      continue-on-error: true\n"
+	    "    - if: steps.t.outcome == 'failure'\n"
+	    "      run: exit 1\n      shell: bash\n",
+	    "js/action.yml",
+	    "runs:\n  using: node20\n  main: index.js\n",
+	    "docs/action.yml.txt",
+	    "runs:\n  using: composite\n",
+	    NULL};
+	struct cg_model m;
+	const struct cg_gh_workflow *wf;
+
+	build_repo(&m, root, files);
+	assert_int_equal(m.nfiles, 3);
+	assert_int_equal(m.nworkflows, 2);
+	wf = &m.workflows[0];
+	if (strcmp(wf->src->path, "action.yml"))
+		wf = &m.workflows[1];
+	assert_string_equal(wf->src->path, "action.yml");
+	assert_true(wf->composite);
+	assert_int_equal(wf->njobs, 1);
+	assert_string_equal(wf->jobs[0].id, "runs");
+	assert_int_equal(wf->jobs[0].key->pos.line, 2);
+	assert_null(wf->jobs[0].runs_on);
+	assert_int_equal(wf->jobs[0].nsteps, 3);
+	assert_non_null(wf->jobs[0].steps[0].script);
+	assert_true(wf->jobs[0].steps[0].shell.errexit);
+	assert_true(wf->jobs[0].steps[0].shell.pipefail);
+	assert_null(wf->jobs[0].steps[1].script);
+	/* no shell: not bash by default, and said so */
+	assert_null(wf->jobs[0].steps[2].script);
+	assert_int_equal(wf->jobs[0].steps[2].shell.kind, CG_SHELL_OTHER);
+	assert_int_equal(m.nnotes, 1);
+	assert_string_equal(m.notes[0].message,
+			    "action.yml:8:7: step 'Run tox' of a composite "
+			    "action has no `shell:`, which GitHub requires; "
+			    "not checked");
+	wf = wf == &m.workflows[0] ? &m.workflows[1] : &m.workflows[0];
+	assert_string_equal(wf->src->path, "ci/deploy/action.yaml");
+	assert_true(wf->composite);
+	assert_int_equal(wf->jobs[0].nsteps, 2);
+	assert_ptr_equal(wf->jobs[0].steps[0].reraised_by,
+			 &wf->jobs[0].steps[1]);
+	remove_repo(&m, root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +653,7 @@ int main(void)
 	    cmocka_unit_test(test_model__walk_and_suppressions),
 	    cmocka_unit_test(test_model__github_reraised_failure),
 	    cmocka_unit_test(test_model__github_reraise_order_and_own_continue),
+	    cmocka_unit_test(test_model__github_composite_actions),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_noted_once),
 	    cmocka_unit_test(test_model__gitlab_extends),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_per_file),
