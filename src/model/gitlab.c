@@ -60,12 +60,13 @@ enum gl_key {
 	KEY_BEFORE_SCRIPT,
 	KEY_SCRIPT,
 	KEY_AFTER_SCRIPT,
+	KEY_RULES,
 	NKEYS
 };
 
-static const char *const key_names[NKEYS] = {"allow_failure", "services",
-					     "variables",     "before_script",
-					     "script",	      "after_script"};
+static const char *const key_names[NKEYS] = {
+    "allow_failure", "services",     "variables", "before_script",
+    "script",	     "after_script", "rules"};
 
 /* A top-level entry of a GitLab file: a job, a template, `default`... */
 struct entry {
@@ -620,6 +621,37 @@ static void note_cut(struct gl_index *ix, const struct entry *job)
 
 /* The job's `key` (before_script, after_script), else default's, else
  * the top-level one (the old global form). */
+static void add_allow_failure(struct cg_gl_job *job, size_t *alloc,
+			      const struct cg_pair *pair,
+			      const struct cg_src *src,
+			      const struct cg_node *rule)
+{
+	struct cg_gl_allow_failure *af;
+
+	CG_GROW(job->allow_failures, *alloc, job->nallow_failures + 1);
+	af = &job->allow_failures[job->nallow_failures++];
+	memset(af, 0, sizeof(*af));
+	af->pair = pair;
+	af->src = src;
+	af->rule = rule;
+}
+
+/* job->allow_failures being filled in */
+struct allow_list {
+	struct cg_gl_job *job;
+	size_t alloc;
+};
+
+/* an entry of `rules:` */
+static void add_rule(struct list_walk *w, struct located l)
+{
+	struct allow_list *out = w->out;
+	const struct cg_pair *p = cg_map_get_pair(l.node, "allow_failure");
+
+	if (p)
+		add_allow_failure(out->job, &out->alloc, p, l.src, l.node);
+}
+
 static struct located job_or_default(const struct gl_index *ix,
 				     const struct entry *self, enum gl_key key)
 {
@@ -641,14 +673,19 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 {
 	struct script_list scripts = {&job->scripts, &job->nscripts, 0};
 	struct script_list after = {&job->after, &job->nafter, 0};
+	struct allow_list allow = {job, 0};
 	bool whole = true;
 
 	job->id = self->pair->key->str;
 	job->key = self->pair->key;
 	job->node = self->pair->value;
 	job->allow_failure = self->found[KEY_ALLOW_FAILURE];
-	if (job->allow_failure)
+	if (job->allow_failure) {
 		job->allow_failure_src = self->found_src[KEY_ALLOW_FAILURE];
+		add_allow_failure(job, &allow.alloc, job->allow_failure,
+				  job->allow_failure_src, NULL);
+	}
+	whole &= flatten(ix, found_at(self, KEY_RULES), add_rule, &allow);
 	job->services = found_at(self, KEY_SERVICES).node;
 	job->variables = found_at(self, KEY_VARIABLES).node;
 	whole &= add_scripts(ix, &scripts,
@@ -744,6 +781,7 @@ void cg_gl_release(struct cg_model *m)
 				cg_script_free(job->after[k]);
 			free(job->scripts);
 			free(job->after);
+			free(job->allow_failures);
 		}
 	free(m->gitlab);
 	m->gitlab = NULL;

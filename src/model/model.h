@@ -217,6 +217,18 @@ struct cg_gh_workflow {
 /* --------------------------------------------------------- GitLab CI */
 
 /*
+ * An `allow_failure:` that applies to a GitLab job: the job's own (maybe
+ * inherited through `extends:`), or one in an entry of its `rules:`, which
+ * GitLab uses instead of the job's when that rule matches. The value is
+ * `true`, `false`, or `{exit_codes: N}` / `{exit_codes: [N, ...]}`.
+ */
+struct cg_gl_allow_failure {
+	const struct cg_pair *pair; /* `allow_failure: ...`, key and value */
+	const struct cg_src *src;   /* the file `pair` is in */
+	const struct cg_node *rule; /* its `rules:` entry; NULL at job level */
+};
+
+/*
  * A GitLab job with `extends:` and `default:` applied. The runner joins
  * before_script and script into one shell script that starts with
  * `set -o pipefail` (where the shell has it) and `set -o errexit`
@@ -228,6 +240,11 @@ struct cg_gl_job {
 	const struct cg_node *node;
 	const struct cg_pair *allow_failure; /* key+value, maybe inherited */
 	const struct cg_src *allow_failure_src;
+	/* every `allow_failure:` of the job: the job-level one above first,
+	 * then those of its `rules:` entries in order (`rules:` maybe
+	 * inherited, `!reference` followed); an array owned by the model */
+	struct cg_gl_allow_failure *allow_failures;
+	size_t nallow_failures;
 	struct cg_script **scripts; /* before_script items, then script */
 	size_t nscripts;
 	/* after_script items (own, else default:, else top-level): GitLab

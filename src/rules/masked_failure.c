@@ -392,14 +392,10 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 	for (size_t f = 0; f < m->ngitlab; f++)
 		for (size_t j = 0; j < m->gitlab[f].njobs; j++) {
 			const struct cg_gl_job *job = &m->gitlab[f].jobs[j];
-			const struct cg_pair *af = job->allow_failure;
-			struct cg_pos pos;
-			char *subject;
-
 			bool found = false;
 
 			check_after_script(ctx, m, job, name);
-			if (!af || cg_scalar_bool(af->value) != 1)
+			if (!job->nallow_failures)
 				continue;
 			for (size_t k = 0; k < job->nscripts && !found; k++)
 				found = cg_critical_in_script(job->scripts[k],
@@ -407,19 +403,35 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 							      NULL) != NULL;
 			if (!found)
 				continue;
-			pos = af->key->pos;
-			pos.end_line = af->value->pos.end_line;
-			pos.end_col = af->value->pos.end_col;
-			subject = cg_xasprintf("allow_failure %s %s", job->id,
-					       name->buf);
-			cg_report(ctx, job->allow_failure_src, &pos, subject,
-				  "remove `allow_failure: true`, or limit it "
-				  "to known exit codes with "
-				  "`allow_failure: {exit_codes: [...]}`",
-				  "`allow_failure: true` lets job '%s' pass "
-				  "the pipeline when `%s` fails",
-				  job->id, name->buf);
-			free(subject);
+			/* the job's own allow_failure, then each rule's (a
+			 * matching rule's replaces the job's) */
+			for (size_t a = 0; a < job->nallow_failures; a++) {
+				const struct cg_gl_allow_failure *af =
+				    &job->allow_failures[a];
+				const struct cg_pair *p = af->pair;
+				const char *where =
+				    af->rule ? " in a `rules:` entry" : "";
+				struct cg_pos pos;
+				char *subject;
+
+				if (cg_scalar_bool(p->value) != 1)
+					continue;
+				pos = p->key->pos;
+				pos.end_line = p->value->pos.end_line;
+				pos.end_col = p->value->pos.end_col;
+				subject = cg_xasprintf("allow_failure%s %s %s",
+						       af->rule ? " rules" : "",
+						       job->id, name->buf);
+				cg_report(
+				    ctx, af->src, &pos, subject,
+				    "remove `allow_failure: true`, or "
+				    "limit it to known exit codes with "
+				    "`allow_failure: {exit_codes: [...]}`",
+				    "`allow_failure: true`%s lets job '%s' "
+				    "pass the pipeline when `%s` fails",
+				    where, job->id, name->buf);
+				free(subject);
+			}
 		}
 }
 
