@@ -123,14 +123,21 @@ void cg_gh_shell_parse(struct cg_shell *sh, const struct cg_node *node,
 	free(copy);
 }
 
+/* windows-latest, windows-2022, or a self-hosted runner's `Windows` label
+ * (labels are case-insensitive) */
+static bool is_windows_label(const struct cg_node *label)
+{
+	return cg_node_is_scalar(label) &&
+	       !strncasecmp(label->str, "windows", 7);
+}
+
 static bool runs_on_windows(const struct cg_node *runs_on)
 {
-	if (cg_node_is_scalar(runs_on))
-		return cg_starts_with(runs_on->str, "windows");
+	if (is_windows_label(runs_on))
+		return true;
 	if (runs_on && runs_on->kind == CG_NODE_SEQ)
 		for (size_t i = 0; i < runs_on->n; i++)
-			if (cg_node_is_scalar(runs_on->items[i]) &&
-			    cg_starts_with(runs_on->items[i]->str, "windows"))
+			if (is_windows_label(runs_on->items[i]))
 				return true;
 	return false;
 }
@@ -842,8 +849,9 @@ workflow_new(struct cg_model *m, struct cg_file *f, const struct cg_node *root)
 	return wf;
 }
 
-/* A composite action: one pseudo-job "runs" holding runs.steps (model.h). */
-static void action_build(struct cg_model *m, struct cg_file *f,
+/* A composite action: one pseudo-job "runs" holding runs.steps (model.h).
+ * False when the file is not a composite action. */
+static bool action_build(struct cg_model *m, struct cg_file *f,
 			 const struct cg_node *root)
 {
 	const struct cg_pair *runs = cg_map_get_pair(root, "runs");
@@ -853,11 +861,11 @@ static void action_build(struct cg_model *m, struct cg_file *f,
 
 	if (!runs || !cg_node_is_scalar(runs->key) ||
 	    runs->value->kind != CG_NODE_MAP)
-		return;
+		return false;
 	using = cg_map_get(runs->value, "using");
 	/* the runner compares `using` ignoring case */
 	if (!cg_node_is_scalar(using) || strcasecmp(using->str, "composite"))
-		return;
+		return false;
 	wf = workflow_new(m, f, root);
 	wf->composite = true;
 	wf->jobs = job = cg_arena_alloc(&m->arena, sizeof(*wf->jobs));
@@ -867,6 +875,60 @@ static void action_build(struct cg_model *m, struct cg_file *f,
 	job->node = runs->value;
 	steps_build(m, job, cg_map_get(runs->value, "steps"), &f->src, NULL,
 		    NULL, DEFAULT_NONE);
+	return true;
+}
+
+/*
+ * A `run:` in pwsh (GitHub's default on Windows runners), powershell, cmd,
+ * python or a shell we cannot tell is never parsed, so no rule looks at
+ * it: pwsh, for one, ends a script with its last command's status, so
+ * `pytest` followed by another command loses the failure. Rather than stay
+ * silent, say so once per file, at the first such step, with how many
+ * more there are. Composite steps without a shell were noted already.
+ */
+static void note_unchecked_steps(struct cg_model *m,
+				 const struct cg_gh_workflow *wf)
+{
+	const struct cg_gh_step *first = NULL;
+	struct cg_buf title = CG_BUF_INIT, how = CG_BUF_INIT;
+	size_t more = 0;
+
+	for (size_t j = 0; j < wf->njobs; j++)
+		for (size_t k = 0; k < wf->jobs[j].nsteps; k++) {
+			const struct cg_gh_step *st = &wf->jobs[j].steps[k];
+
+			if (st->shell.kind != CG_SHELL_OTHER ||
+			    !cg_node_is_scalar(st->run) ||
+			    (wf->composite && !st->shell.node))
+				continue;
+			if (first)
+				more++;
+			else
+				first = st;
+		}
+	if (!first)
+		return;
+	if (first->shell.node)
+		cg_buf_addf(&how, "`shell: %s`", first->shell.node->str);
+	else
+		cg_buf_addf(&how, "%s", first->shell.describe);
+	if (more)
+		cg_model_note(m,
+			      "%s:%u:%u: step '%s' runs in %s; ciguard checks "
+			      "only bash/sh scripts (%zu more such step%s in "
+			      "this file)",
+			      wf->src->path, first->node->pos.line,
+			      first->node->pos.col, step_title(&title, first),
+			      how.buf, more, more == 1 ? "" : "s");
+	else
+		cg_model_note(m,
+			      "%s:%u:%u: step '%s' runs in %s; ciguard checks "
+			      "only bash/sh scripts",
+			      wf->src->path, first->node->pos.line,
+			      first->node->pos.col, step_title(&title, first),
+			      how.buf);
+	cg_buf_release(&title);
+	cg_buf_release(&how);
 }
 
 void cg_gh_build(struct cg_model *m, struct cg_file *f)
@@ -878,7 +940,9 @@ void cg_gh_build(struct cg_model *m, struct cg_file *f)
 	    root->kind != CG_NODE_MAP)
 		return;
 	if (f->kind == CG_FILE_GH_ACTION) {
-		action_build(m, f, root);
+		if (action_build(m, f, root))
+			note_unchecked_steps(m,
+					     &m->workflows[m->nworkflows - 1]);
 		return;
 	}
 	jobs = cg_map_get(root, "jobs");
@@ -894,6 +958,7 @@ void cg_gh_build(struct cg_model *m, struct cg_file *f)
 		job_build(m, &wf->jobs[wf->njobs++], &jobs->pairs[i], &f->src,
 			  defaults_shell(root));
 	}
+	note_unchecked_steps(m, wf);
 }
 
 void cg_gh_release(struct cg_model *m)

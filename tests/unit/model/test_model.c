@@ -645,6 +645,63 @@ static void test_model__github_composite_actions(void **state)
 	remove_repo(&m, root);
 }
 
+/* A `run:` no rule can read (pwsh on Windows, python, cmd, ...) is a
+ * note once per file; POSIX shells and `uses:` steps are not. */
+static void test_model__github_unchecked_shells_noted(void **state)
+{
+	static const struct {
+		const char *runs_on, *step, *note;
+	} cases[] = {
+	    {"windows-latest", "run: pytest", "step 'tests' runs in pwsh"},
+	    {"[self-hosted, Windows, x64]", "run: pytest",
+	     "step 'tests' runs in pwsh"},
+	    {"ubuntu-latest", "shell: pwsh\n        run: pytest",
+	     "step 'tests' runs in `shell: pwsh`"},
+	    {"ubuntu-latest", "shell: python\n        run: print(1)",
+	     "step 'tests' runs in `shell: python`"},
+	    {"ubuntu-latest", "run: pytest", NULL},
+	    {"windows-latest", "shell: bash\n        run: pytest", NULL},
+	    {"windows-latest", "uses: actions/checkout@v4", NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		char *wf = cg_xasprintf("on: push\n"
+					"jobs:\n"
+					"  j:\n"
+					"    runs-on: %s\n"
+					"    steps:\n"
+					"      - name: tests\n"
+					"        %s\n",
+					cases[i].runs_on, cases[i].step);
+		const char *const files[] = {".github/workflows/ci.yml", wf,
+					     NULL};
+		struct cg_model m;
+		char *want = NULL;
+
+		build_repo(&m, root, files);
+		if (cases[i].note)
+			want = cg_xasprintf(".github/workflows/ci.yml:6:9: %s",
+					    cases[i].note);
+		if (!want && m.nnotes)
+			fail_msg("%s / %s: unexpected note '%s'",
+				 cases[i].runs_on, cases[i].step,
+				 m.notes[0].message);
+		if (want && (m.nnotes != 1 ||
+			     strncmp(m.notes[0].message, want, strlen(want))))
+			fail_msg("%s / %s: %zu notes, first '%s', want '%s'",
+				 cases[i].runs_on, cases[i].step, m.nnotes,
+				 m.nnotes ? m.notes[0].message : "", want);
+		if (want)
+			assert_non_null(strstr(m.notes[0].message,
+					       "; ciguard checks only bash/sh "
+					       "scripts"));
+		remove_repo(&m, root);
+		free(want);
+		free(wf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -654,6 +711,7 @@ int main(void)
 	    cmocka_unit_test(test_model__github_reraised_failure),
 	    cmocka_unit_test(test_model__github_reraise_order_and_own_continue),
 	    cmocka_unit_test(test_model__github_composite_actions),
+	    cmocka_unit_test(test_model__github_unchecked_shells_noted),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_noted_once),
 	    cmocka_unit_test(test_model__gitlab_extends),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_per_file),
