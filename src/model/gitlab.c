@@ -691,6 +691,7 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 	whole &= add_scripts(ix, &scripts,
 			     job_or_default(ix, self, KEY_BEFORE_SCRIPT));
 	whole &= add_scripts(ix, &scripts, found_at(self, KEY_SCRIPT));
+	job->script = cg_script_join(ix->m, job->scripts, job->nscripts);
 	whole &=
 	    add_scripts(ix, &after, job_or_default(ix, self, KEY_AFTER_SCRIPT));
 	if (!whole)
@@ -775,6 +776,7 @@ void cg_gl_release(struct cg_model *m)
 		for (size_t j = 0; j < m->gitlab[i].njobs; j++) {
 			struct cg_gl_job *job = &m->gitlab[i].jobs[j];
 
+			cg_script_free(job->script);
 			for (size_t k = 0; k < job->nscripts; k++)
 				cg_script_free(job->scripts[k]);
 			for (size_t k = 0; k < job->nafter; k++)

@@ -68,18 +68,31 @@ struct cg_suppression {
 /* ----------------------------------------------------------- scripts */
 
 /*
- * A shell script embedded in a YAML scalar, parsed, with the map from
- * script offsets back to the file.
+ * A shell script as one shell runs it, parsed, with the map from script
+ * offsets back to the files. Most scripts are one YAML scalar (a `run:`);
+ * a GitLab job's before_script and script items are joined with newlines
+ * into one script, as gitlab-runner does, so each item is a part: bytes
+ * [base, base + len) of the text come from `node` of `src`.
  */
-struct cg_script {
+struct cg_script_part {
 	const struct cg_src *src;
 	const struct cg_node *node;
-	struct cg_sh_script sh;
-	size_t *offsets; /* script byte -> file byte, len + 1 entries; built
+	size_t base, len;
+	size_t *offsets; /* part byte -> file byte, len + 1 entries; built
 			    by the first cg_script_pos */
 	bool offsets_done;
-	/* the scripts of `bash -c '...'` / `sh -c "..."` commands in this
-	 * one, each run by a shell of its own (see cg_nested_script) */
+};
+
+struct cg_script {
+	const struct cg_src *src;   /* the first part's */
+	const struct cg_node *node; /* the first part's */
+	struct cg_sh_script sh;
+	struct cg_script_part *parts;
+	size_t nparts;
+	char *joined; /* the text when it is not one scalar's, else NULL */
+	/* scripts written as literal strings or here-documents inside this
+	 * one: `bash -c '...'`, `eval '...'`, `trap '...' EXIT`, `bash <<EOF`
+	 * (see cg_nested_script) */
 	struct cg_nested_script *nested;
 	size_t nnested;
 	/* a nested script: its text starts at byte `base` of `parent`'s */
@@ -87,9 +100,15 @@ struct cg_script {
 	size_t base;
 };
 
-/* File position of script bytes [start, end). */
+/* File position of script bytes [start, end), clamped to the part that
+ * holds `start`. */
 struct cg_pos cg_script_pos(const struct cg_script *s, size_t start,
 			    size_t end);
+/* The file that script byte `off` comes from. */
+const struct cg_src *cg_script_src(const struct cg_script *s, size_t off);
+/* The nested script that simple command `cmd` of `s` runs, or NULL. */
+const struct cg_nested_script *cg_script_nested_at(const struct cg_script *s,
+						   const struct cg_sh_cmd *cmd);
 
 /* How the CI runs a script: the shell and its error options at the start. */
 enum cg_shell_kind {
@@ -112,15 +131,29 @@ struct cg_shell {
 };
 
 /*
- * `bash -c 'pytest || true'`: a literal string (quoted, without
- * expansions or escapes, so its bytes are the script's own) run by a new
- * shell, which starts without -e and pipefail unless its flags turn them
- * on (`bash -ec`, `bash -o pipefail -c`). shell.by_script and
- * by_start/by_end point at the shell name and flags in the outer script.
+ * A script inside a script, as a literal string (quoted, its bytes the
+ * script's own: single quotes, or double quotes without backslashes) or a
+ * here-document:
+ *   SHELL: `bash -c 'pytest || true'`, `sh -ec "..."`, `bash <<'EOF'`: a
+ *     new shell runs it, without -e and pipefail unless its flags turn
+ *     them on (`bash -ec`, `bash -o pipefail -c`, `bash -e <<EOF`); the
+ *     command's status is that shell's;
+ *   EVAL: `eval 'pytest || true'`: run by the shell itself, in place;
+ *   TRAP: `trap 'rm -f x; exit 0' EXIT`: run by the shell when it exits.
+ * shell.by_script and by_start/by_end point at the command's name and
+ * flags in the outer script (the shell, `eval` or `trap`).
  */
+enum cg_nested_kind {
+	CG_NESTED_SHELL,
+	CG_NESTED_EVAL,
+	CG_NESTED_TRAP,
+};
+
 struct cg_nested_script {
+	enum cg_nested_kind kind;
 	struct cg_script *script;
 	struct cg_shell shell;
+	size_t cmd_start; /* the simple command that runs it */
 };
 
 /* ----------------------------------------------------- GitHub Actions */
@@ -247,6 +280,9 @@ struct cg_gl_job {
 	size_t nallow_failures;
 	struct cg_script **scripts; /* before_script items, then script */
 	size_t nscripts;
+	/* the same items joined into the one script the runner's shell
+	 * runs (NULL when there are none) */
+	struct cg_script *script;
 	/* after_script items (own, else default:, else top-level): GitLab
 	 * runs them in a shell of their own and ignores how they exit */
 	struct cg_script **after;

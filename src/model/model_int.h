@@ -20,6 +20,10 @@ void cg_gl_release(struct cg_model *m);
 /* Parse a YAML scalar as a script; NULL when it is not a scalar. */
 struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
 				const struct cg_node *node);
+/* The items of one GitLab job joined into the one script its shell runs
+ * (see struct cg_script); NULL when n is 0 or it cannot be parsed. */
+struct cg_script *cg_script_join(struct cg_model *m,
+				 struct cg_script *const *items, size_t n);
 void cg_script_free(struct cg_script *s);
 
 #endif

@@ -1,6 +1,24 @@
-/* Scripts embedded in YAML scalars: parse and map back to the file. */
+/*
+ * Scripts as a shell runs them: parse, find the scripts inside (nested),
+ * and map script bytes back to the files they came from.
+ *
+ * A script is one or more parts: a GitHub `run:` is one YAML scalar; a
+ * GitLab job's before_script and script items are joined with newlines into
+ * one text, as gitlab-runner writes them into one shell script, so a `set
+ * +e` in before_script and a `$?` test in a later item are one script's.
+ * Each part remembers its scalar; positions go through the part that holds
+ * the byte.
+ *
+ * Nested scripts are literal strings or here-documents that the shell runs
+ * as code: `bash -c '...'`, `bash <<'EOF'`, `eval '...'`, `trap '...'
+ * EXIT`. Only text whose bytes are the script's own is taken (single
+ * quotes; double quotes or an unquoted here-document without backslashes,
+ * where `$x` stays a word of the inner script); anything the outer shell
+ * would rewrite is left alone, never guessed.
+ */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model/model_int.h"
 #include "core/banned.h"
@@ -32,8 +50,8 @@ static bool is_shell(const struct cg_sh_word *w)
 
 /*
  * The word's text is the script's bytes [start + 1, end - 1): a string in
- * single quotes, or in double quotes with nothing the shell would change
- * (no $, `, or backslash).
+ * single quotes, or in double quotes with nothing the shell would rewrite
+ * but expansions (no backslash, no backquote), which stay words inside.
  */
 static bool literal_string(const struct cg_script *s,
 			   const struct cg_sh_word *w)
@@ -41,35 +59,103 @@ static bool literal_string(const struct cg_script *s,
 	const char *raw = s->sh.text + w->start;
 	size_t n = w->end - w->start;
 
-	if (w->expands || n < 2 || w->len != n - 2 || raw[0] != raw[n - 1] ||
+	if (n < 2 || w->len != n - 2 || raw[0] != raw[n - 1] ||
 	    (raw[0] != '\'' && raw[0] != '"'))
 		return false;
 	if (memcmp(raw + 1, w->text, w->len) != 0)
 		return false;
-	return raw[0] == '\'' || !memchr(w->text, '\\', w->len);
+	return raw[0] == '\'' || (!memchr(w->text, '\\', w->len) &&
+				  !memchr(w->text, '`', w->len));
+}
+
+/* A plain word: its text is its raw bytes and nothing expands. */
+static bool plain_word(const struct cg_script *s, const struct cg_sh_word *w)
+{
+	return !w->quoted && !w->expands && w->len == w->end - w->start &&
+	       !memcmp(s->sh.text + w->start, w->text, w->len);
 }
 
 static void find_nested(struct cg_model *m, struct cg_script *s,
 			const struct cg_sh_list *list, unsigned depth);
 
+/* Parse bytes [base, base + len) of `s` as a nested script of `kind`. */
+static struct cg_nested_script *
+add_nested(struct cg_model *m, struct cg_script *s, enum cg_nested_kind kind,
+	   size_t base, size_t len, const struct cg_sh_cmd *cmd, unsigned depth)
+{
+	struct cg_script *n = cg_xcalloc(1, sizeof(*n));
+	struct cg_nested_script *ns;
+
+	n->src = s->src;
+	n->node = s->node;
+	n->parent = s;
+	n->base = base;
+	if (cg_sh_parse_in(&n->sh, &m->arena, s->sh.text + base, len,
+			   SCRIPT_MAX_DEPTH) < 0) {
+		cg_script_free(n);
+		return NULL;
+	}
+	s->nested =
+	    cg_xrealloc(s->nested, (s->nnested + 1) * sizeof(*s->nested));
+	ns = &s->nested[s->nnested++];
+	memset(ns, 0, sizeof(*ns));
+	ns->kind = kind;
+	ns->script = n;
+	ns->cmd_start = cmd->start;
+	ns->shell.kind = CG_SHELL_POSIX;
+	ns->shell.src = cg_script_src(s, cmd->start);
+	ns->shell.by_script = s;
+	if (depth + 1 < NESTED_MAX_DEPTH)
+		find_nested(m, n, n->sh.top, depth + 1);
+	/* find_nested may have moved s->nested: hand back the new place */
+	for (size_t i = 0; i < s->nnested; i++)
+		if (s->nested[i].script == n)
+			return &s->nested[i];
+	return NULL;
+}
+
+/* The here-document on the standard input of `cmd`, if any. */
+static const struct cg_sh_redir *stdin_heredoc(const struct cg_sh_cmd *cmd)
+{
+	const struct cg_sh_redir *hd = NULL;
+
+	for (size_t r = 0; r < cmd->nredirs; r++) {
+		const struct cg_sh_redir *rd = &cmd->redirs[r];
+
+		if (rd->fd > 0 || rd->fd == -2)
+			continue;
+		if (rd->kind == CG_SH_REDIR_HEREDOC ||
+		    rd->kind == CG_SH_REDIR_HEREDOC_STRIP)
+			hd = rd;
+		else if (rd->kind == CG_SH_REDIR_IN ||
+			 rd->kind == CG_SH_REDIR_HERESTRING ||
+			 rd->kind == CG_SH_REDIR_RDWR ||
+			 rd->kind == CG_SH_REDIR_DUP_IN)
+			hd = NULL; /* a later redirection wins */
+	}
+	return hd;
+}
+
 /*
- * Words i.. of cmd: a shell, its flags, then with -c the script string.
- * `echo bash -c x` and friends print rather than run, so a shell counts
- * only as the command or after a word that is not a printer.
+ * Words i.. of cmd: a shell, its flags, then with -c the script string;
+ * without -c and without a script file it reads its standard input, which
+ * may be a here-document.
  */
-static void nested_at(struct cg_model *m, struct cg_script *s,
-		      const struct cg_sh_cmd *cmd, size_t i, unsigned depth)
+static void shell_at(struct cg_model *m, struct cg_script *s,
+		     const struct cg_sh_cmd *cmd, size_t i, unsigned depth)
 {
 	bool has_c = false, errexit = false, pipefail = false;
 	bool want_option = false, option_on = false;
-	size_t j;
+	const struct cg_sh_redir *hd;
+	struct cg_nested_script *ns;
+	size_t j, base, len, flags_end;
 
 	for (j = i + 1; j < cmd->nwords; j++) {
 		const struct cg_sh_word *w = &cmd->words[j];
 		const char *t = w->text;
 
-		if (w->expands)
-			return;
+		if (w->expands && (want_option || t[0] == '-' || t[0] == '+'))
+			return; /* flags we cannot read */
 		if (want_option) {
 			if (!strcmp(t, "pipefail"))
 				pipefail = option_on;
@@ -100,40 +186,102 @@ static void nested_at(struct cg_model *m, struct cg_script *s,
 			}
 		}
 	}
-	if (!has_c || j >= cmd->nwords || !literal_string(s, &cmd->words[j]))
-		return;
-	{
-		const struct cg_sh_word *str = &cmd->words[j];
-		struct cg_script *n = cg_xcalloc(1, sizeof(*n));
-		struct cg_nested_script *ns;
-
-		n->src = s->src;
-		n->node = s->node;
-		n->parent = s;
-		n->base = str->start + 1;
-		if (cg_sh_parse_in(&n->sh, &m->arena, s->sh.text + n->base,
-				   str->len, SCRIPT_MAX_DEPTH) < 0) {
-			cg_script_free(n);
+	if (has_c) {
+		if (j >= cmd->nwords || !literal_string(s, &cmd->words[j]))
 			return;
-		}
-		s->nested = cg_xrealloc(s->nested,
-					(s->nnested + 1) * sizeof(*s->nested));
-		ns = &s->nested[s->nnested++];
-		memset(ns, 0, sizeof(*ns));
-		ns->script = n;
-		ns->shell.kind = CG_SHELL_POSIX;
-		ns->shell.errexit = errexit;
-		ns->shell.pipefail = pipefail;
-		ns->shell.describe = cg_arena_strndup(
-		    &m->arena, s->sh.text + cmd->words[i].start,
-		    cmd->words[j - 1].end - cmd->words[i].start);
-		ns->shell.src = s->src;
-		ns->shell.by_script = s;
-		ns->shell.by_start = cmd->words[i].start;
-		ns->shell.by_end = cmd->words[j - 1].end;
-		if (depth + 1 < NESTED_MAX_DEPTH)
-			find_nested(m, n, n->sh.top, depth + 1);
+		base = cmd->words[j].start + 1;
+		len = cmd->words[j].len;
+		flags_end = cmd->words[j - 1].end;
+	} else {
+		if (j < cmd->nwords)
+			return; /* `bash script.sh`: a file we do not read */
+		if (!(hd = stdin_heredoc(cmd)) || hd->body_end < hd->body_start)
+			return;
+		base = hd->body_start;
+		len = hd->body_end - hd->body_start;
+		/* unquoted: the outer shell expands it; without backslashes
+		 * its bytes are still the script's */
+		if (!hd->target.quoted &&
+		    (memchr(s->sh.text + base, '\\', len) ||
+		     memchr(s->sh.text + base, '`', len)))
+			return;
+		flags_end = cmd->words[j - 1].end;
 	}
+	if (!(ns = add_nested(m, s, CG_NESTED_SHELL, base, len, cmd, depth)))
+		return;
+	ns->shell.errexit = errexit;
+	ns->shell.pipefail = pipefail;
+	ns->shell.describe =
+	    cg_arena_strndup(&m->arena, s->sh.text + cmd->words[i].start,
+			     flags_end - cmd->words[i].start);
+	ns->shell.by_start = cmd->words[i].start;
+	ns->shell.by_end = flags_end;
+}
+
+/* `eval 'pytest || true'` or `eval pytest || ...`: run in place. */
+static void eval_at(struct cg_model *m, struct cg_script *s,
+		    const struct cg_sh_cmd *cmd, unsigned depth)
+{
+	size_t base, len;
+	struct cg_nested_script *ns;
+
+	if (cmd->nwords < 2)
+		return;
+	if (cmd->nwords == 2 && literal_string(s, &cmd->words[1])) {
+		base = cmd->words[1].start + 1;
+		len = cmd->words[1].len;
+	} else {
+		for (size_t k = 1; k < cmd->nwords; k++)
+			if (!plain_word(s, &cmd->words[k]))
+				return;
+		base = cmd->words[1].start;
+		len = cmd->words[cmd->nwords - 1].end - base;
+	}
+	if (!(ns = add_nested(m, s, CG_NESTED_EVAL, base, len, cmd, depth)))
+		return;
+	ns->shell.describe = "eval";
+	ns->shell.by_start = cmd->words[0].start;
+	ns->shell.by_end = cmd->words[0].end;
+}
+
+/* `trap 'ACTION' EXIT ...`: the action runs when the shell exits. */
+static void trap_at(struct cg_model *m, struct cg_script *s,
+		    const struct cg_sh_cmd *cmd, unsigned depth)
+{
+	size_t k = 1;
+	bool on_exit = false;
+	const struct cg_sh_word *action;
+	struct cg_nested_script *ns;
+
+	if (k < cmd->nwords && !strcmp(cmd->words[k].text, "--"))
+		k++;
+	if (k + 1 >= cmd->nwords)
+		return; /* `trap -p`, `trap ACTION` alone, ... */
+	action = &cmd->words[k];
+	if (!action->len || (action->text[0] == '-' && !action->quoted))
+		return; /* `trap - EXIT` resets; `-p`, `-l` print */
+	for (size_t i = k + 1; i < cmd->nwords; i++) {
+		const char *sig = cmd->words[i].text;
+
+		if (!strcasecmp(sig, "EXIT") || !strcmp(sig, "0") ||
+		    !strcasecmp(sig, "SIGEXIT"))
+			on_exit = true;
+	}
+	if (!on_exit)
+		return;
+	if (literal_string(s, action))
+		ns = add_nested(m, s, CG_NESTED_TRAP, action->start + 1,
+				action->len, cmd, depth);
+	else if (plain_word(s, action))
+		ns = add_nested(m, s, CG_NESTED_TRAP, action->start,
+				action->len, cmd, depth);
+	else
+		return;
+	if (!ns)
+		return;
+	ns->shell.describe = "trap";
+	ns->shell.by_start = cmd->words[0].start;
+	ns->shell.by_end = cmd->words[0].end;
 }
 
 static void find_nested_cmd(struct cg_model *m, struct cg_script *s,
@@ -150,12 +298,22 @@ static void find_nested_cmd(struct cg_model *m, struct cg_script *s,
 		find_nested(m, s, cmd->arms[a], depth);
 	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords)
 		return;
+	if (!strcmp(cmd->words[0].text, "eval") && !cmd->words[0].quoted) {
+		eval_at(m, s, cmd, depth);
+		return;
+	}
+	if (!strcmp(cmd->words[0].text, "trap") && !cmd->words[0].quoted) {
+		trap_at(m, s, cmd, depth);
+		return;
+	}
+	/* `echo bash -c x` and friends print rather than run, so a shell
+	 * counts only as the command or after a word that is not a printer */
 	for (size_t k = 0; k < sizeof(printers) / sizeof(*printers); k++)
 		if (!strcmp(cmd->words[0].text, printers[k]))
 			return;
-	for (size_t i = 0; i + 1 < cmd->nwords; i++)
+	for (size_t i = 0; i < cmd->nwords; i++)
 		if (is_shell(&cmd->words[i])) {
-			nested_at(m, s, cmd, i, depth);
+			shell_at(m, s, cmd, i, depth);
 			return;
 		}
 }
@@ -173,6 +331,23 @@ static void find_nested(struct cg_model *m, struct cg_script *s,
 	}
 }
 
+/* Parse s->sh from `text`; a note on failure (s is freed then). */
+static struct cg_script *parse(struct cg_model *m, struct cg_script *s,
+			       const char *text, size_t len)
+{
+	if (cg_sh_parse_in(&s->sh, &m->arena, text, len, SCRIPT_MAX_DEPTH) <
+	    0) {
+		struct cg_pos p = s->node->pos;
+
+		cg_model_note(m, "%s:%u:%u: script not checked: %s",
+			      s->src->path, p.line, p.col, cg_error_last());
+		cg_script_free(s);
+		return NULL;
+	}
+	find_nested(m, s, s->sh.top, 0);
+	return s;
+}
+
 struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
 				const struct cg_node *node)
 {
@@ -183,17 +358,40 @@ struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
 	s = cg_xcalloc(1, sizeof(*s));
 	s->src = src;
 	s->node = node;
-	if (cg_sh_parse_in(&s->sh, &m->arena, node->str, node->len,
-			   SCRIPT_MAX_DEPTH) < 0) {
-		struct cg_pos p = node->pos;
+	s->parts = cg_xcalloc(1, sizeof(*s->parts));
+	s->nparts = 1;
+	s->parts[0].src = src;
+	s->parts[0].node = node;
+	s->parts[0].len = node->len;
+	return parse(m, s, node->str, node->len);
+}
 
-		cg_model_note(m, "%s:%u:%u: script not checked: %s", src->path,
-			      p.line, p.col, cg_error_last());
-		cg_script_free(s);
+struct cg_script *cg_script_join(struct cg_model *m,
+				 struct cg_script *const *items, size_t n)
+{
+	struct cg_buf text = CG_BUF_INIT;
+	struct cg_script *s;
+
+	if (!n)
 		return NULL;
+	s = cg_xcalloc(1, sizeof(*s));
+	s->src = items[0]->src;
+	s->node = items[0]->node;
+	s->parts = cg_xcalloc(n, sizeof(*s->parts));
+	s->nparts = n;
+	for (size_t i = 0; i < n; i++) {
+		struct cg_script_part *p = &s->parts[i];
+
+		p->src = items[i]->src;
+		p->node = items[i]->node;
+		p->base = text.len;
+		p->len = items[i]->node->len;
+		cg_buf_add(&text, items[i]->node->str, p->len);
+		cg_buf_addch(&text, '\n');
 	}
-	find_nested(m, s, s->sh.top, 0);
-	return s;
+	s->joined = cg_buf_detach(&text, NULL);
+	return parse(m, s, s->joined,
+		     s->parts[n - 1].base + s->parts[n - 1].len);
 }
 
 void cg_script_free(struct cg_script *s)
@@ -204,39 +402,92 @@ void cg_script_free(struct cg_script *s)
 		cg_script_free(s->nested[i].script);
 	free(s->nested);
 	cg_sh_release(&s->sh);
-	free(s->offsets);
+	for (size_t i = 0; i < s->nparts; i++)
+		free(s->parts[i].offsets);
+	free(s->parts);
+	free(s->joined);
 	free(s);
 }
 
-static size_t file_offset(const struct cg_script *cs, size_t off)
+/* The outermost script and the offset in it of byte `off` of `s`. */
+static const struct cg_script *outermost(const struct cg_script *s, size_t *off)
+{
+	while (s->parent) {
+		*off += s->base;
+		s = s->parent;
+	}
+	return s;
+}
+
+static struct cg_script_part *part_at(const struct cg_script *s, size_t off)
+{
+	size_t lo = 0, hi = s->nparts;
+
+	/* the last part whose base <= off */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->parts[mid].base <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &s->parts[lo];
+}
+
+static size_t file_offset(struct cg_script_part *p, size_t off)
 {
 	/* the map is built on the first finding: most scripts never need it
 	 * (the model is read-only for rules; this cache is the exception) */
-	struct cg_script *s = (struct cg_script *)cs;
-
-	if (!s->offsets_done) {
-		s->offsets_done = true;
-		if (cg_scalar_offsets(s->src, s->node, &s->offsets) < 0)
-			s->offsets = NULL;
+	if (!p->offsets_done) {
+		p->offsets_done = true;
+		if (cg_scalar_offsets(p->src, p->node, &p->offsets) < 0)
+			p->offsets = NULL;
 	}
-	if (!s->offsets)
-		return s->node->start;
-	if (off > s->node->len)
-		off = s->node->len;
-	return s->offsets[off];
+	if (!p->offsets)
+		return p->node->start;
+	if (off > p->node->len)
+		off = p->node->len;
+	return p->offsets[off];
+}
+
+const struct cg_src *cg_script_src(const struct cg_script *s, size_t off)
+{
+	s = outermost(s, &off);
+	return s->nparts ? part_at(s, off)->src : s->src;
 }
 
 struct cg_pos cg_script_pos(const struct cg_script *s, size_t start, size_t end)
 {
-	if (s->parent)
-		return cg_script_pos(s->parent, s->base + start, s->base + end);
-	size_t fs = file_offset(s, start);
-	size_t fe;
+	struct cg_script_part *p;
+	size_t fs, fe;
 
+	end -= start;
+	s = outermost(s, &start);
+	end += start;
+	if (!s->nparts)
+		return s->node->pos;
+	p = part_at(s, start);
+	start = start > p->base ? start - p->base : 0;
+	end = end > p->base ? end - p->base : 0;
+	if (start > p->len)
+		start = p->len;
+	if (end > p->len)
+		end = p->len;
+	fs = file_offset(p, start);
 	/* the end is just past the last byte, which may sit on a later line
 	 * than the byte after it (a folded line break) */
-	fe = end > start ? file_offset(s, end - 1) + 1 : fs;
-	if (fe > s->src->len)
-		fe = s->src->len;
-	return cg_src_pos(s->src, fs, fe < fs ? fs : fe);
+	fe = end > start ? file_offset(p, end - 1) + 1 : fs;
+	if (fe > p->src->len)
+		fe = p->src->len;
+	return cg_src_pos(p->src, fs, fe < fs ? fs : fe);
+}
+
+const struct cg_nested_script *cg_script_nested_at(const struct cg_script *s,
+						   const struct cg_sh_cmd *cmd)
+{
+	for (size_t i = 0; i < s->nnested; i++)
+		if (s->nested[i].cmd_start == cmd->start)
+			return &s->nested[i];
+	return NULL;
 }

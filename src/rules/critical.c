@@ -77,6 +77,60 @@ static bool is_assignment(const char *w)
 	return true;
 }
 
+/*
+ * `docker [global options] compose [options] run|exec [options] SERVICE
+ * CMD`, `docker run [options] IMAGE CMD`, `docker exec [options] CONTAINER
+ * CMD` (and podman, docker-compose): the index of CMD, or n when it is not
+ * run in the foreground (`-d`) or there is none.
+ */
+static size_t docker_command(char **w, size_t n, size_t i)
+{
+	static const char global[] = " --config -c --context -H --host -l "
+				     "--log-level --tlscacert --tlscert "
+				     "--tlskey ";
+	static const char compose[] = " -f --file -p --project-name --profile "
+				      "--env-file --project-directory --ansi "
+				      "--parallel --progress ";
+	static const char run[] =
+	    " -e --env --env-file -v --volume -w --workdir --name --network "
+	    "--net -u --user --entrypoint -p --publish -l --label --mount "
+	    "--platform -h --hostname --add-host --cpus -m --memory "
+	    "--shm-size --ulimit --device --gpus --cap-add --cap-drop "
+	    "--security-opt --tmpfs --dns --link --network-alias --pull "
+	    "--restart --runtime --log-driver --log-opt --ipc --pid "
+	    "--cidfile --label-file -a --attach --volumes-from --group-add "
+	    "--memory-swap --cpu-shares --index --health-cmd ";
+	bool is_compose = eq(base(w[i]), "docker-compose") ||
+			  eq(base(w[i]), "podman-compose");
+	size_t j = i + 1, k;
+
+	if (!is_compose) {
+		j = skip_opts(w, n, j, global);
+		if (j < n && eq(w[j], "compose")) {
+			is_compose = true;
+			j++;
+		} else if (j < n && eq(w[j], "container")) {
+			j++; /* docker container run|exec */
+		}
+	}
+	if (is_compose)
+		j = skip_opts(w, n, j, compose);
+	if (j >= n || (!eq(w[j], "run") && !eq(w[j], "exec")))
+		return n;
+	for (k = j + 1; k < n && w[k][0] == '-' && w[k][1]; k++) {
+		if (eq(w[k], "--"))
+			break;
+		if (eq(w[k], "-d") || eq(w[k], "--detach") ||
+		    cg_starts_with(w[k], "--detach="))
+			return n;
+		if (w[k][1] != '-' && strchr(w[k] + 1, 'd') &&
+		    strspn(w[k] + 1, "ditT") == strlen(w[k] + 1))
+			return n; /* -itd */
+	}
+	j = skip_opts(w, n, j + 1, run);
+	return j + 1; /* past the service, image or container */
+}
+
 /* Index of the real command after wrappers, or n. */
 static size_t unwrap(char **w, size_t n)
 {
@@ -91,6 +145,9 @@ static size_t unwrap(char **w, size_t n)
 				i++;
 		} else if (eq(b, "sudo")) {
 			i = skip_opts(w, n, i + 1, " -u -g -h -p -C -D ");
+		} else if (eq(b, "command") && i + 1 < n &&
+			   (eq(w[i + 1], "-v") || eq(w[i + 1], "-V"))) {
+			return n; /* prints where it is; runs nothing */
 		} else if (eq(b, "time") || eq(b, "nohup") || eq(b, "setsid") ||
 			   eq(b, "exec") || eq(b, "command") ||
 			   eq(b, "stdbuf") || eq(b, "nice") ||
@@ -115,27 +172,11 @@ static size_t unwrap(char **w, size_t n)
 		} else if (eq(b, "bundle") && i + 1 < n &&
 			   eq(w[i + 1], "exec")) {
 			i += 2;
-		} else if (eq(b, "docker") && i + 2 < n &&
-			   eq(w[i + 1], "compose") &&
-			   (eq(w[i + 2], "exec") || eq(w[i + 2], "run"))) {
-			i = skip_opts(w, n, i + 3,
-				      " -e --env -u --user -w --workdir "
-				      "--name --entrypoint -v --volume -p "
-				      "--publish -l --label --index ");
-			i++; /* the service */
-		} else if ((eq(b, "docker-compose") && i + 1 < n &&
-			    (eq(w[i + 1], "exec") || eq(w[i + 1], "run")))) {
-			i = skip_opts(w, n, i + 2,
-				      " -e --env -u --user -w --workdir "
-				      "--name --entrypoint -v --volume -p "
-				      "--publish -l --label --index ");
-			i++;
-		} else if (eq(b, "docker") && i + 1 < n &&
-			   eq(w[i + 1], "exec")) {
-			i = skip_opts(w, n, i + 2,
-				      " -e --env -u --user -w --workdir "
-				      "--env-file ");
-			i++; /* the container */
+		} else if (eq(b, "docker") || eq(b, "podman") ||
+			   eq(b, "docker-compose") || eq(b, "podman-compose")) {
+			i = docker_command(w, n, i);
+		} else if (eq(b, "xargs")) {
+			i = skip_opts(w, n, i + 1, " -n -L -P -I -d -a -s -E ");
 		} else if (eq(b, "coverage") && i + 1 < n &&
 			   eq(w[i + 1], "run")) {
 			static const char with_arg[] =
@@ -385,6 +426,15 @@ bool cg_critical_command(const struct cg_sh_cmd *cmd,
 			free(name);
 		}
 	}
+	/* `pytest --version`, `tox --help`: they run no test */
+	for (size_t k = i + 1; hit && k < n; k++)
+		if (eq(w[k], "--version") || eq(w[k], "--help") ||
+		    ((strstr(out->buf, "pytest") ||
+		      strstr(out->buf, "py.test")) &&
+		     (eq(w[k], "-V") || eq(w[k], "-h") || eq(w[k], "--co") ||
+		      eq(w[k], "--collect-only") || eq(w[k], "--fixtures") ||
+		      eq(w[k], "--markers"))))
+			hit = false;
 	if (w != small)
 		free(w);
 	return hit;
@@ -438,173 +488,4 @@ const struct cg_sh_cmd *cg_critical_in_script(const struct cg_script *s,
 						 name, where)))
 			return hit;
 	return NULL;
-}
-
-bool cg_walk_runs_critical(struct cg_script_walk *w,
-			   const struct cg_sh_cmd *cmd)
-{
-	if (cg_critical_command(cmd, w->m->config, &w->name))
-		return true;
-	if (cmd->kind != CG_SH_SIMPLE)
-		return false;
-	for (size_t i = 0; i < w->s->nnested; i++) {
-		const struct cg_nested_script *ns = &w->s->nested[i];
-
-		if (ns->shell.by_start >= cmd->start &&
-		    ns->shell.by_start < cmd->end &&
-		    cg_critical_in_script(ns->script, w->m->config, &w->name,
-					  NULL))
-			return true;
-	}
-	return false;
-}
-
-bool cg_apply_set(const struct cg_sh_cmd *cmd, struct cg_shopts *st)
-{
-	bool want_option = false, option_on = false;
-
-	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords ||
-	    strcmp(cmd->words[0].text, "set"))
-		return false;
-	for (size_t i = 1; i < cmd->nwords; i++) {
-		const char *w = cmd->words[i].text;
-		bool on;
-
-		if (want_option) {
-			if (!strcmp(w, "errexit")) {
-				st->errexit = option_on;
-				if (!option_on) {
-					st->off_by_set = true;
-					st->off_start = cmd->start;
-					st->off_end = cmd->end;
-				}
-			} else if (!strcmp(w, "pipefail")) {
-				st->pipefail = option_on;
-			}
-			want_option = false;
-			continue;
-		}
-		if ((w[0] != '-' && w[0] != '+') || !strcmp(w, "--") ||
-		    !strcmp(w, "-"))
-			break;
-		on = w[0] == '-';
-		for (const char *c = w + 1; *c; c++) {
-			if (*c == 'e') {
-				st->errexit = on;
-				if (!on) {
-					st->off_by_set = true;
-					st->off_start = cmd->start;
-					st->off_end = cmd->end;
-				}
-			} else if (*c == 'o') {
-				want_option = true;
-				option_on = on;
-			}
-		}
-	}
-	return true;
-}
-
-bool cg_reads_status(const struct cg_script *s, size_t start, size_t end)
-{
-	const char *t = s->sh.text;
-
-	if (end > s->sh.len)
-		end = s->sh.len;
-	for (size_t i = start; i + 1 < end; i++) {
-		if (t[i] == '$' && t[i + 1] == '?')
-			return true;
-		if (t[i] == 'P' && end - i >= 10 &&
-		    !memcmp(t + i, "PIPESTATUS", 10))
-			return true;
-	}
-	return false;
-}
-
-/* fn for the group, then for every `bash -c '...'` script inside its
- * scripts (each a group of its own: a new shell, options from its flags) */
-static void group_and_nested(const struct cg_script_group *g,
-			     void (*fn)(void *ctx,
-					const struct cg_script_group *g),
-			     void *ctx)
-{
-	fn(ctx, g);
-	for (size_t i = 0; i < g->n; i++)
-		for (size_t k = 0; k < g->scripts[i]->nnested; k++) {
-			const struct cg_nested_script *ns =
-			    &g->scripts[i]->nested[k];
-			struct cg_script_group inner = {&ns->script, 1,
-							&ns->shell};
-
-			group_and_nested(&inner, fn, ctx);
-		}
-}
-
-void cg_for_each_script_group(const struct cg_model *m,
-			      void (*fn)(void *ctx,
-					 const struct cg_script_group *g),
-			      void *ctx)
-{
-	/* gitlab-runner starts every script with pipefail and errexit */
-	static const struct cg_shell gitlab_shell = {
-	    .kind = CG_SHELL_POSIX,
-	    .errexit = true,
-	    .pipefail = true,
-	    .describe =
-		"bash (GitLab runner: set -o pipefail; set -o errexit)"};
-
-	for (size_t w = 0; w < m->nworkflows; w++)
-		for (size_t j = 0; j < m->workflows[w].njobs; j++)
-			for (size_t k = 0; k < m->workflows[w].jobs[j].nsteps;
-			     k++) {
-				const struct cg_gh_step *st =
-				    &m->workflows[w].jobs[j].steps[k];
-				struct cg_script_group g = {&st->script, 1,
-							    &st->shell};
-
-				if (st->script)
-					group_and_nested(&g, fn, ctx);
-			}
-	for (size_t f = 0; f < m->ngitlab; f++)
-		for (size_t j = 0; j < m->gitlab[f].njobs; j++) {
-			const struct cg_gl_job *job = &m->gitlab[f].jobs[j];
-			struct cg_script_group g = {job->scripts, job->nscripts,
-						    &gitlab_shell};
-
-			if (job->nscripts)
-				group_and_nested(&g, fn, ctx);
-		}
-}
-
-struct walk_ctx {
-	struct cg_rule_ctx *ctx;
-	const struct cg_model *m;
-	void (*fn)(struct cg_script_walk *w, bool last);
-};
-
-static void walk_group(void *data, const struct cg_script_group *g)
-{
-	struct walk_ctx *wc = data;
-	struct cg_script_walk w;
-
-	memset(&w, 0, sizeof(w));
-	w.ctx = wc->ctx;
-	w.m = wc->m;
-	w.shell = g->shell;
-	w.st.errexit = g->shell->errexit;
-	w.st.pipefail = g->shell->pipefail;
-	cg_buf_init(&w.name, 0);
-	for (size_t i = 0; i < g->n; i++) {
-		w.s = g->scripts[i];
-		wc->fn(&w, i + 1 == g->n);
-	}
-	cg_buf_release(&w.name);
-}
-
-void cg_walk_scripts(struct cg_rule_ctx *ctx, const struct cg_model *m,
-		     void (*fn)(struct cg_script_walk *w, bool last))
-{
-	struct walk_ctx wc = {ctx, m, fn};
-
-	cg_for_each_script_group(m, walk_group, &wc);
 }

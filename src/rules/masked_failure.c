@@ -1,343 +1,248 @@
 /*
  * masked-failure: a critical command whose failure cannot fail the job.
  *
- * The script is walked in textual order with the shell's errexit state
- * (the step's shell, then `set -e`/`set +e`). For each and-or list that runs
- * a critical command we simulate what follows a failure:
- *   - `|| true`, `|| :`, `|| exit 0`, `|| echo ...` turn it into success;
- *   - errexit ignores a failure that is not the last pipeline of an and-or
- *     list (`pytest && echo ok` then another line: the script goes on);
- *   - with errexit off the failure is lost unless the command is the last
- *     of the script or the next command reads `$?`/PIPESTATUS.
- * `continue-on-error: true` on a step or job running one is reported at the
- * key.
+ * Scripts are judged by rules/shell_flow.c: a critical command is masked
+ * when, failing alone, it still leaves the CI shell exiting 0. This rule
+ * reports where the failure was lost (the `|| true`, the `set +e`, the
+ * condition, the call, the bare `wait`, ...); a loss in a pipe is
+ * pipe-masks-failure's. The CI's own keys are read here too:
+ * `continue-on-error: true` (GitHub), `allow_failure` and after_script
+ * (GitLab), at the key.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "rules/critical.h"
-#include "rules/shell_eval.h"
+#include "rules/shell_flow.h"
 #include "core/banned.h"
 
-static void report_or(struct cg_script_walk *w, const struct cg_sh_andor *ao,
-		      size_t flip, const char *cmd_name)
+/* The text of script bytes [start, end), for messages. */
+static char *script_text(const struct cg_script *s, size_t start, size_t end)
 {
-	size_t start = ao->op_start[flip];
-	size_t end =
-	    ao->pipes[flip + 1].n
-		? ao->pipes[flip + 1].cmds[ao->pipes[flip + 1].n - 1].end
-		: ao->op_end[flip];
-	char *text = cg_xstrndup(w->s->sh.text + start, end - start);
-	char *subject = cg_xasprintf("%s %s", cmd_name, text);
-	char *hint = cg_xasprintf("remove `%s`; a failing `%s` must fail "
-				  "the job",
-				  text, cmd_name);
-	struct cg_pos pos = cg_script_pos(w->s, start, end);
-
-	cg_report(w->ctx, w->s->src, &pos, subject, hint,
-		  "failure of `%s` is swallowed by `%s`", cmd_name, text);
-	free(text);
-	free(subject);
-	free(hint);
+	if (end > s->sh.len)
+		end = s->sh.len;
+	if (start > end)
+		start = end;
+	return cg_xstrndup(s->sh.text + start, end - start);
 }
 
-static void report_lost(struct cg_script_walk *w, const struct cg_sh_andor *ao,
-			size_t p, const char *cmd_name)
+/* One finding per place a failure is lost, for the first command lost
+ * there (a `set +e` before five test runs is one mistake). */
+struct seen {
+	const struct cg_script *s;
+	size_t start;
+	enum cg_loss_kind kind;
+};
+
+struct script_ctx {
+	struct cg_rule_ctx *ctx;
+	struct seen *seen;
+	size_t nseen, alloc;
+};
+
+static bool seen_before(struct script_ctx *sc, const struct cg_loss *l)
 {
-	struct cg_pos pos;
-	char *subject;
+	for (size_t i = 0; i < sc->nseen; i++)
+		if (sc->seen[i].s == l->s && sc->seen[i].start == l->start &&
+		    sc->seen[i].kind == l->kind)
+			return true;
+	CG_GROW(sc->seen, sc->alloc, sc->nseen + 1);
+	sc->seen[sc->nseen].s = l->s;
+	sc->seen[sc->nseen].start = l->start;
+	sc->seen[sc->nseen++].kind = l->kind;
+	return false;
+}
 
-	if (w->st.errexit) {
-		/* errexit on, but the failure sits before && */
-		if (p + 1 >= ao->n)
-			return;
-		size_t start = ao->op_start[p], end = ao->op_end[p];
+static void report_at(struct script_ctx *sc, const struct cg_script *s,
+		      size_t start, size_t end, const char *subject,
+		      const char *hint, const char *message)
+{
+	struct cg_pos pos = cg_script_pos(s, start, end);
 
-		pos = cg_script_pos(w->s, start, end);
-		subject = cg_xasprintf("%s &&", cmd_name);
-		cg_report(w->ctx, w->s->src, &pos, subject,
-			  "put the command on its own line, or end the "
-			  "list with `|| exit 1`",
-			  "failure of `%s` does not stop the script: `set -e` "
-			  "ignores a failure before `&&`, and the next "
-			  "command runs",
-			  cmd_name);
-	} else if (w->st.off_by_set) {
-		char *set = cg_xstrndup(w->s->sh.text + w->st.off_start,
-					w->st.off_end - w->st.off_start);
+	cg_report(sc->ctx, cg_script_src(s, start), &pos, subject, hint, "%s",
+		  message);
+}
 
-		pos = cg_script_pos(w->s, w->st.off_start, w->st.off_end);
-		subject = cg_xasprintf("%s %s", set, cmd_name);
-		cg_report(w->ctx, w->s->src, &pos, subject,
-			  "remove `set +e`, or keep the status and fail "
-			  "with it: `rc=$?` ... `exit $rc`",
-			  "`%s` turns off exit-on-error: failure of `%s` is "
-			  "ignored and the script goes on",
-			  set, cmd_name);
-		free(set);
-	} else if (w->shell->node || w->shell->by_script) {
-		/* a `shell:` without -e, or a `bash -c '...'` in the script */
-		bool nested = !w->shell->node;
+/* `bash -lc`, `sh -c`: the shell got its script as a string */
+static bool has_c_flag(const char *describe)
+{
+	for (const char *p = describe; (p = strchr(p, '-')); p++)
+		if (p[1] != '-' && (p == describe || p[-1] == ' ') &&
+		    strcspn(p + 1, " ") > strcspn(p + 1, "c"))
+			return true;
+	return false;
+}
 
-		pos = nested
-			  ? cg_script_pos(w->shell->by_script,
-					  w->shell->by_start, w->shell->by_end)
-			  : w->shell->node->pos;
-		subject = cg_xasprintf(nested ? "%s %s" : "shell %s %s",
-				       w->shell->describe, cmd_name);
-		cg_report(w->ctx, w->shell->src, &pos, subject,
-			  nested ? "give it -e (`bash -ec '...'`), or join the "
-				   "commands with `&&`"
-				 : "add -e to the shell (e.g. `bash -eo "
-				   "pipefail {0}`), or use `shell: bash`",
-			  nested ? "`%s` runs its script without -e: failure "
-				   "of `%s` is ignored and the script goes on"
-				 : "shell `%s` runs without -e: failure of "
+/* errexit was off: by `set +e`, or the shell never had -e */
+static void report_errexit_off(struct script_ctx *sc,
+			       const struct cg_masked *mk)
+{
+	const struct cg_loss *l = &mk->loss;
+	const struct cg_shell *sh = l->shell;
+	char *subject, *msg;
+
+	if (!sh) {
+		char *set = script_text(l->s, l->start, l->end);
+
+		subject = cg_xasprintf("%s %s", set, mk->name);
+		msg = cg_xasprintf("`%s` turns off exit-on-error: failure of "
 				   "`%s` is ignored and the script goes on",
-			  w->shell->describe, cmd_name);
+				   set, mk->name);
+		report_at(sc, l->s, l->start, l->end, subject,
+			  "remove `set +e`, or keep the status and fail with "
+			  "it: `rc=$?` ... `exit $rc`",
+			  msg);
+		free(set);
+	} else if (sh->by_script) {
+		struct cg_pos pos =
+		    cg_script_pos(sh->by_script, sh->by_start, sh->by_end);
+
+		subject = cg_xasprintf("%s %s", sh->describe, mk->name);
+		msg = cg_xasprintf("`%s` runs its script without -e: failure "
+				   "of `%s` is ignored and the script goes on",
+				   sh->describe, mk->name);
+		cg_report(sc->ctx, cg_script_src(sh->by_script, sh->by_start),
+			  &pos, subject,
+			  has_c_flag(sh->describe)
+			      ? "give it -e (`bash -ec '...'`), or join the "
+				"commands with `&&`"
+			      : "give it -e (`bash -e <<'EOF'`), or join the "
+				"commands with `&&`",
+			  "%s", msg);
+	} else if (sh->node) {
+		subject = cg_xasprintf("shell %s %s", sh->describe, mk->name);
+		msg = cg_xasprintf("shell `%s` runs without -e: failure of "
+				   "`%s` is ignored and the script goes on",
+				   sh->describe, mk->name);
+		cg_report(sc->ctx, sh->src, &sh->node->pos, subject,
+			  "add -e to the shell (e.g. `bash -eo pipefail {0}`), "
+			  "or use `shell: bash`",
+			  "%s", msg);
 	} else {
 		return;
 	}
 	free(subject);
+	free(msg);
 }
 
-static void walk_list(struct cg_script_walk *w, const struct cg_sh_list *list,
-		      bool last_observed, bool in_cond);
-
-static bool is_word(const struct cg_sh_cmd *c, const char *word)
+static void report_masked(void *data, const struct cg_masked *mk)
 {
-	return c->kind == CG_SH_SIMPLE && c->nwords &&
-	       !strcmp(c->words[0].text, word);
-}
+	struct script_ctx *sc = data;
+	const struct cg_loss *l = &mk->loss;
+	char *text = NULL, *subject = NULL, *msg = NULL, *hint = NULL;
 
-/*
- * `pytest &`: its status reaches the script only through `wait PID` (or
- * `wait -n`). A bare `wait` returns 0 whatever the jobs returned, and
- * without any wait nobody looks at it.
- */
-static void check_background(struct cg_script_walk *w,
-			     const struct cg_sh_list *list, size_t i,
-			     const struct cg_sh_cmd *cmd)
-{
-	struct cg_pos pos;
-	char *subject;
-
-	for (size_t j = i + 1; j < list->n; j++) {
-		const struct cg_sh_andor *ao = &list->items[j];
-
-		for (size_t p = 0; p < ao->n; p++)
-			for (size_t c = 0; c < ao->pipes[p].n; c++) {
-				const struct cg_sh_cmd *wc =
-				    &ao->pipes[p].cmds[c];
-
-				if (!is_word(wc, "wait"))
-					continue;
-				if (wc->nwords > 1)
-					return; /* wait PID: status collected */
-				pos = cg_script_pos(w->s, wc->start, wc->end);
-				subject =
-				    cg_xasprintf("%s & wait", w->name.buf);
-				cg_report(
-				    w->ctx, w->s->src, &pos, subject,
-				    "keep the pid (`pid=$!`) and `wait "
-				    "\"$pid\"`, which returns the job's "
-				    "status",
-				    "a bare `wait` returns 0 whatever `%s` "
-				    "(started with `&`) returned",
-				    w->name.buf);
-				free(subject);
-				return;
-			}
-	}
-	pos = cg_script_pos(w->s, cmd->start, cmd->end);
-	subject = cg_xasprintf("%s &", w->name.buf);
-	cg_report(w->ctx, w->s->src, &pos, subject,
-		  "run it in the foreground, or keep the pid (`pid=$!`) and "
-		  "`wait \"$pid\"`",
-		  "`%s` runs in the background (`&`) and nothing collects its "
-		  "status",
-		  w->name.buf);
-	free(subject);
-}
-
-/*
- * `if pytest; then ...; fi`: a failing condition only picks the other
- * branch. When that branch (or its absence) ends in success, the failure is
- * gone: `if ! pytest; then echo failed; fi` passes whatever pytest does.
- */
-static void check_if(struct cg_script_walk *w, const struct cg_sh_cmd *ifc)
-{
-	const struct cg_sh_list *cond = ifc->body[0], *branch;
-	const struct cg_sh_andor *ao;
-	const struct cg_sh_pipeline *pl;
-	const struct cg_sh_cmd *cmd;
-	enum cg_outcome out;
-	struct cg_pos pos;
-	char *subject;
-
-	if (!cond || !cond->n)
+	if (l->kind == CG_LOSS_PIPE || seen_before(sc, l))
+		return; /* pipes: pipe-masks-failure */
+	switch (l->kind) {
+	case CG_LOSS_OR:
+		text = script_text(l->s, l->start, l->end);
+		subject = cg_xasprintf("%s %s", mk->name, text);
+		hint = cg_xasprintf("remove `%s`; a failing `%s` must fail "
+				    "the job",
+				    text, mk->name);
+		msg = cg_xasprintf("failure of `%s` is swallowed by `%s`",
+				   mk->name, text);
+		break;
+	case CG_LOSS_AND:
+		subject = cg_xasprintf("%s &&", mk->name);
+		hint = cg_xstrdup("put the command on its own line, or end "
+				  "the list with `|| exit 1`");
+		msg = cg_xasprintf("failure of `%s` does not stop the script: "
+				   "`set -e` ignores a failure before `&&`, "
+				   "and the next command runs",
+				   mk->name);
+		break;
+	case CG_LOSS_ERREXIT_OFF:
+		report_errexit_off(sc, mk);
 		return;
-	ao = &cond->items[cond->n - 1];
-	if (ao->n != 1 || ao->background || ao->pipes[0].n != 1)
-		return;
-	pl = &ao->pipes[0];
-	cmd = &pl->cmds[0];
-	if (!cg_walk_runs_critical(w, cmd))
-		return;
-	branch = pl->negated ? ifc->body[1] : ifc->body[2];
-	out = branch ? cg_eval_list(branch, w->st.errexit, CG_OUT_FAIL)
-		     : CG_OUT_OK;
-	if (out != CG_OUT_OK && out != CG_OUT_EXIT_OK)
-		return;
-	pos = cg_script_pos(w->s, cmd->start, cmd->end);
-	subject = cg_xasprintf("if %s%s", pl->negated ? "! " : "", w->name.buf);
-	cg_report(w->ctx, w->s->src, &pos, subject,
-		  "end the failure branch with `exit 1`, or run the command "
-		  "on its own line",
-		  "failure of `%s` in an `if` condition only selects a branch, "
-		  "and that branch lets the script succeed",
-		  w->name.buf);
-	free(subject);
-}
-
-/* Is a failure of pipeline p of `ao` (item i of `list`) seen by anyone? */
-static bool failure_observed(struct cg_script_walk *w,
-			     const struct cg_sh_list *list, size_t i, size_t p,
-			     bool last_observed, struct cg_sim *sim)
-{
-	const struct cg_sh_andor *ao = &list->items[i];
-
-	*sim = cg_sim_failure(ao, p, w->st.errexit);
-	if (sim->outcome == CG_OUT_EXIT_FAIL || sim->outcome == CG_OUT_UNKNOWN)
-		return true;
-	if (sim->outcome != CG_OUT_FAIL)
-		return false; /* turned into success: reported as `||` */
-	if (w->st.errexit && sim->from_last)
-		return true;
-	if (i + 1 == list->n && last_observed)
-		return true;
-	if (i + 1 < list->n && cg_reads_status(w->s, list->items[i + 1].start,
-					       list->items[i + 1].end))
-		return true;
-	return cg_reads_status(w->s, ao->start, ao->end);
-}
-
-static void check_andor(struct cg_script_walk *w, const struct cg_sh_list *list,
-			size_t i, bool last_observed, bool in_cond)
-{
-	const struct cg_sh_andor *ao = &list->items[i];
-	bool reported_or = false;
-
-	for (size_t p = 0; p < ao->n; p++) {
-		const struct cg_sh_pipeline *pl = &ao->pipes[p];
-		struct cg_sim sim = {CG_OUT_UNKNOWN, -1, false};
-		bool observed = true, simulated = false;
-
-		for (size_t c = 0; c < pl->n; c++) {
-			const struct cg_sh_cmd *cmd = &pl->cmds[c];
-			bool in_pipe_tail = c + 1 == pl->n || w->st.pipefail;
-
-			if (cmd->kind == CG_SH_SIMPLE) {
-				if (cg_apply_set(cmd, &w->st))
-					continue;
-				if (!cg_walk_runs_critical(w, cmd))
-					continue;
-			} else if (cmd->kind == CG_SH_FUNCDEF) {
-				walk_list(w, cmd->body[1], true, false);
-				continue;
-			} else {
-				struct cg_shopts saved = w->st;
-				bool body_obs;
-
-				if (!simulated) {
-					observed = failure_observed(
-					    w, list, i, p, last_observed, &sim);
-					simulated = true;
-				}
-				body_obs = observed && in_pipe_tail;
-
-				if (cmd->kind == CG_SH_IF)
-					check_if(w, cmd);
-				if (cmd->kind == CG_SH_IF ||
-				    cmd->kind == CG_SH_WHILE ||
-				    cmd->kind == CG_SH_UNTIL)
-					walk_list(w, cmd->body[0], true, true);
-				for (size_t b = 1; b < 3; b++)
-					walk_list(w, cmd->body[b],
-						  cmd->kind == CG_SH_WHILE ||
-							  cmd->kind ==
-							      CG_SH_UNTIL ||
-							  cmd->kind == CG_SH_FOR
-						      ? false
-						      : body_obs,
-						  in_cond);
-				if (cmd->kind == CG_SH_GROUP ||
-				    cmd->kind == CG_SH_SUBSHELL)
-					walk_list(w, cmd->body[0], body_obs,
-						  in_cond);
-				for (size_t a = 0; a < cmd->narms; a++)
-					walk_list(w, cmd->arms[a], body_obs,
-						  in_cond);
-				if (cmd->kind == CG_SH_SUBSHELL)
-					w->st = saved;
-				if (!cg_critical_in_list(
-					cmd->body[0], w->m->config, &w->name) &&
-				    !cg_critical_in_list(
-					cmd->body[1], w->m->config, &w->name) &&
-				    !cg_critical_in_list(
-					cmd->body[2], w->m->config, &w->name))
-					continue;
-				if (cmd->kind != CG_SH_GROUP &&
-				    cmd->kind != CG_SH_SUBSHELL)
-					continue;
-			}
-			/* a critical command (or a group running one); the
-			 * simulation runs only here, so a long list of other
-			 * commands stays linear */
-			if (!simulated) {
-				observed = failure_observed(
-				    w, list, i, p, last_observed, &sim);
-				simulated = true;
-			}
-			if (ao->background) {
-				if (cmd->kind == CG_SH_SIMPLE && !in_cond)
-					check_background(w, list, i, cmd);
-				continue;
-			}
-			/* `|| true` swallows it even where a pipe without
-			 * pipefail already does (pipe-masks-failure) */
-			if (sim.outcome == CG_OUT_OK ||
-			    sim.outcome == CG_OUT_EXIT_OK) {
-				if (!reported_or && sim.flip_op >= 0) {
-					report_or(w, ao, (size_t)sim.flip_op,
-						  w->name.buf);
-					reported_or = true;
-				}
-				continue;
-			}
-			if (!in_pipe_tail)
-				continue; /* its status is lost in the pipe:
-					     pipe-masks-failure says so */
-			if (observed || in_cond || ao->background ||
-			    cmd->kind != CG_SH_SIMPLE)
-				continue;
-			report_lost(w, ao, p, w->name.buf);
+	case CG_LOSS_COND:
+		text = script_text(l->s, l->start, l->end);
+		subject = cg_xasprintf("%s %s", l->what, mk->name);
+		hint = cg_xstrdup("end the failure branch with `exit 1`, or "
+				  "run the command on its own line");
+		msg = cg_xasprintf("failure of `%s` in %s `%s` condition "
+				   "only selects a branch, and that branch "
+				   "lets the script succeed",
+				   mk->name, l->what[0] == 'w' ? "a" : "an",
+				   l->what);
+		break;
+	case CG_LOSS_NOT:
+		text = script_text(l->s, l->start, l->end);
+		subject = cg_xasprintf("! %s", mk->name);
+		hint = cg_xstrdup("remove `!`, or fail explicitly: `if ! cmd; "
+				  "then exit 1; fi`");
+		msg = cg_xasprintf("`!` turns failure of `%s` into success",
+				   mk->name);
+		break;
+	case CG_LOSS_IGNORED:
+		text = script_text(l->s, l->start, l->end);
+		if (l->call) {
+			subject = cg_xasprintf("call %s %s", text, mk->name);
+			hint = cg_xasprintf(
+			    "call `%s` on its own line, or end each command "
+			    "in it with `|| return 1`",
+			    text);
+			msg = cg_xasprintf(
+			    "`%s` runs as a condition (`%s`), where bash "
+			    "ignores `set -e` inside it: failure of `%s` in "
+			    "it is lost when a later command succeeds",
+			    text, l->what ? l->what : "if", mk->name);
+		} else {
+			subject = cg_xasprintf(
+			    "compound %s %s", l->what ? l->what : "", mk->name);
+			hint = cg_xstrdup("end each command inside with `|| "
+					  "exit 1`, or run them on their own "
+					  "lines");
+			msg = cg_xasprintf(
+			    "bash ignores `set -e` inside a `( ... )` or `{ "
+			    "... }` that runs as a condition (`%s`): failure "
+			    "of `%s` in it is lost when a later command "
+			    "succeeds",
+			    l->what ? l->what : "if", mk->name);
 		}
-	}
-}
-
-static void walk_list(struct cg_script_walk *w, const struct cg_sh_list *list,
-		      bool last_observed, bool in_cond)
-{
-	if (!list)
+		break;
+	case CG_LOSS_BACKGROUND:
+		subject = cg_xasprintf("%s &", mk->name);
+		hint = cg_xstrdup("run it in the foreground, or keep the pid "
+				  "(`pid=$!`) and `wait \"$pid\"`");
+		msg = cg_xasprintf("`%s` runs in the background (`&`) and "
+				   "nothing collects its status",
+				   mk->name);
+		break;
+	case CG_LOSS_WAIT:
+		subject = cg_xasprintf("%s & wait", mk->name);
+		hint = cg_xstrdup("keep the pid (`pid=$!`) and `wait "
+				  "\"$pid\"`, which returns the job's status");
+		msg = cg_xasprintf("a bare `wait` returns 0 whatever `%s` "
+				   "(started with `&`) returned",
+				   mk->name);
+		break;
+	case CG_LOSS_TRAP:
+		subject = cg_xasprintf("trap %s", mk->name);
+		hint = cg_xstrdup("end the EXIT trap without `exit 0`, or "
+				  "with `exit $?`");
+		msg = cg_xasprintf("the EXIT trap exits 0: failure of `%s` "
+				   "becomes success",
+				   mk->name);
+		break;
+	default:
 		return;
-	for (size_t i = 0; i < list->n; i++)
-		check_andor(w, list, i, last_observed, in_cond);
+	}
+	report_at(sc, l->s, l->start, l->end, subject, hint, msg);
+	free(text);
+	free(subject);
+	free(msg);
+	free(hint);
 }
 
-static void walk_script(struct cg_script_walk *w, bool last)
+static void check_script(void *data, const struct cg_script *s,
+			 const struct cg_shell *shell)
 {
-	walk_list(w, w->s->sh.top, last, false);
+	struct script_ctx *sc = data;
+
+	sc->nseen = 0;
+	cg_flow_check(s, shell, cg_rule_model(sc->ctx)->config, report_masked,
+		      sc);
 }
 
 static void report_continue(struct cg_rule_ctx *ctx, const struct cg_src *src,
@@ -438,7 +343,10 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
 	struct cg_buf name = CG_BUF_INIT;
-	cg_walk_scripts(ctx, m, walk_script);
+	struct script_ctx sc = {ctx, NULL, 0, 0};
+
+	cg_flow_each_script(m, check_script, &sc);
+	free(sc.seen);
 	check_gitlab(ctx, m, &name);
 
 	for (size_t wi = 0; wi < m->nworkflows; wi++) {

@@ -6,7 +6,8 @@ Each case is a folder tests/e2e/<case>/ with
   args           optional: extra arguments, shell-quoted, one line
                  ({repo} is replaced by the copy's path)
   setup          optional: lines of `git` (git init + commit everything),
-                 `untracked PATH`, `ignore PATH` (acted on after the commit)
+                 `bigline PATH N`, `longitem PATH N`, `deep PATH N`,
+                 `symlink PATH TARGET`, `modify PATH`, `stage PATH`
   expected.json  the --format json output, elapsed_ms zeroed
   exit           the expected exit status (default 1 if findings, else 0)
   stderr         optional: a substring stderr must contain
@@ -48,6 +49,13 @@ def prepare(case_dir, tmp):
                 # a YAML file whose one scalar is N bytes on one line
                 with open(os.path.join(repo, words[1]), "w") as f:
                     f.write("key: " + "x" * int(words[2]) + "\n")
+            elif words[0] == "longitem":
+                # GitLab: a before_script item of N bytes, then short items
+                with open(os.path.join(repo, words[1]), "w") as f:
+                    f.write("default:\n  before_script:\n"
+                            "    - set +e; echo " + "x" * int(words[2]) + "\n"
+                            "job:\n  script:\n    - pytest -q\n"
+                            "    - echo done\n")
             elif words[0] == "deep":
                 with open(os.path.join(repo, words[1]), "w") as f:
                     f.write("[" * int(words[2]) + "\n")

@@ -1,0 +1,1890 @@
+/*
+ * An abstract interpreter of POSIX/bash scripts for one question: when one
+ * critical command fails (its first run exits 1) and every other command
+ * succeeds, does the shell still exit 0? That is what a CI run with a
+ * failing test does, and what tests/oracle checks against real bash and
+ * dash with stub commands.
+ *
+ * Each critical command (a "site") is judged on its own: the script runs
+ * once per site, from the start, on abstract states. A state holds the
+ * last status as a set of possibilities, the errexit and pipefail options,
+ * shell variables that hold statuses or job ids (`rc=$?`, `pid=$!`),
+ * functions, background jobs, the EXIT trap, and whether the site has run
+ * yet. Where the script branches on something unknown (`[ -f x ]`) both
+ * ways are taken and the states joined, so loops run a few rounds and then
+ * stop; work is bounded by a step budget.
+ *
+ * Statuses are a small set: zero, non-zero for other reasons, and
+ * non-zero because of the failure ("F"). A decision made on F (the right
+ * side of `||`, a branch of `if [ $rc -ne 0 ]`) runs "tainted": a
+ * non-zero status made there (`exit 1`, `false`) is F too, because it
+ * carries the failure on. The failure is masked when no way out of the
+ * shell ends with F. Bash's errexit rules are followed as bash 5 and dash
+ * run them (each checked by running them):
+ *   - errexit acts on the final pipeline of an and-or list, never on one
+ *     before && or ||, on a negated pipeline, or in a condition;
+ *   - inside a compound command or a function running where errexit is
+ *     ignored, it stays ignored (`f || exit 1`, `(pytest; x) || exit 1`);
+ *   - a group or `if` whose status comes from an ignored failure does not
+ *     trigger it (`{ false && :; }; echo` goes on), but a subshell's or a
+ *     function's exit status does;
+ *   - each part of a pipeline runs in a subshell; with pipefail the
+ *     status is the last non-zero one;
+ *   - a bare `wait` returns 0; `wait $!`, `wait $pid`, `wait -n` return a
+ *     job's status; an EXIT trap keeps the exit status unless it exits.
+ * When the failure is lost, the state remembers why (the "carry": set +e,
+ * `||`, `&&`, a condition, ...) and the first place it was dropped is the
+ * loss that the rules report.
+ *
+ * Not modelled (so never reported from): the contents of `$(...)`,
+ * positional parameters, sourced files, aliases, `set -E`/ERR traps, and
+ * variables other than statuses and job ids. An unknown command succeeds,
+ * as in the oracle; a name like `die` or `fail` that is not a function here
+ * may exit, so it is unknown.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/shell_flow.h"
+#include "rules/critical.h"
+#include "core/banned.h"
+
+#define MAX_VARS 24
+#define MAX_FNS 24
+#define MAX_JOBS 8
+#define MAX_PIPEST 8
+#define MAX_DEPTH 12
+#define LOOP_ROUNDS 3
+#define STEP_BUDGET 300000
+
+/* status bits */
+enum {
+	ST_Z = 1,   /* zero */
+	ST_ZT = 2,  /* zero, decided by the failure (`! pytest`) */
+	ST_N = 4,   /* non-zero, another cause */
+	ST_F = 8,   /* non-zero: the failure */
+	ST_NI = 16, /* N while errexit was ignored: errexit lets it pass */
+	ST_FI = 32, /* F likewise */
+};
+#define ST_ZERO (ST_Z | ST_ZT)
+#define ST_FAIL (ST_F | ST_FI)
+#define ST_NONZERO (ST_N | ST_F | ST_NI | ST_FI)
+#define ST_CHECKED (ST_N | ST_F)
+
+/* two-valued facts as sets */
+enum { B_OFF = 1, B_ON = 2 };
+
+struct var {
+	const char *name;
+	size_t len;
+	uint8_t st; /* its value as a status (Z, ZT, N, F), 0 if unknown */
+	int8_t job; /* >= 0: a job's pid (`$!`) */
+	bool maybe_unset; /* set on some paths only */
+};
+
+struct fn {
+	const char *name;
+	size_t len;
+	const struct cg_sh_list *body;
+	const struct cg_script *s;
+};
+
+struct job {
+	uint8_t st;
+	bool waited;
+	const struct cg_script *s;
+	size_t start, end;
+};
+
+struct fst {
+	uint8_t st, errexit, pipefail, fired;
+	uint8_t nvars, nfns, njobs, npipest;
+	int8_t last_job;
+	uint8_t pipest[MAX_PIPEST];
+	const struct cg_nested_script *trap; /* EXIT trap */
+	/* where errexit was last turned off by `set`, if it was */
+	const struct cg_script *off_s;
+	size_t off_start, off_end;
+	struct cg_loss carry; /* why a failing status still runs on */
+	struct cg_loss blame; /* where the failure was first dropped */
+	struct var vars[MAX_VARS];
+	struct fn fns[MAX_FNS];
+	struct job jobs[MAX_JOBS];
+};
+
+/* Where control goes after a piece of script. NULL: nowhere. */
+struct flow {
+	struct fst *norm, *exit, *ret, *brk, *cont;
+};
+
+/* One run of the script for one site. */
+struct an {
+	const struct cg_config *config;
+	const struct cg_sh_cmd *site;
+	size_t steps;
+	bool over;
+	struct cg_buf scratch;
+};
+
+/* Where code runs: what the rules read, not what the script changes. */
+struct cx {
+	const struct cg_script *s;
+	const struct cg_shell *shell;
+	const struct cg_loss *ign; /* errexit is ignored here, because */
+	bool taint;		   /* control got here by the failure */
+	bool in_fn;
+	unsigned loops;
+	unsigned depth;
+};
+
+/* ------------------------------------------------------------- states */
+
+static struct fst *st_dup(const struct fst *x)
+{
+	struct fst *y = cg_xcalloc(1, sizeof(*y));
+
+	memcpy(y, x, sizeof(*y));
+	return y;
+}
+
+static void st_free(struct fst *x)
+{
+	free(x);
+}
+
+static struct var *var_find(struct fst *x, const char *name, size_t len)
+{
+	for (size_t i = 0; i < x->nvars; i++)
+		if (x->vars[i].len == len &&
+		    !memcmp(x->vars[i].name, name, len))
+			return &x->vars[i];
+	return NULL;
+}
+
+static void var_set(struct fst *x, const char *name, size_t len, uint8_t st,
+		    int job)
+{
+	struct var *v = var_find(x, name, len);
+
+	if (!v) {
+		if (x->nvars == MAX_VARS)
+			return; /* unknown from now on */
+		v = &x->vars[x->nvars++];
+		v->name = name;
+		v->len = len;
+	}
+	v->st = st;
+	v->job = (int8_t)job;
+	v->maybe_unset = false;
+}
+
+static const struct fn *fn_find(const struct fst *x, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < x->nfns; i++)
+		if (x->fns[i].len == len && !memcmp(x->fns[i].name, name, len))
+			return &x->fns[i];
+	return NULL;
+}
+
+/* Join `b` into `a`: the state of either path. */
+static void st_join(struct fst *a, const struct fst *b)
+{
+	a->st |= b->st;
+	a->errexit |= b->errexit;
+	a->pipefail |= b->pipefail;
+	a->fired |= b->fired;
+	for (size_t i = 0; i < a->nvars; i++) {
+		struct var *v = &a->vars[i];
+		const struct var *w = NULL;
+
+		for (size_t k = 0; k < b->nvars; k++)
+			if (b->vars[k].len == v->len &&
+			    !memcmp(b->vars[k].name, v->name, v->len))
+				w = &b->vars[k];
+		if (!w) {
+			v->maybe_unset = true;
+		} else if (w->job != v->job) {
+			v->st = 0;
+			v->job = -1;
+		} else if (v->st && w->st) {
+			v->st |= w->st;
+			v->maybe_unset |= w->maybe_unset;
+		} else {
+			v->st = 0;
+		}
+	}
+	for (size_t k = 0; k < b->nvars && a->nvars < MAX_VARS; k++)
+		if (!var_find(a, b->vars[k].name, b->vars[k].len)) {
+			a->vars[a->nvars] = b->vars[k];
+			a->vars[a->nvars++].maybe_unset = true;
+		}
+	for (size_t k = 0; k < b->nfns && a->nfns < MAX_FNS; k++)
+		if (!fn_find(a, b->fns[k].name))
+			a->fns[a->nfns++] = b->fns[k];
+	for (size_t k = 0; k < b->njobs; k++) {
+		if (k < a->njobs) {
+			a->jobs[k].st |= b->jobs[k].st;
+			a->jobs[k].waited &= b->jobs[k].waited;
+		} else {
+			a->jobs[a->njobs++] = b->jobs[k];
+		}
+	}
+	if (a->last_job != b->last_job)
+		a->last_job = -1;
+	if (a->npipest != b->npipest)
+		a->npipest = 0;
+	for (size_t k = 0; k < a->npipest; k++)
+		a->pipest[k] |= b->pipest[k];
+	if (!a->trap)
+		a->trap = b->trap;
+	if (!a->off_s) {
+		a->off_s = b->off_s;
+		a->off_start = b->off_start;
+		a->off_end = b->off_end;
+	}
+	if (!a->carry.kind)
+		a->carry = b->carry;
+	if (!a->blame.kind)
+		a->blame = b->blame;
+}
+
+/* *dst = *dst joined with src; src is consumed. */
+static void join_into(struct fst **dst, struct fst *src)
+{
+	if (!src)
+		return;
+	if (!*dst) {
+		*dst = src;
+		return;
+	}
+	st_join(*dst, src);
+	st_free(src);
+}
+
+static void flow_release(struct flow *f)
+{
+	st_free(f->norm);
+	st_free(f->exit);
+	st_free(f->ret);
+	st_free(f->brk);
+	st_free(f->cont);
+	memset(f, 0, sizeof(*f));
+}
+
+/* A status as a value: what `$?` reads, what `exit $?` exits with. */
+static uint8_t as_value(uint8_t st)
+{
+	uint8_t v = st & (ST_Z | ST_ZT | ST_N | ST_F);
+
+	if (st & ST_NI)
+		v |= ST_N;
+	if (st & ST_FI)
+		v |= ST_F;
+	return v;
+}
+
+/* Non-zero bits become ignored ones (and the other way round). */
+static uint8_t ignored(uint8_t st)
+{
+	uint8_t v = st & ~(ST_N | ST_F);
+
+	if (st & ST_N)
+		v |= ST_NI;
+	if (st & ST_F)
+		v |= ST_FI;
+	return v;
+}
+
+static uint8_t nonzero(const struct cx *c)
+{
+	return c->taint ? ST_F : ST_N;
+}
+
+/* The status of x becomes st: where the failure leaves, note why. */
+static void set_status(struct fst *x, uint8_t st)
+{
+	if ((x->st & ST_FAIL) && !(st & ST_FAIL) && x->carry.kind &&
+	    !x->blame.kind && (x->fired & B_ON))
+		x->blame = x->carry;
+	if (!(st & ST_FAIL))
+		x->carry.kind = CG_LOSS_NONE;
+	x->st = st;
+}
+
+/* Keep the paths of x whose status is in `bits` (a split, not a change). */
+static void restrict_to(struct fst *x, uint8_t bits)
+{
+	x->st = bits;
+	if (!(bits & ST_FAIL))
+		x->carry.kind = CG_LOSS_NONE;
+}
+
+static void blame(struct fst *x, const struct cg_loss *l)
+{
+	if (!x->blame.kind && (x->fired & B_ON))
+		x->blame = *l;
+}
+
+static struct cg_loss loss_at(enum cg_loss_kind kind, const struct cg_script *s,
+			      size_t start, size_t end)
+{
+	struct cg_loss l;
+
+	memset(&l, 0, sizeof(l));
+	l.kind = kind;
+	l.s = s;
+	l.start = start;
+	l.end = end;
+	return l;
+}
+
+static struct cg_loss errexit_off(const struct fst *x, const struct cx *c)
+{
+	struct cg_loss l;
+
+	if (x->off_s)
+		return loss_at(CG_LOSS_ERREXIT_OFF, x->off_s, x->off_start,
+			       x->off_end);
+	l = loss_at(CG_LOSS_ERREXIT_OFF, c->s, 0, 0);
+	l.shell = c->shell;
+	return l;
+}
+
+/* ------------------------------------------------------------- values */
+
+static bool name_char(char ch, bool first)
+{
+	return ch == '_' || (ch >= 'a' && ch <= 'z') ||
+	       (ch >= 'A' && ch <= 'Z') || (!first && ch >= '0' && ch <= '9');
+}
+
+/* Length of the NAME at the start of t, or 0. */
+static size_t name_len(const char *t, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && name_char(t[i], i == 0))
+		i++;
+	return i;
+}
+
+struct val {
+	bool known;
+	uint8_t st;
+	int job;
+};
+
+static bool all_digits(const char *t, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (t[i] < '0' || t[i] > '9')
+			return false;
+	return true;
+}
+
+static struct val literal_status(const char *t, size_t n, const struct cx *c)
+{
+	struct val v = {false, 0, -1};
+	unsigned long k = 0;
+
+	if (!all_digits(t, n) || n > 9)
+		return v;
+	for (size_t i = 0; i < n; i++)
+		k = k * 10 + (unsigned long)(t[i] - '0');
+	v.known = true;
+	v.st = k % 256 == 0 ? ST_Z : nonzero(c);
+	return v;
+}
+
+static struct val lookup_name(const struct fst *x, const char *t, size_t n)
+{
+	struct val v = {false, 0, -1};
+
+	for (size_t i = 0; i < x->nvars; i++)
+		if (x->vars[i].len == n && !memcmp(x->vars[i].name, t, n)) {
+			v.st = x->vars[i].st;
+			v.job = x->vars[i].job;
+			v.known = v.st || v.job >= 0;
+		}
+	return v;
+}
+
+/* `$?`, `$rc`, `${rc}`, `${PIPESTATUS[0]}`, `$!`, a number. */
+static struct val read_value(const struct fst *x, const struct cx *c,
+			     const char *t, size_t n)
+{
+	struct val v = {false, 0, -1};
+	size_t k;
+
+	if (n >= 2 && t[0] == '$') {
+		if (n == 2 && t[1] == '?') {
+			v.known = true;
+			v.st = as_value(x->st);
+			return v;
+		}
+		if (n == 2 && t[1] == '!') {
+			v.known = x->last_job >= 0;
+			v.job = x->last_job;
+			return v;
+		}
+		if (t[1] == '{' && t[n - 1] == '}') {
+			t += 2;
+			n -= 3;
+		} else {
+			t += 1;
+			n -= 1;
+		}
+		if (n >= 13 && !memcmp(t, "PIPESTATUS[", 11) &&
+		    t[n - 1] == ']') {
+			size_t i = 11, idx = 0;
+
+			for (; i + 1 < n && t[i] >= '0' && t[i] <= '9'; i++)
+				idx = idx * 10 + (size_t)(t[i] - '0');
+			if (i + 1 == n && idx < x->npipest) {
+				v.known = true;
+				v.st = x->pipest[idx];
+			}
+			return v;
+		}
+		if (n == 10 && !memcmp(t, "PIPESTATUS", 10) && x->npipest) {
+			v.known = true;
+			v.st = x->pipest[0];
+			return v;
+		}
+		k = name_len(t, n);
+		if (k && k == n)
+			return lookup_name(x, t, n);
+		if (k && k + 1 < n && t[-1] == '{' &&
+		    (t[k] == '-' || (t[k] == ':' && t[k + 1] == '-'))) {
+			/* ${rc:-0}: the variable, or the default when unset */
+			size_t d = k + (t[k] == ':' ? 2 : 1);
+			struct val def = literal_status(t + d, n - d, c);
+			const struct var *var = NULL;
+
+			for (size_t i = 0; i < x->nvars; i++)
+				if (x->vars[i].len == k &&
+				    !memcmp(x->vars[i].name, t, k))
+					var = &x->vars[i];
+			if (!var)
+				return def;
+			v = lookup_name(x, t, k);
+			if (!v.known || !var->maybe_unset)
+				return v;
+			if (!def.known)
+				return def;
+			v.st |= def.st;
+			return v;
+		}
+		return v;
+	}
+	return literal_status(t, n, c);
+}
+
+/* A term of `$(( ... ))` or `(( ... ))` in [q, p): `$x`, `x`, a number. */
+static struct val read_term(const struct fst *x, const struct cx *c,
+			    const char *q, const char *p)
+{
+	size_t n;
+
+	while (q < p && *q == ' ')
+		q++;
+	while (p > q && p[-1] == ' ')
+		p--;
+	n = (size_t)(p - q);
+	if (n && *q != '$' && name_len(q, n) == n)
+		return lookup_name(x, q, n);
+	return read_value(x, c, q, n);
+}
+
+/* The value of `NAME=VALUE`'s VALUE, including `$(( a + $? ))`. */
+static struct val assign_value(const struct fst *x, const struct cx *c,
+			       const char *t, size_t n)
+{
+	struct val v = {false, 0, -1};
+
+	if (n > 5 && !memcmp(t, "$((", 3) && !memcmp(t + n - 2, "))", 2)) {
+		/* terms joined by + or |: non-zero if one is */
+		const char *p = t + 3, *end = t + n - 2;
+		uint8_t any_nonzero = 0;
+		bool all_zero = true;
+
+		while (p < end) {
+			const char *q = p;
+			struct val tv;
+
+			while (p < end && *p != '+' && *p != '|')
+				p++;
+			while (q < p && *q == ' ')
+				q++;
+			tv = read_term(x, c, q, p);
+			if (!tv.known || !tv.st)
+				return v;
+			if (tv.st & ~ST_ZERO)
+				all_zero = false;
+			if (!(tv.st & ST_ZERO))
+				any_nonzero |= tv.st;
+			if (p < end)
+				p++;
+		}
+		v.known = true;
+		if (all_zero)
+			v.st = ST_Z;
+		else if (any_nonzero)
+			v.st = any_nonzero & (ST_N | ST_F);
+		else
+			v.st = ST_Z | ST_N | ST_F;
+		return v;
+	}
+	if (memchr(t, '$', n) || memchr(t, '`', n)) {
+		if (n >= 2 && t[0] == '$' && t[1] != '(')
+			return read_value(x, c, t, n);
+		return v;
+	}
+	return literal_status(t, n, c);
+}
+
+/* `NAME=VALUE` (also `local NAME=VALUE`): remember a status or job. */
+static void assign(struct fst *x, const struct cx *c, const char *t, size_t n)
+{
+	size_t k = name_len(t, n);
+	struct val v;
+
+	if (!k || k >= n || (t[k] != '=' && !(t[k] == '+' && k + 1 < n)))
+		return;
+	if (t[k] == '+') { /* rc+=...: unknown */
+		var_set(x, t, k, 0, -1);
+		return;
+	}
+	v = assign_value(x, c, t + k + 1, n - k - 1);
+	var_set(x, t, k, v.known ? v.st : 0, v.known ? v.job : -1);
+}
+
+/* ----------------------------------------------------------- commands */
+
+static void exec_list(struct an *a, const struct cx *c,
+		      const struct cg_sh_list *l, struct flow *f,
+		      const struct cg_loss *cond);
+static void exec_cmd(struct an *a, const struct cx *c,
+		     const struct cg_sh_cmd *cmd, struct flow *f,
+		     const struct cg_loss *pos);
+
+static bool word_is(const struct cg_sh_cmd *cmd, size_t i, const char *w)
+{
+	return i < cmd->nwords && !strcmp(cmd->words[i].text, w);
+}
+
+/* The test of `[ A OP B ]`, `[[ ... ]]`, `test`, `(( ... ))` as a status
+ * set, when one side is a status and the other 0 (else unknown). */
+static uint8_t eval_compare(const struct fst *x, const struct cx *c,
+			    const char *lhs, size_t ln, const char *op,
+			    const char *rhs, size_t rn, bool arith)
+{
+	struct val l =
+	    arith ? read_term(x, c, lhs, lhs + ln) : read_value(x, c, lhs, ln);
+	struct val r =
+	    arith ? read_term(x, c, rhs, rhs + rn) : read_value(x, c, rhs, rn);
+	uint8_t out = 0, bits;
+	bool zero_true, nonzero_true, nonzero_known = true;
+	bool swap = false;
+
+	if (!l.known || !l.st) {
+		struct val t = l;
+
+		l = r;
+		r = t;
+		swap = true;
+	}
+	if (!l.known || !l.st || !r.known || r.st != ST_Z)
+		return ST_Z | nonzero(c);
+	/* compare "status" against 0 */
+	if (!strcmp(op, "-eq") || !strcmp(op, "=") || !strcmp(op, "==")) {
+		zero_true = true;
+		nonzero_true = false;
+	} else if (!strcmp(op, "-ne") || !strcmp(op, "!=")) {
+		zero_true = false;
+		nonzero_true = true;
+	} else if (!strcmp(op, swap ? "-lt" : "-gt") ||
+		   !strcmp(op, swap ? "<" : ">")) {
+		zero_true = false;
+		nonzero_true = true;
+	} else if (!strcmp(op, swap ? "-ge" : "-le") ||
+		   !strcmp(op, swap ? ">=" : "<=")) {
+		zero_true = true;
+		nonzero_true = false;
+	} else {
+		return ST_Z | nonzero(c);
+	}
+	bits = l.st;
+	if (bits & ST_Z)
+		out |= zero_true ? ST_Z : nonzero(c);
+	if (bits & ST_ZT)
+		out |= zero_true ? ST_ZT : ST_F;
+	if (bits & ST_N)
+		out |= nonzero_known ? (nonzero_true ? ST_Z : nonzero(c))
+				     : ST_Z | nonzero(c);
+	if (bits & ST_F)
+		out |= nonzero_true ? ST_ZT : ST_F;
+	return out;
+}
+
+static uint8_t negate(uint8_t st)
+{
+	uint8_t out = 0;
+
+	if (st & ST_Z)
+		out |= ST_N;
+	if (st & ST_ZT)
+		out |= ST_F;
+	if (st & (ST_N | ST_NI))
+		out |= ST_Z;
+	if (st & (ST_F | ST_FI))
+		out |= ST_ZT;
+	return out;
+}
+
+static uint8_t eval_test(const struct fst *x, const struct cx *c,
+			 const struct cg_sh_cmd *cmd)
+{
+	const struct cg_sh_word *w = cmd->words;
+	size_t n = cmd->nwords, i = 1;
+	bool neg = false, arith = false;
+	uint8_t r;
+
+	if (!strcmp(w[0].text, "((")) {
+		/* (( EXPR )): EXPR is one raw word; status 0 if non-zero */
+		const char *e;
+		size_t len;
+		const char *ops[] = {"!=", "==", ">=", "<=", ">", "<"};
+
+		if (n != 3)
+			return ST_Z | nonzero(c);
+		e = w[1].text;
+		len = w[1].len;
+		while (len && e[0] == ' ')
+			e++, len--;
+		while (len && e[len - 1] == ' ')
+			len--;
+		if (len && e[0] == '!') {
+			neg = true;
+			e++, len--;
+			while (len && e[0] == ' ')
+				e++, len--;
+		}
+		for (size_t k = 0; k < sizeof(ops) / sizeof(*ops); k++) {
+			const char *at = NULL;
+			size_t ol = strlen(ops[k]);
+
+			for (size_t q = 0; q + ol <= len; q++)
+				if (!memcmp(e + q, ops[k], ol)) {
+					at = e + q;
+					break;
+				}
+			if (at) {
+				size_t ll = (size_t)(at - e), rl;
+				const char *rh = at + ol;
+
+				while (ll && e[ll - 1] == ' ')
+					ll--;
+				rl = len - (size_t)(rh - e);
+				while (rl && rh[0] == ' ')
+					rh++, rl--;
+				r = eval_compare(x, c, e, ll, ops[k], rh, rl,
+						 true);
+				return neg ? negate(r) : r;
+			}
+		}
+		/* (( rc )): true when rc is non-zero */
+		r = eval_compare(x, c, e, len, "!=", "0", 1, true);
+		return neg ? negate(r) : r;
+	}
+	if (!strcmp(w[0].text, "[") || !strcmp(w[0].text, "[["))
+		n--; /* the closing bracket */
+	if (i < n && !strcmp(w[i].text, "!")) {
+		neg = true;
+		i++;
+	}
+	if (n - i == 2 &&
+	    (!strcmp(w[i].text, "-z") || !strcmp(w[i].text, "-n"))) {
+		/* `test -z "$failed"`: is a status variable set? */
+		const char *t = w[i + 1].text;
+		size_t len = w[i + 1].len, k;
+		const struct var *v = NULL;
+		uint8_t set, unset;
+
+		if (len > 1 && t[0] == '$') {
+			t++, len--;
+			if (len > 2 && t[0] == '{' && t[len - 1] == '}')
+				t++, len -= 2;
+			k = name_len(t, len);
+			if (k == len)
+				for (size_t q = 0; q < x->nvars; q++)
+					if (x->vars[q].len == len &&
+					    !memcmp(x->vars[q].name, t, len))
+						v = &x->vars[q];
+		}
+		if (!v || !v->st)
+			return ST_Z | nonzero(c);
+		/* the value was made where the failure decided: so is this */
+		set = (v->st & (ST_F | ST_ZT)) ? ST_ZT : ST_Z;
+		unset = (v->st & (ST_F | ST_ZT)) ? ST_F : nonzero(c);
+		r = !strcmp(w[i].text, "-n") ? set : unset;
+		if (v->maybe_unset)
+			r |= !strcmp(w[i].text, "-n") ? unset : set;
+		return neg ? negate(r) : r;
+	}
+	if (n - i == 3) {
+		r = eval_compare(x, c, w[i].text, w[i].len, w[i + 1].text,
+				 w[i + 2].text, w[i + 2].len, arith);
+		return neg ? negate(r) : r;
+	}
+	return ST_Z | nonzero(c);
+}
+
+static bool is_test(const char *w)
+{
+	return !strcmp(w, "[") || !strcmp(w, "[[") || !strcmp(w, "test") ||
+	       !strcmp(w, "((");
+}
+
+/* Names of helpers that usually exit; not functions here: unknown. */
+static bool may_exit(const char *w)
+{
+	static const char *const names[] = {"die",   "fail",  "fatal", "abort",
+					    "error", "panic", "bail",  "err"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (!strcmp(w, names[i]))
+			return true;
+	return false;
+}
+
+/* `set -e`, `set +o pipefail`, `set -euxo pipefail`, ... */
+static void apply_set(struct fst *x, const struct cx *c,
+		      const struct cg_sh_cmd *cmd, size_t from, bool shopt_o)
+{
+	bool want_option = shopt_o, option_on = true;
+
+	for (size_t i = from; i < cmd->nwords; i++) {
+		const char *w = cmd->words[i].text;
+		bool on;
+
+		if (want_option && w[0] != '-' && w[0] != '+') {
+			uint8_t *opt = !strcmp(w, "errexit")	? &x->errexit
+				       : !strcmp(w, "pipefail") ? &x->pipefail
+								: NULL;
+
+			if (opt) {
+				*opt = option_on ? B_ON : B_OFF;
+				if (opt == &x->errexit && !option_on) {
+					x->off_s = c->s;
+					x->off_start = cmd->start;
+					x->off_end = cmd->end;
+				}
+			}
+			if (!shopt_o)
+				want_option = false;
+			continue;
+		}
+		if ((w[0] != '-' && w[0] != '+') || !strcmp(w, "--") ||
+		    !strcmp(w, "-"))
+			break;
+		on = w[0] == '-';
+		for (const char *p = w + 1; *p; p++) {
+			if (shopt_o) {
+				/* shopt: -s sets, -u unsets, -o names set
+				 * options, -p/-q print */
+				if (*p == 's')
+					option_on = true;
+				else if (*p == 'u')
+					option_on = false;
+				continue;
+			}
+			if (*p == 'e') {
+				x->errexit = on ? B_ON : B_OFF;
+				if (!on) {
+					x->off_s = c->s;
+					x->off_start = cmd->start;
+					x->off_end = cmd->end;
+				}
+			} else if (*p == 'o') {
+				want_option = true;
+				option_on = on;
+			}
+		}
+	}
+}
+
+/* `shopt -so pipefail`: with -o, shopt sets `set -o` options. */
+static bool shopt_sets_options(const struct cg_sh_cmd *cmd)
+{
+	for (size_t i = 1; i < cmd->nwords; i++) {
+		const char *w = cmd->words[i].text;
+
+		if (w[0] != '-')
+			return false;
+		if (strchr(w, 'o'))
+			return true;
+	}
+	return false;
+}
+
+static void add_exit(struct flow *f, struct fst *x, uint8_t st)
+{
+	set_status(x, st);
+	join_into(&f->exit, x);
+	f->norm = NULL;
+}
+
+/* `wait`, `wait -n`, `wait $pid ...` */
+static void do_wait(struct fst *x, const struct cx *c,
+		    const struct cg_sh_cmd *cmd)
+{
+	size_t i = 1;
+	bool any = false, next = false;
+	uint8_t st = 0;
+
+	while (i < cmd->nwords && cmd->words[i].text[0] == '-') {
+		if (strchr(cmd->words[i].text, 'n'))
+			next = true;
+		if (!strcmp(cmd->words[i].text, "-p") && i + 1 < cmd->nwords)
+			i++;
+		i++;
+	}
+	if (i == cmd->nwords && !next) {
+		/* bare wait: 0, whatever the jobs returned */
+		for (size_t k = 0; k < x->njobs; k++) {
+			struct job *j = &x->jobs[k];
+
+			if (!j->waited && (j->st & ST_FAIL)) {
+				struct cg_loss l = loss_at(
+				    CG_LOSS_WAIT, c->s, cmd->start, cmd->end);
+
+				blame(x, &l);
+			}
+			j->waited = true;
+		}
+		set_status(x, ST_Z);
+		return;
+	}
+	for (; i < cmd->nwords; i++) {
+		const struct cg_sh_word *w = &cmd->words[i];
+		struct val v = read_value(x, c, w->text, w->len);
+		int job = -1;
+
+		if (v.known && v.job >= 0)
+			job = v.job;
+		else if (w->text[0] == '%' && w->len == 2 &&
+			 w->text[1] >= '1' && w->text[1] <= '9')
+			job = w->text[1] - '0';
+		st = 0;
+		if (job >= 1 && w->text[0] == '%')
+			job -= 1;
+		if (job >= 0 && job < x->njobs) {
+			st = x->jobs[job].st;
+			x->jobs[job].waited = true;
+		} else {
+			any = true;
+		}
+	}
+	if (next || any) {
+		/* the next job to finish, or one we cannot tell: any of the
+		 * unwaited jobs' statuses */
+		size_t unwaited = 0, last = 0;
+
+		for (size_t k = 0; k < x->njobs; k++)
+			if (!x->jobs[k].waited) {
+				st |= x->jobs[k].st;
+				unwaited++;
+				last = k;
+			}
+		if (unwaited == 1)
+			x->jobs[last].waited = true;
+		if (!unwaited && !st)
+			st = ST_N; /* no job: 127 */
+	}
+	set_status(x, st ? st : ST_Z | ST_N);
+}
+
+static void fire(struct an *a, struct fst *x, const struct cg_sh_cmd *cmd)
+{
+	uint8_t st = 0;
+
+	if (cmd != a->site) {
+		set_status(x, ST_Z);
+		return;
+	}
+	if (x->fired & B_OFF)
+		st |= ST_F;
+	if (x->fired & B_ON)
+		st |= ST_Z;
+	x->fired = B_ON;
+	set_status(x, st);
+}
+
+/* Finish a shell (the script, `bash -c`, a subshell): the EXIT trap, the
+ * jobs nobody waited for; returns the state it exits with. */
+static struct fst *finish_shell(struct an *a, const struct cx *c,
+				struct flow *f, bool run_trap)
+{
+	struct fst *out = NULL;
+
+	if (f->norm)
+		f->norm->st = as_value(f->norm->st);
+	join_into(&f->exit, f->norm);
+	join_into(&f->exit, f->ret);
+	f->norm = f->ret = NULL;
+	st_free(f->brk);
+	st_free(f->cont);
+	f->brk = f->cont = NULL;
+	out = f->exit;
+	f->exit = NULL;
+	if (!out)
+		return NULL;
+	if (run_trap && out->trap && c->depth < MAX_DEPTH) {
+		const struct cg_nested_script *t = out->trap;
+		uint8_t before = out->st;
+		struct flow tf = {0};
+		struct cx tc = *c;
+
+		tc.s = t->script;
+		tc.depth++;
+		tc.ign = NULL;
+		out->trap = NULL;
+		tf.norm = out;
+		exec_list(a, &tc, t->script->sh.top, &tf, NULL);
+		/* the trap's own end keeps the status; its `exit N` sets it */
+		if (tf.norm)
+			tf.norm->st = before;
+		join_into(&tf.exit, tf.norm);
+		join_into(&tf.exit, tf.ret);
+		tf.norm = tf.ret = NULL;
+		st_free(tf.brk);
+		st_free(tf.cont);
+		out = tf.exit;
+		if (!out)
+			return NULL;
+		if ((before & ST_FAIL) && !(out->st & ST_FAIL)) {
+			struct cg_loss l =
+			    loss_at(CG_LOSS_TRAP, t->shell.by_script,
+				    t->cmd_start, t->shell.by_end);
+
+			blame(out, &l);
+		}
+	}
+	for (size_t k = 0; k < out->njobs; k++)
+		if (!out->jobs[k].waited && (out->jobs[k].st & ST_FAIL)) {
+			struct cg_loss l =
+			    loss_at(CG_LOSS_BACKGROUND, out->jobs[k].s,
+				    out->jobs[k].start, out->jobs[k].end);
+
+			blame(out, &l);
+		}
+	return out;
+}
+
+/* Run `body` in a subshell of x; x gets its exit status. */
+static void subshell(struct an *a, const struct cx *c,
+		     const struct cg_sh_list *body, const struct cg_sh_cmd *cmd,
+		     struct fst *x, const struct cg_loss *pos, bool is_list)
+{
+	struct flow sf = {0};
+	struct fst *out;
+	struct cx sc = *c;
+
+	sf.norm = st_dup(x);
+	sf.norm->trap = NULL;
+	sf.norm->njobs = 0;
+	sf.norm->last_job = -1;
+	sc.in_fn = false;
+	sc.loops = 0;
+	if (is_list)
+		exec_list(a, &sc, body, &sf, NULL);
+	else
+		exec_cmd(a, &sc, cmd, &sf, pos);
+	out = finish_shell(a, &sc, &sf, true);
+	if (!out) {
+		/* no way out (an endless loop): nothing to join */
+		set_status(x, ST_Z | ST_N);
+		return;
+	}
+	x->fired = out->fired;
+	if (!x->blame.kind)
+		x->blame = out->blame;
+	if (out->st & ST_FAIL)
+		x->carry = out->carry;
+	set_status(x, as_value(out->st));
+	st_free(out);
+}
+
+/* A new shell runs nested script ns; x gets its exit status. */
+static void new_shell(struct an *a, const struct cx *c,
+		      const struct cg_nested_script *ns, struct fst *x)
+{
+	struct flow sf = {0};
+	struct fst *y = cg_xcalloc(1, sizeof(*y)), *out;
+	struct cx sc = *c;
+
+	y->st = ST_Z;
+	y->errexit = ns->shell.errexit ? B_ON : B_OFF;
+	y->pipefail = ns->shell.pipefail ? B_ON : B_OFF;
+	y->fired = x->fired;
+	y->blame = x->blame;
+	y->last_job = -1;
+	sc.s = ns->script;
+	sc.shell = &ns->shell;
+	sc.ign = NULL; /* a new process: its own -e */
+	sc.in_fn = false;
+	sc.loops = 0;
+	sc.depth++;
+	sf.norm = y;
+	exec_list(a, &sc, ns->script->sh.top, &sf, NULL);
+	out = finish_shell(a, &sc, &sf, true);
+	if (!out) {
+		set_status(x, ST_Z | ST_N);
+		return;
+	}
+	x->fired = out->fired;
+	if (!x->blame.kind)
+		x->blame = out->blame;
+	if (out->st & ST_FAIL)
+		x->carry = out->carry;
+	set_status(x, as_value(out->st));
+	st_free(out);
+}
+
+static void call_fn(struct an *a, const struct cx *c, const struct fn *fn,
+		    struct flow *f)
+{
+	struct flow ff = {0};
+	struct cx fc = *c;
+	struct fst *out = NULL;
+
+	if (c->depth >= MAX_DEPTH) {
+		set_status(f->norm, ST_Z | nonzero(c));
+		return;
+	}
+	fc.s = fn->s;
+	fc.in_fn = true;
+	fc.loops = 0;
+	fc.depth++;
+	ff.norm = f->norm;
+	f->norm = NULL;
+	exec_list(a, &fc, fn->body, &ff, NULL);
+	join_into(&out, ff.norm);
+	join_into(&out, ff.ret);
+	st_free(ff.brk);
+	st_free(ff.cont);
+	join_into(&f->exit, ff.exit);
+	if (out)
+		/* a function's status is a command's: errexit sees it */
+		out->st = as_value(out->st);
+	f->norm = out;
+}
+
+static void exec_simple(struct an *a, const struct cx *c,
+			const struct cg_sh_cmd *cmd, struct flow *f,
+			const struct cg_loss *pos)
+{
+	struct fst *x = f->norm;
+	const struct cg_nested_script *ns;
+	const struct fn *fn;
+	const char *w0;
+
+	for (size_t i = 0; i < cmd->nassigns && !cmd->nwords; i++)
+		assign(x, c, cmd->assigns[i].text, cmd->assigns[i].len);
+	if (!cmd->nwords) {
+		bool subst = false;
+
+		for (size_t i = 0; i < cmd->nassigns; i++)
+			if (strstr(cmd->assigns[i].text, "$(") ||
+			    memchr(cmd->assigns[i].text, '`',
+				   cmd->assigns[i].len))
+				subst = true;
+		set_status(x, subst ? ST_Z | nonzero(c) : ST_Z);
+		return;
+	}
+	w0 = cmd->words[0].text;
+	if (!cmd->words[0].quoted && (fn = fn_find(x, w0))) {
+		struct cx fc = *c;
+		struct cg_loss inner;
+
+		if (!c->ign && pos) {
+			inner = *pos;
+			inner.kind = CG_LOSS_IGNORED;
+			inner.call = true;
+			inner.s = c->s;
+			inner.start = cmd->words[0].start;
+			inner.end = cmd->words[0].end;
+			fc.ign = &inner;
+		}
+		call_fn(a, &fc, fn, f);
+		return;
+	}
+	ns = cg_script_nested_at(c->s, cmd);
+	if (ns && ns->kind == CG_NESTED_SHELL) {
+		new_shell(a, c, ns, x);
+		if (!strcmp(w0, "exec"))
+			add_exit(f, x, as_value(x->st));
+		return;
+	}
+	if (ns && ns->kind == CG_NESTED_EVAL && c->depth < MAX_DEPTH) {
+		struct cx ec = *c;
+
+		ec.s = ns->script;
+		ec.depth++;
+		set_status(x, ST_Z);
+		exec_list(a, &ec, ns->script->sh.top, f, NULL);
+		return;
+	}
+	if (!strcmp(w0, "trap")) {
+		if (ns && ns->kind == CG_NESTED_TRAP)
+			x->trap = ns;
+		else if (word_is(cmd, 1, "-") || cmd->nwords == 3)
+			x->trap = NULL; /* reset, or an action we cannot read */
+		set_status(x, ST_Z);
+		return;
+	}
+	if (cg_critical_command(cmd, a->config, &a->scratch)) {
+		fire(a, x, cmd);
+		if (!strcmp(w0, "exec"))
+			add_exit(f, x, as_value(x->st));
+		return;
+	}
+	if (!strcmp(w0, "true") || !strcmp(w0, ":")) {
+		set_status(x, ST_Z);
+	} else if (!strcmp(w0, "false")) {
+		set_status(x, nonzero(c));
+	} else if (!strcmp(w0, "exit") || (!strcmp(w0, "return") && c->in_fn)) {
+		uint8_t st = as_value(x->st);
+
+		if (cmd->nwords > 1) {
+			struct val v = read_value(x, c, cmd->words[1].text,
+						  cmd->words[1].len);
+
+			st = v.known && v.st ? v.st : ST_Z | nonzero(c);
+			if (v.known && v.st && c->taint && (st & ST_N))
+				st = (uint8_t)((st & ~ST_N) | ST_F);
+		}
+		if (!strcmp(w0, "exit")) {
+			add_exit(f, x, st);
+		} else {
+			set_status(x, st);
+			join_into(&f->ret, x);
+			f->norm = NULL;
+		}
+	} else if (!strcmp(w0, "return")) {
+		set_status(x, ST_N); /* not in a function: an error */
+	} else if ((!strcmp(w0, "break") || !strcmp(w0, "continue")) &&
+		   c->loops) {
+		x->st = ST_Z;
+		join_into(w0[0] == 'b' ? &f->brk : &f->cont, x);
+		f->norm = NULL;
+	} else if (!strcmp(w0, "set")) {
+		apply_set(x, c, cmd, 1, false);
+		set_status(x, ST_Z);
+	} else if (!strcmp(w0, "shopt")) {
+		if (shopt_sets_options(cmd))
+			apply_set(x, c, cmd, 1, true);
+		set_status(x, ST_Z);
+	} else if (!strcmp(w0, "wait")) {
+		do_wait(x, c, cmd);
+	} else if (is_test(w0)) {
+		set_status(x, eval_test(x, c, cmd));
+	} else if (!strcmp(w0, "local") || !strcmp(w0, "declare") ||
+		   !strcmp(w0, "typeset") || !strcmp(w0, "export") ||
+		   !strcmp(w0, "readonly")) {
+		/* `local rc=$?` reads the status before `local` runs */
+		for (size_t i = 1; i < cmd->nwords; i++)
+			if (cmd->words[i].text[0] != '-')
+				assign(x, c, cmd->words[i].text,
+				       cmd->words[i].len);
+		set_status(x, ST_Z);
+	} else if (may_exit(w0)) {
+		set_status(x, ST_Z | nonzero(c));
+	} else {
+		set_status(x, ST_Z);
+	}
+}
+
+/* The condition of if/while/until `cmd`, as a loss: at the command whose
+ * status decides (the last one of the condition). */
+static struct cg_loss cond_loss(const struct cx *c, const struct cg_sh_cmd *cmd,
+				const char *what)
+{
+	const struct cg_sh_list *l = cmd->body[0];
+	struct cg_loss cond =
+	    loss_at(CG_LOSS_COND, c->s, cmd->start, cmd->start);
+
+	if (l && l->n) {
+		const struct cg_sh_andor *ao = &l->items[l->n - 1];
+		const struct cg_sh_pipeline *pl = &ao->pipes[ao->n - 1];
+		const struct cg_sh_cmd *last = &pl->cmds[pl->n - 1];
+
+		cond.start = last->start;
+		cond.end = last->end;
+	}
+	cond.what = what;
+	return cond;
+}
+
+/* The body of a loop once, from `in`; the state at its end goes to
+ * *next, a `break` to *out. */
+static void loop_body(struct an *a, const struct cx *c,
+		      const struct cg_sh_cmd *cmd, struct fst *in,
+		      struct flow *f, struct fst **next, struct fst **out)
+{
+	struct flow bf = {0};
+
+	bf.norm = in;
+	exec_list(a, c, cmd->body[1], &bf, NULL);
+	join_into(&f->exit, bf.exit);
+	join_into(&f->ret, bf.ret);
+	join_into(out, bf.brk);
+	*next = NULL;
+	join_into(next, bf.norm);
+	join_into(next, bf.cont);
+}
+
+/*
+ * `for x in a b c` runs its body once per word when the words are plain,
+ * else any number of times; `while`/`until` run it while the condition
+ * says so. A loop's status is its body's last, or 0 when it never ran.
+ * After LOOP_ROUNDS rounds the paths still going are dropped: a failure
+ * that only later rounds could lose is not reported.
+ */
+static void exec_loop(struct an *a, const struct cx *c,
+		      const struct cg_sh_cmd *cmd, struct flow *f)
+{
+	struct fst *entry = f->norm, *out = NULL;
+	struct cx bc = *c;
+	struct cg_loss cond;
+
+	f->norm = NULL;
+	bc.loops++;
+	if (cmd->kind == CG_SH_FOR) {
+		bool counted =
+		    cmd->nwords >= 1 && strcmp(cmd->words[0].text, "((") != 0;
+		size_t items = cmd->nwords ? cmd->nwords - 1 : 0, rounds;
+
+		for (size_t i = 1; i < cmd->nwords; i++)
+			if (cmd->words[i].expands ||
+			    strpbrk(cmd->words[i].text, "*?["))
+				counted = false;
+		if (cmd->nwords == 1) /* `for x`: the positional args */
+			counted = false;
+		if (cmd->nwords && counted)
+			var_set(entry, cmd->words[0].text, cmd->words[0].len, 0,
+				-1);
+		if (!counted) {
+			struct fst *none = st_dup(entry);
+
+			set_status(none, ST_Z);
+			join_into(&out, none);
+		} else if (!items) {
+			set_status(entry, ST_Z);
+			f->norm = entry;
+			return;
+		}
+		rounds = counted && items < LOOP_ROUNDS ? items : LOOP_ROUNDS;
+		for (size_t r = 0; r < rounds && entry && !a->over; r++) {
+			struct fst *next;
+
+			loop_body(a, &bc, cmd, entry, f, &next, &out);
+			entry = next;
+			if (entry && !counted) {
+				join_into(&out, st_dup(entry)); /* may stop */
+			} else if (entry && r + 1 == rounds) {
+				join_into(&out, entry);
+				entry = NULL;
+			}
+		}
+		st_free(entry);
+		f->norm = out;
+		return;
+	}
+	cond = cond_loss(c, cmd, cmd->kind == CG_SH_WHILE ? "while" : "until");
+	for (size_t r = 0; r < LOOP_ROUNDS && entry && !a->over; r++) {
+		struct flow cf = {0};
+		uint8_t st, go, stop, body_st = r ? as_value(entry->st) : ST_Z;
+		bool on_zero = cmd->kind == CG_SH_WHILE;
+		struct fst *run = NULL;
+
+		cf.norm = entry;
+		entry = NULL;
+		exec_list(a, &bc, cmd->body[0], &cf, &cond);
+		join_into(&f->exit, cf.exit);
+		join_into(&f->ret, cf.ret);
+		st_free(cf.brk);
+		st_free(cf.cont);
+		if (!cf.norm)
+			break;
+		st = cf.norm->st;
+		go = on_zero ? st & ST_ZERO : st & ST_NONZERO;
+		stop = st & (uint8_t)~go;
+		if (stop) {
+			struct fst *leave = go ? st_dup(cf.norm) : cf.norm;
+
+			restrict_to(leave, stop);
+			if (stop & ST_FAIL)
+				leave->carry = cond;
+			set_status(leave, body_st);
+			join_into(&out, leave);
+		}
+		if (!go)
+			break;
+		run = cf.norm;
+		restrict_to(run, go);
+		if (go & ST_FAIL)
+			run->carry = cond;
+		bc.taint = c->taint || (go & (ST_FAIL | ST_ZT));
+		loop_body(a, &bc, cmd, run, f, &entry, &out);
+	}
+	st_free(entry);
+	f->norm = out;
+}
+
+static void exec_if(struct an *a, const struct cx *c,
+		    const struct cg_sh_cmd *cmd, struct flow *f)
+{
+	struct flow cf = {0};
+	struct fst *then = NULL, *els = NULL, *out = NULL;
+	struct cg_loss cond;
+	uint8_t st;
+
+	cond = cond_loss(c, cmd, "if");
+	cf.norm = f->norm;
+	f->norm = NULL;
+	exec_list(a, c, cmd->body[0], &cf, &cond);
+	join_into(&f->exit, cf.exit);
+	join_into(&f->ret, cf.ret);
+	join_into(&f->brk, cf.brk);
+	join_into(&f->cont, cf.cont);
+	if (!cf.norm)
+		return;
+	st = cf.norm->st;
+	if (st & ST_ZERO) {
+		then = (st & ST_NONZERO) ? st_dup(cf.norm) : cf.norm;
+		restrict_to(then, st & ST_ZERO);
+	}
+	if (st & ST_NONZERO) {
+		els = cf.norm;
+		restrict_to(els, st & ST_NONZERO);
+		if (els->st & ST_FAIL)
+			els->carry = cond;
+	}
+	if (then) {
+		struct flow tf = {0};
+		struct cx tc = *c;
+
+		tc.taint = c->taint || (then->st & ST_ZT);
+		tf.norm = then;
+		exec_list(a, &tc, cmd->body[1], &tf, NULL);
+		join_into(&out, tf.norm);
+		join_into(&f->exit, tf.exit);
+		join_into(&f->ret, tf.ret);
+		join_into(&f->brk, tf.brk);
+		join_into(&f->cont, tf.cont);
+	}
+	if (els) {
+		struct flow ef = {0};
+		struct cx ec = *c;
+
+		ec.taint = c->taint || (els->st & ST_FAIL);
+		if (!cmd->body[2]) {
+			set_status(els, ST_Z); /* no branch ran: 0 */
+			join_into(&out, els);
+		} else {
+			ef.norm = els;
+			exec_list(a, &ec, cmd->body[2], &ef, NULL);
+			join_into(&out, ef.norm);
+			join_into(&f->exit, ef.exit);
+			join_into(&f->ret, ef.ret);
+			join_into(&f->brk, ef.brk);
+			join_into(&f->cont, ef.cont);
+		}
+	}
+	f->norm = out;
+}
+
+static void exec_case(struct an *a, const struct cx *c,
+		      const struct cg_sh_cmd *cmd, struct flow *f)
+{
+	struct fst *in = f->norm, *out = NULL;
+	bool catch_all = false;
+
+	f->norm = NULL;
+	for (size_t i = 0; i < cmd->narms; i++) {
+		struct flow af = {0};
+
+		for (size_t k = 0; k < cmd->arm_npatterns[i]; k++)
+			if (!strcmp(cmd->arm_patterns[i][k].text, "*") &&
+			    !cmd->arm_patterns[i][k].quoted)
+				catch_all = true;
+		af.norm = st_dup(in);
+		set_status(af.norm, ST_Z);
+		exec_list(a, c, cmd->arms[i], &af, NULL);
+		join_into(&out, af.norm);
+		join_into(&f->exit, af.exit);
+		join_into(&f->ret, af.ret);
+		join_into(&f->brk, af.brk);
+		join_into(&f->cont, af.cont);
+		if (catch_all)
+			break;
+	}
+	if (!catch_all) {
+		set_status(in, ST_Z);
+		join_into(&out, in);
+	} else {
+		st_free(in);
+	}
+	f->norm = out;
+}
+
+static void exec_cmd(struct an *a, const struct cx *c,
+		     const struct cg_sh_cmd *cmd, struct flow *f,
+		     const struct cg_loss *pos)
+{
+	struct cx inner = *c;
+	struct cg_loss ign;
+
+	if (!f->norm)
+		return;
+	if (++a->steps > STEP_BUDGET)
+		a->over = true;
+	if (a->over)
+		return;
+	if (cmd->kind == CG_SH_SIMPLE) {
+		exec_simple(a, c, cmd, f, pos);
+		return;
+	}
+	/* a compound command where errexit is ignored: ignored inside */
+	if (!c->ign && pos) {
+		ign = *pos;
+		ign.kind = CG_LOSS_IGNORED;
+		ign.call = false;
+		inner.ign = &ign;
+	}
+	switch (cmd->kind) {
+	case CG_SH_GROUP:
+		exec_list(a, &inner, cmd->body[0], f, NULL);
+		break;
+	case CG_SH_SUBSHELL:
+		subshell(a, &inner, cmd->body[0], NULL, f->norm, NULL, true);
+		break;
+	case CG_SH_IF:
+		exec_if(a, &inner, cmd, f);
+		break;
+	case CG_SH_WHILE:
+	case CG_SH_UNTIL:
+	case CG_SH_FOR:
+		exec_loop(a, &inner, cmd, f);
+		break;
+	case CG_SH_CASE:
+		exec_case(a, &inner, cmd, f);
+		break;
+	case CG_SH_FUNCDEF:
+		if (cmd->nwords && cmd->body[1]) {
+			struct fst *x = f->norm;
+			const char *name = cmd->words[0].text;
+			struct fn *slot = NULL;
+
+			for (size_t i = 0; i < x->nfns; i++)
+				if (!strcmp(x->fns[i].name, name))
+					slot = &x->fns[i];
+			if (!slot && x->nfns < MAX_FNS)
+				slot = &x->fns[x->nfns++];
+			if (slot) {
+				slot->name = name;
+				slot->len = strlen(name);
+				slot->body = cmd->body[1];
+				slot->s = c->s;
+			}
+		}
+		set_status(f->norm, ST_Z);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Each part of a pipeline in a subshell; x gets the pipeline's status. */
+static void exec_parts(struct an *a, const struct cx *c,
+		       const struct cg_sh_pipeline *pl, struct fst *x,
+		       const struct cg_loss *pos)
+{
+	uint8_t parts[MAX_PIPEST] = {0}, last = 0, any_nonzero = 0, st = 0;
+	bool all_can_be_zero = true;
+	size_t failed_part = pl->n;
+
+	for (size_t i = 0; i < pl->n; i++) {
+		struct fst *y = st_dup(x);
+
+		subshell(a, c, NULL, &pl->cmds[i], y, pos, false);
+		x->fired = y->fired;
+		if (!x->blame.kind)
+			x->blame = y->blame;
+		if (i < MAX_PIPEST)
+			parts[i] = y->st;
+		if (i + 1 < pl->n && (y->st & ST_FAIL) && failed_part == pl->n)
+			failed_part = i;
+		any_nonzero |= y->st & ST_NONZERO;
+		if (!(y->st & ST_ZERO))
+			all_can_be_zero = false;
+		last = y->st;
+		if (i + 1 == pl->n && (y->st & ST_FAIL))
+			x->carry = y->carry;
+		st_free(y);
+	}
+	/* pipefail: the last non-zero status, 0 when all are 0 */
+	if (x->pipefail & B_ON)
+		st |= any_nonzero | (all_can_be_zero ? ST_Z : 0);
+	if (x->pipefail & B_OFF)
+		st |= last;
+	if (failed_part < pl->n && !(st & ST_FAIL)) {
+		struct cg_loss l =
+		    loss_at(CG_LOSS_PIPE, c->s, pl->pipe_start[failed_part],
+			    pl->pipe_end[failed_part]);
+
+		l.shell = c->shell;
+		l.cmd = &pl->cmds[pl->n - 1];
+		blame(x, &l);
+	}
+	set_status(x, st);
+	x->npipest = (uint8_t)(pl->n < MAX_PIPEST ? pl->n : MAX_PIPEST);
+	memcpy(x->pipest, parts, x->npipest);
+}
+
+/* A pipeline; pos is why errexit is ignored for it, or NULL. */
+static void exec_pipeline(struct an *a, const struct cx *c,
+			  const struct cg_sh_pipeline *pl, struct flow *f,
+			  const struct cg_loss *pos)
+{
+	struct cg_loss neg;
+	struct fst *x;
+
+	if (pl->negated) {
+		if (pos && pos->kind == CG_LOSS_COND) {
+			neg = *pos; /* `if ! pytest`: the condition's */
+		} else {
+			neg = loss_at(CG_LOSS_NOT, c->s, pl->start, pl->end);
+			neg.what = "!";
+		}
+		if (!pos)
+			pos = &neg;
+	}
+	if (pl->n == 1) {
+		exec_cmd(a, c, &pl->cmds[0], f, pos);
+		if (!(x = f->norm))
+			return;
+		x->npipest = 1;
+		x->pipest[0] = as_value(x->st);
+	} else {
+		if (!(x = f->norm))
+			return;
+		exec_parts(a, c, pl, x, pos);
+	}
+	if (pl->negated) {
+		if (x->st & ST_FAIL)
+			x->carry = neg;
+		set_status(x, ignored(negate(x->st)));
+	}
+}
+
+/* `cmd &`: runs on its own; its status waits in a job. */
+static void exec_background(struct an *a, const struct cx *c,
+			    const struct cg_sh_andor *ao, struct fst *x)
+{
+	struct flow jf = {0};
+	struct fst *out;
+	struct cx jc = *c;
+	struct cg_sh_andor fg = *ao;
+
+	fg.background = false;
+	jf.norm = st_dup(x);
+	jf.norm->njobs = 0;
+	jf.norm->trap = NULL;
+	jc.in_fn = false;
+	jc.loops = 0;
+	{
+		struct cg_sh_list one = {&fg, 1};
+
+		exec_list(a, &jc, &one, &jf, NULL);
+	}
+	out = finish_shell(a, &jc, &jf, false);
+	if (out) {
+		x->fired = out->fired;
+		if (!x->blame.kind)
+			x->blame = out->blame;
+		if (x->njobs < MAX_JOBS) {
+			struct job *j = &x->jobs[x->njobs];
+
+			j->st = as_value(out->st);
+			j->waited = false;
+			j->s = c->s;
+			j->start = ao->start;
+			j->end = ao->end;
+			x->last_job = (int8_t)x->njobs++;
+		}
+		st_free(out);
+	}
+	set_status(x, ST_Z);
+}
+
+/*
+ * An and-or list. `cond`: the list is a condition (if/while/until), where
+ * errexit never acts and a failure's status goes on as `cond` says.
+ */
+static void exec_andor(struct an *a, const struct cx *c,
+		       const struct cg_sh_andor *ao, struct flow *f,
+		       const struct cg_loss *cond)
+{
+	struct fst *live, *skip = NULL;
+	struct fst *x;
+	uint8_t bits;
+
+	if (ao->background) {
+		exec_background(a, c, ao, f->norm);
+		return;
+	}
+	for (size_t j = 0; j < ao->n; j++) {
+		struct fst *run = f->norm;
+		struct cx pc = *c;
+		struct cg_loss op;
+		bool final = j + 1 == ao->n;
+
+		if (j > 0) {
+			enum cg_sh_op o = ao->ops[j - 1];
+			uint8_t st = run ? run->st : 0;
+			uint8_t go =
+			    o == CG_SH_OP_AND ? st & ST_ZERO : st & ST_NONZERO;
+			uint8_t stop = st & ~go;
+			struct cg_loss l = loss_at(
+			    o == CG_SH_OP_AND ? CG_LOSS_AND : CG_LOSS_OR, c->s,
+			    ao->op_start[j - 1],
+			    o == CG_SH_OP_AND ? ao->op_end[j - 1]
+					      : ao->pipes[j].end);
+
+			if (!run)
+				break;
+			if (stop) {
+				struct fst *s2 = go ? st_dup(run) : run;
+
+				restrict_to(s2, stop);
+				if (o == CG_SH_OP_AND && (stop & ST_FAIL))
+					s2->carry = l;
+				join_into(&skip, s2);
+			}
+			if (!go) {
+				f->norm = NULL;
+				continue;
+			}
+			restrict_to(run, go);
+			if (o == CG_SH_OP_OR && (go & ST_FAIL))
+				run->carry = l;
+			pc.taint = c->taint ||
+				   (o == CG_SH_OP_AND ? (go & ST_ZT) != 0
+						      : (go & ST_FAIL) != 0);
+			f->norm = run;
+		}
+		op = loss_at(CG_LOSS_IGNORED, c->s, final ? 0 : ao->op_start[j],
+			     final ? 0 : ao->op_end[j]);
+		op.what = final			       ? NULL
+			  : ao->ops[j] == CG_SH_OP_AND ? "&&"
+						       : "||";
+		exec_pipeline(a, &pc, &ao->pipes[j], f, final ? cond : &op);
+		if (!final && f->norm)
+			f->norm->st = ignored(f->norm->st);
+	}
+	live = f->norm;
+	join_into(&live, skip);
+	f->norm = live;
+	if (!(x = f->norm))
+		return;
+	/* errexit acts on the final pipeline's status */
+	bits = x->st & ST_CHECKED;
+	if (cond || c->ign) {
+		if (x->st & ST_FAIL)
+			x->carry = (x->errexit & B_OFF) ? errexit_off(x, c)
+				   : cond		? *cond
+							: *c->ign;
+		return;
+	}
+	if (!bits) {
+		if ((x->st & ST_FI) && (x->errexit & B_OFF))
+			x->carry = errexit_off(x, c);
+		return;
+	}
+	if (x->errexit & B_ON) {
+		struct fst *e = st_dup(x);
+
+		e->st = bits;
+		e->errexit = B_ON;
+		join_into(&f->exit, e);
+	}
+	if (x->errexit & B_OFF) {
+		if (x->st & ST_FAIL)
+			x->carry = errexit_off(x, c);
+	} else {
+		x->st &= (uint8_t)~bits;
+		if (!x->st) {
+			st_free(x);
+			f->norm = NULL;
+		}
+	}
+}
+
+static void exec_list(struct an *a, const struct cx *c,
+		      const struct cg_sh_list *l, struct flow *f,
+		      const struct cg_loss *cond)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n && f->norm && !a->over; i++)
+		exec_andor(a, c, &l->items[i], f, cond);
+}
+
+/* ------------------------------------------------------------- driver */
+
+struct site {
+	const struct cg_script *s;
+	const struct cg_sh_cmd *cmd;
+};
+
+struct sites {
+	struct site *v;
+	size_t n, alloc;
+};
+
+static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
+			 const struct cg_config *config, struct cg_buf *name,
+			 struct sites *out, unsigned depth);
+
+static void collect_script(const struct cg_script *s,
+			   const struct cg_config *config, struct cg_buf *name,
+			   struct sites *out, unsigned depth)
+{
+	if (depth > 8)
+		return;
+	collect_list(s, s->sh.top, config, name, out, depth);
+	for (size_t i = 0; i < s->nnested; i++)
+		collect_script(s->nested[i].script, config, name, out,
+			       depth + 1);
+}
+
+static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
+			 const struct cg_config *config, struct cg_buf *name,
+			 struct sites *out, unsigned depth)
+{
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct cg_sh_andor *ao = &l->items[i];
+
+		for (size_t p = 0; p < ao->n; p++)
+			for (size_t k = 0; k < ao->pipes[p].n; k++) {
+				const struct cg_sh_cmd *cmd =
+				    &ao->pipes[p].cmds[k];
+
+				if (cmd->kind == CG_SH_SIMPLE) {
+					if (!cg_script_nested_at(s, cmd) &&
+					    cg_critical_command(cmd, config,
+								name)) {
+						CG_GROW(out->v, out->alloc,
+							out->n + 1);
+						out->v[out->n].s = s;
+						out->v[out->n++].cmd = cmd;
+					}
+					continue;
+				}
+				for (size_t b = 0; b < 3; b++)
+					collect_list(s, cmd->body[b], config,
+						     name, out, depth);
+				for (size_t r = 0; r < cmd->narms; r++)
+					collect_list(s, cmd->arms[r], config,
+						     name, out, depth);
+			}
+	}
+}
+
+void cg_flow_check(const struct cg_script *s, const struct cg_shell *shell,
+		   const struct cg_config *config, cg_masked_fn fn, void *ctx)
+{
+	struct sites sites = {0};
+	struct cg_buf name = CG_BUF_INIT;
+	size_t spent = 0;
+
+	collect_script(s, config, &name, &sites, 0);
+	for (size_t i = 0; i < sites.n && spent < 4 * STEP_BUDGET; i++) {
+		struct an a;
+		struct cx c;
+		struct flow f = {0};
+		struct fst *out;
+
+		memset(&a, 0, sizeof(a));
+		memset(&c, 0, sizeof(c));
+		a.config = config;
+		a.site = sites.v[i].cmd;
+		cg_buf_init(&a.scratch, 0);
+		c.s = s;
+		c.shell = shell;
+		f.norm = cg_xcalloc(1, sizeof(*f.norm));
+		f.norm->st = ST_Z;
+		f.norm->errexit = shell->errexit ? B_ON : B_OFF;
+		f.norm->pipefail = shell->pipefail ? B_ON : B_OFF;
+		f.norm->fired = B_OFF;
+		f.norm->last_job = -1;
+		exec_list(&a, &c, s->sh.top, &f, NULL);
+		out = a.over ? NULL : finish_shell(&a, &c, &f, true);
+		flow_release(&f);
+		spent += a.steps;
+		if (out && (out->fired & B_ON) && !(out->st & ST_FAIL) &&
+		    out->blame.kind) {
+			struct cg_masked mk;
+
+			cg_critical_command(sites.v[i].cmd, config, &name);
+			mk.s = sites.v[i].s;
+			mk.cmd = sites.v[i].cmd;
+			mk.name = name.buf;
+			mk.loss = out->blame;
+			fn(ctx, &mk);
+		}
+		st_free(out);
+		cg_buf_release(&a.scratch);
+	}
+	free(sites.v);
+	cg_buf_release(&name);
+}
+
+void cg_flow_each_script(const struct cg_model *m,
+			 void (*fn)(void *ctx, const struct cg_script *s,
+				    const struct cg_shell *shell),
+			 void *ctx)
+{
+	/* gitlab-runner starts every script with pipefail and errexit */
+	static const struct cg_shell gitlab_shell = {
+	    .kind = CG_SHELL_POSIX,
+	    .errexit = true,
+	    .pipefail = true,
+	    .describe =
+		"bash (GitLab runner: set -o pipefail; set -o errexit)"};
+
+	for (size_t w = 0; w < m->nworkflows; w++)
+		for (size_t j = 0; j < m->workflows[w].njobs; j++)
+			for (size_t k = 0; k < m->workflows[w].jobs[j].nsteps;
+			     k++) {
+				const struct cg_gh_step *st =
+				    &m->workflows[w].jobs[j].steps[k];
+
+				if (st->script)
+					fn(ctx, st->script, &st->shell);
+			}
+	for (size_t f = 0; f < m->ngitlab; f++)
+		for (size_t j = 0; j < m->gitlab[f].njobs; j++) {
+			const struct cg_gl_job *job = &m->gitlab[f].jobs[j];
+
+			if (job->script)
+				fn(ctx, job->script, &gitlab_shell);
+		}
+}

@@ -1,0 +1,73 @@
+/*
+ * What a shell does with the failure of one critical command: an abstract
+ * interpreter over a parsed script, shared by masked-failure and
+ * pipe-masks-failure.
+ *
+ * The question is the one a CI run answers: when this command fails and
+ * everything else succeeds, does the shell still exit 0? See shell_flow.c
+ * for the semantics modelled and the limits.
+ */
+#ifndef CG_SHELL_FLOW_H
+#define CG_SHELL_FLOW_H
+
+#include "rules/rule.h"
+
+/* Where a failure was lost: the first place its status was dropped. */
+enum cg_loss_kind {
+	CG_LOSS_NONE,
+	CG_LOSS_OR,	     /* `pytest || true`: [start, end) is `|| true` */
+	CG_LOSS_AND,	     /* errexit ignores a failure before `&&` */
+	CG_LOSS_ERREXIT_OFF, /* errexit off: by `set +e` (s, start, end),
+				or by a shell without -e (shell) */
+	CG_LOSS_COND,	     /* an if/while/until condition (what) */
+	CG_LOSS_NOT,	     /* `! pytest` */
+	CG_LOSS_IGNORED,     /* errexit ignored inside a function called
+				as a condition (call) or a compound command
+				before && / || / in a condition */
+	CG_LOSS_PIPE,	     /* not last in a pipeline, no pipefail */
+	CG_LOSS_BACKGROUND,  /* `pytest &` whose status nobody collects */
+	CG_LOSS_WAIT,	     /* a bare `wait` */
+	CG_LOSS_TRAP,	     /* an EXIT trap that exits 0 */
+};
+
+struct cg_loss {
+	enum cg_loss_kind kind;
+	const struct cg_script *s; /* the script [start, end) is in */
+	size_t start, end;
+	const struct cg_shell *shell; /* ERREXIT_OFF by a shell, PIPE */
+	const char *what;	      /* COND: "if", "while", "until";
+					 IGNORED: "||", "&&", "!", "if", ... */
+	bool call;		      /* IGNORED: a function call */
+	const struct cg_sh_cmd *cmd;  /* PIPE: the last command of the pipe */
+};
+
+/* A critical command whose failure does not fail the shell. */
+struct cg_masked {
+	const struct cg_script *s; /* the script the command is in */
+	const struct cg_sh_cmd *cmd;
+	const char *name; /* its display name ("pytest", "make test") */
+	struct cg_loss loss;
+};
+
+typedef void (*cg_masked_fn)(void *ctx, const struct cg_masked *mk);
+
+/*
+ * For every critical command of `s` (and of the scripts inside it: `bash -c`
+ * strings, here-documents fed to a shell, eval, traps, function bodies) run
+ * by `shell`: if its failure, with every other command succeeding, still
+ * leaves the shell exiting 0, call fn. Work is bounded; past the bound the
+ * rest of the script's commands are not judged (never a guess).
+ */
+void cg_flow_check(const struct cg_script *s, const struct cg_shell *shell,
+		   const struct cg_config *config, cg_masked_fn fn, void *ctx);
+
+/*
+ * Every script that a CI shell runs as a whole, with that shell: a GitHub
+ * step's `run:` (POSIX shells), a GitLab job's before_script + script.
+ */
+void cg_flow_each_script(const struct cg_model *m,
+			 void (*fn)(void *ctx, const struct cg_script *s,
+				    const struct cg_shell *shell),
+			 void *ctx);
+
+#endif
