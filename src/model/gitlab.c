@@ -621,26 +621,72 @@ static void note_cut(struct gl_index *ix, const struct entry *job)
 
 /* The job's `key` (before_script, after_script), else default's, else
  * the top-level one (the old global form). */
-static void add_allow_failure(struct cg_gl_job *job, size_t *alloc,
+/* An exit code: a plain decimal integer (GitLab wants integers). */
+static bool exit_code(const struct cg_node *n, int *out)
+{
+	long v = 0;
+
+	if (!cg_node_is_scalar(n) || n->style != CG_STYLE_PLAIN || !n->len ||
+	    n->len > 9)
+		return false;
+	for (size_t i = 0; i < n->len; i++) {
+		if (n->str[i] < '0' || n->str[i] > '9')
+			return false;
+		v = v * 10 + (n->str[i] - '0');
+	}
+	*out = (int)v;
+	return true;
+}
+
+/* `allow_failure: {exit_codes: N}` or `{exit_codes: [N, ...]}` */
+static void parse_exit_codes(struct cg_model *m, struct cg_gl_allow_failure *af)
+{
+	const struct cg_pair *ec =
+	    cg_map_get_pair(af->pair->value, "exit_codes");
+	const struct cg_node *v;
+	int *codes;
+
+	if (!ec)
+		return;
+	af->exit_codes = ec;
+	v = ec->value;
+	if (v->kind == CG_NODE_SEQ) {
+		codes = cg_arena_alloc(&m->arena,
+				       (v->n ? v->n : 1) * sizeof(*codes));
+		for (size_t i = 0; i < v->n; i++)
+			if (exit_code(v->items[i], &codes[af->ncodes]))
+				af->ncodes++;
+	} else {
+		codes = cg_arena_alloc(&m->arena, sizeof(*codes));
+		if (exit_code(v, &codes[0]))
+			af->ncodes = 1;
+	}
+	af->codes = codes;
+}
+
+/* job->allow_failures being filled in */
+struct allow_list {
+	struct cg_model *m;
+	struct cg_gl_job *job;
+	size_t alloc;
+};
+
+static void add_allow_failure(struct allow_list *out,
 			      const struct cg_pair *pair,
 			      const struct cg_src *src,
 			      const struct cg_node *rule)
 {
+	struct cg_gl_job *job = out->job;
 	struct cg_gl_allow_failure *af;
 
-	CG_GROW(job->allow_failures, *alloc, job->nallow_failures + 1);
+	CG_GROW(job->allow_failures, out->alloc, job->nallow_failures + 1);
 	af = &job->allow_failures[job->nallow_failures++];
 	memset(af, 0, sizeof(*af));
 	af->pair = pair;
 	af->src = src;
 	af->rule = rule;
+	parse_exit_codes(out->m, af);
 }
-
-/* job->allow_failures being filled in */
-struct allow_list {
-	struct cg_gl_job *job;
-	size_t alloc;
-};
 
 /* an entry of `rules:` */
 static void add_rule(struct list_walk *w, struct located l)
@@ -649,7 +695,7 @@ static void add_rule(struct list_walk *w, struct located l)
 	const struct cg_pair *p = cg_map_get_pair(l.node, "allow_failure");
 
 	if (p)
-		add_allow_failure(out->job, &out->alloc, p, l.src, l.node);
+		add_allow_failure(out, p, l.src, l.node);
 }
 
 static struct located job_or_default(const struct gl_index *ix,
@@ -673,7 +719,7 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 {
 	struct script_list scripts = {&job->scripts, &job->nscripts, 0};
 	struct script_list after = {&job->after, &job->nafter, 0};
-	struct allow_list allow = {job, 0};
+	struct allow_list allow = {ix->m, job, 0};
 	bool whole = true;
 
 	job->id = self->pair->key->str;
@@ -682,7 +728,7 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 	job->allow_failure = self->found[KEY_ALLOW_FAILURE];
 	if (job->allow_failure) {
 		job->allow_failure_src = self->found_src[KEY_ALLOW_FAILURE];
-		add_allow_failure(job, &allow.alloc, job->allow_failure,
+		add_allow_failure(&allow, job->allow_failure,
 				  job->allow_failure_src, NULL);
 	}
 	whole &= flatten(ix, found_at(self, KEY_RULES), add_rule, &allow);

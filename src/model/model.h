@@ -259,6 +259,12 @@ struct cg_gl_allow_failure {
 	const struct cg_pair *pair; /* `allow_failure: ...`, key and value */
 	const struct cg_src *src;   /* the file `pair` is in */
 	const struct cg_node *rule; /* its `rules:` entry; NULL at job level */
+	/* `{exit_codes: ...}`: that pair, and its integer codes (the
+	 * scalar's, or the list's, in order; others left out), in the
+	 * model's arena; NULL and 0 for `true`/`false` */
+	const struct cg_pair *exit_codes;
+	const int *codes;
+	size_t ncodes;
 };
 
 /*

@@ -291,36 +291,180 @@ static void check_after_script(struct cg_rule_ctx *ctx,
 	}
 }
 
+/*
+ * GitLab `allow_failure: {exit_codes: [...]}` lets the job fail with those
+ * codes only. pytest exits 0 when all tests passed, 1 when tests failed,
+ * 2 when interrupted, 3 on an internal error, 4 on a usage error and 5
+ * when no tests were collected (docs.pytest.org, "Exit codes"): 1 to 4
+ * are failures a job must not pass with; 5 may be meant. Most other tools
+ * exit 1 when they fail; those below do not (each run to see: GNU make
+ * exits 2 when a recipe fails, cargo test 101, ctest 8).
+ */
+static const char *const pytest_exit_when[] = {
+    NULL, "when tests fail", "when interrupted", "on an internal error",
+    "on a usage error"};
+static const char *const pytest_exit_short[] = {
+    "all passed",     "tests failed", "interrupted",
+    "internal error", "usage error",  "no tests collected"};
+
+static const struct {
+	const char *name; /* a critical command's display name */
+	bool prefix;	  /* ... or its start */
+	int code;
+	const char *when;
+} failure_exits[] = {
+    {"make ", true, 2, "when a recipe fails"},
+    {"cargo test", false, 101, "when a test fails"},
+    {"ctest", false, 8, "when a test fails"},
+};
+
+static bool is_pytest(const char *name)
+{
+	return !strcmp(name, "pytest") || !strcmp(name, "py.test") ||
+	       cg_ends_with(name, " -m pytest");
+}
+
+/* The code critical command `name` (not pytest) exits with when it
+ * fails, and why (NULL: the common 1) */
+static int failure_exit(const char *name, const char **when)
+{
+	*when = NULL;
+	for (size_t i = 0; i < sizeof(failure_exits) / sizeof(*failure_exits);
+	     i++)
+		if (failure_exits[i].prefix
+			? cg_starts_with(name, failure_exits[i].name)
+			: !strcmp(name, failure_exits[i].name)) {
+			*when = failure_exits[i].when;
+			return failure_exits[i].code;
+		}
+	return 1;
+}
+
+/* Does exit code `code` mean that critical command `name` failed? */
+static bool failure_code(const char *name, int code)
+{
+	const char *when;
+
+	if (is_pytest(name))
+		return code >= 1 && code <= 4;
+	return code == failure_exit(name, &when);
+}
+
+static void report_exit_codes(struct cg_rule_ctx *ctx,
+			      const struct cg_gl_job *job,
+			      const struct cg_gl_allow_failure *af,
+			      const char *name)
+{
+	const struct cg_pair *ec = af->exit_codes;
+	struct cg_buf codes = CG_BUF_INIT, why = CG_BUF_INIT;
+	bool list = ec->value->kind == CG_NODE_SEQ, first = true;
+	struct cg_pos pos = ec->key->pos;
+	char *subject, *hint;
+
+	for (size_t i = 0; i < af->ncodes; i++)
+		cg_buf_addf(&codes, "%s%d", i ? ", " : "", af->codes[i]);
+	if (is_pytest(name)) {
+		/* "pytest exits 1 when tests fail (2 interrupted, ...)" */
+		bool swallowed[6] = {false};
+
+		for (size_t i = 0; i < af->ncodes; i++)
+			if (af->codes[i] >= 1 && af->codes[i] <= 4)
+				swallowed[af->codes[i]] = true;
+		cg_buf_addstr(&why, "pytest exits");
+		for (int c = 1; c <= 4; c++)
+			if (swallowed[c]) {
+				cg_buf_addf(&why, "%s %d %s", first ? "" : ",",
+					    c, pytest_exit_when[c]);
+				first = false;
+			}
+		first = true;
+		for (int c = 1; c <= 5; c++)
+			if (!swallowed[c]) {
+				cg_buf_addf(&why, "%s%d %s",
+					    first ? " (" : ", ", c,
+					    pytest_exit_short[c]);
+				first = false;
+			}
+		cg_buf_addch(&why, ')');
+	} else {
+		const char *when;
+		int code = failure_exit(name, &when);
+
+		if (when)
+			cg_buf_addf(&why, "`%s` exits %d %s", name, code, when);
+		else
+			cg_buf_addf(&why,
+				    "`%s`, like most tools, exits 1 when it "
+				    "fails",
+				    name);
+	}
+	pos.end_line = ec->value->pos.end_line;
+	pos.end_col = ec->value->pos.end_col;
+	subject = cg_xasprintf("allow_failure%s exit_codes %s %s",
+			       af->rule ? " rules" : "", job->id, name);
+	hint = cg_xasprintf("keep only exit codes that do not mean `%s` "
+			    "failed (137: the job was killed); a failing "
+			    "`%s` must fail the job",
+			    name, name);
+	cg_report(ctx, af->src, &pos, subject, hint,
+		  "`allow_failure: exit_codes: %s%s%s`%s lets job '%s' pass "
+		  "the pipeline when `%s` fails: %s",
+		  list ? "[" : "", codes.buf, list ? "]" : "",
+		  af->rule ? " in a `rules:` entry" : "", job->id, name,
+		  why.buf);
+	free(subject);
+	free(hint);
+	cg_buf_release(&codes);
+	cg_buf_release(&why);
+}
+
+/*
+ * `allow_failure:` of a GitLab job that runs a critical command, at the
+ * job or in a `rules:` entry (a matching rule's replaces the job's): `true`
+ * passes every failure; `exit_codes` that hold the command's failure code
+ * pass exactly that failure.
+ */
 static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 			 struct cg_buf *name)
 {
 	for (size_t f = 0; f < m->ngitlab; f++)
 		for (size_t j = 0; j < m->gitlab[f].njobs; j++) {
 			const struct cg_gl_job *job = &m->gitlab[f].jobs[j];
-			bool found = false;
 
 			check_after_script(ctx, m, job, name);
-			if (!job->nallow_failures)
-				continue;
-			for (size_t k = 0; k < job->nscripts && !found; k++)
-				found = cg_critical_in_script(job->scripts[k],
-							      m->config, name,
-							      NULL) != NULL;
-			if (!found)
-				continue;
-			/* the job's own allow_failure, then each rule's (a
-			 * matching rule's replaces the job's) */
 			for (size_t a = 0; a < job->nallow_failures; a++) {
 				const struct cg_gl_allow_failure *af =
 				    &job->allow_failures[a];
 				const struct cg_pair *p = af->pair;
-				const char *where =
-				    af->rule ? " in a `rules:` entry" : "";
+				bool always = cg_scalar_bool(p->value) == 1;
 				struct cg_pos pos;
 				char *subject;
+				size_t k = 0;
 
-				if (cg_scalar_bool(p->value) != 1)
+				if (!always && !af->ncodes)
 					continue;
+				/* the first critical command that fails with
+				 * one of the codes, or any for `true` */
+				for (; k < job->nscripts; k++) {
+					bool swallowed = always;
+
+					if (!cg_critical_in_script(
+						job->scripts[k], m->config,
+						name, NULL))
+						continue;
+					for (size_t c = 0; c < af->ncodes; c++)
+						swallowed |= failure_code(
+						    name->buf, af->codes[c]);
+					if (swallowed)
+						break;
+				}
+				if (k == job->nscripts)
+					continue;
+				if (!always) {
+					report_exit_codes(ctx, job, af,
+							  name->buf);
+					continue;
+				}
 				pos = p->key->pos;
 				pos.end_line = p->value->pos.end_line;
 				pos.end_col = p->value->pos.end_col;
@@ -334,7 +478,8 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 				    "`allow_failure: {exit_codes: [...]}`",
 				    "`allow_failure: true`%s lets job '%s' "
 				    "pass the pipeline when `%s` fails",
-				    where, job->id, name->buf);
+				    af->rule ? " in a `rules:` entry" : "",
+				    job->id, name->buf);
 				free(subject);
 			}
 		}
