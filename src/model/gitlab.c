@@ -1,10 +1,10 @@
 /*
  * The GitLab CI view: jobs of .gitlab-ci.yml and its local includes, with
- * `extends:` (templates, later parents win), `default:` and `!reference`
- * resolved for the keys rules read. Scripts are the items of before_script
- * and script, flattened the way GitLab does (nested lists from anchors);
- * after_script's items are kept apart (a shell of their own, exit status
- * ignored).
+ * `extends:` (templates, later parents win), `default:` (unless the job's
+ * `inherit: default:` says no) and `!reference` resolved for the keys
+ * rules read. Scripts are the items of before_script and script,
+ * flattened the way GitLab does (nested lists from anchors); after_script's
+ * items are kept apart (a shell of their own, exit status ignored).
  *
  * `extends:` is resolved once for every top-level entry (job, template or
  * other key), never again per job or per key. The entries and their
@@ -61,12 +61,37 @@ enum gl_key {
 	KEY_SCRIPT,
 	KEY_AFTER_SCRIPT,
 	KEY_RULES,
+	KEY_INHERIT_DEFAULT,
 	NKEYS
 };
 
+/* Each key's name in a job, and for a key inside a mapping that
+ * `extends:` merges key by key (GitLab deep-merges hashes), the name
+ * there: `inherit: {default: ...}` of a template still counts when the
+ * job has `inherit: {variables: ...}` of its own. */
 static const char *const key_names[NKEYS] = {
-    "allow_failure", "services",     "variables", "before_script",
-    "script",	     "after_script", "rules"};
+    [KEY_ALLOW_FAILURE] = "allow_failure",
+    [KEY_SERVICES] = "services",
+    [KEY_VARIABLES] = "variables",
+    [KEY_BEFORE_SCRIPT] = "before_script",
+    [KEY_SCRIPT] = "script",
+    [KEY_AFTER_SCRIPT] = "after_script",
+    [KEY_RULES] = "rules",
+    [KEY_INHERIT_DEFAULT] = "inherit",
+};
+static const char *const sub_key_names[NKEYS] = {
+    [KEY_INHERIT_DEFAULT] = "default",
+};
+
+/* `job`'s own pair for key `k`, or NULL */
+static const struct cg_pair *own_pair(const struct cg_node *job, enum gl_key k)
+{
+	const struct cg_pair *p = cg_map_get_pair(job, key_names[k]);
+
+	if (p && sub_key_names[k])
+		p = cg_map_get_pair(p->value, sub_key_names[k]);
+	return p;
+}
 
 /* A top-level entry of a GitLab file: a job, a template, `default`... */
 struct entry {
@@ -344,7 +369,7 @@ static void note_depth(struct gl_index *ix, const struct entry *e)
 static void resolve(struct gl_index *ix, struct entry *e)
 {
 	for (size_t k = 0; k < NKEYS; k++) {
-		e->found[k] = cg_map_get_pair(e->pair->value, key_names[k]);
+		e->found[k] = own_pair(e->pair->value, k);
 		e->found_src[k] = e->src;
 	}
 	if (e->in_cycle)
@@ -619,8 +644,6 @@ static void note_cut(struct gl_index *ix, const struct entry *job)
 		      MAX_LIST_NODES);
 }
 
-/* The job's `key` (before_script, after_script), else default's, else
- * the top-level one (the old global form). */
 /* An exit code: a plain decimal integer (GitLab wants integers). */
 static bool exit_code(const struct cg_node *n, int *out)
 {
@@ -698,17 +721,40 @@ static void add_rule(struct list_walk *w, struct located l)
 		add_allow_failure(out, p, l.src, l.node);
 }
 
+/*
+ * Does the job take `default:`'s `key`? Not when its `inherit: default:`
+ * (its own, or through `extends:`) is false, or a list that does not name
+ * the key. GitLab rejects other values; they are read as inheriting, so
+ * that nothing is left unchecked.
+ */
+static bool inherits_default(const struct entry *self, enum gl_key key)
+{
+	const struct cg_node *v = found_at(self, KEY_INHERIT_DEFAULT).node;
+
+	if (!v)
+		return true;
+	if (v->kind == CG_NODE_SEQ) {
+		for (size_t i = 0; i < v->n; i++)
+			if (cg_scalar_eq(v->items[i], key_names[key]))
+				return true;
+		return false;
+	}
+	return cg_scalar_bool(v) != 0;
+}
+
+/* The job's `key` (before_script, after_script), else default's, else
+ * the top-level one (the old global form, which GitLab turns into
+ * default's: `inherit: default:` decides for both). */
 static struct located job_or_default(const struct gl_index *ix,
 				     const struct entry *self, enum gl_key key)
 {
-	struct located l = found_at(self, key);
+	struct located l = found_at(self, key), def;
 
-	if (!l.node) {
-		struct located def = find_top(ix, "default");
-
-		l.node = cg_map_get(def.node, key_names[key]);
-		l.src = def.src;
-	}
+	if (l.node || !inherits_default(self, key))
+		return l;
+	def = find_top(ix, "default");
+	l.node = cg_map_get(def.node, key_names[key]);
+	l.src = def.src;
 	if (!l.node)
 		l = find_top(ix, key_names[key]);
 	return l;

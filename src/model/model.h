@@ -268,7 +268,9 @@ struct cg_gl_allow_failure {
 };
 
 /*
- * A GitLab job with `extends:` and `default:` applied. The runner joins
+ * A GitLab job with `extends:` and `default:` applied (`default:`, and the
+ * old top-level before_script/after_script, only as far as the job's
+ * `inherit: default:`, maybe through `extends:`, lets it). The runner joins
  * before_script and script into one shell script that starts with
  * `set -o pipefail` (where the shell has it) and `set -o errexit`
  * (gitlab-runner shells/bash.go), so `scripts` share one shell state.
@@ -289,8 +291,9 @@ struct cg_gl_job {
 	/* the same items joined into the one script the runner's shell
 	 * runs (NULL when there are none) */
 	struct cg_script *script;
-	/* after_script items (own, else default:, else top-level): GitLab
-	 * runs them in a shell of their own and ignores how they exit */
+	/* after_script items (own, else default:'s, else top-level, as
+	 * above): GitLab runs them in a shell of their own and ignores how
+	 * they exit */
 	struct cg_script **after;
 	size_t nafter;
 	const struct cg_node *services;

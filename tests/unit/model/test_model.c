@@ -702,6 +702,94 @@ static void test_model__github_unchecked_shells_noted(void **state)
 	}
 }
 
+/* `inherit: default:` (false, or a list of keywords), maybe through
+ * `extends:`, decides whether a job takes default:'s before_script and
+ * after_script, and the old top-level ones, which GitLab makes default's. */
+static void test_model__gitlab_inherit_default(void **state)
+{
+	static const char *const with_default =
+	    "default: {before_script: [setup], after_script: [cleanup]}\n";
+	static const char *const top_level =
+	    "before_script: [setup]\nafter_script: [cleanup]\n";
+	static const struct {
+		const char *defaults, *ci, *script;
+		size_t nafter;
+	} cases[] = {
+	    {with_default, "job: {script: [pytest]}\n", "setup; pytest", 1},
+	    {with_default,
+	     "job: {inherit: {default: true}, script: [pytest]}\n",
+	     "setup; pytest", 1},
+	    {with_default,
+	     "job: {inherit: {default: false}, script: [pytest]}\n", "pytest",
+	     0},
+	    {with_default,
+	     "job: {inherit: {default: [before_script]}, script: [pytest]}\n",
+	     "setup; pytest", 0},
+	    {with_default,
+	     "job: {inherit: {default: [image, after_script]}, "
+	     "script: [pytest]}\n",
+	     "pytest", 1},
+	    {with_default, "job: {inherit: {default: []}, script: [pytest]}\n",
+	     "pytest", 0},
+	    /* the job's own before_script needs no inheriting */
+	    {with_default,
+	     "job: {inherit: {default: false}, before_script: [own], "
+	     "script: [pytest]}\n",
+	     "own; pytest", 0},
+	    /* through extends, merged key by key with the job's `inherit:` */
+	    {with_default,
+	     ".t: {inherit: {default: false}}\n"
+	     "job: {extends: .t, inherit: {variables: false}, "
+	     "script: [pytest]}\n",
+	     "pytest", 0},
+	    {with_default,
+	     ".t: {inherit: {default: false}}\n"
+	     "job: {extends: .t, inherit: {default: true}, "
+	     "script: [pytest]}\n",
+	     "setup; pytest", 1},
+	    {with_default,
+	     ".no: {inherit: {default: false}}\n"
+	     ".yes: {inherit: {default: [before_script]}}\n"
+	     "job: {extends: [.no, .yes], script: [pytest]}\n",
+	     "setup; pytest", 0},
+	    {with_default,
+	     ".a: {inherit: {default: false}}\n.b: {extends: .a}\n"
+	     "job: {extends: .b, script: [pytest]}\n",
+	     "pytest", 0},
+	    /* the old top-level form is default's too */
+	    {top_level, "job: {script: [pytest]}\n", "setup; pytest", 1},
+	    {top_level, "job: {inherit: {default: false}, script: [pytest]}\n",
+	     "pytest", 0},
+	    {top_level,
+	     "job: {inherit: {default: [after_script]}, script: [pytest]}\n",
+	     "pytest", 1},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		char *ci = cg_xasprintf("%s%s", cases[i].defaults, cases[i].ci);
+		const char *const files[] = {".gitlab-ci.yml", ci, NULL};
+		struct cg_model m;
+		const struct cg_gl_job *job;
+		char *text;
+
+		gl_build(&m, root, files);
+		job = gl_job(&m, "job");
+		text = gl_script_text(job);
+		if (strcmp(text, cases[i].script) ||
+		    job->nafter != cases[i].nafter)
+			fail_msg(
+			    "case %zu: script '%s', %zu after_script; want "
+			    "'%s', %zu",
+			    i, text, job->nafter, cases[i].script,
+			    cases[i].nafter);
+		free(text);
+		assert_int_equal(m.nnotes, 0);
+		gl_remove(&m, root);
+		free(ci);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,6 +804,7 @@ int main(void)
 	    cmocka_unit_test(test_model__gitlab_extends),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_per_file),
 	    cmocka_unit_test(test_model__gitlab_reference),
+	    cmocka_unit_test(test_model__gitlab_inherit_default),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
