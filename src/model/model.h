@@ -95,9 +95,12 @@ struct cg_script {
 	 * (see cg_nested_script) */
 	struct cg_nested_script *nested;
 	size_t nnested;
-	/* a nested script: its text starts at byte `base` of `parent`'s */
+	/* a nested script: its text starts at byte `base` of `parent`'s;
+	 * when the outer shell unescaped it (`"pytest \"$X\""`), its text is
+	 * `joined` and map[i] is the parent's byte for byte i (len + 1) */
 	const struct cg_script *parent;
 	size_t base;
+	size_t *map;
 };
 
 /* File position of script bytes [start, end), clamped to the part that
@@ -139,7 +142,8 @@ struct cg_shell {
  *     them on (`bash -ec`, `bash -o pipefail -c`, `bash -e <<EOF`); the
  *     command's status is that shell's;
  *   EVAL: `eval 'pytest || true'`: run by the shell itself, in place;
- *   TRAP: `trap 'rm -f x; exit 0' EXIT`: run by the shell when it exits.
+ *   TRAP: `trap 'rm -f x; exit 0' EXIT`: run by the shell when it exits
+ *     (EXIT) or when a command fails where errexit would act (ERR).
  * shell.by_script and by_start/by_end point at the command's name and
  * flags in the outer script (the shell, `eval` or `trap`).
  */
@@ -154,6 +158,7 @@ struct cg_nested_script {
 	struct cg_script *script;
 	struct cg_shell shell;
 	size_t cmd_start; /* the simple command that runs it */
+	bool on_exit, on_err; /* TRAP: its signals include EXIT, ERR */
 };
 
 /* ----------------------------------------------------- GitHub Actions */

@@ -20,10 +20,16 @@ void cg_gl_release(struct cg_model *m);
 /* Parse a YAML scalar as a script; NULL when it is not a scalar. */
 struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
 				const struct cg_node *node);
-/* The items of one GitLab job joined into the one script its shell runs
- * (see struct cg_script); NULL when n is 0 or it cannot be parsed. */
+/*
+ * The items of one GitLab job joined into the one script its shell runs
+ * (see struct cg_script), as gitlab-runner writes it: each non-empty item
+ * after an `echo` of itself (so $? is 0 when an item starts), and with
+ * `check_each` (FF_ENABLE_BASH_EXIT_CODE_CHECK) a check of $? after each.
+ * NULL when n is 0 or it cannot be parsed.
+ */
 struct cg_script *cg_script_join(struct cg_model *m,
-				 struct cg_script *const *items, size_t n);
+				 struct cg_script *const *items, size_t n,
+				 bool check_each);
 void cg_script_free(struct cg_script *s);
 
 #endif

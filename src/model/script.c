@@ -68,6 +68,52 @@ static bool literal_string(const struct cg_script *s,
 				  !memchr(w->text, '`', w->len));
 }
 
+/*
+ * A double-quoted string with backslashes: inside double quotes a
+ * backslash escapes only $ ` " \ and a line break. Returns the text the
+ * inner shell gets, with map[i] its byte's offset in s (len + 1 entries),
+ * or NULL when it is not one double-quoted string without backquotes.
+ */
+static char *unescape_double(const struct cg_script *s,
+			     const struct cg_sh_word *w, size_t **out_map,
+			     size_t *out_len)
+{
+	const char *raw = s->sh.text + w->start;
+	size_t n = w->end - w->start, len = 0;
+	char *text;
+	size_t *map;
+
+	if (n < 2 || raw[0] != '"' || raw[n - 1] != '"' ||
+	    memchr(raw, '`', n))
+		return NULL;
+	text = cg_xmalloc(n);
+	map = cg_xcalloc(n, sizeof(*map));
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (raw[i] == '"') { /* a second string: not one word */
+			free(text);
+			free(map);
+			return NULL;
+		}
+		if (raw[i] == '\\' && i + 2 < n) {
+			char e = raw[i + 1];
+
+			if (e == '\n') {
+				i++;
+				continue;
+			}
+			if (e == '$' || e == '`' || e == '"' || e == '\\')
+				i++;
+		}
+		map[len] = w->start + i;
+		text[len++] = raw[i];
+	}
+	map[len] = w->end - 1;
+	text[len] = '\0';
+	*out_map = map;
+	*out_len = len;
+	return text;
+}
+
 /* A plain word: its text is its raw bytes and nothing expands. */
 static bool plain_word(const struct cg_script *s, const struct cg_sh_word *w)
 {
@@ -80,8 +126,9 @@ static void find_nested(struct cg_model *m, struct cg_script *s,
 
 /* Parse bytes [base, base + len) of `s` as a nested script of `kind`. */
 static struct cg_nested_script *
-add_nested(struct cg_model *m, struct cg_script *s, enum cg_nested_kind kind,
-	   size_t base, size_t len, const struct cg_sh_cmd *cmd, unsigned depth)
+add_nested_text(struct cg_model *m, struct cg_script *s,
+		enum cg_nested_kind kind, size_t base, size_t len, char *text,
+		size_t *map, const struct cg_sh_cmd *cmd, unsigned depth)
 {
 	struct cg_script *n = cg_xcalloc(1, sizeof(*n));
 	struct cg_nested_script *ns;
@@ -90,8 +137,10 @@ add_nested(struct cg_model *m, struct cg_script *s, enum cg_nested_kind kind,
 	n->node = s->node;
 	n->parent = s;
 	n->base = base;
-	if (cg_sh_parse_in(&n->sh, &m->arena, s->sh.text + base, len,
-			   SCRIPT_MAX_DEPTH) < 0) {
+	n->joined = text; /* owned by n from here on */
+	n->map = map;
+	if (cg_sh_parse_in(&n->sh, &m->arena, text ? text : s->sh.text + base,
+			   len, SCRIPT_MAX_DEPTH) < 0) {
 		cg_script_free(n);
 		return NULL;
 	}
@@ -112,6 +161,13 @@ add_nested(struct cg_model *m, struct cg_script *s, enum cg_nested_kind kind,
 		if (s->nested[i].script == n)
 			return &s->nested[i];
 	return NULL;
+}
+
+static struct cg_nested_script *
+add_nested(struct cg_model *m, struct cg_script *s, enum cg_nested_kind kind,
+	   size_t base, size_t len, const struct cg_sh_cmd *cmd, unsigned depth)
+{
+	return add_nested_text(m, s, kind, base, len, NULL, NULL, cmd, depth);
 }
 
 /* The here-document on the standard input of `cmd`, if any. */
@@ -187,11 +243,20 @@ static void shell_at(struct cg_model *m, struct cg_script *s,
 		}
 	}
 	if (has_c) {
-		if (j >= cmd->nwords || !literal_string(s, &cmd->words[j]))
+		char *text = NULL;
+		size_t *map = NULL;
+
+		if (j >= cmd->nwords)
 			return;
-		base = cmd->words[j].start + 1;
-		len = cmd->words[j].len;
 		flags_end = cmd->words[j - 1].end;
+		base = cmd->words[j].start + 1;
+		if (literal_string(s, &cmd->words[j]))
+			len = cmd->words[j].len;
+		else if (!(text = unescape_double(s, &cmd->words[j], &map,
+						  &len)))
+			return;
+		ns = add_nested_text(m, s, CG_NESTED_SHELL, base, len, text,
+				     map, cmd, depth);
 	} else {
 		if (j < cmd->nwords)
 			return; /* `bash script.sh`: a file we do not read */
@@ -206,8 +271,9 @@ static void shell_at(struct cg_model *m, struct cg_script *s,
 		     memchr(s->sh.text + base, '`', len)))
 			return;
 		flags_end = cmd->words[j - 1].end;
+		ns = add_nested(m, s, CG_NESTED_SHELL, base, len, cmd, depth);
 	}
-	if (!(ns = add_nested(m, s, CG_NESTED_SHELL, base, len, cmd, depth)))
+	if (!ns)
 		return;
 	ns->shell.errexit = errexit;
 	ns->shell.pipefail = pipefail;
@@ -244,12 +310,13 @@ static void eval_at(struct cg_model *m, struct cg_script *s,
 	ns->shell.by_end = cmd->words[0].end;
 }
 
-/* `trap 'ACTION' EXIT ...`: the action runs when the shell exits. */
+/* `trap 'ACTION' EXIT ERR ...`: the action runs when the shell exits, or
+ * when a command fails. */
 static void trap_at(struct cg_model *m, struct cg_script *s,
 		    const struct cg_sh_cmd *cmd, unsigned depth)
 {
 	size_t k = 1;
-	bool on_exit = false;
+	bool on_exit = false, on_err = false;
 	const struct cg_sh_word *action;
 	struct cg_nested_script *ns;
 
@@ -266,8 +333,10 @@ static void trap_at(struct cg_model *m, struct cg_script *s,
 		if (!strcasecmp(sig, "EXIT") || !strcmp(sig, "0") ||
 		    !strcasecmp(sig, "SIGEXIT"))
 			on_exit = true;
+		else if (!strcasecmp(sig, "ERR") || !strcasecmp(sig, "SIGERR"))
+			on_err = true;
 	}
-	if (!on_exit)
+	if (!on_exit && !on_err)
 		return;
 	if (literal_string(s, action))
 		ns = add_nested(m, s, CG_NESTED_TRAP, action->start + 1,
@@ -279,6 +348,8 @@ static void trap_at(struct cg_model *m, struct cg_script *s,
 		return;
 	if (!ns)
 		return;
+	ns->on_exit = on_exit;
+	ns->on_err = on_err;
 	ns->shell.describe = "trap";
 	ns->shell.by_start = cmd->words[0].start;
 	ns->shell.by_end = cmd->words[0].end;
@@ -366,11 +437,23 @@ struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
 	return parse(m, s, node->str, node->len);
 }
 
+/* Does the text hold anything but blanks? (gitlab-runner trims each
+ * item and writes no echo for an empty one.) */
+static bool blank(const char *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i] != ' ' && t[i] != '\t' && t[i] != '\n' && t[i] != '\r')
+			return false;
+	return true;
+}
+
 struct cg_script *cg_script_join(struct cg_model *m,
-				 struct cg_script *const *items, size_t n)
+				 struct cg_script *const *items, size_t n,
+				 bool check_each)
 {
 	struct cg_buf text = CG_BUF_INIT;
 	struct cg_script *s;
+	size_t len;
 
 	if (!n)
 		return NULL;
@@ -381,17 +464,28 @@ struct cg_script *cg_script_join(struct cg_model *m,
 	s->nparts = n;
 	for (size_t i = 0; i < n; i++) {
 		struct cg_script_part *p = &s->parts[i];
+		const struct cg_node *node = items[i]->node;
 
+		/* the runner echoes each item before it runs it, so every
+		 * item starts with $? = 0 (`:` does the same here) */
+		if (!blank(node->str, node->len))
+			cg_buf_addstr(&text, ":\n");
 		p->src = items[i]->src;
-		p->node = items[i]->node;
+		p->node = node;
 		p->base = text.len;
-		p->len = items[i]->node->len;
-		cg_buf_add(&text, items[i]->node->str, p->len);
+		p->len = node->len;
+		cg_buf_add(&text, node->str, p->len);
 		cg_buf_addch(&text, '\n');
+		/* FF_ENABLE_BASH_EXIT_CODE_CHECK: after each item, a
+		 * non-zero status ends the job with it */
+		if (check_each)
+			cg_buf_addstr(&text, "ciguard_item_rc=$?; [ "
+					     "\"$ciguard_item_rc\" -eq 0 ] || "
+					     "exit \"$ciguard_item_rc\"\n");
 	}
+	len = text.len;
 	s->joined = cg_buf_detach(&text, NULL);
-	return parse(m, s, s->joined,
-		     s->parts[n - 1].base + s->parts[n - 1].len);
+	return parse(m, s, s->joined, len);
 }
 
 void cg_script_free(struct cg_script *s)
@@ -406,6 +500,7 @@ void cg_script_free(struct cg_script *s)
 		free(s->parts[i].offsets);
 	free(s->parts);
 	free(s->joined);
+	free(s->map);
 	free(s);
 }
 
@@ -413,7 +508,10 @@ void cg_script_free(struct cg_script *s)
 static const struct cg_script *outermost(const struct cg_script *s, size_t *off)
 {
 	while (s->parent) {
-		*off += s->base;
+		if (s->map)
+			*off = s->map[*off < s->sh.len ? *off : s->sh.len];
+		else
+			*off += s->base;
 		s = s->parent;
 	}
 	return s;
@@ -462,9 +560,15 @@ struct cg_pos cg_script_pos(const struct cg_script *s, size_t start, size_t end)
 	struct cg_script_part *p;
 	size_t fs, fe;
 
-	end -= start;
-	s = outermost(s, &start);
-	end += start;
+	{
+		/* the end maps through its last byte */
+		size_t last = end > start ? end - 1 : start;
+		bool empty = end <= start;
+
+		outermost(s, &last);
+		s = outermost(s, &start);
+		end = empty || last < start ? start : last + 1;
+	}
 	if (!s->nparts)
 		return s->node->pos;
 	p = part_at(s, start);

@@ -79,7 +79,13 @@ struct var {
 	size_t len;
 	uint8_t st; /* its value as a status (Z, ZT, N, F), 0 if unknown */
 	int8_t job; /* >= 0: a job's pid (`$!`) */
-	bool maybe_unset; /* set on some paths only */
+	uint8_t flags;
+};
+
+enum {
+	V_MAYBE_UNSET = 1, /* set on some paths only */
+	V_UNSET = 2,	   /* unset here (st is 0) */
+	V_TAINT = 4,	   /* whether and how it is set follows the failure */
 };
 
 struct fn {
@@ -101,7 +107,9 @@ struct fst {
 	uint8_t nvars, nfns, njobs, npipest;
 	int8_t last_job;
 	uint8_t pipest[MAX_PIPEST];
-	const struct cg_nested_script *trap; /* EXIT trap */
+	const struct cg_nested_script *trap;	  /* EXIT trap */
+	const struct cg_nested_script *err_trap; /* ERR trap */
+	bool errtrace;				  /* set -E */
 	/* where errexit was last turned off by `set`, if it was */
 	const struct cg_script *off_s;
 	size_t off_start, off_end;
@@ -175,7 +183,7 @@ static void var_set(struct fst *x, const char *name, size_t len, uint8_t st,
 	}
 	v->st = st;
 	v->job = (int8_t)job;
-	v->maybe_unset = false;
+	v->flags = 0;
 }
 
 static const struct fn *fn_find(const struct fst *x, const char *name)
@@ -204,21 +212,33 @@ static void st_join(struct fst *a, const struct fst *b)
 			    !memcmp(b->vars[k].name, v->name, v->len))
 				w = &b->vars[k];
 		if (!w) {
-			v->maybe_unset = true;
+			v->flags |= V_MAYBE_UNSET;
+			v->flags &= (uint8_t)~V_UNSET;
+		} else if ((v->flags & V_UNSET) != (w->flags & V_UNSET)) {
+			/* set on one path, unset on the other */
+			if (v->flags & V_UNSET) {
+				v->st = w->st;
+				v->job = w->job;
+			}
+			v->flags = (uint8_t)(((v->flags | w->flags) & V_TAINT) |
+					     V_MAYBE_UNSET);
 		} else if (w->job != v->job) {
 			v->st = 0;
 			v->job = -1;
-		} else if (v->st && w->st) {
+			v->flags |= w->flags & (V_TAINT | V_MAYBE_UNSET);
+		} else if ((v->st && w->st) || (v->flags & V_UNSET)) {
 			v->st |= w->st;
-			v->maybe_unset |= w->maybe_unset;
+			v->flags |= w->flags & (V_TAINT | V_MAYBE_UNSET);
 		} else {
 			v->st = 0;
+			v->flags |= w->flags & (V_TAINT | V_MAYBE_UNSET);
 		}
 	}
 	for (size_t k = 0; k < b->nvars && a->nvars < MAX_VARS; k++)
 		if (!var_find(a, b->vars[k].name, b->vars[k].len)) {
 			a->vars[a->nvars] = b->vars[k];
-			a->vars[a->nvars++].maybe_unset = true;
+			a->vars[a->nvars].flags |= V_MAYBE_UNSET;
+			a->vars[a->nvars++].flags &= (uint8_t)~V_UNSET;
 		}
 	for (size_t k = 0; k < b->nfns && a->nfns < MAX_FNS; k++)
 		if (!fn_find(a, b->fns[k].name))
@@ -239,6 +259,9 @@ static void st_join(struct fst *a, const struct fst *b)
 		a->pipest[k] |= b->pipest[k];
 	if (!a->trap)
 		a->trap = b->trap;
+	if (!a->err_trap)
+		a->err_trap = b->err_trap;
+	a->errtrace |= b->errtrace;
 	if (!a->off_s) {
 		a->off_s = b->off_s;
 		a->off_start = b->off_start;
@@ -405,7 +428,8 @@ static struct val lookup_name(const struct fst *x, const char *t, size_t n)
 	struct val v = {false, 0, -1};
 
 	for (size_t i = 0; i < x->nvars; i++)
-		if (x->vars[i].len == n && !memcmp(x->vars[i].name, t, n)) {
+		if (x->vars[i].len == n && !memcmp(x->vars[i].name, t, n) &&
+		    !(x->vars[i].flags & V_UNSET)) {
 			v.st = x->vars[i].st;
 			v.job = x->vars[i].job;
 			v.known = v.st || v.job >= 0;
@@ -471,8 +495,10 @@ static struct val read_value(const struct fst *x, const struct cx *c,
 					var = &x->vars[i];
 			if (!var)
 				return def;
+			if (var->flags & V_UNSET)
+				return def;
 			v = lookup_name(x, t, k);
-			if (!v.known || !var->maybe_unset)
+			if (!v.known || !(var->flags & V_MAYBE_UNSET))
 				return v;
 			if (!def.known)
 				return def;
@@ -564,6 +590,76 @@ static void assign(struct fst *x, const struct cx *c, const char *t, size_t n)
 }
 
 /* ----------------------------------------------------------- commands */
+
+static void taint_list(struct fst *x, const struct cg_sh_list *l,
+		       unsigned depth);
+
+static void taint_name(struct fst *x, const char *t, size_t n)
+{
+	size_t k = name_len(t, n);
+	struct var *v;
+
+	if (!k || k >= n || (t[k] != '=' && t[k] != '+'))
+		return;
+	if (!(v = var_find(x, t, k))) {
+		if (x->nvars == MAX_VARS)
+			return;
+		v = &x->vars[x->nvars++];
+		v->name = t;
+		v->len = k;
+		v->st = 0;
+		v->job = -1;
+		v->flags = V_UNSET;
+	}
+	v->flags |= V_TAINT;
+	if (v->st & ST_Z)
+		v->st = (uint8_t)((v->st & ~ST_Z) | ST_ZT);
+	if (v->st & ST_N)
+		v->st = (uint8_t)((v->st & ~ST_N) | ST_F);
+}
+
+/* Code the failure made the shell skip: the variables it would have set
+ * now hold values that follow the failure (`pytest && ok=1`). */
+static void taint_cmd(struct fst *x, const struct cg_sh_cmd *cmd,
+		      unsigned depth)
+{
+	if (depth > 16)
+		return;
+	if (cmd->kind == CG_SH_SIMPLE) {
+		if (!cmd->nwords)
+			for (size_t i = 0; i < cmd->nassigns; i++)
+				taint_name(x, cmd->assigns[i].text,
+					   cmd->assigns[i].len);
+		else if (!strcmp(cmd->words[0].text, "local") ||
+			 !strcmp(cmd->words[0].text, "export") ||
+			 !strcmp(cmd->words[0].text, "declare") ||
+			 !strcmp(cmd->words[0].text, "readonly"))
+			for (size_t i = 1; i < cmd->nwords; i++)
+				taint_name(x, cmd->words[i].text,
+					   cmd->words[i].len);
+		return;
+	}
+	for (size_t b = 0; b < 3; b++)
+		taint_list(x, cmd->body[b], depth + 1);
+	for (size_t r = 0; r < cmd->narms; r++)
+		taint_list(x, cmd->arms[r], depth + 1);
+}
+
+static void taint_pipeline(struct fst *x, const struct cg_sh_pipeline *pl)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		taint_cmd(x, &pl->cmds[i], 0);
+}
+
+static void taint_list(struct fst *x, const struct cg_sh_list *l,
+		       unsigned depth)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		for (size_t p = 0; p < l->items[i].n; p++)
+			for (size_t k = 0; k < l->items[i].pipes[p].n; k++)
+				taint_cmd(x, &l->items[i].pipes[p].cmds[k],
+					  depth);
+}
 
 static void exec_list(struct an *a, const struct cx *c,
 		      const struct cg_sh_list *l, struct flow *f,
@@ -714,6 +810,7 @@ static uint8_t eval_test(const struct fst *x, const struct cx *c,
 		size_t len = w[i + 1].len, k;
 		const struct var *v = NULL;
 		uint8_t set, unset;
+		bool tainted;
 
 		if (len > 1 && t[0] == '$') {
 			t++, len--;
@@ -726,13 +823,17 @@ static uint8_t eval_test(const struct fst *x, const struct cx *c,
 					    !memcmp(x->vars[q].name, t, len))
 						v = &x->vars[q];
 		}
-		if (!v || !v->st)
-			return ST_Z | nonzero(c);
+		if (!v || (!v->st && v->job < 0 && !(v->flags & V_UNSET)))
+			return ST_Z | nonzero(c); /* a value we do not know */
 		/* the value was made where the failure decided: so is this */
-		set = (v->st & (ST_F | ST_ZT)) ? ST_ZT : ST_Z;
-		unset = (v->st & (ST_F | ST_ZT)) ? ST_F : nonzero(c);
-		r = !strcmp(w[i].text, "-n") ? set : unset;
-		if (v->maybe_unset)
+		tainted = (v->flags & V_TAINT) || (v->st & (ST_F | ST_ZT));
+		set = tainted ? ST_ZT : ST_Z;
+		unset = tainted ? ST_F : nonzero(c);
+		if (v->flags & V_UNSET)
+			r = !strcmp(w[i].text, "-n") ? unset : set;
+		else
+			r = !strcmp(w[i].text, "-n") ? set : unset;
+		if (v->flags & V_MAYBE_UNSET)
 			r |= !strcmp(w[i].text, "-n") ? unset : set;
 		return neg ? negate(r) : r;
 	}
@@ -810,6 +911,8 @@ static void apply_set(struct fst *x, const struct cx *c,
 					x->off_start = cmd->start;
 					x->off_end = cmd->end;
 				}
+			} else if (*p == 'E') {
+				x->errtrace = on;
 			} else if (*p == 'o') {
 				want_option = true;
 				option_on = on;
@@ -890,21 +993,32 @@ static void do_wait(struct fst *x, const struct cx *c,
 			any = true;
 		}
 	}
-	if (next || any) {
-		/* the next job to finish, or one we cannot tell: any of the
-		 * unwaited jobs' statuses */
-		size_t unwaited = 0, last = 0;
+	if (next) {
+		/* the job that ends first: any of them may. When one holds
+		 * the failure and another does not, the other may end first
+		 * and the failure stays behind: take that order, since CI
+		 * runs will */
+		size_t unwaited = 0, pick = x->njobs;
 
 		for (size_t k = 0; k < x->njobs; k++)
 			if (!x->jobs[k].waited) {
-				st |= x->jobs[k].st;
 				unwaited++;
-				last = k;
+				if (pick == x->njobs ||
+				    ((x->jobs[pick].st & ST_FAIL) &&
+				     !(x->jobs[k].st & ST_FAIL)))
+					pick = k;
 			}
-		if (unwaited == 1)
-			x->jobs[last].waited = true;
-		if (!unwaited && !st)
+		if (!unwaited) {
 			st = ST_N; /* no job: 127 */
+		} else {
+			st = x->jobs[pick].st;
+			x->jobs[pick].waited = true;
+		}
+	} else if (any) {
+		/* a pid we cannot tell: any unwaited job's status */
+		for (size_t k = 0; k < x->njobs; k++)
+			if (!x->jobs[k].waited)
+				st |= x->jobs[k].st;
 	}
 	set_status(x, st ? st : ST_Z | ST_N);
 }
@@ -997,6 +1111,8 @@ static void subshell(struct an *a, const struct cx *c,
 
 	sf.norm = st_dup(x);
 	sf.norm->trap = NULL;
+	if (!x->errtrace)
+		sf.norm->err_trap = NULL;
 	sf.norm->njobs = 0;
 	sf.norm->last_job = -1;
 	sc.in_fn = false;
@@ -1067,11 +1183,15 @@ static void call_fn(struct an *a, const struct cx *c, const struct fn *fn,
 		set_status(f->norm, ST_Z | nonzero(c));
 		return;
 	}
+	const struct cg_nested_script *err_trap = f->norm->err_trap;
+
 	fc.s = fn->s;
 	fc.in_fn = true;
 	fc.loops = 0;
 	fc.depth++;
 	ff.norm = f->norm;
+	if (!ff.norm->errtrace)
+		ff.norm->err_trap = NULL; /* not inherited without set -E */
 	f->norm = NULL;
 	exec_list(a, &fc, fn->body, &ff, NULL);
 	join_into(&out, ff.norm);
@@ -1079,9 +1199,12 @@ static void call_fn(struct an *a, const struct cx *c, const struct fn *fn,
 	st_free(ff.brk);
 	st_free(ff.cont);
 	join_into(&f->exit, ff.exit);
-	if (out)
+	if (out) {
 		/* a function's status is a command's: errexit sees it */
 		out->st = as_value(out->st);
+		if (!out->errtrace && !out->err_trap)
+			out->err_trap = err_trap;
+	}
 	f->norm = out;
 }
 
@@ -1141,10 +1264,22 @@ static void exec_simple(struct an *a, const struct cx *c,
 		return;
 	}
 	if (!strcmp(w0, "trap")) {
-		if (ns && ns->kind == CG_NESTED_TRAP)
-			x->trap = ns;
-		else if (word_is(cmd, 1, "-") || cmd->nwords == 3)
-			x->trap = NULL; /* reset, or an action we cannot read */
+		if (ns && ns->kind == CG_NESTED_TRAP) {
+			if (ns->on_exit)
+				x->trap = ns;
+			if (ns->on_err)
+				x->err_trap = ns;
+		} else if (word_is(cmd, 1, "-") || cmd->nwords == 3) {
+			/* reset, or an action we cannot read */
+			for (size_t i = 2; i < cmd->nwords; i++) {
+				const char *sig = cmd->words[i].text;
+
+				if (!strcmp(sig, "ERR"))
+					x->err_trap = NULL;
+				else if (!strcmp(sig, "EXIT") || !strcmp(sig, "0"))
+					x->trap = NULL;
+			}
+		}
 		set_status(x, ST_Z);
 		return;
 	}
@@ -1203,6 +1338,8 @@ static void exec_simple(struct an *a, const struct cx *c,
 				assign(x, c, cmd->words[i].text,
 				       cmd->words[i].len);
 		set_status(x, ST_Z);
+	} else if (!strcmp(w0, "read") || !strcmp(w0, "getopts")) {
+		set_status(x, ST_Z | ST_N); /* end of input, or not */
 	} else if (may_exit(w0)) {
 		set_status(x, ST_Z | nonzero(c));
 	} else {
@@ -1331,6 +1468,8 @@ static void exec_loop(struct an *a, const struct cx *c,
 			restrict_to(leave, stop);
 			if (stop & ST_FAIL)
 				leave->carry = cond;
+			if (stop & (ST_FAIL | ST_ZT))
+				taint_list(leave, cmd->body[1], 0);
 			set_status(leave, body_st);
 			join_into(&out, leave);
 		}
@@ -1373,9 +1512,13 @@ static void exec_if(struct an *a, const struct cx *c,
 	if (st & ST_NONZERO) {
 		els = cf.norm;
 		restrict_to(els, st & ST_NONZERO);
-		if (els->st & ST_FAIL)
+		if (els->st & ST_FAIL) {
 			els->carry = cond;
+			taint_list(els, cmd->body[1], 0);
+		}
 	}
+	if (then && (then->st & ST_ZT))
+		taint_list(then, cmd->body[2], 0);
 	if (then) {
 		struct flow tf = {0};
 		struct cx tc = *c;
@@ -1635,6 +1778,49 @@ static void exec_background(struct an *a, const struct cx *c,
 }
 
 /*
+ * The ERR trap runs where errexit would act (with or without -e). Its
+ * `exit` ends the shell; otherwise the shell goes on as it would have.
+ * Returns false when no failing path is left.
+ */
+static bool err_trap(struct an *a, const struct cx *c, struct flow *f,
+		     uint8_t bits)
+{
+	struct fst *x = f->norm, *y = st_dup(x);
+	const struct cg_nested_script *t = x->err_trap;
+	struct flow tf = {0};
+	struct cx tc = *c;
+
+	y->st = bits;
+	y->err_trap = NULL; /* not while it runs */
+	tc.s = t->script;
+	tc.depth++;
+	tc.ign = NULL;
+	tf.norm = y;
+	exec_list(a, &tc, t->script->sh.top, &tf, NULL);
+	if (tf.exit && (bits & ST_FAIL) && !(tf.exit->st & ST_FAIL)) {
+		struct cg_loss l = loss_at(CG_LOSS_TRAP, t->shell.by_script,
+					   t->cmd_start, t->shell.by_end);
+
+		blame(tf.exit, &l);
+	}
+	join_into(&f->exit, tf.exit);
+	tf.exit = NULL;
+	if (!tf.norm && !tf.ret) {
+		/* the trap always exits: the failing paths end there */
+		flow_release(&tf);
+		x->st &= (uint8_t)~bits;
+		if (!x->st) {
+			st_free(x);
+			f->norm = NULL;
+			return false;
+		}
+		return false;
+	}
+	flow_release(&tf);
+	return true;
+}
+
+/*
  * An and-or list. `cond`: the list is a condition (if/while/until), where
  * errexit never acts and a failure's status goes on as `cond` says.
  */
@@ -1657,8 +1843,15 @@ static void exec_andor(struct an *a, const struct cx *c,
 		bool final = j + 1 == ao->n;
 
 		if (j > 0) {
+			/* what was skipped meets this operator too:
+			 * `pytest && x || exit 1` */
 			enum cg_sh_op o = ao->ops[j - 1];
-			uint8_t st = run ? run->st : 0;
+			uint8_t st;
+
+			join_into(&run, skip);
+			skip = NULL;
+			f->norm = NULL;
+			st = run ? run->st : 0;
 			uint8_t go =
 			    o == CG_SH_OP_AND ? st & ST_ZERO : st & ST_NONZERO;
 			uint8_t stop = st & ~go;
@@ -1676,12 +1869,14 @@ static void exec_andor(struct an *a, const struct cx *c,
 				restrict_to(s2, stop);
 				if (o == CG_SH_OP_AND && (stop & ST_FAIL))
 					s2->carry = l;
+				/* skipped because of the failure: what it
+				 * would have set now depends on it */
+				if (stop & (o == CG_SH_OP_AND ? ST_FAIL : ST_ZT))
+					taint_pipeline(s2, &ao->pipes[j]);
 				join_into(&skip, s2);
 			}
-			if (!go) {
-				f->norm = NULL;
+			if (!go)
 				continue;
-			}
 			restrict_to(run, go);
 			if (o == CG_SH_OP_OR && (go & ST_FAIL))
 				run->carry = l;
@@ -1718,6 +1913,9 @@ static void exec_andor(struct an *a, const struct cx *c,
 			x->carry = errexit_off(x, c);
 		return;
 	}
+	if (x->err_trap && c->depth < MAX_DEPTH && !err_trap(a, c, f, bits))
+		return;
+	x = f->norm;
 	if (x->errexit & B_ON) {
 		struct fst *e = st_dup(x);
 
