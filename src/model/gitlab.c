@@ -692,12 +692,16 @@ struct allow_list {
 	struct cg_model *m;
 	struct cg_gl_job *job;
 	size_t alloc;
+	/* the `rules:` entries so far: one of them always matches, so no
+	 * later one is ever used; one that runs the job can be the first to
+	 * match and has no allow_failure, so the job's own applies there */
+	bool matched_always, job_level_used;
 };
 
 static void add_allow_failure(struct allow_list *out,
 			      const struct cg_pair *pair,
 			      const struct cg_src *src,
-			      const struct cg_node *rule)
+			      const struct cg_node *rule, bool effective)
 {
 	struct cg_gl_job *job = out->job;
 	struct cg_gl_allow_failure *af;
@@ -708,17 +712,32 @@ static void add_allow_failure(struct allow_list *out,
 	af->pair = pair;
 	af->src = src;
 	af->rule = rule;
+	af->effective = effective;
 	parse_exit_codes(out->m, af);
 }
 
-/* an entry of `rules:` */
+/* An entry of `rules:`, in order: is it live, and does it end the list?
+ * (see cg_gl_allow_failure.effective; Gitlab::Ci::Build::Rules) */
 static void add_rule(struct list_walk *w, struct located l)
 {
+	static const char *const conditions[] = {"if", "changes", "exists"};
 	struct allow_list *out = w->out;
 	const struct cg_pair *p = cg_map_get_pair(l.node, "allow_failure");
+	bool runs, always = true;
 
+	if (l.node->kind != CG_NODE_MAP)
+		return; /* GitLab rejects it */
+	runs = !out->matched_always &&
+	       !cg_scalar_eq(cg_map_get(l.node, "when"), "never");
 	if (p)
-		add_allow_failure(out, p, l.src, l.node);
+		add_allow_failure(out, p, l.src, l.node, runs);
+	else if (runs)
+		out->job_level_used = true;
+	for (size_t i = 0; i < sizeof(conditions) / sizeof(*conditions); i++)
+		if (cg_map_get_pair(l.node, conditions[i]))
+			always = false;
+	if (always)
+		out->matched_always = true;
 }
 
 /*
@@ -765,7 +784,8 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 {
 	struct script_list scripts = {&job->scripts, &job->nscripts, 0};
 	struct script_list after = {&job->after, &job->nafter, 0};
-	struct allow_list allow = {ix->m, job, 0};
+	struct allow_list allow = {ix->m, job, 0, false, false};
+	struct located rules = found_at(self, KEY_RULES);
 	bool whole = true;
 
 	job->id = self->pair->key->str;
@@ -775,9 +795,14 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 	if (job->allow_failure) {
 		job->allow_failure_src = self->found_src[KEY_ALLOW_FAILURE];
 		add_allow_failure(&allow, job->allow_failure,
-				  job->allow_failure_src, NULL);
+				  job->allow_failure_src, NULL, true);
 	}
-	whole &= flatten(ix, found_at(self, KEY_RULES), add_rule, &allow);
+	whole &= flatten(ix, rules, add_rule, &allow);
+	/* with `rules:`, the job's own allow_failure is used only where an
+	 * entry without one matches (none: the job never runs) */
+	if (job->allow_failure && rules.node &&
+	    (rules.node->kind == CG_NODE_SEQ || is_reference(rules.node)))
+		job->allow_failures[0].effective = allow.job_level_used;
 	job->services = found_at(self, KEY_SERVICES).node;
 	job->variables = found_at(self, KEY_VARIABLES).node;
 	whole &= add_scripts(ix, &scripts,

@@ -270,6 +270,19 @@ struct cg_gl_allow_failure {
 	const struct cg_pair *exit_codes;
 	const int *codes;
 	size_t ncodes;
+	/*
+	 * GitLab can use it in some pipeline. GitLab takes the first
+	 * `rules:` entry that matches: one without `if:`, `changes:` or
+	 * `exists:` always matches and hides the entries after it, and one
+	 * with `when: never` creates no job. An entry is live when no entry
+	 * before it always matches and it is not `when: never` (conditions
+	 * are taken to hold in some pipeline; `when: manual` counts, as
+	 * someone may start the job). A rule's allow_failure is effective
+	 * when its entry is live; the job's own when the job has no
+	 * `rules:`, or when a live entry has no allow_failure of its own
+	 * (with `rules:` and no live entry the job never runs).
+	 */
+	bool effective;
 };
 
 /*

@@ -422,7 +422,9 @@ static void report_exit_codes(struct cg_rule_ctx *ctx,
  * `allow_failure:` of a GitLab job that runs a critical command, at the
  * job or in a `rules:` entry (a matching rule's replaces the job's): `true`
  * passes every failure; `exit_codes` that hold the command's failure code
- * pass exactly that failure.
+ * pass exactly that failure. Only where GitLab can use it: not in an entry
+ * that no pipeline reaches or that says `when: never`, nor at the job when
+ * every entry that can match has its own.
  */
 static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 			 struct cg_buf *name)
@@ -441,7 +443,7 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 				char *subject;
 				size_t k = 0;
 
-				if (!always && !af->ncodes)
+				if (!af->effective || (!always && !af->ncodes))
 					continue;
 				/* the first critical command that fails with
 				 * one of the codes, or any for `true` */

@@ -790,6 +790,93 @@ static void test_model__gitlab_inherit_default(void **state)
 	}
 }
 
+/* Which allow_failure GitLab can use: the first matching `rules:` entry
+ * wins, an entry without conditions hides the rest, `when: never` runs
+ * nothing, and the job's own counts only where a live entry has none. */
+static void test_model__gitlab_allow_failure_effective(void **state)
+{
+	static const struct {
+		const char *ci;
+		const char *want; /* per allow_failure: job or rule, live */
+	} cases[] = {
+	    {"job: {allow_failure: true, script: [t]}\n", "J+"},
+	    {"job:\n  rules:\n    - {if: $A, allow_failure: true}\n"
+	     "    - when: on_success\n  script: [t]\n",
+	     "R+"},
+	    {"job:\n  rules:\n    - when: on_success\n"
+	     "    - {if: $A, allow_failure: true}\n  script: [t]\n",
+	     "R-"},
+	    {"job:\n  rules:\n    - {allow_failure: true}\n"
+	     "    - {if: $A, allow_failure: true}\n  script: [t]\n",
+	     "R+ R-"},
+	    {"job:\n  rules:\n"
+	     "    - {if: $A, when: never, allow_failure: true}\n"
+	     "    - when: on_success\n  script: [t]\n",
+	     "R-"},
+	    {"job:\n  rules:\n"
+	     "    - {changes: [a], when: manual, allow_failure: true}\n"
+	     "  script: [t]\n",
+	     "R+"},
+	    /* the job's own: used where a live entry has none */
+	    {"job:\n  allow_failure: true\n  rules:\n"
+	     "    - {when: on_success, allow_failure: false}\n  script: [t]\n",
+	     "J- R+"},
+	    {"job:\n  allow_failure: true\n  rules:\n    - if: $A\n"
+	     "  script: [t]\n",
+	     "J+"},
+	    {"job:\n  allow_failure: true\n  rules:\n"
+	     "    - {if: $A, when: never}\n    - when: on_success\n"
+	     "  script: [t]\n",
+	     "J+"},
+	    {"job:\n  allow_failure: true\n  rules:\n"
+	     "    - {if: $A, when: never}\n  script: [t]\n",
+	     "J-"},
+	    {"job: {allow_failure: true, rules: [], script: [t]}\n", "J-"},
+	    {"job:\n  allow_failure: true\n  rules:\n"
+	     "    - {changes: [a], allow_failure: false}\n"
+	     "    - {exists: [b]}\n  script: [t]\n",
+	     "J+ R+"},
+	    {"job:\n  allow_failure: true\n  rules:\n"
+	     "    - {if: $A, allow_failure: false}\n"
+	     "    - {when: always, allow_failure: false}\n"
+	     "    - when: on_success\n  script: [t]\n",
+	     "J- R+ R+"},
+	    /* rules from !reference and extends, in order */
+	    {".first: {rules: [{when: always}]}\n"
+	     "job:\n  allow_failure: true\n  rules:\n"
+	     "    - !reference [.first, rules]\n"
+	     "    - {if: $A, allow_failure: false}\n  script: [t]\n",
+	     "J+ R-"},
+	    {".t:\n  allow_failure: true\n  rules:\n"
+	     "    - {if: $A, allow_failure: false}\n"
+	     "    - {when: on_success, allow_failure: false}\n"
+	     "job: {extends: .t, script: [t]}\n",
+	     "J- R+ R+"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		const char *const files[] = {".gitlab-ci.yml", cases[i].ci,
+					     NULL};
+		struct cg_buf got = CG_BUF_INIT;
+		struct cg_model m;
+		const struct cg_gl_job *job;
+
+		gl_build(&m, root, files);
+		job = gl_job(&m, "job");
+		for (size_t a = 0; a < job->nallow_failures; a++)
+			cg_buf_addf(&got, "%s%c%c", a ? " " : "",
+				    job->allow_failures[a].rule ? 'R' : 'J',
+				    job->allow_failures[a].effective ? '+'
+								     : '-');
+		if (strcmp(got.buf, cases[i].want))
+			fail_msg("case %zu: '%s', want '%s'", i, got.buf,
+				 cases[i].want);
+		cg_buf_release(&got);
+		gl_remove(&m, root);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -805,6 +892,7 @@ int main(void)
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_per_file),
 	    cmocka_unit_test(test_model__gitlab_reference),
 	    cmocka_unit_test(test_model__gitlab_inherit_default),
+	    cmocka_unit_test(test_model__gitlab_allow_failure_effective),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
