@@ -62,8 +62,13 @@ enum gl_key {
 	KEY_AFTER_SCRIPT,
 	KEY_RULES,
 	KEY_INHERIT_DEFAULT,
+	KEY_INHERIT_VARIABLES,
+	KEY_FF_EXIT_CODE_CHECK,
 	NKEYS
 };
+
+/* gitlab-runner's feature flag: test $? after every script item */
+#define FF_EXIT_CODE_CHECK "FF_ENABLE_BASH_EXIT_CODE_CHECK"
 
 /* Each key's name in a job, and for a key inside a mapping that
  * `extends:` merges key by key (GitLab deep-merges hashes), the name
@@ -78,9 +83,13 @@ static const char *const key_names[NKEYS] = {
     [KEY_AFTER_SCRIPT] = "after_script",
     [KEY_RULES] = "rules",
     [KEY_INHERIT_DEFAULT] = "inherit",
+    [KEY_INHERIT_VARIABLES] = "inherit",
+    [KEY_FF_EXIT_CODE_CHECK] = "variables",
 };
 static const char *const sub_key_names[NKEYS] = {
     [KEY_INHERIT_DEFAULT] = "default",
+    [KEY_INHERIT_VARIABLES] = "variables",
+    [KEY_FF_EXIT_CODE_CHECK] = FF_EXIT_CODE_CHECK,
 };
 
 /* `job`'s own pair for key `k`, or NULL */
@@ -741,24 +750,82 @@ static void add_rule(struct list_walk *w, struct located l)
 }
 
 /*
- * Does the job take `default:`'s `key`? Not when its `inherit: default:`
- * (its own, or through `extends:`) is false, or a list that does not name
- * the key. GitLab rejects other values; they are read as inheriting, so
- * that nothing is left unchecked.
+ * Does `inherit: default:` or `inherit: variables:` value `v` (NULL when
+ * there is none) let the job take `name`, a keyword of default:'s or a
+ * top-level variable? Not when it is false, or a list that does not name
+ * it. GitLab rejects other values; they are read as inheriting, so that
+ * nothing is left unchecked.
  */
-static bool inherits_default(const struct entry *self, enum gl_key key)
+static bool inherit_allows(const struct cg_node *v, const char *name)
 {
-	const struct cg_node *v = found_at(self, KEY_INHERIT_DEFAULT).node;
-
 	if (!v)
 		return true;
 	if (v->kind == CG_NODE_SEQ) {
 		for (size_t i = 0; i < v->n; i++)
-			if (cg_scalar_eq(v->items[i], key_names[key]))
+			if (cg_scalar_eq(v->items[i], name))
 				return true;
 		return false;
 	}
 	return cg_scalar_bool(v) != 0;
+}
+
+/* Does the job take `default:`'s `key`? (its `inherit:` maybe through
+ * `extends:`) */
+static bool inherits_default(const struct entry *self, enum gl_key key)
+{
+	return inherit_allows(found_at(self, KEY_INHERIT_DEFAULT).node,
+			      key_names[key]);
+}
+
+/*
+ * A runner feature flag's value, as gitlab-runner reads it: Go's
+ * strconv.ParseBool, where anything but "1", "t", "T", "TRUE", "true" and
+ * "True" is off. A variable may be `{value: ..., description: ...}`.
+ */
+static bool feature_flag_on(const struct cg_node *v)
+{
+	static const char *const on[] = {"1", "t", "T", "TRUE", "true", "True"};
+
+	if (v && v->kind == CG_NODE_MAP)
+		v = cg_map_get(v, "value");
+	for (size_t i = 0; i < sizeof(on) / sizeof(*on); i++)
+		if (cg_scalar_eq(v, on[i]))
+			return true;
+	return false;
+}
+
+/* Does the job take the top-level variable `name`? */
+static bool inherits_variable(const struct entry *self, const char *name)
+{
+	return inherit_allows(found_at(self, KEY_INHERIT_VARIABLES).node, name);
+}
+
+/* The top-level variable `name` as GitLab merges the files: the main
+ * file's own over an included file's, of those the last. NULL if unset. */
+static const struct cg_node *top_variable(const struct cg_model *m,
+					  const char *name)
+{
+	const struct cg_node *v = NULL;
+
+	for (size_t f = m->ngitlab; f-- > 0;) {
+		const struct cg_node *vars =
+		    cg_map_get(file_root(&m->gitlab[f]), "variables");
+		const struct cg_node *own = cg_map_get(vars, name);
+
+		if (own && (!v || f == 0))
+			v = own;
+	}
+	return v;
+}
+
+/* see cg_gl_job.exit_code_check */
+static bool exit_code_check(const struct gl_index *ix, const struct entry *self)
+{
+	const struct cg_node *v = found_at(self, KEY_FF_EXIT_CODE_CHECK).node;
+
+	if (!v && inherits_variable(self, FF_EXIT_CODE_CHECK))
+		v = top_variable(ix->m, FF_EXIT_CODE_CHECK);
+	return feature_flag_on(v);
 }
 
 /* The job's `key` (before_script, after_script), else default's, else
@@ -791,6 +858,7 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 	job->id = self->pair->key->str;
 	job->key = self->pair->key;
 	job->node = self->pair->value;
+	job->exit_code_check = exit_code_check(ix, self);
 	job->allow_failure = self->found[KEY_ALLOW_FAILURE];
 	if (job->allow_failure) {
 		job->allow_failure_src = self->found_src[KEY_ALLOW_FAILURE];

@@ -309,6 +309,22 @@ struct cg_gl_job {
 	/* the same items joined into the one script the runner's shell
 	 * runs (NULL when there are none) */
 	struct cg_script *script;
+	/*
+	 * The runner tests the exit status after every before_script and
+	 * script item and exits with it when it is not 0
+	 * (`_runner_exit_code=$?; if [ $_runner_exit_code -ne 0 ]; then exit
+	 * $_runner_exit_code; fi`, gitlab-runner shells/bash.go), so a
+	 * failure that `set +e` let through still fails the job when it is
+	 * an item's last status. True when the feature flag
+	 * FF_ENABLE_BASH_EXIT_CODE_CHECK is on as Go's strconv.ParseBool reads
+	 * it ("1", "t", "T", "TRUE", "true", "True"; anything else is off) in
+	 * the job's `variables:` (maybe through `extends:`), else in the
+	 * top-level `variables:` that its `inherit: variables:` lets it take.
+	 * Not seen: the flag set in the runner's config.toml, in project or
+	 * group CI/CD variables, or by a `rules:` entry's `variables:`, and
+	 * a value that expands another variable (`$X` is off here).
+	 */
+	bool exit_code_check;
 	/* after_script items (own, else default:'s, else top-level, as
 	 * above): GitLab runs them in a shell of their own and ignores how
 	 * they exit */

@@ -877,6 +877,125 @@ static void test_model__gitlab_allow_failure_effective(void **state)
 	}
 }
 
+/* FF_ENABLE_BASH_EXIT_CODE_CHECK, read as gitlab-runner reads it (Go's
+ * strconv.ParseBool), from the job's variables (through extends, key by
+ * key) or the top-level ones it inherits. */
+static void test_model__gitlab_exit_code_check(void **state)
+{
+	static const struct {
+		const char *ci, *included;
+		bool want;
+	} cases[] = {
+	    {"job: {script: [t]}\n", NULL, false},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}\n"
+	     "job: {script: [t]}\n",
+	     NULL, true},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: '1'}\n"
+	     "job: {script: [t]}\n",
+	     NULL, true},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 1}\n"
+	     "job: {script: [t]}\n",
+	     NULL, true},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: t}\n"
+	     "job: {script: [t]}\n",
+	     NULL, true},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: T}\n"
+	     "job: {script: [t]}\n",
+	     NULL, true},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: \"TRUE\"}\n"
+	     "job: {script: [t]}\n",
+	     NULL, true},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: \"True\"}\n"
+	     "job: {script: [t]}\n",
+	     NULL, true},
+	    /* not what ParseBool takes as true */
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'yes'}\n"
+	     "job: {script: [t]}\n",
+	     NULL, false},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'on'}\n"
+	     "job: {script: [t]}\n",
+	     NULL, false},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'tRUE'}\n"
+	     "job: {script: [t]}\n",
+	     NULL, false},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: ' true'}\n"
+	     "job: {script: [t]}\n",
+	     NULL, false},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: ''}\n"
+	     "job: {script: [t]}\n",
+	     NULL, false},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'false'}\n"
+	     "job: {script: [t]}\n",
+	     NULL, false},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: '0'}\n"
+	     "job: {script: [t]}\n",
+	     NULL, false},
+	    {"variables:\n  FF_ENABLE_BASH_EXIT_CODE_CHECK:\n"
+	     "    value: 'true'\n    description: check each item\n"
+	     "job: {script: [t]}\n",
+	     NULL, true},
+	    /* the job's own, over the top-level one */
+	    {"job:\n  variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}\n"
+	     "  script: [t]\n",
+	     NULL, true},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}\n"
+	     "job:\n  variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'false'}\n"
+	     "  script: [t]\n",
+	     NULL, false},
+	    /* through extends, merged variable by variable */
+	    {".t: {variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}}\n"
+	     "job: {extends: .t, variables: {OTHER: x}, script: [t]}\n",
+	     NULL, true},
+	    {".t: {variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}}\n"
+	     "job:\n  extends: .t\n"
+	     "  variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: '0'}\n"
+	     "  script: [t]\n",
+	     NULL, false},
+	    /* inherit: variables: */
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}\n"
+	     "job: {inherit: {variables: false}, script: [t]}\n",
+	     NULL, false},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}\n"
+	     "job: {inherit: {variables: [OTHER]}, script: [t]}\n",
+	     NULL, false},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}\n"
+	     "job:\n  inherit:\n"
+	     "    variables: [OTHER, FF_ENABLE_BASH_EXIT_CODE_CHECK]\n"
+	     "  script: [t]\n",
+	     NULL, true},
+	    {"variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}\n"
+	     ".t: {inherit: {variables: false}}\n"
+	     "job: {extends: .t, inherit: {default: false}, script: [t]}\n",
+	     NULL, false},
+	    {"job:\n  inherit: {variables: false}\n"
+	     "  variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}\n"
+	     "  script: [t]\n",
+	     NULL, true},
+	    /* an included file's, unless .gitlab-ci.yml sets its own */
+	    {"include: [{local: ci/ff.yml}]\njob: {script: [t]}\n",
+	     "variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}\n", true},
+	    {"include: [{local: ci/ff.yml}]\n"
+	     "variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'false'}\n"
+	     "job: {script: [t]}\n",
+	     "variables: {FF_ENABLE_BASH_EXIT_CODE_CHECK: 'true'}\n", false},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		const char *const files[] = {".gitlab-ci.yml", cases[i].ci,
+					     cases[i].included ? "ci/ff.yml"
+							       : NULL,
+					     cases[i].included, NULL};
+		struct cg_model m;
+
+		gl_build(&m, root, files);
+		if (gl_job(&m, "job")->exit_code_check != cases[i].want)
+			fail_msg("case %zu: exit_code_check %d, want %d", i,
+				 !cases[i].want, cases[i].want);
+		gl_remove(&m, root);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -893,6 +1012,7 @@ int main(void)
 	    cmocka_unit_test(test_model__gitlab_reference),
 	    cmocka_unit_test(test_model__gitlab_inherit_default),
 	    cmocka_unit_test(test_model__gitlab_allow_failure_effective),
+	    cmocka_unit_test(test_model__gitlab_exit_code_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
