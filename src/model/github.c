@@ -84,6 +84,7 @@ void cg_gh_shell_parse(struct cg_shell *sh, const struct cg_node *node,
 	if (cg_scalar_eq(node, "sh")) {
 		sh->kind = CG_SHELL_POSIX;
 		sh->errexit = true;
+		sh->dash = true; /* /bin/sh on GitHub's Ubuntu runners */
 		sh->describe = "sh -e {0}";
 		return;
 	}
@@ -98,6 +99,8 @@ void cg_gh_shell_parse(struct cg_shell *sh, const struct cg_node *node,
 			if (is_posix_shell_name(basename_of(word))) {
 				found = true;
 				sh->kind = CG_SHELL_POSIX;
+				sh->dash = !strcmp(basename_of(word), "sh") ||
+					   !strcmp(basename_of(word), "dash");
 			}
 			continue;
 		}

@@ -876,8 +876,8 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 	whole &= add_scripts(ix, &scripts,
 			     job_or_default(ix, self, KEY_BEFORE_SCRIPT));
 	whole &= add_scripts(ix, &scripts, found_at(self, KEY_SCRIPT));
-	job->script =
-	    cg_script_join(ix->m, job->scripts, job->nscripts, false);
+	job->script = cg_script_join(ix->m, job->scripts, job->nscripts,
+				     job->exit_code_check);
 	whole &=
 	    add_scripts(ix, &after, job_or_default(ix, self, KEY_AFTER_SCRIPT));
 	if (!whole)

@@ -109,6 +109,11 @@ struct cg_pos cg_script_pos(const struct cg_script *s, size_t start,
 			    size_t end);
 /* The file that script byte `off` comes from. */
 const struct cg_src *cg_script_src(const struct cg_script *s, size_t off);
+/* The command substitutions in the words of simple command `cmd`, in
+ * order: *n of them from the one returned (NULL when none). */
+const struct cg_nested_script *cg_script_substs(const struct cg_script *s,
+						const struct cg_sh_cmd *cmd,
+						size_t *n);
 /* The nested script that simple command `cmd` of `s` runs, or NULL. */
 const struct cg_nested_script *cg_script_nested_at(const struct cg_script *s,
 						   const struct cg_sh_cmd *cmd);
@@ -123,6 +128,7 @@ struct cg_shell {
 	enum cg_shell_kind kind;
 	bool errexit;	      /* -e */
 	bool pipefail;	      /* -o pipefail */
+	bool dash;	      /* sh/dash: $(...) inherits -e, no pipefail */
 	const char *describe; /* e.g. "bash -e {0} (GitHub's default)" */
 	const struct cg_node
 	    *node; /* the `shell:` value that chose it, or NULL */
@@ -143,7 +149,9 @@ struct cg_shell {
  *     command's status is that shell's;
  *   EVAL: `eval 'pytest || true'`: run by the shell itself, in place;
  *   TRAP: `trap 'rm -f x; exit 0' EXIT`: run by the shell when it exits
- *     (EXIT) or when a command fails where errexit would act (ERR).
+ *     (EXIT) or when a command fails where errexit would act (ERR);
+ *   SUBST: `x=$(pytest)`: a command substitution in a word of the command,
+ *     run in a subshell before it; bash gives it no -e (dash does).
  * shell.by_script and by_start/by_end point at the command's name and
  * flags in the outer script (the shell, `eval` or `trap`).
  */
@@ -151,6 +159,7 @@ enum cg_nested_kind {
 	CG_NESTED_SHELL,
 	CG_NESTED_EVAL,
 	CG_NESTED_TRAP,
+	CG_NESTED_SUBST,
 };
 
 struct cg_nested_script {

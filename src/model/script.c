@@ -83,8 +83,7 @@ static char *unescape_double(const struct cg_script *s,
 	char *text;
 	size_t *map;
 
-	if (n < 2 || raw[0] != '"' || raw[n - 1] != '"' ||
-	    memchr(raw, '`', n))
+	if (n < 2 || raw[0] != '"' || raw[n - 1] != '"' || memchr(raw, '`', n))
 		return NULL;
 	text = cg_xmalloc(n);
 	map = cg_xcalloc(n, sizeof(*map));
@@ -123,6 +122,8 @@ static bool plain_word(const struct cg_script *s, const struct cg_sh_word *w)
 
 static void find_nested(struct cg_model *m, struct cg_script *s,
 			const struct cg_sh_list *list, unsigned depth);
+static void find_all_nested(struct cg_model *m, struct cg_script *s,
+			    unsigned depth);
 
 /* Parse bytes [base, base + len) of `s` as a nested script of `kind`. */
 static struct cg_nested_script *
@@ -155,7 +156,7 @@ add_nested_text(struct cg_model *m, struct cg_script *s,
 	ns->shell.src = cg_script_src(s, cmd->start);
 	ns->shell.by_script = s;
 	if (depth + 1 < NESTED_MAX_DEPTH)
-		find_nested(m, n, n->sh.top, depth + 1);
+		find_all_nested(m, n, depth + 1);
 	/* find_nested may have moved s->nested: hand back the new place */
 	for (size_t i = 0; i < s->nnested; i++)
 		if (s->nested[i].script == n)
@@ -252,8 +253,8 @@ static void shell_at(struct cg_model *m, struct cg_script *s,
 		base = cmd->words[j].start + 1;
 		if (literal_string(s, &cmd->words[j]))
 			len = cmd->words[j].len;
-		else if (!(text = unescape_double(s, &cmd->words[j], &map,
-						  &len)))
+		else if (!(text =
+			       unescape_double(s, &cmd->words[j], &map, &len)))
 			return;
 		ns = add_nested_text(m, s, CG_NESTED_SHELL, base, len, text,
 				     map, cmd, depth);
@@ -277,6 +278,8 @@ static void shell_at(struct cg_model *m, struct cg_script *s,
 		return;
 	ns->shell.errexit = errexit;
 	ns->shell.pipefail = pipefail;
+	ns->shell.dash = !strcmp(base_name(&cmd->words[i]), "sh") ||
+			 !strcmp(base_name(&cmd->words[i]), "dash");
 	ns->shell.describe =
 	    cg_arena_strndup(&m->arena, s->sh.text + cmd->words[i].start,
 			     flags_end - cmd->words[i].start);
@@ -355,6 +358,86 @@ static void trap_at(struct cg_model *m, struct cg_script *s,
 	ns->shell.by_end = cmd->words[0].end;
 }
 
+/*
+ * The end of the `$(` group opened at raw[i] (just past `$(`): the index
+ * of its `)`, or 0. Quotes, escapes and nested parentheses are skipped as
+ * the shell lexer already accepted them.
+ */
+static size_t subst_end(const char *raw, size_t n, size_t i)
+{
+	unsigned depth = 1;
+	char quote = 0;
+
+	for (; i < n; i++) {
+		char ch = raw[i];
+
+		if (quote == '\'') {
+			if (ch == '\'')
+				quote = 0;
+		} else if (ch == '\\') {
+			i++;
+		} else if (quote == '"') {
+			if (ch == '"')
+				quote = 0;
+		} else if (ch == '\'' || ch == '"') {
+			quote = ch;
+		} else if (ch == '(') {
+			depth++;
+		} else if (ch == ')' && !--depth) {
+			return i;
+		}
+	}
+	return 0;
+}
+
+/* `$(...)` in word w of cmd (not `$((` arithmetic, not inside '...') */
+static void substs_in(struct cg_model *m, struct cg_script *s,
+		      const struct cg_sh_cmd *cmd, const struct cg_sh_word *w,
+		      unsigned depth)
+{
+	const char *raw = s->sh.text;
+	char quote = 0;
+
+	if (!w->expands)
+		return;
+	for (size_t i = w->start; i + 1 < w->end; i++) {
+		char ch = raw[i];
+		size_t close;
+		struct cg_nested_script *ns;
+
+		if (quote == '\'') {
+			if (ch == '\'')
+				quote = 0;
+			continue;
+		}
+		if (ch == '\\') {
+			i++;
+			continue;
+		}
+		if (ch == '"') {
+			quote = quote ? 0 : '"';
+			continue;
+		}
+		if (ch == '\'' && !quote) {
+			quote = ch;
+			continue;
+		}
+		if (ch != '$' || raw[i + 1] != '(' ||
+		    (i + 2 < w->end && raw[i + 2] == '('))
+			continue;
+		if (!(close = subst_end(raw, w->end, i + 2)))
+			return;
+		ns = add_nested(m, s, CG_NESTED_SUBST, i + 2, close - (i + 2),
+				cmd, depth);
+		if (ns) {
+			ns->shell.describe = "$(...)";
+			ns->shell.by_start = i;
+			ns->shell.by_end = close + 1;
+		}
+		i = close;
+	}
+}
+
 static void find_nested_cmd(struct cg_model *m, struct cg_script *s,
 			    const struct cg_sh_cmd *cmd, unsigned depth)
 {
@@ -367,7 +450,13 @@ static void find_nested_cmd(struct cg_model *m, struct cg_script *s,
 			find_nested(m, s, cmd->body[b], depth);
 	for (size_t a = 0; a < cmd->narms; a++)
 		find_nested(m, s, cmd->arms[a], depth);
-	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords)
+	if (cmd->kind != CG_SH_SIMPLE)
+		return;
+	for (size_t i = 0; i < cmd->nassigns; i++)
+		substs_in(m, s, cmd, &cmd->assigns[i], depth);
+	for (size_t i = 0; i < cmd->nwords; i++)
+		substs_in(m, s, cmd, &cmd->words[i], depth);
+	if (!cmd->nwords)
 		return;
 	if (!strcmp(cmd->words[0].text, "eval") && !cmd->words[0].quoted) {
 		eval_at(m, s, cmd, depth);
@@ -402,6 +491,28 @@ static void find_nested(struct cg_model *m, struct cg_script *s,
 	}
 }
 
+static int by_command(const void *pa, const void *pb)
+{
+	const struct cg_nested_script *a = pa, *b = pb;
+
+	if (a->cmd_start != b->cmd_start)
+		return a->cmd_start < b->cmd_start ? -1 : 1;
+	if ((a->kind == CG_NESTED_SUBST) != (b->kind == CG_NESTED_SUBST))
+		return a->kind == CG_NESTED_SUBST ? -1 : 1;
+	return a->script->base < b->script->base   ? -1
+	       : a->script->base > b->script->base ? 1
+						   : 0;
+}
+
+/* Nested scripts sorted by their command, for lookups by command. */
+static void find_all_nested(struct cg_model *m, struct cg_script *s,
+			    unsigned depth)
+{
+	find_nested(m, s, s->sh.top, depth);
+	if (s->nnested > 1)
+		qsort(s->nested, s->nnested, sizeof(*s->nested), by_command);
+}
+
 /* Parse s->sh from `text`; a note on failure (s is freed then). */
 static struct cg_script *parse(struct cg_model *m, struct cg_script *s,
 			       const char *text, size_t len)
@@ -415,7 +526,7 @@ static struct cg_script *parse(struct cg_model *m, struct cg_script *s,
 		cg_script_free(s);
 		return NULL;
 	}
-	find_nested(m, s, s->sh.top, 0);
+	find_all_nested(m, s, 0);
 	return s;
 }
 
@@ -587,11 +698,41 @@ struct cg_pos cg_script_pos(const struct cg_script *s, size_t start, size_t end)
 	return cg_src_pos(p->src, fs, fe < fs ? fs : fe);
 }
 
+/* The first nested script of `cmd` (s->nested is sorted by command). */
+static size_t first_of(const struct cg_script *s, const struct cg_sh_cmd *cmd)
+{
+	size_t lo = 0, hi = s->nnested;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->nested[mid].cmd_start < cmd->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 const struct cg_nested_script *cg_script_nested_at(const struct cg_script *s,
 						   const struct cg_sh_cmd *cmd)
 {
-	for (size_t i = 0; i < s->nnested; i++)
-		if (s->nested[i].cmd_start == cmd->start)
+	for (size_t i = first_of(s, cmd);
+	     i < s->nnested && s->nested[i].cmd_start == cmd->start; i++)
+		if (s->nested[i].kind != CG_NESTED_SUBST)
 			return &s->nested[i];
 	return NULL;
+}
+
+const struct cg_nested_script *cg_script_substs(const struct cg_script *s,
+						const struct cg_sh_cmd *cmd,
+						size_t *n)
+{
+	size_t i = first_of(s, cmd), k = i;
+
+	while (k < s->nnested && s->nested[k].cmd_start == cmd->start &&
+	       s->nested[k].kind == CG_NESTED_SUBST)
+		k++;
+	*n = k - i;
+	return k > i ? &s->nested[i] : NULL;
 }

@@ -93,6 +93,21 @@ static void report_errexit_off(struct script_ctx *sc,
 			  "it: `rc=$?` ... `exit $rc`",
 			  msg);
 		free(set);
+	} else if (sh->by_script && !strcmp(sh->describe, "$(...)")) {
+		struct cg_pos pos =
+		    cg_script_pos(sh->by_script, sh->by_start, sh->by_end);
+
+		subject = cg_xasprintf("$(...) %s", mk->name);
+		msg = cg_xasprintf("bash runs `$(...)` without -e (unless "
+				   "`shopt -s inherit_errexit`): failure of "
+				   "`%s` inside it is ignored and the next "
+				   "command in it decides",
+				   mk->name);
+		cg_report(sc->ctx, cg_script_src(sh->by_script, sh->by_start),
+			  &pos, subject,
+			  "run the command on its own line, or add `shopt -s "
+			  "inherit_errexit`",
+			  "%s", msg);
 	} else if (sh->by_script) {
 		struct cg_pos pos =
 		    cg_script_pos(sh->by_script, sh->by_start, sh->by_end);
@@ -215,6 +230,16 @@ static void report_masked(void *data, const struct cg_masked *mk)
 				  "\"$pid\"`, which returns the job's status");
 		msg = cg_xasprintf("a bare `wait` returns 0 whatever `%s` "
 				   "(started with `&`) returned",
+				   mk->name);
+		break;
+	case CG_LOSS_SUBST:
+		subject = cg_xasprintf("subst %s", mk->name);
+		hint = cg_xstrdup("assign it alone (`out=$(cmd)`, then use "
+				  "`$out`), or run the command on its own "
+				  "line");
+		msg = cg_xasprintf("`%s` fails inside `$(...)`, but the "
+				   "command around it sets the status: its "
+				   "failure is lost",
 				   mk->name);
 		break;
 	case CG_LOSS_TRAP:

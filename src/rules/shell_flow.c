@@ -107,9 +107,10 @@ struct fst {
 	uint8_t nvars, nfns, njobs, npipest;
 	int8_t last_job;
 	uint8_t pipest[MAX_PIPEST];
-	const struct cg_nested_script *trap;	  /* EXIT trap */
+	const struct cg_nested_script *trap;	 /* EXIT trap */
 	const struct cg_nested_script *err_trap; /* ERR trap */
-	bool errtrace;				  /* set -E */
+	bool errtrace;				 /* set -E */
+	bool inherit_errexit; /* shopt -s inherit_errexit: $(...) gets -e */
 	/* where errexit was last turned off by `set`, if it was */
 	const struct cg_script *off_s;
 	size_t off_start, off_end;
@@ -262,6 +263,7 @@ static void st_join(struct fst *a, const struct fst *b)
 	if (!a->err_trap)
 		a->err_trap = b->err_trap;
 	a->errtrace |= b->errtrace;
+	a->inherit_errexit |= b->inherit_errexit;
 	if (!a->off_s) {
 		a->off_s = b->off_s;
 		a->off_start = b->off_start;
@@ -1208,26 +1210,83 @@ static void call_fn(struct an *a, const struct cx *c, const struct fn *fn,
 	f->norm = out;
 }
 
+/*
+ * `$(...)`: a subshell that runs before the command. bash gives it no -e
+ * (unless `shopt -s inherit_errexit`); dash passes -e on. Returns its exit
+ * status; x takes what it ran (the site, a blame).
+ */
+static uint8_t run_subst(struct an *a, const struct cx *c,
+			 const struct cg_nested_script *ns, struct fst *x)
+{
+	struct flow sf = {0};
+	struct fst *y = st_dup(x), *out;
+	struct cx sc = *c;
+	uint8_t st;
+
+	y->trap = NULL;
+	y->err_trap = NULL;
+	y->njobs = 0;
+	y->last_job = -1;
+	if (!(c->shell && c->shell->dash) && !x->inherit_errexit) {
+		y->errexit = B_OFF;
+		y->off_s = NULL; /* off because it is a $(...) */
+	}
+	sc.s = ns->script;
+	sc.shell = &ns->shell;
+	sc.in_fn = false;
+	sc.loops = 0;
+	sc.depth++;
+	sf.norm = y;
+	exec_list(a, &sc, ns->script->sh.top, &sf, NULL);
+	out = finish_shell(a, &sc, &sf, false);
+	if (!out)
+		return ST_Z | ST_N;
+	x->fired = out->fired;
+	if (!x->blame.kind)
+		x->blame = out->blame;
+	st = as_value(out->st);
+	st_free(out);
+	return st;
+}
+
 static void exec_simple(struct an *a, const struct cx *c,
 			const struct cg_sh_cmd *cmd, struct flow *f,
 			const struct cg_loss *pos)
 {
 	struct fst *x = f->norm;
-	const struct cg_nested_script *ns;
+	const struct cg_nested_script *ns, *subs;
 	const struct fn *fn;
 	const char *w0;
+	size_t nsubs = 0;
+	uint8_t sub_st = 0;
 
+	if (c->depth < MAX_DEPTH &&
+	    (subs = cg_script_substs(c->s, cmd, &nsubs))) {
+		for (size_t i = 0; i < nsubs; i++)
+			sub_st = run_subst(a, c, &subs[i], x);
+		if (sub_st & ST_FAIL) {
+			/* the command's own status replaces it, unless
+			 * it is a bare assignment (`x=$(pytest)`) */
+			struct cg_loss l = loss_at(
+			    CG_LOSS_SUBST, c->s, subs[nsubs - 1].shell.by_start,
+			    subs[nsubs - 1].shell.by_end);
+
+			x->st = sub_st;
+			x->carry = l;
+		}
+	}
 	for (size_t i = 0; i < cmd->nassigns && !cmd->nwords; i++)
 		assign(x, c, cmd->assigns[i].text, cmd->assigns[i].len);
 	if (!cmd->nwords) {
 		bool subst = false;
 
 		for (size_t i = 0; i < cmd->nassigns; i++)
-			if (strstr(cmd->assigns[i].text, "$(") ||
-			    memchr(cmd->assigns[i].text, '`',
+			if (memchr(cmd->assigns[i].text, '`',
 				   cmd->assigns[i].len))
 				subst = true;
-		set_status(x, subst ? ST_Z | nonzero(c) : ST_Z);
+		set_status(x, nsubs   ? sub_st
+			      : subst ? ST_Z | nonzero(c)
+				      : ST_Z);
 		return;
 	}
 	w0 = cmd->words[0].text;
@@ -1276,7 +1335,8 @@ static void exec_simple(struct an *a, const struct cx *c,
 
 				if (!strcmp(sig, "ERR"))
 					x->err_trap = NULL;
-				else if (!strcmp(sig, "EXIT") || !strcmp(sig, "0"))
+				else if (!strcmp(sig, "EXIT") ||
+					 !strcmp(sig, "0"))
 					x->trap = NULL;
 			}
 		}
@@ -1312,7 +1372,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 			f->norm = NULL;
 		}
 	} else if (!strcmp(w0, "return")) {
-		set_status(x, ST_N); /* not in a function: an error */
+		set_status(x, nonzero(c)); /* not in a function: an error */
 	} else if ((!strcmp(w0, "break") || !strcmp(w0, "continue")) &&
 		   c->loops) {
 		x->st = ST_Z;
@@ -1322,8 +1382,22 @@ static void exec_simple(struct an *a, const struct cx *c,
 		apply_set(x, c, cmd, 1, false);
 		set_status(x, ST_Z);
 	} else if (!strcmp(w0, "shopt")) {
-		if (shopt_sets_options(cmd))
+		if (shopt_sets_options(cmd)) {
 			apply_set(x, c, cmd, 1, true);
+		} else {
+			bool on = true;
+
+			for (size_t i = 1; i < cmd->nwords; i++) {
+				const char *w = cmd->words[i].text;
+
+				if (!strcmp(w, "-s"))
+					on = true;
+				else if (!strcmp(w, "-u"))
+					on = false;
+				else if (!strcmp(w, "inherit_errexit"))
+					x->inherit_errexit = on;
+			}
+		}
 		set_status(x, ST_Z);
 	} else if (!strcmp(w0, "wait")) {
 		do_wait(x, c, cmd);
@@ -1871,7 +1945,8 @@ static void exec_andor(struct an *a, const struct cx *c,
 					s2->carry = l;
 				/* skipped because of the failure: what it
 				 * would have set now depends on it */
-				if (stop & (o == CG_SH_OP_AND ? ST_FAIL : ST_ZT))
+				if (stop &
+				    (o == CG_SH_OP_AND ? ST_FAIL : ST_ZT))
 					taint_pipeline(s2, &ao->pipes[j]);
 				join_into(&skip, s2);
 			}
