@@ -1627,33 +1627,68 @@ static void exec_if(struct an *a, const struct cx *c,
 	f->norm = out;
 }
 
+/*
+ * `case WORD in ...`: when WORD is a status (`case $? in 0) ...;; *) exit
+ * 1;; esac`) the arms it can match are known: `0` matches zero, another
+ * number a non-zero status, `*` anything left. Otherwise any arm may run,
+ * or none unless one is `*`.
+ */
 static void exec_case(struct an *a, const struct cx *c,
 		      const struct cg_sh_cmd *cmd, struct flow *f)
 {
 	struct fst *in = f->norm, *out = NULL;
+	struct val subj = {false, 0, -1};
+	uint8_t left;
 	bool catch_all = false;
 
+	if (cmd->nwords)
+		subj = read_value(in, c, cmd->words[0].text, cmd->words[0].len);
+	if (!subj.known || !subj.st)
+		subj.known = false;
+	left = subj.known ? subj.st : 0;
 	f->norm = NULL;
-	for (size_t i = 0; i < cmd->narms; i++) {
+	for (size_t i = 0; i < cmd->narms && !catch_all; i++) {
 		struct flow af = {0};
+		struct cx ac = *c;
+		uint8_t match = 0, sure = 0;
 
-		for (size_t k = 0; k < cmd->arm_npatterns[i]; k++)
-			if (!strcmp(cmd->arm_patterns[i][k].text, "*") &&
-			    !cmd->arm_patterns[i][k].quoted)
-				catch_all = true;
+		for (size_t k = 0; k < cmd->arm_npatterns[i]; k++) {
+			const struct cg_sh_word *p = &cmd->arm_patterns[i][k];
+
+			if (!strcmp(p->text, "*") && !p->quoted) {
+				match |= left;
+				sure |= left;
+				if (!subj.known)
+					catch_all = true;
+			} else if (!subj.known) {
+				continue;
+			} else if (!strcmp(p->text, "0")) {
+				match |= left & ST_ZERO;
+				sure |= left & ST_ZERO;
+			} else if (all_digits(p->text, p->len) ||
+				   strpbrk(p->text, "*?[")) {
+				match |= left & (ST_N | ST_F);
+			}
+		}
+		if (subj.known && !match)
+			continue;
+		if (subj.known) {
+			ac.taint = c->taint || (match & (ST_F | ST_ZT));
+			left &= (uint8_t)~sure;
+		}
 		af.norm = st_dup(in);
 		set_status(af.norm, ST_Z);
-		exec_list(a, c, cmd->arms[i], &af, NULL);
+		exec_list(a, &ac, cmd->arms[i], &af, NULL);
 		join_into(&out, af.norm);
 		join_into(&f->exit, af.exit);
 		join_into(&f->ret, af.ret);
 		join_into(&f->brk, af.brk);
 		join_into(&f->cont, af.cont);
-		if (catch_all)
+		if (subj.known && !left)
 			break;
 	}
-	if (!catch_all) {
-		set_status(in, ST_Z);
+	if ((!subj.known && !catch_all) || (subj.known && left)) {
+		set_status(in, ST_Z); /* no arm ran: 0 */
 		join_into(&out, in);
 	} else {
 		st_free(in);
