@@ -440,7 +440,7 @@ static struct val lookup_name(const struct fst *x, const char *t, size_t n)
 }
 
 /* `$?`, `$rc`, `${rc}`, `${PIPESTATUS[0]}`, `$!`, a number. */
-static struct val read_value(const struct fst *x, const struct cx *c,
+static struct val read_exact(const struct fst *x, const struct cx *c,
 			     const char *t, size_t n)
 {
 	struct val v = {false, 0, -1};
@@ -484,6 +484,8 @@ static struct val read_value(const struct fst *x, const struct cx *c,
 		k = name_len(t, n);
 		if (k && k == n)
 			return lookup_name(x, t, n);
+		if (k && k < n && t[k] == '[' && t[n - 1] == ']')
+			return lookup_name(x, t, k); /* ${rc[0]} */
 		if (k && k + 1 < n && t[-1] == '{' &&
 		    (t[k] == '-' || (t[k] == ':' && t[k + 1] == '-'))) {
 			/* ${rc:-0}: the variable, or the default when unset */
@@ -510,6 +512,62 @@ static struct val read_value(const struct fst *x, const struct cx *c,
 		return v;
 	}
 	return literal_status(t, n, c);
+}
+
+/*
+ * Does text we cannot read mention a status: `$?`, PIPESTATUS, or a
+ * variable that holds (or follows) the failure? Then its value may carry
+ * the failure on (`rc=("${PIPESTATUS[@]}")` ... `exit ${rc[0]}`).
+ */
+static bool mentions_status(const struct fst *x, const char *t, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		const char *p = t + i + 1;
+		size_t left = n - i - 1, k;
+
+		if (t[i] != '$')
+			continue;
+		if (*p == '?')
+			return true;
+		if (*p == '{' || *p == '(') {
+			p++;
+			left--;
+		}
+		while (left && (*p == '(' || *p == ' ')) {
+			p++;
+			left--;
+		}
+		if (left >= 10 && !memcmp(p, "PIPESTATUS", 10))
+			return true;
+		if ((k = name_len(p, left))) {
+			const struct var *v = NULL;
+
+			for (size_t q = 0; q < x->nvars; q++)
+				if (x->vars[q].len == k &&
+				    !memcmp(x->vars[q].name, p, k))
+					v = &x->vars[q];
+			if (v &&
+			    ((v->st & (ST_F | ST_ZT)) || (v->flags & V_TAINT) ||
+			     (!v->st && v->job < 0)))
+				return true;
+		}
+	}
+	for (size_t i = 0; i + 10 <= n; i++)
+		if (!memcmp(t + i, "PIPESTATUS", 10))
+			return true;
+	return false;
+}
+
+static struct val read_value(const struct fst *x, const struct cx *c,
+			     const char *t, size_t n)
+{
+	struct val v = read_exact(x, c, t, n);
+
+	if (!v.known && mentions_status(x, t, n)) {
+		v.known = true;
+		v.st = ST_Z | ST_F;
+	}
+	return v;
 }
 
 /* A term of `$(( ... ))` or `(( ... ))` in [q, p): `$x`, `x`, a number. */
@@ -588,6 +646,10 @@ static void assign(struct fst *x, const struct cx *c, const char *t, size_t n)
 		return;
 	}
 	v = assign_value(x, c, t + k + 1, n - k - 1);
+	if (!v.known && mentions_status(x, t + k + 1, n - k - 1)) {
+		v.known = true;
+		v.st = ST_Z | ST_F;
+	}
 	var_set(x, t, k, v.known ? v.st : 0, v.known ? v.job : -1);
 }
 
@@ -1360,7 +1422,10 @@ static void exec_simple(struct an *a, const struct cx *c,
 			struct val v = read_value(x, c, cmd->words[1].text,
 						  cmd->words[1].len);
 
-			st = v.known && v.st ? v.st : ST_Z | nonzero(c);
+			/* `exit "$(cat status)"`, `exit $CODE`: a value we
+			 * cannot read is almost always a status passed on,
+			 * maybe the failure's */
+			st = v.known && v.st ? v.st : ST_Z | ST_F;
 			if (v.known && v.st && c->taint && (st & ST_N))
 				st = (uint8_t)((st & ~ST_N) | ST_F);
 		}
