@@ -175,6 +175,15 @@ static size_t unwrap(char **w, size_t n)
 		} else if (eq(b, "docker") || eq(b, "podman") ||
 			   eq(b, "docker-compose") || eq(b, "podman-compose")) {
 			i = docker_command(w, n, i);
+		} else if ((eq(b, "kubectl") || eq(b, "oc")) && i + 1 < n &&
+			   (eq(w[i + 1], "exec") || eq(w[i + 1], "run") ||
+			    eq(w[i + 1], "debug"))) {
+			/* kubectl exec POD [options] -- CMD: after the `--` */
+			size_t k = i + 2;
+
+			while (k < n && !eq(w[k], "--"))
+				k++;
+			i = k + 1;
 		} else if (eq(b, "xargs")) {
 			i = skip_opts(w, n, i + 1, " -n -L -P -I -d -a -s -E ");
 		} else if (eq(b, "coverage") && i + 1 < n &&

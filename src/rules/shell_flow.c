@@ -758,8 +758,17 @@ static uint8_t eval_compare(const struct fst *x, const struct cx *c,
 		r = t;
 		swap = true;
 	}
-	if (!l.known || !l.st || !r.known || r.st != ST_Z)
+	if (!l.known || !l.st)
 		return ST_Z | nonzero(c);
+	if (!r.known || r.st != ST_Z) {
+		/* `[ $rc -ne 5 ]`: true or false, but decided by the
+		 * failure when rc holds it */
+		if (l.st & (ST_F | ST_ZT))
+			return (uint8_t)(ST_ZT | ST_F |
+					 ((l.st & (ST_Z | ST_N)) ? ST_Z | ST_N
+								 : 0));
+		return ST_Z | nonzero(c);
+	}
 	/* compare "status" against 0 */
 	if (!strcmp(op, "-eq") || !strcmp(op, "=") || !strcmp(op, "==")) {
 		zero_true = true;

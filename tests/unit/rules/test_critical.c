@@ -65,6 +65,8 @@ static void test_critical__names(void **state)
 	    {"docker exec -i app pytest", "pytest"},
 	    {"find tests -name '*.py' | xargs -n 1 pytest", "pytest"},
 	    {"command pytest", "pytest"},
+	    {"kubectl exec -n ci deploy/api -c app -- python -m pytest",
+	     "python -m pytest"},
 	    /* not critical */
 	    {"docker run -d --name db IMAGE pytest", ""},
 	    {"docker compose up -d", ""},
