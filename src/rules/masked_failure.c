@@ -244,11 +244,12 @@ static void report_masked(void *data, const struct cg_masked *mk)
 		break;
 	case CG_LOSS_TRAP:
 		subject = cg_xasprintf("trap %s", mk->name);
-		hint = cg_xstrdup("end the EXIT trap without `exit 0`, or "
-				  "with `exit $?`");
-		msg = cg_xasprintf("the EXIT trap exits 0: failure of `%s` "
+		hint = cg_xasprintf("end the %s trap without `exit 0`, or "
+				    "with `exit $?`",
+				    l->what ? l->what : "EXIT");
+		msg = cg_xasprintf("the %s trap exits 0: failure of `%s` "
 				   "becomes success",
-				   mk->name);
+				   l->what ? l->what : "EXIT", mk->name);
 		break;
 	default:
 		return;

@@ -1159,6 +1159,7 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 			    loss_at(CG_LOSS_TRAP, t->shell.by_script,
 				    t->cmd_start, t->shell.by_end);
 
+			l.what = "EXIT";
 			blame(out, &l);
 		}
 	}
@@ -1984,6 +1985,7 @@ static bool err_trap(struct an *a, const struct cx *c, struct flow *f,
 		struct cg_loss l = loss_at(CG_LOSS_TRAP, t->shell.by_script,
 					   t->cmd_start, t->shell.by_end);
 
+		l.what = "ERR";
 		blame(tf.exit, &l);
 	}
 	join_into(&f->exit, tf.exit);
