@@ -142,9 +142,38 @@ struct cx {
 	const struct cg_loss *ign; /* errexit is ignored here, because */
 	bool taint;		   /* control got here by the failure */
 	bool in_fn;
+	const struct cg_sh_cmd *args; /* the call of the function we are in */
 	unsigned loops;
 	unsigned depth;
 };
+
+/* `"$@"` as a command: a function that runs its arguments (`retry()
+ * { "$@" || ...; }`). */
+static bool runs_args(const struct cg_sh_cmd *cmd)
+{
+	const char *w;
+
+	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords)
+		return false;
+	w = cmd->words[0].text;
+	return !strcmp(w, "$@") || !strcmp(w, "$*") || !strcmp(w, "${@}") ||
+	       !strcmp(w, "${*}");
+}
+
+/* Is `f ARGS...` critical by its arguments (`retry pytest -q`)? */
+static bool critical_args(const struct cg_sh_cmd *call,
+			  const struct cg_config *config, struct cg_buf *name)
+{
+	struct cg_sh_cmd shifted;
+
+	if (call->kind != CG_SH_SIMPLE || call->nwords < 2)
+		return false;
+	shifted = *call;
+	shifted.words++;
+	shifted.nwords--;
+	shifted.nassigns = 0;
+	return cg_critical_command(&shifted, config, name);
+}
 
 /* ------------------------------------------------------------- states */
 
@@ -1375,7 +1404,16 @@ static void exec_simple(struct an *a, const struct cx *c,
 			inner.end = cmd->words[0].end;
 			fc.ign = &inner;
 		}
+		fc.args = cmd;
 		call_fn(a, &fc, fn, f);
+		return;
+	}
+	if (runs_args(cmd) && c->args) {
+		/* "$@" runs the arguments the function was called with */
+		if (c->args == a->site)
+			fire(a, x, a->site);
+		else
+			set_status(x, ST_Z);
 		return;
 	}
 	ns = cg_script_nested_at(c->s, cmd);
@@ -2141,7 +2179,73 @@ struct site {
 struct sites {
 	struct site *v;
 	size_t n, alloc;
+	/* functions that run their arguments ("$@") */
+	const char **wrappers;
+	size_t nwrappers, wrappers_alloc;
 };
+
+static bool list_runs_args(const struct cg_sh_list *l, unsigned depth)
+{
+	if (depth > 16)
+		return false;
+	for (size_t i = 0; l && i < l->n; i++)
+		for (size_t p = 0; p < l->items[i].n; p++)
+			for (size_t k = 0; k < l->items[i].pipes[p].n; k++) {
+				const struct cg_sh_cmd *cmd =
+				    &l->items[i].pipes[p].cmds[k];
+
+				if (runs_args(cmd))
+					return true;
+				for (size_t b = 0; b < 3; b++)
+					if (list_runs_args(cmd->body[b],
+							   depth + 1))
+						return true;
+				for (size_t r = 0; r < cmd->narms; r++)
+					if (list_runs_args(cmd->arms[r],
+							   depth + 1))
+						return true;
+			}
+	return false;
+}
+
+static void find_wrappers(const struct cg_sh_list *l, struct sites *out,
+			  unsigned depth)
+{
+	if (depth > 16)
+		return;
+	for (size_t i = 0; l && i < l->n; i++)
+		for (size_t p = 0; p < l->items[i].n; p++)
+			for (size_t k = 0; k < l->items[i].pipes[p].n; k++) {
+				const struct cg_sh_cmd *cmd =
+				    &l->items[i].pipes[p].cmds[k];
+
+				if (cmd->kind == CG_SH_FUNCDEF && cmd->nwords &&
+				    list_runs_args(cmd->body[1], 0)) {
+					CG_GROW(out->wrappers,
+						out->wrappers_alloc,
+						out->nwrappers + 1);
+					out->wrappers[out->nwrappers++] =
+					    cmd->words[0].text;
+				}
+				for (size_t b = 0; b < 3; b++)
+					find_wrappers(cmd->body[b], out,
+						      depth + 1);
+				for (size_t r = 0; r < cmd->narms; r++)
+					find_wrappers(cmd->arms[r], out,
+						      depth + 1);
+			}
+}
+
+static bool is_wrapper(const struct sites *st, const struct cg_sh_cmd *cmd)
+{
+	if (cmd->kind != CG_SH_SIMPLE || cmd->nwords < 2 ||
+	    cmd->words[0].quoted)
+		return false;
+	for (size_t i = 0; i < st->nwrappers; i++)
+		if (!strcmp(st->wrappers[i], cmd->words[0].text))
+			return true;
+	return false;
+}
 
 static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
 			 const struct cg_config *config, struct cg_buf *name,
@@ -2173,8 +2277,11 @@ static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
 
 				if (cmd->kind == CG_SH_SIMPLE) {
 					if (!cg_script_nested_at(s, cmd) &&
-					    cg_critical_command(cmd, config,
-								name)) {
+					    (cg_critical_command(cmd, config,
+								 name) ||
+					     (is_wrapper(out, cmd) &&
+					      critical_args(cmd, config,
+							    name)))) {
 						CG_GROW(out->v, out->alloc,
 							out->n + 1);
 						out->v[out->n].s = s;
@@ -2192,52 +2299,81 @@ static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
 	}
 }
 
+/* Run the script with `site` failing (NULL: nothing fails); the state it
+ * exits with, or NULL when the work bound ran out. */
+static struct fst *run_script(const struct cg_script *s,
+			      const struct cg_shell *shell,
+			      const struct cg_config *config,
+			      const struct cg_sh_cmd *site, size_t *spent)
+{
+	struct an a;
+	struct cx c;
+	struct flow f = {0};
+	struct fst *out;
+
+	memset(&a, 0, sizeof(a));
+	memset(&c, 0, sizeof(c));
+	a.config = config;
+	a.site = site;
+	cg_buf_init(&a.scratch, 0);
+	c.s = s;
+	c.shell = shell;
+	f.norm = cg_xcalloc(1, sizeof(*f.norm));
+	f.norm->st = ST_Z;
+	f.norm->errexit = shell->errexit ? B_ON : B_OFF;
+	f.norm->pipefail = shell->pipefail ? B_ON : B_OFF;
+	f.norm->fired = B_OFF;
+	f.norm->last_job = -1;
+	exec_list(&a, &c, s->sh.top, &f, NULL);
+	out = a.over ? NULL : finish_shell(&a, &c, &f, true);
+	flow_release(&f);
+	*spent += a.steps;
+	cg_buf_release(&a.scratch);
+	return out;
+}
+
+/*
+ * The failure is masked when no way out of the shell carries it, and the
+ * run fails no other way than a passing run can: a non-zero exit that
+ * only the failing run has is the failure's own doing (`"$@" && return
+ * 0` ... `return 1`), even where no status carried it there.
+ */
 void cg_flow_check(const struct cg_script *s, const struct cg_shell *shell,
 		   const struct cg_config *config, cg_masked_fn fn, void *ctx)
 {
 	struct sites sites = {0};
 	struct cg_buf name = CG_BUF_INIT;
 	size_t spent = 0;
+	struct fst *passing;
+	uint8_t passing_st;
 
+	find_wrappers(s->sh.top, &sites, 0);
 	collect_script(s, config, &name, &sites, 0);
+	if (!sites.n || !(passing = run_script(s, shell, config, NULL, &spent)))
+		goto out;
+	passing_st = passing->st;
+	st_free(passing);
 	for (size_t i = 0; i < sites.n && spent < 4 * STEP_BUDGET; i++) {
-		struct an a;
-		struct cx c;
-		struct flow f = {0};
-		struct fst *out;
+		struct fst *o =
+		    run_script(s, shell, config, sites.v[i].cmd, &spent);
 
-		memset(&a, 0, sizeof(a));
-		memset(&c, 0, sizeof(c));
-		a.config = config;
-		a.site = sites.v[i].cmd;
-		cg_buf_init(&a.scratch, 0);
-		c.s = s;
-		c.shell = shell;
-		f.norm = cg_xcalloc(1, sizeof(*f.norm));
-		f.norm->st = ST_Z;
-		f.norm->errexit = shell->errexit ? B_ON : B_OFF;
-		f.norm->pipefail = shell->pipefail ? B_ON : B_OFF;
-		f.norm->fired = B_OFF;
-		f.norm->last_job = -1;
-		exec_list(&a, &c, s->sh.top, &f, NULL);
-		out = a.over ? NULL : finish_shell(&a, &c, &f, true);
-		flow_release(&f);
-		spent += a.steps;
-		if (out && (out->fired & B_ON) && !(out->st & ST_FAIL) &&
-		    out->blame.kind) {
+		if (o && (o->fired & B_ON) && !(o->st & ST_FAIL) &&
+		    (!(o->st & ST_N) || (passing_st & ST_N)) && o->blame.kind) {
 			struct cg_masked mk;
 
-			cg_critical_command(sites.v[i].cmd, config, &name);
+			if (!cg_critical_command(sites.v[i].cmd, config, &name))
+				critical_args(sites.v[i].cmd, config, &name);
 			mk.s = sites.v[i].s;
 			mk.cmd = sites.v[i].cmd;
 			mk.name = name.buf;
-			mk.loss = out->blame;
+			mk.loss = o->blame;
 			fn(ctx, &mk);
 		}
-		st_free(out);
-		cg_buf_release(&a.scratch);
+		st_free(o);
 	}
+out:
 	free(sites.v);
+	free(sites.wrappers);
 	cg_buf_release(&name);
 }
 
