@@ -1430,6 +1430,10 @@ static void exec_simple(struct an *a, const struct cx *c,
 		ec.depth++;
 		set_status(x, ST_Z);
 		exec_list(a, &ec, ns->script->sh.top, f, NULL);
+		/* eval's status is a command's: errexit sees it, even when
+		 * it came from a failure errexit ignored inside */
+		if (f->norm)
+			f->norm->st = as_value(f->norm->st);
 		return;
 	}
 	if (!strcmp(w0, "trap")) {
