@@ -674,12 +674,40 @@ static void assign(struct fst *x, const struct cx *c, const char *t, size_t n)
 		var_set(x, t, k, 0, -1);
 		return;
 	}
+	if (k + 1 == n) { /* `ok=`: empty, which tests see as unset */
+		struct var *empty;
+
+		var_set(x, t, k, 0, -1);
+		if ((empty = var_find(x, t, k)))
+			empty->flags = V_UNSET;
+		return;
+	}
 	v = assign_value(x, c, t + k + 1, n - k - 1);
 	if (!v.known && mentions_status(x, t + k + 1, n - k - 1)) {
 		v.known = true;
 		v.st = ST_Z | ST_F;
 	}
 	var_set(x, t, k, v.known ? v.st : 0, v.known ? v.job : -1);
+}
+
+/* Is word w just `$NAME` (or `${NAME}`) for a variable the script has not
+ * set on this path? It expands to nothing. */
+static bool unset_var(const struct fst *x, const struct cg_sh_word *w)
+{
+	const char *t = w->text;
+	size_t n = w->len, k;
+
+	if (n < 2 || t[0] != '$')
+		return false;
+	t++, n--;
+	if (n > 2 && t[0] == '{' && t[n - 1] == '}')
+		t++, n -= 2;
+	if (!(k = name_len(t, n)) || k != n)
+		return false;
+	for (size_t i = 0; i < x->nvars; i++)
+		if (x->vars[i].len == n && !memcmp(x->vars[i].name, t, n))
+			return (x->vars[i].flags & V_UNSET) != 0;
+	return true;
 }
 
 /* ----------------------------------------------------------- commands */
@@ -924,6 +952,11 @@ static uint8_t eval_test(const struct fst *x, const struct cx *c,
 					if (x->vars[q].len == len &&
 					    !memcmp(x->vars[q].name, t, len))
 						v = &x->vars[q];
+		}
+		if (!v && unset_var(x, &w[i + 1])) {
+			/* never set here: empty */
+			r = !strcmp(w[i].text, "-n") ? nonzero(c) : ST_Z;
+			return neg ? negate(r) : r;
 		}
 		if (!v || (!v->st && v->job < 0 && !(v->flags & V_UNSET)))
 			return ST_Z | nonzero(c); /* a value we do not know */
@@ -1476,8 +1509,14 @@ static void exec_simple(struct an *a, const struct cx *c,
 
 			/* `exit "$(cat status)"`, `exit $CODE`: a value we
 			 * cannot read is almost always a status passed on,
-			 * maybe the failure's */
-			st = v.known && v.st ? v.st : ST_Z | ST_F;
+			 * maybe the failure's; but `exit $rc` with rc never
+			 * set here is `exit` alone */
+			if (v.known && v.st)
+				st = v.st;
+			else if (!unset_var(x, &cmd->words[1]))
+				st = ST_Z | ST_F;
+			else if (cmd->words[1].quoted)
+				st = nonzero(c); /* `exit ""`: an error, 2 */
 			if (v.known && v.st && c->taint && (st & ST_N))
 				st = (uint8_t)((st & ~ST_N) | ST_F);
 		}
@@ -2240,6 +2279,16 @@ static void find_wrappers(const struct cg_sh_list *l, struct sites *out,
 			}
 }
 
+static void find_all_wrappers(const struct cg_script *s, struct sites *out,
+			      unsigned depth)
+{
+	if (depth > 8)
+		return;
+	find_wrappers(s->sh.top, out, 0);
+	for (size_t i = 0; i < s->nnested; i++)
+		find_all_wrappers(s->nested[i].script, out, depth + 1);
+}
+
 static bool is_wrapper(const struct sites *st, const struct cg_sh_cmd *cmd)
 {
 	if (cmd->kind != CG_SH_SIMPLE || cmd->nwords < 2 ||
@@ -2351,7 +2400,7 @@ void cg_flow_check(const struct cg_script *s, const struct cg_shell *shell,
 	struct fst *passing;
 	uint8_t passing_st;
 
-	find_wrappers(s->sh.top, &sites, 0);
+	find_all_wrappers(s, &sites, 0);
 	collect_script(s, config, &name, &sites, 0);
 	if (!sites.n || !(passing = run_script(s, shell, config, NULL, &spent)))
 		goto out;
