@@ -1535,6 +1535,18 @@ static void exec_simple(struct an *a, const struct cx *c,
 		join_into(w0[0] == 'b' ? &f->brk : &f->cont, x);
 		f->norm = NULL;
 	} else if (!strcmp(w0, "set")) {
+		bool pipefail = false;
+
+		for (size_t i = 1; i < cmd->nwords; i++)
+			if (!strcmp(cmd->words[i].text, "pipefail"))
+				pipefail = true;
+		if (pipefail && c->shell && c->shell->dash) {
+			/* dash (Debian's, Ubuntu's sh) has no pipefail: `set`
+			 * fails, and a special builtin's error ends the shell
+			 */
+			add_exit(f, x, nonzero(c));
+			return;
+		}
 		apply_set(x, c, cmd, 1, false);
 		set_status(x, ST_Z);
 	} else if (!strcmp(w0, "shopt")) {
