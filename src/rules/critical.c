@@ -184,6 +184,16 @@ static size_t unwrap(char **w, size_t n)
 			while (k < n && !eq(w[k], "--"))
 				k++;
 			i = k + 1;
+		} else if (eq(b, "find")) {
+			/* find PATHS... -exec CMD ARGS {} ; */
+			size_t k = i + 1;
+
+			while (k < n && !eq(w[k], "-exec") &&
+			       !eq(w[k], "-execdir"))
+				k++;
+			if (k >= n)
+				return n;
+			i = k + 1;
 		} else if (eq(b, "xargs")) {
 			i = skip_opts(w, n, i + 1, " -n -L -P -I -d -a -s -E ");
 		} else if (eq(b, "coverage") && i + 1 < n &&

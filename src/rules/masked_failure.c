@@ -232,6 +232,15 @@ static void report_masked(void *data, const struct cg_masked *mk)
 				   "(started with `&`) returned",
 				   mk->name);
 		break;
+	case CG_LOSS_FIND:
+		subject = cg_xasprintf("find -exec %s", mk->name);
+		hint = cg_xstrdup("end -exec with `+` (find then fails when "
+				  "the command does), or use `xargs`");
+		msg =
+		    cg_xasprintf("`find -exec ... \\;` ignores the exit status "
+				 "of `%s`: find succeeds when it fails",
+				 mk->name);
+		break;
 	case CG_LOSS_SUBST:
 		subject = cg_xasprintf("subst %s", mk->name);
 		hint = cg_xstrdup("assign it alone (`out=$(cmd)`, then use "
@@ -608,6 +617,8 @@ const struct cg_rule cg_rule_masked_failure = {
 	"(`run_tests || exit 1`, `(cd api && pytest; cd ..) || exit 1`): bash "
 	"ignores `set -e` inside it, so a later command in it hides the "
 	"failure;\n"
+	"  `find -exec cmd {} \\;`, whose status ignores cmd's (`+` is "
+	"fine);\n"
 	"  `cmd &` that nothing waits for, a bare `wait`, or `wait -n` while "
 	"another job may end first (`wait \"$pid\"` is fine);\n"
 	"  an EXIT or ERR trap that exits 0;\n"

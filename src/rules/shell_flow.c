@@ -1158,9 +1158,38 @@ static void do_wait(struct fst *x, const struct cx *c,
 	set_status(x, st ? st : ST_Z | ST_N);
 }
 
-static void fire(struct an *a, struct fst *x, const struct cg_sh_cmd *cmd)
+/* `find ... -exec CMD {} \;`: find's status ignores CMD's (with `+` it
+ * does not). The span of the `;`, or false. */
+static bool find_ignores(const struct cg_sh_cmd *cmd, size_t *start,
+			 size_t *end)
+{
+	const char *b = cmd->nwords ? strrchr(cmd->words[0].text, '/') : NULL;
+	bool in_exec = false;
+
+	b = b ? b + 1 : cmd->nwords ? cmd->words[0].text : "";
+	if (strcmp(b, "find"))
+		return false;
+	for (size_t i = 1; i < cmd->nwords; i++) {
+		const char *w = cmd->words[i].text;
+
+		if (!in_exec) {
+			in_exec = !strcmp(w, "-exec") || !strcmp(w, "-execdir");
+		} else if (!strcmp(w, ";")) {
+			*start = cmd->words[i].start;
+			*end = cmd->words[i].end;
+			return true;
+		} else if (!strcmp(w, "+")) {
+			return false;
+		}
+	}
+	return false;
+}
+
+static void fire(struct an *a, const struct cx *c, struct fst *x,
+		 const struct cg_sh_cmd *cmd)
 {
 	uint8_t st = 0;
+	size_t fs, fe;
 
 	if (cmd != a->site) {
 		set_status(x, ST_Z);
@@ -1171,6 +1200,12 @@ static void fire(struct an *a, struct fst *x, const struct cg_sh_cmd *cmd)
 	if (x->fired & B_ON)
 		st |= ST_Z;
 	x->fired = B_ON;
+	if ((st & ST_F) && find_ignores(cmd, &fs, &fe)) {
+		struct cg_loss l = loss_at(CG_LOSS_FIND, c->s, fs, fe);
+
+		blame(x, &l);
+		st = ST_Z;
+	}
 	set_status(x, st);
 }
 
@@ -1444,7 +1479,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 	if (runs_args(cmd) && c->args) {
 		/* "$@" runs the arguments the function was called with */
 		if (c->args == a->site)
-			fire(a, x, a->site);
+			fire(a, c, x, a->site);
 		else
 			set_status(x, ST_Z);
 		return;
@@ -1491,7 +1526,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 		return;
 	}
 	if (cg_critical_command(cmd, a->config, &a->scratch)) {
-		fire(a, x, cmd);
+		fire(a, c, x, cmd);
 		if (!strcmp(w0, "exec"))
 			add_exit(f, x, as_value(x->st));
 		return;
