@@ -50,11 +50,12 @@ expect_exit 1 "$ciguard" slots refresh cli "$a"
 grep -q "lost" "$tmp/err" && ok || bad "lost message"
 expect_exit 0 "$ciguard" slots release cli "$b"
 expect_holders cli 0
-# --wait queues until a slot frees up
-expect_exit 0 "$ciguard" slots acquire w --max 1 --ttl 700ms
+# --wait queues until a slot frees up (the holder's ttl leaves room for a
+# slow start of the next command on a loaded machine)
+expect_exit 0 "$ciguard" slots acquire w --max 1 --ttl 3s
 expect_exit 1 "$ciguard" slots acquire w --max 1 --wait 200ms
 grep -q "the one slot of 'w' is taken, still after waiting 0.2s" "$tmp/err" && ok || bad "wait expired message: $(cat "$tmp/err")"
-expect_exit 0 "$ciguard" slots acquire w --max 1 --wait 3s
+expect_exit 0 "$ciguard" slots acquire w --max 1 --wait 10s
 # first come, first served: three `run --wait` queue behind a holder, and
 # run in the order they came once it releases
 waiting() { "$ciguard" slots status "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["waiting"])'; }
@@ -99,7 +100,7 @@ expect_exit 1 "$ciguard" slots run r --max 1 -- sh -c "touch \"$tmp/ran\""
 [ -e "$tmp/ran" ] && bad "COMMAND ran although full" || ok
 "$ciguard" slots release r "$(cat "$tmp/tok")"
 # refreshed while running longer than its TTL
-expect_exit 0 "$ciguard" slots run long --max 1 --ttl 300ms -- sh -c 'sleep 1'
+expect_exit 0 "$ciguard" slots run long --max 1 --ttl 1s -- sh -c 'sleep 3'
 grep -q lost "$tmp/err" && bad "slot lost although refreshed" || ok
 
 # SIGTERM to ciguard: forwarded to COMMAND, slot released
