@@ -166,7 +166,7 @@ struct cg_nested_script {
 	enum cg_nested_kind kind;
 	struct cg_script *script;
 	struct cg_shell shell;
-	size_t cmd_start; /* the simple command that runs it */
+	size_t cmd_start;     /* the simple command that runs it */
 	bool on_exit, on_err; /* TRAP: its signals include EXIT, ERR */
 };
 

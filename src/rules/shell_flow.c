@@ -3,7 +3,7 @@
  * critical command fails (its first run exits 1) and every other command
  * succeeds, does the shell still exit 0? That is what a CI run with a
  * failing test does, and what tests/oracle checks against real bash and
- * dash with stub commands.
+ * dash, with commands that fail on cue.
  *
  * Each critical command (a "site") is judged on its own: the script runs
  * once per site, from the start, on abstract states. A state holds the
@@ -1271,6 +1271,24 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 	return out;
 }
 
+/*
+ * Another shell (a subshell, `bash -c`, `$(...)`, a background job) ended
+ * with `out` (NULL: it never ends): x takes over what it ran (the site,
+ * the first loss) and returns its exit status, which `out` no longer
+ * needs. The caller frees `out`.
+ */
+static uint8_t take_from_shell(struct fst *x, const struct fst *out)
+{
+	if (!out)
+		return ST_Z | ST_N;
+	x->fired = out->fired;
+	if (!x->blame.kind)
+		x->blame = out->blame;
+	if (out->st & ST_FAIL)
+		x->carry = out->carry;
+	return as_value(out->st);
+}
+
 /* Run `body` in a subshell of x; x gets its exit status. */
 static void subshell(struct an *a, const struct cx *c,
 		     const struct cg_sh_list *body, const struct cg_sh_cmd *cmd,
@@ -1293,17 +1311,7 @@ static void subshell(struct an *a, const struct cx *c,
 	else
 		exec_cmd(a, &sc, cmd, &sf, pos);
 	out = finish_shell(a, &sc, &sf, true);
-	if (!out) {
-		/* no way out (an endless loop): nothing to join */
-		set_status(x, ST_Z | ST_N);
-		return;
-	}
-	x->fired = out->fired;
-	if (!x->blame.kind)
-		x->blame = out->blame;
-	if (out->st & ST_FAIL)
-		x->carry = out->carry;
-	set_status(x, as_value(out->st));
+	set_status(x, take_from_shell(x, out));
 	st_free(out);
 }
 
@@ -1330,16 +1338,7 @@ static void new_shell(struct an *a, const struct cx *c,
 	sf.norm = y;
 	exec_list(a, &sc, ns->script->sh.top, &sf, NULL);
 	out = finish_shell(a, &sc, &sf, true);
-	if (!out) {
-		set_status(x, ST_Z | ST_N);
-		return;
-	}
-	x->fired = out->fired;
-	if (!x->blame.kind)
-		x->blame = out->blame;
-	if (out->st & ST_FAIL)
-		x->carry = out->carry;
-	set_status(x, as_value(out->st));
+	set_status(x, take_from_shell(x, out));
 	st_free(out);
 }
 
@@ -1408,12 +1407,7 @@ static uint8_t run_subst(struct an *a, const struct cx *c,
 	sf.norm = y;
 	exec_list(a, &sc, ns->script->sh.top, &sf, NULL);
 	out = finish_shell(a, &sc, &sf, false);
-	if (!out)
-		return ST_Z | ST_N;
-	x->fired = out->fired;
-	if (!x->blame.kind)
-		x->blame = out->blame;
-	st = as_value(out->st);
+	st = take_from_shell(x, out);
 	st_free(out);
 	return st;
 }
