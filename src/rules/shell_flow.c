@@ -1487,7 +1487,19 @@ static void exec_simple(struct an *a, const struct cx *c,
 	}
 	if (ns && ns->kind == CG_NESTED_EVAL && c->depth < MAX_DEPTH) {
 		struct cx ec = *c;
+		struct cg_loss inner;
 
+		if (!c->ign && pos) {
+			/* `if eval '...'`, `eval '...' || x`: the same shell,
+			 * where errexit is ignored, as for a function */
+			inner = *pos;
+			inner.kind = CG_LOSS_IGNORED;
+			inner.call = true;
+			inner.s = c->s;
+			inner.start = cmd->words[0].start;
+			inner.end = cmd->words[0].end;
+			ec.ign = &inner;
+		}
 		ec.s = ns->script;
 		ec.depth++;
 		set_status(x, ST_Z);
