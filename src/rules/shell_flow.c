@@ -1412,6 +1412,26 @@ static uint8_t run_subst(struct an *a, const struct cx *c,
 	return st;
 }
 
+/*
+ * A function or eval that `cmd` runs where errexit is ignored (pos) runs
+ * its commands with errexit ignored too; `inner` (the caller's) says so,
+ * pointing at the command's name. Outermost reason wins.
+ */
+static void ignored_inside(struct cx *out, struct cg_loss *inner,
+			   const struct cx *c, const struct cg_sh_cmd *cmd,
+			   const struct cg_loss *pos)
+{
+	if (c->ign || !pos)
+		return;
+	*inner = *pos;
+	inner->kind = CG_LOSS_IGNORED;
+	inner->call = true;
+	inner->s = c->s;
+	inner->start = cmd->words[0].start;
+	inner->end = cmd->words[0].end;
+	out->ign = inner;
+}
+
 static void exec_simple(struct an *a, const struct cx *c,
 			const struct cg_sh_cmd *cmd, struct flow *f,
 			const struct cg_loss *pos)
@@ -1457,15 +1477,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 		struct cx fc = *c;
 		struct cg_loss inner;
 
-		if (!c->ign && pos) {
-			inner = *pos;
-			inner.kind = CG_LOSS_IGNORED;
-			inner.call = true;
-			inner.s = c->s;
-			inner.start = cmd->words[0].start;
-			inner.end = cmd->words[0].end;
-			fc.ign = &inner;
-		}
+		ignored_inside(&fc, &inner, c, cmd, pos);
 		fc.args = cmd;
 		call_fn(a, &fc, fn, f);
 		return;
@@ -1489,17 +1501,8 @@ static void exec_simple(struct an *a, const struct cx *c,
 		struct cx ec = *c;
 		struct cg_loss inner;
 
-		if (!c->ign && pos) {
-			/* `if eval '...'`, `eval '...' || x`: the same shell,
-			 * where errexit is ignored, as for a function */
-			inner = *pos;
-			inner.kind = CG_LOSS_IGNORED;
-			inner.call = true;
-			inner.s = c->s;
-			inner.start = cmd->words[0].start;
-			inner.end = cmd->words[0].end;
-			ec.ign = &inner;
-		}
+		/* `if eval '...'`: the same shell, as for a function */
+		ignored_inside(&ec, &inner, c, cmd, pos);
 		ec.s = ns->script;
 		ec.depth++;
 		set_status(x, ST_Z);
