@@ -52,12 +52,24 @@ static void build_lines(struct cg_src *s)
 	s->nlines = (uint32_t)n;
 }
 
+/*
+ * A UTF-8 byte-order mark that starts a file is not text: YAML, JSON and
+ * compose skip it, and an editor shows the first character after it at
+ * column 1. Dropping it here gives every loader and every position that.
+ */
+static size_t bom_len(const char *text, size_t len)
+{
+	return len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
 void cg_src_init_mem(struct cg_src *out, const char *path, const char *text,
 		     size_t len)
 {
+	size_t skip = bom_len(text, len);
+
 	out->path = cg_xstrdup(path);
-	out->text = cg_xstrndup(text, len);
-	out->len = len;
+	out->text = cg_xstrndup(text + skip, len - skip);
+	out->len = len - skip;
 	build_lines(out);
 }
 
@@ -108,6 +120,7 @@ int cg_src_load(struct cg_src *out, const char *root, const char *path,
 	struct stat st;
 	struct cg_buf b = CG_BUF_INIT;
 	int fd, err = 0;
+	size_t skip;
 
 	memset(out, 0, sizeof(*out));
 	fd = open(full, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -158,6 +171,10 @@ int cg_src_load(struct cg_src *out, const char *root, const char *path,
 		err = cg_error_set(CG_ESKIP, "'%s' is not valid UTF-8, skipped",
 				   path);
 		goto out;
+	}
+	if ((skip = bom_len(b.buf, b.len)) > 0) {
+		memmove(b.buf, b.buf + skip, b.len - skip + 1);
+		b.len -= skip;
 	}
 	out->path = cg_xstrdup(path);
 	out->len = b.len;
