@@ -12,49 +12,70 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "report/report.h"
 #include "rules/rule.h"
 #include "core/banned.h"
 
-static const char usage[] =
-    "usage: ciguard check [PATH] [options]\n"
-    "\n"
-    "Check the repository at PATH (default: the enclosing git work tree, "
-    "else\nthe current folder) for CI mistakes. In a git work tree the "
-    "tracked and\nuntracked-not-ignored files are read; elsewhere every "
-    "file except .git,\nnode_modules, vendor and .venv.\n"
-    "\n"
-    "CI scripts are judged as bash/sh run them (GitHub run: steps, composite\n"
-    "actions, GitLab jobs). Steps in pwsh (the default on windows-* runners),\n"
-    "powershell, cmd or python are not checked: a note names them.\n"
-    "`ciguard explain masked-failure` says what is and is not followed.\n"
-    "\n"
-    "options:\n"
-    "  --quick                 CI config, compose and env files only "
-    "(pre-commit)\n"
-    "  --staged                check what is staged in the git index, not "
-    "the\n"
-    "                          work tree\n"
-    "  --format FMT            text (default), json, sarif, github\n"
-    "  --config FILE           configuration (default: PATH/.ciguard.yml "
-    "if present)\n"
-    "  --baseline FILE         hide findings recorded in FILE\n"
-    "  --write-baseline FILE   record the current findings in FILE, exit "
-    "0\n"
-    "  --fail-on LEVEL         exit 1 on findings at or above LEVEL: "
-    "error\n"
-    "                          (default), warning or note\n"
-    "  --rule ID               run only rule ID (repeatable)\n"
-    "  --jobs N                accepted for compatibility; files are read "
-    "on one\n"
-    "                          thread\n"
-    "  --color WHEN            auto (default: on a terminal, unless "
-    "NO_COLOR is\n"
-    "                          set), always, never\n"
-    "  -h, --help              show this help\n"
-    "\n"
-    "exit status: 0 no finding at or above --fail-on, 1 findings, 2 bad "
-    "usage,\nbad configuration or unreadable PATH.\n";
+enum {
+	OPT_QUICK,
+	OPT_STAGED,
+	OPT_FORMAT,
+	OPT_CONFIG,
+	OPT_BASELINE,
+	OPT_WRITE_BASELINE,
+	OPT_FAIL_ON,
+	OPT_RULE,
+	OPT_JOBS,
+	OPT_COLOR,
+};
+
+static const struct cli_opt options[] = {
+    {"quick", 0, NULL, "CI config, compose and env files only (pre-commit)",
+     OPT_QUICK},
+    {"staged", 0, NULL,
+     "check what is staged in the git index, not the\nwork tree", OPT_STAGED},
+    {"format", 0, "FMT", "text (default), json, sarif, github", OPT_FORMAT},
+    {"config", 0, "FILE",
+     "configuration (default: PATH/.ciguard.yml if present)", OPT_CONFIG},
+    {"baseline", 0, "FILE", "hide findings recorded in FILE", OPT_BASELINE},
+    {"write-baseline", 0, "FILE", "record the current findings in FILE, exit 0",
+     OPT_WRITE_BASELINE},
+    {"fail-on", 0, "LEVEL",
+     "exit 1 on findings at or above LEVEL: error\n(default), warning or "
+     "note",
+     OPT_FAIL_ON},
+    {"rule", 0, "ID", "run only rule ID (repeatable)", OPT_RULE},
+    {"jobs", 0, "N",
+     "accepted for compatibility; files are read on one\nthread", OPT_JOBS},
+    {"color", 0, "WHEN",
+     "auto (default: on a terminal, unless NO_COLOR is\nset), always, never",
+     OPT_COLOR},
+};
+
+static const struct cli_spec spec = {
+    .cmd = "check",
+    .head =
+	"usage: ciguard check [PATH] [options]\n"
+	"\n"
+	"Check the repository at PATH (default: the enclosing git work tree, "
+	"else\nthe current folder) for CI mistakes. In a git work tree the "
+	"tracked and\nuntracked-not-ignored files are read; elsewhere every "
+	"file except .git,\nnode_modules, vendor and .venv.\n"
+	"\n"
+	"CI scripts are judged as bash/sh run them (GitHub run: steps, "
+	"composite\nactions, GitLab jobs). Steps in pwsh (the default on "
+	"windows-* runners),\npowershell, cmd or python are not checked: a "
+	"note names them.\n`ciguard explain masked-failure` says what is and "
+	"is not followed.\n"
+	"\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(*options),
+    .column = 26,
+    .tail = "\n"
+	    "exit status: 0 no finding at or above --fail-on, 1 findings, 2 "
+	    "bad usage,\nbad configuration or unreadable PATH.\n",
+};
 
 struct opts {
 	const char *path;
@@ -68,120 +89,103 @@ struct opts {
 	int color; /* -1 auto, 0 never, 1 always */
 };
 
-/* --opt VALUE or --opt=VALUE */
-static int take_value(int argc, char **argv, int *i, const char *name,
-		      const char **out)
+/* One option's value into `o`: 0, or 2 after the message. */
+static int set_option(struct opts *o, int id, const char *v)
 {
-	size_t n = strlen(name);
-	const char *a = argv[*i];
+	switch (id) {
+	case OPT_QUICK:
+		o->quick = true;
+		break;
+	case OPT_STAGED:
+		o->staged = true;
+		break;
+	case OPT_FORMAT:
+		if ((o->format = cg_format_parse(v)) < 0)
+			return cli_fail("check: unknown format '%s' (text, "
+					"json, sarif, github)",
+					v);
+		break;
+	case OPT_CONFIG:
+		o->config = v;
+		break;
+	case OPT_BASELINE:
+		o->baseline = v;
+		break;
+	case OPT_WRITE_BASELINE:
+		o->write_baseline = v;
+		break;
+	case OPT_FAIL_ON:
+		if (!strcmp(v, "error"))
+			o->fail_on = CG_SEV_ERROR;
+		else if (!strcmp(v, "warning"))
+			o->fail_on = CG_SEV_WARNING;
+		else if (!strcmp(v, "note"))
+			o->fail_on = CG_SEV_NOTE;
+		else
+			return cli_fail("check: --fail-on takes error, "
+					"warning or note, not '%s'",
+					v);
+		break;
+	case OPT_RULE:
+		if (!cg_rule_find(v))
+			return cli_fail("check: no rule '%s' (see 'ciguard "
+					"rules')",
+					v);
+		o->only =
+		    cg_xrealloc(o->only, (o->nonly + 1) * sizeof(*o->only));
+		o->only[o->nonly++] = v;
+		break;
+	case OPT_JOBS: {
+		char *end;
 
-	if (!strncmp(a, name, n) && a[n] == '=') {
-		*out = a + n + 1;
-		return 1;
+		errno = 0;
+		o->jobs = strtol(v, &end, 10);
+		if (errno || end == v || *end || o->jobs < 1 || o->jobs > 1024)
+			return cli_fail("check: --jobs takes a number from 1 "
+					"to 1024, not '%s'",
+					v);
+		break;
 	}
-	if (strcmp(a, name))
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*out = argv[++*i];
-	return 1;
+	case OPT_COLOR:
+		if (!strcmp(v, "auto"))
+			o->color = -1;
+		else if (!strcmp(v, "always"))
+			o->color = 1;
+		else if (!strcmp(v, "never"))
+			o->color = 0;
+		else
+			return cli_fail("check: --color takes auto, always "
+					"or never, not '%s'",
+					v);
+		break;
+	}
+	return 0;
 }
 
+/* 0, 1 after --help, 2 after an error message. */
 static int parse_args(struct opts *o, int argc, char **argv)
 {
-	static const char *const valued[] = {
-	    "--format",	 "--config", "--baseline", "--write-baseline",
-	    "--fail-on", "--rule",   "--jobs",	   "--color"};
+	struct cli_parser p;
+	int id;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL;
-		int hit = 0;
-		size_t k;
-
-		if (!strcmp(a, "--quick")) {
-			o->quick = true;
+	cli_parser_init(&p, &spec, argc, argv);
+	while ((id = cli_next(&p)) != CLI_END) {
+		if (id == CLI_HELP)
+			return 1;
+		if (id == CLI_ERROR)
+			return 2;
+		if (id == CLI_DASHDASH)
+			continue; /* the rest are PATHs */
+		if (id == CLI_ARG) {
+			if (o->path)
+				return cli_fail("check: more than one PATH "
+						"('%s', '%s')",
+						o->path, p.arg);
+			o->path = p.arg;
 			continue;
 		}
-		if (!strcmp(a, "--staged")) {
-			o->staged = true;
-			continue;
-		}
-		for (k = 0; k < sizeof(valued) / sizeof(*valued); k++)
-			if ((hit = take_value(argc, argv, &i, valued[k], &v)))
-				break;
-		if (hit < 0)
-			return cli_fail("check: %s needs a value", a);
-		if (hit) {
-			const char *name = valued[k];
-
-			if (!strcmp(name, "--format")) {
-				if ((o->format = cg_format_parse(v)) < 0)
-					return cli_fail(
-					    "check: unknown format '%s' "
-					    "(text, json, sarif, github)",
-					    v);
-			} else if (!strcmp(name, "--config")) {
-				o->config = v;
-			} else if (!strcmp(name, "--baseline")) {
-				o->baseline = v;
-			} else if (!strcmp(name, "--write-baseline")) {
-				o->write_baseline = v;
-			} else if (!strcmp(name, "--fail-on")) {
-				if (!strcmp(v, "error"))
-					o->fail_on = CG_SEV_ERROR;
-				else if (!strcmp(v, "warning"))
-					o->fail_on = CG_SEV_WARNING;
-				else if (!strcmp(v, "note"))
-					o->fail_on = CG_SEV_NOTE;
-				else
-					return cli_fail(
-					    "check: --fail-on takes error, "
-					    "warning or note, not '%s'",
-					    v);
-			} else if (!strcmp(name, "--rule")) {
-				if (!cg_rule_find(v))
-					return cli_fail(
-					    "check: no rule '%s' (see "
-					    "'ciguard rules')",
-					    v);
-				o->only = realloc(
-				    o->only, (o->nonly + 1) * sizeof(*o->only));
-				o->only[o->nonly++] = v;
-			} else if (!strcmp(name, "--jobs")) {
-				char *end;
-
-				errno = 0;
-				o->jobs = strtol(v, &end, 10);
-				if (errno || *end || o->jobs < 1 ||
-				    o->jobs > 1024)
-					return cli_fail(
-					    "check: --jobs takes a number "
-					    "from 1 to 1024, not '%s'",
-					    v);
-			} else if (!strcmp(name, "--color")) {
-				if (!strcmp(v, "auto"))
-					o->color = -1;
-				else if (!strcmp(v, "always"))
-					o->color = 1;
-				else if (!strcmp(v, "never"))
-					o->color = 0;
-				else
-					return cli_fail(
-					    "check: --color takes auto, "
-					    "always or never, not '%s'",
-					    v);
-			}
-			continue;
-		}
-		if (a[0] == '-' && a[1])
-			return cli_fail("check: unknown option '%s' (see "
-					"'ciguard check --help')",
-					a);
-		if (o->path)
-			return cli_fail("check: more than one PATH ('%s', "
-					"'%s')",
-					o->path, a);
-		o->path = a;
+		if (set_option(o, id, p.value))
+			return 2;
 	}
 	return 0;
 }
@@ -315,13 +319,15 @@ int cmd_check(int argc, char **argv)
 	o.color = -1;
 	cg_config_init(&config);
 	cg_diag_list_init(&diags);
-	for (int i = 1; i < argc; i++)
-		if (cli_is_help(argv[i])) {
-			fputs(usage, stdout);
-			return 0;
-		}
-	if (parse_args(&o, argc, argv))
+	switch (parse_args(&o, argc, argv)) {
+	case 0:
+		break;
+	case 1:
+		rc = 0;
 		goto out;
+	default:
+		goto out;
+	}
 	root = o.path ? cg_xstrdup(o.path) : default_root();
 	if (access(root, F_OK) < 0) {
 		cli_fail("cannot read '%s': %s", root, strerror(errno));

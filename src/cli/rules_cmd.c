@@ -3,17 +3,29 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "rules/rule.h"
 #include "core/banned.h"
 
-static const char rules_usage[] =
-    "usage: ciguard rules\n"
-    "\n"
-    "List every rule: id, layer (quick rules also run in full), default "
-    "severity\nand summary. `ciguard explain ID` shows the details.\n"
-    "\n"
-    "options:\n"
-    "  --markdown   print docs/rules.md (the rule reference) instead\n";
+enum { OPT_MARKDOWN };
+
+static const struct cli_opt rules_options[] = {
+    {"markdown", 0, NULL, "print docs/rules.md (the rule reference) instead",
+     OPT_MARKDOWN},
+};
+
+static const struct cli_spec rules_spec = {
+    .cmd = "rules",
+    .head = "usage: ciguard rules [--markdown]\n"
+	    "\n"
+	    "List every rule: id, layer (quick rules also run in full), "
+	    "default severity\nand summary. `ciguard explain ID` shows the "
+	    "details.\n"
+	    "\n",
+    .opts = rules_options,
+    .nopts = sizeof(rules_options) / sizeof(*rules_options),
+    .column = 15,
+};
 
 static void print_markdown(void)
 {
@@ -36,24 +48,36 @@ static void print_markdown(void)
 		       cg_rules[i]->explain, cg_rules[i]->hint);
 }
 
-static const char explain_usage[] =
-    "usage: ciguard explain ID\n"
-    "\n"
-    "Show what rule ID finds, why it matters, a bad and a good example, "
-    "and\nhow to fix it. `ciguard rules` lists the ids.\n";
+static const struct cli_spec explain_spec = {
+    .cmd = "explain",
+    .head = "usage: ciguard explain ID\n"
+	    "\n"
+	    "Show what rule ID finds, why it matters, a bad and a good "
+	    "example, and\nhow to fix it. `ciguard rules` lists the ids.\n"
+	    "\n",
+};
 
 int cmd_rules(int argc, char **argv)
 {
-	if (argc > 1) {
-		if (cli_is_help(argv[1])) {
-			fputs(rules_usage, stdout);
+	struct cli_parser p;
+	bool markdown = false;
+	int id;
+
+	cli_parser_init(&p, &rules_spec, argc, argv);
+	while ((id = cli_next(&p)) != CLI_END) {
+		if (id == CLI_HELP)
 			return 0;
-		}
-		if (!strcmp(argv[1], "--markdown") && argc == 2) {
-			print_markdown();
-			return 0;
-		}
-		return cli_fail("rules: unexpected argument '%s'", argv[1]);
+		if (id == CLI_ERROR)
+			return 2;
+		if (id == OPT_MARKDOWN)
+			markdown = true;
+		else if (id == CLI_ARG)
+			return cli_fail("rules: unexpected argument '%s'",
+					p.arg);
+	}
+	if (markdown) {
+		print_markdown();
+		return 0;
 	}
 	for (size_t i = 0; i < cg_nrules; i++) {
 		const struct cg_rule *r = cg_rules[i];
@@ -68,17 +92,28 @@ int cmd_rules(int argc, char **argv)
 int cmd_explain(int argc, char **argv)
 {
 	const struct cg_rule *r;
+	const char *rule_id = NULL;
+	struct cli_parser p;
+	int id;
 
-	if (argc != 2)
-		return argc > 1 && cli_is_help(argv[1])
-			   ? (fputs(explain_usage, stdout), 0)
-			   : cli_fail("usage: ciguard explain ID");
-	if (cli_is_help(argv[1])) {
-		fputs(explain_usage, stdout);
-		return 0;
+	cli_parser_init(&p, &explain_spec, argc, argv);
+	while ((id = cli_next(&p)) != CLI_END) {
+		if (id == CLI_HELP)
+			return 0;
+		if (id == CLI_ERROR)
+			return 2;
+		if (id != CLI_ARG)
+			continue;
+		if (rule_id)
+			return cli_fail("explain: unexpected argument '%s' "
+					"(usage: ciguard explain ID)",
+					p.arg);
+		rule_id = p.arg;
 	}
-	if (!(r = cg_rule_find(argv[1])))
-		return cli_fail("no rule '%s' (see 'ciguard rules')", argv[1]);
+	if (!rule_id)
+		return cli_fail("usage: ciguard explain ID");
+	if (!(r = cg_rule_find(rule_id)))
+		return cli_fail("no rule '%s' (see 'ciguard rules')", rule_id);
 	printf("%s (%s, %s layer)\n\n%s\n\n%s\nFix: %s\n", r->id,
 	       cg_severity_name(r->severity),
 	       r->layer == CG_LAYER_QUICK ? "quick" : "full", r->summary,

@@ -23,62 +23,84 @@
 
 #include "ciguard/limiter.h"
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "core/core.h"
 #include "core/banned.h"
 
 #define DEFAULT_TTL_MS 60000
 #define DEFAULT_RUN_TTL_MS 30000
 
-static const char usage[] =
-    "usage: ciguard slots acquire KEY --max N [--ttl 60s] [--wait D] "
-    "[--fail-open] [--json]\n"
-    "       ciguard slots release KEY TOKEN\n"
-    "       ciguard slots refresh KEY TOKEN [--ttl 60s]\n"
-    "       ciguard slots status KEY [--json]\n"
-    "       ciguard slots run KEY --max N [--ttl 30s] [--wait D] "
-    "[--fail-open] -- COMMAND...\n"
-    "\n"
-    "At most N holders of KEY at once, across machines, kept in Redis.\n"
-    "\n"
-    "  acquire  take a slot; prints its token (with --json also its "
-    "fencing\n"
-    "           number); exit 1 when all N are taken\n"
-    "  release  give the slot back; exit 1 when TOKEN held no slot\n"
-    "  refresh  extend the slot by the TTL; exit 1 when it had already "
-    "expired\n"
-    "           (it is lost, and not taken again)\n"
-    "  status   the live holders, the time each has left, and the "
-    "queued waiters\n"
-    "  run      hold a slot while COMMAND runs: refreshed every TTL/3, "
-    "released\n"
-    "           when COMMAND ends; SIGINT/SIGTERM/SIGHUP are forwarded to "
-    "it;\n"
-    "           exits with COMMAND's status (128+N when killed by signal "
-    "N)\n"
-    "\n"
-    "options:\n"
-    "  --max N         slots of KEY (acquire, run)\n"
-    "  --ttl D         a holder that stops refreshing is freed after D\n"
-    "                  (60s; run: 30s)\n"
-    "  --wait D        when full, wait up to D in a first-come "
-    "first-served queue,\n"
-    "                  woken by Redis when a slot is released\n"
-    "  --fail-open     when Redis is unreachable or times out, go ahead "
-    "without\n"
-    "                  a limit (the token starts with 'open-'); default: "
-    "exit 2\n"
-    "  --redis URL     redis://[USER:PASS@]HOST[:PORT][/DB] (default "
-    "$REDIS_URL,\n"
-    "                  else redis://127.0.0.1:6379/0); any master of a "
-    "Redis\n"
-    "                  Cluster will do (redirects are followed)\n"
-    "  --timeout D     connect and command timeout (1s)\n"
-    "  --json          machine-readable output\n"
-    "\n"
-    "Durations: 500ms, 10s, 2m, 1h, 1d (a bare number is seconds).\n"
-    "exit status: 0 done, 1 full / not held / lost, 2 usage error or "
-    "Redis\n"
-    "unavailable (fail-closed); run: COMMAND's status\n";
+enum {
+	OPT_MAX,
+	OPT_TTL,
+	OPT_WAIT,
+	OPT_FAIL_OPEN,
+	OPT_REDIS,
+	OPT_TIMEOUT,
+	OPT_JSON,
+};
+
+static const struct cli_opt options[] = {
+    {"max", 0, "N", "slots of KEY (acquire, run)", OPT_MAX},
+    {"ttl", 0, "D",
+     "a holder that stops refreshing is freed after D\n(60s; run: 30s)",
+     OPT_TTL},
+    {"wait", 0, "D",
+     "when full, wait up to D in a first-come first-served queue,\nwoken by "
+     "Redis when a slot is released",
+     OPT_WAIT},
+    {"fail-open", 0, NULL,
+     "when Redis is unreachable or times out, go ahead without\na limit "
+     "(the token starts with 'open-'); default: exit 2",
+     OPT_FAIL_OPEN},
+    {"redis", 0, "URL",
+     "redis://[USER:PASS@]HOST[:PORT][/DB] (default $REDIS_URL,\nelse "
+     "redis://127.0.0.1:6379/0); any master of a Redis\nCluster will do "
+     "(redirects are followed)",
+     OPT_REDIS},
+    {"timeout", 0, "D", "connect and command timeout (1s)", OPT_TIMEOUT},
+    {"json", 0, NULL, "machine-readable output", OPT_JSON},
+};
+
+static const struct cli_spec spec = {
+    .cmd = "slots",
+    .head = "usage: ciguard slots acquire KEY --max N [--ttl 60s] [--wait D] "
+	    "[--fail-open] [--json]\n"
+	    "       ciguard slots release KEY TOKEN\n"
+	    "       ciguard slots refresh KEY TOKEN [--ttl 60s]\n"
+	    "       ciguard slots status KEY [--json]\n"
+	    "       ciguard slots run KEY --max N [--ttl 30s] [--wait D] "
+	    "[--fail-open] -- COMMAND...\n"
+	    "\n"
+	    "At most N holders of KEY at once, across machines, kept in "
+	    "Redis.\n"
+	    "\n"
+	    "  acquire  take a slot; prints its token (with --json also its "
+	    "fencing\n"
+	    "           number); exit 1 when all N are taken\n"
+	    "  release  give the slot back; exit 1 when TOKEN held no slot\n"
+	    "  refresh  extend the slot by the TTL; exit 1 when it had "
+	    "already expired\n"
+	    "           (it is lost, and not taken again)\n"
+	    "  status   the live holders, the time each has left, and the "
+	    "queued waiters\n"
+	    "  run      hold a slot while COMMAND runs: refreshed every "
+	    "TTL/3, released\n"
+	    "           when COMMAND ends; SIGINT/SIGTERM/SIGHUP are "
+	    "forwarded to it;\n"
+	    "           exits with COMMAND's status (128+N when killed by "
+	    "signal N)\n"
+	    "\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(*options),
+    .column = 18,
+    .tail = "\n"
+	    "Every verb takes --redis URL and --timeout D.\n"
+	    "Durations: 500ms, 10s, 2m, 1h, 1d (a bare number is seconds).\n"
+	    "exit status: 0 done, 1 full / not held / lost, 2 usage error or "
+	    "Redis\n"
+	    "unavailable (fail-closed); run: COMMAND's status\n",
+};
 
 struct slots_args {
 	const char *verb;
@@ -94,69 +116,73 @@ struct slots_args {
 	char **command; /* run: after "--" */
 };
 
+/* 0, 1 after --help, 2 after an error message. */
 static int parse_args(struct slots_args *a, int argc, char **argv)
 {
-	const char *verb = argv[0];
+	struct cli_parser p;
+	char cmd[64];
+	int id;
 
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i], *v;
+	snprintf(cmd, sizeof(cmd), "slots %s", a->verb);
+	cli_parser_init(&p, &spec, argc, argv);
+	p.cmd = cmd;
+	while (!a->command && (id = cli_next(&p)) != CLI_END) {
+		const char *v = p.value;
+		long *dur = NULL;
 
-		if (!strcmp(o, "--")) {
-			if (i + 1 < argc)
-				a->command = argv + i + 1;
+		switch (id) {
+		case CLI_HELP:
+			return 1;
+		case CLI_ERROR:
+			return 2;
+		case CLI_DASHDASH:
+			if (p.nrest)
+				a->command = p.rest;
+			else
+				return 0;
+			break;
+		case CLI_ARG:
+			if (a->npositional == 2)
+				return cli_fail("%s: unexpected '%s'", cmd,
+						p.arg);
+			a->positional[a->npositional++] = p.arg;
+			break;
+		case OPT_FAIL_OPEN:
+			a->fail_open = true;
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_REDIS:
+			a->redis_url = v;
+			break;
+		case OPT_MAX: {
+			char *end;
+
+			errno = 0;
+			a->max = strtol(v, &end, 10);
+			if (errno || *end || end == v || a->max < 1 ||
+			    a->max > 1000000)
+				return cli_fail("%s: --max takes a number from "
+						"1 to 1000000, not '%s'",
+						cmd, v);
 			break;
 		}
-		if (!strcmp(o, "--fail-open")) {
-			a->fail_open = true;
-			continue;
+		case OPT_TTL:
+			dur = &a->ttl_ms;
+			break;
+		case OPT_WAIT:
+			dur = &a->wait_ms;
+			break;
+		case OPT_TIMEOUT:
+			dur = &a->timeout_ms;
+			break;
 		}
-		if (!strcmp(o, "--json")) {
-			a->json = true;
-			continue;
-		}
-		if (!strcmp(o, "--max") || !strcmp(o, "--ttl") ||
-		    !strcmp(o, "--wait") || !strcmp(o, "--redis") ||
-		    !strcmp(o, "--timeout")) {
-			if (i + 1 >= argc)
-				return cli_fail("slots %s: %s needs a value",
-						verb, o);
-			v = argv[++i];
-			if (!strcmp(o, "--redis")) {
-				a->redis_url = v;
-			} else if (!strcmp(o, "--max")) {
-				char *end;
-
-				errno = 0;
-				a->max = strtol(v, &end, 10);
-				if (errno || *end || end == v || a->max < 1 ||
-				    a->max > 1000000)
-					return cli_fail(
-					    "slots %s: --max takes a number "
-					    "from 1 to 1000000, not '%s'",
-					    verb, v);
-			} else {
-				long *dur = !strcmp(o, "--ttl") ? &a->ttl_ms
-					    : !strcmp(o, "--wait")
-						? &a->wait_ms
-						: &a->timeout_ms;
-
-				if (cli_parse_duration(v, dur) < 0 ||
-				    (*dur <= 0 && strcmp(o, "--wait")))
-					return cli_fail(
-					    "slots %s: %s takes a duration "
-					    "like 500ms, 10s, 2m or 1h, not "
-					    "'%s'",
-					    verb, o, v);
-			}
-			continue;
-		}
-		if (o[0] == '-' && o[1])
-			return cli_fail("slots %s: unknown option '%s' (see "
-					"'ciguard slots --help')",
-					verb, o);
-		if (a->npositional == 2)
-			return cli_fail("slots %s: unexpected '%s'", verb, o);
-		a->positional[a->npositional++] = o;
+		if (dur && (cli_parse_duration(v, dur) < 0 ||
+			    (*dur <= 0 && id != OPT_WAIT)))
+			return cli_fail("%s: %s takes a duration like 500ms, "
+					"10s, 2m or 1h, not '%s'",
+					cmd, p.name, v);
 	}
 	return 0;
 }
@@ -443,19 +469,18 @@ int cmd_slots(int argc, char **argv)
 	int ret = 2, want_positional;
 
 	if (argc < 2 || cli_is_help(argv[1])) {
-		fputs(usage, argc < 2 ? stderr : stdout);
+		cli_usage(argc < 2 ? stderr : stdout, &spec);
 		return argc < 2 ? 2 : 0;
 	}
 	a.verb = argv[1];
-	for (int i = 2; i < argc; i++)
-		if (cli_is_help(argv[i])) {
-			fputs(usage, stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--")) {
-			break;
-		}
-	if (parse_args(&a, argc - 1, argv + 1))
+	switch (parse_args(&a, argc - 1, argv + 1)) {
+	case 0:
+		break;
+	case 1:
+		return 0;
+	default:
 		return 2;
+	}
 	if (!strcmp(a.verb, "acquire") || !strcmp(a.verb, "run") ||
 	    !strcmp(a.verb, "status"))
 		want_positional = 1;

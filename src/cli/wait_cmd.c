@@ -14,60 +14,83 @@
 
 #include "ciguard/probe.h"
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "core/core.h"
 #include "core/banned.h"
 
-static const char usage[] =
-    "usage: ciguard wait [options] TARGET... [-- COMMAND ARGS...]\n"
-    "\n"
-    "Wait until every TARGET is really ready, checking each by its own "
-    "protocol,\nall at once under one deadline; then run COMMAND if "
-    "given.\n"
-    "\n"
-    "targets:\n"
-    "  tcp://HOST:PORT                  a TCP connect succeeds (IPv4 and "
-    "IPv6)\n"
-    "  redis://[USER:PASS@]HOST:PORT    AUTH if given, PING answers PONG\n"
-    "  postgres://USER:PASS@HOST:PORT/DB  the server accepts connections "
-    "(libpq\n"
-    "                                   ping); ?ciguard_login=1 also logs "
-    "in and\n"
-    "                                   runs SELECT 1\n"
-    "  http://... https://...           GET answers an expected status "
-    "(and JSON)\n"
-    "  proc:PATTERN                     a live process whose command line "
-    "contains\n"
-    "                                   PATTERN\n"
-    "  pid:FILE                         the process in FILE is alive\n"
-    "  log:FILE:REGEX                   a line of FILE matches REGEX "
-    "(PCRE2)\n"
-    "\n"
-    "options:\n"
-    "  --timeout D           overall deadline (default 60s)\n"
-    "  --interval D          first pause between attempts (default "
-    "250ms)\n"
-    "  --max-interval D      longest pause; pauses double up to it "
-    "(default 5s)\n"
-    "  --attempt-timeout D   one attempt (default 5s, never past the "
-    "deadline)\n"
-    "  --expect-status LIST  HTTP statuses that count as ready (default "
-    "200-299),\n"
-    "                        e.g. 200-299,401\n"
-    "  --expect-json P=V     HTTP body field at dotted path P must equal "
-    "V\n"
-    "  --log FILE            on failure, print the last 50 lines of FILE "
-    "(repeatable)\n"
-    "  --json                print one JSON object per target (target, "
-    "ready,\n"
-    "                        attempts, elapsed_ms, last_error)\n"
-    "  --quiet               print nothing but errors\n"
-    "  -h, --help            show this help\n"
-    "\n"
-    "Durations: 500ms, 10s, 2m, 1h, 1d (a bare number is seconds).\n"
-    "exit status: 0 all ready (then COMMAND's, when given), 1 the "
-    "deadline passed,\n2 a target can never be ready (bad target, "
-    "authentication rejected) or bad usage.\nPasswords are shown as "
-    "***.\n";
+enum {
+	OPT_TIMEOUT,
+	OPT_INTERVAL,
+	OPT_MAX_INTERVAL,
+	OPT_ATTEMPT_TIMEOUT,
+	OPT_EXPECT_STATUS,
+	OPT_EXPECT_JSON,
+	OPT_LOG,
+	OPT_JSON,
+	OPT_QUIET,
+};
+
+static const struct cli_opt options[] = {
+    {"timeout", 0, "D", "overall deadline (default 60s)", OPT_TIMEOUT},
+    {"interval", 0, "D", "first pause between attempts (default 250ms)",
+     OPT_INTERVAL},
+    {"max-interval", 0, "D",
+     "longest pause; pauses double up to it (default 5s)", OPT_MAX_INTERVAL},
+    {"attempt-timeout", 0, "D",
+     "one attempt (default 5s, never past the deadline)", OPT_ATTEMPT_TIMEOUT},
+    {"expect-status", 0, "LIST",
+     "HTTP statuses that count as ready (default 200-299),\ne.g. "
+     "200-299,401",
+     OPT_EXPECT_STATUS},
+    {"expect-json", 0, "P=V", "HTTP body field at dotted path P must equal V",
+     OPT_EXPECT_JSON},
+    {"log", 0, "FILE",
+     "on failure, print the last 50 lines of FILE (repeatable)", OPT_LOG},
+    {"json", 0, NULL,
+     "print one JSON object per target (target, ready,\nattempts, "
+     "elapsed_ms, last_error)",
+     OPT_JSON},
+    {"quiet", 'q', NULL, "print nothing but errors", OPT_QUIET},
+};
+
+static const struct cli_spec spec = {
+    .cmd = "wait",
+    .head =
+	"usage: ciguard wait [options] TARGET... [-- COMMAND ARGS...]\n"
+	"\n"
+	"Wait until every TARGET is really ready, checking each by its own "
+	"protocol,\nall at once under one deadline; then run COMMAND if "
+	"given.\n"
+	"\n"
+	"targets:\n"
+	"  tcp://HOST:PORT                  a TCP connect succeeds (IPv4 and "
+	"IPv6)\n"
+	"  redis://[USER:PASS@]HOST:PORT    AUTH if given, PING answers "
+	"PONG\n"
+	"  postgres://USER:PASS@HOST:PORT/DB  the server accepts "
+	"connections (libpq\n"
+	"                                   ping); ?ciguard_login=1 also "
+	"logs in and\n"
+	"                                   runs SELECT 1\n"
+	"  http://... https://...           GET answers an expected status "
+	"(and JSON)\n"
+	"  proc:PATTERN                     a live process whose command "
+	"line contains\n"
+	"                                   PATTERN\n"
+	"  pid:FILE                         the process in FILE is alive\n"
+	"  log:FILE:REGEX                   a line of FILE matches REGEX "
+	"(PCRE2)\n"
+	"\n",
+    .opts = options,
+    .nopts = sizeof(options) / sizeof(*options),
+    .column = 24,
+    .tail = "\n"
+	    "Durations: 500ms, 10s, 2m, 1h, 1d (a bare number is seconds).\n"
+	    "exit status: 0 all ready (then COMMAND's, when given), 1 the "
+	    "deadline passed,\n2 a target can never be ready (bad target, "
+	    "authentication rejected) or bad usage.\nPasswords are shown as "
+	    "***.\n",
+};
 
 int cli_parse_duration(const char *s, long *out_ms)
 {
@@ -217,79 +240,70 @@ int cmd_wait(int argc, char **argv)
 	const char **targets = NULL;
 	char **command = NULL;
 	size_t nlogs = 0, ntargets = 0, nprobes = 0;
+	struct cli_parser p;
 	bool json = false, quiet = false;
-	int rc = 2;
+	int rc = 2, id;
 
 	memset(&wo, 0, sizeof(wo));
 	memset(&po, 0, sizeof(po));
 	memset(&pg, 0, sizeof(pg));
 	logs = cg_xcalloc((size_t)argc, sizeof(*logs));
 	targets = cg_xcalloc((size_t)argc, sizeof(*targets));
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	cli_parser_init(&p, &spec, argc, argv);
+	while (!command && (id = cli_next(&p)) != CLI_END) {
 		long *dur = NULL;
 
-		if (!strcmp(a, "--")) {
-			command = argv + i + 1;
-			if (!*command) {
+		switch (id) {
+		case CLI_HELP:
+			rc = 0;
+			goto out;
+		case CLI_ERROR:
+			goto out;
+		case CLI_DASHDASH:
+			if (!p.nrest) {
 				cli_fail("wait: no COMMAND after --");
 				goto out;
 			}
+			command = p.rest;
+			break;
+		case CLI_ARG:
+			targets[ntargets++] = p.arg;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_QUIET:
+			quiet = true;
+			break;
+		case OPT_LOG:
+			logs[nlogs++] = p.value;
+			break;
+		case OPT_EXPECT_STATUS:
+			po.expect_status = p.value;
+			break;
+		case OPT_EXPECT_JSON:
+			po.expect_json = p.value;
+			break;
+		case OPT_TIMEOUT:
+			dur = &wo.timeout_ms;
+			break;
+		case OPT_INTERVAL:
+			dur = &wo.interval_ms;
+			break;
+		case OPT_MAX_INTERVAL:
+			dur = &wo.max_interval_ms;
+			break;
+		case OPT_ATTEMPT_TIMEOUT:
+			dur = &wo.attempt_timeout_ms;
 			break;
 		}
-		if (cli_is_help(a)) {
-			fputs(usage, stdout);
-			rc = 0;
+		if (dur &&
+		    (cli_parse_duration(p.value, dur) < 0 || *dur <= 0)) {
+			cli_fail("wait: %s takes a duration like 500ms, 10s or "
+				 "2m, not '%s'",
+				 p.name, p.value);
 			goto out;
 		}
-		if (!strcmp(a, "--json")) {
-			json = true;
-			continue;
-		}
-		if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-			quiet = true;
-			continue;
-		}
-		if (!strcmp(a, "--timeout"))
-			dur = &wo.timeout_ms;
-		else if (!strcmp(a, "--interval"))
-			dur = &wo.interval_ms;
-		else if (!strcmp(a, "--max-interval"))
-			dur = &wo.max_interval_ms;
-		else if (!strcmp(a, "--attempt-timeout"))
-			dur = &wo.attempt_timeout_ms;
-		if (dur || !strcmp(a, "--log") ||
-		    !strcmp(a, "--expect-status") ||
-		    !strcmp(a, "--expect-json")) {
-			const char *v = argv[++i];
-
-			if (i >= argc) {
-				cli_fail("wait: %s needs a value", a);
-				goto out;
-			}
-			if (dur &&
-			    (cli_parse_duration(v, dur) < 0 || *dur <= 0)) {
-				cli_fail(
-				    "wait: %s takes a duration like 500ms, "
-				    "10s or 2m, not '%s'",
-				    a, v);
-				goto out;
-			}
-			if (!strcmp(a, "--log"))
-				logs[nlogs++] = v;
-			else if (!strcmp(a, "--expect-status"))
-				po.expect_status = v;
-			else if (!strcmp(a, "--expect-json"))
-				po.expect_json = v;
-			continue;
-		}
-		if (a[0] == '-' && a[1]) {
-			cli_fail("wait: unknown option '%s' (see 'ciguard wait "
-				 "--help')",
-				 a);
-			goto out;
-		}
-		targets[ntargets++] = a;
 	}
 	if (!ntargets) {
 		cli_fail("wait: no TARGET (see 'ciguard wait --help')");
