@@ -942,7 +942,7 @@ void cg_gh_build(struct cg_model *m, struct cg_file *f)
 	if (f->tree.ndocs < 1 || !(root = f->tree.docs[0]) ||
 	    root->kind != CG_NODE_MAP)
 		return;
-	if (f->kind == CG_FILE_GH_ACTION) {
+	if (cg_is_action_path(f->src.path)) {
 		if (action_build(m, f, root))
 			note_unchecked_steps(m,
 					     &m->workflows[m->nworkflows - 1]);

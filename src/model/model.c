@@ -11,6 +11,7 @@
 
 #include "model/model.h"
 #include "model/model_int.h"
+#include "model/loader.h"
 #include "core/banned.h"
 
 void cg_model_note(struct cg_model *m, const char *fmt, ...)
@@ -45,24 +46,12 @@ bool cg_is_workflow_path(const char *path)
 
 /* An action's metadata file, in any folder: GitHub reads `action.yml` or
  * `action.yaml` in the folder a `uses:` names (the root for `uses: ./`). */
-static bool is_action_path(const char *path)
+bool cg_is_action_path(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	const char *name = slash ? slash + 1 : path;
 
 	return !strcmp(name, "action.yml") || !strcmp(name, "action.yaml");
-}
-
-/* Which files the model reads at all; everything else is never opened. */
-static enum cg_file_kind classify(const char *path)
-{
-	if (cg_is_workflow_path(path))
-		return CG_FILE_GH_WORKFLOW;
-	if (is_action_path(path))
-		return CG_FILE_GH_ACTION;
-	if (!strcmp(path, ".gitlab-ci.yml"))
-		return CG_FILE_GITLAB_CI;
-	return CG_FILE_NONE;
 }
 
 static bool ignored_by_config(const struct cg_config *c, const char *path)
@@ -104,83 +93,255 @@ static int load_staged(struct cg_src *out, const char *root, const char *path,
 	return err;
 }
 
+/* A file of opt.mem_files, as cg_src_load would have read it. */
+static int load_mem(struct cg_model *m, struct cg_src *out, const char *path)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < m->opt.nmem_files; i++) {
+		const struct cg_mem_file *mf = &m->opt.mem_files[i];
+
+		if (strcmp(mf->path, path))
+			continue;
+		if (mf->len > m->opt.max_file_size)
+			return cg_error_set(CG_ELIMIT,
+					    "'%s' is larger than %zu bytes, "
+					    "skipped",
+					    path, m->opt.max_file_size);
+		if (memchr(mf->text, '\0', mf->len))
+			return cg_error_set(
+			    CG_ESKIP, "'%s' is a binary file, skipped", path);
+		if (!cg_utf8_valid(mf->text, mf->len))
+			return cg_error_set(
+			    CG_ESKIP, "'%s' is not valid UTF-8, skipped", path);
+		cg_src_init_mem(out, path, mf->text, mf->len);
+		return 0;
+	}
+	return CG_ENOTFOUND;
+}
+
+/* Parse f->src in its loader's format; a failure is a note. */
+static void parse(struct cg_model *m, struct cg_file *f)
+{
+	struct cg_load_limits lim = CG_LOAD_LIMITS_DEFAULT;
+	int err;
+
+	switch (f->format) {
+	case CG_FILE_YAML:
+	case CG_FILE_YAML_MULTI:
+		err = cg_yaml_load_in(&f->tree, &f->src, &lim, &m->arena);
+		break;
+	case CG_FILE_JSON:
+		err = cg_json_load(&f->tree, &f->src, CG_JSON_STRICT, &lim);
+		break;
+	case CG_FILE_DOTENV:
+		err = cg_dotenv_load(&f->dotenv, &f->src);
+		break;
+	default:
+		err =
+		    cg_error_set(CG_EINVAL, "%s: unknown format", f->src.path);
+	}
+	if (err < 0) {
+		cg_model_note(m, "%s (file skipped)", cg_error_last());
+		return;
+	}
+	f->loaded = true;
+}
+
+static void release_result(struct cg_file *f)
+{
+	if (f->format == CG_FILE_DOTENV)
+		cg_dotenv_release(&f->dotenv);
+	else
+		cg_tree_release(&f->tree);
+}
+
 static struct cg_file *add_file(struct cg_model *m, const char *path,
-				enum cg_file_kind kind)
+				const struct cg_loader *loader)
 {
 	struct cg_file *f = cg_xcalloc(1, sizeof(*f));
-	int err =
-	    m->opt.staged
-		? load_staged(&f->src, m->opt.root, path, m->opt.max_file_size)
-		: cg_src_load(&f->src, m->opt.root, path, m->opt.max_file_size);
+	int err;
 
+	if (m->opt.nmem_files)
+		err = load_mem(m, &f->src, path);
+	else if (m->opt.staged)
+		err = load_staged(&f->src, m->opt.root, path,
+				  m->opt.max_file_size);
+	else
+		err = cg_src_load(&f->src, m->opt.root, path,
+				  m->opt.max_file_size);
 	if (err < 0) {
 		if (err != CG_ENOTFOUND)
 			cg_model_note(m, "%s", cg_error_last());
 		free(f);
 		return NULL;
 	}
-	f->kind = kind;
+	f->loader = loader;
+	f->format = loader->format;
+	f->scope = CG_NO_SCOPE;
 	CG_GROW(m->files, m->files_alloc, m->nfiles + 1);
 	m->files[m->nfiles++] = f;
+	parse(m, f);
+	if (f->format != CG_FILE_JSON)
+		cg_collect_suppressions(m, f);
+	if (f->loaded && loader->build)
+		loader->build(m, f);
 	return f;
 }
 
-static void load_yaml(struct cg_model *m, struct cg_file *f)
-{
-	struct cg_load_limits lim = CG_LOAD_LIMITS_DEFAULT;
-
-	if (cg_yaml_load_in(&f->tree, &f->src, &lim, &m->arena) < 0) {
-		cg_model_note(m, "%s (file skipped)", cg_error_last());
-		cg_tree_release(&f->tree);
-		return;
-	}
-	f->loaded = true;
-}
-
-static bool have_file(const struct cg_model *m, const char *path)
+static struct cg_file *find_file(const struct cg_model *m, const char *path)
 {
 	for (size_t i = 0; i < m->nfiles; i++)
 		if (!strcmp(m->files[i]->src.path, path))
-			return true;
+			return m->files[i];
+	return NULL;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * `path` relative to the root with `.`, `..`, empty and leading `./`
+ * segments resolved; NULL when it climbs out of the root. Caller frees.
+ */
+static char *normalise(const char *path)
+{
+	size_t n = strlen(path), len = 0;
+	char *out = cg_xmalloc(n + 1);
+	const char *p = path;
+
+	while (*p) {
+		const char *seg = p;
+		size_t sl;
+
+		while (*p && *p != '/')
+			p++;
+		sl = (size_t)(p - seg);
+		if (*p == '/')
+			p++;
+		if (sl == 0 || (sl == 1 && seg[0] == '.'))
+			continue;
+		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (!len) {
+				free(out);
+				return NULL;
+			}
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--; /* the '/' before the dropped segment */
+			continue;
+		}
+		if (len)
+			out[len++] = '/';
+		memcpy(out + len, seg, sl);
+		len += sl;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+bool cg_model_has_path(const struct cg_model *m, const char *path)
+{
+	char *norm = normalise(path);
+	size_t lo = 0, hi = m->npaths, nl;
+	bool found = false;
+
+	if (!norm)
+		return false;
+	nl = strlen(norm);
+	/* the first path >= norm: the file itself, or the first one in the
+	 * folder `norm/` (a '/' sorts before every name byte but few) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(m->paths[mid], norm) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < m->npaths && !found; i++) {
+		const char *p = m->paths[i];
+
+		if (strncmp(p, norm, nl))
+			break;
+		found = p[nl] == '\0' || p[nl] == '/' || nl == 0;
+	}
+	free(norm);
+	return found;
+}
+
+struct cg_file *cg_model_read_file(struct cg_model *m, const char *path,
+				   const struct cg_loader *loader)
+{
+	char *norm = normalise(path);
+	struct cg_file *f = NULL;
+
+	if (!norm || !*norm)
+		goto out;
+	if ((f = find_file(m, norm)))
+		goto out;
+	if (!bsearch(&norm, m->paths, m->npaths, sizeof(*m->paths), cmp_path) ||
+	    ignored_by_config(m->config, norm))
+		goto out;
+	f = add_file(m, norm, loader);
+out:
+	free(norm);
+	return f;
+}
+
+static bool claims(const struct cg_loader *l, const char *path)
+{
+	for (const char *const *p = l->patterns; p && *p; p++)
+		if (cg_glob_match(*p, path))
+			return !l->claims || l->claims(path);
 	return false;
 }
 
-/* `include: local:` files (globs allowed), followed transitively. */
-static void load_gitlab_includes(struct cg_model *m,
-				 const struct cg_file_list *list)
+static bool loader_on(const struct cg_model *m, const struct cg_loader *l)
 {
-	for (size_t g = 0; g < m->ngitlab && g < 256; g++) {
-		struct cg_strlist inc = {0};
+	return l->layer == CG_LAYER_QUICK || m->opt.layer != CG_LAYER_QUICK;
+}
 
-		cg_gl_includes(m->gitlab[g].root, &inc);
-		for (size_t i = 0; i < inc.n; i++) {
-			const char *pat = inc.items[i];
+/* The repository's files: discovered, or the in-memory ones. */
+static int list_paths(struct cg_model *m)
+{
+	struct cg_file_list list;
+	int err;
 
-			while (*pat == '/')
-				pat++;
-			for (size_t k = 0; k < list->n; k++) {
-				const char *path = list->paths[k];
-				struct cg_file *f;
+	if (m->opt.nmem_files) {
+		m->paths = cg_xcalloc(m->opt.nmem_files, sizeof(*m->paths));
+		for (size_t i = 0; i < m->opt.nmem_files; i++) {
+			char *norm = normalise(m->opt.mem_files[i].path);
 
-				if (!cg_glob_match(pat, path) ||
-				    have_file(m, path) ||
-				    ignored_by_config(m->config, path))
-					continue;
-				if (!(f = add_file(m, path, CG_FILE_GITLAB_CI)))
-					continue;
-				load_yaml(m, f);
-				cg_collect_suppressions(m, f);
-				if (f->loaded)
-					cg_gl_register(m, f);
-			}
+			if (norm && *norm)
+				m->paths[m->npaths++] = norm;
+			else
+				free(norm);
 		}
-		cg_strlist_release(&inc);
+		qsort(m->paths, m->npaths, sizeof(*m->paths), cmp_path);
+		m->nfiles_listed = m->npaths;
+		return 0;
 	}
+	if ((err = cg_discover(&list, m->opt.root, discover_note, m)) < 0)
+		return err;
+	if (m->opt.staged && !list.in_git) {
+		cg_file_list_release(&list);
+		return cg_error_set(CG_EINVAL,
+				    "--staged needs a git work tree, "
+				    "and '%s' is not in one",
+				    m->opt.root);
+	}
+	m->in_git = list.in_git;
+	m->paths = list.paths; /* sorted by cg_discover */
+	m->npaths = list.n;
+	m->nfiles_listed = list.n;
+	return 0;
 }
 
 int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 {
-	struct cg_file_list list;
 	int err;
 
 	memset(m, 0, sizeof(*m));
@@ -189,44 +350,35 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 		m->opt.max_file_size = 8u * 1024 * 1024;
 	m->config = opt->config;
 	cg_arena_init(&m->arena);
-	if ((err = cg_discover(&list, opt->root, discover_note, m)) < 0)
+	if ((err = list_paths(m)) < 0)
 		return err;
-	if (opt->staged && !list.in_git) {
-		cg_file_list_release(&list);
-		return cg_error_set(CG_EINVAL,
-				    "--staged needs a git work tree, "
-				    "and '%s' is not in one",
-				    opt->root);
-	}
-	m->in_git = list.in_git;
-	m->nfiles_listed = list.n;
-	for (size_t i = 0; i < list.n; i++) {
-		const char *path = list.paths[i];
-		enum cg_file_kind kind = classify(path);
-		struct cg_file *f;
+	for (size_t i = 0; i < m->npaths; i++) {
+		const char *path = m->paths[i];
 
-		if (kind == CG_FILE_NONE || ignored_by_config(m->config, path))
+		if (ignored_by_config(m->config, path))
 			continue;
-		if (!(f = add_file(m, path, kind)))
-			continue;
-		load_yaml(m, f);
-		cg_collect_suppressions(m, f);
-		if (f->loaded &&
-		    (kind == CG_FILE_GH_WORKFLOW || kind == CG_FILE_GH_ACTION))
-			cg_gh_build(m, f);
-		if (f->loaded && kind == CG_FILE_GITLAB_CI)
-			cg_gl_register(m, f);
+		for (size_t k = 0; k < cg_nloaders; k++) {
+			const struct cg_loader *l = cg_loaders[k];
+
+			if (!loader_on(m, l) || !claims(l, path))
+				continue;
+			if (!find_file(m, path))
+				add_file(m, path, l);
+			break;
+		}
 	}
-	load_gitlab_includes(m, &list);
-	cg_gl_build_jobs(m);
-	cg_file_list_release(&list);
+	for (size_t k = 0; k < cg_nloaders; k++)
+		if (loader_on(m, cg_loaders[k]) && cg_loaders[k]->finish)
+			cg_loaders[k]->finish(m);
 	return 0;
 }
 
 void cg_model_release(struct cg_model *m)
 {
-	cg_gh_release(m);
-	cg_gl_release(m);
+	for (size_t k = 0; k < cg_nloaders; k++)
+		if (cg_loaders[k]->release)
+			cg_loaders[k]->release(m);
+	cg_facts_release(&m->facts);
 	for (size_t i = 0; i < m->nsuppressions; i++) {
 		struct cg_suppression *s = &m->suppressions[i];
 
@@ -239,17 +391,27 @@ void cg_model_release(struct cg_model *m)
 	}
 	free(m->suppressions);
 	for (size_t i = 0; i < m->nfiles; i++) {
-		cg_tree_release(&m->files[i]->tree);
+		release_result(m->files[i]);
 		cg_src_release(&m->files[i]->src);
 		free(m->files[i]);
 	}
 	free(m->files);
+	for (size_t i = 0; i < m->npaths; i++)
+		free(m->paths[i]);
+	free(m->paths);
 	for (size_t i = 0; i < m->nnotes; i++)
 		free(m->notes[i].message);
 	free(m->notes);
 	cg_arena_release(&m->arena);
 	memset(m, 0, sizeof(*m));
 }
+
+const struct cg_loader *const cg_loaders[] = {
+#define CG_LOADER(name) &cg_loader_##name,
+#include "model/loaders.def"
+#undef CG_LOADER
+};
+const size_t cg_nloaders = sizeof(cg_loaders) / sizeof(cg_loaders[0]);
 
 const struct cg_src *cg_model_find_src(const struct cg_model *m,
 				       const char *path)

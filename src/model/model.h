@@ -8,6 +8,7 @@
 #include "core/core.h"
 #include "core/diag_list.h"
 #include "load/load.h"
+#include "model/facts.h"
 
 /* ------------------------------------------------------------ config */
 
@@ -352,23 +353,40 @@ struct cg_gl_file {
 
 /* ------------------------------------------------------------- model */
 
-enum cg_file_kind {
-	CG_FILE_NONE,
-	CG_FILE_GH_WORKFLOW,
-	CG_FILE_GH_ACTION, /* action.yml / action.yaml: maybe composite */
-	CG_FILE_GITLAB_CI,
+/* How a loader's files are parsed (the tag of struct cg_file's result). */
+enum cg_file_format {
+	CG_FILE_YAML,	    /* one document is expected; more are kept */
+	CG_FILE_YAML_MULTI, /* a stream of documents (`---`) */
+	CG_FILE_JSON,	    /* strict JSON */
+	CG_FILE_DOTENV,	    /* KEY=VALUE lines */
 };
 
+struct cg_loader;
+
 struct cg_file {
-	enum cg_file_kind kind;
+	const struct cg_loader *loader; /* the loader that claimed it */
 	struct cg_src src;
-	struct cg_tree tree; /* when the file is YAML/JSON */
-	bool loaded;
+	enum cg_file_format format; /* which member of the union is filled */
+	union {
+		struct cg_tree tree;	 /* YAML, YAML_MULTI, JSON */
+		struct cg_dotenv dotenv; /* DOTENV */
+	};
+	bool loaded; /* parsed; false: a note says why not */
+	/* the env scope its loader made for the whole file (env files,
+	 * compose files, manifests), else CG_NO_SCOPE */
+	size_t scope;
 };
 
 enum cg_layer {
 	CG_LAYER_QUICK = 1,
 	CG_LAYER_FULL = 2,
+};
+
+/* A file given in memory instead of read from disk (fuzzing, tests). */
+struct cg_mem_file {
+	const char *path; /* relative to the root, '/' separated */
+	const char *text;
+	size_t len;
 };
 
 struct cg_model_options {
@@ -378,6 +396,10 @@ struct cg_model_options {
 	size_t max_file_size; /* default 8 MiB */
 	unsigned jobs;	      /* loader threads */
 	const struct cg_config *config;
+	/* when nmem_files > 0: the repository is these files, nothing is
+	 * read from disk or git (root is only shown) */
+	const struct cg_mem_file *mem_files;
+	size_t nmem_files;
 };
 
 struct cg_note {
@@ -389,6 +411,9 @@ struct cg_model {
 	const struct cg_config *config;
 	bool in_git;
 	size_t nfiles_listed;
+	/* every file of the repository (read or not), sorted by path */
+	char **paths;
+	size_t npaths;
 
 	struct cg_file **files; /* every file read */
 	size_t nfiles;
@@ -400,6 +425,8 @@ struct cg_model {
 	struct cg_gl_file *gitlab;
 	size_t ngitlab;
 
+	struct cg_facts facts;
+
 	struct cg_suppression *suppressions;
 	size_t nsuppressions;
 
@@ -410,9 +437,9 @@ struct cg_model {
 };
 
 /*
- * Discover, load and model the repository at opt->root. Returns 0, or
- * CG_EIO/CG_ENOTFOUND when the root itself cannot be read (one bad file is
- * a note, never an error). Release with cg_model_release.
+ * Discover, load and model the repository at opt->root (or opt->mem_files).
+ * Returns 0, or CG_EIO/CG_ENOTFOUND when the root itself cannot be read
+ * (one bad file is a note, never an error). Release with cg_model_release.
  */
 int cg_model_build(struct cg_model *m, const struct cg_model_options *opt);
 void cg_model_release(struct cg_model *m);

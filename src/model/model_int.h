@@ -5,6 +5,7 @@
 #include "model/model.h"
 
 bool cg_is_workflow_path(const char *path);
+bool cg_is_action_path(const char *path);
 void cg_collect_suppressions(struct cg_model *m, const struct cg_file *f);
 void cg_gh_build(struct cg_model *m, struct cg_file *f);
 void cg_gh_release(struct cg_model *m);
@@ -31,5 +32,9 @@ struct cg_script *cg_script_join(struct cg_model *m,
 				 struct cg_script *const *items, size_t n,
 				 bool check_each);
 void cg_script_free(struct cg_script *s);
+/* Process starts and file references of a CI script (ci_scripts.c), in
+ * env scope `scope`, item `item` of script group `group`. */
+void cg_ci_script_facts(struct cg_model *m, const struct cg_script *s,
+			size_t scope, size_t group, size_t item);
 
 #endif

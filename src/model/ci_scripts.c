@@ -1,0 +1,230 @@
+/*
+ * Facts from the shell scripts of CI jobs, shared by the GitHub and GitLab
+ * loaders: the processes a script starts in the background or as workers,
+ * and the repository files it runs or names (`./scripts/x.sh`, `bash x.sh`,
+ * `python tools/y.py`, `-f FILE`). The walk visits every simple command of
+ * the script and of the scripts nested in it (`bash -c '...'`), in source
+ * order; a word that expands (`$X`, `${{ }}`) is never taken as a path.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model_int.h"
+#include "core/banned.h"
+
+struct walk {
+	struct cg_model *m;
+	const struct cg_script *s;
+	size_t scope, group, item;
+	unsigned depth;
+};
+
+static const char *base_name(const char *s)
+{
+	const char *slash = strrchr(s, '/');
+
+	return slash ? slash + 1 : s;
+}
+
+static bool word_is(const struct cg_sh_word *w, const char *s)
+{
+	return !w->expands && !strcmp(w->text, s);
+}
+
+/* docker/podman `run -d`, `compose up -d` without --wait. */
+static bool detaches(const struct cg_sh_cmd *c, size_t i)
+{
+	const char *prog = base_name(c->words[i].text);
+	bool compose = false, up = false, run = false, detach = false,
+	     wait = false;
+
+	if (strcmp(prog, "docker") && strcmp(prog, "podman") &&
+	    strcmp(prog, "docker-compose") && strcmp(prog, "podman-compose"))
+		return false;
+	compose = strcmp(prog, "docker") && strcmp(prog, "podman");
+	for (size_t k = i + 1; k < c->nwords; k++) {
+		const char *w = c->words[k].text;
+
+		if (!strcmp(w, "compose"))
+			compose = true;
+		else if (!strcmp(w, "up") && compose)
+			up = true;
+		else if (!strcmp(w, "run") && !compose)
+			run = true;
+		else if (!strcmp(w, "-d") || !strcmp(w, "--detach"))
+			detach = true;
+		else if (!strcmp(w, "--wait") || cg_starts_with(w, "--wait="))
+			wait = true;
+		else if (w[0] == '-' && w[1] != '-' && strchr(w, 'd') &&
+			 (run || up))
+			detach = true; /* -itd, -dit */
+	}
+	return detach && ((compose && up && !wait) || (!compose && run));
+}
+
+static void add_process(struct walk *w, const struct cg_sh_cmd *c,
+			bool background)
+{
+	struct cg_process_fact p = {0};
+	const char **argv = cg_xcalloc(c->nwords, sizeof(*argv));
+	size_t start = c->words[0].start, end = c->words[c->nwords - 1].end;
+	char *text;
+
+	for (size_t i = 0; i < c->nwords; i++)
+		argv[i] = c->words[i].text;
+	text = cg_xstrndup(w->s->sh.text + start, end - start);
+	for (char *t = text; *t; t++)
+		if (*t == '\n' || *t == '\r')
+			*t = ' ';
+	p.origin = CG_PROCESS_CI;
+	p.command = text;
+	p.argv = argv;
+	p.argc = c->nwords;
+	p.background = background;
+	p.scope = w->scope;
+	p.src = cg_script_src(w->s, start);
+	p.pos = cg_script_pos(w->s, start, end);
+	p.script = w->s;
+	p.cmd = c;
+	p.group = w->group;
+	p.item = w->item;
+	cg_process_classify(w->m, &p);
+	/* every background start, and workers started in the foreground */
+	if (p.background || p.worker)
+		cg_fact_process(w->m, &p);
+	free(text);
+	free(argv);
+}
+
+static void add_ref(struct walk *w, const struct cg_sh_word *word,
+		    enum cg_file_ref_kind kind)
+{
+	struct cg_file_ref r = {0};
+	const char *t = word->text;
+
+	if (word->expands || !*t || t[0] == '/' || t[0] == '~' || t[0] == '-' ||
+	    strchr(t, '*') || strchr(t, '?') || strstr(t, "://"))
+		return;
+	r.kind = kind;
+	r.path = t;
+	r.required = true;
+	r.src = cg_script_src(w->s, word->start);
+	r.pos = cg_script_pos(w->s, word->start, word->end);
+	cg_fact_file_ref(w->m, &r);
+}
+
+/* What a simple command runs or names from the repository. */
+static void refs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
+{
+	const struct cg_sh_word *prog = &c->words[i];
+	const char *b = base_name(prog->text);
+
+	if (!prog->expands &&
+	    (cg_starts_with(prog->text, "./") ||
+	     (strchr(prog->text, '/') && prog->text[0] != '/')))
+		add_ref(w, prog, CG_REF_SCRIPT);
+	else if ((!strcmp(b, "bash") || !strcmp(b, "sh") ||
+		  !strcmp(b, "dash") || !strcmp(b, "zsh") ||
+		  !strcmp(b, "source") || !strcmp(b, ".") ||
+		  !strncmp(b, "python", 6) || !strcmp(b, "node") ||
+		  !strcmp(b, "ruby") || !strcmp(b, "perl")) &&
+		 i + 1 < c->nwords) {
+		/* the first operand that is not an option is the script,
+		 * unless -c/-m made the program run something else */
+		for (size_t k = i + 1; k < c->nwords; k++) {
+			const char *a = c->words[k].text;
+
+			if (a[0] == '-') {
+				if (strpbrk(a + 1, "cm") && a[1] != '-')
+					break;
+				continue;
+			}
+			if (cg_ends_with(a, ".sh") || cg_ends_with(a, ".py") ||
+			    cg_ends_with(a, ".bash") ||
+			    cg_ends_with(a, ".js") || cg_ends_with(a, ".rb") ||
+			    cg_ends_with(a, ".pl") || strchr(a, '/'))
+				add_ref(w, &c->words[k], CG_REF_SCRIPT);
+			break;
+		}
+	}
+	for (size_t k = i + 1; k + 1 < c->nwords; k++)
+		if (word_is(&c->words[k], "-f") ||
+		    word_is(&c->words[k], "--file") ||
+		    word_is(&c->words[k], "--config") ||
+		    word_is(&c->words[k], "-c") ||
+		    word_is(&c->words[k], "--env-file")) {
+			if (word_is(&c->words[k], "-c") &&
+			    (!strcmp(b, "bash") || !strcmp(b, "sh") ||
+			     !strncmp(b, "python", 6)))
+				continue;
+			add_ref(w, &c->words[k + 1], CG_REF_CONFIG_FILE);
+		}
+}
+
+static void walk_list(struct walk *w, const struct cg_sh_list *l);
+
+static void walk_cmd(struct walk *w, const struct cg_sh_cmd *c, bool background)
+{
+	if (c->kind == CG_SH_SIMPLE) {
+		size_t i = 0;
+
+		if (!c->nwords || c->words[0].text[0] == '[' ||
+		    c->words[0].text[0] == '(')
+			return;
+		/* nohup/setsid start in the background even without `&` */
+		while (i < c->nwords && (word_is(&c->words[i], "nohup") ||
+					 word_is(&c->words[i], "setsid") ||
+					 word_is(&c->words[i], "exec") ||
+					 word_is(&c->words[i], "sudo"))) {
+			if (!word_is(&c->words[i], "exec") &&
+			    !word_is(&c->words[i], "sudo"))
+				background = true;
+			i++;
+		}
+		if (i < c->nwords) {
+			if (detaches(c, i))
+				background = true;
+			refs_of(w, c, i);
+		}
+		add_process(w, c, background);
+		return;
+	}
+	for (size_t b = 0; b < 3; b++)
+		if (c->body[b])
+			walk_list(w, c->body[b]);
+	for (size_t a = 0; a < c->narms; a++)
+		walk_list(w, c->arms[a]);
+}
+
+static void walk_list(struct walk *w, const struct cg_sh_list *l)
+{
+	if (!l || ++w->depth > 200) {
+		w->depth--;
+		return;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cg_sh_andor *ao = &l->items[i];
+
+		for (size_t p = 0; p < ao->n; p++)
+			for (size_t k = 0; k < ao->pipes[p].n; k++)
+				walk_cmd(w, &ao->pipes[p].cmds[k],
+					 ao->background);
+	}
+	w->depth--;
+}
+
+void cg_ci_script_facts(struct cg_model *m, const struct cg_script *s,
+			size_t scope, size_t group, size_t item)
+{
+	struct walk w = {m, s, scope, group, item, 0};
+
+	if (!s)
+		return;
+	walk_list(&w, s->sh.top);
+	for (size_t i = 0; i < s->nnested; i++) {
+		const struct cg_nested_script *n = &s->nested[i];
+
+		if (n->kind == CG_NESTED_SHELL || n->kind == CG_NESTED_EVAL)
+			cg_ci_script_facts(m, n->script, scope, group, item);
+	}
+}

@@ -1,0 +1,828 @@
+/*
+ * The fact tables (see facts.h): appending rows, env lookup through nested
+ * scopes and imports, and the small classifiers every loader shares (what a
+ * value is made of, which service an image is).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+#include "core/banned.h"
+
+const char *cg_place_name(enum cg_place p)
+{
+	switch (p) {
+	case CG_PLACE_ENV_EXAMPLE:
+		return ".env.example";
+	case CG_PLACE_DOTENV:
+		return ".env";
+	case CG_PLACE_CI:
+		return "CI";
+	case CG_PLACE_COMPOSE:
+		return "compose";
+	case CG_PLACE_K8S:
+		return "k8s";
+	case CG_PLACE_CODE:
+		return "code";
+	default:
+		return "?";
+	}
+}
+
+const char *cg_environment_name(enum cg_environment e)
+{
+	switch (e) {
+	case CG_ENVIRONMENT_CI:
+		return "CI";
+	case CG_ENVIRONMENT_LOCAL:
+		return "local";
+	case CG_ENVIRONMENT_PRODUCTION:
+		return "production";
+	default:
+		return "none";
+	}
+}
+
+static const char *dup(struct cg_model *m, const char *s)
+{
+	return s ? cg_arena_strdup(&m->arena, s) : NULL;
+}
+
+static void invalidate_index(struct cg_facts *f)
+{
+	for (size_t i = 0; i < f->nscope_index; i++)
+		free(f->scope_defs[i]);
+	free(f->scope_defs);
+	free(f->scope_ndefs);
+	f->scope_defs = NULL;
+	f->scope_ndefs = NULL;
+	f->nscope_index = 0;
+}
+
+size_t cg_fact_scope(struct cg_model *m, enum cg_scope_kind kind, size_t parent,
+		     const char *name, const struct cg_src *src,
+		     const struct cg_pos *pos)
+{
+	struct cg_facts *f = &m->facts;
+	struct cg_scope *s;
+
+	CG_GROW(f->scopes, f->scopes_alloc, f->nscopes + 1);
+	s = &f->scopes[f->nscopes];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->parent = parent;
+	s->name = dup(m, name);
+	s->src = src;
+	if (pos)
+		s->pos = *pos;
+	if (parent != CG_NO_SCOPE && parent < f->nscopes) {
+		s->place = f->scopes[parent].place;
+		s->environment = f->scopes[parent].environment;
+		s->in_container = f->scopes[parent].in_container;
+	}
+	invalidate_index(f);
+	return f->nscopes++;
+}
+
+void cg_fact_scope_import(struct cg_model *m, size_t scope, size_t imported)
+{
+	struct cg_scope *s;
+
+	if (scope >= m->facts.nscopes || imported >= m->facts.nscopes ||
+	    scope == imported)
+		return;
+	s = &m->facts.scopes[scope];
+	CG_GROW(s->imports, s->imports_alloc, s->nimports + 1);
+	s->imports[s->nimports++] = imported;
+}
+
+size_t cg_fact_env(struct cg_model *m, const struct cg_env_fact *row)
+{
+	struct cg_facts *f = &m->facts;
+	struct cg_env_fact *e;
+
+	CG_GROW(f->env, f->env_alloc, f->nenv + 1);
+	e = &f->env[f->nenv];
+	*e = *row;
+	e->name = dup(m, row->name);
+	e->value = dup(m, row->value);
+	e->ref = dup(m, row->ref);
+	invalidate_index(f);
+	return f->nenv++;
+}
+
+size_t cg_fact_service(struct cg_model *m, const struct cg_service_fact *row)
+{
+	struct cg_facts *f = &m->facts;
+	struct cg_service_fact *s;
+
+	CG_GROW(f->services, f->services_alloc, f->nservices + 1);
+	s = &f->services[f->nservices];
+	*s = *row;
+	s->name = dup(m, row->name);
+	s->image = dup(m, row->image);
+	s->hosts = NULL;
+	if (row->nhosts) {
+		s->hosts =
+		    cg_arena_alloc(&m->arena, row->nhosts * sizeof(*s->hosts));
+		for (size_t i = 0; i < row->nhosts; i++)
+			s->hosts[i] = dup(m, row->hosts[i]);
+	}
+	s->ports = NULL;
+	if (row->nports) {
+		s->ports =
+		    cg_arena_alloc(&m->arena, row->nports * sizeof(*s->ports));
+		memcpy(s->ports, row->ports, row->nports * sizeof(*s->ports));
+	}
+	return f->nservices++;
+}
+
+size_t cg_fact_process(struct cg_model *m, const struct cg_process_fact *row)
+{
+	struct cg_facts *f = &m->facts;
+	struct cg_process_fact *p;
+
+	CG_GROW(f->processes, f->processes_alloc, f->nprocesses + 1);
+	p = &f->processes[f->nprocesses];
+	*p = *row;
+	p->command = dup(m, row->command);
+	p->argv = NULL;
+	if (row->argc) {
+		p->argv =
+		    cg_arena_alloc(&m->arena, row->argc * sizeof(*p->argv));
+		for (size_t i = 0; i < row->argc; i++)
+			p->argv[i] = dup(m, row->argv[i]);
+	}
+	return f->nprocesses++;
+}
+
+size_t cg_fact_file_ref(struct cg_model *m, const struct cg_file_ref *row)
+{
+	struct cg_facts *f = &m->facts;
+
+	CG_GROW(f->file_refs, f->file_refs_alloc, f->nfile_refs + 1);
+	f->file_refs[f->nfile_refs] = *row;
+	f->file_refs[f->nfile_refs].path = dup(m, row->path);
+	return f->nfile_refs++;
+}
+
+size_t cg_fact_group(struct cg_model *m, const struct cg_script_group *row)
+{
+	struct cg_facts *f = &m->facts;
+	struct cg_script_group *g;
+
+	CG_GROW(f->groups, f->groups_alloc, f->ngroups + 1);
+	g = &f->groups[f->ngroups];
+	*g = *row;
+	g->name = dup(m, row->name);
+	g->items = NULL;
+	g->nitems = g->items_alloc = 0;
+	g->services = NULL;
+	g->nservices = g->services_alloc = 0;
+	return f->ngroups++;
+}
+
+void cg_fact_group_item(struct cg_model *m, size_t group,
+			const struct cg_script_item *item)
+{
+	struct cg_script_group *g;
+
+	if (group >= m->facts.ngroups)
+		return;
+	g = &m->facts.groups[group];
+	CG_GROW(g->items, g->items_alloc, g->nitems + 1);
+	g->items[g->nitems++] = *item;
+}
+
+void cg_fact_group_service(struct cg_model *m, size_t group, size_t service)
+{
+	struct cg_script_group *g;
+
+	if (group >= m->facts.ngroups)
+		return;
+	g = &m->facts.groups[group];
+	CG_GROW(g->services, g->services_alloc, g->nservices + 1);
+	g->services[g->nservices++] = service;
+}
+
+void cg_facts_release(struct cg_facts *f)
+{
+	invalidate_index(f);
+	for (size_t i = 0; i < f->nscopes; i++)
+		free(f->scopes[i].imports);
+	for (size_t i = 0; i < f->ngroups; i++) {
+		free(f->groups[i].items);
+		free(f->groups[i].services);
+	}
+	free(f->scopes);
+	free(f->env);
+	free(f->services);
+	free(f->processes);
+	free(f->file_refs);
+	free(f->groups);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ------------------------------------------------------------ lookup */
+
+/* Per scope, its DEF rows in table order; built once, lazily (the model
+ * is complete before rules read it). */
+static void build_index(struct cg_facts *f)
+{
+	size_t *alloc;
+
+	if (f->nscope_index == f->nscopes && f->scope_defs)
+		return;
+	invalidate_index(f);
+	if (!f->nscopes)
+		return;
+	f->scope_defs = cg_xcalloc(f->nscopes, sizeof(*f->scope_defs));
+	f->scope_ndefs = cg_xcalloc(f->nscopes, sizeof(*f->scope_ndefs));
+	alloc = cg_xcalloc(f->nscopes, sizeof(*alloc));
+	f->nscope_index = f->nscopes;
+	for (size_t i = 0; i < f->nenv; i++) {
+		size_t s = f->env[i].scope;
+
+		if (f->env[i].role != CG_ENV_DEF || s >= f->nscopes)
+			continue;
+		CG_GROW(f->scope_defs[s], alloc[s], f->scope_ndefs[s] + 1);
+		f->scope_defs[s][f->scope_ndefs[s]++] = i;
+	}
+	free(alloc);
+}
+
+/* The last DEF of `name` in `scope` itself (a later key wins, as YAML
+ * loaders and dotenv readers keep the last). */
+static const struct cg_env_fact *own_def(const struct cg_facts *f, size_t scope,
+					 const char *name)
+{
+	for (size_t k = f->scope_ndefs[scope]; k-- > 0;) {
+		const struct cg_env_fact *e = &f->env[f->scope_defs[scope][k]];
+
+		if (!strcmp(e->name, name))
+			return e;
+	}
+	return NULL;
+}
+
+const struct cg_env_fact *cg_env_lookup(const struct cg_model *m, size_t scope,
+					const char *name)
+{
+	struct cg_facts *f = (struct cg_facts *)&m->facts;
+	unsigned guard = 0;
+
+	build_index(f);
+	while (scope != CG_NO_SCOPE && scope < f->nscopes && guard++ < 64) {
+		const struct cg_scope *s = &f->scopes[scope];
+		const struct cg_env_fact *e = own_def(f, scope, name);
+
+		if (e)
+			return e;
+		for (size_t i = s->nimports; i-- > 0;) {
+			size_t im = s->imports[i];
+
+			if (im < f->nscopes && (e = own_def(f, im, name)))
+				return e;
+		}
+		scope = s->parent;
+	}
+	return NULL;
+}
+
+bool cg_scope_within(const struct cg_model *m, size_t scope, size_t ancestor)
+{
+	unsigned guard = 0;
+
+	while (scope != CG_NO_SCOPE && scope < m->facts.nscopes &&
+	       guard++ < 64) {
+		if (scope == ancestor)
+			return true;
+		scope = m->facts.scopes[scope].parent;
+	}
+	return false;
+}
+
+size_t cg_scope_up(const struct cg_model *m, size_t scope,
+		   enum cg_scope_kind kind)
+{
+	unsigned guard = 0;
+
+	while (scope != CG_NO_SCOPE && scope < m->facts.nscopes &&
+	       guard++ < 64) {
+		if (m->facts.scopes[scope].kind == kind)
+			return scope;
+		scope = m->facts.scopes[scope].parent;
+	}
+	return CG_NO_SCOPE;
+}
+
+/* ------------------------------------------------------- classifiers */
+
+static bool is_name_char(char c, bool first)
+{
+	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (!first && c >= '0' && c <= '9');
+}
+
+static const char *skip_blanks(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* `${{ ... }}` spanning the whole of `v` (blanks aside): its inside in
+ * [*a, *b); false otherwise. */
+static bool whole_expression(const char *v, const char **a, const char **b)
+{
+	const char *end;
+
+	v = skip_blanks(v);
+	if (strncmp(v, "${{", 3))
+		return false;
+	end = strstr(v + 3, "}}");
+	if (!end || *skip_blanks(end + 2))
+		return false;
+	*a = skip_blanks(v + 3);
+	*b = end;
+	while (*b > *a && ((*b)[-1] == ' ' || (*b)[-1] == '\t'))
+		(*b)--;
+	return true;
+}
+
+/* `ctx.NAME` (or ctx['NAME'] / ctx["NAME"]) exactly: NAME in the arena. */
+static const char *context_name(struct cg_model *m, const char *a,
+				const char *b, const char *ctx)
+{
+	size_t n = strlen(ctx);
+	const char *p;
+
+	if ((size_t)(b - a) <= n || strncmp(a, ctx, n))
+		return NULL;
+	p = a + n;
+	if (*p == '.') {
+		const char *q = ++p;
+
+		if (!is_name_char(*q, true))
+			return NULL;
+		while (q < b && (is_name_char(*q, false) || *q == '-'))
+			q++;
+		return q == b ? cg_arena_strndup(&m->arena, p, (size_t)(q - p))
+			      : NULL;
+	}
+	if (*p == '[' && (p[1] == '\'' || p[1] == '"')) {
+		char quote = p[1];
+		const char *q = p + 2, *close = q;
+
+		while (close < b && *close != quote)
+			close++;
+		if (close + 2 != b || close[1] != ']')
+			return NULL;
+		return cg_arena_strndup(&m->arena, q, (size_t)(close - q));
+	}
+	return NULL;
+}
+
+/*
+ * Shell/compose interpolations in `v`: how many, how many lack a default,
+ * and the name when `v` is exactly one `$X` / `${X}`.
+ */
+static void interpolations(const char *v, size_t *n, size_t *no_default,
+			   const char **only, size_t *only_len)
+{
+	const char *p = v;
+
+	*n = *no_default = 0;
+	*only = NULL;
+	*only_len = 0;
+	while ((p = strchr(p, '$'))) {
+		const char *name, *q;
+		bool braced = p[1] == '{';
+
+		if (p[1] == '$') { /* `$$` is a literal `$` in compose */
+			p += 2;
+			continue;
+		}
+		name = p + 1 + braced;
+		if (!is_name_char(*name, true)) {
+			p++;
+			continue;
+		}
+		for (q = name; is_name_char(*q, false); q++)
+			;
+		(*n)++;
+		if (braced) {
+			bool dflt =
+			    (q[0] == ':' && (q[1] == '-' || q[1] == '=')) ||
+			    q[0] == '-' || q[0] == '=';
+			const char *close = strchr(q, '}');
+
+			if (!dflt)
+				(*no_default)++;
+			if (*n == 1 && p == v && *q == '}' && !q[1]) {
+				*only = name;
+				*only_len = (size_t)(q - name);
+			}
+			p = close ? close + 1 : q;
+		} else {
+			(*no_default)++;
+			if (*n == 1 && p == v && !*q) {
+				*only = name;
+				*only_len = (size_t)(q - name);
+			}
+			p = q;
+		}
+	}
+}
+
+static const char *prefixed(struct cg_model *m, const char *prefix,
+			    const char *name)
+{
+	char *s = cg_xasprintf("%s%s", prefix, name);
+	const char *out = cg_arena_strdup(&m->arena, s);
+
+	free(s);
+	return out;
+}
+
+enum cg_value_kind cg_value_classify(struct cg_model *m, const char *value,
+				     const char **ref_out)
+{
+	const char *a, *b, *name, *only;
+	size_t n, no_default, only_len;
+
+	*ref_out = NULL;
+	if (!value)
+		return CG_VALUE_NONE;
+	if (whole_expression(value, &a, &b)) {
+		if ((name = context_name(m, a, b, "secrets"))) {
+			*ref_out = prefixed(m, "secrets.", name);
+			return CG_VALUE_SECRET;
+		}
+		if ((name = context_name(m, a, b, "vars"))) {
+			*ref_out = prefixed(m, "vars.", name);
+			return CG_VALUE_SECRET;
+		}
+		if ((name = context_name(m, a, b, "env"))) {
+			*ref_out = name;
+			return CG_VALUE_VARIABLE;
+		}
+		return CG_VALUE_EXPRESSION;
+	}
+	if (strstr(value, "${{")) {
+		/* text around an expression: a secret inside still comes
+		 * from outside the repository */
+		const char *s = strstr(value, "secrets.");
+		const char *v = strstr(value, "vars.");
+
+		if (s || v) {
+			const char *start = s ? s : v, *q = strchr(start, '.');
+
+			for (q++; is_name_char(*q, false) || *q == '-'; q++)
+				;
+			*ref_out = cg_arena_strndup(&m->arena, start,
+						    (size_t)(q - start));
+			return CG_VALUE_SECRET;
+		}
+		return CG_VALUE_EXPRESSION;
+	}
+	interpolations(value, &n, &no_default, &only, &only_len);
+	if (only) {
+		*ref_out = cg_arena_strndup(&m->arena, only, only_len);
+		return CG_VALUE_VARIABLE;
+	}
+	if (n)
+		return no_default ? CG_VALUE_INTERP : CG_VALUE_INTERP_DEFAULT;
+	return CG_VALUE_LITERAL;
+}
+
+/* ----------------------------------------------------- service kinds */
+
+/*
+ * The repository part of an image reference without registry, tag and
+ * digest: "docker.io/bitnami/redis:7" -> "bitnami/redis". Into `out`.
+ */
+static void image_repo(const char *image, char *out, size_t cap)
+{
+	const char *p = image, *slash = strchr(image, '/'), *end;
+	size_t n;
+
+	/* a first segment with '.' or ':' or "localhost" is a registry */
+	if (slash) {
+		size_t fl = (size_t)(slash - image);
+
+		if (memchr(image, '.', fl) || memchr(image, ':', fl) ||
+		    (fl == 9 && !strncmp(image, "localhost", 9)))
+			p = slash + 1;
+	}
+	end = p + strcspn(p, "@");
+	{
+		/* a ':' after the last '/' starts the tag */
+		const char *ls = p, *c;
+
+		for (c = p; c < end; c++)
+			if (*c == '/')
+				ls = c + 1;
+		for (c = ls; c < end; c++)
+			if (*c == ':') {
+				end = c;
+				break;
+			}
+	}
+	if (!strncmp(p, "library/", 8))
+		p += 8;
+	n = (size_t)(end - p);
+	if (n >= cap)
+		n = cap - 1;
+	for (size_t i = 0; i < n; i++)
+		out[i] =
+		    (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] + 32) : p[i];
+	out[n] = '\0';
+}
+
+enum cg_service_kind cg_service_kind_of_image(const char *image)
+{
+	static const struct {
+		const char *name; /* the last path segment */
+		enum cg_service_kind kind;
+	} names[] = {
+	    {"redis", CG_SERVICE_REDIS},
+	    {"valkey", CG_SERVICE_REDIS},
+	    {"redis-stack", CG_SERVICE_REDIS},
+	    {"redis-stack-server", CG_SERVICE_REDIS},
+	    {"keydb", CG_SERVICE_REDIS},
+	    {"dragonfly", CG_SERVICE_REDIS},
+	    {"postgres", CG_SERVICE_POSTGRES},
+	    {"postgresql", CG_SERVICE_POSTGRES},
+	    {"postgis", CG_SERVICE_POSTGRES},
+	    {"timescaledb", CG_SERVICE_POSTGRES},
+	    {"timescaledb-ha", CG_SERVICE_POSTGRES},
+	    {"timescaledb-postgis", CG_SERVICE_POSTGRES},
+	    {"pgvector", CG_SERVICE_POSTGRES},
+	    {"postgresql-repmgr", CG_SERVICE_POSTGRES},
+	    {"redis-cluster", CG_SERVICE_REDIS},
+	    {"redis-sentinel", CG_SERVICE_REDIS},
+	    {"wiremock", CG_SERVICE_WIREMOCK},
+	    {"wiremock-studio", CG_SERVICE_WIREMOCK},
+	    {"mysql", CG_SERVICE_MYSQL},
+	    {"mariadb", CG_SERVICE_MYSQL},
+	    {"rabbitmq", CG_SERVICE_RABBITMQ},
+	};
+	char repo[256];
+	const char *last;
+
+	if (!image || !*image)
+		return CG_SERVICE_OTHER;
+	image_repo(image, repo, sizeof(repo));
+	last = strrchr(repo, '/');
+	last = last ? last + 1 : repo;
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (!strcmp(last, names[i].name))
+			return names[i].kind;
+	/* timescale/timescaledb-*; not redis-exporter, postgres-exporter,
+	 * which only talk to one */
+	if (cg_starts_with(last, "timescaledb"))
+		return CG_SERVICE_POSTGRES;
+	return CG_SERVICE_OTHER;
+}
+
+const char *cg_service_kind_name(enum cg_service_kind k)
+{
+	switch (k) {
+	case CG_SERVICE_REDIS:
+		return "redis";
+	case CG_SERVICE_POSTGRES:
+		return "postgres";
+	case CG_SERVICE_WIREMOCK:
+		return "wiremock";
+	case CG_SERVICE_MYSQL:
+		return "mysql";
+	case CG_SERVICE_RABBITMQ:
+		return "rabbitmq";
+	case CG_SERVICE_APP:
+		return "app";
+	default:
+		return "service";
+	}
+}
+
+enum cg_service_kind cg_service_kind_parse(const char *name)
+{
+	if (!strcmp(name, "redis") || !strcmp(name, "valkey"))
+		return CG_SERVICE_REDIS;
+	if (!strcmp(name, "postgres") || !strcmp(name, "postgresql"))
+		return CG_SERVICE_POSTGRES;
+	if (!strcmp(name, "wiremock"))
+		return CG_SERVICE_WIREMOCK;
+	if (!strcmp(name, "mysql") || !strcmp(name, "mariadb"))
+		return CG_SERVICE_MYSQL;
+	if (!strcmp(name, "rabbitmq"))
+		return CG_SERVICE_RABBITMQ;
+	return CG_SERVICE_OTHER;
+}
+
+unsigned cg_service_default_port(enum cg_service_kind k)
+{
+	switch (k) {
+	case CG_SERVICE_REDIS:
+		return 6379;
+	case CG_SERVICE_POSTGRES:
+		return 5432;
+	case CG_SERVICE_WIREMOCK:
+		return 8080;
+	case CG_SERVICE_MYSQL:
+		return 3306;
+	case CG_SERVICE_RABBITMQ:
+		return 5672;
+	default:
+		return 0;
+	}
+}
+
+/* ---------------------------------------------------------- processes */
+
+bool cg_python_unbuffered_value(const char *v)
+{
+	const char *p = v;
+	bool zero = true;
+
+	if (!v || !*v)
+		return false;
+	/* CPython reads it with strtol: blanks, a sign, decimal digits, and
+	 * nothing after; such an integer is on unless it is 0 */
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (*p < '0' || *p > '9')
+		return true; /* not an integer: on */
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (*p != '0')
+			zero = false;
+	if (*p)
+		return true; /* text after the digits: not an integer, on */
+	return !zero;
+}
+
+static const char *base_name(const char *s)
+{
+	const char *slash = strrchr(s, '/');
+
+	return slash ? slash + 1 : s;
+}
+
+static bool is_python(const char *name)
+{
+	const char *b = base_name(name);
+
+	if (!strncmp(b, "python", 6) || !strncmp(b, "pypy", 4)) {
+		const char *p = b + (b[1] == 'y' && b[2] == 't' ? 6 : 4);
+
+		for (; *p; p++)
+			if (!((*p >= '0' && *p <= '9') || *p == '.'))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+static bool is_python_program(const char *name)
+{
+	static const char *const progs[] = {
+	    "gunicorn",	    "uvicorn",	"celery",	 "rq",
+	    "arq",	    "dramatiq", "huey_consumer", "huey_consumer.py",
+	    "hypercorn",    "daphne",	"rqworker",	 "flask",
+	    "django-admin", "faust",	"granian",	 NULL};
+	const char *b = base_name(name);
+
+	for (size_t i = 0; progs[i]; i++)
+		if (!strcmp(b, progs[i]))
+			return true;
+	return false;
+}
+
+/* Index of the real program in argv after wrappers, and whether a
+ * PYTHONUNBUFFERED assignment of `env` turned buffering off. */
+static size_t unwrap(const struct cg_process_fact *p, bool *env_unbuffered)
+{
+	size_t i = 0;
+
+	*env_unbuffered = false;
+	while (i < p->argc) {
+		const char *w = base_name(p->argv[i]);
+
+		if (!strcmp(w, "nohup") || !strcmp(w, "exec") ||
+		    !strcmp(w, "time") || !strcmp(w, "stdbuf") ||
+		    !strcmp(w, "setsid") || !strcmp(w, "sudo") ||
+		    !strcmp(w, "nice") || !strcmp(w, "timeout") ||
+		    !strcmp(w, "env")) {
+			bool is_env = !strcmp(w, "env");
+			bool is_timeout = !strcmp(w, "timeout");
+
+			i++;
+			/* their options, and env's NAME=VALUE */
+			while (i < p->argc &&
+			       (p->argv[i][0] == '-' ||
+				(is_env && strchr(p->argv[i], '=')))) {
+				if (is_env &&
+				    cg_starts_with(p->argv[i],
+						   "PYTHONUNBUFFERED="))
+					*env_unbuffered =
+					    cg_python_unbuffered_value(
+						strchr(p->argv[i], '=') + 1);
+				i++;
+			}
+			if (is_timeout && i < p->argc)
+				i++; /* the duration */
+			continue;
+		}
+		if ((!strcmp(w, "poetry") || !strcmp(w, "uv") ||
+		     !strcmp(w, "pipenv") || !strcmp(w, "pdm") ||
+		     !strcmp(w, "hatch") || !strcmp(w, "rye")) &&
+		    i + 1 < p->argc && !strcmp(p->argv[i + 1], "run")) {
+			i += 2;
+			while (i < p->argc && p->argv[i][0] == '-')
+				i++;
+			continue;
+		}
+		break;
+	}
+	return i;
+}
+
+/* A Python program (or `python -m` module) that runs as a worker or a
+ * server: celery/rq/faust only with their `worker` (or `beat`) command. */
+static bool program_is_worker(const char *b, const char *const *args,
+			      size_t nargs)
+{
+	if (!strcmp(b, "gunicorn") || !strcmp(b, "uvicorn") ||
+	    !strcmp(b, "hypercorn") || !strcmp(b, "daphne") ||
+	    !strcmp(b, "granian") || !strcmp(b, "arq") ||
+	    !strcmp(b, "dramatiq") || !strcmp(b, "rqworker") ||
+	    !strncmp(b, "huey_consumer", 13))
+		return true;
+	if (!strcmp(b, "celery") || !strcmp(b, "rq") || !strcmp(b, "faust"))
+		for (size_t k = 0; k < nargs; k++)
+			if (!strcmp(args[k], "worker") ||
+			    !strcmp(args[k], "beat"))
+				return true;
+	return false;
+}
+
+void cg_process_classify(const struct cg_model *m, struct cg_process_fact *p)
+{
+	bool env_unbuffered;
+	size_t i = unwrap(p, &env_unbuffered);
+	const char *prog, *b;
+
+	p->python = p->unbuffered = p->worker = false;
+	if (i >= p->argc)
+		goto workers;
+	prog = p->argv[i];
+	b = base_name(prog);
+	if (is_python(prog)) {
+		p->python = true;
+		/* interpreter options up to the module, -c or the script */
+		for (size_t k = i + 1; k < p->argc; k++) {
+			const char *a = p->argv[k];
+
+			if (a[0] != '-' || !strcmp(a, "-") || !strcmp(a, "--"))
+				break;
+			if (a[1] == '-')
+				continue; /* --long options */
+			for (const char *c = a + 1; *c; c++) {
+				if (*c == 'u')
+					p->unbuffered = true;
+				if (*c == 'm' || *c == 'c' || *c == 'W' ||
+				    *c == 'X' || *c == 'Q')
+					break; /* takes the rest as its value */
+			}
+			if (strpbrk(a + 1, "mc")) {
+				const char *mod =
+				    a[strlen(a) - 1] == 'm' && k + 1 < p->argc
+					? p->argv[k + 1]
+					: NULL;
+
+				if (mod && strstr(mod, "worker"))
+					p->worker = true;
+				else if (mod)
+					p->worker = program_is_worker(
+					    mod, p->argv + k + 2,
+					    p->argc - k - 2);
+				break;
+			}
+		}
+	} else if (is_python_program(prog)) {
+		p->python = true;
+		p->worker =
+		    program_is_worker(b, p->argv + i + 1, p->argc - i - 1);
+	}
+	if (env_unbuffered)
+		p->unbuffered = true;
+workers:
+	if (m->config && p->command)
+		for (size_t k = 0; k < m->config->workers.n; k++)
+			if (cg_glob_match(m->config->workers.items[k],
+					  p->command))
+				p->worker = true;
+}

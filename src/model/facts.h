@@ -1,0 +1,355 @@
+/*
+ * facts: what the loaders learned about the repository, in tables that
+ * cross-file rules read without knowing which kind of file a row came from.
+ *
+ * Every row has a position in a file. Rows refer to each other by index
+ * (a scope, a service, a script group), never by pointer, so the tables can
+ * grow while loaders add to them. Strings live in the model's arena.
+ *
+ * Env scopes nest: a GitHub step inside its job inside its workflow, a
+ * compose service inside its file, a Kubernetes container inside its
+ * manifest. A process sees the definitions of its own scope first, then
+ * those its scope imports (compose `env_file:`, Kubernetes `envFrom:`; a
+ * later import wins over an earlier one), then its parent's, and so on: the
+ * order in which GitHub, compose and Kubernetes let one value override
+ * another. cg_env_lookup walks that order.
+ *
+ * Loaders fill the tables through the cg_fact_* functions below (declared
+ * for loaders; a rule only reads).
+ */
+#ifndef CG_FACTS_H
+#define CG_FACTS_H
+
+#include "core/core.h"
+
+struct cg_model;
+struct cg_script;
+struct cg_sh_cmd;
+struct cg_gh_step;
+struct cg_gh_job;
+struct cg_gl_job;
+
+#define CG_NO_SCOPE ((size_t)-1)
+#define CG_NO_INDEX ((size_t)-1)
+
+/* The kinds of file a variable can be named in (the env checklist's
+ * columns). */
+enum cg_place {
+	CG_PLACE_ENV_EXAMPLE, /* .env.example, .env.sample, .env.template,
+				 .env.dist */
+	CG_PLACE_DOTENV,      /* a committed .env, or a compose env_file */
+	CG_PLACE_CI,	      /* GitHub workflows, GitLab CI */
+	CG_PLACE_COMPOSE,
+	CG_PLACE_K8S,
+	CG_PLACE_CODE,
+	CG_NPLACES,
+};
+
+/* Where a service or a process runs. */
+enum cg_environment {
+	CG_ENVIRONMENT_NONE,
+	CG_ENVIRONMENT_CI,
+	CG_ENVIRONMENT_LOCAL,	   /* compose, .env files */
+	CG_ENVIRONMENT_PRODUCTION, /* Kubernetes */
+};
+
+const char *cg_place_name(enum cg_place p);
+const char *cg_environment_name(enum cg_environment e);
+
+/* ------------------------------------------------------------ scopes */
+
+enum cg_scope_kind {
+	CG_SCOPE_FILE,	     /* a whole file: workflow env, compose file,
+				an env file's entries, a manifest */
+	CG_SCOPE_CI_JOB,     /* GitHub job, GitLab job */
+	CG_SCOPE_CI_STEP,    /* GitHub step */
+	CG_SCOPE_CI_SERVICE, /* a service container's own env */
+	CG_SCOPE_COMPOSE_SERVICE,
+	CG_SCOPE_K8S_CONTAINER,
+	CG_SCOPE_K8S_CONFIG, /* a ConfigMap or Secret: its keys */
+};
+
+struct cg_scope {
+	enum cg_scope_kind kind;
+	size_t parent;	  /* CG_NO_SCOPE at the top */
+	const char *name; /* job id, step title, service or container name,
+			     ConfigMap name; the path for a FILE */
+	enum cg_place place;
+	enum cg_environment environment;
+	const struct cg_src *src;
+	struct cg_pos pos; /* the key that opens it (FILE: line 1) */
+	/*
+	 * CI jobs: how the job reaches its service containers. A GitHub job
+	 * on the runner reaches them at localhost and the published port; a
+	 * GitHub job with `container:` and every GitLab job at the service's
+	 * host name and its container port.
+	 */
+	bool in_container;
+	/* env imported into this scope, lowest precedence first: the FILE
+	 * scope of an env_file, the K8S_CONFIG scope of an envFrom */
+	size_t *imports;
+	size_t nimports, imports_alloc;
+};
+
+/* --------------------------------------------------------------- env */
+
+enum cg_env_role {
+	CG_ENV_DEF, /* the variable is set here */
+	CG_ENV_USE, /* the variable is read here: compose `${VAR}`, a name a
+		       step passes on, a code read */
+};
+
+/* What a definition's value is made of. */
+enum cg_value_kind {
+	CG_VALUE_NONE,	  /* no value: a use, `KEY=` in an example file */
+	CG_VALUE_LITERAL, /* text as written */
+	/* set outside the repository: `${{ secrets.X }}`, `${{ vars.X }}`,
+	 * a Kubernetes secretKeyRef, a GitLab `$X` that no `variables:` of
+	 * the file defines (a CI/CD setting); `ref` names it */
+	CG_VALUE_SECRET,
+	/* the value of another variable of the repository: `${{ env.X }}`,
+	 * `$X`, a configMapKeyRef; `ref` names it */
+	CG_VALUE_VARIABLE,
+	/* text with `${X}` (or `$X`) interpolated and no default for some X */
+	CG_VALUE_INTERP,
+	/* text whose every interpolation has a default (`${X:-d}`) */
+	CG_VALUE_INTERP_DEFAULT,
+	/* another `${{ }}` expression (matrix, inputs, steps outputs...) */
+	CG_VALUE_EXPRESSION,
+};
+
+struct cg_env_fact {
+	const char *name;
+	enum cg_env_role role;
+	enum cg_place place;
+	size_t scope;
+	const struct cg_src *src;
+	struct cg_pos pos; /* the name */
+	/* CG_ENV_DEF: the value as written (NULL when none) and where it is */
+	const char *value;
+	struct cg_pos value_pos;
+	bool value_has_pos;
+	enum cg_value_kind value_kind;
+	const char *ref; /* SECRET/VARIABLE: "secrets.X", "vars.X", "X" */
+	/* DEF in an example env file: marked `# required` (trailing, or on
+	 * a comment-only line directly above). USE: `${X:?err}` / `${X?e}`. */
+	bool required;
+	bool has_default; /* USE: `${X:-d}` / `${X-d}` */
+	bool commented;	  /* DEF in an env file: a comment documents it */
+};
+
+/*
+ * The definition of `name` that a process in `scope` sees (see the top of
+ * this file), or NULL. Definitions only; uses are not values.
+ */
+const struct cg_env_fact *cg_env_lookup(const struct cg_model *m, size_t scope,
+					const char *name);
+/* True when `scope` is `ancestor` or lies inside it. */
+bool cg_scope_within(const struct cg_model *m, size_t scope, size_t ancestor);
+/* The nearest enclosing scope of `kind` (maybe `scope` itself), or
+ * CG_NO_SCOPE. */
+size_t cg_scope_up(const struct cg_model *m, size_t scope,
+		   enum cg_scope_kind kind);
+
+/* ---------------------------------------------------------- services */
+
+enum cg_service_kind {
+	CG_SERVICE_OTHER,
+	CG_SERVICE_REDIS,
+	CG_SERVICE_POSTGRES,
+	CG_SERVICE_WIREMOCK,
+	CG_SERVICE_MYSQL,
+	CG_SERVICE_RABBITMQ,
+	CG_SERVICE_APP, /* built from this repository (compose `build:`) */
+};
+
+/* The kind an image name stands for: redis, valkey, bitnami/redis...;
+ * OTHER when none. */
+enum cg_service_kind cg_service_kind_of_image(const char *image);
+/* "redis", "postgres", ... (OTHER: "service") */
+const char *cg_service_kind_name(enum cg_service_kind k);
+/* The kind named `name` in .ciguard.yml `services:` ("redis",
+ * "postgresql", ...), OTHER when unknown. */
+enum cg_service_kind cg_service_kind_parse(const char *name);
+
+/* The port a service of kind `k` listens on in its container by default
+ * (redis 6379, postgres 5432, wiremock 8080, ...); 0 when unknown. */
+unsigned cg_service_default_port(enum cg_service_kind k);
+
+struct cg_port_map {
+	unsigned container; /* 0 when unknown (a range, an expression) */
+	unsigned published; /* host port; 0 when not published */
+	struct cg_pos pos;
+};
+
+struct cg_service_fact {
+	enum cg_service_kind kind;
+	const char *name;   /* key under services:, compose service, k8s
+			       Service name */
+	const char **hosts; /* names that reach it from another container:
+			       the name, GitLab's alias or the host names
+			       GitLab derives from the image */
+	size_t nhosts;
+	const char *image; /* NULL when none */
+	enum cg_environment environment;
+	enum cg_place place;
+	size_t scope;	  /* the CI job, the compose file, the manifest */
+	size_t own_scope; /* its own env (CI_SERVICE, COMPOSE_SERVICE), or
+			     CG_NO_SCOPE */
+	const struct cg_src *src;
+	struct cg_pos pos; /* its key */
+	struct cg_port_map *ports;
+	size_t nports;
+	/* a health check is declared (GitHub `--health-cmd` in options,
+	 * compose `healthcheck:` that is not `disable: true`) */
+	bool healthcheck;
+};
+
+/* --------------------------------------------------------- processes */
+
+enum cg_process_origin {
+	CG_PROCESS_CI,	    /* a command in a CI script */
+	CG_PROCESS_COMPOSE, /* a compose service's command/entrypoint */
+	CG_PROCESS_K8S,	    /* a Kubernetes container's command/args */
+};
+
+struct cg_process_fact {
+	enum cg_process_origin origin;
+	const char *command; /* the command line as written, one line */
+	const char **argv;   /* its words (literal text), argc of them */
+	size_t argc;
+	/* started in the background: `&`, nohup, setsid, `docker run -d`,
+	 * `docker compose up -d` without --wait */
+	bool background;
+	bool python;	 /* runs a Python program */
+	bool unbuffered; /* `python -u` (or -u in combined flags) */
+	bool worker;	 /* a worker command (celery/rq/arq/dramatiq/huey
+			    worker, python -m ...worker..., gunicorn/uvicorn,
+			    or a `workers:` glob of .ciguard.yml) */
+	size_t scope;	 /* the env it runs with */
+	const struct cg_src *src;
+	struct cg_pos pos; /* the command (CI: its first word to its last) */
+	/* CI: the script and the simple command; the group and item */
+	const struct cg_script *script;
+	const struct cg_sh_cmd *cmd;
+	size_t group, item;
+};
+
+/*
+ * Fill p->python, p->unbuffered and p->worker from p->argv: wrappers
+ * (`env A=B`, nohup, setsid, exec, `poetry run`, `uv run`, `pipenv run`,
+ * `sh -c` is not unwrapped) are looked through; python/pythonX.Y/pypy
+ * with `-u` (alone or in a cluster of flags before `-m`/`-c`/the script),
+ * or an `env PYTHONUNBUFFERED=...` prefix turning it on; Python programs
+ * (gunicorn, uvicorn, celery, rq, arq, dramatiq, huey_consumer, hypercorn,
+ * daphne); workers as facts.h says, with `workers:` of .ciguard.yml
+ * matched against p->command.
+ */
+void cg_process_classify(const struct cg_model *m, struct cg_process_fact *p);
+/* PYTHONUNBUFFERED's value turns it on, as CPython 3.7+ reads it: an
+ * integer is on unless it is 0; any other non-empty text is on. */
+bool cg_python_unbuffered_value(const char *value);
+
+/* ---------------------------------------------------- file references */
+
+enum cg_file_ref_kind {
+	CG_REF_SCRIPT,	    /* a script a CI step runs */
+	CG_REF_ENV_FILE,    /* compose env_file */
+	CG_REF_VOLUME,	    /* a compose bind-mount source */
+	CG_REF_CONFIG_FILE, /* a -f/--file/--config file named in a step */
+	CG_REF_MAPPINGS,    /* a WireMock mappings folder */
+	CG_REF_K8S_FILE,    /* a configMapGenerator file */
+};
+
+struct cg_file_ref {
+	enum cg_file_ref_kind kind;
+	const char *path; /* relative to the repository root, normalised;
+			     a folder has no trailing '/' */
+	bool required;	  /* compose env_file `required: false` -> false */
+	const struct cg_src *src;
+	struct cg_pos pos; /* the reference */
+};
+
+/* ------------------------------------------------------ script groups */
+
+/* One script of a group, as the CI runs it. */
+struct cg_script_item {
+	struct cg_script *script;      /* NULL for a step without `run:` */
+	size_t scope;		       /* the env it runs with (step or job) */
+	const struct cg_gh_step *step; /* GitHub; NULL for GitLab */
+	struct cg_pos pos;	       /* the step (or the script key) */
+};
+
+enum cg_group_kind {
+	CG_GROUP_GITHUB_JOB,
+	CG_GROUP_GITHUB_ACTION, /* a composite action's steps */
+	CG_GROUP_GITLAB_JOB,
+};
+
+/* A CI job: the scripts it runs in order, sharing its services. */
+struct cg_script_group {
+	enum cg_group_kind kind;
+	const char *name; /* job id */
+	size_t scope;	  /* the job's env scope */
+	const struct cg_src *src;
+	struct cg_pos pos; /* the job key */
+	struct cg_script_item *items;
+	size_t nitems, items_alloc;
+	const struct cg_gh_job *gh;
+	const struct cg_gl_job *gl;
+	/* its service containers: indices into the service table */
+	size_t *services;
+	size_t nservices, services_alloc;
+};
+
+/* ------------------------------------------------------------ tables */
+
+struct cg_facts {
+	struct cg_scope *scopes;
+	size_t nscopes, scopes_alloc;
+	struct cg_env_fact *env;
+	size_t nenv, env_alloc;
+	struct cg_service_fact *services;
+	size_t nservices, services_alloc;
+	struct cg_process_fact *processes;
+	size_t nprocesses, processes_alloc;
+	struct cg_file_ref *file_refs;
+	size_t nfile_refs, file_refs_alloc;
+	struct cg_script_group *groups;
+	size_t ngroups, groups_alloc;
+	/* per scope, the indices of its env DEF rows (built on first
+	 * lookup) */
+	size_t **scope_defs;
+	size_t *scope_ndefs;
+	size_t nscope_index;
+};
+
+/* ------------------------------------------- for loaders (filling) */
+
+/* Append a row; returns its index. Strings are copied into the model's
+ * arena; positions are copied. */
+size_t cg_fact_scope(struct cg_model *m, enum cg_scope_kind kind, size_t parent,
+		     const char *name, const struct cg_src *src,
+		     const struct cg_pos *pos);
+void cg_fact_scope_import(struct cg_model *m, size_t scope, size_t imported);
+size_t cg_fact_env(struct cg_model *m, const struct cg_env_fact *row);
+size_t cg_fact_service(struct cg_model *m, const struct cg_service_fact *row);
+size_t cg_fact_process(struct cg_model *m, const struct cg_process_fact *row);
+size_t cg_fact_file_ref(struct cg_model *m, const struct cg_file_ref *row);
+size_t cg_fact_group(struct cg_model *m, const struct cg_script_group *row);
+void cg_fact_group_item(struct cg_model *m, size_t group,
+			const struct cg_script_item *item);
+void cg_fact_group_service(struct cg_model *m, size_t group, size_t service);
+void cg_facts_release(struct cg_facts *f);
+
+/*
+ * Classify a value as written in a file of `place` (see cg_value_kind):
+ * `${{ secrets.X }}` / `${{ vars.X }}` (SECRET), `${{ env.X }}` (VARIABLE),
+ * other `${{ }}` (EXPRESSION), `${X}` / `$X` interpolations (INTERP or
+ * INTERP_DEFAULT; a value that is only `$X` or `${X}` is VARIABLE), else
+ * LITERAL. *ref_out gets the referenced name (arena) or NULL.
+ */
+enum cg_value_kind cg_value_classify(struct cg_model *m, const char *value,
+				     const char **ref_out);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * The GitHub Actions loaders (workflows and composite actions): github.c
+ * builds the typed view of each file; once every file is in, this turns
+ * the views into facts: env scopes (workflow > job > step; a service
+ * container's own env apart), env definitions, service containers with
+ * their ports and health checks, one script group per job, and what the
+ * scripts start and name (ci_scripts.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model_int.h"
+#include "model/loader.h"
+#include "core/banned.h"
+
+static void env_facts(struct cg_model *m, const struct cg_env_block *b,
+		      const struct cg_src *src, size_t scope)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct cg_env_var *v = &b->vars[i];
+		struct cg_env_fact e = {0};
+
+		e.name = v->name;
+		e.role = CG_ENV_DEF;
+		e.place = CG_PLACE_CI;
+		e.scope = scope;
+		e.src = src;
+		e.pos = v->key->pos;
+		if (v->value) {
+			e.value = v->value->str;
+			e.value_pos = v->value->pos;
+			e.value_has_pos = true;
+			e.value_kind = cg_value_classify(m, e.value, &e.ref);
+		} else {
+			e.value_kind = CG_VALUE_NONE;
+		}
+		cg_fact_env(m, &e);
+	}
+}
+
+/* Docker's `[ip:][host[-range]:]container[-range][/proto]`, as a string or
+ * a number. A bare container port is published on a random host port:
+ * `published` stays 0. */
+static bool parse_port(const struct cg_node *n, struct cg_port_map *out)
+{
+	char buf[128];
+	char *parts[4];
+	size_t np = 0;
+	char *p, *slash;
+
+	memset(out, 0, sizeof(*out));
+	if (!cg_node_is_scalar(n) || n->len >= sizeof(buf) ||
+	    strstr(n->str, "${{"))
+		return false;
+	out->pos = n->pos;
+	memcpy(buf, n->str, n->len + 1);
+	if ((slash = strchr(buf, '/')))
+		*slash = '\0';
+	p = buf;
+	parts[np++] = p;
+	while ((p = strchr(p, ':')) && np < 4) {
+		*p++ = '\0';
+		parts[np++] = p;
+	}
+	/* an IPv6 address in brackets would have more colons: give up */
+	if (np > 3)
+		return false;
+	{
+		char *end;
+		unsigned long c = strtoul(parts[np - 1], &end, 10);
+
+		if (*end || !*parts[np - 1] || c > 65535)
+			return false;
+		out->container = (unsigned)c;
+	}
+	if (np >= 2) {
+		char *end;
+		unsigned long h = strtoul(parts[np - 2], &end, 10);
+
+		if (!*end && *parts[np - 2] && h <= 65535)
+			out->published = (unsigned)h;
+	}
+	return true;
+}
+
+static bool options_have(const struct cg_node *options, const char *flag)
+{
+	return cg_node_is_scalar(options) && strstr(options->str, flag);
+}
+
+static void service_facts(struct cg_model *m, const struct cg_gh_service *sv,
+			  const struct cg_src *src, size_t job_scope,
+			  size_t group)
+{
+	struct cg_service_fact f = {0};
+	struct cg_port_map *ports = NULL;
+	const char *hosts[1];
+	size_t nports = 0;
+
+	f.name = sv->id;
+	hosts[0] = sv->id;
+	f.hosts = hosts;
+	f.nhosts = 1;
+	f.image = cg_node_is_scalar(sv->image) ? sv->image->str : NULL;
+	f.kind = cg_service_kind_of_image(f.image);
+	f.environment = CG_ENVIRONMENT_CI;
+	f.place = CG_PLACE_CI;
+	f.scope = job_scope;
+	f.src = src;
+	f.pos = sv->key->pos;
+	f.own_scope = cg_fact_scope(m, CG_SCOPE_CI_SERVICE, job_scope, sv->id,
+				    src, &sv->key->pos);
+	env_facts(m, &sv->env, src, f.own_scope);
+	if (sv->ports && sv->ports->kind == CG_NODE_SEQ) {
+		ports = cg_xcalloc(sv->ports->n + 1, sizeof(*ports));
+		for (size_t i = 0; i < sv->ports->n; i++)
+			if (parse_port(sv->ports->items[i], &ports[nports]))
+				nports++;
+	}
+	f.ports = ports;
+	f.nports = nports;
+	f.healthcheck = options_have(sv->options, "--health-cmd");
+	cg_fact_group_service(m, group, cg_fact_service(m, &f));
+	free(ports);
+}
+
+static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
+{
+	struct cg_pos top = {1, 1, 1, 1};
+	size_t wscope = cg_fact_scope(m, CG_SCOPE_FILE, CG_NO_SCOPE,
+				      wf->src->path, wf->src, &top);
+	struct cg_buf title = CG_BUF_INIT;
+
+	m->facts.scopes[wscope].place = CG_PLACE_CI;
+	m->facts.scopes[wscope].environment = CG_ENVIRONMENT_CI;
+	env_facts(m, &wf->env, wf->src, wscope);
+	for (size_t j = 0; j < wf->njobs; j++) {
+		const struct cg_gh_job *job = &wf->jobs[j];
+		struct cg_script_group g = {0};
+		size_t jscope, group;
+
+		jscope = cg_fact_scope(m, CG_SCOPE_CI_JOB, wscope, job->id,
+				       wf->src, &job->key->pos);
+		m->facts.scopes[jscope].in_container = job->container != NULL;
+		env_facts(m, &job->env, wf->src, jscope);
+		g.kind = wf->composite ? CG_GROUP_GITHUB_ACTION
+				       : CG_GROUP_GITHUB_JOB;
+		g.name = job->id;
+		g.scope = jscope;
+		g.src = wf->src;
+		g.pos = job->key->pos;
+		g.gh = job;
+		group = cg_fact_group(m, &g);
+		for (size_t s = 0; s < job->nservices; s++)
+			service_facts(m, &job->services[s], wf->src, jscope,
+				      group);
+		for (size_t s = 0; s < job->nsteps; s++) {
+			const struct cg_gh_step *st = &job->steps[s];
+			struct cg_script_item it = {0};
+			size_t sscope;
+
+			cg_buf_reset(&title);
+			if (cg_node_is_scalar(st->name))
+				cg_buf_addstr(&title, st->name->str);
+			else
+				cg_buf_addf(&title, "#%zu", st->index + 1);
+			sscope =
+			    cg_fact_scope(m, CG_SCOPE_CI_STEP, jscope,
+					  title.buf, wf->src, &st->node->pos);
+			env_facts(m, &st->env, wf->src, sscope);
+			it.script = st->script;
+			it.scope = sscope;
+			it.step = st;
+			it.pos = st->node->pos;
+			cg_fact_group_item(m, group, &it);
+			cg_ci_script_facts(m, st->script, sscope, group,
+					   m->facts.groups[group].nitems - 1);
+		}
+	}
+	cg_buf_release(&title);
+}
+
+static void finish(struct cg_model *m)
+{
+	for (size_t i = 0; i < m->nworkflows; i++)
+		workflow_facts(m, &m->workflows[i]);
+}
+
+static bool is_workflow(const char *path)
+{
+	return cg_is_workflow_path(path);
+}
+
+static const char *const workflow_patterns[] = {
+    ".github/workflows/*.yml", ".github/workflows/*.yaml", NULL};
+
+const struct cg_loader cg_loader_github_workflow = {
+    .id = "github-workflow",
+    .patterns = workflow_patterns,
+    .claims = is_workflow,
+    .format = CG_FILE_YAML,
+    .layer = CG_LAYER_QUICK,
+    .build = cg_gh_build,
+    .finish = finish,
+    .release = cg_gh_release,
+};
+
+static const char *const action_patterns[] = {"**/action.yml", "**/action.yaml",
+					      NULL};
+
+/* Its files become workflows (composite) in the same table: the workflow
+ * loader's finish makes their facts. */
+const struct cg_loader cg_loader_github_action = {
+    .id = "github-action",
+    .patterns = action_patterns,
+    .format = CG_FILE_YAML,
+    .layer = CG_LAYER_QUICK,
+    .build = cg_gh_build,
+};

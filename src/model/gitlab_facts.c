@@ -1,0 +1,280 @@
+/*
+ * The GitLab CI loader: `.gitlab-ci.yml` and the local files it includes.
+ * gitlab.c resolves jobs (extends, default, !reference); once every file
+ * is in, this turns them into facts. A GitLab job runs in a container and
+ * reaches its services at their alias, or at the host names GitLab derives
+ * from the image (`bitnami/redis:7` -> `bitnami__redis` and
+ * `bitnami-redis`), on the port the service listens on. Top-level
+ * `variables:` are the pipeline's scope, a job's `variables:` its own. A
+ * value that is only `$X` where no `variables:` of the pipeline or job
+ * defines X comes from the project's CI/CD settings: a secret, as far as
+ * the repository can tell (predefined CI_* and GITLAB_* variables aside).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model_int.h"
+#include "model/loader.h"
+#include "core/banned.h"
+
+/* The file whose top-level entry `entry_key` maps `key` to `node`. */
+static const struct cg_src *src_of(const struct cg_model *m,
+				   const struct cg_node *node, const char *key)
+{
+	for (size_t f = 0; f < m->ngitlab; f++) {
+		const struct cg_node *root = m->gitlab[f].root;
+
+		if (!root || root->kind != CG_NODE_MAP)
+			continue;
+		if (cg_map_get(root, key) == node)
+			return m->gitlab[f].src;
+		for (size_t i = 0; i < root->n; i++)
+			if (cg_map_get(root->pairs[i].value, key) == node)
+				return m->gitlab[f].src;
+	}
+	return m->ngitlab ? m->gitlab[0].src : NULL;
+}
+
+static void variables_facts(struct cg_model *m, const struct cg_node *vars,
+			    const struct cg_src *src, size_t scope)
+{
+	if (!vars || vars->kind != CG_NODE_MAP || !src)
+		return;
+	for (size_t i = 0; i < vars->n; i++) {
+		const struct cg_pair *p = &vars->pairs[i];
+		const struct cg_node *v = p->value;
+		struct cg_env_fact e = {0};
+
+		if (!cg_node_is_scalar(p->key))
+			continue;
+		if (v && v->kind == CG_NODE_MAP) /* {value:, description:} */
+			v = cg_map_get(v, "value");
+		e.name = p->key->str;
+		e.role = CG_ENV_DEF;
+		e.place = CG_PLACE_CI;
+		e.scope = scope;
+		e.src = src;
+		e.pos = p->key->pos;
+		if (cg_node_is_scalar(v)) {
+			e.value = v->str;
+			e.value_pos = v->pos;
+			e.value_has_pos = true;
+			e.value_kind = cg_value_classify(m, e.value, &e.ref);
+		}
+		cg_fact_env(m, &e);
+	}
+}
+
+/* GitLab's host names for an image: the reference without its tag or
+ * digest, with '/' made "__" and, second, '-'. */
+static size_t image_hosts(struct cg_model *m, const char *image,
+			  const char **out)
+{
+	size_t n = strcspn(image, "@"), last_slash = 0;
+	struct cg_buf a = CG_BUF_INIT, b = CG_BUF_INIT;
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (image[i] == '/')
+			last_slash = i + 1;
+	for (size_t i = last_slash; i < n; i++)
+		if (image[i] == ':') {
+			n = i;
+			break;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (image[i] == '/') {
+			cg_buf_addstr(&a, "__");
+			cg_buf_addch(&b, '-');
+		} else {
+			cg_buf_addch(&a, image[i]);
+			cg_buf_addch(&b, image[i]);
+		}
+	}
+	if (a.len) {
+		out[count++] = cg_arena_strdup(&m->arena, a.buf);
+		if (strcmp(a.buf, b.buf))
+			out[count++] = cg_arena_strdup(&m->arena, b.buf);
+	}
+	cg_buf_release(&a);
+	cg_buf_release(&b);
+	return count;
+}
+
+static void service_fact(struct cg_model *m, const struct cg_node *entry,
+			 const struct cg_src *src, size_t job_scope,
+			 size_t group)
+{
+	const struct cg_node *name = entry, *alias = NULL;
+	struct cg_service_fact f = {0};
+	const char *hosts[16];
+	struct cg_port_map port = {0};
+
+	if (entry->kind == CG_NODE_MAP) {
+		name = cg_map_get(entry, "name");
+		alias = cg_map_get(entry, "alias");
+	}
+	if (!cg_node_is_scalar(name) || !*name->str)
+		return;
+	f.image = name->str;
+	f.kind = cg_service_kind_of_image(f.image);
+	if (cg_node_is_scalar(alias) && *alias->str) {
+		/* `alias: a,b` gives several names */
+		const char *p = alias->str;
+
+		while (*p && f.nhosts < 8) {
+			size_t l = strcspn(p, ",");
+
+			while (l && (p[l - 1] == ' '))
+				l--;
+			if (l)
+				hosts[f.nhosts++] =
+				    cg_arena_strndup(&m->arena, p, l);
+			p += strcspn(p, ",");
+			while (*p == ',' || *p == ' ')
+				p++;
+		}
+	}
+	f.nhosts += image_hosts(m, f.image, hosts + f.nhosts);
+	f.hosts = hosts;
+	f.name = f.nhosts ? hosts[0] : f.image;
+	f.environment = CG_ENVIRONMENT_CI;
+	f.place = CG_PLACE_CI;
+	f.scope = job_scope;
+	f.src = src;
+	f.pos = entry->kind == CG_NODE_MAP && name ? name->pos : entry->pos;
+	f.own_scope = cg_fact_scope(m, CG_SCOPE_CI_SERVICE, job_scope, f.name,
+				    src, &f.pos);
+	if (entry->kind == CG_NODE_MAP)
+		variables_facts(m, cg_map_get(entry, "variables"), src,
+				f.own_scope);
+	if ((port.container = cg_service_default_port(f.kind))) {
+		port.pos = f.pos;
+		f.ports = &port;
+		f.nports = 1;
+	}
+	/* GitLab waits for the service's ports itself */
+	f.healthcheck = true;
+	cg_fact_group_service(m, group, cg_fact_service(m, &f));
+}
+
+/* `$X` values naming no variable of the job or pipeline: CI/CD settings. */
+static void settle_references(struct cg_model *m, size_t first_env)
+{
+	for (size_t i = first_env; i < m->facts.nenv; i++) {
+		struct cg_env_fact *e = &m->facts.env[i];
+		const char *ref = e->ref;
+
+		if (e->value_kind != CG_VALUE_VARIABLE || !ref ||
+		    cg_starts_with(ref, "CI_") ||
+		    cg_starts_with(ref, "GITLAB_") || !strcmp(ref, "CI"))
+			continue;
+		if (!cg_env_lookup(m, e->scope, ref))
+			m->facts.env[i].value_kind = CG_VALUE_SECRET;
+	}
+}
+
+static void pipeline_facts(struct cg_model *m)
+{
+	const struct cg_gl_file *main_file = NULL;
+	struct cg_pos top = {1, 1, 1, 1};
+	size_t pscope, first_env = m->facts.nenv;
+
+	for (size_t f = 0; f < m->ngitlab; f++)
+		if (!strcmp(m->gitlab[f].src->path, ".gitlab-ci.yml"))
+			main_file = &m->gitlab[f];
+	if (!main_file && m->ngitlab)
+		main_file = &m->gitlab[0];
+	if (!main_file)
+		return;
+	pscope = cg_fact_scope(m, CG_SCOPE_FILE, CG_NO_SCOPE,
+			       main_file->src->path, main_file->src, &top);
+	m->facts.scopes[pscope].place = CG_PLACE_CI;
+	m->facts.scopes[pscope].environment = CG_ENVIRONMENT_CI;
+	m->facts.scopes[pscope].in_container = true;
+	for (size_t f = 0; f < m->ngitlab; f++)
+		variables_facts(m, cg_map_get(m->gitlab[f].root, "variables"),
+				m->gitlab[f].src, pscope);
+	for (size_t f = 0; f < m->ngitlab; f++) {
+		const struct cg_gl_file *gl = &m->gitlab[f];
+		const struct cg_node *dflt = cg_map_get(gl->root, "default");
+
+		for (size_t j = 0; j < gl->njobs; j++) {
+			const struct cg_gl_job *job = &gl->jobs[j];
+			const struct cg_node *services = job->services;
+			struct cg_script_group g = {0};
+			struct cg_script_item it = {0};
+			size_t jscope, group;
+
+			jscope =
+			    cg_fact_scope(m, CG_SCOPE_CI_JOB, pscope, job->id,
+					  gl->src, &job->key->pos);
+			variables_facts(m, job->variables,
+					src_of(m, job->variables, "variables"),
+					jscope);
+			g.kind = CG_GROUP_GITLAB_JOB;
+			g.name = job->id;
+			g.scope = jscope;
+			g.src = gl->src;
+			g.pos = job->key->pos;
+			g.gl = job;
+			group = cg_fact_group(m, &g);
+			if (!services)
+				services = cg_map_get(dflt, "services");
+			if (!services)
+				services = cg_map_get(gl->root, "services");
+			if (services && services->kind == CG_NODE_SEQ)
+				for (size_t s = 0; s < services->n; s++)
+					service_fact(
+					    m, services->items[s],
+					    src_of(m, services, "services"),
+					    jscope, group);
+			it.script = job->script;
+			it.scope = jscope;
+			it.pos = job->key->pos;
+			cg_fact_group_item(m, group, &it);
+			cg_ci_script_facts(m, job->script, jscope, group, 0);
+		}
+	}
+	settle_references(m, first_env);
+}
+
+/* `include: local:` files (globs allowed), followed transitively. */
+static void read_includes(struct cg_model *m)
+{
+	for (size_t g = 0; g < m->ngitlab && g < 256; g++) {
+		struct cg_strlist inc = {0};
+
+		cg_gl_includes(m->gitlab[g].root, &inc);
+		for (size_t i = 0; i < inc.n; i++) {
+			const char *pat = inc.items[i];
+
+			while (*pat == '/')
+				pat++;
+			for (size_t k = 0; k < m->npaths; k++)
+				if (cg_glob_match(pat, m->paths[k]))
+					cg_model_read_file(m, m->paths[k],
+							   &cg_loader_gitlab);
+		}
+		cg_strlist_release(&inc);
+	}
+}
+
+static void finish(struct cg_model *m)
+{
+	read_includes(m);
+	cg_gl_build_jobs(m);
+	pipeline_facts(m);
+}
+
+static const char *const patterns[] = {".gitlab-ci.yml", NULL};
+
+const struct cg_loader cg_loader_gitlab = {
+    .id = "gitlab-ci",
+    .patterns = patterns,
+    .format = CG_FILE_YAML,
+    .layer = CG_LAYER_QUICK,
+    .build = cg_gl_register,
+    .finish = finish,
+    .release = cg_gl_release,
+};

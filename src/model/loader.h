@@ -1,0 +1,53 @@
+/*
+ * loader: one kind of file the model reads, as data [ctags parser
+ * definitions]. loaders.def lists every loader once; model.c walks that
+ * table to claim files, parse them in the loader's format and hand them to
+ * its build function, which fills typed views and the fact tables. A
+ * loader never knows about rules.
+ */
+#ifndef CG_LOADER_H
+#define CG_LOADER_H
+
+#include "model/model.h"
+
+struct cg_loader {
+	const char *id;
+	/* globs over the path relative to the root (cg_glob_match: `**`
+	 * crosses folders, `*` does not); NULL-terminated */
+	const char *const *patterns;
+	/* a finer test once a pattern matched, or NULL */
+	bool (*claims)(const char *path);
+	enum cg_file_format format;
+	/* QUICK loaders run in both layers, FULL ones only in the full */
+	enum cg_layer layer;
+	/* one parsed file (f->loaded) -> views and facts */
+	void (*build)(struct cg_model *m, struct cg_file *f);
+	/* after every file is built: cross-file resolution; may read more
+	 * files with cg_model_read_file */
+	void (*finish)(struct cg_model *m);
+	/* free what build/finish kept outside the arena */
+	void (*release)(struct cg_model *m);
+};
+
+#define CG_LOADER(name) extern const struct cg_loader cg_loader_##name;
+#include "model/loaders.def"
+#undef CG_LOADER
+
+extern const struct cg_loader *const cg_loaders[];
+extern const size_t cg_nloaders;
+
+/*
+ * The file at `path` (relative to the root) read and built with `loader`,
+ * once: a file already read is returned as it is. NULL when the file is
+ * not among the repository's files (untracked-and-ignored, missing), is
+ * ignored by .ciguard.yml `paths.ignore`, or cannot be read (a note says
+ * why). The path is normalised first (`./a/../b` -> `b`); one that leaves
+ * the root is refused.
+ */
+struct cg_file *cg_model_read_file(struct cg_model *m, const char *path,
+				   const struct cg_loader *loader);
+/* True when `path` (normalised) is one of the repository's files, or a
+ * folder holding one. */
+bool cg_model_has_path(const struct cg_model *m, const char *path);
+
+#endif

@@ -1,0 +1,296 @@
+/* The fact tables, filled by the loaders from files given in memory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model/model.h"
+#include "model/loader.h"
+
+static void build(struct cg_model *m, const struct cg_mem_file *files, size_t n,
+		  enum cg_layer layer)
+{
+	struct cg_model_options o = {0};
+
+	o.root = "mem";
+	o.layer = layer;
+	o.mem_files = files;
+	o.nmem_files = n;
+	assert_int_equal(cg_model_build(m, &o), 0);
+}
+
+#define MEM(path, text)                                                        \
+	{                                                                      \
+		path, text, sizeof(text) - 1                                   \
+	}
+
+static const struct cg_env_fact *def_in(const struct cg_model *m,
+					const char *name, size_t scope)
+{
+	return cg_env_lookup(m, scope, name);
+}
+
+static const struct cg_service_fact *service(const struct cg_model *m,
+					     const char *name)
+{
+	for (size_t i = 0; i < m->facts.nservices; i++)
+		if (!strcmp(m->facts.services[i].name, name))
+			return &m->facts.services[i];
+	return NULL;
+}
+
+static void test_facts__github_env_scopes_services_processes(void **state)
+{
+	static const struct cg_mem_file files[] = {
+	    MEM(".github/workflows/ci.yml",
+		"on: push\n"
+		"env:\n"
+		"  REDIS_URL: ${{ secrets.REDIS_URL }}\n"
+		"  LOG_LEVEL: debug\n"
+		"jobs:\n"
+		"  test:\n"
+		"    runs-on: ubuntu-latest\n"
+		"    services:\n"
+		"      redis:\n"
+		"        image: redis:7-alpine\n"
+		"        ports: ['6380:6379']\n"
+		"        options: --health-cmd \"redis-cli ping\"\n"
+		"      db:\n"
+		"        image: docker.io/library/postgres:16\n"
+		"        ports: [5432]\n"
+		"    env:\n"
+		"      LOG_LEVEL: info\n"
+		"      DATABASE_URL: ${{ env.X }}\n"
+		"    steps:\n"
+		"      - run: |\n"
+		"          python -m app.worker.pool > w.log 2>&1 &\n"
+		"          nohup celery -A app worker &\n"
+		"          python -u -m pytest\n"
+		"        env:\n"
+		"          LOG_LEVEL: warning\n"
+		"  other:\n"
+		"    runs-on: ubuntu-latest\n"
+		"    container: python:3.12\n"
+		"    steps:\n"
+		"      - run: PYTHONUNBUFFERED=1 uvicorn app:app\n"),
+	    MEM("README.md", "# not read\n"),
+	};
+	struct cg_model m;
+	const struct cg_service_fact *s;
+	const struct cg_script_group *g;
+	size_t step;
+
+	(void)state;
+	build(&m, files, 2, CG_LAYER_FULL);
+	assert_int_equal(m.nfiles, 1);
+	assert_int_equal(m.npaths, 2);
+	assert_int_equal(m.facts.ngroups, 2);
+	g = &m.facts.groups[0];
+	assert_string_equal(g->name, "test");
+	assert_int_equal(g->pos.line, 6);
+	assert_false(m.facts.scopes[g->scope].in_container);
+	assert_true(m.facts.scopes[m.facts.groups[1].scope].in_container);
+	assert_int_equal(g->nitems, 1);
+	step = g->items[0].scope;
+	/* the step's own value wins, then the job's, then the workflow's */
+	assert_string_equal(def_in(&m, "LOG_LEVEL", step)->value, "warning");
+	assert_string_equal(def_in(&m, "LOG_LEVEL", g->scope)->value, "info");
+	assert_int_equal(def_in(&m, "REDIS_URL", step)->value_kind,
+			 CG_VALUE_SECRET);
+	assert_string_equal(def_in(&m, "REDIS_URL", step)->ref,
+			    "secrets.REDIS_URL");
+	assert_int_equal(def_in(&m, "REDIS_URL", step)->pos.line, 3);
+	assert_int_equal(def_in(&m, "DATABASE_URL", step)->value_kind,
+			 CG_VALUE_VARIABLE);
+	assert_null(def_in(&m, "NOPE", step));
+	/* services */
+	assert_int_equal(g->nservices, 2);
+	s = service(&m, "redis");
+	assert_non_null(s);
+	assert_int_equal(s->kind, CG_SERVICE_REDIS);
+	assert_true(s->healthcheck);
+	assert_int_equal(s->nports, 1);
+	assert_int_equal(s->ports[0].published, 6380);
+	assert_int_equal(s->ports[0].container, 6379);
+	assert_int_equal(s->pos.line, 9);
+	s = service(&m, "db");
+	assert_int_equal(s->kind, CG_SERVICE_POSTGRES);
+	assert_false(s->healthcheck);
+	assert_int_equal(s->ports[0].published, 0);
+	assert_int_equal(s->ports[0].container, 5432);
+	/* processes: the two background starts and the foreground worker,
+	 * not pytest */
+	assert_int_equal(m.facts.nprocesses, 3);
+	assert_true(m.facts.processes[0].background);
+	assert_true(m.facts.processes[0].python);
+	assert_false(m.facts.processes[0].unbuffered);
+	assert_true(m.facts.processes[0].worker);
+	assert_int_equal(m.facts.processes[0].pos.line, 21);
+	assert_int_equal(m.facts.processes[0].pos.col, 11);
+	assert_string_equal(m.facts.processes[0].command,
+			    "python -m app.worker.pool");
+	assert_true(m.facts.processes[1].background);
+	assert_true(m.facts.processes[1].worker);
+	assert_false(m.facts.processes[2].background);
+	assert_true(m.facts.processes[2].worker);
+	assert_int_equal(m.facts.processes[2].group, 1);
+	cg_model_release(&m);
+}
+
+static void test_facts__gitlab_services_and_variables(void **state)
+{
+	static const struct cg_mem_file files[] = {
+	    MEM(".gitlab-ci.yml", "variables:\n"
+				  "  REDIS_URL: redis://redis:6379/0\n"
+				  "include: ci/jobs.yml\n"
+				  "test:\n"
+				  "  services:\n"
+				  "    - name: bitnami/redis:7\n"
+				  "      alias: cache, kv\n"
+				  "    - postgres:16\n"
+				  "  variables:\n"
+				  "    DATABASE_URL: $PROD_DATABASE_URL\n"
+				  "    DB: $REDIS_URL\n"
+				  "  script:\n"
+				  "    - pytest\n"),
+	    MEM("ci/jobs.yml", "lint:\n  script: [ruff check]\n"),
+	};
+	struct cg_model m;
+	const struct cg_service_fact *s;
+	const struct cg_script_group *g;
+
+	(void)state;
+	build(&m, files, 2, CG_LAYER_QUICK);
+	assert_int_equal(m.nfiles, 2);
+	assert_int_equal(m.facts.ngroups, 2);
+	g = &m.facts.groups[0];
+	assert_string_equal(g->name, "test");
+	assert_true(m.facts.scopes[g->scope].in_container);
+	assert_int_equal(g->nservices, 2);
+	s = &m.facts.services[g->services[0]];
+	assert_int_equal(s->kind, CG_SERVICE_REDIS);
+	assert_int_equal(s->nhosts, 4);
+	assert_string_equal(s->hosts[0], "cache");
+	assert_string_equal(s->hosts[1], "kv");
+	assert_string_equal(s->hosts[2], "bitnami__redis");
+	assert_string_equal(s->hosts[3], "bitnami-redis");
+	assert_int_equal(s->ports[0].container, 6379);
+	s = &m.facts.services[g->services[1]];
+	assert_int_equal(s->kind, CG_SERVICE_POSTGRES);
+	assert_string_equal(s->hosts[0], "postgres");
+	assert_int_equal(
+	    cg_env_lookup(&m, g->scope, "DATABASE_URL")->value_kind,
+	    CG_VALUE_SECRET);
+	assert_int_equal(cg_env_lookup(&m, g->scope, "DB")->value_kind,
+			 CG_VALUE_VARIABLE);
+	assert_string_equal(cg_env_lookup(&m, g->scope, "REDIS_URL")->value,
+			    "redis://redis:6379/0");
+	assert_string_equal(m.facts.groups[1].name, "lint");
+	assert_ptr_equal(m.facts.groups[1].src,
+			 cg_model_find_src(&m, "ci/jobs.yml"));
+	cg_model_release(&m);
+}
+
+static void test_facts__value_kinds(void **state)
+{
+	static const struct {
+		const char *value;
+		enum cg_value_kind kind;
+		const char *ref;
+	} cases[] = {
+	    {"plain", CG_VALUE_LITERAL, NULL},
+	    {"${{ secrets.A }}", CG_VALUE_SECRET, "secrets.A"},
+	    {"${{secrets['B']}}", CG_VALUE_SECRET, "secrets.B"},
+	    {"${{ vars.C }}", CG_VALUE_SECRET, "vars.C"},
+	    {"redis://${{ secrets.HOST }}:6379", CG_VALUE_SECRET,
+	     "secrets.HOST"},
+	    {"${{ env.D }}", CG_VALUE_VARIABLE, "D"},
+	    {"${{ matrix.py }}", CG_VALUE_EXPRESSION, NULL},
+	    {"$E", CG_VALUE_VARIABLE, "E"},
+	    {"${F}", CG_VALUE_VARIABLE, "F"},
+	    {"x${G}y", CG_VALUE_INTERP, NULL},
+	    {"${H:-d}", CG_VALUE_INTERP_DEFAULT, NULL},
+	    {"${H:?required}", CG_VALUE_INTERP, NULL},
+	    {"$$literal", CG_VALUE_LITERAL, NULL},
+	    {"50$", CG_VALUE_LITERAL, NULL},
+	};
+	struct cg_model m;
+	struct cg_model_options o = {0};
+	static const struct cg_mem_file none[] = {MEM("x", "x")};
+
+	(void)state;
+	o.root = "mem";
+	o.mem_files = none;
+	o.nmem_files = 1;
+	assert_int_equal(cg_model_build(&m, &o), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *ref;
+
+		assert_int_equal(cg_value_classify(&m, cases[i].value, &ref),
+				 cases[i].kind);
+		if (cases[i].ref)
+			assert_string_equal(ref, cases[i].ref);
+	}
+	cg_model_release(&m);
+}
+
+static void test_facts__pythonunbuffered_as_cpython_reads_it(void **state)
+{
+	/* measured with CPython 3.11: sys.stdout.write_through */
+	static const struct {
+		const char *v;
+		bool on;
+	} cases[] = {
+	    {"", false},   {"0", false},  {"00", false},   {" 0", false},
+	    {"+0", false}, {"-0", false}, {"1", true},	   {"-1", true},
+	    {"0 ", true},  {"0x0", true}, {"false", true}, {" ", true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		assert_int_equal(cg_python_unbuffered_value(cases[i].v),
+				 cases[i].on);
+}
+
+static void test_facts__service_kind_of_image(void **state)
+{
+	static const struct {
+		const char *image;
+		enum cg_service_kind kind;
+	} cases[] = {
+	    {"redis", CG_SERVICE_REDIS},
+	    {"redis:7-alpine", CG_SERVICE_REDIS},
+	    {"valkey/valkey:8", CG_SERVICE_REDIS},
+	    {"bitnami/redis:7.2", CG_SERVICE_REDIS},
+	    {"docker.io/library/postgres:16", CG_SERVICE_POSTGRES},
+	    {"postgis/postgis:16-3.4", CG_SERVICE_POSTGRES},
+	    {"timescale/timescaledb:latest-pg16", CG_SERVICE_POSTGRES},
+	    {"wiremock/wiremock:3.9.1", CG_SERVICE_WIREMOCK},
+	    {"localhost:5000/redis@sha256:abc", CG_SERVICE_REDIS},
+	    {"rabbitmq:3-management", CG_SERVICE_RABBITMQ},
+	    {"python:3.12", CG_SERVICE_OTHER},
+	    {"oliver006/redis_exporter", CG_SERVICE_OTHER},
+	    {"ghcr.io/acme/redis-exporter", CG_SERVICE_OTHER},
+	    {"bitnami/postgresql-repmgr:16", CG_SERVICE_POSTGRES},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		assert_int_equal(cg_service_kind_of_image(cases[i].image),
+				 cases[i].kind);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_facts__github_env_scopes_services_processes),
+	    cmocka_unit_test(test_facts__gitlab_services_and_variables),
+	    cmocka_unit_test(test_facts__value_kinds),
+	    cmocka_unit_test(test_facts__pythonunbuffered_as_cpython_reads_it),
+	    cmocka_unit_test(test_facts__service_kind_of_image),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
