@@ -294,27 +294,34 @@ bool cg_ends_with(const char *s, const char *suffix)
 	return a >= b && !memcmp(s + a - b, suffix, b);
 }
 
-/* Iterative matcher with backtracking for '*' and '**' (no recursion). */
+/*
+ * Iterative matcher with backtracking for '*' and '**' (no recursion). The
+ * last '*' is retried first; when it cannot grow (it never takes a '/'),
+ * the last '**' before it takes more and the rest starts over, so a `**`
+ * followed by a `*.yml` segment matches `a/b.yml`. A `**` followed by '/'
+ * takes whole folders only: it matches `a/x.yml`, not `ax.yml`.
+ */
 bool cg_glob_match(const char *p, const char *s)
 {
 	const char *star_p = NULL, *star_s = NULL;
-	bool star_crosses = false;
+	const char *dstar_p = NULL, *dstar_s = NULL;
+	bool dstar_folders = false;
 
 	while (*s) {
 		if (p[0] == '*' && p[1] == '*') {
 			p += 2;
-			if (*p == '/')
+			dstar_folders = *p == '/';
+			if (dstar_folders)
 				p++;
-			star_p = p;
-			star_s = s;
-			star_crosses = true;
+			dstar_p = p;
+			dstar_s = s;
+			star_p = NULL;
 			continue;
 		}
 		if (*p == '*') {
 			p++;
 			star_p = p;
 			star_s = s;
-			star_crosses = false;
 			continue;
 		}
 		if (*p == '?' ? *s != '/' : *p == *s) {
@@ -322,9 +329,17 @@ bool cg_glob_match(const char *p, const char *s)
 			s++;
 			continue;
 		}
-		if (star_p && (star_crosses || *star_s != '/')) {
+		if (star_p && *star_s != '/') {
 			p = star_p;
 			s = ++star_s;
+			continue;
+		}
+		if (dstar_p) {
+			if (dstar_folders && !(dstar_s = strchr(dstar_s, '/')))
+				return false;
+			p = dstar_p;
+			s = ++dstar_s;
+			star_p = NULL;
 			continue;
 		}
 		return false;

@@ -69,6 +69,17 @@ static void test_core__glob(void **state)
 	assert_true(cg_glob_match("**/x.yml", "a/b/x.yml"));
 	assert_true(cg_glob_match("*.yml", "ci.yml"));
 	assert_false(cg_glob_match("*.yml", "a/ci.yml"));
+	/* a '*' after '**' in any folder; it still stays in its segment */
+	assert_true(cg_glob_match("**/*.yml", "a/b/ci.yml"));
+	assert_true(
+	    cg_glob_match("**/*-compose.yml", "x/portainer-compose.yml"));
+	assert_true(cg_glob_match("**/*.env.*.example", "a/.env.dev.example"));
+	assert_false(cg_glob_match("**/*.yml", "a/b/ci.yaml"));
+	assert_false(cg_glob_match("src/*.c", "src/a/b.c"));
+	assert_false(cg_glob_match("**/a*/x", "ab/c/x"));
+	assert_false(cg_glob_match("**/a*/x", "ba/x"));
+	assert_false(cg_glob_match("**/x.yml", "ax.yml"));
+	assert_true(cg_glob_match("a**b", "a/c/b"));
 	assert_true(cg_glob_match("python -m app.worker*",
 				  "python -m app.worker.pool"));
 }
