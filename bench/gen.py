@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate a synthetic monorepo for `make bench`: N GitHub workflows (each a
 few jobs with services, env and multi-line run blocks, some with mistakes),
-docker-compose files and .env.example files. Deterministic for a given N."""
+docker-compose files, .env.example files and Kubernetes manifests.
+Deterministic for a given N."""
 import os
 import random
 import sys
@@ -95,3 +96,49 @@ services:
     with open(os.path.join(d, ".env.example"), "w") as f:
         f.write("# Redis for the worker queue\nREDIS_URL=redis://localhost:6379/0\n"
                 "# Postgres\nDATABASE_URL=postgres://app:app@localhost:5432/app  # required\n")
+    k = os.path.join(d, "k8s")
+    os.makedirs(k, exist_ok=True)
+    with open(os.path.join(k, "deployment.yaml"), "w") as f:
+        f.write(f"""apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: svc{i:03d}-env
+data:
+  PYTHONUNBUFFERED: "1"
+  LOG_LEVEL: info
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: svc{i:03d}-worker
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: svc{i:03d}-worker}}
+  template:
+    metadata:
+      labels: {{app: svc{i:03d}-worker}}
+    spec:
+      containers:
+        - name: worker
+          image: ghcr.io/acme/svc{i:03d}:1.0.0
+          command: ["python", "-m", "app.worker"]
+          envFrom:
+            - configMapRef: {{name: svc{i:03d}-env}}
+          env:
+            - name: REDIS_URL
+              value: redis://redis.data.svc.cluster.local:6379/0
+            - name: DATABASE_URL
+              valueFrom:
+                secretKeyRef: {{name: svc{i:03d}-secrets, key: database-url}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc{i:03d}
+spec:
+  selector: {{app: svc{i:03d}-worker}}
+  ports:
+    - port: 80
+      targetPort: 8000
+""")

@@ -6,6 +6,7 @@
 set -eu
 ciguard=$(realpath "$1")
 limiter_bench=$(realpath "${2:-$(dirname "$1")/limiter_bench}")
+yaml_bare=$(realpath "$(dirname "$1")/yaml_bare")
 cd "$(dirname "$0")"
 n=${BENCH_WORKFLOWS:-1000}
 repo=out/repo-$n
@@ -37,6 +38,41 @@ done
 awk -v ms="$best" -v b="$yaml_bytes" -v f="$files" 'BEGIN {
 	printf "check (1 core, best of runs): %d ms, %.0f files/s, %.1f MB/s of YAML (target >= 20 MB/s)\n",
 		ms, f / (ms / 1000), b / 1048576 / (ms / 1000) }'
+
+# the same YAML files (workflows, compose, manifests) through a bare
+# libyaml load on the same core, best of the same number of runs: the full
+# check, every rule on, must keep >= 70 % of that speed (issue 9)
+(cd "$repo" && find . -path ./.git -prune -o -type f \( -name '*.yml' -o -name '*.yaml' \) -print0) >out/yaml-list
+all_yaml=$(cd "$repo" && find . -path ./.git -prune -o -type f \( -name '*.yml' -o -name '*.yaml' \) -printf '%s\n' | awk '{s+=$1} END {print s}')
+bare=""
+i=0
+while [ $i -lt "$runs" ]; do
+	ms=$(cd "$repo" && $pin "$yaml_bare" <"$OLDPWD/out/yaml-list" | awk '{printf "%d", $2}')
+	[ -z "$bare" ] || [ "$ms" -lt "$bare" ] && bare=$ms
+	i=$((i + 1))
+done
+[ "$bare" -gt 0 ] || bare=1
+awk -v ms="$best" -v bare="$bare" -v b="$all_yaml" 'BEGIN {
+	r = bare / ms
+	printf "full check vs bare libyaml load of the same %.1f MB of YAML (1 core): %d ms vs %d ms = %.0f %% of its speed (target >= 70 %%): %s\n",
+		b / 1048576, ms, bare, r * 100, (r >= 0.70 ? "PASS" : "MISS") }'
+
+# the pre-commit hook's whole process: `check --quick` on the bundled
+# example, median of 21 runs (issue 9: under 30 ms)
+ex=$(cd .. && pwd)/examples/broken-service
+i=0
+: >out/quick-times
+while [ $i -lt 21 ]; do
+	start=$(date +%s%N)
+	"$ciguard" check --quick "$ex" --format json >/dev/null 2>&1 || true
+	end=$(date +%s%N)
+	echo $(( (end - start) / 1000 )) >>out/quick-times
+	i=$((i + 1))
+done
+sort -n out/quick-times | awk '{ t[NR] = $1 } END {
+	med = t[int((NR + 1) / 2)] / 1000
+	printf "check --quick examples/broken-service (whole process, median of %d): %.1f ms (target < 30 ms): %s\n",
+		NR, med, (med < 30 ? "PASS" : "MISS") }'
 
 # hostile inputs: each must finish in well under a second (not a test:
 # timings live here, the e2e case `hostile` checks the behaviour)

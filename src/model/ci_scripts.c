@@ -62,14 +62,42 @@ static bool detaches(const struct cg_sh_cmd *c, size_t i)
 	return detach && ((compose && up && !wait) || (!compose && run));
 }
 
+/*
+ * Could classify() make a worker of this command? Only a command naming a
+ * Python program, a wrapper, or matching a `workers:` glob can be one;
+ * most commands are none, and skipping them early keeps the walk cheap.
+ */
+static bool maybe_worker(const struct cg_model *m, const struct cg_sh_cmd *c)
+{
+	if (m->config && m->config->workers.n)
+		return true;
+	for (size_t i = 0; i < c->nwords && i < 8; i++) {
+		const char *b = base_name(c->words[i].text);
+
+		if (!strncmp(b, "python", 6) || !strncmp(b, "pypy", 4) ||
+		    !strcmp(b, "gunicorn") || !strcmp(b, "uvicorn") ||
+		    !strcmp(b, "celery") || !strcmp(b, "rq") ||
+		    !strcmp(b, "rqworker") || !strcmp(b, "arq") ||
+		    !strcmp(b, "dramatiq") || !strncmp(b, "huey", 4) ||
+		    !strcmp(b, "hypercorn") || !strcmp(b, "daphne") ||
+		    !strcmp(b, "granian") || !strcmp(b, "faust"))
+			return true;
+	}
+	return false;
+}
+
 static void add_process(struct walk *w, const struct cg_sh_cmd *c,
 			bool background)
 {
 	struct cg_process_fact p = {0};
-	const char **argv = cg_xcalloc(c->nwords, sizeof(*argv));
+	const char **argv;
 	size_t start = c->words[0].start, end = c->words[c->nwords - 1].end;
 	char *text;
 
+	/* every background start, and workers started in the foreground */
+	if (!background && !maybe_worker(w->m, c))
+		return;
+	argv = cg_xcalloc(c->nwords, sizeof(*argv));
 	for (size_t i = 0; i < c->nwords; i++)
 		argv[i] = c->words[i].text;
 	text = cg_xstrndup(w->s->sh.text + start, end - start);
@@ -82,16 +110,16 @@ static void add_process(struct walk *w, const struct cg_sh_cmd *c,
 	p.argc = c->nwords;
 	p.background = background;
 	p.scope = w->scope;
-	p.src = cg_script_src(w->s, start);
-	p.pos = cg_script_pos(w->s, start, end);
 	p.script = w->s;
 	p.cmd = c;
 	p.group = w->group;
 	p.item = w->item;
 	cg_process_classify(w->m, &p);
-	/* every background start, and workers started in the foreground */
-	if (p.background || p.worker)
+	if (p.background || p.worker) {
+		p.src = cg_script_src(w->s, start);
+		p.pos = cg_script_pos(w->s, start, end);
 		cg_fact_process(w->m, &p);
+	}
 	free(text);
 	free(argv);
 }
