@@ -15,7 +15,7 @@ int cmd_slots(int argc, char **argv);
 int cli_parse_duration(const char *s, long *out_ms);
 
 /* Print "ciguard: <msg>" to stderr; returns 2 (the usage/tool-failure
- * exit code) for `return die(...)`. */
+ * exit code) for `return cli_fail(...)`. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool cli_is_help(const char *arg);
 

@@ -149,6 +149,9 @@ void cg_sleep_ms(long ms);
 bool cg_str_eq(const char *a, const char *b);
 bool cg_starts_with(const char *s, const char *prefix);
 bool cg_ends_with(const char *s, const char *suffix);
+/* The last component of a `/`-separated path, inside `path` (never NULL):
+ * "/bin/bash" -> "bash", "bash" -> "bash", "dir/" -> "". */
+const char *cg_path_base(const char *path);
 /* fnmatch-style glob with '**' crossing '/'; '*' and '?' do not. */
 bool cg_glob_match(const char *pattern, const char *path);
 /* The value of hex digit `c`, or -1. */

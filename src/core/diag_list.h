@@ -10,7 +10,11 @@ struct cg_diag_list {
 };
 
 void cg_diag_list_init(struct cg_diag_list *l);
-/* Copies every string; returns the new entry (valid until the next add). */
+/*
+ * Copies path, subject (NULL: ""), hint and message; keeps `rule` as given,
+ * so it must outlive the list (a rule's static id). Returns the new entry
+ * (valid until the next add).
+ */
 struct cg_diag *cg_diag_list_add(struct cg_diag_list *l, const char *rule,
 				 enum cg_severity sev, const char *path,
 				 const struct cg_pos *pos, const char *subject,

@@ -294,6 +294,13 @@ bool cg_ends_with(const char *s, const char *suffix)
 	return a >= b && !memcmp(s + a - b, suffix, b);
 }
 
+const char *cg_path_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 /*
  * Iterative matcher with backtracking for '*' and '**' (no recursion). The
  * last '*' is retried first; when it cannot grow (it never takes a '/'),

@@ -44,85 +44,49 @@ static void env_block(struct cg_model *m, struct cg_env_block *out,
 	}
 }
 
-static const char *basename_of(const char *word)
-{
-	const char *slash = strrchr(word, '/');
-
-	return slash ? slash + 1 : word;
-}
-
-static bool is_posix_shell_name(const char *name)
-{
-	static const char *const shells[] = {"bash", "sh",  "dash",
-					     "zsh",  "ksh", "ash"};
-
-	for (size_t i = 0; i < sizeof(shells) / sizeof(*shells); i++)
-		if (!strcmp(name, shells[i]))
-			return true;
-	return false;
-}
-
 /*
- * Interpret a `shell:` value. The keywords are GitHub's; anything else is a
- * custom command template like `bash -el {0}` whose flags we read.
+ * Interpret a `shell:` value. The keywords are GitHub's, run as the
+ * templates GitHub documents; anything else is a custom command template
+ * like `bash -el {0}`. The first word that names a POSIX shell starts the
+ * command (`xvfb-run -a bash -e {0}`), and its flags are read as that
+ * shell reads them (`bash -e +o pipefail {0}` has no pipefail).
  */
 void cg_gh_shell_parse(struct cg_shell *sh, const struct cg_node *node,
 		       const struct cg_src *src)
 {
+	const char *template = node->str;
+	struct cg_shell_flags fl;
+	const char **words;
 	char *copy, *save = NULL, *word;
-	bool found = false, want_option = false;
+	size_t n = 0, k;
 
 	memset(sh, 0, sizeof(*sh));
 	sh->node = node;
 	sh->src = src;
-	if (cg_scalar_eq(node, "bash")) {
-		sh->kind = CG_SHELL_POSIX;
-		sh->errexit = sh->pipefail = true;
-		sh->describe = "bash --noprofile --norc -eo pipefail {0}";
-		return;
-	}
-	if (cg_scalar_eq(node, "sh")) {
-		sh->kind = CG_SHELL_POSIX;
-		sh->errexit = true;
-		sh->dash = true; /* /bin/sh on GitHub's Ubuntu runners */
-		sh->describe = "sh -e {0}";
-		return;
-	}
 	sh->kind = CG_SHELL_OTHER;
-	sh->describe = node->str;
-	if (strstr(node->str, "${{"))
+	if (cg_scalar_eq(node, "bash"))
+		template = "bash --noprofile --norc -eo pipefail {0}";
+	else if (cg_scalar_eq(node, "sh"))
+		template = "sh -e {0}";
+	sh->describe = template;
+	if (strstr(template, "${{"))
 		return; /* decided at run time: we cannot know */
-	copy = cg_xstrdup(node->str);
+	copy = cg_xstrdup(template);
+	words = cg_xcalloc(strlen(template) / 2 + 1, sizeof(*words));
 	for (word = strtok_r(copy, " \t", &save); word;
-	     word = strtok_r(NULL, " \t", &save)) {
-		if (!found) {
-			if (is_posix_shell_name(basename_of(word))) {
-				found = true;
-				sh->kind = CG_SHELL_POSIX;
-				sh->dash = !strcmp(basename_of(word), "sh") ||
-					   !strcmp(basename_of(word), "dash");
-			}
-			continue;
-		}
-		if (want_option) {
-			if (!strcmp(word, "errexit"))
-				sh->errexit = true;
-			if (!strcmp(word, "pipefail"))
-				sh->pipefail = true;
-			want_option = false;
-			continue;
-		}
-		if (word[0] == '-' && word[1] != '-') {
-			for (const char *c = word + 1; *c; c++) {
-				if (*c == 'e')
-					sh->errexit = true;
-				if (*c == 'o')
-					want_option = true;
-			}
-		} else if (word[0] != '-') {
-			break; /* the script argument, e.g. {0} */
-		}
+	     word = strtok_r(NULL, " \t", &save))
+		words[n++] = word;
+	for (k = 0; k < n; k++)
+		if (cg_posix_shell_name(words[k], &sh->dash))
+			break;
+	if (k < n) {
+		sh->kind = CG_SHELL_POSIX;
+		cg_shell_flags_read(&fl, CG_FLAGS_INVOKE, words + k + 1, NULL,
+				    n - k - 1);
+		sh->errexit = fl.errexit == CG_OPT_ON;
+		sh->pipefail = fl.pipefail == CG_OPT_ON;
 	}
+	free(words);
 	free(copy);
 }
 

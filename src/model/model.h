@@ -138,7 +138,51 @@ struct cg_shell {
 	 * bytes of the shell name and its flags there; NULL otherwise */
 	const struct cg_script *by_script;
 	size_t by_start, by_end;
+	bool by_c; /* by_script: -c, the script is a string (else stdin) */
 };
+
+/*
+ * Is `word` (a command name, maybe a path: "/bin/bash") a POSIX shell whose
+ * scripts we read: sh, bash, dash, zsh, ksh, ash? *dash (may be NULL) says
+ * whether it is sh or dash (Debian's and Ubuntu's /bin/sh is dash).
+ */
+bool cg_posix_shell_name(const char *word, bool *dash);
+
+/* An option as some words leave it: not named, or turned on or off. */
+enum cg_opt {
+	CG_OPT_KEEP,
+	CG_OPT_ON,
+	CG_OPT_OFF,
+};
+
+/* Whose words cg_shell_flags_read reads. */
+enum cg_flag_syntax {
+	CG_FLAGS_INVOKE, /* a shell's command line after its name */
+	CG_FLAGS_SET,	 /* `set`'s arguments */
+	CG_FLAGS_SHOPT,	 /* `shopt`'s arguments */
+};
+
+struct cg_shell_flags {
+	/* the last state the words give: -e/+e, -o/+o errexit; -o
+	 * pipefail; -E, -o errtrace; `-O` / `shopt -s` inherit_errexit */
+	enum cg_opt errexit, pipefail, errtrace, inherit_errexit;
+	bool c;		 /* INVOKE: -c, the first operand is the script */
+	bool unreadable; /* stopped at flags we cannot read (`-$x`) */
+	size_t operand;	 /* the first word after the options (or n) */
+};
+
+/*
+ * Read shell option flags from words[0..n) the way bash 5 does (see
+ * shellopts.c): `bash --norc -eo pipefail -c`, `set -euxo pipefail`,
+ * `set +e`, `shopt -so pipefail`. expands[i] (expands may be NULL: none
+ * does) says word i holds an expansion: where it starts with `-` or `+`,
+ * or an option name is due, its flags are not known, so reading stops
+ * there with `unreadable` set, keeping what came before; elsewhere it is
+ * the first operand (`bash -c "$cmd"`). Allocates nothing.
+ */
+void cg_shell_flags_read(struct cg_shell_flags *out,
+			 enum cg_flag_syntax syntax, const char *const *words,
+			 const bool *expands, size_t n);
 
 /*
  * A script inside a script, as a literal string (quoted, its bytes the

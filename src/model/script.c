@@ -28,24 +28,9 @@
 /* `bash -c '...'` inside `bash -c '...'` ... : this deep at most */
 #define NESTED_MAX_DEPTH 4
 
-static const char *const shells[] = {"sh", "bash", "dash", "zsh", "ksh", "ash"};
-
-/* The last path component of a literal word: "/bin/bash" -> "bash". */
-static const char *base_name(const struct cg_sh_word *w)
-{
-	const char *slash = strrchr(w->text, '/');
-
-	return slash ? slash + 1 : w->text;
-}
-
 static bool is_shell(const struct cg_sh_word *w)
 {
-	if (w->expands || w->quoted)
-		return false;
-	for (size_t i = 0; i < sizeof(shells) / sizeof(*shells); i++)
-		if (!strcmp(base_name(w), shells[i]))
-			return true;
-	return false;
+	return !w->expands && !w->quoted && cg_posix_shell_name(w->text, NULL);
 }
 
 /*
@@ -201,49 +186,26 @@ static const struct cg_sh_redir *stdin_heredoc(const struct cg_sh_cmd *cmd)
 static void shell_at(struct cg_model *m, struct cg_script *s,
 		     const struct cg_sh_cmd *cmd, size_t i, unsigned depth)
 {
-	bool has_c = false, errexit = false, pipefail = false;
-	bool want_option = false, option_on = false;
+	const char **words;
+	bool *expands;
+	struct cg_shell_flags fl;
 	const struct cg_sh_redir *hd;
 	struct cg_nested_script *ns;
-	size_t j, base, len, flags_end;
+	size_t j, base, len, flags_end, n = cmd->nwords - i - 1;
 
-	for (j = i + 1; j < cmd->nwords; j++) {
-		const struct cg_sh_word *w = &cmd->words[j];
-		const char *t = w->text;
-
-		if (w->expands && (want_option || t[0] == '-' || t[0] == '+'))
-			return; /* flags we cannot read */
-		if (want_option) {
-			if (!strcmp(t, "pipefail"))
-				pipefail = option_on;
-			else if (!strcmp(t, "errexit"))
-				errexit = option_on;
-			want_option = false;
-			continue;
-		}
-		if (!strcmp(t, "--")) {
-			j++;
-			break;
-		}
-		if ((t[0] != '-' && t[0] != '+') || !t[1])
-			break;
-		if (t[1] == '-') { /* --login, --norc, --rcfile FILE, ... */
-			if (!strcmp(t, "--rcfile") || !strcmp(t, "--init-file"))
-				j++;
-			continue;
-		}
-		for (const char *c = t + 1; *c; c++) {
-			if (*c == 'c')
-				has_c = true;
-			else if (*c == 'e')
-				errexit = t[0] == '-';
-			else if (*c == 'o') {
-				want_option = true;
-				option_on = t[0] == '-';
-			}
-		}
+	words = cg_xcalloc(n ? n : 1, sizeof(*words));
+	expands = cg_xcalloc(n ? n : 1, sizeof(*expands));
+	for (j = 0; j < n; j++) {
+		words[j] = cmd->words[i + 1 + j].text;
+		expands[j] = cmd->words[i + 1 + j].expands;
 	}
-	if (has_c) {
+	cg_shell_flags_read(&fl, CG_FLAGS_INVOKE, words, expands, n);
+	free(words);
+	free(expands);
+	if (fl.unreadable)
+		return; /* flags we cannot read */
+	j = i + 1 + fl.operand;
+	if (fl.c) {
 		char *text = NULL;
 		size_t *map = NULL;
 
@@ -276,10 +238,10 @@ static void shell_at(struct cg_model *m, struct cg_script *s,
 	}
 	if (!ns)
 		return;
-	ns->shell.errexit = errexit;
-	ns->shell.pipefail = pipefail;
-	ns->shell.dash = !strcmp(base_name(&cmd->words[i]), "sh") ||
-			 !strcmp(base_name(&cmd->words[i]), "dash");
+	ns->shell.errexit = fl.errexit == CG_OPT_ON;
+	ns->shell.pipefail = fl.pipefail == CG_OPT_ON;
+	ns->shell.by_c = fl.c;
+	cg_posix_shell_name(cmd->words[i].text, &ns->shell.dash);
 	ns->shell.describe =
 	    cg_arena_strndup(&m->arena, s->sh.text + cmd->words[i].start,
 			     flags_end - cmd->words[i].start);

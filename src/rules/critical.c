@@ -10,16 +10,9 @@
 #include "rules/critical.h"
 #include "core/banned.h"
 
-static const char *base(const char *w)
-{
-	const char *s = strrchr(w, '/');
-
-	return s ? s + 1 : w;
-}
-
 static bool is_python(const char *w)
 {
-	const char *b = base(w);
+	const char *b = cg_path_base(w);
 
 	if (!strcmp(b, "py"))
 		return true;
@@ -100,8 +93,8 @@ static size_t docker_command(char **w, size_t n, size_t i)
 	    "--restart --runtime --log-driver --log-opt --ipc --pid "
 	    "--cidfile --label-file -a --attach --volumes-from --group-add "
 	    "--memory-swap --cpu-shares --index --health-cmd ";
-	bool is_compose = eq(base(w[i]), "docker-compose") ||
-			  eq(base(w[i]), "podman-compose");
+	bool is_compose = eq(cg_path_base(w[i]), "docker-compose") ||
+			  eq(cg_path_base(w[i]), "podman-compose");
 	size_t j = i + 1, k;
 
 	if (!is_compose) {
@@ -137,7 +130,7 @@ static size_t unwrap(char **w, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		const char *b = base(w[i]);
+		const char *b = cg_path_base(w[i]);
 
 		if (eq(b, "env")) {
 			i = skip_opts(w, n, i + 1, " -u -C -S ");
@@ -223,7 +216,7 @@ static void set_name(struct cg_buf *out, char **w, size_t from, size_t to)
 	for (size_t i = from; i < to; i++) {
 		if (i > from)
 			cg_buf_addch(out, ' ');
-		cg_buf_addstr(out, i == from ? base(w[i]) : w[i]);
+		cg_buf_addstr(out, i == from ? cg_path_base(w[i]) : w[i]);
 	}
 }
 
@@ -248,13 +241,14 @@ static bool python_critical(char **w, size_t n, size_t i, struct cg_buf *out)
 		if (eq(mod, "pytest") || eq(mod, "tox") || eq(mod, "nox") ||
 		    eq(mod, "unittest") || eq(mod, "ciguard")) {
 			cg_buf_reset(out);
-			cg_buf_addf(out, "%s -m %s", base(w[i]), mod);
+			cg_buf_addf(out, "%s -m %s", cg_path_base(w[i]), mod);
 			return true;
 		}
 		if (eq(mod, "alembic") && j + 2 < n &&
 		    eq(w[j + 2], "upgrade")) {
 			cg_buf_reset(out);
-			cg_buf_addf(out, "%s -m alembic upgrade", base(w[i]));
+			cg_buf_addf(out, "%s -m alembic upgrade",
+				    cg_path_base(w[i]));
 			return true;
 		}
 		if ((eq(mod, "flask") && j + 3 < n && eq(w[j + 2], "db") &&
@@ -262,13 +256,13 @@ static bool python_critical(char **w, size_t n, size_t i, struct cg_buf *out)
 		    (eq(mod, "django") && j + 2 < n &&
 		     (eq(w[j + 2], "migrate") || eq(w[j + 2], "test")))) {
 			cg_buf_reset(out);
-			cg_buf_addf(out, "%s -m %s %s", base(w[i]), mod,
+			cg_buf_addf(out, "%s -m %s %s", cg_path_base(w[i]), mod,
 				    w[j + 2]);
 			return true;
 		}
 		return false;
 	}
-	if (eq(base(w[j]), "manage.py") && j + 1 < n &&
+	if (eq(cg_path_base(w[j]), "manage.py") && j + 1 < n &&
 	    (eq(w[j + 1], "migrate") || eq(w[j + 1], "test"))) {
 		set_name(out, w, j, j + 2);
 		return true;
@@ -298,7 +292,7 @@ static bool make_critical(char **w, size_t n, size_t i, struct cg_buf *out)
 
 static bool builtin_critical(char **w, size_t n, size_t i, struct cg_buf *out)
 {
-	const char *b = base(w[i]);
+	const char *b = cg_path_base(w[i]);
 	const char *next = i + 1 < n ? w[i + 1] : "";
 
 	if (eq(b, "pytest") || eq(b, "py.test") || eq(b, "tox") ||

@@ -63,16 +63,6 @@ static void report_at(struct script_ctx *sc, const struct cg_script *s,
 		  message);
 }
 
-/* `bash -lc`, `sh -c`: the shell got its script as a string */
-static bool has_c_flag(const char *describe)
-{
-	for (const char *p = describe; (p = strchr(p, '-')); p++)
-		if (p[1] != '-' && (p == describe || p[-1] == ' ') &&
-		    strcspn(p + 1, " ") > strcspn(p + 1, "c"))
-			return true;
-	return false;
-}
-
 /* errexit was off: by `set +e`, or the shell never had -e */
 static void report_errexit_off(struct script_ctx *sc,
 			       const struct cg_masked *mk)
@@ -118,7 +108,7 @@ static void report_errexit_off(struct script_ctx *sc,
 				   sh->describe, mk->name);
 		cg_report(sc->ctx, cg_script_src(sh->by_script, sh->by_start),
 			  &pos, subject,
-			  has_c_flag(sh->describe)
+			  sh->by_c
 			      ? "give it -e (`bash -ec '...'`), or join the "
 				"commands with `&&`"
 			      : "give it -e (`bash -e <<'EOF'`), or join the "

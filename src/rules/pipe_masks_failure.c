@@ -44,7 +44,7 @@ static void report_pipe(void *data, const struct cg_masked *mk)
 	else
 		how = cg_xasprintf("%s", sh->describe);
 	hint = sh->pipefail ? "keep pipefail on for the pipeline"
-	       : cg_scalar_eq(sh->node, "sh")
+	       : sh->node && sh->dash
 		   ? "use `shell: bash` (sh may be dash, which has no "
 		     "pipefail)"
 	       : sh->node ? "add `set -o pipefail` before the pipeline"

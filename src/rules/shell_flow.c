@@ -998,76 +998,53 @@ static bool may_exit(const char *w)
 	return false;
 }
 
-/* `set -e`, `set +o pipefail`, `set -euxo pipefail`, ... */
-static void apply_set(struct fst *x, const struct cx *c,
-		      const struct cg_sh_cmd *cmd, size_t from, bool shopt_o)
+/*
+ * `set -e`, `set +o pipefail`, `set -euxo pipefail`, `shopt -so pipefail`,
+ * `shopt -s inherit_errexit`: the options cmd's arguments change, read as
+ * the model reads every shell's flags. Returns them.
+ */
+static struct cg_shell_flags read_flags(const struct cg_sh_cmd *cmd,
+					enum cg_flag_syntax syntax)
 {
-	bool want_option = shopt_o, option_on = true;
+	const char *stack_words[16], **words = stack_words;
+	bool stack_expands[16], *expands = stack_expands;
+	size_t n = cmd->nwords ? cmd->nwords - 1 : 0;
+	struct cg_shell_flags fl;
 
-	for (size_t i = from; i < cmd->nwords; i++) {
-		const char *w = cmd->words[i].text;
-		bool on;
-
-		if (want_option && w[0] != '-' && w[0] != '+') {
-			uint8_t *opt = !strcmp(w, "errexit")	? &x->errexit
-				       : !strcmp(w, "pipefail") ? &x->pipefail
-								: NULL;
-
-			if (opt) {
-				*opt = option_on ? B_ON : B_OFF;
-				if (opt == &x->errexit && !option_on) {
-					x->off_s = c->s;
-					x->off_start = cmd->start;
-					x->off_end = cmd->end;
-				}
-			}
-			if (!shopt_o)
-				want_option = false;
-			continue;
-		}
-		if ((w[0] != '-' && w[0] != '+') || !strcmp(w, "--") ||
-		    !strcmp(w, "-"))
-			break;
-		on = w[0] == '-';
-		for (const char *p = w + 1; *p; p++) {
-			if (shopt_o) {
-				/* shopt: -s sets, -u unsets, -o names set
-				 * options, -p/-q print */
-				if (*p == 's')
-					option_on = true;
-				else if (*p == 'u')
-					option_on = false;
-				continue;
-			}
-			if (*p == 'e') {
-				x->errexit = on ? B_ON : B_OFF;
-				if (!on) {
-					x->off_s = c->s;
-					x->off_start = cmd->start;
-					x->off_end = cmd->end;
-				}
-			} else if (*p == 'E') {
-				x->errtrace = on;
-			} else if (*p == 'o') {
-				want_option = true;
-				option_on = on;
-			}
-		}
+	if (n > 16) {
+		words = cg_xcalloc(n, sizeof(*words));
+		expands = cg_xcalloc(n, sizeof(*expands));
 	}
+	for (size_t i = 0; i < n; i++) {
+		words[i] = cmd->words[i + 1].text;
+		expands[i] = cmd->words[i + 1].expands;
+	}
+	cg_shell_flags_read(&fl, syntax, words, expands, n);
+	if (words != stack_words) {
+		free(words);
+		free(expands);
+	}
+	return fl;
 }
 
-/* `shopt -so pipefail`: with -o, shopt sets `set -o` options. */
-static bool shopt_sets_options(const struct cg_sh_cmd *cmd)
+static void apply_flags(struct fst *x, const struct cx *c,
+			const struct cg_sh_cmd *cmd,
+			const struct cg_shell_flags *fl)
 {
-	for (size_t i = 1; i < cmd->nwords; i++) {
-		const char *w = cmd->words[i].text;
-
-		if (w[0] != '-')
-			return false;
-		if (strchr(w, 'o'))
-			return true;
+	if (fl->errexit != CG_OPT_KEEP) {
+		x->errexit = fl->errexit == CG_OPT_ON ? B_ON : B_OFF;
+		if (fl->errexit == CG_OPT_OFF) {
+			x->off_s = c->s;
+			x->off_start = cmd->start;
+			x->off_end = cmd->end;
+		}
 	}
-	return false;
+	if (fl->pipefail != CG_OPT_KEEP)
+		x->pipefail = fl->pipefail == CG_OPT_ON ? B_ON : B_OFF;
+	if (fl->errtrace != CG_OPT_KEEP)
+		x->errtrace = fl->errtrace == CG_OPT_ON;
+	if (fl->inherit_errexit != CG_OPT_KEEP)
+		x->inherit_errexit = fl->inherit_errexit == CG_OPT_ON;
 }
 
 static void add_exit(struct flow *f, struct fst *x, uint8_t st)
@@ -1163,11 +1140,9 @@ static void do_wait(struct fst *x, const struct cx *c,
 static bool find_ignores(const struct cg_sh_cmd *cmd, size_t *start,
 			 size_t *end)
 {
-	const char *b = cmd->nwords ? strrchr(cmd->words[0].text, '/') : NULL;
 	bool in_exec = false;
 
-	b = b ? b + 1 : cmd->nwords ? cmd->words[0].text : "";
-	if (strcmp(b, "find"))
+	if (!cmd->nwords || strcmp(cg_path_base(cmd->words[0].text), "find"))
 		return false;
 	for (size_t i = 1; i < cmd->nwords; i++) {
 		const char *w = cmd->words[i].text;
@@ -1579,37 +1554,21 @@ static void exec_simple(struct an *a, const struct cx *c,
 		join_into(w0[0] == 'b' ? &f->brk : &f->cont, x);
 		f->norm = NULL;
 	} else if (!strcmp(w0, "set")) {
-		bool pipefail = false;
+		struct cg_shell_flags fl = read_flags(cmd, CG_FLAGS_SET);
 
-		for (size_t i = 1; i < cmd->nwords; i++)
-			if (!strcmp(cmd->words[i].text, "pipefail"))
-				pipefail = true;
-		if (pipefail && c->shell && c->shell->dash) {
+		if (fl.pipefail != CG_OPT_KEEP && c->shell && c->shell->dash) {
 			/* dash (Debian's, Ubuntu's sh) has no pipefail: `set`
 			 * fails, and a special builtin's error ends the shell
 			 */
 			add_exit(f, x, nonzero(c));
 			return;
 		}
-		apply_set(x, c, cmd, 1, false);
+		apply_flags(x, c, cmd, &fl);
 		set_status(x, ST_Z);
 	} else if (!strcmp(w0, "shopt")) {
-		if (shopt_sets_options(cmd)) {
-			apply_set(x, c, cmd, 1, true);
-		} else {
-			bool on = true;
+		struct cg_shell_flags fl = read_flags(cmd, CG_FLAGS_SHOPT);
 
-			for (size_t i = 1; i < cmd->nwords; i++) {
-				const char *w = cmd->words[i].text;
-
-				if (!strcmp(w, "-s"))
-					on = true;
-				else if (!strcmp(w, "-u"))
-					on = false;
-				else if (!strcmp(w, "inherit_errexit"))
-					x->inherit_errexit = on;
-			}
-		}
+		apply_flags(x, c, cmd, &fl);
 		set_status(x, ST_Z);
 	} else if (!strcmp(w0, "wait")) {
 		do_wait(x, c, cmd);

@@ -18,19 +18,30 @@ static void test_model__github_shells(void **state)
 	static const struct {
 		const char *shell;
 		enum cg_shell_kind kind;
-		bool errexit, pipefail;
+		bool errexit, pipefail, dash;
 	} cases[] = {
-	    {"bash", CG_SHELL_POSIX, true, true},
-	    {"sh", CG_SHELL_POSIX, true, false},
-	    {"bash {0}", CG_SHELL_POSIX, false, false},
-	    {"bash -el {0}", CG_SHELL_POSIX, true, false},
+	    {"bash", CG_SHELL_POSIX, true, true, false},
+	    {"sh", CG_SHELL_POSIX, true, false, true},
+	    {"bash {0}", CG_SHELL_POSIX, false, false, false},
+	    {"bash -el {0}", CG_SHELL_POSIX, true, false, false},
 	    {"bash --noprofile --norc -eo pipefail {0}", CG_SHELL_POSIX, true,
-	     true},
-	    {"/usr/bin/bash -e -o pipefail {0}", CG_SHELL_POSIX, true, true},
-	    {"xvfb-run -a bash -e {0}", CG_SHELL_POSIX, true, false},
-	    {"pwsh", CG_SHELL_OTHER, false, false},
-	    {"python", CG_SHELL_OTHER, false, false},
-	    {"${{ matrix.shell }}", CG_SHELL_OTHER, false, false},
+	     true, false},
+	    {"/usr/bin/bash -e -o pipefail {0}", CG_SHELL_POSIX, true, true,
+	     false},
+	    {"xvfb-run -a bash -e {0}", CG_SHELL_POSIX, true, false, false},
+	    /* `+` turns an option off again, as bash reads its flags */
+	    {"bash +e {0}", CG_SHELL_POSIX, false, false, false},
+	    {"bash -e +e {0}", CG_SHELL_POSIX, false, false, false},
+	    {"bash -e +o pipefail {0}", CG_SHELL_POSIX, true, false, false},
+	    {"bash -eo pipefail +e {0}", CG_SHELL_POSIX, false, true, false},
+	    {"bash +e -o pipefail {0}", CG_SHELL_POSIX, false, true, false},
+	    {"bash -o errexit {0}", CG_SHELL_POSIX, true, false, false},
+	    {"bash {0} -e", CG_SHELL_POSIX, false, false, false},
+	    {"sh -e {0}", CG_SHELL_POSIX, true, false, true},
+	    {"/bin/dash {0}", CG_SHELL_POSIX, false, false, true},
+	    {"pwsh", CG_SHELL_OTHER, false, false, false},
+	    {"python", CG_SHELL_OTHER, false, false, false},
+	    {"${{ matrix.shell }}", CG_SHELL_OTHER, false, false, false},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -44,10 +55,11 @@ static void test_model__github_shells(void **state)
 		cg_gh_shell_parse(&sh, cg_map_get(t.docs[0], "shell"), &src);
 		if (sh.kind != cases[i].kind ||
 		    sh.errexit != cases[i].errexit ||
-		    sh.pipefail != cases[i].pipefail)
-			fail_msg("'%s': kind %d errexit %d pipefail %d",
+		    sh.pipefail != cases[i].pipefail ||
+		    sh.dash != cases[i].dash)
+			fail_msg("'%s': kind %d errexit %d pipefail %d dash %d",
 				 cases[i].shell, sh.kind, sh.errexit,
-				 sh.pipefail);
+				 sh.pipefail, sh.dash);
 		cg_tree_release(&t);
 		cg_src_release(&src);
 		free(text);
