@@ -1,7 +1,8 @@
 /*
- * `ciguard check`: options -> config -> model -> rules -> suppressions ->
- * baseline -> report -> exit status (0 clean, 1 findings at or above
- * --fail-on, 2 could not do the job).
+ * `ciguard check`: options -> cg_check (ciguard/check.h: config, model,
+ * rules, and the filter stage: suppressions, baseline, --fail-on) ->
+ * report -> exit status (0 clean, 1 findings at or above --fail-on, 2
+ * could not do the job).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,8 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
+#include "ciguard/check.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "report/report.h"
@@ -190,100 +190,10 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* The enclosing git work tree, else "." (caller frees). */
-static char *default_root(void)
+/* The text report's source lines: the files the check read. */
+static const struct cg_src *find_src(void *res, const char *path)
 {
-	const char *argv[] = {"git", "rev-parse", "--show-toplevel", NULL};
-	struct cg_buf b = CG_BUF_INIT;
-
-	if (cg_run_capture(argv, NULL, &b) == 0 && b.len) {
-		while (b.len && (b.buf[b.len - 1] == '\n'))
-			b.buf[--b.len] = '\0';
-		return cg_buf_detach(&b, NULL);
-	}
-	cg_buf_release(&b);
-	return cg_xstrdup(".");
-}
-
-static const struct cg_src *find_src(void *ctx, const char *path)
-{
-	return cg_model_find_src(ctx, path);
-}
-
-static int read_baseline(const char *file, struct cg_diag_list *diags,
-			 size_t *suppressed)
-{
-	json_error_t jerr;
-	json_t *root = json_load_file(file, 0, &jerr), *list;
-	size_t i;
-	json_t *item;
-
-	if (!root)
-		return cli_fail("%s:%d:%d: cannot read baseline: %s", file,
-				jerr.line, jerr.column, jerr.text);
-	list = json_object_get(root, "findings");
-	if (!json_is_array(list)) {
-		json_decref(root);
-		return cli_fail("%s: not a ciguard baseline (no "
-				"\"findings\" list); write one with "
-				"--write-baseline",
-				file);
-	}
-	json_array_foreach(list, i, item)
-	{
-		const char *fp =
-		    json_string_value(json_object_get(item, "fingerprint"));
-
-		if (!fp)
-			continue;
-		for (size_t k = 0; k < diags->n; k++) {
-			struct cg_diag *d = &diags->items[k];
-
-			if (!d->suppressed && !strcmp(d->fingerprint, fp)) {
-				d->suppressed = 2;
-				++*suppressed;
-			}
-		}
-	}
-	json_decref(root);
-	return 0;
-}
-
-static int write_baseline(const char *file, const struct cg_diag_list *diags)
-{
-	json_t *root = json_object(), *list = json_array();
-	int rc = 0;
-	size_t n = 0;
-
-	json_object_set_new(root, "version", json_integer(1));
-	json_object_set_new(root, "tool", json_string("ciguard"));
-	for (size_t i = 0; i < diags->n; i++) {
-		const struct cg_diag *d = &diags->items[i];
-		json_t *item;
-
-		if (d->suppressed)
-			continue;
-		item = json_object();
-		json_object_set_new(item, "fingerprint",
-				    json_string(d->fingerprint));
-		json_object_set_new(item, "rule", json_string(d->rule));
-		json_object_set_new(item, "path", json_string(d->path));
-		json_object_set_new(item, "message", json_string(d->message));
-		json_array_append_new(list, item);
-		n++;
-	}
-	json_object_set_new(root, "findings", list);
-	if (json_dump_file(root, file, JSON_INDENT(2) | JSON_PRESERVE_ORDER) <
-	    0)
-		rc = cli_fail("cannot write baseline '%s': %s", file,
-			      strerror(errno));
-	else
-		fprintf(stderr,
-			"ciguard: wrote %zu finding%s to baseline "
-			"'%s'\n",
-			n, n == 1 ? "" : "s", file);
-	json_decref(root);
-	return rc;
+	return cg_model_find_src(cg_check_result_model(res), path);
 }
 
 static bool use_color(int want)
@@ -297,28 +207,37 @@ static bool use_color(int want)
 	return isatty(STDOUT_FILENO);
 }
 
+/* Every rule with its effective severity, for SARIF (caller frees). */
+static struct cg_report_rule *rule_info(const struct cg_config *config)
+{
+	struct cg_report_rule *rinfo = cg_xcalloc(cg_nrules, sizeof(*rinfo));
+
+	for (size_t i = 0; i < cg_nrules; i++) {
+		rinfo[i].id = cg_rules[i]->id;
+		rinfo[i].summary = cg_rules[i]->summary;
+		rinfo[i].help = cg_rules[i]->explain;
+		rinfo[i].level = cg_rule_severity(cg_rules[i], config);
+	}
+	return rinfo;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct opts o;
-	struct cg_config config;
-	struct cg_model model;
-	struct cg_model_options mopt;
-	struct cg_check_options copt;
-	struct cg_diag_list diags;
+	struct cg_check_opts copt;
+	struct cg_check_result *res = NULL;
+	const struct cg_check_summary *sum;
+	const char *const *notes;
 	struct cg_report_rule *rinfo = NULL;
 	struct cg_report_input in;
-	char *root = NULL, *cfg_path = NULL;
-	size_t suppressed = 0;
-	bool model_built = false;
+	size_t nnotes;
 	long t0 = cg_now_ms();
-	int rc = 2, err;
+	int rc = 2;
 
 	memset(&o, 0, sizeof(o));
 	o.format = CG_FORMAT_TEXT;
 	o.fail_on = CG_SEV_ERROR;
 	o.color = -1;
-	cg_config_init(&config);
-	cg_diag_list_init(&diags);
 	switch (parse_args(&o, argc, argv)) {
 	case 0:
 		break;
@@ -328,109 +247,60 @@ int cmd_check(int argc, char **argv)
 	default:
 		goto out;
 	}
-	root = o.path ? cg_xstrdup(o.path) : default_root();
-	if (access(root, F_OK) < 0) {
-		cli_fail("cannot read '%s': %s", root, strerror(errno));
-		goto out;
-	}
-
-	/* configuration: --config FILE must exist; the default may not */
-	if (o.config) {
-		cfg_path = cg_xstrdup(o.config);
-	} else {
-		cfg_path = cg_xasprintf("%s/.ciguard.yml", root);
-		if (access(cfg_path, F_OK) < 0) {
-			free(cfg_path);
-			cfg_path = NULL;
-		}
-	}
-	if (cfg_path) {
-		const char *display = o.config ? o.config : ".ciguard.yml";
-
-		if (cg_config_load(&config, cfg_path, display) < 0) {
-			cli_fail("%s", cg_error_last());
-			goto out;
-		}
-		for (size_t i = 0; i < config.nrules; i++)
-			if (!cg_rule_find(config.rules[i].id)) {
-				cli_fail("%s:%u:%u: unknown rule '%s' in "
-					 "'rules' (see 'ciguard rules')",
-					 display, config.rules[i].pos.line,
-					 config.rules[i].pos.col,
-					 config.rules[i].id);
-				goto out;
-			}
-	}
-
-	memset(&mopt, 0, sizeof(mopt));
-	mopt.root = root;
-	mopt.layer = o.quick ? CG_LAYER_QUICK : CG_LAYER_FULL;
-	mopt.staged = o.staged;
-	mopt.jobs = (unsigned)(o.jobs ? o.jobs : 1);
-	mopt.config = &config;
-	if ((err = cg_model_build(&model, &mopt)) < 0) {
-		cli_fail("%s", cg_error_last());
-		goto out;
-	}
-	model_built = true;
-	for (size_t i = 0; i < model.nnotes; i++)
-		fprintf(stderr, "ciguard: note: %s\n", model.notes[i].message);
 
 	memset(&copt, 0, sizeof(copt));
-	copt.layer = mopt.layer;
-	copt.only = o.only;
-	copt.nonly = o.nonly;
-	copt.config = &config;
-	cg_check_run(&diags, &model, &copt);
-	cg_diag_list_sort(&diags);
-	cg_diag_list_dedupe(&diags);
-	cg_diag_list_fingerprint(&diags);
-	for (size_t i = 0; i < diags.n; i++)
-		if (diags.items[i].suppressed)
-			suppressed++;
-	if (o.baseline && read_baseline(o.baseline, &diags, &suppressed))
+	copt.root = o.path;
+	copt.quick = o.quick;
+	copt.staged = o.staged;
+	copt.config = o.config;
+	copt.baseline = o.baseline;
+	copt.fail_on = o.fail_on;
+	copt.rules = o.only;
+	copt.nrules = o.nonly;
+	copt.jobs = (unsigned)o.jobs;
+	if (cg_check(&res, &copt) < 0) {
+		cli_fail("%s", cg_check_last_error());
 		goto out;
+	}
+	notes = cg_check_result_notes(res, &nnotes);
+	for (size_t i = 0; i < nnotes; i++)
+		fprintf(stderr, "ciguard: note: %s\n", notes[i]);
+	sum = cg_check_result_summary(res);
+
 	if (o.write_baseline) {
-		rc = write_baseline(o.write_baseline, &diags);
+		size_t n;
+
+		if (cg_check_write_baseline(res, o.write_baseline, &n) < 0) {
+			cli_fail("%s", cg_check_last_error());
+			goto out;
+		}
+		fprintf(stderr,
+			"ciguard: wrote %zu finding%s to baseline '%s'\n", n,
+			n == 1 ? "" : "s", o.write_baseline);
+		rc = 0;
 		goto out;
 	}
 
-	rinfo = cg_xcalloc(cg_nrules, sizeof(*rinfo));
-	for (size_t i = 0; i < cg_nrules; i++) {
-		rinfo[i].id = cg_rules[i]->id;
-		rinfo[i].summary = cg_rules[i]->summary;
-		rinfo[i].help = cg_rules[i]->explain;
-		rinfo[i].level = cg_rule_severity(cg_rules[i], &config);
-	}
+	rinfo = rule_info(cg_check_result_config(res));
 	memset(&in, 0, sizeof(in));
-	in.diags = &diags;
+	in.diags = cg_check_result_list(res);
 	in.layer = o.quick ? "quick" : "full";
-	in.files = model.nfiles;
-	in.suppressed = suppressed;
+	in.files = sum->files;
+	in.suppressed = sum->suppressed + sum->baselined;
 	in.elapsed_ms = cg_now_ms() - t0;
 	in.rules = rinfo;
 	in.nrules = cg_nrules;
 	in.find_src = find_src;
-	in.find_src_ctx = &model;
+	in.find_src_ctx = res;
 	in.color = o.format == CG_FORMAT_TEXT && use_color(o.color);
 	if (cg_report_write(stdout, o.format, &in) < 0) {
 		cli_fail("cannot write the report: %s", strerror(errno));
 		goto out;
 	}
-	rc = 0;
-	for (size_t i = 0; i < diags.n; i++)
-		if (!diags.items[i].suppressed &&
-		    diags.items[i].severity >= o.fail_on &&
-		    diags.items[i].severity != CG_SEV_OFF)
-			rc = 1;
+	rc = sum->failed ? 1 : 0;
 out:
 	free(rinfo);
-	cg_diag_list_release(&diags);
-	if (model_built)
-		cg_model_release(&model);
-	cg_config_release(&config);
+	cg_check_result_free(res);
 	free(o.only);
-	free(root);
-	free(cfg_path);
 	return rc;
 }

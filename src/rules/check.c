@@ -1,13 +1,17 @@
 /*
- * The check engine: run the enabled rules of the layer over the model, then
- * apply inline suppressions and report the suppressions that matched
- * nothing. Severity overrides from .ciguard.yml are applied as findings are
- * made.
+ * The check engine and the library's cg_check (ciguard/check.h): resolve
+ * the root, load the configuration and the baseline (so that a bad one
+ * fails before any work), build the model, run the enabled rules of the
+ * layer over it, then hand the findings to the filter stage (filter.c).
+ * Severity overrides from .ciguard.yml are applied as findings are made.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "ciguard/check.h"
 #include "rules/rule.h"
 #include "core/banned.h"
 
@@ -38,90 +42,15 @@ void cg_report(struct cg_rule_ctx *ctx, const struct cg_src *src,
 	cg_buf_release(&msg);
 }
 
-static bool selected(const struct cg_rule *r, const struct cg_check_options *o)
-{
-	if (!o->nonly)
-		return true;
-	for (size_t i = 0; i < o->nonly; i++)
-		if (!strcmp(o->only[i], r->id))
-			return true;
-	return false;
-}
-
-/* Would rule `id` have run (so that a suppression of it can be unused)? */
-static bool ran(const char *id, const struct cg_check_options *o)
-{
-	const struct cg_rule *r = cg_rule_find(id);
-
-	if (!r)
-		return true; /* a misspelt id never matches: report it */
-	return r->check && selected(r, o) &&
-	       cg_rule_severity(r, o->config) != CG_SEV_OFF;
-}
-
-static void apply_suppressions(struct cg_diag_list *out,
-			       const struct cg_model *m)
-{
-	for (size_t i = 0; i < out->n; i++) {
-		struct cg_diag *d = &out->items[i];
-
-		for (size_t s = 0; s < m->nsuppressions && !d->suppressed;
-		     s++) {
-			struct cg_suppression *sup = &m->suppressions[s];
-
-			if (sup->target_line != d->pos.line ||
-			    strcmp(sup->src->path, d->path))
-				continue;
-			for (size_t k = 0; k < sup->nids; k++)
-				if (!strcmp(sup->ids[k], d->rule)) {
-					sup->used[k] = true;
-					d->suppressed = 1;
-					break;
-				}
-		}
-	}
-}
-
-static void report_unused(struct cg_rule_ctx *ctx, const struct cg_model *m,
-			  const struct cg_check_options *o)
-{
-	for (size_t s = 0; s < m->nsuppressions; s++) {
-		const struct cg_suppression *sup = &m->suppressions[s];
-
-		for (size_t k = 0; k < sup->nids; k++) {
-			const char *id = sup->ids[k];
-			char *subject;
-
-			if (sup->used[k] || !ran(id, o))
-				continue;
-			subject =
-			    cg_xasprintf("ignore[%s] %s", id, sup->reason);
-			if (cg_rule_find(id))
-				cg_report(ctx, sup->src, &sup->pos, subject,
-					  NULL,
-					  "suppression of '%s' matches no "
-					  "finding on line %u",
-					  id, sup->target_line);
-			else
-				cg_report(ctx, sup->src, &sup->pos, subject,
-					  "see `ciguard rules` for the ids",
-					  "suppression names unknown rule '%s'",
-					  id);
-			free(subject);
-		}
-	}
-}
-
 int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
 		 const struct cg_check_options *o)
 {
 	struct cg_rule_ctx ctx = {NULL, CG_SEV_OFF, m, out};
-	const struct cg_rule *unused = cg_rule_find("unused-suppression");
 
 	for (size_t i = 0; i < cg_nrules; i++) {
 		const struct cg_rule *r = cg_rules[i];
 
-		if (!r->check || !selected(r, o))
+		if (!r->check || !cg_rule_selected(r, o))
 			continue;
 		if (o->layer == CG_LAYER_QUICK && r->layer != CG_LAYER_QUICK)
 			continue;
@@ -131,12 +60,190 @@ int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
 			continue;
 		r->check(&ctx, m);
 	}
-	apply_suppressions(out, m);
-	if (unused && o->layer == CG_LAYER_FULL && selected(unused, o)) {
-		ctx.rule = unused;
-		ctx.severity = cg_rule_severity(unused, o->config);
-		if (ctx.severity != CG_SEV_OFF)
-			report_unused(&ctx, m, o);
-	}
 	return 0;
+}
+
+/* ------------------------------------------------------------ cg_check */
+
+struct cg_check_result {
+	char *root;
+	struct cg_config config;
+	struct cg_model model;
+	bool model_built;
+	struct cg_diag_list diags;
+	const char **notes;
+	size_t nnotes;
+	struct cg_check_summary summary;
+};
+
+/* The enclosing git work tree, else "." (caller frees). */
+static char *default_root(void)
+{
+	const char *argv[] = {"git", "rev-parse", "--show-toplevel", NULL};
+	struct cg_buf b = CG_BUF_INIT;
+
+	if (cg_run_capture(argv, NULL, &b) == 0 && b.len) {
+		while (b.len && (b.buf[b.len - 1] == '\n'))
+			b.buf[--b.len] = '\0';
+		return cg_buf_detach(&b, NULL);
+	}
+	cg_buf_release(&b);
+	return cg_xstrdup(".");
+}
+
+/* opt->config, else ROOT/.ciguard.yml when it exists; unknown rule ids in
+ * it are an error. */
+static int load_config(struct cg_config *c, const char *root,
+		       const struct cg_check_opts *opt)
+{
+	const char *display = opt->config ? opt->config : ".ciguard.yml";
+	char *path = opt->config ? cg_xstrdup(opt->config)
+				 : cg_xasprintf("%s/.ciguard.yml", root);
+	int err = 0;
+
+	if (!opt->config && access(path, F_OK) < 0)
+		goto out;
+	if ((err = cg_config_load(c, path, display)) < 0)
+		goto out;
+	for (size_t i = 0; i < c->nrules; i++)
+		if (!cg_rule_find(c->rules[i].id)) {
+			err = cg_error_set(CG_EINVAL,
+					   "%s:%u:%u: unknown rule '%s' in "
+					   "'rules' (see 'ciguard rules')",
+					   display, c->rules[i].pos.line,
+					   c->rules[i].pos.col, c->rules[i].id);
+			goto out;
+		}
+out:
+	free(path);
+	return err;
+}
+
+int cg_check(struct cg_check_result **out, const struct cg_check_opts *opt)
+{
+	struct cg_check_result *r = cg_xcalloc(1, sizeof(*r));
+	struct cg_baseline baseline;
+	struct cg_model_options mopt;
+	struct cg_check_options copt;
+	int err = 0;
+
+	*out = NULL;
+	cg_error_clear();
+	cg_config_init(&r->config);
+	cg_diag_list_init(&r->diags);
+	cg_baseline_init(&baseline);
+	for (size_t i = 0; i < opt->nrules; i++)
+		if (!cg_rule_find(opt->rules[i])) {
+			err = cg_error_set(CG_EINVAL,
+					   "no rule '%s' (see 'ciguard rules')",
+					   opt->rules[i]);
+			goto out;
+		}
+	r->root = opt->root ? cg_xstrdup(opt->root) : default_root();
+	if (access(r->root, F_OK) < 0) {
+		err = cg_error_set(CG_EIO, "cannot read '%s': %s", r->root,
+				   strerror(errno));
+		goto out;
+	}
+	if ((err = load_config(&r->config, r->root, opt)) < 0)
+		goto out;
+	if (opt->baseline &&
+	    (err = cg_baseline_load(&baseline, opt->baseline)) < 0)
+		goto out;
+
+	memset(&mopt, 0, sizeof(mopt));
+	mopt.root = r->root;
+	mopt.layer = opt->quick ? CG_LAYER_QUICK : CG_LAYER_FULL;
+	mopt.staged = opt->staged;
+	mopt.jobs = opt->jobs ? opt->jobs : 1;
+	mopt.config = &r->config;
+	if ((err = cg_model_build(&r->model, &mopt)) < 0) {
+		cg_model_release(&r->model);
+		goto out;
+	}
+	r->model_built = true;
+	r->notes = cg_xcalloc(r->model.nnotes, sizeof(*r->notes));
+	for (size_t i = 0; i < r->model.nnotes; i++)
+		r->notes[r->nnotes++] = r->model.notes[i].message;
+
+	memset(&copt, 0, sizeof(copt));
+	copt.layer = mopt.layer;
+	copt.only = opt->rules;
+	copt.nonly = opt->nrules;
+	copt.config = &r->config;
+	cg_check_run(&r->diags, &r->model, &copt);
+	cg_filter_suppressions(&r->diags, &r->model, &copt);
+	cg_diag_list_sort(&r->diags);
+	cg_diag_list_dedupe(&r->diags);
+	cg_diag_list_fingerprint(&r->diags);
+	cg_baseline_apply(&baseline, &r->diags);
+	cg_filter_count(&r->diags, opt->fail_on, &r->summary);
+	r->summary.files = r->model.nfiles;
+out:
+	cg_baseline_release(&baseline);
+	if (err < 0) {
+		cg_check_result_free(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+}
+
+void cg_check_result_free(struct cg_check_result *r)
+{
+	if (!r)
+		return;
+	cg_diag_list_release(&r->diags);
+	free(r->notes);
+	if (r->model_built)
+		cg_model_release(&r->model);
+	cg_config_release(&r->config);
+	free(r->root);
+	free(r);
+}
+
+const struct cg_check_summary *
+cg_check_result_summary(const struct cg_check_result *r)
+{
+	return &r->summary;
+}
+
+const struct cg_diag *cg_check_result_findings(const struct cg_check_result *r,
+					       size_t *out_n)
+{
+	*out_n = r->diags.n;
+	return r->diags.items;
+}
+
+const char *const *cg_check_result_notes(const struct cg_check_result *r,
+					 size_t *out_n)
+{
+	*out_n = r->nnotes;
+	return r->notes;
+}
+
+int cg_check_write_baseline(const struct cg_check_result *r, const char *file,
+			    size_t *out_written)
+{
+	return cg_baseline_write(file, &r->diags, out_written);
+}
+
+const char *cg_check_last_error(void)
+{
+	return cg_error_last();
+}
+
+const struct cg_diag_list *cg_check_result_list(const struct cg_check_result *r)
+{
+	return &r->diags;
+}
+
+const struct cg_model *cg_check_result_model(const struct cg_check_result *r)
+{
+	return &r->model;
+}
+
+const struct cg_config *cg_check_result_config(const struct cg_check_result *r)
+{
+	return &r->config;
 }

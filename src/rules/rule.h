@@ -37,11 +37,15 @@ void cg_report(struct cg_rule_ctx *ctx, const struct cg_src *src,
 	       const struct cg_pos *pos, const char *subject, const char *hint,
 	       const char *fmt, ...) CG_PRINTF(6, 7);
 
-/* The model the running rule reads (its config included). */
+/* The configured critical-command list (built-ins + config). */
 const struct cg_model *cg_rule_model(const struct cg_rule_ctx *ctx);
 
 /* --------------------------------------------------------- engine */
 
+struct cg_check_result;	 /* ciguard/check.h */
+struct cg_check_summary; /* ciguard/check.h */
+
+/* What the engine and the filter stage need of ciguard/check.h's options. */
 struct cg_check_options {
 	enum cg_layer layer;
 	const char *const *only; /* --rule ids; NULL/empty = all */
@@ -50,12 +54,63 @@ struct cg_check_options {
 };
 
 /*
- * Run every enabled rule of the layer over `m`, append findings to `out`,
- * then apply inline suppressions (marking them) and emit
- * unused-suppression. Returns 0.
+ * Run every enabled rule of the layer over `m` and append their findings
+ * to `out`, unfiltered (the filter stage below comes next). Returns 0.
  */
 int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
 		 const struct cg_check_options *opt);
+
+/* Is rule `r` among the --rule ids (or are there none)? */
+bool cg_rule_selected(const struct cg_rule *r,
+		      const struct cg_check_options *opt);
+
+/* ------------------------------------------- filter stage (filter.c) */
+
+/*
+ * Mark the findings that an inline `# ciguard: ignore[...]` covers
+ * (suppressed = 1; one suppression hides one finding per id) and, in the
+ * full layer when unused-suppression is on and selected, add an
+ * unused-suppression finding for each id that matched nothing although its
+ * rule ran (or that names no rule). Call before sorting.
+ */
+void cg_filter_suppressions(struct cg_diag_list *l, const struct cg_model *m,
+			    const struct cg_check_options *opt);
+
+/* The fingerprints of a baseline file, sorted. */
+struct cg_baseline {
+	char **fingerprints;
+	size_t n;
+};
+
+void cg_baseline_init(struct cg_baseline *b);
+/*
+ * Read `file` (written by cg_baseline_write). Returns 0; CG_EIO with
+ * "FILE: cannot read baseline: why" when it cannot be opened; CG_EPARSE
+ * with "FILE:LINE:COL: cannot read baseline: why" or "FILE: not a ciguard
+ * baseline ..." for bad JSON. Entries without a fingerprint are ignored.
+ */
+int cg_baseline_load(struct cg_baseline *b, const char *file);
+/* Mark the shown findings of `l` whose fingerprint `b` holds (suppressed =
+ * 2); fingerprints must be filled in. Returns how many. */
+size_t cg_baseline_apply(const struct cg_baseline *b, struct cg_diag_list *l);
+void cg_baseline_release(struct cg_baseline *b);
+/* Write the shown findings of `l` to `file` (see cg_check_write_baseline).
+ * Returns 0 or CG_EIO. */
+int cg_baseline_write(const char *file, const struct cg_diag_list *l,
+		      size_t *out_written);
+
+/* Fill the counts and `failed` of `out` (files untouched) from `l`:
+ * failed when a shown finding is at or above fail_on (OFF: error). */
+void cg_filter_count(const struct cg_diag_list *l, enum cg_severity fail_on,
+		     struct cg_check_summary *out);
+
+/* For the CLI's reporters: the findings as a list, the model (the source
+ * lines of the findings' files) and the configuration (the effective
+ * severity of every rule) of a result; owned by it. */
+const struct cg_diag_list *
+cg_check_result_list(const struct cg_check_result *r);
+const struct cg_model *cg_check_result_model(const struct cg_check_result *r);
+const struct cg_config *cg_check_result_config(const struct cg_check_result *r);
 
 /* Effective severity of a rule under `config` (OFF when disabled). */
 enum cg_severity cg_rule_severity(const struct cg_rule *r,

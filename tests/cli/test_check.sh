@@ -85,6 +85,15 @@ expect_exit 1 "$ciguard" check "$tmp/r" --baseline "$tmp/base.json" --format jso
 grep -q '"line": 8' "$tmp/out" && ! grep -q '"line": 7,' "$tmp/out" && ok || bad "new finding beside baseline: $(cat "$tmp/out")"
 echo '{"nope": 1}' >"$tmp/bad.json"
 expect_exit 2 "$ciguard" check "$tmp/r" --baseline "$tmp/bad.json"
+grep -q "bad.json: not a ciguard baseline" "$tmp/err" && ok || bad "bad baseline: $(cat "$tmp/err")"
+expect_exit 2 "$ciguard" check "$tmp/r" --baseline "$tmp/no-such.json"
+grep -q "^ciguard: $tmp/no-such.json: cannot read baseline: " "$tmp/err" && ok || bad "missing baseline: $(cat "$tmp/err")"
+expect_exit 2 "$ciguard" check "$tmp/r" --write-baseline "$tmp/no-dir/base.json"
+grep -q "cannot write baseline '$tmp/no-dir/base.json'" "$tmp/err" && ok || bad "unwritable baseline: $(cat "$tmp/err")"
+# the baseline holds what is shown: written with the old one, it is empty
+expect_exit 0 "$ciguard" check "$tmp/r" --baseline "$tmp/base.json" --write-baseline "$tmp/base2.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["version"] == 1 and d["tool"] == "ciguard" and len(d["findings"]) == 1, d' \
+	"$tmp/base2.json" && ok || bad "baseline written beside one: $(cat "$tmp/base2.json")"
 
 # --staged reads the index, not the work tree
 mkdir -p "$tmp/g/.github/workflows" && cd "$tmp/g" && git init -q . &&
