@@ -90,6 +90,33 @@ void cg_gh_shell_parse(struct cg_shell *sh, const struct cg_node *node,
 	free(copy);
 }
 
+/* `continue-on-error:` of a job or step (see struct cg_gh_continue) */
+static struct cg_gh_continue continue_on_error(const struct cg_node *owner)
+{
+	const struct cg_pair *p = cg_map_get_pair(owner, "continue-on-error");
+	struct cg_gh_continue out = {CG_GH_CONTINUE_ABSENT, {0}};
+
+	if (!p)
+		return out;
+	out.pos = p->key->pos;
+	out.pos.end_line = p->value->pos.end_line;
+	out.pos.end_col = p->value->pos.end_col;
+	switch (cg_scalar_bool(p->value)) {
+	case 1:
+		out.value = CG_GH_CONTINUE_TRUE;
+		break;
+	case 0:
+		out.value = CG_GH_CONTINUE_FALSE;
+		break;
+	default:
+		out.value =
+		    cg_node_is_scalar(p->value) && strstr(p->value->str, "${{")
+			? CG_GH_CONTINUE_EXPR
+			: CG_GH_CONTINUE_OTHER;
+	}
+	return out;
+}
+
 /* windows-latest, windows-2022, or a self-hosted runner's `Windows` label
  * (labels are case-insensitive) */
 static bool is_windows_label(const struct cg_node *label)
@@ -635,8 +662,8 @@ static void link_reraises(struct cg_gh_step *steps, size_t n)
 		struct expr refs;
 
 		if (!by->always_fails || !cg_node_is_scalar(by->if_cond) ||
-		    (by->continue_on_error &&
-		     cg_scalar_bool(by->continue_on_error->value) != 0))
+		    (by->continue_on_error.value != CG_GH_CONTINUE_ABSENT &&
+		     by->continue_on_error.value != CG_GH_CONTINUE_FALSE))
 			continue;
 		eval_if(&refs, by->if_cond, NULL);
 		for (size_t r = 0; r < refs.nrefs; r++)
@@ -705,7 +732,7 @@ static void step_build(struct cg_model *m, struct cg_gh_step *st,
 	st->uses = cg_map_get(node, "uses");
 	st->with = cg_map_get(node, "with");
 	st->if_cond = cg_map_get(node, "if");
-	st->continue_on_error = cg_map_get_pair(node, "continue-on-error");
+	st->continue_on_error = continue_on_error(node);
 	env_block(m, &st->env, cg_map_get(node, "env"));
 	shell = cg_map_get(node, "shell");
 	if (!cg_node_is_scalar(shell))
@@ -771,7 +798,7 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 	job->node = node;
 	job->runs_on = cg_map_get(node, "runs-on");
 	job->container = cg_map_get(node, "container");
-	job->continue_on_error = cg_map_get_pair(node, "continue-on-error");
+	job->continue_on_error = continue_on_error(node);
 	env_block(m, &job->env, cg_map_get(node, "env"));
 	windows = runs_on_windows(job->runs_on);
 

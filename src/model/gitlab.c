@@ -670,6 +670,16 @@ static bool exit_code(const struct cg_node *n, int *out)
 	return true;
 }
 
+/* A pair's position, from its key to the end of its value. */
+static struct cg_pos pair_pos(const struct cg_pair *p)
+{
+	struct cg_pos pos = p->key->pos;
+
+	pos.end_line = p->value->pos.end_line;
+	pos.end_col = p->value->pos.end_col;
+	return pos;
+}
+
 /* `allow_failure: {exit_codes: N}` or `{exit_codes: [N, ...]}` */
 static void parse_exit_codes(struct cg_model *m, struct cg_gl_allow_failure *af)
 {
@@ -680,8 +690,11 @@ static void parse_exit_codes(struct cg_model *m, struct cg_gl_allow_failure *af)
 
 	if (!ec)
 		return;
+	af->value = CG_GL_ALLOW_EXIT_CODES;
 	af->exit_codes = ec;
+	af->exit_codes_pos = pair_pos(ec);
 	v = ec->value;
+	af->codes_list = v->kind == CG_NODE_SEQ;
 	if (v->kind == CG_NODE_SEQ) {
 		codes = cg_arena_alloc(&m->arena,
 				       (v->n ? v->n : 1) * sizeof(*codes));
@@ -719,10 +732,21 @@ static void add_allow_failure(struct allow_list *out,
 	af = &job->allow_failures[job->nallow_failures++];
 	memset(af, 0, sizeof(*af));
 	af->pair = pair;
+	af->pos = pair_pos(pair);
 	af->src = src;
 	af->rule = rule;
 	af->effective = effective;
-	parse_exit_codes(out->m, af);
+	switch (cg_scalar_bool(pair->value)) {
+	case 1:
+		af->value = CG_GL_ALLOW_TRUE;
+		break;
+	case 0:
+		af->value = CG_GL_ALLOW_FALSE;
+		break;
+	default:
+		af->value = CG_GL_ALLOW_OTHER;
+		parse_exit_codes(out->m, af);
+	}
 }
 
 /* An entry of `rules:`, in order: is it live, and does it end the list?

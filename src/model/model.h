@@ -239,6 +239,25 @@ struct cg_gh_service {
 	struct cg_env_block env; /* the container's own env */
 };
 
+/*
+ * A `continue-on-error:` as GitHub reads it. Only a plain YAML `true` is
+ * known to be on; an expression is decided at run time and may be true;
+ * anything else (a quoted "true", a number) is not read as true, and not
+ * as false either.
+ */
+enum cg_gh_continue_value {
+	CG_GH_CONTINUE_ABSENT,
+	CG_GH_CONTINUE_FALSE,
+	CG_GH_CONTINUE_TRUE,
+	CG_GH_CONTINUE_EXPR,  /* `${{ ... }}` */
+	CG_GH_CONTINUE_OTHER, /* not a boolean: GitHub rejects it */
+};
+
+struct cg_gh_continue {
+	enum cg_gh_continue_value value;
+	struct cg_pos pos; /* from the key to the end of the value */
+};
+
 struct cg_gh_step {
 	const struct cg_node *node;
 	size_t index;
@@ -248,7 +267,7 @@ struct cg_gh_step {
 	const struct cg_node *uses;
 	const struct cg_node *with;
 	const struct cg_node *if_cond;
-	const struct cg_pair *continue_on_error; /* key+value, or NULL */
+	struct cg_gh_continue continue_on_error;
 	struct cg_env_block env;
 	struct cg_shell shell;	  /* effective, with defaults applied */
 	struct cg_script *script; /* parsed `run:` (POSIX shells only) */
@@ -262,7 +281,8 @@ struct cg_gh_step {
 	/*
 	 * A later step of the same job (or composite action) that turns this
 	 * step's failure back into a failure of the job, or NULL: it
-	 * always_fails, has no `continue-on-error: true`, and its `if:` is
+	 * always_fails, has no `continue-on-error:` that may be true, and its
+	 * `if:` is
 	 * true whenever `steps.<id>.outcome` is 'failure' while the job
 	 * otherwise succeeds (outcome is the result before continue-on-error,
 	 * conclusion the one after, so `steps.<id>.conclusion` never
@@ -278,7 +298,7 @@ struct cg_gh_job {
 	const struct cg_node *node;
 	const struct cg_node *runs_on;
 	const struct cg_node *container; /* NULL for a job on the runner */
-	const struct cg_pair *continue_on_error;
+	struct cg_gh_continue continue_on_error;
 	struct cg_env_block env;
 	struct cg_gh_service *services;
 	size_t nservices;
@@ -314,14 +334,26 @@ struct cg_gh_workflow {
  * GitLab uses instead of the job's when that rule matches. The value is
  * `true`, `false`, or `{exit_codes: N}` / `{exit_codes: [N, ...]}`.
  */
+enum cg_gl_allow_value {
+	CG_GL_ALLOW_FALSE,	/* a plain YAML false */
+	CG_GL_ALLOW_TRUE,	/* a plain YAML true */
+	CG_GL_ALLOW_EXIT_CODES, /* a mapping with `exit_codes:` */
+	CG_GL_ALLOW_OTHER,	/* anything else: GitLab rejects it */
+};
+
 struct cg_gl_allow_failure {
+	enum cg_gl_allow_value value;
 	const struct cg_pair *pair; /* `allow_failure: ...`, key and value */
+	struct cg_pos pos;	    /* of `pair`, key to end of value */
 	const struct cg_src *src;   /* the file `pair` is in */
 	const struct cg_node *rule; /* its `rules:` entry; NULL at job level */
-	/* `{exit_codes: ...}`: that pair, and its integer codes (the
+	/* `{exit_codes: ...}`: that pair and its position (key to end of
+	 * value), whether it is a list, and its integer codes (the
 	 * scalar's, or the list's, in order; others left out), in the
 	 * model's arena; NULL and 0 for `true`/`false` */
 	const struct cg_pair *exit_codes;
+	struct cg_pos exit_codes_pos;
+	bool codes_list;
 	const int *codes;
 	size_t ncodes;
 	/*

@@ -271,15 +271,12 @@ static void check_script(void *data, const struct cg_script *s,
 }
 
 static void report_continue(struct cg_rule_ctx *ctx, const struct cg_src *src,
-			    const struct cg_pair *coe, const char *what,
+			    const struct cg_gh_continue *coe, const char *what,
 			    const char *cmd)
 {
-	struct cg_pos pos = coe->key->pos;
 	char *subject = cg_xasprintf("continue-on-error %s %s", what, cmd);
 
-	pos.end_line = coe->value->pos.end_line;
-	pos.end_col = coe->value->pos.end_col;
-	cg_report(ctx, src, &pos, subject,
+	cg_report(ctx, src, &coe->pos, subject,
 		  "remove `continue-on-error: true`; if the step is known to "
 		  "be flaky, fix or quarantine the test instead",
 		  "`continue-on-error: true` lets %s pass when `%s` fails",
@@ -380,10 +377,8 @@ static void report_exit_codes(struct cg_rule_ctx *ctx,
 			      const struct cg_gl_allow_failure *af,
 			      const char *name)
 {
-	const struct cg_pair *ec = af->exit_codes;
 	struct cg_buf codes = CG_BUF_INIT, why = CG_BUF_INIT;
-	bool list = ec->value->kind == CG_NODE_SEQ, first = true;
-	struct cg_pos pos = ec->key->pos;
+	bool list = af->codes_list, first = true;
 	char *subject, *hint;
 
 	for (size_t i = 0; i < af->ncodes; i++)
@@ -423,15 +418,13 @@ static void report_exit_codes(struct cg_rule_ctx *ctx,
 				    "fails",
 				    name);
 	}
-	pos.end_line = ec->value->pos.end_line;
-	pos.end_col = ec->value->pos.end_col;
 	subject = cg_xasprintf("allow_failure%s exit_codes %s %s",
 			       af->rule ? " rules" : "", job->id, name);
 	hint = cg_xasprintf("keep only exit codes that do not mean `%s` "
 			    "failed (137: the job was killed); a failing "
 			    "`%s` must fail the job",
 			    name, name);
-	cg_report(ctx, af->src, &pos, subject, hint,
+	cg_report(ctx, af->src, &af->exit_codes_pos, subject, hint,
 		  "`allow_failure: exit_codes: %s%s%s`%s lets job '%s' pass "
 		  "the pipeline when `%s` fails: %s",
 		  list ? "[" : "", codes.buf, list ? "]" : "",
@@ -462,9 +455,7 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 			for (size_t a = 0; a < job->nallow_failures; a++) {
 				const struct cg_gl_allow_failure *af =
 				    &job->allow_failures[a];
-				const struct cg_pair *p = af->pair;
-				bool always = cg_scalar_bool(p->value) == 1;
-				struct cg_pos pos;
+				bool always = af->value == CG_GL_ALLOW_TRUE;
 				char *subject;
 				size_t k = 0;
 
@@ -492,14 +483,11 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 							  name->buf);
 					continue;
 				}
-				pos = p->key->pos;
-				pos.end_line = p->value->pos.end_line;
-				pos.end_col = p->value->pos.end_col;
 				subject = cg_xasprintf("allow_failure%s %s %s",
 						       af->rule ? " rules" : "",
 						       job->id, name->buf);
 				cg_report(
-				    ctx, af->src, &pos, subject,
+				    ctx, af->src, &af->pos, subject,
 				    "remove `allow_failure: true`, or "
 				    "limit it to known exit codes with "
 				    "`allow_failure: {exit_codes: [...]}`",
@@ -528,17 +516,16 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 			const struct cg_gh_job *job = &wf->jobs[j];
 			const char *job_cmd = NULL;
 			char *job_cmd_copy = NULL;
+			bool job_coe_true =
+			    job->continue_on_error.value == CG_GH_CONTINUE_TRUE;
 
 			for (size_t k = 0; k < job->nsteps; k++) {
 				const struct cg_gh_step *st = &job->steps[k];
-				const struct cg_pair *coe =
-				    st->continue_on_error;
-
-				bool coe_true =
-				    coe && cg_scalar_bool(coe->value) == 1;
+				bool coe_true = st->continue_on_error.value ==
+						CG_GH_CONTINUE_TRUE;
 
 				if (!st->script || (!coe_true && job_cmd) ||
-				    (!coe_true && !job->continue_on_error))
+				    (!coe_true && !job_coe_true))
 					continue;
 				if (!cg_critical_in_script(
 					st->script, m->config, &name, NULL))
@@ -555,18 +542,17 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 						? st->name->str
 						: name.buf);
 
-					report_continue(ctx, wf->src, coe, what,
-							name.buf);
+					report_continue(ctx, wf->src,
+							&st->continue_on_error,
+							what, name.buf);
 					free(what);
 				}
 			}
-			if (job_cmd && job->continue_on_error &&
-			    cg_scalar_bool(job->continue_on_error->value) ==
-				1) {
+			if (job_cmd && job_coe_true) {
 				char *what = cg_xasprintf("job '%s'", job->id);
 
 				report_continue(ctx, wf->src,
-						job->continue_on_error, what,
+						&job->continue_on_error, what,
 						job_cmd);
 				free(what);
 			}

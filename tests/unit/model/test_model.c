@@ -363,6 +363,72 @@ static void test_model__github_reraise_order_and_own_continue(void **state)
 	}
 }
 
+/* `continue-on-error:` is typed in the model: plain true and false,
+ * an expression (may be true), anything else; its place runs from the key
+ * to the end of the value. */
+static void test_model__github_continue_on_error(void **state)
+{
+	static const char workflow[] =
+	    "on: push\n"
+	    "jobs:\n"
+	    "  a:\n"
+	    "    runs-on: ubuntu-latest\n"
+	    "    continue-on-error: ${{ matrix.experimental }}\n"
+	    "    steps:\n"
+	    "      - run: pytest\n"
+	    "        continue-on-error: true\n"
+	    "      - run: pytest\n"
+	    "        continue-on-error: False\n"
+	    "      - run: pytest\n"
+	    "        continue-on-error: \"true\"\n"
+	    "      - run: pytest\n"
+	    "      - continue-on-error: ${{ inputs.soft }}\n"
+	    "        run: pytest\n"
+	    "  b:\n"
+	    "    runs-on: ubuntu-latest\n"
+	    "    continue-on-error: TRUE\n"
+	    "    steps: [{run: pytest}]\n";
+	static const struct {
+		size_t job, step; /* step (size_t)-1: the job's */
+		enum cg_gh_continue_value value;
+		uint32_t line, col, end_line, end_col;
+	} cases[] = {
+	    {0, (size_t)-1, CG_GH_CONTINUE_EXPR, 5, 5, 5, 50},
+	    {0, 0, CG_GH_CONTINUE_TRUE, 8, 9, 8, 32},
+	    {0, 1, CG_GH_CONTINUE_FALSE, 10, 9, 10, 33},
+	    {0, 2, CG_GH_CONTINUE_OTHER, 12, 9, 12, 34},
+	    {0, 3, CG_GH_CONTINUE_ABSENT, 0, 0, 0, 0},
+	    {0, 4, CG_GH_CONTINUE_EXPR, 14, 9, 14, 46},
+	    {1, (size_t)-1, CG_GH_CONTINUE_TRUE, 18, 5, 18, 28},
+	};
+	char root[] = "/tmp/ciguard-model-XXXXXX";
+	const char *const files[] = {".github/workflows/ci.yml", workflow,
+				     NULL};
+	struct cg_model m;
+
+	build_repo(&m, root, files);
+	assert_int_equal(m.nworkflows, 1);
+	assert_int_equal(m.workflows[0].njobs, 2);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const struct cg_gh_job *job =
+		    &m.workflows[0].jobs[cases[i].job];
+		const struct cg_gh_continue *c =
+		    cases[i].step == (size_t)-1
+			? &job->continue_on_error
+			: &job->steps[cases[i].step].continue_on_error;
+
+		if (c->value != cases[i].value ||
+		    c->pos.line != cases[i].line ||
+		    c->pos.col != cases[i].col ||
+		    c->pos.end_line != cases[i].end_line ||
+		    c->pos.end_col != cases[i].end_col)
+			fail_msg("case %zu: value %d at %u:%u-%u:%u", i,
+				 c->value, c->pos.line, c->pos.col,
+				 c->pos.end_line, c->pos.end_col);
+	}
+	remove_repo(&m, root);
+}
+
 /* A GitLab checkout: `files` are (path, text) pairs, NULL ended. */
 static void gl_build(struct cg_model *m, char *root, const char *const *files)
 {
@@ -889,6 +955,77 @@ static void test_model__gitlab_allow_failure_effective(void **state)
 	}
 }
 
+/* allow_failure is typed in the model: true, false, exit codes (a list or
+ * one), anything else; with the places of the key and of exit_codes. */
+static void test_model__gitlab_allow_failure_values(void **state)
+{
+	static const struct {
+		const char *value;
+		enum cg_gl_allow_value want;
+		const char *codes; /* "[1, 2]", "3" or "" */
+		uint32_t end_col;  /* of the value, on line 2 */
+		uint32_t codes_col, codes_end_col;
+	} cases[] = {
+	    {"true", CG_GL_ALLOW_TRUE, "", 22, 0, 0},
+	    {"False", CG_GL_ALLOW_FALSE, "", 23, 0, 0},
+	    {"\"true\"", CG_GL_ALLOW_OTHER, "", 24, 0, 0},
+	    {"{exit_codes: [1, x, 137]}", CG_GL_ALLOW_EXIT_CODES, "[1, 137]",
+	     43, 19, 42},
+	    {"{exit_codes: 3}", CG_GL_ALLOW_EXIT_CODES, "3", 33, 19, 32},
+	    {"{exit_codes: []}", CG_GL_ALLOW_EXIT_CODES, "[]", 34, 19, 33},
+	    {"{when: always}", CG_GL_ALLOW_OTHER, "", 32, 0, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		char *ci = cg_xasprintf("job:\n  allow_failure: %s\n"
+					"  script: [pytest]\n",
+					cases[i].value);
+		const char *const files[] = {".gitlab-ci.yml", ci, NULL};
+		struct cg_buf codes = CG_BUF_INIT;
+		const struct cg_gl_allow_failure *af;
+		struct cg_model m;
+		const struct cg_gl_job *job;
+
+		gl_build(&m, root, files);
+		job = gl_job(&m, "job");
+		assert_int_equal(job->nallow_failures, 1);
+		af = &job->allow_failures[0];
+		if (af->value == CG_GL_ALLOW_EXIT_CODES) {
+			for (size_t c = 0; c < af->ncodes; c++)
+				cg_buf_addf(&codes, "%s%d", c ? ", " : "",
+					    af->codes[c]);
+			if (af->codes_list) {
+				cg_buf_reset(&codes);
+				cg_buf_addch(&codes, '[');
+				for (size_t c = 0; c < af->ncodes; c++)
+					cg_buf_addf(&codes, "%s%d",
+						    c ? ", " : "",
+						    af->codes[c]);
+				cg_buf_addch(&codes, ']');
+			}
+		}
+		if (af->value != cases[i].want ||
+		    strcmp(codes.buf, cases[i].codes) || af->pos.line != 2 ||
+		    af->pos.col != 3 || af->pos.end_line != 2 ||
+		    af->pos.end_col != cases[i].end_col ||
+		    (cases[i].codes_col &&
+		     (af->exit_codes_pos.line != 2 ||
+		      af->exit_codes_pos.col != cases[i].codes_col ||
+		      af->exit_codes_pos.end_col != cases[i].codes_end_col)))
+			fail_msg("'%s': value %d codes '%s' at 2:%u-%u:%u, "
+				 "exit_codes at %u:%u-%u",
+				 cases[i].value, af->value, codes.buf,
+				 af->pos.col, af->pos.end_line, af->pos.end_col,
+				 af->exit_codes_pos.line,
+				 af->exit_codes_pos.col,
+				 af->exit_codes_pos.end_col);
+		cg_buf_release(&codes);
+		gl_remove(&m, root);
+		free(ci);
+	}
+}
+
 /* FF_ENABLE_BASH_EXIT_CODE_CHECK, read as gitlab-runner reads it (Go's
  * strconv.ParseBool), from the job's variables (through extends, key by
  * key) or the top-level ones it inherits. */
@@ -1016,6 +1153,7 @@ int main(void)
 	    cmocka_unit_test(test_model__walk_and_suppressions),
 	    cmocka_unit_test(test_model__github_reraised_failure),
 	    cmocka_unit_test(test_model__github_reraise_order_and_own_continue),
+	    cmocka_unit_test(test_model__github_continue_on_error),
 	    cmocka_unit_test(test_model__github_composite_actions),
 	    cmocka_unit_test(test_model__github_unchecked_shells_noted),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_noted_once),
@@ -1024,6 +1162,7 @@ int main(void)
 	    cmocka_unit_test(test_model__gitlab_reference),
 	    cmocka_unit_test(test_model__gitlab_inherit_default),
 	    cmocka_unit_test(test_model__gitlab_allow_failure_effective),
+	    cmocka_unit_test(test_model__gitlab_allow_failure_values),
 	    cmocka_unit_test(test_model__gitlab_exit_code_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
