@@ -131,10 +131,16 @@ struct cg_env_fact {
 	bool value_has_pos;
 	enum cg_value_kind value_kind;
 	const char *ref; /* SECRET/VARIABLE: "secrets.X", "vars.X", "X" */
-	/* DEF in an example env file: marked `# required` (trailing, or on
-	 * a comment-only line directly above). USE: `${X:?err}` / `${X?e}`. */
+	/* DEF in an env file: marked `# required` by its trailing comment or
+	 * by a line of the comment lines directly above it; the marker is
+	 * the comment's first word `required` (any case, maybe in brackets,
+	 * not followed by a letter, digit or '_': `# Required. The key`), or
+	 * its last word `(required)` / `[required]`; `# not required` is
+	 * none. USE: `${X:?err}` / `${X?e}`. */
 	bool required;
-	bool has_default; /* USE: `${X:-d}` / `${X-d}` */
+	/* USE: `${X:-d}` / `${X-d}`, and `${X:+r}` / `${X+r}` (nothing is
+	 * missing when X is unset) */
+	bool has_default;
 	bool commented;	  /* DEF in an env file: a comment documents it */
 };
 
@@ -178,7 +184,17 @@ unsigned cg_service_default_port(enum cg_service_kind k);
 
 struct cg_port_map {
 	unsigned container; /* 0 when unknown (a range, an expression) */
-	unsigned published; /* host port; 0 when not published */
+	/* host port; 0 when not published, or published at a port we
+	 * cannot tell (a random one, an interpolation, a range for one
+	 * container port) */
+	unsigned published;
+	struct cg_pos pos;
+};
+
+/* A service a compose service waits for (`depends_on:`). */
+struct cg_service_dep {
+	const char *name; /* the other service's key */
+	bool healthy;	  /* `condition: service_healthy` */
 	struct cg_pos pos;
 };
 
@@ -201,8 +217,13 @@ struct cg_service_fact {
 	struct cg_port_map *ports;
 	size_t nports;
 	/* a health check is declared (GitHub `--health-cmd` in options,
-	 * compose `healthcheck:` that is not `disable: true`) */
+	 * compose `healthcheck:` that is not `disable: true` or
+	 * `test: ["NONE"]`) */
 	bool healthcheck;
+	/* compose `depends_on:` (list or map form), in order; in the model's
+	 * arena as the loader gives it (not copied) */
+	const struct cg_service_dep *depends_on;
+	size_t ndepends_on;
 };
 
 /* --------------------------------------------------------- processes */

@@ -1,0 +1,1022 @@
+/*
+ * docker-compose files -> facts.
+ *
+ * Which files: compose takes any name with `-f`, so a YAML file is a
+ * compose file when `compose` is one of the words of its name (words split
+ * at '.', '-' and '_': `compose.yaml`, `docker-compose.test.yml`,
+ * `compose.ci.yaml`, `portainer-compose.yml`, not `composer.yml`) and its
+ * content is one compose accepts: a mapping whose keys are compose's
+ * top-level elements (services, networks, volumes, configs, secrets,
+ * include, models, version, name) or `x-` extensions, with `services:` a
+ * mapping of mappings. Anything else is a note, never an error.
+ *
+ * What a file gives:
+ *   - a FILE scope (place COMPOSE, environment LOCAL), and one
+ *     COMPOSE_SERVICE scope per service under it, holding the service's
+ *     `environment:` (map or list form) as DEF rows and importing its
+ *     `env_file:`s in list order (a later file wins, as in compose;
+ *     `environment:` wins over all of them, as own definitions do);
+ *     `- KEY` and `KEY:` with no value pass the host's KEY through: a DEF
+ *     with no value, CG_VALUE_VARIABLE, ref KEY;
+ *   - every `${VAR}` / `$VAR` interpolation in any value of the file
+ *     (`x-` fields and anchors included, each node once however many
+ *     aliases reach it) as a USE row in the FILE scope, the position the
+ *     name's; `$$` is a literal `$`;
+ *   - a service row per service (kind from the image, APP for a `build:`
+ *     of an image of no known kind), with its ports, host names and health
+ *     check; a process row per service with a `command:`/`entrypoint:`;
+ *   - file references: `env_file:` paths and relative bind-mount sources.
+ * Relative paths are taken from the compose file's own folder (compose
+ * takes them from the first `-f` file's folder, which is the same for the
+ * usual file and its overrides next to it).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model_int.h"
+#include "model/loader.h"
+#include "core/banned.h"
+
+struct compose {
+	struct cg_model *m;
+	const struct cg_src *src;
+	char *dir;    /* the file's folder, "" at the root */
+	size_t scope; /* the FILE scope */
+};
+
+/* ---------------------------------------------------------- names */
+
+static bool is_compose_name(const char *path)
+{
+	const char *base = cg_path_base(path);
+	size_t n = strlen(base), stem;
+
+	if (cg_is_workflow_path(path))
+		return false;
+	if (cg_ends_with(base, ".yml"))
+		stem = n - 4;
+	else if (cg_ends_with(base, ".yaml"))
+		stem = n - 5;
+	else
+		return false;
+	for (size_t i = 0; i < stem;) {
+		size_t j = i;
+
+		while (j < stem && !strchr(".-_", base[j]))
+			j++;
+		if (j - i == 7 && !memcmp(base + i, "compose", 7))
+			return true;
+		i = j + 1;
+	}
+	return false;
+}
+
+static bool is_null(const struct cg_node *n)
+{
+	return !n ||
+	       (n->kind == CG_NODE_SCALAR && n->style == CG_STYLE_PLAIN &&
+		(!n->len || cg_scalar_eq(n, "~") || cg_scalar_eq(n, "null") ||
+		 cg_scalar_eq(n, "Null") || cg_scalar_eq(n, "NULL")));
+}
+
+/* Is `root` a compose document? When not, *why says what is wrong. */
+static bool is_compose_doc(const struct cg_node *root, char **why)
+{
+	static const char *const top[] = {
+	    "services", "networks", "volumes", "configs", "secrets",
+	    "include",	"models",   "version", "name",	  NULL};
+	const struct cg_node *services;
+
+	if (is_null(root)) {
+		*why = cg_xstrdup("it is empty");
+		return false;
+	}
+	if (root->kind != CG_NODE_MAP) {
+		*why = cg_xstrdup("it is not a mapping");
+		return false;
+	}
+	for (size_t i = 0; i < root->n; i++) {
+		const struct cg_node *k = root->pairs[i].key;
+		size_t t;
+
+		if (!cg_node_is_scalar(k)) {
+			*why = cg_xstrdup("it has a key that is not a string");
+			return false;
+		}
+		if (cg_starts_with(k->str, "x-"))
+			continue;
+		for (t = 0; top[t] && strcmp(top[t], k->str); t++)
+			;
+		if (!top[t]) {
+			*why =
+			    cg_xasprintf("'%.40s' is not a compose top-level "
+					 "key",
+					 k->str);
+			return false;
+		}
+	}
+	services = cg_map_get(root, "services");
+	if (is_null(services))
+		return true;
+	if (services->kind != CG_NODE_MAP) {
+		*why = cg_xstrdup("its services: is not a mapping");
+		return false;
+	}
+	for (size_t i = 0; i < services->n; i++) {
+		const struct cg_node *v = services->pairs[i].value;
+
+		if (!is_null(v) && v->kind != CG_NODE_MAP) {
+			*why = cg_xstrdup("a service is not a mapping");
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * `rel` (a compose path) from folder `dir`, relative to the repository
+ * root and normalised; NULL for an absolute or home path, one with an
+ * interpolation, or one that leaves the root or is the root itself.
+ * Caller frees.
+ */
+static char *repo_path(const char *dir, const char *rel)
+{
+	char *joined, *out;
+	const char *p;
+	size_t len = 0;
+
+	if (!*rel || rel[0] == '/' || rel[0] == '~' || strchr(rel, '$') ||
+	    strchr(rel, '\\'))
+		return NULL;
+	joined = *dir ? cg_xasprintf("%s/%s", dir, rel) : cg_xstrdup(rel);
+	out = cg_xmalloc(strlen(joined) + 1);
+	for (p = joined; *p;) {
+		const char *seg = p;
+		size_t sl;
+
+		while (*p && *p != '/')
+			p++;
+		sl = (size_t)(p - seg);
+		if (*p == '/')
+			p++;
+		if (!sl || (sl == 1 && seg[0] == '.'))
+			continue;
+		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (!len) {
+				free(joined);
+				free(out);
+				return NULL;
+			}
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--;
+			continue;
+		}
+		if (len)
+			out[len++] = '/';
+		memcpy(out + len, seg, sl);
+		len += sl;
+	}
+	out[len] = '\0';
+	free(joined);
+	if (!len) { /* the root itself: nothing to look for */
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* ------------------------------------------------- scalar positions */
+
+/* Where the bytes of one scalar's value are in the file, mapped once. */
+struct scalar_map {
+	const struct cg_node *n;
+	size_t *offs;
+	bool tried;
+};
+
+/* The file position of bytes [a, b) of sm->n->str (the scalar's own
+ * position when it cannot be mapped). */
+static struct cg_pos span_pos(const struct compose *c, struct scalar_map *sm,
+			      size_t a, size_t b)
+{
+	if (!sm->tried) {
+		sm->tried = true;
+		if (cg_scalar_offsets(c->src, sm->n, &sm->offs) < 0)
+			sm->offs = NULL;
+	}
+	if (!sm->offs || a >= b || b > sm->n->len)
+		return sm->n->pos;
+	return cg_src_pos(c->src, sm->offs[a], sm->offs[b - 1] + 1);
+}
+
+/* ---------------------------------------------------- interpolation */
+
+static bool name_start(char c)
+{
+	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static bool name_char(char c)
+{
+	return name_start(c) || (c >= '0' && c <= '9');
+}
+
+static void add_use(const struct compose *c, struct scalar_map *sm, size_t a,
+		    size_t b, bool required, bool has_default)
+{
+	struct cg_env_fact e = {0};
+	char *name = cg_xstrndup(sm->n->str + a, b - a);
+
+	e.name = name;
+	e.role = CG_ENV_USE;
+	e.place = CG_PLACE_COMPOSE;
+	e.scope = c->scope;
+	e.src = c->src;
+	e.pos = span_pos(c, sm, a, b);
+	e.value_kind = CG_VALUE_NONE;
+	e.required = required;
+	e.has_default = has_default;
+	cg_fact_env(c->m, &e);
+	free(name);
+}
+
+/*
+ * The interpolations in bytes [a, b) of a scalar, as compose reads them
+ * (compose-go's template): `$$` is a `$`; `$NAME`; `${NAME}`;
+ * `${NAME<op>word}` with op one of `-` `:-` (a default), `+` `:+` (a
+ * replacement: nothing is missing when NAME is unset either), `?` `:?`
+ * (an error when unset: required); `=` `:=` are read as defaults too, as
+ * a shell would. The word may hold interpolations itself. The `}` that
+ * closes is found by counting `${` openers, as compose does. Text that
+ * is not one of these (compose rejects it) is passed over.
+ */
+static void scan(const struct compose *c, struct scalar_map *sm, size_t a,
+		 size_t b, unsigned depth)
+{
+	const char *s = sm->n->str;
+	size_t i = a;
+
+	while (i < b) {
+		size_t name, q, close;
+		int open;
+		char op;
+
+		if (s[i] != '$' || i + 1 >= b) {
+			i++;
+			continue;
+		}
+		if (s[i + 1] == '$') {
+			i += 2;
+			continue;
+		}
+		if (s[i + 1] != '{') {
+			for (q = i + 1; q < b && name_char(s[q]); q++)
+				;
+			if (q > i + 1 && name_start(s[i + 1]))
+				add_use(c, sm, i + 1, q, false, false);
+			i = q > i + 1 ? q : i + 1;
+			continue;
+		}
+		name = i + 2;
+		for (q = name; q < b && name_char(s[q]); q++)
+			;
+		for (close = i, open = 0; close < b; close++) {
+			if (s[close] == '}' && --open == 0)
+				break;
+			if (s[close] == '$' && close + 1 < b &&
+			    s[close + 1] == '{') {
+				open++;
+				close++;
+			}
+		}
+		if (close >= b || q == name || !name_start(s[name])) {
+			i += 2; /* unclosed or no name: compose rejects it */
+			continue;
+		}
+		op = s[q] == ':' ? s[q + 1] : s[q];
+		if (q == close) {
+			add_use(c, sm, name, q, false, false);
+		} else if (strchr("-=+?", op) && op) {
+			size_t word = q + (s[q] == ':') + 1;
+
+			add_use(c, sm, name, q, op == '?', op != '?');
+			if (depth < 8)
+				scan(c, sm, word, close, depth + 1);
+		}
+		i = close + 1;
+	}
+}
+
+/* A set of node pointers: each node of the DAG (aliases share nodes) is
+ * scanned once. Open addressing, grown at half full. */
+struct node_set {
+	const struct cg_node **slots;
+	size_t cap, n;
+};
+
+static size_t slot_of(const struct node_set *set, const struct cg_node *n)
+{
+	size_t h = (size_t)((uintptr_t)n >> 4) * 0x9e3779b97f4a7c15ULL;
+	size_t i = h & (set->cap - 1);
+
+	while (set->slots[i] && set->slots[i] != n)
+		i = (i + 1) & (set->cap - 1);
+	return i;
+}
+
+/* Add `n`; false when it was there already. */
+static bool set_add(struct node_set *set, const struct cg_node *n)
+{
+	size_t i;
+
+	if (2 * (set->n + 1) > set->cap) {
+		struct node_set big = {0};
+
+		big.cap = set->cap ? set->cap * 2 : 256;
+		big.slots = cg_xcalloc(big.cap, sizeof(*big.slots));
+		for (size_t k = 0; k < set->cap; k++)
+			if (set->slots[k])
+				big.slots[slot_of(&big, set->slots[k])] =
+				    set->slots[k];
+		big.n = set->n;
+		free(set->slots);
+		*set = big;
+	}
+	i = slot_of(set, n);
+	if (set->slots[i])
+		return false;
+	set->slots[i] = n;
+	set->n++;
+	return true;
+}
+
+/* Every value scalar under `n` (keys are not interpolated). */
+static void walk_uses(const struct compose *c, struct node_set *seen,
+		      const struct cg_node *n, unsigned depth)
+{
+	if (!n || depth > 256 || !set_add(seen, n))
+		return;
+	if (n->kind == CG_NODE_SCALAR) {
+		if (memchr(n->str, '$', n->len)) {
+			struct scalar_map sm = {n, NULL, false};
+
+			scan(c, &sm, 0, n->len, 0);
+			free(sm.offs);
+		}
+	} else if (n->kind == CG_NODE_SEQ) {
+		for (size_t i = 0; i < n->n; i++)
+			walk_uses(c, seen, n->items[i], depth + 1);
+	} else {
+		for (size_t i = 0; i < n->n; i++)
+			walk_uses(c, seen, n->pairs[i].value, depth + 1);
+	}
+}
+
+/* ------------------------------------------------------ environment */
+
+static void add_def(const struct compose *c, size_t scope, const char *name,
+		    struct cg_pos pos, const char *value,
+		    const struct cg_pos *value_pos)
+{
+	struct cg_env_fact e = {0};
+
+	e.name = name;
+	e.role = CG_ENV_DEF;
+	e.place = CG_PLACE_COMPOSE;
+	e.scope = scope;
+	e.src = c->src;
+	e.pos = pos;
+	if (value) {
+		e.value = value;
+		e.value_pos = *value_pos;
+		e.value_has_pos = true;
+		e.value_kind = cg_value_classify(c->m, value, &e.ref);
+	} else {
+		/* `- KEY` / `KEY:`: the host's (or .env's) KEY, if set */
+		e.value_kind = CG_VALUE_VARIABLE;
+		e.ref = name;
+	}
+	cg_fact_env(c->m, &e);
+}
+
+static void environment(const struct compose *c, const struct cg_node *env,
+			size_t scope)
+{
+	if (!env)
+		return;
+	if (env->kind == CG_NODE_MAP) {
+		for (size_t i = 0; i < env->n; i++) {
+			const struct cg_node *k = env->pairs[i].key;
+			const struct cg_node *v = env->pairs[i].value;
+
+			if (!cg_node_is_scalar(k) || !k->len)
+				continue;
+			if (is_null(v))
+				add_def(c, scope, k->str, k->pos, NULL, NULL);
+			else if (cg_node_is_scalar(v))
+				add_def(c, scope, k->str, k->pos, v->str,
+					&v->pos);
+		}
+		return;
+	}
+	if (env->kind != CG_NODE_SEQ)
+		return;
+	for (size_t i = 0; i < env->n; i++) {
+		const struct cg_node *it = env->items[i];
+		struct scalar_map sm = {it, NULL, false};
+		const char *eq;
+		char *name;
+
+		if (!cg_node_is_scalar(it) || !it->len || it->str[0] == '=')
+			continue;
+		eq = memchr(it->str, '=', it->len);
+		name =
+		    cg_xstrndup(it->str, eq ? (size_t)(eq - it->str) : it->len);
+		if (eq) {
+			size_t v = (size_t)(eq - it->str) + 1;
+			struct cg_pos vp;
+
+			if (v < it->len) {
+				vp = span_pos(c, &sm, v, it->len);
+			} else {
+				/* empty: just after the '=' */
+				vp = span_pos(c, &sm, v - 1, v);
+				vp.line = vp.end_line;
+				vp.col = vp.end_col;
+			}
+			add_def(c, scope, name,
+				span_pos(c, &sm, 0, (size_t)(eq - it->str)),
+				eq + 1, &vp);
+		} else {
+			add_def(c, scope, name, span_pos(c, &sm, 0, it->len),
+				NULL, NULL);
+		}
+		free(name);
+		free(sm.offs);
+	}
+}
+
+/* env_file: a path, a list of paths, or a list of {path, required}. */
+static void one_env_file(const struct compose *c, const struct cg_node *it,
+			 size_t scope)
+{
+	const struct cg_node *path = it;
+	struct cg_file_ref ref = {0};
+	struct cg_file *f;
+	char *rel;
+
+	ref.required = true;
+	if (it->kind == CG_NODE_MAP) {
+		path = cg_map_get(it, "path");
+		if (cg_scalar_bool(cg_map_get(it, "required")) == 0)
+			ref.required = false;
+	}
+	if (!cg_node_is_scalar(path) || !(rel = repo_path(c->dir, path->str)))
+		return;
+	ref.kind = CG_REF_ENV_FILE;
+	ref.path = rel;
+	ref.src = c->src;
+	ref.pos = path->pos;
+	cg_fact_file_ref(c->m, &ref);
+	f = cg_model_read_file(c->m, rel, &cg_loader_dotenv);
+	if (f && f->format == CG_FILE_DOTENV && f->scope != CG_NO_SCOPE)
+		cg_fact_scope_import(c->m, scope, f->scope);
+	free(rel);
+}
+
+static void env_files(const struct compose *c, const struct cg_node *n,
+		      size_t scope)
+{
+	if (!n || is_null(n))
+		return;
+	if (n->kind != CG_NODE_SEQ) {
+		one_env_file(c, n, scope);
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++)
+		one_env_file(c, n->items[i], scope);
+}
+
+/* --------------------------------------------------------- commands */
+
+struct words {
+	char **v;
+	size_t n, alloc;
+};
+
+static void words_add(struct words *w, struct cg_buf *b)
+{
+	CG_GROW(w->v, w->alloc, w->n + 1);
+	w->v[w->n++] = cg_buf_detach(b, NULL);
+}
+
+static void words_release(struct words *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+}
+
+/*
+ * A string command split as compose splits it (shell words, nothing
+ * expanded): blanks separate words; '...' is literal; "..." keeps its
+ * text with `\"`, `\\`, `\$` and `` \` `` unescaped; a backslash outside
+ * quotes takes the next byte as it is.
+ */
+static void split_words(struct words *w, const char *s)
+{
+	struct cg_buf b = CG_BUF_INIT;
+	bool in_word = false;
+
+	while (*s) {
+		char ch = *s;
+
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+			if (in_word)
+				words_add(w, &b);
+			in_word = false;
+			s++;
+			continue;
+		}
+		in_word = true;
+		if (ch == '\'') {
+			const char *end = strchr(s + 1, '\'');
+
+			if (!end)
+				end = s + strlen(s);
+			cg_buf_add(&b, s + 1, (size_t)(end - s - 1));
+			s = *end ? end + 1 : end;
+		} else if (ch == '"') {
+			for (s++; *s && *s != '"'; s++) {
+				if (*s == '\\' && s[1] &&
+				    strchr("\"\\$`", s[1]))
+					s++;
+				cg_buf_addch(&b, *s);
+			}
+			if (*s)
+				s++;
+		} else if (ch == '\\' && s[1]) {
+			cg_buf_addch(&b, s[1]);
+			s += 2;
+		} else {
+			cg_buf_addch(&b, ch);
+			s++;
+		}
+	}
+	if (in_word)
+		words_add(w, &b);
+	cg_buf_release(&b);
+}
+
+/* `node` (a string or a list) appended to the argv and the one-line
+ * command; list items holding blanks are shown single-quoted. */
+static void add_command(struct words *w, struct cg_buf *line,
+			const struct cg_node *node)
+{
+	if (!node)
+		return;
+	if (cg_node_is_scalar(node) && !is_null(node)) {
+		size_t before = w->n;
+
+		split_words(w, node->str);
+		if (w->n == before)
+			return;
+		if (line->len)
+			cg_buf_addch(line, ' ');
+		for (size_t i = 0; i < node->len; i++) {
+			char ch = node->str[i];
+
+			cg_buf_addch(
+			    line,
+			    ch == '\n' || ch == '\r' || ch == '\t' ? ' ' : ch);
+		}
+		while (line->len && line->buf[line->len - 1] == ' ')
+			line->buf[--line->len] = '\0';
+		return;
+	}
+	if (node->kind != CG_NODE_SEQ)
+		return;
+	for (size_t i = 0; i < node->n; i++) {
+		const struct cg_node *it = node->items[i];
+		struct cg_buf b = CG_BUF_INIT;
+
+		if (!cg_node_is_scalar(it))
+			continue;
+		cg_buf_add(&b, it->str, it->len);
+		words_add(w, &b);
+		if (line->len)
+			cg_buf_addch(line, ' ');
+		if (!it->len || strpbrk(it->str, " \t\n'\"$"))
+			cg_buf_addf(line, "'%s'", it->str);
+		else
+			cg_buf_addstr(line, it->str);
+	}
+}
+
+static void process(const struct compose *c, const struct cg_node *svc,
+		    size_t scope)
+{
+	const struct cg_node *ep = cg_map_get(svc, "entrypoint");
+	const struct cg_node *cmd = cg_map_get(svc, "command");
+	struct cg_process_fact p = {0};
+	struct words w = {0};
+	struct cg_buf line = CG_BUF_INIT;
+
+	add_command(&w, &line, ep);
+	add_command(&w, &line, cmd);
+	if (w.n) {
+		p.origin = CG_PROCESS_COMPOSE;
+		p.command = line.buf;
+		p.argv = (const char **)w.v;
+		p.argc = w.n;
+		p.scope = scope;
+		p.src = c->src;
+		p.pos = (cmd && !is_null(cmd) ? cmd : ep)->pos;
+		p.group = p.item = CG_NO_INDEX;
+		cg_process_classify(c->m, &p);
+		cg_fact_process(c->m, &p);
+	}
+	words_release(&w);
+	cg_buf_release(&line);
+}
+
+/* ------------------------------------------------------------ ports */
+
+struct ports {
+	struct cg_port_map *v;
+	size_t n, alloc;
+};
+
+/* Cap on the ports one range expands to; a longer range is one row with
+ * the ports unknown. */
+#define MAX_RANGE 100
+
+/* "N" or "N-M" -> [lo, hi]; false when it is neither (an interpolation,
+ * text) or out of range. */
+static bool port_range(const char *s, size_t n, unsigned *lo, unsigned *hi)
+{
+	unsigned long v = 0;
+	size_t i = 0;
+
+	for (int part = 0; part < 2; part++) {
+		size_t start = i;
+
+		for (v = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+			v = v * 10 + (unsigned long)(s[i] - '0');
+			if (v > 65535)
+				return false;
+		}
+		if (i == start)
+			return false;
+		if (part == 0)
+			*lo = *hi = (unsigned)v;
+		else
+			*hi = (unsigned)v;
+		if (i == n)
+			return part == 0 || *hi >= *lo;
+		if (part == 0 && s[i] != '-')
+			return false;
+		i++;
+	}
+	return false;
+}
+
+static void ports_add(struct ports *ps, unsigned container, unsigned published,
+		      const struct cg_pos *pos)
+{
+	CG_GROW(ps->v, ps->alloc, ps->n + 1);
+	memset(&ps->v[ps->n], 0, sizeof(*ps->v));
+	ps->v[ps->n].container = container;
+	ps->v[ps->n].published = published;
+	ps->v[ps->n].pos = *pos;
+	ps->n++;
+}
+
+/*
+ * One mapping of container ports [clo, chi] to host ports [hlo, hhi]
+ * (hlo 0: not published, or published where we cannot tell). Equal-length
+ * ranges pair up; a host range for one container port is some port of it
+ * (unknown).
+ */
+static void ports_map(struct ports *ps, unsigned clo, unsigned chi,
+		      unsigned hlo, unsigned hhi, const struct cg_pos *pos)
+{
+	unsigned nc = chi - clo + 1;
+
+	if (nc > MAX_RANGE) {
+		ports_add(ps, 0, 0, pos);
+		return;
+	}
+	if (hlo && hhi - hlo + 1 != nc) {
+		if (nc == 1)
+			ports_add(ps, clo, 0, pos);
+		return; /* host range of another length: compose rejects it */
+	}
+	for (unsigned k = 0; k < nc; k++)
+		ports_add(ps, clo + k, hlo ? hlo + k : 0, pos);
+}
+
+/* Short syntax: `[[ip:][host[-range]]:]container[-range][/proto]`, a
+ * string or a number; the ip may be `[v6]`. */
+static void short_port(struct ports *ps, const struct cg_node *n)
+{
+	const char *s = n->str, *end = s + strcspn(s, "/"), *c, *h = NULL;
+	unsigned clo, chi, hlo = 0, hhi = 0;
+
+	if (memchr(s, '$', (size_t)(end - s))) {
+		/* `${HOST_PORT:-8080}:8080`: colons inside the braces; only
+		 * a container port after the last ':' is known */
+		for (c = end; c > s && c[-1] != ':'; c--)
+			;
+		if (port_range(c, (size_t)(end - c), &clo, &chi))
+			ports_map(ps, clo, chi, 0, 0, &n->pos);
+		else
+			ports_add(ps, 0, 0, &n->pos);
+		return;
+	}
+	if (*s == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb || rb > end || rb[1] != ':')
+			return;
+		s = rb + 2; /* now `host:container` or `:container` */
+	}
+	c = end;
+	while (c > s && c[-1] != ':')
+		c--;
+	if (c > s) {
+		const char *colon = c - 1;
+
+		h = colon;
+		while (h > s && h[-1] != ':')
+			h--;
+		if (h > s && memchr(s, ':', (size_t)(h - 1 - s)))
+			return; /* an IPv6 address without brackets */
+		if (colon > h &&
+		    !port_range(h, (size_t)(colon - h), &hlo, &hhi))
+			hlo = hhi = 0; /* an interpolated host port: unknown */
+	}
+	if (!port_range(c, (size_t)(end - c), &clo, &chi)) {
+		ports_add(ps, 0, 0, &n->pos);
+		return;
+	}
+	ports_map(ps, clo, chi, hlo, hhi, &n->pos);
+}
+
+/* Long syntax: {target, published, host_ip, protocol, mode}. */
+static void long_port(struct ports *ps, const struct cg_node *n)
+{
+	const struct cg_node *t = cg_map_get(n, "target");
+	const struct cg_node *p = cg_map_get(n, "published");
+	unsigned clo, chi, hlo = 0, hhi = 0;
+
+	if (!cg_node_is_scalar(t))
+		return;
+	if (!port_range(t->str, t->len, &clo, &chi)) {
+		ports_add(ps, 0, 0, &n->pos);
+		return;
+	}
+	if (cg_node_is_scalar(p) && !port_range(p->str, p->len, &hlo, &hhi))
+		hlo = hhi = 0;
+	ports_map(ps, clo, chi, hlo, hhi, &n->pos);
+}
+
+/* ---------------------------------------------------------- volumes */
+
+/* A bind-mount source compose reads as a path relative to the file: one
+ * that starts with '.' (compose-go's isFilePath; `/` and `~` are outside
+ * the repository, anything else names a volume). */
+static bool relative_source(const char *s, size_t n)
+{
+	return n && s[0] == '.';
+}
+
+static void volume_ref(const struct compose *c, const char *source, size_t n,
+		       struct cg_pos pos)
+{
+	struct cg_file_ref ref = {0};
+	char *s = cg_xstrndup(source, n);
+	char *rel = repo_path(c->dir, s);
+
+	if (rel) {
+		ref.kind = CG_REF_VOLUME;
+		ref.path = rel;
+		ref.required = true;
+		ref.src = c->src;
+		ref.pos = pos;
+		cg_fact_file_ref(c->m, &ref);
+	}
+	free(rel);
+	free(s);
+}
+
+static void volumes(const struct compose *c, const struct cg_node *vols)
+{
+	if (!vols || vols->kind != CG_NODE_SEQ)
+		return;
+	for (size_t i = 0; i < vols->n; i++) {
+		const struct cg_node *v = vols->items[i];
+
+		if (cg_node_is_scalar(v)) {
+			/* SOURCE:TARGET[:MODE]; no ':' is an anonymous
+			 * volume */
+			const char *colon = memchr(v->str, ':', v->len);
+			struct scalar_map sm = {v, NULL, false};
+			size_t n = colon ? (size_t)(colon - v->str) : 0;
+
+			if (colon && relative_source(v->str, n))
+				volume_ref(c, v->str, n,
+					   span_pos(c, &sm, 0, n));
+			free(sm.offs);
+		} else if (v->kind == CG_NODE_MAP) {
+			const struct cg_node *type = cg_map_get(v, "type");
+			const struct cg_node *src = cg_map_get(v, "source");
+
+			if ((!type || cg_scalar_eq(type, "bind")) &&
+			    cg_node_is_scalar(src) &&
+			    relative_source(src->str, src->len))
+				volume_ref(c, src->str, src->len, src->pos);
+		}
+	}
+}
+
+/* --------------------------------------------------------- services */
+
+static void add_host(const char ***hosts, size_t *n, size_t *alloc,
+		     const struct cg_node *h)
+{
+	if (!cg_node_is_scalar(h) || !h->len || strchr(h->str, '$'))
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*hosts)[i], h->str))
+			return;
+	CG_GROW(*hosts, *alloc, *n + 1);
+	(*hosts)[(*n)++] = h->str;
+}
+
+/* A `healthcheck:` that compose runs: not `disable: true`, not
+ * `test: ["NONE"]`. */
+static bool has_healthcheck(const struct cg_node *hc)
+{
+	const struct cg_node *test;
+
+	if (!hc || hc->kind != CG_NODE_MAP)
+		return false;
+	if (cg_scalar_bool(cg_map_get(hc, "disable")) == 1)
+		return false;
+	test = cg_map_get(hc, "test");
+	if (test && test->kind == CG_NODE_SEQ && test->n &&
+	    cg_scalar_eq(test->items[0], "NONE"))
+		return false;
+	return true;
+}
+
+static void depends_on(const struct compose *c, const struct cg_node *d,
+		       struct cg_service_fact *f)
+{
+	struct cg_service_dep *deps;
+	size_t n = 0;
+
+	if (!d || (d->kind != CG_NODE_SEQ && d->kind != CG_NODE_MAP) || !d->n)
+		return;
+	deps = cg_arena_alloc(&c->m->arena, d->n * sizeof(*deps));
+	for (size_t i = 0; i < d->n; i++) {
+		const struct cg_node *name =
+		    d->kind == CG_NODE_SEQ ? d->items[i] : d->pairs[i].key;
+
+		if (!cg_node_is_scalar(name))
+			continue;
+		deps[n].name = cg_arena_strdup(&c->m->arena, name->str);
+		deps[n].pos = name->pos;
+		deps[n].healthy =
+		    d->kind == CG_NODE_MAP &&
+		    cg_scalar_eq(cg_map_get(d->pairs[i].value, "condition"),
+				 "service_healthy");
+		n++;
+	}
+	f->depends_on = deps;
+	f->ndepends_on = n;
+}
+
+static void service(const struct compose *c, const struct cg_pair *pair)
+{
+	const struct cg_node *svc = pair->value;
+	const struct cg_node *image = cg_map_get(svc, "image");
+	const struct cg_node *build = cg_map_get(svc, "build");
+	const struct cg_node *ports = cg_map_get(svc, "ports");
+	const struct cg_node *nets = cg_map_get(svc, "networks");
+	struct cg_service_fact f = {0};
+	struct ports ps = {0};
+	const char **hosts = NULL;
+	size_t nhosts = 0, hosts_alloc = 0;
+	size_t scope;
+
+	scope = cg_fact_scope(c->m, CG_SCOPE_COMPOSE_SERVICE, c->scope,
+			      pair->key->str, c->src, &pair->key->pos);
+	environment(c, cg_map_get(svc, "environment"), scope);
+	env_files(c, cg_map_get(svc, "env_file"), scope);
+	process(c, svc, scope);
+	volumes(c, cg_map_get(svc, "volumes"));
+
+	f.name = pair->key->str;
+	f.image = cg_node_is_scalar(image) && !is_null(image) && image->len
+		      ? image->str
+		      : NULL;
+	f.kind = cg_service_kind_of_image(f.image);
+	if (f.kind == CG_SERVICE_OTHER && build && !is_null(build))
+		f.kind = CG_SERVICE_APP;
+	add_host(&hosts, &nhosts, &hosts_alloc, pair->key);
+	add_host(&hosts, &nhosts, &hosts_alloc,
+		 cg_map_get(svc, "container_name"));
+	add_host(&hosts, &nhosts, &hosts_alloc, cg_map_get(svc, "hostname"));
+	if (nets && nets->kind == CG_NODE_MAP)
+		for (size_t i = 0; i < nets->n; i++) {
+			const struct cg_node *al =
+			    cg_map_get(nets->pairs[i].value, "aliases");
+
+			for (size_t k = 0;
+			     al && al->kind == CG_NODE_SEQ && k < al->n; k++)
+				add_host(&hosts, &nhosts, &hosts_alloc,
+					 al->items[k]);
+		}
+	f.hosts = hosts;
+	f.nhosts = nhosts;
+	f.environment = CG_ENVIRONMENT_LOCAL;
+	f.place = CG_PLACE_COMPOSE;
+	f.scope = c->scope;
+	f.own_scope = scope;
+	f.src = c->src;
+	f.pos = pair->key->pos;
+	if (ports && ports->kind == CG_NODE_SEQ)
+		for (size_t i = 0; i < ports->n; i++) {
+			const struct cg_node *p = ports->items[i];
+
+			if (cg_node_is_scalar(p))
+				short_port(&ps, p);
+			else if (p->kind == CG_NODE_MAP)
+				long_port(&ps, p);
+		}
+	f.ports = ps.v;
+	f.nports = ps.n;
+	f.healthcheck = has_healthcheck(cg_map_get(svc, "healthcheck"));
+	depends_on(c, cg_map_get(svc, "depends_on"), &f);
+	cg_fact_service(c->m, &f);
+	free(ps.v);
+	free(hosts);
+}
+
+/* ------------------------------------------------------------ build */
+
+static void build(struct cg_model *m, struct cg_file *f)
+{
+	const struct cg_node *root = f->tree.ndocs ? f->tree.docs[0] : NULL;
+	const struct cg_node *services;
+	struct cg_pos top = {1, 1, 1, 1};
+	struct compose c = {0};
+	struct node_set seen = {0};
+	const char *slash = strrchr(f->src.path, '/');
+	char *why = NULL;
+
+	if (!is_compose_doc(root, &why)) {
+		cg_model_note(m, "%s: not read as a compose file: %s",
+			      f->src.path, why);
+		free(why);
+		return;
+	}
+	c.m = m;
+	c.src = &f->src;
+	c.dir = slash ? cg_xstrndup(f->src.path, (size_t)(slash - f->src.path))
+		      : cg_xstrdup("");
+	c.scope = cg_fact_scope(m, CG_SCOPE_FILE, CG_NO_SCOPE, f->src.path,
+				&f->src, &top);
+	m->facts.scopes[c.scope].place = CG_PLACE_COMPOSE;
+	m->facts.scopes[c.scope].environment = CG_ENVIRONMENT_LOCAL;
+	f->scope = c.scope;
+	walk_uses(&c, &seen, root, 0);
+	services = cg_map_get(root, "services");
+	if (services && services->kind == CG_NODE_MAP)
+		for (size_t i = 0; i < services->n; i++) {
+			const struct cg_pair *p = &services->pairs[i];
+
+			if (p->value->kind == CG_NODE_MAP &&
+			    cg_node_is_scalar(p->key) &&
+			    !cg_starts_with(p->key->str, "x-"))
+				service(&c, p);
+		}
+	free(seen.slots);
+	free(c.dir);
+}
+
+static const char *const patterns[] = {"**/*compose*.yml", "**/*compose*.yaml",
+				       NULL};
+
+const struct cg_loader cg_loader_compose = {
+    .id = "compose",
+    .patterns = patterns,
+    .claims = is_compose_name,
+    .format = CG_FILE_YAML,
+    .layer = CG_LAYER_QUICK,
+    .build = build,
+};
