@@ -25,6 +25,7 @@
 struct cg_model;
 struct cg_script;
 struct cg_sh_cmd;
+struct cg_shell;
 struct cg_gh_step;
 struct cg_gh_job;
 struct cg_gl_job;
@@ -66,7 +67,10 @@ enum cg_scope_kind {
 	CG_SCOPE_CI_SERVICE, /* a service container's own env */
 	CG_SCOPE_COMPOSE_SERVICE,
 	CG_SCOPE_K8S_CONTAINER,
-	CG_SCOPE_K8S_CONFIG, /* a ConfigMap or Secret: its keys */
+	/* a ConfigMap or Secret: its keys. They are a container's variables
+	 * only where its scope imports this one (envFrom); a ConfigMap
+	 * mounted as files has keys that are file names. */
+	CG_SCOPE_K8S_CONFIG,
 };
 
 struct cg_scope {
@@ -104,17 +108,25 @@ enum cg_value_kind {
 	CG_VALUE_NONE,	  /* no value: a use, `KEY=` in an example file */
 	CG_VALUE_LITERAL, /* text as written */
 	/* set outside the repository: `${{ secrets.X }}`, `${{ vars.X }}`,
-	 * a Kubernetes secretKeyRef, a GitLab `$X` that no `variables:` of
-	 * the file defines (a CI/CD setting); `ref` names it */
+	 * a Kubernetes secretKeyRef (ref "secret/NAME/KEY"), a GitLab `$X`
+	 * that no `variables:` of the file defines (a CI/CD setting); `ref`
+	 * names it. A key of a Kubernetes Secret of the repository is a
+	 * SECRET row too, with no value: ciguard never keeps one. */
 	CG_VALUE_SECRET,
 	/* the value of another variable of the repository: `${{ env.X }}`,
-	 * `$X`, a configMapKeyRef; `ref` names it */
+	 * `$X`, Kubernetes `$(X)`, a configMapKeyRef whose ConfigMap is not
+	 * in the repository (ref "configmap/NAME/KEY"); `ref` names it. A
+	 * configMapKeyRef whose ConfigMap is there is LITERAL with that
+	 * key's value (no value_pos: it is in the ConfigMap's file) and
+	 * keeps its ref. */
 	CG_VALUE_VARIABLE,
 	/* text with `${X}` (or `$X`) interpolated and no default for some X */
 	CG_VALUE_INTERP,
 	/* text whose every interpolation has a default (`${X:-d}`) */
 	CG_VALUE_INTERP_DEFAULT,
-	/* another `${{ }}` expression (matrix, inputs, steps outputs...) */
+	/* another `${{ }}` expression (matrix, inputs, steps outputs...);
+	 * a Kubernetes fieldRef or resourceFieldRef (ref "field/PATH",
+	 * "resource/NAME"): the pod's own data */
 	CG_VALUE_EXPRESSION,
 };
 
@@ -141,7 +153,7 @@ struct cg_env_fact {
 	/* USE: `${X:-d}` / `${X-d}`, and `${X:+r}` / `${X+r}` (nothing is
 	 * missing when X is unset) */
 	bool has_default;
-	bool commented;	  /* DEF in an env file: a comment documents it */
+	bool commented; /* DEF in an env file: a comment documents it */
 };
 
 /*
@@ -188,6 +200,14 @@ struct cg_port_map {
 	 * cannot tell (a random one, an interpolation, a range for one
 	 * container port) */
 	unsigned published;
+	/*
+	 * A Kubernetes Service: `container` is its `port`, the one other
+	 * pods use with its host names (as they use a compose service's
+	 * container port), `published` its nodePort, and `target` the pod
+	 * port it forwards to (targetPort; a named one through the selected
+	 * pods' containerPort; 0 when unknown). Elsewhere `target` is 0.
+	 */
+	unsigned target;
 	struct cg_pos pos;
 };
 
@@ -237,7 +257,10 @@ enum cg_process_origin {
 struct cg_process_fact {
 	enum cg_process_origin origin;
 	const char *command; /* the command line as written, one line */
-	const char **argv;   /* its words (literal text), argc of them */
+	/* its words (literal text), argc of them. Kubernetes: `command`
+	 * then `args`; with `args` alone the image's entrypoint, which
+	 * ciguard cannot see, runs them: argv holds the args alone */
+	const char **argv;
 	size_t argc;
 	/* started in the background: `&`, nohup, setsid, `docker run -d`,
 	 * `docker compose up -d` without --wait */
@@ -247,9 +270,14 @@ struct cg_process_fact {
 	bool worker;	 /* a worker command (celery/rq/arq/dramatiq/huey
 			    worker, python -m ...worker..., gunicorn/uvicorn,
 			    or a `workers:` glob of .ciguard.yml) */
-	size_t scope;	 /* the env it runs with */
+	/* runs to completion, not as a service: a Kubernetes init
+	 * container, or a Job's or CronJob's container */
+	bool oneshot;
+	size_t scope; /* the env it runs with */
 	const struct cg_src *src;
-	struct cg_pos pos; /* the command (CI: its first word to its last) */
+	/* the command (CI: its first word to its last; Kubernetes: the
+	 * `command:` value, or `args:`'s when there is no command) */
+	struct cg_pos pos;
 	/* CI: the script and the simple command; the group and item */
 	const struct cg_script *script;
 	const struct cg_sh_cmd *cmd;
@@ -295,7 +323,11 @@ struct cg_file_ref {
 
 /* One script of a group, as the CI runs it. */
 struct cg_script_item {
-	struct cg_script *script;      /* NULL for a step without `run:` */
+	struct cg_script *script; /* NULL for a step without `run:` */
+	/* the shell that runs it and its options at the start: a GitHub
+	 * step's effective shell; for GitLab, bash as gitlab-runner starts
+	 * it (`set -o pipefail; set -o errexit`, shells/bash.go) */
+	const struct cg_shell *shell;
 	size_t scope;		       /* the env it runs with (step or job) */
 	const struct cg_gh_step *step; /* GitHub; NULL for GitLab */
 	struct cg_pos pos;	       /* the step (or the script key) */

@@ -169,6 +169,7 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 					  title.buf, wf->src, &st->node->pos);
 			env_facts(m, &st->env, wf->src, sscope);
 			it.script = st->script;
+			it.shell = &st->shell;
 			it.scope = sscope;
 			it.step = st;
 			it.pos = st->node->pos;

@@ -174,6 +174,13 @@ static void settle_references(struct cg_model *m, size_t first_env)
 	}
 }
 
+/* gitlab-runner starts every job's script with pipefail and errexit */
+static const struct cg_shell gitlab_shell = {
+    .kind = CG_SHELL_POSIX,
+    .errexit = true,
+    .pipefail = true,
+    .describe = "bash (GitLab runner: set -o pipefail; set -o errexit)"};
+
 static void pipeline_facts(struct cg_model *m)
 {
 	const struct cg_gl_file *main_file = NULL;
@@ -230,6 +237,7 @@ static void pipeline_facts(struct cg_model *m)
 					    src_of(m, services, "services"),
 					    jscope, group);
 			it.script = job->script;
+			it.shell = &gitlab_shell;
 			it.scope = jscope;
 			it.pos = job->key->pos;
 			cg_fact_group_item(m, group, &it);

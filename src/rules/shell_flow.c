@@ -2450,29 +2450,14 @@ void cg_flow_each_script(const struct cg_model *m,
 				    const struct cg_shell *shell),
 			 void *ctx)
 {
-	/* gitlab-runner starts every script with pipefail and errexit */
-	static const struct cg_shell gitlab_shell = {
-	    .kind = CG_SHELL_POSIX,
-	    .errexit = true,
-	    .pipefail = true,
-	    .describe =
-		"bash (GitLab runner: set -o pipefail; set -o errexit)"};
+	/* the model's script groups: every CI job's scripts, with the shell
+	 * that runs each (GitLab's as its runner starts it) */
+	for (size_t g = 0; g < m->facts.ngroups; g++)
+		for (size_t i = 0; i < m->facts.groups[g].nitems; i++) {
+			const struct cg_script_item *it =
+			    &m->facts.groups[g].items[i];
 
-	for (size_t w = 0; w < m->nworkflows; w++)
-		for (size_t j = 0; j < m->workflows[w].njobs; j++)
-			for (size_t k = 0; k < m->workflows[w].jobs[j].nsteps;
-			     k++) {
-				const struct cg_gh_step *st =
-				    &m->workflows[w].jobs[j].steps[k];
-
-				if (st->script)
-					fn(ctx, st->script, &st->shell);
-			}
-	for (size_t f = 0; f < m->ngitlab; f++)
-		for (size_t j = 0; j < m->gitlab[f].njobs; j++) {
-			const struct cg_gl_job *job = &m->gitlab[f].jobs[j];
-
-			if (job->script)
-				fn(ctx, job->script, &gitlab_shell);
+			if (it->script && it->shell)
+				fn(ctx, it->script, it->shell);
 		}
 }
