@@ -1,0 +1,806 @@
+/*
+ * ci-env-required: a variable the application requires is not set for a CI
+ * job that runs a critical command (tests, migrations, ciguard).
+ *
+ * Required: the names in `.ciguard.yml` `env.required`, and the entries of
+ * an example env file (`.env.example`, ...) marked `# required`; a name
+ * that an `env.ignore` glob matches is exempt. An example file at the root
+ * documents the whole repository; one in a folder (a monorepo's app)
+ * applies to the jobs whose scripts name that folder (`cd api`,
+ * `pytest api/tests`). A job that names no such folder is not judged
+ * against it (a `working-directory:` is not seen).
+ *
+ * Set for the job, as far as the repository shows it:
+ *   - a definition visible in the scope of a step that runs a critical
+ *     command: its `env:`, the job's, the workflow's (GitLab: the job's and
+ *     the top-level `variables:`). A secret, a variable or an expression
+ *     counts; an empty value does not;
+ *   - in the script that runs the critical command: `export NAME=...`,
+ *     `declare -x`, `NAME=... pytest`, `env NAME=... pytest`, a plain
+ *     assignment under `set -a` or exported later (GitLab: the job's one
+ *     script);
+ *   - GitHub: `NAME=...` written to `$GITHUB_ENV` (echo, printf, a
+ *     here-document) by an earlier step;
+ *   - the example file itself, when the job names it (`cp .env.example
+ *     .env`), or an env file the script sources.
+ * What cannot be read gives no finding for the job: a file sourced that
+ * the model did not load (a virtualenv's `activate` aside), text written to
+ * `$GITHUB_ENV` that is not `NAME=...`, an `env:` given as an expression.
+ * A critical command run inside a container (`docker compose run`, `docker
+ * exec`, `kubectl exec`) has that container's environment, not the job's:
+ * it does not make the job critical. Any step of the job that runs a
+ * critical command and sees the variable is enough.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/critical.h"
+#include "core/banned.h"
+
+/* A name the rule asks for, and who asks: an example file's entry, or
+ * .ciguard.yml when `mark` is NULL. */
+struct want {
+	const char *name;
+	const struct cg_env_fact *mark;
+};
+
+/* What one job's scripts do, as far as they can be read. */
+struct job {
+	const struct cg_model *m;
+	const struct cg_script_group *g;
+	bool *critical; /* per item: runs a critical command */
+	size_t ncritical;
+	/* the name of the first critical command, preferring a built-in one
+	 * (a test run, a migration) to one .ciguard.yml adds (a linter) */
+	struct cg_buf first;
+	bool first_builtin;
+	struct cg_buf name; /* scratch */
+	struct cg_strlist set, assigned, exported;
+	size_t *sourced; /* FILE scopes of env files the scripts source */
+	size_t nsourced, sourced_alloc;
+	bool allexport;
+	bool unknown;		 /* sets env we cannot read */
+	struct cg_strlist words; /* every literal word, for folder names */
+	bool words_done;
+	bool found; /* visit_find_critical: the item runs one */
+};
+
+typedef void (*visit_fn)(struct job *j, const struct cg_script *s,
+			 const struct cg_sh_cmd *c, bool to_env);
+
+static bool eq(const char *a, const char *b)
+{
+	return !strcmp(a, b);
+}
+
+/* Length of the NAME in `NAME=...` (or `NAME<<` when heredoc), else 0. */
+static size_t name_len(const char *w, bool heredoc)
+{
+	size_t n = 0;
+
+	if (!((w[0] >= 'A' && w[0] <= 'Z') || (w[0] >= 'a' && w[0] <= 'z') ||
+	      w[0] == '_'))
+		return 0;
+	while ((w[n] >= 'A' && w[n] <= 'Z') || (w[n] >= 'a' && w[n] <= 'z') ||
+	       (w[n] >= '0' && w[n] <= '9') || w[n] == '_')
+		n++;
+	if (w[n] == '=' || (heredoc && w[n] == '<' && w[n + 1] == '<'))
+		return n;
+	return 0;
+}
+
+static void add_name(struct cg_strlist *l, const char *w, size_t n)
+{
+	char *name = cg_xstrndup(w, n);
+
+	if (!cg_strlist_has(l, name))
+		cg_strlist_add(l, name);
+	free(name);
+}
+
+/* `NAME=value` with a value: the name is set (an empty value is not). */
+static void add_assignment(struct cg_strlist *l, const char *w)
+{
+	size_t n = name_len(w, false);
+
+	if (n && w[n + 1])
+		add_name(l, w, n);
+}
+
+/* ------------------------------------------------------------ walking */
+
+static bool writes_github_env(const struct cg_sh_cmd *c)
+{
+	for (size_t i = 0; i < c->nredirs; i++) {
+		const struct cg_sh_redir *r = &c->redirs[i];
+
+		if ((r->kind == CG_SH_REDIR_OUT ||
+		     r->kind == CG_SH_REDIR_APPEND ||
+		     r->kind == CG_SH_REDIR_CLOBBER ||
+		     r->kind == CG_SH_REDIR_OUT_ERR ||
+		     r->kind == CG_SH_REDIR_APPEND_ERR) &&
+		    strstr(r->target.text, "GITHUB_ENV"))
+			return true;
+	}
+	return false;
+}
+
+/* `... | tee -a "$GITHUB_ENV"` */
+static bool tees_github_env(const struct cg_sh_pipeline *p)
+{
+	for (size_t k = 0; k < p->n; k++) {
+		const struct cg_sh_cmd *c = &p->cmds[k];
+
+		if (c->kind != CG_SH_SIMPLE || !c->nwords ||
+		    !eq(cg_path_base(c->words[0].text), "tee"))
+			continue;
+		for (size_t i = 1; i < c->nwords; i++)
+			if (strstr(c->words[i].text, "GITHUB_ENV"))
+				return true;
+	}
+	return false;
+}
+
+static void walk_list(struct job *j, const struct cg_script *s,
+		      const struct cg_sh_list *l, bool to_env, visit_fn fn,
+		      unsigned depth);
+
+static void walk_cmd(struct job *j, const struct cg_script *s,
+		     const struct cg_sh_cmd *c, bool to_env, visit_fn fn,
+		     unsigned depth)
+{
+	to_env = to_env || writes_github_env(c);
+	if (c->kind == CG_SH_SIMPLE) {
+		fn(j, s, c, to_env);
+		return;
+	}
+	for (size_t b = 0; b < 3; b++)
+		walk_list(j, s, c->body[b], to_env, fn, depth + 1);
+	for (size_t a = 0; a < c->narms; a++)
+		walk_list(j, s, c->arms[a], to_env, fn, depth + 1);
+}
+
+static void walk_list(struct job *j, const struct cg_script *s,
+		      const struct cg_sh_list *l, bool to_env, visit_fn fn,
+		      unsigned depth)
+{
+	if (!l || depth > 200)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cg_sh_andor *ao = &l->items[i];
+
+		for (size_t p = 0; p < ao->n; p++) {
+			bool tee = to_env || tees_github_env(&ao->pipes[p]);
+
+			for (size_t k = 0; k < ao->pipes[p].n; k++)
+				walk_cmd(j, s, &ao->pipes[p].cmds[k], tee, fn,
+					 depth + 1);
+		}
+	}
+}
+
+/* Every simple command of `s` and of the scripts inside it. */
+static void walk_script(struct job *j, const struct cg_script *s, visit_fn fn,
+			unsigned depth)
+{
+	if (!s || depth > 32)
+		return;
+	walk_list(j, s, s->sh.top, false, fn, 0);
+	for (size_t i = 0; i < s->nnested; i++)
+		walk_script(j, s->nested[i].script, fn, depth + 1);
+}
+
+/* ------------------------------------------------- critical commands */
+
+/* The command's program after the wrappers that keep the job's env. */
+static const char *program(const struct cg_sh_cmd *c)
+{
+	size_t i = 0;
+
+	while (i < c->nwords) {
+		const char *w = c->words[i].text;
+		const char *b = cg_path_base(w);
+
+		if (eq(b, "sudo") || eq(b, "env") || eq(b, "time") ||
+		    eq(b, "nice") || eq(b, "nohup") || eq(b, "exec") ||
+		    eq(b, "command") || eq(b, "stdbuf") || w[0] == '-' ||
+		    name_len(w, false)) {
+			i++;
+		} else if (eq(b, "timeout")) {
+			i += 2;
+		} else {
+			break;
+		}
+	}
+	return i < c->nwords ? cg_path_base(c->words[i].text) : "";
+}
+
+/* Runs inside a container, with that container's environment. */
+static bool in_container(const struct cg_sh_cmd *c)
+{
+	const char *p = program(c);
+
+	return eq(p, "docker") || eq(p, "podman") || eq(p, "docker-compose") ||
+	       eq(p, "podman-compose") || eq(p, "kubectl") || eq(p, "oc");
+}
+
+static bool is_critical(struct job *j, const struct cg_sh_cmd *c)
+{
+	return c->nwords && cg_critical_command(c, j->m->config, &j->name) &&
+	       !in_container(c);
+}
+
+static void visit_find_critical(struct job *j, const struct cg_script *s,
+				const struct cg_sh_cmd *c, bool to_env)
+{
+	(void)s;
+	(void)to_env;
+	if ((j->found && j->first_builtin) || !is_critical(j, c))
+		return;
+	j->found = true;
+	if (j->first_builtin)
+		return;
+	if (cg_critical_command(c, NULL, &j->name)) {
+		cg_buf_reset(&j->first);
+		cg_buf_addstr(&j->first, j->name.buf);
+		j->first_builtin = true;
+	} else if (!j->first.len) {
+		cg_buf_addstr(&j->first, j->name.buf);
+	}
+}
+
+/* ------------------------------------------------- what scripts set */
+
+/* The FILE scope of a loaded env file at `path` (as a script names it),
+ * or CG_NO_SCOPE. */
+static size_t env_file_scope(const struct cg_model *m, const char *path)
+{
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	for (size_t i = 0; i < m->facts.nscopes; i++) {
+		const struct cg_scope *sc = &m->facts.scopes[i];
+
+		if (sc->kind == CG_SCOPE_FILE &&
+		    (sc->place == CG_PLACE_ENV_EXAMPLE ||
+		     sc->place == CG_PLACE_DOTENV) &&
+		    sc->src && eq(sc->src->path, path))
+			return i;
+	}
+	return CG_NO_SCOPE;
+}
+
+static void visit_source(struct job *j, const struct cg_sh_cmd *c)
+{
+	const struct cg_sh_word *w;
+	size_t scope;
+
+	if (c->nwords < 2) {
+		j->unknown = true;
+		return;
+	}
+	w = &c->words[1];
+	/* a virtualenv's activate script sets PATH and VIRTUAL_ENV only */
+	if (eq(cg_path_base(w->text), "activate") ||
+	    cg_ends_with(w->text, "/activate.sh"))
+		return;
+	if (w->expands ||
+	    (scope = env_file_scope(j->m, w->text)) == CG_NO_SCOPE) {
+		j->unknown = true;
+		return;
+	}
+	CG_GROW(j->sourced, j->sourced_alloc, j->nsourced + 1);
+	j->sourced[j->nsourced++] = scope;
+}
+
+/* A command of a script that runs a critical command: what it sets for
+ * the commands after it. */
+static void visit_sets(struct job *j, const struct cg_script *s,
+		       const struct cg_sh_cmd *c, bool to_env)
+{
+	const char *b;
+
+	(void)s;
+	(void)to_env;
+	if (!c->nwords) {
+		for (size_t i = 0; i < c->nassigns; i++) {
+			size_t n = name_len(c->assigns[i].text, false);
+
+			if (n && c->assigns[i].text[n + 1])
+				add_name(&j->assigned, c->assigns[i].text, n);
+		}
+		return;
+	}
+	b = c->words[0].text;
+	if (is_critical(j, c)) {
+		/* NAME=... pytest, env NAME=... pytest */
+		for (size_t i = 0; i < c->nassigns; i++)
+			add_assignment(&j->set, c->assigns[i].text);
+		for (size_t i = 1; i < c->nwords; i++)
+			if (eq(cg_path_base(c->words[i - 1].text), "env") ||
+			    name_len(c->words[i - 1].text, false))
+				add_assignment(&j->set, c->words[i].text);
+		return;
+	}
+	if (eq(b, "export") || eq(b, "declare") || eq(b, "typeset")) {
+		bool x = eq(b, "export");
+
+		for (size_t i = 1; i < c->nwords; i++) {
+			const char *w = c->words[i].text;
+
+			if (w[0] == '-') {
+				x = x || strchr(w, 'x');
+				if (strchr(w, 'n') && eq(b, "export"))
+					return; /* export -n: un-exports */
+				continue;
+			}
+			if (!x)
+				continue;
+			if (name_len(w, false))
+				add_assignment(&j->set, w);
+			else if (!strchr(w, '='))
+				add_name(&j->exported, w, strlen(w));
+		}
+		return;
+	}
+	if (eq(b, "set")) {
+		for (size_t i = 1; i < c->nwords; i++) {
+			const char *w = c->words[i].text;
+
+			if ((w[0] == '-' && w[1] != '-' && w[1] != 'o' &&
+			     strchr(w, 'a')) ||
+			    (eq(w, "allexport") && i > 1 &&
+			     eq(c->words[i - 1].text, "-o")))
+				j->allexport = true;
+		}
+		return;
+	}
+	if (eq(b, "source") || eq(b, "."))
+		visit_source(j, c);
+}
+
+/* GitHub: an earlier step's writes to $GITHUB_ENV. */
+static void heredoc_names(struct job *j, const struct cg_script *s,
+			  const struct cg_sh_redir *r)
+{
+	size_t p = r->body_start;
+
+	if (r->body_end > s->sh.len)
+		return;
+	while (p < r->body_end) {
+		size_t e = p, n;
+		char *line;
+
+		while (e < r->body_end && s->sh.text[e] != '\n')
+			e++;
+		line = cg_xstrndup(s->sh.text + p, e - p);
+		{
+			const char *l = line + strspn(line, " \t");
+
+			if ((n = name_len(l, true)) &&
+			    (l[n] == '<' || l[n + 1]))
+				add_name(&j->set, l, n);
+		}
+		free(line);
+		p = e + 1;
+	}
+}
+
+static void visit_github_env(struct job *j, const struct cg_script *s,
+			     const struct cg_sh_cmd *c, bool to_env)
+{
+	const char *b;
+	bool named = false;
+
+	if (!to_env || !c->nwords)
+		return;
+	b = cg_path_base(c->words[0].text);
+	if (eq(b, "tee"))
+		return; /* the writer; the text comes from the pipe */
+	if (eq(b, "echo") || eq(b, "printf")) {
+		for (size_t i = 1; i < c->nwords; i++) {
+			const char *w = c->words[i].text;
+			size_t n = name_len(w, true);
+
+			if (n) {
+				if (w[n] == '<' || w[n + 1])
+					add_name(&j->set, w, n);
+				named = true;
+			} else if (w[0] != '-' && !named) {
+				break;
+			}
+		}
+	} else if (eq(b, "cat")) {
+		for (size_t i = 0; i < c->nredirs; i++)
+			if (c->redirs[i].kind == CG_SH_REDIR_HEREDOC ||
+			    c->redirs[i].kind == CG_SH_REDIR_HEREDOC_STRIP) {
+				heredoc_names(j, s, &c->redirs[i]);
+				named = true;
+			}
+	}
+	if (!named)
+		j->unknown = true;
+}
+
+/* Every literal word of the job's scripts (for folder names). */
+static void visit_words(struct job *j, const struct cg_script *s,
+			const struct cg_sh_cmd *c, bool to_env)
+{
+	(void)s;
+	(void)to_env;
+	for (size_t i = 0; i < c->nwords; i++)
+		if (!c->words[i].expands &&
+		    !cg_strlist_has(&j->words, c->words[i].text))
+			cg_strlist_add(&j->words, c->words[i].text);
+}
+
+static const struct cg_strlist *job_words(struct job *j)
+{
+	if (!j->words_done) {
+		for (size_t i = 0; i < j->g->nitems; i++)
+			walk_script(j, j->g->items[i].script, visit_words, 0);
+		j->words_done = true;
+	}
+	return &j->words;
+}
+
+/* Does a word of the job name folder `dir` (or a path under it)? */
+static bool job_names_dir(struct job *j, const char *dir)
+{
+	const struct cg_strlist *w = job_words(j);
+	size_t n = strlen(dir);
+
+	for (size_t i = 0; i < w->n; i++) {
+		const char *t = w->items[i];
+
+		while (t[0] == '.' && t[1] == '/')
+			t += 2;
+		if (!strncmp(t, dir, n) && (t[n] == '\0' || t[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* Does a word of the job name the file at `path` (`cp .env.example
+ * .env`)? */
+static bool job_names_file(struct job *j, const char *path)
+{
+	const struct cg_strlist *w = job_words(j);
+	const char *base = cg_path_base(path);
+
+	for (size_t i = 0; i < w->n; i++)
+		if (eq(cg_path_base(w->items[i]), base))
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------- judging */
+
+static bool empty_def(const struct cg_env_fact *e)
+{
+	return e->value_kind == CG_VALUE_NONE ||
+	       (e->value_kind == CG_VALUE_LITERAL && (!e->value || !*e->value));
+}
+
+/* Is `name` set for a critical command of the job? NULL when it is;
+ * else *empty is the empty definition that was found, if any. */
+static bool job_sets(struct job *j, const char *name,
+		     const struct cg_env_fact **empty)
+{
+	const struct cg_env_fact *e;
+
+	*empty = NULL;
+	for (size_t i = 0; i < j->g->nitems; i++) {
+		if (!j->critical[i])
+			continue;
+		e = cg_env_lookup(j->m, j->g->items[i].scope, name);
+		if (e && !empty_def(e))
+			return true;
+		if (e && !*empty)
+			*empty = e;
+	}
+	if (cg_strlist_has(&j->set, name))
+		return true;
+	if (cg_strlist_has(&j->assigned, name) &&
+	    (j->allexport || cg_strlist_has(&j->exported, name)))
+		return true;
+	for (size_t i = 0; i < j->nsourced; i++)
+		if ((e = cg_env_lookup(j->m, j->sourced[i], name)) &&
+		    !empty_def(e))
+			return true;
+	return false;
+}
+
+/* Does want `w` apply to the job, and is it met by the example file the
+ * job names itself? */
+static bool applies(struct job *j, const struct want *w, bool *by_file)
+{
+	const char *path;
+	const char *slash;
+	bool ok = true;
+
+	*by_file = false;
+	if (!w->mark)
+		return true;
+	path = w->mark->src->path;
+	slash = strrchr(path, '/');
+	if (slash) {
+		char *dir = cg_xstrndup(path, (size_t)(slash - path));
+
+		ok = job_names_dir(j, dir);
+		free(dir);
+	}
+	*by_file =
+	    ok && w->mark->value && *w->mark->value && job_names_file(j, path);
+	return ok;
+}
+
+static bool ignored(const struct cg_config *config, const char *name)
+{
+	if (!config)
+		return false;
+	for (size_t i = 0; i < config->env_ignore.n; i++)
+		if (cg_glob_match(config->env_ignore.items[i], name))
+			return true;
+	return false;
+}
+
+static void collect_wants(const struct cg_model *m, struct want **out,
+			  size_t *n)
+{
+	size_t alloc = 0;
+	const struct cg_config *c = m->config;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; c && i < c->env_required.n; i++) {
+		if (ignored(c, c->env_required.items[i]))
+			continue;
+		CG_GROW(*out, alloc, *n + 1);
+		(*out)[*n].name = c->env_required.items[i];
+		(*out)[(*n)++].mark = NULL;
+	}
+	for (size_t i = 0; i < m->facts.nenv; i++) {
+		const struct cg_env_fact *e = &m->facts.env[i];
+
+		if (e->role != CG_ENV_DEF || e->place != CG_PLACE_ENV_EXAMPLE ||
+		    !e->required || !e->src || ignored(c, e->name))
+			continue;
+		CG_GROW(*out, alloc, *n + 1);
+		(*out)[*n].name = e->name;
+		(*out)[(*n)++].mark = e;
+	}
+}
+
+/* GitHub `env:` given as one expression: its names cannot be read. */
+static bool env_is_expression(const struct cg_env_block *b)
+{
+	return b->node && b->node->kind == CG_NODE_SCALAR;
+}
+
+static void scan_job(struct job *j)
+{
+	const struct cg_script_group *g = j->g;
+	size_t last = 0;
+
+	j->critical = cg_xcalloc(g->nitems + 1, sizeof(*j->critical));
+	for (size_t i = 0; i < g->nitems; i++) {
+		j->found = false;
+		walk_script(j, g->items[i].script, visit_find_critical, 0);
+		if ((j->critical[i] = j->found)) {
+			j->ncritical++;
+			last = i;
+		}
+	}
+	if (!j->ncritical)
+		return;
+	if (g->gh && env_is_expression(&g->gh->env))
+		j->unknown = true;
+	for (size_t i = 0; i < g->nitems; i++) {
+		const struct cg_script_item *it = &g->items[i];
+
+		if (j->critical[i]) {
+			walk_script(j, it->script, visit_sets, 0);
+			if (it->step && env_is_expression(&it->step->env))
+				j->unknown = true;
+		}
+		/* a step's $GITHUB_ENV reaches the steps after it */
+		if (g->kind == CG_GROUP_GITHUB_JOB && i < last)
+			walk_script(j, it->script, visit_github_env, 0);
+	}
+}
+
+static void job_release(struct job *j)
+{
+	free(j->critical);
+	free(j->sourced);
+	cg_buf_release(&j->first);
+	cg_buf_release(&j->name);
+	cg_strlist_release(&j->set);
+	cg_strlist_release(&j->assigned);
+	cg_strlist_release(&j->exported);
+	cg_strlist_release(&j->words);
+}
+
+/* "`A`, `B` (.ciguard.yml `env.required`) and `C` (`# required` at
+ * .env.example:12)": the missing names, grouped by who requires them. */
+static void describe(struct cg_buf *out, const struct cg_buf *from_config,
+		     size_t nconfig, const struct cg_buf *from_files,
+		     size_t nfiles, const char *config_path)
+{
+	if (nconfig) {
+		cg_buf_addf(out, "%s (%s `env.required`)", from_config->buf,
+			    config_path ? config_path : ".ciguard.yml");
+		if (nfiles)
+			cg_buf_addstr(out, nfiles > 1 ? ", " : " and ");
+	}
+	cg_buf_addstr(out, from_files->buf);
+}
+
+/* "`NAME`", "`NAME` (`# required` at .env.example:12)"; an empty
+ * definition goes to `empties` ("`NAME` is empty at ci.yml:19"). */
+static void add_missing(struct cg_buf *to, struct cg_buf *empties,
+			const struct want *w, const struct cg_env_fact *empty)
+{
+	if (to->len)
+		cg_buf_addstr(to, ", ");
+	cg_buf_addf(to, "`%s`", w->name);
+	if (w->mark)
+		cg_buf_addf(to, " (`# required` at %s:%u)", w->mark->src->path,
+			    (unsigned)w->mark->pos.line);
+	if (empty && empty->src)
+		cg_buf_addf(empties, "%s`%s` is empty at %s:%u",
+			    empties->len ? ", " : "; ", w->name,
+			    empty->src->path, (unsigned)empty->pos.line);
+}
+
+static void check_job(struct cg_rule_ctx *ctx, const struct cg_model *m,
+		      const struct cg_script_group *g, const struct want *wants,
+		      size_t nwants)
+{
+	struct job j = {0};
+	struct cg_buf list = CG_BUF_INIT, subject = CG_BUF_INIT,
+		      names = CG_BUF_INIT, from_config = CG_BUF_INIT,
+		      from_files = CG_BUF_INIT, empties = CG_BUF_INIT;
+	struct cg_strlist done = {0};
+	size_t nmissing = 0, nconfig = 0;
+	const char *first_missing = NULL;
+
+	j.m = m;
+	j.g = g;
+	j.first = (struct cg_buf)CG_BUF_INIT;
+	j.name = (struct cg_buf)CG_BUF_INIT;
+	scan_job(&j);
+	if (!j.ncritical || j.unknown)
+		goto out;
+	for (size_t i = 0; i < nwants; i++) {
+		const struct want *w = &wants[i];
+		const struct cg_env_fact *empty;
+		bool by_file;
+
+		if (cg_strlist_has(&done, w->name) || !applies(&j, w, &by_file))
+			continue;
+		cg_strlist_add(&done, w->name);
+		if (by_file || job_sets(&j, w->name, &empty))
+			continue;
+		if (!nmissing++)
+			first_missing = w->name;
+		if (!w->mark)
+			nconfig++;
+		add_missing(w->mark ? &from_files : &from_config, &empties, w,
+			    empty);
+		cg_buf_addf(&names, "%s%s", names.len ? ", " : "", w->name);
+	}
+	if (!nmissing)
+		goto out;
+	describe(&list, &from_config, nconfig, &from_files, nmissing - nconfig,
+		 m->config ? m->config->path : NULL);
+	cg_buf_addf(&subject, "job %s %s", g->name, names.buf);
+	{
+		char *hint;
+
+		if (g->kind == CG_GROUP_GITLAB_JOB)
+			hint = cg_xasprintf(
+			    "set %s in the job's or the pipeline's "
+			    "`variables:`; a project CI/CD variable is not "
+			    "visible in the repository: name it there (`%s: "
+			    "$%s`)",
+			    names.buf, first_missing, first_missing);
+		else
+			hint = cg_xasprintf(
+			    "set %s in the job's or the workflow's `env:` "
+			    "(a real key from a secret: `%s: ${{ secrets.%s "
+			    "}}`)",
+			    names.buf, first_missing, first_missing);
+		cg_report(ctx, g->src, &g->pos, subject.buf, hint,
+			  "job '%s' runs `%s`, but required %s %s not set for "
+			  "it%s",
+			  g->name, j.first.buf, list.buf,
+			  nmissing == 1 ? "is" : "are", empties.buf);
+		free(hint);
+	}
+out:
+	job_release(&j);
+	cg_buf_release(&list);
+	cg_buf_release(&subject);
+	cg_buf_release(&names);
+	cg_buf_release(&from_config);
+	cg_buf_release(&from_files);
+	cg_buf_release(&empties);
+	cg_strlist_release(&done);
+}
+
+static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
+{
+	struct want *wants;
+	size_t nwants;
+
+	collect_wants(m, &wants, &nwants);
+	for (size_t i = 0; nwants && i < m->facts.ngroups; i++) {
+		const struct cg_script_group *g = &m->facts.groups[i];
+
+		/* a composite action runs in the env of the job that uses it */
+		if (g->kind == CG_GROUP_GITHUB_ACTION)
+			continue;
+		check_job(ctx, m, g, wants, nwants);
+	}
+	free(wants);
+}
+
+const struct cg_rule cg_rule_ci_env_required = {
+    .id = "ci-env-required",
+    .layer = CG_LAYER_QUICK,
+    .severity = CG_SEV_ERROR,
+    .summary = "a required variable is not set for a CI job that runs tests "
+	       "or migrations",
+    .explain =
+	"The application needs some variables to start: those in "
+	"`.ciguard.yml` `env.required`, and the entries of an example env file "
+	"(`.env.example`, `.env.sample`, `.env.template`, `.env.dist`) marked "
+	"`# required`, at the end of the line or on a comment line directly "
+	"above. A CI job that runs a critical command (tests, migrations, "
+	"ciguard) without one of them fails in a confusing way, or worse, "
+	"falls back to a default that reaches the wrong service. One finding "
+	"per job, at the job's key, naming every missing variable; "
+	"`env.ignore` globs exempt a name.\n"
+	"\n"
+	"A variable is set for the job when a step that runs a critical "
+	"command sees it: in the step's, the job's or the workflow's `env:` "
+	"(GitLab: the job's or the top-level `variables:`), from a literal, a "
+	"secret or another variable (an empty value is not set); exported in "
+	"the script that runs the command (`export NAME=...`, `NAME=... "
+	"pytest`, an assignment under `set -a`); written as `NAME=...` to "
+	"`$GITHUB_ENV` by an earlier step; or in the example file itself when "
+	"the job names it (`cp .env.example .env`) or an env file the script "
+	"sources. A job whose env cannot be read is not judged: it sources a "
+	"file ciguard did not load (a virtualenv's `activate` aside), writes "
+	"other text to `$GITHUB_ENV`, or gives `env:` as one expression. A "
+	"command run inside a container (`docker compose run`, `docker exec`, "
+	"`kubectl exec`) has the container's env, so it does not count.\n"
+	"\n"
+	"An example file at the repository root applies to every job; one in a "
+	"folder (a monorepo's `api/.env.example`) applies to the jobs whose "
+	"scripts name that folder (`cd api`, `pytest api/tests`). A GitLab "
+	"project or group CI/CD variable is invisible to ciguard: name it in "
+	"`variables:` as `NAME: $NAME`, or add it to `env.ignore`.\n"
+	"\n"
+	"Bad (`.env.example` has `PAYMENTS_API_KEY=sk_test_local  # "
+	"required`):\n"
+	"\n"
+	"    jobs:\n"
+	"      test:\n"
+	"        runs-on: ubuntu-latest\n"
+	"        steps:\n"
+	"          - run: pytest -q\n"
+	"\n"
+	"Good:\n"
+	"\n"
+	"    jobs:\n"
+	"      test:\n"
+	"        runs-on: ubuntu-latest\n"
+	"        env:\n"
+	"          PAYMENTS_API_KEY: sk_test_ci\n"
+	"        steps:\n"
+	"          - run: pytest -q\n",
+    .hint = "set the variable in the job's env",
+    .check = check,
+};
