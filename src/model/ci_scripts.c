@@ -19,13 +19,6 @@ struct walk {
 	unsigned depth;
 };
 
-static const char *base_name(const char *s)
-{
-	const char *slash = strrchr(s, '/');
-
-	return slash ? slash + 1 : s;
-}
-
 static bool word_is(const struct cg_sh_word *w, const char *s)
 {
 	return !w->expands && !strcmp(w->text, s);
@@ -34,7 +27,7 @@ static bool word_is(const struct cg_sh_word *w, const char *s)
 /* docker/podman `run -d`, `compose up -d` without --wait. */
 static bool detaches(const struct cg_sh_cmd *c, size_t i)
 {
-	const char *prog = base_name(c->words[i].text);
+	const char *prog = cg_path_base(c->words[i].text);
 	bool compose = false, up = false, run = false, detach = false,
 	     wait = false;
 
@@ -72,7 +65,7 @@ static bool maybe_worker(const struct cg_model *m, const struct cg_sh_cmd *c)
 	if (m->config && m->config->workers.n)
 		return true;
 	for (size_t i = 0; i < c->nwords && i < 8; i++) {
-		const char *b = base_name(c->words[i].text);
+		const char *b = cg_path_base(c->words[i].text);
 
 		if (!strncmp(b, "python", 6) || !strncmp(b, "pypy", 4) ||
 		    !strcmp(b, "gunicorn") || !strcmp(b, "uvicorn") ||
@@ -145,35 +138,46 @@ static void add_ref(struct walk *w, const struct cg_sh_word *word,
 static void refs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 {
 	const struct cg_sh_word *prog = &c->words[i];
-	const char *b = base_name(prog->text);
+	const char *b = cg_path_base(prog->text);
+	bool shell = cg_posix_shell_name(prog->text, NULL);
+	size_t script = c->nwords; /* the word it runs as a script file */
 
 	if (!prog->expands &&
 	    (cg_starts_with(prog->text, "./") ||
-	     (strchr(prog->text, '/') && prog->text[0] != '/')))
+	     (strchr(prog->text, '/') && prog->text[0] != '/'))) {
 		add_ref(w, prog, CG_REF_SCRIPT);
-	else if ((!strcmp(b, "bash") || !strcmp(b, "sh") ||
-		  !strcmp(b, "dash") || !strcmp(b, "zsh") ||
-		  !strcmp(b, "source") || !strcmp(b, ".") ||
-		  !strncmp(b, "python", 6) || !strcmp(b, "node") ||
-		  !strcmp(b, "ruby") || !strcmp(b, "perl")) &&
-		 i + 1 < c->nwords) {
+	} else if (shell) {
+		/* its first operand is the script, unless -c made it run a
+		 * string */
+		struct cg_shell_flags fl;
+
+		cg_shell_flags_of(&fl, CG_FLAGS_INVOKE, c, i + 1);
+		if (!fl.c && !fl.unreadable)
+			script = fl.operand;
+	} else if (!strcmp(b, "source") || !strcmp(b, ".") ||
+		   !strncmp(b, "python", 6) || !strcmp(b, "node") ||
+		   !strcmp(b, "ruby") || !strcmp(b, "perl")) {
 		/* the first operand that is not an option is the script,
 		 * unless -c/-m made the program run something else */
-		for (size_t k = i + 1; k < c->nwords; k++) {
-			const char *a = c->words[k].text;
+		for (script = i + 1; script < c->nwords; script++) {
+			const char *a = c->words[script].text;
 
-			if (a[0] == '-') {
-				if (strpbrk(a + 1, "cm") && a[1] != '-')
-					break;
-				continue;
+			if (a[0] != '-')
+				break;
+			if (strpbrk(a + 1, "cm") && a[1] != '-') {
+				script = c->nwords;
+				break;
 			}
-			if (cg_ends_with(a, ".sh") || cg_ends_with(a, ".py") ||
-			    cg_ends_with(a, ".bash") ||
-			    cg_ends_with(a, ".js") || cg_ends_with(a, ".rb") ||
-			    cg_ends_with(a, ".pl") || strchr(a, '/'))
-				add_ref(w, &c->words[k], CG_REF_SCRIPT);
-			break;
 		}
+	}
+	if (script < c->nwords) {
+		const char *a = c->words[script].text;
+
+		if (cg_ends_with(a, ".sh") || cg_ends_with(a, ".py") ||
+		    cg_ends_with(a, ".bash") || cg_ends_with(a, ".js") ||
+		    cg_ends_with(a, ".rb") || cg_ends_with(a, ".pl") ||
+		    strchr(a, '/'))
+			add_ref(w, &c->words[script], CG_REF_SCRIPT);
 	}
 	for (size_t k = i + 1; k + 1 < c->nwords; k++)
 		if (word_is(&c->words[k], "-f") ||
@@ -182,8 +186,7 @@ static void refs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 		    word_is(&c->words[k], "-c") ||
 		    word_is(&c->words[k], "--env-file")) {
 			if (word_is(&c->words[k], "-c") &&
-			    (!strcmp(b, "bash") || !strcmp(b, "sh") ||
-			     !strncmp(b, "python", 6)))
+			    (shell || !strncmp(b, "python", 6)))
 				continue;
 			add_ref(w, &c->words[k + 1], CG_REF_CONFIG_FILE);
 		}

@@ -574,8 +574,7 @@ enum cg_service_kind cg_service_kind_of_image(const char *image)
 	if (!image || !*image)
 		return CG_SERVICE_OTHER;
 	image_repo(image, repo, sizeof(repo));
-	last = strrchr(repo, '/');
-	last = last ? last + 1 : repo;
+	last = cg_path_base(repo);
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
 		if (!strcmp(last, names[i].name))
 			return names[i].kind;
@@ -664,16 +663,9 @@ bool cg_python_unbuffered_value(const char *v)
 	return !zero;
 }
 
-static const char *base_name(const char *s)
-{
-	const char *slash = strrchr(s, '/');
-
-	return slash ? slash + 1 : s;
-}
-
 static bool is_python(const char *name)
 {
-	const char *b = base_name(name);
+	const char *b = cg_path_base(name);
 
 	if (!strncmp(b, "python", 6) || !strncmp(b, "pypy", 4)) {
 		const char *p = b + (b[1] == 'y' && b[2] == 't' ? 6 : 4);
@@ -693,7 +685,7 @@ static bool is_python_program(const char *name)
 	    "arq",	    "dramatiq", "huey_consumer", "huey_consumer.py",
 	    "hypercorn",    "daphne",	"rqworker",	 "flask",
 	    "django-admin", "faust",	"granian",	 NULL};
-	const char *b = base_name(name);
+	const char *b = cg_path_base(name);
 
 	for (size_t i = 0; progs[i]; i++)
 		if (!strcmp(b, progs[i]))
@@ -709,7 +701,7 @@ static size_t unwrap(const struct cg_process_fact *p, bool *env_unbuffered)
 
 	*env_unbuffered = false;
 	while (i < p->argc) {
-		const char *w = base_name(p->argv[i]);
+		const char *w = cg_path_base(p->argv[i]);
 
 		if (!strcmp(w, "nohup") || !strcmp(w, "exec") ||
 		    !strcmp(w, "time") || !strcmp(w, "stdbuf") ||
@@ -779,7 +771,7 @@ void cg_process_classify(const struct cg_model *m, struct cg_process_fact *p)
 	if (i >= p->argc)
 		goto workers;
 	prog = p->argv[i];
-	b = base_name(prog);
+	b = cg_path_base(prog);
 	if (is_python(prog)) {
 		p->python = true;
 		/* interpreter options up to the module, -c or the script */

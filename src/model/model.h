@@ -183,6 +183,10 @@ struct cg_shell_flags {
 void cg_shell_flags_read(struct cg_shell_flags *out,
 			 enum cg_flag_syntax syntax, const char *const *words,
 			 const bool *expands, size_t n);
+/* The same over words from.. of a parsed command (`set`'s arguments,
+ * a shell's flags); out->operand is an index into cmd->words. */
+void cg_shell_flags_of(struct cg_shell_flags *out, enum cg_flag_syntax syntax,
+		       const struct cg_sh_cmd *cmd, size_t from);
 
 /*
  * A script inside a script, as a literal string (quoted, its bytes the

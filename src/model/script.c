@@ -186,25 +186,15 @@ static const struct cg_sh_redir *stdin_heredoc(const struct cg_sh_cmd *cmd)
 static void shell_at(struct cg_model *m, struct cg_script *s,
 		     const struct cg_sh_cmd *cmd, size_t i, unsigned depth)
 {
-	const char **words;
-	bool *expands;
 	struct cg_shell_flags fl;
 	const struct cg_sh_redir *hd;
 	struct cg_nested_script *ns;
-	size_t j, base, len, flags_end, n = cmd->nwords - i - 1;
+	size_t j, base, len, flags_end;
 
-	words = cg_xcalloc(n ? n : 1, sizeof(*words));
-	expands = cg_xcalloc(n ? n : 1, sizeof(*expands));
-	for (j = 0; j < n; j++) {
-		words[j] = cmd->words[i + 1 + j].text;
-		expands[j] = cmd->words[i + 1 + j].expands;
-	}
-	cg_shell_flags_read(&fl, CG_FLAGS_INVOKE, words, expands, n);
-	free(words);
-	free(expands);
+	cg_shell_flags_of(&fl, CG_FLAGS_INVOKE, cmd, i + 1);
 	if (fl.unreadable)
 		return; /* flags we cannot read */
-	j = i + 1 + fl.operand;
+	j = fl.operand;
 	if (fl.c) {
 		char *text = NULL;
 		size_t *map = NULL;

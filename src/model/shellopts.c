@@ -21,6 +21,7 @@
  *   - shopt's flags come first; `-s` sets and `-u` unsets, and without
  *     either shopt only prints; `-o` makes the names `set -o` options.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/model.h"
@@ -189,4 +190,27 @@ void cg_shell_flags_read(struct cg_shell_flags *out, enum cg_flag_syntax syntax,
 		}
 	}
 	out->operand = i < n ? i : n;
+}
+
+void cg_shell_flags_of(struct cg_shell_flags *out, enum cg_flag_syntax syntax,
+		       const struct cg_sh_cmd *cmd, size_t from)
+{
+	const char *stack_words[16], **words = stack_words;
+	bool stack_expands[16], *expands = stack_expands;
+	size_t n = from < cmd->nwords ? cmd->nwords - from : 0;
+
+	if (n > 16) {
+		words = cg_xcalloc(n, sizeof(*words));
+		expands = cg_xcalloc(n, sizeof(*expands));
+	}
+	for (size_t i = 0; i < n; i++) {
+		words[i] = cmd->words[from + i].text;
+		expands[i] = cmd->words[from + i].expands;
+	}
+	cg_shell_flags_read(out, syntax, words, expands, n);
+	out->operand += from;
+	if (words != stack_words) {
+		free(words);
+		free(expands);
+	}
 }

@@ -1000,33 +1000,9 @@ static bool may_exit(const char *w)
 
 /*
  * `set -e`, `set +o pipefail`, `set -euxo pipefail`, `shopt -so pipefail`,
- * `shopt -s inherit_errexit`: the options cmd's arguments change, read as
- * the model reads every shell's flags. Returns them.
+ * `shopt -s inherit_errexit`: the options that cmd's arguments change
+ * (`fl`, read as the model reads every shell's flags) change in x.
  */
-static struct cg_shell_flags read_flags(const struct cg_sh_cmd *cmd,
-					enum cg_flag_syntax syntax)
-{
-	const char *stack_words[16], **words = stack_words;
-	bool stack_expands[16], *expands = stack_expands;
-	size_t n = cmd->nwords ? cmd->nwords - 1 : 0;
-	struct cg_shell_flags fl;
-
-	if (n > 16) {
-		words = cg_xcalloc(n, sizeof(*words));
-		expands = cg_xcalloc(n, sizeof(*expands));
-	}
-	for (size_t i = 0; i < n; i++) {
-		words[i] = cmd->words[i + 1].text;
-		expands[i] = cmd->words[i + 1].expands;
-	}
-	cg_shell_flags_read(&fl, syntax, words, expands, n);
-	if (words != stack_words) {
-		free(words);
-		free(expands);
-	}
-	return fl;
-}
-
 static void apply_flags(struct fst *x, const struct cx *c,
 			const struct cg_sh_cmd *cmd,
 			const struct cg_shell_flags *fl)
@@ -1554,7 +1530,9 @@ static void exec_simple(struct an *a, const struct cx *c,
 		join_into(w0[0] == 'b' ? &f->brk : &f->cont, x);
 		f->norm = NULL;
 	} else if (!strcmp(w0, "set")) {
-		struct cg_shell_flags fl = read_flags(cmd, CG_FLAGS_SET);
+		struct cg_shell_flags fl;
+
+		cg_shell_flags_of(&fl, CG_FLAGS_SET, cmd, 1);
 
 		if (fl.pipefail != CG_OPT_KEEP && c->shell && c->shell->dash) {
 			/* dash (Debian's, Ubuntu's sh) has no pipefail: `set`
@@ -1566,7 +1544,9 @@ static void exec_simple(struct an *a, const struct cx *c,
 		apply_flags(x, c, cmd, &fl);
 		set_status(x, ST_Z);
 	} else if (!strcmp(w0, "shopt")) {
-		struct cg_shell_flags fl = read_flags(cmd, CG_FLAGS_SHOPT);
+		struct cg_shell_flags fl;
+
+		cg_shell_flags_of(&fl, CG_FLAGS_SHOPT, cmd, 1);
 
 		apply_flags(x, c, cmd, &fl);
 		set_status(x, ST_Z);

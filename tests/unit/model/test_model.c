@@ -429,6 +429,50 @@ static void test_model__github_continue_on_error(void **state)
 	remove_repo(&m, root);
 }
 
+/* The script a shell runs is found past its flags, as the shell reads
+ * them: `-o NAME` and `-O NAME` take a word, `-c` runs a string. */
+static void test_model__shell_script_file_refs(void **state)
+{
+	static const char workflow[] =
+	    "on: push\n"
+	    "jobs:\n"
+	    "  a:\n"
+	    "    runs-on: ubuntu-latest\n"
+	    "    steps:\n"
+	    "      - run: |\n"
+	    "          bash -o pipefail scripts/ci.sh\n"
+	    "          bash -O extglob scripts/glob.sh\n"
+	    "          sh -e -- scripts/dashdash.sh\n"
+	    "          ksh -x tools/k.sh\n"
+	    "          bash -ec 'echo hi' tools/zero.sh\n"
+	    "          bash -o $OPT tools/unknown.sh\n";
+	static const struct {
+		const char *path;
+		bool found;
+	} refs[] = {
+	    {"scripts/ci.sh", true},	   {"scripts/glob.sh", true},
+	    {"scripts/dashdash.sh", true}, {"tools/k.sh", true},
+	    {"tools/zero.sh", false},	   {"tools/unknown.sh", false},
+	    {"pipefail", false},	   {"extglob", false},
+	};
+	char root[] = "/tmp/ciguard-model-XXXXXX";
+	const char *const files[] = {".github/workflows/ci.yml", workflow,
+				     NULL};
+	struct cg_model m;
+
+	build_repo(&m, root, files);
+	for (size_t i = 0; i < sizeof(refs) / sizeof(*refs); i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < m.facts.nfile_refs; k++)
+			if (!strcmp(m.facts.file_refs[k].path, refs[i].path))
+				found = true;
+		if (found != refs[i].found)
+			fail_msg("'%s': found %d", refs[i].path, found);
+	}
+	remove_repo(&m, root);
+}
+
 /* A GitLab checkout: `files` are (path, text) pairs, NULL ended. */
 static void gl_build(struct cg_model *m, char *root, const char *const *files)
 {
@@ -1154,6 +1198,7 @@ int main(void)
 	    cmocka_unit_test(test_model__github_reraised_failure),
 	    cmocka_unit_test(test_model__github_reraise_order_and_own_continue),
 	    cmocka_unit_test(test_model__github_continue_on_error),
+	    cmocka_unit_test(test_model__shell_script_file_refs),
 	    cmocka_unit_test(test_model__github_composite_actions),
 	    cmocka_unit_test(test_model__github_unchecked_shells_noted),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_noted_once),
