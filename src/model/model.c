@@ -48,8 +48,7 @@ bool cg_is_workflow_path(const char *path)
  * `action.yaml` in the folder a `uses:` names (the root for `uses: ./`). */
 bool cg_is_action_path(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	const char *name = slash ? slash + 1 : path;
+	const char *name = cg_path_base(path);
 
 	return !strcmp(name, "action.yml") || !strcmp(name, "action.yaml");
 }
