@@ -1,0 +1,2 @@
+#!/bin/sh
+# waits for a host:port
