@@ -1,16 +1,21 @@
 /*
- * libFuzzer target for the whole check of one file: the input is written
- * as .github/workflows/ci.yml (or, when it starts with '#gitlab', as
- * .gitlab-ci.yml) in a scratch folder, modelled and checked with every
- * rule. It must never crash, and every finding must point inside the file
- * (nested `bash -c` scripts map their positions through the outer one).
+ * libFuzzer target for the whole check: the input becomes a small
+ * repository in memory (opt.mem_files, no temp folder), which is modelled
+ * and checked with every rule. It must never crash, and every finding must
+ * point inside its file (nested `bash -c` scripts map their positions
+ * through the outer one).
+ *
+ * The input is one file or several. A line `#@NAME` (at the start of a
+ * line) starts a new file whose name NAME selects from the table below;
+ * the line stays in the file's text, a comment in every format here. Text
+ * before the first such line is the workflow, or `.gitlab-ci.yml` when the
+ * input starts with `#gitlab` (the corpus's older convention). A name that
+ * is unknown, or already used, starts no new file.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/core.h"
 #include "core/diag_list.h"
@@ -19,7 +24,27 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char root[64];
+static const struct {
+	const char *name; /* after `#@` */
+	const char *path;
+} kinds[] = {
+    {"workflow", ".github/workflows/ci.yml"},
+    {"action", ".github/actions/setup/action.yml"},
+    {"gitlab", ".gitlab-ci.yml"},
+    {"gitlab-include", "ci/jobs.yml"},
+    {"compose", "docker-compose.yml"},
+    {"compose-override", "docker-compose.override.yml"},
+    {"compose-env", "config/app.env"},
+    {"k8s", "k8s/deployment.yaml"},
+    {"k8s-config", "k8s/config.yaml"},
+    {"kustomization", "k8s/kustomization.yaml"},
+    {"k8s-patch", "k8s/patch.yaml"},
+    {"helm-chart", "chart/Chart.yaml"},
+    {"helm", "chart/templates/deployment.yaml"},
+    {"env-example", ".env.example"},
+    {"env", ".env"},
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 static void check(bool ok, const char *what)
 {
@@ -29,60 +54,71 @@ static void check(bool ok, const char *what)
 	}
 }
 
-static void write_file(const char *path, const uint8_t *data, size_t size)
+/* The kind a `#@NAME` line at `p` names (the rest of the line), or -1. */
+static int kind_at(const char *p, const char *end)
 {
-	FILE *f = fopen(path, "wb");
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	size_t n;
 
-	check(f != NULL, "cannot write the scratch file");
-	check(fwrite(data, 1, size, f) == size, "short write");
-	fclose(f);
+	if (end - p < 3 || p[0] != '#' || p[1] != '@')
+		return -1;
+	n = (size_t)((eol ? eol : end) - p - 2);
+	if (n && p[2 + n - 1] == '\r')
+		n--;
+	for (size_t k = 0; k < NKINDS; k++)
+		if (strlen(kinds[k].name) == n &&
+		    !memcmp(kinds[k].name, p + 2, n))
+			return (int)k;
+	return -1;
 }
 
-/* at exit: the scratch folder goes */
-static void cleanup(void)
+/* Split the input into files; returns how many. */
+static size_t split(const char *text, size_t size, struct cg_mem_file *files)
 {
-	char path[128];
+	const char *p = text, *end = text + size;
+	bool used[NKINDS] = {false};
+	size_t n = 0;
+	int first = size >= 7 && !memcmp(text, "#gitlab", 7) ? 2 : 0;
 
-	snprintf(path, sizeof(path), "%s/.github/workflows/ci.yml", root);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/.gitlab-ci.yml", root);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/.github/workflows", root);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/.github", root);
-	rmdir(path);
-	rmdir(root);
+	files[0].path = kinds[first].path;
+	files[0].text = text;
+	used[first] = true;
+	n = 1;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		int k = kind_at(p, end);
+
+		if (k >= 0 && !used[k]) {
+			files[n - 1].len = (size_t)(p - files[n - 1].text);
+			/* an empty leading workflow is no file */
+			if (n == 1 && !files[0].len) {
+				used[first] = false;
+				n = 0;
+			}
+			files[n].path = kinds[k].path;
+			files[n].text = p;
+			used[k] = true;
+			n++;
+		}
+		p = eol ? eol + 1 : end;
+	}
+	files[n - 1].len = (size_t)(end - files[n - 1].text);
+	return n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char gh[128], gl[128];
-	bool gitlab = size >= 7 && !memcmp(data, "#gitlab", 7);
+	struct cg_mem_file files[NKINDS];
 	struct cg_model_options mo;
 	struct cg_check_options co;
 	struct cg_diag_list out;
 	struct cg_model m;
 
-	if (!root[0]) {
-		char dir[128];
-
-		snprintf(root, sizeof(root), "/tmp/ciguard-fuzz-check-XXXXXX");
-		check(mkdtemp(root) != NULL, "mkdtemp");
-		snprintf(dir, sizeof(dir), "%s/.github", root);
-		mkdir(dir, 0755);
-		snprintf(dir, sizeof(dir), "%s/.github/workflows", root);
-		mkdir(dir, 0755);
-		atexit(cleanup);
-	}
-	snprintf(gh, sizeof(gh), "%s/.github/workflows/ci.yml", root);
-	snprintf(gl, sizeof(gl), "%s/.gitlab-ci.yml", root);
-	unlink(gh);
-	unlink(gl);
-	write_file(gitlab ? gl : gh, data, size);
-
 	memset(&mo, 0, sizeof(mo));
-	mo.root = root;
+	mo.root = "fuzz";
 	mo.layer = CG_LAYER_FULL;
+	mo.mem_files = files;
+	mo.nmem_files = split((const char *)data, size, files);
 	memset(&co, 0, sizeof(co));
 	co.layer = CG_LAYER_FULL;
 	cg_diag_list_init(&out);

@@ -17,6 +17,14 @@ struct cg_loader {
 	const char *const *patterns;
 	/* a finer test once a pattern matched, or NULL */
 	bool (*claims)(const char *path);
+	/*
+	 * A cheap test of the file's text before it is parsed, or NULL.
+	 * False passes the file on to the next loader that claims it (none:
+	 * it is not kept), so a loader with broad patterns (`**.yaml`) pays
+	 * a scan, not a parse, for each file that is not its own. It may add
+	 * a note saying why it declined (a Helm template).
+	 */
+	bool (*sniff)(struct cg_model *m, const struct cg_src *src);
 	enum cg_file_format format;
 	/* QUICK loaders run in both layers, FULL ones only in the full */
 	enum cg_layer layer;
@@ -40,9 +48,9 @@ extern const size_t cg_nloaders;
  * The file at `path` (relative to the root) read and built with `loader`,
  * once: a file already read is returned as it is. NULL when the file is
  * not among the repository's files (untracked-and-ignored, missing), is
- * ignored by .ciguard.yml `paths.ignore`, or cannot be read (a note says
- * why). The path is normalised first (`./a/../b` -> `b`); one that leaves
- * the root is refused.
+ * ignored by .ciguard.yml `paths.ignore`, cannot be read (a note says
+ * why), or the loader's sniff declines it. The path is normalised first
+ * (`./a/../b` -> `b`); one that leaves the root is refused.
  */
 struct cg_file *cg_model_read_file(struct cg_model *m, const char *path,
 				   const struct cg_loader *loader);

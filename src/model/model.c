@@ -154,8 +154,11 @@ static void release_result(struct cg_file *f)
 		cg_tree_release(&f->tree);
 }
 
+/* Read, parse and build `path` with `loader`. NULL when it cannot be read
+ * (a note says why) or the loader's sniff declines it (*declined set; NULL
+ * is fine). */
 static struct cg_file *add_file(struct cg_model *m, const char *path,
-				const struct cg_loader *loader)
+				const struct cg_loader *loader, bool *declined)
 {
 	struct cg_file *f = cg_xcalloc(1, sizeof(*f));
 	int err;
@@ -172,6 +175,13 @@ static struct cg_file *add_file(struct cg_model *m, const char *path,
 		if (err != CG_ENOTFOUND)
 			cg_model_note(m, "%s", cg_error_last());
 		free(f);
+		return NULL;
+	}
+	if (loader->sniff && !loader->sniff(m, &f->src)) {
+		cg_src_release(&f->src);
+		free(f);
+		if (declined)
+			*declined = true;
 		return NULL;
 	}
 	f->loader = loader;
@@ -284,7 +294,7 @@ struct cg_file *cg_model_read_file(struct cg_model *m, const char *path,
 	if (!bsearch(&norm, m->paths, m->npaths, sizeof(*m->paths), cmp_path) ||
 	    ignored_by_config(m->config, norm))
 		goto out;
-	f = add_file(m, norm, loader);
+	f = add_file(m, norm, loader, NULL);
 out:
 	free(norm);
 	return f;
@@ -358,12 +368,14 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 			continue;
 		for (size_t k = 0; k < cg_nloaders; k++) {
 			const struct cg_loader *l = cg_loaders[k];
+			bool declined = false;
 
 			if (!loader_on(m, l) || !claims(l, path))
 				continue;
 			if (!find_file(m, path))
-				add_file(m, path, l);
-			break;
+				add_file(m, path, l, &declined);
+			if (!declined)
+				break;
 		}
 	}
 	for (size_t k = 0; k < cg_nloaders; k++)
