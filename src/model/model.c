@@ -154,6 +154,27 @@ static void release_result(struct cg_file *f)
 		cg_tree_release(&f->tree);
 }
 
+static int cmp_path(const void *a, const void *b);
+
+/* The index of `path` in m->paths, or -1. */
+static long path_index(const struct cg_model *m, const char *path)
+{
+	char *const *hit =
+	    bsearch(&path, m->paths, m->npaths, sizeof(*m->paths), cmp_path);
+
+	return hit ? (long)(hit - m->paths) : -1;
+}
+
+/* Remember that `path` has been read (so the build loop and
+ * cg_model_read_file need not search the files read so far). */
+static void mark_read(struct cg_model *m, const char *path)
+{
+	long i = path_index(m, path);
+
+	if (i >= 0)
+		m->path_read[i] = 1;
+}
+
 /* Read, parse and build `path` with `loader`. NULL when it cannot be read
  * (a note says why) or the loader's sniff declines it (*declined set; NULL
  * is fine). */
@@ -184,6 +205,7 @@ static struct cg_file *add_file(struct cg_model *m, const char *path,
 			*declined = true;
 		return NULL;
 	}
+	mark_read(m, path);
 	f->loader = loader;
 	f->format = loader->format;
 	f->scope = CG_NO_SCOPE;
@@ -199,6 +221,10 @@ static struct cg_file *add_file(struct cg_model *m, const char *path,
 
 static struct cg_file *find_file(const struct cg_model *m, const char *path)
 {
+	long idx = path_index(m, path);
+
+	if (idx >= 0 && !m->path_read[idx])
+		return NULL;
 	for (size_t i = 0; i < m->nfiles; i++)
 		if (!strcmp(m->files[i]->src.path, path))
 			return m->files[i];
@@ -361,6 +387,7 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 	cg_arena_init(&m->arena);
 	if ((err = list_paths(m)) < 0)
 		return err;
+	m->path_read = cg_xcalloc(m->npaths ? m->npaths : 1, 1);
 	for (size_t i = 0; i < m->npaths; i++) {
 		const char *path = m->paths[i];
 
@@ -372,7 +399,9 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 
 			if (!loader_on(m, l) || !claims(l, path))
 				continue;
-			if (!find_file(m, path))
+			/* a loader's build may have read it already
+			 * (cg_model_read_file: a compose env_file) */
+			if (!m->path_read[i])
 				add_file(m, path, l, &declined);
 			if (!declined)
 				break;
@@ -410,6 +439,7 @@ void cg_model_release(struct cg_model *m)
 	for (size_t i = 0; i < m->npaths; i++)
 		free(m->paths[i]);
 	free(m->paths);
+	free(m->path_read);
 	for (size_t i = 0; i < m->nnotes; i++)
 		free(m->notes[i].message);
 	free(m->notes);

@@ -180,9 +180,9 @@ struct cg_shell_flags {
  * there with `unreadable` set, keeping what came before; elsewhere it is
  * the first operand (`bash -c "$cmd"`). Allocates nothing.
  */
-void cg_shell_flags_read(struct cg_shell_flags *out,
-			 enum cg_flag_syntax syntax, const char *const *words,
-			 const bool *expands, size_t n);
+void cg_shell_flags_read(struct cg_shell_flags *out, enum cg_flag_syntax syntax,
+			 const char *const *words, const bool *expands,
+			 size_t n);
 /* The same over words from.. of a parsed command (`set`'s arguments,
  * a shell's flags); out->operand is an index into cmd->words. */
 void cg_shell_flags_of(struct cg_shell_flags *out, enum cg_flag_syntax syntax,
@@ -494,6 +494,7 @@ struct cg_model {
 	/* every file of the repository (read or not), sorted by path */
 	char **paths;
 	size_t npaths;
+	unsigned char *path_read; /* per path: a file was read from it */
 
 	struct cg_file **files; /* every file read */
 	size_t nfiles;
