@@ -247,7 +247,7 @@ static bool long_running(const struct cg_model *m,
 	if (!p->python)
 		return false;
 	if (p->origin != CG_PROCESS_CI)
-		return true;
+		return !p->oneshot; /* a Job's, an init container's */
 	if (!p->background)
 		return false;
 	if (!p->cmd)
