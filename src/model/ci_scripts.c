@@ -24,6 +24,38 @@ static bool word_is(const struct cg_sh_word *w, const char *s)
 	return !w->expands && !strcmp(w->text, s);
 }
 
+/* `screen -dm`, `tmux new -d`, `start-stop-daemon --start --background`,
+ * daemonize: they return while the command runs on. */
+static bool other_detaches(const struct cg_sh_cmd *c, size_t i,
+			   const char *prog)
+{
+	bool d = false, m = false, newsess = false;
+
+	if (!strcmp(prog, "daemonize"))
+		return true;
+	for (size_t k = i + 1; k < c->nwords; k++) {
+		const char *w = c->words[k].text;
+
+		if (!strcmp(prog, "start-stop-daemon")) {
+			if (!strcmp(w, "--background") || !strcmp(w, "-b"))
+				return true;
+			continue;
+		}
+		if (!strcmp(prog, "tmux")) {
+			if (!strcmp(w, "new") || !strcmp(w, "new-session"))
+				newsess = true;
+			else if (newsess && !strcmp(w, "-d"))
+				return true;
+			continue;
+		}
+		if (w[0] == '-' && w[1] != '-') { /* screen -d -m, -dmS */
+			d = d || strchr(w, 'd');
+			m = m || strchr(w, 'm');
+		}
+	}
+	return d && m;
+}
+
 /* docker/podman `run -d`, `compose up -d` without --wait. */
 static bool detaches(const struct cg_sh_cmd *c, size_t i)
 {
@@ -31,6 +63,9 @@ static bool detaches(const struct cg_sh_cmd *c, size_t i)
 	bool compose = false, up = false, run = false, detach = false,
 	     wait = false;
 
+	if (!strcmp(prog, "screen") || !strcmp(prog, "tmux") ||
+	    !strcmp(prog, "start-stop-daemon") || !strcmp(prog, "daemonize"))
+		return other_detaches(c, i, prog);
 	if (strcmp(prog, "docker") && strcmp(prog, "podman") &&
 	    strcmp(prog, "docker-compose") && strcmp(prog, "podman-compose"))
 		return false;
@@ -79,6 +114,20 @@ static bool maybe_worker(const struct cg_model *m, const struct cg_sh_cmd *c)
 	return false;
 }
 
+static bool is_builtin(const char *name)
+{
+	static const char *const names[] = {
+	    "cd",     "pushd", "popd",	 "export", "set",    "unset", "echo",
+	    "printf", "true",  "false",	 ":",	   "local",  "shift", "read",
+	    "test",   "[",     "source", ".",	   "sleep",  "wait",  "exit",
+	    "return", "trap",  "alias",	 "umask",  "ulimit", NULL};
+
+	for (size_t i = 0; names[i]; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
 static void add_process(struct walk *w, const struct cg_sh_cmd *c,
 			bool background)
 {
@@ -87,8 +136,12 @@ static void add_process(struct walk *w, const struct cg_sh_cmd *c,
 	size_t start = c->words[0].start, end = c->words[c->nwords - 1].end;
 	char *text;
 
-	/* every background start, and workers started in the foreground */
+	/* every background start, and workers started in the foreground;
+	 * builtins in a backgrounded `( cd app && ./serve ) &` start
+	 * nothing that runs on */
 	if (!background && !maybe_worker(w->m, c))
+		return;
+	if (background && is_builtin(c->words[0].text))
 		return;
 	argv = cg_xcalloc(c->nwords, sizeof(*argv));
 	for (size_t i = 0; i < c->nwords; i++)
@@ -192,7 +245,8 @@ static void refs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 		}
 }
 
-static void walk_list(struct walk *w, const struct cg_sh_list *l);
+static void walk_list(struct walk *w, const struct cg_sh_list *l,
+		      bool background);
 
 static void walk_cmd(struct walk *w, const struct cg_sh_cmd *c, bool background)
 {
@@ -202,14 +256,23 @@ static void walk_cmd(struct walk *w, const struct cg_sh_cmd *c, bool background)
 		if (!c->nwords || c->words[0].text[0] == '[' ||
 		    c->words[0].text[0] == '(')
 			return;
-		/* nohup/setsid start in the background even without `&` */
+		/* nohup and sudo run the command in the foreground (measured:
+		 * bash waits for `nohup sleep 2`); setsid forks only with -f,
+		 * as a command of a script is no process-group leader */
 		while (i < c->nwords && (word_is(&c->words[i], "nohup") ||
 					 word_is(&c->words[i], "setsid") ||
 					 word_is(&c->words[i], "exec") ||
 					 word_is(&c->words[i], "sudo"))) {
-			if (!word_is(&c->words[i], "exec") &&
-			    !word_is(&c->words[i], "sudo"))
-				background = true;
+			if (word_is(&c->words[i], "setsid"))
+				while (i + 1 < c->nwords &&
+				       c->words[i + 1].text[0] == '-') {
+					const char *o = c->words[i + 1].text;
+
+					if (!strcmp(o, "--fork") ||
+					    (o[1] != '-' && strchr(o, 'f')))
+						background = true;
+					i++;
+				}
 			i++;
 		}
 		if (i < c->nwords) {
@@ -220,14 +283,20 @@ static void walk_cmd(struct walk *w, const struct cg_sh_cmd *c, bool background)
 		add_process(w, c, background);
 		return;
 	}
+	/* `( cd app && python s.py ) &`: what the compound runs, runs in
+	 * the background with it (a function body runs where it is called,
+	 * not where it is defined) */
+	if (c->kind == CG_SH_FUNCDEF)
+		background = false;
 	for (size_t b = 0; b < 3; b++)
 		if (c->body[b])
-			walk_list(w, c->body[b]);
+			walk_list(w, c->body[b], background);
 	for (size_t a = 0; a < c->narms; a++)
-		walk_list(w, c->arms[a]);
+		walk_list(w, c->arms[a], background);
 }
 
-static void walk_list(struct walk *w, const struct cg_sh_list *l)
+static void walk_list(struct walk *w, const struct cg_sh_list *l,
+		      bool background)
 {
 	if (!l || ++w->depth > 200) {
 		w->depth--;
@@ -239,7 +308,7 @@ static void walk_list(struct walk *w, const struct cg_sh_list *l)
 		for (size_t p = 0; p < ao->n; p++)
 			for (size_t k = 0; k < ao->pipes[p].n; k++)
 				walk_cmd(w, &ao->pipes[p].cmds[k],
-					 ao->background);
+					 ao->background || background);
 	}
 	w->depth--;
 }
@@ -251,7 +320,7 @@ void cg_ci_script_facts(struct cg_model *m, const struct cg_script *s,
 
 	if (!s)
 		return;
-	walk_list(&w, s->sh.top);
+	walk_list(&w, s->sh.top, false);
 	for (size_t i = 0; i < s->nnested; i++) {
 		const struct cg_nested_script *n = &s->nested[i];
 

@@ -772,7 +772,14 @@ void cg_process_classify(const struct cg_model *m, struct cg_process_fact *p)
 		goto workers;
 	prog = p->argv[i];
 	b = cg_path_base(prog);
-	if (is_python(prog)) {
+	if (cg_ends_with(b, ".py")) {
+		/* `./manage.py runserver`: its shebang runs Python; options
+		 * for the interpreter cannot be given here */
+		p->python = true;
+		p->worker =
+		    program_is_worker(b, p->argv + i + 1, p->argc - i - 1) ||
+		    strstr(b, "worker");
+	} else if (is_python(prog)) {
 		p->python = true;
 		/* interpreter options up to the module, -c or the script */
 		for (size_t k = i + 1; k < p->argc; k++) {

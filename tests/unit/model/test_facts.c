@@ -140,6 +140,54 @@ static void test_facts__github_env_scopes_services_processes(void **state)
 	cg_model_release(&m);
 }
 
+/* Which commands start something that outlives them, as bash runs them:
+ * `nohup cmd` and `setsid cmd` wait (measured with bash 5.2), `setsid -f`
+ * and `&` do not. */
+static void test_facts__background_starts_as_bash_runs_them(void **state)
+{
+	static const struct cg_mem_file files[] = {
+	    MEM(".github/workflows/ci.yml",
+		"on: push\n"
+		"jobs:\n"
+		"  t:\n"
+		"    runs-on: ubuntu-latest\n"
+		"    steps:\n"
+		"      - run: |\n"
+		"          nohup python -m app.worker\n"
+		"          nohup python -m app.worker &\n"
+		"          setsid python -m app.worker\n"
+		"          setsid -f redis-server\n"
+		"          ( cd app && python serve.py ) &\n"
+		"          screen -dmS w python w.py\n"
+		"          ./manage.py runserver &\n"
+		"          f() { redis-server; }\n"
+		"          docker compose up -d --wait\n"
+		"          docker run -d redis\n"),
+	};
+	static const struct {
+		unsigned line;
+		bool background, python;
+	} want[] = {
+	    /* what screen runs (line 12) is not looked into */
+	    {7, false, true},  {8, true, true},	  {9, false, true},
+	    {10, true, false}, {11, true, true},  {12, true, false},
+	    {13, true, true},  {16, true, false},
+	};
+	struct cg_model m;
+
+	(void)state;
+	build(&m, files, 1, CG_LAYER_FULL);
+	assert_int_equal(m.facts.nprocesses, sizeof(want) / sizeof(*want));
+	for (size_t i = 0; i < m.facts.nprocesses; i++) {
+		const struct cg_process_fact *p = &m.facts.processes[i];
+
+		assert_int_equal(p->pos.line, want[i].line);
+		assert_int_equal(p->background, want[i].background);
+		assert_int_equal(p->python, want[i].python);
+	}
+	cg_model_release(&m);
+}
+
 static void test_facts__gitlab_services_and_variables(void **state)
 {
 	static const struct cg_mem_file files[] = {
@@ -287,6 +335,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_facts__github_env_scopes_services_processes),
+	    cmocka_unit_test(test_facts__background_starts_as_bash_runs_them),
 	    cmocka_unit_test(test_facts__gitlab_services_and_variables),
 	    cmocka_unit_test(test_facts__value_kinds),
 	    cmocka_unit_test(test_facts__pythonunbuffered_as_cpython_reads_it),
