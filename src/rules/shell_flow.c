@@ -5,14 +5,15 @@
  * failing test does, and what tests/oracle checks against real bash and
  * dash, with commands that fail on cue.
  *
- * Each critical command (a "site") is judged on its own: the script runs
- * once per site, from the start, on abstract states. A state holds the
- * last status as a set of possibilities, the errexit and pipefail options,
- * shell variables that hold statuses or job ids (`rc=$?`, `pid=$!`),
- * functions, background jobs, the EXIT trap, and whether the site has run
- * yet. Where the script branches on something unknown (`[ -f x ]`) both
- * ways are taken and the states joined, so loops run a few rounds and then
- * stop; work is bounded by a step budget.
+ * Each critical command (a "site"; also a readiness check run in the
+ * background, judged only where a bare `wait` drops its failure) is judged
+ * on its own: the script runs once per site, from the start, on abstract
+ * states. A state holds the last status as a set of possibilities, the
+ * errexit and pipefail options, shell variables that hold statuses or job
+ * ids (`rc=$?`, `pid=$!`), functions, background jobs, the EXIT trap, and
+ * whether the site has run yet. Where the script branches on something
+ * unknown (`[ -f x ]`) both ways are taken and the states joined, so loops
+ * run a few rounds and then stop; work is bounded by a step budget.
  *
  * Statuses are a small set: zero, non-zero for other reasons, and
  * non-zero because of the failure ("F"). A decision made on F (the right
@@ -47,6 +48,7 @@
 
 #include "rules/shell_flow.h"
 #include "rules/critical.h"
+#include "rules/readiness.h"
 #include "core/banned.h"
 
 #define MAX_VARS 24
@@ -1485,7 +1487,8 @@ static void exec_simple(struct an *a, const struct cx *c,
 		set_status(x, ST_Z);
 		return;
 	}
-	if (cg_critical_command(cmd, a->config, &a->scratch)) {
+	if (cmd == a->site ||
+	    cg_critical_command(cmd, a->config, &a->scratch)) {
 		fire(a, c, x, cmd);
 		if (!strcmp(w0, "exec"))
 			add_exit(f, x, as_value(x->st));
@@ -2212,6 +2215,9 @@ static void exec_list(struct an *a, const struct cx *c,
 struct site {
 	const struct cg_script *s;
 	const struct cg_sh_cmd *cmd;
+	/* a readiness check run in the background (`./wait-for-db.sh &`):
+	 * what it is called; NULL for a critical command */
+	const char *ready;
 };
 
 struct sites {
@@ -2297,7 +2303,7 @@ static bool is_wrapper(const struct sites *st, const struct cg_sh_cmd *cmd)
 
 static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
 			 const struct cg_config *config, struct cg_buf *name,
-			 struct sites *out, unsigned depth);
+			 struct sites *out, unsigned depth, bool bg);
 
 static void collect_script(const struct cg_script *s,
 			   const struct cg_config *config, struct cg_buf *name,
@@ -2305,44 +2311,61 @@ static void collect_script(const struct cg_script *s,
 {
 	if (depth > 8)
 		return;
-	collect_list(s, s->sh.top, config, name, out, depth);
+	collect_list(s, s->sh.top, config, name, out, depth, false);
 	for (size_t i = 0; i < s->nnested; i++)
 		collect_script(s->nested[i].script, config, name, out,
 			       depth + 1);
 }
 
+/*
+ * The sites of a list: its critical commands, and the readiness checks it
+ * runs in the background (`bg`: inside a list that ends with `&`). A
+ * readiness check is no test, but a bare `wait` that drops its failure
+ * lets the job go on without its services (issue 9): it is judged for that
+ * loss only (cg_flow_check).
+ */
 static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
 			 const struct cg_config *config, struct cg_buf *name,
-			 struct sites *out, unsigned depth)
+			 struct sites *out, unsigned depth, bool bg)
 {
 	for (size_t i = 0; l && i < l->n; i++) {
 		const struct cg_sh_andor *ao = &l->items[i];
+		bool in_bg = bg || ao->background;
 
 		for (size_t p = 0; p < ao->n; p++)
 			for (size_t k = 0; k < ao->pipes[p].n; k++) {
 				const struct cg_sh_cmd *cmd =
 				    &ao->pipes[p].cmds[k];
+				struct cg_ready_target t;
+				const char *ready = NULL;
 
-				if (cmd->kind == CG_SH_SIMPLE) {
-					if (!cg_script_nested_at(s, cmd) &&
-					    (cg_critical_command(cmd, config,
-								 name) ||
-					     (is_wrapper(out, cmd) &&
-					      critical_args(cmd, config,
-							    name)))) {
-						CG_GROW(out->v, out->alloc,
-							out->n + 1);
-						out->v[out->n].s = s;
-						out->v[out->n++].cmd = cmd;
-					}
+				if (cmd->kind != CG_SH_SIMPLE) {
+					for (size_t b = 0; b < 3; b++)
+						collect_list(s, cmd->body[b],
+							     config, name, out,
+							     depth, in_bg);
+					for (size_t r = 0; r < cmd->narms; r++)
+						collect_list(s, cmd->arms[r],
+							     config, name, out,
+							     depth, in_bg);
 					continue;
 				}
-				for (size_t b = 0; b < 3; b++)
-					collect_list(s, cmd->body[b], config,
-						     name, out, depth);
-				for (size_t r = 0; r < cmd->narms; r++)
-					collect_list(s, cmd->arms[r], config,
-						     name, out, depth);
+				if (cg_script_nested_at(s, cmd))
+					continue;
+				if (!cg_critical_command(cmd, config, name) &&
+				    !(is_wrapper(out, cmd) &&
+				      critical_args(cmd, config, name))) {
+					if (!in_bg ||
+					    cg_ready_classify(s, cmd, &t) !=
+						CG_READY_CHECK)
+						continue;
+					ready = t.probe ? t.probe
+							: cmd->words[0].text;
+				}
+				CG_GROW(out->v, out->alloc, out->n + 1);
+				out->v[out->n].s = s;
+				out->v[out->n].ready = ready;
+				out->v[out->n++].cmd = cmd;
 			}
 	}
 }
@@ -2406,11 +2429,17 @@ void cg_flow_check(const struct cg_script *s, const struct cg_shell *shell,
 		    run_script(s, shell, config, sites.v[i].cmd, &spent);
 
 		if (o && (o->fired & B_ON) && !(o->st & ST_FAIL) &&
-		    (!(o->st & ST_N) || (passing_st & ST_N)) && o->blame.kind) {
+		    (!(o->st & ST_N) || (passing_st & ST_N)) && o->blame.kind &&
+		    (!sites.v[i].ready || o->blame.kind == CG_LOSS_WAIT)) {
 			struct cg_masked mk;
 
-			if (!cg_critical_command(sites.v[i].cmd, config, &name))
+			if (sites.v[i].ready) {
+				cg_buf_reset(&name);
+				cg_buf_addstr(&name, sites.v[i].ready);
+			} else if (!cg_critical_command(sites.v[i].cmd, config,
+							&name)) {
 				critical_args(sites.v[i].cmd, config, &name);
+			}
 			mk.s = sites.v[i].s;
 			mk.cmd = sites.v[i].cmd;
 			mk.name = name.buf;

@@ -46,6 +46,14 @@ dropped. Keys:
   critical: WORDS          one more critical command, as a word prefix
                            (critical_commands in the .ciguard.yml that
                            ciguard then reads)
+  fails: WORDS             a command that the oracle fails on cue like a
+                           critical one, while ciguard is told nothing: a
+                           readiness command (`./wait-for-services.sh`,
+                           `dockerize -wait`), whose lost failure ciguard
+                           must find on its own. The first word is a stub
+                           (a script in the work folder when it holds a
+                           `/`, else a command on PATH); the words are a
+                           prefix, as for critical:
   outside: REASON          bash cannot judge this case (a GitHub expression,
                            an `if:` condition, ...): it is not run, and the
                            rule's verdict is only shown
@@ -773,9 +781,24 @@ _counter = [0]
 _counter_lock = threading.Lock()
 
 
-def make_case_dir(base, extra_critical, more=()):
+def fail_stubs(fails):
+    """the stubs' word prefixes for `fails:` values, the names to link on
+    PATH, and the paths (with a `/`) to link in the work folder"""
+    extra, on_path, in_work = [], [], []
+    for f in fails:
+        words = f.split()
+        extra.append(" ".join([os.path.basename(words[0])] + words[1:]))
+        (in_work if "/" in words[0] else on_path).append(words[0])
+    return extra, on_path, in_work
+
+
+def make_case_dir(base, extra_critical, more=(), fails=()):
     """the stubs, the home folder and the stubs' state for one case; each
     run gets a fresh work folder (reset_run)"""
+    fail_extra, fail_path, fail_work = fail_stubs(fails)
+    extra_critical = list(extra_critical) + fail_extra
+    more = list(more) + [m for m in fail_path if m not in
+                         CRITICAL_STUBS + WRAPPER_STUBS + PLAIN_STUBS]
     with _counter_lock:
         _counter[0] += 1
         d = os.path.join(base, f"case{_counter[0]}")
@@ -795,10 +818,10 @@ def make_case_dir(base, extra_critical, more=()):
         with open(os.path.join(home, rc), "w") as f:
             f.write(f"PATH={shlex.quote(os.path.join(d, 'bin'))}:$PATH\n")
     d_more = [m for m in more if "/" in m]
-    return d, d_more
+    return d, d_more, fail_work
 
 
-def reset_run(d, d_more, fail_at, fail_code):
+def reset_run(d, d_more, fail_at, fail_code, d_fail=()):
     state = os.path.join(d, "state")
     for fname, text in (("count", "0\n"), ("fail_at", f"{fail_at}\n"),
                         ("fail_code", f"{fail_code}\n"), ("log", ""),
@@ -828,6 +851,10 @@ def reset_run(d, d_more, fail_at, fail_code):
         with open(p, "w") as f:
             f.write("#!/bin/sh\nexit 0\n")
         os.chmod(p, 0o755)
+    for name in d_fail:
+        p = os.path.normpath(os.path.join(w, name))
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        os.symlink(os.path.join(d, "bin", ".stub"), p)
 
 
 def run_exec(d, ex, n):
@@ -873,8 +900,8 @@ def run_exec(d, ex, n):
 def run_jobs(cd, jobs, fail_at, code):
     """one CI run: whether it passes, whether every shell exited 0, the
     number of critical invocations, and a log"""
-    d, d_more = cd
-    reset_run(d, d_more, fail_at, code)
+    d, d_more, d_fail = cd
+    reset_run(d, d_more, fail_at, code, d_fail)
     passed, all_zero, log, n = True, True, [], 0
     for job in jobs:
         failed = False
@@ -929,9 +956,10 @@ def failure_codes(logged):
     return FAILURE_CODES.get(words[0] if words else "", (1,))
 
 
-def oracle(base, jobs, extra=(), code=None, more=(), dry_fails=False):
+def oracle(base, jobs, extra=(), code=None, more=(), dry_fails=False,
+           fails=()):
     """'masked' | 'caught' | 'none' (no critical invocation), and a note"""
-    cd = make_case_dir(base, extra, more)
+    cd = make_case_dir(base, extra, more, fails)
     try:
         return judge(cd, jobs, code, dry_fails)
     finally:
@@ -1003,7 +1031,7 @@ def parse_cases(path):
             k, sep, v = line.partition(":")
             if not sep or k.strip() not in ("runners", "ci", "oracle", "shell",
                                             "code", "critical", "outside",
-                                            "dry",
+                                            "dry", "fails",
                                             "note"):
                 raise SystemExit(f"{path}:{i}: not a case key: {line!r}")
             cur.keys.setdefault(k.strip(), []).append(v.strip())
@@ -1133,7 +1161,8 @@ def judge_unit(u, base, repo):
         if dry not in ("", "fails"):
             raise SystemExit(f"{c.rel}: dry: takes only `fails`")
         verdict, u.note = oracle(base, jobs, c.keys.get("critical", []), code,
-                                 dry_fails=dry == "fails")
+                                 dry_fails=dry == "fails",
+                                 fails=c.keys.get("fails", []))
         if verdict == "none":
             raise Broken("no critical command ran in the dry run")
         u.bash = verdict
