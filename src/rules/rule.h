@@ -37,7 +37,7 @@ void cg_report(struct cg_rule_ctx *ctx, const struct cg_src *src,
 	       const struct cg_pos *pos, const char *subject, const char *hint,
 	       const char *fmt, ...) CG_PRINTF(6, 7);
 
-/* The configured critical-command list (built-ins + config). */
+/* The model the running rule reads (its config included). */
 const struct cg_model *cg_rule_model(const struct cg_rule_ctx *ctx);
 
 /* --------------------------------------------------------- engine */
