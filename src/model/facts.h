@@ -89,6 +89,9 @@ struct cg_scope {
 	 * host name and its container port.
 	 */
 	bool in_container;
+	/* its env is given as one expression (GitHub `env: ${{ ... }}`):
+	 * the names it sets cannot be known */
+	bool env_unknown;
 	/* env imported into this scope, lowest precedence first: the FILE
 	 * scope of an env_file, the K8S_CONFIG scope of an envFrom */
 	size_t *imports;
@@ -330,7 +333,11 @@ struct cg_script_item {
 	const struct cg_shell *shell;
 	size_t scope;		       /* the env it runs with (step or job) */
 	const struct cg_gh_step *step; /* GitHub; NULL for GitLab */
-	struct cg_pos pos;	       /* the step (or the script key) */
+	/* GitHub: the step's `name:` (NULL when it has none) and the
+	 * action it `uses:` (NULL for a `run:` step) */
+	const char *name;
+	const char *uses;
+	struct cg_pos pos; /* the step (or the script key) */
 };
 
 enum cg_group_kind {

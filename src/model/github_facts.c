@@ -16,6 +16,8 @@
 static void env_facts(struct cg_model *m, const struct cg_env_block *b,
 		      const struct cg_src *src, size_t scope)
 {
+	if (b->node && b->node->kind == CG_NODE_SCALAR)
+		m->facts.scopes[scope].env_unknown = true;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct cg_env_var *v = &b->vars[i];
 		struct cg_env_fact e = {0};
@@ -172,6 +174,10 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 			it.shell = &st->shell;
 			it.scope = sscope;
 			it.step = st;
+			it.name =
+			    cg_node_is_scalar(st->name) ? st->name->str : NULL;
+			it.uses =
+			    cg_node_is_scalar(st->uses) ? st->uses->str : NULL;
 			it.pos = st->node->pos;
 			cg_fact_group_item(m, group, &it);
 			cg_ci_script_facts(m, st->script, sscope, group,

@@ -571,12 +571,6 @@ static void collect_wants(const struct cg_model *m, struct want **out,
 	}
 }
 
-/* GitHub `env:` given as one expression: its names cannot be read. */
-static bool env_is_expression(const struct cg_env_block *b)
-{
-	return b->node && b->node->kind == CG_NODE_SCALAR;
-}
-
 static void scan_job(struct job *j)
 {
 	const struct cg_script_group *g = j->g;
@@ -593,14 +587,15 @@ static void scan_job(struct job *j)
 	}
 	if (!j->ncritical)
 		return;
-	if (g->gh && env_is_expression(&g->gh->env))
+	if (j->m->facts.scopes[g->scope].env_unknown)
 		j->unknown = true;
 	for (size_t i = 0; i < g->nitems; i++) {
 		const struct cg_script_item *it = &g->items[i];
 
 		if (j->critical[i]) {
 			walk_script(j, it->script, visit_sets, 0);
-			if (it->step && env_is_expression(&it->step->env))
+			if (it->step &&
+			    j->m->facts.scopes[it->scope].env_unknown)
 				j->unknown = true;
 		}
 		/* a step's $GITHUB_ENV reaches the steps after it */

@@ -1002,10 +1002,7 @@ void cg_ready_walk(const struct cg_script_group *g, cg_ready_fn fn, void *ctx)
 		w.item = i;
 		w.nfuncs = 0;
 		if (!it->script) {
-			const char *uses =
-			    it->step && cg_node_is_scalar(it->step->uses)
-				? it->step->uses->str
-				: NULL;
+			const char *uses = it->uses;
 			struct cg_ready_target t;
 			bool checks = cg_ready_action_checks(uses);
 

@@ -51,9 +51,9 @@ static void report(struct state *st, const struct cg_ready_event *ev)
 	const struct cg_script_item *it = &st->g->items[ev->item];
 	char *where;
 
-	if (it->step && cg_node_is_scalar(it->step->name))
-		where = cg_xasprintf("in step \"%s\", line %u",
-				     it->step->name->str, (unsigned)at.line);
+	if (it->name)
+		where = cg_xasprintf("in step \"%s\", line %u", it->name,
+				     (unsigned)at.line);
 	else
 		where = cg_xasprintf("on line %u", (unsigned)at.line);
 	for (size_t i = 0; i < st->npending; i++) {

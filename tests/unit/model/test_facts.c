@@ -71,6 +71,11 @@ static void test_facts__github_env_scopes_services_processes(void **state)
 		"          python -u -m pytest\n"
 		"        env:\n"
 		"          LOG_LEVEL: warning\n"
+		"  expr:\n"
+		"    runs-on: ubuntu-latest\n"
+		"    env: ${{ fromJSON(needs.setup.outputs.env) }}\n"
+		"    steps:\n"
+		"      - run: pytest\n"
 		"  other:\n"
 		"    runs-on: ubuntu-latest\n"
 		"    container: python:3.12\n"
@@ -87,12 +92,15 @@ static void test_facts__github_env_scopes_services_processes(void **state)
 	build(&m, files, 2, CG_LAYER_FULL);
 	assert_int_equal(m.nfiles, 1);
 	assert_int_equal(m.npaths, 2);
-	assert_int_equal(m.facts.ngroups, 2);
+	assert_int_equal(m.facts.ngroups, 3);
 	g = &m.facts.groups[0];
 	assert_string_equal(g->name, "test");
 	assert_int_equal(g->pos.line, 6);
 	assert_false(m.facts.scopes[g->scope].in_container);
-	assert_true(m.facts.scopes[m.facts.groups[1].scope].in_container);
+	assert_false(m.facts.scopes[g->scope].env_unknown);
+	/* `env:` as one expression: its names cannot be known */
+	assert_true(m.facts.scopes[m.facts.groups[1].scope].env_unknown);
+	assert_true(m.facts.scopes[m.facts.groups[2].scope].in_container);
 	assert_int_equal(g->nitems, 1);
 	step = g->items[0].scope;
 	/* the step's own value wins, then the job's, then the workflow's */
@@ -136,7 +144,7 @@ static void test_facts__github_env_scopes_services_processes(void **state)
 	assert_true(m.facts.processes[1].worker);
 	assert_false(m.facts.processes[2].background);
 	assert_true(m.facts.processes[2].worker);
-	assert_int_equal(m.facts.processes[2].group, 1);
+	assert_int_equal(m.facts.processes[2].group, 2);
 	cg_model_release(&m);
 }
 
