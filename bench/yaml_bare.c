@@ -45,7 +45,8 @@ static size_t load(const char *path)
 	yaml_parser_set_input_string(&p, buf, (size_t)n);
 	for (;;) {
 		if (!yaml_parser_load(&p, &doc))
-			break; /* a parse error: stop this file, as ciguard does */
+			break; /* a parse error: stop this file, as ciguard does
+				*/
 		if (!yaml_document_get_root_node(&doc)) {
 			yaml_document_delete(&doc);
 			break;

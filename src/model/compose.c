@@ -141,50 +141,9 @@ static bool is_compose_doc(const struct cg_node *root, char **why)
  */
 static char *repo_path(const char *dir, const char *rel)
 {
-	char *joined, *out;
-	const char *p;
-	size_t len = 0;
-
-	if (!*rel || rel[0] == '/' || rel[0] == '~' || strchr(rel, '$') ||
-	    strchr(rel, '\\'))
+	if (rel[0] == '~' || strchr(rel, '$') || strchr(rel, '\\'))
 		return NULL;
-	joined = *dir ? cg_xasprintf("%s/%s", dir, rel) : cg_xstrdup(rel);
-	out = cg_xmalloc(strlen(joined) + 1);
-	for (p = joined; *p;) {
-		const char *seg = p;
-		size_t sl;
-
-		while (*p && *p != '/')
-			p++;
-		sl = (size_t)(p - seg);
-		if (*p == '/')
-			p++;
-		if (!sl || (sl == 1 && seg[0] == '.'))
-			continue;
-		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
-			if (!len) {
-				free(joined);
-				free(out);
-				return NULL;
-			}
-			while (len && out[len - 1] != '/')
-				len--;
-			if (len)
-				len--;
-			continue;
-		}
-		if (len)
-			out[len++] = '/';
-		memcpy(out + len, seg, sl);
-		len += sl;
-	}
-	out[len] = '\0';
-	free(joined);
-	if (!len) { /* the root itself: nothing to look for */
-		free(out);
-		return NULL;
-	}
-	return out;
+	return cg_model_path(dir, rel);
 }
 
 /* ------------------------------------------------- scalar positions */

@@ -71,49 +71,9 @@ static char *dir_of(const char *path)
  * `.` and `..` resolved; NULL when it leaves the root or is absolute. */
 static char *join_path(const char *dir, const char *rel)
 {
-	char *whole, *out, *p;
-	size_t len = 0;
-
-	if (!rel || !*rel || rel[0] == '/' || strstr(rel, "://"))
+	if (rel && strstr(rel, "://"))
 		return NULL;
-	whole = *dir ? cg_xasprintf("%s/%s", dir, rel) : cg_xstrdup(rel);
-	out = cg_xmalloc(strlen(whole) + 1);
-	p = whole;
-	while (*p) {
-		char *seg = p;
-		size_t sl;
-
-		while (*p && *p != '/')
-			p++;
-		sl = (size_t)(p - seg);
-		if (*p)
-			p++;
-		if (!sl || (sl == 1 && seg[0] == '.'))
-			continue;
-		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
-			if (!len) {
-				free(whole);
-				free(out);
-				return NULL;
-			}
-			while (len && out[len - 1] != '/')
-				len--;
-			if (len)
-				len--;
-			continue;
-		}
-		if (len)
-			out[len++] = '/';
-		memcpy(out + len, seg, sl);
-		len += sl;
-	}
-	out[len] = '\0';
-	free(whole);
-	if (!len) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	return cg_model_path(dir, rel);
 }
 
 static bool is_kustomization_name(const char *path)

@@ -54,6 +54,13 @@ extern const size_t cg_nloaders;
  */
 struct cg_file *cg_model_read_file(struct cg_model *m, const char *path,
 				   const struct cg_loader *loader);
+/*
+ * `rel`, written in a file of folder `dir` ("" at the root), as a path
+ * relative to the root with `.`, `..` and empty segments resolved. NULL
+ * when `rel` is empty or absolute, climbs out of the root, or names the
+ * root itself. Caller frees.
+ */
+char *cg_model_path(const char *dir, const char *rel);
 /* True when `path` (normalised) is one of the repository's files, or a
  * folder holding one. */
 bool cg_model_has_path(const struct cg_model *m, const char *path);

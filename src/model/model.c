@@ -277,6 +277,23 @@ static char *normalise(const char *path)
 	return out;
 }
 
+char *cg_model_path(const char *dir, const char *rel)
+{
+	char *joined, *out;
+
+	if (!rel || !*rel || rel[0] == '/')
+		return NULL;
+	joined =
+	    dir && *dir ? cg_xasprintf("%s/%s", dir, rel) : cg_xstrdup(rel);
+	out = normalise(joined);
+	free(joined);
+	if (out && !*out) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
 bool cg_model_has_path(const struct cg_model *m, const char *path)
 {
 	char *norm = normalise(path);
