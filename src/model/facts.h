@@ -360,6 +360,9 @@ struct cg_script_group {
 	/* its service containers: indices into the service table */
 	size_t *services;
 	size_t nservices, services_alloc;
+	/* the process rows its scripts start: [process_first, process_end)
+	 * of the process table (CI rows are added a group at a time) */
+	size_t process_first, process_end;
 };
 
 /* ------------------------------------------------------------ tables */

@@ -153,6 +153,7 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 		g.pos = job->key->pos;
 		g.gh = job;
 		group = cg_fact_group(m, &g);
+		m->facts.groups[group].process_first = m->facts.nprocesses;
 		for (size_t s = 0; s < job->nservices; s++)
 			service_facts(m, &job->services[s], wf->src, jscope,
 				      group);
@@ -183,6 +184,7 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 			cg_ci_script_facts(m, st->script, sscope, group,
 					   m->facts.groups[group].nitems - 1);
 		}
+		m->facts.groups[group].process_end = m->facts.nprocesses;
 	}
 	cg_buf_release(&title);
 }

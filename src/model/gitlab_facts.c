@@ -241,7 +241,11 @@ static void pipeline_facts(struct cg_model *m)
 			it.scope = jscope;
 			it.pos = job->key->pos;
 			cg_fact_group_item(m, group, &it);
+			m->facts.groups[group].process_first =
+			    m->facts.nprocesses;
 			cg_ci_script_facts(m, job->script, jscope, group, 0);
+			m->facts.groups[group].process_end =
+			    m->facts.nprocesses;
 		}
 	}
 	settle_references(m, first_env);

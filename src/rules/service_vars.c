@@ -803,7 +803,7 @@ static bool consumes(struct consumers *c, size_t i, const char *name)
 
 	if (!c->processes_done) {
 		c->processes_done = true;
-		for (size_t p = 0; p < c->m->facts.nprocesses; p++) {
+		for (size_t p = g->process_first; p < g->process_end; p++) {
 			const struct cg_process_fact *pf =
 			    &c->m->facts.processes[p];
 

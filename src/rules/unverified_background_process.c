@@ -124,7 +124,8 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 	cg_buf_init(&st.name, 32);
 	for (size_t g = 0; g < f->ngroups; g++) {
 		st.nrows = 0;
-		for (size_t i = 0; i < f->nprocesses; i++) {
+		for (size_t i = f->groups[g].process_first;
+		     i < f->groups[g].process_end; i++) {
 			const struct cg_process_fact *p = &f->processes[i];
 
 			if (p->origin == CG_PROCESS_CI && p->background &&

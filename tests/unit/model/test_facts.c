@@ -145,6 +145,13 @@ static void test_facts__github_env_scopes_services_processes(void **state)
 	assert_false(m.facts.processes[2].background);
 	assert_true(m.facts.processes[2].worker);
 	assert_int_equal(m.facts.processes[2].group, 2);
+	/* each group knows the process rows its scripts start */
+	assert_int_equal(m.facts.groups[0].process_first, 0);
+	assert_int_equal(m.facts.groups[0].process_end, 2);
+	assert_int_equal(m.facts.groups[1].process_first,
+			 m.facts.groups[1].process_end);
+	assert_int_equal(m.facts.groups[2].process_first, 2);
+	assert_int_equal(m.facts.groups[2].process_end, 3);
 	cg_model_release(&m);
 }
 
