@@ -71,6 +71,7 @@ size_t cg_fact_scope(struct cg_model *m, enum cg_scope_kind kind, size_t parent,
 	memset(s, 0, sizeof(*s));
 	s->kind = kind;
 	s->parent = parent;
+	s->underlay = CG_NO_SCOPE;
 	s->name = dup(m, name);
 	s->src = src;
 	if (pos)
@@ -271,6 +272,8 @@ const struct cg_env_fact *cg_env_lookup(const struct cg_model *m, size_t scope,
 	struct cg_facts *f = (struct cg_facts *)&m->facts;
 	unsigned guard = 0;
 
+	size_t underlays[8], nunder = 0;
+
 	build_index(f);
 	while (scope != CG_NO_SCOPE && scope < f->nscopes && guard++ < 64) {
 		const struct cg_scope *s = &f->scopes[scope];
@@ -284,7 +287,15 @@ const struct cg_env_fact *cg_env_lookup(const struct cg_model *m, size_t scope,
 			if (im < f->nscopes && (e = own_def(f, im, name)))
 				return e;
 		}
+		if (s->underlay < f->nscopes && nunder < 8)
+			underlays[nunder++] = s->underlay;
 		scope = s->parent;
+	}
+	for (size_t i = 0; i < nunder; i++) {
+		const struct cg_env_fact *e = own_def(f, underlays[i], name);
+
+		if (e)
+			return e;
 	}
 	return NULL;
 }

@@ -96,6 +96,11 @@ struct cg_scope {
 	 * scope of an env_file, the K8S_CONFIG scope of an envFrom */
 	size_t *imports;
 	size_t nimports, imports_alloc;
+	/* env that everything else overrides, consulted after the parents:
+	 * a GitHub job container's `env:` (the runner passes workflow, job
+	 * and step env to each step with `docker exec -e`, which wins over
+	 * the container's own); CG_NO_SCOPE when none */
+	size_t underlay;
 };
 
 /* --------------------------------------------------------------- env */

@@ -13,31 +13,35 @@
 #include "model/loader.h"
 #include "core/banned.h"
 
+/* One `NAME: value` of an env mapping (value NULL when not a scalar). */
+static void env_def(struct cg_model *m, const struct cg_node *key,
+		    const struct cg_node *value, const struct cg_src *src,
+		    size_t scope)
+{
+	struct cg_env_fact e = {0};
+
+	e.name = key->str;
+	e.role = CG_ENV_DEF;
+	e.place = CG_PLACE_CI;
+	e.scope = scope;
+	e.src = src;
+	e.pos = key->pos;
+	if (cg_node_is_scalar(value)) {
+		e.value = value->str;
+		e.value_pos = value->pos;
+		e.value_has_pos = true;
+		e.value_kind = cg_value_classify(m, e.value, &e.ref);
+	}
+	cg_fact_env(m, &e);
+}
+
 static void env_facts(struct cg_model *m, const struct cg_env_block *b,
 		      const struct cg_src *src, size_t scope)
 {
 	if (b->node && b->node->kind == CG_NODE_SCALAR)
 		m->facts.scopes[scope].env_unknown = true;
-	for (size_t i = 0; i < b->n; i++) {
-		const struct cg_env_var *v = &b->vars[i];
-		struct cg_env_fact e = {0};
-
-		e.name = v->name;
-		e.role = CG_ENV_DEF;
-		e.place = CG_PLACE_CI;
-		e.scope = scope;
-		e.src = src;
-		e.pos = v->key->pos;
-		if (v->value) {
-			e.value = v->value->str;
-			e.value_pos = v->value->pos;
-			e.value_has_pos = true;
-			e.value_kind = cg_value_classify(m, e.value, &e.ref);
-		} else {
-			e.value_kind = CG_VALUE_NONE;
-		}
-		cg_fact_env(m, &e);
-	}
+	for (size_t i = 0; i < b->n; i++)
+		env_def(m, b->vars[i].key, b->vars[i].value, src, scope);
 }
 
 /* Docker's `[ip:][host[-range]:]container[-range][/proto]`, as a string or
@@ -126,6 +130,26 @@ static void service_facts(struct cg_model *m, const struct cg_gh_service *sv,
 	free(ports);
 }
 
+/* `container: {image, env}`: the container's own env, under the rest. */
+static void container_env(struct cg_model *m, const struct cg_gh_job *job,
+			  const struct cg_src *src, size_t jscope)
+{
+	const struct cg_node *env = cg_map_get(job->container, "env");
+	size_t cscope;
+
+	if (!env || env->kind != CG_NODE_MAP)
+		return;
+	cscope = cg_fact_scope(m, CG_SCOPE_CI_SERVICE, CG_NO_SCOPE, "container",
+			       src, &job->container->pos);
+	m->facts.scopes[cscope].place = CG_PLACE_CI;
+	m->facts.scopes[cscope].environment = CG_ENVIRONMENT_CI;
+	for (size_t i = 0; i < env->n; i++)
+		if (cg_node_is_scalar(env->pairs[i].key))
+			env_def(m, env->pairs[i].key, env->pairs[i].value, src,
+				cscope);
+	m->facts.scopes[jscope].underlay = cscope;
+}
+
 static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 {
 	struct cg_pos top = {1, 1, 1, 1};
@@ -145,6 +169,7 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 				       wf->src, &job->key->pos);
 		m->facts.scopes[jscope].in_container = job->container != NULL;
 		env_facts(m, &job->env, wf->src, jscope);
+		container_env(m, job, wf->src, jscope);
 		g.kind = wf->composite ? CG_GROUP_GITHUB_ACTION
 				       : CG_GROUP_GITHUB_JOB;
 		g.name = job->id;

@@ -78,7 +78,9 @@ static void test_facts__github_env_scopes_services_processes(void **state)
 		"      - run: pytest\n"
 		"  other:\n"
 		"    runs-on: ubuntu-latest\n"
-		"    container: python:3.12\n"
+		"    container:\n"
+		"      image: python:3.12\n"
+		"      env: {LOG_LEVEL: trace, ONLY_HERE: x}\n"
 		"    steps:\n"
 		"      - run: PYTHONUNBUFFERED=1 uvicorn app:app\n"),
 	    MEM("README.md", "# not read\n"),
@@ -114,6 +116,15 @@ static void test_facts__github_env_scopes_services_processes(void **state)
 	assert_int_equal(def_in(&m, "DATABASE_URL", step)->value_kind,
 			 CG_VALUE_VARIABLE);
 	assert_null(def_in(&m, "NOPE", step));
+	/* a job container's env reaches its steps, under the workflow's */
+	{
+		size_t other = m.facts.groups[2].scope;
+
+		assert_string_equal(def_in(&m, "ONLY_HERE", other)->value, "x");
+		assert_string_equal(def_in(&m, "LOG_LEVEL", other)->value,
+				    "debug");
+		assert_null(def_in(&m, "ONLY_HERE", g->scope));
+	}
 	/* services */
 	assert_int_equal(g->nservices, 2);
 	s = service(&m, "redis");
