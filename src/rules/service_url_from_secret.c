@@ -18,19 +18,9 @@
 #include "rules/service_vars.h"
 #include "core/banned.h"
 
-static bool reported(const struct cg_env_fact **done, size_t n,
-		     const struct cg_env_fact *d)
-{
-	for (size_t i = 0; i < n; i++)
-		if (done[i] == d)
-			return true;
-	return false;
-}
-
 static void judge(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		  const struct cg_script_group *g, const struct cg_svc_seen *s,
-		  const struct cg_env_fact ***done, size_t *ndone,
-		  size_t *alloc)
+		  unsigned char *done)
 {
 	const struct cg_env_fact *d = s->def;
 	struct cg_svc_endpoint ep;
@@ -42,7 +32,7 @@ static void judge(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		      value = CG_BUF_INIT, subject = CG_BUF_INIT;
 	const struct cg_service_fact *sf;
 
-	if (d->value_kind != CG_VALUE_SECRET || reported(*done, *ndone, d))
+	if (d->value_kind != CG_VALUE_SECRET || done[d - m->facts.env])
 		return;
 	read = cg_svc_endpoint_read(m, g, s->scope, d->value, false, &ep);
 	k = cg_svc_def_kind(m, g, d, read ? &ep : NULL, CG_SVC_NAMES_ALL, &role,
@@ -57,8 +47,7 @@ static void judge(struct cg_rule_ctx *ctx, const struct cg_model *m,
 	if (svc == CG_NO_INDEX)
 		goto out;
 	sf = &m->facts.services[svc];
-	CG_GROW(*done, *alloc, *ndone + 1);
-	(*done)[(*ndone)++] = d;
+	done[d - m->facts.env] = 1;
 	cg_svc_ref_text(d, &ref);
 	cg_svc_suggest(m, g, svc, role, &value);
 	cg_buf_addf(&hint,
@@ -89,22 +78,7 @@ static bool is_secret(const struct cg_env_fact *d)
 
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
-	const struct cg_env_fact **done = NULL;
-	size_t ndone = 0, alloc = 0;
-
-	for (size_t gi = 0; gi < m->facts.ngroups; gi++) {
-		const struct cg_script_group *g = &m->facts.groups[gi];
-		struct cg_svc_seen *seen;
-		size_t n;
-
-		if (!g->nservices)
-			continue;
-		n = cg_svc_seen_defs(m, gi, is_secret, &seen);
-		for (size_t i = 0; i < n; i++)
-			judge(ctx, m, g, &seen[i], &done, &ndone, &alloc);
-		free(seen);
-	}
-	free(done);
+	cg_svc_judge_seen(ctx, m, is_secret, judge);
 }
 
 const struct cg_rule cg_rule_service_url_from_secret = {

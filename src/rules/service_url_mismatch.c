@@ -23,15 +23,6 @@
 #include "rules/service_vars.h"
 #include "core/banned.h"
 
-static bool reported(const struct cg_env_fact **done, size_t n,
-		     const struct cg_env_fact *d)
-{
-	for (size_t i = 0; i < n; i++)
-		if (done[i] == d)
-			return true;
-	return false;
-}
-
 static bool host_of_group(const struct cg_model *m,
 			  const struct cg_script_group *g, const char *host)
 {
@@ -248,8 +239,7 @@ static void report(struct cg_rule_ctx *ctx, const struct cg_model *m,
 
 static void judge(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		  const struct cg_script_group *g, const struct cg_svc_seen *s,
-		  const struct cg_env_fact ***done, size_t *ndone,
-		  size_t *alloc)
+		  unsigned char *done)
 {
 	const struct cg_env_fact *d = s->def, *pdef = NULL;
 	struct cg_svc_endpoint ep;
@@ -258,7 +248,7 @@ static void judge(struct cg_rule_ctx *ctx, const struct cg_model *m,
 	size_t svc = CG_NO_INDEX;
 	bool by_name;
 
-	if (!d->value || !*d->value || reported(*done, *ndone, d))
+	if (!d->value || !*d->value || done[d - m->facts.env])
 		return;
 	if (!cg_svc_endpoint_read(m, g, s->scope, d->value, false, &ep))
 		return;
@@ -316,8 +306,7 @@ static void judge(struct cg_rule_ctx *ctx, const struct cg_model *m,
 	if (best == CG_SVC_WRONG_PORT && pdef &&
 	    cg_svc_reach(m, g, svc, j.host, 0, CG_NO_INDEX) == CG_SVC_REACHES)
 		j.def = pdef;
-	CG_GROW(*done, *alloc, *ndone + 1);
-	(*done)[(*ndone)++] = j.def;
+	done[j.def - m->facts.env] = 1;
 	report(ctx, m, g, &j, svc, best);
 out:
 	cg_svc_endpoint_release(&ep);
@@ -330,22 +319,7 @@ static bool has_value(const struct cg_env_fact *d)
 
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
-	const struct cg_env_fact **done = NULL;
-	size_t ndone = 0, alloc = 0;
-
-	for (size_t gi = 0; gi < m->facts.ngroups; gi++) {
-		const struct cg_script_group *g = &m->facts.groups[gi];
-		struct cg_svc_seen *seen;
-		size_t n;
-
-		if (!g->nservices)
-			continue;
-		n = cg_svc_seen_defs(m, gi, has_value, &seen);
-		for (size_t i = 0; i < n; i++)
-			judge(ctx, m, g, &seen[i], &done, &ndone, &alloc);
-		free(seen);
-	}
-	free(done);
+	cg_svc_judge_seen(ctx, m, has_value, judge);
 }
 
 const struct cg_rule cg_rule_service_url_mismatch = {

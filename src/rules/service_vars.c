@@ -1098,3 +1098,24 @@ bool cg_svc_walk(const struct cg_script *s, cg_svc_visit_fn fn, void *ud)
 
 	return walk_script(&w, s, at);
 }
+
+void cg_svc_judge_seen(struct cg_rule_ctx *ctx, const struct cg_model *m,
+		       bool (*want)(const struct cg_env_fact *),
+		       cg_svc_judge_fn judge)
+{
+	unsigned char *done = cg_xcalloc(m->facts.nenv + 1, 1);
+
+	for (size_t gi = 0; gi < m->facts.ngroups; gi++) {
+		const struct cg_script_group *g = &m->facts.groups[gi];
+		struct cg_svc_seen *seen;
+		size_t n;
+
+		if (!g->nservices)
+			continue;
+		n = cg_svc_seen_defs(m, gi, want, &seen);
+		for (size_t i = 0; i < n; i++)
+			judge(ctx, m, g, &seen[i], done);
+		free(seen);
+	}
+	free(done);
+}

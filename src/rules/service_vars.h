@@ -194,6 +194,22 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 			struct cg_svc_seen **out);
 
 /*
+ * Judge, for every group with service containers, each definition its
+ * consumers see that `want` accepts (cg_svc_seen_defs). `done` has one
+ * flag per env row: a judge sets the flag of the definition it reported,
+ * so a value several jobs see (a workflow-level one) is reported once, in
+ * the first; a judge skips a definition whose flag is set.
+ */
+typedef void (*cg_svc_judge_fn)(struct cg_rule_ctx *ctx,
+				const struct cg_model *m,
+				const struct cg_script_group *g,
+				const struct cg_svc_seen *s,
+				unsigned char *done);
+void cg_svc_judge_seen(struct cg_rule_ctx *ctx, const struct cg_model *m,
+		       bool (*want)(const struct cg_env_fact *),
+		       cg_svc_judge_fn judge);
+
+/*
  * The kind `def` points at among the kinds of `g`'s services, given its
  * endpoint `ep` (NULL: no URL read): by name (role from `which`), or by a
  * scheme that names the kind. CG_SERVICE_OTHER and *role CG_SVC_NONE when
