@@ -62,6 +62,8 @@ struct job {
 	bool unknown;		 /* sets env we cannot read */
 	struct cg_strlist words; /* every literal word, for folder names */
 	bool words_done;
+	/* the words without a leading `./`, sorted, for job_names_dir */
+	const char **paths;
 	bool found; /* visit_find_critical: the item runs one */
 };
 
@@ -433,30 +435,48 @@ static void visit_words(struct job *j, const struct cg_script *s,
 			cg_strlist_add(&j->words, c->words[i].text);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static const struct cg_strlist *job_words(struct job *j)
 {
 	if (!j->words_done) {
 		for (size_t i = 0; i < j->g->nitems; i++)
 			walk_script(j, j->g->items[i].script, visit_words, 0);
 		j->words_done = true;
+		j->paths = cg_xcalloc(j->words.n + 1, sizeof(*j->paths));
+		for (size_t i = 0; i < j->words.n; i++) {
+			const char *t = j->words.items[i];
+
+			while (t[0] == '.' && t[1] == '/')
+				t += 2;
+			j->paths[i] = t;
+		}
+		qsort(j->paths, j->words.n, sizeof(*j->paths), cmp_str);
 	}
 	return &j->words;
 }
 
-/* Does a word of the job name folder `dir` (or a path under it)? */
+/* Does a word of the job name folder `dir` (or a path under it)? The
+ * words that start with `dir` are together in the sorted list. */
 static bool job_names_dir(struct job *j, const char *dir)
 {
 	const struct cg_strlist *w = job_words(j);
-	size_t n = strlen(dir);
+	size_t n = strlen(dir), lo = 0, hi = w->n;
 
-	for (size_t i = 0; i < w->n; i++) {
-		const char *t = w->items[i];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		while (t[0] == '.' && t[1] == '/')
-			t += 2;
-		if (!strncmp(t, dir, n) && (t[n] == '\0' || t[n] == '/'))
-			return true;
+		if (strcmp(j->paths[mid], dir) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (size_t i = lo; i < w->n && !strncmp(j->paths[i], dir, n); i++)
+		if (j->paths[i][n] == '\0' || j->paths[i][n] == '/')
+			return true;
 	return false;
 }
 
@@ -614,6 +634,7 @@ static void job_release(struct job *j)
 	cg_strlist_release(&j->assigned);
 	cg_strlist_release(&j->exported);
 	cg_strlist_release(&j->words);
+	free(j->paths);
 }
 
 /* "`A`, `B` (.ciguard.yml `env.required`) and `C` (`# required` at
