@@ -195,8 +195,8 @@ void cg_shell_flags_read(struct cg_shell_flags *out, enum cg_flag_syntax syntax,
 void cg_shell_flags_of(struct cg_shell_flags *out, enum cg_flag_syntax syntax,
 		       const struct cg_sh_cmd *cmd, size_t from)
 {
-	const char *stack_words[16], **words = stack_words;
-	bool stack_expands[16], *expands = stack_expands;
+	const char *stack_words[16] = {0}, **words = stack_words;
+	bool stack_expands[16] = {0}, *expands = stack_expands;
 	size_t n = from < cmd->nwords ? cmd->nwords - from : 0;
 
 	if (n > 16) {
