@@ -171,15 +171,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 	st.rows = cg_xcalloc(f->nprocesses + 1, sizeof(*st.rows));
 	cg_buf_init(&st.name, 32);
 	for (size_t g = 0; g < f->ngroups; g++) {
-		st.nrows = 0;
-		for (size_t i = f->groups[g].process_first;
-		     i < f->groups[g].process_end; i++) {
-			const struct cg_process_fact *p = &f->processes[i];
-
-			if (p->origin == CG_PROCESS_CI && p->background &&
-			    p->group == g && p->cmd)
-				st.rows[st.nrows++] = p;
-		}
+		st.nrows = cg_ready_group_starts(m, g, st.rows);
 		if (!st.nrows)
 			continue;
 		st.phase = IDLE;

@@ -621,9 +621,15 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 	return CG_READY_USE;
 }
 
-/* Does `list` run `sleep` (or, with brk, also `break`/`exit`)? */
-static bool list_runs(const struct cg_sh_list *l, const char *name,
-		      unsigned depth)
+/*
+ * Is `fn` true of some simple command that `l` runs, at any depth of
+ * compound commands (function bodies too unless `skip_funcs`)? `depth`
+ * is the one the command is at.
+ */
+static bool list_any(const struct cg_sh_list *l, bool skip_funcs,
+		     bool (*fn)(void *ctx, const struct cg_sh_cmd *c,
+				unsigned depth),
+		     void *ctx, unsigned depth)
 {
 	if (!l || depth > MAX_DEPTH)
 		return false;
@@ -636,60 +642,60 @@ static bool list_runs(const struct cg_sh_list *l, const char *name,
 				    &ao->pipes[p].cmds[k];
 
 				if (c->kind == CG_SH_SIMPLE) {
-					size_t w = skip_wrappers(c, 0);
-
-					if (w < c->nwords &&
-					    eq(cg_path_base(wd(c, w)), name))
+					if (fn(ctx, c, depth))
 						return true;
 					continue;
 				}
-				if (c->kind == CG_SH_FUNCDEF)
+				if (skip_funcs && c->kind == CG_SH_FUNCDEF)
 					continue;
 				for (size_t b = 0; b < 3; b++)
-					if (list_runs(c->body[b], name,
-						      depth + 1))
+					if (list_any(c->body[b], skip_funcs, fn,
+						     ctx, depth + 1))
 						return true;
 				for (size_t a = 0; a < c->narms; a++)
-					if (list_runs(c->arms[a], name,
-						      depth + 1))
+					if (list_any(c->arms[a], skip_funcs, fn,
+						     ctx, depth + 1))
 						return true;
 			}
 	}
 	return false;
 }
 
+static bool runs_name(void *ctx, const struct cg_sh_cmd *c, unsigned depth)
+{
+	size_t w = skip_wrappers(c, 0);
+
+	(void)depth;
+	return w < c->nwords && eq(cg_path_base(wd(c, w)), ctx);
+}
+
+/* Does `list` run the program `name` (sleep, break, exit)? */
+static bool list_runs(const struct cg_sh_list *l, const char *name,
+		      unsigned depth)
+{
+	return list_any(l, true, runs_name, (void *)name, depth);
+}
+
+struct probe_ctx {
+	const struct cg_script *s;
+	struct cg_ready_target *t;
+};
+
+static bool is_probe(void *ctx, const struct cg_sh_cmd *c, unsigned depth)
+{
+	struct probe_ctx *pc = ctx;
+
+	return c->nwords &&
+	       probe_at(pc->s, c, 0, pc->t, depth + 1) == CG_READY_CHECK;
+}
+
 /* The target of the first probe in `l`, if any. */
 static bool list_probe(const struct cg_script *s, const struct cg_sh_list *l,
 		       struct cg_ready_target *t, unsigned depth)
 {
-	if (!l || depth > MAX_DEPTH)
-		return false;
-	for (size_t i = 0; i < l->n; i++) {
-		const struct cg_sh_andor *ao = &l->items[i];
+	struct probe_ctx pc = {s, t};
 
-		for (size_t p = 0; p < ao->n; p++)
-			for (size_t k = 0; k < ao->pipes[p].n; k++) {
-				const struct cg_sh_cmd *c =
-				    &ao->pipes[p].cmds[k];
-
-				if (c->kind == CG_SH_SIMPLE) {
-					if (c->nwords &&
-					    probe_at(s, c, 0, t, depth + 1) ==
-						CG_READY_CHECK)
-						return true;
-					continue;
-				}
-				for (size_t b = 0; b < 3; b++)
-					if (list_probe(s, c->body[b], t,
-						       depth + 1))
-						return true;
-				for (size_t a = 0; a < c->narms; a++)
-					if (list_probe(s, c->arms[a], t,
-						       depth + 1))
-						return true;
-			}
-	}
-	return false;
+	return list_any(l, false, is_probe, &pc, depth);
 }
 
 static bool nested_checks(const struct cg_script *s, unsigned depth);
@@ -1141,4 +1147,21 @@ cg_ready_start(const struct cg_model *m, const struct cg_ready_event *ev,
 	critical = cg_critical_command(ev->cmd, m->config, &name);
 	cg_buf_release(&name);
 	return critical ? NULL : r;
+}
+
+size_t cg_ready_group_starts(const struct cg_model *m, size_t g,
+			     const struct cg_process_fact **out)
+{
+	const struct cg_facts *f = &m->facts;
+	size_t n = 0;
+
+	for (size_t i = f->groups[g].process_first;
+	     i < f->groups[g].process_end; i++) {
+		const struct cg_process_fact *p = &f->processes[i];
+
+		if (p->origin == CG_PROCESS_CI && p->background &&
+		    p->group == g && p->cmd)
+			out[n++] = p;
+	}
+	return n;
 }

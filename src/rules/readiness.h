@@ -106,6 +106,15 @@ typedef bool (*cg_ready_fn)(void *ctx, const struct cg_ready_event *ev);
 void cg_ready_walk(const struct cg_script_group *g, cg_ready_fn fn, void *ctx);
 
 /*
+ * The processes CI scripts of group `g` start in the background (process
+ * rows with a parsed command), in order, into `out` (room for the group's
+ * process rows: m->facts.nprocesses + 1 is always enough). Returns how
+ * many.
+ */
+size_t cg_ready_group_starts(const struct cg_model *m, size_t g,
+			     const struct cg_process_fact **out);
+
+/*
  * Does some command of group `g` that is not in the background CHECK a
  * service of `kind` listening on one of `ports` (nports may be 0)? A check
  * whose target is not known (kind OTHER and port 0: a polling loop, a

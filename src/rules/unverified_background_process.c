@@ -123,15 +123,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 	st.reported = cg_xcalloc(f->nprocesses + 1, sizeof(*st.reported));
 	cg_buf_init(&st.name, 32);
 	for (size_t g = 0; g < f->ngroups; g++) {
-		st.nrows = 0;
-		for (size_t i = f->groups[g].process_first;
-		     i < f->groups[g].process_end; i++) {
-			const struct cg_process_fact *p = &f->processes[i];
-
-			if (p->origin == CG_PROCESS_CI && p->background &&
-			    p->group == g && p->cmd)
-				st.rows[st.nrows++] = p;
-		}
+		st.nrows = cg_ready_group_starts(m, g, st.rows);
 		if (!st.nrows)
 			continue;
 		memset(st.reported, 0, st.nrows * sizeof(*st.reported));
