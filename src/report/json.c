@@ -1,91 +1,78 @@
 /*
  * --format json: the stable contract of DESIGN.md ("JSON output"). The
- * document is built with jansson, so every string is escaped correctly, and
- * written with keys in the order they were added.
+ * document is written straight out through cg_json_writer (shared.h), in the
+ * bytes jansson's dump with JSON_INDENT(2) | JSON_PRESERVE_ORDER gives: a
+ * key per line, two spaces per level, "key": value, an empty array as [].
+ * The report used to be a jansson tree, which cost a malloc and a hash per
+ * key of every finding; the bytes stayed, and the tests pin them.
  */
 #include "report/report.h"
 #include "report/shared.h"
 #include "core/banned.h"
 
-static json_t *finding_json(const struct cg_diag *d)
+static void write_finding(struct cg_json_writer *w, const struct cg_diag *d)
 {
-	json_t *o = json_object();
-	int bad = 0;
-
-	if (!o)
-		return NULL;
-	bad |= json_object_set_new(o, "rule", cg_json_string(d->rule));
-	bad |= json_object_set_new(o, "severity",
-				   json_string(cg_severity_name(d->severity)));
-	bad |= json_object_set_new(o, "path", cg_json_string(d->path));
-	bad |= json_object_set_new(o, "line", json_integer(d->pos.line));
-	bad |= json_object_set_new(o, "column", json_integer(d->pos.col));
-	bad |=
-	    json_object_set_new(o, "end_line", json_integer(d->pos.end_line));
-	bad |=
-	    json_object_set_new(o, "end_column", json_integer(d->pos.end_col));
-	bad |= json_object_set_new(o, "message", cg_json_string(d->message));
-	bad |= json_object_set_new(o, "hint", cg_json_string(d->hint));
-	bad |= json_object_set_new(o, "fingerprint",
-				   cg_json_string(d->fingerprint));
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-static json_t *report_json(const struct cg_report_input *in)
-{
-	json_t *root = json_object(), *tool = json_object();
-	json_t *findings = json_array(), *summary = json_object();
-	struct cg_report_counts counts;
-	int bad = !root || !tool || !findings || !summary;
-
-	if (bad)
-		goto out;
-	bad |= json_object_set_new(tool, "name", json_string("ciguard"));
-	bad |=
-	    json_object_set_new(tool, "version", json_string(CIGUARD_VERSION));
-	for (size_t i = 0; i < in->diags->n; i++)
-		if (cg_report_shown(&in->diags->items[i]))
-			bad |= json_array_append_new(
-			    findings, finding_json(&in->diags->items[i]));
-
-	cg_report_count(&counts, in);
-	bad |= json_object_set_new(summary, "files",
-				   json_integer((json_int_t)in->files));
-	bad |= json_object_set_new(summary, "errors",
-				   json_integer((json_int_t)counts.errors));
-	bad |= json_object_set_new(summary, "warnings",
-				   json_integer((json_int_t)counts.warnings));
-	bad |= json_object_set_new(summary, "notes",
-				   json_integer((json_int_t)counts.notes));
-	bad |= json_object_set_new(summary, "suppressed",
-				   json_integer((json_int_t)in->suppressed));
-	bad |= json_object_set_new(summary, "elapsed_ms",
-				   json_integer(in->elapsed_ms));
-
-	bad |= json_object_set(root, "tool", tool);
-	bad |= json_object_set_new(root, "layer", cg_json_string(in->layer));
-	bad |= json_object_set(root, "findings", findings);
-	bad |= json_object_set(root, "summary", summary);
-out:
-	json_decref(tool);
-	json_decref(findings);
-	json_decref(summary);
-	if (bad) {
-		json_decref(root);
-		return NULL;
-	}
-	return root;
+	CG_JSON_WRITE_LIT(w, "    {\n      \"rule\": ");
+	cg_json_writer_string(w, d->rule);
+	CG_JSON_WRITE_LIT(w, ",\n      \"severity\": ");
+	cg_json_writer_string(w, cg_severity_name(d->severity));
+	CG_JSON_WRITE_LIT(w, ",\n      \"path\": ");
+	cg_json_writer_string(w, d->path);
+	CG_JSON_WRITE_LIT(w, ",\n      \"line\": ");
+	cg_json_writer_int(w, d->pos.line);
+	CG_JSON_WRITE_LIT(w, ",\n      \"column\": ");
+	cg_json_writer_int(w, d->pos.col);
+	CG_JSON_WRITE_LIT(w, ",\n      \"end_line\": ");
+	cg_json_writer_int(w, d->pos.end_line);
+	CG_JSON_WRITE_LIT(w, ",\n      \"end_column\": ");
+	cg_json_writer_int(w, d->pos.end_col);
+	CG_JSON_WRITE_LIT(w, ",\n      \"message\": ");
+	cg_json_writer_string(w, d->message);
+	CG_JSON_WRITE_LIT(w, ",\n      \"hint\": ");
+	cg_json_writer_string(w, d->hint);
+	CG_JSON_WRITE_LIT(w, ",\n      \"fingerprint\": ");
+	cg_json_writer_string(w, d->fingerprint);
+	CG_JSON_WRITE_LIT(w, "\n    }");
 }
 
 int cg_report_json(FILE *out, const struct cg_report_input *in)
 {
-	json_t *root = report_json(in);
-	int err = cg_json_dump(out, root);
+	struct cg_json_writer w;
+	struct cg_report_counts counts;
+	size_t shown = 0;
 
-	json_decref(root);
-	return err;
+	cg_json_writer_init(&w, out);
+	CG_JSON_WRITE_LIT(&w, "{\n  \"tool\": {\n    \"name\": ");
+	cg_json_writer_string(&w, "ciguard");
+	CG_JSON_WRITE_LIT(&w, ",\n    \"version\": ");
+	cg_json_writer_string(&w, CIGUARD_VERSION);
+	CG_JSON_WRITE_LIT(&w, "\n  },\n  \"layer\": ");
+	cg_json_writer_string(&w, in->layer);
+	CG_JSON_WRITE_LIT(&w, ",\n  \"findings\": [");
+	for (size_t i = 0; i < in->diags->n; i++) {
+		if (!cg_report_shown(&in->diags->items[i]))
+			continue;
+		if (shown++)
+			CG_JSON_WRITE_LIT(&w, ",");
+		CG_JSON_WRITE_LIT(&w, "\n");
+		write_finding(&w, &in->diags->items[i]);
+	}
+	if (shown)
+		CG_JSON_WRITE_LIT(&w, "\n  ");
+	CG_JSON_WRITE_LIT(&w, "],\n  \"summary\": {\n    \"files\": ");
+
+	cg_report_count(&counts, in);
+	cg_json_writer_int(&w, (long long)in->files);
+	CG_JSON_WRITE_LIT(&w, ",\n    \"errors\": ");
+	cg_json_writer_int(&w, (long long)counts.errors);
+	CG_JSON_WRITE_LIT(&w, ",\n    \"warnings\": ");
+	cg_json_writer_int(&w, (long long)counts.warnings);
+	CG_JSON_WRITE_LIT(&w, ",\n    \"notes\": ");
+	cg_json_writer_int(&w, (long long)counts.notes);
+	CG_JSON_WRITE_LIT(&w, ",\n    \"suppressed\": ");
+	cg_json_writer_int(&w, (long long)in->suppressed);
+	CG_JSON_WRITE_LIT(&w, ",\n    \"elapsed_ms\": ");
+	cg_json_writer_int(&w, in->elapsed_ms);
+	CG_JSON_WRITE_LIT(&w, "\n  }\n}\n");
+	return cg_json_writer_finish(&w);
 }

@@ -123,6 +123,122 @@ json_t *cg_json_string(const char *s)
 	return j;
 }
 
+void cg_json_writer_init(struct cg_json_writer *out, FILE *file)
+{
+	out->file = file;
+	out->len = 0;
+}
+
+static void writer_flush(struct cg_json_writer *writer)
+{
+	/* after a failed write the report is lost; finish says so */
+	if (writer->len && !ferror(writer->file))
+		fwrite(writer->buf, 1, writer->len, writer->file);
+	writer->len = 0;
+}
+
+void cg_json_writer_add(struct cg_json_writer *writer, const char *text,
+			size_t len)
+{
+	if (len > sizeof(writer->buf) - writer->len) {
+		writer_flush(writer);
+		if (len > sizeof(writer->buf)) {
+			if (!ferror(writer->file))
+				fwrite(text, 1, len, writer->file);
+			return;
+		}
+	}
+	memcpy(writer->buf + writer->len, text, len);
+	writer->len += len;
+}
+
+/* The escape jansson's dump writes for a control character `c`. */
+static void write_control(struct cg_json_writer *writer, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+
+	switch (c) {
+	case '\b':
+		CG_JSON_WRITE_LIT(writer, "\\b");
+		break;
+	case '\f':
+		CG_JSON_WRITE_LIT(writer, "\\f");
+		break;
+	case '\n':
+		CG_JSON_WRITE_LIT(writer, "\\n");
+		break;
+	case '\r':
+		CG_JSON_WRITE_LIT(writer, "\\r");
+		break;
+	case '\t':
+		CG_JSON_WRITE_LIT(writer, "\\t");
+		break;
+	default:
+		cg_json_writer_add(writer, esc, sizeof(esc));
+	}
+}
+
+void cg_json_writer_string(struct cg_json_writer *writer, const char *s)
+{
+	size_t len, i = 0, run = 0;
+
+	if (!s) {
+		CG_JSON_WRITE_LIT(writer, "null");
+		return;
+	}
+	len = strlen(s);
+	CG_JSON_WRITE_LIT(writer, "\"");
+	/* copy runs that need nothing in one go; `run` starts the current one
+	 */
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n;
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		if (c >= 0x80 && (n = utf8_seq_len(s + i, len - i))) {
+			i += n;
+			continue;
+		}
+		cg_json_writer_add(writer, s + run, i - run);
+		if (c >= 0x80)
+			CG_JSON_WRITE_LIT(writer, "\xef\xbf\xbd");
+		else if (c < 0x20)
+			write_control(writer, c);
+		else if (c == '"')
+			CG_JSON_WRITE_LIT(writer, "\\\"");
+		else
+			CG_JSON_WRITE_LIT(writer, "\\\\");
+		run = ++i;
+	}
+	cg_json_writer_add(writer, s + run, len - run);
+	CG_JSON_WRITE_LIT(writer, "\"");
+}
+
+void cg_json_writer_int(struct cg_json_writer *writer, long long v)
+{
+	char digits[24], *p = digits + sizeof(digits);
+	unsigned long long u =
+	    v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	cg_json_writer_add(writer, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+int cg_json_writer_finish(struct cg_json_writer *writer)
+{
+	writer_flush(writer);
+	return cg_report_finish(writer->file);
+}
+
 int cg_json_dump(FILE *out, const json_t *root)
 {
 	if (!root)

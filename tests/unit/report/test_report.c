@@ -17,6 +17,7 @@
 #include "core/core.h"
 #include "core/diag_list.h"
 #include "report/report.h"
+#include "report/shared.h"
 
 struct fixture {
 	struct cg_diag_list diags;
@@ -218,6 +219,97 @@ test_report__json_counts_severities_and_keeps_bad_paths(void **state)
 	    json_integer_value(json_object_get(summary, "suppressed")), 1);
 	json_decref(root);
 	free(out);
+	fixture_release(&f);
+}
+
+/*
+ * Strings in a JSON report are escaped exactly as jansson's dump escapes
+ * cg_json_string(s): the document parses back to the same strings (invalid
+ * UTF-8 as U+FFFD), and each string's bytes are the ones jansson writes, so
+ * a report keeps its bytes. A long string crosses the writer's buffer.
+ */
+static void test_report__json_escapes_strings_like_jansson(void **state)
+{
+	struct {
+		const char *in, *parsed; /* parsed NULL: same as in */
+	} cases[] = {
+	    {NULL, NULL}, /* every control byte, filled in below */
+	    {"say \"hi\" to C:\\dir\\ and a/b </script> \x7f del", NULL},
+	    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbd \xc2\x80"
+	     "\xf4\x8f\xbf\xbf",
+	     NULL},
+	    /* a lone byte, a cut sequence, a surrogate, an overlong form,
+	     * a byte that never starts one, a sequence cut by the end */
+	    {"a\xff b\xc3 c\xed\xa0\x80 d\xc0\xaf e\xf5 f\xe2\x82",
+	     "a\xef\xbf\xbd b\xef\xbf\xbd c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+	     " d\xef\xbf\xbd\xef\xbf\xbd e\xef\xbf\xbd "
+	     "f\xef\xbf\xbd\xef\xbf\xbd"},
+	    {NULL, NULL}, /* long, filled in below */
+	};
+	enum { NCASES = sizeof(cases) / sizeof(cases[0]) };
+	static const char tail[] = "\"\\/\x7f";
+	char controls[32 + sizeof(tail)];
+	struct cg_buf long_text = CG_BUF_INIT;
+	struct fixture f;
+	json_t *root, *findings;
+	json_error_t jerr;
+	char *out;
+
+	for (int c = 1; c < 0x20; c++)
+		controls[c - 1] = (char)c;
+	memcpy(controls + 31, tail, sizeof(tail));
+	cases[0].in = controls;
+	/* a run longer than the writer's buffer, then escapes across its end */
+	for (int i = 0; i < 10000; i++)
+		cg_buf_addch(&long_text, 'x');
+	for (int i = 0; i < 2000; i++)
+		cg_buf_addstr(&long_text, "\n\"\\\x01/\xc3\xa9 ");
+	cases[NCASES - 1].in = long_text.buf;
+
+	fixture_init(&f);
+	for (size_t i = 0; i < NCASES; i++)
+		add(&f, "masked-failure", CG_SEV_ERROR, cases[i].in, 1, 1, 1, 2,
+		    cases[i].in, cases[i].in);
+	out = render(cg_report_json, &f.in);
+
+	/* the control bytes, written out once by hand */
+	assert_non_null(strstr(
+	    out,
+	    "\"message\": \"\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006"
+	    "\\u0007\\b\\t\\n\\u000B\\f\\r\\u000E\\u000F\\u0010\\u0011"
+	    "\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019"
+	    "\\u001A\\u001B\\u001C\\u001D\\u001E\\u001F\\\"\\\\/\x7f\",\n"));
+
+	root = json_loads(out, 0, &jerr);
+	assert_non_null(root);
+	findings = json_object_get(root, "findings");
+	assert_int_equal(json_array_size(findings), NCASES);
+	for (size_t i = 0; i < NCASES; i++) {
+		json_t *finding = json_array_get(findings, i);
+		const char *parsed =
+		    cases[i].parsed ? cases[i].parsed : cases[i].in;
+		/* what jansson itself writes for the string */
+		json_t *want = cg_json_string(cases[i].in);
+		char *want_text = json_dumps(want, JSON_ENCODE_ANY);
+		char *want_line = cg_xasprintf("\"message\": %s,\n", want_text);
+
+		assert_string_equal(
+		    json_string_value(json_object_get(finding, "path")),
+		    parsed);
+		assert_string_equal(
+		    json_string_value(json_object_get(finding, "message")),
+		    parsed);
+		assert_string_equal(
+		    json_string_value(json_object_get(finding, "hint")),
+		    parsed);
+		assert_non_null(strstr(out, want_line));
+		free(want_line);
+		free(want_text);
+		json_decref(want);
+	}
+	json_decref(root);
+	free(out);
+	cg_buf_release(&long_text);
 	fixture_release(&f);
 }
 
@@ -550,6 +642,7 @@ int main(void)
 	    cmocka_unit_test(test_report__json_is_the_documented_contract),
 	    cmocka_unit_test(
 		test_report__json_counts_severities_and_keeps_bad_paths),
+	    cmocka_unit_test(test_report__json_escapes_strings_like_jansson),
 	    cmocka_unit_test(
 		test_report__github_escapes_properties_and_message),
 	    cmocka_unit_test(
