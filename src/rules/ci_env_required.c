@@ -30,6 +30,13 @@
  * exec`, `kubectl exec`) has that container's environment, not the job's:
  * it does not make the job critical. Any step of the job that runs a
  * critical command and sees the variable is enough.
+ *
+ * How: the wants are read once per run, with the folder and file name of
+ * each example file as indices into two sorted tables. A job's literal
+ * words are walked once to stamp the folders and file names they name;
+ * only a job that some want applies to has its scripts read for critical
+ * commands and for what they set. Names a script sets are kept as pieces
+ * of its text, and one set of buffers serves every job.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,34 +44,69 @@
 #include "rules/critical.h"
 #include "core/banned.h"
 
+/* A piece of a longer string: a folder of a path, a name in a script. */
+struct span {
+	const char *p;
+	size_t n;
+};
+
 /* A name the rule asks for, and who asks: an example file's entry, or
  * .ciguard.yml when `mark` is NULL. */
 struct want {
 	const char *name;
 	const struct cg_env_fact *mark;
+	/* the mark's folder (CG_NO_INDEX at the root) and file name, as
+	 * indices into wants.dirs and wants.bases */
+	size_t dir, base;
+	/* the want before it with the same name, or CG_NO_INDEX: a job is
+	 * judged on a name once, for the first want of it that applies */
+	size_t same_before;
 };
 
-/* What one job's scripts do, as far as they can be read. */
+/* The wants of the run and the tables made of them, once for all jobs. */
+struct wants {
+	struct want *w;
+	size_t n;
+	struct span *dirs; /* the example files' folders, sorted, unique */
+	size_t ndirs;
+	/* what a folder can start with, and how long it can be: most words
+	 * name none, and are passed over on their first byte */
+	bool dir_first[256];
+	size_t dir_min, dir_max;
+	struct span *bases; /* their file names, sorted, unique */
+	size_t nbases;
+	bool need_words; /* some want asks what the job's words name */
+};
+
+/* Names a script sets, as pieces of its text, each once. */
+struct names {
+	struct span *items;
+	size_t n, alloc;
+};
+
+/* What one job's scripts do, as far as they can be read. One is made per
+ * run and reset for each job. */
 struct job {
 	const struct cg_model *m;
+	const struct wants *wants;
 	const struct cg_script_group *g;
+	size_t stamp; /* the job's own: dir_named/base_named hold it when
+			 a word of the job names that folder / file */
+	size_t *dir_named, *base_named;
+	bool *applies;	/* per want */
 	bool *critical; /* per item: runs a critical command */
-	size_t ncritical;
+	size_t critical_alloc, ncritical;
 	/* the name of the first critical command, preferring a built-in one
 	 * (a test run, a migration) to one .ciguard.yml adds (a linter) */
 	struct cg_buf first;
 	bool first_builtin;
-	struct cg_buf name; /* scratch */
-	struct cg_strlist set, assigned, exported;
+	struct cg_buf name, line; /* scratch */
+	struct names set, assigned, exported;
 	size_t *sourced; /* FILE scopes of env files the scripts source */
 	size_t nsourced, sourced_alloc;
 	bool allexport;
-	bool unknown;		 /* sets env we cannot read */
-	struct cg_strlist words; /* every literal word, for folder names */
-	bool words_done;
-	/* the words without a leading `./`, sorted, for job_names_dir */
-	const char **paths;
-	bool found; /* visit_find_critical: the item runs one */
+	bool unknown; /* sets env we cannot read */
+	bool found;   /* visit_find_critical: the item runs one */
 };
 
 typedef void (*visit_fn)(struct job *j, const struct cg_script *s,
@@ -73,6 +115,54 @@ typedef void (*visit_fn)(struct job *j, const struct cg_script *s,
 static bool eq(const char *a, const char *b)
 {
 	return !strcmp(a, b);
+}
+
+/* strcmp's order for pieces of strings. */
+static int span_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int r = memcmp(a, b, an < bn ? an : bn);
+
+	if (r)
+		return r;
+	return an < bn ? -1 : an > bn;
+}
+
+/* The index of [p, p + n) in the sorted table `t`, or CG_NO_INDEX. */
+static size_t span_find(const struct span *t, size_t nt, const char *p,
+			size_t n)
+{
+	size_t lo = 0, hi = nt;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = span_cmp(t[mid].p, t[mid].n, p, n);
+
+		if (!r)
+			return mid;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return CG_NO_INDEX;
+}
+
+static bool names_has(const struct names *l, const char *p, size_t n)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->items[i].n == n && !memcmp(l->items[i].p, p, n))
+			return true;
+	return false;
+}
+
+/* The name [w, w + n) (which stays where it is: script text). */
+static void add_name(struct names *l, const char *w, size_t n)
+{
+	if (names_has(l, w, n))
+		return;
+	CG_GROW(l->items, l->alloc, l->n + 1);
+	l->items[l->n].p = w;
+	l->items[l->n++].n = n;
 }
 
 /* Length of the NAME in `NAME=...` (or `NAME<<` when heredoc), else 0. */
@@ -91,17 +181,8 @@ static size_t name_len(const char *w, bool heredoc)
 	return 0;
 }
 
-static void add_name(struct cg_strlist *l, const char *w, size_t n)
-{
-	char *name = cg_xstrndup(w, n);
-
-	if (!cg_strlist_has(l, name))
-		cg_strlist_add(l, name);
-	free(name);
-}
-
 /* `NAME=value` with a value: the name is set (an empty value is not). */
-static void add_assignment(struct cg_strlist *l, const char *w)
+static void add_assignment(struct names *l, const char *w)
 {
 	size_t n = name_len(w, false);
 
@@ -143,28 +224,33 @@ static bool tees_github_env(const struct cg_sh_pipeline *p)
 	return false;
 }
 
-static void walk_list(struct job *j, const struct cg_script *s,
-		      const struct cg_sh_list *l, bool to_env, visit_fn fn,
-		      unsigned depth);
+/* A walk over a job's scripts. Only the visitor of $GITHUB_ENV writes
+ * asks where output goes; the other walks skip those searches. */
+struct walk {
+	struct job *j;
+	visit_fn fn;
+	bool track_env;
+};
 
-static void walk_cmd(struct job *j, const struct cg_script *s,
-		     const struct cg_sh_cmd *c, bool to_env, visit_fn fn,
-		     unsigned depth)
+static void walk_list(const struct walk *w, const struct cg_script *s,
+		      const struct cg_sh_list *l, bool to_env, unsigned depth);
+
+static void walk_cmd(const struct walk *w, const struct cg_script *s,
+		     const struct cg_sh_cmd *c, bool to_env, unsigned depth)
 {
-	to_env = to_env || writes_github_env(c);
+	to_env = to_env || (w->track_env && writes_github_env(c));
 	if (c->kind == CG_SH_SIMPLE) {
-		fn(j, s, c, to_env);
+		w->fn(w->j, s, c, to_env);
 		return;
 	}
 	for (size_t b = 0; b < 3; b++)
-		walk_list(j, s, c->body[b], to_env, fn, depth + 1);
+		walk_list(w, s, c->body[b], to_env, depth + 1);
 	for (size_t a = 0; a < c->narms; a++)
-		walk_list(j, s, c->arms[a], to_env, fn, depth + 1);
+		walk_list(w, s, c->arms[a], to_env, depth + 1);
 }
 
-static void walk_list(struct job *j, const struct cg_script *s,
-		      const struct cg_sh_list *l, bool to_env, visit_fn fn,
-		      unsigned depth)
+static void walk_list(const struct walk *w, const struct cg_script *s,
+		      const struct cg_sh_list *l, bool to_env, unsigned depth)
 {
 	if (!l || depth > 200)
 		return;
@@ -172,24 +258,33 @@ static void walk_list(struct job *j, const struct cg_script *s,
 		const struct cg_sh_andor *ao = &l->items[i];
 
 		for (size_t p = 0; p < ao->n; p++) {
-			bool tee = to_env || tees_github_env(&ao->pipes[p]);
+			bool tee = to_env || (w->track_env &&
+					      tees_github_env(&ao->pipes[p]));
 
 			for (size_t k = 0; k < ao->pipes[p].n; k++)
-				walk_cmd(j, s, &ao->pipes[p].cmds[k], tee, fn,
+				walk_cmd(w, s, &ao->pipes[p].cmds[k], tee,
 					 depth + 1);
 		}
 	}
 }
 
 /* Every simple command of `s` and of the scripts inside it. */
-static void walk_script(struct job *j, const struct cg_script *s, visit_fn fn,
+static void walk_nested(const struct walk *w, const struct cg_script *s,
 			unsigned depth)
 {
 	if (!s || depth > 32)
 		return;
-	walk_list(j, s, s->sh.top, false, fn, 0);
+	walk_list(w, s, s->sh.top, false, 0);
 	for (size_t i = 0; i < s->nnested; i++)
-		walk_script(j, s->nested[i].script, fn, depth + 1);
+		walk_nested(w, s->nested[i].script, depth + 1);
+}
+
+static void walk_script(struct job *j, const struct cg_script *s, visit_fn fn,
+			bool track_env)
+{
+	struct walk w = {j, fn, track_env};
+
+	walk_nested(&w, s, 0);
 }
 
 /* ------------------------------------------------- critical commands */
@@ -360,7 +455,8 @@ static void visit_sets(struct job *j, const struct cg_script *s,
 		visit_source(j, c);
 }
 
-/* GitHub: an earlier step's writes to $GITHUB_ENV. */
+/* GitHub: an earlier step's writes to $GITHUB_ENV. A line is read from a
+ * NUL-terminated copy; the name kept is the same bytes of the script. */
 static void heredoc_names(struct job *j, const struct cg_script *s,
 			  const struct cg_sh_redir *r)
 {
@@ -369,20 +465,17 @@ static void heredoc_names(struct job *j, const struct cg_script *s,
 	if (r->body_end > s->sh.len)
 		return;
 	while (p < r->body_end) {
-		size_t e = p, n;
-		char *line;
+		size_t e = p, n, blanks;
+		const char *l;
 
 		while (e < r->body_end && s->sh.text[e] != '\n')
 			e++;
-		line = cg_xstrndup(s->sh.text + p, e - p);
-		{
-			const char *l = line + strspn(line, " \t");
-
-			if ((n = name_len(l, true)) &&
-			    (l[n] == '<' || l[n + 1]))
-				add_name(&j->set, l, n);
-		}
-		free(line);
+		cg_buf_reset(&j->line);
+		cg_buf_add(&j->line, s->sh.text + p, e - p);
+		blanks = strspn(j->line.buf, " \t");
+		l = j->line.buf + blanks;
+		if ((n = name_len(l, true)) && (l[n] == '<' || l[n + 1]))
+			add_name(&j->set, s->sh.text + p + blanks, n);
 		p = e + 1;
 	}
 }
@@ -423,74 +516,45 @@ static void visit_github_env(struct job *j, const struct cg_script *s,
 		j->unknown = true;
 }
 
-/* Every literal word of the job's scripts (for folder names). */
+/* --------------------------------------------------- what jobs name */
+
+/*
+ * A literal word of the job's scripts: stamp the example files' folders
+ * it names (the word without a leading `./` is the folder, or starts with
+ * it and a '/': `cd api`, `pytest api/tests`) and their file names it
+ * ends in (`cp .env.example .env`).
+ */
 static void visit_words(struct job *j, const struct cg_script *s,
 			const struct cg_sh_cmd *c, bool to_env)
 {
+	const struct wants *ws = j->wants;
+
 	(void)s;
 	(void)to_env;
-	for (size_t i = 0; i < c->nwords; i++)
-		if (!c->words[i].expands &&
-		    !cg_strlist_has(&j->words, c->words[i].text))
-			cg_strlist_add(&j->words, c->words[i].text);
-}
+	for (size_t i = 0; i < c->nwords; i++) {
+		const char *t = c->words[i].text, *base;
+		size_t k;
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static const struct cg_strlist *job_words(struct job *j)
-{
-	if (!j->words_done) {
-		for (size_t i = 0; i < j->g->nitems; i++)
-			walk_script(j, j->g->items[i].script, visit_words, 0);
-		j->words_done = true;
-		j->paths = cg_xcalloc(j->words.n + 1, sizeof(*j->paths));
-		for (size_t i = 0; i < j->words.n; i++) {
-			const char *t = j->words.items[i];
-
-			while (t[0] == '.' && t[1] == '/')
-				t += 2;
-			j->paths[i] = t;
+		if (c->words[i].expands)
+			continue;
+		base = cg_path_base(t);
+		k = span_find(ws->bases, ws->nbases, base, strlen(base));
+		if (k != CG_NO_INDEX)
+			j->base_named[k] = j->stamp;
+		while (t[0] == '.' && t[1] == '/')
+			t += 2;
+		if (!ws->dir_first[(unsigned char)t[0]])
+			continue;
+		for (size_t p = 0; p <= ws->dir_max; p++) {
+			if (p >= ws->dir_min && (t[p] == '/' || !t[p])) {
+				k = span_find(ws->dirs, ws->ndirs, t, p);
+				if (k != CG_NO_INDEX)
+					j->dir_named[k] = j->stamp;
+			}
+			if (!t[p])
+				break;
 		}
-		qsort(j->paths, j->words.n, sizeof(*j->paths), cmp_str);
 	}
-	return &j->words;
-}
-
-/* Does a word of the job name folder `dir` (or a path under it)? The
- * words that start with `dir` are together in the sorted list. */
-static bool job_names_dir(struct job *j, const char *dir)
-{
-	const struct cg_strlist *w = job_words(j);
-	size_t n = strlen(dir), lo = 0, hi = w->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(j->paths[mid], dir) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < w->n && !strncmp(j->paths[i], dir, n); i++)
-		if (j->paths[i][n] == '\0' || j->paths[i][n] == '/')
-			return true;
-	return false;
-}
-
-/* Does a word of the job name the file at `path` (`cp .env.example
- * .env`)? */
-static bool job_names_file(struct job *j, const char *path)
-{
-	const struct cg_strlist *w = job_words(j);
-	const char *base = cg_path_base(path);
-
-	for (size_t i = 0; i < w->n; i++)
-		if (eq(cg_path_base(w->items[i]), base))
-			return true;
-	return false;
 }
 
 /* ------------------------------------------------------------- judging */
@@ -507,6 +571,7 @@ static bool job_sets(struct job *j, const char *name,
 		     const struct cg_env_fact **empty)
 {
 	const struct cg_env_fact *e;
+	size_t n = strlen(name);
 
 	*empty = NULL;
 	for (size_t i = 0; i < j->g->nitems; i++) {
@@ -518,10 +583,10 @@ static bool job_sets(struct job *j, const char *name,
 		if (e && !*empty)
 			*empty = e;
 	}
-	if (cg_strlist_has(&j->set, name))
+	if (names_has(&j->set, name, n))
 		return true;
-	if (cg_strlist_has(&j->assigned, name) &&
-	    (j->allexport || cg_strlist_has(&j->exported, name)))
+	if (names_has(&j->assigned, name, n) &&
+	    (j->allexport || names_has(&j->exported, name, n)))
 		return true;
 	for (size_t i = 0; i < j->nsourced; i++)
 		if ((e = cg_env_lookup(j->m, j->sourced[i], name)) &&
@@ -530,28 +595,31 @@ static bool job_sets(struct job *j, const char *name,
 	return false;
 }
 
-/* Does want `w` apply to the job, and is it met by the example file the
- * job names itself? */
-static bool applies(struct job *j, const struct want *w, bool *by_file)
+/* Does want `w` apply to the job: is it .ciguard.yml's, at the root, or
+ * does the job name its folder? */
+static bool applies(const struct job *j, const struct want *w)
 {
-	const char *path;
-	const char *slash;
-	bool ok = true;
+	return !w->mark || w->dir == CG_NO_INDEX ||
+	       j->dir_named[w->dir] == j->stamp;
+}
 
-	*by_file = false;
-	if (!w->mark)
-		return true;
-	path = w->mark->src->path;
-	slash = strrchr(path, '/');
-	if (slash) {
-		char *dir = cg_xstrndup(path, (size_t)(slash - path));
+/* Is want `w` met by the example file itself, because the job names it? */
+static bool by_file(const struct job *j, const struct want *w)
+{
+	return w->mark && w->mark->value && *w->mark->value &&
+	       j->base_named[w->base] == j->stamp;
+}
 
-		ok = job_names_dir(j, dir);
-		free(dir);
-	}
-	*by_file =
-	    ok && w->mark->value && *w->mark->value && job_names_file(j, path);
-	return ok;
+/* Does a want before `i` with the same name apply to the job? */
+static bool applied_before(const struct job *j, size_t i)
+{
+	const struct want *w = j->wants->w;
+
+	for (size_t k = w[i].same_before; k != CG_NO_INDEX;
+	     k = w[k].same_before)
+		if (j->applies[k])
+			return true;
+	return false;
 }
 
 static bool ignored(const struct cg_config *config, const char *name)
@@ -564,31 +632,189 @@ static bool ignored(const struct cg_config *config, const char *name)
 	return false;
 }
 
-static void collect_wants(const struct cg_model *m, struct want **out,
-			  size_t *n)
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return span_cmp(x->p, x->n, y->p, y->n);
+}
+
+/* Sort `t` and drop repeats; returns the new count. */
+static size_t spans_unique(struct span *t, size_t n)
+{
+	size_t out = 0;
+
+	if (n > 1)
+		qsort(t, n, sizeof(*t), cmp_span);
+	for (size_t i = 0; i < n; i++)
+		if (!out || cmp_span(&t[out - 1], &t[i]))
+			t[out++] = t[i];
+	return out;
+}
+
+/* A want's name and index, to find the wants that share a name. */
+struct named_want {
+	const char *name;
+	size_t i;
+};
+
+/* By name, then in table order. */
+static int cmp_named_want(const void *a, const void *b)
+{
+	const struct named_want *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	return r ? r : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+static void add_want(struct wants *ws, size_t *alloc, const char *name,
+		     const struct cg_env_fact *mark)
+{
+	CG_GROW(ws->w, *alloc, ws->n + 1);
+	ws->w[ws->n].name = name;
+	ws->w[ws->n].mark = mark;
+	ws->w[ws->n].dir = ws->w[ws->n].base = CG_NO_INDEX;
+	ws->w[ws->n++].same_before = CG_NO_INDEX;
+}
+
+/* The example file's folder (false at the root) and file name. */
+static bool mark_dir(const struct want *w, struct span *dir, struct span *base)
+{
+	const char *path = w->mark->src->path;
+	const char *slash = strrchr(path, '/');
+
+	base->p = cg_path_base(path);
+	base->n = strlen(base->p);
+	if (!slash)
+		return false;
+	dir->p = path;
+	dir->n = (size_t)(slash - path);
+	return true;
+}
+
+static void wants_collect(const struct cg_model *m, struct wants *ws)
 {
 	size_t alloc = 0;
 	const struct cg_config *c = m->config;
+	struct named_want *byname;
 
-	*out = NULL;
-	*n = 0;
-	for (size_t i = 0; c && i < c->env_required.n; i++) {
-		if (ignored(c, c->env_required.items[i]))
-			continue;
-		CG_GROW(*out, alloc, *n + 1);
-		(*out)[*n].name = c->env_required.items[i];
-		(*out)[(*n)++].mark = NULL;
-	}
+	memset(ws, 0, sizeof(*ws));
+	for (size_t i = 0; c && i < c->env_required.n; i++)
+		if (!ignored(c, c->env_required.items[i]))
+			add_want(ws, &alloc, c->env_required.items[i], NULL);
 	for (size_t i = 0; i < m->facts.nenv; i++) {
 		const struct cg_env_fact *e = &m->facts.env[i];
 
 		if (e->role != CG_ENV_DEF || e->place != CG_PLACE_ENV_EXAMPLE ||
 		    !e->required || !e->src || ignored(c, e->name))
 			continue;
-		CG_GROW(*out, alloc, *n + 1);
-		(*out)[*n].name = e->name;
-		(*out)[(*n)++].mark = e;
+		add_want(ws, &alloc, e->name, e);
 	}
+	if (!ws->n)
+		return;
+	/* the folders and file names, then each want's indices */
+	ws->dirs = cg_xcalloc(ws->n, sizeof(*ws->dirs));
+	ws->bases = cg_xcalloc(ws->n, sizeof(*ws->bases));
+	for (size_t i = 0; i < ws->n; i++) {
+		struct span dir, base;
+
+		if (!ws->w[i].mark)
+			continue;
+		if (mark_dir(&ws->w[i], &dir, &base))
+			ws->dirs[ws->ndirs++] = dir;
+		ws->bases[ws->nbases++] = base;
+	}
+	ws->ndirs = spans_unique(ws->dirs, ws->ndirs);
+	for (size_t i = 0; i < ws->ndirs; i++) {
+		const struct span *d = &ws->dirs[i];
+
+		/* an empty folder ("/x"): a word that is empty or starts with
+		 * '/' names it */
+		if (!d->n)
+			ws->dir_first[0] = ws->dir_first['/'] = true;
+		else
+			ws->dir_first[(unsigned char)d->p[0]] = true;
+		if (!i || d->n < ws->dir_min)
+			ws->dir_min = d->n;
+		if (d->n > ws->dir_max)
+			ws->dir_max = d->n;
+	}
+	ws->nbases = spans_unique(ws->bases, ws->nbases);
+	for (size_t i = 0; i < ws->n; i++) {
+		struct want *w = &ws->w[i];
+		struct span dir, base;
+
+		if (!w->mark)
+			continue;
+		if (mark_dir(w, &dir, &base)) {
+			w->dir = span_find(ws->dirs, ws->ndirs, dir.p, dir.n);
+			ws->need_words = true;
+		}
+		w->base = span_find(ws->bases, ws->nbases, base.p, base.n);
+		if (w->mark->value && *w->mark->value)
+			ws->need_words = true;
+	}
+	/* each want's previous one of the same name */
+	byname = cg_xcalloc(ws->n, sizeof(*byname));
+	for (size_t i = 0; i < ws->n; i++) {
+		byname[i].name = ws->w[i].name;
+		byname[i].i = i;
+	}
+	qsort(byname, ws->n, sizeof(*byname), cmp_named_want);
+	for (size_t k = 1; k < ws->n; k++)
+		if (eq(byname[k - 1].name, byname[k].name))
+			ws->w[byname[k].i].same_before = byname[k - 1].i;
+	free(byname);
+}
+
+static void wants_release(struct wants *ws)
+{
+	free(ws->w);
+	free(ws->dirs);
+	free(ws->bases);
+}
+
+static void job_init(struct job *j, const struct cg_model *m,
+		     const struct wants *ws)
+{
+	memset(j, 0, sizeof(*j));
+	j->m = m;
+	j->wants = ws;
+	j->dir_named = cg_xcalloc(ws->ndirs + 1, sizeof(*j->dir_named));
+	j->base_named = cg_xcalloc(ws->nbases + 1, sizeof(*j->base_named));
+	j->applies = cg_xcalloc(ws->n + 1, sizeof(*j->applies));
+	j->first = (struct cg_buf)CG_BUF_INIT;
+	j->name = (struct cg_buf)CG_BUF_INIT;
+	j->line = (struct cg_buf)CG_BUF_INIT;
+}
+
+/* Ready for group `g`, whose stamp is `stamp` (never 0). */
+static void job_reset(struct job *j, const struct cg_script_group *g,
+		      size_t stamp)
+{
+	j->g = g;
+	j->stamp = stamp;
+	j->ncritical = 0;
+	cg_buf_reset(&j->first);
+	j->first_builtin = false;
+	j->set.n = j->assigned.n = j->exported.n = 0;
+	j->nsourced = 0;
+	j->allexport = j->unknown = j->found = false;
+}
+
+static void job_release(struct job *j)
+{
+	free(j->dir_named);
+	free(j->base_named);
+	free(j->applies);
+	free(j->critical);
+	free(j->sourced);
+	cg_buf_release(&j->first);
+	cg_buf_release(&j->name);
+	cg_buf_release(&j->line);
+	free(j->set.items);
+	free(j->assigned.items);
+	free(j->exported.items);
 }
 
 static void scan_job(struct job *j)
@@ -596,10 +822,10 @@ static void scan_job(struct job *j)
 	const struct cg_script_group *g = j->g;
 	size_t last = 0;
 
-	j->critical = cg_xcalloc(g->nitems + 1, sizeof(*j->critical));
+	CG_GROW(j->critical, j->critical_alloc, g->nitems + 1);
 	for (size_t i = 0; i < g->nitems; i++) {
 		j->found = false;
-		walk_script(j, g->items[i].script, visit_find_critical, 0);
+		walk_script(j, g->items[i].script, visit_find_critical, false);
 		if ((j->critical[i] = j->found)) {
 			j->ncritical++;
 			last = i;
@@ -613,28 +839,15 @@ static void scan_job(struct job *j)
 		const struct cg_script_item *it = &g->items[i];
 
 		if (j->critical[i]) {
-			walk_script(j, it->script, visit_sets, 0);
+			walk_script(j, it->script, visit_sets, false);
 			if (it->step &&
 			    j->m->facts.scopes[it->scope].env_unknown)
 				j->unknown = true;
 		}
 		/* a step's $GITHUB_ENV reaches the steps after it */
 		if (g->kind == CG_GROUP_GITHUB_JOB && i < last)
-			walk_script(j, it->script, visit_github_env, 0);
+			walk_script(j, it->script, visit_github_env, true);
 	}
-}
-
-static void job_release(struct job *j)
-{
-	free(j->critical);
-	free(j->sourced);
-	cg_buf_release(&j->first);
-	cg_buf_release(&j->name);
-	cg_strlist_release(&j->set);
-	cg_strlist_release(&j->assigned);
-	cg_strlist_release(&j->exported);
-	cg_strlist_release(&j->words);
-	free(j->paths);
 }
 
 /* "`A`, `B` (.ciguard.yml `env.required`) and `C` (`# required` at
@@ -669,34 +882,45 @@ static void add_missing(struct cg_buf *to, struct cg_buf *empties,
 			    empty->src->path, (unsigned)empty->pos.line);
 }
 
-static void check_job(struct cg_rule_ctx *ctx, const struct cg_model *m,
-		      const struct cg_script_group *g, const struct want *wants,
-		      size_t nwants)
+/* Which wants apply to the job; false when none does, and the job's
+ * scripts need not be read. */
+static bool job_wants(struct job *j)
 {
-	struct job j = {0};
+	const struct wants *ws = j->wants;
+	bool any = false;
+
+	if (ws->need_words)
+		for (size_t i = 0; i < j->g->nitems; i++)
+			walk_script(j, j->g->items[i].script, visit_words,
+				    false);
+	for (size_t i = 0; i < ws->n; i++)
+		any |= j->applies[i] = applies(j, &ws->w[i]);
+	return any;
+}
+
+static void check_job(struct cg_rule_ctx *ctx, struct job *j)
+{
+	const struct cg_model *m = j->m;
+	const struct cg_script_group *g = j->g;
+	const struct wants *ws = j->wants;
 	struct cg_buf list = CG_BUF_INIT, subject = CG_BUF_INIT,
 		      names = CG_BUF_INIT, from_config = CG_BUF_INIT,
 		      from_files = CG_BUF_INIT, empties = CG_BUF_INIT;
-	struct cg_strlist done = {0};
 	size_t nmissing = 0, nconfig = 0;
 	const char *first_missing = NULL;
 
-	j.m = m;
-	j.g = g;
-	j.first = (struct cg_buf)CG_BUF_INIT;
-	j.name = (struct cg_buf)CG_BUF_INIT;
-	scan_job(&j);
-	if (!j.ncritical || j.unknown)
-		goto out;
-	for (size_t i = 0; i < nwants; i++) {
-		const struct want *w = &wants[i];
+	if (!job_wants(j))
+		return;
+	scan_job(j);
+	if (!j->ncritical || j->unknown)
+		return;
+	for (size_t i = 0; i < ws->n; i++) {
+		const struct want *w = &ws->w[i];
 		const struct cg_env_fact *empty;
-		bool by_file;
 
-		if (cg_strlist_has(&done, w->name) || !applies(&j, w, &by_file))
+		if (!j->applies[i] || applied_before(j, i))
 			continue;
-		cg_strlist_add(&done, w->name);
-		if (by_file || job_sets(&j, w->name, &empty))
+		if (by_file(j, w) || job_sets(j, w->name, &empty))
 			continue;
 		if (!nmissing++)
 			first_missing = w->name;
@@ -730,36 +954,41 @@ static void check_job(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		cg_report(ctx, g->src, &g->pos, subject.buf, hint,
 			  "job '%s' runs `%s`, but required %s %s not set for "
 			  "it%s",
-			  g->name, j.first.buf, list.buf,
+			  g->name, j->first.buf, list.buf,
 			  nmissing == 1 ? "is" : "are", empties.buf);
 		free(hint);
 	}
 out:
-	job_release(&j);
 	cg_buf_release(&list);
 	cg_buf_release(&subject);
 	cg_buf_release(&names);
 	cg_buf_release(&from_config);
 	cg_buf_release(&from_files);
 	cg_buf_release(&empties);
-	cg_strlist_release(&done);
 }
 
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
-	struct want *wants;
-	size_t nwants;
+	struct wants ws;
+	struct job j;
 
-	collect_wants(m, &wants, &nwants);
-	for (size_t i = 0; nwants && i < m->facts.ngroups; i++) {
+	wants_collect(m, &ws);
+	if (!ws.n) {
+		wants_release(&ws);
+		return;
+	}
+	job_init(&j, m, &ws);
+	for (size_t i = 0; i < m->facts.ngroups; i++) {
 		const struct cg_script_group *g = &m->facts.groups[i];
 
 		/* a composite action runs in the env of the job that uses it */
 		if (g->kind == CG_GROUP_GITHUB_ACTION)
 			continue;
-		check_job(ctx, m, g, wants, nwants);
+		job_reset(&j, g, i + 1);
+		check_job(ctx, &j);
 	}
-	free(wants);
+	job_release(&j);
+	wants_release(&ws);
 }
 
 const struct cg_rule cg_rule_ci_env_required = {
