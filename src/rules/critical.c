@@ -76,7 +76,7 @@ static bool is_assignment(const char *w)
  * CMD` (and podman, docker-compose): the index of CMD, or n when it is not
  * run in the foreground (`-d`) or there is none.
  */
-static size_t docker_command(char **w, size_t n, size_t i)
+static size_t docker_command(char **w, size_t n, size_t i, bool is_compose)
 {
 	static const char global[] = " --config -c --context -H --host -l "
 				     "--log-level --tlscacert --tlscert "
@@ -93,8 +93,6 @@ static size_t docker_command(char **w, size_t n, size_t i)
 	    "--restart --runtime --log-driver --log-opt --ipc --pid "
 	    "--cidfile --label-file -a --attach --volumes-from --group-add "
 	    "--memory-swap --cpu-shares --index --health-cmd ";
-	bool is_compose = eq(cg_path_base(w[i]), "docker-compose") ||
-			  eq(cg_path_base(w[i]), "podman-compose");
 	size_t j = i + 1, k;
 
 	if (!is_compose) {
@@ -124,60 +122,184 @@ static size_t docker_command(char **w, size_t n, size_t i)
 	return j + 1; /* past the service, image or container */
 }
 
-/* Index of the real command after wrappers, or n. */
-static size_t unwrap(char **w, size_t n)
+/*
+ * The programs matching knows by name: the wrappers it looks through and
+ * the first words of critical commands. Every simple command of every
+ * script is looked up, most of them by several rules, so one binary search
+ * replaces a chain of comparisons per name.
+ */
+enum prog {
+	PROG_OTHER,
+	PROG_ENV,
+	PROG_SUDO,
+	PROG_COMMAND,
+	PROG_PREFIX, /* time, nohup, setsid, exec, stdbuf, nice, ... */
+	PROG_TIMEOUT,
+	PROG_PKG,   /* poetry, pipenv, pdm, rye, hatch, uv: `X run` */
+	PROG_CONDA, /* conda, micromamba, mamba: `X run` */
+	PROG_NPX,   /* npx, bunx */
+	PROG_BUNDLE,
+	PROG_DOCKER,  /* docker, podman */
+	PROG_COMPOSE, /* docker-compose, podman-compose */
+	PROG_KUBECTL, /* kubectl, oc */
+	PROG_FIND,
+	PROG_XARGS,
+	PROG_COVERAGE,
+	PROG_RUNNER, /* pytest, py.test, tox, nox, ctest, ciguard */
+	PROG_MANAGE, /* manage.py, django-admin: migrate, test */
+	PROG_GO,     /* go, cargo: test */
+	PROG_NPM,    /* npm, yarn, pnpm */
+	PROG_MAKE,   /* make, gmake */
+	PROG_ALEMBIC,
+	PROG_FLASK,
+	PROG_PRISMA,
+};
+
+/* sorted by name (strcmp order), for bsearch */
+static const struct prog_name {
+	const char *name;
+	enum prog prog;
+} progs[] = {
+    {"alembic", PROG_ALEMBIC},
+    {"bundle", PROG_BUNDLE},
+    {"bunx", PROG_NPX},
+    {"cargo", PROG_GO},
+    {"ciguard", PROG_RUNNER},
+    {"command", PROG_COMMAND},
+    {"conda", PROG_CONDA},
+    {"coverage", PROG_COVERAGE},
+    {"ctest", PROG_RUNNER},
+    {"django-admin", PROG_MANAGE},
+    {"docker", PROG_DOCKER},
+    {"docker-compose", PROG_COMPOSE},
+    {"env", PROG_ENV},
+    {"exec", PROG_PREFIX},
+    {"find", PROG_FIND},
+    {"flask", PROG_FLASK},
+    {"gmake", PROG_MAKE},
+    {"go", PROG_GO},
+    {"hatch", PROG_PKG},
+    {"kubectl", PROG_KUBECTL},
+    {"make", PROG_MAKE},
+    {"mamba", PROG_CONDA},
+    {"manage.py", PROG_MANAGE},
+    {"micromamba", PROG_CONDA},
+    {"nice", PROG_PREFIX},
+    {"nohup", PROG_PREFIX},
+    {"nox", PROG_RUNNER},
+    {"npm", PROG_NPM},
+    {"npx", PROG_NPX},
+    {"oc", PROG_KUBECTL},
+    {"pdm", PROG_PKG},
+    {"pipenv", PROG_PKG},
+    {"pnpm", PROG_NPM},
+    {"podman", PROG_DOCKER},
+    {"podman-compose", PROG_COMPOSE},
+    {"poetry", PROG_PKG},
+    {"prisma", PROG_PRISMA},
+    {"py.test", PROG_RUNNER},
+    {"pytest", PROG_RUNNER},
+    {"rye", PROG_PKG},
+    {"setsid", PROG_PREFIX},
+    {"stdbuf", PROG_PREFIX},
+    {"sudo", PROG_SUDO},
+    {"time", PROG_PREFIX},
+    {"timeout", PROG_TIMEOUT},
+    {"tox", PROG_RUNNER},
+    {"unbuffer", PROG_PREFIX},
+    {"uv", PROG_PKG},
+    {"xargs", PROG_XARGS},
+    {"xvfb-run", PROG_PREFIX},
+    {"yarn", PROG_NPM},
+};
+
+static int cmp_prog(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct prog_name *)elem)->name);
+}
+
+static enum prog prog_of(const char *base)
+{
+	const struct prog_name *p =
+	    bsearch(base, progs, sizeof(progs) / sizeof(*progs), sizeof(*progs),
+		    cmp_prog);
+
+	return p ? p->prog : PROG_OTHER;
+}
+
+/* Index of the real command after wrappers, or n; *prog is what the
+ * program there is, when it is one (i < n). */
+static size_t unwrap(char **w, size_t n, enum prog *prog)
 {
 	size_t i = 0;
 
+	*prog = PROG_OTHER;
 	while (i < n) {
-		const char *b = cg_path_base(w[i]);
+		enum prog p = prog_of(cg_path_base(w[i]));
+		bool more = i + 1 < n;
 
-		if (eq(b, "env")) {
+		*prog = p;
+		switch (p) {
+		case PROG_ENV:
 			i = skip_opts(w, n, i + 1, " -u -C -S ");
 			while (i < n && is_assignment(w[i]))
 				i++;
-		} else if (eq(b, "sudo")) {
+			break;
+		case PROG_SUDO:
 			i = skip_opts(w, n, i + 1, " -u -g -h -p -C -D ");
-		} else if (eq(b, "command") && i + 1 < n &&
-			   (eq(w[i + 1], "-v") || eq(w[i + 1], "-V"))) {
-			return n; /* prints where it is; runs nothing */
-		} else if (eq(b, "time") || eq(b, "nohup") || eq(b, "setsid") ||
-			   eq(b, "exec") || eq(b, "command") ||
-			   eq(b, "stdbuf") || eq(b, "nice") ||
-			   eq(b, "xvfb-run") || eq(b, "unbuffer")) {
+			break;
+		case PROG_COMMAND:
+			if (more && (eq(w[i + 1], "-v") || eq(w[i + 1], "-V")))
+				return n; /* prints where it is; runs nothing */
 			i = skip_opts(w, n, i + 1, " -n -s -e -f -w ");
-		} else if (eq(b, "timeout")) {
+			break;
+		case PROG_PREFIX:
+			i = skip_opts(w, n, i + 1, " -n -s -e -f -w ");
+			break;
+		case PROG_TIMEOUT:
 			i = skip_opts(w, n, i + 1, " -s -k ");
 			i++; /* the duration */
-		} else if ((eq(b, "poetry") || eq(b, "pipenv") ||
-			    eq(b, "pdm") || eq(b, "rye") || eq(b, "hatch") ||
-			    eq(b, "uv")) &&
-			   i + 1 < n && eq(w[i + 1], "run")) {
+			break;
+		case PROG_PKG:
+			if (!more || !eq(w[i + 1], "run"))
+				return i;
 			i = skip_opts(w, n, i + 2,
 				      " --with --python -p --extra --group "
 				      "--env -e --package ");
-		} else if ((eq(b, "conda") || eq(b, "micromamba") ||
-			    eq(b, "mamba")) &&
-			   i + 1 < n && eq(w[i + 1], "run")) {
+			break;
+		case PROG_CONDA:
+			if (!more || !eq(w[i + 1], "run"))
+				return i;
 			i = skip_opts(w, n, i + 2, " -n --name -p --prefix ");
-		} else if ((eq(b, "npx") || eq(b, "bunx")) && i + 1 < n) {
+			break;
+		case PROG_NPX:
+			if (!more)
+				return i;
 			i = skip_opts(w, n, i + 1, " -p --package ");
-		} else if (eq(b, "bundle") && i + 1 < n &&
-			   eq(w[i + 1], "exec")) {
+			break;
+		case PROG_BUNDLE:
+			if (!more || !eq(w[i + 1], "exec"))
+				return i;
 			i += 2;
-		} else if (eq(b, "docker") || eq(b, "podman") ||
-			   eq(b, "docker-compose") || eq(b, "podman-compose")) {
-			i = docker_command(w, n, i);
-		} else if ((eq(b, "kubectl") || eq(b, "oc")) && i + 1 < n &&
-			   (eq(w[i + 1], "exec") || eq(w[i + 1], "run") ||
-			    eq(w[i + 1], "debug"))) {
+			break;
+		case PROG_DOCKER:
+		case PROG_COMPOSE:
+			i = docker_command(w, n, i, p == PROG_COMPOSE);
+			break;
+		case PROG_KUBECTL: {
 			/* kubectl exec POD [options] -- CMD: after the `--` */
 			size_t k = i + 2;
 
+			if (!more ||
+			    (!eq(w[i + 1], "exec") && !eq(w[i + 1], "run") &&
+			     !eq(w[i + 1], "debug")))
+				return i;
 			while (k < n && !eq(w[k], "--"))
 				k++;
 			i = k + 1;
-		} else if (eq(b, "find")) {
+			break;
+		}
+		case PROG_FIND: {
 			/* find PATHS... -exec CMD ARGS {} ; */
 			size_t k = i + 1;
 
@@ -187,14 +309,18 @@ static size_t unwrap(char **w, size_t n)
 			if (k >= n)
 				return n;
 			i = k + 1;
-		} else if (eq(b, "xargs")) {
+			break;
+		}
+		case PROG_XARGS:
 			i = skip_opts(w, n, i + 1, " -n -L -P -I -d -a -s -E ");
-		} else if (eq(b, "coverage") && i + 1 < n &&
-			   eq(w[i + 1], "run")) {
+			break;
+		case PROG_COVERAGE: {
 			static const char with_arg[] =
 			    " --source --rcfile --omit --include "
 			    "--data-file --concurrency --context ";
 
+			if (!more || !eq(w[i + 1], "run"))
+				return i;
 			i += 2;
 			while (i < n && w[i][0] == '-' && !eq(w[i], "-m")) {
 				if (has_opt(with_arg, w[i]))
@@ -203,8 +329,10 @@ static size_t unwrap(char **w, size_t n)
 			}
 			if (i < n && eq(w[i], "-m"))
 				return i; /* handled like python -m */
-		} else {
 			break;
+		}
+		default:
+			return i;
 		}
 	}
 	return i;
@@ -290,32 +418,30 @@ static bool make_critical(char **w, size_t n, size_t i, struct cg_buf *out)
 	return false;
 }
 
-static bool builtin_critical(char **w, size_t n, size_t i, struct cg_buf *out)
+/* Is the program at word i, `prog` by name, a built-in critical command? */
+static bool builtin_critical(char **w, size_t n, size_t i, enum prog prog,
+			     struct cg_buf *out)
 {
 	const char *b = cg_path_base(w[i]);
 	const char *next = i + 1 < n ? w[i + 1] : "";
 
-	if (eq(b, "pytest") || eq(b, "py.test") || eq(b, "tox") ||
-	    eq(b, "nox") || eq(b, "ctest") || eq(b, "ciguard")) {
+	switch (prog) {
+	case PROG_RUNNER:
 		set_name(out, w, i, i + 1);
 		return true;
-	}
-	if (is_python(b))
-		return python_critical(w, n, i, out);
-	if (eq(b, "manage.py") && (eq(next, "migrate") || eq(next, "test"))) {
+	case PROG_OTHER:
+		return is_python(b) && python_critical(w, n, i, out);
+	case PROG_MANAGE:
+		if (!eq(next, "migrate") && !eq(next, "test"))
+			return false;
 		set_name(out, w, i, i + 2);
 		return true;
-	}
-	if (eq(b, "django-admin") &&
-	    (eq(next, "migrate") || eq(next, "test"))) {
+	case PROG_GO:
+		if (!eq(next, "test"))
+			return false;
 		set_name(out, w, i, i + 2);
 		return true;
-	}
-	if ((eq(b, "go") || eq(b, "cargo")) && eq(next, "test")) {
-		set_name(out, w, i, i + 2);
-		return true;
-	}
-	if (eq(b, "npm") || eq(b, "yarn") || eq(b, "pnpm")) {
+	case PROG_NPM: {
 		/* options before the script: pnpm -r, --filter X, -C dir */
 		size_t j = skip_opts(w, n, i + 1,
 				     " --filter -F -C --dir --prefix -w "
@@ -350,9 +476,9 @@ static bool builtin_critical(char **w, size_t n, size_t i, struct cg_buf *out)
 		}
 		return false;
 	}
-	if (eq(b, "make") || eq(b, "gmake"))
+	case PROG_MAKE:
 		return make_critical(w, n, i, out);
-	if (eq(b, "alembic")) {
+	case PROG_ALEMBIC: {
 		size_t j = skip_opts(w, n, i + 1, " -c --config -n --name -x ");
 
 		if (j < n && eq(w[j], "upgrade")) {
@@ -362,7 +488,7 @@ static bool builtin_critical(char **w, size_t n, size_t i, struct cg_buf *out)
 		}
 		return false;
 	}
-	if (eq(b, "flask")) {
+	case PROG_FLASK:
 		for (size_t j = i + 1; j + 1 < n; j++)
 			if (eq(w[j], "db") && eq(w[j + 1], "upgrade")) {
 				cg_buf_reset(out);
@@ -370,12 +496,14 @@ static bool builtin_critical(char **w, size_t n, size_t i, struct cg_buf *out)
 				return true;
 			}
 		return false;
-	}
-	if (eq(b, "prisma") && eq(next, "migrate")) {
+	case PROG_PRISMA:
+		if (!eq(next, "migrate"))
+			return false;
 		set_name(out, w, i, i + 2);
 		return true;
+	default:
+		return false;
 	}
-	return false;
 }
 
 static bool config_critical(char **w, size_t n, size_t i,
@@ -413,7 +541,8 @@ bool cg_critical_command(const struct cg_sh_cmd *cmd,
 	char *small[32];
 	char **w;
 	size_t n, i;
-	bool hit;
+	enum prog prog;
+	bool hit, pytest;
 
 	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords)
 		return false;
@@ -422,14 +551,14 @@ bool cg_critical_command(const struct cg_sh_cmd *cmd,
 	w = n <= 32 ? small : cg_xcalloc(n, sizeof(*w));
 	for (size_t k = 0; k < n; k++)
 		w[k] = (char *)cmd->words[k].text;
-	i = unwrap(w, n);
+	i = unwrap(w, n, &prog);
 	hit = false;
 	if (i < n) {
 		if (eq(w[i], "-m")) /* coverage run -m MODULE */
 			hit = i > 0 && python_critical(w, n, i - 1, out);
 		else
 			hit = config_critical(w, n, i, config, out) ||
-			      builtin_critical(w, n, i, out);
+			      builtin_critical(w, n, i, prog, out);
 		if (hit && eq(w[i], "-m")) {
 			char *name = cg_xstrdup(out->buf);
 
@@ -440,10 +569,11 @@ bool cg_critical_command(const struct cg_sh_cmd *cmd,
 		}
 	}
 	/* `pytest --version`, `tox --help`: they run no test */
+	pytest =
+	    hit && (strstr(out->buf, "pytest") || strstr(out->buf, "py.test"));
 	for (size_t k = i + 1; hit && k < n; k++)
 		if (eq(w[k], "--version") || eq(w[k], "--help") ||
-		    ((strstr(out->buf, "pytest") ||
-		      strstr(out->buf, "py.test")) &&
+		    (pytest &&
 		     (eq(w[k], "-V") || eq(w[k], "-h") || eq(w[k], "--co") ||
 		      eq(w[k], "--collect-only") || eq(w[k], "--fixtures") ||
 		      eq(w[k], "--markers"))))
