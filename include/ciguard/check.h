@@ -53,7 +53,8 @@ struct cg_check_opts {
 	/* run only these rule ids (n of them); NULL or 0: every rule */
 	const char *const *rules;
 	size_t nrules;
-	/* loader threads; 0: one (files are read on one thread today) */
+	/* threads that read files and run rules; 0: one per core this
+	 * process may use. The result is the same whatever it is. */
 	unsigned jobs;
 };
 

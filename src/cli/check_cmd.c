@@ -47,7 +47,9 @@ static const struct cli_opt options[] = {
      OPT_FAIL_ON},
     {"rule", 0, "ID", "run only rule ID (repeatable)", OPT_RULE},
     {"jobs", 0, "N",
-     "accepted for compatibility; files are read on one\nthread", OPT_JOBS},
+     "read files and run rules on N threads (default:\nthe cores ciguard may "
+     "use); the output is the same\nwhatever N is",
+     OPT_JOBS},
     {"color", 0, "WHEN",
      "auto (default: on a terminal, unless NO_COLOR is\nset), always, never",
      OPT_COLOR},

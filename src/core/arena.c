@@ -4,13 +4,17 @@
  * double up to 1 MiB: a run holds thousands of small arenas (one per file
  * and one per script).
  *
- * Blocks of the standard sizes come from a per-thread pool carved out of
+ * Blocks of the standard sizes come from a pool carved out of
  * 4 MiB regions that ask for transparent huge pages: a check of a large
  * repository touches ~100 MB of fresh tree memory, and one fault per 2 MiB
  * instead of per 4 KiB page roughly halves its run time (make bench). A
  * released block goes back to the pool for the next arena; regions are
- * returned to the system only at exit.
+ * returned to the system only at exit. The pool is shared by every thread
+ * (check --jobs parses files on several) under one lock: blocks are taken
+ * a few thousand times a run, and a block made on one thread may be
+ * released on another.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +42,8 @@ struct pool {
 	size_t left;
 };
 
-static _Thread_local struct pool pool;
+static struct pool pool;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A block of class k, header included, is exactly 1 KiB << k, so four
  * of the largest fill a region with nothing left over. */
@@ -103,6 +108,7 @@ static struct cg_arena_block *block_new(size_t size)
 	int k = class_of(size);
 
 	if (USE_POOL && k >= 0) {
+		pthread_mutex_lock(&pool_lock);
 		if (pool.free[k]) {
 			b = pool.free[k];
 			pool.free[k] = b->next;
@@ -119,6 +125,7 @@ static struct cg_arena_block *block_new(size_t size)
 				pool.left -= class_bytes(k);
 			}
 		}
+		pthread_mutex_unlock(&pool_lock);
 	}
 	if (b) {
 		b->pooled = 1;
@@ -138,8 +145,10 @@ static void block_free(struct cg_arena_block *b)
 		free(b);
 		return;
 	}
+	pthread_mutex_lock(&pool_lock);
 	b->next = pool.free[b->cls];
 	pool.free[b->cls] = b;
+	pthread_mutex_unlock(&pool_lock);
 }
 
 void cg_arena_init(struct cg_arena *a)
@@ -148,15 +157,20 @@ void cg_arena_init(struct cg_arena *a)
 	a->used_total = 0;
 }
 
-void *cg_arena_alloc(struct cg_arena *a, size_t n)
+/*
+ * Where the next n bytes aligned to `align` go: the current block when
+ * they fit, else a new one. Strings take no alignment, and structs only a
+ * pointer's: most allocations are small (a YAML scalar's value is ~12
+ * bytes), and rounding each up to 16 was an eighth of a tree's memory.
+ */
+#define ALIGN _Alignof(union { void *p; size_t z; uint64_t u; double d; })
+
+static unsigned char *carve(struct cg_arena *a, size_t n, size_t align)
 {
 	struct cg_arena_block *b = a->head;
-	void *p;
+	size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
 
-	n = (n + 15) & ~(size_t)15;
-	if (!n)
-		n = 16;
-	if (!b || b->size - b->used < n) {
+	if (!b || at > b->size || b->size - at < n) {
 		/* the next class up from the current block, at most the top */
 		int k = b && b->cls >= 0 ? b->cls + 1 : 0;
 		size_t next;
@@ -167,17 +181,25 @@ void *cg_arena_alloc(struct cg_arena *a, size_t n)
 		b = block_new(n > next ? n : next);
 		b->next = a->head;
 		a->head = b;
+		at = 0;
 	}
-	p = b->data + b->used;
-	b->used += n;
-	a->used_total += n;
+	a->used_total += at + n - b->used;
+	b->used = at + n;
+	return b->data + at;
+}
+
+void *cg_arena_alloc(struct cg_arena *a, size_t n)
+{
+	/* distinct pointers even for empty arrays */
+	void *p = carve(a, n ? n : 1, ALIGN);
+
 	memset(p, 0, n);
 	return p;
 }
 
 char *cg_arena_strndup(struct cg_arena *a, const char *s, size_t n)
 {
-	char *p = cg_arena_alloc(a, n + 1);
+	char *p = (char *)carve(a, n + 1, 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';

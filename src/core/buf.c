@@ -26,8 +26,10 @@ void cg_buf_release(struct cg_buf *b)
 void cg_buf_reset(struct cg_buf *b)
 {
 	b->len = 0;
-	b->buf[0] = '\0';
-	if (!b->alloc)
+	/* never a write to the shared empty string: threads share it */
+	if (b->alloc)
+		b->buf[0] = '\0';
+	else
 		b->buf = cg_buf_empty;
 }
 

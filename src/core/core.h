@@ -91,7 +91,8 @@ struct cg_arena {
 		NULL, 0                                                        \
 	}
 void cg_arena_init(struct cg_arena *a);
-/* Zeroed, 16-byte aligned memory living until cg_arena_release(). */
+/* Zeroed memory aligned for any type ciguard keeps in an arena (pointers,
+ * size_t, uint64_t, double), living until cg_arena_release(). */
 void *cg_arena_alloc(struct cg_arena *a, size_t n);
 char *cg_arena_strndup(struct cg_arena *a, const char *s, size_t n);
 char *cg_arena_strdup(struct cg_arena *a, const char *s);
@@ -142,6 +143,28 @@ bool cg_utf8_valid(const char *text, size_t len);
 
 /* Monotonic milliseconds (CLOCK_MONOTONIC), for deadlines and timings. */
 long cg_now_ms(void);
+
+/* ---- threads (check --jobs) ---- */
+
+/* The CPUs this process may run on (its affinity mask), at least 1. */
+unsigned cg_cpu_count(void);
+/*
+ * Start up to n threads, each running fn(ctx, worker) with worker 1..n (0
+ * is left for the caller). Fewer start when the system refuses threads:
+ * fn must leave nothing undone when some never run.
+ */
+struct cg_workers *
+cg_workers_start(unsigned n, void (*fn)(void *ctx, unsigned worker), void *ctx);
+/* Wait for every started thread; NULL is fine. */
+void cg_workers_join(struct cg_workers *ws);
+/*
+ * fn(ctx, i, worker) for every i in [0, n), on up to `jobs` threads: the
+ * caller's (worker 0) and jobs - 1 more. Items are taken in order by
+ * whichever thread is free; returns when all are done.
+ */
+void cg_parallel_for(size_t n, unsigned jobs,
+		     void (*fn)(void *ctx, size_t i, unsigned worker),
+		     void *ctx);
 /* Sleep ms milliseconds, resuming after a signal. */
 void cg_sleep_ms(long ms);
 

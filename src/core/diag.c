@@ -17,6 +17,19 @@ void cg_diag_list_init(struct cg_diag_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+void cg_diag_list_take(struct cg_diag_list *to, struct cg_diag_list *from)
+{
+	if (!from->n) {
+		cg_diag_list_release(from);
+		return;
+	}
+	CG_GROW(to->items, to->alloc, to->n + from->n);
+	memcpy(to->items + to->n, from->items, from->n * sizeof(*from->items));
+	to->n += from->n;
+	free(from->items);
+	cg_diag_list_init(from);
+}
+
 struct cg_diag *cg_diag_list_add(struct cg_diag_list *l, const char *rule,
 				 enum cg_severity sev, const char *path,
 				 const struct cg_pos *pos, const char *subject,

@@ -19,6 +19,9 @@ struct cg_diag *cg_diag_list_add(struct cg_diag_list *l, const char *rule,
 				 enum cg_severity sev, const char *path,
 				 const struct cg_pos *pos, const char *subject,
 				 const char *hint, const char *message);
+/* Move every entry of `from` to the end of `to`, in order; `from` is left
+ * empty. */
+void cg_diag_list_take(struct cg_diag_list *to, struct cg_diag_list *from);
 /* By path, line, column, rule, message. */
 void cg_diag_list_sort(struct cg_diag_list *l);
 /* Drop exact repeats (same rule, path, position, message); sorted input. */

@@ -252,6 +252,11 @@ static void build_index(struct cg_facts *f)
 	free(alloc);
 }
 
+void cg_facts_index(struct cg_model *m)
+{
+	build_index(&m->facts);
+}
+
 /* The last DEF of `name` in `scope` itself (a later key wins, as YAML
  * loaders and dotenv readers keep the last). */
 static const struct cg_env_fact *own_def(const struct cg_facts *f, size_t scope,

@@ -165,6 +165,12 @@ struct cg_env_fact {
 };
 
 /*
+ * Build cg_env_lookup's index now. A lookup builds it when facts were
+ * added since; cg_model_build calls this last, so the rules, which run on
+ * several threads at once (check --jobs), only ever read it.
+ */
+void cg_facts_index(struct cg_model *m);
+/*
  * The definition of `name` that a process in `scope` sees (see the top of
  * this file), or NULL. Definitions only; uses are not values.
  */

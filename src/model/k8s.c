@@ -298,7 +298,8 @@ static bool in_chart_templates(const struct cg_model *m, const char *path)
  * One pass over the text: top-level apiVersion and kind keys (and whether
  * some kind is one we read), and Helm markup outside block scalars.
  */
-static bool sniff(struct cg_model *m, const struct cg_src *src)
+static bool sniff(const struct cg_model *m, const struct cg_src *src,
+		  const char **why)
 {
 	const char *p = src->text, *end = src->text + src->len;
 	bool api = false, interesting = false, helm = false;
@@ -353,7 +354,7 @@ static bool sniff(struct cg_model *m, const struct cg_src *src)
 	if (!api || !interesting)
 		return false;
 	if (helm || in_chart_templates(m, src->path)) {
-		cg_model_note(m, "%s: a Helm template, skipped", src->path);
+		*why = "a Helm template, skipped";
 		return false;
 	}
 	return true;

@@ -21,10 +21,13 @@ struct cg_loader {
 	 * A cheap test of the file's text before it is parsed, or NULL.
 	 * False passes the file on to the next loader that claims it (none:
 	 * it is not kept), so a loader with broad patterns (`**.yaml`) pays
-	 * a scan, not a parse, for each file that is not its own. It may add
-	 * a note saying why it declined (a Helm template).
+	 * a scan, not a parse, for each file that is not its own. It may set
+	 * *why to say why it declined ("a Helm template, skipped": the model
+	 * notes it after the path). It may run on a worker thread (check
+	 * --jobs), so it only reads `m`'s options and paths.
 	 */
-	bool (*sniff)(struct cg_model *m, const struct cg_src *src);
+	bool (*sniff)(const struct cg_model *m, const struct cg_src *src,
+		      const char **why);
 	enum cg_file_format format;
 	/* QUICK loaders run in both layers, FULL ones only in the full */
 	enum cg_layer layer;

@@ -5,6 +5,8 @@
  * One unreadable or malformed file becomes a note; it never stops the run.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +95,8 @@ static int load_staged(struct cg_src *out, const char *root, const char *path,
 }
 
 /* A file of opt.mem_files, as cg_src_load would have read it. */
-static int load_mem(struct cg_model *m, struct cg_src *out, const char *path)
+static int load_mem(const struct cg_model *m, struct cg_src *out,
+		    const char *path)
 {
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < m->opt.nmem_files; i++) {
@@ -118,8 +121,29 @@ static int load_mem(struct cg_model *m, struct cg_src *out, const char *path)
 	return CG_ENOTFOUND;
 }
 
+/*
+ * What happens to a file before the model knows of it: read, sniffed,
+ * parsed. It touches nothing of the model but what stays fixed while it is
+ * built (the options and the path list), and allocates only in `arena`, so
+ * check --jobs runs it ahead on worker threads, each with its own arena.
+ * The notes it would make are kept, for adopt() to add in file order: the
+ * notes, like everything else, are the same whatever --jobs is.
+ */
+enum prep_outcome {
+	PREP_UNREAD,   /* cannot be read (note: why, unless not found) */
+	PREP_DECLINED, /* the loader's sniff said no (note: maybe why) */
+	PREP_READ,     /* f is read, and parsed unless f->loaded is false
+			  (then note says why) */
+};
+
+struct prep {
+	enum prep_outcome outcome;
+	struct cg_file *f; /* PREP_READ */
+	char *note;	   /* to add to the model's notes, or NULL */
+};
+
 /* Parse f->src in its loader's format; a failure is a note. */
-static void parse(struct cg_model *m, struct cg_file *f)
+static void parse(struct cg_file *f, struct cg_arena *arena, char **note)
 {
 	struct cg_load_limits lim = CG_LOAD_LIMITS_DEFAULT;
 	int err;
@@ -127,7 +151,7 @@ static void parse(struct cg_model *m, struct cg_file *f)
 	switch (f->format) {
 	case CG_FILE_YAML:
 	case CG_FILE_YAML_MULTI:
-		err = cg_yaml_load_in(&f->tree, &f->src, &lim, &m->arena);
+		err = cg_yaml_load_in(&f->tree, &f->src, &lim, arena);
 		break;
 	case CG_FILE_JSON:
 		err = cg_json_load(&f->tree, &f->src, CG_JSON_STRICT, &lim);
@@ -140,7 +164,7 @@ static void parse(struct cg_model *m, struct cg_file *f)
 		    cg_error_set(CG_EINVAL, "%s: unknown format", f->src.path);
 	}
 	if (err < 0) {
-		cg_model_note(m, "%s (file skipped)", cg_error_last());
+		*note = cg_xasprintf("%s (file skipped)", cg_error_last());
 		return;
 	}
 	f->loaded = true;
@@ -152,6 +176,56 @@ static void release_result(struct cg_file *f)
 		cg_dotenv_release(&f->dotenv);
 	else
 		cg_tree_release(&f->tree);
+}
+
+static void prepare(const struct cg_model *m, struct prep *p, const char *path,
+		    const struct cg_loader *loader, struct cg_arena *arena)
+{
+	struct cg_file *f = cg_xcalloc(1, sizeof(*f));
+	const char *why = NULL;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	if (m->opt.nmem_files)
+		err = load_mem(m, &f->src, path);
+	else if (m->opt.staged)
+		err = load_staged(&f->src, m->opt.root, path,
+				  m->opt.max_file_size);
+	else
+		err = cg_src_load(&f->src, m->opt.root, path,
+				  m->opt.max_file_size);
+	if (err < 0) {
+		p->outcome = PREP_UNREAD;
+		if (err != CG_ENOTFOUND)
+			p->note = cg_xstrdup(cg_error_last());
+		free(f);
+		return;
+	}
+	if (loader->sniff && !loader->sniff(m, &f->src, &why)) {
+		p->outcome = PREP_DECLINED;
+		if (why)
+			p->note = cg_xasprintf("%s: %s", path, why);
+		cg_src_release(&f->src);
+		free(f);
+		return;
+	}
+	f->loader = loader;
+	f->format = loader->format;
+	f->scope = CG_NO_SCOPE;
+	parse(f, arena, &p->note);
+	p->outcome = PREP_READ;
+	p->f = f;
+}
+
+static void prep_discard(struct prep *p)
+{
+	if (p->f) {
+		release_result(p->f);
+		cg_src_release(&p->f->src);
+		free(p->f);
+	}
+	free(p->note);
+	memset(p, 0, sizeof(*p));
 }
 
 static int cmp_path(const void *a, const void *b);
@@ -175,48 +249,210 @@ static void mark_read(struct cg_model *m, const char *path)
 		m->path_read[i] = 1;
 }
 
+/* ------------------------------------------------------- reading ahead */
+
+enum ahead_state {
+	AHEAD_NEW,  /* nobody has started it */
+	AHEAD_BUSY, /* a worker is preparing it */
+	AHEAD_DONE, /* prepared, waiting for the build */
+	AHEAD_TAKEN /* the build has it (or prepares it itself) */
+};
+
+/* A file the build will read with `loader` (the first that claims it). */
+struct ahead_item {
+	size_t path; /* index into m->paths */
+	const struct cg_loader *loader;
+	_Atomic int state;
+	struct prep prep;
+};
+
+struct cg_ahead {
+	struct ahead_item *items;
+	size_t n;
+	long *of_path; /* per path: its item, or -1 */
+	atomic_size_t next;
+	struct cg_arena *arenas; /* one per worker */
+	unsigned nworkers;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	struct cg_workers *workers;
+};
+
+/* A worker: prepare the items in order, skipping those taken. */
+static void ahead_work(void *ctx, unsigned worker)
+{
+	struct cg_model *m = ctx;
+	struct cg_ahead *a = m->ahead;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&a->next, 1)) < a->n) {
+		struct ahead_item *it = &a->items[i];
+		int expect = AHEAD_NEW;
+
+		if (!atomic_compare_exchange_strong(&it->state, &expect,
+						    AHEAD_BUSY))
+			continue;
+		prepare(m, &it->prep, m->paths[it->path], it->loader,
+			&a->arenas[worker - 1]);
+		pthread_mutex_lock(&a->lock);
+		atomic_store(&it->state, AHEAD_DONE);
+		pthread_cond_broadcast(&a->done);
+		pthread_mutex_unlock(&a->lock);
+	}
+}
+
+/*
+ * With more than one job, start jobs - 1 workers preparing, in path order,
+ * the files the build loop will read. Too few files are not worth a
+ * thread.
+ */
+static void ahead_start(struct cg_model *m, const bool *wanted,
+			const struct cg_loader **first)
+{
+	struct cg_ahead *a;
+	unsigned jobs = m->opt.jobs;
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->npaths; i++)
+		n += wanted[i];
+	if (jobs <= 1 || n < 8)
+		return;
+	a = cg_xcalloc(1, sizeof(*a));
+	a->items = cg_xcalloc(n, sizeof(*a->items));
+	a->of_path = cg_xcalloc(m->npaths, sizeof(*a->of_path));
+	for (size_t i = 0; i < m->npaths; i++) {
+		a->of_path[i] = -1;
+		if (!wanted[i])
+			continue;
+		a->of_path[i] = (long)a->n;
+		a->items[a->n].path = i;
+		a->items[a->n].loader = first[i];
+		atomic_init(&a->items[a->n].state, AHEAD_NEW);
+		a->n++;
+	}
+	atomic_init(&a->next, 0);
+	a->nworkers = jobs - 1;
+	a->arenas = cg_xcalloc(a->nworkers, sizeof(*a->arenas));
+	for (unsigned w = 0; w < a->nworkers; w++)
+		cg_arena_init(&a->arenas[w]);
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->done, NULL);
+	m->ahead = a;
+	a->workers = cg_workers_start(a->nworkers, ahead_work, m);
+}
+
+/*
+ * The prepared `path` when a worker has it (waiting until it is done), NULL
+ * when the caller must prepare it itself (then no worker will).
+ */
+static struct prep *ahead_take(struct cg_model *m, const char *path,
+			       const struct cg_loader *loader)
+{
+	struct cg_ahead *a = m->ahead;
+	struct ahead_item *it;
+	long idx;
+	int expect = AHEAD_NEW;
+
+	if (!a || !a->of_path || (idx = path_index(m, path)) < 0 ||
+	    a->of_path[idx] < 0)
+		return NULL;
+	it = &a->items[a->of_path[idx]];
+	if (it->loader != loader)
+		return NULL;
+	if (atomic_compare_exchange_strong(&it->state, &expect, AHEAD_TAKEN))
+		return NULL;
+	if (expect == AHEAD_TAKEN)
+		return NULL;
+	pthread_mutex_lock(&a->lock);
+	while (atomic_load(&it->state) != AHEAD_DONE)
+		pthread_cond_wait(&a->done, &a->lock);
+	pthread_mutex_unlock(&a->lock);
+	atomic_store(&it->state, AHEAD_TAKEN);
+	return &it->prep;
+}
+
+/* Wait for the workers; drop what they prepared that nobody took. The
+ * arenas stay until the model goes (trees the build took live there). */
+static void ahead_stop(struct cg_model *m)
+{
+	struct cg_ahead *a = m->ahead;
+
+	if (!a)
+		return;
+	cg_workers_join(a->workers);
+	a->workers = NULL;
+	for (size_t i = 0; i < a->n; i++)
+		if (atomic_load(&a->items[i].state) == AHEAD_DONE)
+			prep_discard(&a->items[i].prep);
+	free(a->items);
+	free(a->of_path);
+	a->items = NULL;
+	a->of_path = NULL;
+	a->n = 0;
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->done);
+}
+
+static void ahead_release(struct cg_model *m)
+{
+	struct cg_ahead *a = m->ahead;
+
+	if (!a)
+		return;
+	ahead_stop(m);
+	for (unsigned w = 0; w < a->nworkers; w++)
+		cg_arena_release(&a->arenas[w]);
+	free(a->arenas);
+	free(a);
+	m->ahead = NULL;
+}
+
+/* ------------------------------------------------------------ adding */
+
+/* Take a prepared file into the model: its notes, then its suppression
+ * comments and its loader's build. */
+static struct cg_file *adopt(struct cg_model *m, struct prep *p,
+			     const char *path, bool *declined)
+{
+	struct cg_file *f = p->f;
+
+	if (p->outcome != PREP_READ) {
+		if (p->note)
+			cg_model_note(m, "%s", p->note);
+		if (p->outcome == PREP_DECLINED && declined)
+			*declined = true;
+		free(p->note);
+		return NULL;
+	}
+	mark_read(m, path);
+	CG_GROW(m->files, m->files_alloc, m->nfiles + 1);
+	m->files[m->nfiles++] = f;
+	if (p->note)
+		cg_model_note(m, "%s", p->note);
+	free(p->note);
+	if (f->format != CG_FILE_JSON)
+		cg_collect_suppressions(m, f);
+	if (f->loaded && f->loader->build)
+		f->loader->build(m, f);
+	return f;
+}
+
 /* Read, parse and build `path` with `loader`. NULL when it cannot be read
  * (a note says why) or the loader's sniff declines it (*declined set; NULL
  * is fine). */
 static struct cg_file *add_file(struct cg_model *m, const char *path,
 				const struct cg_loader *loader, bool *declined)
 {
-	struct cg_file *f = cg_xcalloc(1, sizeof(*f));
-	int err;
+	struct prep *ahead = ahead_take(m, path, loader);
+	struct prep p;
 
-	if (m->opt.nmem_files)
-		err = load_mem(m, &f->src, path);
-	else if (m->opt.staged)
-		err = load_staged(&f->src, m->opt.root, path,
-				  m->opt.max_file_size);
-	else
-		err = cg_src_load(&f->src, m->opt.root, path,
-				  m->opt.max_file_size);
-	if (err < 0) {
-		if (err != CG_ENOTFOUND)
-			cg_model_note(m, "%s", cg_error_last());
-		free(f);
-		return NULL;
+	if (ahead) {
+		p = *ahead;
+		memset(ahead, 0, sizeof(*ahead));
+	} else {
+		prepare(m, &p, path, loader, &m->arena);
 	}
-	if (loader->sniff && !loader->sniff(m, &f->src)) {
-		cg_src_release(&f->src);
-		free(f);
-		if (declined)
-			*declined = true;
-		return NULL;
-	}
-	mark_read(m, path);
-	f->loader = loader;
-	f->format = loader->format;
-	f->scope = CG_NO_SCOPE;
-	CG_GROW(m->files, m->files_alloc, m->nfiles + 1);
-	m->files[m->nfiles++] = f;
-	parse(m, f);
-	if (f->format != CG_FILE_JSON)
-		cg_collect_suppressions(m, f);
-	if (f->loaded && loader->build)
-		loader->build(m, f);
-	return f;
+	return adopt(m, &p, path, declined);
 }
 
 static struct cg_file *find_file(const struct cg_model *m, const char *path)
@@ -392,6 +628,32 @@ static int list_paths(struct cg_model *m)
 	return 0;
 }
 
+/* The files the build loop will read first thing, each with the first
+ * loader that claims it, read ahead on worker threads (check --jobs). */
+static void start_reading_ahead(struct cg_model *m)
+{
+	bool *wanted;
+	const struct cg_loader **first;
+
+	if (m->opt.jobs <= 1 || m->npaths < 8)
+		return;
+	wanted = cg_xcalloc(m->npaths, sizeof(*wanted));
+	first = cg_xcalloc(m->npaths, sizeof(*first));
+	for (size_t i = 0; i < m->npaths; i++) {
+		if (ignored_by_config(m->config, m->paths[i]))
+			continue;
+		for (size_t k = 0; k < cg_nloaders && !wanted[i]; k++)
+			if (loader_on(m, cg_loaders[k]) &&
+			    claims(cg_loaders[k], m->paths[i])) {
+				wanted[i] = true;
+				first[i] = cg_loaders[k];
+			}
+	}
+	ahead_start(m, wanted, first);
+	free(wanted);
+	free(first);
+}
+
 int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 {
 	int err;
@@ -405,6 +667,7 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 	if ((err = list_paths(m)) < 0)
 		return err;
 	m->path_read = cg_xcalloc(m->npaths ? m->npaths : 1, 1);
+	start_reading_ahead(m);
 	for (size_t i = 0; i < m->npaths; i++) {
 		const char *path = m->paths[i];
 
@@ -424,9 +687,11 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 				break;
 		}
 	}
+	ahead_stop(m);
 	for (size_t k = 0; k < cg_nloaders; k++)
 		if (loader_on(m, cg_loaders[k]) && cg_loaders[k]->finish)
 			cg_loaders[k]->finish(m);
+	cg_facts_index(m);
 	return 0;
 }
 
@@ -460,6 +725,7 @@ void cg_model_release(struct cg_model *m)
 	for (size_t i = 0; i < m->nnotes; i++)
 		free(m->notes[i].message);
 	free(m->notes);
+	ahead_release(m);
 	cg_arena_release(&m->arena);
 	memset(m, 0, sizeof(*m));
 }

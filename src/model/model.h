@@ -474,7 +474,7 @@ struct cg_model_options {
 	enum cg_layer layer;
 	bool staged;	      /* read files from the git index */
 	size_t max_file_size; /* default 8 MiB */
-	unsigned jobs;	      /* loader threads */
+	unsigned jobs;	      /* threads that read files (0, 1: one) */
 	const struct cg_config *config;
 	/* when nmem_files > 0: the repository is these files, nothing is
 	 * read from disk or git (root is only shown) */
@@ -515,6 +515,7 @@ struct cg_model {
 	size_t nnotes, notes_alloc;
 	size_t suppressions_alloc;
 	struct cg_arena arena;
+	struct cg_ahead *ahead; /* files read ahead on worker threads */
 };
 
 /*

@@ -16,6 +16,7 @@
  * where `$x` stays a word of the inner script); anything the outer shell
  * would rewrite is left alone, never guessed.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -596,15 +597,21 @@ static struct cg_script_part *part_at(const struct cg_script *s, size_t off)
 	return &s->parts[lo];
 }
 
+/* Rules run on several threads (check --jobs), and may want the same map
+ * at once: it is built under this lock. */
+static pthread_mutex_t offsets_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static size_t file_offset(struct cg_script_part *p, size_t off)
 {
 	/* the map is built on the first finding: most scripts never need it
 	 * (the model is read-only for rules; this cache is the exception) */
+	pthread_mutex_lock(&offsets_lock);
 	if (!p->offsets_done) {
 		p->offsets_done = true;
 		if (cg_scalar_offsets(p->src, p->node, &p->offsets) < 0)
 			p->offsets = NULL;
 	}
+	pthread_mutex_unlock(&offsets_lock);
 	if (!p->offsets)
 		return p->node->start;
 	if (off > p->node->len)

@@ -42,24 +42,46 @@ void cg_report(struct cg_rule_ctx *ctx, const struct cg_src *src,
 	cg_buf_release(&msg);
 }
 
+struct rule_run {
+	struct cg_rule_ctx ctx;
+	struct cg_diag_list out;
+};
+
+static void run_rule(void *arg, size_t i, unsigned worker)
+{
+	struct rule_run *runs = arg;
+
+	(void)worker;
+	runs[i].ctx.rule->check(&runs[i].ctx, runs[i].ctx.m);
+}
+
 int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
 		 const struct cg_check_options *o)
 {
-	struct cg_rule_ctx ctx = {NULL, CG_SEV_OFF, m, out};
+	struct rule_run *runs = cg_xcalloc(cg_nrules, sizeof(*runs));
+	size_t n = 0;
 
 	for (size_t i = 0; i < cg_nrules; i++) {
 		const struct cg_rule *r = cg_rules[i];
+		struct rule_run *run = &runs[n];
 
 		if (!r->check || !cg_rule_selected(r, o))
 			continue;
 		if (o->layer == CG_LAYER_QUICK && r->layer != CG_LAYER_QUICK)
 			continue;
-		ctx.rule = r;
-		ctx.severity = cg_rule_severity(r, o->config);
-		if (ctx.severity == CG_SEV_OFF)
+		run->ctx.rule = r;
+		run->ctx.severity = cg_rule_severity(r, o->config);
+		if (run->ctx.severity == CG_SEV_OFF)
 			continue;
-		r->check(&ctx, m);
+		run->ctx.m = m;
+		run->ctx.out = &run->out;
+		cg_diag_list_init(&run->out);
+		n++;
 	}
+	cg_parallel_for(n, o->jobs, run_rule, runs);
+	for (size_t i = 0; i < n; i++)
+		cg_diag_list_take(out, &runs[i].out);
+	free(runs);
 	return 0;
 }
 
@@ -155,7 +177,7 @@ int cg_check(struct cg_check_result **out, const struct cg_check_opts *opt)
 	mopt.root = r->root;
 	mopt.layer = opt->quick ? CG_LAYER_QUICK : CG_LAYER_FULL;
 	mopt.staged = opt->staged;
-	mopt.jobs = opt->jobs ? opt->jobs : 1;
+	mopt.jobs = opt->jobs ? opt->jobs : cg_cpu_count();
 	mopt.config = &r->config;
 	if ((err = cg_model_build(&r->model, &mopt)) < 0) {
 		cg_model_release(&r->model);
@@ -171,6 +193,7 @@ int cg_check(struct cg_check_result **out, const struct cg_check_opts *opt)
 	copt.only = opt->rules;
 	copt.nonly = opt->nrules;
 	copt.config = &r->config;
+	copt.jobs = mopt.jobs;
 	cg_check_run(&r->diags, &r->model, &copt);
 	cg_filter_suppressions(&r->diags, &r->model, &copt);
 	cg_diag_list_sort(&r->diags);

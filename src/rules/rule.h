@@ -51,11 +51,14 @@ struct cg_check_options {
 	const char *const *only; /* --rule ids; NULL/empty = all */
 	size_t nonly;
 	const struct cg_config *config;
+	unsigned jobs; /* rules run at once on threads; 0, 1: one at a time */
 };
 
 /*
  * Run every enabled rule of the layer over `m` and append their findings
- * to `out`, unfiltered (the filter stage below comes next). Returns 0.
+ * to `out`, unfiltered (the filter stage below comes next), in rule order
+ * whatever opt->jobs is. Rules only read the model, so several run at
+ * once, each into its own list. Returns 0.
  */
 int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
 		 const struct cg_check_options *opt);

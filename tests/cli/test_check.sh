@@ -104,4 +104,89 @@ expect_exit 0 "$ciguard" check "$tmp/g" --quick --staged
 expect_exit 1 "$ciguard" check "$tmp/g" --quick
 expect_exit 2 "$ciguard" check "$tmp/r" --staged
 
+# --jobs: the same output, byte for byte, whatever the number of threads.
+# A repository of many files (read ahead on worker threads), some broken
+# (notes), a Helm template (declined by the k8s loader, a note), rules of
+# every kind finding something.
+python3 - "$tmp/j" <<'P'
+import os, sys
+root = sys.argv[1]
+def put(path, text):
+    path = os.path.join(root, path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    open(path, "w").write(text)
+for i in range(40):
+    put(f".github/workflows/w{i:02d}.yml", f"""on: push
+jobs:
+  t:
+    runs-on: ubuntu-latest
+    services:
+      redis:
+        image: redis:7
+      postgres:
+        image: postgres:16
+    env:
+      DATABASE_URL: ${{{{ secrets.DB_{i} }}}}
+    steps:
+      - run: pytest -q || true
+      - run: python -m app.worker{i} &
+      - run: sleep 5 && pytest | tee log
+""")
+    put(f"svc{i:02d}/docker-compose.yml", f"""services:
+  worker:
+    build: .
+    command: python -m app.w{i}
+    environment:
+      REDIS_URL: redis://redis:6379/{i}
+  redis:
+    image: redis:7
+""")
+    put(f"svc{i:02d}/.env.example", f"REDIS_URL=redis://localhost:6379/{i}\n")
+    put(f"svc{i:02d}/k8s/deploy.yaml", f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: w{i}
+spec:
+  template:
+    spec:
+      containers:
+        - name: w
+          image: ghcr.io/x/w{i}:1
+          command: ["python", "-m", "app.w{i}"]
+""")
+put(".github/workflows/broken.yml", "on: [push\njobs: {\n")
+put("chart/Chart.yaml", "name: c\n")
+put("chart/templates/d.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Values.n }}\n")
+P
+git -C "$tmp/j" init -q
+for fmt in json text sarif github; do
+	"$ciguard" check "$tmp/j" --jobs 1 --format $fmt --color never >"$tmp/j1" 2>"$tmp/j1.err"
+	rc1=$?
+	for n in 2 3 8; do
+		"$ciguard" check "$tmp/j" --jobs $n --format $fmt --color never >"$tmp/jn" 2>"$tmp/jn.err"
+		rcn=$?
+		sed -i 's/"elapsed_ms": [0-9]*/"elapsed_ms": 0/' "$tmp/j1" "$tmp/jn"
+		[ "$rc1" = 1 ] && [ "$rcn" = 1 ] && cmp -s "$tmp/j1" "$tmp/jn" && cmp -s "$tmp/j1.err" "$tmp/jn.err" &&
+			ok || bad "--jobs $n --format $fmt differs from --jobs 1: $(diff "$tmp/j1" "$tmp/jn" | head -5)"
+	done
+done
+"$ciguard" check "$tmp/j" --jobs 3 --format json >"$tmp/out" 2>/dev/null
+python3 - "$tmp/out" <<'P' && ok || bad "--jobs 3 lost findings or notes: $(head -c 300 "$tmp/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+rules = {f["rule"] for f in d["findings"]}
+want = {"masked-failure", "pipe-masks-failure", "unbuffered-python",
+        "unverified-background-process", "service-url-from-secret",
+        "ci-sleep-as-readiness", "service-no-healthcheck",
+        "service-url-missing"}
+assert want <= rules, sorted(rules)
+assert d["summary"]["files"] >= 160, d["summary"]
+P
+"$ciguard" check "$tmp/j" --jobs 3 --format text --color never >"$tmp/out" 2>&1
+grep -q "broken.yml" "$tmp/out" && grep -q "chart/templates/d.yaml: a Helm template, skipped" "$tmp/out" &&
+	ok || bad "--jobs 3: notes lost: $(grep -i skipped "$tmp/out" | head -3)"
+for n in 0 -1 x 1025; do
+	expect_exit 2 "$ciguard" check "$tmp/j" --jobs "$n"
+done
+
 finish
