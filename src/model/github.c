@@ -834,8 +834,7 @@ workflow_new(struct cg_model *m, struct cg_file *f, const struct cg_node *root)
 {
 	struct cg_gh_workflow *wf;
 
-	m->workflows = cg_xrealloc(m->workflows,
-				   (m->nworkflows + 1) * sizeof(*m->workflows));
+	CG_GROW(m->workflows, m->workflows_alloc, m->nworkflows + 1);
 	wf = &m->workflows[m->nworkflows++];
 	memset(wf, 0, sizeof(*wf));
 	wf->src = &f->src;
@@ -965,5 +964,5 @@ void cg_gh_release(struct cg_model *m)
 				    m->workflows[w].jobs[j].steps[s].script);
 	free(m->workflows);
 	m->workflows = NULL;
-	m->nworkflows = 0;
+	m->nworkflows = m->workflows_alloc = 0;
 }

@@ -915,8 +915,7 @@ void cg_gl_register(struct cg_model *m, struct cg_file *f)
 	if (f->tree.ndocs < 1 || !f->tree.docs[0] ||
 	    f->tree.docs[0]->kind != CG_NODE_MAP)
 		return;
-	m->gitlab =
-	    cg_xrealloc(m->gitlab, (m->ngitlab + 1) * sizeof(*m->gitlab));
+	CG_GROW(m->gitlab, m->gitlab_alloc, m->ngitlab + 1);
 	gl = &m->gitlab[m->ngitlab++];
 	memset(gl, 0, sizeof(*gl));
 	gl->src = &f->src;
@@ -997,5 +996,5 @@ void cg_gl_release(struct cg_model *m)
 		}
 	free(m->gitlab);
 	m->gitlab = NULL;
-	m->ngitlab = 0;
+	m->ngitlab = m->gitlab_alloc = 0;
 }

@@ -501,10 +501,10 @@ struct cg_model {
 	size_t files_alloc;
 
 	struct cg_gh_workflow *workflows;
-	size_t nworkflows;
+	size_t nworkflows, workflows_alloc;
 
 	struct cg_gl_file *gitlab;
-	size_t ngitlab;
+	size_t ngitlab, gitlab_alloc;
 
 	struct cg_facts facts;
 
