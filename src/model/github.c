@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "model/model_int.h"
+#include "model/loader.h"
 #include "core/banned.h"
 
 static void env_block(struct cg_model *m, struct cg_env_block *out,
@@ -922,6 +923,39 @@ static void note_unchecked_steps(struct cg_model *m,
 			      how.buf);
 	cg_buf_release(&title);
 	cg_buf_release(&how);
+}
+
+/* The `run:` of every step of the steps sequence `steps`. */
+static void prepare_steps(struct cg_prepared *p, const struct cg_src *src,
+			  const struct cg_node *steps)
+{
+	if (!steps || steps->kind != CG_NODE_SEQ)
+		return;
+	for (size_t i = 0; i < steps->n; i++)
+		if (steps->items[i]->kind == CG_NODE_MAP)
+			cg_prepared_add(p, src,
+					cg_map_get(steps->items[i], "run"));
+}
+
+void cg_gh_prepare(struct cg_prepared *p, const struct cg_file *f)
+{
+	const struct cg_node *root, *jobs;
+
+	if (f->tree.ndocs < 1 || !(root = f->tree.docs[0]) ||
+	    root->kind != CG_NODE_MAP)
+		return;
+	if (cg_is_action_path(f->src.path)) {
+		const struct cg_node *runs = cg_map_get(root, "runs");
+
+		prepare_steps(p, &f->src, cg_map_get(runs, "steps"));
+		return;
+	}
+	jobs = cg_map_get(root, "jobs");
+	if (!jobs || jobs->kind != CG_NODE_MAP)
+		return;
+	for (size_t i = 0; i < jobs->n; i++)
+		prepare_steps(p, &f->src,
+			      cg_map_get(jobs->pairs[i].value, "steps"));
 }
 
 void cg_gh_build(struct cg_model *m, struct cg_file *f)

@@ -234,6 +234,7 @@ const struct cg_loader cg_loader_github_workflow = {
     .claims = is_workflow,
     .format = CG_FILE_YAML,
     .layer = CG_LAYER_QUICK,
+    .prepare = cg_gh_prepare,
     .build = cg_gh_build,
     .finish = finish,
     .release = cg_gh_release,
@@ -249,5 +250,6 @@ const struct cg_loader cg_loader_github_action = {
     .patterns = action_patterns,
     .format = CG_FILE_YAML,
     .layer = CG_LAYER_QUICK,
+    .prepare = cg_gh_prepare,
     .build = cg_gh_build,
 };

@@ -31,6 +31,14 @@ struct cg_loader {
 	enum cg_file_format format;
 	/* QUICK loaders run in both layers, FULL ones only in the full */
 	enum cg_layer layer;
+	/*
+	 * Optional, right after the parse and on the same thread (a worker
+	 * of check --jobs): parse the file's scripts ahead with
+	 * cg_prepared_add, for build's cg_script_new to take. It reads only
+	 * the file. What it misses, build parses itself; what build does
+	 * not take is dropped: the model is the same either way.
+	 */
+	void (*prepare)(struct cg_prepared *p, const struct cg_file *f);
 	/* one parsed file (f->loaded) -> views and facts */
 	void (*build)(struct cg_model *m, struct cg_file *f);
 	/* after every file is built: cross-file resolution; may read more
@@ -39,6 +47,28 @@ struct cg_loader {
 	/* free what build/finish kept outside the arena */
 	void (*release)(struct cg_model *m);
 };
+
+/* Scripts a loader's prepare made ahead of its build. */
+struct cg_prepared_script {
+	const struct cg_node *node; /* the scalar it was parsed from */
+	const struct cg_src *src;
+	struct cg_script *script; /* NULL: it could not be parsed */
+	char *note;		  /* for the model's notes, or NULL */
+	bool taken;		  /* build has it (and the note) */
+};
+
+struct cg_prepared {
+	struct cg_prepared_script *items; /* by node, once sorted */
+	size_t n, alloc;
+	struct cg_arena *arena; /* the preparing thread's */
+};
+
+/* Parse the scalar `node` of `src` as a script, into p->arena. */
+void cg_prepared_add(struct cg_prepared *p, const struct cg_src *src,
+		     const struct cg_node *node);
+void cg_prepared_sort(struct cg_prepared *p);
+/* Free what build did not take. */
+void cg_prepared_release(struct cg_prepared *p);
 
 #define CG_LOADER(name) extern const struct cg_loader cg_loader_##name;
 #include "model/loaders.def"

@@ -138,8 +138,9 @@ enum prep_outcome {
 
 struct prep {
 	enum prep_outcome outcome;
-	struct cg_file *f; /* PREP_READ */
-	char *note;	   /* to add to the model's notes, or NULL */
+	struct cg_file *f;	    /* PREP_READ */
+	char *note;		    /* to add to the model's notes, or NULL */
+	struct cg_prepared scripts; /* the loader's prepare made them */
 };
 
 /* Parse f->src in its loader's format; a failure is a note. */
@@ -178,8 +179,11 @@ static void release_result(struct cg_file *f)
 		cg_tree_release(&f->tree);
 }
 
+/* `ahead`: on a worker, ahead of the build; then the loader's prepare
+ * runs too (inline it would only move the work). */
 static void prepare(const struct cg_model *m, struct prep *p, const char *path,
-		    const struct cg_loader *loader, struct cg_arena *arena)
+		    const struct cg_loader *loader, struct cg_arena *arena,
+		    bool ahead)
 {
 	struct cg_file *f = cg_xcalloc(1, sizeof(*f));
 	const char *why = NULL;
@@ -215,10 +219,16 @@ static void prepare(const struct cg_model *m, struct prep *p, const char *path,
 	parse(f, arena, &p->note);
 	p->outcome = PREP_READ;
 	p->f = f;
+	if (ahead && f->loaded && loader->prepare) {
+		p->scripts.arena = arena;
+		loader->prepare(&p->scripts, f);
+		cg_prepared_sort(&p->scripts);
+	}
 }
 
 static void prep_discard(struct prep *p)
 {
+	cg_prepared_release(&p->scripts);
 	if (p->f) {
 		release_result(p->f);
 		cg_src_release(&p->f->src);
@@ -293,7 +303,7 @@ static void ahead_work(void *ctx, unsigned worker)
 						    AHEAD_BUSY))
 			continue;
 		prepare(m, &it->prep, m->paths[it->path], it->loader,
-			&a->arenas[worker - 1]);
+			&a->arenas[worker - 1], true);
 		pthread_mutex_lock(&a->lock);
 		atomic_store(&it->state, AHEAD_DONE);
 		pthread_cond_broadcast(&a->done);
@@ -417,6 +427,7 @@ static struct cg_file *adopt(struct cg_model *m, struct prep *p,
 	struct cg_file *f = p->f;
 
 	if (p->outcome != PREP_READ) {
+		cg_prepared_release(&p->scripts);
 		if (p->note)
 			cg_model_note(m, "%s", p->note);
 		if (p->outcome == PREP_DECLINED && declined)
@@ -432,8 +443,15 @@ static struct cg_file *adopt(struct cg_model *m, struct prep *p,
 	free(p->note);
 	if (f->format != CG_FILE_JSON)
 		cg_collect_suppressions(m, f);
-	if (f->loaded && f->loader->build)
+	if (f->loaded && f->loader->build) {
+		/* a build may read another file (cg_model_read_file) */
+		struct cg_prepared *outer = m->prepared;
+
+		m->prepared = &p->scripts;
 		f->loader->build(m, f);
+		m->prepared = outer;
+	}
+	cg_prepared_release(&p->scripts);
 	return f;
 }
 
@@ -450,7 +468,7 @@ static struct cg_file *add_file(struct cg_model *m, const char *path,
 		p = *ahead;
 		memset(ahead, 0, sizeof(*ahead));
 	} else {
-		prepare(m, &p, path, loader, &m->arena);
+		prepare(m, &p, path, loader, &m->arena, false);
 	}
 	return adopt(m, &p, path, declined);
 }

@@ -516,6 +516,8 @@ struct cg_model {
 	size_t suppressions_alloc;
 	struct cg_arena arena;
 	struct cg_ahead *ahead; /* files read ahead on worker threads */
+	/* the scripts prepared for the file being built (loader.h) */
+	struct cg_prepared *prepared;
 };
 
 /*

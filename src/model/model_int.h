@@ -7,6 +7,8 @@
 bool cg_is_workflow_path(const char *path);
 bool cg_is_action_path(const char *path);
 void cg_collect_suppressions(struct cg_model *m, const struct cg_file *f);
+struct cg_prepared;
+void cg_gh_prepare(struct cg_prepared *p, const struct cg_file *f);
 void cg_gh_build(struct cg_model *m, struct cg_file *f);
 void cg_gh_release(struct cg_model *m);
 /* Interpret a GitHub `shell:` value (keyword or custom template). */
@@ -18,9 +20,17 @@ void cg_gl_register(struct cg_model *m, struct cg_file *f);
 void cg_gl_build_jobs(struct cg_model *m);
 void cg_gl_includes(const struct cg_node *root, struct cg_strlist *out);
 void cg_gl_release(struct cg_model *m);
-/* Parse a YAML scalar as a script; NULL when it is not a scalar. */
+/* Parse a YAML scalar as a script; NULL when it is not a scalar (or it
+ * cannot be parsed: a note says why). Taken from m->prepared when a
+ * loader's prepare made it already. */
 struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
 				const struct cg_node *node);
+/* The same without a model, for a loader's prepare (any thread): the
+ * nodes live in `arena`; *note is what the model must note (caller frees),
+ * else NULL. */
+struct cg_script *cg_script_build(struct cg_arena *arena,
+				  const struct cg_src *src,
+				  const struct cg_node *node, char **note);
 /*
  * The items of one GitLab job joined into the one script its shell runs
  * (see struct cg_script), as gitlab-runner writes it: each non-empty item

@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "model/model_int.h"
+#include "model/loader.h"
 #include "core/banned.h"
 
 #define SCRIPT_MAX_DEPTH 200
@@ -106,14 +107,14 @@ static bool plain_word(const struct cg_script *s, const struct cg_sh_word *w)
 	       !memcmp(s->sh.text + w->start, w->text, w->len);
 }
 
-static void find_nested(struct cg_model *m, struct cg_script *s,
+static void find_nested(struct cg_arena *arena, struct cg_script *s,
 			const struct cg_sh_list *list, unsigned depth);
-static void find_all_nested(struct cg_model *m, struct cg_script *s,
+static void find_all_nested(struct cg_arena *arena, struct cg_script *s,
 			    unsigned depth);
 
 /* Parse bytes [base, base + len) of `s` as a nested script of `kind`. */
 static struct cg_nested_script *
-add_nested_text(struct cg_model *m, struct cg_script *s,
+add_nested_text(struct cg_arena *arena, struct cg_script *s,
 		enum cg_nested_kind kind, size_t base, size_t len, char *text,
 		size_t *map, const struct cg_sh_cmd *cmd, unsigned depth)
 {
@@ -126,8 +127,8 @@ add_nested_text(struct cg_model *m, struct cg_script *s,
 	n->base = base;
 	n->joined = text; /* owned by n from here on */
 	n->map = map;
-	if (cg_sh_parse_in(&n->sh, &m->arena, text ? text : s->sh.text + base,
-			   len, SCRIPT_MAX_DEPTH) < 0) {
+	if (cg_sh_parse_in(&n->sh, arena, text ? text : s->sh.text + base, len,
+			   SCRIPT_MAX_DEPTH) < 0) {
 		cg_script_free(n);
 		return NULL;
 	}
@@ -142,7 +143,7 @@ add_nested_text(struct cg_model *m, struct cg_script *s,
 	ns->shell.src = cg_script_src(s, cmd->start);
 	ns->shell.by_script = s;
 	if (depth + 1 < NESTED_MAX_DEPTH)
-		find_all_nested(m, n, depth + 1);
+		find_all_nested(arena, n, depth + 1);
 	/* find_nested may have moved s->nested: hand back the new place */
 	for (size_t i = 0; i < s->nnested; i++)
 		if (s->nested[i].script == n)
@@ -151,10 +152,12 @@ add_nested_text(struct cg_model *m, struct cg_script *s,
 }
 
 static struct cg_nested_script *
-add_nested(struct cg_model *m, struct cg_script *s, enum cg_nested_kind kind,
-	   size_t base, size_t len, const struct cg_sh_cmd *cmd, unsigned depth)
+add_nested(struct cg_arena *arena, struct cg_script *s,
+	   enum cg_nested_kind kind, size_t base, size_t len,
+	   const struct cg_sh_cmd *cmd, unsigned depth)
 {
-	return add_nested_text(m, s, kind, base, len, NULL, NULL, cmd, depth);
+	return add_nested_text(arena, s, kind, base, len, NULL, NULL, cmd,
+			       depth);
 }
 
 /* The here-document on the standard input of `cmd`, if any. */
@@ -184,7 +187,7 @@ static const struct cg_sh_redir *stdin_heredoc(const struct cg_sh_cmd *cmd)
  * without -c and without a script file it reads its standard input, which
  * may be a here-document.
  */
-static void shell_at(struct cg_model *m, struct cg_script *s,
+static void shell_at(struct cg_arena *arena, struct cg_script *s,
 		     const struct cg_sh_cmd *cmd, size_t i, unsigned depth)
 {
 	struct cg_shell_flags fl;
@@ -209,7 +212,7 @@ static void shell_at(struct cg_model *m, struct cg_script *s,
 		else if (!(text =
 			       unescape_double(s, &cmd->words[j], &map, &len)))
 			return;
-		ns = add_nested_text(m, s, CG_NESTED_SHELL, base, len, text,
+		ns = add_nested_text(arena, s, CG_NESTED_SHELL, base, len, text,
 				     map, cmd, depth);
 	} else {
 		if (j < cmd->nwords)
@@ -225,7 +228,8 @@ static void shell_at(struct cg_model *m, struct cg_script *s,
 		     memchr(s->sh.text + base, '`', len)))
 			return;
 		flags_end = cmd->words[j - 1].end;
-		ns = add_nested(m, s, CG_NESTED_SHELL, base, len, cmd, depth);
+		ns = add_nested(arena, s, CG_NESTED_SHELL, base, len, cmd,
+				depth);
 	}
 	if (!ns)
 		return;
@@ -234,14 +238,14 @@ static void shell_at(struct cg_model *m, struct cg_script *s,
 	ns->shell.by_c = fl.c;
 	cg_posix_shell_name(cmd->words[i].text, &ns->shell.dash);
 	ns->shell.describe =
-	    cg_arena_strndup(&m->arena, s->sh.text + cmd->words[i].start,
+	    cg_arena_strndup(arena, s->sh.text + cmd->words[i].start,
 			     flags_end - cmd->words[i].start);
 	ns->shell.by_start = cmd->words[i].start;
 	ns->shell.by_end = flags_end;
 }
 
 /* `eval 'pytest || true'` or `eval pytest || ...`: run in place. */
-static void eval_at(struct cg_model *m, struct cg_script *s,
+static void eval_at(struct cg_arena *arena, struct cg_script *s,
 		    const struct cg_sh_cmd *cmd, unsigned depth)
 {
 	size_t base, len;
@@ -259,7 +263,7 @@ static void eval_at(struct cg_model *m, struct cg_script *s,
 		base = cmd->words[1].start;
 		len = cmd->words[cmd->nwords - 1].end - base;
 	}
-	if (!(ns = add_nested(m, s, CG_NESTED_EVAL, base, len, cmd, depth)))
+	if (!(ns = add_nested(arena, s, CG_NESTED_EVAL, base, len, cmd, depth)))
 		return;
 	ns->shell.describe = "eval";
 	ns->shell.by_start = cmd->words[0].start;
@@ -268,7 +272,7 @@ static void eval_at(struct cg_model *m, struct cg_script *s,
 
 /* `trap 'ACTION' EXIT ERR ...`: the action runs when the shell exits, or
  * when a command fails. */
-static void trap_at(struct cg_model *m, struct cg_script *s,
+static void trap_at(struct cg_arena *arena, struct cg_script *s,
 		    const struct cg_sh_cmd *cmd, unsigned depth)
 {
 	size_t k = 1;
@@ -295,10 +299,10 @@ static void trap_at(struct cg_model *m, struct cg_script *s,
 	if (!on_exit && !on_err)
 		return;
 	if (literal_string(s, action))
-		ns = add_nested(m, s, CG_NESTED_TRAP, action->start + 1,
+		ns = add_nested(arena, s, CG_NESTED_TRAP, action->start + 1,
 				action->len, cmd, depth);
 	else if (plain_word(s, action))
-		ns = add_nested(m, s, CG_NESTED_TRAP, action->start,
+		ns = add_nested(arena, s, CG_NESTED_TRAP, action->start,
 				action->len, cmd, depth);
 	else
 		return;
@@ -344,7 +348,7 @@ static size_t subst_end(const char *raw, size_t n, size_t i)
 }
 
 /* `$(...)` in word w of cmd (not `$((` arithmetic, not inside '...') */
-static void substs_in(struct cg_model *m, struct cg_script *s,
+static void substs_in(struct cg_arena *arena, struct cg_script *s,
 		      const struct cg_sh_cmd *cmd, const struct cg_sh_word *w,
 		      unsigned depth)
 {
@@ -380,8 +384,8 @@ static void substs_in(struct cg_model *m, struct cg_script *s,
 			continue;
 		if (!(close = subst_end(raw, w->end, i + 2)))
 			return;
-		ns = add_nested(m, s, CG_NESTED_SUBST, i + 2, close - (i + 2),
-				cmd, depth);
+		ns = add_nested(arena, s, CG_NESTED_SUBST, i + 2,
+				close - (i + 2), cmd, depth);
 		if (ns) {
 			ns->shell.describe = "$(...)";
 			ns->shell.by_start = i;
@@ -391,7 +395,7 @@ static void substs_in(struct cg_model *m, struct cg_script *s,
 	}
 }
 
-static void find_nested_cmd(struct cg_model *m, struct cg_script *s,
+static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
 			    const struct cg_sh_cmd *cmd, unsigned depth)
 {
 	static const char *const printers[] = {"echo",	  "printf", "cat",
@@ -400,23 +404,23 @@ static void find_nested_cmd(struct cg_model *m, struct cg_script *s,
 
 	for (size_t b = 0; b < 3; b++)
 		if (cmd->body[b])
-			find_nested(m, s, cmd->body[b], depth);
+			find_nested(arena, s, cmd->body[b], depth);
 	for (size_t a = 0; a < cmd->narms; a++)
-		find_nested(m, s, cmd->arms[a], depth);
+		find_nested(arena, s, cmd->arms[a], depth);
 	if (cmd->kind != CG_SH_SIMPLE)
 		return;
 	for (size_t i = 0; i < cmd->nassigns; i++)
-		substs_in(m, s, cmd, &cmd->assigns[i], depth);
+		substs_in(arena, s, cmd, &cmd->assigns[i], depth);
 	for (size_t i = 0; i < cmd->nwords; i++)
-		substs_in(m, s, cmd, &cmd->words[i], depth);
+		substs_in(arena, s, cmd, &cmd->words[i], depth);
 	if (!cmd->nwords)
 		return;
 	if (!strcmp(cmd->words[0].text, "eval") && !cmd->words[0].quoted) {
-		eval_at(m, s, cmd, depth);
+		eval_at(arena, s, cmd, depth);
 		return;
 	}
 	if (!strcmp(cmd->words[0].text, "trap") && !cmd->words[0].quoted) {
-		trap_at(m, s, cmd, depth);
+		trap_at(arena, s, cmd, depth);
 		return;
 	}
 	/* `echo bash -c x` and friends print rather than run, so a shell
@@ -426,12 +430,12 @@ static void find_nested_cmd(struct cg_model *m, struct cg_script *s,
 			return;
 	for (size_t i = 0; i < cmd->nwords; i++)
 		if (is_shell(&cmd->words[i])) {
-			shell_at(m, s, cmd, i, depth);
+			shell_at(arena, s, cmd, i, depth);
 			return;
 		}
 }
 
-static void find_nested(struct cg_model *m, struct cg_script *s,
+static void find_nested(struct cg_arena *arena, struct cg_script *s,
 			const struct cg_sh_list *list, unsigned depth)
 {
 	for (size_t i = 0; list && i < list->n; i++) {
@@ -439,7 +443,7 @@ static void find_nested(struct cg_model *m, struct cg_script *s,
 
 		for (size_t p = 0; p < ao->n; p++)
 			for (size_t c = 0; c < ao->pipes[p].n; c++)
-				find_nested_cmd(m, s, &ao->pipes[p].cmds[c],
+				find_nested_cmd(arena, s, &ao->pipes[p].cmds[c],
 						depth);
 	}
 }
@@ -458,36 +462,48 @@ static int by_command(const void *pa, const void *pb)
 }
 
 /* Nested scripts sorted by their command, for lookups by command. */
-static void find_all_nested(struct cg_model *m, struct cg_script *s,
+static void find_all_nested(struct cg_arena *arena, struct cg_script *s,
 			    unsigned depth)
 {
-	find_nested(m, s, s->sh.top, depth);
+	find_nested(arena, s, s->sh.top, depth);
 	if (s->nnested > 1)
 		qsort(s->nested, s->nnested, sizeof(*s->nested), by_command);
 }
 
-/* Parse s->sh from `text`; a note on failure (s is freed then). */
-static struct cg_script *parse(struct cg_model *m, struct cg_script *s,
-			       const char *text, size_t len)
+/* Parse s->sh from `text`; *note says why on failure (s is freed then). */
+static struct cg_script *parse(struct cg_arena *arena, struct cg_script *s,
+			       const char *text, size_t len, char **note)
 {
-	if (cg_sh_parse_in(&s->sh, &m->arena, text, len, SCRIPT_MAX_DEPTH) <
-	    0) {
+	if (cg_sh_parse_in(&s->sh, arena, text, len, SCRIPT_MAX_DEPTH) < 0) {
 		struct cg_pos p = s->node->pos;
 
-		cg_model_note(m, "%s:%u:%u: script not checked: %s",
-			      s->src->path, p.line, p.col, cg_error_last());
+		*note =
+		    cg_xasprintf("%s:%u:%u: script not checked: %s",
+				 s->src->path, p.line, p.col, cg_error_last());
 		cg_script_free(s);
 		return NULL;
 	}
-	find_all_nested(m, s, 0);
+	find_all_nested(arena, s, 0);
 	return s;
 }
 
-struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
-				const struct cg_node *node)
+/* The model's notes take what parse said, in the order scripts are made. */
+static struct cg_script *noted(struct cg_model *m, struct cg_script *s,
+			       char *note)
+{
+	if (note)
+		cg_model_note(m, "%s", note);
+	free(note);
+	return s;
+}
+
+struct cg_script *cg_script_build(struct cg_arena *arena,
+				  const struct cg_src *src,
+				  const struct cg_node *node, char **note)
 {
 	struct cg_script *s;
 
+	*note = NULL;
 	if (!cg_node_is_scalar(node))
 		return NULL;
 	s = cg_xcalloc(1, sizeof(*s));
@@ -498,7 +514,68 @@ struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
 	s->parts[0].src = src;
 	s->parts[0].node = node;
 	s->parts[0].len = node->len;
-	return parse(m, s, node->str, node->len);
+	return parse(arena, s, node->str, node->len, note);
+}
+
+static int by_node(const void *a, const void *b)
+{
+	const struct cg_prepared_script *x = a, *y = b;
+
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+void cg_prepared_add(struct cg_prepared *p, const struct cg_src *src,
+		     const struct cg_node *node)
+{
+	struct cg_prepared_script *ps;
+
+	if (!cg_node_is_scalar(node))
+		return;
+	CG_GROW(p->items, p->alloc, p->n + 1);
+	ps = &p->items[p->n++];
+	memset(ps, 0, sizeof(*ps));
+	ps->node = node;
+	ps->src = src;
+	ps->script = cg_script_build(p->arena, src, node, &ps->note);
+}
+
+void cg_prepared_sort(struct cg_prepared *p)
+{
+	if (p->n > 1)
+		qsort(p->items, p->n, sizeof(*p->items), by_node);
+}
+
+void cg_prepared_release(struct cg_prepared *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->items[i].taken) {
+			cg_script_free(p->items[i].script);
+			free(p->items[i].note);
+		}
+	}
+	free(p->items);
+	memset(p, 0, sizeof(*p));
+}
+
+struct cg_script *cg_script_new(struct cg_model *m, const struct cg_src *src,
+				const struct cg_node *node)
+{
+	struct cg_prepared *p = m->prepared;
+	struct cg_script *s;
+	char *note = NULL;
+
+	if (p && p->n) {
+		struct cg_prepared_script key = {.node = node};
+		struct cg_prepared_script *hit =
+		    bsearch(&key, p->items, p->n, sizeof(*p->items), by_node);
+
+		if (hit && !hit->taken && hit->src == src) {
+			hit->taken = true;
+			return noted(m, hit->script, hit->note);
+		}
+	}
+	s = cg_script_build(&m->arena, src, node, &note);
+	return noted(m, s, note);
 }
 
 /* Does the text hold anything but blanks? (gitlab-runner trims each
@@ -517,6 +594,7 @@ struct cg_script *cg_script_join(struct cg_model *m,
 {
 	struct cg_buf text = CG_BUF_INIT;
 	struct cg_script *s;
+	char *note = NULL;
 	size_t len;
 
 	if (!n)
@@ -549,7 +627,8 @@ struct cg_script *cg_script_join(struct cg_model *m,
 	}
 	len = text.len;
 	s->joined = cg_buf_detach(&text, NULL);
-	return parse(m, s, s->joined, len);
+	s = parse(&m->arena, s, s->joined, len, &note);
+	return noted(m, s, note);
 }
 
 void cg_script_free(struct cg_script *s)

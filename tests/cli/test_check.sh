@@ -155,6 +155,11 @@ spec:
           command: ["python", "-m", "app.w{i}"]
 """)
 put(".github/workflows/broken.yml", "on: [push\njobs: {\n")
+# a script too deep to read (a note, made ahead or not), and one run:
+# shared by two steps through an alias
+put(".github/workflows/deep.yml", "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
+    "    steps:\n      - run: echo " + "$(" * 400 + "\n"
+    "      - run: &r pytest || true\n      - run: *r\n")
 put("chart/Chart.yaml", "name: c\n")
 put("chart/templates/d.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Values.n }}\n")
 P
@@ -184,6 +189,8 @@ assert d["summary"]["files"] >= 160, d["summary"]
 P
 "$ciguard" check "$tmp/j" --jobs 3 --format text --color never >"$tmp/out" 2>&1
 grep -q "broken.yml" "$tmp/out" && grep -q "chart/templates/d.yaml: a Helm template, skipped" "$tmp/out" &&
+	grep -q "deep.yml:6:14: script not checked: shell script nests deeper than 200 levels" "$tmp/out" &&
+	[ "$(grep -c "^.github/workflows/deep.yml:7:.*masked-failure" "$tmp/out")" = 1 ] &&
 	ok || bad "--jobs 3: notes lost: $(grep -i skipped "$tmp/out" | head -3)"
 for n in 0 -1 x 1025; do
 	expect_exit 2 "$ciguard" check "$tmp/j" --jobs "$n"
