@@ -326,6 +326,14 @@ static void resolve(struct resolver *r, const char *v, bool shell,
 	const char *p = v;
 
 	while (*p) {
+		/* what needs reading starts with '$'; the rest is copied */
+		if (*p != '$') {
+			size_t n = strcspn(p, "$");
+
+			cg_buf_add(out, p, n);
+			p += n;
+			continue;
+		}
 		if (p[0] == '$' && p[1] == '{' && p[2] == '{') {
 			const char *end = strstr(p + 3, "}}");
 
@@ -751,6 +759,11 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static bool indexed(const struct cg_facts *f)
+{
+	return f->scope_defs && f->nscope_index == f->nscopes;
+}
+
 /* The DEF rows of `scopes`, in table order (caller frees *out). The
  * model indexes each scope's definitions on its first lookup; without
  * that index, the whole table is scanned. */
@@ -763,16 +776,20 @@ static size_t candidates(const struct cg_model *m, const size_t *scopes,
 	*out = NULL;
 	if (nscopes)
 		(void)cg_env_lookup(m, scopes[0], "");
-	if (f->scope_defs && f->nscope_index == f->nscopes) {
+	if (indexed(f)) {
+		for (size_t i = 0; i < nscopes; i++)
+			if (scopes[i] < f->nscope_index)
+				n += f->scope_ndefs[scopes[i]];
+		*out = cg_xcalloc(n + 1, sizeof(**out));
+		n = 0;
 		for (size_t i = 0; i < nscopes; i++) {
 			size_t s = scopes[i];
 
-			if (s >= f->nscope_index)
+			if (s >= f->nscope_index || !f->scope_ndefs[s])
 				continue;
-			for (size_t k = 0; k < f->scope_ndefs[s]; k++) {
-				CG_GROW(*out, alloc, n + 1);
-				(*out)[n++] = f->scope_defs[s][k];
-			}
+			memcpy(*out + n, f->scope_defs[s],
+			       f->scope_ndefs[s] * sizeof(**out));
+			n += f->scope_ndefs[s];
 		}
 		if (n > 1)
 			qsort(*out, n, sizeof(**out), cmp_size);
@@ -785,6 +802,22 @@ static size_t candidates(const struct cg_model *m, const size_t *scopes,
 			(*out)[n++] = e;
 		}
 	return n;
+}
+
+/* The scope where a lookup from `s` can first find something: above the
+ * scopes that define and import nothing (a step without `env:`), whose
+ * lookups are their parent's. */
+static size_t lookup_scope(const struct cg_facts *f, size_t s)
+{
+	unsigned guard = 0;
+
+	if (!indexed(f))
+		return s;
+	while (s != CG_NO_SCOPE && s < f->nscopes && guard++ < 64 &&
+	       !f->scope_ndefs[s] && !f->scopes[s].nimports &&
+	       f->scopes[s].underlay >= f->nscopes)
+		s = f->scopes[s].parent;
+	return s;
 }
 
 /* Per item of a group, computed when first asked: does it consume env
@@ -817,26 +850,32 @@ static bool consumes(struct consumers *c, size_t i, const char *name)
 	return c->is[i] || (sc && names_var(sc->sh.text, sc->sh.len, name));
 }
 
-static void add_seen(struct cg_svc_seen **out, size_t *n, size_t *alloc,
+static void add_seen(struct cg_svc_seen *out, size_t *n,
 		     const struct cg_env_fact *d, size_t scope, size_t item)
 {
-	CG_GROW(*out, *alloc, *n + 1);
-	(*out)[*n].def = d;
-	(*out)[*n].scope = scope;
-	(*out)[(*n)++].item = item;
+	out[*n].def = d;
+	out[*n].scope = scope;
+	out[(*n)++].item = item;
 }
 
+/*
+ * Steps whose lookups start in the same scope (the steps of a job without
+ * `env:` of their own) see the same definitions: per candidate, one
+ * lookup for each such scope (`from`, and `first` the first item whose
+ * lookups start there).
+ */
 size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 			bool (*want)(const struct cg_env_fact *),
 			struct cg_svc_seen **out)
 {
 	const struct cg_script_group *g = &m->facts.groups[group];
-	size_t *scopes = NULL, nscopes = 0, alloc = 0, nout = 0, out_alloc = 0;
+	size_t *scopes = NULL, nscopes = 0, alloc = 0, nout = 0;
 	size_t *cand = NULL, ncand;
 	struct consumers cons = {m, group, NULL, false};
 	bool *sees = cg_xcalloc(g->nitems + 1, sizeof(*sees));
+	size_t *from = cg_xcalloc(2 * (g->nitems + 1), sizeof(*from));
+	size_t *first = from + g->nitems + 1;
 
-	*out = NULL;
 	cons.is = cg_xmalloc(g->nitems + 1);
 	memset(cons.is, -1, g->nitems + 1);
 	/* every scope a step of the job sees: its own and those above */
@@ -854,30 +893,39 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 		}
 	}
 	ncand = candidates(m, scopes, nscopes, &cand);
+	*out = ncand ? cg_xcalloc(ncand, sizeof(**out)) : NULL;
+	for (size_t i = 0; i < g->nitems; i++) {
+		from[i] = lookup_scope(&m->facts, g->items[i].scope);
+		first[i] = i;
+		for (size_t k = 0; k < i; k++)
+			if (from[k] == from[i]) {
+				first[i] = k;
+				break;
+			}
+	}
 	for (size_t ci = 0; ci < ncand; ci++) {
 		const struct cg_env_fact *d = &m->facts.env[cand[ci]];
-		size_t nsee = 0, first = CG_NO_INDEX, hit = CG_NO_INDEX;
+		size_t nsee = 0, seen_first = CG_NO_INDEX, hit = CG_NO_INDEX;
 
 		if (want && !want(d))
 			continue;
 		if (!g->nitems) {
 			if (cg_env_lookup(m, g->scope, d->name) == d)
-				add_seen(out, &nout, &out_alloc, d, g->scope,
-					 CG_NO_INDEX);
+				add_seen(*out, &nout, d, g->scope, CG_NO_INDEX);
 			continue;
 		}
 		for (size_t i = 0; i < g->nitems; i++) {
-			sees[i] =
-			    cg_env_lookup(m, g->items[i].scope, d->name) == d;
-			if (sees[i] && first == CG_NO_INDEX)
-				first = i;
+			sees[i] = first[i] < i
+				      ? sees[first[i]]
+				      : cg_env_lookup(m, from[i], d->name) == d;
+			if (sees[i] && seen_first == CG_NO_INDEX)
+				seen_first = i;
 			nsee += sees[i];
 		}
 		if (!nsee)
 			continue;
 		if (nsee == g->nitems) { /* no step overrides it */
-			add_seen(out, &nout, &out_alloc, d, g->items[0].scope,
-				 0);
+			add_seen(*out, &nout, d, g->items[0].scope, 0);
 			continue;
 		}
 		/* seen when a consumer of the name sees it, or when no step
@@ -886,7 +934,7 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 			if (sees[i] && consumes(&cons, i, d->name))
 				hit = i;
 		if (hit == CG_NO_INDEX) {
-			hit = first;
+			hit = seen_first;
 			for (size_t i = 0; i < g->nitems; i++)
 				if (!sees[i] && consumes(&cons, i, d->name)) {
 					hit = CG_NO_INDEX;
@@ -894,13 +942,13 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 				}
 		}
 		if (hit != CG_NO_INDEX)
-			add_seen(out, &nout, &out_alloc, d, g->items[hit].scope,
-				 hit);
+			add_seen(*out, &nout, d, g->items[hit].scope, hit);
 	}
 	free(scopes);
 	free(cand);
 	free(cons.is);
 	free(sees);
+	free(from);
 	return nout;
 }
 
