@@ -205,37 +205,55 @@ static bool visit(void *ud, const struct cg_script *s,
 	return true;
 }
 
-/* The critical command of each item of a job (the first of its script),
- * and its name. */
+/* The critical command of each item of a job (the first of its script)
+ * and its name, found when first asked: most jobs need only the last. */
 struct criticals {
+	const struct cg_model *m;
+	const struct cg_script_group *g;
 	const struct cg_sh_cmd **cmd;
 	char **name;
+	bool *known;
 	size_t n, first, last; /* first/last: CG_NO_INDEX when none */
 };
 
-static void criticals_find(const struct cg_model *m,
-			   const struct cg_script_group *g, struct criticals *c)
+static const struct cg_sh_cmd *critical_at(struct criticals *c, size_t i)
 {
 	struct cg_buf name = CG_BUF_INIT;
 
+	if (c->known[i])
+		return c->cmd[i];
+	c->known[i] = true;
+	if (!c->g->items[i].script)
+		return NULL;
+	c->cmd[i] = cg_critical_in_script(c->g->items[i].script, c->m->config,
+					  &name, NULL);
+	if (c->cmd[i])
+		c->name[i] = cg_buf_detach(&name, NULL);
+	cg_buf_release(&name);
+	return c->cmd[i];
+}
+
+/* `last` (from the end); `first` only when there is a last. */
+static void criticals_find(const struct cg_model *m,
+			   const struct cg_script_group *g, struct criticals *c)
+{
+	c->m = m;
+	c->g = g;
 	c->n = g->nitems;
 	c->cmd = cg_xcalloc(c->n + 1, sizeof(*c->cmd));
 	c->name = cg_xcalloc(c->n + 1, sizeof(*c->name));
+	c->known = cg_xcalloc(c->n + 1, sizeof(*c->known));
 	c->first = c->last = CG_NO_INDEX;
-	for (size_t i = 0; i < g->nitems; i++) {
-		if (!g->items[i].script)
-			continue;
-		cg_buf_reset(&name);
-		c->cmd[i] = cg_critical_in_script(g->items[i].script, m->config,
-						  &name, NULL);
-		if (!c->cmd[i])
-			continue;
-		c->name[i] = cg_xstrdup(name.buf);
-		if (c->first == CG_NO_INDEX)
+	for (size_t i = c->n; i-- > 0;)
+		if (critical_at(c, i)) {
+			c->last = i;
+			break;
+		}
+	for (size_t i = 0; c->last != CG_NO_INDEX && i <= c->last; i++)
+		if (critical_at(c, i)) {
 			c->first = i;
-		c->last = i;
-	}
-	cg_buf_release(&name);
+			break;
+		}
 }
 
 static void criticals_release(struct criticals *c)
@@ -244,46 +262,62 @@ static void criticals_release(struct criticals *c)
 		free(c->name[i]);
 	free(c->name);
 	free(c->cmd);
+	free(c->known);
+}
+
+/* A definition the job's steps see, read when first asked, once for all
+ * the job's services. */
+struct seen_read {
+	bool done, read, by_name;
+	struct cg_svc_endpoint ep;
+	enum cg_service_kind kind; /* by the kind's app names */
+	enum cg_svc_role role;
+};
+
+static const struct seen_read *seen_read(const struct cg_model *m,
+					 const struct cg_script_group *g,
+					 const struct cg_svc_seen *s,
+					 struct seen_read *r)
+{
+	if (r->done)
+		return r;
+	r->done = true;
+	r->read =
+	    cg_svc_endpoint_read(m, g, s->scope, s->def->value, false, &r->ep);
+	r->kind = cg_svc_def_kind(m, g, s->def, r->read ? &r->ep : NULL,
+				  CG_SVC_NAMES_APP, &r->role, &r->by_name);
+	return r;
 }
 
 /* Does some definition the job's steps see set the URL of `svc`? */
 static bool set_by_env(const struct cg_model *m,
 		       const struct cg_script_group *g, size_t svc,
-		       const struct cg_svc_seen *seen, size_t nseen,
-		       size_t last)
+		       const struct cg_svc_seen *seen, struct seen_read *reads,
+		       size_t nseen, size_t last)
 {
 	const struct cg_service_fact *s = &m->facts.services[svc];
 	bool configured = cg_svc_kind_configured(m, s->kind);
 
 	for (size_t i = 0; i < nseen; i++) {
 		const struct cg_env_fact *d = seen[i].def;
-		struct cg_svc_endpoint ep;
-		bool read, by_name, hit = false;
-		enum cg_svc_role role;
-		enum cg_service_kind k;
+		const struct seen_read *r;
 
 		if (!d->value || !*d->value)
 			continue;
 		if (seen[i].item != CG_NO_INDEX && seen[i].item > last)
 			continue;
-		read = cg_svc_endpoint_read(m, g, seen[i].scope, d->value,
-					    false, &ep);
-		k = cg_svc_def_kind(m, g, d, read ? &ep : NULL,
-				    CG_SVC_NAMES_APP, &role, &by_name);
+		r = seen_read(m, g, &seen[i], &reads[i]);
 		/* one of its names; or a URL of its scheme, when the
 		 * configuration does not name the kind's variables */
-		if (k == s->kind && role != CG_SVC_PORT)
-			hit = by_name || !configured;
+		if (r->kind == s->kind && r->role != CG_SVC_PORT &&
+		    (r->by_name || !configured))
+			return true;
 		/* any variable that reaches the service, when the
 		 * configuration does not name the kind's variables */
-		if (!hit && read && !configured && ep.host &&
-		    (ep.scheme[0] || ep.port_written) &&
-		    cg_svc_reach(m, g, svc, ep.host, ep.port,
-				 ep.port_service) == CG_SVC_REACHES)
-			hit = true;
-		if (read)
-			cg_svc_endpoint_release(&ep);
-		if (hit)
+		if (r->read && !configured && r->ep.host &&
+		    (r->ep.scheme[0] || r->ep.port_written) &&
+		    cg_svc_reach(m, g, svc, r->ep.host, r->ep.port,
+				 r->ep.port_service) == CG_SVC_REACHES)
 			return true;
 	}
 	return false;
@@ -365,7 +399,7 @@ static bool config_text(const char *text)
  * runner with an env of its own (tox, nox, make, a container).
  */
 static bool configured_elsewhere(const struct cg_svc_seen *seen, size_t nseen,
-				 const struct criticals *cr)
+				 struct criticals *cr)
 {
 	for (size_t i = 0; i < nseen; i++) {
 		const struct cg_env_fact *d = seen[i].def;
@@ -375,7 +409,7 @@ static bool configured_elsewhere(const struct cg_svc_seen *seen, size_t nseen,
 			return true;
 	}
 	for (size_t i = 0; i <= cr->last && i < cr->n; i++) {
-		const struct cg_sh_cmd *c = cr->cmd[i];
+		const struct cg_sh_cmd *c = critical_at(cr, i);
 
 		if (!c)
 			continue;
@@ -434,6 +468,14 @@ static bool has_value(const struct cg_env_fact *d)
 	return d->value && *d->value;
 }
 
+/* A service whose URL variables the rule knows. */
+static bool judged_kind(const struct cg_model *m,
+			const struct cg_service_fact *s)
+{
+	return s->kind != CG_SERVICE_OTHER && s->kind != CG_SERVICE_APP &&
+	       cg_svc_kind_named(m, s->kind, CG_SVC_NAMES_APP);
+}
+
 static void judge_group(struct cg_rule_ctx *ctx, const struct cg_model *m,
 			size_t gi)
 {
@@ -441,13 +483,20 @@ static void judge_group(struct cg_rule_ctx *ctx, const struct cg_model *m,
 	struct criticals cr;
 	struct exports x = {{0}, false};
 	struct cg_svc_seen *seen = NULL;
-	size_t nseen, last;
+	struct seen_read *reads = NULL;
+	size_t nseen = 0, last;
 	int elsewhere = -1; /* not known yet */
+	bool any = false;
 
+	for (size_t k = 0; k < g->nservices && !any; k++)
+		any = judged_kind(m, &m->facts.services[g->services[k]]);
+	if (!any)
+		return;
 	criticals_find(m, g, &cr);
 	if ((last = cr.last) == CG_NO_INDEX)
 		goto out;
 	nseen = cg_svc_seen_defs(m, gi, has_value, &seen);
+	reads = cg_xcalloc(nseen + 1, sizeof(*reads));
 	for (size_t i = 0; i <= last; i++)
 		if (g->items[i].script)
 			cg_svc_walk(g->items[i].script, visit, &x);
@@ -460,10 +509,9 @@ static void judge_group(struct cg_rule_ctx *ctx, const struct cg_model *m,
 			      subject = CG_BUF_INIT;
 		char *first_name;
 
-		if (s->kind == CG_SERVICE_OTHER || s->kind == CG_SERVICE_APP ||
-		    !cg_svc_kind_named(m, s->kind, CG_SVC_NAMES_APP))
+		if (!judged_kind(m, s))
 			continue;
-		if (set_by_env(m, g, svc, seen, nseen, last) ||
+		if (set_by_env(m, g, svc, seen, reads, nseen, last) ||
 		    set_by_scripts(m, s, &x))
 			continue;
 		/* the code's own names are a guess without configuration */
@@ -513,6 +561,10 @@ static void judge_group(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		cg_buf_release(&subject);
 	}
 out:
+	for (size_t i = 0; i < nseen; i++)
+		if (reads[i].read)
+			cg_svc_endpoint_release(&reads[i].ep);
+	free(reads);
 	free(seen);
 	cg_strlist_release(&x.names);
 	criticals_release(&cr);
