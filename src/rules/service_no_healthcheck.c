@@ -297,82 +297,148 @@ static bool visit(void *ud, const struct cg_script *s,
 	return true;
 }
 
+/* The first critical command of each item of a job and its name, found
+ * when first asked, once for all the job's services. */
+struct item_critical {
+	bool known;
+	const struct cg_sh_cmd *cmd;
+	char *name;
+};
+
+static const struct item_critical *critical_at(const struct cg_model *m,
+					       const struct cg_script_group *g,
+					       size_t i,
+					       struct item_critical *items)
+{
+	struct item_critical *it = &items[i];
+	struct cg_buf name = CG_BUF_INIT;
+
+	if (it->known)
+		return it;
+	it->known = true;
+	it->cmd =
+	    cg_critical_in_script(g->items[i].script, m->config, &name, NULL);
+	if (it->cmd)
+		it->name = cg_buf_detach(&name, NULL);
+	cg_buf_release(&name);
+	return it;
+}
+
 /* Does some command of `g` before its first critical command wait for
  * service `svc`? The first critical command's name goes to `crit`. */
 static bool waited_for(const struct cg_model *m,
 		       const struct cg_script_group *g, size_t svc,
-		       struct cg_buf *crit)
+		       struct item_critical *items, struct cg_buf *crit)
 {
 	struct probe_walk w = {m, g, svc, CG_NO_SCOPE, NULL, false, false};
 
 	for (size_t i = 0; i < g->nitems; i++) {
 		const struct cg_script *s = g->items[i].script;
+		const struct item_critical *it;
 
 		if (!s)
 			continue;
+		it = critical_at(m, g, i, items);
 		w.scope = g->items[i].scope;
-		w.stop = cg_svc_item_critical(m, g, i, NULL);
+		w.stop = it->cmd;
 		cg_svc_walk(s, visit, &w);
 		if (w.waited)
 			return true;
 		if (w.stop) {
 			/* the first critical command came */
-			cg_critical_in_script(s, m->config, crit, NULL);
+			cg_buf_addstr(crit, it->name);
 			return false;
 		}
 	}
 	return false;
 }
 
+/* What `--health-cmd` to suggest for a service of kind `k`. */
+static const char *health_cmd(enum cg_service_kind k)
+{
+	switch (k) {
+	case CG_SERVICE_POSTGRES:
+		return "pg_isready";
+	case CG_SERVICE_REDIS:
+		return "redis-cli ping";
+	case CG_SERVICE_MYSQL:
+		return "mysqladmin ping";
+	case CG_SERVICE_RABBITMQ:
+		return "rabbitmq-diagnostics -q ping";
+	default:
+		return "...";
+	}
+}
+
+static void report(struct cg_rule_ctx *ctx, const struct cg_script_group *g,
+		   const struct cg_service_fact *s, const char *crit)
+{
+	struct cg_buf hint = CG_BUF_INIT, subject = CG_BUF_INIT,
+		      msg = CG_BUF_INIT;
+
+	/* built from pieces: a finding per service of every job can be
+	 * many, and these need no formatting */
+	cg_buf_addstr(&hint, "add `options: --health-cmd \"");
+	cg_buf_addstr(&hint, health_cmd(s->kind));
+	cg_buf_addstr(&hint, "\" --health-interval 5s --health-retries 10` "
+			     "(the runner then waits for it), or wait for "
+			     "it in a step before the tests (`ciguard "
+			     "wait`, `pg_isready`, a retry loop)");
+	cg_buf_addstr(&subject, s->name);
+	cg_buf_addch(&subject, ' ');
+	cg_buf_addstr(&subject, s->image ? s->image : "");
+	cg_buf_addstr(&msg, "service '");
+	cg_buf_addstr(&msg, s->name);
+	if (s->image) {
+		cg_buf_addstr(&msg, "' (");
+		cg_buf_addstr(&msg, s->image);
+		cg_buf_addch(&msg, ')');
+	} else {
+		cg_buf_addch(&msg, '\'');
+	}
+	cg_buf_addstr(&msg, " of job '");
+	cg_buf_addstr(&msg, g->name);
+	cg_buf_addstr(&msg, "' has no `--health-cmd` and nothing waits for it");
+	if (*crit) {
+		cg_buf_addstr(&msg, " before `");
+		cg_buf_addstr(&msg, crit);
+		cg_buf_addch(&msg, '`');
+	}
+	cg_buf_addstr(&msg, ": the steps race its start-up");
+	cg_report(ctx, s->src, &s->pos, subject.buf, hint.buf, "%s", msg.buf);
+	cg_buf_release(&hint);
+	cg_buf_release(&subject);
+	cg_buf_release(&msg);
+}
+
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
+	struct cg_buf crit = CG_BUF_INIT;
+
 	for (size_t gi = 0; gi < m->facts.ngroups; gi++) {
 		const struct cg_script_group *g = &m->facts.groups[gi];
+		struct item_critical *items = NULL;
 
 		if (g->kind != CG_GROUP_GITHUB_JOB)
 			continue;
 		for (size_t k = 0; k < g->nservices; k++) {
-			size_t svc = g->services[k];
 			const struct cg_service_fact *s =
-			    &m->facts.services[svc];
-			struct cg_buf hint = CG_BUF_INIT, subject = CG_BUF_INIT,
-				      crit = CG_BUF_INIT, before = CG_BUF_INIT;
+			    &m->facts.services[g->services[k]];
 
-			if (s->healthcheck || waited_for(m, g, svc, &crit)) {
-				cg_buf_release(&crit);
+			if (s->healthcheck)
 				continue;
-			}
-			if (crit.len)
-				cg_buf_addf(&before, " before `%s`", crit.buf);
-			cg_buf_addf(
-			    &hint,
-			    "add `options: --health-cmd \"%s\" "
-			    "--health-interval 5s --health-retries "
-			    "10` (the runner then waits for it), or "
-			    "wait for it in a step before the tests "
-			    "(`ciguard wait`, `pg_isready`, a retry "
-			    "loop)",
-			    s->kind == CG_SERVICE_POSTGRES ? "pg_isready"
-			    : s->kind == CG_SERVICE_REDIS  ? "redis-cli ping"
-			    : s->kind == CG_SERVICE_MYSQL  ? "mysqladmin ping"
-			    : s->kind == CG_SERVICE_RABBITMQ
-				? "rabbitmq-diagnostics -q ping"
-				: "...");
-			cg_buf_addf(&subject, "%s %s", s->name,
-				    s->image ? s->image : "");
-			cg_report(ctx, s->src, &s->pos, subject.buf, hint.buf,
-				  "service '%s'%s%s%s of job '%s' has no "
-				  "`--health-cmd` and nothing waits for it%s: "
-				  "the steps race its start-up",
-				  s->name, s->image ? " (" : "",
-				  s->image ? s->image : "", s->image ? ")" : "",
-				  g->name, before.buf);
-			cg_buf_release(&hint);
-			cg_buf_release(&subject);
-			cg_buf_release(&crit);
-			cg_buf_release(&before);
+			if (!items)
+				items =
+				    cg_xcalloc(g->nitems + 1, sizeof(*items));
+			cg_buf_reset(&crit);
+			if (!waited_for(m, g, g->services[k], items, &crit))
+				report(ctx, g, s, crit.buf);
 		}
+		for (size_t i = 0; items && i < g->nitems; i++)
+			free(items[i].name);
+		free(items);
 	}
+	cg_buf_release(&crit);
 }
 
 const struct cg_rule cg_rule_service_no_healthcheck = {
