@@ -776,6 +776,9 @@ int cg_json_load(struct cg_tree *out, const struct cg_src *src, unsigned flags,
 	cg_arena_init(&out->arena);
 	out->docs = NULL;
 	out->ndocs = 0;
+	if (src->len > CG_LOAD_MAX_BYTES)
+		return cg_error_set(CG_ELIMIT, "%s: larger than %zu bytes",
+				    src->path, CG_LOAD_MAX_BYTES);
 
 	memset(&p, 0, sizeof(p));
 	p.src = src;

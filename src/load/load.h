@@ -28,18 +28,26 @@ enum cg_scalar_style {
 
 struct cg_pair;
 
+/*
+ * Offsets, lengths and counts in trees are 32 bits, which makes a node 64
+ * bytes instead of 80. The loaders refuse a source longer than
+ * this (CG_ELIMIT), so every offset and length fits: a YAML escape makes
+ * at most 3 bytes of 2 (`\L`), hence the half.
+ */
+#define CG_LOAD_MAX_BYTES ((size_t)UINT32_MAX / 2)
+
 struct cg_node {
 	enum cg_node_kind kind;
 	enum cg_scalar_style style; /* scalars only */
 	struct cg_pos pos;	    /* from first to just past last char */
-	size_t start, end;	    /* the same as byte offsets in the src */
+	uint32_t start, end;	    /* the same as byte offsets in the src */
 	const char *tag;	    /* explicit tag or NULL */
 	/* scalar: the value after unquoting/folding, NUL-terminated */
 	const char *str;
-	size_t len;
+	uint32_t len;
 	/* seq: items[n]; map: pairs[n] (keys in document order, merge keys
 	 * `<<` already applied, duplicates kept) */
-	size_t n;
+	uint32_t n;
 	union { /* by kind: a big tree has ~10 nodes per line of YAML */
 		struct cg_node **items; /* CG_NODE_SEQ */
 		struct cg_pair *pairs;	/* CG_NODE_MAP */
@@ -74,7 +82,8 @@ struct cg_load_limits {
 /*
  * Parse `src` as a YAML stream. Returns 0 and fills `out` (release with
  * cg_tree_release even on error), or CG_EPARSE / CG_ELIMIT with
- * "path:line:col: what" in cg_error_last().
+ * "path:line:col: what" in cg_error_last() (CG_ELIMIT with "path: what"
+ * for a source over CG_LOAD_MAX_BYTES).
  */
 int cg_yaml_load(struct cg_tree *out, const struct cg_src *src,
 		 const struct cg_load_limits *lim);

@@ -7,8 +7,13 @@
  * heap, not C stack, and the depth limit is checked before a level is
  * opened, so a 100,000-deep `[[[...` stops after max_depth events.
  *
- * An alias is the anchored node itself (the tree is a DAG). Each node keeps
- * its expanded size, the number of nodes a copying loader would have made;
+ * Memory: a tree is most of what a run touches (and on a VM, first touch is
+ * what memory costs), so a node holds only what its readers need: a scalar
+ * is a bare 64-byte cg_node, its value packed after it in the arena; only a
+ * collection carries one more word for the builder (see struct ycoll).
+ *
+ * An alias is the anchored node itself (the tree is a DAG). Each node has
+ * an expanded size, the number of nodes a copying loader would have made;
  * a document's running total grows by that size at every alias, so a
  * billion-laughs file is refused after a few dozen events and nothing is
  * ever expanded. An alias to a collection that is still open (a cycle) is
@@ -40,14 +45,18 @@
 
 #define MERGE_TAG "tag:yaml.org,2002:merge"
 
-struct ynode {
-	struct cg_node node; /* first, so a cg_node of ours is a ynode */
-	size_t expanded;     /* nodes if aliases were copies (saturating) */
-	bool open;	     /* a collection whose end is still to come */
+/*
+ * A sequence or mapping. A scalar's expanded size is always 1 and it is
+ * never open, so scalars (three nodes in four) do without this word.
+ */
+struct ycoll {
+	struct cg_node node; /* first, so a collection of ours is a ycoll */
+	size_t expanded; /* nodes if aliases were copies (saturating); 0 while
+			    the collection's end is still to come */
 };
 
 struct frame {
-	struct ynode *y;
+	struct ycoll *y;
 	size_t base; /* its children start at kids[base] */
 	size_t end;  /* end of the last child's text (offset) */
 	uint32_t end_line, end_col;
@@ -55,7 +64,7 @@ struct frame {
 
 struct anchor {
 	const char *name; /* NULL: free slot */
-	struct ynode *y;
+	struct cg_node *n;
 };
 
 /* A mark converted to a byte offset; the last one speeds up the next. */
@@ -80,6 +89,7 @@ struct builder {
 	struct cg_node *root;
 	size_t doc_total; /* expanded size of the document so far */
 	bool doc_aliased; /* the document used an alias */
+	bool ascii;	  /* the source is all ASCII */
 	struct mark_cache mc;
 };
 
@@ -95,6 +105,7 @@ static size_t sat_add(size_t a, size_t b)
  * marks arrive mostly in increasing order, so the walk along a line starts
  * from the previous mark when it can: a long line with many nodes stays
  * linear where the two calls would walk from the line start every time.
+ * In an all-ASCII source (most are) a character is a byte: no walk at all.
  */
 static size_t mark_off(struct builder *b, yaml_mark_t m, uint32_t *line,
 		       uint32_t *col)
@@ -113,6 +124,12 @@ static size_t mark_off(struct builder *b, yaml_mark_t m, uint32_t *line,
 	}
 	/* at most up to the line break, so the offset stays on line l */
 	text = cg_src_line(s, l, &end);
+	if (b->ascii) {
+		i = c - 1 < end ? c - 1 : end;
+		*line = l;
+		*col = (uint32_t)i + 1;
+		return (size_t)(text - s->text) + i;
+	}
 	end += (size_t)(text - s->text);
 	if (b->mc.line == l && b->mc.col <= c) {
 		i = b->mc.off;
@@ -170,6 +187,16 @@ static int parse_error(struct builder *b, const yaml_parser_t *p)
 			    problem);
 }
 
+static bool all_ascii(const char *text, size_t len)
+{
+	unsigned char any = 0;
+
+	/* no early exit: this loop vectorizes */
+	for (size_t i = 0; i < len; i++)
+		any |= (unsigned char)text[i];
+	return any < 0x80;
+}
+
 /* ---- anchors: name -> node, one table per document ---- */
 
 static size_t anchor_slot(const struct anchor *tab, size_t size,
@@ -182,7 +209,7 @@ static size_t anchor_slot(const struct anchor *tab, size_t size,
 	return i;
 }
 
-static void anchor_set(struct builder *b, const char *name, struct ynode *y)
+static void anchor_set(struct builder *b, const char *name, struct cg_node *n)
 {
 	size_t i;
 
@@ -206,14 +233,14 @@ static void anchor_set(struct builder *b, const char *name, struct ynode *y)
 		b->anchors[i].name = cg_arena_strdup(&b->names, name);
 		b->nanchors++;
 	}
-	b->anchors[i].y = y;
+	b->anchors[i].n = n;
 }
 
-static struct ynode *anchor_get(const struct builder *b, const char *name)
+static struct cg_node *anchor_get(const struct builder *b, const char *name)
 {
 	if (!b->aanchors)
 		return NULL;
-	return b->anchors[anchor_slot(b->anchors, b->aanchors, name)].y;
+	return b->anchors[anchor_slot(b->anchors, b->aanchors, name)].n;
 }
 
 static void anchors_reset(struct builder *b)
@@ -371,25 +398,35 @@ static enum cg_scalar_style scalar_style(yaml_scalar_style_t s)
 	}
 }
 
-static struct ynode *new_node(struct builder *b, enum cg_node_kind kind,
-			      const yaml_event_t *ev, const yaml_char_t *tag)
+/* The expanded size of a finished node (0: a collection still open). */
+static size_t expanded_of(const struct cg_node *n)
 {
-	struct ynode *y = cg_arena_alloc(b->arena, sizeof(*y));
+	return n->kind == CG_NODE_SCALAR ? 1
+					 : ((const struct ycoll *)n)->expanded;
+}
 
-	y->node.kind = kind;
-	y->node.start =
-	    mark_off(b, ev->start_mark, &y->node.pos.line, &y->node.pos.col);
-	y->node.end = mark_off(b, ev->end_mark, &y->node.pos.end_line,
-			       &y->node.pos.end_col);
-	if (y->node.end < y->node.start) {
-		y->node.end = y->node.start;
-		y->node.pos.end_line = y->node.pos.line;
-		y->node.pos.end_col = y->node.pos.col;
+/* A node of `size` bytes (a cg_node or a ycoll) spanning the event. */
+static struct cg_node *new_node(struct builder *b, size_t size,
+				enum cg_node_kind kind, const yaml_event_t *ev,
+				const yaml_char_t *tag)
+{
+	struct cg_node *n = cg_arena_alloc(b->arena, size);
+	size_t start, end;
+
+	n->kind = kind;
+	start = mark_off(b, ev->start_mark, &n->pos.line, &n->pos.col);
+	end = mark_off(b, ev->end_mark, &n->pos.end_line, &n->pos.end_col);
+	if (end < start) {
+		end = start;
+		n->pos.end_line = n->pos.line;
+		n->pos.end_col = n->pos.col;
 	}
+	/* offsets fit: the source is at most CG_LOAD_MAX_BYTES */
+	n->start = (uint32_t)start;
+	n->end = (uint32_t)end;
 	if (tag)
-		y->node.tag = cg_arena_strdup(b->arena, (const char *)tag);
-	y->expanded = 1;
-	return y;
+		n->tag = cg_arena_strdup(b->arena, (const char *)tag);
+	return n;
 }
 
 /* Count `n` more nodes in the document; refuse when aliases blew it up. */
@@ -425,46 +462,46 @@ static void add_child(struct builder *b, struct cg_node *n, size_t end,
 
 static int on_scalar(struct builder *b, const yaml_event_t *ev)
 {
-	struct ynode *y = new_node(b, CG_NODE_SCALAR, ev, ev->data.scalar.tag);
+	struct cg_node *n =
+	    new_node(b, sizeof(*n), CG_NODE_SCALAR, ev, ev->data.scalar.tag);
 
-	y->node.style = scalar_style(ev->data.scalar.style);
-	y->node.str =
-	    cg_arena_strndup(b->arena, (const char *)ev->data.scalar.value,
-			     ev->data.scalar.length);
-	y->node.len = ev->data.scalar.length;
+	n->style = scalar_style(ev->data.scalar.style);
+	n->str = cg_arena_strndup(b->arena, (const char *)ev->data.scalar.value,
+				  ev->data.scalar.length);
+	/* at most 3 bytes of value per 2 of source: it fits (load.h) */
+	n->len = (uint32_t)ev->data.scalar.length;
 	if (ev->data.scalar.anchor)
-		anchor_set(b, (const char *)ev->data.scalar.anchor, y);
-	add_child(b, &y->node, y->node.end, y->node.pos.end_line,
-		  y->node.pos.end_col);
+		anchor_set(b, (const char *)ev->data.scalar.anchor, n);
+	add_child(b, n, n->end, n->pos.end_line, n->pos.end_col);
 	return count_nodes(b, 1, ev->start_mark);
 }
 
 static int on_alias(struct builder *b, const yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
-	struct ynode *y = anchor_get(b, name);
+	struct cg_node *n = anchor_get(b, name);
 	uint32_t line, col;
 	size_t end;
 	char what[160];
 
-	if (!y || y->open) {
+	if (!n || !expanded_of(n)) {
 		snprintf(what, sizeof(what),
-			 y ? "alias '%.100s' refers to a node containing it"
+			 n ? "alias '%.100s' refers to a node containing it"
 			   : "unknown alias '%.100s'",
 			 name);
 		return error_at(b, CG_EPARSE, ev->start_mark, what);
 	}
 	end = mark_off(b, ev->end_mark, &line, &col);
-	add_child(b, &y->node, end, line, col);
+	add_child(b, n, end, line, col);
 	b->doc_aliased = true;
-	return count_nodes(b, y->expanded, ev->start_mark);
+	return count_nodes(b, expanded_of(n), ev->start_mark);
 }
 
 static int on_start(struct builder *b, const yaml_event_t *ev,
 		    enum cg_node_kind kind)
 {
 	const yaml_char_t *tag, *anchor;
-	struct ynode *y;
+	struct ycoll *y;
 	struct frame *f;
 	char what[64];
 
@@ -480,10 +517,9 @@ static int on_start(struct builder *b, const yaml_event_t *ev,
 		tag = ev->data.mapping_start.tag;
 		anchor = ev->data.mapping_start.anchor;
 	}
-	y = new_node(b, kind, ev, tag);
-	y->open = true;
+	y = (struct ycoll *)new_node(b, sizeof(*y), kind, ev, tag);
 	if (anchor)
-		anchor_set(b, (const char *)anchor, y);
+		anchor_set(b, (const char *)anchor, &y->node);
 	CG_GROW(b->frames, b->aframes, b->nframes + 1);
 	f = &b->frames[b->nframes++];
 	f->y = y;
@@ -497,23 +533,23 @@ static int on_start(struct builder *b, const yaml_event_t *ev,
 static void on_end(struct builder *b, const yaml_event_t *ev)
 {
 	struct frame *f = &b->frames[--b->nframes];
-	struct ynode *y = f->y;
+	struct ycoll *y = f->y;
 	struct cg_node *n = &y->node;
 	size_t nkids = b->nkids - f->base, expanded = 1;
 	struct cg_node **kids = nkids ? b->kids + f->base : NULL;
 	uint32_t line, col;
 	size_t s, e;
 
+	/* counts fit: each child is at least one byte of the source */
 	if (n->kind == CG_NODE_SEQ) {
-		n->n = nkids;
+		n->n = (uint32_t)nkids;
 		n->items = cg_arena_alloc(b->arena, nkids * sizeof(*n->items));
 		if (nkids)
 			memcpy(n->items, kids, nkids * sizeof(*n->items));
 		for (size_t i = 0; i < n->n; i++)
-			expanded = sat_add(
-			    expanded, ((struct ynode *)n->items[i])->expanded);
+			expanded = sat_add(expanded, expanded_of(n->items[i]));
 	} else {
-		n->n = nkids / 2;
+		n->n = (uint32_t)(nkids / 2);
 		n->pairs = cg_arena_alloc(b->arena, n->n * sizeof(*n->pairs));
 		for (size_t i = 0; i < n->n; i++) {
 			n->pairs[i].key = kids[2 * i];
@@ -523,15 +559,12 @@ static void on_end(struct builder *b, const yaml_event_t *ev)
 		for (size_t i = 0; i < n->n; i++) {
 			const struct cg_pair *p = &n->pairs[i];
 
-			expanded = sat_add(expanded,
-					   ((struct ynode *)p->key)->expanded);
-			expanded = sat_add(
-			    expanded, ((struct ynode *)p->value)->expanded);
+			expanded = sat_add(expanded, expanded_of(p->key));
+			expanded = sat_add(expanded, expanded_of(p->value));
 		}
 	}
 	b->nkids = f->base;
 	y->expanded = expanded;
-	y->open = false;
 
 	/*
 	 * A flow collection ends with its `]` or `}`; a block one (and a
@@ -541,11 +574,11 @@ static void on_end(struct builder *b, const yaml_event_t *ev)
 	s = mark_off(b, ev->start_mark, &line, &col);
 	e = mark_off(b, ev->end_mark, &line, &col);
 	if (e > s && e >= f->end) {
-		n->end = e;
+		n->end = (uint32_t)e;
 		n->pos.end_line = line;
 		n->pos.end_col = col;
 	} else {
-		n->end = f->end;
+		n->end = (uint32_t)f->end;
 		n->pos.end_line = f->end_line;
 		n->pos.end_col = f->end_col;
 	}
@@ -583,11 +616,15 @@ int cg_yaml_load_in(struct cg_tree *out, const struct cg_src *src,
 	cg_arena_init(&out->arena);
 	out->docs = NULL;
 	out->ndocs = 0;
+	if (src->len > CG_LOAD_MAX_BYTES)
+		return cg_error_set(CG_ELIMIT, "%s: larger than %zu bytes",
+				    src->path, CG_LOAD_MAX_BYTES);
 	memset(&b, 0, sizeof(b));
 	b.src = src;
 	b.out = out;
 	b.arena = arena ? arena : &out->arena;
 	b.lim = lim ? *lim : defaults;
+	b.ascii = all_ascii(src->text, src->len);
 	cg_arena_init(&b.names);
 
 	if (!yaml_parser_initialize(&parser))
