@@ -12,8 +12,20 @@
 #include "model/model_int.h"
 #include "core/banned.h"
 
+/* What a walk found before the model asked (cg_ci_script_facts_ahead):
+ * rows in walk order, without scope, group and item. */
+struct cg_script_facts {
+	struct cg_process_fact *procs; /* command and argv are owned */
+	size_t nprocs, procs_alloc;
+	struct cg_file_ref *refs;
+	size_t nrefs, refs_alloc;
+};
+
+/* A walk adds its rows to the model (m), or keeps them (ahead). */
 struct walk {
 	struct cg_model *m;
+	struct cg_script_facts *ahead;
+	const struct cg_config *config;
 	const struct cg_script *s;
 	size_t scope, group, item;
 	unsigned depth;
@@ -95,9 +107,10 @@ static bool detaches(const struct cg_sh_cmd *c, size_t i)
  * Python program, a wrapper, or matching a `workers:` glob can be one;
  * most commands are none, and skipping them early keeps the walk cheap.
  */
-static bool maybe_worker(const struct cg_model *m, const struct cg_sh_cmd *c)
+static bool maybe_worker(const struct cg_config *config,
+			 const struct cg_sh_cmd *c)
 {
-	if (m->config && m->config->workers.n)
+	if (config && config->workers.n)
 		return true;
 	for (size_t i = 0; i < c->nwords && i < 8; i++) {
 		const char *b = cg_path_base(c->words[i].text);
@@ -139,7 +152,7 @@ static void add_process(struct walk *w, const struct cg_sh_cmd *c,
 	/* every background start, and workers started in the foreground;
 	 * builtins in a backgrounded `( cd app && ./serve ) &` start
 	 * nothing that runs on */
-	if (!background && !maybe_worker(w->m, c))
+	if (!background && !maybe_worker(w->config, c))
 		return;
 	if (background && is_builtin(c->words[0].text))
 		return;
@@ -160,10 +173,17 @@ static void add_process(struct walk *w, const struct cg_sh_cmd *c,
 	p.cmd = c;
 	p.group = w->group;
 	p.item = w->item;
-	cg_process_classify(w->m, &p);
+	cg_process_classify(w->config, &p);
 	if (p.background || p.worker) {
 		p.src = cg_script_src(w->s, start);
 		p.pos = cg_script_pos(w->s, start, end);
+		if (w->ahead) {
+			struct cg_script_facts *a = w->ahead;
+
+			CG_GROW(a->procs, a->procs_alloc, a->nprocs + 1);
+			a->procs[a->nprocs++] = p;
+			return; /* it owns text and argv now */
+		}
 		cg_fact_process(w->m, &p);
 	}
 	free(text);
@@ -184,6 +204,12 @@ static void add_ref(struct walk *w, const struct cg_sh_word *word,
 	r.required = true;
 	r.src = cg_script_src(w->s, word->start);
 	r.pos = cg_script_pos(w->s, word->start, word->end);
+	if (w->ahead) {
+		CG_GROW(w->ahead->refs, w->ahead->refs_alloc,
+			w->ahead->nrefs + 1);
+		w->ahead->refs[w->ahead->nrefs++] = r;
+		return;
+	}
 	cg_fact_file_ref(w->m, &r);
 }
 
@@ -313,18 +339,67 @@ static void walk_list(struct walk *w, const struct cg_sh_list *l,
 	w->depth--;
 }
 
-void cg_ci_script_facts(struct cg_model *m, const struct cg_script *s,
-			size_t scope, size_t group, size_t item)
+/* Walk `s` and the scripts nested in it that the shell runs in place. */
+static void walk_script(struct walk *w, const struct cg_script *s)
 {
-	struct walk w = {m, s, scope, group, item, 0};
+	const struct cg_script *outer = w->s;
 
-	if (!s)
-		return;
-	walk_list(&w, s->sh.top, false);
+	w->s = s;
+	walk_list(w, s->sh.top, false);
 	for (size_t i = 0; i < s->nnested; i++) {
 		const struct cg_nested_script *n = &s->nested[i];
 
 		if (n->kind == CG_NESTED_SHELL || n->kind == CG_NESTED_EVAL)
-			cg_ci_script_facts(m, n->script, scope, group, item);
+			walk_script(w, n->script);
 	}
+	w->s = outer;
+}
+
+void cg_ci_script_facts(struct cg_model *m, const struct cg_script *s,
+			size_t scope, size_t group, size_t item)
+{
+	struct walk w = {m, NULL, m->config, s, scope, group, item, 0};
+	const struct cg_script_facts *a;
+
+	if (!s)
+		return;
+	if (!(a = s->facts_ahead)) {
+		walk_script(&w, s);
+		return;
+	}
+	for (size_t i = 0; i < a->nprocs; i++) {
+		struct cg_process_fact p = a->procs[i];
+
+		p.scope = scope;
+		p.group = group;
+		p.item = item;
+		cg_fact_process(m, &p);
+	}
+	for (size_t i = 0; i < a->nrefs; i++)
+		cg_fact_file_ref(m, &a->refs[i]);
+}
+
+void cg_ci_script_facts_ahead(const struct cg_config *config,
+			      struct cg_script *s)
+{
+	struct walk w = {NULL, NULL, config, s, 0, 0, 0, 0};
+
+	if (!s || s->facts_ahead)
+		return;
+	w.ahead = cg_xcalloc(1, sizeof(*w.ahead));
+	walk_script(&w, s);
+	s->facts_ahead = w.ahead;
+}
+
+void cg_script_facts_free(struct cg_script_facts *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nprocs; i++) {
+		free((char *)a->procs[i].command);
+		free(a->procs[i].argv);
+	}
+	free(a->procs);
+	free(a->refs);
+	free(a);
 }

@@ -594,7 +594,7 @@ static void process(const struct compose *c, const struct cg_node *svc,
 		p.src = c->src;
 		p.pos = (cmd && !is_null(cmd) ? cmd : ep)->pos;
 		p.group = p.item = CG_NO_INDEX;
-		cg_process_classify(c->m, &p);
+		cg_process_classify(c->m->config, &p);
 		cg_fact_process(c->m, &p);
 	}
 	words_release(&w);

@@ -777,7 +777,8 @@ static bool program_is_worker(const char *b, const char *const *args,
 	return false;
 }
 
-void cg_process_classify(const struct cg_model *m, struct cg_process_fact *p)
+void cg_process_classify(const struct cg_config *config,
+			 struct cg_process_fact *p)
 {
 	bool env_unbuffered;
 	size_t i = unwrap(p, &env_unbuffered);
@@ -835,9 +836,8 @@ void cg_process_classify(const struct cg_model *m, struct cg_process_fact *p)
 	if (env_unbuffered)
 		p->unbuffered = true;
 workers:
-	if (m->config && p->command)
-		for (size_t k = 0; k < m->config->workers.n; k++)
-			if (cg_glob_match(m->config->workers.items[k],
-					  p->command))
+	if (config && p->command)
+		for (size_t k = 0; k < config->workers.n; k++)
+			if (cg_glob_match(config->workers.items[k], p->command))
 				p->worker = true;
 }

@@ -22,6 +22,7 @@
 
 #include "core/core.h"
 
+struct cg_config;
 struct cg_model;
 struct cg_script;
 struct cg_sh_cmd;
@@ -308,7 +309,8 @@ struct cg_process_fact {
  * daphne); workers as facts.h says, with `workers:` of .ciguard.yml
  * matched against p->command.
  */
-void cg_process_classify(const struct cg_model *m, struct cg_process_fact *p);
+void cg_process_classify(const struct cg_config *config,
+			 struct cg_process_fact *p);
 /* PYTHONUNBUFFERED's value turns it on, as CPython 3.7+ reads it: an
  * integer is on unless it is 0; any other non-empty text is on. */
 bool cg_python_unbuffered_value(const char *value);

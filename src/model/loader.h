@@ -60,10 +60,12 @@ struct cg_prepared_script {
 struct cg_prepared {
 	struct cg_prepared_script *items; /* by node, once sorted */
 	size_t n, alloc;
-	struct cg_arena *arena; /* the preparing thread's */
+	struct cg_arena *arena;		/* the preparing thread's */
+	const struct cg_config *config; /* the model's (read only) */
 };
 
-/* Parse the scalar `node` of `src` as a script, into p->arena. */
+/* Parse the scalar `node` of `src` as a script, into p->arena, and find
+ * its process starts and file references (cg_ci_script_facts_ahead). */
 void cg_prepared_add(struct cg_prepared *p, const struct cg_src *src,
 		     const struct cg_node *node);
 void cg_prepared_sort(struct cg_prepared *p);

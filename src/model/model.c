@@ -221,6 +221,7 @@ static void prepare(const struct cg_model *m, struct prep *p, const char *path,
 	p->f = f;
 	if (ahead && f->loaded && loader->prepare) {
 		p->scripts.arena = arena;
+		p->scripts.config = m->config;
 		loader->prepare(&p->scripts, f);
 		cg_prepared_sort(&p->scripts);
 	}

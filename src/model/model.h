@@ -102,6 +102,10 @@ struct cg_script {
 	const struct cg_script *parent;
 	size_t base;
 	size_t *map;
+	/* the process starts and file references of this script (nested
+	 * ones included), found ahead by a loader's prepare on a worker
+	 * thread (ci_scripts.c); NULL: found when they are asked for */
+	struct cg_script_facts *facts_ahead;
 };
 
 /* File position of script bytes [start, end), clamped to the part that

@@ -46,5 +46,11 @@ void cg_script_free(struct cg_script *s);
  * env scope `scope`, item `item` of script group `group`. */
 void cg_ci_script_facts(struct cg_model *m, const struct cg_script *s,
 			size_t scope, size_t group, size_t item);
+/* The same walk ahead, on any thread (a loader's prepare): the rows are
+ * kept in s->facts_ahead for cg_ci_script_facts, which then only adds
+ * them. Reads only `config`. */
+void cg_ci_script_facts_ahead(const struct cg_config *config,
+			      struct cg_script *s);
+void cg_script_facts_free(struct cg_script_facts *a);
 
 #endif

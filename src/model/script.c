@@ -537,6 +537,7 @@ void cg_prepared_add(struct cg_prepared *p, const struct cg_src *src,
 	ps->node = node;
 	ps->src = src;
 	ps->script = cg_script_build(p->arena, src, node, &ps->note);
+	cg_ci_script_facts_ahead(p->config, ps->script);
 }
 
 void cg_prepared_sort(struct cg_prepared *p)
@@ -638,6 +639,7 @@ void cg_script_free(struct cg_script *s)
 	for (size_t i = 0; i < s->nnested; i++)
 		cg_script_free(s->nested[i].script);
 	free(s->nested);
+	cg_script_facts_free(s->facts_ahead);
 	cg_sh_release(&s->sh);
 	for (size_t i = 0; i < s->nparts; i++)
 		free(s->parts[i].offsets);
