@@ -820,12 +820,20 @@ static size_t lookup_scope(const struct cg_facts *f, size_t s)
 	return s;
 }
 
-/* Per item of a group, computed when first asked: does it consume env
- * (run a critical command or start a process the model knows)? */
+/* A step of the group, as cg_svc_seen_defs judges a candidate. */
+struct step_view {
+	size_t from;	/* lookup_scope of its scope */
+	size_t first;	/* the first step whose lookups start there too */
+	bool sees;	/* it sees the candidate */
+	signed char is; /* consumes env (runs a critical command or starts
+			    a process the model knows); -1: not known yet */
+};
+
+/* Per step of a group, computed when first asked: does it consume env? */
 struct consumers {
 	const struct cg_model *m;
 	size_t group;
-	signed char *is; /* -1: not known yet */
+	struct step_view *steps;
 	bool processes_done;
 };
 
@@ -842,12 +850,13 @@ static bool consumes(struct consumers *c, size_t i, const char *name)
 
 			if (pf->origin == CG_PROCESS_CI &&
 			    pf->group == c->group && pf->item < g->nitems)
-				c->is[pf->item] = 1;
+				c->steps[pf->item].is = 1;
 		}
 	}
-	if (c->is[i] < 0)
-		c->is[i] = cg_svc_item_critical(c->m, g, i, NULL) != NULL;
-	return c->is[i] || (sc && names_var(sc->sh.text, sc->sh.len, name));
+	if (c->steps[i].is < 0)
+		c->steps[i].is = cg_svc_item_critical(c->m, g, i, NULL) != NULL;
+	return c->steps[i].is ||
+	       (sc && names_var(sc->sh.text, sc->sh.len, name));
 }
 
 static void add_seen(struct cg_svc_seen *out, size_t *n,
@@ -861,8 +870,7 @@ static void add_seen(struct cg_svc_seen *out, size_t *n,
 /*
  * Steps whose lookups start in the same scope (the steps of a job without
  * `env:` of their own) see the same definitions: per candidate, one
- * lookup for each such scope (`from`, and `first` the first item whose
- * lookups start there).
+ * lookup for each such scope.
  */
 size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 			bool (*want)(const struct cg_env_fact *),
@@ -871,14 +879,11 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 	const struct cg_script_group *g = &m->facts.groups[group];
 	size_t *scopes = NULL, nscopes = 0, alloc = 0, nout = 0;
 	size_t *cand = NULL, ncand;
-	struct consumers cons = {m, group, NULL, false};
-	bool *sees = cg_xcalloc(g->nitems + 1, sizeof(*sees));
-	size_t *from = cg_xcalloc(2 * (g->nitems + 1), sizeof(*from));
-	size_t *first = from + g->nitems + 1;
+	struct step_view *st = cg_xcalloc(g->nitems + 1, sizeof(*st));
+	struct consumers cons = {m, group, st, false};
 
-	cons.is = cg_xmalloc(g->nitems + 1);
-	memset(cons.is, -1, g->nitems + 1);
 	/* every scope a step of the job sees: its own and those above */
+	CG_GROW(scopes, alloc, g->nitems + 4);
 	for (size_t i = 0; i <= g->nitems; i++) {
 		size_t s = i < g->nitems ? g->items[i].scope : g->scope;
 		unsigned guard = 0;
@@ -886,7 +891,8 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 		while (s != CG_NO_SCOPE && s < m->facts.nscopes &&
 		       guard++ < 64) {
 			if (!scope_in(scopes, nscopes, s)) {
-				CG_GROW(scopes, alloc, nscopes + 1);
+				if (nscopes == alloc)
+					CG_GROW(scopes, alloc, nscopes + 1);
 				scopes[nscopes++] = s;
 			}
 			s = m->facts.scopes[s].parent;
@@ -895,11 +901,12 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 	ncand = candidates(m, scopes, nscopes, &cand);
 	*out = ncand ? cg_xcalloc(ncand, sizeof(**out)) : NULL;
 	for (size_t i = 0; i < g->nitems; i++) {
-		from[i] = lookup_scope(&m->facts, g->items[i].scope);
-		first[i] = i;
+		st[i].from = lookup_scope(&m->facts, g->items[i].scope);
+		st[i].first = i;
+		st[i].is = -1;
 		for (size_t k = 0; k < i; k++)
-			if (from[k] == from[i]) {
-				first[i] = k;
+			if (st[k].from == st[i].from) {
+				st[i].first = k;
 				break;
 			}
 	}
@@ -915,12 +922,13 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 			continue;
 		}
 		for (size_t i = 0; i < g->nitems; i++) {
-			sees[i] = first[i] < i
-				      ? sees[first[i]]
-				      : cg_env_lookup(m, from[i], d->name) == d;
-			if (sees[i] && seen_first == CG_NO_INDEX)
+			st[i].sees =
+			    st[i].first < i
+				? st[st[i].first].sees
+				: cg_env_lookup(m, st[i].from, d->name) == d;
+			if (st[i].sees && seen_first == CG_NO_INDEX)
 				seen_first = i;
-			nsee += sees[i];
+			nsee += st[i].sees;
 		}
 		if (!nsee)
 			continue;
@@ -931,12 +939,13 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 		/* seen when a consumer of the name sees it, or when no step
 		 * consumes it at all */
 		for (size_t i = 0; i < g->nitems && hit == CG_NO_INDEX; i++)
-			if (sees[i] && consumes(&cons, i, d->name))
+			if (st[i].sees && consumes(&cons, i, d->name))
 				hit = i;
 		if (hit == CG_NO_INDEX) {
 			hit = seen_first;
 			for (size_t i = 0; i < g->nitems; i++)
-				if (!sees[i] && consumes(&cons, i, d->name)) {
+				if (!st[i].sees &&
+				    consumes(&cons, i, d->name)) {
 					hit = CG_NO_INDEX;
 					break;
 				}
@@ -946,9 +955,7 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 	}
 	free(scopes);
 	free(cand);
-	free(cons.is);
-	free(sees);
-	free(from);
+	free(st);
 	return nout;
 }
 
