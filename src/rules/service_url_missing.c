@@ -34,10 +34,11 @@
 #include "rules/service_vars.h"
 #include "core/banned.h"
 
-/* What the job's scripts export, and whether they may export more. */
+/* What the job's scripts export, and whether they may export more; read
+ * when first asked, as most jobs set their URLs in env. */
 struct exports {
 	struct cg_strlist names;
-	bool unknown;
+	bool unknown, done;
 };
 
 static bool valid_name(const char *s, size_t n)
@@ -207,30 +208,35 @@ static bool visit(void *ud, const struct cg_script *s,
 
 /* The critical command of each item of a job (the first of its script)
  * and its name, found when first asked: most jobs need only the last. */
+struct item_critical {
+	bool known;
+	const struct cg_sh_cmd *cmd;
+	char *name;
+};
+
 struct criticals {
 	const struct cg_model *m;
 	const struct cg_script_group *g;
-	const struct cg_sh_cmd **cmd;
-	char **name;
-	bool *known;
+	struct item_critical *items;
 	size_t n, first, last; /* first/last: CG_NO_INDEX when none */
 };
 
-static const struct cg_sh_cmd *critical_at(struct criticals *c, size_t i)
+static const struct item_critical *critical_at(struct criticals *c, size_t i)
 {
+	struct item_critical *it = &c->items[i];
 	struct cg_buf name = CG_BUF_INIT;
 
-	if (c->known[i])
-		return c->cmd[i];
-	c->known[i] = true;
+	if (it->known)
+		return it;
+	it->known = true;
 	if (!c->g->items[i].script)
-		return NULL;
-	c->cmd[i] = cg_critical_in_script(c->g->items[i].script, c->m->config,
-					  &name, NULL);
-	if (c->cmd[i])
-		c->name[i] = cg_buf_detach(&name, NULL);
+		return it;
+	it->cmd = cg_critical_in_script(c->g->items[i].script, c->m->config,
+					&name, NULL);
+	if (it->cmd)
+		it->name = cg_buf_detach(&name, NULL);
 	cg_buf_release(&name);
-	return c->cmd[i];
+	return it;
 }
 
 /* `last` (from the end); `first` only when there is a last. */
@@ -240,17 +246,15 @@ static void criticals_find(const struct cg_model *m,
 	c->m = m;
 	c->g = g;
 	c->n = g->nitems;
-	c->cmd = cg_xcalloc(c->n + 1, sizeof(*c->cmd));
-	c->name = cg_xcalloc(c->n + 1, sizeof(*c->name));
-	c->known = cg_xcalloc(c->n + 1, sizeof(*c->known));
+	c->items = cg_xcalloc(c->n + 1, sizeof(*c->items));
 	c->first = c->last = CG_NO_INDEX;
 	for (size_t i = c->n; i-- > 0;)
-		if (critical_at(c, i)) {
+		if (critical_at(c, i)->cmd) {
 			c->last = i;
 			break;
 		}
 	for (size_t i = 0; c->last != CG_NO_INDEX && i <= c->last; i++)
-		if (critical_at(c, i)) {
+		if (critical_at(c, i)->cmd) {
 			c->first = i;
 			break;
 		}
@@ -259,10 +263,8 @@ static void criticals_find(const struct cg_model *m,
 static void criticals_release(struct criticals *c)
 {
 	for (size_t i = 0; i < c->n; i++)
-		free(c->name[i]);
-	free(c->name);
-	free(c->cmd);
-	free(c->known);
+		free(c->items[i].name);
+	free(c->items);
 }
 
 /* A definition the job's steps see, read when first asked, once for all
@@ -409,13 +411,14 @@ static bool configured_elsewhere(const struct cg_svc_seen *seen, size_t nseen,
 			return true;
 	}
 	for (size_t i = 0; i <= cr->last && i < cr->n; i++) {
-		const struct cg_sh_cmd *c = critical_at(cr, i);
+		const struct item_critical *it = critical_at(cr, i);
+		const struct cg_sh_cmd *c = it->cmd;
 
 		if (!c)
 			continue;
-		if (cg_starts_with(cr->name[i], "make") ||
-		    cg_starts_with(cr->name[i], "tox") ||
-		    cg_starts_with(cr->name[i], "nox"))
+		if (cg_starts_with(it->name, "make") ||
+		    cg_starts_with(it->name, "tox") ||
+		    cg_starts_with(it->name, "nox"))
 			return true;
 		for (size_t k = 0; k < c->nwords; k++) {
 			const char *w = cg_path_base(c->words[k].text);
@@ -429,10 +432,17 @@ static bool configured_elsewhere(const struct cg_svc_seen *seen, size_t nseen,
 	return false;
 }
 
+/* Does a script of `g` up to item `last` set a URL of `s`? */
 static bool set_by_scripts(const struct cg_model *m,
-			   const struct cg_service_fact *s,
-			   const struct exports *x)
+			   const struct cg_script_group *g, size_t last,
+			   const struct cg_service_fact *s, struct exports *x)
 {
+	if (!x->done) {
+		x->done = true;
+		for (size_t i = 0; i <= last; i++)
+			if (g->items[i].script)
+				cg_svc_walk(g->items[i].script, visit, x);
+	}
 	if (x->unknown)
 		return true;
 	for (size_t i = 0; i < x->names.n; i++) {
@@ -481,7 +491,7 @@ static void judge_group(struct cg_rule_ctx *ctx, const struct cg_model *m,
 {
 	const struct cg_script_group *g = &m->facts.groups[gi];
 	struct criticals cr;
-	struct exports x = {{0}, false};
+	struct exports x = {{0}, false, false};
 	struct cg_svc_seen *seen = NULL;
 	struct seen_read *reads = NULL;
 	size_t nseen = 0, last;
@@ -497,9 +507,6 @@ static void judge_group(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		goto out;
 	nseen = cg_svc_seen_defs(m, gi, has_value, &seen);
 	reads = cg_xcalloc(nseen + 1, sizeof(*reads));
-	for (size_t i = 0; i <= last; i++)
-		if (g->items[i].script)
-			cg_svc_walk(g->items[i].script, visit, &x);
 	for (size_t k = 0; k < g->nservices; k++) {
 		size_t svc = g->services[k];
 		const struct cg_service_fact *s = &m->facts.services[svc];
@@ -512,7 +519,7 @@ static void judge_group(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		if (!judged_kind(m, s))
 			continue;
 		if (set_by_env(m, g, svc, seen, reads, nseen, last) ||
-		    set_by_scripts(m, s, &x))
+		    set_by_scripts(m, g, last, s, &x))
 			continue;
 		/* the code's own names are a guess without configuration */
 		if (!cg_svc_kind_configured(m, s->kind)) {
@@ -535,7 +542,7 @@ static void judge_group(struct cg_rule_ctx *ctx, const struct cg_model *m,
 			    "no %s sets %s%s: the code falls back to its own "
 			    "default",
 			    g->name, cg_service_kind_name(s->kind), s->name,
-			    cr.name[cr.first],
+			    cr.items[cr.first].name,
 			    g->kind == CG_GROUP_GITLAB_JOB
 				? "`variables:` of the pipeline or job"
 				: "env of the workflow, job or step",
