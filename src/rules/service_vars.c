@@ -878,9 +878,9 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 {
 	const struct cg_script_group *g = &m->facts.groups[group];
 	size_t *scopes = NULL, nscopes = 0, alloc = 0, nout = 0;
-	size_t *cand = NULL, ncand;
-	struct step_view *st = cg_xcalloc(g->nitems + 1, sizeof(*st));
-	struct consumers cons = {m, group, st, false};
+	size_t *cand = NULL, ncand, nwant = 0;
+	struct step_view *st = NULL;
+	struct consumers cons = {m, group, NULL, false};
 
 	/* every scope a step of the job sees: its own and those above */
 	CG_GROW(scopes, alloc, g->nitems + 4);
@@ -899,7 +899,15 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 		}
 	}
 	ncand = candidates(m, scopes, nscopes, &cand);
-	*out = ncand ? cg_xcalloc(ncand, sizeof(**out)) : NULL;
+	/* the candidates `want` accepts, in order; often none (secrets) */
+	for (size_t ci = 0; ci < ncand; ci++)
+		if (!want || want(&m->facts.env[cand[ci]]))
+			cand[nwant++] = cand[ci];
+	*out = NULL;
+	if (!nwant)
+		goto out;
+	*out = cg_xcalloc(nwant, sizeof(**out));
+	cons.steps = st = cg_xcalloc(g->nitems + 1, sizeof(*st));
 	for (size_t i = 0; i < g->nitems; i++) {
 		st[i].from = lookup_scope(&m->facts, g->items[i].scope);
 		st[i].first = i;
@@ -910,12 +918,10 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 				break;
 			}
 	}
-	for (size_t ci = 0; ci < ncand; ci++) {
+	for (size_t ci = 0; ci < nwant; ci++) {
 		const struct cg_env_fact *d = &m->facts.env[cand[ci]];
 		size_t nsee = 0, seen_first = CG_NO_INDEX, hit = CG_NO_INDEX;
 
-		if (want && !want(d))
-			continue;
 		if (!g->nitems) {
 			if (cg_env_lookup(m, g->scope, d->name) == d)
 				add_seen(*out, &nout, d, g->scope, CG_NO_INDEX);
@@ -953,6 +959,7 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 		if (hit != CG_NO_INDEX)
 			add_seen(*out, &nout, d, g->items[hit].scope, hit);
 	}
+out:
 	free(scopes);
 	free(cand);
 	free(st);
