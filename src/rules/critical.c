@@ -155,11 +155,8 @@ enum prog {
 	PROG_PRISMA,
 };
 
-/* sorted by name (strcmp order), for bsearch */
-static const struct prog_name {
-	const char *name;
-	enum prog prog;
-} progs[] = {
+/* sorted by name (strcmp order), for cg_name_kind */
+static const struct cg_name_kind progs[] = {
     {"alembic", PROG_ALEMBIC},
     {"bundle", PROG_BUNDLE},
     {"bunx", PROG_NPX},
@@ -213,18 +210,34 @@ static const struct prog_name {
     {"yarn", PROG_NPM},
 };
 
-static int cmp_prog(const void *key, const void *elem)
+int cg_name_kind(const struct cg_name_kind *t, size_t n, const char *name,
+		 int none)
 {
-	return strcmp(key, ((const struct prog_name *)elem)->name);
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *a = name, *b = t[mid].name;
+		int d;
+
+		/* strcmp in line: names are short and mostly differ at once */
+		while (*a && *a == *b)
+			a++, b++;
+		d = (unsigned char)*a - (unsigned char)*b;
+		if (!d)
+			return t[mid].kind;
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return none;
 }
 
 static enum prog prog_of(const char *base)
 {
-	const struct prog_name *p =
-	    bsearch(base, progs, sizeof(progs) / sizeof(*progs), sizeof(*progs),
-		    cmp_prog);
-
-	return p ? p->prog : PROG_OTHER;
+	return (enum prog)cg_name_kind(progs, sizeof(progs) / sizeof(*progs),
+				       base, PROG_OTHER);
 }
 
 /* Index of the real command after wrappers, or n; *prog is what the
@@ -535,6 +548,19 @@ static bool config_critical(char **w, size_t n, size_t i,
 	return hit;
 }
 
+/* Does option w make a critical command run no test (`--version`, and
+ * for pytest `-h`, `--collect-only`, ...)? */
+static bool runs_no_test(const char *w, bool pytest)
+{
+	if (w[0] != '-')
+		return false;
+	if (w[1] != '-')
+		return pytest && (eq(w, "-V") || eq(w, "-h"));
+	return eq(w, "--version") || eq(w, "--help") ||
+	       (pytest && (eq(w, "--co") || eq(w, "--collect-only") ||
+			   eq(w, "--fixtures") || eq(w, "--markers")));
+}
+
 bool cg_critical_command(const struct cg_sh_cmd *cmd,
 			 const struct cg_config *config, struct cg_buf *out)
 {
@@ -572,11 +598,7 @@ bool cg_critical_command(const struct cg_sh_cmd *cmd,
 	pytest =
 	    hit && (strstr(out->buf, "pytest") || strstr(out->buf, "py.test"));
 	for (size_t k = i + 1; hit && k < n; k++)
-		if (eq(w[k], "--version") || eq(w[k], "--help") ||
-		    (pytest &&
-		     (eq(w[k], "-V") || eq(w[k], "-h") || eq(w[k], "--co") ||
-		      eq(w[k], "--collect-only") || eq(w[k], "--fixtures") ||
-		      eq(w[k], "--markers"))))
+		if (runs_no_test(w[k], pytest))
 			hit = false;
 	if (w != small)
 		free(w);

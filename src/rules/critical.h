@@ -27,4 +27,15 @@ const struct cg_sh_cmd *cg_critical_in_script(const struct cg_script *s,
 					      struct cg_buf *name,
 					      const struct cg_script **where);
 
+/* A name and what it is, in a table sorted by name (strcmp order). The
+ * rules here look up every command's name in such tables. */
+struct cg_name_kind {
+	const char *name;
+	int kind;
+};
+
+/* The kind of `name` in table t[0..n), or `none` when it is not there. */
+int cg_name_kind(const struct cg_name_kind *t, size_t n, const char *name,
+		 int none);
+
 #endif
