@@ -302,7 +302,12 @@ int cmd_check(int argc, char **argv)
 	rc = sum->failed ? 1 : 0;
 out:
 	free(rinfo);
-	cg_check_result_free(res);
+	/* The result holds the model of the repository: for a big one,
+	 * ~100 MB in a million pieces. Freeing it just before the process
+	 * exits took ~5 % of a check, for nothing: the system takes it
+	 * back at once. Sanitizer builds free it, to find leaks. */
+	if (CG_ASAN)
+		cg_check_result_free(res);
 	free(o.only);
 	return rc;
 }

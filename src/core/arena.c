@@ -82,16 +82,7 @@ static unsigned char *new_region(void)
 
 /* Under AddressSanitizer every block is malloc'd, so overflows and uses
  * after release are caught in pooled memory too. */
-#if defined(__SANITIZE_ADDRESS__)
-#define USE_POOL 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define USE_POOL 0
-#endif
-#endif
-#ifndef USE_POOL
-#define USE_POOL 1
-#endif
+#define USE_POOL (!CG_ASAN)
 
 static int class_of(size_t capacity)
 {
@@ -163,7 +154,13 @@ void cg_arena_init(struct cg_arena *a)
  * pointer's: most allocations are small (a YAML scalar's value is ~12
  * bytes), and rounding each up to 16 was an eighth of a tree's memory.
  */
-#define ALIGN _Alignof(union { void *p; size_t z; uint64_t u; double d; })
+#define ALIGN                                                                  \
+	_Alignof(union {                                                       \
+		void *p;                                                       \
+		size_t z;                                                      \
+		uint64_t u;                                                    \
+		double d;                                                      \
+	})
 
 static unsigned char *carve(struct cg_arena *a, size_t n, size_t align)
 {

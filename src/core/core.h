@@ -19,6 +19,18 @@
 #define CG_PRINTF(f, a)
 #endif
 
+/* 1 in an AddressSanitizer build (gcc or clang), else 0. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CG_ASAN 1
+#endif
+#endif
+#ifndef CG_ASAN
+#define CG_ASAN 0
+#endif
+
 /* ---- errors (libgit2 style: return code + thread-local message) ---- */
 
 enum cg_errcode {
