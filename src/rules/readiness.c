@@ -236,26 +236,197 @@ static unsigned operand_port(const struct cg_sh_cmd *c, size_t i,
 
 /* ---------------------------------------------------- classification */
 
-/* Index of the program after wrappers that do not change what it is. */
-static size_t skip_wrappers(const struct cg_sh_cmd *c, size_t i)
+/*
+ * The programs classification knows by name. Every command of every job
+ * is classified, by several rules, so one binary search over the names
+ * replaces the chains of comparisons.
+ */
+enum prog {
+	PROG_OTHER,
+	/* wrappers (skip_wrappers) */
+	PROG_ENV,
+	PROG_PREFIX, /* sudo, nohup, setsid, exec, time, stdbuf, nice, ... */
+	PROG_COMMAND,
+	PROG_TIMEOUT,
+	PROG_NPX, /* npx, bunx, pnpx */
+	PROG_PKG, /* poetry, uv, pipenv, pdm, hatch, rye: `X run` */
+	/* probes and the like (probe_at) */
+	PROG_SLEEP,
+	PROG_WAIT,
+	PROG_PG_ISREADY,
+	PROG_REDIS_CLI, /* redis-cli, valkey-cli, keydb-cli */
+	PROG_MYSQLADMIN,
+	PROG_HTTP, /* curl, wget */
+	PROG_NC,   /* nc, ncat, netcat */
+	PROG_HTTPING,
+	PROG_PGREP, /* pgrep, pidof */
+	PROG_KILL,
+	PROG_CIGUARD,
+	PROG_DOCKERIZE,
+	PROG_DOCKER,  /* docker, podman */
+	PROG_COMPOSE, /* docker-compose, podman-compose */
+	PROG_KUBECTL, /* kubectl, oc */
+	PROG_TARGET,  /* make, gmake, just, task, npm, yarn, pnpm */
+	PROG_SHELL,   /* shells and interpreters (python: runs_script) */
+	PROG_PS,      /* ps: neutral, and the start of `ps | grep` */
+	PROG_GREP,    /* grep, egrep, fgrep, rg */
+	PROG_NEUTRAL, /* see is_neutral */
+};
+
+/* sorted by name (strcmp order), for cg_name_kind */
+static const struct cg_name_kind progs[] = {
+    {".", PROG_SHELL},
+    {":", PROG_NEUTRAL},
+    {"[", PROG_NEUTRAL},
+    {"[[", PROG_NEUTRAL},
+    {"alias", PROG_NEUTRAL},
+    {"bash", PROG_SHELL},
+    {"bunx", PROG_NPX},
+    {"cat", PROG_NEUTRAL},
+    {"cd", PROG_NEUTRAL},
+    {"chmod", PROG_NEUTRAL},
+    {"ciguard", PROG_CIGUARD},
+    {"command", PROG_COMMAND},
+    {"cp", PROG_NEUTRAL},
+    {"curl", PROG_HTTP},
+    {"dash", PROG_SHELL},
+    {"date", PROG_NEUTRAL},
+    {"declare", PROG_NEUTRAL},
+    {"df", PROG_NEUTRAL},
+    {"disown", PROG_NEUTRAL},
+    {"docker", PROG_DOCKER},
+    {"docker-compose", PROG_COMPOSE},
+    {"dockerize", PROG_DOCKERIZE},
+    {"echo", PROG_NEUTRAL},
+    {"egrep", PROG_GREP},
+    {"env", PROG_ENV},
+    {"exec", PROG_PREFIX},
+    {"export", PROG_NEUTRAL},
+    {"fgrep", PROG_GREP},
+    {"free", PROG_NEUTRAL},
+    {"gmake", PROG_TARGET},
+    {"grep", PROG_GREP},
+    {"hatch", PROG_PKG},
+    {"head", PROG_NEUTRAL},
+    {"hostname", PROG_NEUTRAL},
+    {"httping", PROG_HTTPING},
+    {"id", PROG_NEUTRAL},
+    {"jobs", PROG_NEUTRAL},
+    {"just", PROG_TARGET},
+    {"keydb-cli", PROG_REDIS_CLI},
+    {"kill", PROG_KILL},
+    {"ksh", PROG_SHELL},
+    {"kubectl", PROG_KUBECTL},
+    {"ln", PROG_NEUTRAL},
+    {"local", PROG_NEUTRAL},
+    {"ls", PROG_NEUTRAL},
+    {"lsof", PROG_NEUTRAL},
+    {"make", PROG_TARGET},
+    {"mkdir", PROG_NEUTRAL},
+    {"mv", PROG_NEUTRAL},
+    {"mysqladmin", PROG_MYSQLADMIN},
+    {"nc", PROG_NC},
+    {"ncat", PROG_NC},
+    {"netcat", PROG_NC},
+    {"netstat", PROG_NEUTRAL},
+    {"nice", PROG_PREFIX},
+    {"node", PROG_SHELL},
+    {"nohup", PROG_PREFIX},
+    {"npm", PROG_TARGET},
+    {"npx", PROG_NPX},
+    {"oc", PROG_KUBECTL},
+    {"pdm", PROG_PKG},
+    {"perl", PROG_SHELL},
+    {"pg_isready", PROG_PG_ISREADY},
+    {"pgrep", PROG_PGREP},
+    {"pidof", PROG_PGREP},
+    {"pipenv", PROG_PKG},
+    {"pnpm", PROG_TARGET},
+    {"pnpx", PROG_NPX},
+    {"podman", PROG_DOCKER},
+    {"podman-compose", PROG_COMPOSE},
+    {"poetry", PROG_PKG},
+    {"popd", PROG_NEUTRAL},
+    {"printenv", PROG_NEUTRAL},
+    {"printf", PROG_NEUTRAL},
+    {"ps", PROG_PS},
+    {"pushd", PROG_NEUTRAL},
+    {"pwd", PROG_NEUTRAL},
+    {"readonly", PROG_NEUTRAL},
+    {"redis-cli", PROG_REDIS_CLI},
+    {"rg", PROG_GREP},
+    {"rm", PROG_NEUTRAL},
+    {"ruby", PROG_SHELL},
+    {"rye", PROG_PKG},
+    {"set", PROG_NEUTRAL},
+    {"setsid", PROG_PREFIX},
+    {"sh", PROG_SHELL},
+    {"shopt", PROG_NEUTRAL},
+    {"sleep", PROG_SLEEP},
+    {"sort", PROG_NEUTRAL},
+    {"source", PROG_SHELL},
+    {"ss", PROG_NEUTRAL},
+    {"stdbuf", PROG_PREFIX},
+    {"sudo", PROG_PREFIX},
+    {"tail", PROG_NEUTRAL},
+    {"task", PROG_TARGET},
+    {"tee", PROG_NEUTRAL},
+    {"test", PROG_NEUTRAL},
+    {"time", PROG_PREFIX},
+    {"timeout", PROG_TIMEOUT},
+    {"touch", PROG_NEUTRAL},
+    {"trap", PROG_NEUTRAL},
+    {"true", PROG_NEUTRAL},
+    {"type", PROG_NEUTRAL},
+    {"typeset", PROG_NEUTRAL},
+    {"ulimit", PROG_NEUTRAL},
+    {"umask", PROG_NEUTRAL},
+    {"uname", PROG_NEUTRAL},
+    {"unbuffer", PROG_PREFIX},
+    {"unset", PROG_NEUTRAL},
+    {"uv", PROG_PKG},
+    {"valkey-cli", PROG_REDIS_CLI},
+    {"wait", PROG_WAIT},
+    {"wc", PROG_NEUTRAL},
+    {"wget", PROG_HTTP},
+    {"which", PROG_NEUTRAL},
+    {"whoami", PROG_NEUTRAL},
+    {"yarn", PROG_TARGET},
+    {"zsh", PROG_SHELL},
+};
+
+static enum prog prog_of(const char *base)
+{
+	return (enum prog)cg_name_kind(progs, sizeof(progs) / sizeof(*progs),
+				       base, PROG_OTHER);
+}
+
+/* Index of the program after wrappers that do not change what it is;
+ * *prog is what that program is (PROG_OTHER past the last word). */
+static size_t skip_wrappers(const struct cg_sh_cmd *c, size_t i,
+			    enum prog *prog)
 {
 	while (i < c->nwords) {
-		const char *b = cg_path_base(wd(c, i));
+		enum prog p = prog_of(cg_path_base(wd(c, i)));
 
-		if (eq(b, "env")) {
+		*prog = p;
+		switch (p) {
+		case PROG_ENV:
 			i++;
 			while (i < c->nwords &&
 			       (wd(c, i)[0] == '-' || is_assignment(wd(c, i))))
 				i++;
-		} else if (eq(b, "sudo") || eq(b, "nohup") || eq(b, "setsid") ||
-			   eq(b, "exec") || eq(b, "time") || eq(b, "stdbuf") ||
-			   eq(b, "nice") || eq(b, "unbuffer") ||
-			   (eq(b, "command") && i + 1 < c->nwords &&
-			    wd(c, i + 1)[0] != '-')) {
+			break;
+		case PROG_COMMAND:
+			if (i + 1 >= c->nwords || wd(c, i + 1)[0] == '-')
+				return i;
+			/* fall through */
+		case PROG_PREFIX:
 			i++;
 			while (i < c->nwords && wd(c, i)[0] == '-')
 				i++;
-		} else if (eq(b, "timeout")) {
+			break;
+		case PROG_TIMEOUT:
 			i++;
 			while (i < c->nwords && wd(c, i)[0] == '-') {
 				if (eq(wd(c, i), "-s") || eq(wd(c, i), "-k"))
@@ -263,7 +434,8 @@ static size_t skip_wrappers(const struct cg_sh_cmd *c, size_t i)
 				i++;
 			}
 			i++; /* the duration */
-		} else if (eq(b, "npx") || eq(b, "bunx") || eq(b, "pnpx")) {
+			break;
+		case PROG_NPX:
 			i++;
 			while (i < c->nwords && wd(c, i)[0] == '-') {
 				if (eq(wd(c, i), "-p") ||
@@ -271,16 +443,19 @@ static size_t skip_wrappers(const struct cg_sh_cmd *c, size_t i)
 					i++;
 				i++;
 			}
-		} else if ((eq(b, "poetry") || eq(b, "uv") || eq(b, "pipenv") ||
-			    eq(b, "pdm") || eq(b, "hatch") || eq(b, "rye")) &&
-			   i + 1 < c->nwords && eq(wd(c, i + 1), "run")) {
+			break;
+		case PROG_PKG:
+			if (i + 1 >= c->nwords || !eq(wd(c, i + 1), "run"))
+				return i;
 			i += 2;
 			while (i < c->nwords && wd(c, i)[0] == '-')
 				i++;
-		} else {
 			break;
+		default:
+			return i;
 		}
 	}
+	*prog = PROG_OTHER;
 	return i;
 }
 
@@ -340,15 +515,13 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
  * print; exec/run (not detached) run a probe inside. */
 static enum cg_ready_kind docker_probe(const struct cg_script *s,
 				       const struct cg_sh_cmd *c, size_t i,
-				       struct cg_ready_target *t,
+				       bool compose, struct cg_ready_target *t,
 				       unsigned depth)
 {
 	static const char with_arg[] =
 	    " -f --file -p --project-name --env-file --project-directory "
 	    "--profile -H --host --context -c --config --log-level --ansi "
 	    "--progress ";
-	const char *b = cg_path_base(wd(c, i));
-	bool compose = eq(b, "docker-compose") || eq(b, "podman-compose");
 	const char *sub = NULL;
 	size_t k = i + 1;
 
@@ -421,33 +594,19 @@ static bool has_word(const struct cg_sh_cmd *c, size_t from, const char *w)
 }
 
 /* A shell or an interpreter whose first operand is the script it runs. */
-static bool runs_script(const char *b)
+static bool runs_script(const char *b, enum prog prog)
 {
-	return eq(b, "bash") || eq(b, "sh") || eq(b, "dash") || eq(b, "zsh") ||
-	       eq(b, "ksh") || eq(b, "source") || eq(b, ".") || eq(b, "node") ||
-	       eq(b, "ruby") || eq(b, "perl") ||
-	       (!strncmp(b, "python", 6) &&
+	return prog == PROG_SHELL ||
+	       (prog == PROG_OTHER && !strncmp(b, "python", 6) &&
 		strspn(b + 6, "0123456789.") == strlen(b + 6));
 }
 
-static bool is_neutral(const char *b)
+/* Neither uses nor checks: echo, printf, cd, export, ls, cat, ps, env,
+ * command, ... (readiness.h) */
+static bool is_neutral(enum prog prog)
 {
-	static const char *const names[] = {
-	    "echo",    "printf",  ":",	      "true",	 "cd",	     "pushd",
-	    "popd",    "export",  "unset",    "set",	 "shopt",    "local",
-	    "declare", "typeset", "readonly", "ls",	 "pwd",	     "cat",
-	    "head",    "tail",	  "ps",	      "jobs",	 "disown",   "whoami",
-	    "date",    "mkdir",	  "touch",    "chmod",	 "hostname", "uname",
-	    "id",      "df",	  "free",     "which",	 "type",     "trap",
-	    "umask",   "ulimit",  "alias",    "[",	 "[[",	     "test",
-	    "tee",     "env",	  "printenv", "netstat", "ss",	     "lsof",
-	    "rm",      "cp",	  "mv",	      "ln",	 "wc",	     "sort",
-	    "command", NULL};
-
-	for (size_t k = 0; names[k]; k++)
-		if (eq(b, names[k]))
-			return true;
-	return false;
+	return prog == PROG_NEUTRAL || prog == PROG_PS || prog == PROG_ENV ||
+	       prog == PROG_COMMAND;
 }
 
 /*
@@ -460,6 +619,7 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 {
 	const char *b;
 	enum cg_service_kind kind = CG_SERVICE_OTHER;
+	enum prog prog;
 
 	if (depth > MAX_DEPTH)
 		return CG_READY_USE;
@@ -473,23 +633,28 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 				   "/dev/tcp");
 			return CG_READY_CHECK;
 		}
-	i = skip_wrappers(c, i);
+	i = skip_wrappers(c, i, &prog);
 	if (i >= c->nwords)
 		return CG_READY_NEUTRAL; /* `env` alone prints */
 	b = cg_path_base(wd(c, i));
-	if (eq(b, "sleep"))
+	/* a case that does not return goes on to the checks by name below */
+	switch (prog) {
+	case PROG_SLEEP:
 		return CG_READY_SLEEP;
-	if (eq(b, "wait") && !c->words[i].quoted)
-		return CG_READY_JOIN;
-	if (eq(b, "pg_isready")) {
+	case PROG_WAIT:
+		if (!c->words[i].quoted)
+			return CG_READY_JOIN;
+		break;
+	case PROG_PG_ISREADY:
 		set_target(t, CG_SERVICE_POSTGRES, port_option(c, i, "-p"),
 			   "pg_isready");
 		return CG_READY_CHECK;
-	}
-	if ((eq(b, "redis-cli") || eq(b, "valkey-cli") || eq(b, "keydb-cli")) &&
-	    has_word(c, i + 1, "ping")) {
-		unsigned port = port_option(c, i, "-p");
+	case PROG_REDIS_CLI: {
+		unsigned port;
 
+		if (!has_word(c, i + 1, "ping"))
+			break;
+		port = port_option(c, i, "-p");
 		for (size_t k = i + 1; !port && k + 1 < c->nwords; k++)
 			if (eq(wd(c, k), "-u")) {
 				enum cg_service_kind kd;
@@ -500,14 +665,15 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 		set_target(t, CG_SERVICE_REDIS, port, b);
 		return CG_READY_CHECK;
 	}
-	if (eq(b, "mysqladmin") && has_word(c, i + 1, "ping")) {
+	case PROG_MYSQLADMIN:
+		if (!has_word(c, i + 1, "ping"))
+			break;
 		set_target(t, CG_SERVICE_MYSQL, port_option(c, i, "-P"),
 			   "mysqladmin ping");
 		return CG_READY_CHECK;
-	}
-	if (eq(b, "curl") || eq(b, "wget"))
+	case PROG_HTTP:
 		return http_probe(c, i, t);
-	if (eq(b, "nc") || eq(b, "ncat") || eq(b, "netcat")) {
+	case PROG_NC: {
 		bool z = false;
 		unsigned port = 0;
 
@@ -524,20 +690,19 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 		set_target(t, CG_SERVICE_OTHER, port, "nc -z");
 		return CG_READY_CHECK;
 	}
-	if (eq(b, "httping")) {
+	case PROG_HTTPING:
 		set_target(t, CG_SERVICE_OTHER, operand_port(c, i, &kind),
 			   "httping");
 		return CG_READY_CHECK;
-	}
-	if (eq(b, "pgrep") || eq(b, "pidof")) {
+	case PROG_PGREP:
 		set_target(t, CG_SERVICE_OTHER, 0, b);
 		return CG_READY_CHECK;
-	}
-	if (eq(b, "kill") && has_word(c, i + 1, "-0")) {
+	case PROG_KILL:
+		if (!has_word(c, i + 1, "-0"))
+			break;
 		set_target(t, CG_SERVICE_OTHER, 0, "kill -0");
 		return CG_READY_CHECK;
-	}
-	if (eq(b, "ciguard")) {
+	case PROG_CIGUARD: {
 		size_t k = i + 1;
 
 		while (k < c->nwords && wd(c, k)[0] == '-')
@@ -550,7 +715,7 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 			t->kind = kind;
 		return CG_READY_CHECK;
 	}
-	if (eq(b, "dockerize")) {
+	case PROG_DOCKERIZE:
 		if (!has_word(c, i + 1, "-wait") &&
 		    !has_word(c, i + 1, "--wait"))
 			return CG_READY_USE;
@@ -559,11 +724,10 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 		if (t)
 			t->kind = kind;
 		return CG_READY_CHECK;
-	}
-	if (eq(b, "docker") || eq(b, "podman") || eq(b, "docker-compose") ||
-	    eq(b, "podman-compose"))
-		return docker_probe(s, c, i, t, depth);
-	if (eq(b, "kubectl") || eq(b, "oc")) {
+	case PROG_DOCKER:
+	case PROG_COMPOSE:
+		return docker_probe(s, c, i, prog == PROG_COMPOSE, t, depth);
+	case PROG_KUBECTL: {
 		const char *sub = i + 1 < c->nwords ? wd(c, i + 1) : "";
 
 		if (eq(sub, "wait") ||
@@ -580,8 +744,7 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 			return CG_READY_NEUTRAL;
 		return CG_READY_USE;
 	}
-	if (eq(b, "make") || eq(b, "gmake") || eq(b, "just") || eq(b, "task") ||
-	    eq(b, "npm") || eq(b, "yarn") || eq(b, "pnpm")) {
+	case PROG_TARGET:
 		for (size_t k = i + 1; k < c->nwords; k++)
 			if (wd(c, k)[0] != '-' && !c->words[k].expands &&
 			    readiness_name(wd(c, k))) {
@@ -589,8 +752,10 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 				return CG_READY_CHECK;
 			}
 		return CG_READY_USE;
+	default:
+		break;
 	}
-	if (runs_script(b)) {
+	if (runs_script(b, prog)) {
 		/* `bash scripts/wait_for_db.sh`, `python -m app.wait_ready` */
 		size_t k = i + 1;
 
@@ -616,7 +781,7 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 			t->kind = kind;
 		return CG_READY_CHECK;
 	}
-	if (is_neutral(b) && !c->words[i].quoted)
+	if (is_neutral(prog) && !c->words[i].quoted)
 		return CG_READY_NEUTRAL;
 	return CG_READY_USE;
 }
@@ -663,7 +828,8 @@ static bool list_any(const struct cg_sh_list *l, bool skip_funcs,
 
 static bool runs_name(void *ctx, const struct cg_sh_cmd *c, unsigned depth)
 {
-	size_t w = skip_wrappers(c, 0);
+	enum prog prog;
+	size_t w = skip_wrappers(c, 0, &prog);
 
 	(void)depth;
 	return w < c->nwords && eq(cg_path_base(wd(c, w)), ctx);
@@ -923,18 +1089,16 @@ static bool ps_grep(const struct cg_sh_pipeline *p)
 
 	for (size_t k = 0; k < p->n; k++) {
 		const struct cg_sh_cmd *c = &p->cmds[k];
+		enum prog prog;
 		size_t i;
-		const char *b;
 
 		if (c->kind != CG_SH_SIMPLE ||
-		    (i = skip_wrappers(c, 0)) >= c->nwords)
+		    (i = skip_wrappers(c, 0, &prog)) >= c->nwords)
 			continue;
-		b = cg_path_base(wd(c, i));
-		if (eq(b, "ps") || ((eq(b, "docker") || eq(b, "podman")) &&
-				    has_word(c, i + 1, "ps")))
+		if (prog == PROG_PS ||
+		    (prog == PROG_DOCKER && has_word(c, i + 1, "ps")))
 			ps = true;
-		else if (ps && (eq(b, "grep") || eq(b, "egrep") ||
-				eq(b, "fgrep") || eq(b, "rg")))
+		else if (ps && prog == PROG_GREP)
 			return true;
 	}
 	return false;
