@@ -2454,6 +2454,39 @@ out:
 	cg_buf_release(&name);
 }
 
+static bool list_has_pipe(const struct cg_sh_list *l)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		for (size_t p = 0; p < l->items[i].n; p++) {
+			const struct cg_sh_pipeline *pl = &l->items[i].pipes[p];
+
+			if (pl->n > 1)
+				return true;
+			for (size_t b = 0; b < 3; b++)
+				if (list_has_pipe(pl->cmds[0].body[b]))
+					return true;
+			for (size_t r = 0; r < pl->cmds[0].narms; r++)
+				if (list_has_pipe(pl->cmds[0].arms[r]))
+					return true;
+		}
+	return false;
+}
+
+/* Every list the interpreter runs is in s's tree or a nested script's
+ * (function bodies, traps, `$(...)`, `bash -c` strings): all are seen. A
+ * pipeline needs a `|` in the text its script was parsed from; most
+ * scripts have none, and that text is quicker to read than the tree. */
+bool cg_flow_has_pipe(const struct cg_script *s)
+{
+	if (s->sh.len && memchr(s->sh.text, '|', s->sh.len) &&
+	    list_has_pipe(s->sh.top))
+		return true;
+	for (size_t i = 0; i < s->nnested; i++)
+		if (cg_flow_has_pipe(s->nested[i].script))
+			return true;
+	return false;
+}
+
 void cg_flow_each_script(const struct cg_model *m,
 			 void (*fn)(void *ctx, const struct cg_script *s,
 				    const struct cg_shell *shell),

@@ -65,6 +65,13 @@ void cg_flow_check(const struct cg_script *s, const struct cg_shell *shell,
 		   const struct cg_config *config, cg_masked_fn fn, void *ctx);
 
 /*
+ * Does `s`, or a script inside it, have a pipeline of two or more
+ * commands? cg_flow_check finds a CG_LOSS_PIPE only in such a script, so a
+ * caller that wants only those need not run it on the others.
+ */
+bool cg_flow_has_pipe(const struct cg_script *s);
+
+/*
  * Every script that a CI shell runs as a whole, with that shell: a GitHub
  * step's `run:` (POSIX shells), a GitLab job's before_script + script.
  */
