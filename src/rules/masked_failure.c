@@ -36,6 +36,7 @@ struct seen {
 
 struct script_ctx {
 	struct cg_rule_ctx *ctx;
+	struct cg_flow *flow;
 	struct seen *seen;
 	size_t nseen, alloc;
 };
@@ -266,8 +267,8 @@ static void check_script(void *data, const struct cg_script *s,
 	struct script_ctx *sc = data;
 
 	sc->nseen = 0;
-	cg_flow_check(s, shell, cg_rule_model(sc->ctx)->config, report_masked,
-		      sc);
+	cg_flow_check(sc->flow, s, shell, cg_rule_model(sc->ctx)->config,
+		      report_masked, sc);
 }
 
 static void report_continue(struct cg_rule_ctx *ctx, const struct cg_src *src,
@@ -503,9 +504,10 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
 	struct cg_buf name = CG_BUF_INIT;
-	struct script_ctx sc = {ctx, NULL, 0, 0};
+	struct script_ctx sc = {ctx, cg_flow_new(), NULL, 0, 0};
 
 	cg_flow_each_script(m, check_script, &sc);
+	cg_flow_free(sc.flow);
 	free(sc.seen);
 	check_gitlab(ctx, m, &name);
 

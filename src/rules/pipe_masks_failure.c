@@ -65,20 +65,29 @@ static void report_pipe(void *data, const struct cg_masked *mk)
 	free(msg);
 }
 
+struct script_ctx {
+	struct cg_rule_ctx *ctx;
+	struct cg_flow *flow;
+};
+
 static void check_script(void *data, const struct cg_script *s,
 			 const struct cg_shell *shell)
 {
-	struct cg_rule_ctx *ctx = data;
+	struct script_ctx *sc = data;
 
 	/* most scripts have no pipe: nothing to judge there */
 	if (cg_flow_has_pipe(s))
-		cg_flow_check(s, shell, cg_rule_model(ctx)->config, report_pipe,
-			      ctx);
+		cg_flow_check(sc->flow, s, shell,
+			      cg_rule_model(sc->ctx)->config, report_pipe,
+			      sc->ctx);
 }
 
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
-	cg_flow_each_script(m, check_script, ctx);
+	struct script_ctx sc = {ctx, cg_flow_new()};
+
+	cg_flow_each_script(m, check_script, &sc);
+	cg_flow_free(sc.flow);
 }
 
 const struct cg_rule cg_rule_pipe_masks_failure = {

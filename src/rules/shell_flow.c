@@ -42,7 +42,14 @@
  * variables other than statuses and job ids. An unknown command succeeds,
  * as in the oracle; a name like `die` or `fail` that is not a function here
  * may exit, so it is unknown.
+ *
+ * Cost: a rule judges every CI script, and each site runs its script
+ * again. So one walk (collect_list) decides once per command what it is
+ * (critical? a builtin?) for every run to look up, and the states, copied
+ * at each branch, are recycled; struct cg_flow keeps both from one script
+ * to the next.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +125,7 @@ struct fst {
 	size_t off_start, off_end;
 	struct cg_loss carry; /* why a failing status still runs on */
 	struct cg_loss blame; /* where the failure was first dropped */
+	/* last: an entry past its count is never read, so never copied */
 	struct var vars[MAX_VARS];
 	struct fn fns[MAX_FNS];
 	struct job jobs[MAX_JOBS];
@@ -128,13 +136,36 @@ struct flow {
 	struct fst *norm, *exit, *ret, *brk, *cont;
 };
 
+/* What collect_list found out about a simple command. */
+struct verdict {
+	const struct cg_sh_cmd *cmd;
+	const struct cg_script *s; /* the script it is in */
+	bool critical;
+	bool bg;	 /* in a list that runs in the background */
+	uint8_t builtin; /* enum builtin of its first word */
+};
+
+/*
+ * Spare states. A run copies its state at every branch and frees one at
+ * every join, thousands of times per script; a state is too large for
+ * malloc's fast path, so the states of one cg_flow_check are recycled.
+ */
+struct pool {
+	struct fst **spare;
+	size_t n, alloc;
+};
+
 /* One run of the script for one site. */
 struct an {
+	struct pool *pool;
 	const struct cg_config *config;
 	const struct cg_sh_cmd *site;
 	size_t steps;
 	bool over;
-	struct cg_buf scratch;
+	struct cg_buf *scratch;
+	/* sorted by cmd: every run meets the same commands again */
+	const struct verdict *verdicts;
+	size_t nverdicts;
 };
 
 /* Where code runs: what the rules read, not what the script changes. */
@@ -179,17 +210,50 @@ static bool critical_args(const struct cg_sh_cmd *call,
 
 /* ------------------------------------------------------------- states */
 
-static struct fst *st_dup(const struct fst *x)
+static struct fst *pool_get(struct pool *p)
 {
-	struct fst *y = cg_xcalloc(1, sizeof(*y));
+	return p->n ? p->spare[--p->n] : cg_xmalloc(sizeof(struct fst));
+}
 
-	memcpy(y, x, sizeof(*y));
+/* x may be NULL */
+static void pool_put(struct pool *p, struct fst *x)
+{
+	if (!x)
+		return;
+	CG_GROW(p->spare, p->alloc, p->n + 1);
+	p->spare[p->n++] = x;
+}
+
+static void pool_release(struct pool *p)
+{
+	while (p->n)
+		free(p->spare[--p->n]);
+	free(p->spare);
+}
+
+/* A state with nothing in it. */
+static struct fst *st_new(struct an *a)
+{
+	struct fst *y = pool_get(a->pool);
+
+	memset(y, 0, offsetof(struct fst, vars));
 	return y;
 }
 
-static void st_free(struct fst *x)
+static struct fst *st_dup(struct an *a, const struct fst *x)
 {
-	free(x);
+	struct fst *y = pool_get(a->pool);
+
+	memcpy(y, x, offsetof(struct fst, vars));
+	memcpy(y->vars, x->vars, x->nvars * sizeof(*x->vars));
+	memcpy(y->fns, x->fns, x->nfns * sizeof(*x->fns));
+	memcpy(y->jobs, x->jobs, x->njobs * sizeof(*x->jobs));
+	return y;
+}
+
+static void st_free(struct an *a, struct fst *x)
+{
+	pool_put(a->pool, x);
 }
 
 static struct var *var_find(struct fst *x, const char *name, size_t len)
@@ -307,7 +371,7 @@ static void st_join(struct fst *a, const struct fst *b)
 }
 
 /* *dst = *dst joined with src; src is consumed. */
-static void join_into(struct fst **dst, struct fst *src)
+static void join_into(struct an *a, struct fst **dst, struct fst *src)
 {
 	if (!src)
 		return;
@@ -316,16 +380,16 @@ static void join_into(struct fst **dst, struct fst *src)
 		return;
 	}
 	st_join(*dst, src);
-	st_free(src);
+	st_free(a, src);
 }
 
-static void flow_release(struct flow *f)
+static void flow_release(struct an *a, struct flow *f)
 {
-	st_free(f->norm);
-	st_free(f->exit);
-	st_free(f->ret);
-	st_free(f->brk);
-	st_free(f->cont);
+	st_free(a, f->norm);
+	st_free(a, f->exit);
+	st_free(a, f->ret);
+	st_free(a, f->brk);
+	st_free(a, f->cont);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -982,22 +1046,50 @@ static uint8_t eval_test(const struct fst *x, const struct cx *c,
 	return ST_Z | nonzero(c);
 }
 
-static bool is_test(const char *w)
-{
-	return !strcmp(w, "[") || !strcmp(w, "[[") || !strcmp(w, "test") ||
-	       !strcmp(w, "((");
-}
+/* What exec_simple does with a command, by its first word. */
+enum builtin {
+	BI_NONE,
+	BI_TRUE, /* true, : */
+	BI_FALSE,
+	BI_EXIT,
+	BI_RETURN,
+	BI_BREAK,
+	BI_CONTINUE,
+	BI_EXEC,
+	BI_TRAP,
+	BI_SET,
+	BI_SHOPT,
+	BI_WAIT,
+	BI_TEST,     /* [, [[, test, (( */
+	BI_DECLARE,  /* local, declare, typeset, export, readonly */
+	BI_READ,     /* read, getopts */
+	BI_MAY_EXIT, /* helpers that usually exit; not functions here */
+};
 
-/* Names of helpers that usually exit; not functions here: unknown. */
-static bool may_exit(const char *w)
-{
-	static const char *const names[] = {"die",   "fail",  "fatal", "abort",
-					    "error", "panic", "bail",  "err"};
+/* sorted by name (strcmp order), for cg_name_kind */
+static const struct cg_name_kind builtins[] = {
+    {"((", BI_TEST},	      {":", BI_TRUE},
+    {"[", BI_TEST},	      {"[[", BI_TEST},
+    {"abort", BI_MAY_EXIT},   {"bail", BI_MAY_EXIT},
+    {"break", BI_BREAK},      {"continue", BI_CONTINUE},
+    {"declare", BI_DECLARE},  {"die", BI_MAY_EXIT},
+    {"err", BI_MAY_EXIT},     {"error", BI_MAY_EXIT},
+    {"exec", BI_EXEC},	      {"exit", BI_EXIT},
+    {"export", BI_DECLARE},   {"fail", BI_MAY_EXIT},
+    {"false", BI_FALSE},      {"fatal", BI_MAY_EXIT},
+    {"getopts", BI_READ},     {"local", BI_DECLARE},
+    {"panic", BI_MAY_EXIT},   {"read", BI_READ},
+    {"readonly", BI_DECLARE}, {"return", BI_RETURN},
+    {"set", BI_SET},	      {"shopt", BI_SHOPT},
+    {"test", BI_TEST},	      {"trap", BI_TRAP},
+    {"true", BI_TRUE},	      {"typeset", BI_DECLARE},
+    {"wait", BI_WAIT},
+};
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
-		if (!strcmp(w, names[i]))
-			return true;
-	return false;
+static enum builtin builtin_of(const char *w0)
+{
+	return (enum builtin)cg_name_kind(
+	    builtins, sizeof(builtins) / sizeof(*builtins), w0, BI_NONE);
 }
 
 /*
@@ -1025,10 +1117,10 @@ static void apply_flags(struct fst *x, const struct cx *c,
 		x->inherit_errexit = fl->inherit_errexit == CG_OPT_ON;
 }
 
-static void add_exit(struct flow *f, struct fst *x, uint8_t st)
+static void add_exit(struct an *a, struct flow *f, struct fst *x, uint8_t st)
 {
 	set_status(x, st);
-	join_into(&f->exit, x);
+	join_into(a, &f->exit, x);
 	f->norm = NULL;
 }
 
@@ -1171,11 +1263,11 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 
 	if (f->norm)
 		f->norm->st = as_value(f->norm->st);
-	join_into(&f->exit, f->norm);
-	join_into(&f->exit, f->ret);
+	join_into(a, &f->exit, f->norm);
+	join_into(a, &f->exit, f->ret);
 	f->norm = f->ret = NULL;
-	st_free(f->brk);
-	st_free(f->cont);
+	st_free(a, f->brk);
+	st_free(a, f->cont);
 	f->brk = f->cont = NULL;
 	out = f->exit;
 	f->exit = NULL;
@@ -1196,11 +1288,11 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 		/* the trap's own end keeps the status; its `exit N` sets it */
 		if (tf.norm)
 			tf.norm->st = before;
-		join_into(&tf.exit, tf.norm);
-		join_into(&tf.exit, tf.ret);
+		join_into(a, &tf.exit, tf.norm);
+		join_into(a, &tf.exit, tf.ret);
 		tf.norm = tf.ret = NULL;
-		st_free(tf.brk);
-		st_free(tf.cont);
+		st_free(a, tf.brk);
+		st_free(a, tf.cont);
 		out = tf.exit;
 		if (!out)
 			return NULL;
@@ -1251,7 +1343,7 @@ static void subshell(struct an *a, const struct cx *c,
 	struct fst *out;
 	struct cx sc = *c;
 
-	sf.norm = st_dup(x);
+	sf.norm = st_dup(a, x);
 	sf.norm->trap = NULL;
 	if (!x->errtrace)
 		sf.norm->err_trap = NULL;
@@ -1265,7 +1357,7 @@ static void subshell(struct an *a, const struct cx *c,
 		exec_cmd(a, &sc, cmd, &sf, pos);
 	out = finish_shell(a, &sc, &sf, true);
 	set_status(x, take_from_shell(x, out));
-	st_free(out);
+	st_free(a, out);
 }
 
 /* A new shell runs nested script ns; x gets its exit status. */
@@ -1273,7 +1365,7 @@ static void new_shell(struct an *a, const struct cx *c,
 		      const struct cg_nested_script *ns, struct fst *x)
 {
 	struct flow sf = {0};
-	struct fst *y = cg_xcalloc(1, sizeof(*y)), *out;
+	struct fst *y = st_new(a), *out;
 	struct cx sc = *c;
 
 	y->st = ST_Z;
@@ -1292,7 +1384,7 @@ static void new_shell(struct an *a, const struct cx *c,
 	exec_list(a, &sc, ns->script->sh.top, &sf, NULL);
 	out = finish_shell(a, &sc, &sf, true);
 	set_status(x, take_from_shell(x, out));
-	st_free(out);
+	st_free(a, out);
 }
 
 static void call_fn(struct an *a, const struct cx *c, const struct fn *fn,
@@ -1317,11 +1409,11 @@ static void call_fn(struct an *a, const struct cx *c, const struct fn *fn,
 		ff.norm->err_trap = NULL; /* not inherited without set -E */
 	f->norm = NULL;
 	exec_list(a, &fc, fn->body, &ff, NULL);
-	join_into(&out, ff.norm);
-	join_into(&out, ff.ret);
-	st_free(ff.brk);
-	st_free(ff.cont);
-	join_into(&f->exit, ff.exit);
+	join_into(a, &out, ff.norm);
+	join_into(a, &out, ff.ret);
+	st_free(a, ff.brk);
+	st_free(a, ff.cont);
+	join_into(a, &f->exit, ff.exit);
 	if (out) {
 		/* a function's status is a command's: errexit sees it */
 		out->st = as_value(out->st);
@@ -1340,7 +1432,7 @@ static uint8_t run_subst(struct an *a, const struct cx *c,
 			 const struct cg_nested_script *ns, struct fst *x)
 {
 	struct flow sf = {0};
-	struct fst *y = st_dup(x), *out;
+	struct fst *y = st_dup(a, x), *out;
 	struct cx sc = *c;
 	uint8_t st;
 
@@ -1361,7 +1453,7 @@ static uint8_t run_subst(struct an *a, const struct cx *c,
 	exec_list(a, &sc, ns->script->sh.top, &sf, NULL);
 	out = finish_shell(a, &sc, &sf, false);
 	st = take_from_shell(x, out);
-	st_free(out);
+	st_free(a, out);
 	return st;
 }
 
@@ -1385,14 +1477,37 @@ static void ignored_inside(struct cx *out, struct cg_loss *inner,
 	out->ign = inner;
 }
 
+/* What collect_list found out about cmd, or NULL: every run meets the
+ * same commands again. */
+static const struct verdict *find_verdict(const struct an *a,
+					  const struct cg_sh_cmd *cmd)
+{
+	size_t lo = 0, hi = a->nverdicts;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct verdict *v = &a->verdicts[mid];
+
+		if (v->cmd == cmd)
+			return v;
+		if ((uintptr_t)v->cmd < (uintptr_t)cmd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static void exec_simple(struct an *a, const struct cx *c,
 			const struct cg_sh_cmd *cmd, struct flow *f,
 			const struct cg_loss *pos)
 {
 	struct fst *x = f->norm;
 	const struct cg_nested_script *ns, *subs;
+	const struct verdict *vd;
 	const struct fn *fn;
 	const char *w0;
+	enum builtin bi;
 	size_t nsubs = 0;
 	uint8_t sub_st = 0;
 
@@ -1426,6 +1541,8 @@ static void exec_simple(struct an *a, const struct cx *c,
 		return;
 	}
 	w0 = cmd->words[0].text;
+	vd = find_verdict(a, cmd);
+	bi = vd ? (enum builtin)vd->builtin : builtin_of(w0);
 	if (!cmd->words[0].quoted && (fn = fn_find(x, w0))) {
 		struct cx fc = *c;
 		struct cg_loss inner;
@@ -1435,7 +1552,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 		call_fn(a, &fc, fn, f);
 		return;
 	}
-	if (runs_args(cmd) && c->args) {
+	if (c->args && runs_args(cmd)) {
 		/* "$@" runs the arguments the function was called with */
 		if (c->args == a->site)
 			fire(a, c, x, a->site);
@@ -1446,8 +1563,8 @@ static void exec_simple(struct an *a, const struct cx *c,
 	ns = cg_script_nested_at(c->s, cmd);
 	if (ns && ns->kind == CG_NESTED_SHELL) {
 		new_shell(a, c, ns, x);
-		if (!strcmp(w0, "exec"))
-			add_exit(f, x, as_value(x->st));
+		if (bi == BI_EXEC)
+			add_exit(a, f, x, as_value(x->st));
 		return;
 	}
 	if (ns && ns->kind == CG_NESTED_EVAL && c->depth < MAX_DEPTH) {
@@ -1466,7 +1583,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 			f->norm->st = as_value(f->norm->st);
 		return;
 	}
-	if (!strcmp(w0, "trap")) {
+	if (bi == BI_TRAP) {
 		if (ns && ns->kind == CG_NESTED_TRAP) {
 			if (ns->on_exit)
 				x->trap = ns;
@@ -1488,17 +1605,18 @@ static void exec_simple(struct an *a, const struct cx *c,
 		return;
 	}
 	if (cmd == a->site ||
-	    cg_critical_command(cmd, a->config, &a->scratch)) {
+	    (vd ? vd->critical
+		: cg_critical_command(cmd, a->config, a->scratch))) {
 		fire(a, c, x, cmd);
-		if (!strcmp(w0, "exec"))
-			add_exit(f, x, as_value(x->st));
+		if (bi == BI_EXEC)
+			add_exit(a, f, x, as_value(x->st));
 		return;
 	}
-	if (!strcmp(w0, "true") || !strcmp(w0, ":")) {
+	if (bi == BI_TRUE) {
 		set_status(x, ST_Z);
-	} else if (!strcmp(w0, "false")) {
+	} else if (bi == BI_FALSE) {
 		set_status(x, nonzero(c));
-	} else if (!strcmp(w0, "exit") || (!strcmp(w0, "return") && c->in_fn)) {
+	} else if (bi == BI_EXIT || (bi == BI_RETURN && c->in_fn)) {
 		uint8_t st = as_value(x->st);
 
 		if (cmd->nwords > 1) {
@@ -1518,21 +1636,20 @@ static void exec_simple(struct an *a, const struct cx *c,
 			if (v.known && v.st && c->taint && (st & ST_N))
 				st = (uint8_t)((st & ~ST_N) | ST_F);
 		}
-		if (!strcmp(w0, "exit")) {
-			add_exit(f, x, st);
+		if (bi == BI_EXIT) {
+			add_exit(a, f, x, st);
 		} else {
 			set_status(x, st);
-			join_into(&f->ret, x);
+			join_into(a, &f->ret, x);
 			f->norm = NULL;
 		}
-	} else if (!strcmp(w0, "return")) {
+	} else if (bi == BI_RETURN) {
 		set_status(x, nonzero(c)); /* not in a function: an error */
-	} else if ((!strcmp(w0, "break") || !strcmp(w0, "continue")) &&
-		   c->loops) {
+	} else if ((bi == BI_BREAK || bi == BI_CONTINUE) && c->loops) {
 		x->st = ST_Z;
-		join_into(w0[0] == 'b' ? &f->brk : &f->cont, x);
+		join_into(a, bi == BI_BREAK ? &f->brk : &f->cont, x);
 		f->norm = NULL;
-	} else if (!strcmp(w0, "set")) {
+	} else if (bi == BI_SET) {
 		struct cg_shell_flags fl;
 
 		cg_shell_flags_of(&fl, CG_FLAGS_SET, cmd, 1);
@@ -1541,34 +1658,32 @@ static void exec_simple(struct an *a, const struct cx *c,
 			/* dash (Debian's, Ubuntu's sh) has no pipefail: `set`
 			 * fails, and a special builtin's error ends the shell
 			 */
-			add_exit(f, x, nonzero(c));
+			add_exit(a, f, x, nonzero(c));
 			return;
 		}
 		apply_flags(x, c, cmd, &fl);
 		set_status(x, ST_Z);
-	} else if (!strcmp(w0, "shopt")) {
+	} else if (bi == BI_SHOPT) {
 		struct cg_shell_flags fl;
 
 		cg_shell_flags_of(&fl, CG_FLAGS_SHOPT, cmd, 1);
 
 		apply_flags(x, c, cmd, &fl);
 		set_status(x, ST_Z);
-	} else if (!strcmp(w0, "wait")) {
+	} else if (bi == BI_WAIT) {
 		do_wait(x, c, cmd);
-	} else if (is_test(w0)) {
+	} else if (bi == BI_TEST) {
 		set_status(x, eval_test(x, c, cmd));
-	} else if (!strcmp(w0, "local") || !strcmp(w0, "declare") ||
-		   !strcmp(w0, "typeset") || !strcmp(w0, "export") ||
-		   !strcmp(w0, "readonly")) {
+	} else if (bi == BI_DECLARE) {
 		/* `local rc=$?` reads the status before `local` runs */
 		for (size_t i = 1; i < cmd->nwords; i++)
 			if (cmd->words[i].text[0] != '-')
 				assign(x, c, cmd->words[i].text,
 				       cmd->words[i].len);
 		set_status(x, ST_Z);
-	} else if (!strcmp(w0, "read") || !strcmp(w0, "getopts")) {
+	} else if (bi == BI_READ) {
 		set_status(x, ST_Z | ST_N); /* end of input, or not */
-	} else if (may_exit(w0)) {
+	} else if (bi == BI_MAY_EXIT) {
 		set_status(x, ST_Z | nonzero(c));
 	} else {
 		set_status(x, ST_Z);
@@ -1606,12 +1721,12 @@ static void loop_body(struct an *a, const struct cx *c,
 
 	bf.norm = in;
 	exec_list(a, c, cmd->body[1], &bf, NULL);
-	join_into(&f->exit, bf.exit);
-	join_into(&f->ret, bf.ret);
-	join_into(out, bf.brk);
+	join_into(a, &f->exit, bf.exit);
+	join_into(a, &f->ret, bf.ret);
+	join_into(a, out, bf.brk);
 	*next = NULL;
-	join_into(next, bf.norm);
-	join_into(next, bf.cont);
+	join_into(a, next, bf.norm);
+	join_into(a, next, bf.cont);
 }
 
 /*
@@ -1645,10 +1760,10 @@ static void exec_loop(struct an *a, const struct cx *c,
 			var_set(entry, cmd->words[0].text, cmd->words[0].len, 0,
 				-1);
 		if (!counted) {
-			struct fst *none = st_dup(entry);
+			struct fst *none = st_dup(a, entry);
 
 			set_status(none, ST_Z);
-			join_into(&out, none);
+			join_into(a, &out, none);
 		} else if (!items) {
 			set_status(entry, ST_Z);
 			f->norm = entry;
@@ -1661,13 +1776,14 @@ static void exec_loop(struct an *a, const struct cx *c,
 			loop_body(a, &bc, cmd, entry, f, &next, &out);
 			entry = next;
 			if (entry && !counted) {
-				join_into(&out, st_dup(entry)); /* may stop */
+				join_into(a, &out,
+					  st_dup(a, entry)); /* may stop */
 			} else if (entry && r + 1 == rounds) {
-				join_into(&out, entry);
+				join_into(a, &out, entry);
 				entry = NULL;
 			}
 		}
-		st_free(entry);
+		st_free(a, entry);
 		f->norm = out;
 		return;
 	}
@@ -1681,17 +1797,17 @@ static void exec_loop(struct an *a, const struct cx *c,
 		cf.norm = entry;
 		entry = NULL;
 		exec_list(a, &bc, cmd->body[0], &cf, &cond);
-		join_into(&f->exit, cf.exit);
-		join_into(&f->ret, cf.ret);
-		st_free(cf.brk);
-		st_free(cf.cont);
+		join_into(a, &f->exit, cf.exit);
+		join_into(a, &f->ret, cf.ret);
+		st_free(a, cf.brk);
+		st_free(a, cf.cont);
 		if (!cf.norm)
 			break;
 		st = cf.norm->st;
 		go = on_zero ? st & ST_ZERO : st & ST_NONZERO;
 		stop = st & (uint8_t)~go;
 		if (stop) {
-			struct fst *leave = go ? st_dup(cf.norm) : cf.norm;
+			struct fst *leave = go ? st_dup(a, cf.norm) : cf.norm;
 
 			restrict_to(leave, stop);
 			if (stop & ST_FAIL)
@@ -1699,7 +1815,7 @@ static void exec_loop(struct an *a, const struct cx *c,
 			if (stop & (ST_FAIL | ST_ZT))
 				taint_list(leave, cmd->body[1], 0);
 			set_status(leave, body_st);
-			join_into(&out, leave);
+			join_into(a, &out, leave);
 		}
 		if (!go)
 			break;
@@ -1710,7 +1826,7 @@ static void exec_loop(struct an *a, const struct cx *c,
 		bc.taint = c->taint || (go & (ST_FAIL | ST_ZT));
 		loop_body(a, &bc, cmd, run, f, &entry, &out);
 	}
-	st_free(entry);
+	st_free(a, entry);
 	f->norm = out;
 }
 
@@ -1726,15 +1842,15 @@ static void exec_if(struct an *a, const struct cx *c,
 	cf.norm = f->norm;
 	f->norm = NULL;
 	exec_list(a, c, cmd->body[0], &cf, &cond);
-	join_into(&f->exit, cf.exit);
-	join_into(&f->ret, cf.ret);
-	join_into(&f->brk, cf.brk);
-	join_into(&f->cont, cf.cont);
+	join_into(a, &f->exit, cf.exit);
+	join_into(a, &f->ret, cf.ret);
+	join_into(a, &f->brk, cf.brk);
+	join_into(a, &f->cont, cf.cont);
 	if (!cf.norm)
 		return;
 	st = cf.norm->st;
 	if (st & ST_ZERO) {
-		then = (st & ST_NONZERO) ? st_dup(cf.norm) : cf.norm;
+		then = (st & ST_NONZERO) ? st_dup(a, cf.norm) : cf.norm;
 		restrict_to(then, st & ST_ZERO);
 	}
 	if (st & ST_NONZERO) {
@@ -1754,11 +1870,11 @@ static void exec_if(struct an *a, const struct cx *c,
 		tc.taint = c->taint || (then->st & ST_ZT);
 		tf.norm = then;
 		exec_list(a, &tc, cmd->body[1], &tf, NULL);
-		join_into(&out, tf.norm);
-		join_into(&f->exit, tf.exit);
-		join_into(&f->ret, tf.ret);
-		join_into(&f->brk, tf.brk);
-		join_into(&f->cont, tf.cont);
+		join_into(a, &out, tf.norm);
+		join_into(a, &f->exit, tf.exit);
+		join_into(a, &f->ret, tf.ret);
+		join_into(a, &f->brk, tf.brk);
+		join_into(a, &f->cont, tf.cont);
 	}
 	if (els) {
 		struct flow ef = {0};
@@ -1767,15 +1883,15 @@ static void exec_if(struct an *a, const struct cx *c,
 		ec.taint = c->taint || (els->st & ST_FAIL);
 		if (!cmd->body[2]) {
 			set_status(els, ST_Z); /* no branch ran: 0 */
-			join_into(&out, els);
+			join_into(a, &out, els);
 		} else {
 			ef.norm = els;
 			exec_list(a, &ec, cmd->body[2], &ef, NULL);
-			join_into(&out, ef.norm);
-			join_into(&f->exit, ef.exit);
-			join_into(&f->ret, ef.ret);
-			join_into(&f->brk, ef.brk);
-			join_into(&f->cont, ef.cont);
+			join_into(a, &out, ef.norm);
+			join_into(a, &f->exit, ef.exit);
+			join_into(a, &f->ret, ef.ret);
+			join_into(a, &f->brk, ef.brk);
+			join_into(a, &f->cont, ef.cont);
 		}
 	}
 	f->norm = out;
@@ -1830,22 +1946,22 @@ static void exec_case(struct an *a, const struct cx *c,
 			ac.taint = c->taint || (match & (ST_F | ST_ZT));
 			left &= (uint8_t)~sure;
 		}
-		af.norm = st_dup(in);
+		af.norm = st_dup(a, in);
 		set_status(af.norm, ST_Z);
 		exec_list(a, &ac, cmd->arms[i], &af, NULL);
-		join_into(&out, af.norm);
-		join_into(&f->exit, af.exit);
-		join_into(&f->ret, af.ret);
-		join_into(&f->brk, af.brk);
-		join_into(&f->cont, af.cont);
+		join_into(a, &out, af.norm);
+		join_into(a, &f->exit, af.exit);
+		join_into(a, &f->ret, af.ret);
+		join_into(a, &f->brk, af.brk);
+		join_into(a, &f->cont, af.cont);
 		if (subj.known && !left)
 			break;
 	}
 	if ((!subj.known && !catch_all) || (subj.known && left)) {
 		set_status(in, ST_Z); /* no arm ran: 0 */
-		join_into(&out, in);
+		join_into(a, &out, in);
 	} else {
-		st_free(in);
+		st_free(a, in);
 	}
 	f->norm = out;
 }
@@ -1927,7 +2043,7 @@ static void exec_parts(struct an *a, const struct cx *c,
 	size_t failed_part = pl->n;
 
 	for (size_t i = 0; i < pl->n; i++) {
-		struct fst *y = st_dup(x);
+		struct fst *y = st_dup(a, x);
 
 		subshell(a, c, NULL, &pl->cmds[i], y, pos, false);
 		x->fired = y->fired;
@@ -1943,7 +2059,7 @@ static void exec_parts(struct an *a, const struct cx *c,
 		last = y->st;
 		if (i + 1 == pl->n && (y->st & ST_FAIL))
 			x->carry = y->carry;
-		st_free(y);
+		st_free(a, y);
 	}
 	/* pipefail: the last non-zero status, 0 when all are 0 */
 	if (x->pipefail & B_ON)
@@ -2010,7 +2126,7 @@ static void exec_background(struct an *a, const struct cx *c,
 	struct cg_sh_andor fg = *ao;
 
 	fg.background = false;
-	jf.norm = st_dup(x);
+	jf.norm = st_dup(a, x);
 	jf.norm->njobs = 0;
 	jf.norm->trap = NULL;
 	jc.in_fn = false;
@@ -2035,7 +2151,7 @@ static void exec_background(struct an *a, const struct cx *c,
 			j->end = ao->end;
 			x->last_job = (int8_t)x->njobs++;
 		}
-		st_free(out);
+		st_free(a, out);
 	}
 	set_status(x, ST_Z);
 }
@@ -2048,7 +2164,7 @@ static void exec_background(struct an *a, const struct cx *c,
 static bool err_trap(struct an *a, const struct cx *c, struct flow *f,
 		     uint8_t bits)
 {
-	struct fst *x = f->norm, *y = st_dup(x);
+	struct fst *x = f->norm, *y = st_dup(a, x);
 	const struct cg_nested_script *t = x->err_trap;
 	struct flow tf = {0};
 	struct cx tc = *c;
@@ -2067,20 +2183,20 @@ static bool err_trap(struct an *a, const struct cx *c, struct flow *f,
 		l.what = "ERR";
 		blame(tf.exit, &l);
 	}
-	join_into(&f->exit, tf.exit);
+	join_into(a, &f->exit, tf.exit);
 	tf.exit = NULL;
 	if (!tf.norm && !tf.ret) {
 		/* the trap always exits: the failing paths end there */
-		flow_release(&tf);
+		flow_release(a, &tf);
 		x->st &= (uint8_t)~bits;
 		if (!x->st) {
-			st_free(x);
+			st_free(a, x);
 			f->norm = NULL;
 			return false;
 		}
 		return false;
 	}
-	flow_release(&tf);
+	flow_release(a, &tf);
 	return true;
 }
 
@@ -2112,7 +2228,7 @@ static void exec_andor(struct an *a, const struct cx *c,
 			enum cg_sh_op o = ao->ops[j - 1];
 			uint8_t st;
 
-			join_into(&run, skip);
+			join_into(a, &run, skip);
 			skip = NULL;
 			f->norm = NULL;
 			st = run ? run->st : 0;
@@ -2128,7 +2244,7 @@ static void exec_andor(struct an *a, const struct cx *c,
 			if (!run)
 				break;
 			if (stop) {
-				struct fst *s2 = go ? st_dup(run) : run;
+				struct fst *s2 = go ? st_dup(a, run) : run;
 
 				restrict_to(s2, stop);
 				if (o == CG_SH_OP_AND && (stop & ST_FAIL))
@@ -2138,7 +2254,7 @@ static void exec_andor(struct an *a, const struct cx *c,
 				if (stop &
 				    (o == CG_SH_OP_AND ? ST_FAIL : ST_ZT))
 					taint_pipeline(s2, &ao->pipes[j]);
-				join_into(&skip, s2);
+				join_into(a, &skip, s2);
 			}
 			if (!go)
 				continue;
@@ -2160,7 +2276,7 @@ static void exec_andor(struct an *a, const struct cx *c,
 			f->norm->st = ignored(f->norm->st);
 	}
 	live = f->norm;
-	join_into(&live, skip);
+	join_into(a, &live, skip);
 	f->norm = live;
 	if (!(x = f->norm))
 		return;
@@ -2182,11 +2298,11 @@ static void exec_andor(struct an *a, const struct cx *c,
 		return;
 	x = f->norm;
 	if (x->errexit & B_ON) {
-		struct fst *e = st_dup(x);
+		struct fst *e = st_dup(a, x);
 
 		e->st = bits;
 		e->errexit = B_ON;
-		join_into(&f->exit, e);
+		join_into(a, &f->exit, e);
 	}
 	if (x->errexit & B_OFF) {
 		if (x->st & ST_FAIL)
@@ -2194,7 +2310,7 @@ static void exec_andor(struct an *a, const struct cx *c,
 	} else {
 		x->st &= (uint8_t)~bits;
 		if (!x->st) {
-			st_free(x);
+			st_free(a, x);
 			f->norm = NULL;
 		}
 	}
@@ -2223,6 +2339,9 @@ struct site {
 struct sites {
 	struct site *v;
 	size_t n, alloc;
+	/* what cg_critical_command said of each command seen */
+	struct verdict *verdicts;
+	size_t nverdicts, verdicts_alloc;
 	/* functions that run their arguments ("$@") */
 	const char **wrappers;
 	size_t nwrappers, wrappers_alloc;
@@ -2252,44 +2371,6 @@ static bool list_runs_args(const struct cg_sh_list *l, unsigned depth)
 	return false;
 }
 
-static void find_wrappers(const struct cg_sh_list *l, struct sites *out,
-			  unsigned depth)
-{
-	if (depth > 16)
-		return;
-	for (size_t i = 0; l && i < l->n; i++)
-		for (size_t p = 0; p < l->items[i].n; p++)
-			for (size_t k = 0; k < l->items[i].pipes[p].n; k++) {
-				const struct cg_sh_cmd *cmd =
-				    &l->items[i].pipes[p].cmds[k];
-
-				if (cmd->kind == CG_SH_FUNCDEF && cmd->nwords &&
-				    list_runs_args(cmd->body[1], 0)) {
-					CG_GROW(out->wrappers,
-						out->wrappers_alloc,
-						out->nwrappers + 1);
-					out->wrappers[out->nwrappers++] =
-					    cmd->words[0].text;
-				}
-				for (size_t b = 0; b < 3; b++)
-					find_wrappers(cmd->body[b], out,
-						      depth + 1);
-				for (size_t r = 0; r < cmd->narms; r++)
-					find_wrappers(cmd->arms[r], out,
-						      depth + 1);
-			}
-}
-
-static void find_all_wrappers(const struct cg_script *s, struct sites *out,
-			      unsigned depth)
-{
-	if (depth > 8)
-		return;
-	find_wrappers(s->sh.top, out, 0);
-	for (size_t i = 0; i < s->nnested; i++)
-		find_all_wrappers(s->nested[i].script, out, depth + 1);
-}
-
 static bool is_wrapper(const struct sites *st, const struct cg_sh_cmd *cmd)
 {
 	if (cmd->kind != CG_SH_SIMPLE || cmd->nwords < 2 ||
@@ -2301,32 +2382,15 @@ static bool is_wrapper(const struct sites *st, const struct cg_sh_cmd *cmd)
 	return false;
 }
 
-static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
-			 const struct cg_config *config, struct cg_buf *name,
-			 struct sites *out, unsigned depth, bool bg);
-
-static void collect_script(const struct cg_script *s,
-			   const struct cg_config *config, struct cg_buf *name,
-			   struct sites *out, unsigned depth)
-{
-	if (depth > 8)
-		return;
-	collect_list(s, s->sh.top, config, name, out, depth, false);
-	for (size_t i = 0; i < s->nnested; i++)
-		collect_script(s->nested[i].script, config, name, out,
-			       depth + 1);
-}
-
 /*
- * The sites of a list: its critical commands, and the readiness checks it
- * runs in the background (`bg`: inside a list that ends with `&`). A
- * readiness check is no test, but a bare `wait` that drops its failure
- * lets the job go on without its services (issue 9): it is judged for that
- * loss only (cg_flow_check).
+ * One walk over s and the scripts inside it: the functions that run their
+ * arguments (`wrappers`, in lists at most 16 deep, as is_wrapper knows
+ * them), and in order, what each simple command is (its verdict), so that
+ * collect_sites need not walk again.
  */
 static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
 			 const struct cg_config *config, struct cg_buf *name,
-			 struct sites *out, unsigned depth, bool bg)
+			 struct sites *out, unsigned ldepth, bool bg)
 {
 	for (size_t i = 0; l && i < l->n; i++) {
 		const struct cg_sh_andor *ao = &l->items[i];
@@ -2336,43 +2400,127 @@ static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
 			for (size_t k = 0; k < ao->pipes[p].n; k++) {
 				const struct cg_sh_cmd *cmd =
 				    &ao->pipes[p].cmds[k];
-				struct cg_ready_target t;
-				const char *ready = NULL;
+				struct verdict *v;
 
+				if (cmd->kind == CG_SH_FUNCDEF &&
+				    ldepth <= 16 && cmd->nwords &&
+				    list_runs_args(cmd->body[1], 0)) {
+					CG_GROW(out->wrappers,
+						out->wrappers_alloc,
+						out->nwrappers + 1);
+					out->wrappers[out->nwrappers++] =
+					    cmd->words[0].text;
+				}
 				if (cmd->kind != CG_SH_SIMPLE) {
 					for (size_t b = 0; b < 3; b++)
 						collect_list(s, cmd->body[b],
 							     config, name, out,
-							     depth, in_bg);
+							     ldepth + 1, in_bg);
 					for (size_t r = 0; r < cmd->narms; r++)
 						collect_list(s, cmd->arms[r],
 							     config, name, out,
-							     depth, in_bg);
+							     ldepth + 1, in_bg);
 					continue;
 				}
 				if (cg_script_nested_at(s, cmd))
 					continue;
-				if (!cg_critical_command(cmd, config, name) &&
-				    !(is_wrapper(out, cmd) &&
-				      critical_args(cmd, config, name))) {
-					if (!in_bg ||
-					    cg_ready_classify(s, cmd, &t) !=
-						CG_READY_CHECK)
-						continue;
-					ready = t.probe ? t.probe
-							: cmd->words[0].text;
-				}
-				CG_GROW(out->v, out->alloc, out->n + 1);
-				out->v[out->n].s = s;
-				out->v[out->n].ready = ready;
-				out->v[out->n++].cmd = cmd;
+				CG_GROW(out->verdicts, out->verdicts_alloc,
+					out->nverdicts + 1);
+				v = &out->verdicts[out->nverdicts++];
+				v->cmd = cmd;
+				v->s = s;
+				v->critical =
+				    cg_critical_command(cmd, config, name);
+				v->bg = in_bg;
+				v->builtin = cmd->nwords
+						 ? (uint8_t)builtin_of(
+						       cmd->words[0].text)
+						 : BI_NONE;
 			}
 	}
 }
 
+static void collect_script(const struct cg_script *s,
+			   const struct cg_config *config, struct cg_buf *name,
+			   struct sites *out, unsigned depth)
+{
+	if (depth > 8)
+		return;
+	collect_list(s, s->sh.top, config, name, out, 0, false);
+	for (size_t i = 0; i < s->nnested; i++)
+		collect_script(s->nested[i].script, config, name, out,
+			       depth + 1);
+}
+
+/*
+ * The sites, in the order of the script: its critical commands (also a
+ * wrapper function's call with one: `retry pytest`), and the readiness
+ * checks it runs in the background. A readiness check is no test, but a
+ * bare `wait` that drops its failure lets the job go on without its
+ * services (issue 9): it is judged for that loss only (cg_flow_check).
+ */
+static void collect_sites(struct sites *out, const struct cg_config *config,
+			  struct cg_buf *name)
+{
+	for (size_t i = 0; i < out->nverdicts; i++) {
+		const struct verdict *v = &out->verdicts[i];
+		struct cg_ready_target t;
+		const char *ready = NULL;
+
+		if (!v->critical && !(is_wrapper(out, v->cmd) &&
+				      critical_args(v->cmd, config, name))) {
+			if (!v->bg || cg_ready_classify(v->s, v->cmd, &t) !=
+					  CG_READY_CHECK)
+				continue;
+			ready = t.probe ? t.probe : v->cmd->words[0].text;
+		}
+		CG_GROW(out->v, out->alloc, out->n + 1);
+		out->v[out->n].s = v->s;
+		out->v[out->n].ready = ready;
+		out->v[out->n++].cmd = v->cmd;
+	}
+}
+
+static int cmp_verdict(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct verdict *)a)->cmd;
+	uintptr_t y = (uintptr_t)((const struct verdict *)b)->cmd;
+
+	return x < y ? -1 : x > y;
+}
+
+/* What cg_flow_check keeps from one script to the next: its buffers. */
+struct cg_flow {
+	struct sites sites;
+	struct pool pool;
+	struct cg_buf name, scratch;
+};
+
+struct cg_flow *cg_flow_new(void)
+{
+	struct cg_flow *fl = cg_xcalloc(1, sizeof(*fl));
+
+	cg_buf_init(&fl->name, 0);
+	cg_buf_init(&fl->scratch, 0);
+	return fl;
+}
+
+void cg_flow_free(struct cg_flow *fl)
+{
+	if (!fl)
+		return;
+	pool_release(&fl->pool);
+	free(fl->sites.v);
+	free(fl->sites.verdicts);
+	free(fl->sites.wrappers);
+	cg_buf_release(&fl->name);
+	cg_buf_release(&fl->scratch);
+	free(fl);
+}
+
 /* Run the script with `site` failing (NULL: nothing fails); the state it
  * exits with, or NULL when the work bound ran out. */
-static struct fst *run_script(const struct cg_script *s,
+static struct fst *run_script(struct cg_flow *fl, const struct cg_script *s,
 			      const struct cg_shell *shell,
 			      const struct cg_config *config,
 			      const struct cg_sh_cmd *site, size_t *spent)
@@ -2384,12 +2532,15 @@ static struct fst *run_script(const struct cg_script *s,
 
 	memset(&a, 0, sizeof(a));
 	memset(&c, 0, sizeof(c));
+	a.pool = &fl->pool;
 	a.config = config;
 	a.site = site;
-	cg_buf_init(&a.scratch, 0);
+	a.verdicts = fl->sites.verdicts;
+	a.nverdicts = fl->sites.nverdicts;
+	a.scratch = &fl->scratch;
 	c.s = s;
 	c.shell = shell;
-	f.norm = cg_xcalloc(1, sizeof(*f.norm));
+	f.norm = st_new(&a);
 	f.norm->st = ST_Z;
 	f.norm->errexit = shell->errexit ? B_ON : B_OFF;
 	f.norm->pipefail = shell->pipefail ? B_ON : B_OFF;
@@ -2397,9 +2548,8 @@ static struct fst *run_script(const struct cg_script *s,
 	f.norm->last_job = -1;
 	exec_list(&a, &c, s->sh.top, &f, NULL);
 	out = a.over ? NULL : finish_shell(&a, &c, &f, true);
-	flow_release(&f);
+	flow_release(&a, &f);
 	*spent += a.steps;
-	cg_buf_release(&a.scratch);
 	return out;
 }
 
@@ -2409,49 +2559,53 @@ static struct fst *run_script(const struct cg_script *s,
  * only the failing run has is the failure's own doing (`"$@" && return
  * 0` ... `return 1`), even where no status carried it there.
  */
-void cg_flow_check(const struct cg_script *s, const struct cg_shell *shell,
-		   const struct cg_config *config, cg_masked_fn fn, void *ctx)
+void cg_flow_check(struct cg_flow *fl, const struct cg_script *s,
+		   const struct cg_shell *shell, const struct cg_config *config,
+		   cg_masked_fn fn, void *ctx)
 {
-	struct sites sites = {0};
-	struct cg_buf name = CG_BUF_INIT;
+	struct sites *sites = &fl->sites;
+	struct cg_buf *name = &fl->name;
 	size_t spent = 0;
 	struct fst *passing;
 	uint8_t passing_st;
 
-	find_all_wrappers(s, &sites, 0);
-	collect_script(s, config, &name, &sites, 0);
-	if (!sites.n || !(passing = run_script(s, shell, config, NULL, &spent)))
-		goto out;
+	sites->n = sites->nverdicts = sites->nwrappers = 0;
+	collect_script(s, config, name, sites, 0);
+	collect_sites(sites, config, name);
+	if (!sites->n)
+		return;
+	qsort(sites->verdicts, sites->nverdicts, sizeof(*sites->verdicts),
+	      cmp_verdict);
+	passing = run_script(fl, s, shell, config, NULL, &spent);
+	if (!passing)
+		return;
 	passing_st = passing->st;
-	st_free(passing);
-	for (size_t i = 0; i < sites.n && spent < 4 * STEP_BUDGET; i++) {
+	pool_put(&fl->pool, passing);
+	for (size_t i = 0; i < sites->n && spent < 4 * STEP_BUDGET; i++) {
+		const struct site *site = &sites->v[i];
 		struct fst *o =
-		    run_script(s, shell, config, sites.v[i].cmd, &spent);
+		    run_script(fl, s, shell, config, site->cmd, &spent);
 
 		if (o && (o->fired & B_ON) && !(o->st & ST_FAIL) &&
 		    (!(o->st & ST_N) || (passing_st & ST_N)) && o->blame.kind &&
-		    (!sites.v[i].ready || o->blame.kind == CG_LOSS_WAIT)) {
+		    (!site->ready || o->blame.kind == CG_LOSS_WAIT)) {
 			struct cg_masked mk;
 
-			if (sites.v[i].ready) {
-				cg_buf_reset(&name);
-				cg_buf_addstr(&name, sites.v[i].ready);
-			} else if (!cg_critical_command(sites.v[i].cmd, config,
-							&name)) {
-				critical_args(sites.v[i].cmd, config, &name);
+			if (site->ready) {
+				cg_buf_reset(name);
+				cg_buf_addstr(name, site->ready);
+			} else if (!cg_critical_command(site->cmd, config,
+							name)) {
+				critical_args(site->cmd, config, name);
 			}
-			mk.s = sites.v[i].s;
-			mk.cmd = sites.v[i].cmd;
-			mk.name = name.buf;
+			mk.s = site->s;
+			mk.cmd = site->cmd;
+			mk.name = name->buf;
 			mk.loss = o->blame;
 			fn(ctx, &mk);
 		}
-		st_free(o);
+		pool_put(&fl->pool, o);
 	}
-out:
-	free(sites.v);
-	free(sites.wrappers);
-	cg_buf_release(&name);
 }
 
 static bool list_has_pipe(const struct cg_sh_list *l)

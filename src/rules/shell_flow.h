@@ -55,14 +55,26 @@ struct cg_masked {
 typedef void (*cg_masked_fn)(void *ctx, const struct cg_masked *mk);
 
 /*
+ * What cg_flow_check reuses from one script to the next (its buffers and
+ * interpreter states), so that judging thousands of small scripts does not
+ * allocate for each. One caller at a time: a rule run makes its own with
+ * cg_flow_new and frees it with cg_flow_free (NULL is fine).
+ */
+struct cg_flow;
+struct cg_flow *cg_flow_new(void);
+void cg_flow_free(struct cg_flow *fl);
+
+/*
  * For every critical command of `s` (and of the scripts inside it: `bash -c`
  * strings, here-documents fed to a shell, eval, traps, function bodies) run
  * by `shell`: if its failure, with every other command succeeding, still
  * leaves the shell exiting 0, call fn. Work is bounded; past the bound the
- * rest of the script's commands are not judged (never a guess).
+ * rest of the script's commands are not judged (never a guess). The
+ * cg_masked that fn gets lives until fn returns.
  */
-void cg_flow_check(const struct cg_script *s, const struct cg_shell *shell,
-		   const struct cg_config *config, cg_masked_fn fn, void *ctx);
+void cg_flow_check(struct cg_flow *fl, const struct cg_script *s,
+		   const struct cg_shell *shell, const struct cg_config *config,
+		   cg_masked_fn fn, void *ctx);
 
 /*
  * Does `s`, or a script inside it, have a pipeline of two or more
