@@ -29,8 +29,8 @@ enum cg_scalar_style {
 struct cg_pair;
 
 /*
- * Offsets, lengths and counts in trees are 32 bits, which makes a node 64
- * bytes instead of 80. The loaders refuse a source longer than
+ * Offsets, lengths and counts in trees and scripts are 32 bits, which makes
+ * a node 64 bytes instead of 80. The loaders refuse a source longer than
  * this (CG_ELIMIT), so every offset and length fits: a YAML escape makes
  * at most 3 bytes of 2 (`\L`), hence the half.
  */
@@ -171,7 +171,8 @@ void cg_dotenv_release(struct cg_dotenv *d);
  * scalar. Offsets below are into that text; cg_scalar_offsets maps them to
  * the file. `${{ ... }}` (GitHub expressions) is part of a word, never an
  * operator, even inside quotes or when it holds `||`, spaces or quotes.
- * Every offset is within [0, len] and every start <= end.
+ * Every offset is within [0, len] and every start <= end. Offsets, lengths
+ * and counts are 32 bits, as in trees: a script is a YAML scalar.
  */
 
 enum cg_sh_op {
@@ -198,12 +199,12 @@ enum cg_sh_cmd_kind {
 };
 
 struct cg_sh_word {
-	const char *text;  /* quotes removed; $var, $(..) kept literally;
-			      NUL-terminated, never NULL */
-	size_t len;	   /* bytes in text (text may hold NUL bytes) */
-	size_t start, end; /* offsets of the raw word in the script */
-	bool quoted;	   /* some part was quoted */
-	bool expands;	   /* contains $, `, or ${{ */
+	const char *text;    /* quotes removed; $var, $(..) kept literally;
+				NUL-terminated, never NULL */
+	uint32_t len;	     /* bytes in text (text may hold NUL bytes) */
+	uint32_t start, end; /* offsets of the raw word in the script */
+	bool quoted;	     /* some part was quoted */
+	bool expands;	     /* contains $, `, or ${{ */
 };
 
 enum cg_sh_redir_kind {
@@ -223,67 +224,66 @@ enum cg_sh_redir_kind {
 
 struct cg_sh_redir {
 	enum cg_sh_redir_kind kind;
-	int fd;			     /* explicit fd (the 2 of 2>&1); -1 when
-					none, -2 for bash's {name}> form */
-	size_t start, end;	     /* from the fd or operator to the target */
-	struct cg_sh_word target;    /* file, fd, string or heredoc delimiter
-					(text "" when missing); a quoted
-					delimiter means an unexpanded body */
-	size_t body_start, body_end; /* heredocs: the body lines without the
-					delimiter line; never parsed */
+	int fd;			       /* explicit fd (the 2 of 2>&1); -1 when
+					  none, -2 for bash's {name}> form */
+	uint32_t start, end;	       /* from the fd or operator to the
+					  target */
+	struct cg_sh_word target;      /* file, fd, string or heredoc delimiter
+					  (text "" when missing); a quoted
+					  delimiter means an unexpanded body */
+	uint32_t body_start, body_end; /* heredocs: the body lines without the
+					  delimiter line; never parsed */
 };
 
 struct cg_sh_list;
 
 struct cg_sh_cmd {
 	enum cg_sh_cmd_kind kind;
-	size_t start, end; /* whole command incl. redirections */
+	uint32_t start, end; /* whole command incl. redirections */
 	/* SIMPLE: the command words without assignments and redirections.
 	 * `[[ a && b ]]` is SIMPLE with words "[[", "a", "&&", "b", "]]";
 	 * `(( e ))` is SIMPLE with words "((", e raw, "))". A line of only
 	 * assignments or redirections has nwords 0. */
 	struct cg_sh_word *words;
-	size_t nwords;
 	struct cg_sh_word *assigns; /* NAME=value prefixes (also NAME+=,
 				       NAME[i]=, NAME=(array)) */
-	size_t nassigns;
-	struct cg_sh_list *body[3]; /* see kind; NULL when absent */
-	struct cg_sh_list **arms;   /* CASE arms */
-	size_t narms;
+	uint32_t nwords, nassigns;
+	struct cg_sh_list *body[3];	  /* see kind; NULL when absent */
+	struct cg_sh_list **arms;	  /* CASE arms */
 	struct cg_sh_word **arm_patterns; /* CASE: narms pattern arrays */
-	size_t *arm_npatterns;
+	uint32_t *arm_npatterns;
 	struct cg_sh_redir *redirs; /* in source order; heredoc bodies are
 				       filled in once their lines are read */
-	size_t nredirs;
+	uint32_t narms, nredirs;
 };
 
 /* cmd[0] | cmd[1] | ...; optionally `! ` negated. n >= 1 (a bare `!` or
  * `time` gives one SIMPLE command with no words). */
 struct cg_sh_pipeline {
 	struct cg_sh_cmd *cmds;
-	size_t n;
-	size_t *pipe_start; /* n-1 offsets of the `|` operators */
-	size_t *pipe_end;   /* n-1 ends (`|&` is two bytes) */
+	uint32_t *pipe_start; /* n-1 offsets of the `|` operators */
+	uint32_t *pipe_end;   /* n-1 ends (`|&` is two bytes) */
+	uint32_t n;
+	uint32_t start, end; /* from `!`/`time` or the first command */
 	bool negated;
-	bool timed;	   /* `time` prefix */
-	size_t start, end; /* from `!`/`time` or the first command */
+	bool timed; /* `time` prefix */
 };
 
 /* pipe[0] op[0] pipe[1] op[1] ... (op is AND or OR), ended by ; & \n.
  * n >= 1; start/end cover the pipelines, not the `;`/`&` after them. */
 struct cg_sh_andor {
 	struct cg_sh_pipeline *pipes;
-	size_t n;
 	enum cg_sh_op *ops; /* n-1 connectors */
-	size_t *op_start;   /* n-1 offsets of the `&&`/`||` */
-	size_t *op_end;
+	uint32_t *op_start; /* n-1 offsets of the `&&`/`||` */
+	uint32_t *op_end;
+	uint32_t n;
+	uint32_t start, end;
 	bool background; /* ended by `&` */
-	size_t start, end;
 };
 
 struct cg_sh_list {
 	struct cg_sh_andor *items;
-	size_t n;
+	uint32_t n;
 };
 
 struct cg_sh_script {
@@ -303,7 +303,8 @@ struct cg_sh_script {
  * Parse `text` (any bytes; need not be NUL-terminated). Never fails on
  * content: what cannot be parsed is skipped (and `incomplete` set);
  * returns CG_ELIMIT only when compound commands and substitutions nest
- * deeper than max_depth (then `top` is an empty list). Time
+ * deeper than max_depth, or `len` is over CG_LOAD_MAX_BYTES (then `top`
+ * is an empty list). Time
  * and memory are linear in `len`. Everything lives in out->arena; release
  * with cg_sh_release even on error.
  */

@@ -875,17 +875,30 @@ static void test_shell__deep_nesting_is_limited(void **state)
 		free(text);
 	}
 
-	/* within the limit it parses */
+	/* within the limit it parses, and nothing of the failed parses
+	 * above is left in it */
 	char *ok = repeat("( ", 50, "x");
 	char *close = repeat(")", 50, "");
 	size_t n = strlen(ok);
 	char *both = malloc(n + strlen(close) + 1);
 	struct cg_sh_script s;
+	const struct cg_sh_cmd *c;
 
 	memcpy(both, ok, n);
 	memcpy(both + n, close, strlen(close) + 1);
 	assert_int_equal(cg_sh_parse(&s, both, strlen(both), 64), 0);
 	assert_false(s.incomplete);
+	assert_int_equal(s.top->n, 1);
+	c = cmd_at(s.top, 0, 0, 0);
+	for (size_t depth = 0; depth < 50; depth++) {
+		assert_int_equal(c->kind, CG_SH_SUBSHELL);
+		assert_int_equal(c->start, 2 * depth);
+		assert_int_equal(c->body[0]->n, 1);
+		c = cmd_at(c->body[0], 0, 0, 0);
+	}
+	assert_int_equal(c->kind, CG_SH_SIMPLE);
+	assert_int_equal(c->nwords, 1);
+	assert_string_equal(c->words[0].text, "x");
 	cg_sh_release(&s);
 	free(ok);
 	free(close);
