@@ -58,7 +58,7 @@ static bool plausible(const struct cg_node *n, char c, char from)
 
 static void check_scalar(const struct cg_src *src, const struct cg_node *n)
 {
-	size_t *offs;
+	uint32_t *offs;
 
 	if (cg_scalar_offsets(src, n, &offs) != 0)
 		abort();

@@ -132,7 +132,7 @@ int cg_scalar_bool(const struct cg_node *n);
  * CG_EINVAL when `n` is not a scalar of `src`.
  */
 int cg_scalar_offsets(const struct cg_src *src, const struct cg_node *n,
-		      size_t **out);
+		      uint32_t **out);
 
 /* --------------------------------------------------------------- dotenv */
 

@@ -955,7 +955,7 @@ static void escape_size(const char *t, size_t p, size_t lim, size_t *srclen,
 struct walker {
 	const struct cg_node *n;
 	const char *t;
-	size_t *out;
+	uint32_t *out;
 	size_t i;    /* next value byte */
 	size_t last; /* just past the last source byte used */
 };
@@ -1122,7 +1122,7 @@ static size_t walk_segment(struct walker *w, const struct seg *g, size_t k)
  * them. Returns the offset just past the last source byte used.
  */
 static size_t walk(const struct cg_node *n, const char *t, const struct seg *sg,
-		   size_t nseg, size_t from, size_t *out)
+		   size_t nseg, size_t from, uint32_t *out)
 {
 	bool block =
 	    n->style == CG_STYLE_LITERAL || n->style == CG_STYLE_FOLDED;
@@ -1144,18 +1144,20 @@ static size_t walk(const struct cg_node *n, const char *t, const struct seg *sg,
 }
 
 int cg_scalar_offsets(const struct cg_src *src, const struct cg_node *n,
-		      size_t **out)
+		      uint32_t **out)
 {
 	const char *t = src->text;
 	struct segs sg = {NULL, 0, 0};
-	size_t *offs, a, b, p, end;
+	uint32_t *offs;
+	size_t a, b, p, end;
 
 	*out = NULL;
 	if (!n || n->kind != CG_NODE_SCALAR || !n->str || n->start > n->end ||
 	    n->end > src->len)
 		return cg_error_set(CG_EINVAL, "%s: not a scalar of this file",
 				    src->path);
-	offs = cg_xmalloc((n->len + 1) * sizeof(*offs));
+	/* 32 bits, like a node's own offsets: half the memory of size_t */
+	offs = cg_xmalloc(((size_t)n->len + 1) * sizeof(*offs));
 	a = skip_properties(t, n->start, n->end);
 	b = n->end;
 	switch (n->style) {

@@ -151,7 +151,7 @@ static char *repo_path(const char *dir, const char *rel)
 /* Where the bytes of one scalar's value are in the file, mapped once. */
 struct scalar_map {
 	const struct cg_node *n;
-	size_t *offs;
+	uint32_t *offs;
 	bool tried;
 };
 

@@ -79,8 +79,8 @@ struct cg_script_part {
 	const struct cg_src *src;
 	const struct cg_node *node;
 	size_t base, len;
-	size_t *offsets; /* part byte -> file byte, len + 1 entries; built
-			    by the first cg_script_pos */
+	uint32_t *offsets; /* part byte -> file byte, len + 1 entries; built
+			      by the first cg_script_pos */
 	bool offsets_done;
 };
 

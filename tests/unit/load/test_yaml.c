@@ -451,7 +451,7 @@ static void test_yaml__huge_single_line_scalar(void **state)
 	char *text = malloc(N + 9);
 	const struct cg_node *v;
 	struct loaded l;
-	size_t *offs;
+	uint32_t *offs;
 
 	memcpy(text, "k: ", 3);
 	memset(text + 3, 'x', N);
@@ -474,7 +474,7 @@ static void test_yaml__crlf_lines(void **state)
 {
 	struct loaded l;
 	const struct cg_node *r, *run;
-	size_t *offs;
+	uint32_t *offs;
 	uint32_t line, col;
 
 	load(&l, "a: 1\r\nrun: |\r\n  one\r\n  two\r\nb: [x,\r\n  y]\r\n");
@@ -581,7 +581,7 @@ static const struct cg_node *find_scalar(const struct cg_node *n,
  * not whitespace or an escape's product is the same byte in the file.
  */
 static void check_offsets(const struct loaded *l, const struct cg_node *n,
-			  const size_t *offs)
+			  const uint32_t *offs)
 {
 	for (size_t i = 0; i <= n->len; i++) {
 		assert_true(offs[i] >= n->start && offs[i] <= n->end);
@@ -737,7 +737,8 @@ static void test_yaml__scalar_offsets(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct loaded l;
 		const struct cg_node *n;
-		size_t *offs, at;
+		uint32_t *offs;
+		size_t at;
 		uint32_t line, col;
 
 		load(&l, cases[i].yaml);
@@ -774,13 +775,13 @@ static void test_yaml__scalar_offsets_end(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct loaded l;
 		const struct cg_node *n;
-		size_t *offs;
+		uint32_t *offs;
 
 		load(&l, cases[i].yaml);
 		n = cg_map_get(root(&l), "k");
 		assert_int_equal(cg_scalar_offsets(&l.src, n, &offs), 0);
 		if (offs[n->len] != cases[i].end)
-			fail_msg("case %zu: end %zu, want %zu", i, offs[n->len],
+			fail_msg("case %zu: end %u, want %zu", i, offs[n->len],
 				 cases[i].end);
 		free(offs);
 		unload(&l);
@@ -790,7 +791,7 @@ static void test_yaml__scalar_offsets_end(void **state)
 static void test_yaml__scalar_offsets_rejects_collections(void **state)
 {
 	struct loaded l;
-	size_t *offs = (size_t *)1;
+	uint32_t *offs = (uint32_t *)1;
 
 	load(&l, "a: [1]\n");
 	assert_int_equal(cg_scalar_offsets(&l.src, root(&l), &offs), CG_EINVAL);
