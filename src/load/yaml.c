@@ -122,14 +122,24 @@ static size_t mark_off(struct builder *b, yaml_mark_t m, uint32_t *line,
 		cg_src_linecol(s, s->len, line, col);
 		return s->len;
 	}
-	/* at most up to the line break, so the offset stays on line l */
-	text = cg_src_line(s, l, &end);
 	if (b->ascii) {
-		i = c - 1 < end ? c - 1 : end;
+		size_t start = s->line_start[l - 1];
+		size_t next = l < s->nlines ? s->line_start[l] : s->len;
+
+		/* a line break is at most two bytes here, so only a column
+		 * that close to the next line needs the line's end */
+		i = c - 1;
+		if ((size_t)c + 1 > next - start) {
+			cg_src_line(s, l, &end);
+			if (i > end)
+				i = end;
+		}
 		*line = l;
 		*col = (uint32_t)i + 1;
-		return (size_t)(text - s->text) + i;
+		return start + i;
 	}
+	/* at most up to the line break, so the offset stays on line l */
+	text = cg_src_line(s, l, &end);
 	end += (size_t)(text - s->text);
 	if (b->mc.line == l && b->mc.col <= c) {
 		i = b->mc.off;
