@@ -67,6 +67,11 @@ static int grow(struct cg_buf *b, size_t extra)
 	return 0;
 }
 
+int cg_buf_reserve(struct cg_buf *b, size_t extra)
+{
+	return grow(b, extra);
+}
+
 int cg_buf_add(struct cg_buf *b, const void *data, size_t len)
 {
 	int err;

@@ -85,6 +85,9 @@ void cg_buf_release(struct cg_buf *b);
 char *cg_buf_detach(struct cg_buf *b, size_t *out_len);
 void cg_buf_reset(struct cg_buf *b);
 /* Appends return 0, or CG_ELIMIT (buffer untouched) when over the cap. */
+/* Room for `extra` more bytes (and the NUL) without another allocation;
+ * CG_ELIMIT past the cap. */
+int cg_buf_reserve(struct cg_buf *b, size_t extra);
 int cg_buf_add(struct cg_buf *b, const void *data, size_t len);
 int cg_buf_addstr(struct cg_buf *b, const char *s);
 int cg_buf_addch(struct cg_buf *b, int c);

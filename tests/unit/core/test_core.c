@@ -59,6 +59,52 @@ static void test_core__utf8_validation(void **state)
 	assert_false(cg_utf8_valid("\xc0\xaf", 2));	/* overlong */
 	assert_false(cg_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
 	assert_false(cg_utf8_valid("\xe2\x82", 2));	/* truncated */
+	/* a bad byte at every place after and inside runs of ASCII (read
+	 * eight at a time) is still found, and a good one still passes */
+	for (size_t n = 0; n < 40; n++) {
+		char t[48];
+
+		memset(t, 'a', sizeof(t));
+		t[n] = '\xe9';
+		assert_false(cg_utf8_valid(t, sizeof(t)));
+		memcpy(t + n, "\xe2\x82\xac", 3);
+		assert_true(cg_utf8_valid(t, sizeof(t)));
+		assert_false(cg_utf8_valid(t, n + 2)); /* cut inside it */
+	}
+}
+
+/* Lines broken by \n alone (the fast path) and by the other breaks the
+ * YAML spec knows get the same table. */
+static void test_core__line_table(void **state)
+{
+	const char *lf = "a\n\nbb\nlast";
+	const char *mixed = "a\r\n\rbb\xc2\x85last";
+	const char *sep = "a\xe2\x80\xa8\nbb\nlast";
+	struct cg_src s;
+	size_t len;
+
+	cg_src_init_mem(&s, "f", lf, strlen(lf));
+	assert_int_equal(s.nlines, 4);
+	assert_memory_equal(cg_src_line(&s, 3, &len), "bb", 2);
+	assert_int_equal(len, 2);
+	assert_memory_equal(cg_src_line(&s, 4, &len), "last", 4);
+	assert_int_equal(cg_src_line(&s, 2, &len) - s.text, 2);
+	assert_int_equal(len, 0);
+	cg_src_release(&s);
+	cg_src_init_mem(&s, "f", mixed, strlen(mixed));
+	assert_int_equal(s.nlines, 4);
+	assert_memory_equal(cg_src_line(&s, 3, &len), "bb", 2);
+	assert_memory_equal(cg_src_line(&s, 4, &len), "last", 4);
+	cg_src_release(&s);
+	cg_src_init_mem(&s, "f", sep, strlen(sep));
+	assert_int_equal(s.nlines, 4);
+	cg_src_release(&s);
+	cg_src_init_mem(&s, "f", "x\n", 2);
+	assert_int_equal(s.nlines, 2);
+	cg_src_release(&s);
+	cg_src_init_mem(&s, "f", "", 0);
+	assert_int_equal(s.nlines, 1);
+	cg_src_release(&s);
 }
 
 static void test_core__glob(void **state)
@@ -170,6 +216,7 @@ int main(void)
 	    cmocka_unit_test(test_core__buf_appends_and_caps),
 	    cmocka_unit_test(test_core__linecol_counts_code_points),
 	    cmocka_unit_test(test_core__utf8_validation),
+	    cmocka_unit_test(test_core__line_table),
 	    cmocka_unit_test(test_core__glob),
 	    cmocka_unit_test(test_core__arena_zeroes),
 	    cmocka_unit_test(test_core__redis_url),
