@@ -289,27 +289,35 @@ struct cg_ahead {
 	struct cg_workers *workers;
 };
 
+/* Prepare the next item nobody has started, into `arena` (the calling
+ * thread's). False when every item has been handed out. */
+static bool ahead_one(struct cg_model *m, struct cg_arena *arena)
+{
+	struct cg_ahead *a = m->ahead;
+	size_t i = atomic_fetch_add(&a->next, 1);
+	struct ahead_item *it;
+	int expect = AHEAD_NEW;
+
+	if (i >= a->n)
+		return false;
+	it = &a->items[i];
+	if (!atomic_compare_exchange_strong(&it->state, &expect, AHEAD_BUSY))
+		return true;
+	prepare(m, &it->prep, m->paths[it->path], it->loader, arena, true);
+	pthread_mutex_lock(&a->lock);
+	atomic_store(&it->state, AHEAD_DONE);
+	pthread_cond_broadcast(&a->done);
+	pthread_mutex_unlock(&a->lock);
+	return true;
+}
+
 /* A worker: prepare the items in order, skipping those taken. */
 static void ahead_work(void *ctx, unsigned worker)
 {
 	struct cg_model *m = ctx;
-	struct cg_ahead *a = m->ahead;
-	size_t i;
 
-	while ((i = atomic_fetch_add(&a->next, 1)) < a->n) {
-		struct ahead_item *it = &a->items[i];
-		int expect = AHEAD_NEW;
-
-		if (!atomic_compare_exchange_strong(&it->state, &expect,
-						    AHEAD_BUSY))
-			continue;
-		prepare(m, &it->prep, m->paths[it->path], it->loader,
-			&a->arenas[worker - 1], true);
-		pthread_mutex_lock(&a->lock);
-		atomic_store(&it->state, AHEAD_DONE);
-		pthread_cond_broadcast(&a->done);
-		pthread_mutex_unlock(&a->lock);
-	}
+	while (ahead_one(m, &m->ahead->arenas[worker - 1]))
+		;
 }
 
 /*
@@ -374,6 +382,10 @@ static struct prep *ahead_take(struct cg_model *m, const char *path,
 		return NULL;
 	if (expect == AHEAD_TAKEN)
 		return NULL;
+	/* a worker has it: rather than wait, prepare files further on (the
+	 * build is quicker than the parse, so it would wait for each one) */
+	while (atomic_load(&it->state) != AHEAD_DONE && ahead_one(m, &m->arena))
+		;
 	pthread_mutex_lock(&a->lock);
 	while (atomic_load(&it->state) != AHEAD_DONE)
 		pthread_cond_wait(&a->done, &a->lock);
