@@ -264,7 +264,7 @@ static void mark_read(struct cg_model *m, const char *path)
 
 enum ahead_state {
 	AHEAD_NEW,  /* nobody has started it */
-	AHEAD_BUSY, /* a worker is preparing it */
+	AHEAD_BUSY, /* a thread is preparing it (a worker, or the build's) */
 	AHEAD_DONE, /* prepared, waiting for the build */
 	AHEAD_TAKEN /* the build has it (or prepares it itself) */
 };
@@ -361,7 +361,8 @@ static void ahead_start(struct cg_model *m, const bool *wanted,
 }
 
 /*
- * The prepared `path` when a worker has it (waiting until it is done), NULL
+ * The prepared `path` when a thread has prepared it or is preparing it
+ * (then the caller prepares files further on, and waits at the end), NULL
  * when the caller must prepare it itself (then no worker will).
  */
 static struct prep *ahead_take(struct cg_model *m, const char *path,
