@@ -250,6 +250,7 @@ int cmd_check(int argc, char **argv)
 		goto out;
 	}
 
+	cg_heap_tune_process();
 	memset(&copt, 0, sizeof(copt));
 	copt.root = o.path;
 	copt.quick = o.quick;

@@ -180,6 +180,15 @@ void cg_workers_join(struct cg_workers *ws);
 void cg_parallel_for(size_t n, unsigned jobs,
 		     void (*fn)(void *ctx, size_t i, unsigned worker),
 		     void *ctx);
+/*
+ * Ask malloc for fewer, larger page faults (heap.c): grow heaps in large
+ * steps and back them with transparent huge pages. For the ciguard
+ * program, called once at its start; the library never calls it. Threads
+ * of cg_workers_start call cg_heap_tune_thread for their own heap once the
+ * process asked.
+ */
+void cg_heap_tune_process(void);
+void cg_heap_tune_thread(void);
 /* Sleep ms milliseconds, resuming after a signal. */
 void cg_sleep_ms(long ms);
 

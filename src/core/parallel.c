@@ -30,6 +30,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	cg_heap_tune_thread();
 	w->fn(w->ctx, w->index);
 	return NULL;
 }
