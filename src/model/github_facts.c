@@ -1,7 +1,7 @@
 /*
  * The GitHub Actions loaders (workflows and composite actions): github.c
- * builds the typed view of each file; once every file is in, this turns
- * the views into facts: env scopes (workflow > job > step; a service
+ * builds the typed view of each file, and right after that this turns
+ * the view into facts: env scopes (workflow > job > step; a service
  * container's own env apart), env definitions, service containers with
  * their ports and health checks, one script group per job, and what the
  * scripts start and name (ci_scripts.c).
@@ -214,10 +214,18 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 	cg_buf_release(&title);
 }
 
-static void finish(struct cg_model *m)
+/* Each file's facts right after its typed view is built, while that is
+ * still in the cache. A finish pass over every view, built long before,
+ * took 11 ms of the bench repository's 130; this way the check is 6 ms
+ * faster (make bench, 2 cores). */
+static void build(struct cg_model *m, struct cg_file *f)
 {
-	for (size_t i = 0; i < m->nworkflows; i++)
-		workflow_facts(m, &m->workflows[i]);
+	size_t before = m->nworkflows;
+
+	cg_gh_build(m, f);
+	for (size_t i = before; i < m->nworkflows; i++)
+		if (m->workflows[i].src == &f->src)
+			workflow_facts(m, &m->workflows[i]);
 }
 
 static bool is_workflow(const char *path)
@@ -235,21 +243,20 @@ const struct cg_loader cg_loader_github_workflow = {
     .format = CG_FILE_YAML,
     .layer = CG_LAYER_QUICK,
     .prepare = cg_gh_prepare,
-    .build = cg_gh_build,
-    .finish = finish,
+    .build = build,
     .release = cg_gh_release,
 };
 
 static const char *const action_patterns[] = {"**/action.yml", "**/action.yaml",
 					      NULL};
 
-/* Its files become workflows (composite) in the same table: the workflow
- * loader's finish makes their facts. */
+/* Its files become workflows (composite) in the same table, with their
+ * facts made the same way. */
 const struct cg_loader cg_loader_github_action = {
     .id = "github-action",
     .patterns = action_patterns,
     .format = CG_FILE_YAML,
     .layer = CG_LAYER_QUICK,
     .prepare = cg_gh_prepare,
-    .build = cg_gh_build,
+    .build = build,
 };
