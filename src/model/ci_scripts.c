@@ -102,6 +102,34 @@ static bool detaches(const struct cg_sh_cmd *c, size_t i)
 	return detach && ((compose && up && !wait) || (!compose && run));
 }
 
+/* A program that may run a Python worker (by its first letter first:
+ * this is asked of most words of most commands). */
+static bool worker_name(const char *b)
+{
+	switch (b[0]) {
+	case 'p':
+		return !strncmp(b, "python", 6) || !strncmp(b, "pypy", 4);
+	case 'g':
+		return !strcmp(b, "gunicorn") || !strcmp(b, "granian");
+	case 'u':
+		return !strcmp(b, "uvicorn");
+	case 'c':
+		return !strcmp(b, "celery");
+	case 'r':
+		return !strcmp(b, "rq") || !strcmp(b, "rqworker");
+	case 'a':
+		return !strcmp(b, "arq");
+	case 'd':
+		return !strcmp(b, "dramatiq") || !strcmp(b, "daphne");
+	case 'h':
+		return !strncmp(b, "huey", 4) || !strcmp(b, "hypercorn");
+	case 'f':
+		return !strcmp(b, "faust");
+	default:
+		return false;
+	}
+}
+
 /*
  * Could classify() make a worker of this command? Only a command naming a
  * Python program, a wrapper, or matching a `workers:` glob can be one;
@@ -112,18 +140,9 @@ static bool maybe_worker(const struct cg_config *config,
 {
 	if (config && config->workers.n)
 		return true;
-	for (size_t i = 0; i < c->nwords && i < 8; i++) {
-		const char *b = cg_path_base(c->words[i].text);
-
-		if (!strncmp(b, "python", 6) || !strncmp(b, "pypy", 4) ||
-		    !strcmp(b, "gunicorn") || !strcmp(b, "uvicorn") ||
-		    !strcmp(b, "celery") || !strcmp(b, "rq") ||
-		    !strcmp(b, "rqworker") || !strcmp(b, "arq") ||
-		    !strcmp(b, "dramatiq") || !strncmp(b, "huey", 4) ||
-		    !strcmp(b, "hypercorn") || !strcmp(b, "daphne") ||
-		    !strcmp(b, "granian") || !strcmp(b, "faust"))
+	for (size_t i = 0; i < c->nwords && i < 8; i++)
+		if (worker_name(cg_path_base(c->words[i].text)))
 			return true;
-	}
 	return false;
 }
 
@@ -259,11 +278,12 @@ static void refs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 			add_ref(w, &c->words[script], CG_REF_SCRIPT);
 	}
 	for (size_t k = i + 1; k + 1 < c->nwords; k++)
-		if (word_is(&c->words[k], "-f") ||
-		    word_is(&c->words[k], "--file") ||
-		    word_is(&c->words[k], "--config") ||
-		    word_is(&c->words[k], "-c") ||
-		    word_is(&c->words[k], "--env-file")) {
+		if (c->words[k].text[0] == '-' &&
+		    (word_is(&c->words[k], "-f") ||
+		     word_is(&c->words[k], "--file") ||
+		     word_is(&c->words[k], "--config") ||
+		     word_is(&c->words[k], "-c") ||
+		     word_is(&c->words[k], "--env-file"))) {
 			if (word_is(&c->words[k], "-c") &&
 			    (shell || !strncmp(b, "python", 6)))
 				continue;
@@ -285,10 +305,12 @@ static void walk_cmd(struct walk *w, const struct cg_sh_cmd *c, bool background)
 		/* nohup and sudo run the command in the foreground (measured:
 		 * bash waits for `nohup sleep 2`); setsid forks only with -f,
 		 * as a command of a script is no process-group leader */
-		while (i < c->nwords && (word_is(&c->words[i], "nohup") ||
-					 word_is(&c->words[i], "setsid") ||
-					 word_is(&c->words[i], "exec") ||
-					 word_is(&c->words[i], "sudo"))) {
+		while (i < c->nwords && strchr("nse", c->words[i].text[0]) &&
+		       c->words[i].text[0] &&
+		       (word_is(&c->words[i], "nohup") ||
+			word_is(&c->words[i], "setsid") ||
+			word_is(&c->words[i], "exec") ||
+			word_is(&c->words[i], "sudo"))) {
 			if (word_is(&c->words[i], "setsid"))
 				while (i + 1 < c->nwords &&
 				       c->words[i + 1].text[0] == '-') {

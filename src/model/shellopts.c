@@ -34,7 +34,14 @@ static const char *const posix_shells[] = {"sh",  "bash", "dash",
 bool cg_posix_shell_name(const char *word, bool *dash)
 {
 	const char *name = cg_path_base(word);
+	size_t n = strlen(name);
 
+	/* each name is 2 to 4 bytes ending in "sh": most words are none */
+	if (n < 2 || n > 4 || name[n - 2] != 's' || name[n - 1] != 'h') {
+		if (dash)
+			*dash = false;
+		return false;
+	}
 	if (dash)
 		*dash = !strcmp(name, "sh") || !strcmp(name, "dash");
 	for (size_t i = 0; i < sizeof(posix_shells) / sizeof(*posix_shells);
