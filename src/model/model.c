@@ -4,6 +4,7 @@
  * suppression comments, and build the typed views (GitHub workflows...).
  * One unreadable or malformed file becomes a note; it never stops the run.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -262,6 +263,9 @@ static void mark_read(struct cg_model *m, const char *path)
 
 /* ------------------------------------------------------- reading ahead */
 
+/* at most this many files are read before the list comes */
+#define GUESS_MAX 20000
+
 enum ahead_state {
 	AHEAD_NEW,  /* nobody has started it */
 	AHEAD_BUSY, /* a thread is preparing it (a worker, or the build's) */
@@ -272,12 +276,14 @@ enum ahead_state {
 /* A file the build will read with `loader` (the first that claims it). */
 struct ahead_item {
 	size_t path; /* index into m->paths */
+	char *guess; /* or, read before the list came: its path */
 	const struct cg_loader *loader;
 	_Atomic int state;
 	struct prep prep;
 };
 
 struct cg_ahead {
+	struct cg_model *m;
 	struct ahead_item *items;
 	size_t n;
 	long *of_path; /* per path: its item, or -1 */
@@ -291,9 +297,9 @@ struct cg_ahead {
 
 /* Prepare the next item nobody has started, into `arena` (the calling
  * thread's). False when every item has been handed out. */
-static bool ahead_one(struct cg_model *m, struct cg_arena *arena)
+static bool ahead_one(struct cg_model *m, struct cg_ahead *a,
+		      struct cg_arena *arena)
 {
-	struct cg_ahead *a = m->ahead;
 	size_t i = atomic_fetch_add(&a->next, 1);
 	struct ahead_item *it;
 	int expect = AHEAD_NEW;
@@ -303,7 +309,8 @@ static bool ahead_one(struct cg_model *m, struct cg_arena *arena)
 	it = &a->items[i];
 	if (!atomic_compare_exchange_strong(&it->state, &expect, AHEAD_BUSY))
 		return true;
-	prepare(m, &it->prep, m->paths[it->path], it->loader, arena, true);
+	prepare(m, &it->prep, it->guess ? it->guess : m->paths[it->path],
+		it->loader, arena, true);
 	pthread_mutex_lock(&a->lock);
 	atomic_store(&it->state, AHEAD_DONE);
 	pthread_cond_broadcast(&a->done);
@@ -314,10 +321,51 @@ static bool ahead_one(struct cg_model *m, struct cg_arena *arena)
 /* A worker: prepare the items in order, skipping those taken. */
 static void ahead_work(void *ctx, unsigned worker)
 {
-	struct cg_model *m = ctx;
+	struct cg_ahead *a = ctx;
 
-	while (ahead_one(m, &m->ahead->arenas[worker - 1]))
+	while (ahead_one(a->m, a, &a->arenas[worker - 1]))
 		;
+}
+
+/* A table of n items, and jobs - 1 workers with an arena each, not
+ * started yet. */
+static struct cg_ahead *ahead_new(struct cg_model *m, size_t n)
+{
+	struct cg_ahead *a = cg_xcalloc(1, sizeof(*a));
+
+	a->m = m;
+	a->items = cg_xcalloc(n ? n : 1, sizeof(*a->items));
+	atomic_init(&a->next, 0);
+	a->nworkers = m->opt.jobs - 1;
+	a->arenas = cg_xcalloc(a->nworkers, sizeof(*a->arenas));
+	for (unsigned w = 0; w < a->nworkers; w++)
+		cg_arena_init(&a->arenas[w]);
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->done, NULL);
+	return a;
+}
+
+static int cmp_guess(const void *a, const void *b)
+{
+	return strcmp(((const struct ahead_item *)a)->guess,
+		      ((const struct ahead_item *)b)->guess);
+}
+
+/* What was read before the list came for `path` with `loader`: the item,
+ * when it is prepared; NULL otherwise. */
+static struct ahead_item *guessed(struct cg_ahead *g, const char *path,
+				  const struct cg_loader *loader)
+{
+	struct ahead_item key, *it;
+
+	if (!g)
+		return NULL;
+	key.guess = (char *)path;
+	it = bsearch(&key, g->items, g->n, sizeof(*g->items), cmp_guess);
+	if (!it || it->loader != loader ||
+	    atomic_load(&it->state) != AHEAD_DONE)
+		return NULL;
+	return it;
 }
 
 /*
@@ -329,35 +377,35 @@ static void ahead_start(struct cg_model *m, const bool *wanted,
 			const struct cg_loader **first)
 {
 	struct cg_ahead *a;
-	unsigned jobs = m->opt.jobs;
 	size_t n = 0;
 
 	for (size_t i = 0; i < m->npaths; i++)
 		n += wanted[i];
-	if (jobs <= 1 || n < 8)
+	if (m->opt.jobs <= 1 || (n < 8 && !m->guess))
 		return;
-	a = cg_xcalloc(1, sizeof(*a));
-	a->items = cg_xcalloc(n, sizeof(*a->items));
+	a = ahead_new(m, n);
 	a->of_path = cg_xcalloc(m->npaths, sizeof(*a->of_path));
 	for (size_t i = 0; i < m->npaths; i++) {
+		struct ahead_item *it = &a->items[a->n], *g;
+
 		a->of_path[i] = -1;
 		if (!wanted[i])
 			continue;
 		a->of_path[i] = (long)a->n;
-		a->items[a->n].path = i;
-		a->items[a->n].loader = first[i];
-		atomic_init(&a->items[a->n].state, AHEAD_NEW);
+		it->path = i;
+		it->loader = first[i];
+		atomic_init(&it->state, AHEAD_NEW);
+		/* read already, before the list came: take it over */
+		if ((g = guessed(m->guess, m->paths[i], first[i]))) {
+			it->prep = g->prep;
+			memset(&g->prep, 0, sizeof(g->prep));
+			atomic_store(&g->state, AHEAD_TAKEN);
+			atomic_store(&it->state, AHEAD_DONE);
+		}
 		a->n++;
 	}
-	atomic_init(&a->next, 0);
-	a->nworkers = jobs - 1;
-	a->arenas = cg_xcalloc(a->nworkers, sizeof(*a->arenas));
-	for (unsigned w = 0; w < a->nworkers; w++)
-		cg_arena_init(&a->arenas[w]);
-	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->done, NULL);
 	m->ahead = a;
-	a->workers = cg_workers_start(a->nworkers, ahead_work, m);
+	a->workers = cg_workers_start(a->nworkers, ahead_work, a);
 }
 
 /*
@@ -385,7 +433,8 @@ static struct prep *ahead_take(struct cg_model *m, const char *path,
 		return NULL;
 	/* a worker has it: rather than wait, prepare files further on (the
 	 * build is quicker than the parse, so it would wait for each one) */
-	while (atomic_load(&it->state) != AHEAD_DONE && ahead_one(m, &m->arena))
+	while (atomic_load(&it->state) != AHEAD_DONE &&
+	       ahead_one(m, a, &m->arena))
 		;
 	pthread_mutex_lock(&a->lock);
 	while (atomic_load(&it->state) != AHEAD_DONE)
@@ -397,17 +446,17 @@ static struct prep *ahead_take(struct cg_model *m, const char *path,
 
 /* Wait for the workers; drop what they prepared that nobody took. The
  * arenas stay until the model goes (trees the build took live there). */
-static void ahead_stop(struct cg_model *m)
+static void table_stop(struct cg_ahead *a)
 {
-	struct cg_ahead *a = m->ahead;
-
-	if (!a)
+	if (!a || !a->items)
 		return;
 	cg_workers_join(a->workers);
 	a->workers = NULL;
-	for (size_t i = 0; i < a->n; i++)
+	for (size_t i = 0; i < a->n; i++) {
 		if (atomic_load(&a->items[i].state) == AHEAD_DONE)
 			prep_discard(&a->items[i].prep);
+		free(a->items[i].guess);
+	}
 	free(a->items);
 	free(a->of_path);
 	a->items = NULL;
@@ -417,18 +466,28 @@ static void ahead_stop(struct cg_model *m)
 	pthread_cond_destroy(&a->done);
 }
 
-static void ahead_release(struct cg_model *m)
+static void ahead_stop(struct cg_model *m)
 {
-	struct cg_ahead *a = m->ahead;
+	table_stop(m->guess);
+	table_stop(m->ahead);
+}
 
+static void table_release(struct cg_ahead *a)
+{
 	if (!a)
 		return;
-	ahead_stop(m);
+	table_stop(a);
 	for (unsigned w = 0; w < a->nworkers; w++)
 		cg_arena_release(&a->arenas[w]);
 	free(a->arenas);
 	free(a);
-	m->ahead = NULL;
+}
+
+static void ahead_release(struct cg_model *m)
+{
+	table_release(m->ahead);
+	table_release(m->guess);
+	m->ahead = m->guess = NULL;
 }
 
 /* ------------------------------------------------------------ adding */
@@ -660,6 +719,100 @@ static int list_paths(struct cg_model *m)
 	return 0;
 }
 
+/* The first loader (of those on) that claims `path`, or NULL. */
+static const struct cg_loader *first_loader(const struct cg_model *m,
+					    const char *path)
+{
+	if (ignored_by_config(m->config, path))
+		return NULL;
+	for (size_t k = 0; k < cg_nloaders; k++)
+		if (loader_on(m, cg_loaders[k]) && claims(cg_loaders[k], path))
+			return cg_loaders[k];
+	return NULL;
+}
+
+/* The files of folder `dir` (relative to the root; "" for the root)
+ * that a loader claims, as items of `a` (grown as needed). */
+static void guess_dir(struct cg_model *m, const char *dir,
+		      struct ahead_item **items, size_t *n, size_t *alloc)
+{
+	char *full = *dir ? cg_xasprintf("%s/%s", m->opt.root, dir)
+			  : cg_xstrdup(m->opt.root);
+	DIR *d = opendir(full);
+	struct dirent *e;
+
+	free(full);
+	while (d && (e = readdir(d)) && *n < GUESS_MAX) {
+		char *path;
+		const struct cg_loader *l;
+
+		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+			continue;
+		path = *dir ? cg_xasprintf("%s/%s", dir, e->d_name)
+			    : cg_xstrdup(e->d_name);
+		if (!(l = first_loader(m, path))) {
+			free(path);
+			continue;
+		}
+		CG_GROW(*items, *alloc, *n + 1);
+		memset(&(*items)[*n], 0, sizeof(**items));
+		(*items)[*n].guess = path;
+		(*items)[*n].loader = l;
+		atomic_init(&(*items)[*n].state, AHEAD_NEW);
+		(*n)++;
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * While git lists the repository's files (a process start and a walk of
+ * the work tree: ~10 ms for the bench repository, with one core idle),
+ * the workers already read and parse the files most likely on that list:
+ * those a loader claims in the root folder and in .github/workflows, found
+ * with two readdir calls. When the list comes, a file on it takes over
+ * what was prepared for it (same path, same loader); the rest is dropped
+ * unseen: no note, no finding, nothing of the model comes from a file
+ * that is not on the list.
+ */
+static void guess_start(struct cg_model *m)
+{
+	struct ahead_item *items = NULL;
+	size_t n = 0, alloc = 0;
+	struct cg_ahead *a;
+
+	if (m->opt.jobs <= 1 || m->opt.nmem_files || m->opt.staged)
+		return;
+	guess_dir(m, "", &items, &n, &alloc);
+	guess_dir(m, ".github/workflows", &items, &n, &alloc);
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			free(items[i].guess);
+		free(items);
+		return;
+	}
+	qsort(items, n, sizeof(*items), cmp_guess);
+	a = ahead_new(m, 0);
+	free(a->items);
+	a->items = items;
+	a->n = n;
+	m->guess = a;
+	a->workers = cg_workers_start(a->nworkers, ahead_work, a);
+}
+
+/* The list is in: the workers take nothing more (what they are reading
+ * they finish, for the build to take over). */
+static void guess_stop(struct cg_model *m)
+{
+	struct cg_ahead *a = m->guess;
+
+	if (!a)
+		return;
+	atomic_store(&a->next, a->n);
+	cg_workers_join(a->workers);
+	a->workers = NULL;
+}
+
 /* The files the build loop will read first thing, each with the first
  * loader that claims it, read ahead on worker threads (check --jobs). */
 static void start_reading_ahead(struct cg_model *m)
@@ -671,16 +824,8 @@ static void start_reading_ahead(struct cg_model *m)
 		return;
 	wanted = cg_xcalloc(m->npaths, sizeof(*wanted));
 	first = cg_xcalloc(m->npaths, sizeof(*first));
-	for (size_t i = 0; i < m->npaths; i++) {
-		if (ignored_by_config(m->config, m->paths[i]))
-			continue;
-		for (size_t k = 0; k < cg_nloaders && !wanted[i]; k++)
-			if (loader_on(m, cg_loaders[k]) &&
-			    claims(cg_loaders[k], m->paths[i])) {
-				wanted[i] = true;
-				first[i] = cg_loaders[k];
-			}
-	}
+	for (size_t i = 0; i < m->npaths; i++)
+		wanted[i] = (first[i] = first_loader(m, m->paths[i])) != NULL;
 	ahead_start(m, wanted, first);
 	free(wanted);
 	free(first);
@@ -696,8 +841,13 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 		m->opt.max_file_size = 8u * 1024 * 1024;
 	m->config = opt->config;
 	cg_arena_init(&m->arena);
-	if ((err = list_paths(m)) < 0)
+	guess_start(m);
+	err = list_paths(m);
+	guess_stop(m);
+	if (err < 0) {
+		ahead_release(m);
 		return err;
+	}
 	m->path_read = cg_xcalloc(m->npaths ? m->npaths : 1, 1);
 	start_reading_ahead(m);
 	for (size_t i = 0; i < m->npaths; i++) {

@@ -520,6 +520,7 @@ struct cg_model {
 	size_t suppressions_alloc;
 	struct cg_arena arena;
 	struct cg_ahead *ahead; /* files read ahead on worker threads */
+	struct cg_ahead *guess; /* ... and before the file list came */
 	/* the scripts prepared for the file being built (loader.h) */
 	struct cg_prepared *prepared;
 };

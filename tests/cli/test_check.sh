@@ -162,6 +162,13 @@ put(".github/workflows/deep.yml", "on: push\njobs:\n  t:\n    runs-on: ubuntu-la
     "      - run: &r pytest || true\n      - run: *r\n")
 put("chart/Chart.yaml", "name: c\n")
 put("chart/templates/d.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Values.n }}\n")
+# git-ignored files where the workers start reading before git has listed
+# the files (the root, .github/workflows): never a finding, never a note
+put(".gitignore", ".github/workflows/ignored-*.yml\n/ignored-compose.yaml\n")
+put(".github/workflows/ignored-masks.yml", "on: push\njobs:\n  t:\n"
+    "    runs-on: ubuntu-latest\n    steps:\n      - run: pytest || true\n")
+put(".github/workflows/ignored-broken.yml", "on: [push\n")
+put("ignored-compose.yaml", "services: [\n")
 P
 git -C "$tmp/j" init -q
 for fmt in json text sarif github; do
@@ -192,6 +199,8 @@ grep -q "broken.yml" "$tmp/out" && grep -q "chart/templates/d.yaml: a Helm templ
 	grep -q "deep.yml:6:14: script not checked: shell script nests deeper than 200 levels" "$tmp/out" &&
 	[ "$(grep -c "^.github/workflows/deep.yml:7:.*masked-failure" "$tmp/out")" = 1 ] &&
 	ok || bad "--jobs 3: notes lost: $(grep -i skipped "$tmp/out" | head -3)"
+! grep -q "ignored-" "$tmp/out" &&
+	ok || bad "--jobs 3 read git-ignored files: $(grep "ignored-" "$tmp/out" | head -3)"
 for n in 0 -1 x 1025; do
 	expect_exit 2 "$ciguard" check "$tmp/j" --jobs "$n"
 done
