@@ -91,10 +91,15 @@ static uint64_t base_hash(const struct cg_diag *d)
 
 	h = cg_hash64(h, d->rule, strlen(d->rule) + 1);
 	h = cg_hash64(h, d->path, strlen(d->path) + 1);
-	/* whitespace is normalised so re-indenting keeps the fingerprint */
-	for (const char *s = d->subject; *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			h = cg_hash64(h, s, 1);
+	/* whitespace is normalised so re-indenting keeps the fingerprint:
+	 * the runs between it are hashed one after the other */
+	for (const char *s = d->subject; *s;) {
+		size_t n = strcspn(s, " \t\n\r");
+
+		h = cg_hash64(h, s, n);
+		s += n;
+		s += strspn(s, " \t\n\r");
+	}
 	return h;
 }
 
@@ -132,8 +137,10 @@ void cg_diag_list_fingerprint(struct cg_diag_list *l)
 		ordinal = k && hs[k - 1].h == h ? ordinal + 1 : 0;
 		if (ordinal)
 			h = cg_hash64(h, &ordinal, sizeof(ordinal));
-		snprintf(d->fingerprint, sizeof(d->fingerprint), "%016llx",
-			 (unsigned long long)h);
+		/* "%016llx", without a printf call per finding */
+		for (int x = 15; x >= 0; x--, h >>= 4)
+			d->fingerprint[x] = "0123456789abcdef"[h & 15];
+		d->fingerprint[16] = '\0';
 	}
 	free(hs);
 }
