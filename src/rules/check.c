@@ -6,6 +6,8 @@
  * Severity overrides from .ciguard.yml are applied as findings are made.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +17,71 @@
 #include "rules/rule.h"
 #include "core/banned.h"
 
+/* The memos of one cg_check_run, shared by its rules (cg_rule_memo). */
+struct memos {
+	pthread_mutex_t lock; /* making a table */
+	_Atomic(void *) *table[CG_MEMO_NKEYS];
+	size_t n[CG_MEMO_NKEYS];
+	void (*drop[CG_MEMO_NKEYS])(void *value);
+};
+
 struct cg_rule_ctx {
 	const struct cg_rule *rule;
 	enum cg_severity severity;
 	const struct cg_model *m;
 	struct cg_diag_list *out;
+	struct memos *memos;
 };
 
 const struct cg_model *cg_rule_model(const struct cg_rule_ctx *ctx)
 {
 	return ctx->m;
+}
+
+const void *cg_rule_memo(struct cg_rule_ctx *ctx, enum cg_rule_memo_key key,
+			 size_t i, size_t n,
+			 void *(*make)(const struct cg_model *m, size_t i),
+			 void (*drop)(void *value))
+{
+	struct memos *mm = ctx->memos;
+	_Atomic(void *) *t;
+	void *v, *expect = NULL;
+
+	if (!mm || i >= n)
+		return NULL;
+	pthread_mutex_lock(&mm->lock);
+	if (!mm->table[key]) {
+		mm->table[key] = cg_xcalloc(n, sizeof(*mm->table[key]));
+		mm->n[key] = n;
+		mm->drop[key] = drop;
+	}
+	t = mm->table[key];
+	pthread_mutex_unlock(&mm->lock);
+	if (i >= mm->n[key])
+		return NULL;
+	if ((v = atomic_load(&t[i])))
+		return v;
+	if (!(v = make(ctx->m, i)))
+		return NULL;
+	if (!atomic_compare_exchange_strong(&t[i], &expect, v)) {
+		drop(v); /* another thread made it first */
+		v = expect;
+	}
+	return v;
+}
+
+static void memos_release(struct memos *mm)
+{
+	for (size_t k = 0; k < CG_MEMO_NKEYS; k++) {
+		for (size_t i = 0; mm->table[k] && i < mm->n[k]; i++) {
+			void *v = atomic_load(&mm->table[k][i]);
+
+			if (v)
+				mm->drop[k](v);
+		}
+		free(mm->table[k]);
+	}
+	pthread_mutex_destroy(&mm->lock);
 }
 
 void cg_report(struct cg_rule_ctx *ctx, const struct cg_src *src,
@@ -59,7 +116,11 @@ int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
 		 const struct cg_check_options *o)
 {
 	struct rule_run *runs = cg_xcalloc(cg_nrules, sizeof(*runs));
+	struct memos memos;
 	size_t n = 0;
+
+	memset(&memos, 0, sizeof(memos));
+	pthread_mutex_init(&memos.lock, NULL);
 
 	for (size_t i = 0; i < cg_nrules; i++) {
 		const struct cg_rule *r = cg_rules[i];
@@ -75,12 +136,14 @@ int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
 			continue;
 		run->ctx.m = m;
 		run->ctx.out = &run->out;
+		run->ctx.memos = &memos;
 		cg_diag_list_init(&run->out);
 		n++;
 	}
 	cg_parallel_for(n, o->jobs, run_rule, runs);
 	for (size_t i = 0; i < n; i++)
 		cg_diag_list_take(out, &runs[i].out);
+	memos_release(&memos);
 	free(runs);
 	return 0;
 }

@@ -175,7 +175,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 		if (!st.nrows)
 			continue;
 		st.phase = IDLE;
-		cg_ready_walk(&f->groups[g], visit, &st);
+		cg_ready_walk_memo(ctx, g, visit, &st);
 	}
 	cg_buf_release(&st.name);
 	free(st.done);

@@ -1189,6 +1189,56 @@ void cg_ready_walk(const struct cg_script_group *g, cg_ready_fn fn, void *ctx)
 	free(w.func_script);
 }
 
+/* -------------------------------------------------- the walk, once */
+
+struct events {
+	struct cg_ready_event *ev;
+	size_t n, alloc;
+};
+
+static bool keep_event(void *ctx, const struct cg_ready_event *ev)
+{
+	struct events *e = ctx;
+
+	CG_GROW(e->ev, e->alloc, e->n + 1);
+	e->ev[e->n++] = *ev;
+	return true;
+}
+
+static void *walk_events(const struct cg_model *m, size_t group)
+{
+	struct events *e = cg_xcalloc(1, sizeof(*e));
+
+	cg_ready_walk(&m->facts.groups[group], keep_event, e);
+	return e;
+}
+
+static void events_free(void *v)
+{
+	struct events *e = v;
+
+	free(e->ev);
+	free(e);
+}
+
+void cg_ready_walk_memo(struct cg_rule_ctx *rctx, size_t group, cg_ready_fn fn,
+			void *ctx)
+{
+	const struct cg_model *m = cg_rule_model(rctx);
+	const struct events *e =
+	    cg_rule_memo(rctx, CG_MEMO_READY_EVENTS, group, m->facts.ngroups,
+			 walk_events, events_free);
+
+	if (!e) { /* no memo: walk it here */
+		if (group < m->facts.ngroups)
+			cg_ready_walk(&m->facts.groups[group], fn, ctx);
+		return;
+	}
+	for (size_t i = 0; i < e->n; i++)
+		if (!fn(ctx, &e->ev[i]))
+			return;
+}
+
 /* ------------------------------------------------------- group checks */
 
 struct group_check {

@@ -106,6 +106,14 @@ typedef bool (*cg_ready_fn)(void *ctx, const struct cg_ready_event *ev);
 void cg_ready_walk(const struct cg_script_group *g, cg_ready_fn fn, void *ctx);
 
 /*
+ * cg_ready_walk of group `group` of the running rule's model, the same
+ * events in the same order, walked once per check for all the rules that
+ * ask (cg_rule_memo) and replayed to each.
+ */
+void cg_ready_walk_memo(struct cg_rule_ctx *rctx, size_t group, cg_ready_fn fn,
+			void *ctx);
+
+/*
  * The processes CI scripts of group `g` start in the background (process
  * rows with a parsed command), in order, into `out` (room for the group's
  * process rows: m->facts.nprocesses + 1 is always enough). Returns how

@@ -40,6 +40,22 @@ void cg_report(struct cg_rule_ctx *ctx, const struct cg_src *src,
 /* The model the running rule reads (its config included). */
 const struct cg_model *cg_rule_model(const struct cg_rule_ctx *ctx);
 
+/*
+ * Work several rules of one check do alike, done once per check: the value
+ * of memo `key` for item `i` (of `n`), made by make(m, i) the first time a
+ * rule asks, on whichever thread, and kept read-only until the rules are
+ * done, then freed with drop(). Two threads asking at once may both make
+ * it; one copy is kept. NULL when make returns NULL.
+ */
+enum cg_rule_memo_key {
+	CG_MEMO_READY_EVENTS, /* readiness.c: a group's cg_ready_walk */
+	CG_MEMO_NKEYS
+};
+const void *cg_rule_memo(struct cg_rule_ctx *ctx, enum cg_rule_memo_key key,
+			 size_t i, size_t n,
+			 void *(*make)(const struct cg_model *m, size_t i),
+			 void (*drop)(void *value));
+
 /* --------------------------------------------------------- engine */
 
 struct cg_check_result;	 /* ciguard/check.h */

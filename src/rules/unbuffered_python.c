@@ -337,7 +337,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 		st.g = &f->groups[g];
 		st.item = (size_t)-1;
 		st.cur.v = st.ghenv.v = st.ghenv_n.v = NOT_SET;
-		cg_ready_walk(st.g, script_visit, &st);
+		cg_ready_walk_memo(ctx, g, script_visit, &st);
 		/* a command never run (a function nobody calls), or one the
 		 * shell waits for (`nohup python x` without `&`, `gunicorn
 		 * --check-config`), is not a long-running process of the

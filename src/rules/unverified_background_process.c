@@ -129,7 +129,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 		memset(st.reported, 0, st.nrows * sizeof(*st.reported));
 		st.g = &f->groups[g];
 		st.npending = 0;
-		cg_ready_walk(st.g, visit, &st);
+		cg_ready_walk_memo(ctx, g, visit, &st);
 	}
 	cg_buf_release(&st.name);
 	free(st.pending);
