@@ -49,8 +49,9 @@ all=$(best all)
 bare=$(best bare)
 [ "$bare" -gt 0 ] || bare=1
 awk -v ms="$one" -v b="$yaml_bytes" -v f="$files" 'BEGIN {
-	printf "check --jobs 1 (1 core, best of runs): %d ms, %.0f files/s, %.1f MB/s of YAML (target >= 20 MB/s)\n",
-		ms, f / (ms / 1000), b / 1048576 / (ms / 1000) }'
+	mbs = b / 1048576 / (ms / 1000)
+	printf "check --jobs 1 (1 core, best of runs): %d ms, %.0f files/s, %.1f MB/s of YAML (target >= 20 MB/s, issue 2): %s\n",
+		ms, f / (ms / 1000), mbs, (mbs >= 20 ? "PASS" : "MISS") }'
 awk -v ms="$all" -v n="$(nproc)" 'BEGIN {
 	printf "check (default --jobs: every core, %d here; best of runs): %d ms\n", n, ms }'
 # the same YAML files (workflows, compose, manifests) through a bare

@@ -1252,10 +1252,13 @@ static void skip_newlines(struct ps *p)
 
 static bool is_plain(const struct tok *t, const char *rw)
 {
-	size_t n = strlen(rw);
-
-	return t->kind == T_WORD && !t->word.quoted && !t->word.expands &&
-	       t->word.len == n && !memcmp(t->word.text, rw, n);
+	/* the cheap tests first: most words are asked about several
+	 * reserved words, and differ from each at once */
+	if (t->kind != T_WORD || t->word.quoted || t->word.expands ||
+	    !t->word.len || t->word.text[0] != rw[0])
+		return false;
+	return t->word.len == strlen(rw) &&
+	       !memcmp(t->word.text, rw, t->word.len);
 }
 
 /* A reserved word that ends a list in command position. */
