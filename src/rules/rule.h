@@ -49,6 +49,7 @@ const struct cg_model *cg_rule_model(const struct cg_rule_ctx *ctx);
  */
 enum cg_rule_memo_key {
 	CG_MEMO_READY_EVENTS, /* readiness.c: a group's cg_ready_walk */
+	CG_MEMO_SEEN_DEFS,    /* service_vars.c: a group's cg_svc_seen_defs */
 	CG_MEMO_NKEYS
 };
 const void *cg_rule_memo(struct cg_rule_ctx *ctx, enum cg_rule_memo_key key,

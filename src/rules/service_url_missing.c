@@ -505,7 +505,7 @@ static void judge_group(struct cg_rule_ctx *ctx, const struct cg_model *m,
 	criticals_find(m, g, &cr);
 	if ((last = cr.last) == CG_NO_INDEX)
 		goto out;
-	nseen = cg_svc_seen_defs(m, gi, has_value, &seen);
+	nseen = cg_svc_seen_defs_memo(ctx, gi, has_value, &seen);
 	reads = cg_xcalloc(nseen + 1, sizeof(*reads));
 	for (size_t k = 0; k < g->nservices; k++) {
 		size_t svc = g->services[k];

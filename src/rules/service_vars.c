@@ -1161,6 +1161,49 @@ bool cg_svc_walk(const struct cg_script *s, cg_svc_visit_fn fn, void *ud)
 	return walk_script(&w, s, at);
 }
 
+struct seen_list {
+	struct cg_svc_seen *seen;
+	size_t n;
+};
+
+static void *seen_all(const struct cg_model *m, size_t group)
+{
+	struct seen_list *l = cg_xcalloc(1, sizeof(*l));
+
+	l->n = cg_svc_seen_defs(m, group, NULL, &l->seen);
+	return l;
+}
+
+static void seen_free(void *v)
+{
+	struct seen_list *l = v;
+
+	free(l->seen);
+	free(l);
+}
+
+size_t cg_svc_seen_defs_memo(struct cg_rule_ctx *ctx, size_t group,
+			     bool (*want)(const struct cg_env_fact *),
+			     struct cg_svc_seen **out)
+{
+	const struct cg_model *m = cg_rule_model(ctx);
+	const struct seen_list *l =
+	    cg_rule_memo(ctx, CG_MEMO_SEEN_DEFS, group, m->facts.ngroups,
+			 seen_all, seen_free);
+	size_t n = 0;
+
+	if (!l)
+		return cg_svc_seen_defs(m, group, want, out);
+	*out = NULL;
+	for (size_t i = 0; i < l->n; i++)
+		if (!want || want(l->seen[i].def)) {
+			if (!*out)
+				*out = cg_xcalloc(l->n, sizeof(**out));
+			(*out)[n++] = l->seen[i];
+		}
+	return n;
+}
+
 void cg_svc_judge_seen(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		       bool (*want)(const struct cg_env_fact *),
 		       cg_svc_judge_fn judge)
@@ -1174,7 +1217,7 @@ void cg_svc_judge_seen(struct cg_rule_ctx *ctx, const struct cg_model *m,
 
 		if (!g->nservices)
 			continue;
-		n = cg_svc_seen_defs(m, gi, want, &seen);
+		n = cg_svc_seen_defs_memo(ctx, gi, want, &seen);
 		for (size_t i = 0; i < n; i++)
 			judge(ctx, m, g, &seen[i], done);
 		free(seen);

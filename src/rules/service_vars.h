@@ -192,6 +192,12 @@ struct cg_svc_seen {
 size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 			bool (*want)(const struct cg_env_fact *),
 			struct cg_svc_seen **out);
+/* The same, from the list of every seen definition made once per check
+ * for all the rules that ask (cg_rule_memo): a definition is seen or not
+ * whatever else is, so filtering it after gives the same list. */
+size_t cg_svc_seen_defs_memo(struct cg_rule_ctx *ctx, size_t group,
+			     bool (*want)(const struct cg_env_fact *),
+			     struct cg_svc_seen **out);
 
 /*
  * Judge, for every group with service containers, each definition its
