@@ -75,6 +75,9 @@ static bool detaches(const struct cg_sh_cmd *c, size_t i)
 	bool compose = false, up = false, run = false, detach = false,
 	     wait = false;
 
+	/* every name below starts with one of these */
+	if (!prog[0] || !strchr("stdp", prog[0]))
+		return false;
 	if (!strcmp(prog, "screen") || !strcmp(prog, "tmux") ||
 	    !strcmp(prog, "start-stop-daemon") || !strcmp(prog, "daemonize"))
 		return other_detaches(c, i, prog);
@@ -155,7 +158,7 @@ static bool is_builtin(const char *name)
 	    "return", "trap",  "alias",	 "umask",  "ulimit", NULL};
 
 	for (size_t i = 0; names[i]; i++)
-		if (!strcmp(name, names[i]))
+		if (name[0] == names[i][0] && !strcmp(name, names[i]))
 			return true;
 	return false;
 }
@@ -252,9 +255,10 @@ static void refs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 		cg_shell_flags_of(&fl, CG_FLAGS_INVOKE, c, i + 1);
 		if (!fl.c && !fl.unreadable)
 			script = fl.operand;
-	} else if (!strcmp(b, "source") || !strcmp(b, ".") ||
-		   !strncmp(b, "python", 6) || !strcmp(b, "node") ||
-		   !strcmp(b, "ruby") || !strcmp(b, "perl")) {
+	} else if (strchr("s.pnr", b[0]) && b[0] &&
+		   (!strcmp(b, "source") || !strcmp(b, ".") ||
+		    !strncmp(b, "python", 6) || !strcmp(b, "node") ||
+		    !strcmp(b, "ruby") || !strcmp(b, "perl"))) {
 		/* the first operand that is not an option is the script,
 		 * unless -c/-m made the program run something else */
 		for (script = i + 1; script < c->nwords; script++) {

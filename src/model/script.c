@@ -426,7 +426,8 @@ static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
 	/* `echo bash -c x` and friends print rather than run, so a shell
 	 * counts only as the command or after a word that is not a printer */
 	for (size_t k = 0; k < sizeof(printers) / sizeof(*printers); k++)
-		if (!strcmp(cmd->words[0].text, printers[k]))
+		if (cmd->words[0].text[0] == printers[k][0] &&
+		    !strcmp(cmd->words[0].text, printers[k]))
 			return;
 	for (size_t i = 0; i < cmd->nwords; i++)
 		if (is_shell(&cmd->words[i])) {
