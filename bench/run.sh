@@ -21,7 +21,7 @@ if [ ! -d "$repo" ]; then
 fi
 yaml_bytes=$(find "$repo/.github/workflows" -name '*.yml' -printf '%s\n' | awk '{s+=$1} END {print s}')
 files=$(find "$repo" -type f | wc -l)
-runs=${BENCH_RUNS:-9}
+runs=${BENCH_RUNS:-15}
 timeit=$(realpath "$(dirname "$1")/timeit")
 echo "machine: $(nproc) cores; repo: $files files, $(awk "BEGIN {printf \"%.1f\", $yaml_bytes/1048576}") MB of workflow YAML"
 # Every program compared below is timed the same way, as a whole process
