@@ -225,6 +225,26 @@ int cg_discover(struct cg_file_list *out, const char *root,
 		void (*note)(void *ctx, const char *msg), void *note_ctx);
 void cg_file_list_release(struct cg_file_list *l);
 
+/*
+ * --staged: the git index of the work tree at `root`. Open lists its
+ * entries (one `git ls-files -s -z`; stage 0, or "ours" in a merge;
+ * submodules left out) into `list`, sorted. Read gives the staged blob of
+ * `path` (at most `max` bytes, else CG_ELIMIT), through one `git cat-file
+ * --batch` kept open for every read and shared by threads; *symlink tells
+ * that the entry is a symlink, whose blob is its target. CG_ENOTFOUND
+ * when the path is not staged.
+ */
+struct cg_git_index;
+int cg_git_index_open(struct cg_git_index **out, struct cg_file_list *list,
+		      const char *root);
+int cg_git_index_read(struct cg_git_index *ix, const char *path, size_t max,
+		      struct cg_buf *out, bool *symlink);
+/* Read the blobs of `paths` ahead, in one stream (ids written on a
+ * thread while the blobs are read), for cg_git_index_read to hand over. */
+void cg_git_index_prefetch(struct cg_git_index *ix, const char *const *paths,
+			   size_t n, size_t max);
+void cg_git_index_close(struct cg_git_index *ix);
+
 /* Run a program (no shell) and capture stdout (capped). Returns its exit
  * status (0..255), or a negative CG_E* when it could not be run. */
 int cg_run_capture(const char *const argv[], const char *cwd,

@@ -66,22 +66,57 @@ static bool ignored_by_config(const struct cg_config *c, const char *path)
 	return false;
 }
 
-/* --staged: the blob in the index, which is what a commit will hold. */
-static int load_staged(struct cg_src *out, const char *root, const char *path,
-		       size_t max)
+/* --staged: the blob in the index, which is what a commit will hold. A
+ * staged symlink is followed inside the index, as the work tree's would be
+ * on disk; one pointing out of the repository or at nothing staged is not
+ * read. */
+static int load_staged(const struct cg_model *m, struct cg_src *out,
+		       const char *path)
 {
-	char *spec = cg_xasprintf(":%s", path);
-	const char *argv[] = {"git", "-C", root, "show", spec, NULL};
 	struct cg_buf b = CG_BUF_INIT;
-	int rc = cg_run_capture(argv, NULL, &b), err = 0;
+	char *cur = cg_xstrdup(path);
+	int err = 0, hops = 0;
+	bool link = false;
 
 	memset(out, 0, sizeof(*out));
-	if (rc != 0)
-		err = CG_ENOTFOUND; /* not in the index: not committed */
-	else if (b.len > max)
-		err = cg_error_set(CG_ELIMIT,
-				   "'%s' is larger than %zu bytes, skipped",
-				   path, max);
+	for (;;) {
+		char *dir, *slash;
+
+		cg_buf_release(&b);
+		err = cg_git_index_read(m->staged_index, cur,
+					m->opt.max_file_size, &b, &link);
+		if (err == CG_ENOTFOUND && hops)
+			err = cg_error_set(CG_ESKIP,
+					   "'%s' is a symlink to nothing "
+					   "staged, skipped",
+					   path);
+		if (err < 0 || !link)
+			break;
+		if (++hops > 8) {
+			err = cg_error_set(CG_ESKIP,
+					   "'%s': too many levels of symlinks, "
+					   "skipped",
+					   path);
+			break;
+		}
+		/* the target, relative to the link's folder */
+		dir = cur;
+		slash = strrchr(dir, '/');
+		*(slash ? slash : dir) = '\0';
+		cur = memchr(b.buf, '\0', b.len) ? NULL
+						 : cg_model_path(dir, b.buf);
+		free(dir);
+		if (!cur) {
+			err = cg_error_set(CG_ESKIP,
+					   "'%s' is a symlink to outside the "
+					   "repository, skipped",
+					   path);
+			break;
+		}
+	}
+	free(cur);
+	if (err < 0)
+		;
 	else if (memchr(b.buf, '\0', b.len))
 		err = cg_error_set(CG_ESKIP, "'%s' is a binary file, skipped",
 				   path);
@@ -91,7 +126,6 @@ static int load_staged(struct cg_src *out, const char *root, const char *path,
 	else
 		cg_src_init_mem(out, path, b.buf, b.len);
 	cg_buf_release(&b);
-	free(spec);
 	return err;
 }
 
@@ -194,8 +228,7 @@ static void prepare(const struct cg_model *m, struct prep *p, const char *path,
 	if (m->opt.nmem_files)
 		err = load_mem(m, &f->src, path);
 	else if (m->opt.staged)
-		err = load_staged(&f->src, m->opt.root, path,
-				  m->opt.max_file_size);
+		err = load_staged(m, &f->src, path);
 	else
 		err = cg_src_load(&f->src, m->opt.root, path,
 				  m->opt.max_file_size);
@@ -703,15 +736,12 @@ static int list_paths(struct cg_model *m)
 		m->nfiles_listed = m->npaths;
 		return 0;
 	}
-	if ((err = cg_discover(&list, m->opt.root, discover_note, m)) < 0)
+	if (m->opt.staged)
+		err = cg_git_index_open(&m->staged_index, &list, m->opt.root);
+	else
+		err = cg_discover(&list, m->opt.root, discover_note, m);
+	if (err < 0)
 		return err;
-	if (m->opt.staged && !list.in_git) {
-		cg_file_list_release(&list);
-		return cg_error_set(CG_EINVAL,
-				    "--staged needs a git work tree, "
-				    "and '%s' is not in one",
-				    m->opt.root);
-	}
 	m->in_git = list.in_git;
 	m->paths = list.paths; /* sorted by cg_discover */
 	m->npaths = list.n;
@@ -813,6 +843,23 @@ static void guess_stop(struct cg_model *m)
 	a->workers = NULL;
 }
 
+/* --staged: the blobs of every file a loader claims, in one stream from
+ * git rather than a request and an answer each. */
+static void prefetch_staged(struct cg_model *m)
+{
+	const char **want;
+	size_t n = 0;
+
+	if (!m->staged_index)
+		return;
+	want = cg_xcalloc(m->npaths ? m->npaths : 1, sizeof(*want));
+	for (size_t i = 0; i < m->npaths; i++)
+		if (first_loader(m, m->paths[i]))
+			want[n++] = m->paths[i];
+	cg_git_index_prefetch(m->staged_index, want, n, m->opt.max_file_size);
+	free(want);
+}
+
 /* The files the build loop will read first thing, each with the first
  * loader that claims it, read ahead on worker threads (check --jobs). */
 static void start_reading_ahead(struct cg_model *m)
@@ -849,6 +896,7 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 		return err;
 	}
 	m->path_read = cg_xcalloc(m->npaths ? m->npaths : 1, 1);
+	prefetch_staged(m);
 	start_reading_ahead(m);
 	for (size_t i = 0; i < m->npaths; i++) {
 		const char *path = m->paths[i];
@@ -874,6 +922,9 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 		if (loader_on(m, cg_loaders[k]) && cg_loaders[k]->finish)
 			cg_loaders[k]->finish(m);
 	cg_facts_index(m);
+	/* every file is read: the git processes of --staged can go */
+	cg_git_index_close(m->staged_index);
+	m->staged_index = NULL;
 	return 0;
 }
 
@@ -908,6 +959,7 @@ void cg_model_release(struct cg_model *m)
 		free(m->notes[i].message);
 	free(m->notes);
 	ahead_release(m);
+	cg_git_index_close(m->staged_index);
 	cg_arena_release(&m->arena);
 	memset(m, 0, sizeof(*m));
 }

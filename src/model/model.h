@@ -521,6 +521,7 @@ struct cg_model {
 	struct cg_arena arena;
 	struct cg_ahead *ahead; /* files read ahead on worker threads */
 	struct cg_ahead *guess; /* ... and before the file list came */
+	struct cg_git_index *staged_index; /* --staged: what is read */
 	/* the scripts prepared for the file being built (loader.h) */
 	struct cg_prepared *prepared;
 };

@@ -103,6 +103,40 @@ echo '      - run: pytest || true' >>"$tmp/g/.github/workflows/ci.yml"
 expect_exit 0 "$ciguard" check "$tmp/g" --quick --staged
 expect_exit 1 "$ciguard" check "$tmp/g" --quick
 expect_exit 2 "$ciguard" check "$tmp/r" --staged
+grep -q "^ciguard: --staged needs a git work tree, and '$tmp/r' is not in one$" "$tmp/err" &&
+	ok || bad "--staged outside git: $(cat "$tmp/err")"
+# a mistake that is staged is found though the work tree has fixed it, at
+# its line in the staged text; renames, deletions and symlinks are the
+# index's; one ls-files and one cat-file, however many files
+g=$tmp/g
+wf() { printf 'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n%b' "$1"; }
+(cd "$g" && git add -A &&
+	wf '      - run: pytest -q\n' >.github/workflows/ci.yml &&
+	mkdir -p ci && wf '      - run: echo\n      - run: echo\n      - run: make test || true\n' >ci/real.yml &&
+	ln -s ../../ci/real.yml .github/workflows/linked.yml && ln -s /etc/passwd .github/workflows/out.yml &&
+	wf '      - run: tox || true\n' >.github/workflows/gone.yml &&
+	wf '      - run: nox || true\n' >.github/workflows/old.yml &&
+	git add ci .github/workflows/linked.yml .github/workflows/out.yml .github/workflows/gone.yml .github/workflows/old.yml &&
+	git rm -q --cached .github/workflows/gone.yml &&
+	git mv .github/workflows/old.yml .github/workflows/new.yml &&
+	wf '      - run: ruff || true\n' >.github/workflows/unstaged.yml)
+mkdir -p "$tmp/gitlog"
+printf '#!/bin/sh\necho "$*" >>"%s/gitlog/calls"\nPATH="%s" exec git "$@"\n' "$tmp" "$PATH" >"$tmp/gitlog/git"
+chmod +x "$tmp/gitlog/git"
+: >"$tmp/gitlog/calls"
+PATH="$tmp/gitlog:$PATH" "$ciguard" check "$g" --quick --staged --format json >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] && python3 - "$tmp/out" <<'P' && ok || bad "--staged: $(cat "$tmp/out" "$tmp/err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = sorted((f["path"], f["line"], f["column"]) for f in d["findings"])
+assert got == [(".github/workflows/ci.yml", 7, 21),
+               (".github/workflows/linked.yml", 8, 24),
+               (".github/workflows/new.yml", 6, 18)], got
+P
+grep -q "'.github/workflows/out.yml' is a symlink to outside the repository, skipped" "$tmp/err" &&
+	ok || bad "--staged symlink out: $(cat "$tmp/err")"
+[ "$(grep -c "ls-files" "$tmp/gitlog/calls")" = 1 ] && [ "$(grep -c "cat-file --batch" "$tmp/gitlog/calls")" = 1 ] &&
+	[ "$(wc -l <"$tmp/gitlog/calls")" = 2 ] && ok || bad "--staged git calls: $(cat "$tmp/gitlog/calls")"
 
 # --jobs: the same output, byte for byte, whatever the number of threads.
 # A repository of many files (read ahead on worker threads), some broken
