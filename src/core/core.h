@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ciguard/diag.h"
 
@@ -244,6 +245,16 @@ int cg_git_index_read(struct cg_git_index *ix, const char *path, size_t max,
 void cg_git_index_prefetch(struct cg_git_index *ix, const char *const *paths,
 			   size_t n, size_t max);
 void cg_git_index_close(struct cg_git_index *ix);
+
+/* A program started with its stdout piped to us, read at finish: the
+ * caller works meanwhile. Finish returns its exit status (0..255), or a
+ * negative CG_E*; stdout is capped. */
+struct cg_capture {
+	pid_t pid;
+	int fd;
+};
+int cg_capture_start(struct cg_capture *c, const char *const argv[]);
+int cg_capture_finish(struct cg_capture *c, struct cg_buf *out);
 
 /* Run a program (no shell) and capture stdout (capped). Returns its exit
  * status (0..255), or a negative CG_E* when it could not be run. */

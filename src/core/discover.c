@@ -24,14 +24,14 @@ extern char **environ;
 
 #define CAPTURE_CAP (256u * 1024 * 1024)
 
-int cg_run_capture(const char *const argv[], const char *cwd,
-		   struct cg_buf *out)
+int cg_capture_start(struct cg_capture *c, const char *const argv[])
 {
 	posix_spawn_file_actions_t fa;
-	int pipefd[2], status, err = 0, devnull;
-	pid_t pid;
+	int pipefd[2], err, devnull;
 	char *const *args = (char *const *)argv;
 
+	c->pid = 0;
+	c->fd = -1;
 	if (pipe(pipefd) < 0)
 		return cg_error_set(CG_EIO, "cannot create a pipe: %s",
 				    strerror(errno));
@@ -44,21 +44,31 @@ int cg_run_capture(const char *const argv[], const char *cwd,
 		posix_spawn_file_actions_adddup2(&fa, devnull, 0);
 		posix_spawn_file_actions_adddup2(&fa, devnull, 2);
 	}
-	/* glibc >= 2.29 has addchdir_np; cwd is passed as git -C instead */
-	(void)cwd;
-	err = posix_spawnp(&pid, argv[0], &fa, NULL, args, environ);
+	err = posix_spawnp(&c->pid, argv[0], &fa, NULL, args, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
 	if (devnull >= 0)
 		close(devnull);
+	fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
 	if (err) {
 		close(pipefd[0]);
+		c->pid = 0;
 		return cg_error_set(CG_EIO, "cannot run '%s': %s", argv[0],
 				    strerror(err));
 	}
+	c->fd = pipefd[0];
+	return 0;
+}
+
+int cg_capture_finish(struct cg_capture *c, struct cg_buf *out)
+{
+	int status, err = 0;
+
+	if (c->fd < 0)
+		return CG_EIO;
 	for (;;) {
 		char chunk[65536];
-		ssize_t r = read(pipefd[0], chunk, sizeof(chunk));
+		ssize_t r = read(c->fd, chunk, sizeof(chunk));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -66,22 +76,36 @@ int cg_run_capture(const char *const argv[], const char *cwd,
 			break;
 		if (out->len + (size_t)r > CAPTURE_CAP) {
 			err = CG_ELIMIT;
-			kill(pid, SIGTERM);
+			kill(c->pid, SIGTERM);
 			break;
 		}
 		cg_buf_add(out, chunk, (size_t)r);
 	}
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
+	close(c->fd);
+	c->fd = -1;
+	while (waitpid(c->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return cg_error_set(CG_EIO, "waitpid: %s",
 					    strerror(errno));
 	if (err)
-		return cg_error_set(err, "output of '%s' is too large",
-				    argv[0]);
+		return cg_error_set(err,
+				    "output of a git command is too large");
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+int cg_run_capture(const char *const argv[], const char *cwd,
+		   struct cg_buf *out)
+{
+	struct cg_capture c;
+	int err;
+
+	/* glibc >= 2.29 has addchdir_np; cwd is passed as git -C instead */
+	(void)cwd;
+	if ((err = cg_capture_start(&c, argv)) < 0)
+		return err;
+	return cg_capture_finish(&c, out);
 }
 
 static void list_add(struct cg_file_list *l, const char *path)

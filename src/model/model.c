@@ -749,6 +749,96 @@ static int list_paths(struct cg_model *m)
 	return 0;
 }
 
+/* ----------------------------------------------------- git changes */
+
+/*
+ * Ask git what changed since the last commit, while the files are read,
+ * names only, renames as a deletion and an addition, relative to the root,
+ * never running an external diff program. --staged: `git diff --cached`
+ * (index against HEAD) and `git diff` (work tree against the index); the
+ * full layer: `git diff HEAD` (work tree against the last commit), one
+ * process. The quick layer without --staged asks nothing.
+ */
+static void git_changes_start(struct cg_model *m)
+{
+	const char *argv[] = {"git",	      "-C",	     m->opt.root,
+			      "diff",	      "--relative",  "--no-ext-diff",
+			      "--no-renames", "--name-only", "-z",
+			      NULL,	      NULL};
+	const size_t last = sizeof(argv) / sizeof(*argv) - 2;
+
+	m->git_diffs[0].fd = m->git_diffs[1].fd = -1;
+	if (!m->in_git || m->opt.nmem_files ||
+	    (!m->opt.staged && m->opt.layer == CG_LAYER_QUICK))
+		return;
+	if (m->opt.staged) {
+		argv[last] = "--cached";
+		if (cg_capture_start(&m->git_diffs[0], argv) < 0)
+			cg_error_clear();
+		argv[last] = NULL;
+		if (cg_capture_start(&m->git_diffs[1], argv) < 0)
+			cg_error_clear();
+	} else {
+		argv[last] = "HEAD";
+		if (cg_capture_start(&m->git_diffs[0], argv) < 0)
+			cg_error_clear();
+	}
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+	return strcmp(((const struct cg_git_change *)a)->path,
+		      ((const struct cg_git_change *)b)->path);
+}
+
+static void git_changes_finish(struct cg_model *m)
+{
+	struct cg_buf out[2] = {CG_BUF_INIT, CG_BUF_INIT};
+	struct cg_git_change *all = NULL;
+	size_t n = 0, alloc = 0, keep = 0;
+	bool ok = true;
+
+	for (int k = 0; k < 2; k++)
+		ok = (m->git_diffs[k].fd >= 0
+			  ? cg_capture_finish(&m->git_diffs[k], &out[k]) == 0
+			  : k == 1 && !m->opt.staged) &&
+		     ok;
+	/* both lists in one table, sorted; a path in both is one row */
+	for (int k = 0; ok && k < 2; k++)
+		for (size_t i = 0; i < out[k].len;) {
+			const char *p = out[k].buf + i;
+			size_t len = strlen(p);
+
+			i += len + 1;
+			if (!len)
+				continue;
+			CG_GROW(all, alloc, n + 1);
+			all[n].path = cg_xstrdup(p);
+			all[n].staged = m->opt.staged && k == 0;
+			all[n].unstaged = m->opt.staged && k == 1;
+			all[n++].uncommitted = !m->opt.staged;
+		}
+	if (n)
+		qsort(all, n, sizeof(*all), cmp_change);
+	for (size_t i = 0; i < n; i++) {
+		if (keep && !strcmp(all[keep - 1].path, all[i].path)) {
+			all[keep - 1].staged |= all[i].staged;
+			all[keep - 1].unstaged |= all[i].unstaged;
+			all[keep - 1].uncommitted |= all[i].uncommitted;
+			free(all[i].path);
+			continue;
+		}
+		all[keep++] = all[i];
+	}
+	m->git_changes = all;
+	m->ngit_changes = keep;
+	m->git_changes_known = ok;
+	if (!ok)
+		cg_error_clear();
+	cg_buf_release(&out[0]);
+	cg_buf_release(&out[1]);
+}
+
 /* The first loader (of those on) that claims `path`, or NULL. */
 static const struct cg_loader *first_loader(const struct cg_model *m,
 					    const char *path)
@@ -883,6 +973,7 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 	int err;
 
 	memset(m, 0, sizeof(*m));
+	m->git_diffs[0].fd = m->git_diffs[1].fd = -1;
 	m->opt = *opt;
 	if (!m->opt.max_file_size)
 		m->opt.max_file_size = 8u * 1024 * 1024;
@@ -896,6 +987,7 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 		return err;
 	}
 	m->path_read = cg_xcalloc(m->npaths ? m->npaths : 1, 1);
+	git_changes_start(m);
 	prefetch_staged(m);
 	start_reading_ahead(m);
 	for (size_t i = 0; i < m->npaths; i++) {
@@ -921,6 +1013,7 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 	for (size_t k = 0; k < cg_nloaders; k++)
 		if (loader_on(m, cg_loaders[k]) && cg_loaders[k]->finish)
 			cg_loaders[k]->finish(m);
+	git_changes_finish(m);
 	cg_facts_index(m);
 	/* every file is read: the git processes of --staged can go */
 	cg_git_index_close(m->staged_index);
@@ -960,6 +1053,9 @@ void cg_model_release(struct cg_model *m)
 	free(m->notes);
 	ahead_release(m);
 	cg_git_index_close(m->staged_index);
+	for (size_t i = 0; i < m->ngit_changes; i++)
+		free(m->git_changes[i].path);
+	free(m->git_changes);
 	cg_arena_release(&m->arena);
 	memset(m, 0, sizeof(*m));
 }

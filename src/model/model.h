@@ -490,10 +490,27 @@ struct cg_note {
 	char *message; /* "path: why it was skipped" */
 };
 
+/*
+ * A tracked file git reports changed since the last commit. With --staged:
+ * `staged`, the index differs from HEAD (every entry, before the first
+ * commit), and `unstaged`, the work tree differs from the index. In the
+ * full layer without it: `uncommitted`, the work tree differs from HEAD
+ * (nothing is known before the first commit). Paths are relative to the
+ * root, as the file list's.
+ */
+struct cg_git_change {
+	char *path;
+	bool staged, unstaged, uncommitted;
+};
+
 struct cg_model {
 	struct cg_model_options opt;
 	const struct cg_config *config;
 	bool in_git;
+	/* sorted by path; known is false when git was not asked or failed */
+	struct cg_git_change *git_changes;
+	size_t ngit_changes;
+	bool git_changes_known;
 	size_t nfiles_listed;
 	/* every file of the repository (read or not), sorted by path */
 	char **paths;
@@ -522,6 +539,7 @@ struct cg_model {
 	struct cg_ahead *ahead; /* files read ahead on worker threads */
 	struct cg_ahead *guess; /* ... and before the file list came */
 	struct cg_git_index *staged_index; /* --staged: what is read */
+	struct cg_capture git_diffs[2];	   /* running (git_changes_start) */
 	/* the scripts prepared for the file being built (loader.h) */
 	struct cg_prepared *prepared;
 };
