@@ -99,6 +99,21 @@ void cg_report(struct cg_rule_ctx *ctx, const struct cg_src *src,
 	cg_buf_release(&msg);
 }
 
+void cg_report_note(struct cg_rule_ctx *ctx, const struct cg_src *src,
+		    const struct cg_pos *pos, const char *subject,
+		    const char *hint, const char *fmt, ...)
+{
+	struct cg_buf msg = CG_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	cg_buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	cg_diag_list_add(ctx->out, ctx->rule->id, CG_SEV_NOTE, src->path, pos,
+			 subject, hint ? hint : ctx->rule->hint, msg.buf);
+	cg_buf_release(&msg);
+}
+
 struct rule_run {
 	struct cg_rule_ctx ctx;
 	struct cg_diag_list out;

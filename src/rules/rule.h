@@ -37,6 +37,12 @@ void cg_report(struct cg_rule_ctx *ctx, const struct cg_src *src,
 	       const struct cg_pos *pos, const char *subject, const char *hint,
 	       const char *fmt, ...) CG_PRINTF(6, 7);
 
+/* cg_report at note severity, whatever the rule's: a summary beside the
+ * rule's own findings. */
+void cg_report_note(struct cg_rule_ctx *ctx, const struct cg_src *src,
+		    const struct cg_pos *pos, const char *subject,
+		    const char *hint, const char *fmt, ...) CG_PRINTF(6, 7);
+
 /* The model the running rule reads (its config included). */
 const struct cg_model *cg_rule_model(const struct cg_rule_ctx *ctx);
 

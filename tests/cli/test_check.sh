@@ -128,15 +128,19 @@ PATH="$tmp/gitlog:$PATH" "$ciguard" check "$g" --quick --staged --format json >"
 [ $? = 1 ] && python3 - "$tmp/out" <<'P' && ok || bad "--staged: $(cat "$tmp/out" "$tmp/err")"
 import json, sys
 d = json.load(open(sys.argv[1]))
-got = sorted((f["path"], f["line"], f["column"]) for f in d["findings"])
-assert got == [(".github/workflows/ci.yml", 7, 21),
-               (".github/workflows/linked.yml", 8, 24),
-               (".github/workflows/new.yml", 6, 18)], got
+got = sorted((f["rule"], f["path"], f["line"], f["column"]) for f in d["findings"])
+assert got == [("masked-failure", ".github/workflows/ci.yml", 7, 21),
+               ("masked-failure", ".github/workflows/linked.yml", 8, 24),
+               ("masked-failure", ".github/workflows/new.yml", 6, 18),
+               # staged with the mistake, fixed only in the work tree
+               ("partially-staged", ".github/workflows/ci.yml", 1, 1)], got
 P
 grep -q "'.github/workflows/out.yml' is a symlink to outside the repository, skipped" "$tmp/err" &&
 	ok || bad "--staged symlink out: $(cat "$tmp/err")"
+# and two `git diff --name-only` for what is staged and what is not
 [ "$(grep -c "ls-files" "$tmp/gitlog/calls")" = 1 ] && [ "$(grep -c "cat-file --batch" "$tmp/gitlog/calls")" = 1 ] &&
-	[ "$(wc -l <"$tmp/gitlog/calls")" = 2 ] && ok || bad "--staged git calls: $(cat "$tmp/gitlog/calls")"
+	[ "$(grep -c " diff .*--name-only" "$tmp/gitlog/calls")" = 2 ] &&
+	[ "$(wc -l <"$tmp/gitlog/calls")" = 4 ] && ok || bad "--staged git calls: $(cat "$tmp/gitlog/calls")"
 
 # --jobs: the same output, byte for byte, whatever the number of threads.
 # A repository of many files (read ahead on worker threads), some broken
