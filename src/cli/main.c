@@ -25,6 +25,9 @@ static const char usage[] =
     "  slots VERB KEY at most N holders of KEY at once, kept in Redis "
     "(acquire,\n"
     "                 release, refresh, status, run -- COMMAND)\n"
+    "  hooks VERB     install, uninstall or show the pre-commit and "
+    "pre-push\n"
+    "                 git hooks (VERB: install, uninstall, status)\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (also: ciguard <command> --help)\n"
@@ -40,7 +43,7 @@ struct command {
 
 static const struct command commands[] = {
     {"check", cmd_check}, {"rules", cmd_rules}, {"explain", cmd_explain},
-    {"wait", cmd_wait},	  {"slots", cmd_slots},
+    {"wait", cmd_wait},	  {"slots", cmd_slots}, {"hooks", cmd_hooks},
 };
 
 int cli_fail(const char *fmt, ...)
