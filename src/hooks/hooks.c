@@ -159,6 +159,26 @@ static bool exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+/* `dir` and the folders above it that are missing (core.hooksPath may
+ * name a folder nobody made yet). */
+static int mkdir_p(const char *dir)
+{
+	char *d = cg_xstrdup(dir);
+	int rc = 0;
+
+	for (char *p = d + 1; *p && !rc; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(d, 0777) < 0 && errno != EEXIST)
+				rc = -1;
+			*p = '/';
+		}
+	if (!rc && mkdir(d, 0777) < 0 && errno != EEXIST)
+		rc = -1;
+	free(d);
+	return rc;
+}
+
 /* Write `text` to `path` through a temporary file and a rename. */
 static int write_hook(const char *path, const char *text)
 {
@@ -190,7 +210,7 @@ int cg_hook_install(const char *dir, enum cg_hook h, const char *ciguard)
 	char *text = script(h, ciguard);
 	int err = 0;
 
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+	if (mkdir_p(dir) < 0) {
 		err = cg_error_set(CG_EIO, "cannot create '%s': %s", dir,
 				   strerror(errno));
 		goto out;

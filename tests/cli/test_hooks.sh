@@ -80,6 +80,11 @@ expect_exit 0 "$ciguard" hooks install --pre-commit
 	ok || bad "core.hooksPath: $(ls -la team-hooks .git/hooks 2>&1)"
 grep -q "team-hooks/pre-commit" "$tmp/out" && ok || bad "status names the path: $(cat "$tmp/out")"
 
+# a core.hooksPath folder that does not exist yet is made
+git config core.hooksPath deep/er/hooks
+expect_exit 0 "$ciguard" hooks install --pre-push
+[ -x deep/er/hooks/pre-push ] && ok || bad "core.hooksPath not made: $(cat "$tmp/err")"
+
 # usage
 expect_exit 2 "$ciguard" hooks
 expect_exit 2 "$ciguard" hooks frobnicate
