@@ -231,8 +231,15 @@ static int read_blob(struct cg_git_index *ix, const char *id, size_t max,
 	if (ix->broken)
 		return CG_EIO;
 	if ((id && (fprintf(ix->in, "%s\n", id) < 0 || fflush(ix->in) != 0)) ||
-	    !fgets(head, sizeof(head), ix->out) ||
-	    sscanf(head, "%*s %15s %llu", type, &len) != 2) {
+	    !fgets(head, sizeof(head), ix->out)) {
+		ix->broken = true;
+		return CG_EIO;
+	}
+	/* "<id> missing": an object the index names but the store lacks
+	 * (a damaged or partial clone): that file only */
+	if (sscanf(head, "%*s %15s", type) == 1 && !strcmp(type, "missing"))
+		return CG_ENOTFOUND;
+	if (sscanf(head, "%*s %15s %llu", type, &len) != 2) {
 		ix->broken = true;
 		return CG_EIO;
 	}
@@ -352,6 +359,12 @@ int cg_git_index_read(struct cg_git_index *ix, const char *path, size_t max,
 				   "cannot read '%s' from the git index "
 				   "(git cat-file failed)",
 				   path);
+	else if (err == CG_ENOTFOUND)
+		err = cg_error_set(
+		    CG_ESKIP,
+		    "'%s' is staged, but git does not have its "
+		    "content (a damaged or partial clone), skipped",
+		    path);
 	if (err < 0)
 		cg_buf_release(out);
 	return err;

@@ -141,6 +141,17 @@ grep -q "'.github/workflows/out.yml' is a symlink to outside the repository, ski
 [ "$(grep -c "ls-files" "$tmp/gitlog/calls")" = 1 ] && [ "$(grep -c "cat-file --batch" "$tmp/gitlog/calls")" = 1 ] &&
 	[ "$(grep -c " diff .*--name-only" "$tmp/gitlog/calls")" = 2 ] &&
 	[ "$(wc -l <"$tmp/gitlog/calls")" = 4 ] && ok || bad "--staged git calls: $(cat "$tmp/gitlog/calls")"
+# a staged file whose object git lacks (a damaged or partial clone): a
+# note for it, the other files still read
+m=$tmp/missing
+mkdir -p "$m/.github/workflows" && git init -q "$m"
+for i in 1 2; do wf '      - run: pytest || true\n' >"$m/.github/workflows/w$i.yml"; echo "# $i" >>"$m/.github/workflows/w$i.yml"; done
+git -C "$m" add -A
+id=$(git -C "$m" ls-files -s .github/workflows/w1.yml | awk '{print $2}')
+rm -f "$m/.git/objects/$(echo "$id" | cut -c1-2)/$(echo "$id" | cut -c3-)"
+expect_exit 1 "$ciguard" check "$m" --staged --quick --color never
+grep -q "w1.yml' is staged, but git does not have its content" "$tmp/err" &&
+	grep -q "^.github/workflows/w2.yml:6:21: error" "$tmp/out" && ok || bad "missing object: $(cat "$tmp/out" "$tmp/err")"
 
 # --jobs: the same output, byte for byte, whatever the number of threads.
 # A repository of many files (read ahead on worker threads), some broken
