@@ -406,14 +406,14 @@ static struct ahead_item *guessed(struct cg_ahead *g, const char *path,
  * the files the build loop will read. Too few files are not worth a
  * thread.
  */
-static void ahead_start(struct cg_model *m, const bool *wanted,
-			const struct cg_loader **first)
+static void ahead_start(struct cg_model *m,
+			const struct cg_loader *const *first)
 {
 	struct cg_ahead *a;
 	size_t n = 0;
 
 	for (size_t i = 0; i < m->npaths; i++)
-		n += wanted[i];
+		n += first[i] != NULL;
 	if (m->opt.jobs <= 1 || (n < 8 && !m->guess))
 		return;
 	a = ahead_new(m, n);
@@ -422,7 +422,7 @@ static void ahead_start(struct cg_model *m, const bool *wanted,
 		struct ahead_item *it = &a->items[a->n], *g;
 
 		a->of_path[i] = -1;
-		if (!wanted[i])
+		if (!first[i])
 			continue;
 		a->of_path[i] = (long)a->n;
 		it->path = i;
@@ -933,9 +933,23 @@ static void guess_stop(struct cg_model *m)
 	a->workers = NULL;
 }
 
+/* Per path of m->paths, the first loader (of those on) that claims it,
+ * or NULL: worked out once for the prefetch, the read-ahead and the build
+ * loop. */
+static const struct cg_loader **first_loaders(const struct cg_model *m)
+{
+	const struct cg_loader **first =
+	    cg_xcalloc(m->npaths ? m->npaths : 1, sizeof(*first));
+
+	for (size_t i = 0; i < m->npaths; i++)
+		first[i] = first_loader(m, m->paths[i]);
+	return first;
+}
+
 /* --staged: the blobs of every file a loader claims, in one stream from
  * git rather than a request and an answer each. */
-static void prefetch_staged(struct cg_model *m)
+static void prefetch_staged(struct cg_model *m,
+			    const struct cg_loader *const *first)
 {
 	const char **want;
 	size_t n = 0;
@@ -944,32 +958,15 @@ static void prefetch_staged(struct cg_model *m)
 		return;
 	want = cg_xcalloc(m->npaths ? m->npaths : 1, sizeof(*want));
 	for (size_t i = 0; i < m->npaths; i++)
-		if (first_loader(m, m->paths[i]))
+		if (first[i])
 			want[n++] = m->paths[i];
 	cg_git_index_prefetch(m->staged_index, want, n, m->opt.max_file_size);
 	free(want);
 }
 
-/* The files the build loop will read first thing, each with the first
- * loader that claims it, read ahead on worker threads (check --jobs). */
-static void start_reading_ahead(struct cg_model *m)
-{
-	bool *wanted;
-	const struct cg_loader **first;
-
-	if (m->opt.jobs <= 1 || m->npaths < 8)
-		return;
-	wanted = cg_xcalloc(m->npaths, sizeof(*wanted));
-	first = cg_xcalloc(m->npaths, sizeof(*first));
-	for (size_t i = 0; i < m->npaths; i++)
-		wanted[i] = (first[i] = first_loader(m, m->paths[i])) != NULL;
-	ahead_start(m, wanted, first);
-	free(wanted);
-	free(first);
-}
-
 int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 {
+	const struct cg_loader **first;
 	int err;
 
 	memset(m, 0, sizeof(*m));
@@ -988,14 +985,21 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 	}
 	m->path_read = cg_xcalloc(m->npaths ? m->npaths : 1, 1);
 	git_changes_start(m);
-	prefetch_staged(m);
-	start_reading_ahead(m);
+	first = first_loaders(m);
+	prefetch_staged(m, first);
+	/* the files the build loop reads first thing, read ahead on worker
+	 * threads (check --jobs) */
+	if (m->opt.jobs > 1 && m->npaths >= 8)
+		ahead_start(m, first);
 	for (size_t i = 0; i < m->npaths; i++) {
 		const char *path = m->paths[i];
+		size_t k0 = 0;
 
-		if (ignored_by_config(m->config, path))
-			continue;
-		for (size_t k = 0; k < cg_nloaders; k++) {
+		if (!first[i])
+			continue; /* no loader claims it, or it is ignored */
+		while (cg_loaders[k0] != first[i])
+			k0++;
+		for (size_t k = k0; k < cg_nloaders; k++) {
 			const struct cg_loader *l = cg_loaders[k];
 			bool declined = false;
 
@@ -1009,6 +1013,7 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 				break;
 		}
 	}
+	free(first);
 	ahead_stop(m);
 	for (size_t k = 0; k < cg_nloaders; k++)
 		if (loader_on(m, cg_loaders[k]) && cg_loaders[k]->finish)
