@@ -105,23 +105,6 @@ static char *script(enum cg_hook h, const char *ciguard)
 	return cg_buf_detach(&b, NULL);
 }
 
-/* The first bytes of `path` (NUL-terminated), or NULL. */
-static char *head_of(const char *path)
-{
-	char buf[512];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	ssize_t n;
-
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return NULL;
-	buf[n] = '\0';
-	return cg_xstrdup(buf);
-}
-
 /* The whole of `path` (a hook: small), or NULL. */
 static char *read_all(const char *path)
 {
@@ -140,7 +123,7 @@ static char *read_all(const char *path)
 
 static bool is_ours(const char *path, enum cg_hook h)
 {
-	char *head = head_of(path), *mark;
+	char *head = read_all(path), *mark;
 	bool ours;
 
 	if (!head)
