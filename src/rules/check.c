@@ -6,6 +6,7 @@
  * Severity overrides from .ciguard.yml are applied as findings are made.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -84,34 +85,39 @@ static void memos_release(struct memos *mm)
 	pthread_mutex_destroy(&mm->lock);
 }
 
+static void report(struct cg_rule_ctx *ctx, enum cg_severity severity,
+		   const struct cg_src *src, const struct cg_pos *pos,
+		   const char *subject, const char *hint, const char *fmt,
+		   va_list ap)
+{
+	struct cg_buf msg = CG_BUF_INIT;
+
+	cg_buf_vaddf(&msg, fmt, ap);
+	cg_diag_list_add(ctx->out, ctx->rule->id, severity, src->path, pos,
+			 subject, hint ? hint : ctx->rule->hint, msg.buf);
+	cg_buf_release(&msg);
+}
+
 void cg_report(struct cg_rule_ctx *ctx, const struct cg_src *src,
 	       const struct cg_pos *pos, const char *subject, const char *hint,
 	       const char *fmt, ...)
 {
-	struct cg_buf msg = CG_BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	cg_buf_vaddf(&msg, fmt, ap);
+	report(ctx, ctx->severity, src, pos, subject, hint, fmt, ap);
 	va_end(ap);
-	cg_diag_list_add(ctx->out, ctx->rule->id, ctx->severity, src->path, pos,
-			 subject, hint ? hint : ctx->rule->hint, msg.buf);
-	cg_buf_release(&msg);
 }
 
 void cg_report_note(struct cg_rule_ctx *ctx, const struct cg_src *src,
 		    const struct cg_pos *pos, const char *subject,
 		    const char *hint, const char *fmt, ...)
 {
-	struct cg_buf msg = CG_BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	cg_buf_vaddf(&msg, fmt, ap);
+	report(ctx, CG_SEV_NOTE, src, pos, subject, hint, fmt, ap);
 	va_end(ap);
-	cg_diag_list_add(ctx->out, ctx->rule->id, CG_SEV_NOTE, src->path, pos,
-			 subject, hint ? hint : ctx->rule->hint, msg.buf);
-	cg_buf_release(&msg);
 }
 
 struct rule_run {
