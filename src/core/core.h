@@ -214,6 +214,10 @@ struct cg_file_list {
 	char **paths; /* relative, '/' separated, sorted */
 	size_t n, alloc;
 	bool in_git;
+	/* in a git work tree, those of `paths` that are untracked (not in
+	 * the index), sorted; they point into `paths` */
+	char **untracked;
+	size_t nuntracked, untracked_alloc;
 };
 
 /*

@@ -119,12 +119,13 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* `git ls-files -t` tags each path: "? " for an untracked one, a letter
+ * (H, S, M, ...) for one in the index. */
 static int from_git(struct cg_file_list *out, const char *root)
 {
 	const char *argv[] = {
-	    "git", "-C",       root,	   "ls-files",
-	    "-z",  "--cached", "--others", "--exclude-standard",
-	    NULL};
+	    "git", "-C",       root,	   "ls-files",		 "-z",
+	    "-t",  "--cached", "--others", "--exclude-standard", NULL};
 	struct cg_buf b = CG_BUF_INIT;
 	int rc = cg_run_capture(argv, NULL, &b);
 
@@ -133,11 +134,19 @@ static int from_git(struct cg_file_list *out, const char *root)
 		return rc < 0 ? rc : CG_ENOTFOUND;
 	}
 	for (size_t i = 0; i < b.len;) {
-		size_t n = strlen(b.buf + i);
+		const char *entry = b.buf + i;
+		size_t n = strlen(entry);
 
-		if (n)
-			list_add(out, b.buf + i);
 		i += n + 1;
+		if (n < 3 || entry[1] != ' ')
+			continue;
+		list_add(out, entry + 2);
+		if (entry[0] == '?') {
+			CG_GROW(out->untracked, out->untracked_alloc,
+				out->nuntracked + 1);
+			out->untracked[out->nuntracked++] =
+			    out->paths[out->n - 1];
+		}
 	}
 	cg_buf_release(&b);
 	return 0;
@@ -234,6 +243,9 @@ int cg_discover(struct cg_file_list *out, const char *root,
 	}
 	if (out->n > 1)
 		qsort(out->paths, out->n, sizeof(*out->paths), cmp_str);
+	if (out->nuntracked > 1)
+		qsort(out->untracked, out->nuntracked, sizeof(*out->untracked),
+		      cmp_str);
 	return 0;
 }
 
@@ -242,5 +254,6 @@ void cg_file_list_release(struct cg_file_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->paths[i]);
 	free(l->paths);
+	free(l->untracked);
 	memset(l, 0, sizeof(*l));
 }

@@ -2,34 +2,46 @@
  * Facts from the shell scripts of CI jobs, shared by the GitHub and GitLab
  * loaders: the processes a script starts in the background or as workers,
  * and the repository files it runs or names (`./scripts/x.sh`, `bash x.sh`,
- * `python tools/y.py`, `-f FILE`). The walk visits every simple command of
- * the script and of the scripts nested in it (`bash -c '...'`), in source
- * order; a word that expands (`$X`, `${{ }}`) is never taken as a path.
+ * `python tools/y.py`, `-f FILE`), and what it writes for the references
+ * after it (outputs, and commands that may write anything). The walk
+ * visits every simple command of the script and of the scripts nested in
+ * it (`bash -c '...'`), in source order, following `cd` to know the folder
+ * a relative path is read in; a word that expands (`$X`, `${{ }}`) is never
+ * taken as a path, and after a `cd` it cannot follow no path is taken.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/model_int.h"
+#include "model/loader.h"
 #include "core/banned.h"
 
-/* What a walk found before the model asked (cg_ci_script_facts_ahead):
- * rows in walk order, without scope, group and item. */
+/* What a walk found: rows in walk order, without scope, group and item;
+ * reference paths relative to the folder the script starts in. Kept in
+ * the script when found ahead (cg_ci_script_facts_ahead). */
 struct cg_script_facts {
 	struct cg_process_fact *procs; /* command and argv are owned */
 	size_t nprocs, procs_alloc;
-	struct cg_file_ref *refs;
+	struct cg_file_ref *refs; /* path is owned */
 	size_t nrefs, refs_alloc;
 };
 
-/* A walk adds its rows to the model (m), or keeps them (ahead). */
 struct walk {
-	struct cg_model *m;
-	struct cg_script_facts *ahead;
+	struct cg_script_facts *out;
 	const struct cg_config *config;
 	const struct cg_script *s;
-	size_t scope, group, item;
+	/* the folder commands run in, relative to where the script starts
+	 * ("" there); NULL once a `cd` made it unknown. Each `cd` makes a
+	 * new string, kept in `dirs` until the walk ends, so the folder is
+	 * saved and compared as a pointer. */
+	const char *cwd;
+	char **dirs;
+	size_t ndirs, dirs_alloc;
+	bool moved; /* a `cd` ran */
 	unsigned depth;
 };
+
+#define CWD_MAX 1024
 
 static bool word_is(const struct cg_sh_word *w, const char *s)
 {
@@ -190,49 +202,221 @@ static void add_process(struct walk *w, const struct cg_sh_cmd *c,
 	p.argv = argv;
 	p.argc = c->nwords;
 	p.background = background;
-	p.scope = w->scope;
 	p.script = w->s;
 	p.cmd = c;
-	p.group = w->group;
-	p.item = w->item;
 	cg_process_classify(w->config, &p);
 	if (p.background || p.worker) {
+		struct cg_script_facts *a = w->out;
+
 		p.src = cg_script_src(w->s, start);
 		p.pos = cg_script_pos(w->s, start, end);
-		if (w->ahead) {
-			struct cg_script_facts *a = w->ahead;
-
-			CG_GROW(a->procs, a->procs_alloc, a->nprocs + 1);
-			a->procs[a->nprocs++] = p;
-			return; /* it owns text and argv now */
-		}
-		cg_fact_process(w->m, &p);
+		CG_GROW(a->procs, a->procs_alloc, a->nprocs + 1);
+		a->procs[a->nprocs++] = p;
+		return; /* it owns text and argv now */
 	}
 	free(text);
 	free(argv);
 }
 
+/* A row for `path` (owned by the row: relative to the script's start
+ * folder for a path, as is for BUILD) at script bytes [start, end). */
+static struct cg_file_ref *add_row(struct walk *w, enum cg_file_ref_kind kind,
+				   char *path, uint32_t start, uint32_t end)
+{
+	struct cg_script_facts *a = w->out;
+	struct cg_file_ref *r;
+
+	CG_GROW(a->refs, a->refs_alloc, a->nrefs + 1);
+	r = &a->refs[a->nrefs++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->path = path;
+	r->required = true;
+	r->src = cg_script_src(w->s, start);
+	r->pos = cg_script_pos(w->s, start, end);
+	return r;
+}
+
+/* A word that names a path of the repository: literal, relative, no
+ * glob, no URL, no option. */
+static bool repo_word(const struct cg_sh_word *word)
+{
+	const char *t = word->text;
+
+	return !word->expands && *t && t[0] != '/' && t[0] != '~' &&
+	       t[0] != '-' && !strpbrk(t, "*?[") && !strstr(t, "://");
+}
+
 static void add_ref(struct walk *w, const struct cg_sh_word *word,
 		    enum cg_file_ref_kind kind)
 {
-	struct cg_file_ref r = {0};
-	const char *t = word->text;
-
-	if (word->expands || !*t || t[0] == '/' || t[0] == '~' || t[0] == '-' ||
-	    strchr(t, '*') || strchr(t, '?') || strstr(t, "://"))
+	if (!repo_word(word))
 		return;
-	r.kind = kind;
-	r.path = t;
-	r.required = true;
-	r.src = cg_script_src(w->s, word->start);
-	r.pos = cg_script_pos(w->s, word->start, word->end);
-	if (w->ahead) {
-		CG_GROW(w->ahead->refs, w->ahead->refs_alloc,
-			w->ahead->nrefs + 1);
-		w->ahead->refs[w->ahead->nrefs++] = r;
+	if (!w->cwd) {
+		/* an output's folder is not known, but that it is written
+		 * still counts (cg_ci_script_facts) */
+		if (kind == CG_REF_OUTPUT)
+			add_row(w, kind, cg_xstrdup(word->text), word->start,
+				word->end)
+			    ->unplaced = true;
 		return;
 	}
-	cg_fact_file_ref(w->m, &r);
+	add_row(w, kind,
+		*w->cwd ? cg_xasprintf("%s/%s", w->cwd, word->text)
+			: cg_xstrdup(word->text),
+		word->start, word->end);
+}
+
+/* Follow `cd DIR` / `pushd DIR` (words from i): a literal relative DIR
+ * moves the folder; anything else (no operand, `-`, $X, an absolute
+ * path, popd) makes it unknown. */
+static void change_dir(struct walk *w, const struct cg_sh_cmd *c, size_t i)
+{
+	const char *b = c->words[i].text;
+	const struct cg_sh_word *to = NULL;
+	size_t k = i + 1;
+	char *next = NULL;
+
+	w->moved = true;
+	if (strcmp(b, "popd")) {
+		while (k < c->nwords && c->words[k].text[0] == '-' &&
+		       c->words[k].text[1] && !word_is(&c->words[k], "--") &&
+		       !c->words[k].expands)
+			k++;
+		if (k < c->nwords && word_is(&c->words[k], "--"))
+			k++;
+		if (k + 1 == c->nwords)
+			to = &c->words[k];
+	}
+	if (to && w->cwd && repo_word(to) && strlen(w->cwd) < CWD_MAX) {
+		next = *w->cwd ? cg_xasprintf("%s/%s", w->cwd, to->text)
+			       : cg_xstrdup(to->text);
+		CG_GROW(w->dirs, w->dirs_alloc, w->ndirs + 1);
+		w->dirs[w->ndirs++] = next;
+	}
+	w->cwd = next;
+}
+
+/* Programs that may write files in the repository without naming them
+ * (builds, installs, downloads, archives, containers). Sorted. */
+static const char *const builders[] = {
+    "7z",	 "ant",	       "autoreconf", "bazel",	 "bazelisk",
+    "bun",	 "bundle",     "c++",	     "cargo",	 "cc",
+    "clang",	 "clang++",    "cmake",	     "composer", "conda",
+    "configure", "curl",       "deno",	     "docker",	 "docker-compose",
+    "dotnet",	 "g++",	       "gcc",	     "gem",	 "gh",
+    "git",	 "gmake",      "go",	     "gradle",	 "gradlew",
+    "gunzip",	 "gzip",       "helm",	     "invoke",	 "just",
+    "make",	 "mamba",      "maturin",    "meson",	 "micromamba",
+    "mix",	 "mvn",	       "mvnw",	     "ninja",	 "nix",
+    "node",	 "nox",	       "npm",	     "npx",	 "nx",
+    "pdm",	 "perl",       "php",	     "pip",	 "pip3",
+    "pipenv",	 "pipx",       "pnpm",	     "podman",	 "podman-compose",
+    "poetry",	 "pre-commit", "rake",	     "ruby",	 "rustc",
+    "sbt",	 "scons",      "swift",	     "tar",	 "task",
+    "tox",	 "turbo",      "unzip",	     "uv",	 "uvx",
+    "wget",	 "yarn",       "zip",
+};
+
+static int cmp_name(const void *key, const void *item)
+{
+	return strcmp(key, *(const char *const *)item);
+}
+
+static bool builder(const char *b)
+{
+	if (!strncmp(b, "python", 6) || !strncmp(b, "pypy", 4))
+		return true;
+	return bsearch(b, builders, sizeof(builders) / sizeof(*builders),
+		       sizeof(*builders), cmp_name) != NULL;
+}
+
+static bool output_redir(const struct cg_sh_redir *r)
+{
+	return r->fd != -2 &&
+	       (r->kind == CG_SH_REDIR_OUT || r->kind == CG_SH_REDIR_APPEND ||
+		r->kind == CG_SH_REDIR_CLOBBER || r->kind == CG_SH_REDIR_RDWR ||
+		r->kind == CG_SH_REDIR_OUT_ERR ||
+		r->kind == CG_SH_REDIR_APPEND_ERR);
+}
+
+/* The files a command's redirections write. */
+static void redir_outputs(struct walk *w, const struct cg_sh_cmd *c)
+{
+	for (size_t k = 0; k < c->nredirs; k++)
+		if (output_redir(&c->redirs[k]))
+			add_ref(w, &c->redirs[k].target, CG_REF_OUTPUT);
+}
+
+/* The operands of a command from word i + 1: not options, not after an
+ * option that takes the next word (approximated: none do). */
+static bool operand(const struct cg_sh_cmd *c, size_t k)
+{
+	return c->words[k].text[0] != '-' || c->words[k].expands;
+}
+
+/* What simple command (program at i) writes or may write. */
+static void outputs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
+{
+	const struct cg_sh_word *prog = &c->words[i];
+	const char *b = cg_path_base(prog->text);
+	size_t last = c->nwords;
+	/* -o is an option's name for shells (`bash -o pipefail`), ssh and
+	 * mount, and takes no word for grep and unzip */
+	bool short_o = !cg_posix_shell_name(prog->text, NULL) &&
+		       strcmp(b, "ssh") && strcmp(b, "scp") &&
+		       strcmp(b, "mount") && strcmp(b, "grep") &&
+		       strcmp(b, "unzip") && strcmp(b, "set");
+
+	for (size_t k = i + 1; k < c->nwords; k++) {
+		const char *a = c->words[k].text;
+
+		if (operand(c, k))
+			last = k;
+		else if (k + 1 < c->nwords &&
+			 (((!strcmp(a, "-o") || !strcmp(a, "-O")) && short_o) ||
+			  !strcmp(a, "--output") || !strcmp(a, "--out") ||
+			  !strcmp(a, "-out") || !strcmp(a, "--outdir") ||
+			  !strcmp(a, "--output-dir") ||
+			  !strcmp(a, "--output-document") ||
+			  (!strcmp(a, "-B") && !strcmp(b, "cmake")) ||
+			  (!strcmp(a, "-d") && !strcmp(b, "unzip")) ||
+			  (!strcmp(a, "-C") && !strcmp(b, "tar"))))
+			add_ref(w, &c->words[k + 1], CG_REF_OUTPUT);
+		else if (!strncmp(a, "--output=", 9) && !c->words[k].expands) {
+			struct cg_sh_word v = c->words[k];
+
+			v.text = a + 9;
+			add_ref(w, &v, CG_REF_OUTPUT);
+		}
+	}
+	if (!strcmp(b, "touch") || !strcmp(b, "mkdir") || !strcmp(b, "tee") ||
+	    !strcmp(b, "truncate")) {
+		for (size_t k = i + 1; k < c->nwords; k++)
+			if (operand(c, k))
+				add_ref(w, &c->words[k], CG_REF_OUTPUT);
+	} else if ((!strcmp(b, "cp") || !strcmp(b, "mv") || !strcmp(b, "ln") ||
+		    !strcmp(b, "install") || !strcmp(b, "rsync")) &&
+		   last < c->nwords && last > i + 1) {
+		add_ref(w, &c->words[last], CG_REF_OUTPUT);
+	} else if ((!strcmp(b, "virtualenv") ||
+		    (!strncmp(b, "python", 6) && i + 2 < c->nwords &&
+		     word_is(&c->words[i + 1], "-m") &&
+		     (word_is(&c->words[i + 2], "venv") ||
+		      word_is(&c->words[i + 2], "virtualenv"))) ||
+		    (!strcmp(b, "uv") && i + 1 < c->nwords &&
+		     word_is(&c->words[i + 1], "venv"))) &&
+		   last < c->nwords) {
+		add_ref(w, &c->words[last], CG_REF_OUTPUT);
+	} else if (!strcmp(b, "git") && i + 2 < c->nwords &&
+		   word_is(&c->words[i + 1], "clone") && last > i + 2) {
+		/* `git clone URL DIR` (with no DIR, a folder named after the
+		 * URL: BUILD below covers it) */
+		add_ref(w, &c->words[last], CG_REF_OUTPUT);
+	}
+	if (builder(b) || (strchr(prog->text, '/') && prog->text[0] != '/'))
+		add_row(w, CG_REF_BUILD, cg_xstrdup(prog->text), prog->start,
+			prog->end);
 }
 
 /* What a simple command runs or names from the repository. */
@@ -278,8 +462,12 @@ static void refs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 		if (cg_ends_with(a, ".sh") || cg_ends_with(a, ".py") ||
 		    cg_ends_with(a, ".bash") || cg_ends_with(a, ".js") ||
 		    cg_ends_with(a, ".rb") || cg_ends_with(a, ".pl") ||
-		    strchr(a, '/'))
+		    strchr(a, '/')) {
 			add_ref(w, &c->words[script], CG_REF_SCRIPT);
+			/* a script of the repository may write anything */
+			add_row(w, CG_REF_BUILD, cg_xstrdup(a),
+				c->words[script].start, c->words[script].end);
+		}
 	}
 	for (size_t k = i + 1; k + 1 < c->nwords; k++)
 		if (c->words[k].text[0] == '-' &&
@@ -300,12 +488,16 @@ static void walk_list(struct walk *w, const struct cg_sh_list *l,
 
 static void walk_cmd(struct walk *w, const struct cg_sh_cmd *c, bool background)
 {
+	const char *before;
+
 	if (c->kind == CG_SH_SIMPLE) {
 		size_t i = 0;
 
 		if (!c->nwords || c->words[0].text[0] == '[' ||
-		    c->words[0].text[0] == '(')
+		    c->words[0].text[0] == '(') {
+			redir_outputs(w, c);
 			return;
+		}
 		/* nohup and sudo run the command in the foreground (measured:
 		 * bash waits for `nohup sleep 2`); setsid forks only with -f,
 		 * as a command of a script is no process-group leader */
@@ -328,23 +520,39 @@ static void walk_cmd(struct walk *w, const struct cg_sh_cmd *c, bool background)
 			i++;
 		}
 		if (i < c->nwords) {
+			const char *b = c->words[i].text;
+
 			if (detaches(c, i))
 				background = true;
 			refs_of(w, c, i);
+			outputs_of(w, c, i);
+			if (b[0] == 'c' || b[0] == 'p')
+				if (!strcmp(b, "cd") || !strcmp(b, "pushd") ||
+				    !strcmp(b, "popd"))
+					change_dir(w, c, i);
 		}
+		redir_outputs(w, c);
 		add_process(w, c, background);
 		return;
 	}
+	redir_outputs(w, c);
 	/* `( cd app && python s.py ) &`: what the compound runs, runs in
 	 * the background with it (a function body runs where it is called,
 	 * not where it is defined) */
 	if (c->kind == CG_SH_FUNCDEF)
 		background = false;
+	before = w->cwd;
 	for (size_t b = 0; b < 3; b++)
 		if (c->body[b])
 			walk_list(w, c->body[b], background);
 	for (size_t a = 0; a < c->narms; a++)
 		walk_list(w, c->arms[a], background);
+	/* a subshell's `cd` ends with it, and a function's runs later; one
+	 * in a branch or loop may or may not have run */
+	if (c->kind == CG_SH_SUBSHELL || c->kind == CG_SH_FUNCDEF)
+		w->cwd = before;
+	else if (c->kind != CG_SH_GROUP && w->cwd != before)
+		w->cwd = NULL;
 }
 
 static void walk_list(struct walk *w, const struct cg_sh_list *l,
@@ -356,16 +564,35 @@ static void walk_list(struct walk *w, const struct cg_sh_list *l,
 	}
 	for (size_t i = 0; i < l->n; i++) {
 		const struct cg_sh_andor *ao = &l->items[i];
+		/* a background list and a pipeline of several commands run in
+		 * subshells; a command after `||` may not run at all */
+		const char *start = w->cwd;
+		bool unsure = false;
 
-		for (size_t p = 0; p < ao->n; p++)
-			for (size_t k = 0; k < ao->pipes[p].n; k++)
-				walk_cmd(w, &ao->pipes[p].cmds[k],
+		for (size_t p = 0; p < ao->n; p++) {
+			const struct cg_sh_pipeline *pl = &ao->pipes[p];
+			const char *before = w->cwd;
+
+			for (size_t k = 0; k < pl->n; k++)
+				walk_cmd(w, &pl->cmds[k],
 					 ao->background || background);
+			if (pl->n > 1)
+				w->cwd = before;
+			else if (p && ao->ops[p - 1] == CG_SH_OP_OR &&
+				 w->cwd != before)
+				unsure = true;
+		}
+		if (ao->background)
+			w->cwd = start;
+		else if (unsure && w->cwd != start)
+			w->cwd = NULL;
 	}
 	w->depth--;
 }
 
-/* Walk `s` and the scripts nested in it that the shell runs in place. */
+/* Walk `s` and the scripts nested in it that the shell runs in place
+ * (a nested script starts where the outer one does when no `cd` ran;
+ * where it runs is not followed). */
 static void walk_script(struct walk *w, const struct cg_script *s)
 {
 	const struct cg_script *outer = w->s;
@@ -375,24 +602,41 @@ static void walk_script(struct walk *w, const struct cg_script *s)
 	for (size_t i = 0; i < s->nnested; i++) {
 		const struct cg_nested_script *n = &s->nested[i];
 
-		if (n->kind == CG_NESTED_SHELL || n->kind == CG_NESTED_EVAL)
+		if (n->kind == CG_NESTED_SHELL || n->kind == CG_NESTED_EVAL) {
+			w->cwd = w->moved ? NULL : "";
 			walk_script(w, n->script);
+		}
 	}
 	w->s = outer;
 }
 
-void cg_ci_script_facts(struct cg_model *m, const struct cg_script *s,
-			size_t scope, size_t group, size_t item)
+static struct cg_script_facts *walk_all(const struct cg_config *config,
+					const struct cg_script *s)
 {
-	struct walk w = {m, NULL, m->config, s, scope, group, item, 0};
+	struct walk w = {0};
+
+	w.out = cg_xcalloc(1, sizeof(*w.out));
+	w.config = config;
+	w.s = s;
+	w.cwd = "";
+	walk_script(&w, s);
+	for (size_t i = 0; i < w.ndirs; i++)
+		free(w.dirs[i]);
+	free(w.dirs);
+	return w.out;
+}
+
+void cg_ci_script_facts(struct cg_model *m, const struct cg_script *s,
+			size_t scope, size_t group, size_t item,
+			const char *workdir)
+{
+	struct cg_script_facts *own = NULL;
 	const struct cg_script_facts *a;
 
 	if (!s)
 		return;
-	if (!(a = s->facts_ahead)) {
-		walk_script(&w, s);
-		return;
-	}
+	if (!(a = s->facts_ahead))
+		a = own = walk_all(m->config, s);
 	for (size_t i = 0; i < a->nprocs; i++) {
 		struct cg_process_fact p = a->procs[i];
 
@@ -401,20 +645,41 @@ void cg_ci_script_facts(struct cg_model *m, const struct cg_script *s,
 		p.item = item;
 		cg_fact_process(m, &p);
 	}
-	for (size_t i = 0; i < a->nrefs; i++)
-		cg_fact_file_ref(m, &a->refs[i]);
+	for (size_t i = 0; i < a->nrefs; i++) {
+		struct cg_file_ref r = a->refs[i];
+		char *path = NULL;
+
+		r.group = group;
+		r.item = item;
+		if (r.kind == CG_REF_BUILD) {
+			cg_fact_file_ref(m, &r);
+			continue;
+		}
+		if (!r.unplaced && workdir)
+			path = cg_model_path(workdir, r.path);
+		if (!path && r.kind == CG_REF_OUTPUT) {
+			/* written, but where is not known: as written, or
+			 * its last part when it climbs */
+			r.unplaced = true;
+			if (!(path = cg_model_path(NULL, r.path)) &&
+			    *cg_path_base(r.path))
+				path = cg_xstrdup(cg_path_base(r.path));
+		}
+		if (!path)
+			continue;
+		r.path = path;
+		cg_fact_file_ref(m, &r);
+		free(path);
+	}
+	cg_script_facts_free(own);
 }
 
 void cg_ci_script_facts_ahead(const struct cg_config *config,
 			      struct cg_script *s)
 {
-	struct walk w = {NULL, NULL, config, s, 0, 0, 0, 0};
-
 	if (!s || s->facts_ahead)
 		return;
-	w.ahead = cg_xcalloc(1, sizeof(*w.ahead));
-	walk_script(&w, s);
-	s->facts_ahead = w.ahead;
+	s->facts_ahead = walk_all(config, s);
 }
 
 void cg_script_facts_free(struct cg_script_facts *a)
@@ -426,6 +691,8 @@ void cg_script_facts_free(struct cg_script_facts *a)
 		free(a->procs[i].argv);
 	}
 	free(a->procs);
+	for (size_t i = 0; i < a->nrefs; i++)
+		free((char *)a->refs[i].path);
 	free(a->refs);
 	free(a);
 }

@@ -435,6 +435,7 @@ static void one_env_file(const struct compose *c, const struct cg_node *it,
 	if (!cg_node_is_scalar(path) || !(rel = repo_path(c->dir, path->str)))
 		return;
 	ref.kind = CG_REF_ENV_FILE;
+	ref.group = ref.item = CG_NO_GROUP;
 	ref.path = rel;
 	ref.src = c->src;
 	ref.pos = path->pos;
@@ -752,7 +753,20 @@ static bool relative_source(const char *s, size_t n)
 	return n && s[0] == '.';
 }
 
+/* WireMock's image reads its stubs from /home/wiremock (mappings/ and
+ * __files/ under it): a bind mount there is a mappings folder. */
+static bool wiremock_target(const char *t, size_t n)
+{
+	static const char root[] = "/home/wiremock";
+	size_t rl = sizeof(root) - 1;
+
+	while (n > 1 && t[n - 1] == '/')
+		n--;
+	return n >= rl && !memcmp(t, root, rl) && (n == rl || t[rl] == '/');
+}
+
 static void volume_ref(const struct compose *c, const char *source, size_t n,
+		       const char *target, size_t tn, bool read_only,
 		       struct cg_pos pos)
 {
 	struct cg_file_ref ref = {0};
@@ -760,15 +774,33 @@ static void volume_ref(const struct compose *c, const char *source, size_t n,
 	char *rel = repo_path(c->dir, s);
 
 	if (rel) {
-		ref.kind = CG_REF_VOLUME;
+		ref.kind = wiremock_target(target, tn) ? CG_REF_MAPPINGS
+						       : CG_REF_VOLUME;
 		ref.path = rel;
 		ref.required = true;
+		ref.read_only = read_only;
+		ref.group = ref.item = CG_NO_GROUP;
 		ref.src = c->src;
 		ref.pos = pos;
 		cg_fact_file_ref(c->m, &ref);
 	}
 	free(rel);
 	free(s);
+}
+
+/* `ro` among the comma-separated options of a short volume's MODE. */
+static bool mode_read_only(const char *mode, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t k = i;
+
+		while (k < n && mode[k] != ',')
+			k++;
+		if (k - i == 2 && !memcmp(mode + i, "ro", 2))
+			return true;
+		i = k + 1;
+	}
+	return false;
 }
 
 static void volumes(const struct compose *c, const struct cg_node *vols)
@@ -785,18 +817,33 @@ static void volumes(const struct compose *c, const struct cg_node *vols)
 			struct scalar_map sm = {v, NULL, false};
 			size_t n = colon ? (size_t)(colon - v->str) : 0;
 
-			if (colon && relative_source(v->str, n))
-				volume_ref(c, v->str, n,
+			if (colon && relative_source(v->str, n)) {
+				const char *t = colon + 1;
+				size_t rest = v->len - n - 1;
+				const char *mode = memchr(t, ':', rest);
+				size_t tn = mode ? (size_t)(mode - t) : rest;
+
+				volume_ref(c, v->str, n, t, tn,
+					   mode && mode_read_only(
+						       mode + 1, rest - tn - 1),
 					   span_pos(c, &sm, 0, n));
+			}
 			free(sm.offs);
 		} else if (v->kind == CG_NODE_MAP) {
 			const struct cg_node *type = cg_map_get(v, "type");
 			const struct cg_node *src = cg_map_get(v, "source");
+			const struct cg_node *tgt = cg_map_get(v, "target");
 
 			if ((!type || cg_scalar_eq(type, "bind")) &&
 			    cg_node_is_scalar(src) &&
 			    relative_source(src->str, src->len))
-				volume_ref(c, src->str, src->len, src->pos);
+				volume_ref(
+				    c, src->str, src->len,
+				    cg_node_is_scalar(tgt) ? tgt->str : "",
+				    cg_node_is_scalar(tgt) ? tgt->len : 0,
+				    cg_scalar_bool(
+					cg_map_get(v, "read_only")) == 1,
+				    src->pos);
 		}
 	}
 }

@@ -322,15 +322,53 @@ enum cg_file_ref_kind {
 	CG_REF_ENV_FILE,    /* compose env_file */
 	CG_REF_VOLUME,	    /* a compose bind-mount source */
 	CG_REF_CONFIG_FILE, /* a -f/--file/--config file named in a step */
-	CG_REF_MAPPINGS,    /* a WireMock mappings folder */
+	CG_REF_MAPPINGS,    /* a WireMock mappings folder (a bind mount into
+			       /home/wiremock) */
 	CG_REF_K8S_FILE,    /* a configMapGenerator file */
+	/* what CI itself makes, for the references after it */
+	CG_REF_OUTPUT, /* a path a CI step writes or creates: a redirection
+			  target, cp/mv/ln/install's destination, the
+			  operands of touch/mkdir/tee, -o/--output, cmake -B,
+			  `python -m venv DIR`, git clone's folder; with no
+			  group, a GitLab artifacts/cache path (a glob) every
+			  job may get */
+	CG_REF_BUILD,  /* a command that may write files it does not name
+			  (make, npm, a script of the repository, an action
+			  other than checkout/setup-*); path: its name */
 };
+
+/* What git has of a referenced path, worked out by the model once every
+ * file is read (file_refs.c); OUTPUT and BUILD rows stay UNKNOWN. */
+enum cg_ref_git {
+	CG_REF_GIT_UNKNOWN,   /* not a git work tree, or git failed */
+	CG_REF_GIT_ABSENT,    /* nothing at the path in the work tree */
+	CG_REF_GIT_TRACKED,   /* in the index (a folder: a file under it);
+				 also a path inside a submodule */
+	CG_REF_GIT_UNTRACKED, /* in the work tree, neither in the index nor
+				 ignored (a folder: none of its files is
+				 tracked, some are untracked) */
+	CG_REF_GIT_IGNORED,   /* in the work tree and ignored (a folder:
+				 not empty, none of its files tracked or
+				 untracked) */
+	CG_REF_GIT_EMPTY,     /* an empty folder: git keeps no folders */
+};
+
+#define CG_NO_GROUP ((size_t)-1)
 
 struct cg_file_ref {
 	enum cg_file_ref_kind kind;
-	const char *path; /* relative to the repository root, normalised;
-			     a folder has no trailing '/' */
-	bool required;	  /* compose env_file `required: false` -> false */
+	const char *path;    /* relative to the repository root, normalised;
+				a folder has no trailing '/' */
+	bool required;	     /* compose env_file `required: false` -> false */
+	bool read_only;	     /* a volume mounted read-only (`:ro`) */
+	bool folder;	     /* set by the model: a folder in the work tree */
+	bool unplaced;	     /* an OUTPUT whose folder is not known (after a
+				`cd $X`): path is as written, at any folder */
+	enum cg_ref_git git; /* set by the model */
+	/* a CI script's: its script group and item, rows in the order the
+	 * job runs them; CG_NO_GROUP for compose, k8s and GitLab
+	 * artifacts */
+	size_t group, item;
 	const struct cg_src *src;
 	struct cg_pos pos; /* the reference */
 };

@@ -143,6 +143,45 @@ static const struct cg_node *defaults_shell(const struct cg_node *owner)
 			  "shell");
 }
 
+static const struct cg_node *defaults_workdir(const struct cg_node *owner)
+{
+	return cg_map_get(cg_map_get(cg_map_get(owner, "defaults"), "run"),
+			  "working-directory");
+}
+
+/* Where a `run:` starts, relative to the workspace ("" for the workspace
+ * itself): the step's working-directory, else the job's, else the
+ * workflow's defaults.run; NULL when it is an expression, absolute, or
+ * leaves the workspace. */
+static const char *step_workdir(struct cg_model *m, const struct cg_node *node,
+				const struct cg_node *job_wd,
+				const struct cg_node *wf_wd)
+{
+	const struct cg_node *wd = cg_map_get(node, "working-directory");
+	char *norm;
+	const char *out;
+
+	if (!wd)
+		wd = job_wd ? job_wd : wf_wd;
+	if (!wd)
+		return "";
+	if (!cg_node_is_scalar(wd) || strchr(wd->str, '$') ||
+	    wd->str[0] == '/' || wd->str[0] == '~')
+		return NULL;
+	if (!(norm = cg_model_path(NULL, wd->str))) {
+		/* "." and "./" are the workspace; ".." leaves it */
+		bool here = true;
+
+		for (const char *p = wd->str; *p; p++)
+			if (*p != '.' && *p != '/')
+				here = false;
+		return here && !strstr(wd->str, "..") ? "" : NULL;
+	}
+	out = cg_arena_strdup(&m->arena, norm);
+	free(norm);
+	return out;
+}
+
 /* ---------------------------------------------- a step that always fails */
 
 /* `exit N` with a literal N that is not 0 mod 256, or `false`. */
@@ -717,12 +756,20 @@ static const char *step_title(struct cg_buf *out, const struct cg_gh_step *st)
 	return out->buf;
 }
 
+/* The job's and the workflow's `defaults:` a step falls back on. */
+struct step_defaults {
+	const struct cg_node *job_shell, *wf_shell;
+	const struct cg_node *job_wd, *wf_wd;
+	enum default_shell def;
+};
+
 static void step_build(struct cg_model *m, struct cg_gh_step *st,
 		       const struct cg_node *node, const struct cg_src *src,
-		       const struct cg_node *job_shell,
-		       const struct cg_node *wf_shell, enum default_shell def)
+		       const struct step_defaults *d)
 {
-	const struct cg_node *shell;
+	const struct cg_node *shell, *job_shell = d->job_shell,
+				     *wf_shell = d->wf_shell;
+	enum default_shell def = d->def;
 
 	st->node = node;
 	st->name = cg_map_get(node, "name");
@@ -735,6 +782,7 @@ static void step_build(struct cg_model *m, struct cg_gh_step *st,
 	st->if_cond = cg_map_get(node, "if");
 	st->continue_on_error = continue_on_error(node);
 	env_block(m, &st->env, cg_map_get(node, "env"));
+	st->workdir = step_workdir(m, node, d->job_wd, d->wf_wd);
 	shell = cg_map_get(node, "shell");
 	if (!cg_node_is_scalar(shell))
 		shell = cg_node_is_scalar(job_shell) ? job_shell : NULL;
@@ -771,8 +819,7 @@ static void step_build(struct cg_model *m, struct cg_gh_step *st,
 /* The `steps:` sequence of a job or composite action. */
 static void steps_build(struct cg_model *m, struct cg_gh_job *job,
 			const struct cg_node *steps, const struct cg_src *src,
-			const struct cg_node *job_shell,
-			const struct cg_node *wf_shell, enum default_shell def)
+			const struct step_defaults *d)
 {
 	if (!steps || steps->kind != CG_NODE_SEQ || !steps->n)
 		return;
@@ -782,16 +829,17 @@ static void steps_build(struct cg_model *m, struct cg_gh_job *job,
 			continue;
 		job->steps[job->nsteps].index = i;
 		step_build(m, &job->steps[job->nsteps++], steps->items[i], src,
-			   job_shell, wf_shell, def);
+			   d);
 	}
 	link_reraises(job->steps, job->nsteps);
 }
 
 static void job_build(struct cg_model *m, struct cg_gh_job *job,
 		      const struct cg_pair *pair, const struct cg_src *src,
-		      const struct cg_node *wf_shell)
+		      const struct cg_node *root)
 {
 	const struct cg_node *node = pair->value, *services;
+	struct step_defaults d;
 	bool windows;
 
 	job->id = pair->key->str;
@@ -825,9 +873,12 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 			env_block(m, &svc->env, cg_map_get(sp->value, "env"));
 		}
 	}
-	steps_build(m, job, cg_map_get(node, "steps"), src,
-		    defaults_shell(node), wf_shell,
-		    windows ? DEFAULT_PWSH : DEFAULT_BASH);
+	d.job_shell = defaults_shell(node);
+	d.wf_shell = defaults_shell(root);
+	d.job_wd = defaults_workdir(node);
+	d.wf_wd = defaults_workdir(root);
+	d.def = windows ? DEFAULT_PWSH : DEFAULT_BASH;
+	steps_build(m, job, cg_map_get(node, "steps"), src, &d);
 }
 
 static struct cg_gh_workflow *
@@ -867,8 +918,8 @@ static bool action_build(struct cg_model *m, struct cg_file *f,
 	job->id = runs->key->str;
 	job->key = runs->key;
 	job->node = runs->value;
-	steps_build(m, job, cg_map_get(runs->value, "steps"), &f->src, NULL,
-		    NULL, DEFAULT_NONE);
+	steps_build(m, job, cg_map_get(runs->value, "steps"), &f->src,
+		    &(struct step_defaults){.def = DEFAULT_NONE});
 	return true;
 }
 
@@ -983,7 +1034,7 @@ void cg_gh_build(struct cg_model *m, struct cg_file *f)
 		    jobs->pairs[i].value->kind != CG_NODE_MAP)
 			continue;
 		job_build(m, &wf->jobs[wf->njobs++], &jobs->pairs[i], &f->src,
-			  defaults_shell(root));
+			  root);
 	}
 	note_unchecked_steps(m, wf);
 }

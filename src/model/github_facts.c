@@ -150,6 +150,57 @@ static void container_env(struct cg_model *m, const struct cg_gh_job *job,
 	m->facts.scopes[jscope].underlay = cscope;
 }
 
+/* A job whose checkout puts the repository elsewhere than the workspace
+ * (`actions/checkout` with `path:`): where its paths point is not known. */
+static bool checkout_moved(const struct cg_gh_job *job)
+{
+	for (size_t s = 0; s < job->nsteps; s++) {
+		const struct cg_gh_step *st = &job->steps[s];
+
+		if (cg_node_is_scalar(st->uses) &&
+		    cg_starts_with(st->uses->str, "actions/checkout@") &&
+		    cg_map_get(st->with, "path"))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * What a `uses:` step reads or may write: a local action (`./path`) is a
+ * folder of the repository the runner reads; any other action but
+ * checkout and the setup-* ones may write files (a download, a cache
+ * restore, a build).
+ */
+static void uses_refs(struct cg_model *m, const struct cg_gh_step *st,
+		      const struct cg_src *src, size_t group, size_t item,
+		      bool moved)
+{
+	const char *u = st->uses->str;
+	const char *name = strchr(u, '/');
+	struct cg_file_ref r = {0};
+	char *path = NULL;
+
+	r.required = true;
+	r.group = group;
+	r.item = item;
+	r.src = src;
+	r.pos = st->uses->pos;
+	if (cg_starts_with(u, "./")) {
+		if (moved || strchr(u, '$') || !(path = cg_model_path(NULL, u)))
+			return;
+		r.kind = CG_REF_SCRIPT;
+		r.path = path;
+	} else {
+		if (cg_starts_with(u, "actions/checkout@") ||
+		    (name && cg_starts_with(name + 1, "setup-")))
+			return;
+		r.kind = CG_REF_BUILD;
+		r.path = u;
+	}
+	cg_fact_file_ref(m, &r);
+	free(path);
+}
+
 static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 {
 	struct cg_pos top = {1, 1, 1, 1};
@@ -164,12 +215,14 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 		const struct cg_gh_job *job = &wf->jobs[j];
 		struct cg_script_group g = {0};
 		size_t jscope, group;
+		bool moved;
 
 		jscope = cg_fact_scope(m, CG_SCOPE_CI_JOB, wscope, job->id,
 				       wf->src, &job->key->pos);
 		m->facts.scopes[jscope].in_container = job->container != NULL;
 		env_facts(m, &job->env, wf->src, jscope);
 		container_env(m, job, wf->src, jscope);
+		moved = checkout_moved(job);
 		g.kind = wf->composite ? CG_GROUP_GITHUB_ACTION
 				       : CG_GROUP_GITHUB_JOB;
 		g.name = job->id;
@@ -185,7 +238,7 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 		for (size_t s = 0; s < job->nsteps; s++) {
 			const struct cg_gh_step *st = &job->steps[s];
 			struct cg_script_item it = {0};
-			size_t sscope;
+			size_t sscope, item;
 
 			cg_buf_reset(&title);
 			if (cg_node_is_scalar(st->name))
@@ -206,8 +259,11 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 			    cg_node_is_scalar(st->uses) ? st->uses->str : NULL;
 			it.pos = st->node->pos;
 			cg_fact_group_item(m, group, &it);
-			cg_ci_script_facts(m, st->script, sscope, group,
-					   m->facts.groups[group].nitems - 1);
+			item = m->facts.groups[group].nitems - 1;
+			if (cg_node_is_scalar(st->uses))
+				uses_refs(m, st, wf->src, group, item, moved);
+			cg_ci_script_facts(m, st->script, sscope, group, item,
+					   moved ? NULL : st->workdir);
 		}
 		m->facts.groups[group].process_end = m->facts.nprocesses;
 	}

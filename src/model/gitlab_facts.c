@@ -181,6 +181,62 @@ static const struct cg_shell gitlab_shell = {
     .pipefail = true,
     .describe = "bash (GitLab runner: set -o pipefail; set -o errexit)"};
 
+/* The `paths:` of an `artifacts:` or `cache:` (a map, or for cache a list
+ * of maps) as OUTPUT rows of no group: a job of a later stage gets the
+ * artifacts, and any job may get the cache. A path with a variable may
+ * be anything. */
+static void stored_paths(struct cg_model *m, const struct cg_node *v,
+			 const struct cg_src *src)
+{
+	size_t n = !v ? 0 : v->kind == CG_NODE_SEQ ? v->n : 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cg_node *one =
+		    v->kind == CG_NODE_SEQ ? v->items[i] : v;
+		const struct cg_node *paths = cg_map_get(one, "paths");
+
+		if (!paths || paths->kind != CG_NODE_SEQ)
+			continue;
+		for (size_t k = 0; k < paths->n; k++) {
+			const struct cg_node *p = paths->items[k];
+			struct cg_file_ref r = {0};
+			char *path;
+
+			if (!cg_node_is_scalar(p))
+				continue;
+			path = strchr(p->str, '$')
+				   ? NULL
+				   : cg_model_path(NULL, p->str);
+			r.kind = CG_REF_OUTPUT;
+			r.path = path ? path : "**";
+			r.group = r.item = CG_NO_GROUP;
+			r.src = src;
+			r.pos = p->pos;
+			cg_fact_file_ref(m, &r);
+			free(path);
+		}
+	}
+}
+
+/* Every artifacts: and cache: of a file: of jobs, templates, default:
+ * and the top level. */
+static void stored_facts(struct cg_model *m, const struct cg_gl_file *gl)
+{
+	const struct cg_node *root = gl->root;
+
+	if (!root || root->kind != CG_NODE_MAP)
+		return;
+	stored_paths(m, cg_map_get(root, "cache"), gl->src);
+	for (size_t i = 0; i < root->n; i++) {
+		const struct cg_node *v = root->pairs[i].value;
+
+		if (v->kind != CG_NODE_MAP)
+			continue;
+		stored_paths(m, cg_map_get(v, "artifacts"), gl->src);
+		stored_paths(m, cg_map_get(v, "cache"), gl->src);
+	}
+}
+
 static void pipeline_facts(struct cg_model *m)
 {
 	const struct cg_gl_file *main_file = NULL;
@@ -202,6 +258,8 @@ static void pipeline_facts(struct cg_model *m)
 	for (size_t f = 0; f < m->ngitlab; f++)
 		variables_facts(m, cg_map_get(m->gitlab[f].root, "variables"),
 				m->gitlab[f].src, pscope);
+	for (size_t f = 0; f < m->ngitlab; f++)
+		stored_facts(m, &m->gitlab[f]);
 	for (size_t f = 0; f < m->ngitlab; f++) {
 		const struct cg_gl_file *gl = &m->gitlab[f];
 		const struct cg_node *dflt = cg_map_get(gl->root, "default");
@@ -243,7 +301,10 @@ static void pipeline_facts(struct cg_model *m)
 			cg_fact_group_item(m, group, &it);
 			m->facts.groups[group].process_first =
 			    m->facts.nprocesses;
-			cg_ci_script_facts(m, job->script, jscope, group, 0);
+			/* the runner starts the script in the project's
+			 * folder (CI_PROJECT_DIR) */
+			cg_ci_script_facts(m, job->script, jscope, group, 0,
+					   "");
 			m->facts.groups[group].process_end =
 			    m->facts.nprocesses;
 		}

@@ -610,6 +610,7 @@ static void kustomize_generator(struct run *r, const struct cg_file *f,
 			if (!(path = join_path(dir, rel)))
 				continue;
 			ref.kind = CG_REF_K8S_FILE;
+			ref.group = ref.item = CG_NO_GROUP;
 			ref.path = path;
 			ref.required = true;
 			ref.src = &f->src;

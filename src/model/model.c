@@ -745,6 +745,8 @@ static int list_paths(struct cg_model *m)
 	m->in_git = list.in_git;
 	m->paths = list.paths; /* sorted by cg_discover */
 	m->npaths = list.n;
+	m->untracked = list.untracked;
+	m->nuntracked = list.nuntracked;
 	m->nfiles_listed = list.n;
 	return 0;
 }
@@ -1019,6 +1021,7 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 		if (loader_on(m, cg_loaders[k]) && cg_loaders[k]->finish)
 			cg_loaders[k]->finish(m);
 	git_changes_finish(m);
+	cg_file_refs_settle(m);
 	cg_facts_index(m);
 	/* every file is read: the git processes of --staged can go */
 	cg_git_index_close(m->staged_index);
@@ -1052,6 +1055,7 @@ void cg_model_release(struct cg_model *m)
 	for (size_t i = 0; i < m->npaths; i++)
 		free(m->paths[i]);
 	free(m->paths);
+	free(m->untracked);
 	free(m->path_read);
 	for (size_t i = 0; i < m->nnotes; i++)
 		free(m->notes[i].message);

@@ -277,7 +277,10 @@ struct cg_gh_step {
 	const struct cg_node *if_cond;
 	struct cg_gh_continue continue_on_error;
 	struct cg_env_block env;
-	struct cg_shell shell;	  /* effective, with defaults applied */
+	struct cg_shell shell; /* effective, with defaults applied */
+	/* where `run:` starts, relative to the workspace ("" itself), with
+	 * defaults applied; NULL when not known (an expression) */
+	const char *workdir;
 	struct cg_script *script; /* parsed `run:` (POSIX shells only) */
 	/*
 	 * The step always fails when it runs: `script` ends with `exit N`
@@ -515,6 +518,10 @@ struct cg_model {
 	/* every file of the repository (read or not), sorted by path */
 	char **paths;
 	size_t npaths;
+	/* in a git work tree, those of `paths` git does not track, sorted
+	 * (pointers into paths) */
+	char **untracked;
+	size_t nuntracked;
 	unsigned char *path_read; /* per path: a file was read from it */
 
 	struct cg_file **files; /* every file read */

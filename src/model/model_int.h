@@ -43,14 +43,20 @@ struct cg_script *cg_script_join(struct cg_model *m,
 				 bool check_each);
 void cg_script_free(struct cg_script *s);
 /* Process starts and file references of a CI script (ci_scripts.c), in
- * env scope `scope`, item `item` of script group `group`. */
+ * env scope `scope`, item `item` of script group `group`, the script
+ * starting in folder `workdir` of the repository ("" the root; NULL when
+ * not known: no path is taken then, but what it writes is kept). */
 void cg_ci_script_facts(struct cg_model *m, const struct cg_script *s,
-			size_t scope, size_t group, size_t item);
+			size_t scope, size_t group, size_t item,
+			const char *workdir);
 /* The same walk ahead, on any thread (a loader's prepare): the rows are
  * kept in s->facts_ahead for cg_ci_script_facts, which then only adds
  * them. Reads only `config`. */
 void cg_ci_script_facts_ahead(const struct cg_config *config,
 			      struct cg_script *s);
 void cg_script_facts_free(struct cg_script_facts *a);
+/* What git has of each path the file references name (file_refs.c),
+ * after every file is read. */
+void cg_file_refs_settle(struct cg_model *m);
 
 #endif

@@ -253,13 +253,16 @@ static void test_compose__services_ports_and_files(void **state)
 	assert_false(r->required);
 	assert_pos(r->pos, 30, 15, 26);
 	assert_non_null(file_ref(&m, "shared/common.env"));
+	/* bind mounts into /home/wiremock are WireMock's mappings */
 	r = file_ref(&m, "deploy/stubs");
 	assert_non_null(r);
-	assert_int_equal(r->kind, CG_REF_VOLUME);
+	assert_int_equal(r->kind, CG_REF_MAPPINGS);
+	assert_true(r->read_only); /* :ro */
 	assert_pos(r->pos, 34, 9, 16);
 	r = file_ref(&m, "mappings");
 	assert_non_null(r);
-	assert_int_equal(r->kind, CG_REF_VOLUME);
+	assert_int_equal(r->kind, CG_REF_MAPPINGS);
+	assert_false(r->read_only);
 	assert_pos(r->pos, 38, 17, 28);
 	assert_int_equal(m.facts.nfile_refs, 5); /* no named, no absolute */
 

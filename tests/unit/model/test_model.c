@@ -473,6 +473,78 @@ static void test_model__shell_script_file_refs(void **state)
 	remove_repo(&m, root);
 }
 
+/* The kind of the first reference row with `path`, or -1. */
+static int ref_kind(const struct cg_model *m, const char *path)
+{
+	for (size_t k = 0; k < m->facts.nfile_refs; k++)
+		if (!strcmp(m->facts.file_refs[k].path, path))
+			return (int)m->facts.file_refs[k].kind;
+	return -1;
+}
+
+/* Paths are read where the shell reads them: from the step's
+ * working-directory, after `cd`; a `cd` in a subshell or a pipeline ends
+ * with it, one in a branch or after `||` leaves the folder unknown (no
+ * path taken), and what a step writes is kept even then. */
+static void test_model__script_refs_follow_cd(void **state)
+{
+	static const char workflow[] =
+	    "on: push\n"
+	    "defaults:\n"
+	    "  run:\n"
+	    "    working-directory: ./svc\n"
+	    "jobs:\n"
+	    "  a:\n"
+	    "    runs-on: ubuntu-latest\n"
+	    "    steps:\n"
+	    "      - run: |\n"
+	    "          ./top.sh\n"
+	    "          cd api && ./one.sh\n"
+	    "          (cd ../web; ./two.sh)\n"
+	    "          ./three.sh\n"
+	    "          cd .. | true\n"
+	    "          ./four.sh\n"
+	    "          if [ -n \"$X\" ]; then cd lib; fi\n"
+	    "          ./lost.sh\n"
+	    "          echo x > made.txt\n"
+	    "      - working-directory: tools\n"
+	    "        run: python gen.py > ../out/gen.json\n"
+	    "      - run: test -d x || cd x; ./maybe.sh\n"
+	    "      - run: cp a.env b.env && make\n";
+	static const struct {
+		const char *path;
+		int kind;
+	} refs[] = {
+	    {"svc/top.sh", CG_REF_SCRIPT},
+	    {"svc/api/one.sh", CG_REF_SCRIPT},
+	    {"svc/web/two.sh", CG_REF_SCRIPT},
+	    {"svc/api/three.sh", CG_REF_SCRIPT},
+	    {"svc/api/four.sh", CG_REF_SCRIPT},
+	    {"svc/api/lost.sh", -1},
+	    {"svc/api/lib/lost.sh", -1},
+	    {"lost.sh", -1},
+	    {"made.txt", CG_REF_OUTPUT}, /* unplaced: as written */
+	    {"tools/gen.py", CG_REF_SCRIPT},
+	    {"out/gen.json", CG_REF_OUTPUT},
+	    {"svc/maybe.sh", -1},
+	    {"svc/x/maybe.sh", -1},
+	    {"svc/b.env", CG_REF_OUTPUT},
+	    {"make", CG_REF_BUILD},
+	};
+	char root[] = "/tmp/ciguard-model-XXXXXX";
+	const char *const files[] = {".github/workflows/ci.yml", workflow,
+				     NULL};
+	struct cg_model m;
+
+	(void)state;
+	build_repo(&m, root, files);
+	for (size_t i = 0; i < sizeof(refs) / sizeof(*refs); i++)
+		if (ref_kind(&m, refs[i].path) != refs[i].kind)
+			fail_msg("'%s': kind %d, want %d", refs[i].path,
+				 ref_kind(&m, refs[i].path), refs[i].kind);
+	remove_repo(&m, root);
+}
+
 /* A GitLab checkout: `files` are (path, text) pairs, NULL ended. */
 static void gl_build(struct cg_model *m, char *root, const char *const *files)
 {
@@ -1199,6 +1271,7 @@ int main(void)
 	    cmocka_unit_test(test_model__github_reraise_order_and_own_continue),
 	    cmocka_unit_test(test_model__github_continue_on_error),
 	    cmocka_unit_test(test_model__shell_script_file_refs),
+	    cmocka_unit_test(test_model__script_refs_follow_cd),
 	    cmocka_unit_test(test_model__github_composite_actions),
 	    cmocka_unit_test(test_model__github_unchecked_shells_noted),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_noted_once),
