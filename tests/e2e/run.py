@@ -7,7 +7,9 @@ Each case is a folder tests/e2e/<case>/ with
                  ({repo} is replaced by the copy's path)
   setup          optional: lines of `git` (git init + commit everything),
                  `bigline PATH N`, `longitem PATH N`, `deep PATH N`,
-                 `symlink PATH TARGET`, `modify PATH`, `stage PATH`
+                 `symlink PATH TARGET`, `modify PATH`, `stage PATH`,
+                 `write PATH [TEXT]` (a file made after the commit: git
+                 does not track it, and may ignore it)
   expected.json  the --format json output, elapsed_ms zeroed
   exit           the expected exit status (default 1 if findings, else 0)
   stderr         optional: a substring stderr must contain
@@ -66,6 +68,11 @@ def prepare(case_dir, tmp):
                     f.write("\n# modified after commit\n")
             elif words[0] == "stage":
                 git(repo, "add", words[1])
+            elif words[0] == "write":
+                path = os.path.join(repo, words[1])
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "w") as f:
+                    f.write(" ".join(words[2:]) + "\n")
             else:
                 raise SystemExit(f"{setup}: unknown setup line {line!r}")
     return repo
