@@ -352,6 +352,19 @@ bool cg_glob_match(const char *p, const char *s)
 	const char *dstar_p = NULL, *dstar_s = NULL;
 	bool dstar_folders = false;
 
+	/* `**` + `/NAME` where NAME holds no '/': NAME can only match the
+	 * last component (nothing in it crosses a '/'), so match that alone
+	 * rather than try NAME after every '/' */
+	if (p[0] == '*' && p[1] == '*' && p[2] == '/') {
+		const char *q = p + 3, *base = NULL;
+
+		while (*q && *q != '/' && !(q[0] == '*' && q[1] == '*'))
+			q++;
+		if (!*q) {
+			base = strrchr(s, '/');
+			return cg_glob_match(p + 3, base ? base + 1 : s);
+		}
+	}
 	while (*s) {
 		if (p[0] == '*' && p[1] == '*') {
 			p += 2;

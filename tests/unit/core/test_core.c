@@ -125,6 +125,10 @@ static void test_core__glob(void **state)
 	assert_false(cg_glob_match("**/a*/x", "ab/c/x"));
 	assert_false(cg_glob_match("**/a*/x", "ba/x"));
 	assert_false(cg_glob_match("**/x.yml", "ax.yml"));
+	/* `**` + `/NAME`: NAME is matched against the last component only */
+	assert_false(cg_glob_match("**/*compose*.yml", "compose.d/x.yml"));
+	assert_true(cg_glob_match("**/*compose*.yml", "compose.d/compose.yml"));
+	assert_false(cg_glob_match("**/x.yml", "x.yml/y"));
 	assert_true(cg_glob_match("a**b", "a/c/b"));
 	assert_true(cg_glob_match("python -m app.worker*",
 				  "python -m app.worker.pool"));
