@@ -218,6 +218,10 @@ struct cg_file_list {
 	 * the index), sorted; they point into `paths` */
 	char **untracked;
 	size_t nuntracked, untracked_alloc;
+	/* untracked files are listed only where asked for
+	 * (cg_discover_wanted): a path on disk that is not listed may be
+	 * untracked, not ignored */
+	bool partial;
 };
 
 /*
@@ -229,19 +233,38 @@ struct cg_file_list {
 int cg_discover(struct cg_file_list *out, const char *root,
 		void (*note)(void *ctx, const char *msg), void *note_ctx);
 void cg_file_list_release(struct cg_file_list *l);
+/*
+ * As cg_discover, but the untracked files listed are only those `want`
+ * takes: every file in the index (`git ls-files --cached`, started by
+ * cg_discover_wanted_start and read while the work tree is walked for
+ * wanted files), then one `git ls-files --others --exclude-standard` over
+ * the wanted files that are not in it. Folders of installed packages and
+ * caches (node_modules, .venv, venv, __pycache__, .tox, .mypy_cache,
+ * .pytest_cache, .ruff_cache) and other repositories are not walked.
+ * out->partial is set. Outside git: cg_discover.
+ */
+struct cg_capture;
+void cg_discover_wanted_start(struct cg_capture *cap, const char *root);
+int cg_discover_wanted(struct cg_file_list *out, struct cg_capture *cap,
+		       const char *root,
+		       bool (*want)(void *ctx, const char *path), void *ctx,
+		       void (*note)(void *ctx, const char *msg),
+		       void *note_ctx);
 
 /*
- * --staged: the git index of the work tree at `root`. Open lists its
- * entries (one `git ls-files -s -z`; stage 0, or "ours" in a merge;
- * submodules left out) into `list`, sorted. Read gives the staged blob of
- * `path` (at most `max` bytes, else CG_ELIMIT), through one `git cat-file
+ * --staged: the git index of the work tree at `root`. Start runs `git
+ * ls-files -s -z` and the blob reader; open waits for the list and gives
+ * its entries (stage 0, or "ours" in a merge; submodules left out) in
+ * `list`, sorted (on failure, close the index all the same). Read gives the
+ * staged blob of `path` (at most `max` bytes, else CG_ELIMIT), through one `git
+ * cat-file
  * --batch` kept open for every read and shared by threads; *symlink tells
  * that the entry is a symlink, whose blob is its target. CG_ENOTFOUND
  * when the path is not staged.
  */
 struct cg_git_index;
-int cg_git_index_open(struct cg_git_index **out, struct cg_file_list *list,
-		      const char *root);
+struct cg_git_index *cg_git_index_start(const char *root);
+int cg_git_index_open(struct cg_git_index *ix, struct cg_file_list *list);
 int cg_git_index_read(struct cg_git_index *ix, const char *path, size_t max,
 		      struct cg_buf *out, bool *symlink);
 /* Read the blobs of `paths` ahead, in one stream (ids written on a

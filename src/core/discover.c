@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -243,6 +244,229 @@ int cg_discover(struct cg_file_list *out, const char *root,
 	}
 	if (out->n > 1)
 		qsort(out->paths, out->n, sizeof(*out->paths), cmp_str);
+	if (out->nuntracked > 1)
+		qsort(out->untracked, out->nuntracked, sizeof(*out->untracked),
+		      cmp_str);
+	return 0;
+}
+
+/* ------------------------------------------------ the quick layer's */
+
+/* Folders of installed packages and tool caches: never walked for
+ * untracked files (their tracked files come from the index). */
+static bool cache_dir(const char *name)
+{
+	static const char *const names[] = {
+	    "node_modules",  ".venv",	    "venv",
+	    "__pycache__",   ".tox",	    ".mypy_cache",
+	    ".pytest_cache", ".ruff_cache", NULL};
+
+	for (size_t i = 0; names[i]; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+struct wanted_walk {
+	bool (*want)(void *ctx, const char *path);
+	void *ctx;
+	char path[PATH_MAX];
+	struct cg_file_list *found;
+	unsigned depth;
+};
+
+/* Folder fd is the work tree of another repository, which git lists as
+ * one entry and does not look into: `.git` is a file (a submodule, a
+ * worktree) or a folder with a HEAD. */
+static bool other_repo(int fd)
+{
+	struct stat st;
+
+	if (fstatat(fd, ".git", &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return false;
+	if (!S_ISDIR(st.st_mode))
+		return S_ISREG(st.st_mode);
+	return fstatat(fd, ".git/HEAD", &st, 0) == 0;
+}
+
+/* The files under folder fd (at w->path, `len` bytes) that w->want
+ * takes; folders holding `.git` are other repositories, left out. */
+static void walk_wanted(struct wanted_walk *w, int fd, size_t len)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		const char *name = e->d_name;
+		size_t nl = strlen(name);
+		unsigned char type = e->d_type;
+
+		if (name[0] == '.' &&
+		    (!name[1] || (name[1] == '.' && !name[2]) ||
+		     !strcmp(name, ".git")))
+			continue;
+		if (len + nl + 2 > sizeof(w->path))
+			continue;
+		if (type == DT_UNKNOWN) {
+			struct stat st;
+
+			if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW))
+				continue;
+			type = S_ISDIR(st.st_mode)   ? DT_DIR
+			       : S_ISLNK(st.st_mode) ? DT_LNK
+			       : S_ISREG(st.st_mode) ? DT_REG
+						     : DT_UNKNOWN;
+		}
+		memcpy(w->path + len, name, nl + 1);
+		if (type == DT_DIR) {
+			int sub;
+
+			if (cache_dir(name) || w->depth >= 64)
+				continue;
+			sub = openat(dirfd(d), name,
+				     O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+					 O_NOFOLLOW);
+			if (sub < 0)
+				continue;
+			if (other_repo(sub)) {
+				close(sub);
+				continue;
+			}
+			w->path[len + nl] = '/';
+			w->depth++;
+			walk_wanted(w, sub, len + nl + 1);
+			w->depth--;
+		} else if ((type == DT_REG || type == DT_LNK) &&
+			   w->want(w->ctx, w->path)) {
+			list_add(w->found, w->path);
+		}
+	}
+	closedir(d);
+}
+
+/* Sort out->paths unless they already are. */
+static void sort_paths(struct cg_file_list *out)
+{
+	for (size_t i = 1; i < out->n; i++)
+		if (strcmp(out->paths[i - 1], out->paths[i]) > 0) {
+			qsort(out->paths, out->n, sizeof(*out->paths), cmp_str);
+			return;
+		}
+}
+
+static int cmp_ptr_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Which of `cand` git lists as untracked and not ignored; those are
+ * moved into out (paths and untracked). */
+static void add_untracked(struct cg_file_list *out, const char *root,
+			  struct cg_file_list *cand)
+{
+	const char **argv;
+	struct cg_buf b = CG_BUF_INIT;
+	size_t a = 0;
+
+	if (!cand->n)
+		return;
+	argv = cg_xcalloc(cand->n + 10, sizeof(*argv));
+	argv[a++] = "git";
+	argv[a++] = "--literal-pathspecs";
+	argv[a++] = "-C";
+	argv[a++] = root;
+	argv[a++] = "ls-files";
+	argv[a++] = "-z";
+	argv[a++] = "--others";
+	argv[a++] = "--exclude-standard";
+	argv[a++] = "--";
+	for (size_t i = 0; i < cand->n; i++)
+		argv[a++] = cand->paths[i];
+	if (cg_run_capture(argv, NULL, &b) == 0) {
+		for (size_t i = 0; i < b.len;) {
+			size_t n = strlen(b.buf + i);
+
+			if (n) {
+				list_add(out, b.buf + i);
+				CG_GROW(out->untracked, out->untracked_alloc,
+					out->nuntracked + 1);
+				out->untracked[out->nuntracked++] =
+				    out->paths[out->n - 1];
+			}
+			i += n + 1;
+		}
+	} else {
+		cg_error_clear();
+	}
+	free(argv);
+	cg_buf_release(&b);
+}
+
+void cg_discover_wanted_start(struct cg_capture *cap, const char *root)
+{
+	const char *argv[] = {"git", "-C",	 root, "ls-files",
+			      "-z",  "--cached", NULL};
+
+	if (cg_capture_start(cap, argv) < 0) {
+		cg_error_clear();
+		cap->fd = -1;
+	}
+}
+
+int cg_discover_wanted(struct cg_file_list *out, struct cg_capture *cap,
+		       const char *root,
+		       bool (*want)(void *ctx, const char *path), void *ctx,
+		       void (*note)(void *ctx, const char *msg), void *note_ctx)
+{
+	struct cg_file_list disk = {0}, cand = {0};
+	struct wanted_walk *w;
+	struct cg_buf b = CG_BUF_INIT;
+	int fd, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (cap->fd < 0)
+		return cg_discover(out, root, note, note_ctx);
+	/* while git reads the index: the wanted files on disk */
+	w = cg_xcalloc(1, sizeof(*w));
+	w->want = want;
+	w->ctx = ctx;
+	w->found = &disk;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		walk_wanted(w, fd, 0);
+	free(w);
+	rc = cg_capture_finish(cap, &b);
+	if (rc != 0) {
+		cg_buf_release(&b);
+		cg_file_list_release(&disk);
+		cg_error_clear();
+		return cg_discover(out, root, note, note_ctx);
+	}
+	out->in_git = true;
+	out->partial = true;
+	for (size_t i = 0; i < b.len;) {
+		size_t n = strlen(b.buf + i);
+
+		if (n && (!out->n || strcmp(out->paths[out->n - 1], b.buf + i)))
+			list_add(out, b.buf + i); /* a merge lists a path
+						     once per stage */
+		i += n + 1;
+	}
+	cg_buf_release(&b);
+	sort_paths(out); /* git lists the index sorted: a check */
+	/* the wanted files git does not track: untracked or ignored? */
+	for (size_t i = 0; i < disk.n; i++)
+		if (!out->n || !bsearch(&disk.paths[i], out->paths, out->n,
+					sizeof(*out->paths), cmp_ptr_str))
+			list_add(&cand, disk.paths[i]);
+	cg_file_list_release(&disk);
+	add_untracked(out, root, &cand);
+	cg_file_list_release(&cand);
+	sort_paths(out);
 	if (out->nuntracked > 1)
 		qsort(out->untracked, out->nuntracked, sizeof(*out->untracked),
 		      cmp_str);

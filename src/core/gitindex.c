@@ -45,6 +45,7 @@ struct cg_git_index {
 	pid_t pid;
 	FILE *in, *out; /* its stdin, its stdout */
 	bool started, broken;
+	struct cg_capture listing; /* `git ls-files -s`, from start to open */
 };
 
 static int cmp_entry(const void *a, const void *b)
@@ -82,28 +83,43 @@ static bool parse_entry(const char *rec, struct entry *out)
 	return true;
 }
 
-int cg_git_index_open(struct cg_git_index **out, struct cg_file_list *list,
-		      const char *root)
+static int start_batch(struct cg_git_index *ix);
+
+struct cg_git_index *cg_git_index_start(const char *root)
 {
 	const char *argv[] = {"git", "-C", root, "ls-files", "-s", "-z", NULL};
-	struct cg_buf b = CG_BUF_INIT;
-	struct cg_git_index *ix;
-	int rc = cg_run_capture(argv, NULL, &b);
-	size_t keep = 0;
+	struct cg_git_index *ix = cg_xcalloc(1, sizeof(*ix));
 
-	*out = NULL;
+	ix->root = cg_xstrdup(root);
+	pthread_mutex_init(&ix->lock, NULL);
+	ix->listing.fd = -1;
+	if (cg_capture_start(&ix->listing, argv) < 0)
+		ix->listing.fd = -1;
+	/* while git reads the index, the reader of blobs starts */
+	else if (start_batch(ix) < 0)
+		ix->broken = true;
+	return ix;
+}
+
+int cg_git_index_open(struct cg_git_index *ix, struct cg_file_list *list)
+{
+	struct cg_buf b = CG_BUF_INIT;
+	int rc;
+	size_t keep = 0;
+	bool sorted = true;
+
 	memset(list, 0, sizeof(*list));
+	if (ix->listing.fd < 0)
+		return CG_EIO; /* git could not be run: the error says so */
+	rc = cg_capture_finish(&ix->listing, &b);
 	if (rc != 0) {
 		cg_buf_release(&b);
 		return rc < 0 ? rc
 			      : cg_error_set(CG_EINVAL,
 					     "--staged needs a git work tree, "
 					     "and '%s' is not in one",
-					     root);
+					     ix->root);
 	}
-	ix = cg_xcalloc(1, sizeof(*ix));
-	ix->root = cg_xstrdup(root);
-	pthread_mutex_init(&ix->lock, NULL);
 	for (size_t i = 0; i < b.len;) {
 		size_t len = strlen(b.buf + i);
 		struct entry e;
@@ -111,11 +127,15 @@ int cg_git_index_open(struct cg_git_index **out, struct cg_file_list *list,
 		if (len && parse_entry(b.buf + i, &e)) {
 			CG_GROW(ix->e, ix->alloc, ix->n + 1);
 			ix->e[ix->n++] = e;
+			if (ix->n > 1 &&
+			    cmp_entry(&ix->e[ix->n - 2], &ix->e[ix->n - 1]) > 0)
+				sorted = false;
 		}
 		i += len + 1;
 	}
 	cg_buf_release(&b);
-	qsort(ix->e, ix->n, sizeof(*ix->e), cmp_entry);
+	if (!sorted) /* git lists the index sorted */
+		qsort(ix->e, ix->n, sizeof(*ix->e), cmp_entry);
 	/* one entry per path: stage 0, else stage 2 (ours) of a merge, else
 	 * none (only theirs or the base: deleted on our side); gitlinks have
 	 * no content to read */
@@ -143,7 +163,6 @@ int cg_git_index_open(struct cg_git_index **out, struct cg_file_list *list,
 		CG_GROW(list->paths, list->alloc, list->n + 1);
 		list->paths[list->n++] = cg_xstrdup(ix->e[i].path);
 	}
-	*out = ix;
 	return 0;
 }
 
@@ -374,6 +393,13 @@ void cg_git_index_close(struct cg_git_index *ix)
 {
 	if (!ix)
 		return;
+	if (ix->listing.fd >= 0) {
+		struct cg_buf scratch = CG_BUF_INIT;
+
+		if (cg_capture_finish(&ix->listing, &scratch) < 0)
+			cg_error_clear();
+		cg_buf_release(&scratch);
+	}
 	if (ix->in)
 		fclose(ix->in); /* end of input: cat-file exits */
 	if (ix->out)

@@ -4,8 +4,10 @@
  * file list says it for the full layer: git listed every tracked file and
  * every untracked one that is not ignored (`ls-files -t` tells which), so
  * a file on disk that is not on the list is ignored. With --staged the
- * list is the index, and one `git ls-files --others --exclude-standard`
- * over the paths that are not in it tells untracked from ignored.
+ * list is the index, and in the quick layer it has only the untracked
+ * files the layer reads; then one `git ls-files --others
+ * --exclude-standard` over the paths that are not in it tells untracked
+ * from ignored.
  *
  * A path inside another repository (a submodule's work tree, a nested
  * clone: a folder on the way holds `.git`) is not this repository's to
@@ -222,7 +224,8 @@ void cg_file_refs_settle(struct cg_model *m)
 			if (!has_file(full, 0, &budget))
 				r->git = CG_REF_GIT_EMPTY;
 		}
-		if (m->opt.staged && r->git != CG_REF_GIT_TRACKED &&
+		if ((m->opt.staged || m->paths_partial) &&
+		    r->git != CG_REF_GIT_TRACKED &&
 		    r->git != CG_REF_GIT_UNKNOWN &&
 		    r->git != CG_REF_GIT_EMPTY) {
 			/* not in the index: untracked or ignored? */

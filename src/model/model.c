@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model/model.h"
 #include "model/model_int.h"
@@ -278,8 +279,9 @@ static int cmp_path(const void *a, const void *b);
 /* The index of `path` in m->paths, or -1. */
 static long path_index(const struct cg_model *m, const char *path)
 {
-	char *const *hit =
-	    bsearch(&path, m->paths, m->npaths, sizeof(*m->paths), cmp_path);
+	char *const *hit = m->npaths ? bsearch(&path, m->paths, m->npaths,
+					       sizeof(*m->paths), cmp_path)
+				     : NULL;
 
 	return hit ? (long)(hit - m->paths) : -1;
 }
@@ -684,6 +686,36 @@ bool cg_model_has_path(const struct cg_model *m, const char *path)
 	return found;
 }
 
+/* A file the list may lack (cg_discover_wanted lists only the untracked
+ * files the quick layer wants): is it on disk, untracked and not
+ * ignored? One git process, asked only for such a path. */
+static bool untracked_unlisted(struct cg_model *m, const char *path)
+{
+	const char *argv[] = {"git",	  "--literal-pathspecs",
+			      "-C",	  m->opt.root,
+			      "ls-files", "-z",
+			      "--others", "--exclude-standard",
+			      "--",	  path,
+			      NULL};
+	struct cg_buf b = CG_BUF_INIT;
+	char *full;
+	struct stat st;
+	bool yes;
+
+	if (!m->paths_partial)
+		return false;
+	full = cg_xasprintf("%s/%s", m->opt.root, path);
+	yes = lstat(full, &st) == 0 && !S_ISDIR(st.st_mode);
+	free(full);
+	if (!yes)
+		return false;
+	yes = cg_run_capture(argv, NULL, &b) == 0 && b.len &&
+	      !strcmp(b.buf, path);
+	cg_error_clear();
+	cg_buf_release(&b);
+	return yes;
+}
+
 struct cg_file *cg_model_read_file(struct cg_model *m, const char *path,
 				   const struct cg_loader *loader)
 {
@@ -694,7 +726,7 @@ struct cg_file *cg_model_read_file(struct cg_model *m, const char *path,
 		goto out;
 	if ((f = find_file(m, norm)))
 		goto out;
-	if (!bsearch(&norm, m->paths, m->npaths, sizeof(*m->paths), cmp_path) ||
+	if ((path_index(m, norm) < 0 && !untracked_unlisted(m, norm)) ||
 	    ignored_by_config(m->config, norm))
 		goto out;
 	f = add_file(m, norm, loader, NULL);
@@ -714,6 +746,23 @@ static bool claims(const struct cg_loader *l, const char *path)
 static bool loader_on(const struct cg_model *m, const struct cg_loader *l)
 {
 	return l->layer == CG_LAYER_QUICK || m->opt.layer != CG_LAYER_QUICK;
+}
+
+static const struct cg_loader *first_loader(const struct cg_model *m,
+					    const char *path);
+
+/* The quick layer lists the untracked files its loaders read, and YAML
+ * files (a GitLab include may name one). */
+static bool quick_wants(void *ctx, const char *path)
+{
+	return first_loader(ctx, path) || cg_ends_with(path, ".yml") ||
+	       cg_ends_with(path, ".yaml");
+}
+
+static bool quick_listing(const struct cg_model *m)
+{
+	return !m->opt.nmem_files && !m->opt.staged &&
+	       m->opt.layer == CG_LAYER_QUICK;
 }
 
 /* The repository's files: discovered, or the in-memory ones. */
@@ -737,7 +786,10 @@ static int list_paths(struct cg_model *m)
 		return 0;
 	}
 	if (m->opt.staged)
-		err = cg_git_index_open(&m->staged_index, &list, m->opt.root);
+		err = cg_git_index_open(m->staged_index, &list);
+	else if (quick_listing(m))
+		err = cg_discover_wanted(&list, &m->listing, m->opt.root,
+					 quick_wants, m, discover_note, m);
 	else
 		err = cg_discover(&list, m->opt.root, discover_note, m);
 	if (err < 0)
@@ -747,6 +799,7 @@ static int list_paths(struct cg_model *m)
 	m->npaths = list.n;
 	m->untracked = list.untracked;
 	m->nuntracked = list.nuntracked;
+	m->paths_partial = list.partial;
 	m->nfiles_listed = list.n;
 	return 0;
 }
@@ -761,30 +814,99 @@ static int list_paths(struct cg_model *m)
  * full layer: `git diff HEAD` (work tree against the last commit), one
  * process. The quick layer without --staged asks nothing.
  */
+static void git_diff_start(struct cg_model *m, struct cg_capture *c,
+			   const char *what, const char *const *paths,
+			   size_t npaths)
+{
+	const char *fixed[] = {"git",
+			       "--literal-pathspecs",
+			       "-C",
+			       m->opt.root,
+			       "diff",
+			       "--relative",
+			       "--no-ext-diff",
+			       "--no-renames",
+			       "--name-only",
+			       "-z"};
+	size_t nfixed = sizeof(fixed) / sizeof(*fixed), a = 0;
+	const char **argv = cg_xcalloc(nfixed + npaths + 3, sizeof(*argv));
+
+	for (size_t i = 0; i < nfixed; i++)
+		argv[a++] = fixed[i];
+	if (what)
+		argv[a++] = what;
+	if (npaths) {
+		argv[a++] = "--";
+		for (size_t i = 0; i < npaths; i++)
+			argv[a++] = paths[i];
+	}
+	if (cg_capture_start(c, argv) < 0)
+		cg_error_clear();
+	free(argv);
+}
+
+/* Started before the file list (--staged): what the index changes. */
+static void git_staged_start(struct cg_model *m)
+{
+	m->git_diffs[0].fd = m->git_diffs[1].fd = -1;
+	if (m->opt.nmem_files || !m->opt.staged)
+		return;
+	git_diff_start(m, &m->git_diffs[0], "--cached", NULL, 0);
+}
+
 static void git_changes_start(struct cg_model *m)
 {
-	const char *argv[] = {"git",	      "-C",	     m->opt.root,
-			      "diff",	      "--relative",  "--no-ext-diff",
-			      "--no-renames", "--name-only", "-z",
-			      NULL,	      NULL};
-	const size_t last = sizeof(argv) / sizeof(*argv) - 2;
-
-	m->git_diffs[0].fd = m->git_diffs[1].fd = -1;
-	if (!m->in_git || m->opt.nmem_files ||
-	    (!m->opt.staged && m->opt.layer == CG_LAYER_QUICK))
+	if (!m->in_git || m->opt.nmem_files)
 		return;
 	if (m->opt.staged) {
-		argv[last] = "--cached";
-		if (cg_capture_start(&m->git_diffs[0], argv) < 0)
+		/* the work tree against the index, for the staged paths
+		 * only: git stats no other file */
+		struct cg_buf cached = CG_BUF_INIT;
+		const char **paths = NULL;
+		size_t n = 0, alloc = 0;
+
+		if (m->git_diffs[0].fd < 0 ||
+		    cg_capture_finish(&m->git_diffs[0], &cached) != 0) {
 			cg_error_clear();
-		argv[last] = NULL;
-		if (cg_capture_start(&m->git_diffs[1], argv) < 0)
-			cg_error_clear();
-	} else {
-		argv[last] = "HEAD";
-		if (cg_capture_start(&m->git_diffs[0], argv) < 0)
-			cg_error_clear();
+			m->git_diffs[0].fd = -1;
+			cg_buf_release(&cached);
+			return;
+		}
+		m->git_staged = cached;
+		for (size_t i = 0; i < cached.len;) {
+			size_t len = strlen(cached.buf + i);
+
+			if (len) {
+				CG_GROW(paths, alloc, n + 1);
+				paths[n++] = cached.buf + i;
+			}
+			i += len + 1;
+		}
+		m->git_staged_known = true;
+		if (n)
+			git_diff_start(m, &m->git_diffs[1], NULL, paths, n);
+		free(paths);
+	} else if (m->opt.layer != CG_LAYER_QUICK) {
+		git_diff_start(m, &m->git_diffs[0], "HEAD", NULL, 0);
 	}
+}
+
+/* Wait for the git processes still running (a build that failed, or a
+ * model released early). */
+static void git_drop(struct cg_model *m)
+{
+	struct cg_capture *all[] = {&m->git_diffs[0], &m->git_diffs[1],
+				    &m->listing};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(*all); i++)
+		if (all[i]->pid > 0 && all[i]->fd >= 0) {
+			struct cg_buf scratch = CG_BUF_INIT;
+
+			if (cg_capture_finish(all[i], &scratch) < 0)
+				cg_error_clear();
+			cg_buf_release(&scratch);
+		}
+	cg_buf_release(&m->git_staged);
 }
 
 static int cmp_change(const void *a, const void *b)
@@ -800,11 +922,18 @@ static void git_changes_finish(struct cg_model *m)
 	size_t n = 0, alloc = 0, keep = 0;
 	bool ok = true;
 
-	for (int k = 0; k < 2; k++)
-		ok = (m->git_diffs[k].fd >= 0
-			  ? cg_capture_finish(&m->git_diffs[k], &out[k]) == 0
-			  : k == 1 && !m->opt.staged) &&
-		     ok;
+	if (m->opt.staged) {
+		/* the index's changes came first (git_changes_start); the
+		 * work tree's were asked only when there were some */
+		ok = m->git_staged_known &&
+		     (m->git_diffs[1].fd < 0 ||
+		      cg_capture_finish(&m->git_diffs[1], &out[1]) == 0);
+		out[0] = m->git_staged;
+		m->git_staged = (struct cg_buf)CG_BUF_INIT;
+	} else {
+		ok = m->git_diffs[0].fd >= 0 &&
+		     cg_capture_finish(&m->git_diffs[0], &out[0]) == 0;
+	}
 	/* both lists in one table, sorted; a path in both is one row */
 	for (int k = 0; ok && k < 2; k++)
 		for (size_t i = 0; i < out[k].len;) {
@@ -841,15 +970,87 @@ static void git_changes_finish(struct cg_model *m)
 	cg_buf_release(&out[1]);
 }
 
+/* A pattern `**` + `/NAME` with no '/' in NAME matches the last path
+ * component alone. */
+static bool base_pattern(const char *p)
+{
+	if (p[0] != '*' || p[1] != '*' || p[2] != '/')
+		return false;
+	for (p += 3; *p; p++)
+		if (*p == '/' || (p[0] == '*' && p[1] == '*'))
+			return false;
+	return true;
+}
+
+/* Per loader (bit k), whether one of its `** /NAME` patterns takes a file
+ * named `base`: worked out once per name (a repository repeats names:
+ * __init__.py, README.md, ...), in a table of BASE_MEMO slots. */
+#define BASE_MEMO 4096
+struct base_memo {
+	uint64_t hash;
+	char *base;
+	unsigned mask;
+};
+
+static unsigned base_mask(const char *base)
+{
+	unsigned mask = 0;
+
+	for (size_t k = 0; k < cg_nloaders; k++)
+		for (const char *const *p = cg_loaders[k]->patterns; p && *p;
+		     p++)
+			if (base_pattern(*p) && cg_glob_match(*p + 3, base)) {
+				mask |= 1u << k;
+				break;
+			}
+	return mask;
+}
+
+static unsigned base_claims(struct cg_model *m, const char *base)
+{
+	size_t len = strlen(base);
+	uint64_t h = cg_hash64(CG_HASH_INIT, base, len);
+	struct base_memo *t = m->base_memo;
+
+	if (!t)
+		t = m->base_memo = cg_xcalloc(BASE_MEMO, sizeof(*t));
+	for (size_t i = 0; i < 16; i++) {
+		struct base_memo *e = &t[(h + i) & (BASE_MEMO - 1)];
+
+		if (!e->base) {
+			e->hash = h;
+			e->base = cg_xstrdup(base);
+			e->mask = base_mask(base);
+			return e->mask;
+		}
+		if (e->hash == h && !strcmp(e->base, base))
+			return e->mask;
+	}
+	return base_mask(base);
+}
+
 /* The first loader (of those on) that claims `path`, or NULL. */
 static const struct cg_loader *first_loader(const struct cg_model *m,
 					    const char *path)
 {
+	const char *slash = strrchr(path, '/');
+	unsigned mask;
+
 	if (ignored_by_config(m->config, path))
 		return NULL;
-	for (size_t k = 0; k < cg_nloaders; k++)
-		if (loader_on(m, cg_loaders[k]) && claims(cg_loaders[k], path))
-			return cg_loaders[k];
+	/* the memo is the model's cache, not part of what it says */
+	mask = base_claims((struct cg_model *)m, slash ? slash + 1 : path);
+	for (size_t k = 0; k < cg_nloaders; k++) {
+		const struct cg_loader *l = cg_loaders[k];
+		bool yes = mask & (1u << k);
+
+		if (!loader_on(m, l))
+			continue;
+		for (const char *const *p = l->patterns; !yes && p && *p; p++)
+			yes = !base_pattern(*p) && cg_glob_match(*p, path);
+		if (yes && (!l->claims || l->claims(path)))
+			return l;
+	}
 	return NULL;
 }
 
@@ -973,16 +1174,26 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 
 	memset(m, 0, sizeof(*m));
 	m->git_diffs[0].fd = m->git_diffs[1].fd = -1;
+	m->listing.fd = -1;
 	m->opt = *opt;
 	if (!m->opt.max_file_size)
 		m->opt.max_file_size = 8u * 1024 * 1024;
 	m->config = opt->config;
 	cg_arena_init(&m->arena);
+	/* git first: it reads the index while the read-ahead starts */
+	if (quick_listing(m))
+		cg_discover_wanted_start(&m->listing, m->opt.root);
+	if (m->opt.staged && !m->opt.nmem_files)
+		m->staged_index = cg_git_index_start(m->opt.root);
+	git_staged_start(m);
 	guess_start(m);
 	err = list_paths(m);
 	guess_stop(m);
 	if (err < 0) {
 		ahead_release(m);
+		git_drop(m);
+		cg_git_index_close(m->staged_index);
+		m->staged_index = NULL;
 		return err;
 	}
 	m->path_read = cg_xcalloc(m->npaths ? m->npaths : 1, 1);
@@ -1056,12 +1267,16 @@ void cg_model_release(struct cg_model *m)
 		free(m->paths[i]);
 	free(m->paths);
 	free(m->untracked);
+	for (size_t i = 0; m->base_memo && i < BASE_MEMO; i++)
+		free(m->base_memo[i].base);
+	free(m->base_memo);
 	free(m->path_read);
 	for (size_t i = 0; i < m->nnotes; i++)
 		free(m->notes[i].message);
 	free(m->notes);
 	ahead_release(m);
 	cg_git_index_close(m->staged_index);
+	git_drop(m);
 	for (size_t i = 0; i < m->ngit_changes; i++)
 		free(m->git_changes[i].path);
 	free(m->git_changes);

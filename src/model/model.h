@@ -522,7 +522,11 @@ struct cg_model {
 	 * (pointers into paths) */
 	char **untracked;
 	size_t nuntracked;
-	unsigned char *path_read; /* per path: a file was read from it */
+	/* the quick layer lists only the untracked files it reads: a path on
+	 * disk that is not in `paths` may still be untracked, not ignored */
+	bool paths_partial;
+	struct base_memo *base_memo; /* which loaders take a file name */
+	unsigned char *path_read;    /* per path: a file was read from it */
 
 	struct cg_file **files; /* every file read */
 	size_t nfiles;
@@ -547,6 +551,9 @@ struct cg_model {
 	struct cg_ahead *guess; /* ... and before the file list came */
 	struct cg_git_index *staged_index; /* --staged: what is read */
 	struct cg_capture git_diffs[2];	   /* running (git_changes_start) */
+	struct cg_capture listing;	   /* the quick layer's git ls-files */
+	struct cg_buf git_staged;	   /* --staged: `git diff --cached` */
+	bool git_staged_known;
 	/* the scripts prepared for the file being built (loader.h) */
 	struct cg_prepared *prepared;
 };

@@ -153,6 +153,32 @@ expect_exit 1 "$ciguard" check "$m" --staged --quick --color never
 grep -q "w1.yml' is staged, but git does not have its content" "$tmp/err" &&
 	grep -q "^.github/workflows/w2.yml:6:21: error" "$tmp/out" && ok || bad "missing object: $(cat "$tmp/out" "$tmp/err")"
 
+# --quick lists tracked files from the index and walks the work tree only
+# for the untracked files it reads: an untracked workflow is checked, an
+# ignored one is not, nor one in node_modules or in another repository;
+# two git processes (ls-files --cached, then ls-files --others over the
+# untracked candidates)
+q=$tmp/quick
+mkdir -p "$q/.github/workflows" "$q/node_modules/pkg" "$q/nested" && git init -q "$q" && git init -q "$q/nested"
+wf '      - run: pytest -q\n' >"$q/.github/workflows/ci.yml"
+git -C "$q" add -A
+wf '      - run: pytest || true\n' >"$q/.github/workflows/new.yml"
+wf '      - run: tox || true\n' >"$q/.github/workflows/local.yml"
+echo local.yml >"$q/.github/workflows/.gitignore"
+printf 'services:\n  w:\n    image: python:3.12\n    command: python -m app.worker\n' >"$q/node_modules/pkg/docker-compose.yml"
+cp "$q/node_modules/pkg/docker-compose.yml" "$q/nested/docker-compose.yml"
+: >"$tmp/gitlog/calls"
+PATH="$tmp/gitlog:$PATH" "$ciguard" check "$q" --quick --format json >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] && python3 - "$tmp/out" <<'P' && ok || bad "--quick discovery: $(cat "$tmp/out" "$tmp/err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = sorted((f["rule"], f["path"]) for f in d["findings"])
+assert got == [("masked-failure", ".github/workflows/new.yml")], got
+assert d["summary"]["files"] == 2, d["summary"]
+P
+[ "$(grep -c "ls-files" "$tmp/gitlog/calls")" = 2 ] && [ "$(wc -l <"$tmp/gitlog/calls")" = 2 ] &&
+	ok || bad "--quick git calls: $(cat "$tmp/gitlog/calls")"
+
 # --jobs: the same output, byte for byte, whatever the number of threads.
 # A repository of many files (read ahead on worker threads), some broken
 # (notes), a Helm template (declined by the k8s loader, a note), rules of
