@@ -419,6 +419,31 @@ static void outputs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 			prog->end);
 }
 
+/* Does -f (word k) name a file that program (word i) reads? Not for
+ * `rm -f`, `ln -f`, `git push -f`, `pkill -f PATTERN`, `cut -f FIELDS`,
+ * nor docker's and podman's -f (force, follow) outside build and
+ * compose. */
+static bool f_reads(const struct cg_sh_cmd *c, size_t i, size_t k)
+{
+	static const char *const not_a_file[] = {
+	    "rm",   "rmdir",   "unlink", "ln",	"pkill", "pgrep",
+	    "kill", "killall", "git",	 "cut", NULL};
+	const char *b = cg_path_base(c->words[i].text);
+
+	for (size_t n = 0; not_a_file[n]; n++)
+		if (!strcmp(b, not_a_file[n]))
+			return false;
+	if (!strcmp(b, "docker") || !strcmp(b, "podman")) {
+		for (size_t j = i + 1; j < k; j++)
+			if (word_is(&c->words[j], "build") ||
+			    word_is(&c->words[j], "buildx") ||
+			    word_is(&c->words[j], "compose"))
+				return true;
+		return false;
+	}
+	return true;
+}
+
 /* What a simple command runs or names from the repository. */
 static void refs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 {
@@ -478,6 +503,8 @@ static void refs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 		     word_is(&c->words[k], "--env-file"))) {
 			if (word_is(&c->words[k], "-c") &&
 			    (shell || !strncmp(b, "python", 6)))
+				continue;
+			if (word_is(&c->words[k], "-f") && !f_reads(c, i, k))
 				continue;
 			add_ref(w, &c->words[k + 1], CG_REF_CONFIG_FILE);
 		}

@@ -329,9 +329,10 @@ enum cg_file_ref_kind {
 	CG_REF_OUTPUT, /* a path a CI step writes or creates: a redirection
 			  target, cp/mv/ln/install's destination, the
 			  operands of touch/mkdir/tee, -o/--output, cmake -B,
-			  `python -m venv DIR`, git clone's folder; with no
-			  group, a GitLab artifacts/cache path (a glob) every
-			  job may get */
+			  `python -m venv DIR`, git clone's folder, what
+			  actions/download-artifact or actions/cache restore
+			  (`**`: anything); with no group, a GitLab
+			  artifacts/cache path (a glob) every job may get */
 	CG_REF_BUILD,  /* a command that may write files it does not name
 			  (make, npm, a script of the repository, an action
 			  other than checkout/setup-*); path: its name */

@@ -196,6 +196,18 @@ static void uses_refs(struct cg_model *m, const struct cg_gh_step *st,
 			return;
 		r.kind = CG_REF_BUILD;
 		r.path = u;
+		if (name && (cg_starts_with(name + 1, "download-artifact@") ||
+			     cg_starts_with(name + 1, "cache@"))) {
+			/* it writes files, tracked or not, where `path:`
+			 * says (anywhere when it says nothing plain) */
+			const struct cg_node *to = cg_map_get(st->with, "path");
+
+			r.kind = CG_REF_OUTPUT;
+			if (cg_node_is_scalar(to) && !strchr(to->str, '$') &&
+			    !strchr(to->str, '\n') && !moved)
+				path = cg_model_path(NULL, to->str);
+			r.path = path ? path : "**";
+		}
 	}
 	cg_fact_file_ref(m, &r);
 	free(path);

@@ -12,6 +12,7 @@
  * Not reported, because CI may have the file after all:
  *  - an earlier command of the same CI job writes it or a folder it is in
  *    (`cp .env.example .env`, `python -m venv .venv`, `> out.txt`), or
+ *    an actions/download-artifact or actions/cache step may restore it, or
  *    any CI job does, for compose and k8s references; a GitLab
  *    artifacts/cache path covers it;
  *  - it is ignored (build output, by the look of it) and an earlier
@@ -172,9 +173,11 @@ const struct cg_rule cg_rule_untracked_required_file = {
 	"reads them: from the step's working-directory, following `cd`; a "
 	"path built from an expression (`${{ }}`, `$VAR`) is skipped, never "
 	"guessed. Not reported: a file an earlier command of the job writes "
-	"(`cp .env.example .env`, `python -m venv .venv`, a redirection), or "
-	"any CI job for compose files, or a GitLab artifacts/cache path "
-	"covers; an ignored file after a command that may write files it "
+	"(`cp .env.example .env`, `python -m venv .venv`, a redirection) or "
+	"an earlier actions/download-artifact or actions/cache step may "
+	"restore, or any CI job writes for compose files, or a GitLab "
+	"artifacts/cache path covers; an ignored file after a command that "
+	"may write files it "
 	"does not name (a build, an install, a script of the repository, an "
 	"action other than checkout and setup-*); an env_file with "
 	"`required: false`; an ignored folder mounted writable (a data "

@@ -510,7 +510,9 @@ static void test_model__script_refs_follow_cd(void **state)
 	    "      - working-directory: tools\n"
 	    "        run: python gen.py > ../out/gen.json\n"
 	    "      - run: test -d x || cd x; ./maybe.sh\n"
-	    "      - run: cp a.env b.env && make\n";
+	    "      - run: cp a.env b.env && make\n"
+	    "      - run: rm -f stale.txt; docker rm -f web; git push -f up\n"
+	    "      - run: docker build -f Dockerfile.ci . && pkill -f w.py\n";
 	static const struct {
 		const char *path;
 		int kind;
@@ -530,6 +532,12 @@ static void test_model__script_refs_follow_cd(void **state)
 	    {"svc/x/maybe.sh", -1},
 	    {"svc/b.env", CG_REF_OUTPUT},
 	    {"make", CG_REF_BUILD},
+	    /* -f that names no file read */
+	    {"svc/stale.txt", -1},
+	    {"svc/web", -1},
+	    {"svc/up", -1},
+	    {"svc/w.py", -1},
+	    {"svc/Dockerfile.ci", CG_REF_CONFIG_FILE},
 	};
 	char root[] = "/tmp/ciguard-model-XXXXXX";
 	const char *const files[] = {".github/workflows/ci.yml", workflow,
