@@ -9,6 +9,7 @@
  * a relative path is read in; a word that expands (`$X`, `${{ }}`) is never
  * taken as a path, and after a `cd` it cannot follow no path is taken.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,7 @@ struct walk {
 	char **dirs;
 	size_t ndirs, dirs_alloc;
 	bool moved; /* a `cd` ran */
+	bool built; /* a BUILD row is in: later ones add nothing */
 	unsigned depth;
 };
 
@@ -233,8 +235,22 @@ static struct cg_file_ref *add_row(struct walk *w, enum cg_file_ref_kind kind,
 	r->path = path;
 	r->required = true;
 	r->src = cg_script_src(w->s, start);
-	r->pos = cg_script_pos(w->s, start, end);
+	/* what CI writes is never reported: no position (mapping one to the
+	 * file costs more than the rest of the row) */
+	if (kind != CG_REF_OUTPUT && kind != CG_REF_BUILD)
+		r->pos = cg_script_pos(w->s, start, end);
 	return r;
+}
+
+/* A command that may write anything: only a script's first counts (a
+ * reference after a later one is after the first too). */
+static void add_build(struct walk *w, const struct cg_sh_word *word)
+{
+	if (w->built)
+		return;
+	w->built = true;
+	add_row(w, CG_REF_BUILD, cg_xstrdup(word->text), word->start,
+		word->end);
 }
 
 /* A word that names a path of the repository: literal, relative, no
@@ -298,7 +314,7 @@ static void change_dir(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 }
 
 /* Programs that may write files in the repository without naming them
- * (builds, installs, downloads, archives, containers). Sorted. */
+ * (builds, installs, downloads, archives, containers). */
 static const char *const builders[] = {
     "7z",	 "ant",	       "autoreconf", "bazel",	 "bazelisk",
     "bun",	 "bundle",     "c++",	     "cargo",	 "cc",
@@ -318,17 +334,39 @@ static const char *const builders[] = {
     "wget",	 "yarn",       "zip",
 };
 
-static int cmp_name(const void *key, const void *item)
+/* The builders by hash (asked of every simple command of every script,
+ * on worker threads too): filled once. */
+#define BUILDER_SLOTS 256
+static const char *builder_slot[BUILDER_SLOTS];
+static pthread_once_t builders_once = PTHREAD_ONCE_INIT;
+
+static size_t name_slot(const char *name)
 {
-	return strcmp(key, *(const char *const *)item);
+	return (size_t)cg_hash64(CG_HASH_INIT, name, strlen(name)) &
+	       (BUILDER_SLOTS - 1);
+}
+
+static void builders_fill(void)
+{
+	for (size_t i = 0; i < sizeof(builders) / sizeof(*builders); i++) {
+		size_t k = name_slot(builders[i]);
+
+		while (builder_slot[k])
+			k = (k + 1) & (BUILDER_SLOTS - 1);
+		builder_slot[k] = builders[i];
+	}
 }
 
 static bool builder(const char *b)
 {
 	if (!strncmp(b, "python", 6) || !strncmp(b, "pypy", 4))
 		return true;
-	return bsearch(b, builders, sizeof(builders) / sizeof(*builders),
-		       sizeof(*builders), cmp_name) != NULL;
+	pthread_once(&builders_once, builders_fill);
+	for (size_t k = name_slot(b); builder_slot[k];
+	     k = (k + 1) & (BUILDER_SLOTS - 1))
+		if (!strcmp(builder_slot[k], b))
+			return true;
+	return false;
 }
 
 static bool output_redir(const struct cg_sh_redir *r)
@@ -355,68 +393,125 @@ static bool operand(const struct cg_sh_cmd *c, size_t k)
 	return c->words[k].text[0] != '-' || c->words[k].expands;
 }
 
+/* Does option `a` of program `prog` (base name `b`) take the path it
+ * writes as the next word? -o is an option's name for shells (`bash -o
+ * pipefail`), ssh and mount, and takes no word for grep and unzip. */
+static bool output_option(const char *a, const char *prog, const char *b)
+{
+	switch (a[1]) {
+	case 'o':
+		if (a[2])
+			return !strcmp(a, "-out");
+		/* fall through */
+	case 'O':
+		return !a[2] && !cg_posix_shell_name(prog, NULL) &&
+		       strcmp(b, "ssh") && strcmp(b, "scp") &&
+		       strcmp(b, "mount") && strcmp(b, "grep") &&
+		       strcmp(b, "unzip") && strcmp(b, "set");
+	case 'B':
+		return !a[2] && !strcmp(b, "cmake");
+	case 'd':
+		return !a[2] && !strcmp(b, "unzip");
+	case 'C':
+		return !a[2] && !strcmp(b, "tar");
+	case '-':
+		return a[2] == 'o' &&
+		       (!strcmp(a, "--output") || !strcmp(a, "--out") ||
+			!strcmp(a, "--outdir") || !strcmp(a, "--output-dir") ||
+			!strcmp(a, "--output-document"));
+	default:
+		return false;
+	}
+}
+
+/* The operands that programs which make files name: all of touch's,
+ * mkdir's, tee's, truncate's; the destination (`last`, the last operand)
+ * of cp, mv, ln, install, rsync; the folder of a virtualenv; git clone's
+ * folder (with none, a folder named after the URL: a BUILD covers it). */
+static void named_outputs(struct walk *w, const struct cg_sh_cmd *c, size_t i,
+			  const char *b, size_t last)
+{
+	enum { NONE, ALL, LAST, VENV, CLONE } what = NONE;
+
+	switch (b[0]) { /* by the first letter: most commands are none */
+	case 't':
+		if (!strcmp(b, "touch") || !strcmp(b, "tee") ||
+		    !strcmp(b, "truncate"))
+			what = ALL;
+		break;
+	case 'm':
+		what = !strcmp(b, "mkdir") ? ALL
+		       : !strcmp(b, "mv")  ? LAST
+					   : NONE;
+		break;
+	case 'c':
+	case 'l':
+	case 'i':
+	case 'r':
+		if (!strcmp(b, "cp") || !strcmp(b, "ln") ||
+		    !strcmp(b, "install") || !strcmp(b, "rsync"))
+			what = LAST;
+		break;
+	case 'v':
+		if (!strcmp(b, "virtualenv"))
+			what = VENV;
+		break;
+	case 'p':
+		if (!strncmp(b, "python", 6) && i + 2 < c->nwords &&
+		    word_is(&c->words[i + 1], "-m") &&
+		    (word_is(&c->words[i + 2], "venv") ||
+		     word_is(&c->words[i + 2], "virtualenv")))
+			what = VENV;
+		break;
+	case 'u':
+		if (!strcmp(b, "uv") && i + 1 < c->nwords &&
+		    word_is(&c->words[i + 1], "venv"))
+			what = VENV;
+		break;
+	case 'g':
+		if (!strcmp(b, "git") && i + 2 < c->nwords &&
+		    word_is(&c->words[i + 1], "clone") && last > i + 2)
+			what = CLONE;
+		break;
+	default:
+		break;
+	}
+	if (what == ALL) {
+		for (size_t k = i + 1; k < c->nwords; k++)
+			if (operand(c, k))
+				add_ref(w, &c->words[k], CG_REF_OUTPUT);
+	} else if (what != NONE && last < c->nwords &&
+		   (what != LAST || last > i + 1)) {
+		add_ref(w, &c->words[last], CG_REF_OUTPUT);
+	}
+}
+
 /* What simple command (program at i) writes or may write. */
 static void outputs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 {
 	const struct cg_sh_word *prog = &c->words[i];
 	const char *b = cg_path_base(prog->text);
 	size_t last = c->nwords;
-	/* -o is an option's name for shells (`bash -o pipefail`), ssh and
-	 * mount, and takes no word for grep and unzip */
-	bool short_o = !cg_posix_shell_name(prog->text, NULL) &&
-		       strcmp(b, "ssh") && strcmp(b, "scp") &&
-		       strcmp(b, "mount") && strcmp(b, "grep") &&
-		       strcmp(b, "unzip") && strcmp(b, "set");
 
 	for (size_t k = i + 1; k < c->nwords; k++) {
 		const char *a = c->words[k].text;
 
 		if (operand(c, k))
 			last = k;
-		else if (k + 1 < c->nwords &&
-			 (((!strcmp(a, "-o") || !strcmp(a, "-O")) && short_o) ||
-			  !strcmp(a, "--output") || !strcmp(a, "--out") ||
-			  !strcmp(a, "-out") || !strcmp(a, "--outdir") ||
-			  !strcmp(a, "--output-dir") ||
-			  !strcmp(a, "--output-document") ||
-			  (!strcmp(a, "-B") && !strcmp(b, "cmake")) ||
-			  (!strcmp(a, "-d") && !strcmp(b, "unzip")) ||
-			  (!strcmp(a, "-C") && !strcmp(b, "tar"))))
+		else if (k + 1 < c->nwords && output_option(a, prog->text, b))
 			add_ref(w, &c->words[k + 1], CG_REF_OUTPUT);
-		else if (!strncmp(a, "--output=", 9) && !c->words[k].expands) {
+		else if (a[1] == '-' && !strncmp(a, "--output=", 9) &&
+			 !c->words[k].expands) {
 			struct cg_sh_word v = c->words[k];
 
 			v.text = a + 9;
 			add_ref(w, &v, CG_REF_OUTPUT);
 		}
 	}
-	if (!strcmp(b, "touch") || !strcmp(b, "mkdir") || !strcmp(b, "tee") ||
-	    !strcmp(b, "truncate")) {
-		for (size_t k = i + 1; k < c->nwords; k++)
-			if (operand(c, k))
-				add_ref(w, &c->words[k], CG_REF_OUTPUT);
-	} else if ((!strcmp(b, "cp") || !strcmp(b, "mv") || !strcmp(b, "ln") ||
-		    !strcmp(b, "install") || !strcmp(b, "rsync")) &&
-		   last < c->nwords && last > i + 1) {
-		add_ref(w, &c->words[last], CG_REF_OUTPUT);
-	} else if ((!strcmp(b, "virtualenv") ||
-		    (!strncmp(b, "python", 6) && i + 2 < c->nwords &&
-		     word_is(&c->words[i + 1], "-m") &&
-		     (word_is(&c->words[i + 2], "venv") ||
-		      word_is(&c->words[i + 2], "virtualenv"))) ||
-		    (!strcmp(b, "uv") && i + 1 < c->nwords &&
-		     word_is(&c->words[i + 1], "venv"))) &&
-		   last < c->nwords) {
-		add_ref(w, &c->words[last], CG_REF_OUTPUT);
-	} else if (!strcmp(b, "git") && i + 2 < c->nwords &&
-		   word_is(&c->words[i + 1], "clone") && last > i + 2) {
-		/* `git clone URL DIR` (with no DIR, a folder named after the
-		 * URL: BUILD below covers it) */
-		add_ref(w, &c->words[last], CG_REF_OUTPUT);
-	}
-	if (builder(b) || (strchr(prog->text, '/') && prog->text[0] != '/'))
-		add_row(w, CG_REF_BUILD, cg_xstrdup(prog->text), prog->start,
-			prog->end);
+	named_outputs(w, c, i, b, last);
+	if (!w->built &&
+	    (builder(b) || (strchr(prog->text, '/') && prog->text[0] != '/')))
+		add_build(w, prog);
 }
 
 /* Does -f (word k) name a file that program (word i) reads? Not for
@@ -490,8 +585,7 @@ static void refs_of(struct walk *w, const struct cg_sh_cmd *c, size_t i)
 		    strchr(a, '/')) {
 			add_ref(w, &c->words[script], CG_REF_SCRIPT);
 			/* a script of the repository may write anything */
-			add_row(w, CG_REF_BUILD, cg_xstrdup(a),
-				c->words[script].start, c->words[script].end);
+			add_build(w, &c->words[script]);
 		}
 	}
 	for (size_t k = i + 1; k + 1 < c->nwords; k++)
