@@ -280,6 +280,9 @@ struct cg_capture {
 	pid_t pid;
 	int fd;
 };
+/* The file to run for program `name`: for git, its path on PATH, found
+ * once per process; anything else (or git not found) as given. */
+const char *cg_program_path(const char *name);
 int cg_capture_start(struct cg_capture *c, const char *const argv[]);
 int cg_capture_finish(struct cg_capture *c, struct cg_buf *out);
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -24,6 +25,42 @@
 extern char **environ;
 
 #define CAPTURE_CAP (256u * 1024 * 1024)
+
+/* Where PATH finds `git`, looked up once per process (NULL: not found,
+ * let posix_spawnp say so). A spawn by name tries every PATH entry in
+ * the child, an exec each: with ten entries before git's, that is most
+ * of what starting it costs. */
+static char *git_path;
+static pthread_once_t git_once = PTHREAD_ONCE_INIT;
+
+static void git_find(void)
+{
+	const char *path = getenv("PATH");
+
+	while (path && *path) {
+		const char *end = strchr(path, ':');
+		size_t n = end ? (size_t)(end - path) : strlen(path);
+		char *cand;
+
+		if (n && path[0] == '/') {
+			cand = cg_xasprintf("%.*s/git", (int)n, path);
+			if (access(cand, X_OK) == 0) {
+				git_path = cand;
+				return;
+			}
+			free(cand);
+		}
+		path = end ? end + 1 : NULL;
+	}
+}
+
+const char *cg_program_path(const char *name)
+{
+	if (strcmp(name, "git"))
+		return name;
+	pthread_once(&git_once, git_find);
+	return git_path ? git_path : name;
+}
 
 int cg_capture_start(struct cg_capture *c, const char *const argv[])
 {
@@ -45,7 +82,8 @@ int cg_capture_start(struct cg_capture *c, const char *const argv[])
 		posix_spawn_file_actions_adddup2(&fa, devnull, 0);
 		posix_spawn_file_actions_adddup2(&fa, devnull, 2);
 	}
-	err = posix_spawnp(&c->pid, argv[0], &fa, NULL, args, environ);
+	err = posix_spawnp(&c->pid, cg_program_path(argv[0]), &fa, NULL, args,
+			   environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
 	if (devnull >= 0)

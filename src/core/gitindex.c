@@ -46,6 +46,7 @@ struct cg_git_index {
 	FILE *in, *out; /* its stdin, its stdout */
 	bool started, broken;
 	struct cg_capture listing; /* `git ls-files -s`, from start to open */
+	bool paths_given; /* the entries' paths belong to the file list */
 };
 
 static int cmp_entry(const void *a, const void *b)
@@ -120,6 +121,11 @@ int cg_git_index_open(struct cg_git_index *ix, struct cg_file_list *list)
 					     "and '%s' is not in one",
 					     ix->root);
 	}
+	/* one entry per record: sized once */
+	ix->alloc = 1;
+	for (size_t i = 0; i < b.len; i++)
+		ix->alloc += b.buf[i] == '\0';
+	ix->e = cg_xcalloc(ix->alloc, sizeof(*ix->e));
 	for (size_t i = 0; i < b.len;) {
 		size_t len = strlen(b.buf + i);
 		struct entry e;
@@ -159,9 +165,10 @@ int cg_git_index_open(struct cg_git_index *ix, struct cg_file_list *list)
 	}
 	ix->n = keep;
 	list->in_git = true;
+	ix->paths_given = true;
 	for (size_t i = 0; i < ix->n; i++) {
 		CG_GROW(list->paths, list->alloc, list->n + 1);
-		list->paths[list->n++] = cg_xstrdup(ix->e[i].path);
+		list->paths[list->n++] = ix->e[i].path; /* the list's now */
 	}
 	return 0;
 }
@@ -208,8 +215,8 @@ static int start_batch(struct cg_git_index *ix)
 		posix_spawn_file_actions_adddup2(&fa, devnull, 2);
 	posix_spawn_file_actions_addclose(&fa, to[1]);
 	posix_spawn_file_actions_addclose(&fa, from[0]);
-	err = posix_spawnp(&ix->pid, "git", &fa, NULL, (char *const *)argv,
-			   environ);
+	err = posix_spawnp(&ix->pid, cg_program_path("git"), &fa, NULL,
+			   (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(to[0]);
 	close(from[1]);
@@ -408,7 +415,8 @@ void cg_git_index_close(struct cg_git_index *ix)
 		while (waitpid(ix->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	for (size_t i = 0; i < ix->n; i++) {
-		free(ix->e[i].path);
+		if (!ix->paths_given)
+			free(ix->e[i].path);
 		if (ix->e[i].fetched)
 			cg_buf_release(&ix->e[i].blob);
 	}

@@ -1029,6 +1029,30 @@ static unsigned base_claims(struct cg_model *m, const char *base)
 	return base_mask(base);
 }
 
+/* Per loader, its patterns that are not `** /NAME` ones (those the memo
+ * above answers), listed once. */
+#define MAX_LOADERS 16
+#define MAX_FULL 16
+static const char *full_pats[MAX_LOADERS][MAX_FULL];
+static size_t nfull[MAX_LOADERS];
+static bool full_all[MAX_LOADERS]; /* too many: match every pattern */
+static pthread_once_t full_once = PTHREAD_ONCE_INIT;
+
+static void full_fill(void)
+{
+	for (size_t k = 0; k < cg_nloaders; k++)
+		for (const char *const *p = cg_loaders[k]->patterns; p && *p;
+		     p++) {
+			if (k >= MAX_LOADERS || nfull[k] == MAX_FULL) {
+				if (k < MAX_LOADERS)
+					full_all[k] = true;
+				break;
+			}
+			if (!base_pattern(*p))
+				full_pats[k][nfull[k]++] = *p;
+		}
+}
+
 /* The first loader (of those on) that claims `path`, or NULL. */
 static const struct cg_loader *first_loader(const struct cg_model *m,
 					    const char *path)
@@ -1040,14 +1064,19 @@ static const struct cg_loader *first_loader(const struct cg_model *m,
 		return NULL;
 	/* the memo is the model's cache, not part of what it says */
 	mask = base_claims((struct cg_model *)m, slash ? slash + 1 : path);
+	pthread_once(&full_once, full_fill);
 	for (size_t k = 0; k < cg_nloaders; k++) {
 		const struct cg_loader *l = cg_loaders[k];
 		bool yes = mask & (1u << k);
 
 		if (!loader_on(m, l))
 			continue;
-		for (const char *const *p = l->patterns; !yes && p && *p; p++)
-			yes = !base_pattern(*p) && cg_glob_match(*p, path);
+		if (k >= MAX_LOADERS || full_all[k])
+			for (const char *const *p = l->patterns;
+			     !yes && p && *p; p++)
+				yes = cg_glob_match(*p, path);
+		for (size_t i = 0; !yes && k < MAX_LOADERS && i < nfull[k]; i++)
+			yes = cg_glob_match(full_pats[k][i], path);
 		if (yes && (!l->claims || l->claims(path)))
 			return l;
 	}
