@@ -401,14 +401,18 @@ static int cmp_ptr_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Which of `cand` git lists as untracked and not ignored; those are
- * moved into out (paths and untracked). */
+/* Which of `cand` (sorted) git lists as untracked and not ignored; those
+ * are added to out (paths and untracked). Many candidates (more than fit
+ * a command line well) are asked as one listing of every untracked
+ * file, kept where it is a candidate. */
+#define CAND_MAX 512
 static void add_untracked(struct cg_file_list *out, const char *root,
 			  struct cg_file_list *cand)
 {
 	const char **argv;
 	struct cg_buf b = CG_BUF_INIT;
 	size_t a = 0;
+	bool all = cand->n > CAND_MAX;
 
 	if (!cand->n)
 		return;
@@ -422,20 +426,23 @@ static void add_untracked(struct cg_file_list *out, const char *root,
 	argv[a++] = "--others";
 	argv[a++] = "--exclude-standard";
 	argv[a++] = "--";
-	for (size_t i = 0; i < cand->n; i++)
+	for (size_t i = 0; !all && i < cand->n; i++)
 		argv[a++] = cand->paths[i];
 	if (cg_run_capture(argv, NULL, &b) == 0) {
 		for (size_t i = 0; i < b.len;) {
-			size_t n = strlen(b.buf + i);
+			const char *p = b.buf + i;
+			size_t n = strlen(p);
 
-			if (n) {
-				list_add(out, b.buf + i);
-				CG_GROW(out->untracked, out->untracked_alloc,
-					out->nuntracked + 1);
-				out->untracked[out->nuntracked++] =
-				    out->paths[out->n - 1];
-			}
 			i += n + 1;
+			if (!n || (all &&
+				   !bsearch(&p, cand->paths, cand->n,
+					    sizeof(*cand->paths), cmp_ptr_str)))
+				continue;
+			list_add(out, p);
+			CG_GROW(out->untracked, out->untracked_alloc,
+				out->nuntracked + 1);
+			out->untracked[out->nuntracked++] =
+			    out->paths[out->n - 1];
 		}
 	} else {
 		cg_error_clear();
@@ -502,6 +509,7 @@ int cg_discover_wanted(struct cg_file_list *out, struct cg_capture *cap,
 					sizeof(*out->paths), cmp_ptr_str))
 			list_add(&cand, disk.paths[i]);
 	cg_file_list_release(&disk);
+	sort_paths(&cand);
 	add_untracked(out, root, &cand);
 	cg_file_list_release(&cand);
 	sort_paths(out);

@@ -845,6 +845,9 @@ static void git_diff_start(struct cg_model *m, struct cg_capture *c,
 	free(argv);
 }
 
+/* The most bytes of paths handed to one git command line. */
+#define PATHSPEC_BYTES (128u * 1024)
+
 /* Started before the file list (--staged): what the index changes. */
 static void git_staged_start(struct cg_model *m)
 {
@@ -883,8 +886,13 @@ static void git_changes_start(struct cg_model *m)
 			i += len + 1;
 		}
 		m->git_staged_known = true;
-		if (n)
-			git_diff_start(m, &m->git_diffs[1], NULL, paths, n);
+		/* a long list would not fit the command line: then the
+		 * whole work tree */
+		if (n) {
+			m->git_unstaged_asked = true;
+			git_diff_start(m, &m->git_diffs[1], NULL, paths,
+				       cached.len > PATHSPEC_BYTES ? 0 : n);
+		}
 		free(paths);
 	} else if (m->opt.layer != CG_LAYER_QUICK) {
 		git_diff_start(m, &m->git_diffs[0], "HEAD", NULL, 0);
@@ -926,8 +934,9 @@ static void git_changes_finish(struct cg_model *m)
 		/* the index's changes came first (git_changes_start); the
 		 * work tree's were asked only when there were some */
 		ok = m->git_staged_known &&
-		     (m->git_diffs[1].fd < 0 ||
-		      cg_capture_finish(&m->git_diffs[1], &out[1]) == 0);
+		     (!m->git_unstaged_asked ||
+		      (m->git_diffs[1].fd >= 0 &&
+		       cg_capture_finish(&m->git_diffs[1], &out[1]) == 0));
 		out[0] = m->git_staged;
 		m->git_staged = (struct cg_buf)CG_BUF_INIT;
 	} else {

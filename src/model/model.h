@@ -553,7 +553,7 @@ struct cg_model {
 	struct cg_capture git_diffs[2];	   /* running (git_changes_start) */
 	struct cg_capture listing;	   /* the quick layer's git ls-files */
 	struct cg_buf git_staged;	   /* --staged: `git diff --cached` */
-	bool git_staged_known;
+	bool git_staged_known, git_unstaged_asked;
 	/* the scripts prepared for the file being built (loader.h) */
 	struct cg_prepared *prepared;
 };
