@@ -245,6 +245,17 @@ void cg_file_list_release(struct cg_file_list *l);
  */
 struct cg_capture;
 void cg_discover_wanted_start(struct cg_capture *cap, const char *root);
+/*
+ * Which of `paths` (relative to `root`, taken literally) are untracked
+ * and not ignored: `git ls-files -z --others --exclude-standard` over
+ * them, its output (NUL-separated, sorted; a folder's untracked files
+ * under it) in `out`. More paths than fit a command line well, and every
+ * untracked file is listed. Returns git's exit status, or a negative
+ * CG_E*.
+ */
+struct cg_buf;
+int cg_git_untracked(const char *root, const char *const *paths, size_t n,
+		     struct cg_buf *out);
 int cg_discover_wanted(struct cg_file_list *out, struct cg_capture *cap,
 		       const char *root,
 		       bool (*want)(void *ctx, const char *path), void *ctx,

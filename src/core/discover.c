@@ -401,22 +401,15 @@ static int cmp_ptr_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Which of `cand` (sorted) git lists as untracked and not ignored; those
- * are added to out (paths and untracked). Many candidates (more than fit
- * a command line well) are asked as one listing of every untracked
- * file, kept where it is a candidate. */
-#define CAND_MAX 512
-static void add_untracked(struct cg_file_list *out, const char *root,
-			  struct cg_file_list *cand)
-{
-	const char **argv;
-	struct cg_buf b = CG_BUF_INIT;
-	size_t a = 0;
-	bool all = cand->n > CAND_MAX;
+#define ASK_MAX 512 /* paths on one git command line */
 
-	if (!cand->n)
-		return;
-	argv = cg_xcalloc(cand->n + 10, sizeof(*argv));
+int cg_git_untracked(const char *root, const char *const *paths, size_t n,
+		     struct cg_buf *out)
+{
+	const char **argv = cg_xcalloc(n + 10, sizeof(*argv));
+	size_t a = 0;
+	int rc;
+
 	argv[a++] = "git";
 	argv[a++] = "--literal-pathspecs";
 	argv[a++] = "-C";
@@ -426,28 +419,41 @@ static void add_untracked(struct cg_file_list *out, const char *root,
 	argv[a++] = "--others";
 	argv[a++] = "--exclude-standard";
 	argv[a++] = "--";
-	for (size_t i = 0; !all && i < cand->n; i++)
-		argv[a++] = cand->paths[i];
-	if (cg_run_capture(argv, NULL, &b) == 0) {
-		for (size_t i = 0; i < b.len;) {
-			const char *p = b.buf + i;
-			size_t n = strlen(p);
-
-			i += n + 1;
-			if (!n || (all &&
-				   !bsearch(&p, cand->paths, cand->n,
-					    sizeof(*cand->paths), cmp_ptr_str)))
-				continue;
-			list_add(out, p);
-			CG_GROW(out->untracked, out->untracked_alloc,
-				out->nuntracked + 1);
-			out->untracked[out->nuntracked++] =
-			    out->paths[out->n - 1];
-		}
-	} else {
-		cg_error_clear();
-	}
+	for (size_t i = 0; n <= ASK_MAX && i < n; i++)
+		argv[a++] = paths[i];
+	rc = cg_run_capture(argv, NULL, out);
 	free(argv);
+	return rc;
+}
+
+/* Which of `cand` (sorted) git lists as untracked and not ignored: added
+ * to out (paths and untracked). */
+static void add_untracked(struct cg_file_list *out, const char *root,
+			  struct cg_file_list *cand)
+{
+	struct cg_buf b = CG_BUF_INIT;
+
+	if (!cand->n)
+		return;
+	if (cg_git_untracked(root, (const char *const *)cand->paths, cand->n,
+			     &b) != 0) {
+		cg_error_clear();
+		cg_buf_release(&b);
+		return;
+	}
+	for (size_t i = 0; i < b.len;) {
+		const char *p = b.buf + i;
+		size_t n = strlen(p);
+
+		i += n + 1;
+		if (!n || !bsearch(&p, cand->paths, cand->n,
+				   sizeof(*cand->paths), cmp_ptr_str))
+			continue;
+		list_add(out, p);
+		CG_GROW(out->untracked, out->untracked_alloc,
+			out->nuntracked + 1);
+		out->untracked[out->nuntracked++] = out->paths[out->n - 1];
+	}
 	cg_buf_release(&b);
 }
 

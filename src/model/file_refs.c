@@ -23,7 +23,6 @@
 #include "core/banned.h"
 
 #define SCAN_MAX 4096 /* entries a folder's "has a file" walk looks at */
-#define ASK_MAX 512   /* pathspecs per git process */
 
 static int cmp_key(const void *key, const void *item)
 {
@@ -126,61 +125,49 @@ static enum cg_ref_git from_list(const struct cg_model *m, const char *path,
 	return untracked ? CG_REF_GIT_UNTRACKED : CG_REF_GIT_IGNORED;
 }
 
-/* --staged: which of `refs` (not in the index) git lists as untracked;
- * the others are ignored. */
+/* Which of `refs` (not in the list) git lists as untracked; the others
+ * are ignored. */
 static void ask_untracked(struct cg_model *m, struct cg_file_ref **refs,
 			  size_t n)
 {
-	for (size_t at = 0; at < n; at += ASK_MAX) {
-		size_t k = n - at < ASK_MAX ? n - at : ASK_MAX;
-		const char **argv = cg_xcalloc(k + 10, sizeof(*argv));
-		struct cg_buf out = CG_BUF_INIT;
-		char **listed = NULL;
-		size_t nlisted = 0, alloc = 0, a = 0;
-		int rc;
+	const char **paths = cg_xcalloc(n, sizeof(*paths));
+	struct cg_buf out = CG_BUF_INIT;
+	char **listed = NULL;
+	size_t nlisted = 0, alloc = 0;
+	int rc;
 
-		argv[a++] = "git";
-		argv[a++] = "--literal-pathspecs";
-		argv[a++] = "-C";
-		argv[a++] = m->opt.root;
-		argv[a++] = "ls-files";
-		argv[a++] = "-z";
-		argv[a++] = "--others";
-		argv[a++] = "--exclude-standard";
-		argv[a++] = "--";
-		for (size_t i = 0; i < k; i++)
-			argv[a++] = refs[at + i]->path;
-		rc = cg_run_capture(argv, NULL, &out);
-		for (size_t i = 0; rc == 0 && i < out.len;) {
-			size_t len = strlen(out.buf + i);
+	for (size_t i = 0; i < n; i++)
+		paths[i] = refs[i]->path;
+	rc = cg_git_untracked(m->opt.root, paths, n, &out);
+	for (size_t i = 0; rc == 0 && i < out.len;) {
+		size_t len = strlen(out.buf + i);
 
-			if (len) {
-				CG_GROW(listed, alloc, nlisted + 1);
-				listed[nlisted++] = out.buf + i;
-			}
-			i += len + 1;
+		if (len) {
+			CG_GROW(listed, alloc, nlisted + 1);
+			listed[nlisted++] = out.buf + i;
 		}
-		if (rc != 0)
-			cg_error_clear();
-		/* git sorts its output; a folder's files follow its name */
-		for (size_t i = 0; i < k; i++) {
-			struct cg_file_ref *r = refs[at + i];
-			size_t len = strlen(r->path), j;
-
-			if (rc != 0) {
-				r->git = CG_REF_GIT_UNKNOWN;
-				continue;
-			}
-			j = lower_bound(listed, nlisted, r->path);
-			if (j < nlisted && !strncmp(listed[j], r->path, len) &&
-			    (listed[j][len] == '\0' ||
-			     (r->folder && listed[j][len] == '/')))
-				r->git = CG_REF_GIT_UNTRACKED;
-		}
-		free(listed);
-		free(argv);
-		cg_buf_release(&out);
+		i += len + 1;
 	}
+	if (rc != 0)
+		cg_error_clear();
+	/* git sorts its output; a folder's files follow its name */
+	for (size_t i = 0; i < n; i++) {
+		struct cg_file_ref *r = refs[i];
+		size_t len = strlen(r->path), j;
+
+		if (rc != 0) {
+			r->git = CG_REF_GIT_UNKNOWN;
+			continue;
+		}
+		j = lower_bound(listed, nlisted, r->path);
+		if (j < nlisted && !strncmp(listed[j], r->path, len) &&
+		    (listed[j][len] == '\0' ||
+		     (r->folder && listed[j][len] == '/')))
+			r->git = CG_REF_GIT_UNTRACKED;
+	}
+	free(listed);
+	free(paths);
+	cg_buf_release(&out);
 }
 
 static bool judged(enum cg_file_ref_kind kind)

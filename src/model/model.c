@@ -691,12 +691,6 @@ bool cg_model_has_path(const struct cg_model *m, const char *path)
  * ignored? One git process, asked only for such a path. */
 static bool untracked_unlisted(struct cg_model *m, const char *path)
 {
-	const char *argv[] = {"git",	  "--literal-pathspecs",
-			      "-C",	  m->opt.root,
-			      "ls-files", "-z",
-			      "--others", "--exclude-standard",
-			      "--",	  path,
-			      NULL};
 	struct cg_buf b = CG_BUF_INIT;
 	char *full;
 	struct stat st;
@@ -709,7 +703,7 @@ static bool untracked_unlisted(struct cg_model *m, const char *path)
 	free(full);
 	if (!yes)
 		return false;
-	yes = cg_run_capture(argv, NULL, &b) == 0 && b.len &&
+	yes = cg_git_untracked(m->opt.root, &path, 1, &b) == 0 && b.len &&
 	      !strcmp(b.buf, path);
 	cg_error_clear();
 	cg_buf_release(&b);
