@@ -975,6 +975,22 @@ static void service(const struct compose *c, const struct cg_pair *pair)
 
 /* ------------------------------------------------------------ build */
 
+/* Top-level `secrets:` and `configs:` whose `file:` is in the repository:
+ * compose mounts it into the services, read-only. */
+static void file_sources(const struct compose *c, const struct cg_node *top)
+{
+	if (!top || top->kind != CG_NODE_MAP)
+		return;
+	for (size_t i = 0; i < top->n; i++) {
+		const struct cg_node *file =
+		    cg_map_get(top->pairs[i].value, "file");
+
+		if (cg_node_is_scalar(file))
+			volume_ref(c, file->str, file->len, "", 0, true,
+				   file->pos);
+	}
+}
+
 static void build(struct cg_model *m, struct cg_file *f)
 {
 	const struct cg_node *root = f->tree.ndocs ? f->tree.docs[0] : NULL;
@@ -1011,6 +1027,8 @@ static void build(struct cg_model *m, struct cg_file *f)
 			    !cg_starts_with(p->key->str, "x-"))
 				service(&c, p);
 		}
+	file_sources(&c, cg_map_get(root, "secrets"));
+	file_sources(&c, cg_map_get(root, "configs"));
 	free(seen.slots);
 	free(c.dir);
 }

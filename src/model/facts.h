@@ -320,7 +320,8 @@ bool cg_python_unbuffered_value(const char *value);
 enum cg_file_ref_kind {
 	CG_REF_SCRIPT,	    /* a script a CI step runs */
 	CG_REF_ENV_FILE,    /* compose env_file */
-	CG_REF_VOLUME,	    /* a compose bind-mount source */
+	CG_REF_VOLUME,	    /* a compose bind-mount source, or the `file:` of
+			       a top-level secret or config */
 	CG_REF_CONFIG_FILE, /* a -f/--file/--config file named in a step */
 	CG_REF_MAPPINGS,    /* a WireMock mappings folder (a bind mount into
 			       /home/wiremock) */

@@ -4,8 +4,8 @@
  * (untracked, or ignored), so a fresh clone, the one CI makes, will not
  * have it either. The references are the model's (facts.h, file refs): a
  * script a CI step runs, a -f/--file/--config file it names, a local
- * action, a compose env_file and bind-mount source, a WireMock mappings
- * folder, a configMapGenerator file. What git has of each path the model
+ * action, a compose env_file, bind-mount source and secrets/configs
+ * `file:`, a WireMock mappings folder, a configMapGenerator file. What git has of each path the model
  * works out (file_refs.c); a path built from an expression never becomes
  * a reference.
  *
@@ -162,8 +162,9 @@ const struct cg_rule cg_rule_untracked_required_file = {
 	       "have it (untracked or ignored): CI will not have it",
     .explain =
 	"CI runs on a fresh clone. A script a step runs, a file a step "
-	"names with -f/--file/--config, a local action, a compose env_file "
-	"or bind-mount source, a WireMock mappings folder, a kustomize "
+	"names with -f/--file/--config, a local action, a compose env_file, "
+	"bind-mount source or secrets/configs `file:`, a WireMock mappings "
+	"folder, a kustomize "
 	"configMapGenerator file: when it exists in your work tree but is "
 	"untracked or ignored by git, everything works here and CI fails "
 	"with \"No such file or directory\" (or, for a bind mount, gets an "
