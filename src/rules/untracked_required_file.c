@@ -5,9 +5,9 @@
  * have it either. The references are the model's (facts.h, file refs): a
  * script a CI step runs, a -f/--file/--config file it names, a local
  * action, a compose env_file, bind-mount source and secrets/configs
- * `file:`, a WireMock mappings folder, a configMapGenerator file. What git has of each path the model
- * works out (file_refs.c); a path built from an expression never becomes
- * a reference.
+ * `file:`, a WireMock mappings folder, a configMapGenerator file. What git has
+ * of each path the model works out (file_refs.c); a path built from an
+ * expression never becomes a reference.
  *
  * Not reported, because CI may have the file after all:
  *  - an earlier command of the same CI job writes it or a folder it is in
