@@ -125,12 +125,20 @@ struct rule_run {
 	struct cg_diag_list out;
 };
 
+/* The runs, and the order the workers take them in: heaviest first, so
+ * that no long rule starts last while the other workers idle. */
+struct plan {
+	struct rule_run *runs;
+	size_t *order;
+};
+
 static void run_rule(void *arg, size_t i, unsigned worker)
 {
-	struct rule_run *runs = arg;
+	struct plan *p = arg;
+	struct rule_run *run = &p->runs[p->order[i]];
 
 	(void)worker;
-	runs[i].ctx.rule->check(&runs[i].ctx, runs[i].ctx.m);
+	run->ctx.rule->check(&run->ctx, run->ctx.m);
 }
 
 int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
@@ -138,6 +146,7 @@ int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
 {
 	struct rule_run *runs = cg_xcalloc(cg_nrules, sizeof(*runs));
 	struct memos memos;
+	struct plan plan;
 	size_t n = 0;
 
 	memset(&memos, 0, sizeof(memos));
@@ -161,7 +170,19 @@ int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
 		cg_diag_list_init(&run->out);
 		n++;
 	}
-	cg_parallel_for(n, o->jobs, run_rule, runs);
+	plan.runs = runs;
+	plan.order = cg_xcalloc(n ? n : 1, sizeof(*plan.order));
+	for (size_t i = 0, k = 0; i < n; i++) {
+		/* insertion by weight, stable: a handful of rules */
+		for (k = i; k > 0 && runs[plan.order[k - 1]].ctx.rule->weight <
+					 runs[i].ctx.rule->weight;
+		     k--)
+			plan.order[k] = plan.order[k - 1];
+		plan.order[k] = i;
+	}
+	cg_parallel_for(n, o->jobs, run_rule, &plan);
+	free(plan.order);
+	/* findings in rule order, whatever order the rules ran in */
 	for (size_t i = 0; i < n; i++)
 		cg_diag_list_take(out, &runs[i].out);
 	memos_release(&memos);

@@ -993,6 +993,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 
 const struct cg_rule cg_rule_ci_env_required = {
     .id = "ci-env-required",
+    .weight = 1,
     .layer = CG_LAYER_QUICK,
     .severity = CG_SEV_ERROR,
     .summary = "a required variable is not set for a CI job that runs tests "

@@ -184,6 +184,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 
 const struct cg_rule cg_rule_ci_sleep_as_readiness = {
     .id = "ci-sleep-as-readiness",
+    .weight = 2,
     .layer = CG_LAYER_QUICK,
     .severity = CG_SEV_WARNING,
     .summary = "a fixed sleep waits for a started process or service",

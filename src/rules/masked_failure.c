@@ -566,6 +566,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 
 const struct cg_rule cg_rule_masked_failure = {
     .id = "masked-failure",
+    .weight = 3,
     .layer = CG_LAYER_QUICK,
     .severity = CG_SEV_ERROR,
     .summary = "a critical command whose failure is swallowed",

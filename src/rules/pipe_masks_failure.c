@@ -92,6 +92,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 
 const struct cg_rule cg_rule_pipe_masks_failure = {
     .id = "pipe-masks-failure",
+    .weight = 1,
     .layer = CG_LAYER_QUICK,
     .severity = CG_SEV_ERROR,
     .summary = "a critical command piped into another without pipefail",

@@ -18,6 +18,9 @@ struct cg_rule {
 	const char *explain;	   /* why, a bad example, a good example */
 	const char *hint;	   /* default fix hint */
 	cg_check_fn check;	   /* NULL: emitted by the engine itself */
+	/* how long it runs beside the others (0 short .. 3 longest, on the
+	 * bench repository): the heaviest start first; scheduling only */
+	unsigned char weight;
 };
 
 #define CG_RULE(name) extern const struct cg_rule cg_rule_##name;

@@ -443,6 +443,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 
 const struct cg_rule cg_rule_service_no_healthcheck = {
     .id = "service-no-healthcheck",
+    .weight = 2,
     .layer = CG_LAYER_QUICK,
     .severity = CG_SEV_WARNING,
     .summary = "a GitHub service container that nothing waits for",

@@ -83,6 +83,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 
 const struct cg_rule cg_rule_service_url_from_secret = {
     .id = "service-url-from-secret",
+    .weight = 1,
     .layer = CG_LAYER_QUICK,
     .severity = CG_SEV_ERROR,
     .summary = "a CI job with a service container takes that service's URL "

@@ -324,6 +324,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 
 const struct cg_rule cg_rule_service_url_mismatch = {
     .id = "service-url-mismatch",
+    .weight = 1,
     .layer = CG_LAYER_QUICK,
     .severity = CG_SEV_ERROR,
     .summary = "a service URL is set but cannot reach the job's service "

@@ -586,6 +586,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 
 const struct cg_rule cg_rule_service_url_missing = {
     .id = "service-url-missing",
+    .weight = 2,
     .layer = CG_LAYER_QUICK,
     .severity = CG_SEV_ERROR,
     .summary = "a CI job runs tests next to a service container but never "
