@@ -122,6 +122,31 @@ static bool comment_line(const struct cg_src *src, uint32_t line,
 	return true;
 }
 
+/* The entry has a comment: a trailing one, or a comment-only line
+ * directly above it (even one with no text: `#`). */
+static bool has_comment(const struct cg_src *src, const struct cg_env_entry *e)
+{
+	size_t end =
+	    cg_src_offset(src, e->value_pos.end_line, e->value_pos.end_col);
+	size_t line_len;
+	const char *line = cg_src_line(src, e->value_pos.end_line, &line_len);
+	const char *text;
+	size_t len;
+
+	if (e->comment)
+		return true;
+	if (line) {
+		size_t i = end - (size_t)(line - src->text);
+
+		while (i < line_len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i < line_len && line[i] == '#')
+			return true;
+	}
+	return e->key_pos.line > 1 &&
+	       comment_line(src, e->key_pos.line - 1, &text, &len);
+}
+
 /* The entry is marked required: by its trailing comment, or by a line of
  * the comment lines directly above it. */
 static bool marked_required(const struct cg_src *src,
@@ -190,7 +215,7 @@ static void build(struct cg_model *m, struct cg_file *f)
 				e.value_kind =
 				    cg_value_classify(m, en->value, &e.ref);
 		}
-		e.commented = en->comment != NULL;
+		e.commented = has_comment(src, en);
 		e.required = marked_required(src, en);
 		cg_fact_env(m, &e);
 	}
