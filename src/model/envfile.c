@@ -122,29 +122,39 @@ static bool comment_line(const struct cg_src *src, uint32_t line,
 	return true;
 }
 
+/* The comment after the entry's value on its line (from its '#'), in
+ * *text, *len; false when there is none. */
+static bool trailing_comment(const struct cg_src *src,
+			     const struct cg_env_entry *e, const char **text,
+			     size_t *len)
+{
+	size_t end =
+	    cg_src_offset(src, e->value_pos.end_line, e->value_pos.end_col);
+	size_t line_len, i;
+	const char *line = cg_src_line(src, e->value_pos.end_line, &line_len);
+
+	if (!line)
+		return false;
+	i = end - (size_t)(line - src->text);
+	while (i < line_len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i >= line_len || line[i] != '#')
+		return false;
+	*text = line + i;
+	*len = line_len - i;
+	return true;
+}
+
 /* The entry has a comment: a trailing one, or a comment-only line
  * directly above it (even one with no text: `#`). */
 static bool has_comment(const struct cg_src *src, const struct cg_env_entry *e)
 {
-	size_t end =
-	    cg_src_offset(src, e->value_pos.end_line, e->value_pos.end_col);
-	size_t line_len;
-	const char *line = cg_src_line(src, e->value_pos.end_line, &line_len);
 	const char *text;
 	size_t len;
 
-	if (e->comment)
-		return true;
-	if (line) {
-		size_t i = end - (size_t)(line - src->text);
-
-		while (i < line_len && (line[i] == ' ' || line[i] == '\t'))
-			i++;
-		if (i < line_len && line[i] == '#')
-			return true;
-	}
-	return e->key_pos.line > 1 &&
-	       comment_line(src, e->key_pos.line - 1, &text, &len);
+	return e->comment || trailing_comment(src, e, &text, &len) ||
+	       (e->key_pos.line > 1 &&
+		comment_line(src, e->key_pos.line - 1, &text, &len));
 }
 
 /* The entry is marked required: by its trailing comment, or by a line of
@@ -152,22 +162,11 @@ static bool has_comment(const struct cg_src *src, const struct cg_env_entry *e)
 static bool marked_required(const struct cg_src *src,
 			    const struct cg_env_entry *e)
 {
-	size_t end =
-	    cg_src_offset(src, e->value_pos.end_line, e->value_pos.end_col);
-	size_t line_len;
-	const char *line = cg_src_line(src, e->value_pos.end_line, &line_len);
 	const char *text;
 	size_t len;
 
-	if (line) {
-		size_t i = end - (size_t)(line - src->text);
-
-		while (i < line_len && (line[i] == ' ' || line[i] == '\t'))
-			i++;
-		if (i < line_len && line[i] == '#' &&
-		    required_marker(line + i, line_len - i))
-			return true;
-	}
+	if (trailing_comment(src, e, &text, &len) && required_marker(text, len))
+		return true;
 	for (uint32_t l = e->key_pos.line; l-- > 1;) {
 		if (!comment_line(src, l, &text, &len))
 			break;
