@@ -396,11 +396,6 @@ static void sort_paths(struct cg_file_list *out)
 		}
 }
 
-static int cmp_ptr_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 #define ASK_MAX 512 /* paths on one git command line */
 
 int cg_git_untracked(const char *root, const char *const *paths, size_t n,
@@ -447,7 +442,7 @@ static void add_untracked(struct cg_file_list *out, const char *root,
 
 		i += n + 1;
 		if (!n || !bsearch(&p, cand->paths, cand->n,
-				   sizeof(*cand->paths), cmp_ptr_str))
+				   sizeof(*cand->paths), cmp_str))
 			continue;
 		list_add(out, p);
 		CG_GROW(out->untracked, out->untracked_alloc,
@@ -512,7 +507,7 @@ int cg_discover_wanted(struct cg_file_list *out, struct cg_capture *cap,
 	/* the wanted files git does not track: untracked or ignored? */
 	for (size_t i = 0; i < disk.n; i++)
 		if (!out->n || !bsearch(&disk.paths[i], out->paths, out->n,
-					sizeof(*out->paths), cmp_ptr_str))
+					sizeof(*out->paths), cmp_str))
 			list_add(&cand, disk.paths[i]);
 	cg_file_list_release(&disk);
 	sort_paths(&cand);

@@ -729,14 +729,6 @@ out:
 	return f;
 }
 
-static bool claims(const struct cg_loader *l, const char *path)
-{
-	for (const char *const *p = l->patterns; p && *p; p++)
-		if (cg_glob_match(*p, path))
-			return !l->claims || l->claims(path);
-	return false;
-}
-
 static bool loader_on(const struct cg_model *m, const struct cg_loader *l)
 {
 	return l->layer == CG_LAYER_QUICK || m->opt.layer != CG_LAYER_QUICK;
@@ -1056,33 +1048,43 @@ static void full_fill(void)
 		}
 }
 
+/* The loaders whose `** /NAME` patterns take `path`'s last component, as
+ * a bit mask (memoised per name: the memo is the model's cache, not part
+ * of what it says). */
+static unsigned path_mask(const struct cg_model *m, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return base_claims((struct cg_model *)m, slash ? slash + 1 : path);
+}
+
+/* Does loader k claim `path` (`mask` from path_mask)? */
+static bool loader_claims(size_t k, const char *path, unsigned mask)
+{
+	const struct cg_loader *l = cg_loaders[k];
+	bool yes = mask & (1u << k);
+
+	pthread_once(&full_once, full_fill);
+	if (k >= MAX_LOADERS || full_all[k])
+		for (const char *const *p = l->patterns; !yes && p && *p; p++)
+			yes = cg_glob_match(*p, path);
+	for (size_t i = 0; !yes && k < MAX_LOADERS && i < nfull[k]; i++)
+		yes = cg_glob_match(full_pats[k][i], path);
+	return yes && (!l->claims || l->claims(path));
+}
+
 /* The first loader (of those on) that claims `path`, or NULL. */
 static const struct cg_loader *first_loader(const struct cg_model *m,
 					    const char *path)
 {
-	const char *slash = strrchr(path, '/');
 	unsigned mask;
 
 	if (ignored_by_config(m->config, path))
 		return NULL;
-	/* the memo is the model's cache, not part of what it says */
-	mask = base_claims((struct cg_model *)m, slash ? slash + 1 : path);
-	pthread_once(&full_once, full_fill);
-	for (size_t k = 0; k < cg_nloaders; k++) {
-		const struct cg_loader *l = cg_loaders[k];
-		bool yes = mask & (1u << k);
-
-		if (!loader_on(m, l))
-			continue;
-		if (k >= MAX_LOADERS || full_all[k])
-			for (const char *const *p = l->patterns;
-			     !yes && p && *p; p++)
-				yes = cg_glob_match(*p, path);
-		for (size_t i = 0; !yes && k < MAX_LOADERS && i < nfull[k]; i++)
-			yes = cg_glob_match(full_pats[k][i], path);
-		if (yes && (!l->claims || l->claims(path)))
-			return l;
-	}
+	mask = path_mask(m, path);
+	for (size_t k = 0; k < cg_nloaders; k++)
+		if (loader_on(m, cg_loaders[k]) && loader_claims(k, path, mask))
+			return cg_loaders[k];
 	return NULL;
 }
 
@@ -1248,7 +1250,8 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 			const struct cg_loader *l = cg_loaders[k];
 			bool declined = false;
 
-			if (!loader_on(m, l) || !claims(l, path))
+			if (!loader_on(m, l) ||
+			    !loader_claims(k, path, path_mask(m, path)))
 				continue;
 			/* a loader's build may have read it already
 			 * (cg_model_read_file: a compose env_file) */
