@@ -921,6 +921,8 @@ static void service(const struct compose *c, const struct cg_pair *pair)
 
 	scope = cg_fact_scope(c->m, CG_SCOPE_COMPOSE_SERVICE, c->scope,
 			      pair->key->str, c->src, &pair->key->pos);
+	if (cg_node_is_scalar(image) && !is_null(image))
+		cg_fact_scope_image(c->m, scope, image->str);
 	environment(c, cg_map_get(svc, "environment"), scope);
 	env_files(c, cg_map_get(svc, "env_file"), scope);
 	process(c, svc, scope);

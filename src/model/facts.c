@@ -85,6 +85,12 @@ size_t cg_fact_scope(struct cg_model *m, enum cg_scope_kind kind, size_t parent,
 	return f->nscopes++;
 }
 
+void cg_fact_scope_image(struct cg_model *m, size_t scope, const char *image)
+{
+	if (scope < m->facts.nscopes && image && *image)
+		m->facts.scopes[scope].image = dup(m, image);
+}
+
 void cg_fact_scope_import(struct cg_model *m, size_t scope, size_t imported)
 {
 	struct cg_scope *s;

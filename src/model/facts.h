@@ -90,6 +90,9 @@ struct cg_scope {
 	 * host name and its container port.
 	 */
 	bool in_container;
+	/* the image a container scope runs (CI_SERVICE, COMPOSE_SERVICE,
+	 * K8S_CONTAINER); NULL when none is named or for other scopes */
+	const char *image;
 	/* its env is given as one expression (GitHub `env: ${{ ... }}`):
 	 * the names it sets cannot be known */
 	bool env_unknown;
@@ -448,6 +451,8 @@ size_t cg_fact_scope(struct cg_model *m, enum cg_scope_kind kind, size_t parent,
 		     const char *name, const struct cg_src *src,
 		     const struct cg_pos *pos);
 void cg_fact_scope_import(struct cg_model *m, size_t scope, size_t imported);
+/* Record the image container scope `scope` runs (copied). */
+void cg_fact_scope_image(struct cg_model *m, size_t scope, const char *image);
 size_t cg_fact_env(struct cg_model *m, const struct cg_env_fact *row);
 size_t cg_fact_service(struct cg_model *m, const struct cg_service_fact *row);
 size_t cg_fact_process(struct cg_model *m, const struct cg_process_fact *row);

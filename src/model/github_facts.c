@@ -116,6 +116,7 @@ static void service_facts(struct cg_model *m, const struct cg_gh_service *sv,
 	f.pos = sv->key->pos;
 	f.own_scope = cg_fact_scope(m, CG_SCOPE_CI_SERVICE, job_scope, sv->id,
 				    src, &sv->key->pos);
+	cg_fact_scope_image(m, f.own_scope, f.image);
 	env_facts(m, &sv->env, src, f.own_scope);
 	if (sv->ports && sv->ports->kind == CG_NODE_SEQ) {
 		ports = cg_xcalloc(sv->ports->n + 1, sizeof(*ports));
@@ -135,12 +136,16 @@ static void container_env(struct cg_model *m, const struct cg_gh_job *job,
 			  const struct cg_src *src, size_t jscope)
 {
 	const struct cg_node *env = cg_map_get(job->container, "env");
+	const struct cg_node *image;
 	size_t cscope;
 
 	if (!env || env->kind != CG_NODE_MAP)
 		return;
 	cscope = cg_fact_scope(m, CG_SCOPE_CI_SERVICE, CG_NO_SCOPE, "container",
 			       src, &job->container->pos);
+	image = cg_map_get(job->container, "image");
+	if (cg_node_is_scalar(image))
+		cg_fact_scope_image(m, cscope, image->str);
 	m->facts.scopes[cscope].place = CG_PLACE_CI;
 	m->facts.scopes[cscope].environment = CG_ENVIRONMENT_CI;
 	for (size_t i = 0; i < env->n; i++)

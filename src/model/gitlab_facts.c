@@ -145,6 +145,7 @@ static void service_fact(struct cg_model *m, const struct cg_node *entry,
 	f.pos = entry->kind == CG_NODE_MAP && name ? name->pos : entry->pos;
 	f.own_scope = cg_fact_scope(m, CG_SCOPE_CI_SERVICE, job_scope, f.name,
 				    src, &f.pos);
+	cg_fact_scope_image(m, f.own_scope, f.image);
 	if (entry->kind == CG_NODE_MAP)
 		variables_facts(m, cg_map_get(entry, "variables"), src,
 				f.own_scope);

@@ -983,6 +983,7 @@ static size_t container(struct run *r, const struct cg_file *f,
 	scope = cg_fact_scope(r->m, CG_SCOPE_K8S_CONTAINER, file_scope,
 			      text_of(name) ? name->str : "", &f->src,
 			      name ? &name->pos : &c->pos);
+	cg_fact_scope_image(r->m, scope, text_of(cg_map_get(c, "image")));
 	if (env && env->kind == CG_NODE_SEQ)
 		for (size_t i = 0; i < env->n; i++)
 			env_entry(r, f, env->items[i], scope, ns);

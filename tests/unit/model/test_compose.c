@@ -194,6 +194,8 @@ static void test_compose__services_ports_and_files(void **state)
 	assert_true(s->healthcheck);
 	assert_int_equal(m.facts.scopes[s->own_scope].kind,
 			 CG_SCOPE_COMPOSE_SERVICE);
+	assert_string_equal(m.facts.scopes[s->own_scope].image,
+			    "redis:7-alpine");
 	assert_int_equal(m.facts.scopes[s->scope].kind, CG_SCOPE_FILE);
 	assert_int_equal(m.facts.scopes[s->scope].place, CG_PLACE_COMPOSE);
 	assert_int_equal(m.facts.scopes[s->scope].environment,

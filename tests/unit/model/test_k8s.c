@@ -205,6 +205,9 @@ static void test_k8s__workload_env_processes_and_service(void **state)
 	assert_int_equal(m.facts.scopes[api].environment,
 			 CG_ENVIRONMENT_PRODUCTION);
 	assert_pos(&m.facts.scopes[api].pos, 16, 17);
+	assert_string_equal(m.facts.scopes[api].image, "ghcr.io/acme/orders:1");
+	assert_string_equal(m.facts.scopes[sidecar].image,
+			    "envoyproxy/envoy:v1");
 
 	/* env: positions are the names */
 	e = cg_env_lookup(&m, api, "PORT");
