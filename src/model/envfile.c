@@ -18,6 +18,7 @@
  * `commented` when a comment documents it, and `required` when a comment
  * marks it (see required_marker). A line the reader cannot read is a note.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/model_int.h"
@@ -176,6 +177,64 @@ static bool marked_required(const struct cg_src *src,
 	return false;
 }
 
+/* Length of NAME when line [s, s + n) is an entry commented out:
+ * `# NAME=value`, `#NAME=`, `# export NAME=value`; else 0. *at gets the
+ * offset of NAME in the line. */
+static size_t commented_entry(const char *s, size_t n, size_t *at)
+{
+	size_t i = 0, k;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i >= n || s[i] != '#')
+		return 0;
+	i++;
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '#'))
+		i++;
+	if (n - i > 7 && !memcmp(s + i, "export ", 7))
+		for (i += 7; i < n && s[i] == ' ';)
+			i++;
+	if (i >= n || !(s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= 'a' && s[i] <= 'z')))
+		return 0;
+	for (k = i; k < n && (s[k] == '_' || (s[k] >= 'A' && s[k] <= 'Z') ||
+			      (s[k] >= 'a' && s[k] <= 'z') ||
+			      (s[k] >= '0' && s[k] <= '9'));)
+		k++;
+	if (k >= n || s[k] != '=')
+		return 0;
+	*at = i;
+	return k - i;
+}
+
+/* DOC rows for the entries an example file comments out. */
+static void commented_entries(struct cg_model *m, const struct cg_src *src,
+			      size_t scope)
+{
+	for (uint32_t l = 1;; l++) {
+		size_t len, at, n;
+		const char *line = cg_src_line(src, l, &len);
+		struct cg_env_fact e = {0};
+		char *name;
+
+		if (!line)
+			break;
+		n = commented_entry(line, len, &at);
+		if (!n)
+			continue;
+		name = cg_xstrndup(line + at, n);
+		e.name = name;
+		e.role = CG_ENV_DOC;
+		e.place = CG_PLACE_ENV_EXAMPLE;
+		e.scope = scope;
+		e.src = src;
+		e.pos = cg_src_pos(src, (size_t)(line - src->text) + at,
+				   (size_t)(line - src->text) + at + n);
+		cg_fact_env(m, &e);
+		free(name);
+	}
+}
+
 static void build(struct cg_model *m, struct cg_file *f)
 {
 	const struct cg_src *src = &f->src;
@@ -218,6 +277,8 @@ static void build(struct cg_model *m, struct cg_file *f)
 		e.required = marked_required(src, en);
 		cg_fact_env(m, &e);
 	}
+	if (example)
+		commented_entries(m, src, scope);
 	for (size_t i = 0; i < f->dotenv.nproblems; i++) {
 		const struct cg_dotenv_problem *p = &f->dotenv.problems[i];
 

@@ -113,6 +113,9 @@ enum cg_env_role {
 	CG_ENV_DEF, /* the variable is set here */
 	CG_ENV_USE, /* the variable is read here: compose `${VAR}`, a name a
 		       step passes on, a code read */
+	/* an example env file names it in an entry commented out (`#
+	 * NAME=value`): documented, and optional */
+	CG_ENV_DOC,
 };
 
 /* What a definition's value is made of. */

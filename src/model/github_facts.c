@@ -228,6 +228,7 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 	m->facts.scopes[wscope].place = CG_PLACE_CI;
 	m->facts.scopes[wscope].environment = CG_ENVIRONMENT_CI;
 	env_facts(m, &wf->env, wf->src, wscope);
+	cg_ci_env_uses(m, wf->root, wf->src, wscope, true);
 	for (size_t j = 0; j < wf->njobs; j++) {
 		const struct cg_gh_job *job = &wf->jobs[j];
 		struct cg_script_group g = {0};

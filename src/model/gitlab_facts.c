@@ -311,6 +311,9 @@ static void pipeline_facts(struct cg_model *m)
 		}
 	}
 	settle_references(m, first_env);
+	for (size_t f = 0; f < m->ngitlab; f++)
+		cg_ci_env_uses(m, m->gitlab[f].root, m->gitlab[f].src, pscope,
+			       false);
 }
 
 /* `include: local:` files (globs allowed), followed transitively. */

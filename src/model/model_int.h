@@ -55,6 +55,11 @@ void cg_ci_script_facts(struct cg_model *m, const struct cg_script *s,
 void cg_ci_script_facts_ahead(const struct cg_config *config,
 			      struct cg_script *s);
 void cg_script_facts_free(struct cg_script_facts *a);
+/* USE rows (place CI, scope `scope`) for the variables the values under
+ * `root` of a CI file read: `$X`, `${X}`, and for `github` `env.X` in
+ * expressions (ci_uses.c). */
+void cg_ci_env_uses(struct cg_model *m, const struct cg_node *root,
+		    const struct cg_src *src, size_t scope, bool github);
 /* What git has of each path the file references name (file_refs.c),
  * after every file is read. */
 void cg_file_refs_settle(struct cg_model *m);

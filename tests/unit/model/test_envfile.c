@@ -222,6 +222,56 @@ static void test_envfile__names_and_places(void **state)
 
 /* A compose env_file named like an example file reads as an example file,
  * whichever loader reached it first; a `.env` value may be empty. */
+/* Entries commented out in an example file are DOC rows at their name;
+ * a comment that is prose, or in a file that is not an example, is not. */
+static void test_envfile__commented_out_entries(void **state)
+{
+	static const struct cg_mem_file files[] = {
+	    MEM(".env.example", "# the cache\n"			 /* 1 */
+				"# CACHE_TTL=60\n"		 /* 2 */
+				"#export  TRACE=1\n"		 /* 3 */
+				"  ## OLD_NAME=\n"		 /* 4 */
+				"# Example: NOT_ONE=1\n"	 /* 5 */
+				"# lower_case=x\n"		 /* 6 */
+				"LIVE=1  # HIDDEN_IN_TAIL=2\n"), /* 7 */
+	    MEM(".env", "# NOT_DOC=1\n"),
+	};
+	static const struct {
+		const char *name;
+		unsigned line, col;
+	} want[] = {
+	    {"CACHE_TTL", 2, 3},
+	    {"TRACE", 3, 10},
+	    {"OLD_NAME", 4, 6},
+	    {"lower_case", 6, 3},
+	};
+	struct cg_model m;
+	size_t ndoc = 0, scope = CG_NO_SCOPE;
+
+	(void)state;
+	build(&m, files, 2);
+	for (size_t i = 0; i < m.facts.nenv; i++) {
+		const struct cg_env_fact *e = &m.facts.env[i];
+
+		if (e->role != CG_ENV_DOC)
+			continue;
+		assert_true(ndoc < sizeof(want) / sizeof(*want));
+		assert_string_equal(e->name, want[ndoc].name);
+		assert_string_equal(e->src->path, ".env.example");
+		assert_int_equal(e->place, CG_PLACE_ENV_EXAMPLE);
+		assert_int_equal(e->pos.line, want[ndoc].line);
+		assert_int_equal(e->pos.col, want[ndoc].col);
+		assert_null(e->value);
+		scope = e->scope;
+		ndoc++;
+	}
+	assert_int_equal(ndoc, sizeof(want) / sizeof(*want));
+	/* a DOC row is no definition: lookups never see it */
+	assert_null(cg_env_lookup(&m, scope, "CACHE_TTL"));
+	assert_non_null(cg_env_lookup(&m, scope, "LIVE"));
+	cg_model_release(&m);
+}
+
 static void test_envfile__compose_env_file_place(void **state)
 {
 	static const struct cg_mem_file files[] = {
@@ -256,6 +306,7 @@ int main(void)
 	    cmocka_unit_test(test_envfile__example_entries),
 	    cmocka_unit_test(test_envfile__required_marker),
 	    cmocka_unit_test(test_envfile__names_and_places),
+	    cmocka_unit_test(test_envfile__commented_out_entries),
 	    cmocka_unit_test(test_envfile__compose_env_file_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -268,6 +268,63 @@ static void test_facts__gitlab_services_and_variables(void **state)
 	cg_model_release(&m);
 }
 
+/* The names a CI file reads itself, once per file, at the first value
+ * that reads them (ci_uses.c). */
+static void use_names(const struct cg_model *m, const char *path,
+		      struct cg_buf *out)
+{
+	for (size_t i = 0; i < m->facts.nenv; i++) {
+		const struct cg_env_fact *e = &m->facts.env[i];
+
+		if (e->role == CG_ENV_USE && e->place == CG_PLACE_CI &&
+		    !strcmp(e->src->path, path))
+			cg_buf_addf(out, "%s@%u ", e->name, e->pos.line);
+	}
+}
+
+static void test_facts__ci_reads(void **state)
+{
+	static const struct cg_mem_file files[] = {
+	    MEM(".github/workflows/ci.yml",
+		"on: push\n"			      /* 1 */
+		"env: {IMAGE: ghcr.io/a/b, TAG: x}\n" /* 2 */
+		"jobs:\n"			      /* 3 */
+		"  build:\n"			      /* 4 */
+		"    runs-on: ubuntu-latest\n"	      /* 5 */
+		"    steps:\n"			      /* 6 */
+		"      - run: docker build -t \"${{ env.IMAGE "
+		"}}:$TAG\" .\n" /* 7 */
+		"      - run: echo $$NOT ${HOME} "
+		"${WITH_DEFAULT:-x} $1 $\n" /* 8 */
+		"      - if: env['TOGGLE'] == 'on' && "
+		"github.event\n" /* 9 */
+		"        run: echo \"${{ env.IMAGE }} ${{ myenv.NO "
+		"}}\"\n"),					  /* 10 */
+	    MEM(".gitlab-ci.yml", "variables:\n"		  /* 1 */
+				  "  IMAGE_NAME: reg/app\n"	  /* 2 */
+				  "test:\n"			  /* 3 */
+				  "  image: $IMAGE_NAME:latest\n" /* 4 */
+				  "  rules:\n"			  /* 5 */
+				  "    - if: $ENABLE_TESTS\n"	  /* 6 */
+				  "  script: [pytest]\n"),	  /* 7 */
+	};
+	struct cg_model m;
+	struct cg_buf b = CG_BUF_INIT;
+
+	(void)state;
+	build(&m, files, 2, CG_LAYER_FULL);
+	use_names(&m, ".github/workflows/ci.yml", &b);
+	/* `if:` is an expression without `${{ }}` too; `myenv.NO` is not
+	 * env */
+	assert_string_equal(b.buf,
+			    "IMAGE@7 TAG@7 HOME@8 WITH_DEFAULT@8 TOGGLE@9 ");
+	cg_buf_reset(&b);
+	use_names(&m, ".gitlab-ci.yml", &b);
+	assert_string_equal(b.buf, "IMAGE_NAME@4 ENABLE_TESTS@6 ");
+	cg_buf_release(&b);
+	cg_model_release(&m);
+}
+
 static void test_facts__value_kinds(void **state)
 {
 	static const struct {
@@ -363,6 +420,7 @@ int main(void)
 	    cmocka_unit_test(test_facts__github_env_scopes_services_processes),
 	    cmocka_unit_test(test_facts__background_starts_as_bash_runs_them),
 	    cmocka_unit_test(test_facts__gitlab_services_and_variables),
+	    cmocka_unit_test(test_facts__ci_reads),
 	    cmocka_unit_test(test_facts__value_kinds),
 	    cmocka_unit_test(test_facts__pythonunbuffered_as_cpython_reads_it),
 	    cmocka_unit_test(test_facts__service_kind_of_image),
