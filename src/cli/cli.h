@@ -8,6 +8,7 @@
 int cmd_check(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_env(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_slots(int argc, char **argv);
 int cmd_hooks(int argc, char **argv);

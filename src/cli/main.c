@@ -18,6 +18,9 @@ static const char usage[] =
     "  rules          list every rule with its layer and severity\n"
     "  explain ID     show what a rule finds, with a bad and a good "
     "example\n"
+    "  env [PATH]     the env-variable checklist: each app variable and "
+    "where\n"
+    "                 .env.example, code, compose, CI and k8s name it\n"
     "  wait TARGET... wait until services are really ready (Redis, "
     "PostgreSQL,\n"
     "                 HTTP, TCP, processes, log lines), then run a "
@@ -43,7 +46,8 @@ struct command {
 
 static const struct command commands[] = {
     {"check", cmd_check}, {"rules", cmd_rules}, {"explain", cmd_explain},
-    {"wait", cmd_wait},	  {"slots", cmd_slots}, {"hooks", cmd_hooks},
+    {"env", cmd_env},	  {"wait", cmd_wait},	{"slots", cmd_slots},
+    {"hooks", cmd_hooks},
 };
 
 int cli_fail(const char *fmt, ...)
