@@ -145,6 +145,8 @@ struct scan {
 	bool *imp_k8s;		   /* per scope: imported by an app container */
 	const char **ci_read;	   /* names CI files read, sorted */
 	size_t nci_read;
+	char **ci_compose; /* compose files CI jobs start */
+	size_t nci_compose;
 	struct contrib *c; /* what each row adds */
 	size_t nc, c_alloc;
 };
@@ -522,55 +524,58 @@ static bool compose_needs(const struct cg_env_fact *e)
 	return e->value && e->value_kind != CG_VALUE_INTERP_DEFAULT;
 }
 
-/* `path` is one of the files of COMPOSE_FILE's value `v` (separated by
- * ':' as on Linux, a leading "./" aside). */
-static bool in_compose_file_list(const char *v, const char *path)
-{
-	size_t n = strlen(path);
-
-	while (*v) {
-		size_t len = strcspn(v, ":");
-		const char *p = v;
-
-		if (len > 2 && p[0] == '.' && p[1] == '/') {
-			p += 2;
-			len -= 2;
-		}
-		if (len == n && !memcmp(p, path, n))
-			return true;
-		v += len;
-		if (*v == ':')
-			v++;
-	}
-	return false;
-}
-
-/* Compose file `path` is one a CI job that runs the app starts
- * (`docker compose -f PATH`, or COMPOSE_FILE set in its env): its app
- * env is that job's env too. */
-static bool run_by_ci(const struct scan *sc, const char *path)
+/* The compose files a CI job that runs the app starts (`docker compose
+ * -f PATH`, or COMPOSE_FILE set in its env, ':'-separated as on Linux):
+ * their app env is that job's env too. */
+static void ci_compose_files(struct scan *sc)
 {
 	const struct cg_facts *f = &sc->m->facts;
-
-	for (size_t i = 0; i < f->nenv; i++) {
-		const struct cg_env_fact *e = &f->env[i];
-
-		if (e->role == CG_ENV_DEF && e->place == CG_PLACE_CI &&
-		    e->value && e->scope < f->nscopes && sc->app[e->scope] &&
-		    !strcmp(e->name, "COMPOSE_FILE") &&
-		    in_compose_file_list(e->value, path))
-			return true;
-	}
+	size_t alloc = 0;
 
 	for (size_t i = 0; i < f->nfile_refs; i++) {
 		const struct cg_file_ref *r = &f->file_refs[i];
 
 		if (r->kind == CG_REF_CONFIG_FILE && r->group < f->ngroups &&
 		    f->groups[r->group].scope < f->nscopes &&
-		    sc->app[f->groups[r->group].scope] &&
-		    !strcmp(r->path, path))
-			return true;
+		    sc->app[f->groups[r->group].scope]) {
+			CG_GROW(sc->ci_compose, alloc, sc->nci_compose + 1);
+			sc->ci_compose[sc->nci_compose++] = cg_xstrdup(r->path);
+		}
 	}
+	for (size_t i = 0; i < f->nenv; i++) {
+		const struct cg_env_fact *e = &f->env[i];
+		const char *v = e->value;
+
+		if (e->role != CG_ENV_DEF || e->place != CG_PLACE_CI || !v ||
+		    e->scope >= f->nscopes || !sc->app[e->scope] ||
+		    strcmp(e->name, "COMPOSE_FILE"))
+			continue;
+		while (*v) {
+			size_t len = strcspn(v, ":");
+			const char *p = v;
+
+			if (len > 2 && p[0] == '.' && p[1] == '/') {
+				p += 2;
+				len -= 2;
+			}
+			if (len) {
+				CG_GROW(sc->ci_compose, alloc,
+					sc->nci_compose + 1);
+				sc->ci_compose[sc->nci_compose++] =
+				    cg_xstrndup(p, len);
+			}
+			v += strcspn(v, ":");
+			if (*v == ':')
+				v++;
+		}
+	}
+}
+
+static bool run_by_ci(const struct scan *sc, const char *path)
+{
+	for (size_t i = 0; i < sc->nci_compose; i++)
+		if (!strcmp(sc->ci_compose[i], path))
+			return true;
 	return false;
 }
 
@@ -923,6 +928,7 @@ void cg_checklist_build(const struct cg_model *m, struct cg_checklist *cl)
 	mark_ci_jobs(&sc);
 	mark_containers(&sc);
 	ci_reads(&sc);
+	ci_compose_files(&sc);
 	collect(&sc);
 	make_units(cl, &sc);
 	assign_units(cl, &sc);
@@ -932,6 +938,9 @@ void cg_checklist_build(const struct cg_model *m, struct cg_checklist *cl)
 	free(sc.imp);
 	free(sc.imp_k8s);
 	free(sc.ci_read);
+	for (size_t i = 0; i < sc.nci_compose; i++)
+		free(sc.ci_compose[i]);
+	free(sc.ci_compose);
 	free(sc.c);
 }
 
