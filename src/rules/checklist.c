@@ -119,13 +119,17 @@ static const char *const runtime_prefixes[] = {
 
 bool cg_cl_ignored(const struct cg_config *config, const char *name)
 {
+	/* the first byte tells most names apart at once */
 	for (size_t i = 0; runtime_names[i]; i++)
-		if (!strcmp(name, runtime_names[i]))
+		if (name[0] == runtime_names[i][0] &&
+		    !strcmp(name, runtime_names[i]))
 			return true;
-	for (size_t i = 0; runtime_prefixes[i]; i++)
-		if (!strncmp(name, runtime_prefixes[i],
-			     strlen(runtime_prefixes[i])))
+	for (size_t i = 0; runtime_prefixes[i]; i++) {
+		const char *p = runtime_prefixes[i];
+
+		if (name[0] == p[0] && !strncmp(name, p, strlen(p)))
 			return true;
+	}
 	if (config)
 		for (size_t i = 0; i < config->env_ignore.n; i++)
 			if (cg_glob_match(config->env_ignore.items[i], name))
@@ -773,83 +777,14 @@ static int cmp_unit_name(const void *a, const void *b)
 	return x->e < y->e ? -1 : x->e > y->e;
 }
 
-/* Each contribution's unit; a global one is copied into every unit that
- * names the variable otherwise, or goes to the root's. */
-static void assign_units(struct cg_checklist *cl, struct scan *sc)
+static int cmp_row(const void *a, const void *b)
 {
-	size_t root = unit_find(cl, "");
-	size_t real = 0, n = sc->nc;
-	const char ***names;
-	size_t *nnames;
+	const struct cg_cl_row *x = a, *y = b;
 
-	for (size_t u = 0; u < cl->nunits; u++)
-		real += cl->units[u].example != NULL;
-	if (real <= 1) {
-		/* one unit: the example's, or the root's when none */
-		size_t only = root;
-
-		for (size_t u = 0; u < cl->nunits; u++)
-			if (cl->units[u].example)
-				only = u;
-		for (size_t i = 0; i < n; i++)
-			sc->c[i].unit = only;
-		return;
-	}
-	names = cg_xcalloc(cl->nunits, sizeof(*names));
-	nnames = cg_xcalloc(cl->nunits, sizeof(*nnames));
-	for (size_t i = 0; i < n; i++) {
-		struct contrib *c = &sc->c[i];
-
-		if (c->global)
-			continue;
-		c->unit = unit_of(cl, c->path);
-		if (c->unit == CG_NO_INDEX)
-			c->unit = root;
-	}
-	for (size_t u = 0; u < cl->nunits; u++) {
-		size_t k = 0;
-
-		for (size_t i = 0; i < n; i++)
-			if (!sc->c[i].global && sc->c[i].unit == u)
-				k++;
-		names[u] = cg_xcalloc(k + 1, sizeof(**names));
-		for (size_t i = 0; i < n; i++)
-			if (!sc->c[i].global && sc->c[i].unit == u)
-				names[u][nnames[u]++] = sc->c[i].name;
-		qsort(names[u], nnames[u], sizeof(**names), cmp_name);
-	}
-	for (size_t i = 0; i < n; i++) {
-		bool placed = false;
-
-		if (!sc->c[i].global)
-			continue;
-		for (size_t u = 0; u < cl->nunits; u++) {
-			const char *key = sc->c[i].name;
-
-			if (!bsearch(&key, names[u], nnames[u], sizeof(**names),
-				     cmp_name))
-				continue;
-			if (!placed) {
-				sc->c[i].unit = u;
-				placed = true;
-			} else {
-				struct contrib copy = sc->c[i];
-
-				copy.unit = u;
-				CG_GROW(sc->c, sc->c_alloc, sc->nc + 1);
-				sc->c[sc->nc++] = copy;
-			}
-		}
-		if (!placed)
-			sc->c[i].unit = root;
-	}
-	for (size_t u = 0; u < cl->nunits; u++)
-		free(names[u]);
-	free(names);
-	free(nnames);
+	if (x->unit != y->unit)
+		return x->unit < y->unit ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
-
-/* ------------------------------------------------------------- rows */
 
 static bool before(const struct cg_env_fact *a, const struct cg_env_fact *b)
 {
@@ -862,38 +797,116 @@ static bool before(const struct cg_env_fact *a, const struct cg_env_fact *b)
 	return a->pos.col < b->pos.col;
 }
 
+static void merge_cell(struct cg_cl_cell *to, const struct cg_cl_cell *from)
+{
+	if (!from->first)
+		return;
+	if (!to->first || before(from->first, to->first))
+		to->first = from->first;
+	to->demands = to->demands || from->demands;
+	to->needs_example = to->needs_example || from->needs_example;
+	to->app = to->app || from->app;
+}
+
+/* Rows of contributions c[0..n), sorted by unit and name: one per unit
+ * and name, appended to rows[*nrows...]. */
+static void fold(const struct contrib *c, size_t n, struct cg_cl_row **rows,
+		 size_t *nrows, size_t *alloc)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cg_cl_cell one = {0};
+		struct cg_cl_row *r;
+
+		if (c[i].col >= CG_CL_NCOLS)
+			continue;
+		r = *nrows ? &(*rows)[*nrows - 1] : NULL;
+		if (!r || r->unit != c[i].unit || strcmp(r->name, c[i].name)) {
+			CG_GROW(*rows, *alloc, *nrows + 1);
+			r = &(*rows)[(*nrows)++];
+			memset(r, 0, sizeof(*r));
+			r->name = c[i].name;
+			r->unit = c[i].unit;
+		}
+		one.first = c[i].e;
+		one.demands = c[i].demands;
+		one.needs_example = c[i].needs_example;
+		one.app = c[i].app_def;
+		merge_cell(&r->cell[c[i].col], &one);
+	}
+}
+
+static int cmp_row_name(const void *key, const void *row)
+{
+	return strcmp(key, ((const struct cg_cl_row *)row)->name);
+}
+
+/*
+ * The rows: one per unit and name. With one unit or none, every
+ * contribution is that unit's. Else the example files, compose files and
+ * code go to the deepest unit whose folder holds them, and the CI and
+ * Kubernetes cells of a name join every unit row of that name, or make a
+ * row of the root's when no unit names it.
+ */
 static void make_rows(struct cg_checklist *cl, struct scan *sc)
 {
-	size_t alloc = 0;
+	size_t root = unit_find(cl, ""), real = 0, alloc = 0, nfolder = 0;
+	struct cg_cl_row *glob = NULL;
+	size_t nglob = 0, glob_alloc = 0;
+	bool *used;
 
+	for (size_t u = 0; u < cl->nunits; u++)
+		real += cl->units[u].example != NULL;
+	for (size_t i = 0; i < sc->nc; i++) {
+		struct contrib *c = &sc->c[i];
+
+		if (real <= 1) {
+			c->global = false;
+			c->unit = root;
+			for (size_t u = 0; u < cl->nunits; u++)
+				if (cl->units[u].example)
+					c->unit = u;
+		} else if (c->global) {
+			c->unit = CG_NO_INDEX;
+		} else {
+			c->unit = unit_of(cl, c->path);
+			if (c->unit == CG_NO_INDEX)
+				c->unit = root;
+		}
+		nfolder += !c->global;
+	}
 	if (sc->nc)
 		qsort(sc->c, sc->nc, sizeof(*sc->c), cmp_unit_name);
-	for (size_t i = 0; i < sc->nc; i++) {
-		const struct contrib *c = &sc->c[i];
-		struct cg_cl_row *r;
-		struct cg_cl_cell *cell;
+	/* folder contributions first: their units sort before NO_INDEX */
+	fold(sc->c, nfolder, &cl->rows, &cl->nrows, &alloc);
+	fold(sc->c + nfolder, sc->nc - nfolder, &glob, &nglob, &glob_alloc);
+	used = cg_xcalloc(nglob + 1, sizeof(*used));
+	for (size_t i = 0; i < cl->nrows && nglob; i++) {
+		struct cg_cl_row *r = &cl->rows[i];
+		struct cg_cl_row *g =
+		    bsearch(r->name, glob, nglob, sizeof(*glob), cmp_row_name);
 
-		if (c->col >= CG_CL_NCOLS)
+		if (!g)
 			continue;
-		if (!cl->nrows || cl->rows[cl->nrows - 1].unit != c->unit ||
-		    strcmp(cl->rows[cl->nrows - 1].name, c->name)) {
-			CG_GROW(cl->rows, alloc, cl->nrows + 1);
-			r = &cl->rows[cl->nrows++];
-			memset(r, 0, sizeof(*r));
-			r->name = c->name;
-			r->unit = c->unit;
-		}
-		r = &cl->rows[cl->nrows - 1];
-		cell = &r->cell[c->col];
-		if (!cell->first || before(c->e, cell->first))
-			cell->first = c->e;
-		cell->demands = cell->demands || c->demands;
-		cell->needs_example = cell->needs_example || c->needs_example;
-		if (c->app_def && c->unit < cl->nunits) {
-			cl->units[c->unit].has[c->col] = true;
-			cl->has[c->col] = true;
-		}
+		for (int c = 0; c < CG_CL_NCOLS; c++)
+			merge_cell(&r->cell[c], &g->cell[c]);
+		used[g - glob] = true;
 	}
+	for (size_t k = 0; k < nglob; k++)
+		if (!used[k]) {
+			CG_GROW(cl->rows, alloc, cl->nrows + 1);
+			cl->rows[cl->nrows] = glob[k];
+			cl->rows[cl->nrows++].unit = root;
+		}
+	free(used);
+	free(glob);
+	if (cl->nrows)
+		qsort(cl->rows, cl->nrows, sizeof(*cl->rows), cmp_row);
+	for (size_t i = 0; i < cl->nrows; i++)
+		for (int c = 0; c < CG_CL_NCOLS; c++)
+			if (cl->rows[i].cell[c].app) {
+				cl->units[cl->rows[i].unit].has[c] = true;
+				cl->has[c] = true;
+			}
 }
 
 /* Drop the rows only CI reads and nothing needs: the pipeline's own
@@ -931,7 +944,6 @@ void cg_checklist_build(const struct cg_model *m, struct cg_checklist *cl)
 	ci_compose_files(&sc);
 	collect(&sc);
 	make_units(cl, &sc);
-	assign_units(cl, &sc);
 	make_rows(cl, &sc);
 	drop_pipeline_rows(cl);
 	free(sc.app);

@@ -38,6 +38,9 @@ struct cg_cl_cell {
 	 * `${X:-d}`), which the compose project reads from `.env` or the
 	 * shell, not CI or Kubernetes */
 	bool needs_example;
+	/* an app definition (not only a use) names it here: the place
+	 * keeps the unit's variables */
+	bool app;
 };
 
 /*
