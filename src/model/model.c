@@ -880,9 +880,24 @@ static void git_changes_start(struct cg_model *m)
 				       cached.len > PATHSPEC_BYTES ? 0 : n);
 		}
 		free(paths);
-	} else if (m->opt.layer != CG_LAYER_QUICK) {
-		git_diff_start(m, &m->git_diffs[0], "HEAD", NULL, 0);
 	}
+}
+
+/*
+ * The full layer without --staged: the work tree against HEAD, for the
+ * files under the root only (`-- .`: git stats no other file of a larger
+ * repository). Started before the file list, beside `git ls-files`,
+ * since neither waits for the other; outside a git work tree it fails
+ * and the changes stay unknown.
+ */
+static void git_head_start(struct cg_model *m)
+{
+	static const char *const here[] = {"."};
+
+	if (m->opt.nmem_files || m->opt.staged ||
+	    m->opt.layer == CG_LAYER_QUICK)
+		return;
+	git_diff_start(m, &m->git_diffs[0], "HEAD", here, 1);
 }
 
 /* Wait for the git processes still running (a build that failed, or a
@@ -1220,6 +1235,7 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 	if (m->opt.staged && !m->opt.nmem_files)
 		m->staged_index = cg_git_index_start(m->opt.root);
 	git_staged_start(m);
+	git_head_start(m);
 	guess_start(m);
 	err = list_paths(m);
 	guess_stop(m);
