@@ -152,6 +152,74 @@ static void scan(struct uses *u, const struct cg_node *n)
 	}
 }
 
+/* [s, s + n) holds `docker` or `podman`. */
+static bool names_container_tool(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 6 <= n; i++)
+		if ((s[i] == 'd' && !memcmp(s + i, "docker", 6)) ||
+		    (s[i] == 'p' && !memcmp(s + i, "podman", 6)))
+			return true;
+	return false;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * `docker run -e NAME` (also `--env NAME`, `--env=NAME`, `-eNAME`, and
+ * podman's): NAME alone, with no `=VALUE`, passes the step's NAME into
+ * the container. Read on the lines of a value that name docker or podman.
+ */
+static void passed_on(struct uses *u, const struct cg_node *n)
+{
+	const char *s = n->str, *end = s + n->len;
+	/* the line before ended with `\` and its command named docker */
+	bool carried = false;
+
+	while (s < end) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		const char *line_end = eol ? eol : end;
+		const char *p = s;
+		bool container =
+		    carried || names_container_tool(s, (size_t)(line_end - s));
+
+		carried = container && line_end > s && line_end[-1] == '\\';
+		while (container && p < line_end) {
+			const char *w = p, *name = NULL, *q;
+
+			while (w < line_end && is_space(*w))
+				w++;
+			for (p = w; p < line_end && !is_space(*p); p++)
+				;
+			if (p - w == 2 && !memcmp(w, "-e", 2)) {
+				while (p < line_end && is_space(*p))
+					p++;
+				name = p;
+			} else if (p - w == 5 && !memcmp(w, "--env", 5)) {
+				while (p < line_end && is_space(*p))
+					p++;
+				name = p;
+			} else if (p - w > 6 && !memcmp(w, "--env=", 6)) {
+				name = w + 6;
+			} else if (p - w > 2 && !memcmp(w, "-e", 2) &&
+				   name_start(w[2])) {
+				name = w + 2;
+			}
+			if (!name || name >= line_end || !name_start(*name))
+				continue;
+			for (q = name; q < line_end && name_char(*q); q++)
+				;
+			if (q == line_end || is_space(*q))
+				add(u, n, name, (size_t)(q - name));
+			if (p < q)
+				p = q;
+		}
+		s = line_end + 1;
+	}
+}
+
 static void walk(struct uses *u, const struct cg_node *n, unsigned depth)
 {
 	if (!n || depth > MAX_DEPTH)
@@ -178,6 +246,8 @@ static void walk(struct uses *u, const struct cg_node *n, unsigned depth)
 		break;
 	default:
 		scan(u, n);
+		if (n->str && names_container_tool(n->str, n->len))
+			passed_on(u, n);
 		break;
 	}
 }

@@ -299,14 +299,19 @@ static void test_facts__ci_reads(void **state)
 		"      - if: env['TOGGLE'] == 'on' && "
 		"github.event\n" /* 9 */
 		"        run: echo \"${{ env.IMAGE }} ${{ myenv.NO "
-		"}}\"\n"),					  /* 10 */
-	    MEM(".gitlab-ci.yml", "variables:\n"		  /* 1 */
-				  "  IMAGE_NAME: reg/app\n"	  /* 2 */
-				  "test:\n"			  /* 3 */
-				  "  image: $IMAGE_NAME:latest\n" /* 4 */
-				  "  rules:\n"			  /* 5 */
-				  "    - if: $ENABLE_TESTS\n"	  /* 6 */
-				  "  script: [pytest]\n"),	  /* 7 */
+		"}}\"\n"	   /* 10 */
+		"      - run: |\n" /* 11 */
+		"          docker run --rm -e API_KEY --env=DB_URL \\\n" /* 12
+									  */
+		"            -eTOKEN -e SET=1 --env X=2 app pytest\n" /* 13 */
+		"          grep -e PATTERN file\n"),		      /* 14 */
+	    MEM(".gitlab-ci.yml", "variables:\n"		      /* 1 */
+				  "  IMAGE_NAME: reg/app\n"	      /* 2 */
+				  "test:\n"			      /* 3 */
+				  "  image: $IMAGE_NAME:latest\n"     /* 4 */
+				  "  rules:\n"			      /* 5 */
+				  "    - if: $ENABLE_TESTS\n"	      /* 6 */
+				  "  script: [pytest]\n"),	      /* 7 */
 	};
 	struct cg_model m;
 	struct cg_buf b = CG_BUF_INIT;
@@ -317,7 +322,8 @@ static void test_facts__ci_reads(void **state)
 	/* `if:` is an expression without `${{ }}` too; `myenv.NO` is not
 	 * env */
 	assert_string_equal(b.buf,
-			    "IMAGE@7 TAG@7 HOME@8 WITH_DEFAULT@8 TOGGLE@9 ");
+			    "IMAGE@7 TAG@7 HOME@8 WITH_DEFAULT@8 TOGGLE@9 "
+			    "API_KEY@11 DB_URL@11 TOKEN@11 ");
 	cg_buf_reset(&b);
 	use_names(&m, ".gitlab-ci.yml", &b);
 	assert_string_equal(b.buf, "IMAGE_NAME@4 ENABLE_TESTS@6 ");
