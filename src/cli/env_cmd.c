@@ -41,10 +41,10 @@ static const struct cli_spec env_spec = {
 	"one column per place\nthat names one (.env.example, code, compose, "
 	"CI, k8s), each cell the file:line\nwhere it first appears there. "
 	"`missing` marks a place that keeps the app's\nvariables and lacks "
-	"this one while another place needs it: what `env-checklist`\nreports; "
-	"`-` a place that does not name it and need not. A folder with its own "
-	"example\nenv file is its own part (the `folder` column). Values are "
-	"never printed.\n"
+	"this one while another place needs it: what env-checklist\nreports. "
+	"`-` is a place that does not name it and need not. A folder with "
+	"its\nown example env file is its own part (the `folder` column). "
+	"Values are never\nprinted.\n"
 	"\n",
     .opts = env_options,
     .nopts = sizeof(env_options) / sizeof(*env_options),
