@@ -28,6 +28,8 @@ static const char usage[] =
     "  hooks VERB     install, uninstall or show the pre-commit and "
     "pre-push\n"
     "                 git hooks (VERB: install, uninstall, status)\n"
+    "  matrix [PATH]  print the service connectivity matrix (Markdown "
+    "or JSON)\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (also: ciguard <command> --help)\n"
@@ -42,8 +44,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"check", cmd_check}, {"rules", cmd_rules}, {"explain", cmd_explain},
-    {"wait", cmd_wait},	  {"slots", cmd_slots}, {"hooks", cmd_hooks},
+    {"check", cmd_check},   {"rules", cmd_rules}, {"explain", cmd_explain},
+    {"wait", cmd_wait},	    {"slots", cmd_slots}, {"hooks", cmd_hooks},
+    {"matrix", cmd_matrix},
 };
 
 int cli_fail(const char *fmt, ...)
