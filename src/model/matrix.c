@@ -79,6 +79,19 @@ static void add(struct cg_matrix *mx, enum cg_service_kind k, const char *name,
 		return;
 	}
 	c = &row_for(mx, k, name)->cells[col];
+	/* one value written once, seen twice (a compose `x-` anchor merged
+	 * into two services) */
+	for (size_t i = 0; i < c->n; i++) {
+		const struct cg_matrix_value *o = &c->values[i];
+
+		if (o->src == v->src && o->pos.line == v->pos.line &&
+		    o->pos.col == v->pos.col && o->port == v->port &&
+		    !o->secret == !v->secret && !o->host == !v->host &&
+		    (!o->host || !strcmp(o->host, v->host))) {
+			free(v->host);
+			return;
+		}
+	}
 	CG_GROW(c->values, c->alloc, c->n + 1);
 	for (at = c->n; at > 0 && c->values[at - 1].rank > v->rank; at--)
 		;
@@ -90,50 +103,93 @@ static void add(struct cg_matrix *mx, enum cg_service_kind k, const char *name,
 
 /* ------------------------------------------------------------ env */
 
+/* The kind a URL's scheme names (redis://, postgresql+psycopg://,
+ * mysql://), else OTHER. */
+static enum cg_service_kind scheme_kind(const struct cg_model *m,
+					const char *value)
+{
+	struct cg_svc_endpoint ep;
+	enum cg_service_kind k = CG_SERVICE_OTHER;
+
+	if (!value || !strstr(value, "://") ||
+	    !cg_svc_endpoint_read(m, NULL, CG_NO_SCOPE, value, false, &ep))
+		return CG_SERVICE_OTHER;
+	if (ep.network && known_kind(ep.scheme_kind))
+		k = ep.scheme_kind;
+	cg_svc_endpoint_release(&ep);
+	return k;
+}
+
 enum cg_service_kind cg_matrix_def_kind(const struct cg_model *m,
 					const struct cg_env_fact *def,
 					enum cg_svc_role *role)
 {
+	enum cg_service_kind by_scheme = scheme_kind(m, def->value);
+
 	*role = CG_SVC_NONE;
+	/* the scheme says what the URL is, whatever the name suggests:
+	 * DATABASE_URL=mysql://... points at MySQL */
+	if (by_scheme != CG_SERVICE_OTHER) {
+		*role = CG_SVC_URL;
+		return by_scheme;
+	}
 	for (size_t i = 0; i < NKINDS; i++) {
 		bool needs_scheme;
 		enum cg_svc_role r = cg_svc_var_role(
 		    m, kinds[i], def->name, CG_SVC_NAMES_ALL, &needs_scheme);
 
-		if (r == CG_SVC_NONE)
+		/* CELERY_BROKER_URL, CACHE_URL: only with the kind's scheme,
+		 * which would have answered above */
+		if (r == CG_SVC_NONE || needs_scheme)
 			continue;
-		if (needs_scheme) {
-			const char *v = def->value ? def->value : "";
-			struct cg_svc_endpoint ep;
-			bool fits;
-
-			if (!strstr(v, "://") ||
-			    !cg_svc_endpoint_read(m, NULL, CG_NO_SCOPE, v,
-						  false, &ep))
-				continue;
-			fits = ep.scheme_kind == kinds[i];
-			cg_svc_endpoint_release(&ep);
-			if (!fits)
-				continue;
-		}
 		*role = r;
 		return kinds[i];
 	}
-	if (def->value && strstr(def->value, "://")) {
-		struct cg_svc_endpoint ep;
-		enum cg_service_kind k = CG_SERVICE_OTHER;
-
-		if (cg_svc_endpoint_read(m, NULL, CG_NO_SCOPE, def->value,
-					 false, &ep)) {
-			if (known_kind(ep.scheme_kind))
-				k = ep.scheme_kind;
-			cg_svc_endpoint_release(&ep);
-		}
-		if (k != CG_SERVICE_OTHER)
-			*role = CG_SVC_URL;
-		return k;
-	}
 	return CG_SERVICE_OTHER;
+}
+
+enum cg_service_kind cg_matrix_service_kind(const struct cg_model *m,
+					    const struct cg_service_fact *s)
+{
+	const char *base = cg_path_base(s->src->path);
+	size_t dirlen = (size_t)(base - s->src->path);
+
+	if (s->kind != CG_SERVICE_OTHER || s->image ||
+	    s->place != CG_PLACE_COMPOSE)
+		return s->kind;
+	for (size_t i = 0; i < m->facts.nservices; i++) {
+		const struct cg_service_fact *o = &m->facts.services[i];
+
+		if (o == s || o->place != CG_PLACE_COMPOSE ||
+		    o->kind == CG_SERVICE_OTHER || strcmp(o->name, s->name) ||
+		    strlen(o->src->path) < dirlen ||
+		    strncmp(o->src->path, s->src->path, dirlen) ||
+		    strchr(o->src->path + dirlen, '/'))
+			continue;
+		return o->kind;
+	}
+	return s->kind;
+}
+
+static const struct cg_script_group *group_of(const struct cg_model *m,
+					      size_t scope);
+
+bool cg_matrix_value_expands(const struct cg_model *m,
+			     const struct cg_env_fact *d)
+{
+	const struct cg_script_group *g;
+
+	switch (d->place) {
+	case CG_PLACE_COMPOSE:
+	case CG_PLACE_ENV_EXAMPLE:
+	case CG_PLACE_DOTENV:
+		return true;
+	case CG_PLACE_CI:
+		g = group_of(m, d->scope);
+		return g && g->kind == CG_GROUP_GITLAB_JOB;
+	default:
+		return false;
+	}
 }
 
 /* A CI job that sees env scope `scope` (inside it or around it), to read
@@ -224,8 +280,7 @@ static bool env_value(const struct cg_model *m, const struct cg_env_fact *d,
 		struct cg_svc_endpoint ep;
 
 		if (!cg_svc_endpoint_read(m, g, d->scope, d->value,
-					  g && g->kind == CG_GROUP_GITLAB_JOB,
-					  &ep))
+					  cg_matrix_value_expands(m, d), &ep))
 			return false;
 		if (!ep.network) {
 			cg_svc_endpoint_release(&ep);
@@ -343,6 +398,7 @@ static void from_service(struct cg_matrix *mx, const struct cg_model *m,
 			 size_t idx)
 {
 	const struct cg_service_fact *s = &m->facts.services[idx];
+	enum cg_service_kind kind = cg_matrix_service_kind(m, s);
 	unsigned cport = cg_svc_container_port(s);
 	struct cg_matrix_value v;
 
@@ -361,11 +417,25 @@ static void from_service(struct cg_matrix *mx, const struct cg_model *m,
 					continue;
 				service_value(&v, s, "localhost", p->published,
 					      &p->pos, 2);
-				add(mx, s->kind, s->name, s->environment, &v);
+				add(mx, kind, s->name, s->environment, &v);
 			}
-		if (known_kind(s->kind) && cport && s->nhosts) {
+		/* from the other containers: its name and container port
+		 * (a known kind's default when no port is mapped) */
+		if (!s->nhosts)
+			break;
+		if (known_kind(kind) && cport) {
 			service_value(&v, s, s->hosts[0], cport, NULL, 4);
-			add(mx, s->kind, s->name, s->environment, &v);
+			add(mx, kind, s->name, s->environment, &v);
+		}
+		for (size_t i = 0; i < s->nports; i++) {
+			const struct cg_port_map *p = &s->ports[i];
+
+			if (!p->container ||
+			    (known_kind(kind) && p->container == cport))
+				continue;
+			service_value(&v, s, s->hosts[0], p->container, &p->pos,
+				      4);
+			add(mx, kind, s->name, s->environment, &v);
 		}
 		break;
 	case CG_PLACE_K8S:

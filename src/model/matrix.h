@@ -13,7 +13,8 @@
  *               container job or GitLab);
  *   local:      the example env file (`.env.example`), a committed `.env`,
  *               then compose's published host ports (localhost:PUBLISHED),
- *               then the URLs compose gives its containers;
+ *               then the URLs compose gives its containers, then where
+ *               the containers reach each service (NAME:CONTAINER_PORT);
  *   production: the URL variables of Kubernetes containers (and of
  *               ConfigMaps and Secrets), then the Services (NAME:PORT).
  * A variable points at a kind by its name (model/service_vars.h, with
@@ -88,10 +89,24 @@ const struct cg_matrix_row *cg_matrix_find(const struct cg_matrix *mx,
 /* "host:port", "host", "secret:NAME" or "?" (nothing known) into `out`. */
 void cg_matrix_value_text(const struct cg_matrix_value *v, struct cg_buf *out);
 
-/* The kind variable `def` points at (by name, else by its URL's scheme)
- * and the role its name plays; CG_SERVICE_OTHER when none. */
+/* The kind variable `def` points at (by its URL's scheme, else by its
+ * name: DATABASE_URL=mysql://... is MySQL) and the role its name plays;
+ * CG_SERVICE_OTHER when none. */
 enum cg_service_kind cg_matrix_def_kind(const struct cg_model *m,
 					const struct cg_env_fact *def,
 					enum cg_svc_role *role);
+
+/* `$X` / `${X}` in `d`'s value are interpolated where it is read: compose
+ * and env files (`${X:-d}`, `${X:?err}` then leave that part unknown, as
+ * do names the repository does not set), GitLab variables. */
+bool cg_matrix_value_expands(const struct cg_model *m,
+			     const struct cg_env_fact *d);
+
+/* The kind of service `s` runs: its own, or for a compose service with no
+ * image (an override file's `db:` adding ports), that of the service of
+ * the same name in another compose file of its folder, which compose
+ * merges it with. */
+enum cg_service_kind cg_matrix_service_kind(const struct cg_model *m,
+					    const struct cg_service_fact *s);
 
 #endif

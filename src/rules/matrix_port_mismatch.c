@@ -9,7 +9,8 @@
  *     6380); with a compose service's name as host (the file is also an
  *     env_file for containers) a port the container listens on. Not
  *     judged: a service compose publishes nowhere (an override file or
- *     `-p` may), another host.
+ *     `-p` may), another host, compose files of a sibling folder (another
+ *     project of a monorepo).
  *   production: a URL of a Kubernetes container (or ConfigMap) against
  *     the repository's Services: a host that names a Service (`name`,
  *     `name.ns`, `name.ns.svc`, `name.ns.svc.cluster.local`) must use one
@@ -56,7 +57,8 @@ static bool read_def(const struct cg_model *m, const struct cg_env_fact *d,
 	j->kind = cg_matrix_def_kind(m, d, &j->role);
 	if (j->kind == CG_SERVICE_OTHER || j->role != CG_SVC_URL)
 		return false;
-	if (!cg_svc_endpoint_read(m, NULL, d->scope, d->value, false, &ep))
+	if (!cg_svc_endpoint_read(m, NULL, d->scope, d->value,
+				  cg_matrix_value_expands(m, d), &ep))
 		return false;
 	if (ep.network && !ep.from_secret && ep.host && ep.port) {
 		j->host = ep.host;
@@ -76,7 +78,8 @@ static bool is_host_of(const struct cg_service_fact *s, const char *host)
 	return false;
 }
 
-static bool listens_on(const struct cg_service_fact *s, unsigned port)
+static bool listens_on(const struct cg_service_fact *s,
+		       enum cg_service_kind kind, unsigned port)
 {
 	bool known = false;
 
@@ -86,15 +89,33 @@ static bool listens_on(const struct cg_service_fact *s, unsigned port)
 		known |= s->ports[i].container != 0;
 	}
 	if (!known)
-		return cg_service_default_port(s->kind) == port ||
-		       !cg_service_default_port(s->kind);
+		return cg_service_default_port(kind) == port ||
+		       !cg_service_default_port(kind);
 	return false;
+}
+
+/* The folder of `path`, its length (with the '/'); 0 at the root. */
+static size_t dir_len(const char *path)
+{
+	return (size_t)(cg_path_base(path) - path);
+}
+
+/* A compose file that can be the stack an env file of `env_path`
+ * describes: in its folder, above it, or below it (a monorepo's
+ * `services/api/.env.example` and `docker-compose.yml`, a root
+ * `.env.example` and `docker/compose.yml`), not a sibling project's. */
+static bool related(const char *env_path, const char *compose_path)
+{
+	size_t e = dir_len(env_path), c = dir_len(compose_path);
+
+	return !strncmp(env_path, compose_path, e < c ? e : c);
 }
 
 /* "6380 (docker-compose.yml:63)", "6380 or 6381" of compose services of
  * kind `k`; the first publishing service in *first. */
-static size_t published_text(const struct cg_model *m, enum cg_service_kind k,
-			     unsigned port, bool *match, struct cg_buf *out,
+static size_t published_text(const struct cg_model *m, const char *env_path,
+			     enum cg_service_kind k, unsigned port, bool *match,
+			     struct cg_buf *out,
 			     const struct cg_service_fact **first,
 			     const struct cg_port_map **first_port)
 {
@@ -106,7 +127,9 @@ static size_t published_text(const struct cg_model *m, enum cg_service_kind k,
 	for (size_t i = 0; i < m->facts.nservices; i++) {
 		const struct cg_service_fact *s = &m->facts.services[i];
 
-		if (s->place != CG_PLACE_COMPOSE || s->kind != k)
+		if (s->place != CG_PLACE_COMPOSE ||
+		    cg_matrix_service_kind(m, s) != k ||
+		    !related(env_path, s->src->path))
 			continue;
 		for (size_t p = 0; p < s->nports; p++) {
 			if (!s->ports[p].published)
@@ -133,8 +156,8 @@ static void judge_local(struct cg_rule_ctx *ctx, const struct cg_model *m,
 	bool match;
 
 	if (cg_svc_host_is_local(j->host)) {
-		if (published_text(m, j->kind, j->port, &match, &ports, &s,
-				   &pm) &&
+		if (published_text(m, j->def->src->path, j->kind, j->port,
+				   &match, &ports, &s, &pm) &&
 		    !match)
 			cg_report(
 			    ctx, j->def->src, &j->def->pos, j->def->name, NULL,
@@ -148,10 +171,12 @@ static void judge_local(struct cg_rule_ctx *ctx, const struct cg_model *m,
 	}
 	for (size_t i = 0; i < m->facts.nservices; i++) {
 		s = &m->facts.services[i];
-		if (s->place != CG_PLACE_COMPOSE || s->kind != j->kind ||
+		if (s->place != CG_PLACE_COMPOSE ||
+		    cg_matrix_service_kind(m, s) != j->kind ||
+		    !related(j->def->src->path, s->src->path) ||
 		    !is_host_of(s, j->host))
 			continue;
-		if (!listens_on(s, j->port))
+		if (!listens_on(s, j->kind, j->port))
 			cg_report(ctx, j->def->src, &j->def->pos, j->def->name,
 				  NULL,
 				  "`%s` in %s points at %s:%u, but the compose "
