@@ -45,7 +45,7 @@ static const struct cli_spec matrix_spec = {
 	"\n",
     .opts = matrix_options,
     .nopts = sizeof(matrix_options) / sizeof(*matrix_options),
-    .column = 17,
+    .column = 19,
     .tail = "\nexit status: 0 printed, 2 bad usage, bad configuration or "
 	    "unreadable PATH.\n",
 };

@@ -249,7 +249,10 @@ static bool env_value(const struct cg_model *m, const struct cg_env_fact *d,
 	v->src = d->src;
 	v->pos = d->pos;
 	v->rank = env_rank(m, d);
-	if (d->value_kind == CG_VALUE_SECRET) {
+	/* the whole value from a secret; a URL with a secret password and
+	 * a literal host and port says where it points */
+	if (d->value_kind == CG_VALUE_SECRET &&
+	    (!d->value || !strstr(d->value, "://"))) {
 		v->secret = d->name;
 		return true;
 	}
