@@ -554,8 +554,7 @@ static struct cg_file *adopt(struct cg_model *m, struct prep *p,
 	if (p->note)
 		cg_model_note(m, "%s", p->note);
 	free(p->note);
-	/* JSON has no comments; in Markdown `#` starts a heading */
-	if (f->format != CG_FILE_JSON && f->format != CG_FILE_MARKDOWN)
+	if (f->format != CG_FILE_JSON)
 		cg_collect_suppressions(m, f);
 	if (f->loaded && f->loader->build) {
 		/* a build may read another file (cg_model_read_file) */
