@@ -15,9 +15,10 @@
  *     the repository's Services: a host that names a Service (`name`,
  *     `name.ns`, `name.ns.svc`, `name.ns.svc.cluster.local`) must use one
  *     of its `port`s (not the pod's targetPort); an in-cluster host
- *     (`name`, `name.ns.svc...` in a namespace the repository deploys
- *     Services of that kind to) that names no Service, while the
- *     repository has a Service of that kind there, names the wrong one.
+ *     (`name.ns.svc...`, or a bare `name` when all the repository's
+ *     Services are in one namespace, as the consumer's namespace is not
+ *     known) that names no Service, while the repository has a Service of
+ *     that kind in that namespace, names the wrong one.
  *   CI: not judged here. service-url-mismatch already judges every URL a
  *     CI job's steps see against that job's own service containers (host
  *     and port, runner or container job, GitHub and GitLab); a job is the
@@ -204,21 +205,43 @@ static char *in_cluster_ns(const char *host)
 	return cg_xstrndup(dot + 1, (size_t)(svc - dot - 1));
 }
 
-/* The Service's namespace, from its `name.ns` host. */
-static bool in_ns(const struct cg_service_fact *s, const char *ns)
+/* The Service's namespace, from its `name.ns` host ("" when unknown). */
+static const char *ns_of(const struct cg_service_fact *s)
 {
 	size_t n = strlen(s->name);
 
-	if (!*ns)
-		return true;
-	return s->nhosts > 1 && !strncmp(s->hosts[1], s->name, n) &&
-	       s->hosts[1][n] == '.' && !strcmp(s->hosts[1] + n + 1, ns);
+	if (s->nhosts > 1 && !strncmp(s->hosts[1], s->name, n) &&
+	    s->hosts[1][n] == '.')
+		return s->hosts[1] + n + 1;
+	return "";
+}
+
+/*
+ * A bare name resolves in the consumer's own namespace, which the facts
+ * do not say: it is known only when every Service of the repository is
+ * in one namespace. That one, or NULL.
+ */
+static const char *single_ns(const struct cg_model *m)
+{
+	const char *ns = NULL;
+
+	for (size_t i = 0; i < m->facts.nservices; i++) {
+		const struct cg_service_fact *s = &m->facts.services[i];
+
+		if (s->place != CG_PLACE_K8S)
+			continue;
+		if (ns && strcmp(ns, ns_of(s)))
+			return NULL;
+		ns = ns_of(s);
+	}
+	return ns;
 }
 
 static void judge_production(struct cg_rule_ctx *ctx, const struct cg_model *m,
 			     const struct judged *j)
 {
 	const struct cg_service_fact *other = NULL;
+	const char *want;
 	char *ns;
 
 	for (size_t i = 0; i < m->facts.nservices; i++) {
@@ -228,6 +251,9 @@ static void judge_production(struct cg_rule_ctx *ctx, const struct cg_model *m,
 
 		if (s->place != CG_PLACE_K8S || !is_host_of(s, j->host))
 			continue;
+		/* a bare name may be another namespace's Service */
+		if (!strchr(j->host, '.') && !single_ns(m))
+			return;
 		for (size_t p = 0; p < s->nports; p++) {
 			ok |= s->ports[p].container == j->port;
 			if (s->ports[p].container)
@@ -249,11 +275,12 @@ static void judge_production(struct cg_rule_ctx *ctx, const struct cg_model *m,
 	}
 	if (cg_svc_host_is_local(j->host) || !(ns = in_cluster_ns(j->host)))
 		return;
-	for (size_t i = 0; i < m->facts.nservices && !other; i++) {
+	want = *ns ? ns : single_ns(m);
+	for (size_t i = 0; want && i < m->facts.nservices && !other; i++) {
 		const struct cg_service_fact *s = &m->facts.services[i];
 
 		if (s->place == CG_PLACE_K8S && s->kind == j->kind &&
-		    in_ns(s, ns))
+		    !strcmp(ns_of(s), want))
 			other = s;
 	}
 	if (other)
