@@ -43,6 +43,7 @@ static const struct {
     {"helm", "chart/templates/deployment.yaml"},
     {"env-example", ".env.example"},
     {"env", ".env"},
+    {"docs", "docs/connectivity.md"},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 

@@ -12,6 +12,7 @@ int cmd_env(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_slots(int argc, char **argv);
 int cmd_hooks(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
 
 /* "500ms", "10s", "2m", "1h", "3" (seconds) -> milliseconds; -1 if bad. */
 int cli_parse_duration(const char *s, long *out_ms);

@@ -21,6 +21,8 @@ static const char usage[] =
     "  env [PATH]     the env-variable checklist: each app variable and "
     "where\n"
     "                 .env.example, code, compose, CI and k8s name it\n"
+    "  matrix [PATH]  print the service connectivity matrix (Markdown "
+    "or JSON)\n"
     "  wait TARGET... wait until services are really ready (Redis, "
     "PostgreSQL,\n"
     "                 HTTP, TCP, processes, log lines), then run a "
@@ -45,9 +47,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"check", cmd_check}, {"rules", cmd_rules}, {"explain", cmd_explain},
-    {"env", cmd_env},	  {"wait", cmd_wait},	{"slots", cmd_slots},
-    {"hooks", cmd_hooks},
+    {"check", cmd_check}, {"rules", cmd_rules},	  {"explain", cmd_explain},
+    {"env", cmd_env},	  {"matrix", cmd_matrix}, {"wait", cmd_wait},
+    {"slots", cmd_slots}, {"hooks", cmd_hooks},
 };
 
 int cli_fail(const char *fmt, ...)

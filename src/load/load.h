@@ -164,6 +164,54 @@ struct cg_dotenv {
 int cg_dotenv_load(struct cg_dotenv *out, const struct cg_src *src);
 void cg_dotenv_release(struct cg_dotenv *d);
 
+/* ------------------------------------------------------------- markdown */
+
+/* A cell of a GFM table: its text with the Markdown that does not change
+ * what it says removed (inline code backticks, `\|` and other backslash
+ * escapes, emphasis around the whole cell, a link's or autolink's text),
+ * trimmed; [start, end) are the bytes of the raw cell in the file,
+ * trimmed. */
+struct cg_md_cell {
+	const char *text;
+	size_t start, end;
+};
+
+struct cg_md_row {
+	struct cg_md_cell *cells;
+	size_t ncells;
+	size_t start, end; /* the line, without its newline */
+};
+
+/* A table: its header row and body rows (the delimiter row left out). A
+ * body row keeps its cells as written: fewer or more than the header's. */
+struct cg_md_table {
+	struct cg_md_row header;
+	struct cg_md_row *rows;
+	size_t nrows;
+};
+
+struct cg_md_doc {
+	struct cg_arena arena;
+	struct cg_md_table *tables;
+	size_t ntables;
+};
+
+/* Bounds: a file holds at most this many tables, a row this many cells;
+ * more are left out (not an error). */
+#define CG_MD_MAX_TABLES 1024
+#define CG_MD_MAX_CELLS 64
+
+/*
+ * The GFM tables of Markdown text `src`: a header row, a delimiter row
+ * with as many cells (`---`, `:--`, `--:`, `:-:`), then rows up to a
+ * blank line or a line without `|`. Cells split at each `|` that no
+ * backslash escapes, inside code spans too, as GFM does. Fenced code
+ * blocks (``` and ~~~), indented code and HTML comments hold no tables.
+ * Never fails on content; release with cg_md_release.
+ */
+int cg_md_load(struct cg_md_doc *out, const struct cg_src *src);
+void cg_md_release(struct cg_md_doc *d);
+
 /* ---------------------------------------------------------------- shell */
 
 /*

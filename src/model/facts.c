@@ -173,6 +173,21 @@ size_t cg_fact_file_ref(struct cg_model *m, const struct cg_file_ref *row)
 	return f->nfile_refs++;
 }
 
+size_t cg_fact_doc_cell(struct cg_model *m, const struct cg_doc_cell *row)
+{
+	struct cg_facts *f = &m->facts;
+	struct cg_doc_cell *c;
+
+	CG_GROW(f->doc_cells, f->doc_cells_alloc, f->ndoc_cells + 1);
+	c = &f->doc_cells[f->ndoc_cells];
+	*c = *row;
+	c->service = dup(m, row->service);
+	c->column = dup(m, row->column);
+	c->text = dup(m, row->text);
+	c->host = row->host ? dup(m, row->host) : NULL;
+	return f->ndoc_cells++;
+}
+
 size_t cg_fact_group(struct cg_model *m, const struct cg_script_group *row)
 {
 	struct cg_facts *f = &m->facts;
@@ -227,6 +242,7 @@ void cg_facts_release(struct cg_facts *f)
 	free(f->processes);
 	free(f->file_refs);
 	free(f->groups);
+	free(f->doc_cells);
 	memset(f, 0, sizeof(*f));
 }
 

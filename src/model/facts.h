@@ -424,6 +424,37 @@ struct cg_script_group {
 	size_t process_first, process_end;
 };
 
+/* ------------------------------------------------- documented matrix */
+
+/* What a cell of a documented service matrix says (model/docs.c). */
+enum cg_doc_value {
+	CG_DOC_NONE,	 /* empty, n/a, -, —: nothing in that environment */
+	CG_DOC_UNKNOWN,	 /* text that names no host ("TBD", a note) */
+	CG_DOC_SECRET,	 /* `secret`, `secret:NAME`: from a secret */
+	CG_DOC_ENDPOINT, /* a host, host:port or URL */
+};
+
+/*
+ * One cell of a Markdown table that documents the service connectivity
+ * matrix: a header with a Service column and at least one environment
+ * column (CI, local dev, production). One row per cell of an environment
+ * column; a cell the repository cannot contradict is still a row (its
+ * value says so).
+ */
+struct cg_doc_cell {
+	const char *service; /* the row's Service cell, as written */
+	const char *column;  /* the column's header, as written */
+	enum cg_environment environment;
+	const char *text; /* the cell, Markdown removed */
+	enum cg_doc_value value;
+	const char *host;  /* ENDPOINT: lower-case, brackets removed */
+	unsigned port;	   /* ENDPOINT: 0 when not written or implied */
+	bool port_implied; /* the port is the URL scheme's default */
+	const struct cg_src *src;
+	struct cg_pos row_pos; /* the row, its first byte to its last */
+	struct cg_pos pos;     /* the cell */
+};
+
 /* ------------------------------------------------------------ tables */
 
 struct cg_facts {
@@ -439,6 +470,8 @@ struct cg_facts {
 	size_t nfile_refs, file_refs_alloc;
 	struct cg_script_group *groups;
 	size_t ngroups, groups_alloc;
+	struct cg_doc_cell *doc_cells;
+	size_t ndoc_cells, doc_cells_alloc;
 	/* per scope, the indices of its env DEF rows (built on first
 	 * lookup) */
 	size_t **scope_defs;
@@ -464,6 +497,7 @@ size_t cg_fact_group(struct cg_model *m, const struct cg_script_group *row);
 void cg_fact_group_item(struct cg_model *m, size_t group,
 			const struct cg_script_item *item);
 void cg_fact_group_service(struct cg_model *m, size_t group, size_t service);
+size_t cg_fact_doc_cell(struct cg_model *m, const struct cg_doc_cell *row);
 void cg_facts_release(struct cg_facts *f);
 
 /*

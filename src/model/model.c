@@ -196,6 +196,9 @@ static void parse(struct cg_file *f, struct cg_arena *arena, char **note)
 	case CG_FILE_DOTENV:
 		err = cg_dotenv_load(&f->dotenv, &f->src);
 		break;
+	case CG_FILE_MARKDOWN:
+		err = cg_md_load(&f->markdown, &f->src);
+		break;
 	default:
 		err =
 		    cg_error_set(CG_EINVAL, "%s: unknown format", f->src.path);
@@ -211,6 +214,8 @@ static void release_result(struct cg_file *f)
 {
 	if (f->format == CG_FILE_DOTENV)
 		cg_dotenv_release(&f->dotenv);
+	else if (f->format == CG_FILE_MARKDOWN)
+		cg_md_release(&f->markdown);
 	else
 		cg_tree_release(&f->tree);
 }

@@ -446,6 +446,7 @@ enum cg_file_format {
 	CG_FILE_YAML_MULTI, /* a stream of documents (`---`) */
 	CG_FILE_JSON,	    /* strict JSON */
 	CG_FILE_DOTENV,	    /* KEY=VALUE lines */
+	CG_FILE_MARKDOWN,   /* its GFM tables */
 };
 
 struct cg_loader;
@@ -455,8 +456,9 @@ struct cg_file {
 	struct cg_src src;
 	enum cg_file_format format; /* which member of the union is filled */
 	union {
-		struct cg_tree tree;	 /* YAML, YAML_MULTI, JSON */
-		struct cg_dotenv dotenv; /* DOTENV */
+		struct cg_tree tree;	   /* YAML, YAML_MULTI, JSON */
+		struct cg_dotenv dotenv;   /* DOTENV */
+		struct cg_md_doc markdown; /* MARKDOWN */
 	};
 	bool loaded; /* parsed; false: a note says why not */
 	/* the env scope its loader made for the whole file (env files,

@@ -1,7 +1,10 @@
 /*
  * Inline suppressions: `# ciguard: ignore[rule-a,rule-b] reason`. A trailing
  * comment covers its own line; a comment alone on its line covers the next
- * line. Found by scanning the text, because libyaml drops comments.
+ * line. Found by scanning the text, because libyaml drops comments. In
+ * Markdown, where `#` is a heading, the comment is an HTML one:
+ * `<!-- ciguard: ignore[matrix-doc-drift] reason -->`, its reason ending
+ * before the `-->`, and none is looked for in fenced code blocks.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -50,7 +53,7 @@ static void parse_ids(struct cg_suppression *s, const struct cg_src *src,
 }
 
 static void scan_line(struct cg_model *m, const struct cg_src *src,
-		      uint32_t line)
+		      uint32_t line, bool html)
 {
 	size_t len;
 	const char *text = cg_src_line(src, line, &len);
@@ -62,9 +65,13 @@ static void scan_line(struct cg_model *m, const struct cg_src *src,
 		struct cg_suppression *s;
 		bool own_line;
 
-		if (*p != '#' || (p > text && p[-1] != ' ' && p[-1] != '\t'))
+		size_t open = html ? 4 : 1;
+
+		if ((size_t)(end - p) < open ||
+		    memcmp(p, html ? "<!--" : "#", open) ||
+		    (p > text && p[-1] != ' ' && p[-1] != '\t'))
 			continue;
-		q = skip_blank(p + 1, end);
+		q = skip_blank(p + open, end);
 		if ((size_t)(end - q) < sizeof(marker) - 1 ||
 		    memcmp(q, marker, sizeof(marker) - 1))
 			continue;
@@ -86,7 +93,19 @@ static void scan_line(struct cg_model *m, const struct cg_src *src,
 				    (size_t)(end - src->text));
 		parse_ids(s, src, q, close);
 		q = skip_blank(close + 1, end);
-		s->reason = cg_xstrndup(q, (size_t)(end - q));
+		{
+			const char *rend = end;
+
+			for (const char *c = q; html && c + 3 <= end; c++)
+				if (!memcmp(c, "-->", 3)) {
+					rend = c;
+					break;
+				}
+			while (rend > q &&
+			       (rend[-1] == ' ' || rend[-1] == '\t'))
+				rend--;
+			s->reason = cg_xstrndup(q, (size_t)(rend - q));
+		}
 		return;
 	}
 }
@@ -94,9 +113,25 @@ static void scan_line(struct cg_model *m, const struct cg_src *src,
 void cg_collect_suppressions(struct cg_model *m, const struct cg_file *f)
 {
 	const struct cg_src *src = &f->src;
+	bool fence = false;
 
 	if (!strstr(src->text, "ciguard:"))
 		return;
-	for (uint32_t line = 1; line <= src->nlines; line++)
-		scan_line(m, src, line);
+	for (uint32_t line = 1; line <= src->nlines; line++) {
+		if (f->format == CG_FILE_MARKDOWN) {
+			/* an example in a fenced code block is no comment */
+			size_t len;
+			const char *t = cg_src_line(src, line, &len);
+			const char *p = skip_blank(t, t + len);
+
+			if (p - t <= 3 && (size_t)(t + len - p) >= 3 &&
+			    (!memcmp(p, "```", 3) || !memcmp(p, "~~~", 3))) {
+				fence = !fence;
+				continue;
+			}
+			if (fence)
+				continue;
+		}
+		scan_line(m, src, line, f->format == CG_FILE_MARKDOWN);
+	}
 }
