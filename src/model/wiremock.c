@@ -5,9 +5,15 @@
  * root. Roots are the conventional folders (a `wiremock/` folder anywhere,
  * and `src/test/resources/`, the classpath root of WireMock's JUnit
  * support), claimed by path; and the folders compose bind-mounts into a
- * container's /home/wiremock (the CG_REF_MAPPINGS rows compose.c makes),
+ * container's WireMock root: /home/wiremock (the CG_REF_MAPPINGS rows
+ * compose.c makes), or the `--root-dir` of a WireMock service's command;
  * read in finish with cg_model_read_file. A `mappings/` folder elsewhere
  * is not taken for WireMock's: Elasticsearch and others use the name.
+ *
+ * Who loads the stubs of a GitHub service container (it starts before
+ * the checkout, so it cannot mount them): a step of its job that POSTs to
+ * /__admin/mappings or /__admin/mappings/import (curl with a body or -X
+ * POST, wget --post-*, a `POST` word), or runs `docker cp`; source rows.
  *
  * How a file is judged: by WireMock's own reader, not by RFC 8259. The
  * file is parsed here (format RAW) in the WireMock dialect of load/json.c,
@@ -695,13 +701,12 @@ static bool has_file(const struct cg_model *m, const char *path)
 	return i < m->npaths && !strcmp(m->paths[i], path);
 }
 
-/* What a mount target is to WireMock's image (root /home/wiremock). */
+/* What a mount target is to a WireMock server whose root is `root`. */
 enum mount_role { MOUNT_OTHER, MOUNT_ROOT, MOUNT_MAPPINGS, MOUNT_FILES };
 
-static enum mount_role mount_role(const char *t)
+static enum mount_role mount_role(const char *t, const char *root)
 {
-	static const char root[] = "/home/wiremock";
-	size_t n = t ? strlen(t) : 0, rl = sizeof(root) - 1;
+	size_t n = t ? strlen(t) : 0, rl = strlen(root);
 	const char *rest;
 
 	while (n > 1 && t[n - 1] == '/')
@@ -718,6 +723,40 @@ static enum mount_role mount_role(const char *t)
 	if (n >= 7 && !memcmp(rest, "__files", 7) && (n == 7 || rest[7] == '/'))
 		return MOUNT_FILES;
 	return MOUNT_OTHER;
+}
+
+/* The root folder of the WireMock server compose service `service` runs:
+ * its command's `--root-dir DIR` (or `--root-dir=DIR`), else the image's
+ * /home/wiremock. In the model's arena. */
+static const char *service_root(struct cg_model *m, size_t service)
+{
+	const struct cg_service_fact *svc = &m->facts.services[service];
+	const char *dir = NULL;
+
+	for (size_t i = 0; svc->kind == CG_SERVICE_WIREMOCK &&
+			   i < m->facts.nprocesses && !dir;
+	     i++) {
+		const struct cg_process_fact *p = &m->facts.processes[i];
+
+		if (p->origin != CG_PROCESS_COMPOSE ||
+		    p->scope != svc->own_scope)
+			continue;
+		for (size_t k = 0; k < p->argc && !dir; k++) {
+			if (!strcmp(p->argv[k], "--root-dir") &&
+			    k + 1 < p->argc)
+				dir = p->argv[k + 1];
+			else if (cg_starts_with(p->argv[k], "--root-dir="))
+				dir = p->argv[k] + strlen("--root-dir=");
+		}
+	}
+	if (dir && dir[0] == '/' && dir[1]) {
+		size_t n = strlen(dir);
+
+		while (n > 1 && dir[n - 1] == '/')
+			n--;
+		return cg_arena_strndup(&m->arena, dir, n);
+	}
+	return "/home/wiremock";
 }
 
 /* The compose service whose `volumes:` holds `ref`: the last service of
@@ -824,64 +863,84 @@ static int on_disk(const struct cg_model *m, const char *path)
 	return what;
 }
 
-/* The compose bind mounts into a WireMock root: sources, and the mapping
- * files under them. */
+/* A compose bind mount (a MAPPINGS or VOLUME row) with the service
+ * that has it, and what it is to that service's WireMock root. */
+struct mount {
+	const char *path;
+	size_t service;
+	enum mount_role role;
+	const struct cg_src *src;
+	struct cg_pos pos;
+};
+
+/* The compose bind mounts into a WireMock root (/home/wiremock, or the
+ * service's --root-dir): sources, and the mapping files under them. */
 static void mounts(struct cg_model *m)
 {
-	size_t nrefs = m->facts.nfile_refs;
+	struct mount *v = NULL;
+	size_t n = 0, alloc = 0;
 
-	for (size_t i = 0; i < nrefs; i++) {
+	/* first what each mount is: reading files below adds no ref, but
+	 * keeps no pointer into the tables either */
+	for (size_t i = 0; i < m->facts.nfile_refs; i++) {
 		const struct cg_file_ref *r = &m->facts.file_refs[i];
-		enum mount_role role = mount_role(r->target);
-		struct cg_wm_source s = {0};
-		char *mdir, *fdir = NULL;
-		const char *source;
+		size_t svc;
+		enum mount_role role;
 
-		if (r->kind != CG_REF_MAPPINGS ||
-		    (role != MOUNT_ROOT && role != MOUNT_MAPPINGS))
+		if ((r->kind != CG_REF_MAPPINGS && r->kind != CG_REF_VOLUME) ||
+		    !r->target || r->group != CG_NO_GROUP ||
+		    (svc = mount_service(m, r)) == CG_NO_INDEX)
+			continue;
+		role = mount_role(r->target, service_root(m, svc));
+		if (role == MOUNT_OTHER)
+			continue;
+		CG_GROW(v, alloc, n + 1);
+		v[n].path = r->path;
+		v[n].service = svc;
+		v[n].role = role;
+		v[n].src = r->src;
+		v[n].pos = r->pos;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cg_wm_source s = {0};
+		struct cg_wm_facts *w;
+		char *mdir, *fdir = NULL;
+
+		if (v[i].role != MOUNT_ROOT && v[i].role != MOUNT_MAPPINGS)
 			continue;
 		s.kind = CG_WM_SOURCE_MOUNT;
-		s.service = mount_service(m, r);
-		s.path = r->path;
-		s.src = r->src;
-		s.pos = r->pos;
-		source = r->path;
-		if (role == MOUNT_ROOT) {
-			mdir = cg_xasprintf("%s/mappings", source);
-			fdir = cg_xasprintf("%s/__files", source);
+		s.service = v[i].service;
+		s.path = v[i].path;
+		s.src = v[i].src;
+		s.pos = v[i].pos;
+		if (v[i].role == MOUNT_ROOT) {
+			mdir = cg_xasprintf("%s/mappings", s.path);
+			fdir = cg_xasprintf("%s/__files", s.path);
 		} else {
-			mdir = cg_xstrdup(source);
+			mdir = cg_xstrdup(s.path);
 			/* a __files mount of the same service */
-			for (size_t k = 0; k < nrefs; k++) {
-				const struct cg_file_ref *o =
-				    &m->facts.file_refs[k];
-
-				if (o->kind == CG_REF_MAPPINGS &&
-				    mount_role(o->target) == MOUNT_FILES &&
-				    mount_service(m, o) == s.service) {
-					fdir = cg_xstrdup(o->path);
-					break;
-				}
-			}
+			for (size_t k = 0; k < n && !fdir; k++)
+				if (v[k].role == MOUNT_FILES &&
+				    v[k].service == s.service)
+					fdir = cg_xstrdup(v[k].path);
 		}
-		if (cg_model_has_path(m, source)) {
+		if (cg_model_has_path(m, s.path)) {
 			s.exists = true;
 		} else {
-			int disk = on_disk(m, source);
+			int disk = on_disk(m, s.path);
 
 			s.exists = disk > 0;
 			s.unlisted = disk == 2;
 		}
 		s.nmapping_files = read_mount(m, mdir, fdir);
-		if (s.service != CG_NO_INDEX) {
-			struct cg_wm_facts *w = &m->facts.wiremock;
-
-			CG_GROW(w->sources, w->sources_alloc, w->nsources + 1);
-			w->sources[w->nsources++] = s;
-		}
+		w = &m->facts.wiremock;
+		CG_GROW(w->sources, w->sources_alloc, w->nsources + 1);
+		w->sources[w->nsources++] = s;
 		free(mdir);
 		free(fdir);
 	}
+	free(v);
 }
 
 /* Each stub's bodyFileName against the files of its `__files/`. */

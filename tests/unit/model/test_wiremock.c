@@ -238,7 +238,18 @@ static void test_wiremock__compose_mounts(void **state)
 	    "  c:\n"
 	    "    image: wiremock/wiremock:3\n"
 	    "    volumes:\n"
-	    "      - ./missing:/home/wiremock/\n";
+	    "      - ./missing:/home/wiremock/\n"
+	    "  d:\n"
+	    "    image: wiremock/wiremock:3\n"
+	    "    command: [\"--root-dir\", \"/data/\"]\n"
+	    "    volumes:\n"
+	    "      - ./stubs:/home/wiremock\n"
+	    "      - ./only:/data/mappings\n"
+	    "  e:\n"
+	    "    image: redis:7\n"
+	    "    command: --root-dir=/data\n"
+	    "    volumes:\n"
+	    "      - ./only:/data\n";
 	static const char stub[] =
 	    "{\"request\": {\"url\": \"/a\"}, \"response\": {\"bodyFileName\": "
 	    "\"b.json\"}}";
@@ -255,7 +266,7 @@ static void test_wiremock__compose_mounts(void **state)
 	(void)state;
 	build(&m, files, 5, CG_LAYER_FULL);
 	w = &m.facts.wiremock;
-	assert_int_equal(w->nsources, 3);
+	assert_int_equal(w->nsources, 4);
 	assert_string_equal(m.facts.services[w->sources[0].service].name, "a");
 	assert_string_equal(w->sources[0].path, "stubs");
 	assert_true(w->sources[0].exists);
@@ -265,6 +276,10 @@ static void test_wiremock__compose_mounts(void **state)
 	assert_string_equal(m.facts.services[w->sources[2].service].name, "c");
 	assert_false(w->sources[2].exists);
 	assert_int_equal(w->sources[2].nmapping_files, 0);
+	/* d reads /data, not /home/wiremock; e is no WireMock */
+	assert_string_equal(m.facts.services[w->sources[3].service].name, "d");
+	assert_string_equal(w->sources[3].path, "only");
+	assert_int_equal(w->sources[3].nmapping_files, 1);
 	assert_int_equal(w->nmappings, 2);
 	/* read in the order of the mounts */
 	assert_string_equal(w->mappings[0].mappings_dir, "stubs/mappings");
