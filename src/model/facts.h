@@ -488,7 +488,8 @@ enum cg_wm_source_kind {
 	 * folder (compose `volumes:`) */
 	CG_WM_SOURCE_MOUNT,
 	/* a CI step posts them (POST /__admin/mappings or
-	 * /__admin/mappings/import) */
+	 * /__admin/mappings/import), itself or in a repository script it
+	 * runs (then pos is the step's reference to the script) */
 	CG_WM_SOURCE_ADMIN_API,
 	CG_WM_SOURCE_DOCKER_CP, /* a CI step copies them in (`docker cp`) */
 };

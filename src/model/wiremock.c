@@ -13,7 +13,9 @@
  * Who loads the stubs of a GitHub service container (it starts before
  * the checkout, so it cannot mount them): a step of its job that POSTs to
  * /__admin/mappings or /__admin/mappings/import (curl with a body or -X
- * POST, wget --post-*, a `POST` word), or runs `docker cp`; source rows.
+ * POST, wget --post-*, a `POST` word), or runs `docker cp`, itself or in
+ * a shell script of the repository it runs (a Python, JavaScript, Ruby
+ * script: one that names the API and POSTs); source rows.
  *
  * How a file is judged: by WireMock's own reader, not by RFC 8259. The
  * file is parsed here (format RAW) in the WireMock dialect of load/json.c,
@@ -1059,6 +1061,9 @@ struct walk {
 	struct cg_model *m;
 	size_t group;
 	const struct cg_script *s;
+	/* walking a repository script the job runs (s is NULL): the
+	 * reference to it, where its loading is shown */
+	const struct cg_file_ref *via;
 };
 
 static void add_loading(struct walk *w, enum cg_wm_source_kind kind,
@@ -1075,8 +1080,13 @@ static void add_loading(struct walk *w, enum cg_wm_source_kind kind,
 			continue;
 		s.kind = kind;
 		s.service = g->services[i];
-		s.src = cg_script_src(w->s, cmd->start);
-		s.pos = cg_script_pos(w->s, cmd->start, cmd->end);
+		if (w->s) {
+			s.src = cg_script_src(w->s, cmd->start);
+			s.pos = cg_script_pos(w->s, cmd->start, cmd->end);
+		} else {
+			s.src = w->via->src;
+			s.pos = w->via->pos;
+		}
 		CG_GROW(f->sources, f->sources_alloc, f->nsources + 1);
 		f->sources[f->nsources++] = s;
 	}
@@ -1111,7 +1121,8 @@ static void walk_list(struct walk *w, const struct cg_sh_list *l,
 				kind = loads_stubs(cmd, &yes);
 				if (yes)
 					add_loading(w, kind, cmd);
-				ns = cg_script_nested_at(w->s, cmd);
+				ns = w->s ? cg_script_nested_at(w->s, cmd)
+					  : NULL;
 				if (ns && ns->script)
 					walk_script(w, ns->script, depth + 1);
 			}
@@ -1134,11 +1145,74 @@ static void walk_script(struct walk *w, const struct cg_script *s,
 /* What the steps of each GitHub job with a WireMock service load into
  * it. (A GitHub service starts before the checkout: it cannot mount the
  * repository.) */
+/* Scripts of the repository a CI job runs, read for what they load into
+ * WireMock; not in the loaders table: nothing else is built of them. */
+static const struct cg_loader script_text = {
+    .id = "wiremock-ci-script",
+    .format = CG_FILE_RAW,
+    .layer = CG_LAYER_FULL,
+};
+
+/* A script that is not a shell's (Python, JavaScript...): it names the
+ * admin API and POSTs. */
+static bool other_script_loads(const struct cg_src *src)
+{
+	const char *p = src->text, *end = src->text + src->len;
+	bool names = false, post = false;
+
+	for (; p < end && !(names && post); p++) {
+		size_t left = (size_t)(end - p);
+
+		if (left >= 17 && !memcmp(p, "/__admin/mappings", 17))
+			names = true;
+		else if (left >= 4 && (p[0] == 'P' || p[0] == 'p') &&
+			 (p[1] == 'O' || p[1] == 'o') &&
+			 (p[2] == 'S' || p[2] == 's') &&
+			 (p[3] == 'T' || p[3] == 't'))
+			post = true;
+	}
+	return names && post;
+}
+
+/* The repository scripts group g runs (CG_REF_SCRIPT rows), walked as
+ * its steps are. */
+static void ci_script_files(struct cg_model *m, size_t g)
+{
+	for (size_t i = 0; i < m->facts.nfile_refs; i++) {
+		const struct cg_file_ref r = m->facts.file_refs[i];
+		struct walk w = {m, g, NULL, &r};
+		struct cg_sh_script sh;
+		struct cg_file *f;
+		const char *ext;
+
+		if (r.kind != CG_REF_SCRIPT || r.group != g ||
+		    !(f = cg_model_read_file(m, r.path, &script_text)))
+			continue;
+		ext = strrchr(cg_path_base(r.path), '.');
+		if (ext && (!strcmp(ext, ".py") || !strcmp(ext, ".js") ||
+			    !strcmp(ext, ".ts") || !strcmp(ext, ".rb"))) {
+			if (other_script_loads(&f->src)) {
+				struct cg_sh_cmd none = {0};
+
+				add_loading(&w, CG_WM_SOURCE_ADMIN_API, &none);
+			}
+			continue;
+		}
+		if (cg_sh_parse(&sh, f->src.text, f->src.len, 0) == 0)
+			walk_list(&w, sh.top, 0);
+		cg_sh_release(&sh);
+	}
+}
+
+/* What the steps of each GitHub job with a WireMock service load into
+ * it, themselves or through a script of the repository they run. (A
+ * GitHub service starts before the checkout: it cannot mount the
+ * repository.) */
 static void ci_loading(struct cg_model *m)
 {
 	for (size_t g = 0; g < m->facts.ngroups; g++) {
 		const struct cg_script_group *grp = &m->facts.groups[g];
-		struct walk w = {m, g, NULL};
+		struct walk w = {m, g, NULL, NULL};
 		bool any = false;
 
 		for (size_t i = 0; i < grp->nservices; i++)
@@ -1149,6 +1223,7 @@ static void ci_loading(struct cg_model *m)
 		for (size_t i = 0; i < grp->nitems; i++)
 			if (grp->items[i].script)
 				walk_script(&w, grp->items[i].script, 0);
+		ci_script_files(m, g);
 	}
 }
 

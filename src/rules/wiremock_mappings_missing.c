@@ -6,7 +6,8 @@
  * has no .json file under mappings/. A GitHub Actions service container, which
  * starts before the checkout and so cannot mount the repository, when no step
  * of its job loads stubs into it (a POST to /__admin/mappings or
- * /__admin/mappings/import, or `docker cp`) while the repository has
+ * /__admin/mappings/import, or `docker cp`, in the step or in a script of
+ * the repository it runs) while the repository has
  * mapping files to load. A repository without mapping files registers its
  * stubs at run time (WireMock clients in the tests): nothing is missing.
  */
@@ -115,7 +116,8 @@ const struct cg_rule cg_rule_wiremock_mappings_missing = {
 	"service container starts before any step, so before "
 	"actions/checkout: it cannot mount the repository, and a step must "
 	"load the stubs, with a POST to /__admin/mappings or "
-	"/__admin/mappings/import, or with `docker cp`. (A repository with "
+	"/__admin/mappings/import, or with `docker cp` (in the step, or in "
+	"a script of the repository the step runs). (A repository with "
 	"no mapping files registers stubs at run time, from its tests: "
 	"then nothing is reported for a GitHub service.)\n"
 	"\n"
