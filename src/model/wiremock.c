@@ -24,7 +24,8 @@
  * model reads it (StubMapping, RequestPattern, ResponseDefinition):
  * an unknown property fails the file (FAIL_ON_UNKNOWN_PROPERTIES is on;
  * `$schema`, `meta` and a few ignored names are allowed), an integer field
- * takes a number or a string of digits (coerced) but not other text, and
+ * takes a number or a string of digits (coerced) but not other text, `id`
+ * and `uuid` must be UUIDs, and
  * `request`/`response`/`mappings` must be of their shapes. What WireMock
  * accepts but serves wrongly (no request, no matcher, a bodyFileName that
  * is not under `__files/`) is a problem that is not fatal. Nothing deeper
@@ -460,6 +461,55 @@ static void int_prop(struct file_ctx *c, const struct cg_node *n,
 	}
 }
 
+/* Text Jackson reads as a java.util.UUID: 36 characters, hex digits with
+ * '-' at 8, 13, 18 and 23, or 24 characters of base64 (16 bytes). */
+static bool uuid_text(const char *s, size_t len)
+{
+	if (len == 24) {
+		for (size_t i = 0; i < len; i++)
+			if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+			      (s[i] >= 'a' && s[i] <= 'z') ||
+			      (s[i] >= '0' && s[i] <= '9') || s[i] == '+' ||
+			      s[i] == '/' || s[i] == '=' || s[i] == '-' ||
+			      s[i] == '_'))
+				return false;
+		return true;
+	}
+	if (len != 36)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		bool hex = (s[i] >= '0' && s[i] <= '9') ||
+			   (s[i] >= 'a' && s[i] <= 'f') ||
+			   (s[i] >= 'A' && s[i] <= 'F');
+
+		if (dash ? s[i] != '-' : !hex)
+			return false;
+	}
+	return true;
+}
+
+/* `id` and `uuid` are UUIDs: other text fails the file ("" and numbers
+ * are left alone: Jackson may coerce them). */
+static void uuid_props(struct file_ctx *c, const struct cg_node *n)
+{
+	static const char *const keys[] = {"id", "uuid"};
+
+	for (size_t k = 0; k < 2; k++) {
+		const struct cg_pair *p = get(n, keys[k]);
+
+		if (!p || p->value->kind != CG_NODE_SCALAR ||
+		    p->value->style == CG_STYLE_PLAIN || !p->value->len ||
+		    uuid_text(p->value->str, p->value->len))
+			continue;
+		problem(c, &p->value->pos, p->value->str, true,
+			"`%s` `%s` is not a UUID: WireMock refuses the file "
+			"(leave it out, or write one such as "
+			"8c5db8b0-2db4-4ad7-a99c-b1d4fcd8e5b9)",
+			keys[k], p->value->str);
+	}
+}
+
 static const char *scalar_or_null(const struct cg_node *n, const char *key)
 {
 	const struct cg_pair *p = get(n, key);
@@ -532,6 +582,7 @@ static void stub(struct file_ctx *c, const struct cg_node *n,
 	row.method = "ANY";
 	row.loads = true;
 	unknown_props(c, n, props, "a stub mapping");
+	uuid_props(c, n);
 	int_prop(c, n, "priority", "`priority`", &row.priority);
 	row.scenario = scalar_or_null(n, "scenarioName");
 	row.required_state = scalar_or_null(n, "requiredScenarioState");

@@ -129,6 +129,15 @@ static void test_wiremock__problems_as_wiremock_reads_the_file(void **state)
 	    {"{\"$schema\": \"x\", \"meta\": {}, \"mappings\": [], \"id\": "
 	     "null}",
 	     ""},
+	    {"{\"id\": \"8C5DB8B0-2db4-4ad7-a99c-b1d4fcd8e5b9\", \"uuid\": "
+	     "\"\",\n"
+	     " \"request\": {\"url\": \"/a\"}, \"response\": {}}",
+	     ""},
+	    {"{\"id\": \"get-user-1\",\n"
+	     " \"request\": {\"url\": \"/a\"}, \"response\": {}}",
+	     "1:8 F `id` `get-user-1` is not a UUID: WireMock refuses the file "
+	     "(leave it out, or write one such as "
+	     "8c5db8b0-2db4-4ad7-a99c-b1d4fcd8e5b9)"},
 	    {"", "1:1 F WireMock cannot read this file: expected a JSON value, "
 		 "found end of input"},
 	};
