@@ -7,7 +7,8 @@
  *
  * The input is one file or several. A line `#@NAME` (at the start of a
  * line) starts a new file whose name NAME selects from the table below;
- * the line stays in the file's text, a comment in every format here. Text
+ * the line stays in the file's text, a comment in every format here but
+ * JSON (WireMock mappings), whose text starts after it. Text
  * before the first such line is the workflow, or `.gitlab-ci.yml` when the
  * input starts with `#gitlab` (the corpus's older convention). A name that
  * is unknown, or already used, starts no new file.
@@ -27,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const struct {
 	const char *name; /* after `#@` */
 	const char *path;
+	bool json; /* the `#@` line is not part of the file */
 } kinds[] = {
     {"workflow", ".github/workflows/ci.yml"},
     {"action", ".github/actions/setup/action.yml"},
@@ -44,6 +46,9 @@ static const struct {
     {"env-example", ".env.example"},
     {"env", ".env"},
     {"docs", "docs/connectivity.md"},
+    {"wiremock", "wiremock/mappings/stub.json", true},
+    {"wiremock-more", "wiremock/mappings/sub/more.json", true},
+    {"wiremock-body", "wiremock/__files/body.json", true},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -98,6 +103,8 @@ static size_t split(const char *text, size_t size, struct cg_mem_file *files)
 			}
 			files[n].path = kinds[k].path;
 			files[n].text = p;
+			if (kinds[k].json)
+				files[n].text = eol ? eol + 1 : end;
 			used[k] = true;
 			n++;
 		}

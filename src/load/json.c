@@ -53,6 +53,7 @@ struct parser {
 
 	struct cg_buf scratch; /* a string being decoded */
 	struct cursor cur;
+	size_t err_off; /* where the error the parse ends with points */
 };
 
 /* ------------------------------------------------------------ positions */
@@ -194,6 +195,7 @@ static int fail_at(struct parser *p, int code, size_t off, const char *what)
 {
 	uint32_t line, col;
 
+	p->err_off = off;
 	cg_src_linecol(p->src, off, &line, &col);
 	return cg_error_set(code, "%s:%u:%u: %s",
 			    p->src->path ? p->src->path : "<input>",
@@ -768,6 +770,13 @@ static int parse(struct parser *p, struct cg_node **root)
 int cg_json_load(struct cg_tree *out, const struct cg_src *src, unsigned flags,
 		 const struct cg_load_limits *lim)
 {
+	return cg_json_load_at(out, src, flags, lim, NULL);
+}
+
+int cg_json_load_at(struct cg_tree *out, const struct cg_src *src,
+		    unsigned flags, const struct cg_load_limits *lim,
+		    size_t *err_off)
+{
 	static const struct cg_load_limits defaults = CG_LOAD_LIMITS_DEFAULT;
 	struct parser p;
 	struct cg_node *root = NULL;
@@ -776,6 +785,8 @@ int cg_json_load(struct cg_tree *out, const struct cg_src *src, unsigned flags,
 	cg_arena_init(&out->arena);
 	out->docs = NULL;
 	out->ndocs = 0;
+	if (err_off)
+		*err_off = 0;
 	if (src->len > CG_LOAD_MAX_BYTES)
 		return cg_error_set(CG_ELIMIT, "%s: larger than %zu bytes",
 				    src->path, CG_LOAD_MAX_BYTES);
@@ -794,6 +805,8 @@ int cg_json_load(struct cg_tree *out, const struct cg_src *src, unsigned flags,
 
 	err = parse(&p, &root);
 	if (err < 0) {
+		if (err_off)
+			*err_off = p.err_off;
 		cg_arena_release(&out->arena);
 	} else {
 		out->docs = cg_xmalloc(sizeof(*out->docs));

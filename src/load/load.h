@@ -110,6 +110,11 @@ enum {
  */
 int cg_json_load(struct cg_tree *out, const struct cg_src *src, unsigned flags,
 		 const struct cg_load_limits *lim);
+/* The same; when it fails, *err_off (maybe NULL) gets the byte offset its
+ * message points at (0 for a source over CG_LOAD_MAX_BYTES). */
+int cg_json_load_at(struct cg_tree *out, const struct cg_src *src,
+		    unsigned flags, const struct cg_load_limits *lim,
+		    size_t *err_off);
 
 void cg_tree_release(struct cg_tree *t);
 

@@ -782,6 +782,8 @@ static void volume_ref(const struct compose *c, const char *source, size_t n,
 		ref.group = ref.item = CG_NO_GROUP;
 		ref.src = c->src;
 		ref.pos = pos;
+		ref.target =
+		    tn ? cg_arena_strndup(&c->m->arena, target, tn) : NULL;
 		cg_fact_file_ref(c->m, &ref);
 	}
 	free(rel);

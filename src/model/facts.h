@@ -379,6 +379,9 @@ struct cg_file_ref {
 	size_t group, item;
 	const struct cg_src *src;
 	struct cg_pos pos; /* the reference */
+	/* a volume's or mappings folder's path in the container (compose);
+	 * NULL when not known */
+	const char *target;
 };
 
 /* ------------------------------------------------------ script groups */
@@ -455,6 +458,104 @@ struct cg_doc_cell {
 	struct cg_pos pos;     /* the cell */
 };
 
+/* ---------------------------------------------------------- WireMock */
+
+/*
+ * WireMock reads every `.json` file under the `mappings/` folder of its
+ * root (recursively) with its Jackson reader (comments and single quotes
+ * allowed, see load.h), as one stub or as `{"mappings": [...]}`; a file it
+ * cannot read stops the server. `bodyFileName` is a file under `__files/`
+ * of the same root. The wiremock loader (wiremock.c) fills these tables.
+ */
+
+/* The URL matcher of a request pattern; ANY when it has none. */
+enum cg_wm_url_kind {
+	CG_WM_URL_ANY,
+	CG_WM_URL,		/* url */
+	CG_WM_URL_PATH,		/* urlPath */
+	CG_WM_URL_PATTERN,	/* urlPattern */
+	CG_WM_URL_PATH_PATTERN, /* urlPathPattern */
+	CG_WM_URL_PATH_TEMPLATE /* urlPathTemplate */
+};
+
+/* One stub of a mapping file. */
+struct cg_wm_mapping {
+	const struct cg_src *src;
+	/* the mappings folder it was found in, relative to the repository
+	 * root: the stubs of one folder are one server's */
+	const char *mappings_dir;
+	struct cg_pos pos;	   /* the stub's object */
+	bool has_request;	   /* `request` is an object */
+	struct cg_pos request_pos; /* the `request` key (else pos) */
+	enum cg_wm_url_kind url_kind;
+	const char *url;    /* the matcher's value; NULL for ANY */
+	const char *method; /* as written; "ANY" when not given */
+	long priority;	    /* 5 (WireMock's default) when not given */
+	const char *scenario, *required_state; /* NULL when not given */
+	/* the whole request pattern as text, keys sorted and a missing
+	 * method written as ANY: equal text, equal requests matched */
+	const char *request_key;
+	/* response.bodyFileName as written (NULL when none), where it is,
+	 * and whether it holds `{{` (response templating: only known when
+	 * a request comes) */
+	const char *body_file;
+	struct cg_pos body_file_pos;
+	bool body_file_templated;
+	/* the folder bodyFileName is read from (`__files/` of its root),
+	 * NULL when not known, and whether that file is there */
+	const char *files_dir;
+	bool body_file_found;
+	bool loads; /* WireMock loads its file: no problem of it is fatal */
+};
+
+/* Something wrong with a mapping file, where it is. */
+struct cg_wm_problem {
+	const struct cg_src *src;
+	struct cg_pos pos;
+	const char *message;
+	const char *subject; /* the offending text */
+	/* WireMock refuses the file (the server does not start); else it
+	 * loads and the stub answers wrongly */
+	bool fatal;
+};
+
+/* Where a WireMock container gets its stubs from. */
+enum cg_wm_source_kind {
+	/* a repository folder bind-mounted at its root or its mappings
+	 * folder (compose `volumes:`) */
+	CG_WM_SOURCE_MOUNT,
+	/* a CI step posts them (POST /__admin/mappings or
+	 * /__admin/mappings/import), itself or in a repository script it
+	 * runs (then pos is the step's reference to the script) */
+	CG_WM_SOURCE_ADMIN_API,
+	CG_WM_SOURCE_DOCKER_CP, /* a CI step copies them in (`docker cp`) */
+};
+
+struct cg_wm_source {
+	enum cg_wm_source_kind kind;
+	size_t service; /* the container: a row of the service table */
+	/* MOUNT: the folder as mounted (relative to the repository root),
+	 * something is there, and the mapping files WireMock finds in it.
+	 * `unlisted`: files are there on disk but none is among the
+	 * repository's files (git ignores them): nmapping_files does not
+	 * count them */
+	const char *path;
+	bool exists, unlisted;
+	size_t nmapping_files;
+	const struct cg_src *src;
+	struct cg_pos pos; /* the mount's source, or the command */
+};
+
+struct cg_wm_facts {
+	struct cg_wm_mapping *mappings;
+	size_t nmappings, mappings_alloc;
+	struct cg_wm_problem *problems;
+	size_t nproblems, problems_alloc;
+	struct cg_wm_source *sources;
+	size_t nsources, sources_alloc;
+	size_t nmapping_files; /* mapping files read, valid or not */
+};
+
 /* ------------------------------------------------------------ tables */
 
 struct cg_facts {
@@ -472,6 +573,7 @@ struct cg_facts {
 	size_t ngroups, groups_alloc;
 	struct cg_doc_cell *doc_cells;
 	size_t ndoc_cells, doc_cells_alloc;
+	struct cg_wm_facts wiremock; /* freed by its loader's release */
 	/* per scope, the indices of its env DEF rows (built on first
 	 * lookup) */
 	size_t **scope_defs;

@@ -199,6 +199,9 @@ static void parse(struct cg_file *f, struct cg_arena *arena, char **note)
 	case CG_FILE_MARKDOWN:
 		err = cg_md_load(&f->markdown, &f->src);
 		break;
+	case CG_FILE_RAW:
+		err = 0;
+		break;
 	default:
 		err =
 		    cg_error_set(CG_EINVAL, "%s: unknown format", f->src.path);
@@ -554,7 +557,7 @@ static struct cg_file *adopt(struct cg_model *m, struct prep *p,
 	if (p->note)
 		cg_model_note(m, "%s", p->note);
 	free(p->note);
-	if (f->format != CG_FILE_JSON)
+	if (f->format != CG_FILE_JSON && f->format != CG_FILE_RAW)
 		cg_collect_suppressions(m, f);
 	if (f->loaded && f->loader->build) {
 		/* a build may read another file (cg_model_read_file) */

@@ -447,6 +447,10 @@ enum cg_file_format {
 	CG_FILE_JSON,	    /* strict JSON */
 	CG_FILE_DOTENV,	    /* KEY=VALUE lines */
 	CG_FILE_MARKDOWN,   /* its GFM tables */
+	/* not parsed by the model: the loader's build reads f->src in a
+	 * dialect of its own, and keeps why a file does not parse as facts
+	 * (it may fill f->tree, which the model releases) */
+	CG_FILE_RAW,
 };
 
 struct cg_loader;
@@ -456,7 +460,7 @@ struct cg_file {
 	struct cg_src src;
 	enum cg_file_format format; /* which member of the union is filled */
 	union {
-		struct cg_tree tree;	   /* YAML, YAML_MULTI, JSON */
+		struct cg_tree tree;	   /* YAML, YAML_MULTI, JSON, RAW */
 		struct cg_dotenv dotenv;   /* DOTENV */
 		struct cg_md_doc markdown; /* MARKDOWN */
 	};

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -254,6 +255,24 @@ static void test_json__strict_errors_point_at_the_offender(void **state)
 		assert_int_equal(t.ndocs, 0);
 		assert_null(t.docs);
 		cg_tree_release(&t);
+		/* cg_json_load_at says where: the message's line and column */
+		{
+			size_t off = (size_t)-1;
+			uint32_t line, col;
+			char where[32];
+
+			assert_int_equal(cg_json_load_at(&t, &s, cases[k].flags,
+							 limited ? &lim : NULL,
+							 &off),
+					 cases[k].code);
+			assert_true(off <= s.len);
+			cg_src_linecol(&s, off, &line, &col);
+			snprintf(where, sizeof(where),
+				 "m.json:%u:%u: ", (unsigned)line,
+				 (unsigned)col);
+			assert_true(cg_starts_with(cases[k].message, where));
+			cg_tree_release(&t);
+		}
 		cg_src_release(&s);
 	}
 }

@@ -1,0 +1,1311 @@
+/*
+ * WireMock mapping files -> facts (facts.h, "WireMock"). Full layer only.
+ *
+ * Which files: WireMock reads every `.json` file under `mappings/` of its
+ * root. Roots are the conventional folders (a `wiremock/` folder anywhere,
+ * and `src/test/resources/`, the classpath root of WireMock's JUnit
+ * support), claimed by path; and the folders compose bind-mounts into a
+ * container's WireMock root: /home/wiremock (the CG_REF_MAPPINGS rows
+ * compose.c makes), or the `--root-dir` of a WireMock service's command;
+ * read in finish with cg_model_read_file. A `mappings/` folder elsewhere
+ * is not taken for WireMock's: Elasticsearch and others use the name.
+ *
+ * Who loads the stubs of a GitHub service container (it starts before
+ * the checkout, so it cannot mount them): a step of its job that POSTs to
+ * /__admin/mappings or /__admin/mappings/import (curl with a body or -X
+ * POST, wget --post-*, a `POST` word), or runs `docker cp`, itself or in
+ * a shell script of the repository it runs (a Python, JavaScript, Ruby
+ * script: one that names the API and POSTs); source rows.
+ *
+ * How a file is judged: by WireMock's own reader, not by RFC 8259. The
+ * file is parsed here (format RAW) in the WireMock dialect of load/json.c,
+ * so a file that does not parse is a problem row with the reader's
+ * position, not a note. Then each stub is checked as WireMock 3's Jackson
+ * model reads it (StubMapping, RequestPattern, ResponseDefinition):
+ * an unknown property fails the file (FAIL_ON_UNKNOWN_PROPERTIES is on;
+ * `$schema`, `meta` and a few ignored names are allowed), an integer field
+ * takes a number or a string of digits (coerced) but not other text, `id`
+ * and `uuid` must be UUIDs, and
+ * `request`/`response`/`mappings` must be of their shapes. What WireMock
+ * accepts but serves wrongly (no request, no matcher, a bodyFileName that
+ * is not under `__files/`) is a problem that is not fatal. Nothing deeper
+ * than these properties is judged: a matcher's own keys are left alone.
+ *
+ * Bounds: a file is at most the model's size cap; trees are bounded by
+ * the JSON reader's limits; a mount reads at most MAX_MOUNT_FILES files
+ * and a script walk stops at MAX_DEPTH nested lists.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "model/model_int.h"
+#include "model/loader.h"
+#include "core/banned.h"
+
+#define MAX_MOUNT_FILES 10000
+#define MAX_DEPTH 64
+#define DEFAULT_PRIORITY 5
+
+extern const struct cg_loader cg_loader_wiremock;
+
+/* ------------------------------------------------------ properties */
+
+/* StubMappingCollection, the type a mapping file is read as (a stub
+ * plus `mappings`; `$schema` and `meta` ignored); the names after
+ * `metadata` are ones Jackson ignores (@JsonIgnore) or getters only. */
+static const char *const file_props[] = {"id",
+					 "uuid",
+					 "name",
+					 "persistent",
+					 "request",
+					 "response",
+					 "priority",
+					 "scenarioName",
+					 "requiredScenarioState",
+					 "newScenarioState",
+					 "postServeActions",
+					 "serveEventListeners",
+					 "serveEventListenerDefinitions",
+					 "metadata",
+					 "insertionIndex",
+					 "dirty",
+					 "inScenario",
+					 "independentOfScenarioState",
+					 "mappings",
+					 "$schema",
+					 "meta",
+					 "multi",
+					 "mappingOrMappings",
+					 NULL};
+
+/* StubMapping: an item of `mappings` */
+static const char *const stub_props[] = {"id",
+					 "uuid",
+					 "name",
+					 "persistent",
+					 "request",
+					 "response",
+					 "priority",
+					 "scenarioName",
+					 "requiredScenarioState",
+					 "newScenarioState",
+					 "postServeActions",
+					 "serveEventListeners",
+					 "serveEventListenerDefinitions",
+					 "metadata",
+					 "insertionIndex",
+					 "dirty",
+					 "inScenario",
+					 "independentOfScenarioState",
+					 "$schema",
+					 NULL};
+
+/* RequestPattern */
+static const char *const request_props[] = {"scheme",
+					    "host",
+					    "port",
+					    "url",
+					    "clientIp",
+					    "urlPattern",
+					    "urlPath",
+					    "urlPathPattern",
+					    "urlPathTemplate",
+					    "method",
+					    "headers",
+					    "pathParameters",
+					    "queryParameters",
+					    "formParameters",
+					    "cookies",
+					    "basicAuth",
+					    "bodyPatterns",
+					    "customMatcher",
+					    "multipartPatterns",
+					    "urlMatcher",
+					    "matcher",
+					    "basicAuthCredentials",
+					    "name",
+					    "expected",
+					    NULL};
+
+/* ResponseDefinition */
+static const char *const response_props[] = {"status",
+					     "statusMessage",
+					     "body",
+					     "jsonBody",
+					     "base64Body",
+					     "bodyFileName",
+					     "headers",
+					     "additionalProxyRequestHeaders",
+					     "removeProxyRequestHeaders",
+					     "fixedDelayMilliseconds",
+					     "delayDistribution",
+					     "chunkedDribbleDelay",
+					     "proxyBaseUrl",
+					     "proxyUrlPrefixToRemove",
+					     "fault",
+					     "transformers",
+					     "transformerParameters",
+					     "fromConfiguredStub",
+					     "textBody",
+					     "reponseBody",
+					     "proxyUrl",
+					     "proxyResponse",
+					     "originalRequest",
+					     NULL};
+
+static const struct {
+	const char *key;
+	enum cg_wm_url_kind kind;
+} url_keys[] = {
+    {"url", CG_WM_URL},
+    {"urlPath", CG_WM_URL_PATH},
+    {"urlPattern", CG_WM_URL_PATTERN},
+    {"urlPathPattern", CG_WM_URL_PATH_PATTERN},
+    {"urlPathTemplate", CG_WM_URL_PATH_TEMPLATE},
+};
+#define NURL_KEYS (sizeof(url_keys) / sizeof(url_keys[0]))
+
+static bool known(const char *const *props, const char *name)
+{
+	for (size_t i = 0; props[i]; i++)
+		if (!strcmp(props[i], name))
+			return true;
+	return false;
+}
+
+/* Edit distance of a and b, or a number over `max` when it is larger. */
+static size_t distance(const char *a, const char *b, size_t max)
+{
+	size_t la = strlen(a), lb = strlen(b), row[65];
+
+	if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The known name closest to `name` (at most 2 edits), or NULL. */
+static const char *closest(const char *const *props, const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (size_t i = 0; props[i]; i++) {
+		size_t d = distance(name, props[i], 2);
+
+		if (d < best_d) {
+			best_d = d;
+			best = props[i];
+		}
+	}
+	return best;
+}
+
+/* ------------------------------------------------------------ rows */
+
+struct file_ctx {
+	struct cg_model *m;
+	const struct cg_src *src;
+	const char *mappings_dir; /* conventional, or NULL */
+	bool fatal;		  /* a fatal problem was found */
+	size_t first_mapping;	  /* this file's first row */
+};
+
+static struct cg_pos point(const struct cg_src *src, size_t off)
+{
+	return cg_src_pos(src, off, off < src->len ? off + 1 : off);
+}
+
+static void problem(struct file_ctx *c, const struct cg_pos *pos,
+		    const char *subject, bool fatal, const char *fmt, ...)
+    CG_PRINTF(5, 6);
+
+static void problem(struct file_ctx *c, const struct cg_pos *pos,
+		    const char *subject, bool fatal, const char *fmt, ...)
+{
+	struct cg_wm_facts *w = &c->m->facts.wiremock;
+	struct cg_wm_problem *p;
+	struct cg_buf b = CG_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	cg_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	CG_GROW(w->problems, w->problems_alloc, w->nproblems + 1);
+	p = &w->problems[w->nproblems++];
+	p->src = c->src;
+	p->pos = *pos;
+	p->message = cg_arena_strdup(&c->m->arena, b.buf);
+	p->subject = cg_arena_strdup(&c->m->arena, subject ? subject : "");
+	p->fatal = fatal;
+	c->fatal |= fatal;
+	cg_buf_release(&b);
+}
+
+/* The pair `key` of map `n` that is not JSON null, or NULL. */
+static const struct cg_pair *get(const struct cg_node *n, const char *key)
+{
+	const struct cg_pair *p = cg_map_get_pair(n, key);
+
+	if (!p || (p->value->kind == CG_NODE_SCALAR &&
+		   p->value->style == CG_STYLE_PLAIN &&
+		   !strcmp(p->value->str, "null")))
+		return NULL;
+	return p;
+}
+
+/* ----------------------------------------------------------- values */
+
+enum int_read {
+	INT_OK,	     /* *out holds it */
+	INT_BAD,     /* Jackson refuses it for an int */
+	INT_UNKNOWN, /* Jackson may take it (a boolean, " 200") */
+};
+
+/*
+ * A JSON value as Jackson reads it into an int (coercion on, its
+ * default): a number (a fraction is cut off), or a string that is an
+ * integer ("200"); text that is not a number ("abc", "200.0") and
+ * collections fail, as do values out of int's range.
+ */
+static enum int_read read_int(const struct cg_node *n, long *out)
+{
+	const char *s;
+	char *end;
+	double d;
+	long v;
+
+	if (n->kind != CG_NODE_SCALAR)
+		return INT_BAD;
+	s = n->str;
+	if (n->style == CG_STYLE_PLAIN) {
+		if (!strcmp(s, "true") || !strcmp(s, "false"))
+			return INT_UNKNOWN;
+		d = strtod(s, &end);
+		if (*end || d >= 2147483648.0 || d <= -2147483649.0)
+			return *end ? INT_UNKNOWN : INT_BAD;
+		*out = (long)d;
+		return INT_OK;
+	}
+	if (!*s || s[0] == ' ' || s[0] == '+' || s[n->len - 1] == ' ' ||
+	    s[0] == '\t')
+		return INT_UNKNOWN;
+	if (!((s[0] >= '0' && s[0] <= '9') ||
+	      (s[0] == '-' && s[1] >= '0' && s[1] <= '9')))
+		return INT_BAD;
+	v = strtol(s, &end, 10);
+	if (*end || strlen(s) > 11 || v > 2147483647L || v < -2147483648L)
+		return INT_BAD;
+	*out = v;
+	return INT_OK;
+}
+
+/* Append `n` to b as canonical text: maps with their keys sorted, strings
+ * by value whichever quotes they had. */
+static void canon(struct cg_buf *b, const struct cg_node *n, unsigned depth);
+
+static int cmp_pair_key(const void *a, const void *b)
+{
+	const struct cg_pair *x = *(const struct cg_pair *const *)a;
+	const struct cg_pair *y = *(const struct cg_pair *const *)b;
+
+	return strcmp(x->key->str, y->key->str);
+}
+
+static void canon_string(struct cg_buf *b, const char *s, size_t len)
+{
+	cg_buf_addch(b, '"');
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			cg_buf_addch(b, '\\');
+		cg_buf_addch(b, s[i]);
+	}
+	cg_buf_addch(b, '"');
+}
+
+static void canon_map(struct cg_buf *b, const struct cg_node *n, unsigned depth,
+		      const char *add_key, const char *add_val)
+{
+	const struct cg_pair **v = cg_xcalloc(n->n ? n->n : 1, sizeof(*v));
+	bool first = true;
+	bool added = !add_key;
+
+	for (size_t i = 0; i < n->n; i++)
+		v[i] = &n->pairs[i];
+	qsort(v, n->n, sizeof(*v), cmp_pair_key);
+	cg_buf_addch(b, '{');
+	for (size_t i = 0; i <= n->n; i++) {
+		/* the added member in its sorted place */
+		if (!added &&
+		    (i == n->n || strcmp(add_key, v[i]->key->str) < 0)) {
+			if (!first)
+				cg_buf_addch(b, ',');
+			canon_string(b, add_key, strlen(add_key));
+			cg_buf_addch(b, ':');
+			canon_string(b, add_val, strlen(add_val));
+			first = false;
+			added = true;
+		}
+		if (i == n->n)
+			break;
+		if (!first)
+			cg_buf_addch(b, ',');
+		canon_string(b, v[i]->key->str, v[i]->key->len);
+		cg_buf_addch(b, ':');
+		canon(b, v[i]->value, depth + 1);
+		first = false;
+	}
+	cg_buf_addch(b, '}');
+	free(v);
+}
+
+static void canon(struct cg_buf *b, const struct cg_node *n, unsigned depth)
+{
+	if (depth > MAX_DEPTH * 8) {
+		cg_buf_addstr(b, "...");
+		return;
+	}
+	switch (n->kind) {
+	case CG_NODE_SCALAR:
+		if (n->style == CG_STYLE_PLAIN)
+			cg_buf_add(b, n->str, n->len);
+		else
+			canon_string(b, n->str, n->len);
+		break;
+	case CG_NODE_SEQ:
+		cg_buf_addch(b, '[');
+		for (size_t i = 0; i < n->n; i++) {
+			if (i)
+				cg_buf_addch(b, ',');
+			canon(b, n->items[i], depth + 1);
+		}
+		cg_buf_addch(b, ']');
+		break;
+	case CG_NODE_MAP:
+		canon_map(b, n, depth, NULL, NULL);
+		break;
+	}
+}
+
+/* ------------------------------------------------------------- stubs */
+
+static void unknown_props(struct file_ctx *c, const struct cg_node *n,
+			  const char *const *props, const char *what)
+{
+	for (size_t i = 0; i < n->n; i++) {
+		const struct cg_node *k = n->pairs[i].key;
+		const char *near;
+
+		if (known(props, k->str))
+			continue;
+		near = closest(props, k->str);
+		if (near)
+			problem(c, &k->pos, k->str, true,
+				"unknown property `%s` in %s: WireMock refuses "
+				"the file (did you mean `%s`?)",
+				k->str, what, near);
+		else
+			problem(c, &k->pos, k->str, true,
+				"unknown property `%s` in %s: WireMock refuses "
+				"the file",
+				k->str, what);
+	}
+}
+
+/* An integer property `key` of `n` (priority, status); *out keeps its
+ * default unless the value is read. */
+static void int_prop(struct file_ctx *c, const struct cg_node *n,
+		     const char *key, const char *what, long *out)
+{
+	const struct cg_pair *p = get(n, key);
+	long v;
+
+	if (!p)
+		return;
+	switch (read_int(p->value, &v)) {
+	case INT_OK:
+		*out = v;
+		break;
+	case INT_BAD:
+		problem(
+		    c, &p->value->pos,
+		    p->value->kind == CG_NODE_SCALAR ? p->value->str : key,
+		    true,
+		    "%s `%s` is not an integer: WireMock refuses the file",
+		    what,
+		    p->value->kind == CG_NODE_SCALAR
+			? p->value->str
+			: (p->value->kind == CG_NODE_MAP ? "{...}" : "[...]"));
+		break;
+	case INT_UNKNOWN:
+		break;
+	}
+}
+
+/* Text Jackson reads as a java.util.UUID: 36 characters, hex digits with
+ * '-' at 8, 13, 18 and 23, or 24 characters of base64 (16 bytes). */
+static bool uuid_text(const char *s, size_t len)
+{
+	if (len == 24) {
+		for (size_t i = 0; i < len; i++)
+			if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+			      (s[i] >= 'a' && s[i] <= 'z') ||
+			      (s[i] >= '0' && s[i] <= '9') || s[i] == '+' ||
+			      s[i] == '/' || s[i] == '=' || s[i] == '-' ||
+			      s[i] == '_'))
+				return false;
+		return true;
+	}
+	if (len != 36)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		bool hex = (s[i] >= '0' && s[i] <= '9') ||
+			   (s[i] >= 'a' && s[i] <= 'f') ||
+			   (s[i] >= 'A' && s[i] <= 'F');
+
+		if (dash ? s[i] != '-' : !hex)
+			return false;
+	}
+	return true;
+}
+
+/* `id` and `uuid` are UUIDs: other text fails the file ("" and numbers
+ * are left alone: Jackson may coerce them). */
+static void uuid_props(struct file_ctx *c, const struct cg_node *n)
+{
+	static const char *const keys[] = {"id", "uuid"};
+
+	for (size_t k = 0; k < 2; k++) {
+		const struct cg_pair *p = get(n, keys[k]);
+
+		if (!p || p->value->kind != CG_NODE_SCALAR ||
+		    p->value->style == CG_STYLE_PLAIN || !p->value->len ||
+		    uuid_text(p->value->str, p->value->len))
+			continue;
+		problem(c, &p->value->pos, p->value->str, true,
+			"`%s` `%s` is not a UUID: WireMock refuses the file "
+			"(leave it out, or write one such as "
+			"8c5db8b0-2db4-4ad7-a99c-b1d4fcd8e5b9)",
+			keys[k], p->value->str);
+	}
+}
+
+static const char *scalar_or_null(const struct cg_node *n, const char *key)
+{
+	const struct cg_pair *p = get(n, key);
+
+	return p && p->value->kind == CG_NODE_SCALAR ? p->value->str : NULL;
+}
+
+static void request_facts(struct file_ctx *c, struct cg_wm_mapping *row,
+			  const struct cg_node *req)
+{
+	struct cg_buf key = CG_BUF_INIT;
+	const char *method = NULL;
+
+	unknown_props(c, req, request_props, "`request`");
+	for (size_t i = 0; i < NURL_KEYS; i++) {
+		const struct cg_pair *p = get(req, url_keys[i].key);
+
+		if (p && p->value->kind == CG_NODE_SCALAR) {
+			row->url_kind = url_keys[i].kind;
+			row->url = p->value->str;
+			break;
+		}
+	}
+	method = scalar_or_null(req, "method");
+	row->method = method ? method : "ANY";
+	/* WireMock takes a missing method for ANY: so does the key */
+	if (cg_map_get_pair(req, "method"))
+		canon(&key, req, 0);
+	else
+		canon_map(&key, req, 0, "method", "ANY");
+	row->request_key = cg_arena_strdup(&c->m->arena, key.buf);
+	cg_buf_release(&key);
+	if (!method && row->url_kind == CG_WM_URL_ANY && !c->fatal)
+		problem(c, &row->request_pos, "request", false,
+			"`request` has neither `method` nor a URL matcher "
+			"(url, urlPath, urlPattern, urlPathPattern, "
+			"urlPathTemplate): the stub answers every request");
+}
+
+static void response_facts(struct file_ctx *c, struct cg_wm_mapping *row,
+			   const struct cg_node *resp)
+{
+	const struct cg_pair *body;
+	long status = 200;
+
+	unknown_props(c, resp, response_props, "`response`");
+	int_prop(c, resp, "status", "`status`", &status);
+	body = get(resp, "bodyFileName");
+	if (body && body->value->kind == CG_NODE_SCALAR) {
+		row->body_file = body->value->str;
+		row->body_file_pos = body->value->pos;
+		row->body_file_templated =
+		    strstr(body->value->str, "{{") != NULL;
+	}
+}
+
+/* One stub: the whole file's object, or an item of `mappings`. */
+static void stub(struct file_ctx *c, const struct cg_node *n,
+		 const char *const *props)
+{
+	struct cg_wm_facts *w = &c->m->facts.wiremock;
+	struct cg_wm_mapping row = {0};
+	const struct cg_pair *req, *resp;
+
+	row.src = c->src;
+	row.mappings_dir = c->mappings_dir;
+	row.pos = point(c->src, n->start);
+	row.request_pos = row.pos;
+	row.priority = DEFAULT_PRIORITY;
+	row.method = "ANY";
+	row.loads = true;
+	unknown_props(c, n, props, "a stub mapping");
+	uuid_props(c, n);
+	int_prop(c, n, "priority", "`priority`", &row.priority);
+	row.scenario = scalar_or_null(n, "scenarioName");
+	row.required_state = scalar_or_null(n, "requiredScenarioState");
+
+	req = get(n, "request");
+	if (req && req->value->kind != CG_NODE_MAP) {
+		problem(c, &req->value->pos, "request", true,
+			"`request` must be an object: WireMock refuses the "
+			"file");
+	} else if (req) {
+		row.has_request = true;
+		row.request_pos = req->key->pos;
+		request_facts(c, &row, req->value);
+	} else if (!c->fatal) {
+		/* (after a typo such as "reqeust", that one says it) */
+		problem(c, &row.pos, "request", false,
+			"the stub has no `request`: WireMock makes it answer "
+			"every request");
+	}
+
+	resp = get(n, "response");
+	if (resp && resp->value->kind != CG_NODE_MAP)
+		problem(c, &resp->value->pos, "response", true,
+			"`response` must be an object: WireMock refuses the "
+			"file");
+	else if (resp)
+		response_facts(c, &row, resp->value);
+	else if (!c->fatal)
+		problem(c, &row.pos, "response", false,
+			"the stub has no `response`: WireMock answers 200 with "
+			"an empty body");
+
+	CG_GROW(w->mappings, w->mappings_alloc, w->nmappings + 1);
+	w->mappings[w->nmappings++] = row;
+}
+
+/* ------------------------------------------------------------- files */
+
+/* The conventional mappings folder `path` is in: the first
+ * `wiremock/mappings/` or `src/test/resources/mappings/` on it, at a
+ * folder boundary. Its length, or 0. */
+static size_t conventional_dir(const char *path)
+{
+	static const char *const roots[] = {"wiremock/mappings/",
+					    "src/test/resources/mappings/"};
+
+	for (const char *p = path; *p; p++) {
+		if (p != path && p[-1] != '/')
+			continue;
+		for (size_t k = 0; k < 2; k++)
+			if (cg_starts_with(p, roots[k]))
+				return (size_t)(p - path) + strlen(roots[k]) -
+				       1;
+	}
+	return 0;
+}
+
+/* The reader's message without its "path:line:col: " (the finding has
+ * them). */
+static const char *reader_message(const char *msg, const char *path)
+{
+	const char *s = msg;
+	size_t pl = strlen(path);
+
+	if (strncmp(s, path, pl) || s[pl] != ':')
+		return msg;
+	s += pl + 1;
+	for (int k = 0; k < 2; k++) {
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (*s++ != ':')
+			return msg;
+	}
+	while (*s == ' ')
+		s++;
+	return *s ? s : msg;
+}
+
+static bool claims(const char *path)
+{
+	return conventional_dir(path) > 0;
+}
+
+static void build(struct cg_model *m, struct cg_file *f)
+{
+	struct cg_load_limits lim = CG_LOAD_LIMITS_DEFAULT;
+	struct file_ctx c = {0};
+	const struct cg_node *root;
+	const struct cg_pair *list;
+	size_t off = 0, dl = conventional_dir(f->src.path);
+	int err;
+
+	c.m = m;
+	c.src = &f->src;
+	c.mappings_dir =
+	    dl ? cg_arena_strndup(&m->arena, f->src.path, dl) : NULL;
+	c.first_mapping = m->facts.wiremock.nmappings;
+	m->facts.wiremock.nmapping_files++;
+	err = cg_json_load_at(&f->tree, &f->src, CG_JSON_WIREMOCK, &lim, &off);
+	if (err < 0) {
+		struct cg_pos pos = point(&f->src, off);
+
+		problem(&c, &pos, "", true,
+			"WireMock cannot read this file: %s",
+			reader_message(cg_error_last(), f->src.path));
+		cg_error_clear();
+		return;
+	}
+	root = f->tree.docs[0];
+	if (root->kind != CG_NODE_MAP) {
+		struct cg_pos pos = point(&f->src, root->start);
+
+		problem(&c, &pos, "", true,
+			"a mapping file holds one stub (an object) or "
+			"{\"mappings\": [...]}: WireMock cannot read this one");
+		return;
+	}
+	list = get(root, "mappings");
+	if (!list) {
+		stub(&c, root, file_props);
+	} else if (list->value->kind != CG_NODE_SEQ) {
+		problem(&c, &list->value->pos, "mappings", true,
+			"`mappings` must be a list of stubs: WireMock refuses "
+			"the file");
+	} else {
+		/* WireMock reads the stubs of the list; the rest of the
+		 * object only for unknown names */
+		unknown_props(&c, root, file_props, "a mapping file");
+		for (size_t i = 0; i < list->value->n; i++) {
+			const struct cg_node *it = list->value->items[i];
+
+			if (it->kind == CG_NODE_MAP)
+				stub(&c, it, stub_props);
+			else
+				problem(&c, &it->pos, "mappings", true,
+					"an item of `mappings` must be a stub "
+					"(an object): WireMock refuses the "
+					"file");
+		}
+	}
+	if (c.fatal)
+		for (size_t i = c.first_mapping;
+		     i < m->facts.wiremock.nmappings; i++)
+			m->facts.wiremock.mappings[i].loads = false;
+}
+
+/* ------------------------------------------------------------ finish */
+
+/* The index of the first of m->paths not less than `key`. */
+static size_t lower_bound(const struct cg_model *m, const char *key)
+{
+	size_t lo = 0, hi = m->npaths;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(m->paths[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool has_file(const struct cg_model *m, const char *path)
+{
+	size_t i = lower_bound(m, path);
+
+	return i < m->npaths && !strcmp(m->paths[i], path);
+}
+
+/* What a mount target is to a WireMock server whose root is `root`. */
+enum mount_role { MOUNT_OTHER, MOUNT_ROOT, MOUNT_MAPPINGS, MOUNT_FILES };
+
+static enum mount_role mount_role(const char *t, const char *root)
+{
+	size_t n = t ? strlen(t) : 0, rl = strlen(root);
+	const char *rest;
+
+	while (n > 1 && t[n - 1] == '/')
+		n--;
+	if (n < rl || memcmp(t, root, rl) || (n > rl && t[rl] != '/'))
+		return MOUNT_OTHER;
+	if (n == rl)
+		return MOUNT_ROOT;
+	rest = t + rl + 1;
+	n -= rl + 1;
+	if (n >= 8 && !memcmp(rest, "mappings", 8) &&
+	    (n == 8 || rest[8] == '/'))
+		return MOUNT_MAPPINGS;
+	if (n >= 7 && !memcmp(rest, "__files", 7) && (n == 7 || rest[7] == '/'))
+		return MOUNT_FILES;
+	return MOUNT_OTHER;
+}
+
+/* The root folder of the WireMock server compose service `service` runs:
+ * its command's `--root-dir DIR` (or `--root-dir=DIR`), else the image's
+ * /home/wiremock. In the model's arena. */
+static const char *service_root(struct cg_model *m, size_t service)
+{
+	const struct cg_service_fact *svc = &m->facts.services[service];
+	const char *dir = NULL;
+
+	for (size_t i = 0; svc->kind == CG_SERVICE_WIREMOCK &&
+			   i < m->facts.nprocesses && !dir;
+	     i++) {
+		const struct cg_process_fact *p = &m->facts.processes[i];
+
+		if (p->origin != CG_PROCESS_COMPOSE ||
+		    p->scope != svc->own_scope)
+			continue;
+		for (size_t k = 0; k < p->argc && !dir; k++) {
+			if (!strcmp(p->argv[k], "--root-dir") &&
+			    k + 1 < p->argc)
+				dir = p->argv[k + 1];
+			else if (cg_starts_with(p->argv[k], "--root-dir="))
+				dir = p->argv[k] + strlen("--root-dir=");
+		}
+	}
+	if (dir && dir[0] == '/' && dir[1]) {
+		size_t n = strlen(dir);
+
+		while (n > 1 && dir[n - 1] == '/')
+			n--;
+		return cg_arena_strndup(&m->arena, dir, n);
+	}
+	return "/home/wiremock";
+}
+
+/* The compose service whose `volumes:` holds `ref`: the last service of
+ * its file whose key comes before it. CG_NO_INDEX when none. */
+static size_t mount_service(const struct cg_model *m,
+			    const struct cg_file_ref *ref)
+{
+	size_t best = CG_NO_INDEX;
+
+	for (size_t i = 0; i < m->facts.nservices; i++) {
+		const struct cg_service_fact *s = &m->facts.services[i];
+
+		if (s->src != ref->src || s->place != CG_PLACE_COMPOSE)
+			continue;
+		if (s->pos.line < ref->pos.line ||
+		    (s->pos.line == ref->pos.line && s->pos.col < ref->pos.col))
+			best = i;
+	}
+	return best;
+}
+
+/* Read the mapping files under folder `dir` (or `dir` itself when it is
+ * a .json file); their rows without a folder get `dir`. Returns how many
+ * there are. */
+static size_t read_mount(struct cg_model *m, const char *dir,
+			 const char *files_dir)
+{
+	char *prefix = cg_xasprintf("%s/", dir);
+	size_t n = 0, len = strlen(prefix);
+
+	if (cg_ends_with(dir, ".json") && has_file(m, dir)) {
+		cg_model_read_file(m, dir, &cg_loader_wiremock);
+		n++;
+	}
+	for (size_t i = lower_bound(m, prefix);
+	     i < m->npaths && n < MAX_MOUNT_FILES &&
+	     !strncmp(m->paths[i], prefix, len);
+	     i++) {
+		if (!cg_ends_with(m->paths[i], ".json"))
+			continue;
+		n++;
+		cg_model_read_file(m, m->paths[i], &cg_loader_wiremock);
+	}
+	/* rows read now, or before by the conventional patterns: those
+	 * without a folder are this mount's */
+	for (size_t i = 0; i < m->facts.wiremock.nmappings; i++) {
+		struct cg_wm_mapping *r = &m->facts.wiremock.mappings[i];
+
+		if (r->mappings_dir || (!cg_starts_with(r->src->path, prefix) &&
+					strcmp(r->src->path, dir)))
+			continue;
+		r->mappings_dir = cg_arena_strdup(&m->arena, dir);
+		r->files_dir =
+		    files_dir ? cg_arena_strdup(&m->arena, files_dir) : NULL;
+	}
+	free(prefix);
+	return n;
+}
+
+/* A file under `dir` (or `dir` itself a file), looking at no more than
+ * *budget entries. */
+static bool disk_has_file(const char *dir, unsigned depth, size_t *budget)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	bool found = false;
+
+	if (stat(dir, &st) < 0)
+		return false;
+	if (!S_ISDIR(st.st_mode))
+		return true;
+	d = depth < 16 ? opendir(dir) : NULL;
+	while (d && !found && *budget && (e = readdir(d))) {
+		char *sub;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		(*budget)--;
+		sub = cg_xasprintf("%s/%s", dir, e->d_name);
+		found = disk_has_file(sub, depth + 1, budget);
+		free(sub);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Is there something at `path` on disk: 0 nothing, 1 an empty folder,
+ * 2 a file or a folder with a file. */
+static int on_disk(const struct cg_model *m, const char *path)
+{
+	char *full;
+	struct stat st;
+	size_t budget = 4096;
+	int what = 0;
+
+	if (m->opt.nmem_files || m->opt.staged)
+		return 0;
+	full = cg_xasprintf("%s/%s", m->opt.root, path);
+	if (stat(full, &st) == 0)
+		what = disk_has_file(full, 0, &budget) ? 2 : 1;
+	free(full);
+	return what;
+}
+
+/* A compose bind mount (a MAPPINGS or VOLUME row) with the service
+ * that has it, and what it is to that service's WireMock root. */
+struct mount {
+	const char *path;
+	size_t service;
+	enum mount_role role;
+	const struct cg_src *src;
+	struct cg_pos pos;
+};
+
+/* The compose bind mounts into a WireMock root (/home/wiremock, or the
+ * service's --root-dir): sources, and the mapping files under them. */
+static void mounts(struct cg_model *m)
+{
+	struct mount *v = NULL;
+	size_t n = 0, alloc = 0;
+
+	/* first what each mount is: reading files below adds no ref, but
+	 * keeps no pointer into the tables either */
+	for (size_t i = 0; i < m->facts.nfile_refs; i++) {
+		const struct cg_file_ref *r = &m->facts.file_refs[i];
+		size_t svc;
+		enum mount_role role;
+
+		if ((r->kind != CG_REF_MAPPINGS && r->kind != CG_REF_VOLUME) ||
+		    !r->target || r->group != CG_NO_GROUP ||
+		    (svc = mount_service(m, r)) == CG_NO_INDEX)
+			continue;
+		role = mount_role(r->target, service_root(m, svc));
+		if (role == MOUNT_OTHER)
+			continue;
+		CG_GROW(v, alloc, n + 1);
+		v[n].path = r->path;
+		v[n].service = svc;
+		v[n].role = role;
+		v[n].src = r->src;
+		v[n].pos = r->pos;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cg_wm_source s = {0};
+		struct cg_wm_facts *w;
+		char *mdir, *fdir = NULL;
+
+		if (v[i].role != MOUNT_ROOT && v[i].role != MOUNT_MAPPINGS)
+			continue;
+		s.kind = CG_WM_SOURCE_MOUNT;
+		s.service = v[i].service;
+		s.path = v[i].path;
+		s.src = v[i].src;
+		s.pos = v[i].pos;
+		if (v[i].role == MOUNT_ROOT) {
+			mdir = cg_xasprintf("%s/mappings", s.path);
+			fdir = cg_xasprintf("%s/__files", s.path);
+		} else {
+			mdir = cg_xstrdup(s.path);
+			/* a __files mount of the same service */
+			for (size_t k = 0; k < n && !fdir; k++)
+				if (v[k].role == MOUNT_FILES &&
+				    v[k].service == s.service)
+					fdir = cg_xstrdup(v[k].path);
+		}
+		if (cg_model_has_path(m, s.path)) {
+			s.exists = true;
+		} else {
+			int disk = on_disk(m, s.path);
+
+			s.exists = disk > 0;
+			s.unlisted = disk == 2;
+		}
+		s.nmapping_files = read_mount(m, mdir, fdir);
+		w = &m->facts.wiremock;
+		CG_GROW(w->sources, w->sources_alloc, w->nsources + 1);
+		w->sources[w->nsources++] = s;
+		free(mdir);
+		free(fdir);
+	}
+	free(v);
+}
+
+/* Each stub's bodyFileName against the files of its `__files/`. */
+static void body_files(struct cg_model *m)
+{
+	struct cg_wm_facts *w = &m->facts.wiremock;
+	size_t n = w->nmappings;
+
+	for (size_t i = 0; i < n; i++) {
+		struct cg_wm_mapping *r = &w->mappings[i];
+		struct file_ctx c = {0};
+		char *path;
+
+		if (r->mappings_dir && !r->files_dir &&
+		    conventional_dir(r->src->path)) {
+			/* a conventional root: `__files` beside `mappings` */
+			const char *slash = strrchr(r->mappings_dir, '/');
+			struct cg_buf b = CG_BUF_INIT;
+
+			if (slash)
+				cg_buf_addf(&b, "%.*s/",
+					    (int)(slash - r->mappings_dir),
+					    r->mappings_dir);
+			cg_buf_addstr(&b, "__files");
+			r->files_dir = cg_arena_strdup(&m->arena, b.buf);
+			cg_buf_release(&b);
+		}
+		if (!r->body_file || r->body_file_templated || !r->files_dir)
+			continue;
+		path = cg_model_path(r->files_dir, r->body_file);
+		/* an absolute name, or one out of `__files/`: not judged */
+		if (!path || !cg_starts_with(path, r->files_dir) ||
+		    path[strlen(r->files_dir)] != '/') {
+			free(path);
+			continue;
+		}
+		r->body_file_found = has_file(m, path);
+		free(path);
+		if (r->body_file_found || !r->loads)
+			continue;
+		c.m = m;
+		c.src = r->src;
+		problem(
+		    &c, &r->body_file_pos, r->body_file, false,
+		    "bodyFileName `%s` is not in %s/: WireMock answers this "
+		    "stub with an error",
+		    r->body_file, r->files_dir);
+	}
+}
+
+/* ------------------------------------------------- CI: loading steps */
+
+static bool has_word(const struct cg_sh_cmd *cmd, const char *w)
+{
+	for (size_t i = 1; i < cmd->nwords; i++)
+		if (!strcmp(cmd->words[i].text, w))
+			return true;
+	return false;
+}
+
+/* The word names the admin API that adds stubs: `/__admin/mappings` or
+ * `/__admin/mappings/import`, maybe with a query. */
+static bool admin_mappings_url(const char *w)
+{
+	const char *p = strstr(w, "/__admin/mappings");
+
+	if (!p)
+		return false;
+	p += strlen("/__admin/mappings");
+	if (cg_starts_with(p, "/import"))
+		p += strlen("/import");
+	while (*p == '/')
+		p++;
+	return !*p || *p == '?' || *p == '"' || *p == '\'';
+}
+
+/* The request is a POST: curl with a body or -X POST, wget with
+ * --post-*, or a `POST` word (httpie, scripts). */
+static bool posts(const struct cg_sh_cmd *cmd)
+{
+	for (size_t i = 1; i < cmd->nwords; i++) {
+		const char *w = cmd->words[i].text;
+
+		if (!strcmp(w, "-d") || cg_starts_with(w, "--data") ||
+		    !strcmp(w, "-F") || cg_starts_with(w, "--form") ||
+		    !strcmp(w, "--json") || cg_starts_with(w, "--post-") ||
+		    !strcmp(w, "--method=POST") || !strcmp(w, "-XPOST") ||
+		    !strcmp(w, "POST") || !strcmp(w, "post"))
+			return true;
+		/* -d@file, -dX: curl takes the data glued to the flag */
+		if (w[0] == '-' && w[1] == 'd' && w[2])
+			return true;
+	}
+	return false;
+}
+
+static enum cg_wm_source_kind loads_stubs(const struct cg_sh_cmd *cmd,
+					  bool *yes)
+{
+	*yes = false;
+	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords)
+		return CG_WM_SOURCE_ADMIN_API;
+	if (!strcmp(cmd->words[0].text, "docker") && has_word(cmd, "cp")) {
+		*yes = true;
+		return CG_WM_SOURCE_DOCKER_CP;
+	}
+	for (size_t i = 1; i < cmd->nwords; i++)
+		if (admin_mappings_url(cmd->words[i].text)) {
+			*yes = posts(cmd);
+			break;
+		}
+	return CG_WM_SOURCE_ADMIN_API;
+}
+
+struct walk {
+	struct cg_model *m;
+	size_t group;
+	const struct cg_script *s;
+	/* walking a repository script the job runs (s is NULL): the
+	 * reference to it, where its loading is shown */
+	const struct cg_file_ref *via;
+};
+
+static void add_loading(struct walk *w, enum cg_wm_source_kind kind,
+			const struct cg_sh_cmd *cmd)
+{
+	const struct cg_script_group *g = &w->m->facts.groups[w->group];
+	struct cg_wm_facts *f = &w->m->facts.wiremock;
+
+	for (size_t i = 0; i < g->nservices; i++) {
+		struct cg_wm_source s = {0};
+
+		if (w->m->facts.services[g->services[i]].kind !=
+		    CG_SERVICE_WIREMOCK)
+			continue;
+		s.kind = kind;
+		s.service = g->services[i];
+		if (w->s) {
+			s.src = cg_script_src(w->s, cmd->start);
+			s.pos = cg_script_pos(w->s, cmd->start, cmd->end);
+		} else {
+			s.src = w->via->src;
+			s.pos = w->via->pos;
+		}
+		CG_GROW(f->sources, f->sources_alloc, f->nsources + 1);
+		f->sources[f->nsources++] = s;
+	}
+}
+
+static void walk_script(struct walk *w, const struct cg_script *s,
+			unsigned depth);
+
+static void walk_list(struct walk *w, const struct cg_sh_list *l,
+		      unsigned depth)
+{
+	if (!l || depth > MAX_DEPTH)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cg_sh_andor *ao = &l->items[i];
+
+		for (size_t p = 0; p < ao->n; p++) {
+			const struct cg_sh_pipeline *pl = &ao->pipes[p];
+
+			for (size_t k = 0; k < pl->n; k++) {
+				const struct cg_sh_cmd *cmd = &pl->cmds[k];
+				const struct cg_nested_script *ns;
+				enum cg_wm_source_kind kind;
+				bool yes;
+
+				for (size_t b = 0; b < 3; b++)
+					walk_list(w, cmd->body[b], depth + 1);
+				for (size_t a = 0; a < cmd->narms; a++)
+					walk_list(w, cmd->arms[a], depth + 1);
+				if (cmd->kind != CG_SH_SIMPLE)
+					continue;
+				kind = loads_stubs(cmd, &yes);
+				if (yes)
+					add_loading(w, kind, cmd);
+				ns = w->s ? cg_script_nested_at(w->s, cmd)
+					  : NULL;
+				if (ns && ns->script)
+					walk_script(w, ns->script, depth + 1);
+			}
+		}
+	}
+}
+
+static void walk_script(struct walk *w, const struct cg_script *s,
+			unsigned depth)
+{
+	const struct cg_script *outer = w->s;
+
+	if (depth > MAX_DEPTH)
+		return;
+	w->s = s;
+	walk_list(w, s->sh.top, depth);
+	w->s = outer;
+}
+
+/* What the steps of each GitHub job with a WireMock service load into
+ * it. (A GitHub service starts before the checkout: it cannot mount the
+ * repository.) */
+/* Scripts of the repository a CI job runs, read for what they load into
+ * WireMock; not in the loaders table: nothing else is built of them. */
+static const struct cg_loader script_text = {
+    .id = "wiremock-ci-script",
+    .format = CG_FILE_RAW,
+    .layer = CG_LAYER_FULL,
+};
+
+/* A script that is not a shell's (Python, JavaScript...): it names the
+ * admin API and POSTs. */
+static bool other_script_loads(const struct cg_src *src)
+{
+	const char *p = src->text, *end = src->text + src->len;
+	bool names = false, post = false;
+
+	for (; p < end && !(names && post); p++) {
+		size_t left = (size_t)(end - p);
+
+		if (left >= 17 && !memcmp(p, "/__admin/mappings", 17))
+			names = true;
+		else if (left >= 4 && (p[0] == 'P' || p[0] == 'p') &&
+			 (p[1] == 'O' || p[1] == 'o') &&
+			 (p[2] == 'S' || p[2] == 's') &&
+			 (p[3] == 'T' || p[3] == 't'))
+			post = true;
+	}
+	return names && post;
+}
+
+/* The repository scripts group g runs (CG_REF_SCRIPT rows), walked as
+ * its steps are. */
+static void ci_script_files(struct cg_model *m, size_t g)
+{
+	for (size_t i = 0; i < m->facts.nfile_refs; i++) {
+		const struct cg_file_ref r = m->facts.file_refs[i];
+		struct walk w = {m, g, NULL, &r};
+		struct cg_sh_script sh;
+		struct cg_file *f;
+		const char *ext;
+
+		if (r.kind != CG_REF_SCRIPT || r.group != g ||
+		    !(f = cg_model_read_file(m, r.path, &script_text)))
+			continue;
+		ext = strrchr(cg_path_base(r.path), '.');
+		if (ext && (!strcmp(ext, ".py") || !strcmp(ext, ".js") ||
+			    !strcmp(ext, ".ts") || !strcmp(ext, ".rb"))) {
+			if (other_script_loads(&f->src)) {
+				struct cg_sh_cmd none = {0};
+
+				add_loading(&w, CG_WM_SOURCE_ADMIN_API, &none);
+			}
+			continue;
+		}
+		if (cg_sh_parse(&sh, f->src.text, f->src.len, 0) == 0)
+			walk_list(&w, sh.top, 0);
+		cg_sh_release(&sh);
+	}
+}
+
+/* What the steps of each GitHub job with a WireMock service load into
+ * it, themselves or through a script of the repository they run. (A
+ * GitHub service starts before the checkout: it cannot mount the
+ * repository.) */
+static void ci_loading(struct cg_model *m)
+{
+	for (size_t g = 0; g < m->facts.ngroups; g++) {
+		const struct cg_script_group *grp = &m->facts.groups[g];
+		struct walk w = {m, g, NULL, NULL};
+		bool any = false;
+
+		for (size_t i = 0; i < grp->nservices; i++)
+			any |= m->facts.services[grp->services[i]].kind ==
+			       CG_SERVICE_WIREMOCK;
+		if (!any || grp->kind != CG_GROUP_GITHUB_JOB)
+			continue;
+		for (size_t i = 0; i < grp->nitems; i++)
+			if (grp->items[i].script)
+				walk_script(&w, grp->items[i].script, 0);
+		ci_script_files(m, g);
+	}
+}
+
+static void finish(struct cg_model *m)
+{
+	mounts(m);
+	body_files(m);
+	ci_loading(m);
+}
+
+static void release(struct cg_model *m)
+{
+	struct cg_wm_facts *w = &m->facts.wiremock;
+
+	free(w->mappings);
+	free(w->problems);
+	free(w->sources);
+	memset(w, 0, sizeof(*w));
+}
+
+static const char *const patterns[] = {
+    "**/wiremock/mappings/**/*.json",
+    "**/src/test/resources/mappings/**/*.json", NULL};
+
+const struct cg_loader cg_loader_wiremock = {
+    .id = "wiremock",
+    .patterns = patterns,
+    .claims = claims,
+    .format = CG_FILE_RAW,
+    .layer = CG_LAYER_FULL,
+    .build = build,
+    .finish = finish,
+    .release = release,
+};
