@@ -46,6 +46,15 @@ struct judged {
 };
 
 /* Read `d`'s host and port; false when either is not known. */
+/* The services the rule holds URLs against, listed once per check: a
+ * repository's CI service containers, which it never reads, can be
+ * thousands. */
+struct services {
+	const struct cg_service_fact **compose, **k8s;
+	size_t ncompose, nk8s;
+	const char *single_ns; /* see single_ns() */
+};
+
 static bool read_def(const struct cg_model *m, const struct cg_env_fact *d,
 		     struct judged *j)
 {
@@ -114,7 +123,8 @@ static bool related(const char *env_path, const char *compose_path)
 
 /* "6380 (docker-compose.yml:63)", "6380 or 6381" of compose services of
  * kind `k`; the first publishing service in *first. */
-static size_t published_text(const struct cg_model *m, const char *env_path,
+static size_t published_text(const struct cg_model *m,
+			     const struct services *sv, const char *env_path,
 			     enum cg_service_kind k, unsigned port, bool *match,
 			     struct cg_buf *out,
 			     const struct cg_service_fact **first,
@@ -125,11 +135,10 @@ static size_t published_text(const struct cg_model *m, const char *env_path,
 	*match = false;
 	*first = NULL;
 	*first_port = NULL;
-	for (size_t i = 0; i < m->facts.nservices; i++) {
-		const struct cg_service_fact *s = &m->facts.services[i];
+	for (size_t i = 0; i < sv->ncompose; i++) {
+		const struct cg_service_fact *s = sv->compose[i];
 
-		if (s->place != CG_PLACE_COMPOSE ||
-		    cg_matrix_service_kind(m, s) != k ||
+		if (cg_matrix_service_kind(m, s) != k ||
 		    !related(env_path, s->src->path))
 			continue;
 		for (size_t p = 0; p < s->nports; p++) {
@@ -149,7 +158,7 @@ static size_t published_text(const struct cg_model *m, const char *env_path,
 }
 
 static void judge_local(struct cg_rule_ctx *ctx, const struct cg_model *m,
-			const struct judged *j)
+			const struct services *sv, const struct judged *j)
 {
 	struct cg_buf ports = CG_BUF_INIT;
 	const struct cg_service_fact *s;
@@ -157,7 +166,7 @@ static void judge_local(struct cg_rule_ctx *ctx, const struct cg_model *m,
 	bool match;
 
 	if (cg_svc_host_is_local(j->host)) {
-		if (published_text(m, j->def->src->path, j->kind, j->port,
+		if (published_text(m, sv, j->def->src->path, j->kind, j->port,
 				   &match, &ports, &s, &pm) &&
 		    !match)
 			cg_report(
@@ -170,10 +179,9 @@ static void judge_local(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		cg_buf_release(&ports);
 		return;
 	}
-	for (size_t i = 0; i < m->facts.nservices; i++) {
-		s = &m->facts.services[i];
-		if (s->place != CG_PLACE_COMPOSE ||
-		    cg_matrix_service_kind(m, s) != j->kind ||
+	for (size_t i = 0; i < sv->ncompose; i++) {
+		s = sv->compose[i];
+		if (cg_matrix_service_kind(m, s) != j->kind ||
 		    !related(j->def->src->path, s->src->path) ||
 		    !is_host_of(s, j->host))
 			continue;
@@ -221,15 +229,13 @@ static const char *ns_of(const struct cg_service_fact *s)
  * do not say: it is known only when every Service of the repository is
  * in one namespace. That one, or NULL.
  */
-static const char *single_ns(const struct cg_model *m)
+static const char *single_ns(const struct services *sv)
 {
 	const char *ns = NULL;
 
-	for (size_t i = 0; i < m->facts.nservices; i++) {
-		const struct cg_service_fact *s = &m->facts.services[i];
+	for (size_t i = 0; i < sv->nk8s; i++) {
+		const struct cg_service_fact *s = sv->k8s[i];
 
-		if (s->place != CG_PLACE_K8S)
-			continue;
 		if (ns && strcmp(ns, ns_of(s)))
 			return NULL;
 		ns = ns_of(s);
@@ -237,22 +243,22 @@ static const char *single_ns(const struct cg_model *m)
 	return ns;
 }
 
-static void judge_production(struct cg_rule_ctx *ctx, const struct cg_model *m,
+static void judge_production(struct cg_rule_ctx *ctx, const struct services *sv,
 			     const struct judged *j)
 {
 	const struct cg_service_fact *other = NULL;
 	const char *want;
 	char *ns;
 
-	for (size_t i = 0; i < m->facts.nservices; i++) {
-		const struct cg_service_fact *s = &m->facts.services[i];
+	for (size_t i = 0; i < sv->nk8s; i++) {
+		const struct cg_service_fact *s = sv->k8s[i];
 		struct cg_buf ports = CG_BUF_INIT;
 		bool ok = false;
 
-		if (s->place != CG_PLACE_K8S || !is_host_of(s, j->host))
+		if (!is_host_of(s, j->host))
 			continue;
 		/* a bare name may be another namespace's Service */
-		if (!strchr(j->host, '.') && !single_ns(m))
+		if (!strchr(j->host, '.') && !sv->single_ns)
 			return;
 		for (size_t p = 0; p < s->nports; p++) {
 			ok |= s->ports[p].container == j->port;
@@ -275,12 +281,11 @@ static void judge_production(struct cg_rule_ctx *ctx, const struct cg_model *m,
 	}
 	if (cg_svc_host_is_local(j->host) || !(ns = in_cluster_ns(j->host)))
 		return;
-	want = *ns ? ns : single_ns(m);
-	for (size_t i = 0; want && i < m->facts.nservices && !other; i++) {
-		const struct cg_service_fact *s = &m->facts.services[i];
+	want = *ns ? ns : sv->single_ns;
+	for (size_t i = 0; want && i < sv->nk8s && !other; i++) {
+		const struct cg_service_fact *s = sv->k8s[i];
 
-		if (s->place == CG_PLACE_K8S && s->kind == j->kind &&
-		    !strcmp(ns_of(s), want))
+		if (s->kind == j->kind && !strcmp(ns_of(s), want))
 			other = s;
 	}
 	if (other)
@@ -295,6 +300,19 @@ static void judge_production(struct cg_rule_ctx *ctx, const struct cg_model *m,
 
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
+	struct services sv = {0};
+
+	sv.compose = cg_xcalloc(m->facts.nservices + 1, sizeof(*sv.compose));
+	sv.k8s = cg_xcalloc(m->facts.nservices + 1, sizeof(*sv.k8s));
+	for (size_t i = 0; i < m->facts.nservices; i++) {
+		const struct cg_service_fact *s = &m->facts.services[i];
+
+		if (s->place == CG_PLACE_COMPOSE)
+			sv.compose[sv.ncompose++] = s;
+		else if (s->place == CG_PLACE_K8S)
+			sv.k8s[sv.nk8s++] = s;
+	}
+	sv.single_ns = single_ns(&sv);
 	for (size_t i = 0; i < m->facts.nenv; i++) {
 		const struct cg_env_fact *d = &m->facts.env[i];
 		struct judged j;
@@ -306,11 +324,13 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 		if (!read_def(m, d, &j))
 			continue;
 		if (d->place == CG_PLACE_ENV_EXAMPLE)
-			judge_local(ctx, m, &j);
+			judge_local(ctx, m, &sv, &j);
 		else
-			judge_production(ctx, m, &j);
+			judge_production(ctx, &sv, &j);
 		free(j.host);
 	}
+	free(sv.compose);
+	free(sv.k8s);
 }
 
 const struct cg_rule cg_rule_matrix_port_mismatch = {
