@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,11 @@ const struct cg_model *cg_rule_model(const struct cg_rule_ctx *ctx)
 	return ctx->m;
 }
 
+/* Memo slots hold a value, or one of these while there is none. */
+static char memo_busy_mark, memo_none_mark;
+#define MEMO_BUSY ((void *)&memo_busy_mark) /* a thread is making it */
+#define MEMO_NONE ((void *)&memo_none_mark) /* make() gave NULL */
+
 const void *cg_rule_memo(struct cg_rule_ctx *ctx, enum cg_rule_memo_key key,
 			 size_t i, size_t n,
 			 void *(*make)(const struct cg_model *m, size_t i),
@@ -60,15 +66,20 @@ const void *cg_rule_memo(struct cg_rule_ctx *ctx, enum cg_rule_memo_key key,
 	pthread_mutex_unlock(&mm->lock);
 	if (i >= mm->n[key])
 		return NULL;
-	if ((v = atomic_load(&t[i])))
+	/*
+	 * The first thread to ask makes it; one asking meanwhile waits for
+	 * it rather than making it too (two rules walking the same groups
+	 * side by side would otherwise make every memo twice). A make()
+	 * never asks for a memo itself, so a wait always ends.
+	 */
+	if (atomic_compare_exchange_strong(&t[i], &expect, MEMO_BUSY)) {
+		v = make(ctx->m, i);
+		atomic_store(&t[i], v ? v : MEMO_NONE);
 		return v;
-	if (!(v = make(ctx->m, i)))
-		return NULL;
-	if (!atomic_compare_exchange_strong(&t[i], &expect, v)) {
-		drop(v); /* another thread made it first */
-		v = expect;
 	}
-	return v;
+	while ((v = atomic_load(&t[i])) == MEMO_BUSY)
+		sched_yield();
+	return v == MEMO_NONE ? NULL : v;
 }
 
 static void memos_release(struct memos *mm)
@@ -77,7 +88,7 @@ static void memos_release(struct memos *mm)
 		for (size_t i = 0; mm->table[k] && i < mm->n[k]; i++) {
 			void *v = atomic_load(&mm->table[k][i]);
 
-			if (v)
+			if (v && v != MEMO_NONE && v != MEMO_BUSY)
 				mm->drop[k](v);
 		}
 		free(mm->table[k]);

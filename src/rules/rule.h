@@ -53,8 +53,9 @@ const struct cg_model *cg_rule_model(const struct cg_rule_ctx *ctx);
  * Work several rules of one check do alike, done once per check: the value
  * of memo `key` for item `i` (of `n`), made by make(m, i) the first time a
  * rule asks, on whichever thread, and kept read-only until the rules are
- * done, then freed with drop(). Two threads asking at once may both make
- * it; one copy is kept. NULL when make returns NULL.
+ * done, then freed with drop(). It is made once: a thread asking while
+ * another makes it waits for that one. make() must not ask for a memo
+ * itself (it gets no ctx). NULL when make returns NULL.
  */
 enum cg_rule_memo_key {
 	CG_MEMO_READY_EVENTS, /* readiness.c: a group's cg_ready_walk */
