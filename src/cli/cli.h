@@ -14,6 +14,17 @@ int cmd_slots(int argc, char **argv);
 int cmd_hooks(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
 
+struct cg_check_result;
+/*
+ * The model of the repository at `root` (NULL: the enclosing git work
+ * tree, else the current folder) with `config` (NULL: ROOT/.ciguard.yml
+ * when present), read as `ciguard check` reads it, running rule `rule`
+ * only. NULL after a one-line message on stderr. Free the result with
+ * cg_check_result_free; cg_check_result_model gives the model.
+ */
+struct cg_check_result *cli_repo_model(const char *root, const char *config,
+				       const char *rule);
+
 /* "500ms", "10s", "2m", "1h", "3" (seconds) -> milliseconds; -1 if bad. */
 int cli_parse_duration(const char *s, long *out_ms);
 

@@ -252,8 +252,7 @@ static int print_json(const struct cg_checklist *cl)
 
 int cmd_env(int argc, char **argv)
 {
-	static const char *const only[] = {"env-checklist"};
-	struct cg_check_opts opt = {0};
+	const char *root = NULL, *config = NULL;
 	struct cg_check_result *res;
 	struct cg_checklist cl;
 	struct cli_parser p;
@@ -277,21 +276,18 @@ int cmd_env(int argc, char **argv)
 						"(text, markdown, json)",
 						p.value);
 		} else if (id == OPT_CONFIG) {
-			opt.config = p.value;
+			config = p.value;
 		} else if (id == CLI_ARG) {
-			if (opt.root)
+			if (root)
 				return cli_fail("env: unexpected argument "
 						"'%s' (one PATH at most)",
 						p.arg);
-			opt.root = p.arg;
-		} else {
-			return cli_fail("env: unexpected '%s'", p.arg);
+			root = p.arg;
 		}
+		/* CLI_DASHDASH: what follows is positional */
 	}
-	opt.rules = only;
-	opt.nrules = 1;
-	if (cg_check(&res, &opt) < 0)
-		return cli_fail("%s", cg_check_last_error());
+	if (!(res = cli_repo_model(root, config, "env-checklist")))
+		return 2;
 	cg_checklist_build(cg_check_result_model(res), &cl);
 	if (format == FMT_JSON)
 		rc = print_json(&cl);

@@ -15,9 +15,11 @@
 
 #include <jansson.h>
 
+#include "ciguard/check.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "model/matrix.h"
+#include "rules/rule.h"
 #include "core/banned.h"
 
 enum { OPT_FORMAT, OPT_CONFIG };
@@ -52,20 +54,6 @@ static const struct cli_spec matrix_spec = {
 
 static const char *const json_names[CG_MATRIX_NENV] = {"ci", "local",
 						       "production"};
-
-static char *default_root(void)
-{
-	const char *argv[] = {"git", "rev-parse", "--show-toplevel", NULL};
-	struct cg_buf b = CG_BUF_INIT;
-
-	if (cg_run_capture(argv, NULL, &b) == 0 && b.len) {
-		while (b.len && b.buf[b.len - 1] == '\n')
-			b.buf[--b.len] = '\0';
-		return cg_buf_detach(&b, NULL);
-	}
-	cg_buf_release(&b);
-	return cg_xstrdup(".");
-}
 
 /* `s` with `|` escaped, for a table cell. */
 static void add_cell_text(struct cg_buf *out, const char *s)
@@ -185,28 +173,13 @@ static void print_json(const struct cg_matrix *mx)
 	json_decref(root);
 }
 
-static int load_config(struct cg_config *c, const char *root, const char *given)
-{
-	char *path =
-	    given ? cg_xstrdup(given) : cg_xasprintf("%s/.ciguard.yml", root);
-	int err = 0;
-
-	if (given || access(path, F_OK) == 0)
-		err = cg_config_load(c, path, given ? given : ".ciguard.yml");
-	free(path);
-	return err;
-}
-
 int cmd_matrix(int argc, char **argv)
 {
 	struct cli_parser p;
 	const char *format = "markdown", *path = NULL, *config = NULL;
-	struct cg_model_options mopt;
-	struct cg_config cfg;
-	struct cg_model m;
+	struct cg_check_result *res;
 	struct cg_matrix mx;
-	char *root;
-	int id, rc = 0;
+	int id;
 
 	cli_parser_init(&p, &matrix_spec, argc, argv);
 	while ((id = cli_next(&p)) != CLI_END) {
@@ -233,36 +206,14 @@ int cmd_matrix(int argc, char **argv)
 			path = p.arg;
 		}
 	}
-	root = path ? cg_xstrdup(path) : default_root();
-	if (access(root, F_OK) < 0) {
-		rc = cli_fail("matrix: cannot read '%s'", root);
-		free(root);
-		return rc;
-	}
-	cg_config_init(&cfg);
-	if (load_config(&cfg, root, config) < 0) {
-		rc = cli_fail("matrix: %s", cg_error_last());
-		goto out;
-	}
-	memset(&mopt, 0, sizeof(mopt));
-	mopt.root = root;
-	mopt.layer = CG_LAYER_FULL;
-	mopt.jobs = cg_cpu_count();
-	mopt.config = &cfg;
-	if (cg_model_build(&m, &mopt) < 0) {
-		rc = cli_fail("matrix: %s", cg_error_last());
-		cg_model_release(&m);
-		goto out;
-	}
-	cg_matrix_build(&mx, &m);
+	if (!(res = cli_repo_model(path, config, "matrix-doc-drift")))
+		return 2;
+	cg_matrix_build(&mx, cg_check_result_model(res));
 	if (!strcmp(format, "json"))
 		print_json(&mx);
 	else
 		print_markdown(&mx);
 	cg_matrix_release(&mx);
-	cg_model_release(&m);
-out:
-	cg_config_release(&cfg);
-	free(root);
-	return rc;
+	cg_check_result_free(res);
+	return 0;
 }

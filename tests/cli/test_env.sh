@@ -85,6 +85,10 @@ for f in text markdown json; do
 	grep -q STRIPE_KEY "$tmp/out" && ok || bad "$f output lacks STRIPE_KEY"
 done
 
+# after `--` a PATH is positional, whatever it looks like
+expect_exit 0 "$ciguard" env -- "$repo"
+grep -q '^API_TOKEN ' "$tmp/out" && ok || bad "env -- PATH"
+
 # errors: exit 2 with one line
 expect_exit 2 "$ciguard" env --format yaml "$repo"
 grep -q "unknown format 'yaml'" "$tmp/err" && ok || bad "bad format message: $(cat "$tmp/err")"
