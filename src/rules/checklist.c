@@ -498,6 +498,21 @@ static void ci_reads(struct scan *sc)
 		      cmp_name);
 }
 
+/* A definition in CI `scope` is app env: the scope (a step: its job) is
+ * a job that runs the app, the file around one, or such a job's
+ * container. */
+static bool ci_app_scope(const struct scan *sc, size_t scope)
+{
+	const struct cg_facts *f = &sc->m->facts;
+
+	if (scope >= f->nscopes)
+		return false;
+	if (f->scopes[scope].kind == CG_SCOPE_CI_STEP &&
+	    f->scopes[scope].parent < f->nscopes)
+		scope = f->scopes[scope].parent;
+	return sc->app[scope];
+}
+
 /*
  * A CI row. A definition in a job that runs the app (or in the file
  * around it) is app env; the pipeline's own settings (a variable the CI
@@ -513,7 +528,7 @@ static void add_ci(struct scan *sc, const struct cg_env_fact *e)
 		add(sc, e, CG_CL_CI, false, false, e->src->path);
 		return;
 	}
-	if (e->scope >= sc->m->facts.nscopes || !sc->app[e->scope])
+	if (!ci_app_scope(sc, e->scope))
 		return;
 	read = sc->nci_read && bsearch(&key, sc->ci_read, sc->nci_read,
 				       sizeof(*sc->ci_read), cmp_name);
@@ -551,7 +566,7 @@ static void ci_compose_files(struct scan *sc)
 		const char *v = e->value;
 
 		if (e->role != CG_ENV_DEF || e->place != CG_PLACE_CI || !v ||
-		    e->scope >= f->nscopes || !sc->app[e->scope] ||
+		    !ci_app_scope(sc, e->scope) ||
 		    strcmp(e->name, "COMPOSE_FILE"))
 			continue;
 		while (*v) {
