@@ -368,4 +368,76 @@ int cg_sh_parse_in(struct cg_sh_script *out, struct cg_arena *arena,
 		   const char *text, size_t len, unsigned max_depth);
 void cg_sh_release(struct cg_sh_script *s);
 
+/* --------------------------------------------------------------- python */
+
+/*
+ * Python source as CPython's tokenizer splits it (3.12 rules: PEP 701
+ * f-strings), without running or importing anything. Offsets are bytes
+ * into the text; line and column are 1-based, columns count code points
+ * (Python's tokenize module reports the same, 0-based).
+ */
+enum cg_py_tok_kind {
+	CG_PY_ENDMARKER,
+	CG_PY_NAME,
+	CG_PY_NUMBER,
+	/* a whole literal with its prefix; an f-string (and a 3.14
+	 * t-string) is one token, fields and all */
+	CG_PY_STRING,
+	/* an operator or delimiter, longest match */
+	CG_PY_OP,
+	/* the end of a logical line; zero width when the file does not end
+	 * in a line break */
+	CG_PY_NEWLINE,
+	/* a line break inside brackets, or ending a blank or comment-only
+	 * line */
+	CG_PY_NL,
+	/* covers the indentation */
+	CG_PY_INDENT,
+	/* zero width, at the token that dedents */
+	CG_PY_DEDENT,
+	/* from `#` to the end of the line */
+	CG_PY_COMMENT,
+	/* what Python rejects; `message` says why */
+	CG_PY_ERRORTOKEN,
+};
+
+struct cg_py_token {
+	enum cg_py_tok_kind kind;
+	uint32_t start, end;	    /* byte offsets, start <= end <= len */
+	uint32_t line, col;	    /* of start */
+	uint32_t end_line, end_col; /* of end; a NEWLINE/NL ends on its own
+				       line */
+	const char *message;	    /* ERRORTOKEN: static text; else NULL */
+};
+
+struct cg_py_tokens {
+	struct cg_py_token *toks;
+	size_t n, alloc;
+	size_t nerrors; /* ERRORTOKENs among toks */
+};
+
+/* Bounds, as CPython's: nesting of brackets, indentation levels and
+ * f-strings inside f-strings; deeper is an ERRORTOKEN. */
+#define CG_PY_MAX_BRACKETS 200
+#define CG_PY_MAX_INDENT 100
+#define CG_PY_MAX_FSTRING 150
+/* At most this many tokens per file; then CG_ELIMIT. */
+#define CG_PY_MAX_TOKENS (4u * 1024 * 1024)
+
+/*
+ * Tokenize `text` (any bytes, need not be NUL-terminated; a UTF-8 BOM is
+ * skipped). Never fails on content: what Python would reject becomes an
+ * ERRORTOKEN and tokenizing goes on (an unterminated string ends at its
+ * line break, or at the end of the file when triple-quoted). The last
+ * token is always ENDMARKER, after the NEWLINE and DEDENTs Python adds at
+ * the end. Returns 0, or CG_ELIMIT when `len` is over CG_LOAD_MAX_BYTES or
+ * the tokens would be more than CG_PY_MAX_TOKENS (out then holds those
+ * before the limit, without ENDMARKER). Time and memory are linear in
+ * `len`. Release `out` with cg_py_tokens_release, even on error.
+ */
+int cg_py_tokenize(struct cg_py_tokens *out, const char *text, size_t len);
+void cg_py_tokens_release(struct cg_py_tokens *t);
+/* "NAME", "OP", ... as Python's token module spells them. */
+const char *cg_py_tok_name(enum cg_py_tok_kind kind);
+
 #endif
