@@ -267,7 +267,10 @@ static const char *scan_spec(struct tokenizer *t, size_t i, struct quote q,
 				return err;
 			}
 		} else if (c == '\\' && i + 1 < t->len) {
-			i += 1 + break_len(t, i + 1);
+			/* a backslash never takes a brace with it */
+			i += s[i + 1] == '{' || s[i + 1] == '}'
+				 ? 1
+				 : 1 + break_len(t, i + 1);
 		} else if (c == q.ch &&
 			   (q.n == 1 || (i + 2 < t->len && s[i + 1] == q.ch &&
 					 s[i + 2] == q.ch))) {
@@ -315,7 +318,12 @@ static const char *scan_string(struct tokenizer *t, size_t i, bool raw,
 					continue;
 				}
 			}
-			i += 1 + break_len(t, i + 1);
+			/* in an f-string, raw or not, a backslash never takes
+			 * a brace with it: `\{{` is a backslash and a brace */
+			if (fmt && (s[i + 1] == '{' || s[i + 1] == '}'))
+				i++;
+			else
+				i += 1 + break_len(t, i + 1);
 		} else if (c == q.ch) {
 			if (q.n == 1) {
 				*end = i + 1;

@@ -10,3 +10,4 @@ g = f"""triple {name
 h = f"\N{BULLET} {name}"
 i = f'{3.14:.2f}' f"{1:x}" f"{(lambda: 1)()}"
 j = f"{name:{name}}" + f'{[1, 2][0]}' + f"{ {1, 2} }"
+k = rf'(\{{%)({name})' + f'\{name}\}}'

@@ -8,9 +8,10 @@ must agree token for token, and end positions too except where a token
 has none (NEWLINE, NL, DEDENT, ENDMARKER). tokenize's FSTRING_START ...
 FSTRING_END (3.12+) become the one STRING token ciguard emits.
 
-Files that do not compile, or that hold a lone \\r (tokenize reads lines
-at \\n only, the compiler at \\r too), are skipped: there is no truth to
-compare with. Exit 1 on a difference, 2 when nothing was compared.
+Files that do not compile, that hold a lone \\r (tokenize reads lines
+at \\n only, the compiler at \\r too), or that are not UTF-8 are skipped:
+there is no truth to compare with. Exit 1 on a difference, 2 when
+nothing was compared.
 """
 import argparse
 import io
@@ -45,6 +46,17 @@ def truth(data):
     return out
 
 
+def utf8(data):
+    """Whether Python reads `data` as UTF-8, as ciguard does (it skips
+    files in other encodings, and columns count UTF-8 code points)."""
+    try:
+        data.decode("utf-8")
+        enc, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except (UnicodeDecodeError, SyntaxError):
+        return False
+    return enc in ("utf-8", "utf-8-sig")
+
+
 def files_under(paths):
     for p in paths:
         if os.path.isfile(p):
@@ -62,18 +74,17 @@ def main():
     ap.add_argument("--dump", required=True, help="the py_tokdump driver")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args()
+    warnings.simplefilter("ignore")
 
     cases, skipped = [], 0
     for path in files_under(args.paths):
         with open(path, "rb") as f:
             data = f.read()
-        if b"\r" in data.replace(b"\r\n", b""):
+        if b"\r" in data.replace(b"\r\n", b"") or not utf8(data):
             skipped += 1
             continue
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                compile(data, path, "exec", dont_inherit=True)
+            compile(data, path, "exec", dont_inherit=True)
             want = truth(data)
         except (SyntaxError, ValueError, tokenize.TokenError):
             skipped += 1

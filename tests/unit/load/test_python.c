@@ -226,6 +226,10 @@ static void test_python__strings(void **state)
 	     "f'\\N{BULLET} {x}' rf'\\N{x}'\n",
 	     "STRING@1:1=f'\\N{BULLET} {x}' STRING@1:19=rf'\\N{x}' "
 	     "NEWLINE@1:28 ENDMARKER@2:1"},
+	    {"a backslash before a brace leaves the brace alone",
+	     "rf'(\\{{%)({x})' f'\\{x}\\}}'\n",
+	     "STRING@1:1=rf'(\\{{%)({x})' STRING@1:17=f'\\{x}\\}}' "
+	     "NEWLINE@1:27 ENDMARKER@2:1"},
 	    {"triple-quoted f-string", "f'''{x}\n'''\n",
 	     "STRING@1:1=f'''{x}\\n''' NEWLINE@2:4 ENDMARKER@3:1"},
 	};
