@@ -85,7 +85,7 @@ static size_t break_len(const struct tokenizer *t, size_t i)
 static void position(struct tokenizer *t, size_t off, uint32_t *line,
 		     uint32_t *col)
 {
-	if (off < t->cur) { /* never asked for; stay correct anyway */
+	if (off < t->cur) { /* only at the end of a file: count again */
 		t->cur = t->base;
 		t->cur_line = 1;
 		t->cur_col = 1;
