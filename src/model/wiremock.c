@@ -52,55 +52,22 @@ extern const struct cg_loader cg_loader_wiremock;
 
 /* ------------------------------------------------------ properties */
 
-/* StubMappingCollection, the type a mapping file is read as (a stub
- * plus `mappings`; `$schema` and `meta` ignored); the names after
- * `metadata` are ones Jackson ignores (@JsonIgnore) or getters only. */
-static const char *const file_props[] = {"id",
-					 "uuid",
-					 "name",
-					 "persistent",
-					 "request",
-					 "response",
-					 "priority",
-					 "scenarioName",
-					 "requiredScenarioState",
-					 "newScenarioState",
-					 "postServeActions",
-					 "serveEventListeners",
-					 "serveEventListenerDefinitions",
-					 "metadata",
-					 "insertionIndex",
-					 "dirty",
-					 "inScenario",
-					 "independentOfScenarioState",
-					 "mappings",
-					 "$schema",
-					 "meta",
-					 "multi",
-					 "mappingOrMappings",
-					 NULL};
+/* StubMapping: an item of `mappings`; the names after `metadata` are
+ * ones Jackson ignores (@JsonIgnore) or getters only. */
+#define STUB_PROPS                                                             \
+	"id", "uuid", "name", "persistent", "request", "response", "priority", \
+	    "scenarioName", "requiredScenarioState", "newScenarioState",       \
+	    "postServeActions", "serveEventListeners",                         \
+	    "serveEventListenerDefinitions", "metadata", "insertionIndex",     \
+	    "dirty", "inScenario", "independentOfScenarioState"
 
-/* StubMapping: an item of `mappings` */
-static const char *const stub_props[] = {"id",
-					 "uuid",
-					 "name",
-					 "persistent",
-					 "request",
-					 "response",
-					 "priority",
-					 "scenarioName",
-					 "requiredScenarioState",
-					 "newScenarioState",
-					 "postServeActions",
-					 "serveEventListeners",
-					 "serveEventListenerDefinitions",
-					 "metadata",
-					 "insertionIndex",
-					 "dirty",
-					 "inScenario",
-					 "independentOfScenarioState",
-					 "$schema",
-					 NULL};
+static const char *const stub_props[] = {STUB_PROPS, "$schema", NULL};
+
+/* StubMappingCollection, the type a mapping file is read as: a stub plus
+ * `mappings` (`$schema` and `meta` ignored). */
+static const char *const file_props[] = {
+    STUB_PROPS, "mappings",	     "$schema", "meta",
+    "multi",	"mappingOrMappings", NULL};
 
 /* RequestPattern */
 static const char *const request_props[] = {"scheme",
