@@ -27,7 +27,10 @@ struct cg_arena_block {
 	struct cg_arena_block *next;
 	size_t size, used;
 	int pooled; /* from the pool (else malloc'd) */
-	int cls;    /* size class, or -1 for an odd size */
+	/* never used since it was mapped: the kernel gave it zeroed, and
+	 * cg_arena_alloc need not clear it again */
+	int fresh;
+	int cls; /* size class, or -1 for an odd size */
 	_Alignas(16) unsigned char data[];
 };
 
@@ -103,6 +106,7 @@ static struct cg_arena_block *block_new(size_t size)
 		if (pool.free[k]) {
 			b = pool.free[k];
 			pool.free[k] = b->next;
+			b->fresh = 0;
 		} else {
 			if (pool.left < class_bytes(k)) {
 				unsigned char *r = new_region();
@@ -112,6 +116,7 @@ static struct cg_arena_block *block_new(size_t size)
 			}
 			if (pool.left >= class_bytes(k)) {
 				b = (struct cg_arena_block *)pool.cur;
+				b->fresh = 1;
 				pool.cur += class_bytes(k);
 				pool.left -= class_bytes(k);
 			}
@@ -123,6 +128,7 @@ static struct cg_arena_block *block_new(size_t size)
 	} else {
 		b = cg_xmalloc(sizeof(*b) + size);
 		b->pooled = 0;
+		b->fresh = 0;
 	}
 	b->cls = k;
 	b->size = size;
@@ -190,7 +196,8 @@ void *cg_arena_alloc(struct cg_arena *a, size_t n)
 	/* distinct pointers even for empty arrays */
 	void *p = carve(a, n ? n : 1, ALIGN);
 
-	memset(p, 0, n);
+	if (!a->head->fresh)
+		memset(p, 0, n);
 	return p;
 }
 

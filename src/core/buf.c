@@ -101,13 +101,25 @@ int cg_buf_addch(struct cg_buf *b, int c)
 int cg_buf_vaddf(struct cg_buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
+	size_t room;
 	int n, err;
 
+	/* one pass when the text fits in what is there: most messages do
+	 * (a buffer with no cap gets room for one first) */
+	if (!b->alloc && !b->cap && (err = grow(b, 120)) < 0)
+		return err;
+	room = b->alloc ? b->alloc - b->len : 0;
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(room ? b->buf + b->len : NULL, room, fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		return cg_error_set(CG_EINVAL, "bad format");
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (room)
+		b->buf[b->len] = '\0'; /* as it was, should the grow fail */
 	if ((err = grow(b, (size_t)n)) < 0)
 		return err;
 	vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);

@@ -28,13 +28,19 @@ const struct cg_pair *cg_map_get_pair(const struct cg_node *map,
 				      const char *key)
 {
 	const struct cg_pair *found = NULL;
+	size_t len;
 
 	if (!map || map->kind != CG_NODE_MAP)
 		return NULL;
+	len = strlen(key);
 	/* the last duplicate wins, as in most YAML consumers */
-	for (size_t i = 0; i < map->n; i++)
-		if (cg_scalar_eq(map->pairs[i].key, key))
+	for (size_t i = 0; i < map->n; i++) {
+		const struct cg_node *k = map->pairs[i].key;
+
+		if (k && k->kind == CG_NODE_SCALAR && k->len == len &&
+		    (!len || k->str[0] == key[0]) && !memcmp(k->str, key, len))
 			found = &map->pairs[i];
+	}
 	return found;
 }
 

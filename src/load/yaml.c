@@ -1170,18 +1170,28 @@ int cg_scalar_offsets(const struct cg_src *src, const struct cg_node *n,
 	offs = cg_xmalloc(((size_t)n->len + 1) * sizeof(*offs));
 	a = skip_properties(t, n->start, n->end);
 	b = n->end;
-	switch (n->style) {
-	case CG_STYLE_SINGLE:
-	case CG_STYLE_DOUBLE: {
+	if (n->style == CG_STYLE_SINGLE || n->style == CG_STYLE_DOUBLE) {
 		char quote = n->style == CG_STYLE_SINGLE ? '\'' : '"';
 
 		if (a < b && t[a] == quote)
 			a++;
 		if (b > a && t[b - 1] == quote)
 			b--;
+	}
+	/* the value is the source text itself (a one-line scalar with no
+	 * escape, most of them): byte i is at a + i */
+	if (n->style != CG_STYLE_LITERAL && n->style != CG_STYLE_FOLDED &&
+	    b - a == n->len && !memcmp(t + a, n->str, n->len)) {
+		for (size_t i = 0; i <= n->len; i++)
+			offs[i] = (uint32_t)(a + i);
+		*out = offs;
+		return 0;
+	}
+	switch (n->style) {
+	case CG_STYLE_SINGLE:
+	case CG_STYLE_DOUBLE:
 		flow_segments(&sg, t, a, b, n->style == CG_STYLE_DOUBLE);
 		break;
-	}
 	case CG_STYLE_LITERAL:
 	case CG_STYLE_FOLDED:
 		a = skip_line(t, a, b); /* `|` or `>`, indicators, comment */
