@@ -168,7 +168,7 @@ int cg_src_load(struct cg_src *out, const char *root, const char *path,
 	for (;;) {
 		char chunk[65536];
 		/* the file's size in one read into the buffer itself; a file
-		 * that grows meanwhile goes on in chunks */
+		 * whose size fstat did not give (0) is read in chunks */
 		bool direct =
 		    b.len < (size_t)st.st_size &&
 		    cg_buf_reserve(&b, (size_t)st.st_size - b.len) == 0;
@@ -190,6 +190,10 @@ int cg_src_load(struct cg_src *out, const char *root, const char *path,
 		if (direct) {
 			b.len += (size_t)r;
 			b.buf[b.len] = '\0';
+			/* all fstat said is there: the file as it was then
+			 * (one read less per file than reading to the end) */
+			if (b.len == (size_t)st.st_size && st.st_size > 0)
+				break;
 			continue;
 		}
 		if (cg_buf_add(&b, chunk, (size_t)r) < 0) {
