@@ -4,10 +4,12 @@ BUILD      ?= build
 TESTBUILD  ?= build-test
 FUZZBUILD  ?= build-fuzz
 PREFIX     ?= /usr/local
+PYTHON     ?= python3
+PIP_FLAGS  ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build run test deps fuzz bench install clean format
+.PHONY: all build run test deps fuzz bench install install-python clean format
 
 all: build
 
@@ -47,6 +49,15 @@ bench:
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Python package, with a copy of libciguard.so.0 inside it, into
+# $(PYTHON)'s environment, offline (Debian's setuptools, no build
+# isolation). Debian's own python3 refuses to install outside a virtualenv:
+# use PYTHON=venv/bin/python, or PIP_FLAGS=--user / --prefix DIR.
+install-python: build
+	CIGUARD_BUNDLE_LIBRARY=$(CURDIR)/$(BUILD)/libciguard.so.0 \
+	  $(PYTHON) -m pip install --no-build-isolation --no-deps --no-index \
+	  $(PIP_FLAGS) ./python
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ciguard/api.h"
 #include "ciguard/diag.h"
 
 /* Zero it (`= {0}`) and set what you need: zero is the default of each. */
@@ -78,11 +79,12 @@ struct cg_check_result;
  * baseline; an unknown id in opt->rules; `staged` outside a git work tree.
  * A file that cannot be read or parsed is a note, never an error.
  */
-int cg_check(struct cg_check_result **out, const struct cg_check_opts *opt);
-void cg_check_result_free(struct cg_check_result *r);
+CG_API int cg_check(struct cg_check_result **out,
+		    const struct cg_check_opts *opt);
+CG_API void cg_check_result_free(struct cg_check_result *r);
 
 /* The counts and the verdict. */
-const struct cg_check_summary *
+CG_API const struct cg_check_summary *
 cg_check_result_summary(const struct cg_check_result *r);
 
 /*
@@ -91,16 +93,16 @@ cg_check_result_summary(const struct cg_check_result *r);
  * (inline) or 2 (baseline); the summary's errors/warnings/notes count the
  * others, the ones a report shows.
  */
-const struct cg_diag *cg_check_result_findings(const struct cg_check_result *r,
-					       size_t *out_n);
+CG_API const struct cg_diag *
+cg_check_result_findings(const struct cg_check_result *r, size_t *out_n);
 
 /*
  * What was not checked, and why, one line each ("PATH: why"): files
  * skipped (binary, not UTF-8, too big, malformed), steps in shells that
  * are not read (pwsh, cmd, python).
  */
-const char *const *cg_check_result_notes(const struct cg_check_result *r,
-					 size_t *out_n);
+CG_API const char *const *cg_check_result_notes(const struct cg_check_result *r,
+						size_t *out_n);
 
 /*
  * Record the shown findings of `r` (neither suppressed nor baselined) in
@@ -110,10 +112,10 @@ const char *const *cg_check_result_notes(const struct cg_check_result *r,
  * NULL) gets how many. Returns 0, or a negative code when the file cannot
  * be written.
  */
-int cg_check_write_baseline(const struct cg_check_result *r, const char *file,
-			    size_t *out_written);
+CG_API int cg_check_write_baseline(const struct cg_check_result *r,
+				   const char *file, size_t *out_written);
 
 /* Why the last failing call of this thread failed ("" when none did). */
-const char *cg_check_last_error(void);
+CG_API const char *cg_check_last_error(void);
 
 #endif

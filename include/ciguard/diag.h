@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ciguard/api.h"
+
 /* 1-based; `end_line`/`end_col` point just past the last character. */
 struct cg_pos {
 	uint32_t line, col;
@@ -34,6 +36,6 @@ struct cg_diag {
 	int suppressed;	      /* set by the filters: 1 inline, 2 baseline */
 };
 
-const char *cg_severity_name(enum cg_severity s);
+CG_API const char *cg_severity_name(enum cg_severity s);
 
 #endif

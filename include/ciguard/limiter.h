@@ -47,6 +47,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ciguard/api.h"
+
 enum cg_limit_status {
 	CG_LIMIT_OK = 0,	     /* count / holders answered */
 	CG_LIMIT_ACQUIRED,	     /* a slot is ours until released/expired */
@@ -61,7 +63,7 @@ enum cg_limit_status {
 };
 
 /* "acquired", "full", "acquired-fail-open", ... */
-const char *cg_limit_status_name(enum cg_limit_status s);
+CG_API const char *cg_limit_status_name(enum cg_limit_status s);
 
 #define CG_LIMIT_TOKEN_HEX 32
 /* "open-" + 32 hex digits: a token admitted by fail-open */
@@ -77,9 +79,9 @@ struct cg_limit_token {
 
 /* The token as text (the id, or "open-" + id for a fail-open token) in
  * `out` (CG_LIMIT_TOKEN_MAX + 1 bytes). */
-void cg_limit_token_format(const struct cg_limit_token *tok, char *out);
+CG_API void cg_limit_token_format(const struct cg_limit_token *tok, char *out);
 /* Parse that text back (fence 0): 0, or -1 when it is not a token. */
-int cg_limit_token_parse(struct cg_limit_token *out, const char *text);
+CG_API int cg_limit_token_parse(struct cg_limit_token *out, const char *text);
 
 struct cg_limiter_options {
 	/* redis://[USER:PASS@]HOST[:PORT][/DB]; NULL: $REDIS_URL, else
@@ -98,12 +100,12 @@ struct cg_limiter;
  * Check the options and parse the URL; connects lazily (on the first
  * call). NULL on bad options, with the reason in `err` (errlen bytes).
  */
-struct cg_limiter *cg_limiter_open(const struct cg_limiter_options *opt,
-				   char *err, size_t errlen);
-void cg_limiter_close(struct cg_limiter *l);
+CG_API struct cg_limiter *cg_limiter_open(const struct cg_limiter_options *opt,
+					  char *err, size_t errlen);
+CG_API void cg_limiter_close(struct cg_limiter *l);
 /* Why the last call answered ERROR / fail-open / fail-closed ("" if it
  * did not); owned by the limiter, valid until its next call. */
-const char *cg_limiter_last_error(const struct cg_limiter *l);
+CG_API const char *cg_limiter_last_error(const struct cg_limiter *l);
 
 /*
  * Take one of max_slots (>= 1) slots of `key` (1 to 512 characters, no
@@ -111,18 +113,18 @@ const char *cg_limiter_last_error(const struct cg_limiter *l);
  * ACQUIRED (out filled in), FULL, ACQUIRED_FAIL_OPEN (out->fail_open set),
  * DENIED_FAIL_CLOSED or ERROR.
  */
-enum cg_limit_status cg_limiter_acquire(struct cg_limiter *l, const char *key,
-					int max_slots,
-					struct cg_limit_token *out);
+CG_API enum cg_limit_status cg_limiter_acquire(struct cg_limiter *l,
+					       const char *key, int max_slots,
+					       struct cg_limit_token *out);
 /*
  * The same with the caller's token (tok->id): when tok->id is a live
  * holder already, its deadline is extended and ACQUIRED returned with its
  * original fence, so retrying after a timeout never takes a second slot.
  * An empty tok->id gets a fresh one.
  */
-enum cg_limit_status cg_limiter_acquire_token(struct cg_limiter *l,
-					      const char *key, int max_slots,
-					      struct cg_limit_token *tok);
+CG_API enum cg_limit_status
+cg_limiter_acquire_token(struct cg_limiter *l, const char *key, int max_slots,
+			 struct cg_limit_token *tok);
 /*
  * Wait up to wait_ms for one of max_slots slots of `key`, first come first
  * served: while full, the caller's fresh token (*out_token) queues in
@@ -137,32 +139,37 @@ enum cg_limit_status cg_limiter_acquire_token(struct cg_limiter *l,
  * same key do not jump the queue: a slot goes to them only when no waiter
  * is queued for it.
  */
-enum cg_limit_status cg_limiter_acquire_wait(struct cg_limiter *l,
-					     const char *key, int max_slots,
-					     long wait_ms,
-					     struct cg_limit_token *out_token);
+CG_API enum cg_limit_status
+cg_limiter_acquire_wait(struct cg_limiter *l, const char *key, int max_slots,
+			long wait_ms, struct cg_limit_token *out_token);
 /* RELEASED, NOT_HELD (unknown or expired token) or ERROR; wakes the first
  * waiter. */
-enum cg_limit_status cg_limiter_release(struct cg_limiter *l, const char *key,
-					const struct cg_limit_token *tok);
+CG_API enum cg_limit_status
+cg_limiter_release(struct cg_limiter *l, const char *key,
+		   const struct cg_limit_token *tok);
 /* Extend a live holder by ttl_ms: REFRESHED, LOST (it had expired or was
  * never there; it is not re-added) or ERROR. */
-enum cg_limit_status cg_limiter_refresh(struct cg_limiter *l, const char *key,
-					const struct cg_limit_token *tok);
+CG_API enum cg_limit_status
+cg_limiter_refresh(struct cg_limiter *l, const char *key,
+		   const struct cg_limit_token *tok);
 /* Live holders of `key`, changing nothing: OK or ERROR. */
-enum cg_limit_status cg_limiter_count(struct cg_limiter *l, const char *key,
-				      int *out_holders);
+CG_API enum cg_limit_status cg_limiter_count(struct cg_limiter *l,
+					     const char *key, int *out_holders);
 
 typedef void (*cg_limit_holder_fn)(void *ctx, const char *token,
 				   long remaining_ms, uint64_t fence);
 /* Call fn for every live holder (soonest deadline first): OK or ERROR. */
-enum cg_limit_status cg_limiter_holders(struct cg_limiter *l, const char *key,
-					cg_limit_holder_fn fn, void *ctx);
+CG_API enum cg_limit_status cg_limiter_holders(struct cg_limiter *l,
+					       const char *key,
+					       cg_limit_holder_fn fn,
+					       void *ctx);
 
 typedef void (*cg_limit_waiter_fn)(void *ctx, const char *token, long position);
 /* Call fn for every queued waiter with a live lease, head first (position
  * 1), changing nothing: OK or ERROR. */
-enum cg_limit_status cg_limiter_waiters(struct cg_limiter *l, const char *key,
-					cg_limit_waiter_fn fn, void *ctx);
+CG_API enum cg_limit_status cg_limiter_waiters(struct cg_limiter *l,
+					       const char *key,
+					       cg_limit_waiter_fn fn,
+					       void *ctx);
 
 #endif

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ciguard/api.h"
+
 enum cg_probe_result {
 	CG_PROBE_READY = 0,	/* the target is ready */
 	CG_PROBE_NOT_READY = 1, /* not yet (refused, loading, starting...) */
@@ -39,9 +41,9 @@ struct cg_probe;
  * bad regex), with the reason in `err` (at most errlen bytes, passwords
  * masked).
  */
-struct cg_probe *cg_probe_new(const char *target,
-			      const struct cg_probe_options *opt, char *err,
-			      size_t errlen);
+CG_API struct cg_probe *cg_probe_new(const char *target,
+				     const struct cg_probe_options *opt,
+				     char *err, size_t errlen);
 
 /*
  * One attempt, bounded by timeout_ms (a server that accepts and never
@@ -51,11 +53,12 @@ struct cg_probe *cg_probe_new(const char *target,
  * NOT_READY or FATAL, cg_probe_last_error says why (errno text, RESP error,
  * SQLSTATE, HTTP status, mismatching field).
  */
-enum cg_probe_result cg_probe_attempt(struct cg_probe *p, int timeout_ms);
-const char *cg_probe_last_error(const struct cg_probe *p);
+CG_API enum cg_probe_result cg_probe_attempt(struct cg_probe *p,
+					     int timeout_ms);
+CG_API const char *cg_probe_last_error(const struct cg_probe *p);
 /* The target as given, with any password shown as "***". */
-const char *cg_probe_display(const struct cg_probe *p);
-void cg_probe_free(struct cg_probe *p);
+CG_API const char *cg_probe_display(const struct cg_probe *p);
+CG_API void cg_probe_free(struct cg_probe *p);
 
 /* ------------------------------------------------------------- wait */
 
@@ -85,7 +88,8 @@ struct cg_wait_options {
  * Returns 0 all ready, 1 deadline passed, 2 a target can never be ready,
  * or -1 when threads could not be started.
  */
-int cg_wait(struct cg_probe *const *probes, size_t n,
-	    const struct cg_wait_options *opt, struct cg_wait_status *out);
+CG_API int cg_wait(struct cg_probe *const *probes, size_t n,
+		   const struct cg_wait_options *opt,
+		   struct cg_wait_status *out);
 
 #endif
