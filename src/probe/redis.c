@@ -192,9 +192,9 @@ static enum cg_probe_result read_reply(struct cg_probe *p, struct cg_conn *c,
 			return cg_probe_fail(p, CG_PROBE_NOT_READY,
 					     "no reply to %s within %d ms",
 					     command, timeout_ms);
-		return cg_probe_fail(p, CG_PROBE_NOT_READY,
-				     "waiting for the reply to %s: %s", command,
-				     why);
+		return cg_probe_fail(
+		    p, CG_PROBE_NOT_READY, "waiting for the reply to %s: %s%s",
+		    command, why, cg_conn_plain_hint(c, n == CG_NET_ERROR));
 	}
 }
 
@@ -238,8 +238,9 @@ static enum cg_probe_result redis_attempt(struct cg_probe *p, int timeout_ms)
 		return CG_PROBE_NOT_READY;
 	if (cg_conn_write(c, st->request, st->request_len, deadline, why,
 			  sizeof(why)) < 0)
-		r = cg_probe_fail(p, CG_PROBE_NOT_READY, "sending %s: %s",
-				  st->commands[0], why);
+		r = cg_probe_fail(p, CG_PROBE_NOT_READY, "sending %s: %s%s",
+				  st->commands[0], why,
+				  cg_conn_plain_hint(c, true));
 	if (r == CG_PROBE_READY && !(reader = redisReaderCreate()))
 		r = cg_probe_fail(p, CG_PROBE_NOT_READY, "out of memory");
 	for (int i = 0; r == CG_PROBE_READY && i < st->ncommands; i++) {
