@@ -228,15 +228,15 @@ struct cg_tls {
 	bool verify;
 };
 
-/* The reason of OpenSSL's first queued error ("" when none), clearing
- * the queue. */
+/* The reason of OpenSSL's first queued error ("protocol error" when it
+ * has none), clearing the queue. */
 static const char *ssl_reason(void)
 {
 	unsigned long e = S->f_ERR_get_error();
 	const char *r = e ? S->f_ERR_reason_error_string(e) : NULL;
 
 	S->f_ERR_clear_error();
-	return r ? r : "";
+	return r ? r : "protocol error";
 }
 
 struct cg_tls *cg_tls_new(const struct cg_tls_options *opt, char *err,
