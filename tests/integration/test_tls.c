@@ -10,7 +10,9 @@
  * The server also listens in plain text (the harness's port, used to set
  * up the ACL user), so a TLS client can be pointed at a plain port and a
  * plain one at the TLS port. Its certificate names DNS:localhost only:
- * 127.0.0.1 is the wrong name for it.
+ * 127.0.0.1 is the wrong address for it. A second server, started by the
+ * mismatch test, has a certificate for DNS:redis.example only: localhost
+ * is the wrong host name for it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,7 +38,7 @@
 
 static struct cg_it_server server;
 static int tls_port;
-static char ca[512], other_ca[512];
+static char dir[512], ca[600], other_ca[600];
 
 static void assert_result(const struct cg_it_outcome *o,
 			  enum cg_probe_result want)
@@ -58,8 +60,9 @@ static const char *tls_url(const char *userinfo, const char *host,
 	return url;
 }
 
-/* A CA, a server certificate it signs for DNS:localhost, another CA. */
-static int make_certificates(const char *dir)
+/* A CA, server certificates it signs for DNS:localhost and for
+ * DNS:redis.example, another CA. */
+static int make_certificates(void)
 {
 	char cmd[4096];
 
@@ -75,7 +78,12 @@ static int make_certificates(const char *dir)
 	    "-out server.csr && "
 	    "printf 'subjectAltName=DNS:localhost\\n' >san.ext && "
 	    "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key "
-	    "-CAcreateserial -days 2 -extfile san.ext -out server.pem)",
+	    "-CAcreateserial -days 2 -extfile san.ext -out server.pem && "
+	    "openssl req $k -subj /CN=redis.example -keyout named.key "
+	    "-out named.csr && "
+	    "printf 'subjectAltName=DNS:redis.example\\n' >named.ext && "
+	    "openssl x509 -req -in named.csr -CA ca.pem -CAkey ca.key "
+	    "-CAcreateserial -days 2 -extfile named.ext -out named.pem)",
 	    dir);
 	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
 		 " >'%s/openssl.log' 2>&1", dir);
@@ -90,14 +98,14 @@ static int make_certificates(const char *dir)
 
 static int server_start(void **state)
 {
-	char dir[512], port[16], cert[600], key[600];
+	char port[16], cert[600], key[600];
 	const char *args[16];
 	redisContext *c;
 	redisReply *r;
 	int n = 0;
 
 	snprintf(dir, sizeof(dir), "%s/tls", cg_it_tmpdir());
-	if (mkdir(dir, 0700) < 0 || make_certificates(dir) < 0)
+	if (mkdir(dir, 0700) < 0 || make_certificates() < 0)
 		return -1;
 	snprintf(cert, sizeof(cert), "%s/server.pem", dir);
 	snprintf(key, sizeof(key), "%s/server.key", dir);
@@ -138,7 +146,7 @@ static int server_stop(void **state)
 
 static void test_tls__verified_by_the_given_ca(void **state)
 {
-	char query[600];
+	char query[700];
 	struct cg_it_outcome o;
 	struct cg_probe_options opt = {.ca_file = ca};
 	struct cg_probe *p;
@@ -165,7 +173,7 @@ static void test_tls__verified_by_the_given_ca(void **state)
 
 static void test_tls__wrong_ca_says_how_to_trust_one(void **state)
 {
-	char query[600];
+	char query[700];
 	struct cg_it_outcome o;
 
 	/* the system's store does not know our CA */
@@ -192,21 +200,43 @@ static void test_tls__wrong_ca_says_how_to_trust_one(void **state)
 
 static void test_tls__name_mismatch(void **state)
 {
-	char query[600];
+	char query[700], port[16], cert[600], key[600], url[1024];
+	const char *args[] = {"--tls-port",
+			      port,
+			      "--tls-cert-file",
+			      cert,
+			      "--tls-key-file",
+			      key,
+			      "--tls-auth-clients",
+			      "no",
+			      NULL};
+	struct cg_it_server named;
 	struct cg_it_outcome o;
 
 	/* the certificate is for localhost, not for 127.0.0.1 */
 	snprintf(query, sizeof(query), "?ssl_ca_certs=%s", ca);
 	o = cg_it_attempt(tls_url("", "127.0.0.1", query), TIMEOUT_MS);
 	assert_result(&o, CG_PROBE_NOT_READY);
-	assert_contains(o.error, "certificate verify failed");
-	assert_contains(o.error, "mismatch");
+	assert_contains(o.error,
+			"certificate verify failed: IP address mismatch");
 	assert_contains(o.error, "not for the host name or address");
+	/* a server whose certificate is for redis.example only, reached
+	 * as localhost */
+	snprintf(cert, sizeof(cert), "%s/named.pem", dir);
+	snprintf(key, sizeof(key), "%s/named.key", dir);
+	snprintf(port, sizeof(port), "%d", cg_it_free_port());
+	assert_int_equal(cg_it_redis_start(&named, args), 0);
+	snprintf(url, sizeof(url), "rediss://localhost:%s/0%s", port, query);
+	o = cg_it_attempt(url, TIMEOUT_MS);
+	cg_it_server_release(&named);
+	assert_result(&o, CG_PROBE_NOT_READY);
+	assert_contains(o.error,
+			"certificate verify failed: hostname mismatch");
 }
 
 static void test_tls__password_over_tls(void **state)
 {
-	char query[600];
+	char query[700];
 	struct cg_it_outcome o;
 
 	snprintf(query, sizeof(query), "?ssl_ca_certs=%s", ca);
