@@ -523,7 +523,8 @@ int cmd_slots(int argc, char **argv)
 						  : DEFAULT_TTL_MS;
 	if (!(l = open_limiter(&a)))
 		return 2;
-	/* hiredis writes with write(2): a reset must not kill us */
+	/* a reader of our output that went away must not kill us while we
+	 * hold a slot (the limiter itself sends with MSG_NOSIGNAL) */
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(a.verb, "acquire"))
 		ret = do_acquire(l, &a);
