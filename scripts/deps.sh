@@ -2,7 +2,7 @@
 # Install the Debian packages a make target needs, only those that are missing.
 # Usage: scripts/deps.sh build|test|fuzz|bench
 set -eu
-build="build-essential cmake pkg-config git libyaml-dev libjansson-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libpcre2-dev"
+build="build-essential cmake pkg-config git libyaml-dev libjansson-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libpcre2-dev libssl-dev"
 case "${1:-build}" in
 build) pkgs="$build" ;;
 test) pkgs="$build libcmocka-dev redis-server postgresql python3 python3-yaml openssl pre-commit python3-pytest python3-pip python3-setuptools python3-wheel mypy" ;;

@@ -25,12 +25,18 @@
  * server restarted, or failed over), other than by a timeout, is sent
  * once more on a new connection: every script is safe to run twice.
  *
+ * TLS (rediss://): certificates are verified (the chain, against the
+ * system's CA store or the CA file given, and the host name or address
+ * the connection goes to, MOVED targets included); SNI is sent. A
+ * certificate that fails verification, or a server that does not speak
+ * TLS, is an error (CG_LIMIT_ERROR), never an outage: the failure policy
+ * does not apply to it.
+ *
  * Ownership: cg_limiter_open returns a limiter freed by cg_limiter_close
  * (NULL is fine); strings passed in are copied. A limiter is one Redis
  * connection: use it from one thread at a time. Nothing here prints or
- * exits; passwords never appear in any message. hiredis writes with
- * write(2): a program that may see a reset connection should ignore
- * SIGPIPE.
+ * exits; passwords never appear in any message. Writes use
+ * send(MSG_NOSIGNAL): a reset connection raises no SIGPIPE.
  *
  * Failure policy: when Redis is unreachable, times out or answers LOADING /
  * BUSY / MASTERDOWN, the connection is dropped (rebuilt by the next call)
@@ -84,14 +90,19 @@ CG_API void cg_limit_token_format(const struct cg_limit_token *tok, char *out);
 CG_API int cg_limit_token_parse(struct cg_limit_token *out, const char *text);
 
 struct cg_limiter_options {
-	/* redis://[USER:PASS@]HOST[:PORT][/DB]; NULL: $REDIS_URL, else
-	 * redis://127.0.0.1:6379/0 */
+	/* redis://[USER:PASS@]HOST[:PORT][/DB], or rediss://... for TLS
+	 * (with redis-py's ?ssl_ca_certs=FILE and ?ssl_cert_reqs=none);
+	 * NULL: $REDIS_URL, else redis://127.0.0.1:6379/0 */
 	const char *redis_url;
 	long ttl_ms;		 /* > 0: a holder that stops refreshing is
 				    freed after it */
 	long connect_timeout_ms; /* 0: 1000 */
 	long command_timeout_ms; /* 0: 1000 */
 	bool fail_open;
+	/* rediss://: a PEM file of the CA certificates to trust instead of
+	 * the system's; the URL's ?ssl_ca_certs= wins over it, and it over
+	 * $CIGUARD_REDIS_CACERT. NULL: none. */
+	const char *ca_file;
 };
 
 struct cg_limiter;

@@ -29,12 +29,17 @@ struct cg_probe_options {
 	/* http: "PATH=VALUE": the JSON body's field at dotted PATH must
 	 * equal VALUE (as a string, number or bool literal); NULL: no check */
 	const char *expect_json;
+	/* https and rediss: a PEM file of the CA certificates to trust
+	 * instead of the system's (rediss: a URL's ?ssl_ca_certs= wins, and
+	 * $CIGUARD_REDIS_CACERT is used when neither is given); NULL: none */
+	const char *ca_file;
 };
 
 struct cg_probe;
 
 /*
  * Parse `target`: tcp://HOST:PORT, redis://[USER:PASS@]HOST:PORT[/DB],
+ * rediss://... (TLS; ?ssl_ca_certs=FILE, ?ssl_cert_reqs=none),
  * postgres[ql]://... (libpq URI; ?ciguard_login=1 also logs in and runs
  * SELECT 1), http[s]://..., proc:PATTERN, pid:FILE, log:FILE:REGEX.
  * Returns NULL for a target that can never work (unknown scheme, bad URL,

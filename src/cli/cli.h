@@ -28,6 +28,10 @@ struct cg_check_result *cli_repo_model(const char *root, const char *config,
 /* "500ms", "10s", "2m", "1h", "3" (seconds) -> milliseconds; -1 if bad. */
 int cli_parse_duration(const char *s, long *out_ms);
 
+/* For a rediss:// URL with ?ssl_cert_reqs=none, warn on stderr that the
+ * certificate is not checked ("ciguard: CMD: warning: ..."). */
+void cli_warn_unverified(const char *cmd, const char *url);
+
 /* Print "ciguard: <msg>" to stderr; returns 2 (the usage/tool-failure
  * exit code) for `return cli_fail(...)`. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -36,6 +36,7 @@ enum {
 	OPT_WAIT,
 	OPT_FAIL_OPEN,
 	OPT_REDIS,
+	OPT_CACERT,
 	OPT_TIMEOUT,
 	OPT_JSON,
 };
@@ -56,8 +57,14 @@ static const struct cli_opt options[] = {
     {"redis", 0, "URL",
      "redis://[USER:PASS@]HOST[:PORT][/DB] (default $REDIS_URL,\nelse "
      "redis://127.0.0.1:6379/0); any master of a Redis\nCluster will do "
-     "(redirects are followed)",
+     "(redirects are followed); rediss://...\nfor TLS, certificate "
+     "verified (?ssl_ca_certs=FILE,\n?ssl_cert_reqs=none)",
      OPT_REDIS},
+    {"cacert", 0, "FILE",
+     "rediss://: trust the CA certificates in FILE (PEM)\ninstead of the "
+     "system's (default $CIGUARD_REDIS_CACERT;\nthe URL's ?ssl_ca_certs= "
+     "wins)",
+     OPT_CACERT},
     {"timeout", 0, "D", "connect and command timeout (1s)", OPT_TIMEOUT},
     {"json", 0, NULL, "machine-readable output", OPT_JSON},
 };
@@ -95,7 +102,7 @@ static const struct cli_spec spec = {
     .nopts = sizeof(options) / sizeof(*options),
     .column = 18,
     .tail = "\n"
-	    "Every verb takes --redis URL and --timeout D.\n"
+	    "Every verb takes --redis URL, --cacert FILE and --timeout D.\n"
 	    "Durations: 500ms, 10s, 2m, 1h, 1d (a bare number is seconds).\n"
 	    "exit status: 0 done, 1 full / not held / lost, 2 usage error or "
 	    "Redis\n"
@@ -107,6 +114,7 @@ struct slots_args {
 	const char *positional[2];
 	int npositional;
 	const char *redis_url;
+	const char *ca_file;
 	long max;
 	long ttl_ms;
 	long wait_ms;
@@ -156,6 +164,9 @@ static int parse_args(struct slots_args *a, int argc, char **argv)
 		case OPT_REDIS:
 			a->redis_url = v;
 			break;
+		case OPT_CACERT:
+			a->ca_file = v;
+			break;
 		case OPT_MAX: {
 			char *end;
 
@@ -193,12 +204,19 @@ static struct cg_limiter *open_limiter(const struct slots_args *a)
 				       .ttl_ms = a->ttl_ms,
 				       .connect_timeout_ms = a->timeout_ms,
 				       .command_timeout_ms = a->timeout_ms,
-				       .fail_open = a->fail_open};
-	char err[256];
+				       .fail_open = a->fail_open,
+				       .ca_file = a->ca_file};
+	char err[512], cmd[64];
 	struct cg_limiter *l = cg_limiter_open(&o, err, sizeof(err));
 
-	if (!l)
+	if (!l) {
 		cli_fail("slots %s: %s", a->verb, err);
+		return NULL;
+	}
+	snprintf(cmd, sizeof(cmd), "slots %s", a->verb);
+	cli_warn_unverified(cmd, a->redis_url && *a->redis_url
+				     ? a->redis_url
+				     : getenv("REDIS_URL"));
 	return l;
 }
 
@@ -505,7 +523,8 @@ int cmd_slots(int argc, char **argv)
 						  : DEFAULT_TTL_MS;
 	if (!(l = open_limiter(&a)))
 		return 2;
-	/* hiredis writes with write(2): a reset must not kill us */
+	/* a reader of our output that went away must not kill us while we
+	 * hold a slot (the limiter itself sends with MSG_NOSIGNAL) */
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(a.verb, "acquire"))
 		ret = do_acquire(l, &a);

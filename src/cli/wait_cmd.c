@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "core/core.h"
+#include "core/url.h"
 #include "core/banned.h"
 
 enum {
@@ -25,6 +26,7 @@ enum {
 	OPT_ATTEMPT_TIMEOUT,
 	OPT_EXPECT_STATUS,
 	OPT_EXPECT_JSON,
+	OPT_CACERT,
 	OPT_LOG,
 	OPT_JSON,
 	OPT_QUIET,
@@ -44,6 +46,10 @@ static const struct cli_opt options[] = {
      OPT_EXPECT_STATUS},
     {"expect-json", 0, "P=V", "HTTP body field at dotted path P must equal V",
      OPT_EXPECT_JSON},
+    {"cacert", 0, "FILE",
+     "trust the CA certificates in FILE (PEM) for https://\nand rediss:// "
+     "targets instead of the system's",
+     OPT_CACERT},
     {"log", 0, "FILE",
      "on failure, print the last 50 lines of FILE (repeatable)", OPT_LOG},
     {"json", 0, NULL,
@@ -67,6 +73,10 @@ static const struct cli_spec spec = {
 	"IPv6)\n"
 	"  redis://[USER:PASS@]HOST:PORT    AUTH if given, PING answers "
 	"PONG\n"
+	"  rediss://[USER:PASS@]HOST:PORT   the same over TLS, certificate "
+	"verified;\n"
+	"                                   ?ssl_ca_certs=FILE, "
+	"?ssl_cert_reqs=none\n"
 	"  postgres://USER:PASS@HOST:PORT/DB  the server accepts "
 	"connections (libpq\n"
 	"                                   ping); ?ciguard_login=1 also "
@@ -89,7 +99,9 @@ static const struct cli_spec spec = {
 	    "exit status: 0 all ready (then COMMAND's, when given), 1 the "
 	    "deadline passed,\n2 a target can never be ready (bad target, "
 	    "authentication rejected) or bad usage.\nPasswords are shown as "
-	    "***.\n",
+	    "***. A rediss:// target trusts the CA file of its\n"
+	    "?ssl_ca_certs=, else --cacert, else $CIGUARD_REDIS_CACERT, else "
+	    "the system's\nCA store.\n",
 };
 
 int cli_parse_duration(const char *s, long *out_ms)
@@ -118,6 +130,24 @@ int cli_parse_duration(const char *s, long *out_ms)
 		return -1;
 	*out_ms = (long)v;
 	return 0;
+}
+
+void cli_warn_unverified(const char *cmd, const char *url)
+{
+	const char *q;
+	char *reqs;
+
+	if (!url || strncasecmp(url, "rediss://", 9) != 0 ||
+	    !(q = strchr(url, '?')))
+		return;
+	reqs = cg_url_query_get(q + 1, "ssl_cert_reqs");
+	if (reqs && !strcasecmp(reqs, "none"))
+		fprintf(stderr,
+			"ciguard: %s: warning: ssl_cert_reqs=none: the "
+			"server's certificate is not checked, so anyone on "
+			"the way can read and change the traffic\n",
+			cmd);
+	free(reqs);
 }
 
 struct progress {
@@ -284,6 +314,9 @@ int cmd_wait(int argc, char **argv)
 		case OPT_EXPECT_JSON:
 			po.expect_json = p.value;
 			break;
+		case OPT_CACERT:
+			po.ca_file = p.value;
+			break;
 		case OPT_TIMEOUT:
 			dur = &wo.timeout_ms;
 			break;
@@ -333,6 +366,7 @@ int cmd_wait(int argc, char **argv)
 			goto out;
 		}
 		nprobes++;
+		cli_warn_unverified("wait", targets[i]);
 	}
 	st = cg_xcalloc(ntargets, sizeof(*st));
 	pg.quiet = quiet || json;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/core.h"
 #include "core/url.h"
@@ -148,6 +149,43 @@ char *cg_url_query_get(const char *query, const char *key)
 	return NULL;
 }
 
+/* ?ssl_ca_certs= and ?ssl_cert_reqs=: 0, or -1 with err. */
+static int tls_params(struct cg_redis_url *out, char *err, size_t errlen)
+{
+	char *ca = cg_url_query_get(out->url.query, "ssl_ca_certs");
+	char *reqs = cg_url_query_get(out->url.query, "ssl_cert_reqs");
+	int rc = -1;
+
+	if ((ca || reqs) && !out->tls) {
+		snprintf(err, errlen,
+			 "%s applies to TLS: use rediss:// for it (redis:// "
+			 "is plain text)",
+			 ca ? "ssl_ca_certs" : "ssl_cert_reqs");
+		goto out;
+	}
+	if (ca && !*ca) {
+		snprintf(err, errlen, "ssl_ca_certs needs a file name");
+		goto out;
+	}
+	if (reqs && !strcasecmp(reqs, "none"))
+		out->no_verify = true;
+	else if (reqs && strcasecmp(reqs, "required") != 0 &&
+		 strcasecmp(reqs, "optional") != 0) {
+		snprintf(err, errlen,
+			 "ssl_cert_reqs is none, optional or required, not "
+			 "'%s'",
+			 reqs);
+		goto out;
+	}
+	out->ca_file = ca;
+	ca = NULL;
+	rc = 0;
+out:
+	free(ca);
+	free(reqs);
+	return rc;
+}
+
 int cg_redis_url_parse(struct cg_redis_url *out, const char *s, char *err,
 		       size_t errlen)
 {
@@ -157,16 +195,19 @@ int cg_redis_url_parse(struct cg_redis_url *out, const char *s, char *err,
 	memset(out, 0, sizeof(*out));
 	if (cg_url_parse(&out->url, s, err, errlen) < 0)
 		return -1;
-	if (strcmp(out->url.scheme, "redis") != 0) {
-		snprintf(err, errlen, "must start with redis://");
+	out->tls = !strcmp(out->url.scheme, "rediss");
+	if (strcmp(out->url.scheme, "redis") != 0 && !out->tls) {
+		snprintf(err, errlen, "must start with redis:// or rediss://");
 		goto bad;
 	}
 	if (!*out->url.host) {
-		snprintf(err, errlen, "redis:// needs a host");
+		snprintf(err, errlen, "%s:// needs a host", out->url.scheme);
 		goto bad;
 	}
 	if (!out->url.port)
 		out->url.port = CG_REDIS_DEFAULT_PORT;
+	if (out->url.query && tls_params(out, err, errlen) < 0)
+		goto bad;
 	digits = out->url.path + (*out->url.path == '/');
 	if (!*digits)
 		return 0;
@@ -175,12 +216,19 @@ int cg_redis_url_parse(struct cg_redis_url *out, const char *s, char *err,
 	if (*digits < '0' || *digits > '9' || *end || errno ||
 	    out->db > INT_MAX) {
 		snprintf(err, errlen,
-			 "database '%s' is not a number (redis://host:port/DB)",
-			 digits);
+			 "database '%s' is not a number (%s://host:port/DB)",
+			 digits, out->url.scheme);
 		goto bad;
 	}
 	return 0;
 bad:
-	cg_url_release(&out->url);
+	cg_redis_url_release(out);
 	return -1;
+}
+
+void cg_redis_url_release(struct cg_redis_url *u)
+{
+	cg_url_release(&u->url);
+	free(u->ca_file);
+	memset(u, 0, sizeof(*u));
 }

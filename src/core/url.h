@@ -5,6 +5,7 @@
 #ifndef CG_CORE_URL_H
 #define CG_CORE_URL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A URL split into parts; strings owned, percent-decoded. */
@@ -30,14 +31,24 @@ char *cg_url_query_get(const char *query, const char *key);
 /*
  * redis://[USER[:PASS]@]HOST[:PORT][/DB], the way redis-py and go-redis
  * read it: a name without ':' is a user name, not a password (so no AUTH
- * is sent for it); the port defaults to 6379 and the database to 0. 0, or
- * -1 with the reason in err; release with cg_url_release(&out->url).
+ * is sent for it); the port defaults to 6379 and the database to 0.
+ * rediss:// is the same over TLS, with redis-py's query parameters
+ * ssl_ca_certs=FILE (the CA certificates to trust) and
+ * ssl_cert_reqs=none|optional|required (none: no verification; optional
+ * is required, as in Python's ssl module for a client). Those parameters
+ * on a redis:// URL are an error: the user meant TLS. Other parameters
+ * are ignored. 0, or -1 with the reason in err (never the password);
+ * release with cg_redis_url_release.
  */
 struct cg_redis_url {
 	struct cg_url url; /* host non-empty, port set */
 	long db;
+	bool tls;	/* rediss:// */
+	char *ca_file;	/* ?ssl_ca_certs=, NULL when absent */
+	bool no_verify; /* ?ssl_cert_reqs=none */
 };
 int cg_redis_url_parse(struct cg_redis_url *out, const char *s, char *err,
 		       size_t errlen);
+void cg_redis_url_release(struct cg_redis_url *u);
 
 #endif

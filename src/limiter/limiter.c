@@ -1,9 +1,13 @@
 /*
- * The Redis limiter: a blocking hiredis connection made lazily, rebuilt
- * after any I/O error or timeout, and one Lua script per operation
- * (scripts.h). Scripts run by EVALSHA; the SHA1 of each comes from SCRIPT
- * LOAD the first time it is needed, and a NOSCRIPT answer (the server was
- * restarted or SCRIPT FLUSHed) falls back to EVAL, which caches it again.
+ * The Redis limiter: a connection made lazily, rebuilt after any I/O error
+ * or timeout, and one Lua script per operation (scripts.h). The connection
+ * is core/net.h's (plain text, or TLS for rediss://), with hiredis
+ * formatting the commands (redisFormatCommandArgv) and parsing the replies
+ * (redisReader): Debian's hiredis 0.14 has no TLS, and our own I/O bounds
+ * each command by one deadline and never raises SIGPIPE. Scripts run by
+ * EVALSHA; the SHA1 of each comes from SCRIPT LOAD the first time it is needed,
+ * and a NOSCRIPT answer (the server was restarted or SCRIPT FLUSHed) falls back
+ * to EVAL, which caches it again.
  *
  * Every decision (expire, count, admit) is taken inside one script, so two
  * clients can never both see "one slot left": Redis runs scripts one at a
@@ -16,12 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/time.h>
 
 #include <hiredis/hiredis.h>
 
 #include "ciguard/limiter.h"
 #include "core/core.h"
+#include "core/net.h"
 #include "core/url.h"
 #include "limiter/scripts.h"
 #include "core/banned.h"
@@ -52,8 +56,15 @@ static const char *const scripts[S_N] = {
  */
 #define WAIT_LEASE_MS 2000
 
+/* A connection to one Redis node and the reader of its replies. */
+struct link {
+	struct cg_conn *conn; /* NULL when not connected */
+	redisReader *reader;
+};
+
 struct cg_limiter {
-	redisContext *redis; /* NULL when not connected */
+	struct link link;
+	struct cg_tls *tls; /* rediss://; NULL: plain text */
 	char *host;
 	int port;
 	/* Redis Cluster: the node the last MOVED named (NULL: the URL's);
@@ -61,7 +72,7 @@ struct cg_limiter {
 	char *node_host;
 	int node_port;
 	char where[320];
-	long conn_timeout_ms;  /* the timeout set on `redis` now */
+	long conn_timeout_ms;  /* the timeout of the next command */
 	bool timed_out;	       /* the last I/O failure was a timeout */
 	char *user, *password; /* NULL when absent */
 	long db;
@@ -159,9 +170,11 @@ int cg_limit_token_parse(struct cg_limit_token *out, const char *text)
 
 /* ---- options ---- */
 
+static void disconnect(struct cg_limiter *l);
+
 /* The URL's parts into l (the strings change hands); 0 or -1. */
-static int parse_url(struct cg_limiter *l, const char *url, char *err,
-		     size_t errlen)
+static int parse_url(struct cg_limiter *l, const char *url, const char *ca_file,
+		     char *err, size_t errlen)
 {
 	struct cg_redis_url r;
 	char why[200];
@@ -170,9 +183,26 @@ static int parse_url(struct cg_limiter *l, const char *url, char *err,
 		/* the reasons never hold the password */
 		snprintf(err, errlen,
 			 "bad redis URL "
-			 "(redis://[USER:PASS@]HOST[:PORT][/DB]): %s",
+			 "(redis[s]://[USER:PASS@]HOST[:PORT][/DB]): %s",
 			 why);
 		return -1;
+	}
+	if (r.tls) {
+		/* the URL's own CA, else the option, else the environment */
+		const char *env = getenv(CG_REDIS_CACERT_ENV);
+		struct cg_tls_options to = {
+		    .ca_file = r.ca_file	     ? r.ca_file
+			       : ca_file && *ca_file ? ca_file
+			       : env && *env	     ? env
+						     : NULL,
+		    .no_verify = r.no_verify,
+		};
+
+		if (!(l->tls = cg_tls_new(&to, why, sizeof(why)))) {
+			snprintf(err, errlen, "%s", why);
+			cg_redis_url_release(&r);
+			return -1;
+		}
 	}
 	l->host = r.url.host;
 	l->port = r.url.port;
@@ -186,14 +216,15 @@ static int parse_url(struct cg_limiter *l, const char *url, char *err,
 		l->password = r.url.password;
 	else
 		free(r.url.password);
+	l->display = cg_xasprintf(
+	    "%s://%s%s%s%s%s%s:%d/%ld", r.tls ? "rediss" : "redis",
+	    l->user ? l->user : "", l->password ? ":***" : "",
+	    l->user || l->password ? "@" : "", strchr(l->host, ':') ? "[" : "",
+	    l->host, strchr(l->host, ':') ? "]" : "", l->port, l->db);
 	free(r.url.scheme);
 	free(r.url.path);
 	free(r.url.query);
-	l->display = cg_xasprintf(
-	    "redis://%s%s%s%s%s%s:%d/%ld", l->user ? l->user : "",
-	    l->password ? ":***" : "", l->user || l->password ? "@" : "",
-	    strchr(l->host, ':') ? "[" : "", l->host,
-	    strchr(l->host, ':') ? "]" : "", l->port, l->db);
+	free(r.ca_file);
 	return 0;
 }
 
@@ -217,7 +248,7 @@ struct cg_limiter *cg_limiter_open(const struct cg_limiter_options *opt,
 	if (!url || !*url)
 		url = DEFAULT_URL;
 	l = cg_xcalloc(1, sizeof(*l));
-	if (parse_url(l, url, err, errlen) < 0) {
+	if (parse_url(l, url, opt->ca_file, err, errlen) < 0) {
 		cg_limiter_close(l);
 		return NULL;
 	}
@@ -236,8 +267,8 @@ void cg_limiter_close(struct cg_limiter *l)
 {
 	if (!l)
 		return;
-	if (l->redis)
-		redisFree(l->redis);
+	disconnect(l);
+	cg_tls_free(l->tls);
 	free(l->host);
 	free(l->user);
 	if (l->password) {
@@ -256,13 +287,6 @@ const char *cg_limiter_last_error(const struct cg_limiter *l)
 
 /* ---- the connection ---- */
 
-static struct timeval tv_of(long ms)
-{
-	struct timeval tv = {.tv_sec = ms / 1000,
-			     .tv_usec = (ms % 1000) * 1000};
-	return tv;
-}
-
 /* The URL (no password) or, after a redirect, the cluster node. */
 static const char *where(const struct cg_limiter *l)
 {
@@ -271,10 +295,11 @@ static const char *where(const struct cg_limiter *l)
 
 static void disconnect(struct cg_limiter *l)
 {
-	if (l->redis) {
-		redisFree(l->redis);
-		l->redis = NULL;
-	}
+	cg_conn_close(l->link.conn);
+	if (l->link.reader)
+		redisReaderFree(l->link.reader);
+	l->link.conn = NULL;
+	l->link.reader = NULL;
 }
 
 /* Error replies a server grows out of: treated like an outage. */
@@ -289,34 +314,72 @@ static bool transient(const char *err)
 	return false;
 }
 
-/* After a NULL reply: drop the connection, say why. */
-static enum outcome io_failure(struct cg_limiter *l, const char *what)
+/*
+ * After the connection failed (`code`: 0 the server closed it, or a
+ * CG_NET_* code; `why` the reason): drop it, say why. A TLS failure (the
+ * server wants a client certificate) is an error of the setup, not an
+ * outage.
+ */
+static enum outcome io_failure(struct cg_limiter *l, const char *what,
+			       long code, const char *why)
 {
-	const char *why = l->redis && l->redis->errstr[0] ? l->redis->errstr
-							  : "connection lost";
+	const char *hint = cg_conn_plain_hint(l->link.conn, code >= -1);
 
-	l->timed_out = l->redis && l->redis->err == REDIS_ERR_IO &&
-		       (errno == EAGAIN || errno == EWOULDBLOCK);
-	if (l->timed_out)
-		why = "timed out";
-	set_error(l, "%s on %s: %s", what, where(l), why);
+	l->timed_out = code == CG_NET_TIMEOUT;
+	if (code == 0)
+		why = "the server closed the connection";
+	set_error(l, "%s on %s: %s%s", what, where(l), why, hint);
 	disconnect(l);
-	return OUT_UNAVAILABLE;
+	return code == CG_NET_TLS ? OUT_ERROR : OUT_UNAVAILABLE;
 }
 
 /*
- * Run argv; on OUT_REPLY *out is the reply (the caller frees it). Error
- * replies become OUT_ERROR or OUT_UNAVAILABLE with the text kept.
+ * Run argv within the connection's timeout; on OUT_REPLY *out is the reply
+ * (the caller frees it). Error replies become OUT_ERROR or OUT_UNAVAILABLE
+ * with the text kept.
  */
 static enum outcome command(struct cg_limiter *l, int argc, const char **argv,
 			    const size_t *lens, redisReply **out)
 {
-	redisReply *r;
+	long deadline = cg_now_ms() + l->conn_timeout_ms;
+	char *cmd = NULL, buf[16384], why[400];
+	redisReply *r = NULL;
+	long n;
 
 	*out = NULL;
-	r = redisCommandArgv(l->redis, argc, argv, lens);
-	if (!r)
-		return io_failure(l, argv[0]);
+	n = redisFormatCommandArgv(&cmd, argc, argv, lens);
+	if (n < 0 || !cmd) {
+		set_error(l, "%s: out of memory", argv[0]);
+		return OUT_ERROR;
+	}
+	n = cg_conn_write(l->link.conn, cmd, (size_t)n, deadline, why,
+			  sizeof(why));
+	redisFreeCommand(cmd);
+	if (n < 0)
+		return io_failure(l, argv[0], n, why);
+	for (;;) {
+		void *reply = NULL;
+
+		if (redisReaderGetReply(l->link.reader, &reply) != REDIS_OK) {
+			snprintf(why, sizeof(why), "not a Redis reply: %s",
+				 l->link.reader->errstr);
+			return io_failure(l, argv[0], CG_NET_ERROR, why);
+		}
+		if (reply) {
+			r = reply;
+			break;
+		}
+		n = cg_conn_read(l->link.conn, buf, sizeof(buf), deadline, why,
+				 sizeof(why));
+		if (n <= 0)
+			return io_failure(l, argv[0], n, why);
+		if (redisReaderFeed(l->link.reader, buf, (size_t)n) !=
+		    REDIS_OK) {
+			snprintf(why, sizeof(why), "not a Redis reply: %s",
+				 l->link.reader->errstr);
+			return io_failure(l, argv[0], CG_NET_ERROR, why);
+		}
+	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		bool t = transient(r->str);
 
@@ -334,26 +397,23 @@ static enum outcome connect_redis(struct cg_limiter *l)
 {
 	redisReply *r = NULL;
 	enum outcome o = OUT_REPLY;
-	struct timeval tv = tv_of(l->connect_timeout_ms);
+	char why[400];
+	int rc;
 
-	if (l->redis)
+	if (l->link.conn)
 		return OUT_REPLY;
-	l->redis =
-	    redisConnectWithTimeout(l->node_host ? l->node_host : l->host,
-				    l->node_host ? l->node_port : l->port, tv);
-	if (!l->redis) {
+	rc =
+	    cg_conn_open(&l->link.conn, l->node_host ? l->node_host : l->host,
+			 l->node_host ? l->node_port : l->port, l->tls,
+			 cg_now_ms() + l->connect_timeout_ms, why, sizeof(why));
+	if (rc < 0) {
+		set_error(l, "cannot connect to %s: %s", where(l), why);
+		/* a certificate that does not verify is no outage: the
+		 * failure policy does not apply */
+		return rc == CG_NET_TLS ? OUT_ERROR : OUT_UNAVAILABLE;
+	}
+	if (!(l->link.reader = redisReaderCreate())) {
 		set_error(l, "cannot connect to %s: out of memory", where(l));
-		return OUT_UNAVAILABLE;
-	}
-	if (l->redis->err) {
-		set_error(l, "cannot connect to %s: %s", where(l),
-			  l->redis->errstr);
-		disconnect(l);
-		return OUT_UNAVAILABLE;
-	}
-	tv = tv_of(l->command_timeout_ms);
-	if (redisSetTimeout(l->redis, tv) != REDIS_OK) {
-		set_error(l, "cannot set the timeout on %s", where(l));
 		disconnect(l);
 		return OUT_UNAVAILABLE;
 	}
@@ -443,21 +503,6 @@ static int redirect_of(const struct cg_limiter *l, const char *err, char **host,
 	return kind;
 }
 
-/* Set the connection's socket timeout when it differs: 0 or -1 (the
- * connection is dropped). */
-static int set_timeout(struct cg_limiter *l, long ms)
-{
-	if (l->conn_timeout_ms == ms)
-		return 0;
-	if (redisSetTimeout(l->redis, tv_of(ms)) != REDIS_OK) {
-		set_error(l, "cannot set the timeout on %s", where(l));
-		disconnect(l);
-		return -1;
-	}
-	l->conn_timeout_ms = ms;
-	return 0;
-}
-
 #define MAX_REDIRECTS 5
 
 /* How far home_command got. */
@@ -467,20 +512,19 @@ enum sent {
 	SENT_REUSED, /* on a connection made earlier */
 };
 
-/* argv on the limiter's connection (made first when there is none) with
- * socket timeout ms. */
+/* argv on the limiter's connection (made first when there is none) within
+ * ms. */
 static enum outcome home_command(struct cg_limiter *l, int argc,
 				 const char **argv, long ms, redisReply **out,
 				 enum sent *sent)
 {
 	enum outcome o;
-	bool reused = l->redis != NULL;
+	bool reused = l->link.conn != NULL;
 
 	*sent = NOT_SENT;
 	if ((o = connect_redis(l)) != OUT_REPLY)
 		return o;
-	if (set_timeout(l, ms) < 0)
-		return OUT_UNAVAILABLE;
+	l->conn_timeout_ms = ms;
 	*sent = reused ? SENT_REUSED : SENT_FRESH;
 	return command(l, argc, argv, NULL, out);
 }
@@ -494,7 +538,7 @@ static enum outcome ask_trip(struct cg_limiter *l, char *host, int port,
 			     int argc, const char **argv, long ms,
 			     redisReply **out)
 {
-	redisContext *home = l->redis;
+	struct link home = l->link;
 	char *home_host = l->node_host;
 	int home_port = l->node_port;
 	char home_where[sizeof(l->where)];
@@ -503,7 +547,7 @@ static enum outcome ask_trip(struct cg_limiter *l, char *host, int port,
 	enum sent sent;
 
 	memcpy(home_where, l->where, sizeof(home_where));
-	l->redis = NULL;
+	memset(&l->link, 0, sizeof(l->link));
 	l->node_host = NULL;
 	set_node(l, host, port);
 	o = home_command(l, 1, asking, ms, out, &sent);
@@ -513,7 +557,7 @@ static enum outcome ask_trip(struct cg_limiter *l, char *host, int port,
 		o = command(l, argc, argv, NULL, out);
 	disconnect(l);
 	free(l->node_host);
-	l->redis = home;
+	l->link = home;
 	l->node_host = home_host;
 	l->node_port = home_port;
 	memcpy(l->where, home_where, sizeof(l->where));

@@ -13,7 +13,8 @@
  * Redirects are followed (at most 5, http and https only) and the final
  * response is judged, unless the accepted statuses include a 3xx code: then
  * the redirect itself is the answer. Proxies from the environment are used
- * for other hosts but never for a loopback one. TLS is always verified.
+ * for other hosts but never for a loopback one. TLS is always verified,
+ * against the system's CA store or the CA file of --cacert (ca_file).
  * The body is kept up to 1 MiB; a bigger one cannot be checked for JSON.
  *
  * libcurl is loaded by the first init (dynlib.h), not linked, and called
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "probe/dynlib.h"
 #include "probe/probe_int.h"
@@ -194,6 +196,13 @@ static int http_init(struct cg_probe *p, char *err, size_t errlen)
 		if (colon && colon + 1 < at)
 			st->password_raw =
 			    cg_xstrndup(colon + 1, (size_t)(at - colon - 1));
+	}
+	/* a CA file that is not there never will be: say so now (libcurl
+	 * would only say "error setting certificate file" at each attempt) */
+	if (p->ca_file && access(p->ca_file, R_OK) < 0) {
+		snprintf(err, errlen, "cannot read CA file '%s': %s",
+			 p->ca_file, strerror(errno));
+		return -1;
 	}
 	if (parse_status(st, p->expect_status ? p->expect_status : "200-299",
 			 err, errlen) < 0)
@@ -411,6 +420,8 @@ static enum cg_probe_result http_attempt(struct cg_probe *p, int timeout_ms)
 	curl->easy_setopt(h, CURLOPT_FOLLOWLOCATION,
 			  st->accepts_redirect ? 0L : 1L);
 	curl->easy_setopt(h, CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+	if (p->ca_file)
+		curl->easy_setopt(h, CURLOPT_CAINFO, p->ca_file);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -423,8 +434,13 @@ static enum cg_probe_result http_attempt(struct cg_probe *p, int timeout_ms)
 	rc = curl->easy_perform(h);
 	/* a body over the cap still leaves a status to judge */
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && r.overflow)) {
-		res = cg_probe_fail(p, CG_PROBE_NOT_READY, "%s",
-				    *errbuf ? errbuf : curl->easy_strerror(rc));
+		res =
+		    cg_probe_fail(p, CG_PROBE_NOT_READY, "%s%s",
+				  *errbuf ? errbuf : curl->easy_strerror(rc),
+				  rc == CURLE_PEER_FAILED_VERIFICATION &&
+					  strstr(errbuf, "certificate problem")
+				      ? " (trust its CA with --cacert FILE)"
+				      : "");
 		goto out;
 	}
 	curl->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);

@@ -82,8 +82,8 @@ struct cg_probe *cg_probe_new(const char *target,
 		char *shown = mask_password(target);
 
 		snprintf(err, errlen,
-			 "'%s': unknown target (tcp://, redis://, postgres://, "
-			 "http://, https://, proc:, pid:, log:)",
+			 "'%s': unknown target (tcp://, redis://, rediss://, "
+			 "postgres://, http://, https://, proc:, pid:, log:)",
 			 shown);
 		free(shown);
 		return NULL;
@@ -96,6 +96,8 @@ struct cg_probe *cg_probe_new(const char *target,
 		p->expect_status = cg_xstrdup(opt->expect_status);
 	if (opt && opt->expect_json)
 		p->expect_json = cg_xstrdup(opt->expect_json);
+	if (opt && opt->ca_file && *opt->ca_file)
+		p->ca_file = cg_xstrdup(opt->ca_file);
 	if (kind->init(p, err, errlen) < 0) {
 		char *msg = cg_xasprintf("'%s': %s", p->display, err);
 
@@ -148,5 +150,6 @@ void cg_probe_free(struct cg_probe *p)
 	free(p->display);
 	free(p->expect_status);
 	free(p->expect_json);
+	free(p->ca_file);
 	free(p);
 }

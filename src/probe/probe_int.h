@@ -6,6 +6,7 @@
 
 #include "ciguard/probe.h"
 #include "core/core.h"
+#include "core/net.h"
 #include "core/url.h"
 
 struct cg_probe;
@@ -24,7 +25,8 @@ struct cg_probe {
 	char *display; /* password masked */
 	char *expect_status;
 	char *expect_json;
-	void *state; /* the kind's own */
+	char *ca_file; /* --cacert: https:// and rediss:// */
+	void *state;   /* the kind's own */
 	char last_error[512];
 };
 
@@ -46,21 +48,6 @@ void cg_probe_mask(char *buf, size_t size, const char *secret);
  * exist yet" / "cannot open") for a NOT_READY result.
  */
 int cg_probe_open(struct cg_probe *p, const char *path);
-
-/*
- * TCP connect to host:port within timeout_ms, trying every address
- * getaddrinfo gives (IPv4 and IPv6). Returns a connected, blocking socket
- * with SO_RCVTIMEO/SO_SNDTIMEO set to the time left, or -1 with the reason
- * in `why` (ECONNREFUSED text, "name not resolved: ...").
- */
-int cg_tcp_connect(const char *host, int port, int timeout_ms, char *why,
-		   size_t whylen);
-
-/*
- * Wait until fd has `events` (POLLIN, POLLOUT) or the monotonic `deadline`
- * (cg_now_ms) passes: 1 ready, 0 timed out, -1 with errno set.
- */
-int cg_poll_fd(int fd, short events, long deadline);
 
 #define CG_PROBE(name) extern const struct cg_probe_kind cg_probe_##name;
 #include "probe/probes.def"

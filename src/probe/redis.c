@@ -1,14 +1,18 @@
 /*
- * redis://[USER:PASS@]HOST[:PORT][/DB]: AUTH when the URL has a password,
- * SELECT when it names a database other than 0, then PING. Ready only when
- * PING is answered with the status reply PONG.
+ * redis://[USER:PASS@]HOST[:PORT][/DB] and rediss://... (TLS): AUTH when
+ * the URL has a password, SELECT when it names a database other than 0,
+ * then PING. Ready only when PING is answered with the status reply PONG.
  *
  * hiredis formats the commands and parses the replies (its protocol
- * reader), but the socket I/O is our own: non-blocking send and recv under
- * poll() against one deadline for the whole attempt. hiredis' blocking
- * context arms SO_RCVTIMEO for each read, so a server that trickles a byte
- * at a time could stretch an attempt far past its budget, and it writes
- * with write(2), which raises SIGPIPE on a reset connection.
+ * reader), but the I/O is our own (core/net.h, which also speaks TLS):
+ * non-blocking send and recv under poll() against one deadline for the
+ * whole attempt, TLS handshake included. hiredis' blocking context arms
+ * SO_RCVTIMEO for each read, so a server that trickles a byte at a time
+ * could stretch an attempt far past its budget, it writes with write(2),
+ * which raises SIGPIPE on a reset connection, and Debian's hiredis 0.14
+ * has no TLS. A certificate that fails verification is "not ready", as
+ * for https:// (it may be replaced while we wait); the message says
+ * which check failed and how to trust a private CA.
  *
  * The commands go out in one pipelined write; the replies are judged in
  * order and the first one that is not a success decides. An error reply is
@@ -20,15 +24,9 @@
  * A user name without a password sends no AUTH (as redis-py does); a
  * server that wants one then answers NOAUTH, which is fatal.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -39,9 +37,9 @@
 #define MAX_ARGS 3
 
 struct redis_state {
-	struct cg_url url;
-	long db;
-	char *request; /* the pipelined commands, formatted once */
+	struct cg_redis_url url;
+	struct cg_tls *tls; /* NULL: plain text */
+	char *request;	    /* the pipelined commands, formatted once */
 	size_t request_len;
 	const char *commands[MAX_COMMANDS]; /* names, for messages */
 	int ncommands;
@@ -107,29 +105,40 @@ static int redis_init(struct cg_probe *p, char *err, size_t errlen)
 	struct redis_state *st = cg_xcalloc(1, sizeof(*st));
 	struct cg_buf req = CG_BUF_INIT;
 	char db[24];
-	struct cg_redis_url target;
+	const struct cg_url *u = &st->url.url;
 
 	p->state = st;
-	if (cg_redis_url_parse(&target, p->target, err, errlen) < 0)
+	if (cg_redis_url_parse(&st->url, p->target, err, errlen) < 0)
 		return -1;
-	st->url = target.url;
-	st->db = target.db;
-	if (st->url.password && *st->url.password) {
-		if (st->url.user && *st->url.user) {
-			const char *argv[] = {"AUTH", st->url.user,
-					      st->url.password};
+	if (st->url.tls) {
+		/* the URL's own CA, else --cacert, else the environment */
+		const char *env = getenv(CG_REDIS_CACERT_ENV);
+		struct cg_tls_options to = {
+		    .ca_file = st->url.ca_file ? st->url.ca_file
+			       : p->ca_file    ? p->ca_file
+			       : env && *env   ? env
+					       : NULL,
+		    .no_verify = st->url.no_verify,
+		};
+
+		if (!(st->tls = cg_tls_new(&to, err, errlen)))
+			return -1;
+	}
+	if (u->password && *u->password) {
+		if (u->user && *u->user) {
+			const char *argv[] = {"AUTH", u->user, u->password};
 
 			add_command(st, &req, 3, argv);
 		} else {
-			const char *argv[] = {"AUTH", st->url.password};
+			const char *argv[] = {"AUTH", u->password};
 
 			add_command(st, &req, 2, argv);
 		}
 	}
-	if (st->db) {
+	if (st->url.db) {
 		const char *argv[] = {"SELECT", db};
 
-		snprintf(db, sizeof(db), "%ld", st->db);
+		snprintf(db, sizeof(db), "%ld", st->url.db);
 		add_command(st, &req, 2, argv);
 	}
 	{
@@ -141,59 +150,30 @@ static int redis_init(struct cg_probe *p, char *err, size_t errlen)
 	return 0;
 }
 
-static enum cg_probe_result send_request(struct cg_probe *p, int fd,
-					 long deadline)
-{
-	struct redis_state *st = p->state;
-	size_t off = 0;
-
-	while (off < st->request_len) {
-		ssize_t n = send(fd, st->request + off, st->request_len - off,
-				 MSG_NOSIGNAL);
-		int w;
-
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return cg_probe_fail(p, CG_PROBE_NOT_READY,
-					     "sending %s: %s", st->commands[0],
-					     strerror(errno));
-		w = cg_poll_fd(fd, POLLOUT, deadline);
-		if (w <= 0)
-			return cg_probe_fail(p, CG_PROBE_NOT_READY,
-					     "sending %s: %s", st->commands[0],
-					     w ? strerror(errno) : "timed out");
-	}
-	return CG_PROBE_READY;
-}
-
 /* Read until the reader holds one reply; READY means *out is set. */
-static enum cg_probe_result read_reply(struct cg_probe *p, int fd,
+static enum cg_probe_result read_reply(struct cg_probe *p, struct cg_conn *c,
 				       redisReader *reader, const char *command,
 				       long deadline, int timeout_ms,
 				       redisReply **out)
 {
-	char buf[4096];
+	char buf[4096], why[256];
 
 	*out = NULL;
 	for (;;) {
 		void *reply = NULL;
-		ssize_t n;
-		int w;
+		long n;
 
 		if (redisReaderGetReply(reader, &reply) != REDIS_OK)
 			return cg_probe_fail(p, CG_PROBE_NOT_READY,
-					     "not a Redis reply to %s: %s",
-					     command, reader->errstr);
+					     "not a Redis reply to %s: %s%s",
+					     command, reader->errstr,
+					     cg_conn_plain_hint(c, false));
 		if (reply) {
 			*out = reply;
 			return CG_PROBE_READY;
 		}
-		n = recv(fd, buf, sizeof(buf), 0);
+		n = cg_conn_read(c, buf, sizeof(buf), deadline, why,
+				 sizeof(why));
 		if (n > 0) {
 			if (redisReaderFeed(reader, buf, (size_t)n) != REDIS_OK)
 				return cg_probe_fail(
@@ -205,23 +185,16 @@ static enum cg_probe_result read_reply(struct cg_probe *p, int fd,
 		if (n == 0)
 			return cg_probe_fail(p, CG_PROBE_NOT_READY,
 					     "the server closed the connection "
-					     "before answering %s",
-					     command);
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return cg_probe_fail(p, CG_PROBE_NOT_READY,
-					     "waiting for the reply to %s: %s",
-					     command, strerror(errno));
-		w = cg_poll_fd(fd, POLLIN, deadline);
-		if (w < 0)
-			return cg_probe_fail(p, CG_PROBE_NOT_READY,
-					     "waiting for the reply to %s: %s",
-					     command, strerror(errno));
-		if (w == 0)
+					     "before answering %s%s",
+					     command,
+					     cg_conn_plain_hint(c, true));
+		if (n == CG_NET_TIMEOUT)
 			return cg_probe_fail(p, CG_PROBE_NOT_READY,
 					     "no reply to %s within %d ms",
 					     command, timeout_ms);
+		return cg_probe_fail(
+		    p, CG_PROBE_NOT_READY, "waiting for the reply to %s: %s%s",
+		    command, why, cg_conn_plain_hint(c, n == CG_NET_ERROR));
 	}
 }
 
@@ -256,32 +229,36 @@ static enum cg_probe_result redis_attempt(struct cg_probe *p, int timeout_ms)
 	struct redis_state *st = p->state;
 	long deadline = cg_now_ms() + timeout_ms;
 	redisReader *reader = NULL;
-	enum cg_probe_result r;
-	int fd;
+	enum cg_probe_result r = CG_PROBE_READY;
+	struct cg_conn *c;
+	char why[400];
 
-	fd = cg_tcp_connect(st->url.host, st->url.port, timeout_ms,
-			    p->last_error, sizeof(p->last_error));
-	if (fd < 0)
+	if (cg_conn_open(&c, st->url.url.host, st->url.url.port, st->tls,
+			 deadline, p->last_error, sizeof(p->last_error)) < 0)
 		return CG_PROBE_NOT_READY;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
-	r = send_request(p, fd, deadline);
+	if (cg_conn_write(c, st->request, st->request_len, deadline, why,
+			  sizeof(why)) < 0)
+		r = cg_probe_fail(p, CG_PROBE_NOT_READY, "sending %s: %s%s",
+				  st->commands[0], why,
+				  cg_conn_plain_hint(c, true));
 	if (r == CG_PROBE_READY && !(reader = redisReaderCreate()))
 		r = cg_probe_fail(p, CG_PROBE_NOT_READY, "out of memory");
 	for (int i = 0; r == CG_PROBE_READY && i < st->ncommands; i++) {
 		redisReply *reply;
 
-		r = read_reply(p, fd, reader, st->commands[i], deadline,
+		r = read_reply(p, c, reader, st->commands[i], deadline,
 			       timeout_ms, &reply);
 		if (r != CG_PROBE_READY)
 			break;
 		r = judge(p, st->commands[i], reply);
 		freeReplyObject(reply);
 	}
-	close(fd);
+	cg_conn_close(c);
 	if (reader)
 		redisReaderFree(reader);
 	/* a server's error text is not ours to trust with the password */
-	cg_probe_mask(p->last_error, sizeof(p->last_error), st->url.password);
+	cg_probe_mask(p->last_error, sizeof(p->last_error),
+		      st->url.url.password);
 	return r;
 }
 
@@ -291,10 +268,13 @@ static void redis_release(struct cg_probe *p)
 
 	if (!st)
 		return;
-	cg_url_release(&st->url);
+	cg_redis_url_release(&st->url);
+	cg_tls_free(st->tls);
 	free(st->request);
 	free(st);
 }
 
 const struct cg_probe_kind cg_probe_redis = {"redis://", redis_init,
 					     redis_attempt, redis_release};
+const struct cg_probe_kind cg_probe_rediss = {"rediss://", redis_init,
+					      redis_attempt, redis_release};

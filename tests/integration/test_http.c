@@ -256,7 +256,8 @@ struct outcome {
 static struct outcome probe_url(const char *url, const char *expect_status,
 				const char *expect_json, int timeout_ms)
 {
-	struct cg_probe_options opt = {expect_status, expect_json};
+	struct cg_probe_options opt = {.expect_status = expect_status,
+				       .expect_json = expect_json};
 	struct outcome o;
 	char err[512] = "";
 	struct cg_probe *p = cg_probe_new(url, &opt, err, sizeof(err));
@@ -339,7 +340,7 @@ static void test_http__bad_options_are_init_errors(void **state)
 	char err[512];
 
 	for (size_t i = 0; i < sizeof(bad_status) / sizeof(*bad_status); i++) {
-		struct cg_probe_options opt = {bad_status[i], NULL};
+		struct cg_probe_options opt = {.expect_status = bad_status[i]};
 		struct cg_probe *p =
 		    cg_probe_new("http://127.0.0.1:1/", &opt, err, sizeof(err));
 
@@ -349,7 +350,7 @@ static void test_http__bad_options_are_init_errors(void **state)
 		assert_contains(err, "bad expected status");
 	}
 	for (size_t i = 0; i < sizeof(bad_json) / sizeof(*bad_json); i++) {
-		struct cg_probe_options opt = {NULL, bad_json[i]};
+		struct cg_probe_options opt = {.expect_json = bad_json[i]};
 		struct cg_probe *p =
 		    cg_probe_new("http://127.0.0.1:1/", &opt, err, sizeof(err));
 
@@ -477,7 +478,7 @@ static void test_http__password_never_shown(void **state)
 	struct cg_probe *p;
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
-		struct cg_probe_options opt = {NULL, "status=ok"};
+		struct cg_probe_options opt = {.expect_json = "status=ok"};
 
 		snprintf(url, sizeof(url), "http://user:secret@127.0.0.1:%d%s",
 			 srv.port, paths[i]);
@@ -499,7 +500,7 @@ static void test_http__password_never_shown(void **state)
 	cg_probe_free(p);
 	/* an init error names the target masked too */
 	{
-		struct cg_probe_options opt = {"nope", NULL};
+		struct cg_probe_options opt = {.expect_status = "nope"};
 
 		assert_null(cg_probe_new(url, &opt, err, sizeof(err)));
 		assert_null(strstr(err, "secret"));
@@ -550,7 +551,7 @@ static void *attempt_thrice(void *arg)
 {
 	struct worker *w = arg;
 	char url[256], err[256];
-	struct cg_probe_options opt = {NULL, "status=ok"};
+	struct cg_probe_options opt = {.expect_json = "status=ok"};
 	struct cg_probe *p;
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", srv.port);

@@ -145,7 +145,7 @@ static void test_core__arena_zeroes(void **state)
 	cg_arena_release(&a);
 }
 
-/* One reading of redis:// for `wait` and `slots` alike. */
+/* One reading of redis:// and rediss:// for `wait` and `slots` alike. */
 static void test_core__redis_url(void **state)
 {
 	static const struct {
@@ -153,23 +153,43 @@ static void test_core__redis_url(void **state)
 		const char *user, *password, *host;
 		int port;
 		long db;
+		bool tls, no_verify;
+		const char *ca_file;
 	} good[] = {
-	    {"redis://h", NULL, NULL, "h", 6379, 0},
-	    {"redis://h:7000/3", NULL, NULL, "h", 7000, 3},
-	    {"redis://:s%40cret@h/1", "", "s@cret", "h", 6379, 1},
-	    {"redis://alice:pw@h:1/", "alice", "pw", "h", 1, 0},
+	    {"redis://h", NULL, NULL, "h", 6379, 0, false, false, NULL},
+	    {"redis://h:7000/3", NULL, NULL, "h", 7000, 3, false, false, NULL},
+	    {"redis://:s%40cret@h/1", "", "s@cret", "h", 6379, 1, false, false,
+	     NULL},
+	    {"redis://alice:pw@h:1/", "alice", "pw", "h", 1, 0, false, false,
+	     NULL},
 	    /* a name without ':' is a user (redis-py, go-redis) */
-	    {"redis://alice@h", "alice", NULL, "h", 6379, 0},
-	    {"redis://[::1]:6380/2", NULL, NULL, "::1", 6380, 2},
-	    {"REDIS://h/0?x=1", NULL, NULL, "h", 6379, 0},
+	    {"redis://alice@h", "alice", NULL, "h", 6379, 0, false, false,
+	     NULL},
+	    {"redis://[::1]:6380/2", NULL, NULL, "::1", 6380, 2, false, false,
+	     NULL},
+	    {"REDIS://h/0?x=1", NULL, NULL, "h", 6379, 0, false, false, NULL},
 	    /* the last '@' ends the user info */
-	    {"redis://u:p@ss@h", "u", "p@ss", "h", 6379, 0},
+	    {"redis://u:p@ss@h", "u", "p@ss", "h", 6379, 0, false, false, NULL},
+	    /* TLS, with redis-py's parameters */
+	    {"rediss://h", NULL, NULL, "h", 6379, 0, true, false, NULL},
+	    {"rediss://:pw@h:6380/1?ssl_ca_certs=/etc/ca%20x.pem", "", "pw",
+	     "h", 6380, 1, true, false, "/etc/ca x.pem"},
+	    {"rediss://h?ssl_cert_reqs=none", NULL, NULL, "h", 6379, 0, true,
+	     true, NULL},
+	    {"rediss://h?ssl_cert_reqs=required&x=1", NULL, NULL, "h", 6379, 0,
+	     true, false, NULL},
+	    /* Python's ssl: CERT_OPTIONAL verifies a server like REQUIRED */
+	    {"rediss://h?ssl_cert_reqs=optional", NULL, NULL, "h", 6379, 0,
+	     true, false, NULL},
 	};
 	static const struct {
 		const char *url, *says;
 	} bad[] = {
-	    {"rediss://h", "must start with redis://"},
-	    {"http://h", "must start with redis://"},
+	    {"http://h", "must start with redis:// or rediss://"},
+	    {"redis://h?ssl_ca_certs=ca.pem", "use rediss://"},
+	    {"redis://h?ssl_cert_reqs=none", "use rediss://"},
+	    {"rediss://h?ssl_cert_reqs=maybe", "none, optional or required"},
+	    {"rediss://h?ssl_ca_certs=", "needs a file name"},
 	    {"h:6379", "not a URL"},
 	    {"redis://:6379", "needs a host"},
 	    {"redis://h:0", "bad port '0'"},
@@ -199,7 +219,13 @@ static void test_core__redis_url(void **state)
 		assert_string_equal(r.url.host, good[i].host);
 		assert_int_equal(r.url.port, good[i].port);
 		assert_int_equal(r.db, good[i].db);
-		cg_url_release(&r.url);
+		assert_int_equal(r.tls, good[i].tls);
+		assert_int_equal(r.no_verify, good[i].no_verify);
+		if (good[i].ca_file)
+			assert_string_equal(r.ca_file, good[i].ca_file);
+		else
+			assert_null(r.ca_file);
+		cg_redis_url_release(&r);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct cg_redis_url r;
