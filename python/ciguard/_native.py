@@ -57,6 +57,7 @@ class LimiterOptions(ctypes.Structure):
         ("connect_timeout_ms", ctypes.c_long),
         ("command_timeout_ms", ctypes.c_long),
         ("fail_open", ctypes.c_bool),
+        ("ca_file", ctypes.c_char_p),
     ]
 
 

@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import os
 import threading
+import warnings
 from typing import Any, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from . import _native
@@ -141,14 +142,20 @@ class ConcurrentRunsLimiter:
     """A counting semaphore on Redis: at most ``max_slots`` holders of a key.
 
     Args:
-        redis_url: ``redis://[USER:PASS@]HOST[:PORT][/DB]``; None: the
-            ``REDIS_URL`` environment variable, else
-            ``redis://127.0.0.1:6379/0``.
+        redis_url: ``redis://[USER:PASS@]HOST[:PORT][/DB]``, or
+            ``rediss://...`` for TLS (with redis-py's ``?ssl_ca_certs=FILE``
+            and ``?ssl_cert_reqs=none``); None: the ``REDIS_URL``
+            environment variable, else ``redis://127.0.0.1:6379/0``.
         fail_open: when Redis is unavailable, let ``acquire`` go ahead with
             a fail-open token (True) or refuse with FailClosed (False).
         ttl: seconds after which a holder that stops refreshing (it
             crashed) is freed.
         timeout: seconds for connecting and for each command.
+        ca_file: for ``rediss://``, a PEM file of the CA certificates to
+            trust instead of the system's (the URL's ``ssl_ca_certs`` wins
+            over it, and it over ``CIGUARD_REDIS_CACERT``). A certificate
+            that fails verification is an error, never an outage:
+            ``fail_open`` does not go past it.
 
     Raises:
         ValueError: bad options or URL (nothing is connected yet: the
@@ -158,7 +165,8 @@ class ConcurrentRunsLimiter:
 
     def __init__(self, redis_url: Optional[str] = None, *,
                  fail_open: bool = False, ttl: float = 60.0,
-                 timeout: float = 1.0) -> None:
+                 timeout: float = 1.0,
+                 ca_file: Optional[str] = None) -> None:
         if not redis_url:
             redis_url = os.environ.get("REDIS_URL") or None
         if timeout <= 0:
@@ -167,11 +175,15 @@ class ConcurrentRunsLimiter:
         self.fail_open = bool(fail_open)
         self.ttl = float(ttl)
         self.timeout = float(timeout)
+        self.ca_file = ca_file
+        if redis_url and "ssl_cert_reqs=none" in redis_url:
+            warnings.warn("ssl_cert_reqs=none: the Redis server's "
+                          "certificate is not verified", stacklevel=2)
         self._lib = _native.library()
         self._opts = _native.LimiterOptions(
             redis_url.encode("utf-8") if redis_url else None,
             _millis(ttl), max(1, _millis(timeout)), max(1, _millis(timeout)),
-            self.fail_open)
+            self.fail_open, ca_file.encode("utf-8") if ca_file else None)
         self._local = threading.local()
         self._handle()  # checks the options now, in the caller's thread
 
@@ -179,7 +191,7 @@ class ConcurrentRunsLimiter:
         # a copy in another process (multiprocessing's spawn and
         # forkserver) is a new limiter with the same options
         return (_rebuild, (self.redis_url, self.fail_open, self.ttl,
-                           self.timeout))
+                           self.timeout, self.ca_file))
 
     def _handle(self) -> _Handle:
         h: Optional[_Handle] = getattr(self._local, "handle", None)
@@ -423,6 +435,7 @@ class ConcurrentRunsLimiter:
 
 
 def _rebuild(redis_url: Optional[str], fail_open: bool, ttl: float,
-             timeout: float) -> ConcurrentRunsLimiter:
+             timeout: float,
+             ca_file: Optional[str] = None) -> ConcurrentRunsLimiter:
     return ConcurrentRunsLimiter(redis_url, fail_open=fail_open, ttl=ttl,
-                                 timeout=timeout)
+                                 timeout=timeout, ca_file=ca_file)

@@ -42,6 +42,7 @@ def test_structures_match_the_header(tmp_path):
         	F(cg_limiter_options, connect_timeout_ms);
         	F(cg_limiter_options, command_timeout_ms);
         	F(cg_limiter_options, fail_open);
+        	F(cg_limiter_options, ca_file);
         	printf("CG_LIMIT_TOKEN_MAX %d\\n", CG_LIMIT_TOKEN_MAX);
         	printf("CG_LIMIT_ERROR %d\\n", (int)CG_LIMIT_ERROR);
         	return 0;
