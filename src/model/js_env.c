@@ -19,8 +19,9 @@
  *
  * A read has a default when the code supplies a value for an unset
  * variable: `process.env.X || "d"`, `?? "d"`, `? a : b`, `||=` / `??=`,
- * or `Z = "d"` in a destructuring. An assignment (`process.env.X = v`)
- * and `delete process.env.X` are no reads. A name that is not a plain
+ * or `Z = "d"` in a destructuring. An assignment (`process.env.X = v`),
+ * `delete process.env.X` and a method call (`process.env.hasOwnProperty(
+ * "X")`) are no reads. A name that is not a plain
  * identifier (`process.env["my-var"]`, an escape) is skipped.
  *
  * Which files: every .js .mjs .cjs .jsx .ts .tsx .mts .cts file, in the
@@ -381,8 +382,10 @@ static size_t env_use(struct reader *r, size_t k, size_t e, bool vite)
 			assigned(r, k, vite);
 		return e;
 	}
-	/* writes are no reads */
-	if (punct(r, z + 1, "=") || (k > 0 && name(r, k - 1, "delete")))
+	/* writes are no reads, nor a method of the object
+	 * (`process.env.hasOwnProperty("X")`) */
+	if (punct(r, z + 1, "=") || punct(r, z + 1, "(") ||
+	    (k > 0 && name(r, k - 1, "delete")))
 		return z;
 	add_read(r, start, end, defaulted(r, z + 1), vite);
 	return z;

@@ -84,7 +84,8 @@ static void test_js_env__forms(void **state)
 		"const w = process.env.W ? 1 : 2;\n"	 /* 16 */
 		"function f({ X } = process.env) {}\n"	 /* 17 */
 		"const y = globalThis.process.env.Y;\n"	 /* 18 */
-		"const z = other.process.env.Z;\n"),	 /* 19 */
+		"const z = other.process.env.Z;\n"
+		"process.env.hasOwnProperty('METHOD');\n"), /* 19 */
 	    MEM("src/types.ts",
 		"const { P }: Record<string, string> = process.env;\n"
 		"const q = process.env.Q!;\n"),
