@@ -1,9 +1,11 @@
 /*
  * make bench's stopwatch: runs a command RUNS times as a whole process
- * (fork, exec, wait) and prints the best and the median wall time in ms:
- * `BEST MEDIAN`. Every program a ratio compares is timed by this, the
- * same way: each pays its own start-up and exit, and none pays for a
- * harness (a shell's `$(date)` pair around a command adds ~4 ms here).
+ * (fork, exec, wait) and prints the best and the median wall time in ms
+ * and the command's peak resident memory over the runs in KiB (its
+ * ru_maxrss, from wait4): `BEST MEDIAN PEAK_RSS_KIB`. Every program a ratio
+ * compares is timed by this, the same way: each pays its own start-up and exit,
+ * and none pays for a harness (a shell's `$(date)` pair around a command adds
+ * ~4 ms here).
  *
  *   timeit RUNS [--cpu N] [--stdin FILE] [--cwd DIR] -- COMMAND [ARG...]
  *
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +51,7 @@ int main(int argc, char **argv)
 {
 	const char *in = "/dev/null", *cwd = NULL;
 	int cpu = -1, runs, i = 2;
+	long peak_rss = 0;
 	double *t;
 
 	if (argc < 4 || (runs = atoi(argv[1])) < 1 || runs > 1000)
@@ -73,6 +77,7 @@ int main(int argc, char **argv)
 	for (int r = 0; r < runs; r++) {
 		double start = now_ms();
 		int status;
+		struct rusage ru;
 		pid_t pid = fork();
 
 		if (pid < 0) {
@@ -98,11 +103,13 @@ int main(int argc, char **argv)
 			execvp(argv[0], argv);
 			_exit(127);
 		}
-		if (waitpid(pid, &status, 0) < 0) {
-			perror("timeit: waitpid");
+		if (wait4(pid, &status, 0, &ru) < 0) {
+			perror("timeit: wait4");
 			return 2;
 		}
 		t[r] = now_ms() - start;
+		if (ru.ru_maxrss > peak_rss)
+			peak_rss = ru.ru_maxrss;
 		if (WIFSIGNALED(status) ||
 		    (WIFEXITED(status) && WEXITSTATUS(status) == 127)) {
 			fprintf(stderr, "timeit: '%s' could not run or died\n",
@@ -111,7 +118,7 @@ int main(int argc, char **argv)
 		}
 	}
 	qsort(t, (size_t)runs, sizeof(*t), cmp_double);
-	printf("%.1f %.1f\n", t[0], t[runs / 2]);
+	printf("%.1f %.1f %ld\n", t[0], t[runs / 2], peak_rss);
 	free(t);
 	return 0;
 }

@@ -49,6 +49,8 @@ static const struct {
     {"wiremock", "wiremock/mappings/stub.json", true},
     {"wiremock-more", "wiremock/mappings/sub/more.json", true},
     {"wiremock-body", "wiremock/__files/body.json", true},
+    {"js", "web/src/app.jsx", true},
+    {"ts", "web/src/env.ts", true},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 

@@ -105,8 +105,8 @@ static void print_table(const struct cg_checklist *cl, bool markdown)
 	struct cg_buf b = CG_BUF_INIT;
 
 	if (!cl->nrows) {
-		puts("no app variables: no example env file, and no app env "
-		     "in compose, CI or k8s");
+		puts("no app variables: no example env file, no app env in "
+		     "compose, CI or k8s, and no code that reads one");
 		return;
 	}
 	shown_columns(cl, shown);

@@ -440,4 +440,81 @@ void cg_py_tokens_release(struct cg_py_tokens *t);
 /* "NAME", "OP", ... as Python's token module spells them. */
 const char *cg_py_tok_name(enum cg_py_tok_kind kind);
 
+/* ----------------------------------------------------------- javascript */
+
+/*
+ * JavaScript and TypeScript source split into tokens, enough to tell code
+ * from comments, strings, template text, regular expressions and JSX
+ * text; never run. Comments are skipped (no token). Offsets are bytes
+ * into the text; a position comes from cg_src_pos.
+ */
+enum cg_js_tok_kind {
+	CG_JS_END,    /* zero width, last */
+	CG_JS_NAME,   /* an identifier or keyword; `#name` too */
+	CG_JS_NUMBER, /* any numeric literal, BigInt included */
+	CG_JS_STRING, /* '...' or "...", quotes included */
+	/* a template literal with no `${`, backquotes included */
+	CG_JS_TEMPLATE,
+	/* the text of a template up to a `${` (HEAD: from its backquote;
+	 * MIDDLE: from the `}` of the field before), `${` included; the
+	 * fields are code, tokens of their own */
+	CG_JS_TEMPLATE_HEAD,
+	CG_JS_TEMPLATE_MIDDLE,
+	CG_JS_TEMPLATE_TAIL, /* from the last field's `}` to the backquote */
+	CG_JS_REGEX,	     /* /body/flags */
+	CG_JS_PUNCT,	     /* an operator or delimiter, longest match */
+	/* JSX markup (tags, attribute names and strings, text between
+	 * elements), up to the next `{` of an embedded expression or the
+	 * end of the element; the expressions are code */
+	CG_JS_JSX,
+	/* what the lexer could not read: `message` says why */
+	CG_JS_ERROR,
+};
+
+struct cg_js_token {
+	enum cg_js_tok_kind kind;
+	uint32_t start, end; /* byte offsets, start <= end <= len */
+};
+
+struct cg_js_tokens {
+	struct cg_js_token *toks;
+	size_t n, alloc;
+	size_t nerrors;
+	const char *message; /* the first ERROR's, static text */
+	/* a limit ended the reading before the end of the text (message
+	 * says which) */
+	bool stopped;
+};
+
+/* Nesting of brackets, template fields and JSX expressions; deeper is an
+ * ERROR and the rest of the text is not read. */
+#define CG_JS_MAX_BRACKETS 1024
+#define CG_JS_MAX_NESTING 128
+/* At most this many tokens per file; then CG_ELIMIT. */
+#define CG_JS_MAX_TOKENS (4u * 1024 * 1024)
+
+enum {
+	CG_JS_JSX_ON = 1 << 0, /* `<` where an expression starts opens JSX
+				  (.js, .jsx, .tsx; not .ts, where it is a
+				  type assertion) */
+};
+
+/*
+ * Tokenize `text` (any bytes; need not be NUL-terminated). Never fails on
+ * content: an unterminated string, regex or comment ends at the line
+ * break (string, regex) or the end of the text, as an ERROR token; a
+ * hashbang line is skipped. Whether a `/` starts a regex or divides is
+ * decided by the token before it, as a parser would (after `)` of `if
+ * (...)` or `}` of a block it is a regex). Returns 0, or CG_ELIMIT when
+ * `len` is over CG_LOAD_MAX_BYTES or the tokens would be more than
+ * CG_JS_MAX_TOKENS (out then holds those before the limit). The last
+ * token is END unless CG_ELIMIT. Time is linear in `len`. Release `out`
+ * with cg_js_tokens_release, even on error.
+ */
+int cg_js_tokenize(struct cg_js_tokens *out, const char *text, size_t len,
+		   unsigned flags);
+void cg_js_tokens_release(struct cg_js_tokens *t);
+/* "NAME", "STRING", ... */
+const char *cg_js_tok_name(enum cg_js_tok_kind kind);
+
 #endif

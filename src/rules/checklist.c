@@ -32,7 +32,18 @@
  *   - k8s: a container's `env:` (`valueFrom` refs included) and the keys
  *     of the ConfigMaps and Secrets it imports with `envFrom:`; not a
  *     container of a known third-party image (redis, postgres, ...).
- *   - code: a read of the variable (a later loader; the column is ready).
+ *   - code: a read of the variable in the code (USE rows of place CODE:
+ *     process.env.X, os.environ["X"], ...). A read with no default needs
+ *     the variable in the example file only, as compose's `${X}` does:
+ *     that file is where a developer learns what to set, while which of
+ *     the app's deployments runs the code that reads it (a script, one
+ *     worker of several, a test) cannot be told, so CI, compose and
+ *     Kubernetes are not asked for it. A read with a default (`||
+ *     "d"`, `os.getenv("X", "d")`) names the variable and needs nothing.
+ *     Code is never a place a variable is missing from: libraries read
+ *     variables the app's code never names (DATABASE_URL by an ORM,
+ *     SENTRY_DSN by an SDK), and a repository's code may be in a
+ *     language ciguard does not read.
  *
  * Units: each folder with an example file documents its own tree. The
  * example file, compose files and code belong to the deepest unit whose
@@ -87,9 +98,11 @@ static const char *const runtime_names[] = {"CI",
 					    "LANGUAGE",
 					    "LOGNAME",
 					    "MAVEN_OPTS",
-					    "NODE_ENV",
-					    "NODE_OPTIONS",
+					    "INIT_CWD",
+					    "JEST_WORKER_ID",
 					    "NO_COLOR",
+					    "VERCEL",
+					    "VITEST",
 					    "PAGER",
 					    "PATH",
 					    "PWD",
@@ -109,13 +122,16 @@ static const char *const runtime_names[] = {"CI",
 					    NULL};
 
 static const char *const runtime_prefixes[] = {
-    "GITHUB_",	"RUNNER_",     "ACTIONS_",    "GITLAB_", "CI_",
-    "LC_",	"PYTHON",      "PIP_",	      "PIPENV_", "POETRY_",
-    "UV_",	"NPM_CONFIG_", "npm_config_", "YARN_",	 "PNPM_",
-    "COMPOSE_", "DOCKER_",     "BUILDKIT_",   "DOTNET_", "NUGET_",
-    "TOX_",	"PYTEST_",     "COVERAGE_",   "FF_",	 "CIRCLE_",
-    "TRAVIS_",	"BUILDKITE_",  "BITBUCKET_",  "DRONE_",	 "APPVEYOR_",
-    NULL};
+    "GITHUB_", "RUNNER_", "ACTIONS_", "GITLAB_", "CI_", "LC_", "PYTHON", "PIP_",
+    "PIPENV_", "POETRY_", "UV_", "NPM_CONFIG_", "YARN_", "PNPM_", "COMPOSE_",
+    "DOCKER_", "BUILDKIT_", "DOTNET_", "NUGET_", "TOX_", "PYTEST_", "COVERAGE_",
+    "FF_", "CIRCLE_", "TRAVIS_", "BUILDKITE_", "BITBUCKET_", "DRONE_",
+    "APPVEYOR_",
+    /* Node.js: the runtime's own settings (NODE_ENV, NODE_OPTIONS,
+     * NODE_EXTRA_CA_CERTS...), what npm passes to scripts
+     * (npm_package_version, npm_lifecycle_event...), test runners and
+     * Vercel's system variables */
+    "NODE_", "npm_", "VITEST_", "VERCEL_", NULL};
 
 bool cg_cl_ignored(const struct cg_config *config, const char *name)
 {
@@ -662,8 +678,11 @@ static void collect(struct scan *sc)
 				add(sc, e, CG_CL_K8S, true, true, e->src->path);
 			break;
 		case CG_PLACE_CODE:
-			add(sc, e, CG_CL_CODE, !e->has_default, true,
-			    e->src->path);
+			/* a read names the variable; without a default the
+			 * example file must document it. It makes code no
+			 * place a variable can be missing from. */
+			add(sc, e, CG_CL_CODE, false, false, e->src->path);
+			sc->c[sc->nc - 1].needs_example = !e->has_default;
 			break;
 		default:
 			break;

@@ -36,7 +36,7 @@ struct cg_cl_cell {
 	/* some row here needs it in the example file only: compose
 	 * interpolation without a default (`${X}`, `${X:?err}`; not
 	 * `${X:-d}`), which the compose project reads from `.env` or the
-	 * shell, not CI or Kubernetes */
+	 * shell, not CI or Kubernetes; a read in code without a default */
 	bool needs_example;
 	/* an app definition (not only a use) names it here: the place
 	 * keeps the unit's variables */

@@ -41,6 +41,17 @@ static void join(struct cg_buf *b, const struct cg_checklist *cl,
 	}
 }
 
+/* Only reads in code with no default need the variable: a default there
+ * would do instead of an entry. */
+static bool only_code_needs(const struct cg_cl_row *r)
+{
+	for (int c = 0; c < CG_CL_NCOLS; c++)
+		if (r->cell[c].demands ||
+		    (c != CG_CL_CODE && r->cell[c].needs_example))
+			return false;
+	return r->cell[CG_CL_CODE].needs_example;
+}
+
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
 	struct cg_checklist cl;
@@ -61,9 +72,18 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 		cg_buf_reset(&hint);
 		join(&in, &cl, r, present);
 		join(&out, &cl, r, missing);
-		cg_buf_addf(&hint,
-			    "add `%s` to %s, or list it under `env.ignore` "
-			    "in .ciguard.yml when it is not the app's",
+		if (only_code_needs(r))
+			cg_buf_addf(&hint,
+				    "add `%s` to %s, give its read in code a "
+				    "default, or list it under `env.ignore` in "
+				    ".ciguard.yml when it is not the app's",
+				    r->name, out.buf);
+		else
+			cg_buf_addf(
+			    &hint,
+			    "add `%s` to %s, or list it under "
+			    "`env.ignore` in .ciguard.yml when it is not "
+			    "the app's",
 			    r->name, out.buf);
 		cg_report(ctx, first->src, &first->pos, r->name, hint.buf,
 			  "`%s` is in %s but missing from %s", r->name, in.buf,
@@ -90,13 +110,21 @@ const struct cg_rule cg_rule_env_checklist = {
 	"interpolation anywhere needs X in the example file only), CI "
 	"(env/variables of the jobs that run the "
 	"app or its tests, at any level) and Kubernetes (container env, "
-	"envFrom ConfigMaps and Secrets). A place counts once it names at "
+	"envFrom ConfigMaps and Secrets), and code that reads "
+	"variables (JavaScript/TypeScript `process.env.X`, "
+	"`process.env[\"X\"]`, destructuring from `process.env`, "
+	"`import.meta.env.X`): a read with no default needs the variable in "
+	"the example file; one with a default (`process.env.X || \"d\"`, "
+	"`?? \"d\"`, `{ X = \"d\" } = process.env`) needs nothing, and code "
+	"is never a place a variable is missing from. A place counts once it "
+	"names at "
 	"least one app variable. A variable that some place needs and "
 	"another lacks is reported once, where it first appears. "
 	"`${X:-default}` has a default: it needs nothing. Third-party "
 	"containers (the postgres image's POSTGRES_PASSWORD), names the CI "
-	"or the runtime sets (CI, GITHUB_*, PATH, PYTHON*, LC_*, ...) and "
-	"`env.ignore` of .ciguard.yml are not app variables. Each example "
+	"or the runtime sets (CI, GITHUB_*, PATH, PYTHON*, LC_*, NODE_*, "
+	"npm_*, ...) and `env.ignore` of .ciguard.yml are not app variables. "
+	"Each example "
 	"file documents its own folder tree.\n"
 	"\n"
 	"Bad (.env.example names PAYMENTS_API_URL, the CI job does not):\n"

@@ -101,4 +101,28 @@ grep -q "usage: ciguard env" "$tmp/out" && ok || bad "--help usage line"
 mkdir "$tmp/empty"
 expect_exit 0 "$ciguard" env "$tmp/empty"
 grep -q "no app variables" "$tmp/out" && ok || bad "empty repository output: $(cat "$tmp/out")"
+# the code column: reads of JavaScript code, where each is first read
+code=$src/tests/e2e/env-checklist-code/repo
+expect_exit 0 "$ciguard" env "$code"
+head -1 "$tmp/out" | grep -q '^variable  *\.env\.example  *code  *compose  *CI$' && ok ||
+	bad "code header: $(head -1 "$tmp/out")"
+grep -q '^STRIPE_KEY  *missing  *src/server\.js:6  *-  *-$' "$tmp/out" && ok ||
+	bad "code-only row: $(grep STRIPE_KEY "$tmp/out")"
+grep -q '^PORT  *\.env\.example:4  *src/server\.js:7 ' "$tmp/out" && ok ||
+	bad "code cell of a documented variable: $(grep PORT "$tmp/out")"
+# runtime names (NODE_ENV, npm_*), node_modules and dist are no rows
+grep -q 'NODE_ENV\|npm_package\|PGHOST\|BUNDLED' "$tmp/out" && bad "runtime or vendored name listed" || ok
+expect_exit 0 "$ciguard" env --format markdown "$code"
+grep -q '^| STRIPE_KEY  *| missing  *| src/server\.js:6  *| -  *| -  *|$' "$tmp/out" && ok ||
+	bad "markdown code row: $(grep STRIPE_KEY "$tmp/out")"
+expect_exit 0 "$ciguard" env --format json "$code"
+python3 - "$tmp/out" <<'PY' && ok || bad "json code column"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["places"] == ["example", "code", "compose", "ci"], d["places"]
+v = {x["name"]: x for x in d["variables"]}
+assert v["STRIPE_KEY"]["missing"] == ["example"], v["STRIPE_KEY"]
+assert v["STRIPE_KEY"]["places"]["code"] == {"path": "src/server.js", "line": 6, "column": 31, "needed": False}
+assert v["PORT"]["missing"] == [], v["PORT"]
+PY
 finish

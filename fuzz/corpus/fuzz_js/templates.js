@@ -1,0 +1,3 @@
+const t = `a ${process.env.T} b ${ {k: `n ${x}`}.k } c`;
+const u = `\${x} \` y`;
+`open ${x

@@ -1,0 +1,1 @@
+var a=process.env.BUNDLED;
