@@ -61,6 +61,8 @@ static void check_module(const char *s, size_t size,
 		check(d->first_decorator + d->ndecorators <= m.ndecorators,
 		      "decorators outside");
 		check(d->first_base + d->nbases <= m.nargs, "bases outside");
+		check(d->first_param + d->nparams <= m.nparams,
+		      "params outside");
 	}
 	for (size_t i = 0; i < m.ncalls; i++) {
 		const struct cg_py_call *c = &m.calls[i];

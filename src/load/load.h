@@ -487,6 +487,8 @@ struct cg_py_def {
 	/* CLASS: its bases and keywords (`metaclass=`), as arguments: rows
 	 * of `args` */
 	uint32_t first_base, nbases;
+	/* FUNCTION, ASYNC: its parameters, rows of `params` */
+	uint32_t first_param, nparams;
 	/* tokens [body_first, body_end) of the body (empty when the file
 	 * ends or breaks first); bytes [start, end) from its first keyword
 	 * (`async`, `def`, `class`, `lambda`) to the end of the body */
@@ -530,6 +532,15 @@ struct cg_py_call {
 	uint32_t first_tok, end_tok;
 	uint32_t start, end;
 	struct cg_pos pos; /* the whole call, from the callee's start */
+};
+
+/* A parameter of a def: `name: annotation = default`, `*args`. */
+struct cg_py_param {
+	const char *name;
+	const char *annotation; /* NULL when none */
+	const char *default_text; /* NULL when none */
+	unsigned star;		  /* 1: `*args`, 2: `**kw` */
+	struct cg_pos pos;	  /* the name */
 };
 
 /* `@expr` before a def or class. */
@@ -616,6 +627,8 @@ struct cg_py_module {
 	size_t ndefs, defs_alloc;
 	struct cg_py_decorator *decorators;
 	size_t ndecorators, decorators_alloc;
+	struct cg_py_param *params;
+	size_t nparams, params_alloc;
 	struct cg_py_call *calls;
 	size_t ncalls, calls_alloc;
 	struct cg_py_arg *args;

@@ -91,6 +91,7 @@ struct lambda {
 struct pending_arg {
 	struct cg_py_arg arg;
 	uint32_t first, last; /* tokens of the value */
+	uint32_t kw;	      /* the keyword's token, or NONE */
 };
 
 struct scan {
@@ -451,6 +452,7 @@ static uint32_t add_def(struct scan *sc, enum cg_py_def_kind kind,
 	d->parent = scope(sc);
 	d->first_decorator = (uint32_t)sc->m->ndecorators;
 	d->first_base = (uint32_t)sc->m->nargs;
+	d->first_param = (uint32_t)sc->m->nparams;
 	d->body_first = d->body_end = keyword;
 	d->start = d->end = sc->t[keyword].start;
 	d->pos = span_pos(sc, keyword, keyword);
@@ -524,6 +526,7 @@ static void arg_end(struct scan *sc, struct frame *f)
 	memset(p, 0, sizeof(*p));
 	p->first = f->arg_first;
 	p->last = last;
+	p->kw = f->kw_tok;
 	p->arg.keyword = f->kw_tok != NONE ? tok_text(sc, f->kw_tok) : NULL;
 	p->arg.star = f->star;
 	p->arg.text = span_text(sc, f->arg_first, last, &p->arg.cut);
@@ -550,6 +553,65 @@ static uint32_t flush_args(struct scan *sc, struct frame *f, uint32_t *n)
 	sc->npending = f->pending;
 	*n = (uint32_t)k;
 	return first;
+}
+
+/* A def's parameters from its frame's pending arguments: `x=1` came as
+ * keyword x with text 1; `r: T = d` as one text, split here at its `:`
+ * and `=` outside brackets. */
+static void flush_params(struct scan *sc, struct frame *f)
+{
+	struct cg_py_module *m = sc->m;
+	struct cg_py_def *d = &m->defs[f->row];
+
+	d->first_param = (uint32_t)m->nparams;
+	for (size_t i = f->pending; i < sc->npending; i++) {
+		const struct pending_arg *p = &sc->pending[i];
+		struct cg_py_param *r;
+		uint32_t colon = NONE, eq = NONE, name = p->first;
+		unsigned depth = 0;
+		bool cut;
+
+		if (!p->arg.keyword && sc->t[p->first].kind != CG_PY_NAME)
+			continue; /* `/` */
+		for (uint32_t k = p->first; !p->arg.keyword && k <= p->last;
+		     k++) {
+			char c = sc->t[k].end > sc->t[k].start
+				     ? sc->s[sc->t[k].start]
+				     : 0;
+
+			if (sc->t[k].kind != CG_PY_OP)
+				continue;
+			if (c == '(' || c == '[' || c == '{')
+				depth++;
+			else if ((c == ')' || c == ']' || c == '}') && depth)
+				depth--;
+			else if (!depth && colon == NONE && is_op(sc, k, ":"))
+				colon = k;
+			else if (!depth && eq == NONE && is_op(sc, k, "="))
+				eq = k;
+		}
+		CG_GROW(m->params, m->params_alloc, m->nparams + 1);
+		r = &m->params[m->nparams++];
+		memset(r, 0, sizeof(*r));
+		r->star = p->arg.star;
+		if (p->arg.keyword) {
+			r->name = p->arg.keyword;
+			r->default_text = p->arg.text;
+			r->pos = span_pos(sc, p->kw, p->kw);
+		} else {
+			r->name = tok_text(sc, name);
+			r->pos = span_pos(sc, name, name);
+			if (colon != NONE && colon < p->last)
+				r->annotation = span_text(
+				    sc, colon + 1,
+				    eq != NONE ? eq - 1 : p->last, &cut);
+			if (eq != NONE && eq < p->last)
+				r->default_text =
+				    span_text(sc, eq + 1, p->last, &cut);
+		}
+		d->nparams++;
+	}
+	sc->npending = f->pending;
 }
 
 /* ------------------------------------------------------------- frames */
@@ -676,7 +738,10 @@ static void close_frame(struct scan *sc, uint32_t i)
 	}
 	end_lambdas_at(sc, sc->depth, i);
 	f = &sc->frames[sc->depth - 1];
-	if (f->kind == FRAME_CALL || f->kind == FRAME_BASES) {
+	if (f->kind == FRAME_PARAMS) {
+		arg_end(sc, f);
+		flush_params(sc, f);
+	} else if (f->kind == FRAME_CALL || f->kind == FRAME_BASES) {
 		uint32_t first;
 
 		arg_end(sc, f);
@@ -1329,8 +1394,8 @@ static void scan_tokens(struct scan *sc)
 		if (sc->depth && !sc->frame_overflow) {
 			struct frame *f = &sc->frames[sc->depth - 1];
 
-			if ((f->kind == FRAME_CALL || f->kind == FRAME_BASES) &&
-			    f->arg_start && !closer_of(sc, i)) {
+			if (f->kind != FRAME_GROUP && f->arg_start &&
+			    !closer_of(sc, i)) {
 				uint32_t j = next_sig(sc, i);
 
 				f->arg_start = false;
@@ -1382,8 +1447,7 @@ static void scan_tokens(struct scan *sc)
 			if (sc->depth && !sc->frame_overflow) {
 				struct frame *f = &sc->frames[sc->depth - 1];
 
-				if (f->kind == FRAME_CALL ||
-				    f->kind == FRAME_BASES) {
+				if (f->kind != FRAME_GROUP) {
 					arg_end(sc, f);
 					f->arg_start = true;
 				}
@@ -1523,6 +1587,7 @@ void cg_py_module_release(struct cg_py_module *m)
 		return;
 	free(m->defs);
 	free(m->decorators);
+	free(m->params);
 	free(m->calls);
 	free(m->args);
 	free(m->withs);

@@ -162,6 +162,36 @@ static void test_python_module__defs(void **state)
 	release(&b);
 }
 
+static void test_python_module__params(void **state)
+{
+	struct built b;
+	struct cg_buf out = CG_BUF_INIT;
+
+	(void)state;
+	build(&b, "def f(r: redis.Redis, n=1, /, *args, k: dict[str, int] = "
+		  "{}, **kw): pass\n"
+		  "async def g(self, *, x, c: 'Client'=None): pass\n");
+	for (size_t d = 0; d < b.m.ndefs; d++)
+		for (uint32_t i = 0; i < b.m.defs[d].nparams; i++) {
+			const struct cg_py_param *p =
+			    &b.m.params[b.m.defs[d].first_param + i];
+
+			cg_buf_addf(&out, "%s%s%s:%s=%s@%u ",
+				    p->star == 1   ? "*"
+				    : p->star == 2 ? "**"
+						   : "",
+				    b.m.defs[d].name, p->name,
+				    p->annotation ? p->annotation : "",
+				    p->default_text ? p->default_text : "",
+				    p->pos.col);
+		}
+	assert_render(cg_buf_detach(&out, NULL),
+		      "fr:redis.Redis=@7 fn:=1@23 *fargs:=@32 "
+		      "fk:dict[str,int]={}@38 **fkw:=@64 "
+		      "gself:=@13 gx:=@22 gc:'Client'=None@25 ");
+	release(&b);
+}
+
 static void test_python_module__decorators(void **state)
 {
 	struct built b;
@@ -559,6 +589,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_python_module__defs),
+	    cmocka_unit_test(test_python_module__params),
 	    cmocka_unit_test(test_python_module__decorators),
 	    cmocka_unit_test(test_python_module__calls),
 	    cmocka_unit_test(test_python_module__lambdas),
