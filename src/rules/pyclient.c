@@ -182,6 +182,12 @@ static void classify_call(const struct cg_py_file *f, uint32_t func,
 			out->kind = CG_PYC_REDIS_ASYNC;
 		else if (in(psycopg2_ctors, canon.buf))
 			out->kind = CG_PYC_PSYCOPG2;
+		else if (!strcmp(canon.buf, "requests.Session") ||
+			 !strcmp(canon.buf, "requests.session") ||
+			 !strcmp(canon.buf, "requests.sessions.Session"))
+			out->kind = CG_PYC_REQUESTS_SESSION;
+		else if (!strcmp(canon.buf, "subprocess.Popen"))
+			out->kind = CG_PYC_POPEN;
 	}
 	cg_buf_release(&canon);
 	if (out->kind != CG_PYC_UNKNOWN || !c->receiver || !c->method ||
@@ -199,6 +205,7 @@ static void classify_call(const struct cg_py_file *f, uint32_t func,
 			out->kind = CG_PYC_PIPELINE;
 			out->parent = c->receiver;
 			out->transaction = !t || strcmp(t->text, "False");
+			out->sync_parent = parent.kind == CG_PYC_REDIS_SYNC;
 		}
 	} else if (!strcmp(c->method, "cursor") ||
 		   !strcmp(c->method, "getconn")) {
@@ -246,6 +253,7 @@ static void resolve(const struct cg_py_file *f, uint32_t func, const char *expr,
 		    parent.kind == CG_PYC_REDIS_NAMED) {
 			out->kind = CG_PYC_PIPELINE;
 			out->transaction = !strstr(pipe, "transaction=False");
+			out->sync_parent = parent.kind == CG_PYC_REDIS_SYNC;
 		}
 		return;
 	}

@@ -20,6 +20,8 @@ enum cg_pyc_kind {
 	CG_PYC_REDIS_NAMED,
 	CG_PYC_PIPELINE, /* X.pipeline(...) of a Redis client X */
 	CG_PYC_PSYCOPG2, /* a psycopg2 connection or one of its cursors */
+	CG_PYC_REQUESTS_SESSION, /* requests.Session() */
+	CG_PYC_POPEN,		 /* subprocess.Popen(...) */
 };
 
 struct cg_pyc_client {
@@ -29,6 +31,8 @@ struct cg_pyc_client {
 	 * and whether it is a MULTI/EXEC one (redis-py's default) */
 	const char *parent;
 	bool transaction;
+	/* PIPELINE: its client is a sync one (REDIS_SYNC) */
+	bool sync_parent;
 };
 
 /* What `expr`, written in def `func` (CG_PY_NONE: module level) of `f`,
