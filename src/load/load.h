@@ -436,10 +436,13 @@ struct cg_py_tokens {
  * `len`. Release `out` with cg_py_tokens_release, even on error.
  */
 int cg_py_tokenize(struct cg_py_tokens *out, const char *text, size_t len);
+/* The same into `out` as it is (initialised: zeroed, or from an earlier
+ * tokenize), keeping its storage: one buffer serves many files. */
+int cg_py_tokenize_again(struct cg_py_tokens *out, const char *text,
+			 size_t len);
 void cg_py_tokens_release(struct cg_py_tokens *t);
 /* "NAME", "OP", ... as Python's token module spells them. */
 const char *cg_py_tok_name(enum cg_py_tok_kind kind);
-
 
 /* ------------------------------------------------------ python structure */
 
@@ -449,8 +452,8 @@ const char *cg_py_tok_name(enum cg_py_tok_kind kind);
  * full grammar and without running anything. Rows come in source order
  * (a call at its opening parenthesis, a def at its keyword) and refer to
  * each other by index (CG_PY_NONE: none). Offsets are bytes into the
- * text; positions come from the tokens. Strings live in the arena given
- * to cg_py_module_build; the arrays are the module's own.
+ * text; positions come from the tokens. Rows and strings live in the
+ * arena given to cg_py_module_build.
  *
  * Expression text (`text`, `callee`, `target`) is normalised: the tokens
  * as written with comments and line breaks removed, and one space only
@@ -481,8 +484,8 @@ enum cg_py_def_kind {
  * annotations, bases and decorators belong to the enclosing one. */
 struct cg_py_def {
 	enum cg_py_def_kind kind;
-	const char *name;     /* "<lambda>" for a lambda */
-	uint32_t parent;      /* the enclosing def, or NONE at module level */
+	const char *name; /* "<lambda>" for a lambda */
+	uint32_t parent;  /* the enclosing def, or NONE at module level */
 	uint32_t first_decorator, ndecorators; /* rows of `decorators` */
 	/* CLASS: its bases and keywords (`metaclass=`), as arguments: rows
 	 * of `args` */
@@ -525,7 +528,7 @@ struct cg_py_call {
 	 * (`f()()`) or has no dot */
 	const char *method;
 	const char *receiver;
-	bool awaited; /* `await` right before the callee */
+	bool awaited;  /* `await` right before the callee */
 	uint32_t func; /* the innermost def whose body holds it, or NONE */
 	uint32_t first_arg, nargs; /* rows of `args` */
 	/* tokens [first_tok, end_tok): the callee's first to the `)` */
@@ -537,7 +540,7 @@ struct cg_py_call {
 /* A parameter of a def: `name: annotation = default`, `*args`. */
 struct cg_py_param {
 	const char *name;
-	const char *annotation; /* NULL when none */
+	const char *annotation;	  /* NULL when none */
 	const char *default_text; /* NULL when none */
 	unsigned star;		  /* 1: `*args`, 2: `**kw` */
 	struct cg_pos pos;	  /* the name */
@@ -584,9 +587,9 @@ enum {
 
 /* A string literal: one STRING token. */
 struct cg_py_string {
-	unsigned flags;	      /* CG_PY_STR_* */
-	uint32_t tok;	      /* its token */
-	uint32_t start, end;  /* the literal, prefix and quotes included */
+	unsigned flags;		 /* CG_PY_STR_* */
+	uint32_t tok;		 /* its token */
+	uint32_t start, end;	 /* the literal, prefix and quotes included */
 	uint32_t body, body_end; /* between the quotes */
 	uint32_t func;
 	struct cg_pos pos;
@@ -649,13 +652,30 @@ struct cg_py_module {
 /*
  * The structure of `text` (len bytes) from its tokens `toks` (as
  * cg_py_tokenize made them, maybe cut short at CG_ELIMIT). Never fails
- * on content; strings go to `arena`, which must outlive the module.
- * Time and memory are linear in the tokens. Returns 0; release with
- * cg_py_module_release.
+ * on content; rows and strings go to `arena`, which must outlive the
+ * module (each table once, at its size). Time and memory are linear in
+ * the tokens. Returns 0.
  */
 int cg_py_module_build(struct cg_py_module *out, struct cg_arena *arena,
 		       const char *text, size_t len,
 		       const struct cg_py_tokens *toks);
+
+/* Room a build grows its tables in, kept from one file to the next so
+ * that reading many files costs no reallocation per file. Zero it
+ * before the first use; release with cg_py_scratch_release. */
+struct cg_py_scratch {
+	struct cg_py_module rows;
+	void *pending; /* arguments of the open calls */
+	size_t pending_alloc;
+	void *state; /* the scanner's stacks */
+};
+
+/* cg_py_module_build growing its tables in `scratch`. */
+int cg_py_module_build_with(struct cg_py_module *out, struct cg_arena *arena,
+			    struct cg_py_scratch *scratch, const char *text,
+			    size_t len, const struct cg_py_tokens *toks);
+void cg_py_scratch_release(struct cg_py_scratch *scratch);
+/* Forget the module's rows (they are the arena's: nothing is freed). */
 void cg_py_module_release(struct cg_py_module *m);
 /*
  * The value of string literal text[start, end) (prefix and quotes

@@ -37,6 +37,7 @@
  * made at one token, so rows are at most linear in the tokens, and text
  * is cut at CG_PY_TEXT_MAX (values at CG_PY_VALUE_MAX) bytes per row.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,14 +103,11 @@ struct scan {
 	const struct cg_py_token *t;
 	uint32_t n;
 
-	struct frame frames[CG_PY_MAX_BRACKETS + 1];
 	unsigned depth;
 	unsigned frame_overflow; /* brackets open past the frames */
-	struct block blocks[CG_PY_MAX_BLOCKS];
 	unsigned nblocks;
-	struct lambda lambdas[CG_PY_MAX_LAMBDAS];
 	unsigned nlambdas;
-	struct pending_arg *pending;
+	struct pending_arg *pending; /* the scratch's */
 	size_t npending, pending_alloc;
 
 	unsigned level;	     /* indentation: INDENTs minus DEDENTs */
@@ -134,16 +132,22 @@ struct scan {
 	uint32_t assign;
 	uint32_t assign_value; /* first token of its value, or NONE */
 	uint32_t assign_ann;   /* first token of its annotation, or NONE */
+
+	/* the stacks last: a new file clears only what comes before them */
+	struct frame frames[CG_PY_MAX_BRACKETS + 1];
+	struct block blocks[CG_PY_MAX_BLOCKS];
+	struct lambda lambdas[CG_PY_MAX_LAMBDAS];
 };
 
 /* ------------------------------------------------------------- tokens */
 
-static bool tok_is(const struct scan *sc, uint32_t i, const char *word)
+static inline bool tok_is(const struct scan *sc, uint32_t i, const char *word)
 {
 	const struct cg_py_token *k = &sc->t[i];
-	size_t n = strlen(word);
+	size_t n = strlen(word); /* a literal: folded where inlined */
 
-	return k->end - k->start == n && !memcmp(sc->s + k->start, word, n);
+	return k->end - k->start == n && sc->s[k->start] == word[0] &&
+	       !memcmp(sc->s + k->start, word, n);
 }
 
 static bool is_op(const struct scan *sc, uint32_t i, const char *op)
@@ -157,23 +161,37 @@ static bool is_name(const struct scan *sc, uint32_t i, const char *word)
 }
 
 /* Python's hard keywords (soft ones, `match`, `case`, `type`, are names
- * that may be called). */
+ * that may be called), with their lengths: asked for every name. */
 static bool is_keyword(const struct scan *sc, uint32_t i)
 {
-	static const char *const kw[] = {
-	    "False",  "None",	  "True",  "and",    "as",	 "assert",
-	    "async",  "await",	  "break", "class",  "continue", "def",
-	    "del",    "elif",	  "else",  "except", "finally",	 "for",
-	    "from",   "global",	  "if",	   "import", "in",	 "is",
-	    "lambda", "nonlocal", "not",   "or",     "pass",	 "raise",
-	    "return", "try",	  "while", "with",   "yield",	 NULL};
+#define KW(w)                                                                  \
+	{                                                                      \
+		w, sizeof(w) - 1                                               \
+	}
+	static const struct {
+		const char *w;
+		size_t n;
+	} kw[] = {
+	    KW("False"),   KW("None"),	   KW("True"),	   KW("and"),
+	    KW("as"),	   KW("assert"),   KW("async"),	   KW("await"),
+	    KW("break"),   KW("class"),	   KW("continue"), KW("def"),
+	    KW("del"),	   KW("elif"),	   KW("else"),	   KW("except"),
+	    KW("finally"), KW("for"),	   KW("from"),	   KW("global"),
+	    KW("if"),	   KW("import"),   KW("in"),	   KW("is"),
+	    KW("lambda"),  KW("nonlocal"), KW("not"),	   KW("or"),
+	    KW("pass"),	   KW("raise"),	   KW("return"),   KW("try"),
+	    KW("while"),   KW("with"),	   KW("yield"),
+	};
+#undef KW
 	const struct cg_py_token *k = &sc->t[i];
 	size_t n = k->end - k->start;
+	const char *s = sc->s + k->start;
 
 	if (k->kind != CG_PY_NAME || n < 2 || n > 8)
 		return false;
-	for (size_t j = 0; kw[j]; j++)
-		if (strlen(kw[j]) == n && !memcmp(sc->s + k->start, kw[j], n))
+	for (size_t j = 0; j < sizeof(kw) / sizeof(kw[0]); j++)
+		if (kw[j].n == n && kw[j].w[0] == s[0] &&
+		    !memcmp(s, kw[j].w, n))
 			return true;
 	return false;
 }
@@ -682,7 +700,18 @@ static void open_frame(struct scan *sc, uint32_t i)
 			if (sc->t[last].kind == CG_PY_NAME) {
 				uint32_t dot = NONE;
 
-				call->method = tok_text(sc, last);
+				size_t mn = sc->t[last].end - sc->t[last].start;
+				size_t cn = strlen(call->callee);
+
+				/* the callee's text ends with it (when not cut)
+				 */
+				call->method =
+				    !call->cut && cn >= mn &&
+					    !memcmp(call->callee + cn - mn,
+						    sc->s + sc->t[last].start,
+						    mn)
+					? call->callee + cn - mn
+					: tok_text(sc, last);
 				for (uint32_t k = last; k > first; k--)
 					if (!skipped(sc->t[k - 1].kind)) {
 						dot = k - 1;
@@ -1549,19 +1578,43 @@ static void scan_tokens(struct scan *sc)
 	}
 }
 
-int cg_py_module_build(struct cg_py_module *out, struct cg_arena *arena,
-		       const char *text, size_t len,
-		       const struct cg_py_tokens *toks)
+/* Copy table `from` (n rows of `size`) into the arena. */
+static void *settle(struct cg_arena *arena, const void *from, size_t n,
+		    size_t size)
 {
-	struct scan *sc = cg_xcalloc(1, sizeof(*sc));
+	void *to;
 
+	if (!n)
+		return NULL;
+	to = cg_arena_alloc(arena, n * size);
+	memcpy(to, from, n * size);
+	return to;
+}
+
+int cg_py_module_build_with(struct cg_py_module *out, struct cg_arena *arena,
+			    struct cg_py_scratch *scratch, const char *text,
+			    size_t len, const struct cg_py_tokens *toks)
+{
+	struct scan *sc;
+	struct cg_py_module *m = &scratch->rows;
+
+	if (!scratch->state)
+		scratch->state = cg_xcalloc(1, sizeof(*sc));
+	sc = scratch->state;
+	/* the stacks are read only below their depths, set here */
+	memset(sc, 0, offsetof(struct scan, frames));
 	memset(out, 0, sizeof(*out));
-	sc->m = out;
+	m->ndefs = m->ndecorators = m->nparams = m->ncalls = m->nargs = 0;
+	m->nwiths = m->ntries = m->nstrings = m->nassigns = m->nimports = 0;
+	m->truncated = false;
+	sc->m = m;
 	sc->arena = arena;
 	sc->s = text;
 	sc->len = len;
 	sc->t = toks->toks;
 	sc->n = (uint32_t)toks->n;
+	sc->pending = scratch->pending;
+	sc->pending_alloc = scratch->pending_alloc;
 	sc->chain = sc->prev = sc->last_call = NONE;
 	sc->stmt_start = true;
 	sc->dec_tok = NONE;
@@ -1576,15 +1629,49 @@ int cg_py_module_build(struct cg_py_module *out, struct cg_arena *arena,
 	end_statement(sc);
 	while (sc->nblocks)
 		end_block(sc, sc->n);
-	free(sc->pending);
-	free(sc);
+	scratch->pending = sc->pending;
+	scratch->pending_alloc = sc->pending_alloc;
+
+#define SETTLE(f)                                                              \
+	do {                                                                   \
+		out->f = settle(arena, m->f, m->n##f, sizeof(*m->f));          \
+		out->n##f = out->f##_alloc = m->n##f;                          \
+	} while (0)
+	SETTLE(defs);
+	SETTLE(decorators);
+	SETTLE(params);
+	SETTLE(calls);
+	SETTLE(args);
+	SETTLE(withs);
+	SETTLE(tries);
+	SETTLE(strings);
+	SETTLE(assigns);
+	SETTLE(imports);
+#undef SETTLE
+	out->truncated = m->truncated;
 	return 0;
 }
 
-void cg_py_module_release(struct cg_py_module *m)
+int cg_py_module_build(struct cg_py_module *out, struct cg_arena *arena,
+		       const char *text, size_t len,
+		       const struct cg_py_tokens *toks)
 {
-	if (!m)
+	struct cg_py_scratch scratch;
+	int err;
+
+	memset(&scratch, 0, sizeof(scratch));
+	err = cg_py_module_build_with(out, arena, &scratch, text, len, toks);
+	cg_py_scratch_release(&scratch);
+	return err;
+}
+
+void cg_py_scratch_release(struct cg_py_scratch *scratch)
+{
+	struct cg_py_module *m;
+
+	if (!scratch)
 		return;
+	m = &scratch->rows;
 	free(m->defs);
 	free(m->decorators);
 	free(m->params);
@@ -1595,5 +1682,13 @@ void cg_py_module_release(struct cg_py_module *m)
 	free(m->strings);
 	free(m->assigns);
 	free(m->imports);
-	memset(m, 0, sizeof(*m));
+	free(scratch->pending);
+	free(scratch->state);
+	memset(scratch, 0, sizeof(*scratch));
+}
+
+void cg_py_module_release(struct cg_py_module *m)
+{
+	if (m)
+		memset(m, 0, sizeof(*m));
 }

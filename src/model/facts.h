@@ -599,6 +599,9 @@ struct cg_py_file {
 struct cg_py_facts {
 	struct cg_py_file *files; /* in the order they were read */
 	size_t nfiles, files_alloc;
+	/* the loader's, from one file to the next */
+	struct cg_py_tokens tokens;
+	struct cg_py_scratch scratch;
 };
 
 /*

@@ -652,16 +652,15 @@ static void settings_reads(struct reader *r)
 
 static void build(struct cg_model *m, struct cg_file *f)
 {
-	struct cg_py_tokens toks;
 	struct cg_py_facts *pf = &m->facts.python;
+	struct cg_py_tokens *toks = &pf->tokens;
 	struct cg_py_file *py;
 	struct reader r;
 	const char *base = cg_path_base(f->src.path);
 
 	cg_collect_suppressions(m, f);
-	if (cg_py_tokenize(&toks, f->src.text, f->src.len) < 0) {
+	if (cg_py_tokenize_again(toks, f->src.text, f->src.len) < 0) {
 		cg_model_note(m, "%s (file skipped)", cg_error_last());
-		cg_py_tokens_release(&toks);
 		return;
 	}
 	CG_GROW(pf->files, pf->files_alloc, pf->nfiles + 1);
@@ -670,14 +669,14 @@ static void build(struct cg_model *m, struct cg_file *f)
 	py->src = &f->src;
 	py->package = !strcmp(base, "__init__.py");
 	py->main = !strcmp(base, "__main__.py");
-	cg_py_module_build(&py->code, &m->arena, f->src.text, f->src.len,
-			   &toks);
+	cg_py_module_build_with(&py->code, &m->arena, &pf->scratch, f->src.text,
+				f->src.len, toks);
 
 	memset(&r, 0, sizeof(r));
 	r.m = m;
 	r.f = f;
 	r.py = py;
-	r.toks = &toks;
+	r.toks = toks;
 	cg_buf_init(&r.canon, 0);
 	find_env_bindings(&r);
 	call_reads(&r);
@@ -686,7 +685,9 @@ static void build(struct cg_model *m, struct cg_file *f)
 	cg_buf_release(&r.canon);
 	free(r.env_names);
 	free(r.schemes);
-	cg_py_tokens_release(&toks);
+	/* a big file's tokens are not kept for the next small ones */
+	if (toks->alloc > (1u << 20))
+		cg_py_tokens_release(toks);
 }
 
 /* ------------------------------------------------------------ finish */
@@ -801,9 +802,9 @@ static void release(struct cg_model *m)
 {
 	struct cg_py_facts *pf = &m->facts.python;
 
-	for (size_t i = 0; i < pf->nfiles; i++)
-		cg_py_module_release(&pf->files[i].code);
 	free(pf->files);
+	cg_py_tokens_release(&pf->tokens);
+	cg_py_scratch_release(&pf->scratch);
 	memset(pf, 0, sizeof(*pf));
 }
 

@@ -585,6 +585,50 @@ static void test_python_module__cut_tokens(void **state)
 	cg_arena_release(&a);
 }
 
+/* One scratch serves many files: each module is its own, in the arena. */
+static void test_python_module__scratch_reuse(void **state)
+{
+	static const char *const texts[] = {
+	    "def a(x):\n    f(x)\n    g(1, 2)\n",
+	    "@d\nclass B(C):\n    y: int = h()\n",
+	    "import os\n",
+	};
+	struct cg_py_scratch scratch;
+	struct cg_py_module m[3];
+	struct cg_py_tokens t;
+	struct cg_arena arena;
+
+	(void)state;
+	memset(&scratch, 0, sizeof(scratch));
+	memset(&t, 0, sizeof(t));
+	cg_arena_init(&arena);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(
+		    cg_py_tokenize_again(&t, texts[i], strlen(texts[i])), 0);
+		assert_int_equal(cg_py_module_build_with(&m[i], &arena,
+							 &scratch, texts[i],
+							 strlen(texts[i]), &t),
+				 0);
+	}
+	assert_int_equal(m[0].ndefs, 1);
+	assert_int_equal(m[0].ncalls, 2);
+	assert_string_equal(m[0].calls[1].callee, "g");
+	assert_int_equal(m[0].calls[1].nargs, 2);
+	assert_int_equal(m[1].ndefs, 1);
+	assert_string_equal(m[1].defs[0].name, "B");
+	assert_int_equal(m[1].ndecorators, 1);
+	assert_int_equal(m[1].ncalls, 1);
+	assert_string_equal(m[1].assigns[0].target, "y");
+	assert_int_equal(m[2].ncalls, 0);
+	assert_int_equal(m[2].nimports, 1);
+	/* the first module is untouched by the later builds */
+	assert_string_equal(m[0].calls[0].callee, "f");
+	assert_string_equal(m[0].defs[0].name, "a");
+	cg_py_scratch_release(&scratch);
+	cg_py_tokens_release(&t);
+	cg_arena_release(&arena);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +645,7 @@ int main(void)
 	    cmocka_unit_test(test_python_module__bounds),
 	    cmocka_unit_test(test_python_module__garbage),
 	    cmocka_unit_test(test_python_module__cut_tokens),
+	    cmocka_unit_test(test_python_module__scratch_reuse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
