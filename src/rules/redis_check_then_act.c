@@ -21,7 +21,8 @@
  * come with execute(), too late to decide on), a key WATCHed earlier in
  * the function (the WATCH ... MULTI ... EXECUTE pattern: EXEC fails when
  * the key changed), writes that are conditional themselves (set(...,
- * nx=True|xx=True), setnx), and Lua scripts (register_script, eval,
+ * nx=True|xx=True), setnx), both calls inside one `with` of a lock
+ * (`with r.lock("name"):`), and Lua scripts (register_script, eval,
  * evalsha: the commands inside the script text are no calls). One
  * finding per read, at the first write after it.
  */
@@ -217,6 +218,32 @@ static const char *atomic_hint(const char *read, const char *write)
 	       "script)";
 }
 
+/* Both calls run inside one `with` block whose context is a lock
+ * (`with r.lock("name"):`, `with redis_lock.Lock(...)`): what the lock
+ * holds is decided by whoever holds it. */
+static bool under_lock(const struct cg_py_module *code,
+		       const struct cg_py_call *a, const struct cg_py_call *b)
+{
+	for (size_t i = 0; i < code->nwiths; i++) {
+		const struct cg_py_with *w = &code->withs[i];
+		const struct cg_py_call *c;
+
+		if (w->call == NONE)
+			continue;
+		c = &code->calls[w->call];
+		if (!c->method ||
+		    (strcmp(c->method, "lock") && strcmp(c->method, "Lock") &&
+		     strcmp(c->method, "RedLock") &&
+		     strcmp(c->method, "Redlock")))
+			continue;
+		if (a->first_tok >= w->body_first &&
+		    a->first_tok < w->body_end &&
+		    b->first_tok >= w->body_first && b->first_tok < w->body_end)
+			return true;
+	}
+	return false;
+}
+
 static void report(struct cg_rule_ctx *ctx, const struct cg_py_file *f,
 		   const struct cg_py_call *rd, const struct cg_py_call *wr,
 		   const char *key)
@@ -249,18 +276,25 @@ static void check_file(struct cg_rule_ctx *ctx, const struct cg_py_file *f)
 		struct cg_pyc_client wc;
 		bool wc_known = false;
 		const char *key;
-		size_t from = w > MAX_BACK ? w - MAX_BACK : 0;
+		size_t from = w > MAX_BACK ? w - MAX_BACK : 0, last = w + 1;
 
 		if (!wr->method || !wr->receiver || !in(writes, wr->method) ||
 		    !(key = key_of(code, wr)) || conditional_write(code, wr))
 			continue;
 		/* the nearest read of the key before it, in the same def;
-		 * reads inside its arguments come after it in the table */
-		for (size_t i = code->ncalls; i-- > from;) {
+		 * reads inside its arguments come right after it in the
+		 * table (ordered by their parentheses) */
+		while (last < code->ncalls && code->calls[last].start < wr->end)
+			last++;
+		for (size_t i = last; i-- > from;) {
 			const struct cg_py_call *rd = &code->calls[i];
 			struct cg_pyc_client rc;
 			const char *rkey;
 
+			if (wr->func != NONE &&
+			    rd->end <= code->defs[wr->func].start)
+				break; /* before the def: no more of its calls
+					*/
 			if (i == w || rd->func != wr->func || !rd->method ||
 			    !rd->receiver || !in(reads, rd->method) ||
 			    !runs_before(rd, wr) ||
@@ -280,7 +314,8 @@ static void check_file(struct cg_rule_ctx *ctx, const struct cg_py_file *f)
 				wc_known = true;
 			}
 			if (!same_client(f, wr, &wc, rd->receiver) ||
-			    watched(f, wr->func, w, rd->receiver, key))
+			    watched(f, wr->func, w, rd->receiver, key) ||
+			    under_lock(code, rd, wr))
 				continue;
 			if (!reported)
 				reported = cg_xcalloc(code->ncalls, 1);
