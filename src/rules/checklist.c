@@ -32,7 +32,11 @@
  *   - k8s: a container's `env:` (`valueFrom` refs included) and the keys
  *     of the ConfigMaps and Secrets it imports with `envFrom:`; not a
  *     container of a known third-party image (redis, postgres, ...).
- *   - code: a read of the variable (a later loader; the column is ready).
+ *   - code: a read of the variable in Python code (model/python.c:
+ *     os.environ, os.getenv, django-environ, pydantic settings). A read
+ *     without a default needs the variable in the other places; code is
+ *     never a place a variable is missing from, since libraries read
+ *     their own variables and not every read can be seen.
  *
  * Units: each folder with an example file documents its own tree. The
  * example file, compose files and code belong to the deepest unit whose
@@ -108,14 +112,17 @@ static const char *const runtime_names[] = {"CI",
 					    "CARGO_TERM_COLOR",
 					    NULL};
 
+/* The CI's and the tools' own, and what the platform a service runs on
+ * sets for it (KUBERNETES_SERVICE_HOST, VERCEL_URL, ...). */
 static const char *const runtime_prefixes[] = {
-    "GITHUB_",	"RUNNER_",     "ACTIONS_",    "GITLAB_", "CI_",
-    "LC_",	"PYTHON",      "PIP_",	      "PIPENV_", "POETRY_",
-    "UV_",	"NPM_CONFIG_", "npm_config_", "YARN_",	 "PNPM_",
-    "COMPOSE_", "DOCKER_",     "BUILDKIT_",   "DOTNET_", "NUGET_",
-    "TOX_",	"PYTEST_",     "COVERAGE_",   "FF_",	 "CIRCLE_",
-    "TRAVIS_",	"BUILDKITE_",  "BITBUCKET_",  "DRONE_",	 "APPVEYOR_",
-    NULL};
+    "GITHUB_",	   "RUNNER_",	  "ACTIONS_",	 "GITLAB_",  "CI_",
+    "LC_",	   "PYTHON",	  "PIP_",	 "PIPENV_",  "POETRY_",
+    "UV_",	   "NPM_CONFIG_", "npm_config_", "YARN_",    "PNPM_",
+    "COMPOSE_",	   "DOCKER_",	  "BUILDKIT_",	 "DOTNET_",  "NUGET_",
+    "TOX_",	   "PYTEST_",	  "COVERAGE_",	 "FF_",	     "CIRCLE_",
+    "TRAVIS_",	   "BUILDKITE_",  "BITBUCKET_",	 "DRONE_",   "APPVEYOR_",
+    "KUBERNETES_", "VERCEL_",	  "RENDER_",	 "RAILWAY_", "FLY_",
+    "HEROKU_",	   NULL};
 
 bool cg_cl_ignored(const struct cg_config *config, const char *name)
 {
@@ -662,7 +669,12 @@ static void collect(struct scan *sc)
 				add(sc, e, CG_CL_K8S, true, true, e->src->path);
 			break;
 		case CG_PLACE_CODE:
-			add(sc, e, CG_CL_CODE, !e->has_default, true,
+			/* a read names the variable and, without a default,
+			 * needs it everywhere; but code is never a place a
+			 * variable is missing from: libraries read their own
+			 * (DJANGO_SETTINGS_MODULE, SENTRY_DSN, AWS_*), and
+			 * not every read is one ciguard can see */
+			add(sc, e, CG_CL_CODE, !e->has_default, false,
 			    e->src->path);
 			break;
 		default:
