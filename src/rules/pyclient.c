@@ -239,6 +239,7 @@ static void resolve(const struct cg_py_file *f, uint32_t func, const char *expr,
 	const char *pipe;
 	int best = -1;
 	uint32_t best_call = NONE;
+	const struct cg_py_assign *best_assign = NULL;
 
 	memset(out, 0, sizeof(*out));
 	/* `r.pipeline().zadd(...)`: a chain on a pipeline */
@@ -261,13 +262,14 @@ static void resolve(const struct cg_py_file *f, uint32_t func, const char *expr,
 		const struct cg_py_assign *a = &code->assigns[i];
 		int d;
 
-		if (a->call == NONE || strcmp(a->target, expr))
+		if (!a->value || strcmp(a->target, expr))
 			continue;
 		d = self_attr ? 0 : distance(code, func, a->func);
 		if (d < 0 || (best >= 0 && d > best))
 			continue;
 		best = d;
 		best_call = a->call;
+		best_assign = a;
 	}
 	for (size_t i = 0; i < code->nwiths; i++) {
 		const struct cg_py_with *w = &code->withs[i];
@@ -285,6 +287,24 @@ static void resolve(const struct cg_py_file *f, uint32_t func, const char *expr,
 		classify_call(f, func, &code->calls[best_call], depth, out);
 		if (out->kind != CG_PYC_UNKNOWN)
 			return;
+	} else if (best_assign) {
+		/* `client or redis.Redis(...)`: a Redis client, of a flavour
+		 * the other operand decides */
+		for (size_t i = 0; i < code->ncalls; i++) {
+			const struct cg_py_call *c = &code->calls[i];
+			struct cg_pyc_client k = {0};
+
+			if (c->start < best_assign->start)
+				continue;
+			if (c->start >= best_assign->end)
+				break;
+			classify_call(f, func, c, depth, &k);
+			if (k.kind == CG_PYC_REDIS_SYNC ||
+			    k.kind == CG_PYC_REDIS_ASYNC) {
+				out->kind = CG_PYC_REDIS_NAMED;
+				return;
+			}
+		}
 	}
 	/* a parameter of the def or one around it */
 	for (uint32_t d = func;
