@@ -49,6 +49,9 @@ static const struct {
     {"wiremock", "wiremock/mappings/stub.json", true},
     {"wiremock-more", "wiremock/mappings/sub/more.json", true},
     {"wiremock-body", "wiremock/__files/body.json", true},
+    {"python", "app/main.py", false},
+    {"python-init", "app/__init__.py", false},
+    {"python-worker", "app/worker/limiter.py", false},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
