@@ -83,25 +83,39 @@ bool cg_py_def_within(const struct cg_py_module *code, uint32_t inner,
 	return false;
 }
 
-/* The import that binds `name` (n bytes) where def `func` runs. */
+static bool names(const char *s, const char *name, size_t n)
+{
+	return s && strlen(s) == n && !memcmp(s, name, n);
+}
+
+/* The import that binds `name` (n bytes) where def `func` runs: the
+ * innermost scope that binds it by an import wins, and a parameter of a
+ * def on the way (`def f(requests):`) hides the imports outside it. */
 static const struct cg_py_import *binding(const struct cg_py_module *code,
 					  uint32_t func, const char *name,
 					  size_t n)
 {
-	const struct cg_py_import *found = NULL;
+	uint32_t d = func;
 
-	for (size_t i = 0; i < code->nimports; i++) {
-		const struct cg_py_import *r = &code->imports[i];
+	for (unsigned guard = 0; guard < 100000; guard++) {
+		const struct cg_py_import *found = NULL;
 
-		if (!r->bound || strlen(r->bound) != n ||
-		    memcmp(r->bound, name, n))
-			continue;
-		if (r->func != NONE &&
-		    (func == NONE || !cg_py_def_within(code, func, r->func)))
-			continue;
-		found = r; /* the last one wins, as the last import does */
+		for (size_t i = 0; i < code->nimports; i++)
+			if (code->imports[i].func == d &&
+			    names(code->imports[i].bound, name, n))
+				found = &code->imports[i]; /* the last wins */
+		if (found)
+			return found;
+		if (d == NONE || d >= code->ndefs)
+			return NULL;
+		for (uint32_t k = 0; k < code->defs[d].nparams; k++)
+			if (names(code->params[code->defs[d].first_param + k]
+				      .name,
+				  name, n))
+				return NULL;
+		d = code->defs[d].parent;
 	}
-	return found;
+	return NULL;
 }
 
 bool cg_py_canonical(const struct cg_py_file *f, uint32_t func,

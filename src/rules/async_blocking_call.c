@@ -7,7 +7,8 @@
  * looked through: a class body runs where it stands) is an `async def`;
  * a nested sync def or lambda runs elsewhere (a thread pool, a callback)
  * and is not looked into. Blocking, by the name the file's imports give
- * the callee (`from time import sleep`, `import time as t` alike):
+ * the callee (`from time import sleep`, `import time as t` alike; a name
+ * no import binds, a parameter called `requests`, is not the module):
  * time.sleep, the requests API (and a requests.Session's methods),
  * urllib.request.urlopen/urlretrieve, subprocess.run/call/check_call/
  * check_output and a Popen's wait/communicate, socket.create_connection,
@@ -119,8 +120,9 @@ static const char *blocks(const struct cg_py_file *f,
 	struct cg_pyc_client client;
 
 	cg_buf_reset(canon);
-	if (c->dotted) {
-		cg_py_canonical(f, c->func, c->callee, canon);
+	/* a module function only through an import of it: a local `time`
+	 * or `requests` is something else */
+	if (c->dotted && cg_py_canonical(f, c->func, c->callee, canon)) {
 		for (size_t i = 0; i < sizeof(callees) / sizeof(callees[0]);
 		     i++)
 			if (!strcmp(canon->buf, callees[i].name))

@@ -241,7 +241,9 @@ static void test_python_facts__canonical_names(void **state)
 				   "    from requests import get\n"
 				   "    get(u)\n"
 				   "def g():\n"
-				   "    get(u)\n";
+				   "    get(u)\n"
+				   "def h(t):\n"
+				   "    t.sleep(1)\n";
 	struct cg_mem_file files[] = {{"m.py", text, strlen(text)}};
 	struct cg_model m;
 	struct cg_buf out = CG_BUF_INIT;
@@ -259,6 +261,8 @@ static void test_python_facts__canonical_names(void **state)
 	    {CG_PY_NONE, "sibling.x", ".sibling.x", true},
 	    {0, "get", "requests.get", true},
 	    {1, "get", "get", false},
+	    /* a parameter hides the module's import */
+	    {2, "t.sleep", "t.sleep", false},
 	    {CG_PY_NONE, "print", "print", false},
 	};
 

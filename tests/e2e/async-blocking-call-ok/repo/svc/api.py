@@ -52,3 +52,9 @@ def plain() -> None:
     time.sleep(1)
     requests.get("http://example.com", timeout=5)
     sync_r.get("k")
+
+
+async def proxy(requests, url: str) -> None:
+    # a parameter, not the requests module (an async client handed in)
+    await requests.get(url)
+    requests.get(url).raise_for_status()
