@@ -51,6 +51,9 @@ static const struct {
     {"wiremock-body", "wiremock/__files/body.json", true},
     {"js", "web/src/app.jsx", true},
     {"ts", "web/src/env.ts", true},
+    {"python", "app/main.py", false},
+    {"python-init", "app/__init__.py", false},
+    {"python-worker", "app/worker/limiter.py", false},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 

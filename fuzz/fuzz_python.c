@@ -41,6 +41,70 @@ static void check_gap(const char *s, size_t from, size_t to)
 	}
 }
 
+/* The structure over the tokens: rows inside the text and the tables. */
+static void check_module(const char *s, size_t size,
+			 const struct cg_py_tokens *t)
+{
+	struct cg_arena arena;
+	struct cg_py_module m;
+
+	cg_arena_init(&arena);
+	check(cg_py_module_build(&m, &arena, s, size, t) == 0, "build failed");
+	for (size_t i = 0; i < m.ndefs; i++) {
+		const struct cg_py_def *d = &m.defs[i];
+
+		check(d->parent == CG_PY_NONE || d->parent < i,
+		      "a def's parent after it");
+		check(d->start <= d->end && d->end <= size, "def outside");
+		check(d->body_first <= t->n && d->body_end <= t->n,
+		      "def body outside the tokens");
+		check(d->first_decorator + d->ndecorators <= m.ndecorators,
+		      "decorators outside");
+		check(d->first_base + d->nbases <= m.nargs, "bases outside");
+		check(d->first_param + d->nparams <= m.nparams,
+		      "params outside");
+	}
+	for (size_t i = 0; i < m.ncalls; i++) {
+		const struct cg_py_call *c = &m.calls[i];
+
+		check(c->start <= c->end && c->end <= size, "call outside");
+		check(c->first_arg + c->nargs <= m.nargs, "args outside");
+		check(c->func == CG_PY_NONE || c->func < m.ndefs,
+		      "call in no def");
+		check(strlen(c->callee) <= CG_PY_TEXT_MAX, "callee not cut");
+	}
+	for (size_t i = 0; i < m.nargs; i++) {
+		const struct cg_py_arg *a = &m.args[i];
+
+		check(a->start <= a->end && a->end <= size, "arg outside");
+		check(strlen(a->text) <= CG_PY_TEXT_MAX, "arg text not cut");
+		check(!a->value || strlen(a->value) <= CG_PY_VALUE_MAX,
+		      "value not cut");
+		check(a->call == CG_PY_NONE || a->call < m.ncalls,
+		      "arg call outside");
+		check(a->string == CG_PY_NONE || a->string < m.nstrings,
+		      "arg string outside");
+	}
+	for (size_t i = 0; i < m.nstrings; i++)
+		check(m.strings[i].start <= m.strings[i].body &&
+			  m.strings[i].body <= m.strings[i].body_end &&
+			  m.strings[i].body_end <= m.strings[i].end &&
+			  m.strings[i].end <= size,
+		      "string outside");
+	for (size_t i = 0; i < m.nwiths; i++)
+		check(m.withs[i].call == CG_PY_NONE ||
+			  m.withs[i].call < m.ncalls,
+		      "with call outside");
+	for (size_t i = 0; i < m.nassigns; i++)
+		check(m.assigns[i].call == CG_PY_NONE ||
+			  m.assigns[i].call < m.ncalls,
+		      "assign call outside");
+	for (size_t i = 0; i < m.nimports; i++)
+		check(m.imports[i].module != NULL, "import without module");
+	cg_py_module_release(&m);
+	cg_arena_release(&arena);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data;
@@ -98,6 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      "line:col is not where the token starts");
 	}
 	check_gap(s, prev_end, size);
+	check_module(s, size, &t);
 	cg_py_tokens_release(&t);
 	return 0;
 }

@@ -436,6 +436,10 @@ struct cg_py_tokens {
  * `len`. Release `out` with cg_py_tokens_release, even on error.
  */
 int cg_py_tokenize(struct cg_py_tokens *out, const char *text, size_t len);
+/* The same into `out` as it is (initialised: zeroed, or from an earlier
+ * tokenize), keeping its storage: one buffer serves many files. */
+int cg_py_tokenize_again(struct cg_py_tokens *out, const char *text,
+			 size_t len);
 void cg_py_tokens_release(struct cg_py_tokens *t);
 /* "NAME", "OP", ... as Python's token module spells them. */
 const char *cg_py_tok_name(enum cg_py_tok_kind kind);
@@ -516,5 +520,250 @@ int cg_js_tokenize(struct cg_js_tokens *out, const char *text, size_t len,
 void cg_js_tokens_release(struct cg_js_tokens *t);
 /* "NAME", "STRING", ... */
 const char *cg_js_tok_name(enum cg_js_tok_kind kind);
+/* ------------------------------------------------------ python structure */
+
+/*
+ * A light structure over a file's tokens (python_module.c): what rules
+ * about Python code need, found in one pass over the tokens, without a
+ * full grammar and without running anything. Rows come in source order
+ * (a call at its opening parenthesis, a def at its keyword) and refer to
+ * each other by index (CG_PY_NONE: none). Offsets are bytes into the
+ * text; positions come from the tokens. Rows and strings live in the
+ * arena given to cg_py_module_build.
+ *
+ * Expression text (`text`, `callee`, `target`) is normalised: the tokens
+ * as written with comments and line breaks removed, and one space only
+ * between two tokens that would otherwise run together (`not x`), so
+ * `r.get( key )` and `r.get(key)` have the argument text `key` alike.
+ * Longer than CG_PY_TEXT_MAX bytes, it is cut there and `cut` is set
+ * (two cut texts are never the same expression).
+ *
+ * Not seen: calls and names inside f-string fields (an f-string is one
+ * token), and anything a syntax error hides (the rows then are what the
+ * tokens still say). A file nesting deeper than the bounds below keeps
+ * its rows but loses the structure past them (`truncated`).
+ */
+#define CG_PY_NONE UINT32_MAX
+#define CG_PY_TEXT_MAX 256
+#define CG_PY_VALUE_MAX 1024 /* bytes of a string value kept */
+#define CG_PY_MAX_BLOCKS 256 /* def/class/with/try nested at once */
+#define CG_PY_MAX_LAMBDAS 64 /* lambdas nested at once */
+
+enum cg_py_def_kind {
+	CG_PY_DEF_FUNCTION, /* def */
+	CG_PY_DEF_ASYNC,    /* async def */
+	CG_PY_DEF_LAMBDA,
+	CG_PY_DEF_CLASS,
+};
+
+/* A function, lambda or class. Its scope is its body: default values,
+ * annotations, bases and decorators belong to the enclosing one. */
+struct cg_py_def {
+	enum cg_py_def_kind kind;
+	const char *name; /* "<lambda>" for a lambda */
+	uint32_t parent;  /* the enclosing def, or NONE at module level */
+	uint32_t first_decorator, ndecorators; /* rows of `decorators` */
+	/* CLASS: its bases and keywords (`metaclass=`), as arguments: rows
+	 * of `args` */
+	uint32_t first_base, nbases;
+	/* FUNCTION, ASYNC: its parameters, rows of `params` */
+	uint32_t first_param, nparams;
+	/* tokens [body_first, body_end) of the body (empty when the file
+	 * ends or breaks first); bytes [start, end) from its first keyword
+	 * (`async`, `def`, `class`, `lambda`) to the end of the body */
+	uint32_t body_first, body_end;
+	uint32_t start, end;
+	struct cg_pos pos; /* the name; a lambda's keyword */
+};
+
+/* One argument of a call (or base of a class). */
+struct cg_py_arg {
+	const char *keyword; /* `name=`: the name; NULL when positional */
+	unsigned star;	     /* 1: `*x`, 2: `**x`, else 0 */
+	const char *text;    /* the value */
+	bool cut;
+	/* the value is one string literal, or several implicitly joined:
+	 * the first one's row of `strings`, and the value (see
+	 * cg_py_string_value; joined, and at most CG_PY_VALUE_MAX bytes) */
+	uint32_t string;
+	const char *value;
+	/* the value is one call (maybe awaited): its row */
+	uint32_t call;
+	uint32_t start, end;
+	struct cg_pos pos; /* the value */
+};
+
+struct cg_py_call {
+	/* the called expression: "self.redis.zcard", "r.pipeline().execute",
+	 * "print" */
+	const char *callee;
+	bool cut;
+	bool dotted; /* callee is NAME(.NAME)* */
+	/* the last name of the callee ("zcard") and what comes before its
+	 * dot ("self.redis"); NULL when the callee does not end in a name
+	 * (`f()()`) or has no dot */
+	const char *method;
+	const char *receiver;
+	bool awaited;  /* `await` right before the callee */
+	uint32_t func; /* the innermost def whose body holds it, or NONE */
+	uint32_t first_arg, nargs; /* rows of `args` */
+	/* tokens [first_tok, end_tok): the callee's first to the `)` */
+	uint32_t first_tok, end_tok;
+	uint32_t start, end;
+	struct cg_pos pos; /* the whole call, from the callee's start */
+};
+
+/* A parameter of a def: `name: annotation = default`, `*args`. */
+struct cg_py_param {
+	const char *name;
+	const char *annotation;	  /* NULL when none */
+	const char *default_text; /* NULL when none */
+	unsigned star;		  /* 1: `*args`, 2: `**kw` */
+	struct cg_pos pos;	  /* the name */
+};
+
+/* `@expr` before a def or class. */
+struct cg_py_decorator {
+	uint32_t def;
+	const char *text; /* the expression after `@` */
+	bool cut;
+	uint32_t call; /* the expression is a call: its row (`@app.get(...)`) */
+	struct cg_pos pos;
+};
+
+/* One item of a `with` / `async with` statement. */
+struct cg_py_with {
+	bool is_async;
+	const char *expr; /* the context expression */
+	bool cut;
+	uint32_t call;	     /* the expression is a call: its row */
+	const char *as_name; /* the `as` target's text, or NULL */
+	uint32_t func;
+	uint32_t body_first, body_end; /* tokens, as a def's */
+	uint32_t start, end;	       /* `with` to the end of the body */
+	struct cg_pos pos;	       /* the expression */
+};
+
+/* A `try` statement: its `try:` suite. */
+struct cg_py_try {
+	uint32_t func;
+	uint32_t body_first, body_end;
+	uint32_t start, end;
+	struct cg_pos pos; /* the keyword */
+};
+
+enum {
+	CG_PY_STR_RAW = 1 << 0,
+	CG_PY_STR_BYTES = 1 << 1,
+	CG_PY_STR_F = 1 << 2,	    /* f-string */
+	CG_PY_STR_T = 1 << 3,	    /* 3.14 t-string */
+	CG_PY_STR_UNICODE = 1 << 4, /* u'' */
+	CG_PY_STR_TRIPLE = 1 << 5,
+};
+
+/* A string literal: one STRING token. */
+struct cg_py_string {
+	unsigned flags;		 /* CG_PY_STR_* */
+	uint32_t tok;		 /* its token */
+	uint32_t start, end;	 /* the literal, prefix and quotes included */
+	uint32_t body, body_end; /* between the quotes */
+	uint32_t func;
+	struct cg_pos pos;
+};
+
+/* `target = value` or `target: annotation [= value]` as a statement of
+ * its own, the target a name or a dotted name (`self.r`). */
+struct cg_py_assign {
+	const char *target;
+	const char *annotation; /* NULL when none */
+	const char *value;	/* NULL when only annotated */
+	bool cut;		/* of the value */
+	uint32_t call;		/* the value is one call (maybe awaited) */
+	uint32_t string;	/* the value is a string literal: its row */
+	const char *str_value;	/* and its value */
+	uint32_t func;
+	uint32_t start, end; /* the statement */
+	struct cg_pos pos;   /* the target */
+};
+
+/* One name an import statement binds. */
+struct cg_py_import {
+	/* the module: "os.path"; for `from .x import y` "x" with level 1;
+	 * "" for `from . import y` */
+	const char *module;
+	unsigned level;	  /* leading dots of a relative import */
+	const char *name; /* `from m import name` (or "*"); NULL for
+			     `import m` */
+	/* the name bound: the `as` name, else `name`, else the first part
+	 * of `module` (`import os.path` binds `os`); NULL for `*` */
+	const char *bound;
+	uint32_t func;
+	struct cg_pos pos; /* the module (`from` form: the name) */
+};
+
+struct cg_py_module {
+	struct cg_py_def *defs;
+	size_t ndefs, defs_alloc;
+	struct cg_py_decorator *decorators;
+	size_t ndecorators, decorators_alloc;
+	struct cg_py_param *params;
+	size_t nparams, params_alloc;
+	struct cg_py_call *calls;
+	size_t ncalls, calls_alloc;
+	struct cg_py_arg *args;
+	size_t nargs, args_alloc;
+	struct cg_py_with *withs;
+	size_t nwiths, withs_alloc;
+	struct cg_py_try *tries;
+	size_t ntries, tries_alloc;
+	struct cg_py_string *strings;
+	size_t nstrings, strings_alloc;
+	struct cg_py_assign *assigns;
+	size_t nassigns, assigns_alloc;
+	struct cg_py_import *imports;
+	size_t nimports, imports_alloc;
+	bool truncated; /* a nesting bound was reached */
+};
+
+/*
+ * The structure of `text` (len bytes) from its tokens `toks` (as
+ * cg_py_tokenize made them, maybe cut short at CG_ELIMIT). Never fails
+ * on content; rows and strings go to `arena`, which must outlive the
+ * module (each table once, at its size). Time and memory are linear in
+ * the tokens. Returns 0.
+ */
+int cg_py_module_build(struct cg_py_module *out, struct cg_arena *arena,
+		       const char *text, size_t len,
+		       const struct cg_py_tokens *toks);
+
+/* Room a build grows its tables in, kept from one file to the next so
+ * that reading many files costs no reallocation per file. Zero it
+ * before the first use; release with cg_py_scratch_release. */
+struct cg_py_scratch {
+	struct cg_py_module rows;
+	void *pending; /* arguments of the open calls */
+	size_t pending_alloc;
+	void *state; /* the scanner's stacks */
+};
+
+/* cg_py_module_build growing its tables in `scratch`. */
+int cg_py_module_build_with(struct cg_py_module *out, struct cg_arena *arena,
+			    struct cg_py_scratch *scratch, const char *text,
+			    size_t len, const struct cg_py_tokens *toks);
+void cg_py_scratch_release(struct cg_py_scratch *scratch);
+/* Forget the module's rows (they are the arena's: nothing is freed). */
+void cg_py_module_release(struct cg_py_module *m);
+/*
+ * The value of string literal text[start, end) (prefix and quotes
+ * included), at most `max` bytes, NUL-terminated, in `arena`: escapes of
+ * a string that is not raw are decoded (\n \t \\ \' \" \xHH, octal,
+ * a backslash-newline is nothing; \N{...}, \u and \U stay as written);
+ * an f-string's fields stay as written (`{x}`). NULL when it is not a
+ * string literal.
+ */
+char *cg_py_string_value(struct cg_arena *arena, const char *text,
+			 uint32_t start, uint32_t end, size_t max);
+/* The CG_PY_STR_* flags of the literal starting at `s` (n bytes). */
+unsigned cg_py_string_flags(const char *s, size_t n);
 
 #endif

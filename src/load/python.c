@@ -117,7 +117,8 @@ static struct cg_py_token *emit(struct tokenizer *t, enum cg_py_tok_kind kind,
 		t->full = true;
 		return NULL;
 	}
-	CG_GROW(out->toks, out->alloc, out->n + 1);
+	if (out->n >= out->alloc)
+		CG_GROW(out->toks, out->alloc, out->n + 1);
 	k = &out->toks[out->n++];
 	k->kind = kind;
 	k->start = (uint32_t)start;
@@ -693,9 +694,16 @@ static void tokenize(struct tokenizer *t)
 
 int cg_py_tokenize(struct cg_py_tokens *out, const char *text, size_t len)
 {
+	memset(out, 0, sizeof(*out));
+	return cg_py_tokenize_again(out, text, len);
+}
+
+int cg_py_tokenize_again(struct cg_py_tokens *out, const char *text, size_t len)
+{
 	struct tokenizer t;
 
-	memset(out, 0, sizeof(*out));
+	out->n = 0;
+	out->nerrors = 0;
 	if (len > CG_LOAD_MAX_BYTES)
 		return cg_error_set(
 		    CG_ELIMIT, "python source of %zu bytes is too large", len);

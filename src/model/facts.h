@@ -21,6 +21,7 @@
 #define CG_FACTS_H
 
 #include "core/core.h"
+#include "load/load.h"
 
 struct cg_config;
 struct cg_model;
@@ -556,6 +557,78 @@ struct cg_wm_facts {
 	size_t nmapping_files; /* mapping files read, valid or not */
 };
 
+/* ------------------------------------------------------------ Python */
+
+/*
+ * A Python file of the repository, read by the python loader (python.c,
+ * full layer only; `--quick` never opens one): its structure (load.h,
+ * "python structure": defs and their decorators, calls and their
+ * arguments, with/try blocks, strings, assignments, imports), its strings
+ * in the model's arena. Rows refer to each other by index within `code`.
+ * Files under virtualenvs, site-packages, node_modules, __pycache__, tox
+ * and setuptools build trees are not read.
+ *
+ * The env variables it reads are rows of the env table (CG_ENV_USE,
+ * CG_PLACE_CODE, scope CG_NO_SCOPE; has_default when a default is given):
+ * os.environ["X"], os.environ.get("X"[, d]), os.environ.setdefault,
+ * os.getenv("X"[, d]), `"X" in os.environ` (a default: it checks), the
+ * same through `from os import environ/getenv` and aliases; django-environ
+ * `env("X")`, `env.str("X", default=...)` where `env` is bound to
+ * environ.Env(...) in the file (its keyword schemes give defaults) or
+ * imported by that name; pydantic BaseSettings fields (upper-cased, after
+ * the env_prefix of `model_config = SettingsConfigDict(env_prefix=...)`,
+ * `class Config: env_prefix = ...` or the class keywords; an alias,
+ * validation_alias or v1 `env=` of Field() names the variable itself; a
+ * field with a default has one).
+ */
+struct cg_py_file {
+	const struct cg_src *src;
+	/*
+	 * Its dotted module name, as Python imports it with the first folder
+	 * up that is not a package (has no __init__.py) on sys.path:
+	 * `app/worker/pool.py` with app/ and app/worker/ packages is
+	 * "app.worker.pool", `app/worker/__init__.py` is "app.worker", a
+	 * `__main__.py` is "pkg.__main__" (what `python -m pkg` runs).
+	 */
+	const char *module;
+	bool package; /* an __init__.py */
+	bool main;    /* a __main__.py */
+	struct cg_py_module code;
+};
+
+struct cg_py_facts {
+	struct cg_py_file *files; /* in the order they were read */
+	size_t nfiles, files_alloc;
+	/* the loader's, from one file to the next */
+	struct cg_py_tokens tokens;
+	struct cg_py_scratch scratch;
+};
+
+/*
+ * The Python file that `python -m NAME` (or an import of NAME) would run,
+ * for dotted `name`: the file whose module is `name` (for a package, its
+ * __main__.py when `main`, else its __init__.py), else one whose path
+ * (without .py, `/` read as `.`) ends with `name` at a folder boundary;
+ * NULL when none.
+ */
+const struct cg_py_file *cg_py_find_module(const struct cg_model *m,
+					   const char *name, bool main);
+/*
+ * `dotted` (a callee or name as written in def `func` of `f`, CG_PY_NONE:
+ * module level) with its first name resolved through the imports that
+ * file and the enclosing defs make: `t.sleep` -> "time.sleep" after
+ * `import time as t`, `sleep` -> "time.sleep" after `from time import
+ * sleep`, `aioredis.Redis` -> "redis.asyncio.Redis" after `import
+ * redis.asyncio as aioredis`. A name no import binds is left as it is.
+ * Relative imports keep their dots (".x.y"). Writes to `out` (reset
+ * first); returns true when an import resolved it.
+ */
+bool cg_py_canonical(const struct cg_py_file *f, uint32_t func,
+		     const char *dotted, struct cg_buf *out);
+/* True when def `inner` of `code` is `outer` or lies inside it. */
+bool cg_py_def_within(const struct cg_py_module *code, uint32_t inner,
+		      uint32_t outer);
+
 /* ------------------------------------------------------------ tables */
 
 struct cg_facts {
@@ -574,6 +647,7 @@ struct cg_facts {
 	struct cg_doc_cell *doc_cells;
 	size_t ndoc_cells, doc_cells_alloc;
 	struct cg_wm_facts wiremock; /* freed by its loader's release */
+	struct cg_py_facts python;   /* freed by its loader's release */
 	/* per scope, the indices of its env DEF rows (built on first
 	 * lookup) */
 	size_t **scope_defs;

@@ -33,15 +33,15 @@
  *     of the ConfigMaps and Secrets it imports with `envFrom:`; not a
  *     container of a known third-party image (redis, postgres, ...).
  *   - code: a read of the variable in the code (USE rows of place CODE:
- *     process.env.X, os.environ["X"], ...). A read with no default needs
- *     the variable in the example file only, as compose's `${X}` does:
- *     that file is where a developer learns what to set, while which of
- *     the app's deployments runs the code that reads it (a script, one
- *     worker of several, a test) cannot be told, so CI, compose and
- *     Kubernetes are not asked for it. A read with a default (`||
- *     "d"`, `os.getenv("X", "d")`) names the variable and needs nothing.
- *     Code is never a place a variable is missing from: libraries read
- *     variables the app's code never names (DATABASE_URL by an ORM,
+ *     process.env.X, import.meta.env.X; Python's os.environ["X"],
+ *     os.getenv, django-environ, pydantic settings fields). A read with no
+ * default needs the variable in the example file only, as compose's `${X}`
+ * does: that file is where a developer learns what to set, while which of the
+ * app's deployments runs the code that reads it (a script, one worker of
+ * several, a test) cannot be told, so CI, compose and Kubernetes are not asked
+ * for it. A read with a default (`|| "d"`, `os.getenv("X", "d")`) names the
+ * variable and needs nothing. Code is never a place a variable is missing from:
+ * libraries read variables the app's code never names (DATABASE_URL by an ORM,
  *     SENTRY_DSN by an SDK), and a repository's code may be in a
  *     language ciguard does not read.
  *
@@ -121,6 +121,8 @@ static const char *const runtime_names[] = {"CI",
 					    "CARGO_TERM_COLOR",
 					    NULL};
 
+/* The CI's and the tools' own, and what the platform a service runs on
+ * sets for it (KUBERNETES_SERVICE_HOST, VERCEL_URL, ...). */
 static const char *const runtime_prefixes[] = {
     "GITHUB_", "RUNNER_", "ACTIONS_", "GITLAB_", "CI_", "LC_", "PYTHON", "PIP_",
     "PIPENV_", "POETRY_", "UV_", "NPM_CONFIG_", "YARN_", "PNPM_", "COMPOSE_",
@@ -131,7 +133,9 @@ static const char *const runtime_prefixes[] = {
      * NODE_EXTRA_CA_CERTS...), what npm passes to scripts
      * (npm_package_version, npm_lifecycle_event...), test runners and
      * Vercel's system variables */
-    "NODE_", "npm_", "VITEST_", "VERCEL_", NULL};
+    "NODE_", "npm_", "VITEST_", "VERCEL_",
+    /* what the platform a service runs on sets for it */
+    "KUBERNETES_", "RENDER_", "RAILWAY_", "FLY_", "HEROKU_", NULL};
 
 bool cg_cl_ignored(const struct cg_config *config, const char *name)
 {
