@@ -799,6 +799,172 @@ static bool program_is_worker(const char *b, const char *const *args,
 	return false;
 }
 
+/* `name(.name)*`, optionally `:attr...`: the length of the dotted module
+ * part, or 0 when `w` is not one. */
+static size_t dotted_module(const char *w)
+{
+	size_t n = 0;
+	bool start = true;
+
+	for (; w[n] && w[n] != ':'; n++) {
+		char c = w[n];
+
+		if (c == '.') {
+			if (start)
+				return 0;
+			start = true;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '_' || (!start && c >= '0' && c <= '9')))
+			return 0;
+		start = false;
+	}
+	return start ? 0 : n;
+}
+
+/* Options of the runners below that take a value in the next word. */
+static bool takes_value(const char *prog, const char *opt)
+{
+	static const char *const any[] = {"-b",		 "--bind",
+					  "-w",		 "--workers",
+					  "-k",		 "--worker-class",
+					  "-c",		 "--config",
+					  "--host",	 "--port",
+					  "--log-level", "-l",
+					  "--loglevel",	 "-Q",
+					  "--queues",	 "--concurrency",
+					  "-n",		 "--hostname",
+					  "-P",		 "--pool",
+					  "--timeout",	 "-t",
+					  "--threads",	 "--env-file",
+					  "--uds",	 "--root-path",
+					  "--name",	 "-p",
+					  "--processes", "--pidfile",
+					  "--logfile",	 "-f",
+					  "--chdir",	 "--app-dir",
+					  NULL};
+
+	(void)prog;
+	if (strchr(opt, '='))
+		return false;
+	for (size_t i = 0; any[i]; i++)
+		if (!strcmp(opt, any[i]))
+			return true;
+	return false;
+}
+
+void cg_process_python_entry(const struct cg_process_fact *p,
+			     struct cg_py_entry *out)
+{
+	bool env_unbuffered;
+	size_t i = unwrap(p, &env_unbuffered), k;
+	const char *prog, *b;
+
+	memset(out, 0, sizeof(*out));
+	if (i >= p->argc)
+		return;
+	prog = p->argv[i];
+	b = cg_path_base(prog);
+	out->program = b;
+	if (cg_ends_with(b, ".py") && !is_python_program(prog)) {
+		out->kind = CG_PY_ENTRY_SCRIPT;
+		out->target = prog;
+		out->target_len = strlen(prog);
+		return;
+	}
+	if (is_python(prog)) {
+		/* interpreter options, then -m NAME, -c, or the script:
+		 * flags cluster (`-um NAME`), -W and -X take a value (the
+		 * rest of the word, or the next one), so do -m and -c */
+		for (k = i + 1; k < p->argc; k++) {
+			const char *a = p->argv[k];
+			bool next = false;
+
+			if (!strcmp(a, "--")) {
+				k++;
+				break;
+			}
+			if (a[0] != '-' || !strcmp(a, "-"))
+				break;
+			if (a[1] == '-')
+				continue; /* --long options take no value here
+					   */
+			for (const char *c = a + 1; *c; c++) {
+				if (*c == 'c')
+					return;
+				if (*c == 'm') {
+					out->target = c[1] ? c + 1
+						      : k + 1 < p->argc
+							  ? p->argv[k + 1]
+							  : NULL;
+					if (!out->target || !*out->target)
+						return;
+					out->target_len = strlen(out->target);
+					out->kind = CG_PY_ENTRY_MODULE;
+					return;
+				}
+				if (*c == 'W' || *c == 'X') {
+					next = !c[1];
+					break;
+				}
+			}
+			if (next)
+				k++;
+		}
+		if (k < p->argc && p->argv[k][0] && strcmp(p->argv[k], "-")) {
+			out->kind = CG_PY_ENTRY_SCRIPT;
+			out->target = p->argv[k];
+			out->target_len = strlen(out->target);
+		}
+		return;
+	}
+	if (!is_python_program(prog))
+		return;
+	out->runner_logs_start =
+	    strcmp(b, "flask") && strcmp(b, "django-admin");
+	/* celery's app: -A NAME, --app NAME, --app=NAME, -ANAME */
+	if (!strcmp(b, "celery")) {
+		for (k = i + 1; k < p->argc; k++) {
+			const char *a = p->argv[k], *v = NULL;
+
+			if ((!strcmp(a, "-A") || !strcmp(a, "--app")) &&
+			    k + 1 < p->argc)
+				v = p->argv[k + 1];
+			else if (cg_starts_with(a, "--app="))
+				v = a + 6;
+			else if (cg_starts_with(a, "-A") && a[2])
+				v = a + 2;
+			if (v && dotted_module(v)) {
+				out->kind = CG_PY_ENTRY_APP;
+				out->target = v;
+				out->target_len = dotted_module(v);
+				return;
+			}
+		}
+		return;
+	}
+	if (!strcmp(b, "rq") || !strcmp(b, "rqworker") || !strcmp(b, "faust") ||
+	    !strcmp(b, "flask") || !strcmp(b, "django-admin"))
+		return; /* their app comes from elsewhere (env, settings) */
+	/* the first operand naming a module: `app.main:app`, `app.tasks` */
+	for (k = i + 1; k < p->argc; k++) {
+		const char *a = p->argv[k];
+
+		if (a[0] == '-') {
+			if (takes_value(b, a))
+				k++;
+			continue;
+		}
+		if (dotted_module(a)) {
+			out->kind = CG_PY_ENTRY_APP;
+			out->target = a;
+			out->target_len = dotted_module(a);
+		}
+		return;
+	}
+}
+
 void cg_process_classify(const struct cg_config *config,
 			 struct cg_process_fact *p)
 {
@@ -848,6 +1014,20 @@ void cg_process_classify(const struct cg_config *config,
 					    mod, p->argv + k + 2,
 					    p->argc - k - 2);
 				break;
+			}
+		}
+		/* `python path/worker.py` as `./path/worker.py` */
+		if (!p->worker) {
+			struct cg_py_entry e;
+
+			cg_process_python_entry(p, &e);
+			if (e.kind == CG_PY_ENTRY_SCRIPT) {
+				char *path =
+				    cg_xstrndup(e.target, e.target_len);
+
+				p->worker = strstr(cg_path_base(path),
+						   "worker") != NULL;
+				free(path);
 			}
 		}
 	} else if (is_python_program(prog)) {

@@ -318,6 +318,35 @@ struct cg_process_fact {
  */
 void cg_process_classify(const struct cg_config *config,
 			 struct cg_process_fact *p);
+/* What a Python process runs, as its command line names it. */
+enum cg_py_entry_kind {
+	CG_PY_ENTRY_NONE,   /* -c, a REPL, or nothing ciguard can name */
+	CG_PY_ENTRY_MODULE, /* `python -m NAME`: target is NAME */
+	CG_PY_ENTRY_SCRIPT, /* `python path.py`, `./path.py`: the path */
+	/* a runner given the module of its app: `celery -A proj worker`,
+	 * `arq app.worker.WorkerSettings`, `uvicorn app.main:app`,
+	 * `dramatiq app.tasks`, `huey_consumer app.huey`: the dotted name
+	 * before any `:` (it may end in an attribute of the module) */
+	CG_PY_ENTRY_APP,
+};
+
+struct cg_py_entry {
+	enum cg_py_entry_kind kind;
+	const char *target; /* an argv word, or a part of one (see text) */
+	size_t target_len;
+	/* the runner's base name: "python3", "celery", "uvicorn", ... (an
+	 * argv word) */
+	const char *program;
+	/* the runner logs that it started by itself (celery, rq, arq,
+	 * dramatiq, huey, gunicorn, uvicorn, hypercorn, daphne, granian,
+	 * faust): the app's own code need not */
+	bool runner_logs_start;
+};
+
+/* What `p` runs (wrappers such as nohup, env, `poetry run` looked
+ * through); kind NONE when it is no Python program or names nothing. */
+void cg_process_python_entry(const struct cg_process_fact *p,
+			     struct cg_py_entry *out);
 /* PYTHONUNBUFFERED's value turns it on, as CPython 3.7+ reads it: an
  * integer is on unless it is 0; any other non-empty text is on. */
 bool cg_python_unbuffered_value(const char *value);

@@ -420,6 +420,85 @@ static void test_facts__service_kind_of_image(void **state)
 				 cases[i].kind);
 }
 
+/* What cg_process_python_entry names for `words` (NULL-terminated). */
+static void entry_of(const char *const *words, struct cg_py_entry *e,
+		     struct cg_process_fact *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->argv = (const char **)words;
+	while (words[p->argc])
+		p->argc++;
+	cg_process_python_entry(p, e);
+}
+
+static void expect_entry(enum cg_py_entry_kind kind, const char *target,
+			 bool runner_logs, const char *const *words)
+{
+	struct cg_process_fact p;
+	struct cg_py_entry e;
+
+	entry_of(words, &e, &p);
+	assert_int_equal(e.kind, kind);
+	if (target) {
+		assert_int_equal(e.target_len, strlen(target));
+		assert_memory_equal(e.target, target, strlen(target));
+	}
+	assert_int_equal(e.runner_logs_start, runner_logs);
+}
+
+static void test_facts__python_entry_points(void **state)
+{
+	(void)state;
+#define W(...) ((const char *const[]){__VA_ARGS__, NULL})
+	expect_entry(CG_PY_ENTRY_MODULE, "app.worker.pool", false,
+		     W("python", "-m", "app.worker.pool"));
+	/* flags cluster; -W takes a value; wrappers are looked through */
+	expect_entry(CG_PY_ENTRY_MODULE, "app.w", false,
+		     W("nohup", "env", "A=1", "python3.12", "-W", "ignore",
+		       "-um", "app.w"));
+	expect_entry(CG_PY_ENTRY_MODULE, "pkg", false,
+		     W("poetry", "run", "python", "-mpkg"));
+	/* -X with a value that holds an m is no -m */
+	expect_entry(CG_PY_ENTRY_SCRIPT, "run.py", false,
+		     W("python", "-Xfrozen_modules=off", "run.py"));
+	expect_entry(CG_PY_ENTRY_NONE, NULL, false,
+		     W("python", "-c", "import app; app.main()"));
+	expect_entry(CG_PY_ENTRY_SCRIPT, "./tools/worker.py", false,
+		     W("./tools/worker.py", "--queue", "x"));
+	expect_entry(CG_PY_ENTRY_APP, "proj", true,
+		     W("celery", "-A", "proj", "worker", "-l", "info"));
+	expect_entry(CG_PY_ENTRY_APP, "proj.app", true,
+		     W("celery", "--app=proj.app:celery", "worker"));
+	expect_entry(CG_PY_ENTRY_APP, "app.main", true,
+		     W("uvicorn", "--host", "0.0.0.0", "app.main:app"));
+	expect_entry(CG_PY_ENTRY_APP, "app.wsgi", true,
+		     W("gunicorn", "-w", "4", "-b", ":8000", "app.wsgi:app"));
+	expect_entry(CG_PY_ENTRY_APP, "app.worker.WorkerSettings", true,
+		     W("arq", "app.worker.WorkerSettings"));
+	/* rq finds its jobs by name at run time: nothing to name */
+	expect_entry(CG_PY_ENTRY_NONE, NULL, true, W("rq", "worker", "high"));
+	expect_entry(CG_PY_ENTRY_NONE, NULL, false, W("node", "server.js"));
+#undef W
+}
+
+static void test_facts__python_script_workers(void **state)
+{
+	const char *const a[] = {"python", "scripts/queue_worker.py", NULL};
+	const char *const b[] = {"python", "scripts/report.py", NULL};
+	struct cg_process_fact p;
+	struct cg_py_entry e;
+
+	(void)state;
+	entry_of(a, &e, &p);
+	cg_process_classify(NULL, &p);
+	assert_true(p.python);
+	assert_true(p.worker); /* as ./scripts/queue_worker.py would be */
+	entry_of(b, &e, &p);
+	cg_process_classify(NULL, &p);
+	assert_true(p.python);
+	assert_false(p.worker);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +509,8 @@ int main(void)
 	    cmocka_unit_test(test_facts__value_kinds),
 	    cmocka_unit_test(test_facts__pythonunbuffered_as_cpython_reads_it),
 	    cmocka_unit_test(test_facts__service_kind_of_image),
+	    cmocka_unit_test(test_facts__python_entry_points),
+	    cmocka_unit_test(test_facts__python_script_workers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
