@@ -38,16 +38,19 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    def args(self) -> list[str]:
+        """redis-server's arguments for port self.port."""
+        return ["--port", str(self.port), "--bind", "127.0.0.1"]
+
     def start(self) -> None:
         log = os.path.join(self.dir, "redis.log")
         for _ in range(5):
             self.port = free_port()
             with open(log, "wb") as out:
                 self.proc = subprocess.Popen(
-                    ["redis-server", "--port", str(self.port),
-                     "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                     "no", "--dir", self.dir],
-                    stdout=out, stderr=subprocess.STDOUT)
+                    ["redis-server", *self.args(), "--save", "",
+                     "--appendonly", "no", "--dir", self.dir],
+                    cwd=self.dir, stdout=out, stderr=subprocess.STDOUT)
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and self.proc.poll() is None:
                 with open(log, "rb") as f:

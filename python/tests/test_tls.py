@@ -6,22 +6,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
-import time
 from typing import Iterator, List
 
 import pytest
 
-from conftest import free_port
+from conftest import RedisServer
 from ciguard import ConcurrentRunsLimiter, LimiterError
 
 
-class TLSRedis:
-    def __init__(self) -> None:
-        self.dir = tempfile.mkdtemp(prefix="ciguard-py-tls-")
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.port = 0
+class TLSRedis(RedisServer):
+    """A redis-server serving TLS only, with a password."""
 
     def certificates(self) -> None:
         k = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
@@ -44,36 +39,15 @@ class TLSRedis:
             "ca.key", "-CAcreateserial", "-days", "2", "-extfile",
             "san.ext", "-out", "server.pem")
 
-    def start(self) -> None:
-        log = os.path.join(self.dir, "redis.log")
-        for _ in range(5):
-            self.port = free_port()
-            with open(log, "wb") as out:
-                self.proc = subprocess.Popen(
-                    ["redis-server", "--port", "0", "--tls-port",
-                     str(self.port), "--bind", "127.0.0.1",
-                     "--tls-cert-file", "server.pem", "--tls-key-file",
-                     "server.key", "--tls-ca-cert-file", "ca.pem",
-                     "--tls-auth-clients", "no", "--requirepass", "s3cret",
-                     "--save", "", "--appendonly", "no", "--dir", self.dir],
-                    cwd=self.dir, stdout=out, stderr=subprocess.STDOUT)
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                with open(log, "rb") as f:
-                    if b"Ready to accept connections" in f.read():
-                        return
-                time.sleep(0.02)
-            self.stop()
-        with open(log, encoding="utf-8", errors="replace") as f:
-            raise RuntimeError("redis-server did not start:\n" + f.read())
+    def args(self) -> list[str]:
+        return ["--port", "0", "--tls-port", str(self.port), "--bind",
+                "127.0.0.1", "--tls-cert-file", "server.pem",
+                "--tls-key-file", "server.key", "--tls-ca-cert-file",
+                "ca.pem", "--tls-auth-clients", "no", "--requirepass",
+                "s3cret"]
 
-    def url(self, query: str = "") -> str:
+    def tls_url(self, query: str = "") -> str:
         return f"rediss://:s3cret@localhost:{self.port}/0{query}"
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -84,15 +58,14 @@ def tls_redis() -> Iterator[TLSRedis]:
     srv.certificates()
     srv.start()
     yield srv
-    srv.stop()
-    shutil.rmtree(srv.dir, ignore_errors=True)
+    srv.close()
 
 
 def test_tls_the_seed_race(tls_redis: TLSRedis) -> None:
     """10 threads, max_slots=2, exactly 2 tokens, over a verified TLS
     connection (the CA from the URL, redis-py's spelling)."""
     ca = os.path.join(tls_redis.dir, "ca.pem")
-    limiter = ConcurrentRunsLimiter(tls_redis.url(f"?ssl_ca_certs={ca}"),
+    limiter = ConcurrentRunsLimiter(tls_redis.tls_url(f"?ssl_ca_certs={ca}"),
                                     fail_open=False)
     for round_ in range(10):
         key = f"tls-seed-{round_}"
@@ -120,7 +93,7 @@ def test_tls_the_seed_race(tls_redis: TLSRedis) -> None:
 
 def test_tls_ca_file_option(tls_redis: TLSRedis) -> None:
     limiter = ConcurrentRunsLimiter(
-        tls_redis.url(), ca_file=os.path.join(tls_redis.dir, "ca.pem"))
+        tls_redis.tls_url(), ca_file=os.path.join(tls_redis.dir, "ca.pem"))
     token = limiter.acquire("tls-ca-file", 1)
     assert token is not None
     assert limiter.release("tls-ca-file", token)
@@ -130,7 +103,7 @@ def test_tls_wrong_ca_is_an_error_even_fail_open(tls_redis: TLSRedis) -> None:
     """A certificate that fails verification is never taken for an outage:
     fail_open does not let the caller past it."""
     limiter = ConcurrentRunsLimiter(
-        tls_redis.url(), fail_open=True,
+        tls_redis.tls_url(), fail_open=True,
         ca_file=os.path.join(tls_redis.dir, "other.pem"))
     with pytest.raises(LimiterError) as e:
         limiter.acquire("tls-wrong-ca", 1)
@@ -139,7 +112,7 @@ def test_tls_wrong_ca_is_an_error_even_fail_open(tls_redis: TLSRedis) -> None:
 
 def test_tls_cert_reqs_none_warns(tls_redis: TLSRedis) -> None:
     with pytest.warns(UserWarning, match="not verified"):
-        limiter = ConcurrentRunsLimiter(tls_redis.url("?ssl_cert_reqs=none"))
+        limiter = ConcurrentRunsLimiter(tls_redis.tls_url("?ssl_cert_reqs=none"))
     token = limiter.acquire("tls-none", 1)
     assert token is not None
     assert limiter.release("tls-none", token)

@@ -125,7 +125,7 @@ bool cg_worker_owns(const struct cg_worker *w, const struct cg_py_file *f)
 	       (mod[w->package_len] == '\0' || mod[w->package_len] == '.');
 }
 
-char *cg_worker_where(const struct cg_worker *w)
+static char *worker_where(const struct cg_worker *w)
 {
 	const char *path = w->file->src->path, *slash = strrchr(path, '/');
 
@@ -137,7 +137,22 @@ char *cg_worker_where(const struct cg_worker *w)
 		     : cg_xstrdup("./");
 }
 
-char *cg_worker_name(const struct cg_worker *w)
+void cg_worker_judge(struct cg_rule_ctx *ctx, const struct cg_worker *w,
+		     bool (*has)(const struct cg_py_file *f), const char *lacks)
 {
-	return cg_xstrndup(w->entry.target, w->entry.target_len);
+	const struct cg_py_facts *pf = &cg_rule_model(ctx)->facts.python;
+	char *where, *name;
+
+	for (size_t i = 0; i < pf->nfiles; i++)
+		if (cg_worker_owns(w, &pf->files[i]) && has(&pf->files[i]))
+			return;
+	where = worker_where(w);
+	/* what the command names: the module or app as written
+	 * (`app.worker`, `proj.celery`), or the script's path */
+	name = cg_xstrndup(w->entry.target, w->entry.target_len);
+	cg_report(ctx, w->p->src, &w->p->pos, w->p->command, NULL,
+		  "this starts `%s` (%s) as a worker, and nothing in %s %s",
+		  name, w->file->src->path, where, lacks);
+	free(where);
+	free(name);
 }

@@ -34,12 +34,14 @@ void cg_worker_each(const struct cg_model *m,
  * package or a package below it. */
 bool cg_worker_owns(const struct cg_worker *w, const struct cg_py_file *f);
 
-/* "app/worker/" for the worker's package, the module's file name when it
- * is in none: where a message says ciguard looked (a new string). */
-char *cg_worker_where(const struct cg_worker *w);
-
-/* What the command names: the module or app as written (`app.worker`,
- * `proj.celery`), or the script's path (a new string). */
-char *cg_worker_name(const struct cg_worker *w);
+/*
+ * Report at the worker's start command that nothing of its code does
+ * what has() looks for in a file: "this starts `NAME` (PATH) as a worker,
+ * and nothing in WHERE <lacks>", WHERE being its package's folder (the
+ * module's file when it is in no package).
+ */
+void cg_worker_judge(struct cg_rule_ctx *ctx, const struct cg_worker *w,
+		     bool (*has)(const struct cg_py_file *f),
+		     const char *lacks);
 
 #endif

@@ -123,24 +123,11 @@ static bool file_has_health(const struct cg_py_file *f)
 
 static void judge(void *ud, const struct cg_worker *w)
 {
-	struct cg_rule_ctx *ctx = ud;
-	const struct cg_model *m = cg_rule_model(ctx);
-	const struct cg_py_facts *pf = &m->facts.python;
-	char *where, *name;
-
-	for (size_t i = 0; i < pf->nfiles; i++)
-		if (cg_worker_owns(w, &pf->files[i]) &&
-		    file_has_health(&pf->files[i]))
-			return;
-	where = cg_worker_where(w);
-	name = cg_worker_name(w);
-	cg_report(ctx, w->p->src, &w->p->pos, w->p->command, NULL,
-		  "this starts `%s` (%s) as a worker, and nothing in %s serves "
-		  "a health route (a path with `health`): a probe, a compose "
-		  "healthcheck or a wait in CI cannot tell it is stuck",
-		  name, w->file->src->path, where);
-	free(where);
-	free(name);
+	cg_worker_judge(
+	    ud, w, file_has_health,
+	    "serves a health route (a path with `health`): a probe, "
+	    "a compose healthcheck or a wait in CI cannot tell it is "
+	    "stuck");
 }
 
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)

@@ -73,27 +73,12 @@ static bool file_logs_start(const struct cg_py_file *f)
 
 static void judge(void *ud, const struct cg_worker *w)
 {
-	struct cg_rule_ctx *ctx = ud;
-	const struct cg_model *m = cg_rule_model(ctx);
-	const struct cg_py_facts *pf = &m->facts.python;
-	char *where, *name;
-
 	if (w->entry.runner_logs_start)
 		return;
-	for (size_t i = 0; i < pf->nfiles; i++)
-		if (cg_worker_owns(w, &pf->files[i]) &&
-		    file_logs_start(&pf->files[i]))
-			return;
-	where = cg_worker_where(w);
-	name = cg_worker_name(w);
-	cg_report(ctx, w->p->src, &w->p->pos, w->p->command, NULL,
-		  "this starts `%s` (%s) as a worker, and nothing in %s logs "
-		  "that it started (a logging call, or print(..., flush=True), "
-		  "with `start` in its message): its log cannot show it came "
-		  "up",
-		  name, w->file->src->path, where);
-	free(where);
-	free(name);
+	cg_worker_judge(ud, w, file_logs_start,
+			"logs that it started (a logging call, or print(..., "
+			"flush=True), with `start` in its message): its log "
+			"cannot show it came up");
 }
 
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
