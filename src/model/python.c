@@ -32,15 +32,24 @@ extern const struct cg_loader cg_loader_python;
 /* ------------------------------------------------------------- claims */
 
 /* Folders that hold installed or generated code, not the repository's:
- * virtualenvs, installed packages, caches, setuptools' build/lib. */
+ * installed packages, caches, setuptools' build/lib. A virtualenv is
+ * told by its pyvenv.cfg (sniff): a folder named venv may be code, as
+ * the standard library's own venv package is. */
 static bool vendored_dir(const char *name, size_t n, const char *next)
 {
-	static const char *const names[] = {
-	    ".venv",	     "venv",	       "site-packages",
-	    "dist-packages", "node_modules",   "__pycache__",
-	    ".tox",	     ".nox",	       ".eggs",
-	    ".mypy_cache",   ".pytest_cache",  ".git",
-	    ".direnv",	     "__pypackages__", NULL};
+	static const char *const names[] = {"site-packages",
+					    "dist-packages",
+					    "node_modules",
+					    "__pycache__",
+					    ".tox",
+					    ".nox",
+					    ".eggs",
+					    ".mypy_cache",
+					    ".pytest_cache",
+					    ".git",
+					    ".direnv",
+					    "__pypackages__",
+					    NULL};
 
 	for (size_t i = 0; names[i]; i++)
 		if (strlen(names[i]) == n && !memcmp(name, names[i], n))
@@ -66,6 +75,30 @@ static bool claims(const char *path)
 			return false;
 		p = slash + 1;
 	}
+}
+
+/* A file inside a virtualenv: under a folder that holds the pyvenv.cfg
+ * `python -m venv` and virtualenv write (its bin/ scripts; its packages
+ * are in site-packages, never claimed). */
+static bool sniff(const struct cg_model *m, const struct cg_src *src,
+		  const char **why)
+{
+	const char *path = src->path;
+	char cfg[4096];
+
+	(void)why;
+	for (const char *slash = strchr(path, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		size_t n = (size_t)(slash - path);
+
+		if (n + sizeof("/pyvenv.cfg") > sizeof(cfg))
+			break;
+		memcpy(cfg, path, n);
+		memcpy(cfg + n, "/pyvenv.cfg", sizeof("/pyvenv.cfg"));
+		if (cg_model_has_path(m, cfg))
+			return false;
+	}
+	return true;
 }
 
 /* ------------------------------------------------------------ imports */
@@ -828,6 +861,7 @@ const struct cg_loader cg_loader_python = {
     .id = "python",
     .patterns = patterns,
     .claims = claims,
+    .sniff = sniff,
     .format = CG_FILE_RAW,
     .layer = CG_LAYER_FULL,
     .build = build,

@@ -197,6 +197,10 @@ static void test_python_facts__module_names(void **state)
 	    {"scripts/tool.py", "", 0},
 	    {"top.py", "", 0},
 	    {".venv/lib/python3.12/site-packages/x.py", "", 0},
+	    {"env/pyvenv.cfg", "home = /usr/bin\n", 16},
+	    {"env/bin/activate_this.py", "", 0},
+	    /* the standard library's venv package is code */
+	    {"lib/venv/__init__.py", "", 0},
 	    {"build/lib/pkg/y.py", "", 0},
 	    {"node_modules/z/a.py", "", 0},
 	};
@@ -205,7 +209,8 @@ static void test_python_facts__module_names(void **state)
 
 	(void)state;
 	build(&m, files, sizeof(files) / sizeof(files[0]), CG_LAYER_FULL);
-	assert_int_equal(m.facts.python.nfiles, 7);
+	assert_int_equal(m.facts.python.nfiles, 8);
+	assert_string_equal(module_of(&m, "lib/venv/__init__.py"), "venv");
 	assert_string_equal(module_of(&m, "svc/app/__init__.py"), "app");
 	assert_string_equal(module_of(&m, "svc/app/main.py"), "app.main");
 	assert_string_equal(module_of(&m, "svc/app/worker/__init__.py"),
