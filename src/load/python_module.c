@@ -1259,10 +1259,24 @@ static bool statement(struct scan *sc, uint32_t i, uint32_t *resume)
 }
 
 /* The `:` ending the open header of block b at token i. */
+static void set_body_first(struct scan *sc, struct block *b, uint32_t at)
+{
+	struct cg_py_module *m = sc->m;
+
+	if (b->row == NONE)
+		return;
+	if (b->kind == BLOCK_DEF)
+		m->defs[b->row].body_first = at;
+	else if (b->kind == BLOCK_TRY)
+		m->tries[b->row].body_first = at;
+	else
+		for (uint32_t k = b->row; k < b->row + b->nrows; k++)
+			m->withs[k].body_first = at;
+}
+
 static void header_colon(struct scan *sc, struct block *b, uint32_t i)
 {
 	uint32_t j = next_sig(sc, i);
-	struct cg_py_module *m = sc->m;
 
 	if (b->kind == BLOCK_WITH) {
 		with_item_end(sc, i);
@@ -1277,30 +1291,7 @@ static void header_colon(struct scan *sc, struct block *b, uint32_t i)
 		sc->stmt_start = true;
 	}
 	/* the body's first token, for now: the one after the colon */
-	if (b->row == NONE)
-		return;
-	if (b->kind == BLOCK_DEF)
-		m->defs[b->row].body_first = j;
-	else if (b->kind == BLOCK_TRY)
-		m->tries[b->row].body_first = j;
-	else
-		for (uint32_t k = b->row; k < b->row + b->nrows; k++)
-			m->withs[k].body_first = j;
-}
-
-static void set_body_first(struct scan *sc, struct block *b, uint32_t at)
-{
-	struct cg_py_module *m = sc->m;
-
-	if (b->row == NONE)
-		return;
-	if (b->kind == BLOCK_DEF)
-		m->defs[b->row].body_first = at;
-	else if (b->kind == BLOCK_TRY)
-		m->tries[b->row].body_first = at;
-	else
-		for (uint32_t k = b->row; k < b->row + b->nrows; k++)
-			m->withs[k].body_first = at;
+	set_body_first(sc, b, j);
 }
 
 static void add_string(struct scan *sc, uint32_t i)
