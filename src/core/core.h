@@ -142,6 +142,9 @@ void cg_src_init_mem(struct cg_src *out, const char *path, const char *text,
 int cg_src_load(struct cg_src *out, const char *root, const char *path,
 		size_t max_size);
 void cg_src_release(struct cg_src *src);
+/* Forget the contents (a big file whose facts are taken): the source
+ * keeps its path and becomes an empty text of one line. */
+void cg_src_drop_text(struct cg_src *src);
 
 /* Offset -> 1-based line and column (code points). Clamps out-of-range. */
 void cg_src_linecol(const struct cg_src *src, size_t off, uint32_t *line,
@@ -196,6 +199,8 @@ void cg_sleep_ms(long ms);
 /* ---- small string helpers ---- */
 bool cg_str_eq(const char *a, const char *b);
 bool cg_starts_with(const char *s, const char *prefix);
+/* `s` is one of the words of `list` (NULL-terminated); false for NULL. */
+bool cg_str_in(const char *s, const char *const *list);
 bool cg_ends_with(const char *s, const char *suffix);
 /* The last component of a `/`-separated path, inside `path` (never NULL):
  * "/bin/bash" -> "bash", "bash" -> "bash", "dir/" -> "". */

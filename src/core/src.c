@@ -238,6 +238,16 @@ void cg_src_release(struct cg_src *src)
 	memset(src, 0, sizeof(*src));
 }
 
+void cg_src_drop_text(struct cg_src *src)
+{
+	free(src->text);
+	free(src->line_start);
+	src->text = cg_xstrdup("");
+	src->len = 0;
+	src->line_start = cg_xcalloc(1, sizeof(*src->line_start));
+	src->nlines = 1;
+}
+
 void cg_src_linecol(const struct cg_src *src, size_t off, uint32_t *line,
 		    uint32_t *col)
 {
@@ -322,6 +332,16 @@ struct cg_pos cg_src_pos(const struct cg_src *src, size_t start, size_t end)
 bool cg_str_eq(const char *a, const char *b)
 {
 	return a && b && !strcmp(a, b);
+}
+
+bool cg_str_in(const char *s, const char *const *list)
+{
+	/* asked for every call of every Python file: the first byte
+	 * rules most words out without a call */
+	for (size_t i = 0; s && list[i]; i++)
+		if (list[i][0] == s[0] && !strcmp(list[i], s))
+			return true;
+	return false;
 }
 
 bool cg_starts_with(const char *s, const char *prefix)

@@ -594,6 +594,9 @@ struct cg_wm_facts {
  * "python structure": defs and their decorators, calls and their
  * arguments, with/try blocks, strings, assignments, imports), its strings
  * in the model's arena. Rows refer to each other by index within `code`.
+ * With a code_visit (cg_model_options: what `ciguard check` does) the
+ * structure and the source text live only while it is called, and the
+ * row keeps the facts below and the module's name and path.
  * Files under virtualenvs, site-packages, node_modules, __pycache__, tox
  * and setuptools build trees are not read.
  *
@@ -622,6 +625,8 @@ struct cg_py_file {
 	const char *module;
 	bool package; /* an __init__.py */
 	bool main;    /* a __main__.py */
+	/* its structure; empty after the model's code_visit saw it (see
+	 * cg_model_options) */
 	struct cg_py_module code;
 };
 
@@ -631,6 +636,8 @@ struct cg_py_facts {
 	/* the loader's, from one file to the next */
 	struct cg_py_tokens tokens;
 	struct cg_py_scratch scratch;
+	/* a visited module's structure, until the next one */
+	struct cg_arena code_arena;
 };
 
 /*

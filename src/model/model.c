@@ -223,6 +223,17 @@ static void release_result(struct cg_file *f)
 		cg_tree_release(&f->tree);
 }
 
+/* Read `path` from where the model reads files. */
+static int read_src(const struct cg_model *m, struct cg_src *out,
+		    const char *path)
+{
+	if (m->opt.nmem_files)
+		return load_mem(m, out, path);
+	if (m->opt.staged)
+		return load_staged(m, out, path);
+	return cg_src_load(out, m->opt.root, path, m->opt.max_file_size);
+}
+
 /* `ahead`: on a worker, ahead of the build; then the loader's prepare
  * runs too (inline it would only move the work). */
 static void prepare(const struct cg_model *m, struct prep *p, const char *path,
@@ -234,14 +245,7 @@ static void prepare(const struct cg_model *m, struct prep *p, const char *path,
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	if (m->opt.nmem_files)
-		err = load_mem(m, &f->src, path);
-	else if (m->opt.staged)
-		err = load_staged(m, &f->src, path);
-	else
-		err = cg_src_load(&f->src, m->opt.root, path,
-				  m->opt.max_file_size);
-	if (err < 0) {
+	if ((err = read_src(m, &f->src, path)) < 0) {
 		p->outcome = PREP_UNREAD;
 		if (err != CG_ENOTFOUND)
 			p->note = cg_xstrdup(cg_error_last());
@@ -718,6 +722,24 @@ static bool untracked_unlisted(struct cg_model *m, const char *path)
 	return yes;
 }
 
+/* A file whose text was dropped once its facts were taken gets it back
+ * (the text is a cache of the file: the model is the same after). */
+static void refill(const struct cg_model *m, struct cg_file *f)
+{
+	struct cg_src again;
+
+	if (!f->dropped || read_src(m, &again, f->src.path) < 0)
+		return;
+	free(f->src.text);
+	free(f->src.line_start);
+	f->src.text = again.text;
+	f->src.len = again.len;
+	f->src.line_start = again.line_start;
+	f->src.nlines = again.nlines;
+	f->dropped = false;
+	free(again.path);
+}
+
 struct cg_file *cg_model_read_file(struct cg_model *m, const char *path,
 				   const struct cg_loader *loader)
 {
@@ -726,8 +748,10 @@ struct cg_file *cg_model_read_file(struct cg_model *m, const char *path,
 
 	if (!norm || !*norm)
 		goto out;
-	if ((f = find_file(m, norm)))
+	if ((f = find_file(m, norm))) {
+		refill(m, f);
 		goto out;
+	}
 	if ((path_index(m, norm) < 0 && !untracked_unlisted(m, norm)) ||
 	    ignored_by_config(m->config, norm))
 		goto out;
@@ -1354,7 +1378,9 @@ const struct cg_src *cg_model_find_src(const struct cg_model *m,
 				       const char *path)
 {
 	for (size_t i = 0; i < m->nfiles; i++)
-		if (!strcmp(m->files[i]->src.path, path))
+		if (!strcmp(m->files[i]->src.path, path)) {
+			refill(m, m->files[i]);
 			return &m->files[i]->src;
+		}
 	return NULL;
 }

@@ -465,6 +465,9 @@ struct cg_file {
 		struct cg_md_doc markdown; /* MARKDOWN */
 	};
 	bool loaded; /* parsed; false: a note says why not */
+	/* its text is gone (cg_src_drop_text: a Python module the code
+	 * rules have seen); cg_model_read_file reads it again */
+	bool dropped;
 	/* the env scope its loader made for the whole file (env files,
 	 * compose files, manifests), else CG_NO_SCOPE */
 	size_t scope;
@@ -482,6 +485,8 @@ struct cg_mem_file {
 	size_t len;
 };
 
+struct cg_model;
+
 struct cg_model_options {
 	const char *root; /* the checked folder */
 	enum cg_layer layer;
@@ -493,6 +498,17 @@ struct cg_model_options {
 	 * read from disk or git (root is only shown) */
 	const struct cg_mem_file *mem_files;
 	size_t nmem_files;
+	/*
+	 * Python code, one module at a time. When set, the model calls it
+	 * for each module it reads, with `file` its row of facts.python,
+	 * while the module's structure (`code`) and source text are there,
+	 * and then forgets both (`code` empty, the source an empty text):
+	 * the code of a big repository is never in memory at once. Only
+	 * that row is complete when it is called, not the model. When
+	 * NULL, every structure stays until cg_model_release.
+	 */
+	void (*code_visit)(void *arg, const struct cg_model *m, size_t file);
+	void *code_arg;
 };
 
 struct cg_note {
@@ -571,6 +587,9 @@ struct cg_model {
  */
 int cg_model_build(struct cg_model *m, const struct cg_model_options *opt);
 void cg_model_release(struct cg_model *m);
+/* The source of `path`, NULL when the model did not read it; a text the
+ * model dropped (cg_file.dropped) is read again first, so one thread at
+ * a time. */
 const struct cg_src *cg_model_find_src(const struct cg_model *m,
 				       const char *path);
 void cg_model_note(struct cg_model *m, const char *fmt, ...) CG_PRINTF(2, 3);

@@ -230,7 +230,8 @@ static void add_use(struct reader *r, const char *name, struct cg_pos pos,
 	if (!env_name_ok(name))
 		return;
 	memset(&e, 0, sizeof(e));
-	e.name = name;
+	/* the structure may go before the model does */
+	e.name = cg_arena_strdup(&r->m->arena, name);
 	e.role = CG_ENV_USE;
 	e.place = CG_PLACE_CODE;
 	e.scope = CG_NO_SCOPE;
@@ -688,7 +689,7 @@ static void settings_reads(struct reader *r)
 		name = cg_xasprintf(
 		    "%s%s", prefix[a->func] ? prefix[a->func] : "", a->target);
 		upper(name);
-		add_use(r, cg_arena_strdup(&r->m->arena, name), a->pos, dflt);
+		add_use(r, name, a->pos, dflt);
 		free(name);
 	}
 	free(is_settings);
@@ -716,8 +717,9 @@ static void build(struct cg_model *m, struct cg_file *f)
 	py->src = &f->src;
 	py->package = !strcmp(base, "__init__.py");
 	py->main = !strcmp(base, "__main__.py");
-	cg_py_module_build_with(&py->code, &m->arena, &pf->scratch, f->src.text,
-				f->src.len, toks);
+	cg_py_module_build_with(&py->code,
+				m->opt.code_visit ? &pf->code_arena : &m->arena,
+				&pf->scratch, f->src.text, f->src.len, toks);
 
 	memset(&r, 0, sizeof(r));
 	r.m = m;
@@ -732,6 +734,17 @@ static void build(struct cg_model *m, struct cg_file *f)
 	cg_buf_release(&r.canon);
 	free(r.env_names);
 	free(r.schemes);
+	if (m->opt.code_visit) {
+		m->opt.code_visit(m->opt.code_arg, m, pf->nfiles - 1);
+		cg_py_module_release(&py->code);
+		cg_arena_release(&pf->code_arena);
+		/* cg_model_find_src reads it again for a report; from the
+		 * index (--staged) it cannot, once the build is over */
+		if (!m->opt.staged) {
+			cg_src_drop_text(&f->src);
+			f->dropped = true;
+		}
+	}
 	/* a big file's tokens are not kept for the next small ones */
 	if (toks->alloc > (1u << 20))
 		cg_py_tokens_release(toks);
@@ -852,6 +865,7 @@ static void release(struct cg_model *m)
 	free(pf->files);
 	cg_py_tokens_release(&pf->tokens);
 	cg_py_scratch_release(&pf->scratch);
+	cg_arena_release(&pf->code_arena);
 	memset(pf, 0, sizeof(*pf));
 }
 

@@ -89,14 +89,6 @@ static const char *const session_io[] = {
     "head", "options", "request", "send",  NULL,
 };
 
-static bool in(const char *const *list, const char *s)
-{
-	for (size_t i = 0; list[i]; i++)
-		if (!strcmp(list[i], s))
-			return true;
-	return false;
-}
-
 /* The async def the call runs in directly, or NONE. */
 static uint32_t async_home(const struct cg_py_module *code, uint32_t func)
 {
@@ -138,16 +130,16 @@ static const char *blocks(const struct cg_py_file *f,
 	cg_pyc_client_of(f, c->func, c->receiver, &client);
 	switch (client.kind) {
 	case CG_PYC_REDIS_SYNC:
-		return in(redis_local, c->method) ? NULL : redis_instead;
+		return cg_str_in(c->method, redis_local) ? NULL : redis_instead;
 	case CG_PYC_PIPELINE:
 		return client.sync_parent && (!strcmp(c->method, "execute") ||
 					      !strcmp(c->method, "watch"))
 			   ? redis_instead
 			   : NULL;
 	case CG_PYC_PSYCOPG2:
-		return in(psycopg2_io, c->method) ? pg_instead : NULL;
+		return cg_str_in(c->method, psycopg2_io) ? pg_instead : NULL;
 	case CG_PYC_REQUESTS_SESSION:
-		return in(session_io, c->method) ? http_instead : NULL;
+		return cg_str_in(c->method, session_io) ? http_instead : NULL;
 	case CG_PYC_POPEN:
 		return !strcmp(c->method, "wait") ||
 			       !strcmp(c->method, "communicate")
@@ -201,10 +193,9 @@ static void check_file(struct cg_rule_ctx *ctx, const struct cg_py_file *f)
 	cg_buf_release(&subject);
 }
 
-static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
+static void code(struct cg_rule_ctx *ctx, const struct cg_model *m, size_t file)
 {
-	for (size_t i = 0; i < m->facts.python.nfiles; i++)
-		check_file(ctx, &m->facts.python.files[i]);
+	check_file(ctx, &m->facts.python.files[file]);
 }
 
 const struct cg_rule cg_rule_async_blocking_call = {
@@ -251,5 +242,5 @@ const struct cg_rule cg_rule_async_blocking_call = {
 	"        return resp.json()\n",
     .hint = "use the async form of the call, or run it in a thread with "
 	    "`await asyncio.to_thread(...)`",
-    .check = check,
+    .code = code,
 };

@@ -33,11 +33,32 @@ struct cg_rule_ctx {
 	const struct cg_model *m;
 	struct cg_diag_list *out;
 	struct memos *memos;
+	unsigned char *marks; /* per Python file: cg_rule_mark */
+	size_t nmarks;
 };
 
 const struct cg_model *cg_rule_model(const struct cg_rule_ctx *ctx)
 {
 	return ctx->m;
+}
+
+void cg_rule_mark(struct cg_rule_ctx *ctx, size_t file)
+{
+	if (file >= ctx->nmarks) {
+		size_t n = ctx->nmarks ? ctx->nmarks : 64;
+
+		while (n <= file)
+			n *= 2;
+		ctx->marks = cg_xrealloc(ctx->marks, n);
+		memset(ctx->marks + ctx->nmarks, 0, n - ctx->nmarks);
+		ctx->nmarks = n;
+	}
+	ctx->marks[file] = 1;
+}
+
+bool cg_rule_marked(const struct cg_rule_ctx *ctx, size_t file)
+{
+	return file < ctx->nmarks && ctx->marks[file];
 }
 
 /* Memo slots hold a value, or one of these while there is none. */
@@ -149,25 +170,30 @@ static void run_rule(void *arg, size_t i, unsigned worker)
 	struct rule_run *run = &p->runs[p->order[i]];
 
 	(void)worker;
-	run->ctx.rule->check(&run->ctx, run->ctx.m);
+	if (run->ctx.rule->check)
+		run->ctx.rule->check(&run->ctx, run->ctx.m);
 }
 
-int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
-		 const struct cg_check_options *o)
-{
-	struct rule_run *runs = cg_xcalloc(cg_nrules, sizeof(*runs));
+struct cg_check_session {
+	struct rule_run *runs;
+	size_t n;
+	unsigned jobs;
 	struct memos memos;
-	struct plan plan;
-	size_t n = 0;
+};
 
-	memset(&memos, 0, sizeof(memos));
-	pthread_mutex_init(&memos.lock, NULL);
+struct cg_check_session *cg_check_begin(const struct cg_model *m,
+					const struct cg_check_options *o)
+{
+	struct cg_check_session *s = cg_xcalloc(1, sizeof(*s));
 
+	s->runs = cg_xcalloc(cg_nrules, sizeof(*s->runs));
+	s->jobs = o->jobs;
+	pthread_mutex_init(&s->memos.lock, NULL);
 	for (size_t i = 0; i < cg_nrules; i++) {
 		const struct cg_rule *r = cg_rules[i];
-		struct rule_run *run = &runs[n];
+		struct rule_run *run = &s->runs[s->n];
 
-		if (!r->check || !cg_rule_selected(r, o))
+		if ((!r->check && !r->code) || !cg_rule_selected(r, o))
 			continue;
 		if (o->layer == CG_LAYER_QUICK && r->layer != CG_LAYER_QUICK)
 			continue;
@@ -177,28 +203,66 @@ int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
 			continue;
 		run->ctx.m = m;
 		run->ctx.out = &run->out;
-		run->ctx.memos = &memos;
+		run->ctx.memos = &s->memos;
 		cg_diag_list_init(&run->out);
-		n++;
+		s->n++;
 	}
-	plan.runs = runs;
-	plan.order = cg_xcalloc(n ? n : 1, sizeof(*plan.order));
-	for (size_t i = 0, k = 0; i < n; i++) {
+	return s;
+}
+
+void cg_check_code(void *session, const struct cg_model *m, size_t file)
+{
+	struct cg_check_session *s = session;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->runs[i].ctx.rule->code)
+			s->runs[i].ctx.rule->code(&s->runs[i].ctx, m, file);
+}
+
+static void session_free(struct cg_check_session *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		cg_diag_list_release(&s->runs[i].out);
+		free(s->runs[i].ctx.marks);
+	}
+	memos_release(&s->memos);
+	free(s->runs);
+	free(s);
+}
+
+int cg_check_finish(struct cg_check_session *s, struct cg_diag_list *out)
+{
+	struct plan plan;
+
+	plan.runs = s->runs;
+	plan.order = cg_xcalloc(s->n ? s->n : 1, sizeof(*plan.order));
+	for (size_t i = 0, k = 0; i < s->n; i++) {
 		/* insertion by weight, stable: a handful of rules */
-		for (k = i; k > 0 && runs[plan.order[k - 1]].ctx.rule->weight <
-					 runs[i].ctx.rule->weight;
+		for (k = i;
+		     k > 0 && s->runs[plan.order[k - 1]].ctx.rule->weight <
+				  s->runs[i].ctx.rule->weight;
 		     k--)
 			plan.order[k] = plan.order[k - 1];
 		plan.order[k] = i;
 	}
-	cg_parallel_for(n, o->jobs, run_rule, &plan);
+	cg_parallel_for(s->n, s->jobs, run_rule, &plan);
 	free(plan.order);
 	/* findings in rule order, whatever order the rules ran in */
-	for (size_t i = 0; i < n; i++)
-		cg_diag_list_take(out, &runs[i].out);
-	memos_release(&memos);
-	free(runs);
+	for (size_t i = 0; i < s->n; i++)
+		cg_diag_list_take(out, &s->runs[i].out);
+	session_free(s);
 	return 0;
+}
+
+int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
+		 const struct cg_check_options *o)
+{
+	struct cg_check_session *s = cg_check_begin(m, o);
+
+	/* a model built without a code_visit kept its code */
+	for (size_t i = 0; i < m->facts.python.nfiles; i++)
+		cg_check_code(s, m, i);
+	return cg_check_finish(s, out);
 }
 
 /* ------------------------------------------------------------ cg_check */
@@ -263,6 +327,7 @@ int cg_check(struct cg_check_result **out, const struct cg_check_opts *opt)
 	struct cg_baseline baseline;
 	struct cg_model_options mopt;
 	struct cg_check_options copt;
+	struct cg_check_session *session;
 	int err = 0;
 
 	*out = NULL;
@@ -295,7 +360,19 @@ int cg_check(struct cg_check_result **out, const struct cg_check_opts *opt)
 	mopt.staged = opt->staged;
 	mopt.jobs = opt->jobs ? opt->jobs : cg_cpu_count();
 	mopt.config = &r->config;
+	memset(&copt, 0, sizeof(copt));
+	copt.layer = mopt.layer;
+	copt.only = opt->rules;
+	copt.nonly = opt->nrules;
+	copt.config = &r->config;
+	copt.jobs = mopt.jobs;
+	/* the code rules see each Python module as it is read: the model
+	 * need not keep them all */
+	session = cg_check_begin(&r->model, &copt);
+	mopt.code_visit = cg_check_code;
+	mopt.code_arg = session;
 	if ((err = cg_model_build(&r->model, &mopt)) < 0) {
+		session_free(session);
 		cg_model_release(&r->model);
 		goto out;
 	}
@@ -304,13 +381,7 @@ int cg_check(struct cg_check_result **out, const struct cg_check_opts *opt)
 	for (size_t i = 0; i < r->model.nnotes; i++)
 		r->notes[r->nnotes++] = r->model.notes[i].message;
 
-	memset(&copt, 0, sizeof(copt));
-	copt.layer = mopt.layer;
-	copt.only = opt->rules;
-	copt.nonly = opt->nrules;
-	copt.config = &r->config;
-	copt.jobs = mopt.jobs;
-	cg_check_run(&r->diags, &r->model, &copt);
+	cg_check_finish(session, &r->diags);
 	cg_filter_suppressions(&r->diags, &r->model, &copt);
 	cg_diag_list_sort(&r->diags);
 	cg_diag_list_dedupe(&r->diags);

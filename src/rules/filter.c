@@ -38,7 +38,7 @@ static bool ran(const char *id, const struct cg_check_options *o)
 
 	if (!r)
 		return true; /* a misspelt id never matches: report it */
-	return r->check && cg_rule_selected(r, o) &&
+	return (r->check || r->code) && cg_rule_selected(r, o) &&
 	       cg_rule_severity(r, o->config) != CG_SEV_OFF;
 }
 

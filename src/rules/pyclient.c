@@ -61,14 +61,6 @@ static const char *const psycopg2_ctors[] = {
     NULL,
 };
 
-static bool in(const char *const *list, const char *s)
-{
-	for (size_t i = 0; list[i]; i++)
-		if (!strcmp(list[i], s))
-			return true;
-	return false;
-}
-
 const struct cg_py_arg *cg_pyc_kwarg(const struct cg_py_module *code,
 				     const struct cg_py_call *c,
 				     const char *name)
@@ -148,12 +140,12 @@ static void classify_annotation(const struct cg_py_file *f, uint32_t func,
 		if (strstr(canon.buf, "Pipeline")) {
 			out->kind = CG_PYC_PIPELINE;
 			out->transaction = true;
-		} else if (in(redis_async, canon.buf) ||
+		} else if (cg_str_in(canon.buf, redis_async) ||
 			   (strstr(canon.buf, "Redis") &&
 			    (strstr(canon.buf, "asyncio") ||
 			     strstr(canon.buf, "aioredis")))) {
 			out->kind = CG_PYC_REDIS_ASYNC;
-		} else if (in(redis_sync, canon.buf) ||
+		} else if (cg_str_in(canon.buf, redis_sync) ||
 			   !strcmp(canon.buf, "redis.Redis")) {
 			out->kind = CG_PYC_REDIS_SYNC;
 		} else if (!strncmp(canon.buf, "psycopg2.", 9)) {
@@ -176,11 +168,11 @@ static void classify_call(const struct cg_py_file *f, uint32_t func,
 
 	if (c->dotted) {
 		cg_py_canonical(f, c->func, c->callee, &canon);
-		if (in(redis_sync, canon.buf))
+		if (cg_str_in(canon.buf, redis_sync))
 			out->kind = CG_PYC_REDIS_SYNC;
-		else if (in(redis_async, canon.buf))
+		else if (cg_str_in(canon.buf, redis_async))
 			out->kind = CG_PYC_REDIS_ASYNC;
-		else if (in(psycopg2_ctors, canon.buf))
+		else if (cg_str_in(canon.buf, psycopg2_ctors))
 			out->kind = CG_PYC_PSYCOPG2;
 		else if (!strcmp(canon.buf, "requests.Session") ||
 			 !strcmp(canon.buf, "requests.session") ||

@@ -97,14 +97,6 @@ static const char *const writes[] = {
     NULL,
 };
 
-static bool in(const char *const *list, const char *s)
-{
-	for (size_t i = 0; list[i]; i++)
-		if (!strcmp(list[i], s))
-			return true;
-	return false;
-}
-
 static bool redis_client(enum cg_pyc_kind k)
 {
 	return k == CG_PYC_REDIS_SYNC || k == CG_PYC_REDIS_ASYNC ||
@@ -278,7 +270,8 @@ static void check_file(struct cg_rule_ctx *ctx, const struct cg_py_file *f)
 		const char *key;
 		size_t from = w > MAX_BACK ? w - MAX_BACK : 0, last = w + 1;
 
-		if (!wr->method || !wr->receiver || !in(writes, wr->method) ||
+		if (!wr->method || !wr->receiver ||
+		    !cg_str_in(wr->method, writes) ||
 		    !(key = key_of(code, wr)) || conditional_write(code, wr))
 			continue;
 		/* the nearest read of the key before it, in the same def;
@@ -296,7 +289,7 @@ static void check_file(struct cg_rule_ctx *ctx, const struct cg_py_file *f)
 				break; /* before the def: no more of its calls
 					*/
 			if (i == w || rd->func != wr->func || !rd->method ||
-			    !rd->receiver || !in(reads, rd->method) ||
+			    !rd->receiver || !cg_str_in(rd->method, reads) ||
 			    !runs_before(rd, wr) ||
 			    !(rkey = key_of(code, rd)) || strcmp(rkey, key))
 				continue;
@@ -327,10 +320,9 @@ static void check_file(struct cg_rule_ctx *ctx, const struct cg_py_file *f)
 	free(reported);
 }
 
-static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
+static void code(struct cg_rule_ctx *ctx, const struct cg_model *m, size_t file)
 {
-	for (size_t i = 0; i < m->facts.python.nfiles; i++)
-		check_file(ctx, &m->facts.python.files[i]);
+	check_file(ctx, &m->facts.python.files[file]);
 }
 
 const struct cg_rule cg_rule_redis_check_then_act = {
@@ -381,5 +373,5 @@ const struct cg_rule cg_rule_redis_check_then_act = {
 	"== 1\n",
     .hint = "make the read and the write one atomic step: a Lua script, "
 	    "SET NX, INCR, or WATCH the key and write in MULTI/EXEC",
-    .check = check,
+    .code = code,
 };

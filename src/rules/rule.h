@@ -9,6 +9,16 @@
 
 struct cg_rule_ctx;
 typedef void (*cg_check_fn)(struct cg_rule_ctx *ctx, const struct cg_model *m);
+/*
+ * A rule that reads Python code sees it one module at a time: `file` is
+ * the row of m->facts.python, whose structure (`code`) and source text
+ * are there only during the call (the model forgets them after it, see
+ * cg_model_options.code_visit), and before any check runs. It reports
+ * what one module shows, and marks (cg_rule_mark) what its check needs
+ * to know later. Nothing but that row is complete yet.
+ */
+typedef void (*cg_code_fn)(struct cg_rule_ctx *ctx, const struct cg_model *m,
+			   size_t file);
 
 struct cg_rule {
 	const char *id;		   /* stable kebab-case id */
@@ -18,6 +28,7 @@ struct cg_rule {
 	const char *explain;	   /* why, a bad example, a good example */
 	const char *hint;	   /* default fix hint */
 	cg_check_fn check;	   /* NULL: emitted by the engine itself */
+	cg_code_fn code;	   /* NULL: reads no Python code */
 	/* how long it runs beside the others (0 short .. 3 longest, on the
 	 * bench repository): the heaviest start first; scheduling only */
 	unsigned char weight;
@@ -48,6 +59,11 @@ void cg_report_note(struct cg_rule_ctx *ctx, const struct cg_src *src,
 
 /* The model the running rule reads (its config included). */
 const struct cg_model *cg_rule_model(const struct cg_rule_ctx *ctx);
+
+/* Mark Python file `file` (a row of facts.python) for the rule's check,
+ * from its code(); cg_rule_marked tells in check() whether it was. */
+void cg_rule_mark(struct cg_rule_ctx *ctx, size_t file);
+bool cg_rule_marked(const struct cg_rule_ctx *ctx, size_t file);
 
 /*
  * Work several rules of one check do alike, done once per check: the value
@@ -89,6 +105,20 @@ struct cg_check_options {
  */
 int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
 		 const struct cg_check_options *opt);
+
+/*
+ * cg_check_run in halves, for a model whose Python code the rules see go
+ * by while it is built (cg_model_options.code_visit) instead of after:
+ * cg_check_begin before cg_model_build, with `m` where the model will be;
+ * cg_check_code as the model's code_visit, the session as its arg;
+ * cg_check_finish once the model is built (it frees the session).
+ * cg_check_run is the three over a model that kept its code.
+ */
+struct cg_check_session;
+struct cg_check_session *cg_check_begin(const struct cg_model *m,
+					const struct cg_check_options *opt);
+void cg_check_code(void *session, const struct cg_model *m, size_t file);
+int cg_check_finish(struct cg_check_session *s, struct cg_diag_list *out);
 
 /* Is rule `r` among the --rule ids (or are there none)? */
 bool cg_rule_selected(const struct cg_rule *r,

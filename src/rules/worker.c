@@ -138,13 +138,13 @@ static char *worker_where(const struct cg_worker *w)
 }
 
 void cg_worker_judge(struct cg_rule_ctx *ctx, const struct cg_worker *w,
-		     bool (*has)(const struct cg_py_file *f), const char *lacks)
+		     const char *lacks)
 {
 	const struct cg_py_facts *pf = &cg_rule_model(ctx)->facts.python;
 	char *where, *name;
 
 	for (size_t i = 0; i < pf->nfiles; i++)
-		if (cg_worker_owns(w, &pf->files[i]) && has(&pf->files[i]))
+		if (cg_worker_owns(w, &pf->files[i]) && cg_rule_marked(ctx, i))
 			return;
 	where = worker_where(w);
 	/* what the command names: the module or app as written

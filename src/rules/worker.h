@@ -35,13 +35,13 @@ void cg_worker_each(const struct cg_model *m,
 bool cg_worker_owns(const struct cg_worker *w, const struct cg_py_file *f);
 
 /*
- * Report at the worker's start command that nothing of its code does
- * what has() looks for in a file: "this starts `NAME` (PATH) as a worker,
- * and nothing in WHERE <lacks>", WHERE being its package's folder (the
- * module's file when it is in no package).
+ * Report at the worker's start command that none of its code files is
+ * marked (cg_rule_mark: the rule's code() found what it looks for there):
+ * "this starts `NAME` (PATH) as a worker, and nothing in WHERE <lacks>",
+ * WHERE being its package's folder (the module's file when it is in no
+ * package).
  */
 void cg_worker_judge(struct cg_rule_ctx *ctx, const struct cg_worker *w,
-		     bool (*has)(const struct cg_py_file *f),
 		     const char *lacks);
 
 #endif

@@ -37,14 +37,6 @@ static bool has_ci(const char *s, size_t n, const char *word)
 	return false;
 }
 
-static bool in(const char *name, const char *const *list)
-{
-	for (size_t i = 0; name && list[i]; i++)
-		if (!strcmp(name, list[i]))
-			return true;
-	return false;
-}
-
 /* a router's methods: a route only as a decorator (`d.get(...)` is
  * mostly a dict) or through aiohttp's `web` */
 static const char *const verbs[] = {
@@ -89,7 +81,7 @@ static bool file_has_health(const struct cg_py_file *f)
 	for (size_t d = 0; d < c->ndecorators; d++) {
 		uint32_t k = c->decorators[d].call;
 
-		if (k < c->ncalls && in(c->calls[k].method, verbs) &&
+		if (k < c->ncalls && cg_str_in(c->calls[k].method, verbs) &&
 		    health_path(c, &c->calls[k]))
 			return true;
 	}
@@ -97,9 +89,9 @@ static bool file_has_health(const struct cg_py_file *f)
 		const struct cg_py_call *call = &c->calls[k];
 		const char *name = call->method ? call->method : call->callee;
 
-		if ((in(name, registrations) ||
+		if ((cg_str_in(name, registrations) ||
 		     (call->receiver && !strcmp(call->receiver, "web") &&
-		      in(name, verbs))) &&
+		      cg_str_in(name, verbs))) &&
 		    health_path(c, call))
 			return true;
 	}
@@ -124,10 +116,16 @@ static bool file_has_health(const struct cg_py_file *f)
 static void judge(void *ud, const struct cg_worker *w)
 {
 	cg_worker_judge(
-	    ud, w, file_has_health,
+	    ud, w,
 	    "serves a health route (a path with `health`): a probe, "
 	    "a compose healthcheck or a wait in CI cannot tell it is "
 	    "stuck");
+}
+
+static void code(struct cg_rule_ctx *ctx, const struct cg_model *m, size_t file)
+{
+	if (file_has_health(&m->facts.python.files[file]))
+		cg_rule_mark(ctx, file);
 }
 
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
@@ -165,4 +163,5 @@ const struct cg_rule cg_rule_worker_missing_health = {
     .hint = "serve GET /health from the worker (a small server on a "
 	    "thread) and probe it from compose, Kubernetes and CI",
     .check = check,
+    .code = code,
 };

@@ -37,12 +37,8 @@ static bool has_start(const char *s)
 static bool is_log_call(const struct cg_py_module *c,
 			const struct cg_py_call *call)
 {
-	if (call->method && call->receiver) {
-		for (size_t i = 0; log_methods[i]; i++)
-			if (!strcmp(call->method, log_methods[i]))
-				return true;
-		return false;
-	}
+	if (call->method && call->receiver)
+		return cg_str_in(call->method, log_methods);
 	if (!call->callee || strcmp(call->callee, "print"))
 		return false;
 	for (uint32_t a = call->first_arg;
@@ -75,10 +71,16 @@ static void judge(void *ud, const struct cg_worker *w)
 {
 	if (w->entry.runner_logs_start)
 		return;
-	cg_worker_judge(ud, w, file_logs_start,
+	cg_worker_judge(ud, w,
 			"logs that it started (a logging call, or print(..., "
 			"flush=True), with `start` in its message): its log "
 			"cannot show it came up");
+}
+
+static void code(struct cg_rule_ctx *ctx, const struct cg_model *m, size_t file)
+{
+	if (file_logs_start(&m->facts.python.files[file]))
+		cg_rule_mark(ctx, file);
 }
 
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
@@ -116,4 +118,5 @@ const struct cg_rule cg_rule_worker_missing_startup_log = {
 	    "`log.info(\"worker started: queue=%s\", QUEUE)`, and wait for it "
 	    "in CI with `ciguard wait log:FILE:started`",
     .check = check,
+    .code = code,
 };
