@@ -414,6 +414,9 @@ struct cg_py_tokens {
 	struct cg_py_token *toks;
 	size_t n, alloc;
 	size_t nerrors; /* ERRORTOKENs among toks */
+	/* the tokenizer's: where each line starts */
+	size_t *lines;
+	size_t lines_alloc;
 };
 
 /* Bounds, as CPython's: nesting of brackets, indentation levels and

@@ -46,6 +46,11 @@ struct tokenizer {
 	/* line and column of byte `cur`; positions are asked for in order */
 	size_t cur, base;
 	uint32_t cur_line, cur_col;
+	/* the text is ASCII with no \r: a column is a byte count from the
+	 * start of its line, lines[line]; lines[] has nlines starts */
+	bool plain;
+	const size_t *lines;
+	size_t nlines, line;
 
 	char brackets[CG_PY_MAX_BRACKETS]; /* the opening ones */
 	unsigned depth;
@@ -85,6 +90,15 @@ static size_t break_len(const struct tokenizer *t, size_t i)
 static void position(struct tokenizer *t, size_t off, uint32_t *line,
 		     uint32_t *col)
 {
+	if (t->plain) {
+		while (t->line + 1 < t->nlines && t->lines[t->line + 1] <= off)
+			t->line++;
+		while (t->line > 0 && t->lines[t->line] > off)
+			t->line--;
+		*line = (uint32_t)t->line + 1;
+		*col = (uint32_t)(off - t->lines[t->line] + 1);
+		return;
+	}
 	if (off < t->cur) { /* only at the end of a file: count again */
 		t->cur = t->base;
 		t->cur_line = 1;
@@ -125,7 +139,10 @@ static struct cg_py_token *emit(struct tokenizer *t, enum cg_py_tok_kind kind,
 	k->end = (uint32_t)end;
 	k->message = message;
 	position(t, start, &k->line, &k->col);
-	if (kind == CG_PY_NEWLINE || kind == CG_PY_NL) {
+	if (kind == CG_PY_NEWLINE || kind == CG_PY_NL ||
+	    (t->plain && (kind == CG_PY_NAME || kind == CG_PY_OP ||
+			  kind == CG_PY_NUMBER || kind == CG_PY_COMMENT))) {
+		/* on one line, and its columns are its bytes */
 		k->end_line = k->line;
 		k->end_col = k->col + (uint32_t)(end - start);
 	} else {
@@ -698,6 +715,33 @@ int cg_py_tokenize(struct cg_py_tokens *out, const char *text, size_t len)
 	return cg_py_tokenize_again(out, text, len);
 }
 
+/* ASCII without a \r (most code): a position is a line's start and a
+ * byte count, and t's line table is made here (else false). */
+static bool plain(struct tokenizer *t, struct cg_py_tokens *out)
+{
+	const char *p = t->s, *end = t->s + t->len;
+	unsigned char any = 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->len; i++)
+		any |= (unsigned char)t->s[i];
+	if (any >= 0x80 || memchr(t->s, '\r', t->len))
+		return false;
+	for (;;) {
+		const char *nl =
+		    p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+
+		CG_GROW(out->lines, out->lines_alloc, n + 1);
+		out->lines[n++] = (size_t)(p - t->s);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	t->lines = out->lines;
+	t->nlines = n;
+	return true;
+}
+
 int cg_py_tokenize_again(struct cg_py_tokens *out, const char *text, size_t len)
 {
 	struct tokenizer t;
@@ -715,6 +759,7 @@ int cg_py_tokenize_again(struct cg_py_tokens *out, const char *text, size_t len)
 		t.base = 3;
 	t.cur = t.base;
 	t.cur_line = t.cur_col = 1;
+	t.plain = plain(&t, out);
 	t.nindents = 1;
 	tokenize(&t);
 	if (t.full)
@@ -729,6 +774,7 @@ void cg_py_tokens_release(struct cg_py_tokens *t)
 	if (!t)
 		return;
 	free(t->toks);
+	free(t->lines);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -161,37 +161,41 @@ static bool is_name(const struct scan *sc, uint32_t i, const char *word)
 }
 
 /* Python's hard keywords (soft ones, `match`, `case`, `type`, are names
- * that may be called), with their lengths: asked for every name. */
+ * that may be called), by their first letter, each ending in a NUL; the
+ * list ends at an empty one. Asked for every name. */
+static const char *const keywords[128] = {
+    ['F'] = "False\0",
+    ['N'] = "None\0",
+    ['T'] = "True\0",
+    ['a'] = "and\0as\0assert\0async\0await\0",
+    ['b'] = "break\0",
+    ['c'] = "class\0continue\0",
+    ['d'] = "def\0del\0",
+    ['e'] = "elif\0else\0except\0",
+    ['f'] = "finally\0for\0from\0",
+    ['g'] = "global\0",
+    ['i'] = "if\0import\0in\0is\0",
+    ['l'] = "lambda\0",
+    ['n'] = "nonlocal\0not\0",
+    ['o'] = "or\0",
+    ['p'] = "pass\0",
+    ['r'] = "raise\0return\0",
+    ['t'] = "try\0",
+    ['w'] = "while\0with\0",
+    ['y'] = "yield\0",
+};
+
 static bool is_keyword(const struct scan *sc, uint32_t i)
 {
-#define KW(w)                                                                  \
-	{                                                                      \
-		w, sizeof(w) - 1                                               \
-	}
-	static const struct {
-		const char *w;
-		size_t n;
-	} kw[] = {
-	    KW("False"),   KW("None"),	   KW("True"),	   KW("and"),
-	    KW("as"),	   KW("assert"),   KW("async"),	   KW("await"),
-	    KW("break"),   KW("class"),	   KW("continue"), KW("def"),
-	    KW("del"),	   KW("elif"),	   KW("else"),	   KW("except"),
-	    KW("finally"), KW("for"),	   KW("from"),	   KW("global"),
-	    KW("if"),	   KW("import"),   KW("in"),	   KW("is"),
-	    KW("lambda"),  KW("nonlocal"), KW("not"),	   KW("or"),
-	    KW("pass"),	   KW("raise"),	   KW("return"),   KW("try"),
-	    KW("while"),   KW("with"),	   KW("yield"),
-	};
-#undef KW
 	const struct cg_py_token *k = &sc->t[i];
 	size_t n = k->end - k->start;
-	const char *s = sc->s + k->start;
+	const char *s = sc->s + k->start, *w;
 
-	if (k->kind != CG_PY_NAME || n < 2 || n > 8)
+	if (k->kind != CG_PY_NAME || n < 2 || n > 8 ||
+	    (unsigned char)s[0] >= 128 || !(w = keywords[(unsigned char)s[0]]))
 		return false;
-	for (size_t j = 0; j < sizeof(kw) / sizeof(kw[0]); j++)
-		if (kw[j].n == n && kw[j].w[0] == s[0] &&
-		    !memcmp(s, kw[j].w, n))
+	for (; *w; w += strlen(w) + 1)
+		if (strlen(w) == n && !memcmp(s, w, n))
 			return true;
 	return false;
 }
