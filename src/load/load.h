@@ -747,6 +747,9 @@ struct cg_py_scratch {
 	void *pending; /* arguments of the open calls */
 	size_t pending_alloc;
 	void *state; /* the scanner's stacks */
+	/* the module's tables are these rows, not copies in the arena: they
+	 * last until the next build with this scratch */
+	bool lend;
 };
 
 /* cg_py_module_build growing its tables in `scratch`. */

@@ -87,8 +87,8 @@ static size_t break_len(const struct tokenizer *t, size_t i)
 }
 
 /* Line and column of byte `off`, moving the cursor forward. */
-static void position(struct tokenizer *t, size_t off, uint32_t *line,
-		     uint32_t *col)
+static inline void position(struct tokenizer *t, size_t off, uint32_t *line,
+			    uint32_t *col)
 {
 	if (t->plain) {
 		while (t->line + 1 < t->nlines && t->lines[t->line + 1] <= off)
@@ -458,6 +458,9 @@ static size_t operator_len(const struct tokenizer *t, size_t i)
 	size_t left = t->len - i;
 	const char *s = t->s + i;
 
+	/* every longer operator has one of these second */
+	if (left < 2 || !memchr("=*></.", s[1], 6))
+		goto one;
 	if (left >= 3)
 		for (size_t k = 0; k < sizeof(three) / sizeof(three[0]); k++)
 			if (!memcmp(s, three[k], 3))
@@ -466,9 +469,35 @@ static size_t operator_len(const struct tokenizer *t, size_t i)
 		for (size_t k = 0; k < sizeof(two) / sizeof(two[0]); k++)
 			if (!memcmp(s, two[k], 2))
 				return 2;
-	if (s[0] != '\0' && strchr("%&()*+,-./:;<=>@[]^{|}~", s[0]))
+one:
+	switch (s[0]) {
+	case '%':
+	case '&':
+	case '(':
+	case ')':
+	case '*':
+	case '+':
+	case ',':
+	case '-':
+	case '.':
+	case '/':
+	case ':':
+	case ';':
+	case '<':
+	case '=':
+	case '>':
+	case '@':
+	case '[':
+	case ']':
+	case '^':
+	case '{':
+	case '|':
+	case '}':
+	case '~':
 		return 1;
-	return 0;
+	default:
+		return 0;
+	}
 }
 
 static void bracket(struct tokenizer *t, size_t i)

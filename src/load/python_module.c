@@ -161,28 +161,28 @@ static bool is_name(const struct scan *sc, uint32_t i, const char *word)
 }
 
 /* Python's hard keywords (soft ones, `match`, `case`, `type`, are names
- * that may be called), by their first letter, each ending in a NUL; the
- * list ends at an empty one. Asked for every name. */
+ * that may be called), by their first letter, each after its length.
+ * Asked for every name. */
 static const char *const keywords[128] = {
-    ['F'] = "False\0",
-    ['N'] = "None\0",
-    ['T'] = "True\0",
-    ['a'] = "and\0as\0assert\0async\0await\0",
-    ['b'] = "break\0",
-    ['c'] = "class\0continue\0",
-    ['d'] = "def\0del\0",
-    ['e'] = "elif\0else\0except\0",
-    ['f'] = "finally\0for\0from\0",
-    ['g'] = "global\0",
-    ['i'] = "if\0import\0in\0is\0",
-    ['l'] = "lambda\0",
-    ['n'] = "nonlocal\0not\0",
-    ['o'] = "or\0",
-    ['p'] = "pass\0",
-    ['r'] = "raise\0return\0",
-    ['t'] = "try\0",
-    ['w'] = "while\0with\0",
-    ['y'] = "yield\0",
+    ['F'] = "\5False",
+    ['N'] = "\4None",
+    ['T'] = "\4True",
+    ['a'] = "\3and\2as\6assert\5async\5await",
+    ['b'] = "\5break",
+    ['c'] = "\5class\10continue",
+    ['d'] = "\3def\3del",
+    ['e'] = "\4elif\4else\6except",
+    ['f'] = "\7finally\3for\4from",
+    ['g'] = "\6global",
+    ['i'] = "\2if\6import\2in\2is",
+    ['l'] = "\6lambda",
+    ['n'] = "\10nonlocal\3not",
+    ['o'] = "\2or",
+    ['p'] = "\4pass",
+    ['r'] = "\5raise\6return",
+    ['t'] = "\3try",
+    ['w'] = "\5while\4with",
+    ['y'] = "\5yield",
 };
 
 static bool is_keyword(const struct scan *sc, uint32_t i)
@@ -194,8 +194,8 @@ static bool is_keyword(const struct scan *sc, uint32_t i)
 	if (k->kind != CG_PY_NAME || n < 2 || n > 8 ||
 	    (unsigned char)s[0] >= 128 || !(w = keywords[(unsigned char)s[0]]))
 		return false;
-	for (; *w; w += strlen(w) + 1)
-		if (strlen(w) == n && !memcmp(s, w, n))
+	for (; *w; w += 1 + (unsigned char)*w)
+		if ((unsigned char)*w == n && !memcmp(s, w + 1, n))
 			return true;
 	return false;
 }
@@ -1629,7 +1629,9 @@ int cg_py_module_build_with(struct cg_py_module *out, struct cg_arena *arena,
 
 #define SETTLE(f)                                                              \
 	do {                                                                   \
-		out->f = settle(arena, m->f, m->n##f, sizeof(*m->f));          \
+		out->f = scratch->lend                                         \
+			     ? (m->n##f ? m->f : NULL)                         \
+			     : settle(arena, m->f, m->n##f, sizeof(*m->f));    \
 		out->n##f = out->f##_alloc = m->n##f;                          \
 	} while (0)
 	SETTLE(defs);

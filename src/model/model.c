@@ -436,14 +436,17 @@ static void ahead_start(struct cg_model *m,
 		struct ahead_item *it = &a->items[a->n], *g;
 
 		a->of_path[i] = -1;
-		if (!first[i])
+		g = first[i] ? guessed(m->guess, m->paths[i], first[i]) : NULL;
+		/* nothing to parse ahead in a raw file (Python code: its
+		 * build is the work), and its text would wait in memory */
+		if (!first[i] || (first[i]->format == CG_FILE_RAW && !g))
 			continue;
 		a->of_path[i] = (long)a->n;
 		it->path = i;
 		it->loader = first[i];
 		atomic_init(&it->state, AHEAD_NEW);
 		/* read already, before the list came: take it over */
-		if ((g = guessed(m->guess, m->paths[i], first[i]))) {
+		if (g) {
 			it->prep = g->prep;
 			memset(&g->prep, 0, sizeof(g->prep));
 			atomic_store(&g->state, AHEAD_TAKEN);

@@ -717,6 +717,8 @@ static void build(struct cg_model *m, struct cg_file *f)
 	py->src = &f->src;
 	py->package = !strcmp(base, "__init__.py");
 	py->main = !strcmp(base, "__main__.py");
+	/* a visited module lives until the next one */
+	pf->scratch.lend = m->opt.code_visit != NULL;
 	cg_py_module_build_with(&py->code,
 				m->opt.code_visit ? &pf->code_arena : &m->arena,
 				&pf->scratch, f->src.text, f->src.len, toks);
