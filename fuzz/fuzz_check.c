@@ -125,7 +125,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cg_model_options mo;
 	struct cg_check_options co;
 	struct cg_diag_list out;
+	struct cg_check_session *session;
 	struct cg_model m;
+	bool built;
 
 	memset(&mo, 0, sizeof(mo));
 	mo.root = "fuzz";
@@ -135,8 +137,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&co, 0, sizeof(co));
 	co.layer = CG_LAYER_FULL;
 	cg_diag_list_init(&out);
-	if (cg_model_build(&m, &mo) == 0) {
-		cg_check_run(&out, &m, &co);
+	/* as `ciguard check` runs: the code rules see each Python module
+	 * while it is built, and the model forgets it */
+	session = cg_check_begin(&m, &co);
+	mo.code_visit = cg_check_code;
+	mo.code_arg = session;
+	built = cg_model_build(&m, &mo) == 0;
+	if (!built)
+		cg_check_abandon(session);
+	else
+		cg_check_finish(session, &out);
+	if (built) {
 		cg_filter_suppressions(&out, &m, &co);
 		for (size_t i = 0; i < out.n; i++) {
 			const struct cg_pos *p = &out.items[i].pos;

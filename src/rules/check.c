@@ -219,7 +219,7 @@ void cg_check_code(void *session, const struct cg_model *m, size_t file)
 			s->runs[i].ctx.rule->code(&s->runs[i].ctx, m, file);
 }
 
-static void session_free(struct cg_check_session *s)
+void cg_check_abandon(struct cg_check_session *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		cg_diag_list_release(&s->runs[i].out);
@@ -250,7 +250,7 @@ int cg_check_finish(struct cg_check_session *s, struct cg_diag_list *out)
 	/* findings in rule order, whatever order the rules ran in */
 	for (size_t i = 0; i < s->n; i++)
 		cg_diag_list_take(out, &s->runs[i].out);
-	session_free(s);
+	cg_check_abandon(s);
 	return 0;
 }
 
@@ -372,7 +372,7 @@ int cg_check(struct cg_check_result **out, const struct cg_check_opts *opt)
 	mopt.code_visit = cg_check_code;
 	mopt.code_arg = session;
 	if ((err = cg_model_build(&r->model, &mopt)) < 0) {
-		session_free(session);
+		cg_check_abandon(session);
 		cg_model_release(&r->model);
 		goto out;
 	}

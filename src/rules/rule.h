@@ -111,7 +111,8 @@ int cg_check_run(struct cg_diag_list *out, const struct cg_model *m,
  * by while it is built (cg_model_options.code_visit) instead of after:
  * cg_check_begin before cg_model_build, with `m` where the model will be;
  * cg_check_code as the model's code_visit, the session as its arg;
- * cg_check_finish once the model is built (it frees the session).
+ * cg_check_finish once the model is built (it frees the session; or
+ * cg_check_abandon when the build failed).
  * cg_check_run is the three over a model that kept its code.
  */
 struct cg_check_session;
@@ -119,6 +120,8 @@ struct cg_check_session *cg_check_begin(const struct cg_model *m,
 					const struct cg_check_options *opt);
 void cg_check_code(void *session, const struct cg_model *m, size_t file);
 int cg_check_finish(struct cg_check_session *s, struct cg_diag_list *out);
+/* Free a session without running its checks (the build failed). */
+void cg_check_abandon(struct cg_check_session *s);
 
 /* Is rule `r` among the --rule ids (or are there none)? */
 bool cg_rule_selected(const struct cg_rule *r,
