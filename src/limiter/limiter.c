@@ -395,8 +395,8 @@ static enum outcome commands(struct cg_limiter *l, int n, const int *argc,
 			out[got++] = reply;
 			continue;
 		}
-		k = cg_conn_read(l->link.conn, buf, sizeof(buf), deadline, why,
-				 sizeof(why));
+		k = cg_conn_read_answer(l->link.conn, buf, sizeof(buf),
+					deadline, why, sizeof(why));
 		if (k <= 0) {
 			o = io_failure(l, argv[got][0], k, why);
 			goto fail;
