@@ -1,6 +1,6 @@
 /*
  * The Redis limiter: a connection made lazily, rebuilt after any I/O error
- * or timeout, and one Lua script per operation (scripts.h). The connection
+ * or timeout, and one Lua script per decision (scripts.h). The connection
  * is core/net.h's (plain text, or TLS for rediss://), with hiredis
  * formatting the commands (redisFormatCommandArgv) and parsing the replies
  * (redisReader): Debian's hiredis 0.14 has no TLS, and our own I/O bounds
@@ -11,7 +11,12 @@
  *
  * Every decision (expire, count, admit) is taken inside one script, so two
  * clients can never both see "one slot left": Redis runs scripts one at a
- * time. The client's clock is never used for deadlines.
+ * time. The client's clock is never used for deadlines. The hot path is
+ * cut to what Redis must do: cg_limiter_acquire runs a short script that
+ * only looks further (the full one) when waiters are queued or the token
+ * holds already, and a release with nobody waiting runs no script at all
+ * (release_plain): a script's EVALSHA costs Redis several times the
+ * commands it makes.
  */
 #include <errno.h>
 #include <stdarg.h>
