@@ -1069,7 +1069,7 @@ static int release_plain(struct cg_limiter *l, const struct keys *k,
 	const char *exists[] = {"EXISTS", k->queue};
 	const char *const *argv[5] = {time_argv, zscore, zrem, hdel, exists};
 	const int argc[5] = {1, 3, 3, 3, 2};
-	redisReply *r[5];
+	redisReply *r[5] = {NULL};
 	enum outcome o;
 	long long now;
 	int ret = -2;
