@@ -94,7 +94,7 @@ echo "limiter: load average $(load) at the start (other work on the machine make
 echo
 echo "limiter: acquire+release pairs, the best of $repeat runs of ${seconds} s, max slots = clients (every acquire admitted), each client its own connection"
 echo "  redis: microseconds in commands (the scripts) per pair, and how busy its one thread was (100 % = redis is the limit)"
-printf '%-8s %-5s %9s %8s %8s %11s %6s   %s\n' clients impl "pairs/s" "p50 us" "p99 us" "redis us/pr" "busy" "target: ours pairs/s >= peer's"
+printf '%-8s %-5s %9s %8s %8s %11s %6s   %s\n' clients impl "pairs/s" "p50 us" "p99 us" "redis us/pr" "busy" "targets: ours pairs/s >= 1.2x peer's; ours redis us/pair <= peer's"
 # pairs IMPL CLIENTS: one run, its line with usec= and busy= added
 pairs() {
 	rcli config resetstat >/dev/null
@@ -135,8 +135,13 @@ for clients in 1 10 50; do
 			"$(awk -v u="$(field "$line" usec)" -v n="$(field "$line" pairs)" 'BEGIN { print n ? u / n : 0 }')" \
 			"$(field "$line" busy)"
 		if [ "$(field "$line" impl)" = peer ]; then
-			awk -v o="$(field "$ours" rate)" -v p="$(field "$line" rate)" 'BEGIN {
-				printf "   %s (ours %.2fx)", (o >= p) ? "PASS" : "MISS", o / p }'
+			awk -v o="$(field "$ours" rate)" -v p="$(field "$line" rate)" \
+				-v ou="$(field "$ours" usec)" -v on="$(field "$ours" pairs)" \
+				-v pu="$(field "$line" usec)" -v pn="$(field "$line" pairs)" 'BEGIN {
+				r = o / p; ous = on ? ou / on : 0; pus = pn ? pu / pn : 0
+				printf "   pairs/s %s (ours %.2fx); redis us/pair %s (ours %.1f vs %.1f, %.2fx)",
+					(r >= 1.2) ? "PASS" : "MISS", r,
+					(ous <= pus) ? "PASS" : "MISS", ous, pus, pus ? ous / pus : 0 }'
 		fi
 		echo
 	done

@@ -1,6 +1,9 @@
 /*
  * ciguard/limiter.h: a distributed counting semaphore on Redis ("at most N
- * of these at once"), atomic by one Lua script per operation.
+ * of these at once"), atomic by one Lua script per decision. A release
+ * decides nothing when nobody waits: on a connection made earlier it is
+ * plain commands in one round trip (TIME, ZSCORE, ZREM, HDEL, EXISTS of
+ * the queue), and a script wakes the first waiter only when there is one.
  *
  * Holders of limiter KEY live in the sorted set ciguard:{KEY}:holders,
  * scored by their deadline in Redis server time (TIME inside the scripts,
@@ -23,7 +26,8 @@
  *
  * A command that fails on a connection made by an earlier call (the
  * server restarted, or failed over), other than by a timeout, is sent
- * once more on a new connection: every script is safe to run twice.
+ * once more on a new connection: every script is safe to run twice, and
+ * so is a release.
  *
  * TLS (rediss://): certificates are verified (the chain, against the
  * system's CA store or the CA file given, and the host name or address

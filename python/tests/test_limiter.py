@@ -246,6 +246,54 @@ def test_wait_is_first_come_first_served(redis, key):
     assert order == ["A", "B", "C"]
 
 
+def test_fences_grow_across_acquire_with_and_without_wait(redis, key):
+    # without wait the library takes a short script, with wait a full one;
+    # a release with nobody waiting takes no script at all
+    limiter = ConcurrentRunsLimiter(redis.url, ttl=30)
+    fences: List[int] = []
+    held: List[Token] = []
+    for i in range(10):
+        tok = limiter.acquire(key, 2, wait=1.0 if i % 2 else None)
+        assert tok is not None
+        fences.append(tok.fence)
+        held.append(tok)
+        if len(held) == 2:
+            assert limiter.acquire(key, 2) is None  # full, and no trace
+            assert limiter.count(key) == 2
+            assert limiter.release(key, held.pop(0)) is True
+    assert fences == sorted(fences) and len(set(fences)) == 10
+    assert [h.fence for h in limiter.holders(key)] == [held[0].fence]
+    assert limiter.release(key, held[0]) is True
+    assert limiter.release(key, held[0]) is False
+    assert limiter.count(key) == 0
+
+
+def test_release_wakes_a_waiter_at_once(redis, key):
+    limiter = ConcurrentRunsLimiter(redis.url)
+    holder = limiter.acquire(key, 1)
+    assert holder is not None
+    got: List[float] = []
+
+    def waiter() -> None:
+        tok = limiter.acquire(key, 1, wait=10)
+        assert tok is not None
+        got.append(time.monotonic())
+        limiter.release(key, tok)
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    deadline = time.monotonic() + 5
+    while not limiter.waiters(key):
+        assert time.monotonic() < deadline, "the waiter never queued"
+        time.sleep(0.01)
+    time.sleep(0.3)  # well into its wait for a wake-up
+    released = time.monotonic()
+    assert limiter.release(key, holder) is True
+    t.join()
+    # woken by the release, not by its next retry (every second)
+    assert got and got[0] - released < 0.5
+
+
 def test_wait_expires_with_none(redis, key):
     limiter = ConcurrentRunsLimiter(redis.url)
     held = limiter.acquire(key, 1)

@@ -643,6 +643,24 @@ long cg_conn_read(struct cg_conn *c, void *buf, size_t n, long deadline,
 	}
 }
 
+long cg_conn_read_answer(struct cg_conn *c, void *buf, size_t n, long deadline,
+			 char *err, size_t errlen)
+{
+	if (!c->ssl) {
+		int w = cg_poll_fd(c->fd, POLLIN, deadline);
+
+		if (w < 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			return CG_NET_ERROR;
+		}
+		if (w == 0) {
+			snprintf(err, errlen, "timed out");
+			return CG_NET_TIMEOUT;
+		}
+	}
+	return cg_conn_read(c, buf, n, deadline, err, errlen);
+}
+
 const char *cg_conn_plain_hint(const struct cg_conn *c, bool closed)
 {
 	if (!c || c->ssl)

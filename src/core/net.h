@@ -108,6 +108,14 @@ long cg_conn_read(struct cg_conn *c, void *buf, size_t n, long deadline,
 		  char *err, size_t errlen);
 
 /*
+ * cg_conn_read for the answer to a request just sent, which has hardly
+ * ever arrived yet: on a plain connection it waits (poll) before the
+ * recv, one system call fewer than trying first.
+ */
+long cg_conn_read_answer(struct cg_conn *c, void *buf, size_t n, long deadline,
+			 char *err, size_t errlen);
+
+/*
  * For a message about a plain-text connection that went wrong (the server
  * closed it, or answered something that is not the protocol): " (the
  * server speaks TLS here: use rediss://)" when its first byte looked like

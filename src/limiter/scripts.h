@@ -123,6 +123,50 @@ static const char script_acquire[] = CG_LUA_PRELUDE CG_LUA_QUEUE
     "hold(KEYS[1], KEYS[2], ttl)\n"
     "return {1, fence}\n";
 
+/*
+ * The acquire without waiting, when nothing is in the way: KEYS holders,
+ * fences, fence counter, queue; ARGV token, max, ttl_ms -> {1, fence}
+ * acquired, {0, 0} full, or {-1, 0}: waiters are queued or the token is
+ * in the set already (a retry), so script_acquire decides. The token goes
+ * in first (ZADD NX, which also says whether it was there) and is taken
+ * out again when that makes more than max: one call fewer than looking
+ * first. Expired holders are swept only when the set looks full.
+ */
+static const char script_acquire_fast[] =
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / "
+    "1000)\n"
+    "if redis.call('EXISTS', KEYS[4]) == 1 then return {-1, 0} end\n"
+    "local ttl = tonumber(ARGV[3])\n"
+    "if redis.call('ZADD', KEYS[1], 'NX', now + ttl, ARGV[1]) == 0 then\n"
+    "  return {-1, 0}\n"
+    "end\n"
+    "local card = redis.call('ZCARD', KEYS[1])\n"
+    "if card > tonumber(ARGV[2]) then\n"
+    "  local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, "
+    "'LIMIT', 0, 1000)\n"
+    "  while #dead > 0 do\n"
+    "    redis.call('ZREM', KEYS[1], unpack(dead))\n"
+    "    redis.call('HDEL', KEYS[2], unpack(dead))\n"
+    "    dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, "
+    "'LIMIT', 0, 1000)\n"
+    "  end\n"
+    "  card = redis.call('ZCARD', KEYS[1])\n"
+    "  if card > tonumber(ARGV[2]) then\n"
+    "    redis.call('ZREM', KEYS[1], ARGV[1])\n"
+    "    return {0, 0}\n"
+    "  end\n"
+    "end\n"
+    "local fence = redis.call('INCR', KEYS[3])\n"
+    "redis.call('HSET', KEYS[2], ARGV[1], fence)\n"
+    /* a set of one was made by this call and has no expiry yet */
+    "if card == 1 or redis.call('PTTL', KEYS[1]) < ttl then\n"
+    "  local until_ms = ttl + math.min(ttl, 60000)\n"
+    "  redis.call('PEXPIRE', KEYS[1], until_ms)\n"
+    "  redis.call('PEXPIRE', KEYS[2], until_ms)\n"
+    "end\n"
+    "return {1, fence}\n";
+
 /* ARGV: token, wake prefix -> 1 released, 0 not held; wakes the head
  * waiter (KEYS[3] queue, KEYS[4] leases) */
 static const char script_release[] = CG_LUA_PRELUDE CG_LUA_QUEUE
@@ -136,6 +180,13 @@ static const char script_release[] = CG_LUA_PRELUDE CG_LUA_QUEUE
     "end\n"
     "if tonumber(s) > now then return 1 end\n"
     "return 0\n";
+
+/* KEYS: queue, leases; ARGV: wake prefix -> 0; wakes the head waiter
+ * after a release that went without a script (limiter.c, release_plain) */
+static const char script_wake[] =
+    CG_LUA_PRELUDE CG_LUA_QUEUE "prune_waiters(KEYS[1], KEYS[2])\n"
+				"wake(KEYS[1], ARGV[1], 1)\n"
+				"return 0\n";
 
 /* KEYS: queue, leases; ARGV: token, wake prefix -> 1 when it was queued;
  * a waiter giving up passes its wake-up on to the new head */

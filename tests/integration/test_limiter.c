@@ -896,6 +896,94 @@ static void test_limiter__waiter_woken_by_release(void **state)
 	cg_limiter_close(l);
 }
 
+/*
+ * A release on a connection the limiter has goes without a script when
+ * nobody waits (limiter.c, release_plain): it must still tell a live
+ * holder from an expired or unknown one, remove the token and its fence,
+ * and create no queue keys. A limiter that has not connected yet releases
+ * by the script, with the same answers.
+ */
+static void test_limiter__release_without_waiters_runs_no_script(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 300, 1000, false);
+	struct cg_limiter *fresh;
+	redisContext *c = direct(redis.port);
+	struct cg_limit_token a, b, d;
+
+	wipe("plain");
+	assert_int_equal(cg_limiter_acquire(l, "plain", 3, &a),
+			 CG_LIMIT_ACQUIRED);
+	assert_int_equal(cg_limiter_acquire(l, "plain", 3, &b),
+			 CG_LIMIT_ACQUIRED);
+	freeReplyObject(redisCommand(c, "CONFIG RESETSTAT"));
+	assert_int_equal(cg_limiter_release(l, "plain", &a), CG_LIMIT_RELEASED);
+	assert_int_equal(cg_limiter_release(l, "plain", &a), CG_LIMIT_NOT_HELD);
+	assert_int_equal(
+	    direct_int(c, "HEXISTS ciguard:{plain}:fences %s", a.id), 0);
+	assert_int_equal(direct_int(c, "ZCARD ciguard:{plain}:holders"), 1);
+	/* expired but not swept yet (a slot was free): not held, and gone */
+	cg_sleep_ms(400);
+	assert_int_equal(cg_limiter_release(l, "plain", &b), CG_LIMIT_NOT_HELD);
+	assert_int_equal(direct_int(c, "EXISTS ciguard:{plain}:holders"), 0);
+	assert_int_equal(direct_int(c, "EXISTS ciguard:{plain}:fences"), 0);
+	assert_int_equal(direct_int(c, "EXISTS ciguard:{plain}:queue"), 0);
+	assert_int_equal(evalsha_calls(c), 0);
+	/* the script's way, from a limiter without a connection */
+	assert_int_equal(cg_limiter_acquire(l, "plain", 3, &d),
+			 CG_LIMIT_ACQUIRED);
+	fresh = open_limiter(url, 300, 1000, false);
+	assert_int_equal(cg_limiter_release(fresh, "plain", &d),
+			 CG_LIMIT_RELEASED);
+	assert_int_equal(cg_limiter_release(fresh, "plain", &d),
+			 CG_LIMIT_NOT_HELD);
+	assert_int_equal(direct_int(c, "EXISTS ciguard:{plain}:holders"), 0);
+	cg_limiter_close(fresh);
+	redisFree(c);
+	cg_limiter_close(l);
+}
+
+/*
+ * cg_limiter_acquire takes a short script when nobody waits, the wait a
+ * full one: fencing numbers grow across both, a refused attempt leaves
+ * no trace in the set, and the keys it makes expire.
+ */
+static void test_limiter__fast_and_full_acquire_share_fences(void **state)
+{
+	struct cg_limiter *l = open_limiter(url, 5000, 1000, false);
+	redisContext *c = direct(redis.port);
+	struct cg_limit_token a, b, d, e, refused;
+
+	wipe("paths");
+	assert_int_equal(cg_limiter_acquire(l, "paths", 2, &a),
+			 CG_LIMIT_ACQUIRED);
+	/* a new set gets its expiry at once */
+	assert_true(direct_int(c, "PTTL ciguard:{paths}:holders") > 5000);
+	assert_true(direct_int(c, "PTTL ciguard:{paths}:fences") > 5000);
+	assert_int_equal(cg_limiter_acquire(l, "paths", 2, &b),
+			 CG_LIMIT_ACQUIRED);
+	assert_true(b.fence > a.fence);
+	assert_int_equal(cg_limiter_acquire(l, "paths", 2, &refused),
+			 CG_LIMIT_FULL);
+	assert_int_equal(direct_int(c, "ZCARD ciguard:{paths}:holders"), 2);
+	assert_int_equal(direct_int(c, "HLEN ciguard:{paths}:fences"), 2);
+	assert_int_equal(cg_limiter_release(l, "paths", &a), CG_LIMIT_RELEASED);
+	assert_int_equal(cg_limiter_acquire_wait(l, "paths", 2, 1000, &d),
+			 CG_LIMIT_ACQUIRED);
+	assert_true(d.fence > b.fence);
+	assert_int_equal(cg_limiter_release(l, "paths", &b), CG_LIMIT_RELEASED);
+	assert_int_equal(cg_limiter_acquire(l, "paths", 2, &e),
+			 CG_LIMIT_ACQUIRED);
+	assert_true(e.fence > d.fence);
+	assert_int_equal(direct_int(c, "ZCARD ciguard:{paths}:holders"), 2);
+	assert_int_equal(direct_int(c, "HLEN ciguard:{paths}:fences"), 2);
+	assert_true(direct_int(c, "PTTL ciguard:{paths}:holders") > 5000);
+	assert_true(direct_int(c, "PTTL ciguard:{paths}:fences") > 5000);
+	assert_int_equal(cg_limiter_release(l, "paths", &d), CG_LIMIT_RELEASED);
+	assert_int_equal(cg_limiter_release(l, "paths", &e), CG_LIMIT_RELEASED);
+	redisFree(c);
+	cg_limiter_close(l);
+}
+
 static void test_limiter__wait_timeout_leaves_queue(void **state)
 {
 	struct cg_limiter *l = open_limiter(url, 30000, 1000, false);
@@ -1530,6 +1618,9 @@ int main(void)
 	    cmocka_unit_test(test_limiter__auth_and_db_from_url),
 	    cmocka_unit_test(test_limiter__waiters_admitted_in_fifo_order),
 	    cmocka_unit_test(test_limiter__waiter_woken_by_release),
+	    cmocka_unit_test(
+		test_limiter__release_without_waiters_runs_no_script),
+	    cmocka_unit_test(test_limiter__fast_and_full_acquire_share_fences),
 	    cmocka_unit_test(test_limiter__wait_timeout_leaves_queue),
 	    cmocka_unit_test(test_limiter__dead_waiter_leaves_queue),
 	    cmocka_unit_test(test_limiter__contention_is_fair),
