@@ -31,8 +31,8 @@ check=$("$timeit" 3 --cpu 0 -- "$ciguard" check --jobs 1 --format json "$tree")
 peer=$("$timeit" 1 --cpu 0 --stdin out/py-list --cwd "$tree" -- \
 	python3 "$(pwd)/ast_peer.py" "$(pwd)/out/py-peer")
 read -r peer_files peer_bytes peer_rejected <out/py-peer
-# what the check read of them (until a loader claims .py files: none, and
-# the figures are those of listing the tree)
+# how many of them the check read (files skipped as vendored or too big
+# would show here)
 read_files=$("$ciguard" check --jobs 1 --format json "$tree" 2>/dev/null |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)["summary"]["files"])')
 pyver=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
