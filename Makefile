@@ -13,8 +13,11 @@ FUZZ_SECONDS ?= 60
 
 all: build
 
+# the libraries CMakeLists.txt asks pkg-config for
+LIBS = yaml-0.1 jansson hiredis libpq libcurl libpcre2-8 'openssl >= 3.0'
+
 build:
-	@test -x "$$(command -v cmake)" -a -n "$$(pkg-config --modversion yaml-0.1 2>/dev/null)" || scripts/deps.sh build
+	@command -v cmake >/dev/null && pkg-config --exists $(LIBS) 2>/dev/null || scripts/deps.sh build
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIGUARD_TESTS=OFF >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
