@@ -9,7 +9,7 @@ PIP_FLAGS  ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build run test deps fuzz bench install install-python clean format
+.PHONY: all build run test deps fuzz bench install uninstall install-python clean format
 
 all: build
 
@@ -50,8 +50,19 @@ bench:
 	$(MAKE) build
 	bench/run.sh $(BUILD)/ciguard $(BUILD)/limiter_bench
 
+# the prefix goes in at configure time too: ciguard.pc names it
 install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+	cmake --install $(BUILD)
+
+# exactly the files the last install wrote (CMake's list of them), and the
+# headers' folder when that leaves it empty
+uninstall:
+	@test -f $(BUILD)/install_manifest.txt || { echo "make uninstall: $(BUILD)/install_manifest.txt is missing: nothing was installed from $(BUILD)" >&2; exit 1; }
+	xargs -d '\n' rm -fv <$(BUILD)/install_manifest.txt
+	@sed -n 's|/ciguard/[^/]*\.h$$|/ciguard|p' $(BUILD)/install_manifest.txt | sort -u | xargs -r rmdir --ignore-fail-on-non-empty
+	rm -f $(BUILD)/install_manifest.txt
 
 # The Python package, with a copy of libciguard.so.0 inside it, into
 # $(PYTHON)'s environment, offline (Debian's setuptools, no build
