@@ -5,7 +5,7 @@ set -eu
 build="build-essential cmake pkg-config git libyaml-dev libjansson-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libpcre2-dev libssl-dev"
 case "${1:-build}" in
 build) pkgs="$build" ;;
-test) pkgs="$build libcmocka-dev redis-server postgresql python3 python3-yaml openssl pre-commit python3-pytest python3-pip python3-setuptools python3-wheel mypy" ;;
+test) pkgs="$build libcmocka-dev redis-server postgresql python3 python3-yaml openssl pre-commit python3-pytest python3-pip python3-setuptools python3-wheel mypy zsh" ;;
 fuzz) pkgs="$build clang libclang-rt-14-dev" ;;
 bench)
 	pkgs="$build python3 hyperfine redis-server redis-tools nodejs"

@@ -55,7 +55,7 @@ static const struct cli_opt options[] = {
      OPT_COLOR},
 };
 
-static const struct cli_spec spec = {
+const struct cli_spec cli_check_spec = {
     .cmd = "check",
     .head =
 	"usage: ciguard check [PATH] [options]\n"
@@ -170,7 +170,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	struct cli_parser p;
 	int id;
 
-	cli_parser_init(&p, &spec, argc, argv);
+	cli_parser_init(&p, &cli_check_spec, argc, argv);
 	while ((id = cli_next(&p)) != CLI_END) {
 		if (id == CLI_HELP)
 			return 1;

@@ -13,6 +13,26 @@ int cmd_wait(int argc, char **argv);
 int cmd_slots(int argc, char **argv);
 int cmd_hooks(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+
+/* Each command's options (opt.h): its --help, and the completions. */
+struct cli_spec;
+extern const struct cli_spec cli_check_spec, cli_rules_spec, cli_explain_spec,
+    cli_env_spec, cli_matrix_spec, cli_wait_spec, cli_slots_spec,
+    cli_hooks_spec;
+
+/* The commands of `ciguard` (main.c), for main and the completions. */
+struct cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const struct cli_spec *spec; /* NULL: takes no options */
+	/* its first argument is one of these words (NULL-terminated), or
+	 * NULL for a path or free text */
+	const char *const *verbs;
+	const char *summary; /* one line, for the completions */
+};
+extern const struct cli_command cli_commands[];
+extern const size_t cli_ncommands;
 
 struct cg_check_result;
 /*

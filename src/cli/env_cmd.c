@@ -30,7 +30,7 @@ static const struct cli_opt env_options[] = {
      "configuration (default: PATH/.ciguard.yml if present)", OPT_CONFIG},
 };
 
-static const struct cli_spec env_spec = {
+const struct cli_spec cli_env_spec = {
     .cmd = "env",
     .head =
 	"usage: ciguard env [--format text|markdown|json] [--config FILE] "
@@ -258,7 +258,7 @@ int cmd_env(int argc, char **argv)
 	struct cli_parser p;
 	int id, format = FMT_TEXT, rc = 0;
 
-	cli_parser_init(&p, &env_spec, argc, argv);
+	cli_parser_init(&p, &cli_env_spec, argc, argv);
 	while ((id = cli_next(&p)) != CLI_END) {
 		if (id == CLI_HELP)
 			return 0;

@@ -19,7 +19,7 @@ static const struct cli_opt hooks_options[] = {
     {"pre-push", 0, NULL, "only the pre-push hook (`check`)", OPT_PRE_PUSH},
 };
 
-static const struct cli_spec hooks_spec = {
+const struct cli_spec cli_hooks_spec = {
     .cmd = "hooks",
     .head = "usage: ciguard hooks install|uninstall|status [--pre-commit] "
 	    "[--pre-push] [PATH]\n"
@@ -60,7 +60,7 @@ int cmd_hooks(int argc, char **argv)
 	char *hooks_dir, *self;
 	int id, rc = 0;
 
-	cli_parser_init(&p, &hooks_spec, argc, argv);
+	cli_parser_init(&p, &cli_hooks_spec, argc, argv);
 	while ((id = cli_next(&p)) != CLI_END) {
 		if (id == CLI_HELP)
 			return 0;

@@ -33,6 +33,8 @@ static const char usage[] =
     "  hooks VERB     install, uninstall or show the pre-commit and "
     "pre-push\n"
     "                 git hooks (VERB: install, uninstall, status)\n"
+    "  completion SHELL\n"
+    "                 print the bash or zsh completion script\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (also: ciguard <command> --help)\n"
@@ -41,16 +43,32 @@ static const char usage[] =
     "exit status: 0 clean, 1 findings, 2 usage error or ciguard could "
     "not do its job\n";
 
-struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-};
+static const char *const slots_verbs[] = {"acquire", "release", "refresh",
+					  "status",  "run",	NULL};
+static const char *const hooks_verbs[] = {"install", "uninstall", "status",
+					  NULL};
+static const char *const shells[] = {"bash", "zsh", NULL};
 
-static const struct command commands[] = {
-    {"check", cmd_check}, {"rules", cmd_rules},	  {"explain", cmd_explain},
-    {"env", cmd_env},	  {"matrix", cmd_matrix}, {"wait", cmd_wait},
-    {"slots", cmd_slots}, {"hooks", cmd_hooks},
+const struct cli_command cli_commands[] = {
+    {"check", cmd_check, &cli_check_spec, NULL,
+     "lint the repository's CI, compose and env files"},
+    {"rules", cmd_rules, &cli_rules_spec, NULL,
+     "list every rule with its layer and severity"},
+    {"explain", cmd_explain, &cli_explain_spec, NULL,
+     "show what a rule finds, with a bad and a good example"},
+    {"env", cmd_env, &cli_env_spec, NULL, "the env-variable checklist"},
+    {"matrix", cmd_matrix, &cli_matrix_spec, NULL,
+     "print the service connectivity matrix"},
+    {"wait", cmd_wait, &cli_wait_spec, NULL,
+     "wait until services are really ready, then run a command"},
+    {"slots", cmd_slots, &cli_slots_spec, slots_verbs,
+     "at most N holders of a key at once, kept in Redis"},
+    {"hooks", cmd_hooks, &cli_hooks_spec, hooks_verbs,
+     "install, uninstall or show ciguard's git hooks"},
+    {"completion", cmd_completion, NULL, shells,
+     "print the bash or zsh completion script"},
 };
+const size_t cli_ncommands = sizeof(cli_commands) / sizeof(*cli_commands);
 
 int cli_fail(const char *fmt, ...)
 {
@@ -77,13 +95,12 @@ int main(int argc, char **argv)
 	}
 	if (cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
 		if (argc > 2 && strcmp(argv[1], "help") == 0) {
-			for (size_t i = 0;
-			     i < sizeof(commands) / sizeof(*commands); i++)
-				if (!strcmp(argv[2], commands[i].name)) {
+			for (size_t i = 0; i < cli_ncommands; i++)
+				if (!strcmp(argv[2], cli_commands[i].name)) {
 					char *args[] = {argv[2], "--help",
 							NULL};
 
-					return commands[i].fn(2, args);
+					return cli_commands[i].fn(2, args);
 				}
 		}
 		fputs(usage, stdout);
@@ -93,9 +110,9 @@ int main(int argc, char **argv)
 		printf("ciguard %s\n", CIGUARD_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < cli_ncommands; i++)
+		if (!strcmp(argv[1], cli_commands[i].name))
+			return cli_commands[i].fn(argc - 1, argv + 1);
 	cli_fail("'%s' is not a ciguard command (see 'ciguard --help')",
 		 argv[1]);
 	return 2;

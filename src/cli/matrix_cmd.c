@@ -30,7 +30,7 @@ static const struct cli_opt matrix_options[] = {
      "configuration (default: PATH/.ciguard.yml if present)", OPT_CONFIG},
 };
 
-static const struct cli_spec matrix_spec = {
+const struct cli_spec cli_matrix_spec = {
     .cmd = "matrix",
     .head =
 	"usage: ciguard matrix [--format markdown|json] [--config FILE] "
@@ -181,7 +181,7 @@ int cmd_matrix(int argc, char **argv)
 	struct cg_matrix mx;
 	int id;
 
-	cli_parser_init(&p, &matrix_spec, argc, argv);
+	cli_parser_init(&p, &cli_matrix_spec, argc, argv);
 	while ((id = cli_next(&p)) != CLI_END) {
 		if (id == CLI_HELP)
 			return 0;

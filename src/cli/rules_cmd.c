@@ -14,7 +14,7 @@ static const struct cli_opt rules_options[] = {
      OPT_MARKDOWN},
 };
 
-static const struct cli_spec rules_spec = {
+const struct cli_spec cli_rules_spec = {
     .cmd = "rules",
     .head = "usage: ciguard rules [--markdown]\n"
 	    "\n"
@@ -48,7 +48,7 @@ static void print_markdown(void)
 		       cg_rules[i]->explain, cg_rules[i]->hint);
 }
 
-static const struct cli_spec explain_spec = {
+const struct cli_spec cli_explain_spec = {
     .cmd = "explain",
     .head = "usage: ciguard explain ID\n"
 	    "\n"
@@ -63,7 +63,7 @@ int cmd_rules(int argc, char **argv)
 	bool markdown = false;
 	int id;
 
-	cli_parser_init(&p, &rules_spec, argc, argv);
+	cli_parser_init(&p, &cli_rules_spec, argc, argv);
 	while ((id = cli_next(&p)) != CLI_END) {
 		if (id == CLI_HELP)
 			return 0;
@@ -96,7 +96,7 @@ int cmd_explain(int argc, char **argv)
 	struct cli_parser p;
 	int id;
 
-	cli_parser_init(&p, &explain_spec, argc, argv);
+	cli_parser_init(&p, &cli_explain_spec, argc, argv);
 	while ((id = cli_next(&p)) != CLI_END) {
 		if (id == CLI_HELP)
 			return 0;

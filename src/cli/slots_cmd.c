@@ -69,7 +69,7 @@ static const struct cli_opt options[] = {
     {"json", 0, NULL, "machine-readable output", OPT_JSON},
 };
 
-static const struct cli_spec spec = {
+const struct cli_spec cli_slots_spec = {
     .cmd = "slots",
     .head = "usage: ciguard slots acquire KEY --max N [--ttl 60s] [--wait D] "
 	    "[--fail-open] [--json]\n"
@@ -132,7 +132,7 @@ static int parse_args(struct slots_args *a, int argc, char **argv)
 	int id;
 
 	snprintf(cmd, sizeof(cmd), "slots %s", a->verb);
-	cli_parser_init(&p, &spec, argc, argv);
+	cli_parser_init(&p, &cli_slots_spec, argc, argv);
 	p.cmd = cmd;
 	while (!a->command && (id = cli_next(&p)) != CLI_END) {
 		const char *v = p.value;
@@ -487,7 +487,7 @@ int cmd_slots(int argc, char **argv)
 	int ret = 2, want_positional;
 
 	if (argc < 2 || cli_is_help(argv[1])) {
-		cli_usage(argc < 2 ? stderr : stdout, &spec);
+		cli_usage(argc < 2 ? stderr : stdout, &cli_slots_spec);
 		return argc < 2 ? 2 : 0;
 	}
 	a.verb = argv[1];

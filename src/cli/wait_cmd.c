@@ -59,7 +59,7 @@ static const struct cli_opt options[] = {
     {"quiet", 'q', NULL, "print nothing but errors", OPT_QUIET},
 };
 
-static const struct cli_spec spec = {
+const struct cli_spec cli_wait_spec = {
     .cmd = "wait",
     .head =
 	"usage: ciguard wait [options] TARGET... [-- COMMAND ARGS...]\n"
@@ -279,7 +279,7 @@ int cmd_wait(int argc, char **argv)
 	memset(&pg, 0, sizeof(pg));
 	logs = cg_xcalloc((size_t)argc, sizeof(*logs));
 	targets = cg_xcalloc((size_t)argc, sizeof(*targets));
-	cli_parser_init(&p, &spec, argc, argv);
+	cli_parser_init(&p, &cli_wait_spec, argc, argv);
 	while (!command && (id = cli_next(&p)) != CLI_END) {
 		long *dur = NULL;
 
