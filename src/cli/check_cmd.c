@@ -35,7 +35,8 @@ static const struct cli_opt options[] = {
      OPT_QUICK},
     {"staged", 0, NULL,
      "check what is staged in the git index, not the\nwork tree", OPT_STAGED},
-    {"format", 0, "FMT", "text (default), json, sarif, github", OPT_FORMAT},
+    {"format", 0, "FMT",
+     "text (default), json, sarif, github,\ncodequality (GitLab)", OPT_FORMAT},
     {"config", 0, "FILE",
      "configuration (default: PATH/.ciguard.yml if present)", OPT_CONFIG},
     {"baseline", 0, "FILE", "hide findings recorded in FILE", OPT_BASELINE},
@@ -104,7 +105,7 @@ static int set_option(struct opts *o, int id, const char *v)
 	case OPT_FORMAT:
 		if ((o->format = cg_format_parse(v)) < 0)
 			return cli_fail("check: unknown format '%s' (text, "
-					"json, sarif, github)",
+					"json, sarif, github, codequality)",
 					v);
 		break;
 	case OPT_CONFIG:

@@ -17,6 +17,7 @@ static const struct {
     {"json", CG_FORMAT_JSON},
     {"sarif", CG_FORMAT_SARIF},
     {"github", CG_FORMAT_GITHUB},
+    {"codequality", CG_FORMAT_CODEQUALITY},
 };
 
 int cg_format_parse(const char *name)
@@ -41,6 +42,8 @@ int cg_report_write(FILE *out, enum cg_format fmt,
 		return cg_report_sarif(out, in);
 	case CG_FORMAT_GITHUB:
 		return cg_report_github(out, in);
+	case CG_FORMAT_CODEQUALITY:
+		return cg_report_codequality(out, in);
 	}
 	return cg_error_set(CG_EINVAL, "unknown report format %d", (int)fmt);
 }

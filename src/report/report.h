@@ -15,6 +15,7 @@ enum cg_format {
 	CG_FORMAT_JSON,
 	CG_FORMAT_SARIF,
 	CG_FORMAT_GITHUB,
+	CG_FORMAT_CODEQUALITY,
 };
 
 /* What SARIF's tool.driver.rules needs of every rule. */
@@ -57,5 +58,6 @@ int cg_report_text(FILE *out, const struct cg_report_input *in);
 int cg_report_json(FILE *out, const struct cg_report_input *in);
 int cg_report_sarif(FILE *out, const struct cg_report_input *in);
 int cg_report_github(FILE *out, const struct cg_report_input *in);
+int cg_report_codequality(FILE *out, const struct cg_report_input *in);
 
 #endif

@@ -114,6 +114,7 @@ static void test_report__format_parse_names(void **state)
 	assert_int_equal(cg_format_parse("json"), CG_FORMAT_JSON);
 	assert_int_equal(cg_format_parse("sarif"), CG_FORMAT_SARIF);
 	assert_int_equal(cg_format_parse("github"), CG_FORMAT_GITHUB);
+	assert_int_equal(cg_format_parse("codequality"), CG_FORMAT_CODEQUALITY);
 	assert_int_equal(cg_format_parse("JSON"), -1);
 	assert_int_equal(cg_format_parse("xml"), -1);
 	assert_int_equal(cg_format_parse(NULL), -1);
@@ -353,6 +354,72 @@ static json_t *get_path(json_t *j, const char *const *keys)
 }
 
 #define GET(j, ...) get_path((j), (const char *const[]){__VA_ARGS__, NULL})
+
+/* GitLab's Code Quality issues; it keys them by fingerprint: two findings
+ * of the same text in one file must stay two issues. */
+static void test_report__codequality_unique_fingerprints(void **state)
+{
+	struct fixture f;
+	json_error_t jerr;
+	json_t *root;
+	char *out;
+
+	fixture_init(&f);
+	add(&f, "masked-failure", CG_SEV_ERROR, "ci.yml", 3, 5, 3, 9, "h",
+	    "pytest || true");
+	add(&f, "masked-failure", CG_SEV_ERROR, "ci.yml", 9, 5, 9, 9, "h",
+	    "pytest || true");
+	add(&f, "service-no-healthcheck", CG_SEV_WARNING, "compose.yml", 0, 0,
+	    0, 0, NULL, "w \"quoted\"");
+	add(&f, "env-no-comment", CG_SEV_NOTE, "n.env", 1, 1, 1, 4, NULL, "n");
+	add(&f, "env-no-comment", CG_SEV_NOTE, "s.env", 1, 1, 1, 4, NULL, "s")
+	    ->suppressed = 1;
+	cg_diag_list_sort(&f.diags);
+	cg_diag_list_fingerprint(&f.diags);
+
+	out = render(cg_report_codequality, &f.in);
+	root = json_loads(out, 0, &jerr);
+	assert_non_null(root);
+	assert_int_equal(json_array_size(root), 4);
+	assert_string_equal(json_string_value(GET(root, "0", "check_name")),
+			    "masked-failure");
+	assert_string_equal(json_string_value(GET(root, "0", "description")),
+			    "pytest || true");
+	assert_string_equal(json_string_value(GET(root, "0", "severity")),
+			    "major");
+	assert_string_equal(
+	    json_string_value(GET(root, "0", "location", "path")), "ci.yml");
+	assert_int_equal(
+	    json_integer_value(GET(root, "1", "location", "lines", "begin")),
+	    9);
+	/* the same text twice in one file: two issues, two fingerprints */
+	assert_string_equal(json_string_value(GET(root, "0", "fingerprint")),
+			    f.diags.items[0].fingerprint);
+	assert_string_equal(json_string_value(GET(root, "1", "fingerprint")),
+			    f.diags.items[1].fingerprint);
+	assert_string_not_equal(f.diags.items[0].fingerprint,
+				f.diags.items[1].fingerprint);
+	assert_int_equal(strlen(f.diags.items[1].fingerprint), 16);
+	/* a finding about the whole file is on line 1 */
+	assert_int_equal(
+	    json_integer_value(GET(root, "2", "location", "lines", "begin")),
+	    1);
+	assert_string_equal(json_string_value(GET(root, "2", "severity")),
+			    "minor");
+	assert_string_equal(json_string_value(GET(root, "2", "description")),
+			    "w \"quoted\"");
+	assert_string_equal(json_string_value(GET(root, "3", "severity")),
+			    "info");
+	json_decref(root);
+	free(out);
+	fixture_release(&f);
+
+	fixture_init(&f);
+	out = render(cg_report_codequality, &f.in);
+	assert_string_equal(out, "[]\n");
+	free(out);
+	fixture_release(&f);
+}
 
 static void test_report__sarif_has_every_rule_and_fingerprints(void **state)
 {
@@ -657,6 +724,7 @@ int main(void)
 	    cmocka_unit_test(
 		test_report__text_huge_line_is_cut_around_the_caret),
 	    cmocka_unit_test(test_report__write_failure_is_eio),
+	    cmocka_unit_test(test_report__codequality_unique_fingerprints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
