@@ -33,6 +33,9 @@ static const char usage[] =
     "  hooks VERB     install, uninstall or show the pre-commit and "
     "pre-push\n"
     "                 git hooks (VERB: install, uninstall, status)\n"
+    "  flaky -- CMD   run CMD N times: pass/fail counts, durations, "
+    "distinct\n"
+    "                 failures; flaky or broken?\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (also: ciguard <command> --help)\n"
@@ -49,7 +52,7 @@ struct command {
 static const struct command commands[] = {
     {"check", cmd_check}, {"rules", cmd_rules},	  {"explain", cmd_explain},
     {"env", cmd_env},	  {"matrix", cmd_matrix}, {"wait", cmd_wait},
-    {"slots", cmd_slots}, {"hooks", cmd_hooks},
+    {"slots", cmd_slots}, {"hooks", cmd_hooks},	  {"flaky", cmd_flaky},
 };
 
 int cli_fail(const char *fmt, ...)
