@@ -476,6 +476,8 @@ static void record(struct flaky *f, struct run *r)
 
 		if (!strcmp(g->how, how) && !strcmp(g->lines, lines)) {
 			g->count++;
+			if (r->index < g->first_run)
+				g->first_run = r->index;
 			r->failure = (int)i;
 			free(how);
 			free(lines);
@@ -661,6 +663,41 @@ static int run_all(struct flaky *f)
 
 /* ---------------------------------------------------------- the report */
 
+static bool is_failed_run(const struct run *r)
+{
+	return r->state == RUN_DONE && !r->interrupted && !run_passed(r);
+}
+
+static int cmp_first_run(const void *a, const void *b)
+{
+	const struct failure *x = a, *y = b;
+
+	return (x->first_run > y->first_run) - (x->first_run < y->first_run);
+}
+
+/* Failures in the order of the first run that showed each, whatever
+ * order parallel runs ended in. A group's first run is its own, so it
+ * names the group while the array moves. */
+static void sort_failures(struct flaky *f)
+{
+	if (!f->nfailures)
+		return;
+	for (int k = 0; k < f->nruns; k++)
+		if (is_failed_run(&f->runs[k]))
+			f->runs[k].failure =
+			    f->failures[f->runs[k].failure].first_run;
+	qsort(f->failures, f->nfailures, sizeof(*f->failures), cmp_first_run);
+	for (int k = 0; k < f->nruns; k++) {
+		if (!is_failed_run(&f->runs[k]))
+			continue;
+		for (size_t i = 0; i < f->nfailures; i++)
+			if (f->failures[i].first_run == f->runs[k].failure) {
+				f->runs[k].failure = (int)i;
+				break;
+			}
+	}
+}
+
 static int cmp_long(const void *a, const void *b)
 {
 	long x = *(const long *)a, y = *(const long *)b;
@@ -696,11 +733,6 @@ static const char *verdict(const struct flaky *f)
 	if (!f->failed)
 		return "passed";
 	return f->passed ? "flaky" : "broken";
-}
-
-static bool is_failed_run(const struct run *r)
-{
-	return r->state == RUN_DONE && !r->interrupted && !run_passed(r);
 }
 
 /* A word of COMMAND as a shell would read it back. */
@@ -1053,6 +1085,7 @@ int cmd_flaky(int argc, char **argv)
 		rc = cli_fail("flaky: %s", cg_error_last());
 		goto out;
 	}
+	sort_failures(&f);
 	if (f.json)
 		print_json(&f);
 	else

@@ -85,6 +85,11 @@ expect_exit 2 "$ciguard" flaky -n 4 -q -- sh -c 'if [ $CIGUARD_FLAKY_RUN = 2 ]; 
 grep -q '^failure 4 of 4: 1 run (run 4), exit status 1$' "$tmp/out" && ok || bad "distinct failures: $(cat "$tmp/out")"
 grep -q '^failure 2 of 4: 1 run (run 2), killed by SIGSEGV$' "$tmp/out" && ok || bad "signal named"
 
+# failures are listed by the first run that showed them, whatever order
+# parallel runs end in (here the last started ends first)
+expect_exit 2 "$ciguard" flaky -n 4 -j 4 -- sh -c 'sleep 0.$((5 - CIGUARD_FLAKY_RUN)); echo "kind $((CIGUARD_FLAKY_RUN % 2))"; exit 1'
+sed -n 's/^failure \([0-9]\) of 2: 2 runs (runs \(.*\)), exit status 1$/\1: \2/p' "$tmp/out" | tr '\n' ' ' | grep -qx '1: 1, 3 2: 2, 4 ' && ok || bad "failure order: $(cat "$tmp/out")"
+
 # passing: exit 0
 expect_exit 0 "$ciguard" flaky -n 3 -j 2 -- true
 grep -q '^  passed    3$' "$tmp/out" && grep -q '^passed: every run passed (3 of 3)$' "$tmp/out" && ok || bad "passing: $(cat "$tmp/out")"
