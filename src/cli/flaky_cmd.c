@@ -973,6 +973,14 @@ static void print_json(struct flaky *f)
 
 /* ------------------------------------------------------------- options */
 
+/* NO_COLOR set and not empty (no-color.org), as `check` reads it */
+static bool no_color(void)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return nc && *nc;
+}
+
 static int parse_count(const char *cmd, const char *name, const char *v,
 		       int max, int *out)
 {
@@ -1053,7 +1061,7 @@ int cmd_flaky(int argc, char **argv)
 				"'ciguard flaky --help')");
 	if (f.parallel > f.nruns)
 		f.parallel = f.nruns;
-	f.progress_tty = isatty(STDERR_FILENO) && !getenv("NO_COLOR");
+	f.progress_tty = isatty(STDERR_FILENO) && !no_color();
 	f.runs = cg_xcalloc((size_t)f.nruns, sizeof(*f.runs));
 	for (int i = 0; i < f.nruns; i++) {
 		f.runs[i].index = i + 1;
@@ -1089,7 +1097,7 @@ int cmd_flaky(int argc, char **argv)
 	if (f.json)
 		print_json(&f);
 	else
-		print_text(&f, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+		print_text(&f, isatty(STDOUT_FILENO) && !no_color());
 	fflush(stdout);
 	if (got_signal)
 		rc = 128 + got_signal;

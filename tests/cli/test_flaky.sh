@@ -161,6 +161,17 @@ for f in "$tmp"/bg.1 "$tmp"/bg.2 "$tmp"/leader.1 "$tmp"/leader.2; do
 done
 [ ! -e "$tmp/bg.3" ] && ok || bad "a run started after the signal"
 
+# on a terminal (script(1) gives one): a progress bar instead of per-run
+# lines, the verdict in colour; NO_COLOR turns both off
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$ciguard' flaky -n 3 -- true" /dev/null >"$tmp/tty" 2>&1
+	grep -q '\[##############################\] 3/3  passed 3  failed 0' "$tmp/tty" && ok || bad "no progress bar: $(od -c "$tmp/tty" | head)"
+	grep -q 'run 1/3 passed' "$tmp/tty" && bad "per-run lines on a terminal" || ok
+	grep -q "$(printf '\033')\[32mpassed: every run passed" "$tmp/tty" && ok || bad "verdict not in colour"
+	NO_COLOR=1 script -qec "'$ciguard' flaky -n 3 -- true" /dev/null >"$tmp/tty" 2>&1
+	grep -q "$(printf '\033')" "$tmp/tty" && bad "NO_COLOR: escape codes: $(od -c "$tmp/tty" | head)" || ok
+fi
+
 # bad usage: a clear reason and exit 2
 expect_exit 2 "$ciguard" flaky -n 3 true
 grep -q "COMMAND goes after '--'" "$tmp/err" && ok || bad "no --: $(cat "$tmp/err")"
