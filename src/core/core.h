@@ -213,6 +213,21 @@ int cg_hex_value(int c);
 uint64_t cg_hash64(uint64_t h, const void *data, size_t len);
 #define CG_HASH_INIT 0xcbf29ce484222325ULL
 
+/*
+ * A program's output with what changes from run to run replaced by
+ * placeholders, so that two runs of one failure compare equal: times
+ * and dates (ISO 8601, RFC 2822, date(1), syslog, times of day, Unix
+ * time) -> <TIME>; pids (`pid 1234`, `prog[1234]:`) -> <PID>; 0x
+ * addresses -> <ADDR>; temporary paths (/tmp/..., /var/tmp/...,
+ * /var/folders/...) -> <TMP>; durations (0.53s, 12ms, 1m30s, "in 1.2
+ * seconds") -> <DURATION>; UUIDs -> <UUID>; terminal colour codes are
+ * removed. Returns a new NUL-terminated string (free() it); its length
+ * in *out_len when not NULL. `text` is bytes, not necessarily UTF-8.
+ */
+char *cg_normalize_output(const char *text, size_t len, size_t *out_len);
+/* Every pattern of cg_normalize_output compiles (for the unit tests). */
+bool cg_normalize_patterns_ok(void);
+
 /* ---------------------------------------------------- file discovery */
 
 struct cg_file_list {
@@ -301,6 +316,25 @@ struct cg_capture {
 const char *cg_program_path(const char *name);
 int cg_capture_start(struct cg_capture *c, const char *const argv[]);
 int cg_capture_finish(struct cg_capture *c, struct cg_buf *out);
+
+/* How cg_spawn_piped starts a program. */
+struct cg_spawn_opts {
+	char *const *envp; /* its environment; NULL: ours */
+	bool new_group;	   /* in a process group of its own (pgid = its
+			      pid), with no signal blocked and SIGPIPE,
+			      SIGINT, SIGTERM, SIGHUP, SIGCHLD at default */
+	bool stderr_too;   /* stderr into the pipe too (else /dev/null) */
+};
+/*
+ * Start argv (no shell; a bare name is looked up on PATH) with stdin
+ * from /dev/null and stdout (and stderr, if asked) into a pipe whose
+ * read end, close-on-exec, goes to *out_fd. NULL opts: the defaults
+ * (stderr to /dev/null, our group). Returns 0, or CG_EIO when it could
+ * not be started (the message names the program); the caller reaps
+ * *out_pid and closes *out_fd.
+ */
+int cg_spawn_piped(pid_t *out_pid, int *out_fd, const char *const argv[],
+		   const struct cg_spawn_opts *opts);
 
 /* Run a program (no shell) and capture stdout (capped). Returns its exit
  * status (0..255), or a negative CG_E* when it could not be run. */

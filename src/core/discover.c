@@ -62,28 +62,57 @@ const char *cg_program_path(const char *name)
 	return git_path ? git_path : name;
 }
 
-int cg_capture_start(struct cg_capture *c, const char *const argv[])
+int cg_spawn_piped(pid_t *out_pid, int *out_fd, const char *const argv[],
+		   const struct cg_spawn_opts *opts)
 {
+	static const struct cg_spawn_opts defaults = {NULL, false, false};
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	int pipefd[2], err, devnull;
 	char *const *args = (char *const *)argv;
+	short flags = 0;
 
-	c->pid = 0;
-	c->fd = -1;
+	if (!opts)
+		opts = &defaults;
+	*out_pid = 0;
+	*out_fd = -1;
 	if (pipe(pipefd) < 0)
 		return cg_error_set(CG_EIO, "cannot create a pipe: %s",
 				    strerror(errno));
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0)
+		posix_spawn_file_actions_adddup2(&fa, devnull, 0);
+	if (opts->stderr_too)
+		posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	else if (devnull >= 0)
+		posix_spawn_file_actions_adddup2(&fa, devnull, 2);
 	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
 	posix_spawn_file_actions_addclose(&fa, pipefd[1]);
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull >= 0) {
-		posix_spawn_file_actions_adddup2(&fa, devnull, 0);
-		posix_spawn_file_actions_adddup2(&fa, devnull, 2);
+	posix_spawnattr_init(&attr);
+	if (opts->new_group) {
+		sigset_t none, dfl;
+
+		/* a program of its own: signals as a shell would start it
+		 * with, whatever ciguard blocks or ignores */
+		sigemptyset(&none);
+		sigemptyset(&dfl);
+		sigaddset(&dfl, SIGPIPE);
+		sigaddset(&dfl, SIGINT);
+		sigaddset(&dfl, SIGTERM);
+		sigaddset(&dfl, SIGHUP);
+		sigaddset(&dfl, SIGCHLD);
+		posix_spawnattr_setpgroup(&attr, 0);
+		posix_spawnattr_setsigmask(&attr, &none);
+		posix_spawnattr_setsigdefault(&attr, &dfl);
+		flags |= POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+			 POSIX_SPAWN_SETSIGDEF;
 	}
-	err = posix_spawnp(&c->pid, cg_program_path(argv[0]), &fa, NULL, args,
-			   environ);
+	posix_spawnattr_setflags(&attr, flags);
+	err = posix_spawnp(out_pid, cg_program_path(argv[0]), &fa, &attr, args,
+			   opts->envp ? opts->envp : environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
 	if (devnull >= 0)
@@ -91,12 +120,17 @@ int cg_capture_start(struct cg_capture *c, const char *const argv[])
 	fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
 	if (err) {
 		close(pipefd[0]);
-		c->pid = 0;
+		*out_pid = 0;
 		return cg_error_set(CG_EIO, "cannot run '%s': %s", argv[0],
 				    strerror(err));
 	}
-	c->fd = pipefd[0];
+	*out_fd = pipefd[0];
 	return 0;
+}
+
+int cg_capture_start(struct cg_capture *c, const char *const argv[])
+{
+	return cg_spawn_piped(&c->pid, &c->fd, argv, NULL);
 }
 
 int cg_capture_finish(struct cg_capture *c, struct cg_buf *out)
