@@ -13,6 +13,7 @@ int cmd_wait(int argc, char **argv);
 int cmd_slots(int argc, char **argv);
 int cmd_hooks(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 struct cg_check_result;
 /*

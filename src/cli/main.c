@@ -33,6 +33,7 @@ static const char usage[] =
     "  hooks VERB     install, uninstall or show the pre-commit and "
     "pre-push\n"
     "                 git hooks (VERB: install, uninstall, status)\n"
+    "  doctor [PATH]  the incident checklist: services, workers, repository\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help (also: ciguard <command> --help)\n"
@@ -49,7 +50,7 @@ struct command {
 static const struct command commands[] = {
     {"check", cmd_check}, {"rules", cmd_rules},	  {"explain", cmd_explain},
     {"env", cmd_env},	  {"matrix", cmd_matrix}, {"wait", cmd_wait},
-    {"slots", cmd_slots}, {"hooks", cmd_hooks},
+    {"slots", cmd_slots}, {"hooks", cmd_hooks},	  {"doctor", cmd_doctor},
 };
 
 int cli_fail(const char *fmt, ...)
