@@ -33,6 +33,7 @@ static const char usage[] =
     "  hooks VERB     install, uninstall or show the pre-commit and "
     "pre-push\n"
     "                 git hooks (VERB: install, uninstall, status)\n"
+    "  doctor [PATH]  the incident checklist: services, workers, repository\n"
     "  flaky -- CMD   run CMD N times: pass/fail counts, durations, "
     "distinct\n"
     "                 failures; flaky or broken?\n"
@@ -68,6 +69,8 @@ const struct cli_command cli_commands[] = {
      "at most N holders of a key at once, kept in Redis"},
     {"hooks", cmd_hooks, &cli_hooks_spec, hooks_verbs,
      "install, uninstall or show ciguard's git hooks"},
+    {"doctor", cmd_doctor, &cli_doctor_spec, NULL,
+     "the incident checklist: services, workers, repository"},
     {"flaky", cmd_flaky, &cli_flaky_spec, NULL,
      "run a command N times: flaky or broken?"},
     {"completion", cmd_completion, NULL, shells,

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "probe/probe.h"
 #include "probe/probe_int.h"
 #include "core/banned.h"
 
@@ -132,52 +133,110 @@ static size_t our_lineage(long *out, size_t max)
 	return n;
 }
 
-static enum cg_probe_result proc_attempt(struct cg_probe *p, int timeout_ms)
+/*
+ * Scan /proc for live processes whose command line (NULs read as spaces)
+ * contains `pattern` and not `exclude` (NULL: nothing excluded), leaving
+ * out our own lineage. Up to `max` pids into `out`; the number found (at
+ * most max), or -1 when /proc cannot be read. `cmdline` is scratch.
+ */
+static int proc_scan(const char *pattern, const char *exclude,
+		     struct cg_buf *cmdline, long *out, size_t max)
 {
-	struct proc_state *st = p->state;
 	long lineage[MAX_ANCESTORS];
-	size_t nlineage = our_lineage(lineage, MAX_ANCESTORS);
+	size_t nlineage = our_lineage(lineage, MAX_ANCESTORS), found = 0;
 	struct dirent *de;
 	DIR *dir = opendir("/proc");
 
 	if (!dir)
-		return cg_probe_fail(p, CG_PROBE_NOT_READY,
-				     "cannot read '/proc': %s",
-				     strerror(errno));
-	while ((de = readdir(dir)) != NULL) {
+		return -1;
+	while (found < max && (de = readdir(dir)) != NULL) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 		bool ours = false;
-		char state;
 
 		if (!isdigit((unsigned char)de->d_name[0]) || *end || pid <= 0)
 			continue;
 		for (size_t i = 0; i < nlineage && !ours; i++)
 			ours = lineage[i] == pid;
-		if (ours || read_proc_file(&st->cmdline, pid, "cmdline") < 0 ||
-		    !st->cmdline.len)
+		if (ours || read_proc_file(cmdline, pid, "cmdline") < 0 ||
+		    !cmdline->len)
 			continue;
 		/* argv is NUL-separated and NUL-terminated */
-		if (st->cmdline.buf[st->cmdline.len - 1] == '\0')
-			st->cmdline.buf[--st->cmdline.len] = '\0';
-		for (size_t i = 0; i < st->cmdline.len; i++)
-			if (st->cmdline.buf[i] == '\0')
-				st->cmdline.buf[i] = ' ';
-		if (!strstr(st->cmdline.buf, st->pattern) ||
-		    strstr(st->cmdline.buf, st->waiter))
+		if (cmdline->buf[cmdline->len - 1] == '\0')
+			cmdline->buf[--cmdline->len] = '\0';
+		for (size_t i = 0; i < cmdline->len; i++)
+			if (cmdline->buf[i] == '\0')
+				cmdline->buf[i] = ' ';
+		if (!strstr(cmdline->buf, pattern) ||
+		    (exclude && strstr(cmdline->buf, exclude)))
 			continue;
 		/* a zombie's command line is empty; this catches the rest */
-		state = proc_stat(pid, NULL);
-		if (is_dead_state(state))
+		if (is_dead_state(proc_stat(pid, NULL)))
 			continue;
-		closedir(dir);
-		return CG_PROBE_READY;
+		out[found++] = pid;
 	}
 	closedir(dir);
+	return (int)found;
+}
+
+static enum cg_probe_result proc_attempt(struct cg_probe *p, int timeout_ms)
+{
+	struct proc_state *st = p->state;
+	long pid;
+	int n = proc_scan(st->pattern, st->waiter, &st->cmdline, &pid, 1);
+
+	if (n < 0)
+		return cg_probe_fail(p, CG_PROBE_NOT_READY,
+				     "cannot read '/proc': %s",
+				     strerror(errno));
+	if (n > 0)
+		return CG_PROBE_READY;
 	return cg_probe_fail(p, CG_PROBE_NOT_READY,
 			     "no running process matches '%s' (ciguard, its "
 			     "parents and other waiters excluded)",
 			     st->pattern);
+}
+
+int cg_proc_find(const char *pattern, long *out, size_t max)
+{
+	struct cg_buf cmdline;
+	int n;
+
+	if (!pattern || !*pattern)
+		return 0;
+	cg_buf_init(&cmdline, CMDLINE_CAP);
+	n = proc_scan(pattern, NULL, &cmdline, out, max);
+	cg_buf_release(&cmdline);
+	return n;
+}
+
+int cg_proc_getenv(long pid, const char *name, struct cg_buf *out)
+{
+	struct cg_buf env;
+	size_t len = strlen(name);
+	int rc = 0;
+
+	cg_buf_init(&env, CMDLINE_CAP);
+	if (read_proc_file(&env, pid, "environ") < 0) {
+		rc = -1;
+		goto out;
+	}
+	/* NAME=VALUE entries, each NUL-terminated */
+	for (size_t i = 0; i < env.len;) {
+		const char *e = env.buf + i;
+		size_t n = strnlen(e, env.len - i);
+
+		if (n > len && !strncmp(e, name, len) && e[len] == '=') {
+			cg_buf_reset(out);
+			cg_buf_add(out, e + len + 1, n - len - 1);
+			rc = 1;
+			break;
+		}
+		i += n + 1;
+	}
+out:
+	cg_buf_release(&env);
+	return rc;
 }
 
 static void proc_release(struct cg_probe *p)
