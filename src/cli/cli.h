@@ -16,12 +16,13 @@ int cmd_matrix(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_flaky(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_rca(int argc, char **argv);
 
 /* Each command's options (opt.h): its --help, and the completions. */
 struct cli_spec;
 extern const struct cli_spec cli_check_spec, cli_rules_spec, cli_explain_spec,
     cli_env_spec, cli_matrix_spec, cli_wait_spec, cli_slots_spec,
-    cli_hooks_spec, cli_flaky_spec, cli_doctor_spec;
+    cli_hooks_spec, cli_flaky_spec, cli_doctor_spec, cli_rca_spec;
 
 /* The commands of `ciguard` (main.c), for main and the completions. */
 struct cli_command {

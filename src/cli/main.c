@@ -37,6 +37,10 @@ static const char usage[] =
     "  flaky -- CMD   run CMD N times: pass/fail counts, durations, "
     "distinct\n"
     "                 failures; flaky or broken?\n"
+    "  rca new TITLE  write a root-cause analysis from the template, "
+    "filled in\n"
+    "                 with doctor, the last commits and the findings "
+    "(rca list)\n"
     "  completion SHELL\n"
     "                 print the bash or zsh completion script\n"
     "\n"
@@ -52,6 +56,7 @@ static const char *const slots_verbs[] = {"acquire", "release", "refresh",
 static const char *const hooks_verbs[] = {"install", "uninstall", "status",
 					  NULL};
 static const char *const shells[] = {"bash", "zsh", NULL};
+static const char *const rca_verbs[] = {"new", "list", NULL};
 
 const struct cli_command cli_commands[] = {
     {"check", cmd_check, &cli_check_spec, NULL,
@@ -73,6 +78,8 @@ const struct cli_command cli_commands[] = {
      "the incident checklist: services, workers, repository"},
     {"flaky", cmd_flaky, &cli_flaky_spec, NULL,
      "run a command N times: flaky or broken?"},
+    {"rca", cmd_rca, &cli_rca_spec, rca_verbs,
+     "write or list root-cause analyses"},
     {"completion", cmd_completion, NULL, shells,
      "print the bash or zsh completion script"},
 };
