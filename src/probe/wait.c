@@ -88,9 +88,17 @@ static void *run_worker(void *arg)
 		pthread_mutex_lock(&sh->mu);
 		w->st.attempts++;
 		w->st.elapsed_ms = cg_now_ms() - sh->start;
-		snprintf(w->st.last_error, sizeof(w->st.last_error), "%s",
-			 r == CG_PROBE_READY ? ""
-					     : cg_probe_last_error(w->probe));
+		/* an attempt the deadline cut short that ran out of its time
+		 * says only that time ran out: the error of the full attempt
+		 * before it (a certificate refused, a wrong password) is the
+		 * one that tells the user what is wrong */
+		if (r == CG_PROBE_READY || !w->st.last_error[0] ||
+		    t >= sh->opt.attempt_timeout_ms || took < t)
+			snprintf(w->st.last_error, sizeof(w->st.last_error),
+				 "%s",
+				 r == CG_PROBE_READY
+				     ? ""
+				     : cg_probe_last_error(w->probe));
 		w->st.ready = r == CG_PROBE_READY;
 		w->st.fatal = r == CG_PROBE_FATAL;
 		w->done = r != CG_PROBE_NOT_READY;
