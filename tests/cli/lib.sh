@@ -54,3 +54,30 @@ start_redis() {
 	cat "$dir/redis.log"
 	return 1
 }
+
+# start_postgres DIR starts a postgres of our own (trust auth, user `app`)
+# on a free loopback port and sets $pg_port and $pg_pid (the postmaster's,
+# from postmaster.pid: add it to $pids). As root it runs as the postgres
+# user (postgres refuses root), which must reach DIR.
+start_postgres() {
+	dir=$1/pg
+	bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+	as=""
+	mkdir -p "$dir"
+	if [ "$(id -u)" = 0 ]; then
+		chmod 755 "$1" "$dir"
+		chown postgres "$dir"
+		as="runuser -u postgres --"
+	fi
+	$as "$bin/initdb" -D "$dir/data" -A trust -U app --no-sync >"$dir/initdb.log" 2>&1 ||
+		{ echo "initdb failed:"; cat "$dir/initdb.log"; return 1; }
+	for attempt in 1 2 3 4 5; do
+		pg_port=$(free_port)
+		$as "$bin/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -o "-h 127.0.0.1 -p $pg_port -k $dir" \
+			-w -t 30 start >/dev/null 2>&1 &&
+			pg_pid=$(head -n 1 "$dir/data/postmaster.pid") && kill -0 "$pg_pid" 2>/dev/null && return 0
+	done
+	echo "postgres did not start:"
+	cat "$dir/pg.log"
+	return 1
+}

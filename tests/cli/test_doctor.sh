@@ -88,6 +88,8 @@ grep -q envpassw0rd "$tmp/out" && bad "process env password printed" || ok
 # ---- a repository whose services all run here
 start_redis "$tmp" || exit 1
 pids="$pids $redis_pid"
+start_postgres "$tmp" || exit 1
+pids="$pids $pg_pid"
 hport=$(free_port)
 mkdir -p "$tmp/www/__admin"
 echo '{"mappings": []}' >"$tmp/www/__admin/mappings"
@@ -102,6 +104,8 @@ cat >"$up/.env.example" <<ENV
 REDIS_URL=redis://127.0.0.1:$redis_port/0
 # the payments API stub
 WIREMOCK_URL=http://127.0.0.1:$hport
+# the orders database
+DATABASE_URL=postgresql://app@127.0.0.1:$pg_port/postgres
 ENV
 git -C "$up" init -q -b main && git -C "$up" add -A &&
 	git -C "$up" -c user.name=t -c user.email=t@example.com commit -qm init &&
@@ -110,17 +114,20 @@ git -C "$up" init -q -b main && git -C "$up" add -A &&
 expect_exit 0 "$ciguard" doctor --json --env local --timeout 5s "$up"
 check_json '
 assert d["environment"] == "local"
-for k in [("services", "redis"), ("services", "wiremock"), ("repository", "uncommitted changes"),
+for k in [("services", "redis"), ("services", "wiremock"), ("services", "postgres"),
+          ("repository", "uncommitted changes"),
           ("repository", "unpushed HEAD"), ("repository", "quick check")]:
     assert it[k]["verdict"] == "ok", it[k]
 r = it[("services", "redis")]
 assert r["probe"]["ready"] and r["probe"]["error"] is None, r
 assert r["location"] == "loopback" and r["source"]["path"] == ".env.example" and r["source"]["line"] == 2, r
 assert it[("services", "wiremock")]["probe"]["target"].endswith("/__admin/mappings")
-assert d["summary"] == {"ok": 5, "warn": 0, "fail": 0, "skipped": 0}, d["summary"]
+p = it[("services", "postgres")]
+assert p["probe"]["ready"] and p["probe"]["error"] is None and p["source"]["line"] == 6, p
+assert d["summary"] == {"ok": 6, "warn": 0, "fail": 0, "skipped": 0}, d["summary"]
 ' "every service up is all ok"
 expect_exit 0 "$ciguard" doctor --env=local "$up"
-grep -q '^5 ok, 0 warn, 0 fail, 0 skipped$' "$tmp/out" && ok || bad "text summary: $(cat "$tmp/out")"
+grep -q '^6 ok, 0 warn, 0 fail, 0 skipped$' "$tmp/out" && ok || bad "text summary: $(cat "$tmp/out")"
 # not a terminal: no colour
 grep -q "$(printf '\033')" "$tmp/out" && bad "colour when not on a terminal" || ok
 # an unpushed commit and an uncommitted change are warnings, not fails
