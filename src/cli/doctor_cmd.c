@@ -22,7 +22,9 @@
  *               with its command line running (/proc), and is
  *               PYTHONUNBUFFERED on in its environment: read from
  *               /proc/PID/environ where we may, else from the config as
- *               the model resolves it (`python -u`, cg_env_lookup).
+ *               the model resolves it (`python -u`, cg_env_lookup);
+ *               and a CI worker's log file (its stdout redirect): it
+ *               exists, and grew while the probes ran (judge_logs).
  *   repository  uncommitted changes to tracked files (the model's git
  *               changes), commits not pushed to the upstream branch, and
  *               the verdict of the quick check.
@@ -41,6 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -123,12 +127,22 @@ struct item {
 	struct cg_wait_status status;
 };
 
+/* A worker's log file: its size when first seen, judged after a while. */
+struct log_watch {
+	size_t item; /* index into items */
+	char *path;  /* on disk */
+	long long size;
+};
+
 struct doctor {
 	const struct cg_model *m;
 	enum cg_environment env;
 	long timeout_ms;
 	struct item *items;
 	size_t n, alloc;
+	struct log_watch *logs;
+	size_t nlogs, logs_alloc;
+	long logs_since; /* cg_now_ms() of the first sizes */
 };
 
 static struct item *add_item(struct doctor *d, enum group g, char *name)
@@ -710,6 +724,114 @@ static void unbuffered_from_config(struct doctor *d, struct item *it,
 			    "`python -u`");
 }
 
+/*
+ * The files a CI worker's stdout goes to (`> FILE`, `>> FILE`, `&> FILE`,
+ * `1> FILE`), relative to the repository as a job's default working
+ * directory is: each an item, that it exists now and, judged after the
+ * probes (judge_logs), that it grew. A target with $, `...` is skipped.
+ */
+static void log_items(struct doctor *d, const struct cg_process_fact *p,
+		      int npids)
+{
+	const struct cg_sh_cmd *c = p->cmd;
+
+	for (uint32_t k = 0; c && k < c->nredirs; k++) {
+		const struct cg_sh_redir *r = &c->redirs[k];
+		bool out = r->kind == CG_SH_REDIR_OUT ||
+			   r->kind == CG_SH_REDIR_APPEND ||
+			   r->kind == CG_SH_REDIR_CLOBBER ||
+			   r->kind == CG_SH_REDIR_OUT_ERR ||
+			   r->kind == CG_SH_REDIR_APPEND_ERR;
+		struct item *it;
+		struct stat st;
+		char *path;
+
+		if (!out || (r->fd != -1 && r->fd != 1) || !r->target.len ||
+		    !strcmp(r->target.text, "/dev/null"))
+			continue;
+		it = add_item(
+		    d, G_WORKERS,
+		    cg_xasprintf("%s: log %s", p->command, r->target.text));
+		it->where = where_of(p->src, &p->pos);
+		json_object_set_new(it->detail, "command",
+				    json_string(p->command));
+		json_object_set_new(it->detail, "log",
+				    json_string(r->target.text));
+		if (r->target.expands) {
+			set_verdict(it, V_SKIPPED,
+				    cg_xstrdup("the file's name is expanded "
+					       "by the shell"),
+				    NULL);
+			continue;
+		}
+		path =
+		    r->target.text[0] == '/'
+			? cg_xstrdup(r->target.text)
+			: cg_xasprintf("%s/%s", d->m->opt.root, r->target.text);
+		if (stat(path, &st) < 0) {
+			set_verdict(
+			    it, npids > 0 ? V_FAIL : V_WARN,
+			    cg_xasprintf("%s does not exist", r->target.text),
+			    "start the worker with its output going "
+			    "there, or fix the path");
+			free(path);
+			continue;
+		}
+		if (!d->nlogs)
+			d->logs_since = cg_now_ms();
+		CG_GROW(d->logs, d->logs_alloc, d->nlogs + 1);
+		d->logs[d->nlogs].item = (size_t)(it - d->items);
+		d->logs[d->nlogs].path = path;
+		d->logs[d->nlogs].size = (long long)st.st_size;
+		d->nlogs++;
+		set_verdict(it, V_SKIPPED, cg_xstrdup("not judged"), NULL);
+	}
+}
+
+/* The logs seen at first: did they grow since? Waits until a second has
+ * passed since the first sizes (or half the timeout when shorter). */
+static void judge_logs(struct doctor *d)
+{
+	long wait = d->timeout_ms / 2 < 1000 ? d->timeout_ms / 2 : 1000;
+	long left = d->logs_since + wait - cg_now_ms();
+
+	if (!d->nlogs)
+		return;
+	if (left > 0) {
+		struct timespec ts = {left / 1000, (left % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	for (size_t i = 0; i < d->nlogs; i++) {
+		struct log_watch *w = &d->logs[i];
+		struct item *it = &d->items[w->item];
+		struct stat st;
+		long long now_size =
+		    stat(w->path, &st) == 0 ? (long long)st.st_size : -1;
+
+		json_object_set_new(it->detail, "bytes",
+				    json_integer(now_size));
+		if (now_size > w->size)
+			set_verdict(it, V_OK,
+				    cg_xasprintf("it grew by %lld bytes in "
+						 "%ld ms",
+						 now_size - w->size, wait),
+				    NULL);
+		else
+			set_verdict(
+			    it, V_WARN,
+			    cg_xasprintf("it did not grow in %ld ms (%lld "
+					 "bytes)",
+					 wait, now_size),
+			    "a quiet worker, a stuck one, or output held in "
+			    "a buffer: set PYTHONUNBUFFERED=1");
+		free(w->path);
+	}
+	free(d->logs);
+	d->logs = NULL;
+	d->nlogs = 0;
+}
+
 static void worker_items(struct doctor *d, const struct cg_process_fact *p)
 {
 	char *pattern = process_pattern(p);
@@ -794,6 +916,7 @@ static void worker_items(struct doctor *d, const struct cg_process_fact *p)
 	} else {
 		unbuffered_from_config(d, unb, p, "");
 	}
+	log_items(d, p, npids);
 	cg_buf_release(&val);
 	free(pattern);
 }
@@ -1116,6 +1239,7 @@ int cmd_doctor(int argc, char **argv)
 	if (repo_quick_check(&d, config) != 0)
 		goto out;
 	run_probes(&d, !json && isatty(STDERR_FILENO));
+	judge_logs(&d);
 	for (size_t i = 0; i < d.n; i++)
 		counts[d.items[i].verdict]++;
 	if (json) {
@@ -1140,6 +1264,9 @@ out:
 		cg_probe_free(d.items[i].probe);
 	}
 	free(d.items);
+	for (size_t i = 0; i < d.nlogs; i++)
+		free(d.logs[i].path);
+	free(d.logs);
 	cg_matrix_release(&mx);
 	cg_check_result_free(res);
 	return rc;

@@ -217,4 +217,42 @@ assert u["verdict"] == "ok" and u["unbuffered"]["from"] == "proc" and u["unbuffe
 kill "$wpid"
 wait "$wpid" 2>/dev/null
 
+# ---- workers' log files (CI: `> FILE`): one that grows, one that does not
+lg=$tmp/lg
+mkdir -p "$lg/app" "$lg/.github/workflows"
+: >"$lg/app/__init__.py"
+printf 'import time\nwhile True:\n    print("tick", flush=True)\n    time.sleep(0.05)\n' >"$lg/app/tick_worker_$$.py"
+printf 'import time\ntime.sleep(60)\n' >"$lg/app/quiet_worker_$$.py"
+cat >"$lg/.github/workflows/ci.yml" <<YML
+on: push
+jobs:
+  t:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          python3 -u -m app.tick_worker_$$ > tick.log 2>&1 &
+          python3 -u -m app.quiet_worker_$$ >> quiet.log &
+          python3 -u -m app.gone_worker_$$ > gone.log &
+YML
+(cd "$lg" && exec python3 -u -m "app.tick_worker_$$" >tick.log 2>&1) &
+pids="$pids $!"
+(cd "$lg" && exec python3 -u -m "app.quiet_worker_$$" >>quiet.log) &
+pids="$pids $!"
+i=0
+while [ ! -s "$lg/tick.log" ] && [ $i -lt 200 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+"$ciguard" doctor --json --env ci --timeout 4s "$lg" >"$tmp/out" 2>"$tmp/err"
+check_json '
+log = {i["log"]: i for i in d["items"] if i["group"] == "workers" and "log" in i}
+assert sorted(log) == ["gone.log", "quiet.log", "tick.log"], sorted(log)
+t = log["tick.log"]
+assert t["name"].endswith(": log tick.log") and "tick_worker_'$$'" in t["name"], t
+assert t["verdict"] == "ok" and "grew" in t["reason"] and t["bytes"] > 0, t
+q = log["quiet.log"]
+assert q["verdict"] == "warn" and "did not grow" in q["reason"] and q["bytes"] == 0, q
+g = log["gone.log"]
+assert g["verdict"] == "warn" and "does not exist" in g["reason"], g
+' "worker logs: growing ok, quiet warn, missing warn"
+
 finish
