@@ -102,7 +102,7 @@ mkdir -p "$up"
 cat >"$up/.env.example" <<ENV
 # Redis of the worker pool
 REDIS_URL=redis://127.0.0.1:$redis_port/0
-# the payments API stub
+# the payments API mock (WireMock)
 WIREMOCK_URL=http://127.0.0.1:$hport
 # the orders database
 DATABASE_URL=postgresql://app@127.0.0.1:$pg_port/postgres
@@ -165,6 +165,18 @@ mkdir -p "$wk/app"
 # it says when it runs: a python3 wrapper (pyenv's shim) may hold the same
 # command line for a moment before it execs the interpreter
 printf 'import time\nopen("started", "w").close()\ntime.sleep(60)\n' >"$wk/app/$mod.py"
+# start_worker ENV-ARGS...: run it under `env ENV-ARGS` in $wpid (added to
+# $pids), once it says it runs
+start_worker() {
+	(cd "$wk" && exec "$@" python3 -m "app.$mod") &
+	wpid=$!
+	pids="$pids $wpid"
+	i=0
+	while [ ! -e "$wk/started" ] && [ $i -lt 200 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	rm -f "$wk/started"
+}
 # compose says PYTHONUNBUFFERED=1; the process itself runs without it:
 # /proc is the truth
 cat >"$wk/docker-compose.yml" <<YML
@@ -182,14 +194,7 @@ assert r["verdict"] == "fail" and r["pids"] == [], r
 u = it[("workers", "python3 -m app.'$mod': PYTHONUNBUFFERED")]
 assert u["verdict"] == "ok" and u["unbuffered"]["from"] == "config", u
 ' "worker not running: config read"
-(cd "$wk" && exec env -u PYTHONUNBUFFERED python3 -m "app.$mod") &
-wpid=$!
-pids="$pids $wpid"
-i=0
-while [ ! -e "$wk/started" ] && [ $i -lt 200 ]; do
-	sleep 0.05; i=$((i + 1))
-done
-rm -f "$wk/started"
+start_worker env -u PYTHONUNBUFFERED
 expect_exit 0 "$ciguard" doctor --json --env local "$wk"
 check_json '
 r = it[("workers", "python3 -m app.'$mod': running")]
@@ -201,14 +206,7 @@ assert "/proc/'$wpid'/environ" in u["reason"], u["reason"]
 ' "worker without PYTHONUNBUFFERED is a warn, from /proc"
 kill "$wpid"
 wait "$wpid" 2>/dev/null
-(cd "$wk" && PYTHONUNBUFFERED=1 exec python3 -m "app.$mod") &
-wpid=$!
-pids="$pids $wpid"
-i=0
-while [ ! -e "$wk/started" ] && [ $i -lt 200 ]; do
-	sleep 0.05; i=$((i + 1))
-done
-rm -f "$wk/started"
+start_worker env PYTHONUNBUFFERED=1
 expect_exit 0 "$ciguard" doctor --json --env local "$wk"
 check_json '
 u = it[("workers", "python3 -m app.'$mod': PYTHONUNBUFFERED")]
