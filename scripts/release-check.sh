@@ -292,8 +292,9 @@ api_run() {
 # shellcheck disable=SC2046,SC2086
 if ! out=$(cc $cflags -o "$work/api" "$work/api.c" $(pkg-config --cflags --libs ciguard) 2>&1); then
 	fail "a program linked with libciguard.so" "cc: $out"
-elif ! ldd "$work/api" | grep -qF "libciguard.so.0 => $libdir/libciguard.so.0"; then
-	fail "a program linked with libciguard.so" "it does not load $libdir/libciguard.so.0"
+elif loaded=$(ldd "$work/api" | awk '$1 == "libciguard.so.0" { print $3 }') &&
+	[ "$(readlink -f "$loaded")" != "$(readlink -f "$libdir/libciguard.so.0")" ]; then
+	fail "a program linked with libciguard.so" "it loads '$loaded', not $libdir/libciguard.so.0"
 elif ! out=$(api_run "$work/api"); then
 	fail "a program linked with libciguard.so" "$out"
 else
