@@ -3,13 +3,14 @@
 BUILD      ?= build
 TESTBUILD  ?= build-test
 FUZZBUILD  ?= build-fuzz
+COVBUILD   ?= build-cov
 PREFIX     ?= /usr/local
 PYTHON     ?= python3
 PIP_FLAGS  ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build run test deps fuzz bench install uninstall install-python clean format
+.PHONY: all build run test coverage deps fuzz bench install uninstall install-python clean format
 
 all: build
 
@@ -38,6 +39,26 @@ test:
 	cd $(TESTBUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
+
+# line and branch coverage of src/ by the tests of `make test` (without the
+# sanitizers): the ciguard program, libciguard.so under the Python tests
+# and the test programs all write their .gcda files into $(COVBUILD),
+# zeroed first. Per file, weakest last, then the totals; the report comes
+# out even when a test fails, and the target fails then too, or below 85 %
+# of the lines of src/.
+coverage:
+	scripts/deps.sh test
+	scripts/deps.sh coverage
+	cmake -S . -B $(COVBUILD) -DCMAKE_BUILD_TYPE=Debug -DCIGUARD_COVERAGE=ON -DCIGUARD_WERROR=ON -DCIGUARD_BENCH=OFF >/dev/null
+	cmake --build $(COVBUILD) -j $(JOBS)
+	find $(COVBUILD) -name '*.gcda' -delete
+	rc=0; (cd $(COVBUILD) && ctest --output-on-failure -j $(JOBS)) || rc=$$?; \
+	gcovr -r . --object-directory $(COVBUILD) --filter src/ \
+	  --json $(COVBUILD)/coverage.json && \
+	gcovr -r . -a $(COVBUILD)/coverage.json --txt --sort-percentage && \
+	gcovr -r . -a $(COVBUILD)/coverage.json --txt --branches \
+	  --sort-percentage --print-summary --fail-under-line 85 || rc=1; \
+	exit $$rc
 
 fuzz:
 	scripts/deps.sh fuzz
@@ -77,4 +98,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD)
+	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD) $(COVBUILD)
