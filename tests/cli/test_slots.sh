@@ -34,7 +34,7 @@ expect_exit 2 "$ciguard" slots acquire k --max 1 --redis "redis://u:s3cret@127.0
 grep -q s3cret "$tmp/err" && bad "password printed" || ok
 
 # acquire / status / refresh / release
-expect_exit 0 "$ciguard" slots acquire cli --max 2 --ttl 10s
+expect_exit 0 "$ciguard" slots acquire cli --max 2 --ttl 120s
 a=$(cat "$tmp/out")
 echo "$a" | grep -Eq '^[0-9a-f]{32}$' && ok || bad "token '$a'"
 expect_exit 0 "$ciguard" slots acquire cli --max 2 --json
@@ -100,7 +100,7 @@ expect_exit 1 "$ciguard" slots run r --max 1 -- sh -c "touch \"$tmp/ran\""
 [ -e "$tmp/ran" ] && bad "COMMAND ran although full" || ok
 "$ciguard" slots release r "$(cat "$tmp/tok")"
 # refreshed while running longer than its TTL
-expect_exit 0 "$ciguard" slots run long --max 1 --ttl 1s -- sh -c 'sleep 3'
+expect_exit 0 "$ciguard" slots run long --max 1 --ttl 3s -- sh -c 'sleep 5'
 grep -q lost "$tmp/err" && bad "slot lost although refreshed" || ok
 
 # SIGTERM to ciguard: forwarded to COMMAND, slot released

@@ -101,7 +101,7 @@ i=0
 while [ ! -s "$tmp/https.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 hport=$(head -n 1 "$tmp/https.port")
 expect_exit 0 "$ciguard" wait --timeout 5s --cacert "$ca" "https://localhost:$hport/"
-expect_exit 1 "$ciguard" wait --timeout 1s "https://localhost:$hport/"
+expect_exit 1 "$ciguard" wait --timeout 4s "https://localhost:$hport/"
 grep -q "certificate" "$tmp/err" && grep -q -- "--cacert" "$tmp/err" && ok || bad "https without the CA: $(cat "$tmp/err")"
 
 finish
