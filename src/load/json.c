@@ -344,7 +344,7 @@ static int escape(struct parser *p)
 {
 	size_t at = p->i;
 	char c = at + 1 < p->len ? p->s[at + 1] : '\0';
-	uint32_t hi, lo;
+	uint32_t hi = 0, lo = 0;
 	int err;
 
 	switch (c) {
