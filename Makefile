@@ -9,7 +9,7 @@ PIP_FLAGS  ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build run test deps fuzz bench install uninstall install-python clean format
+.PHONY: all build run test deps fuzz bench install uninstall install-python clean format alloc-fail
 
 all: build
 
@@ -38,6 +38,14 @@ test:
 	cd $(TESTBUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
+
+# every N of the allocation-failure sweep (tests/alloc/run.sh, issue 15) on
+# make test's sanitizer build; make test itself runs a sample
+alloc-fail:
+	scripts/deps.sh test
+	cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DCIGUARD_SANITIZE=ON -DCIGUARD_WERROR=ON -DCIGUARD_ALLOC_FAIL=ON >/dev/null
+	cmake --build $(TESTBUILD) -j $(JOBS) --target ciguard
+	sh tests/alloc/run.sh $(TESTBUILD)/ciguard .
 
 fuzz:
 	scripts/deps.sh fuzz

@@ -4,7 +4,8 @@
 # run makes, under the ASan + UBSan build made with -DCIGUARD_ALLOC_FAIL=ON
 # (tests/alloc/alloc_fail.c says what is counted).
 #
-#   sh tests/alloc/run.sh [--sample] CIGUARD SRC
+#   sh tests/alloc/run.sh [--sample] [--only NAME,...] [--every K]
+#                         CIGUARD SRC
 #
 # Each run must end in one of two ways:
 #   out of memory  exit 2, stderr exactly one line "ciguard: out of memory
@@ -17,8 +18,9 @@
 # Anything else fails the sweep: a crash, a sanitizer or leak report
 # (ASAN_OPTIONS detect_leaks=1), another message, a partial report.
 #
-# --sample (the ctest entry): N = 1..40 and every 97th, on two commands,
-# so that `make test` stays fast; `make alloc-fail` runs every N.
+# --every K: N = 1..25, every Kth and the last only. --only: those of the
+# commands below. --sample (the ctest entry): --every 127 on two commands,
+# so that `make test` stays fast. `make alloc-fail` runs every N of all.
 set -u
 
 if [ "${1:-}" = --one ]; then
@@ -58,13 +60,19 @@ if [ "${1:-}" = --one ]; then
 	exit 0
 fi
 
-sample=0
-if [ "${1:-}" = --sample ]; then
-	sample=1
+every=1 only=
+while [ $# -gt 2 ]; do
+	case $1 in
+	--sample) every=127 only=broken,clean-jobs1 ;;
+	--every) every=$2 && shift ;;
+	--only) only=$2 && shift ;;
+	*) break ;;
+	esac
 	shift
-fi
+done
 if [ $# != 2 ]; then
-	echo "usage: sh tests/alloc/run.sh [--sample] CIGUARD SRC" >&2
+	echo "usage: sh tests/alloc/run.sh [--sample] [--only NAME,...]" \
+		"[--every K] CIGUARD SRC" >&2
 	exit 2
 fi
 ciguard=$(realpath "$1") src=$(realpath "$2")
@@ -79,16 +87,17 @@ export ASAN_OPTIONS UBSAN_OPTIONS
 unset CIGUARD_FAIL_ALLOC
 
 # name|arguments|exit status without failures
-if [ $sample = 1 ]; then
-	configs='broken|check examples/broken-service --format json|1
-clean-jobs1|check examples/clean-service --format json --jobs 1|0'
-else
-	configs='broken|check examples/broken-service --format json|1
+configs='broken|check examples/broken-service --format json|1
 broken-jobs1|check examples/broken-service --format json --jobs 1|1
 clean|check examples/clean-service --format json|0
 clean-jobs1|check examples/clean-service --format json --jobs 1|0
 broken-quick|check examples/broken-service --format json --quick|1
-clean-quick|check examples/clean-service --format json --quick|0'
+clean-quick|check examples/clean-service --format json --quick|0
+broken-text|check examples/broken-service --jobs 1|1
+broken-sarif|check examples/broken-service --format sarif --jobs 1|1'
+if [ -n "$only" ]; then
+	configs=$(echo "$configs" |
+		awk -F'|' -v only=",$only," 'index(only, "," $1 ",")')
 fi
 
 cd "$src" || exit 2
@@ -112,15 +121,13 @@ echo "$configs" | while IFS='|' read -r cfg args want; do
 	sed 's/"elapsed_ms": [0-9]*/"elapsed_ms": 0/' "$tmp/$cfg.out" \
 		>"$tmp/$cfg.ref"
 	last=$((count + 1))
-	if [ $sample = 1 ]; then
-		seq 1 "$last" | awk -v last="$last" \
-			'$1 <= 40 || $1 % 97 == 0 || $1 == last'
-	else
-		seq 1 "$last"
-	fi | sed "s|^|$tmp $cfg |" |
+	seq 1 "$last" | awk -v last="$last" -v every="$every" \
+		'$1 <= 25 || $1 % every == 0 || $1 == last' |
+		sed "s|^|$tmp $cfg |" |
 		xargs -P 2 -n 3 sh "$self" --one >>"$tmp/results"
-	echo "$cfg: $count allocations, N = 1..$last tried as" \
-		"$([ $sample = 1 ] && echo 'a sample' || echo 'every N')"
+	echo "$cfg: $count allocations; N = 1..$last," \
+		"$([ "$every" = 1 ] && echo 'every N' ||
+			echo "1..25 and every ${every}th")"
 done
 
 awk '
