@@ -110,10 +110,11 @@ int cli_fail(const char *fmt, ...)
  * could take for a whole one) and run the atexit handlers while the other
  * threads of check --jobs still run. A report is therefore complete or
  * absent. The leak check that exit would have run in a sanitizer build
- * runs here, first: what was allocated before is still reachable from the
- * threads' stacks, and anything lost on the way is reported (and the exit
- * status is then the sanitizer's). A second thread out of memory at the
- * same time waits for the first to end the process.
+ * runs here, first: what is in use is still reachable from the threads'
+ * stacks, and anything lost before is reported (the exit status is then
+ * the sanitizer's), unless a stale copy of its pointer still lies in a
+ * live stack frame, the limit of any such scan. A second thread out of
+ * memory at the same time waits for the first to end the process.
  */
 static void out_of_memory(size_t n)
 {

@@ -18,8 +18,8 @@
 # Anything else fails the sweep: a crash, a sanitizer or leak report
 # (ASAN_OPTIONS detect_leaks=1), another message, a partial report.
 #
-# --every K: N = 1..25, every Kth and the last only. --only: those of the
-# commands below. --sample (the ctest entry): --every 127 on two commands,
+# --every K: N = 1..10, every Kth and the last only. --only: those of the
+# commands below. --sample (the ctest entry): --every 199 on two commands,
 # so that `make test` stays fast. `make alloc-fail` runs every N of all.
 set -u
 
@@ -63,7 +63,7 @@ fi
 every=1 only=
 while [ $# -gt 2 ]; do
 	case $1 in
-	--sample) every=127 only=broken,clean-jobs1 ;;
+	--sample) every=199 only=broken,clean-jobs1 ;;
 	--every) every=$2 && shift ;;
 	--only) only=$2 && shift ;;
 	*) break ;;
@@ -122,12 +122,12 @@ echo "$configs" | while IFS='|' read -r cfg args want; do
 		>"$tmp/$cfg.ref"
 	last=$((count + 1))
 	seq 1 "$last" | awk -v last="$last" -v every="$every" \
-		'$1 <= 25 || $1 % every == 0 || $1 == last' |
+		'$1 <= 10 || $1 % every == 0 || $1 == last' |
 		sed "s|^|$tmp $cfg |" |
 		xargs -P 2 -n 3 sh "$self" --one >>"$tmp/results"
 	echo "$cfg: $count allocations; N = 1..$last," \
 		"$([ "$every" = 1 ] && echo 'every N' ||
-			echo "1..25 and every ${every}th")"
+			echo "1..10 and every ${every}th")"
 done
 
 awk '
