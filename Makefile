@@ -10,7 +10,7 @@ PIP_FLAGS  ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build run test coverage deps fuzz bench install uninstall install-python clean format
+.PHONY: all build run test coverage deps fuzz bench install uninstall install-python clean format alloc-fail
 
 all: build
 
@@ -59,6 +59,14 @@ coverage:
 	gcovr -r . -a $(COVBUILD)/coverage.json --txt --branches \
 	  --sort-percentage --print-summary --fail-under-line 85 || rc=1; \
 	exit $$rc
+
+# every N of the allocation-failure sweep (tests/alloc/run.sh, issue 15) on
+# make test's sanitizer build; make test itself runs a sample
+alloc-fail:
+	scripts/deps.sh test
+	cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DCIGUARD_SANITIZE=ON -DCIGUARD_WERROR=ON -DCIGUARD_ALLOC_FAIL=ON >/dev/null
+	cmake --build $(TESTBUILD) -j $(JOBS) --target ciguard
+	sh tests/alloc/run.sh $(TESTBUILD)/ciguard .
 
 fuzz:
 	scripts/deps.sh fuzz

@@ -199,6 +199,24 @@ static const struct cg_src *find_src(void *res, const char *path)
 	return cg_model_find_src(cg_check_result_model(res), path);
 }
 
+/*
+ * The text report quotes the source line of each finding, and a file whose
+ * text the model dropped is read back on the way (find_src). Read them all
+ * back before the report's first byte: out of memory then never stops a
+ * report half-way, half of it already on stdout.
+ */
+static void read_quoted_sources(struct cg_check_result *res,
+				const struct cg_diag_list *diags)
+{
+	for (size_t i = 0; i < diags->n; i++) {
+		const struct cg_diag *d = &diags->items[i];
+
+		/* the findings the report shows: cg_report_shown */
+		if (!d->suppressed && d->severity != CG_SEV_OFF && d->pos.line)
+			find_src(res, d->path);
+	}
+}
+
 static bool use_color(int want)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -297,8 +315,10 @@ int cmd_check(int argc, char **argv)
 	in.find_src = find_src;
 	in.find_src_ctx = res;
 	in.color = o.format == CG_FORMAT_TEXT && use_color(o.color);
+	if (o.format == CG_FORMAT_TEXT)
+		read_quoted_sources(res, in.diags);
 	if (cg_report_write(stdout, o.format, &in) < 0) {
-		cli_fail("cannot write the report: %s", strerror(errno));
+		cli_fail("%s", cg_error_last());
 		goto out;
 	}
 	rc = sum->failed ? 1 : 0;

@@ -1,10 +1,16 @@
 /* ciguard: the command table and top-level options [git's git.c]. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/core.h"
+#if CG_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
 #include "core/banned.h"
 
 static const char usage[] =
@@ -97,6 +103,43 @@ int cli_fail(const char *fmt, ...)
 	return 2;
 }
 
+/*
+ * Out of memory, on any thread (cg_oom): one line on stderr, exit status 2.
+ * The process ends with _exit, not exit: exit would flush what a report
+ * has put in stdout's buffer so far (half a report, which a pipeline
+ * could take for a whole one) and run the atexit handlers while the other
+ * threads of check --jobs still run. A report is therefore complete or
+ * absent. The leak check that exit would have run in a sanitizer build
+ * runs here, first: what is in use is still reachable from the threads'
+ * stacks, and anything lost before is reported (the exit status is then
+ * the sanitizer's), unless a stale copy of its pointer still lies in a
+ * live stack frame, the limit of any such scan. A second thread out of
+ * memory at the same time waits for the first to end the process.
+ */
+static void out_of_memory(size_t n)
+{
+	static atomic_flag reported = ATOMIC_FLAG_INIT;
+	char line[96];
+	int len;
+
+	if (atomic_flag_test_and_set(&reported))
+		for (;;)
+			pause();
+	if (n)
+		len = snprintf(line, sizeof(line),
+			       "ciguard: out of memory allocating %zu bytes\n",
+			       n);
+	else
+		len = snprintf(line, sizeof(line), "ciguard: out of memory\n");
+	if (len > 0 && write(STDERR_FILENO, line, (size_t)len) < 0) {
+		/* no other way to say it: the exit status still does */
+	}
+#if CG_ASAN
+	__lsan_do_leak_check();
+#endif
+	_exit(2);
+}
+
 bool cli_is_help(const char *arg)
 {
 	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
@@ -104,6 +147,7 @@ bool cli_is_help(const char *arg)
 
 int main(int argc, char **argv)
 {
+	cg_set_oom_handler(out_of_memory);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;

@@ -65,10 +65,13 @@ static size_t class_capacity(int k)
 static unsigned char *new_region(void)
 {
 	size_t len = REGION + HUGE_PAGE;
-	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *p;
 	uintptr_t start, end;
 
+	if (cg_alloc_fail_now())
+		return NULL; /* the test build's failure: as if refused */
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	start = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);

@@ -51,13 +51,38 @@ int cg_error_set(int code, const char *fmt, ...) CG_PRINTF(2, 3);
 const char *cg_error_last(void);
 void cg_error_clear(void);
 
-/* Allocation that never returns NULL: on exhaustion prints and aborts. */
+/*
+ * Allocation that never returns NULL: on exhaustion it calls cg_oom, which
+ * does not return.
+ */
 void *cg_xmalloc(size_t n);
 void *cg_xcalloc(size_t n, size_t size);
 void *cg_xrealloc(void *p, size_t n);
 char *cg_xstrdup(const char *s);
 char *cg_xstrndup(const char *s, size_t n);
 char *cg_xasprintf(const char *fmt, ...) CG_PRINTF(1, 2);
+
+/*
+ * Out of memory: `n` bytes (0 when unknown, e.g. inside libyaml) could not
+ * be had. Calls the handler the program set, which must not return (the
+ * ciguard program's prints one line and exits 2: src/cli/main.c); with none
+ * set, or should it return, prints one line and aborts. Any thread.
+ */
+typedef void (*cg_oom_fn)(size_t n);
+void cg_set_oom_handler(cg_oom_fn handler);
+_Noreturn void cg_oom(size_t n);
+
+/*
+ * The allocation-failure test build (CMake -DCIGUARD_ALLOC_FAIL=ON,
+ * tests/alloc/): true when the allocation about to be made is the one
+ * CIGUARD_FAIL_ALLOC names. Every allocation point of ours asks it first.
+ * In any other build it is the constant false and no code exists.
+ */
+#ifdef CIGUARD_ALLOC_FAIL
+bool cg_alloc_fail_now(void);
+#else
+#define cg_alloc_fail_now() false
+#endif
 
 /* Grow an array `*arr` of `*alloc` elements of `size` to hold `need`. */
 void cg_grow(void **arr, size_t *alloc, size_t need, size_t size);

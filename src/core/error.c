@@ -1,4 +1,5 @@
 /* The error protocol: a code returned, a message kept per thread. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,36 +29,50 @@ void cg_error_clear(void)
 	last_error[0] = '\0';
 }
 
-static void oom(size_t n)
+static cg_oom_fn oom_handler;
+
+void cg_set_oom_handler(cg_oom_fn handler)
 {
-	fprintf(stderr, "ciguard: out of memory allocating %zu bytes\n", n);
+	oom_handler = handler;
+}
+
+void cg_oom(size_t n)
+{
+	if (oom_handler)
+		oom_handler(n);
+	if (n)
+		fprintf(stderr, "ciguard: out of memory allocating %zu bytes\n",
+			n);
+	else
+		fputs("ciguard: out of memory\n", stderr);
 	abort();
 }
 
 void *cg_xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = cg_alloc_fail_now() ? NULL : malloc(n ? n : 1);
 
 	if (!p)
-		oom(n);
+		cg_oom(n);
 	return p;
 }
 
 void *cg_xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	void *p =
+	    cg_alloc_fail_now() ? NULL : calloc(n ? n : 1, size ? size : 1);
 
 	if (!p)
-		oom(n * size);
+		cg_oom(size && n > SIZE_MAX / size ? SIZE_MAX : n * size);
 	return p;
 }
 
 void *cg_xrealloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
+	void *q = cg_alloc_fail_now() ? NULL : realloc(p, n ? n : 1);
 
 	if (!q)
-		oom(n);
+		cg_oom(n);
 	return q;
 }
 
@@ -95,7 +110,7 @@ void cg_grow(void **arr, size_t *alloc, size_t need, size_t size)
 	n = *alloc ? *alloc : 8;
 	while (n < need) {
 		if (n > SIZE_MAX / 2 / size)
-			oom(SIZE_MAX);
+			cg_oom(SIZE_MAX);
 		n *= 2;
 	}
 	*arr = cg_xrealloc(*arr, n * size);

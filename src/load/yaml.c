@@ -177,9 +177,10 @@ static int parse_error(struct builder *b, const yaml_parser_t *p)
 	const char *problem = p->problem ? p->problem : "not valid YAML";
 	uint32_t line, col;
 
+	/* out of memory in libyaml is out of memory, as in our own
+	 * allocations: never a malformed file (which would only be a note) */
 	if (p->error == YAML_MEMORY_ERROR)
-		return cg_error_set(CG_ENOMEM, "%s: out of memory parsing YAML",
-				    b->src->path);
+		cg_oom(0);
 	if (p->error == YAML_READER_ERROR)
 		/* the reader reports a byte offset, not a mark */
 		cg_src_linecol(b->src, p->problem_offset, &line, &col);
@@ -643,8 +644,7 @@ int cg_yaml_load_in(struct cg_tree *out, const struct cg_src *src,
 	cg_arena_init(&b.names);
 
 	if (!yaml_parser_initialize(&parser))
-		return cg_error_set(CG_ENOMEM, "%s: out of memory parsing YAML",
-				    src->path);
+		cg_oom(0);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)src->text,
 				     src->len);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);

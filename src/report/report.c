@@ -3,6 +3,7 @@
  * format shares (see shared.h).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/report.h"
@@ -267,15 +268,21 @@ int cg_json_writer_finish(struct cg_json_writer *writer)
 
 int cg_json_dump(FILE *out, const json_t *root)
 {
-	if (!root)
-		return cg_error_set(CG_ENOMEM,
-				    "out of memory building the report");
-	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
-	    fputc('\n', out) == EOF) {
-		int err = cg_report_finish(out);
+	char *text;
+	int err;
 
-		return err ? err
-			   : cg_error_set(CG_EIO, "cannot write the report");
+	/* the whole text first: json_dumpf allocates as it writes, and a
+	 * failure half-way left half a report on `out` */
+	if (!root ||
+	    !(text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
+		cg_oom(0);
+	if (fputs(text, out) == EOF || fputc('\n', out) == EOF) {
+		err = cg_report_finish(out);
+		if (!err)
+			err = cg_error_set(CG_EIO, "cannot write the report");
+	} else {
+		err = cg_report_finish(out);
 	}
-	return cg_report_finish(out);
+	free(text);
+	return err;
 }

@@ -45,8 +45,8 @@ int cg_format_parse(const char *name);
 
 /*
  * Write the report to `out` and flush it. Returns 0, CG_EIO when writing
- * failed, CG_ENOMEM when jansson could not build a SARIF document, or
- * CG_EINVAL for an unknown format; the message is in cg_error_last().
+ * failed, or CG_EINVAL for an unknown format; the message is in
+ * cg_error_last(). Out of memory (jansson's for SARIF included) is cg_oom.
  * Suppressed findings (d->suppressed != 0) are never printed, only counted
  * through `suppressed`; nor are findings at CG_SEV_OFF.
  */

@@ -76,7 +76,8 @@ int cg_json_writer_finish(struct cg_json_writer *writer);
 /*
  * Write `root` with two-space indent, keys in insertion order and a trailing
  * newline, then flush. `root` may be NULL (building it ran out of memory):
- * CG_ENOMEM. Returns 0, CG_ENOMEM or CG_EIO. Does not take `root`.
+ * that, or no memory to lay it out, is cg_oom, before anything is written.
+ * Returns 0 or CG_EIO. Does not take `root`.
  */
 int cg_json_dump(FILE *out, const json_t *root);
 
