@@ -207,11 +207,18 @@ class Gen:
             body += "; " + self.r.choice(["return $?", "return 0", "return 1",
                                           "echo ok"])
         self.fns.append(name)
+        call = []
+        if self.r.random() < 0.7:
+            call = [self.r.choice([
+                name, f"{name} || true", f"if {name}; then echo ok; fi",
+                f"{name} | tee test.log", f"x=$({name})",
+                f"{name} || exit 1", f"{name} && echo ok",
+                f"if ! {name}; then exit 1; fi", f"{name}; rc=$?"])]
         if self.r.random() < 0.5 and not re.search(r"[{}'\"(`]", body):
             self.split = True
             return [f"{name}() {{",
-                    *("  " + p for p in body.split("; ")), "}"]
-        return [f"{name}() {{ {body}; }}"]
+                    *("  " + p for p in body.split("; ")), "}"] + call
+        return [f"{name}() {{ {body}; }}"] + call
 
     def line(self, last):
         k = self.r.random()
@@ -337,6 +344,8 @@ def judge_cases(cases, ciguard, base, pool):
     def judge(u):
         try:
             run.judge_unit(u, base, repos[id(u)])
+        except Exception as e:      # a shrunk body YAML cannot carry
+            u.bash, u.note = "BROKEN", repr(e)
         except SystemExit as e:
             u.bash, u.note = "BROKEN", str(e)
 
@@ -424,6 +433,8 @@ def main():
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--jobs", type=int, default=2 * (os.cpu_count() or 2))
     ap.add_argument("--no-shrink", action="store_true")
+    ap.add_argument("--skip", type=int, default=0,
+                    help="generate, but do not run, the first K scripts")
     ap.add_argument("--show", action="store_true",
                     help="print the scripts, run nothing")
     args = ap.parse_args()
@@ -443,7 +454,7 @@ def main():
     seen = set()
     try:
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            for start in range(0, len(scripts), args.batch):
+            for start in range(args.skip, len(scripts), args.batch):
                 cases = []
                 for i in range(start, min(start + args.batch, len(scripts))):
                     t, b, s = scripts[i]
