@@ -1697,7 +1697,9 @@ static void exec_simple(struct an *a, const struct cx *c,
 	} else if (bi == BI_RETURN) {
 		set_status(x, nonzero(c)); /* not in a function: an error */
 	} else if ((bi == BI_BREAK || bi == BI_CONTINUE) && c->loops) {
-		x->st = ST_Z;
+		/* break's own 0 is the loop's status: a failure before it
+		 * that errexit let pass is lost here */
+		set_status(x, ST_Z);
 		join_into(a, bi == BI_BREAK ? &f->brk : &f->cont, x);
 		f->norm = NULL;
 	} else if (bi == BI_SET) {
