@@ -347,7 +347,57 @@ static size_t subst_end(const char *raw, size_t n, size_t i)
 	return 0;
 }
 
-/* `$(...)` in word w of cmd (not `$((` arithmetic, not inside '...') */
+/*
+ * The old form `...` at raw[i] in word w: a substitution like `$(...)`.
+ * Inside it a backslash before $ ` \ (and ", within double quotes:
+ * in_double) is dropped before the inner shell parses it; others stay.
+ * Returns the index of the closing backquote, or 0 when there is none.
+ */
+static size_t backtick_at(struct cg_arena *arena, struct cg_script *s,
+			  const struct cg_sh_cmd *cmd,
+			  const struct cg_sh_word *w, size_t i, bool in_double,
+			  unsigned depth)
+{
+	const char *raw = s->sh.text;
+	size_t close, len = 0, *map = NULL;
+	char *text = NULL;
+	struct cg_nested_script *ns;
+
+	for (close = i + 1; close < w->end && raw[close] != '`'; close++)
+		if (raw[close] == '\\')
+			close++;
+	if (close >= w->end)
+		return 0;
+	if (memchr(raw + i + 1, '\\', close - (i + 1))) {
+		text = cg_xmalloc(close - i);
+		map = cg_xcalloc(close - i, sizeof(*map));
+		for (size_t k = i + 1; k < close; k++) {
+			char e = raw[k + 1];
+
+			if (raw[k] == '\\' && k + 1 < close &&
+			    (e == '$' || e == '`' || e == '\\' ||
+			     (e == '"' && in_double)))
+				k++;
+			map[len] = k;
+			text[len++] = raw[k];
+		}
+		map[len] = close;
+		text[len] = '\0';
+	}
+	ns = add_nested_text(arena, s, CG_NESTED_SUBST, i + 1,
+			     text ? len : close - (i + 1), text, map, cmd,
+			     depth);
+	if (ns) {
+		/* the old form of $(...): reported as one */
+		ns->shell.describe = "$(...)";
+		ns->shell.by_start = i;
+		ns->shell.by_end = close + 1;
+	}
+	return close;
+}
+
+/* `$(...)` and `...` in word w of cmd (not `$((` arithmetic, not inside
+ * '...') */
 static void substs_in(struct cg_arena *arena, struct cg_script *s,
 		      const struct cg_sh_cmd *cmd, const struct cg_sh_word *w,
 		      unsigned depth)
@@ -377,6 +427,12 @@ static void substs_in(struct cg_arena *arena, struct cg_script *s,
 		}
 		if (ch == '\'' && !quote) {
 			quote = ch;
+			continue;
+		}
+		if (ch == '`') {
+			i = backtick_at(arena, s, cmd, w, i, quote == '"', depth);
+			if (!i)
+				return;
 			continue;
 		}
 		if (ch != '$' || raw[i + 1] != '(' ||

@@ -107,6 +107,7 @@ struct fn {
 struct job {
 	uint8_t st;
 	bool waited;
+	uint8_t num; /* its job number (`%2`), 0 if it differs by path */
 	const struct cg_script *s;
 	size_t start, end;
 };
@@ -343,6 +344,8 @@ static void st_join(struct fst *a, const struct fst *b)
 		if (k < a->njobs) {
 			a->jobs[k].st |= b->jobs[k].st;
 			a->jobs[k].waited &= b->jobs[k].waited;
+			if (a->jobs[k].num != b->jobs[k].num)
+				a->jobs[k].num = 0;
 		} else {
 			a->jobs[a->njobs++] = b->jobs[k];
 		}
@@ -1124,6 +1127,56 @@ static void add_exit(struct an *a, struct flow *f, struct fst *x, uint8_t st)
 	f->norm = NULL;
 }
 
+/*
+ * The job `%num` names, or -1 when no job or more than one may: a job
+ * waited for leaves the job table, so its number is taken again.
+ */
+static int job_numbered(const struct fst *x, uint8_t num)
+{
+	int found = -1;
+
+	for (size_t k = 0; k < x->njobs; k++) {
+		const struct job *j = &x->jobs[k];
+
+		if (j->waited)
+			continue;
+		if (!j->num)
+			return -1;
+		if (j->num == num)
+			found = (int)k;
+	}
+	return found;
+}
+
+/*
+ * The number the next job gets. dash takes the lowest one free; bash one
+ * more than the highest in use (bash may also drop jobs that have ended
+ * and not been waited for: a race, not modelled). 0 when it differs by
+ * path.
+ */
+static uint8_t next_job_number(const struct fst *x, bool dash)
+{
+	uint8_t high = 0;
+	bool used[MAX_JOBS + 2] = {false};
+
+	for (size_t k = 0; k < x->njobs; k++) {
+		const struct job *j = &x->jobs[k];
+
+		if (j->waited)
+			continue;
+		if (!j->num)
+			return 0;
+		used[j->num] = true;
+		if (j->num > high)
+			high = j->num;
+	}
+	if (!dash)
+		return high + 1;
+	for (uint8_t n = 1;; n++)
+		if (!used[n])
+			return n;
+}
+
 /* `wait`, `wait -n`, `wait $pid ...` */
 static void do_wait(struct fst *x, const struct cx *c,
 		    const struct cg_sh_cmd *cmd)
@@ -1164,10 +1217,8 @@ static void do_wait(struct fst *x, const struct cx *c,
 			job = v.job;
 		else if (w->text[0] == '%' && w->len == 2 &&
 			 w->text[1] >= '1' && w->text[1] <= '9')
-			job = w->text[1] - '0';
+			job = job_numbered(x, (uint8_t)(w->text[1] - '0'));
 		st = 0;
-		if (job >= 1 && w->text[0] == '%')
-			job -= 1;
 		if (job >= 0 && job < x->njobs) {
 			st = x->jobs[job].st;
 			x->jobs[job].waited = true;
@@ -1646,7 +1697,9 @@ static void exec_simple(struct an *a, const struct cx *c,
 	} else if (bi == BI_RETURN) {
 		set_status(x, nonzero(c)); /* not in a function: an error */
 	} else if ((bi == BI_BREAK || bi == BI_CONTINUE) && c->loops) {
-		x->st = ST_Z;
+		/* break's own 0 is the loop's status: a failure before it
+		 * that errexit let pass is lost here */
+		set_status(x, ST_Z);
 		join_into(a, bi == BI_BREAK ? &f->brk : &f->cont, x);
 		f->norm = NULL;
 	} else if (bi == BI_SET) {
@@ -2144,6 +2197,7 @@ static void exec_background(struct an *a, const struct cx *c,
 		if (x->njobs < MAX_JOBS) {
 			struct job *j = &x->jobs[x->njobs];
 
+			j->num = next_job_number(x, c->shell && c->shell->dash);
 			j->st = as_value(out->st);
 			j->waited = false;
 			j->s = c->s;

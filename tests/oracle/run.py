@@ -18,6 +18,10 @@ in that e2e case's expected.json.
 E2E units that bash cannot judge as they stand are listed, with the
 reason, in tests/oracle/e2e-outside.txt.
 
+Random cases: tests/oracle/gen.py generates scripts from a grammar of CI
+shell idioms, judges them with this file's machinery under every runner,
+and prints each disagreement, shrunk, as a case block for cases/.
+
 CASE FILES (tests/oracle/cases/*.txt). Lines before the first case are
 comments. A case is
 
