@@ -430,7 +430,8 @@ static void substs_in(struct cg_arena *arena, struct cg_script *s,
 			continue;
 		}
 		if (ch == '`') {
-			i = backtick_at(arena, s, cmd, w, i, quote == '"', depth);
+			i = backtick_at(arena, s, cmd, w, i, quote == '"',
+					depth);
 			if (!i)
 				return;
 			continue;
