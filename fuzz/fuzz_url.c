@@ -31,7 +31,7 @@ static bool fixed_text(const char *s, size_t off, size_t n, const char *secret)
 
 	memset(blank + off, 'Q', n);
 	if (cg_redis_url_parse(&r, blank, err, sizeof(err)) == 0)
-		cg_url_release(&r.url);
+		cg_redis_url_release(&r);
 	else
 		fixed = strstr(err, secret) != NULL;
 	free(blank);
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(r.url.port >= 1 && r.url.port <= 65535,
 		      "port out of range");
 		check(r.db >= 0, "negative database");
-		cg_url_release(&r.url);
+		cg_redis_url_release(&r);
 	} else {
 		/* the password of the user info (before the first / ? #
 		 * after "://", up to the last '@') must not leak */

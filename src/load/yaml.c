@@ -791,7 +791,12 @@ static size_t skip_properties(const char *t, size_t p, size_t lim)
 			for (p++; p < lim && is_anchor_char(t[p]); p++)
 				;
 		} else if (p < lim && t[p] == '!') {
-			/* a tag is followed by a blank, or in flow a comma */
+			/* a tag is followed by a blank, or in flow a comma;
+			 * a verbatim one, `!<tag:yaml.org,2002:str>`, holds
+			 * commas up to its `>` */
+			if (p + 1 < lim && t[p + 1] == '<')
+				while (p < lim && t[p] != '>')
+					p++;
 			while (p < lim && !is_blank(t[p]) &&
 			       !brk_len(t, p, lim) && t[p] != ',')
 				p++;

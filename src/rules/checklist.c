@@ -914,9 +914,11 @@ static void make_rows(struct cg_checklist *cl, struct scan *sc)
 	}
 	if (sc->nc)
 		qsort(sc->c, sc->nc, sizeof(*sc->c), cmp_unit_name);
-	/* folder contributions first: their units sort before NO_INDEX */
+	/* folder contributions first: their units sort before NO_INDEX
+	 * (with none, sc->c is NULL, and NULL + 0 is undefined) */
 	fold(sc->c, nfolder, &cl->rows, &cl->nrows, &alloc);
-	fold(sc->c + nfolder, sc->nc - nfolder, &glob, &nglob, &glob_alloc);
+	fold(sc->nc ? sc->c + nfolder : NULL, sc->nc - nfolder, &glob, &nglob,
+	     &glob_alloc);
 	used = cg_xcalloc(nglob + 1, sizeof(*used));
 	for (size_t i = 0; i < cl->nrows && nglob; i++) {
 		struct cg_cl_row *r = &cl->rows[i];

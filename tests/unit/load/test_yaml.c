@@ -729,6 +729,10 @@ static void test_yaml__scalar_offsets(void **state)
 	    {"x: &r !!str |\n"
 	     "  go now\n",
 	     "now", 2, 6},
+	    /* a verbatim tag holds a comma, which ends no tag there */
+	    {"x: !<tag:yaml.org,2002:str>\n"
+	     "  go now\n",
+	     "now", 2, 6},
 	    {"f: [alpha, beta gamma]\n", "gamma", 1, 17},
 	    {"r: |\r\n  one\r\n  two\r\n", "two", 3, 3},
 	    {"m: |\n  \xc3\xa9t\xc3\xa9 x\n", "x", 2, 7},
