@@ -322,7 +322,8 @@ static char *probe_target(enum cg_service_kind kind, const char *url,
 
 	if (!port)
 		port = cg_service_default_port(kind);
-	/* WireMock answers 404 to a request no mapping matches: its admin API does not */
+	/* WireMock answers 404 to a request no mapping matches: its admin API
+	 * does not */
 	if (kind == CG_SERVICE_WIREMOCK)
 		return cg_xasprintf(
 		    "%s://%s%s%s:%u/__admin/mappings",
