@@ -357,11 +357,7 @@ def judge_cases(cases, ciguard, base, pool):
     futs += [pool.submit(cg, r) for r in sorted(set(repos.values()))]
     for f in futs:
         f.result()
-    for u in units:
-        fs = [f for f in findings[repos[id(u)]] if f["path"] == u.relpath]
-        u.rule = "masked" if fs else "caught"
-        u.rule_msgs = [f"{f['rule']} {f['line']}:{f['column']} "
-                       f"{f['message']}" for f in fs]
+    run.take_findings(units, repos, findings)
     for r in set(repos.values()):
         shutil.rmtree(r, ignore_errors=True)
     return units

@@ -1230,12 +1230,19 @@ def table(args, base, pool):
             r, run_ciguard(args.ciguard, r)), repo))
     for f in futs:
         f.result()
+    take_findings(units, repos, findings)
+    return cases, units
+
+
+def take_findings(units, repos, findings):
+    """Each unit's ciguard verdict from the findings of its repository
+    (repos: id(unit) -> repo; findings: repo -> ciguard's findings): masked
+    when a finding is in the unit's CI file."""
     for u in units:
         fs = [f for f in findings[repos[id(u)]] if f["path"] == u.relpath]
         u.rule = "masked" if fs else "caught"
         u.rule_msgs = [f"{f['rule']} {f['line']}:{f['column']} "
                        f"{f['message']}" for f in fs]
-    return cases, units
 
 
 def report_table(units, args):
