@@ -65,6 +65,9 @@ static bool parse_entry(const char *rec, struct entry *out)
 	unsigned long mode;
 	size_t idlen;
 
+	/* every field: the caller's entry is on its stack, and a stray
+	 * `fetched` would hand over a blob never read */
+	memset(out, 0, sizeof(*out));
 	if (!tab || !(sp1 = strchr(rec, ' ')) || sp1 > tab ||
 	    !(sp2 = strchr(sp1 + 1, ' ')) || sp2 > tab)
 		return false;
