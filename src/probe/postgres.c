@@ -313,7 +313,8 @@ static int pg_init(struct cg_probe *p, char *err, size_t errlen)
 	describe_hosts(st, hosts, ports);
 	rc = 0;
 out:
-	mask_secrets(st, err, errlen);
+	if (rc < 0) /* err holds a message only then */
+		mask_secrets(st, err, errlen);
 	pq->conninfoFree(opts);
 	return rc;
 }
