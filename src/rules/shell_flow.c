@@ -1,6 +1,6 @@
 /*
  * An abstract interpreter of POSIX/bash scripts for one question: when one
- * critical command fails (its first run exits 1) and every other command
+ * run of a critical command fails (exits 1) and every other command
  * succeeds, does the shell still exit 0? That is what a CI run with a
  * failing test does, and what tests/oracle checks against real bash and
  * dash, with commands that fail on cue.
@@ -8,12 +8,16 @@
  * Each critical command (a "site"; also a readiness check run in the
  * background, judged only where a bare `wait` drops its failure) is judged
  * on its own: the script runs once per site, from the start, on abstract
- * states. A state holds the last status as a set of possibilities, the
- * errexit and pipefail options, shell variables that hold statuses or job
- * ids (`rc=$?`, `pid=$!`), functions, background jobs, the EXIT trap, and
- * whether the site has run yet. Where the script branches on something
- * unknown (`[ -f x ]`) both ways are taken and the states joined, so loops
- * run a few rounds and then stop; work is bounded by a step budget.
+ * states, with the site's first run failing; where the site can run again
+ * (a function called twice, a loop), once more with its second run
+ * failing and the first succeeding, and so on up to MAX_RUN_TRIED: a test
+ * that passes once and fails the next time is a failure too. A state holds the
+ * last status as a set of possibilities, the errexit and pipefail options,
+ * shell variables that hold statuses or job ids (`rc=$?`, `pid=$!`), functions,
+ * background jobs, the EXIT trap, and how many times the site has run yet.
+ * Where the script branches on something unknown (`[ -f x ]`) both ways are
+ * taken and the states joined, so loops run a few rounds and then stop; work is
+ * bounded by a step budget.
  *
  * Statuses are a small set: zero, non-zero for other reasons, and
  * non-zero because of the failure ("F"). A decision made on F (the right
@@ -114,6 +118,9 @@ struct job {
 
 struct fst {
 	uint8_t st, errexit, pipefail, fired;
+	/* how many times the site has run so far, as a set: bit i for i
+	 * runs, bit 7 for 7 or more */
+	uint8_t runs;
 	uint8_t nvars, nfns, njobs, npipest;
 	int8_t last_job;
 	uint8_t pipest[MAX_PIPEST];
@@ -161,6 +168,10 @@ struct an {
 	struct pool *pool;
 	const struct cg_config *config;
 	const struct cg_sh_cmd *site;
+	unsigned k; /* the site's k-th run is the one that fails */
+	/* the run without a site: how often each critical command (by its
+	 * index in verdicts) was run, both ways of every branch counted */
+	uint8_t *calls;
 	size_t steps;
 	bool over;
 	struct cg_buf *scratch;
@@ -300,6 +311,7 @@ static void st_join(struct fst *a, const struct fst *b)
 	a->errexit |= b->errexit;
 	a->pipefail |= b->pipefail;
 	a->fired |= b->fired;
+	a->runs |= b->runs;
 	for (size_t i = 0; i < a->nvars; i++) {
 		struct var *v = &a->vars[i];
 		const struct var *w = NULL;
@@ -1284,18 +1296,25 @@ static bool find_ignores(const struct cg_sh_cmd *cmd, size_t *start,
 static void fire(struct an *a, const struct cx *c, struct fst *x,
 		 const struct cg_sh_cmd *cmd)
 {
-	uint8_t st = 0;
+	uint8_t st = 0, runs = 0;
 	size_t fs, fe;
 
 	if (cmd != a->site) {
 		set_status(x, ST_Z);
 		return;
 	}
-	if (x->fired & B_OFF)
-		st |= ST_F;
-	if (x->fired & B_ON)
-		st |= ST_Z;
-	x->fired = B_ON;
+	/* run n of the site fails when n is k; every other run succeeds */
+	x->fired = 0;
+	for (unsigned done = 0; done < 8; done++) {
+		unsigned n = done + 1, now = done < 7 ? done + 1 : 7;
+
+		if (!(x->runs & (1u << done)))
+			continue;
+		st |= n == a->k ? ST_F : ST_Z;
+		x->fired |= n >= a->k ? B_ON : B_OFF;
+		runs |= (uint8_t)(1u << now);
+	}
+	x->runs = runs;
 	if ((st & ST_F) && find_ignores(cmd, &fs, &fe)) {
 		struct cg_loss l = loss_at(CG_LOSS_FIND, c->s, fs, fe);
 
@@ -1378,6 +1397,7 @@ static uint8_t take_from_shell(struct fst *x, const struct fst *out)
 	if (!out)
 		return ST_Z | ST_N;
 	x->fired = out->fired;
+	x->runs = out->runs;
 	if (!x->blame.kind)
 		x->blame = out->blame;
 	if (out->st & ST_FAIL)
@@ -1423,6 +1443,7 @@ static void new_shell(struct an *a, const struct cx *c,
 	y->errexit = ns->shell.errexit ? B_ON : B_OFF;
 	y->pipefail = ns->shell.pipefail ? B_ON : B_OFF;
 	y->fired = x->fired;
+	y->runs = x->runs;
 	y->blame = x->blame;
 	y->last_job = -1;
 	sc.s = ns->script;
@@ -1658,6 +1679,8 @@ static void exec_simple(struct an *a, const struct cx *c,
 	if (cmd == a->site ||
 	    (vd ? vd->critical
 		: cg_critical_command(cmd, a->config, a->scratch))) {
+		if (a->calls && vd && a->calls[vd - a->verdicts] < UINT8_MAX)
+			a->calls[vd - a->verdicts]++;
 		fire(a, c, x, cmd);
 		if (bi == BI_EXEC)
 			add_exit(a, f, x, as_value(x->st));
@@ -2100,6 +2123,7 @@ static void exec_parts(struct an *a, const struct cx *c,
 
 		subshell(a, c, NULL, &pl->cmds[i], y, pos, false);
 		x->fired = y->fired;
+		x->runs = y->runs;
 		if (!x->blame.kind)
 			x->blame = y->blame;
 		if (i < MAX_PIPEST)
@@ -2192,6 +2216,7 @@ static void exec_background(struct an *a, const struct cx *c,
 	out = finish_shell(a, &jc, &jf, false);
 	if (out) {
 		x->fired = out->fired;
+		x->runs = out->runs;
 		if (!x->blame.kind)
 			x->blame = out->blame;
 		if (x->njobs < MAX_JOBS) {
@@ -2399,6 +2424,9 @@ struct sites {
 	/* functions that run their arguments ("$@") */
 	const char **wrappers;
 	size_t nwrappers, wrappers_alloc;
+	/* per verdict: its runs in the passing run (struct an's calls) */
+	uint8_t *calls;
+	size_t calls_alloc;
 };
 
 static bool list_runs_args(const struct cg_sh_list *l, unsigned depth)
@@ -2567,6 +2595,7 @@ void cg_flow_free(struct cg_flow *fl)
 	free(fl->sites.v);
 	free(fl->sites.verdicts);
 	free(fl->sites.wrappers);
+	free(fl->sites.calls);
 	cg_buf_release(&fl->name);
 	cg_buf_release(&fl->scratch);
 	free(fl);
@@ -2577,7 +2606,8 @@ void cg_flow_free(struct cg_flow *fl)
 static struct fst *run_script(struct cg_flow *fl, const struct cg_script *s,
 			      const struct cg_shell *shell,
 			      const struct cg_config *config,
-			      const struct cg_sh_cmd *site, size_t *spent)
+			      const struct cg_sh_cmd *site, unsigned k,
+			      uint8_t *calls, size_t *spent)
 {
 	struct an a;
 	struct cx c;
@@ -2589,6 +2619,8 @@ static struct fst *run_script(struct cg_flow *fl, const struct cg_script *s,
 	a.pool = &fl->pool;
 	a.config = config;
 	a.site = site;
+	a.k = k;
+	a.calls = calls;
 	a.verdicts = fl->sites.verdicts;
 	a.nverdicts = fl->sites.nverdicts;
 	a.scratch = &fl->scratch;
@@ -2599,12 +2631,69 @@ static struct fst *run_script(struct cg_flow *fl, const struct cg_script *s,
 	f.norm->errexit = shell->errexit ? B_ON : B_OFF;
 	f.norm->pipefail = shell->pipefail ? B_ON : B_OFF;
 	f.norm->fired = B_OFF;
+	f.norm->runs = 1; /* no run yet */
 	f.norm->last_job = -1;
 	exec_list(&a, &c, s->sh.top, &f, NULL);
 	out = a.over ? NULL : finish_shell(&a, &c, &f, true);
 	flow_release(&a, &f);
 	*spent += a.steps;
 	return out;
+}
+
+/* A site's later runs tried after its first: enough for a function
+ * called in a few places or a loop's rounds. */
+#define MAX_RUN_TRIED 4
+
+/* How many runs of `cmd` to try: its count in the passing run, at most
+ * MAX_RUN_TRIED, at least 1. */
+static unsigned site_runs(const struct cg_flow *fl, const struct cg_sh_cmd *cmd)
+{
+	const struct sites *sites = &fl->sites;
+	struct an a;
+	const struct verdict *vd;
+	unsigned n;
+
+	memset(&a, 0, sizeof(a));
+	a.verdicts = sites->verdicts;
+	a.nverdicts = sites->nverdicts;
+	vd = find_verdict(&a, cmd);
+	n = vd ? sites->calls[vd - sites->verdicts] : 1;
+	return n < 1 ? 1 : n > MAX_RUN_TRIED ? MAX_RUN_TRIED : n;
+}
+
+/* Run the script with the k-th run of `site` failing; report it (and
+ * return true) when the failure is masked. */
+static bool judge_site(struct cg_flow *fl, const struct cg_script *s,
+		       const struct cg_shell *shell,
+		       const struct cg_config *config, const struct site *site,
+		       unsigned k, uint8_t passing_st, size_t *spent,
+		       cg_masked_fn fn, void *ctx)
+{
+	struct cg_buf *name = &fl->name;
+	struct fst *o =
+	    run_script(fl, s, shell, config, site->cmd, k, NULL, spent);
+	bool masked = o && (o->fired & B_ON) && !(o->st & ST_FAIL) &&
+		      (!(o->st & ST_N) || (passing_st & ST_N)) &&
+		      o->blame.kind &&
+		      (!site->ready || o->blame.kind == CG_LOSS_WAIT);
+
+	if (masked) {
+		struct cg_masked mk;
+
+		if (site->ready) {
+			cg_buf_reset(name);
+			cg_buf_addstr(name, site->ready);
+		} else if (!cg_critical_command(site->cmd, config, name)) {
+			critical_args(site->cmd, config, name);
+		}
+		mk.s = site->s;
+		mk.cmd = site->cmd;
+		mk.name = name->buf;
+		mk.loss = o->blame;
+		fn(ctx, &mk);
+	}
+	pool_put(&fl->pool, o);
+	return masked;
 }
 
 /*
@@ -2630,35 +2719,26 @@ void cg_flow_check(struct cg_flow *fl, const struct cg_script *s,
 		return;
 	qsort(sites->verdicts, sites->nverdicts, sizeof(*sites->verdicts),
 	      cmp_verdict);
-	passing = run_script(fl, s, shell, config, NULL, &spent);
+	CG_GROW(sites->calls, sites->calls_alloc, sites->nverdicts + 1);
+	memset(sites->calls, 0, sites->nverdicts);
+	passing =
+	    run_script(fl, s, shell, config, NULL, 0, sites->calls, &spent);
 	if (!passing)
 		return;
 	passing_st = passing->st;
 	pool_put(&fl->pool, passing);
 	for (size_t i = 0; i < sites->n && spent < 4 * STEP_BUDGET; i++) {
 		const struct site *site = &sites->v[i];
-		struct fst *o =
-		    run_script(fl, s, shell, config, site->cmd, &spent);
+		unsigned runs = site_runs(fl, site->cmd);
 
-		if (o && (o->fired & B_ON) && !(o->st & ST_FAIL) &&
-		    (!(o->st & ST_N) || (passing_st & ST_N)) && o->blame.kind &&
-		    (!site->ready || o->blame.kind == CG_LOSS_WAIT)) {
-			struct cg_masked mk;
-
-			if (site->ready) {
-				cg_buf_reset(name);
-				cg_buf_addstr(name, site->ready);
-			} else if (!cg_critical_command(site->cmd, config,
-							name)) {
-				critical_args(site->cmd, config, name);
-			}
-			mk.s = site->s;
-			mk.cmd = site->cmd;
-			mk.name = name->buf;
-			mk.loss = o->blame;
-			fn(ctx, &mk);
-		}
-		pool_put(&fl->pool, o);
+		/* the run of the site that fails: the first, and where it
+		 * can run again (a function called twice, a loop), each
+		 * later one in turn, as a test that passes once and then
+		 * fails would */
+		for (unsigned k = 1; k <= runs && spent < 4 * STEP_BUDGET; k++)
+			if (judge_site(fl, s, shell, config, site, k,
+				       passing_st, &spent, fn, ctx))
+				break;
 	}
 }
 
