@@ -856,11 +856,22 @@ static enum cg_limit_status acquire_step(struct cg_limiter *l, const char *key,
 				       tok->id,	  max,	    ttl};
 
 		o = run_script(l, S_ACQUIRE_FAST, 4, 3, fast, &r);
-		if (o != OUT_REPLY || r->type != REDIS_REPLY_ARRAY ||
-		    r->elements != 2 ||
-		    r->element[0]->type != REDIS_REPLY_INTEGER ||
-		    r->element[0]->integer != -1)
+		if (o != OUT_REPLY)
 			goto answer;
+		/* one integer: the fence, 0 full, or -1 */
+		if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0) {
+			if (r->integer > 0) {
+				tok->fence = (uint64_t)r->integer;
+				st = CG_LIMIT_ACQUIRED;
+			} else {
+				st = CG_LIMIT_FULL;
+			}
+			goto out;
+		}
+		if (r->type != REDIS_REPLY_INTEGER) {
+			set_error(l, "unexpected answer to the acquire script");
+			goto out;
+		}
 		/* queued waiters, or a retry: the full script decides */
 		freeReplyObject(r);
 		r = NULL;

@@ -125,21 +125,23 @@ static const char script_acquire[] = CG_LUA_PRELUDE CG_LUA_QUEUE
 
 /*
  * The acquire without waiting, when nothing is in the way: KEYS holders,
- * fences, fence counter, queue; ARGV token, max, ttl_ms -> {1, fence}
- * acquired, {0, 0} full, or {-1, 0}: waiters are queued or the token is
- * in the set already (a retry), so script_acquire decides. The token goes
- * in first (ZADD NX, which also says whether it was there) and is taken
- * out again when that makes more than max: one call fewer than looking
- * first. Expired holders are swept only when the set looks full.
+ * fences, fence counter, queue; ARGV token, max, ttl_ms -> the fence (>= 1)
+ * acquired, 0 full, or -1: waiters are queued or the token is in the set
+ * already (a retry), so script_acquire decides. The answer is one integer:
+ * Redis turns a Lua table into a reply at about the cost of a command.
+ * The token goes in first (ZADD NX, which also says whether it was there)
+ * and is taken out again when that makes more than max: one call fewer
+ * than looking first. Expired holders are swept only when the set looks
+ * full. TIME's strings take part in arithmetic as they are (Lua converts
+ * them), without tonumber.
  */
 static const char script_acquire_fast[] =
     "local t = redis.call('TIME')\n"
-    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / "
-    "1000)\n"
-    "if redis.call('EXISTS', KEYS[4]) == 1 then return {-1, 0} end\n"
+    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+    "if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end\n"
     "local ttl = tonumber(ARGV[3])\n"
     "if redis.call('ZADD', KEYS[1], 'NX', now + ttl, ARGV[1]) == 0 then\n"
-    "  return {-1, 0}\n"
+    "  return -1\n"
     "end\n"
     "local card = redis.call('ZCARD', KEYS[1])\n"
     "if card > tonumber(ARGV[2]) then\n"
@@ -154,7 +156,7 @@ static const char script_acquire_fast[] =
     "  card = redis.call('ZCARD', KEYS[1])\n"
     "  if card > tonumber(ARGV[2]) then\n"
     "    redis.call('ZREM', KEYS[1], ARGV[1])\n"
-    "    return {0, 0}\n"
+    "    return 0\n"
     "  end\n"
     "end\n"
     "local fence = redis.call('INCR', KEYS[3])\n"
@@ -165,7 +167,7 @@ static const char script_acquire_fast[] =
     "  redis.call('PEXPIRE', KEYS[1], until_ms)\n"
     "  redis.call('PEXPIRE', KEYS[2], until_ms)\n"
     "end\n"
-    "return {1, fence}\n";
+    "return fence\n";
 
 /* ARGV: token, wake prefix -> 1 released, 0 not held; wakes the head
  * waiter (KEYS[3] queue, KEYS[4] leases) */
