@@ -5,7 +5,11 @@
  * Why our own: libyaml accepts JSON but also trailing commas and unquoted
  * keys, which WireMock's Jackson reader rejects; a mapping checker must judge
  * by the reader that will load the file. RFC 8259 is the grammar; `flags`
- * add the two Jackson features WireMock turns on (comments, single quotes).
+ * add the two Jackson features WireMock turns on (comments, single quotes)
+ * and what Jackson does by default where RFC 8259 is stricter: it reads
+ * the first value and not what follows it, keeps a '\u' escape of a lone
+ * surrogate, and checks the bytes of strings only for UTF-8's structure
+ * (measured against WireMock 3.13.2: tests/oracle/wiremock_cases.txt).
  *
  * How: iterative, not recursive. Open collections live on an explicit stack
  * of frames, so nesting costs heap, not C stack, and the depth limit is a
@@ -379,18 +383,28 @@ static int escape(struct parser *p)
 	case 'u':
 		if ((err = unicode_escape(p, at, &hi)) < 0)
 			return err;
-		if (hi >= 0xdc00 && hi <= 0xdfff)
-			return fail_at(p, CG_EPARSE, at,
-				       "lone low surrogate in '\\u' escape");
+		if (hi >= 0xdc00 && hi <= 0xdfff) {
+			if (!(p->flags & CG_JSON_LONE_SURROGATES))
+				return fail_at(p, CG_EPARSE, at,
+					       "lone low surrogate in '\\u' "
+					       "escape");
+			hi = 0xfffd;
+		}
 		if (hi >= 0xd800 && hi <= 0xdbff) {
 			if (at + 12 > p->len || p->s[at + 6] != '\\' ||
 			    p->s[at + 7] != 'u' ||
 			    hex4(p->s + at + 8, &lo) < 0 || lo < 0xdc00 ||
-			    lo > 0xdfff)
+			    lo > 0xdfff) {
+				if (p->flags & CG_JSON_LONE_SURROGATES) {
+					add_utf8(&p->scratch, 0xfffd);
+					p->i += 6;
+					return 0;
+				}
 				return fail_at(p, CG_EPARSE, at,
 					       "high surrogate in '\\u' escape "
 					       "is not followed by a low "
 					       "surrogate");
+			}
 			hi = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
 			p->i += 6;
 		}
@@ -411,6 +425,40 @@ static int escape(struct parser *p)
 	}
 	}
 	p->i += 2;
+	return 0;
+}
+
+/* The UTF-8 sequence at p->i, skipped when its lead byte announces as
+ * many continuation bytes as follow it (Jackson's check: it does not
+ * refuse overlong forms or encoded surrogates). */
+static int utf8_sequence(struct parser *p)
+{
+	unsigned char c = (unsigned char)p->s[p->i];
+	size_t n = c >= 0xc0 && c < 0xe0   ? 1
+		   : c >= 0xe0 && c < 0xf0 ? 2
+		   : c >= 0xf0 && c < 0xf8 ? 3
+					   : 0;
+	char msg[96];
+
+	if (!n) {
+		snprintf(msg, sizeof(msg),
+			 "invalid UTF-8: byte 0x%02X cannot start a character "
+			 "(save the file as UTF-8)",
+			 (unsigned)c);
+		return fail_at(p, CG_EPARSE, p->i, msg);
+	}
+	for (size_t k = 1; k <= n; k++) {
+		if (p->i + k >= p->len ||
+		    ((unsigned char)p->s[p->i + k] & 0xc0) != 0x80) {
+			snprintf(msg, sizeof(msg),
+				 "invalid UTF-8: byte 0x%02X is not followed "
+				 "by its %zu continuation byte%s (save the "
+				 "file as UTF-8)",
+				 (unsigned)c, n, n > 1 ? "s" : "");
+			return fail_at(p, CG_EPARSE, p->i, msg);
+		}
+	}
+	p->i += n + 1;
 	return 0;
 }
 
@@ -436,6 +484,11 @@ static int string(struct parser *p, struct cg_node **out)
 			c = (unsigned char)p->s[p->i];
 			if (c == (unsigned char)quote || c == '\\' || c < 0x20)
 				break;
+			if (c >= 0x80 && (p->flags & CG_JSON_UTF8)) {
+				if ((err = utf8_sequence(p)) < 0)
+					return err;
+				continue;
+			}
 			p->i++;
 		}
 		cg_buf_add(&p->scratch, p->s + run, p->i - run);
@@ -720,6 +773,9 @@ static int parse(struct parser *p, struct cg_node **root)
 
 			if (!p->depth) {
 				*root = n;
+				/* Jackson reads one value and stops */
+				if (p->flags & CG_JSON_FIRST_VALUE)
+					return 0;
 				if ((err = skip_space(p)) < 0)
 					return err;
 				if (p->i < p->len)

@@ -99,8 +99,19 @@ enum {
 	CG_JSON_STRICT = 0,
 	CG_JSON_COMMENTS = 1 << 0,	/* // and block comments */
 	CG_JSON_SINGLE_QUOTES = 1 << 1, /* 'strings' */
+	/* the text after the first value is not read (Jackson's
+	 * readValue without FAIL_ON_TRAILING_TOKENS) */
+	CG_JSON_FIRST_VALUE = 1 << 2,
+	/* a '\u' escape of a lone surrogate is taken (read as U+FFFD) */
+	CG_JSON_LONE_SURROGATES = 1 << 3,
+	/* the bytes of a string must be UTF-8 by their structure (a lead
+	 * byte and its continuation bytes), as Jackson's byte decoder
+	 * checks them; overlong forms are taken */
+	CG_JSON_UTF8 = 1 << 4,
 	/* What WireMock's Jackson reader accepts. */
-	CG_JSON_WIREMOCK = CG_JSON_COMMENTS | CG_JSON_SINGLE_QUOTES,
+	CG_JSON_WIREMOCK = CG_JSON_COMMENTS | CG_JSON_SINGLE_QUOTES |
+			   CG_JSON_FIRST_VALUE | CG_JSON_LONE_SURROGATES |
+			   CG_JSON_UTF8,
 };
 
 /*

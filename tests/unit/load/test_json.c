@@ -234,6 +234,13 @@ static void test_json__strict_errors_point_at_the_offender(void **state)
 	     "'x'"},
 	    {"[\xc2\xa0]", 0, CG_EPARSE,
 	     "m.json:1:2: expected a value or ']', found U+00A0"},
+	    /* Jackson's byte decoder: a lead byte and its continuations */
+	    {"[\"a\xff" "b\"]", CG_JSON_UTF8, CG_EPARSE,
+	     "m.json:1:4: invalid UTF-8: byte 0xFF cannot start a character "
+	     "(save the file as UTF-8)"},
+	    {"{\"\xe2\x82\": 1}", CG_JSON_WIREMOCK, CG_EPARSE,
+	     "m.json:1:3: invalid UTF-8: byte 0xE2 is not followed by its 2 "
+	     "continuation bytes (save the file as UTF-8)"},
 	    {"[[[1]]]", 0, CG_ELIMIT,
 	     "m.json:1:3: nesting is deeper than the limit of 2 levels"},
 	    {"[1, 2, 3]", 0, CG_ELIMIT,
@@ -321,6 +328,54 @@ test_json__wiremock_dialect_takes_comments_and_single_quotes(void **state)
 	cg_src_release(&s);
 }
 
+/* What Jackson does by default where RFC 8259 is stricter, each measured
+ * against WireMock 3.13.2 (tests/oracle/wiremock_cases.txt). */
+static void test_json__wiremock_dialect_reads_like_jackson(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *first; /* the root's first item's text */
+	} cases[] = {
+	    /* the first value is read, what follows it is not */
+	    {"[\"a\"] x", "a"},
+	    {"[\"a\"]]", "a"},
+	    {"[\"a\"]\n[\"b\"]", "a"},
+	    {"[\"a\"] /* never closed", "a"},
+	    {"[\"a\"],", "a"},
+	    /* a lone surrogate escape is kept, as U+FFFD */
+	    {"[\"\\ud800x\"]", "\xef\xbf\xbdx"},
+	    {"[\"x\\udc00\"]", "x\xef\xbf\xbd"},
+	    {"[\"\\ud800\"]", "\xef\xbf\xbd"},
+	    /* UTF-8 by structure: overlong forms and surrogates pass */
+	    {"[\"\xc0\x80\"]", "\xc0\x80"},
+	    {"[\"\xed\xa0\x80\"]", "\xed\xa0\x80"},
+	};
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct cg_src s;
+		struct cg_tree t;
+
+		assert_int_equal(load(&t, &s, cases[k].text,
+				      strlen(cases[k].text), CG_JSON_WIREMOCK,
+				      NULL),
+				 0);
+		assert_int_equal(t.docs[0]->kind, CG_NODE_SEQ);
+		assert_int_equal(t.docs[0]->n, 1);
+		assert_string_equal(t.docs[0]->items[0]->str, cases[k].first);
+		cg_tree_release(&t);
+		cg_src_release(&s);
+		/* strict JSON still refuses each of them */
+		assert_int_equal(load(&t, &s, cases[k].text,
+				      strlen(cases[k].text),
+				      CG_JSON_COMMENTS | CG_JSON_SINGLE_QUOTES |
+					  CG_JSON_UTF8,
+				      NULL) == 0,
+				 k >= 8);
+		cg_tree_release(&t);
+		cg_src_release(&s);
+	}
+}
+
 static void test_json__escapes_decode_to_utf8(void **state)
 {
 	const char *text = "\"\\u00e9\\u20AC\\ud83d\\ude00\\u0041"
@@ -396,6 +451,7 @@ int main(void)
 	    cmocka_unit_test(test_json__strict_errors_point_at_the_offender),
 	    cmocka_unit_test(
 		test_json__wiremock_dialect_takes_comments_and_single_quotes),
+	    cmocka_unit_test(test_json__wiremock_dialect_reads_like_jackson),
 	    cmocka_unit_test(test_json__escapes_decode_to_utf8),
 	    cmocka_unit_test(test_json__deep_nesting_fails_fast_with_elimit),
 	    cmocka_unit_test(test_json__five_megabyte_string),
