@@ -23,22 +23,33 @@
  * position, not a note. Then each stub is checked as WireMock 3's Jackson
  * model reads it (StubMapping, RequestPattern, ResponseDefinition):
  * an unknown property fails the file (FAIL_ON_UNKNOWN_PROPERTIES is on;
- * `$schema`, `meta` and a few ignored names are allowed), an integer field
- * takes a number or a string of digits (coerced) but not other text, `id`
- * and `uuid` must be UUIDs, and
- * `request`/`response`/`mappings` must be of their shapes. What WireMock
+ * `$schema`, `meta` and a few ignored names are allowed); a property is
+ * read as its Java type with Jackson's coercions (a String takes any
+ * scalar but no object or list, an int takes a number or trimmed digits
+ * but not true/false, a Boolean takes "true"/"false" but not "yes"); `id`
+ * and `uuid` must be UUIDs and differ between the stubs of a file;
+ * `request`/`response`/`mappings` must be of their shapes; and each
+ * matcher (headers, queryParameters, cookies, bodyPatterns, ...) must
+ * name an operator WireMock knows, with an operand of its type, and a
+ * regex (`matches`, `urlPattern`) that Java compiles. What WireMock
  * accepts but serves wrongly (no request, no matcher, a bodyFileName that
- * is not under `__files/`) is a problem that is not fatal. Nothing deeper
- * than these properties is judged: a matcher's own keys are left alone.
+ * is not under `__files/`) is a problem that is not fatal. What is only
+ * read when a request comes (a JSONPath, an XPath, a date) is not judged.
+ * Every rule here was measured against WireMock 3.13.2: the cases, with
+ * the server's verdicts, are tests/oracle/wiremock_cases.txt.
  *
  * Bounds: a file is at most the model's size cap; trees are bounded by
  * the JSON reader's limits; a mount reads at most MAX_MOUNT_FILES files
  * and a script walk stops at MAX_DEPTH nested lists.
  */
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "model/model_int.h"
 #include "model/loader.h"
@@ -47,6 +58,7 @@
 #define MAX_MOUNT_FILES 10000
 #define MAX_DEPTH 64
 #define DEFAULT_PRIORITY 5
+#define JACKSON_MAX_DEPTH 1000
 
 extern const struct cg_loader cg_loader_wiremock;
 
@@ -170,14 +182,17 @@ static size_t distance(const char *a, const char *b, size_t max)
 	return row[lb];
 }
 
-/* The known name closest to `name` (at most 2 edits), or NULL. */
+/* The known name closest to `name` (at most 2 edits, 1 for a name of
+ * fewer than 6 characters), or NULL. */
 static const char *closest(const char *const *props, const char *name)
 {
+	/* two edits turn any short name into another ("foo" -> "not") */
+	size_t max = strlen(name) >= 6 ? 2 : 1;
 	const char *best = NULL;
-	size_t best_d = 3;
+	size_t best_d = max + 1;
 
 	for (size_t i = 0; props[i]; i++) {
-		size_t d = distance(name, props[i], 2);
+		size_t d = distance(name, props[i], max);
 
 		if (d < best_d) {
 			best_d = d;
@@ -243,44 +258,59 @@ static const struct cg_pair *get(const struct cg_node *n, const char *key)
 /* ----------------------------------------------------------- values */
 
 enum int_read {
-	INT_OK,	     /* *out holds it */
-	INT_BAD,     /* Jackson refuses it for an int */
-	INT_UNKNOWN, /* Jackson may take it (a boolean, " 200") */
+	INT_OK,	  /* *out holds it */
+	INT_BAD,  /* Jackson refuses it for an int */
+	INT_NONE, /* null, or blank text: the default stays */
 };
 
 /*
  * A JSON value as Jackson reads it into an int (coercion on, its
- * default): a number (a fraction is cut off), or a string that is an
- * integer ("200"); text that is not a number ("abc", "200.0") and
- * collections fail, as do values out of int's range.
+ * default), as measured against WireMock 3.13.2: a number (a fraction is
+ * cut off: 200.5 is 200) within int's range, or text that is an integer
+ * once trimmed ("200", " 200", "+200", "007"); blank text is null. Text
+ * that is not an integer ("abc", "200.0", "1e2", "0x1"), true/false and
+ * collections fail.
  */
 static enum int_read read_int(const struct cg_node *n, long *out)
 {
-	const char *s;
+	const char *s, *e;
 	char *end;
 	double d;
-	long v;
+	long v = 0;
 
 	if (n->kind != CG_NODE_SCALAR)
 		return INT_BAD;
 	s = n->str;
 	if (n->style == CG_STYLE_PLAIN) {
+		if (!strcmp(s, "null"))
+			return INT_NONE;
 		if (!strcmp(s, "true") || !strcmp(s, "false"))
-			return INT_UNKNOWN;
+			return INT_BAD;
 		d = strtod(s, &end);
 		if (*end || d >= 2147483648.0 || d <= -2147483649.0)
-			return *end ? INT_UNKNOWN : INT_BAD;
+			return INT_BAD;
 		*out = (long)d;
 		return INT_OK;
 	}
-	if (!*s || s[0] == ' ' || s[0] == '+' || s[n->len - 1] == ' ' ||
-	    s[0] == '\t')
-		return INT_UNKNOWN;
-	if (!((s[0] >= '0' && s[0] <= '9') ||
-	      (s[0] == '-' && s[1] >= '0' && s[1] <= '9')))
+	e = s + n->len;
+	while (s < e && (unsigned char)*s <= ' ')
+		s++;
+	while (e > s && (unsigned char)e[-1] <= ' ')
+		e--;
+	if (s == e)
+		return INT_NONE;
+	if (*s == '-' || *s == '+')
+		s++;
+	if (s == e || e - s > 10)
 		return INT_BAD;
-	v = strtol(s, &end, 10);
-	if (*end || strlen(s) > 11 || v > 2147483647L || v < -2147483648L)
+	for (const char *q = s; q < e; q++) {
+		if (*q < '0' || *q > '9')
+			return INT_BAD;
+		v = v * 10 + (*q - '0');
+	}
+	if (s > n->str && s[-1] == '-')
+		v = -v;
+	if (v > 2147483647L || v < -2147483648L)
 		return INT_BAD;
 	*out = v;
 	return INT_OK;
@@ -423,9 +453,602 @@ static void int_prop(struct file_ctx *c, const struct cg_node *n,
 			? p->value->str
 			: (p->value->kind == CG_NODE_MAP ? "{...}" : "[...]"));
 		break;
-	case INT_UNKNOWN:
+	case INT_NONE:
 		break;
 	}
+}
+
+/* -------------------------------------------------- typed properties */
+
+static bool is_null(const struct cg_node *n)
+{
+	return n->kind == CG_NODE_SCALAR && n->style == CG_STYLE_PLAIN &&
+	       !strcmp(n->str, "null");
+}
+
+static bool is_text(const struct cg_node *n)
+{
+	return n->kind == CG_NODE_SCALAR && n->style != CG_STYLE_PLAIN;
+}
+
+/* What `n` is, for messages: "an object", "a list", "true", "5", and
+ * text in quotes; in the model's arena. */
+static const char *shape(struct file_ctx *c, const struct cg_node *n)
+{
+	if (n->kind == CG_NODE_MAP)
+		return "an object";
+	if (n->kind == CG_NODE_SEQ)
+		return "a list";
+	if (n->style == CG_STYLE_PLAIN)
+		return n->str;
+	{
+		struct cg_buf b = CG_BUF_INIT;
+		const char *out;
+
+		cg_buf_addf(&b, "\"%s\"", n->str);
+		out = cg_arena_strdup(&c->m->arena, b.buf);
+		cg_buf_release(&b);
+		return out;
+	}
+}
+
+/* A property Jackson reads as a String: a number or true/false is taken
+ * as its text; an object or a list fails the file. */
+static void string_prop(struct file_ctx *c, const struct cg_node *n,
+			const char *key, const char *what)
+{
+	const struct cg_pair *p = get(n, key);
+
+	if (p && p->value->kind != CG_NODE_SCALAR)
+		problem(c, &p->value->pos, key, true,
+			"`%s` in %s must be text, not %s: WireMock refuses "
+			"the file",
+			key, what, shape(c, p->value));
+}
+
+/* A property Jackson reads as an object (a map), or null. */
+static void object_prop(struct file_ctx *c, const struct cg_node *n,
+			const char *key, const char *what)
+{
+	const struct cg_pair *p = get(n, key);
+
+	if (p && p->value->kind != CG_NODE_MAP)
+		problem(c, &p->value->pos, key, true,
+			"`%s` in %s must be an object, not %s: WireMock "
+			"refuses the file",
+			key, what, shape(c, p->value));
+}
+
+/* A property Jackson reads as a Boolean: true/false, a number, or the
+ * text "true"/"false"; other text ("yes") and collections fail. */
+static void bool_prop(struct file_ctx *c, const struct cg_node *n,
+		      const char *key, const char *what)
+{
+	const struct cg_pair *p = get(n, key);
+	const struct cg_node *v = p ? p->value : NULL;
+
+	if (!v || (v->kind == CG_NODE_SCALAR &&
+		   (v->style == CG_STYLE_PLAIN || !v->len ||
+		    !strcmp(v->str, "true") || !strcmp(v->str, "false"))))
+		return;
+	problem(c, &v->pos, key, true,
+		"`%s` in %s must be true or false, not %s: WireMock "
+		"refuses the file",
+		key, what, shape(c, v));
+}
+
+/* `method`: text (any word; WireMock takes "get" and "FETCH" too) or
+ * null; a number or true/false fails the file. */
+static void method_prop(struct file_ctx *c, const struct cg_node *req)
+{
+	const struct cg_pair *p = get(req, "method");
+
+	if (p && !is_text(p->value))
+		problem(c, &p->value->pos, "method", true,
+			"`method` must be text such as \"GET\", not %s: "
+			"WireMock refuses the file",
+			shape(c, p->value));
+}
+
+/* ---------------------------------------------------- Java regexes */
+
+/*
+ * Whether java.util.regex.Pattern refuses `re`: PCRE2 judges the syntax
+ * both share, and a `{` that does not start a bounded repeat ({2},
+ * {2,}, {2,5}) is refused here as Java does ("Illegal repetition"; PCRE2
+ * takes it for a literal). Java-only syntax PCRE2 does not know (\p{Alpha},
+ * \p{javaLowerCase}, the d/u/U flags) is not judged. `msg` gets why.
+ */
+static bool java_regex_refuses(const char *re, size_t len, char *msg,
+			       size_t msglen)
+{
+	bool in_class = false;
+	pcre2_code *code;
+	int errcode;
+	PCRE2_SIZE erroff;
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = re[i];
+
+		if (ch == '\\') {
+			if (i + 1 < len &&
+			    (re[i + 1] == 'p' || re[i + 1] == 'P'))
+				return false;
+			if (i + 1 < len && re[i + 1] == 'Q') {
+				const char *e = strstr(re + i + 2, "\\E");
+
+				if (!e)
+					break;
+				i = (size_t)(e - re) + 1;
+				continue;
+			}
+			i++;
+			continue;
+		}
+		if (ch == '(' && i + 2 < len && re[i + 1] == '?') {
+			for (size_t k = i + 2;
+			     k < len && re[k] != ')' && re[k] != ':'; k++)
+				if (re[k] == 'd' || re[k] == 'u' ||
+				    re[k] == 'U')
+					return false;
+		}
+		if (in_class) {
+			if (ch == ']')
+				in_class = false;
+			continue;
+		}
+		if (ch == '[') {
+			in_class = true;
+			if (i + 1 < len && re[i + 1] == '^')
+				i++;
+			if (i + 1 < len && re[i + 1] == ']')
+				i++;
+			continue;
+		}
+		if (ch == '{') {
+			size_t k = i + 1;
+
+			while (k < len && re[k] >= '0' && re[k] <= '9')
+				k++;
+			if (k > i + 1 && k < len && re[k] == ',') {
+				k++;
+				while (k < len && re[k] >= '0' && re[k] <= '9')
+					k++;
+			}
+			if (k == i + 1 || k >= len || re[k] != '}') {
+				snprintf(msg, msglen,
+					 "illegal repetition at `{` (offset "
+					 "%zu): Java reads `{` as a repeat "
+					 "count; write \"\\\\{\" in JSON for a "
+					 "brace",
+					 i);
+				return true;
+			}
+		}
+	}
+	code = pcre2_compile((PCRE2_SPTR)re, len, PCRE2_UTF, &errcode, &erroff,
+			     NULL);
+	if (code) {
+		pcre2_code_free(code);
+		return false;
+	}
+	{
+		PCRE2_UCHAR buf[160];
+
+		pcre2_get_error_message(errcode, buf, sizeof(buf));
+		snprintf(msg, msglen, "%s (offset %zu)", (const char *)buf,
+			 (size_t)erroff);
+	}
+	return true;
+}
+
+static void regex_value(struct file_ctx *c, const struct cg_node *v,
+			const char *what)
+{
+	char why[256];
+
+	if (is_text(v) && java_regex_refuses(v->str, v->len, why, sizeof(why)))
+		problem(c, &v->pos, v->str, true,
+			"%s `%s` is not a valid Java regular expression: %s; "
+			"WireMock refuses the file",
+			what, v->str, why);
+}
+
+/* ---------------------------------------------------------- base64 */
+
+/* Text java.util.Base64's basic decoder takes: the base64 alphabet, at
+ * most two '=' at the end, and no lone last character. */
+static bool base64_text(const char *s, size_t len)
+{
+	size_t n = len, pad = 0;
+
+	while (n && s[n - 1] == '=' && pad < 2) {
+		n--;
+		pad++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '+' ||
+		      s[i] == '/'))
+			return false;
+	if (n % 4 == 1)
+		return false;
+	return !pad || len % 4 == 0;
+}
+
+static void base64_prop(struct file_ctx *c, const struct cg_node *n,
+			const char *key, const char *what)
+{
+	const struct cg_pair *p = get(n, key);
+
+	if (p && (p->value->kind != CG_NODE_SCALAR ||
+		  !base64_text(p->value->str, p->value->len)))
+		problem(c, &p->value->pos, key, true,
+			"`%s` in %s is not base64: WireMock refuses the file",
+			key, what);
+}
+
+/* -------------------------------------------------------- matchers */
+
+/*
+ * A StringValuePattern as WireMock reads it: an object whose first
+ * member named after an operator decides the operator (other members,
+ * such as "caseInsensitive", are options or ignored), or null. What
+ * fails the file, as measured: an object without an operator ("equalsTo",
+ * {}), text or a number in its place, an operand of the wrong type
+ * ({"equalTo": 1}), a regex Java refuses, `and`/`or` that are not a list
+ * of two or more matchers, and a bad matcher inside `not`/`and`/`or`. A
+ * JSONPath, an XPath, XML or a date in an operand is not judged.
+ */
+static const char *const pattern_ops[] = {"equalTo",
+					  "equalToJson",
+					  "matchesJsonPath",
+					  "matchesJsonSchema",
+					  "equalToXml",
+					  "matchesXPath",
+					  "contains",
+					  "not",
+					  "doesNotContain",
+					  "matches",
+					  "doesNotMatch",
+					  "before",
+					  "after",
+					  "equalToDateTime",
+					  "anything",
+					  "absent",
+					  "and",
+					  "or",
+					  "matchesPathTemplate",
+					  NULL};
+
+/* options that go with an operator, never alone */
+static const char *const pattern_options[] = {"caseInsensitive",
+					      "ignoreArrayOrder",
+					      "ignoreExtraElements",
+					      "expression",
+					      "schemaVersion",
+					      "xPathNamespaces",
+					      "enablePlaceholders",
+					      "actualFormat",
+					      "truncateExpected",
+					      "truncateActual",
+					      "expectedOffset",
+					      "expectedOffsetUnit",
+					      NULL};
+
+/* operators whose operand must be text */
+static const char *const text_ops[] = {
+    "equalTo",	    "contains",	       "doesNotContain",      "matches",
+    "doesNotMatch", "anything",	       "matchesPathTemplate", "before",
+    "after",	    "equalToDateTime", "equalToXml",	      NULL};
+
+enum pattern_kind {
+	PAT_STRING,  /* StringValuePattern */
+	PAT_MULTI,   /* MultiValuePattern: hasExactly/includes too */
+	PAT_CONTENT, /* ContentPattern (bodyPatterns): binaryEqualTo too */
+};
+
+static void pattern(struct file_ctx *c, const struct cg_node *n,
+		    const char *where, enum pattern_kind kind, unsigned depth);
+
+static void pattern_list(struct file_ctx *c, const struct cg_node *v,
+			 const char *op, const char *where, size_t min,
+			 unsigned depth)
+{
+	if (v->kind != CG_NODE_SEQ || v->n < min) {
+		problem(c, &v->pos, op, true,
+			"`%s` in %s must be a list of %smatchers: WireMock "
+			"refuses the file",
+			op, where, min > 1 ? "two or more " : "");
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++)
+		pattern(c, v->items[i], where, PAT_STRING, depth + 1);
+}
+
+static void pattern(struct file_ctx *c, const struct cg_node *n,
+		    const char *where, enum pattern_kind kind, unsigned depth)
+{
+	const struct cg_pair *op = NULL;
+	const struct cg_node *v;
+	const char *name;
+
+	if (depth > MAX_DEPTH || is_null(n))
+		return;
+	if (n->kind != CG_NODE_MAP) {
+		problem(c, &n->pos, "", true,
+			"%s must be a matcher such as {\"equalTo\": \"...\"}, "
+			"not %s: WireMock refuses the file",
+			where, shape(c, n));
+		return;
+	}
+	if (kind == PAT_MULTI) {
+		const struct cg_pair *m = cg_map_get_pair(n, "hasExactly");
+
+		if (!m)
+			m = cg_map_get_pair(n, "includes");
+		if (m) {
+			pattern_list(c, m->value, m->key->str, where, 0, depth);
+			return;
+		}
+	}
+	if (cg_map_get_pair(n, "absent"))
+		return;
+	for (size_t i = 0; i < n->n && !op; i++)
+		if (known(pattern_ops, n->pairs[i].key->str) ||
+		    (kind == PAT_CONTENT &&
+		     !strcmp(n->pairs[i].key->str, "binaryEqualTo")))
+			op = &n->pairs[i];
+	if (!op) {
+		const struct cg_node *k = n->n ? n->pairs[0].key : NULL;
+		const char *near = k ? closest(pattern_ops, k->str) : NULL;
+
+		if (!k)
+			problem(c, &n->pos, "", true,
+				"empty matcher in %s: WireMock refuses the "
+				"file (write one such as {\"equalTo\": "
+				"\"...\"})",
+				where);
+		else if (!strcmp(k->str, "binaryEqualTo") ||
+			 !strcmp(k->str, "hasExactly") ||
+			 !strcmp(k->str, "includes"))
+			problem(c, &k->pos, k->str, true,
+				"`%s` cannot match %s (it matches %s): "
+				"WireMock refuses the file",
+				k->str, where,
+				k->str[0] == 'b' ? "a body, in `bodyPatterns`"
+						 : "headers, queryParameters "
+						   "and formParameters");
+		else if (known(pattern_options, k->str))
+			problem(c, &k->pos, k->str, true,
+				"matcher in %s has the option `%s` but no "
+				"operator such as \"equalTo\": WireMock "
+				"refuses the file",
+				where, k->str);
+		else if (near)
+			problem(c, &k->pos, k->str, true,
+				"unknown matcher `%s` in %s: WireMock refuses "
+				"the file (did you mean `%s`?)",
+				k->str, where, near);
+		else
+			problem(c, &k->pos, k->str, true,
+				"unknown matcher `%s` in %s: WireMock refuses "
+				"the file (matchers: equalTo, contains, "
+				"matches, equalToJson, absent, ...)",
+				k->str, where);
+		return;
+	}
+	name = op->key->str;
+	v = op->value;
+	if (known(text_ops, name) && !is_text(v)) {
+		problem(c, &v->pos, name, true,
+			"`%s` in %s takes text, not %s: WireMock refuses the "
+			"file",
+			name, where, shape(c, v));
+	} else if (!strcmp(name, "matches") || !strcmp(name, "doesNotMatch")) {
+		regex_value(c, v, "the regex");
+	} else if (!strcmp(name, "and") || !strcmp(name, "or")) {
+		pattern_list(c, v, name, where, 2, depth);
+	} else if (!strcmp(name, "not")) {
+		pattern(c, v, where, PAT_STRING, depth + 1);
+	} else if (!strcmp(name, "matchesJsonPath") ||
+		   !strcmp(name, "matchesXPath")) {
+		if (v->kind == CG_NODE_MAP &&
+		    cg_map_get_pair(v, "expression") && v->n == 1)
+			problem(c, &v->pos, name, true,
+				"`%s` in %s has an `expression` but no "
+				"matcher for its value (such as \"equalTo\"); "
+				"write the expression as text to test that it "
+				"matches: WireMock refuses the file",
+				name, where);
+		else if (v->kind == CG_NODE_MAP &&
+			 cg_map_get_pair(v, "expression"))
+			pattern(c, v, where, PAT_STRING, depth + 1);
+		else if (!is_text(v))
+			problem(c, &v->pos, name, true,
+				"`%s` in %s takes an expression (text, or "
+				"{\"expression\": ..., \"equalTo\": ...}): "
+				"WireMock refuses the file",
+				name, where);
+	} else if (!strcmp(name, "binaryEqualTo")) {
+		if (!is_text(v) || !base64_text(v->str, v->len))
+			problem(c, &v->pos, name, true,
+				"`binaryEqualTo` in %s is not base64: WireMock "
+				"refuses the file",
+				where);
+	}
+}
+
+/* `key` of `req`: an object of name -> matcher (headers, cookies, ...). */
+static void pattern_map(struct file_ctx *c, const struct cg_node *req,
+			const char *key, enum pattern_kind kind)
+{
+	const struct cg_pair *p = get(req, key);
+	struct cg_buf where = CG_BUF_INIT;
+
+	if (!p)
+		return;
+	if (p->value->kind != CG_NODE_MAP) {
+		problem(c, &p->value->pos, key, true,
+			"`%s` must be an object of name: matcher, not %s: "
+			"WireMock refuses the file",
+			key, shape(c, p->value));
+		return;
+	}
+	for (size_t i = 0; i < p->value->n; i++) {
+		const struct cg_pair *e = &p->value->pairs[i];
+
+		cg_buf_reset(&where);
+		cg_buf_addf(&where, "`%s` `%s`", key, e->key->str);
+		pattern(c, e->value, where.buf, kind, 0);
+	}
+	cg_buf_release(&where);
+}
+
+/* `bodyPatterns` of `req`: a list of matchers. */
+static void content_list(struct file_ctx *c, const struct cg_node *req)
+{
+	const struct cg_pair *p = get(req, "bodyPatterns");
+
+	if (!p)
+		return;
+	if (p->value->kind != CG_NODE_SEQ) {
+		problem(c, &p->value->pos, "bodyPatterns", true,
+			"`bodyPatterns` must be a list of matchers, not %s: "
+			"WireMock refuses the file",
+			shape(c, p->value));
+		return;
+	}
+	for (size_t i = 0; i < p->value->n; i++)
+		pattern(c, p->value->items[i], "`bodyPatterns`", PAT_CONTENT,
+			0);
+}
+
+/* The matchers and typed properties of a request pattern. */
+static void request_types(struct file_ctx *c, const struct cg_node *req)
+{
+	static const char *const text_props[] = {"url",
+						 "urlPath",
+						 "urlPattern",
+						 "urlPathPattern",
+						 "urlPathTemplate",
+						 "scheme",
+						 NULL};
+	const struct cg_pair *p;
+	long port;
+
+	for (size_t i = 0; text_props[i]; i++)
+		string_prop(c, req, text_props[i], "`request`");
+	if ((p = get(req, "urlPattern")))
+		regex_value(c, p->value, "`urlPattern`");
+	if ((p = get(req, "urlPathPattern")))
+		regex_value(c, p->value, "`urlPathPattern`");
+	method_prop(c, req);
+	int_prop(c, req, "port", "`port`", &port);
+	pattern_map(c, req, "headers", PAT_MULTI);
+	pattern_map(c, req, "queryParameters", PAT_MULTI);
+	pattern_map(c, req, "formParameters", PAT_MULTI);
+	pattern_map(c, req, "pathParameters", PAT_STRING);
+	pattern_map(c, req, "cookies", PAT_STRING);
+	if ((p = get(req, "host")))
+		pattern(c, p->value, "`host`", PAT_STRING, 0);
+	if ((p = get(req, "clientIp")))
+		pattern(c, p->value, "`clientIp`", PAT_STRING, 0);
+	content_list(c, req);
+	if ((p = get(req, "multipartPatterns")) &&
+	    p->value->kind == CG_NODE_SEQ)
+		for (size_t i = 0; i < p->value->n; i++) {
+			const struct cg_node *part = p->value->items[i];
+
+			if (part->kind != CG_NODE_MAP)
+				continue;
+			pattern_map(c, part, "headers", PAT_MULTI);
+			content_list(c, part);
+		}
+}
+
+/* Fault names of com.github.tomakehurst.wiremock.http.Fault. */
+static const char *const faults[] = {
+    "EMPTY_RESPONSE", "MALFORMED_RESPONSE_CHUNK", "RANDOM_DATA_THEN_CLOSE",
+    "CONNECTION_RESET_BY_PEER", NULL};
+
+/* The typed properties of a response definition. */
+static void response_types(struct file_ctx *c, const struct cg_node *resp)
+{
+	static const char *const text_props[] = {
+	    "statusMessage",	      "body", "bodyFileName", "proxyBaseUrl",
+	    "proxyUrlPrefixToRemove", NULL};
+	const struct cg_pair *p;
+	long delay;
+
+	for (size_t i = 0; text_props[i]; i++)
+		string_prop(c, resp, text_props[i], "`response`");
+	int_prop(c, resp, "fixedDelayMilliseconds", "`fixedDelayMilliseconds`",
+		 &delay);
+	base64_prop(c, resp, "base64Body", "`response`");
+	object_prop(c, resp, "transformerParameters", "`response`");
+	if ((p = get(resp, "transformers")) && p->value->kind != CG_NODE_SEQ)
+		problem(c, &p->value->pos, "transformers", true,
+			"`transformers` must be a list of names, not %s: "
+			"WireMock refuses the file",
+			shape(c, p->value));
+	if ((p = get(resp, "fault")) && is_text(p->value) &&
+	    !known(faults, p->value->str))
+		problem(c, &p->value->pos, p->value->str, true,
+			"unknown fault `%s`: WireMock refuses the file "
+			"(faults: EMPTY_RESPONSE, MALFORMED_RESPONSE_CHUNK, "
+			"RANDOM_DATA_THEN_CLOSE, CONNECTION_RESET_BY_PEER)",
+			p->value->str);
+	if ((p = get(resp, "delayDistribution"))) {
+		const struct cg_pair *t = p->value->kind == CG_NODE_MAP
+					      ? get(p->value, "type")
+					      : NULL;
+
+		if (!t || !is_text(t->value) ||
+		    (strcmp(t->value->str, "uniform") &&
+		     strcmp(t->value->str, "lognormal") &&
+		     strcmp(t->value->str, "fixed")))
+			problem(c, &p->value->pos, "delayDistribution", true,
+				"`delayDistribution` needs a `type` of "
+				"\"uniform\", \"lognormal\" or \"fixed\": "
+				"WireMock refuses the file");
+	}
+	if ((p = get(resp, "headers")) && p->value->kind == CG_NODE_MAP)
+		for (size_t i = 0; i < p->value->n; i++) {
+			const struct cg_node *v = p->value->pairs[i].value;
+			bool ok = is_text(v);
+
+			for (size_t k = 0; v->kind == CG_NODE_SEQ && k < v->n;
+			     k++)
+				ok = k ? ok && is_text(v->items[k])
+				       : is_text(v->items[k]);
+			if (v->kind == CG_NODE_SEQ && !v->n)
+				ok = true;
+			if (!ok)
+				problem(c, &v->pos, p->value->pairs[i].key->str,
+					true,
+					"response header `%s` must be text or "
+					"a list of texts, not %s: WireMock "
+					"refuses the file",
+					p->value->pairs[i].key->str,
+					shape(c, v));
+		}
+}
+
+/* The typed properties of a stub. */
+static void stub_types(struct file_ctx *c, const struct cg_node *n)
+{
+	static const char *const text_props[] = {"name", "scenarioName",
+						 "requiredScenarioState",
+						 "newScenarioState", NULL};
+	long index;
+
+	for (size_t i = 0; text_props[i]; i++)
+		string_prop(c, n, text_props[i], "a stub mapping");
+	bool_prop(c, n, "persistent", "a stub mapping");
+	object_prop(c, n, "metadata", "a stub mapping");
+	int_prop(c, n, "insertionIndex", "`insertionIndex`", &index);
 }
 
 /* Text Jackson reads as a java.util.UUID: 36 characters, hex digits with
@@ -456,8 +1079,8 @@ static bool uuid_text(const char *s, size_t len)
 	return true;
 }
 
-/* `id` and `uuid` are UUIDs: other text fails the file ("" and numbers
- * are left alone: Jackson may coerce them). */
+/* `id` and `uuid` are UUIDs: other text, a number, true/false and
+ * collections fail the file ("" is null). */
 static void uuid_props(struct file_ctx *c, const struct cg_node *n)
 {
 	static const char *const keys[] = {"id", "uuid"};
@@ -465,10 +1088,17 @@ static void uuid_props(struct file_ctx *c, const struct cg_node *n)
 	for (size_t k = 0; k < 2; k++) {
 		const struct cg_pair *p = get(n, keys[k]);
 
-		if (!p || p->value->kind != CG_NODE_SCALAR ||
-		    p->value->style == CG_STYLE_PLAIN || !p->value->len ||
-		    uuid_text(p->value->str, p->value->len))
+		if (!p || (is_text(p->value) &&
+			   (!p->value->len ||
+			    uuid_text(p->value->str, p->value->len))))
 			continue;
+		if (!is_text(p->value)) {
+			problem(c, &p->value->pos, keys[k], true,
+				"`%s` must be a UUID in quotes, not %s: "
+				"WireMock refuses the file",
+				keys[k], shape(c, p->value));
+			continue;
+		}
 		problem(c, &p->value->pos, p->value->str, true,
 			"`%s` `%s` is not a UUID: WireMock refuses the file "
 			"(leave it out, or write one such as "
@@ -491,6 +1121,7 @@ static void request_facts(struct file_ctx *c, struct cg_wm_mapping *row,
 	const char *method = NULL;
 
 	unknown_props(c, req, request_props, "`request`");
+	request_types(c, req);
 	for (size_t i = 0; i < NURL_KEYS; i++) {
 		const struct cg_pair *p = get(req, url_keys[i].key);
 
@@ -523,6 +1154,7 @@ static void response_facts(struct file_ctx *c, struct cg_wm_mapping *row,
 	long status = 200;
 
 	unknown_props(c, resp, response_props, "`response`");
+	response_types(c, resp);
 	int_prop(c, resp, "status", "`status`", &status);
 	body = get(resp, "bodyFileName");
 	if (body && body->value->kind == CG_NODE_SCALAR) {
@@ -550,6 +1182,7 @@ static void stub(struct file_ctx *c, const struct cg_node *n,
 	row.loads = true;
 	unknown_props(c, n, props, "a stub mapping");
 	uuid_props(c, n);
+	stub_types(c, n);
 	int_prop(c, n, "priority", "`priority`", &row.priority);
 	row.scenario = scalar_or_null(n, "scenarioName");
 	row.required_state = scalar_or_null(n, "requiredScenarioState");
@@ -584,6 +1217,46 @@ static void stub(struct file_ctx *c, const struct cg_node *n,
 
 	CG_GROW(w->mappings, w->mappings_alloc, w->nmappings + 1);
 	w->mappings[w->nmappings++] = row;
+}
+
+/* The UUID a stub item states (`id`, else `uuid`), or NULL. */
+static const struct cg_node *stub_id(const struct cg_node *n)
+{
+	const struct cg_pair *p = get(n, "id");
+
+	if (!p)
+		p = get(n, "uuid");
+	return p && is_text(p->value) && p->value->len == 36 ? p->value : NULL;
+}
+
+/* Item `i` of the list `items` has the id of an earlier item: WireMock
+ * loads the first and refuses the rest (422, "Duplicate stub mapping
+ * ID"), which stops it at startup. */
+static void duplicate_id(struct file_ctx *c, const struct cg_node *items,
+			 size_t i)
+{
+	const struct cg_node *id = stub_id(items->items[i]);
+
+	if (!id)
+		return;
+	for (size_t k = 0; k < i; k++) {
+		const struct cg_node *other = items->items[k];
+		const struct cg_node *oid =
+		    other->kind == CG_NODE_MAP ? stub_id(other) : NULL;
+		bool same = oid != NULL;
+
+		for (size_t j = 0; same && j < 36; j++)
+			same = (id->str[j] | 0x20) == (oid->str[j] | 0x20);
+		if (same) {
+			problem(c, &id->pos, id->str, true,
+				"stub id `%s` is already the id of the stub "
+				"at line %u: WireMock refuses the second "
+				"(Duplicate stub mapping ID) and does not "
+				"start",
+				id->str, (unsigned)oid->pos.line);
+			return;
+		}
+	}
 }
 
 /* ------------------------------------------------------------- files */
@@ -648,6 +1321,8 @@ static void build(struct cg_model *m, struct cg_file *f)
 	    dl ? cg_arena_strndup(&m->arena, f->src.path, dl) : NULL;
 	c.first_mapping = m->facts.wiremock.nmappings;
 	m->facts.wiremock.nmapping_files++;
+	/* Jackson's StreamReadConstraints: 1000 levels load, 1001 do not */
+	lim.max_depth = JACKSON_MAX_DEPTH;
 	err = cg_json_load_at(&f->tree, &f->src, CG_JSON_WIREMOCK, &lim, &off);
 	if (err < 0) {
 		struct cg_pos pos = point(&f->src, off);
@@ -681,8 +1356,13 @@ static void build(struct cg_model *m, struct cg_file *f)
 		for (size_t i = 0; i < list->value->n; i++) {
 			const struct cg_node *it = list->value->items[i];
 
-			if (it->kind == CG_NODE_MAP)
+			if (it->kind == CG_NODE_MAP) {
 				stub(&c, it, stub_props);
+				duplicate_id(&c, list->value, i);
+			} else if (is_null(it))
+				problem(&c, &it->pos, "mappings", true,
+					"an item of `mappings` is null: "
+					"WireMock refuses the file");
 			else
 				problem(&c, &it->pos, "mappings", true,
 					"an item of `mappings` must be a stub "

@@ -3,8 +3,9 @@
  * that WireMock cannot load, or a stub in it that loads but cannot answer
  * as meant. The model judges each file by WireMock's own reader and JSON
  * model (wiremock.c): its JSON dialect (comments and single quotes load,
- * a trailing comma does not), unknown properties, integer fields, the
- * shape of `request`/`response`/`mappings`, a stub without a request, a
+ * a trailing comma does not), unknown properties, the types of fields,
+ * matchers and their operators, the shape of
+ * `request`/`response`/`mappings`, a stub without a request, a
  * response or a method/URL matcher, and a `bodyFileName` missing from
  * `__files/` (a templated one is not judged). Each problem is a finding
  * at its position.
@@ -38,7 +39,11 @@ const struct cg_rule cg_rule_wiremock_mapping_invalid = {
 	"// and /* */ comments and 'single quotes' load, a trailing comma "
 	"or an unquoted key does not; an unknown property (a typo such as "
 	"\"reqeust\") fails the file; \"status\": \"200\" is read as 200 but "
-	"\"abc\" fails; an `id` must be a UUID. Some stubs load but cannot "
+	"\"abc\" fails; an `id` must be a UUID; a matcher must name an "
+	"operator WireMock knows ({\"equalsTo\": ...} fails the file, "
+	"{\"equalTo\": ...} loads) and a regex must compile in Java "
+	"(\"/users/{id}\" does not). WireMock reads the first JSON value "
+	"of a file and ignores what follows it. Some stubs load but cannot "
 	"answer as meant: one "
 	"without `request`, or whose request has neither a method nor a "
 	"URL matcher, answers every request; one without `response` "

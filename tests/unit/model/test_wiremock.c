@@ -140,6 +140,48 @@ static void test_wiremock__problems_as_wiremock_reads_the_file(void **state)
 	     "8c5db8b0-2db4-4ad7-a99c-b1d4fcd8e5b9)"},
 	    {"", "1:1 F WireMock cannot read this file: expected a JSON value, "
 		 "found end of input"},
+	    /* WireMock reads the first value: what follows is ignored */
+	    {"{\"request\": {\"method\": \"GET\", \"url\": \"/a\"},\n"
+	     " \"response\": {}}\n}} trailing",
+	     ""},
+	    /* a matcher must name an operator WireMock knows */
+	    {"{\"request\": {\"url\": \"/a\",\n"
+	     " \"headers\": {\"Accept\": {\"equalsTo\": \"x\"}}},\n"
+	     " \"response\": {}}",
+	     "2:25 F unknown matcher `equalsTo` in `headers` `Accept`: "
+	     "WireMock refuses the file (did you mean `equalTo`?)"},
+	    {"{\"request\": {\"url\": \"/a\", \"bodyPatterns\": [\n"
+	     " {\"equalToJson\": {}, \"ignoreExtraElements\": true},\n"
+	     " {\"contains\": 5}]}, \"response\": {}}",
+	     "3:15 F `contains` in `bodyPatterns` takes text, not 5: WireMock "
+	     "refuses the file"},
+	    /* a regex Java refuses: `{` that is no repeat count */
+	    {"{\"request\": {\"urlPattern\": \"/users/{id}\"},\n"
+	     " \"response\": {}}",
+	     "1:28 F `urlPattern` `/users/{id}` is not a valid Java regular "
+	     "expression: illegal repetition at `{` (offset 7): Java reads `{` "
+	     "as a repeat count; write \"\\\\{\" in JSON for a brace; "
+	     "WireMock refuses the file"},
+	    {"{\"request\": {\"urlPattern\": \"/users/[0-9]{1,6}\"},\n"
+	     " \"response\": {}}",
+	     ""},
+	    /* types: a method is text, a Boolean is not "yes" */
+	    {"{\"persistent\": \"yes\",\n"
+	     " \"request\": {\"method\": 1, \"url\": \"/a\"}, \"response\": "
+	     "{}}",
+	     "1:16 F `persistent` in a stub mapping must be true or false, not "
+	     "\"yes\": WireMock refuses the file\n"
+	     "2:24 F `method` must be text such as \"GET\", not 1: WireMock "
+	     "refuses the file"},
+	    /* two stubs of a file with one id */
+	    {"{\"mappings\": [\n"
+	     " {\"id\": \"8c5db8b0-2db4-4ad7-a99c-b1d4fcd8e5b9\", "
+	     "\"request\": {\"url\": \"/a\"}, \"response\": {}},\n"
+	     " {\"id\": \"8c5db8b0-2db4-4ad7-a99c-b1d4fcd8e5b9\", "
+	     "\"request\": {\"url\": \"/b\"}, \"response\": {}}]}",
+	     "3:9 F stub id `8c5db8b0-2db4-4ad7-a99c-b1d4fcd8e5b9` is already "
+	     "the id of the stub at line 2: WireMock refuses the second "
+	     "(Duplicate stub mapping ID) and does not start"},
 	};
 	char got[2048];
 	int bad = 0;
