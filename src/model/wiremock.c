@@ -59,6 +59,7 @@
 #define MAX_DEPTH 64
 #define DEFAULT_PRIORITY 5
 #define JACKSON_MAX_DEPTH 1000
+#define MAX_VIEW_KEYS 1000
 
 extern const struct cg_loader cg_loader_wiremock;
 
@@ -210,6 +211,7 @@ struct file_ctx {
 	const char *mappings_dir; /* conventional, or NULL */
 	bool fatal;		  /* a fatal problem was found */
 	size_t first_mapping;	  /* this file's first row */
+	size_t first_problem;	  /* this file's first problem */
 };
 
 static struct cg_pos point(const struct cg_src *src, size_t off)
@@ -232,6 +234,14 @@ static void problem(struct file_ctx *c, const struct cg_pos *pos,
 	va_start(ap, fmt);
 	cg_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
+	/* a value read twice (see first_view) is one problem */
+	for (size_t i = c->first_problem; i < w->nproblems; i++)
+		if (w->problems[i].pos.line == pos->line &&
+		    w->problems[i].pos.col == pos->col &&
+		    !strcmp(w->problems[i].message, b.buf)) {
+			cg_buf_release(&b);
+			return;
+		}
 	CG_GROW(w->problems, w->problems_alloc, w->nproblems + 1);
 	p = &w->problems[w->nproblems++];
 	p->src = c->src;
@@ -1114,14 +1124,59 @@ static const char *scalar_or_null(const struct cg_node *n, const char *key)
 	return p && p->value->kind == CG_NODE_SCALAR ? p->value->str : NULL;
 }
 
+/*
+ * Jackson reads every occurrence of a key given twice and keeps the last,
+ * so a first value it refuses fails the file although the last is good
+ * ({"status": "abc", "status": 200}). The checks read the last occurrence
+ * (cg_map_get_pair); this view of `n`, with the first occurrence of each
+ * key, lets them read the first too. NULL when no key is given twice, or
+ * for a map of more than MAX_VIEW_KEYS keys (not looked at).
+ */
+static const struct cg_node *first_view(struct file_ctx *c,
+					const struct cg_node *n)
+{
+	struct cg_node *v;
+	struct cg_pair *pairs;
+	uint32_t np = 0;
+
+	if (n->kind != CG_NODE_MAP || n->n < 2 || n->n > MAX_VIEW_KEYS)
+		return NULL;
+	pairs = NULL;
+	for (uint32_t i = 0; i < n->n; i++) {
+		bool seen = false;
+
+		for (uint32_t k = 0; k < i && !seen; k++)
+			seen =
+			    !strcmp(n->pairs[k].key->str, n->pairs[i].key->str);
+		if (seen && !pairs) {
+			pairs =
+			    cg_arena_alloc(&c->m->arena, n->n * sizeof(*pairs));
+			memcpy(pairs, n->pairs, i * sizeof(*pairs));
+			np = i;
+		} else if (!seen && pairs) {
+			pairs[np++] = n->pairs[i];
+		}
+	}
+	if (!pairs)
+		return NULL;
+	v = cg_arena_alloc(&c->m->arena, sizeof(*v));
+	*v = *n;
+	v->pairs = pairs;
+	v->n = np;
+	return v;
+}
+
 static void request_facts(struct file_ctx *c, struct cg_wm_mapping *row,
 			  const struct cg_node *req)
 {
 	struct cg_buf key = CG_BUF_INIT;
+	const struct cg_node *first;
 	const char *method = NULL;
 
 	unknown_props(c, req, request_props, "`request`");
 	request_types(c, req);
+	if ((first = first_view(c, req)))
+		request_types(c, first);
 	for (size_t i = 0; i < NURL_KEYS; i++) {
 		const struct cg_pair *p = get(req, url_keys[i].key);
 
@@ -1150,12 +1205,19 @@ static void request_facts(struct file_ctx *c, struct cg_wm_mapping *row,
 static void response_facts(struct file_ctx *c, struct cg_wm_mapping *row,
 			   const struct cg_node *resp)
 {
+	const struct cg_node *first;
 	const struct cg_pair *body;
 	long status = 200;
 
 	unknown_props(c, resp, response_props, "`response`");
 	response_types(c, resp);
 	int_prop(c, resp, "status", "`status`", &status);
+	if ((first = first_view(c, resp))) {
+		long ignored;
+
+		response_types(c, first);
+		int_prop(c, first, "status", "`status`", &ignored);
+	}
 	body = get(resp, "bodyFileName");
 	if (body && body->value->kind == CG_NODE_SCALAR) {
 		row->body_file = body->value->str;
@@ -1165,12 +1227,39 @@ static void response_facts(struct file_ctx *c, struct cg_wm_mapping *row,
 	}
 }
 
+/* The checks of a stub on the first occurrences of its keys (first_view):
+ * what the facts come from is the last occurrence, read by stub(). */
+static void first_occurrences(struct file_ctx *c, const struct cg_node *n)
+{
+	const struct cg_pair *p;
+	long ignored;
+
+	uuid_props(c, n);
+	stub_types(c, n);
+	int_prop(c, n, "priority", "`priority`", &ignored);
+	if ((p = get(n, "request")) && p->value->kind != CG_NODE_MAP)
+		problem(c, &p->value->pos, "request", true,
+			"`request` must be an object: WireMock refuses the "
+			"file");
+	else if (p)
+		request_types(c, p->value);
+	if ((p = get(n, "response")) && p->value->kind != CG_NODE_MAP)
+		problem(c, &p->value->pos, "response", true,
+			"`response` must be an object: WireMock refuses the "
+			"file");
+	else if (p) {
+		response_types(c, p->value);
+		int_prop(c, p->value, "status", "`status`", &ignored);
+	}
+}
+
 /* One stub: the whole file's object, or an item of `mappings`. */
 static void stub(struct file_ctx *c, const struct cg_node *n,
 		 const char *const *props)
 {
 	struct cg_wm_facts *w = &c->m->facts.wiremock;
 	struct cg_wm_mapping row = {0};
+	const struct cg_node *first;
 	const struct cg_pair *req, *resp;
 
 	row.src = c->src;
@@ -1214,6 +1303,9 @@ static void stub(struct file_ctx *c, const struct cg_node *n,
 		problem(c, &row.pos, "response", false,
 			"the stub has no `response`: WireMock answers 200 with "
 			"an empty body");
+
+	if ((first = first_view(c, n)))
+		first_occurrences(c, first);
 
 	CG_GROW(w->mappings, w->mappings_alloc, w->nmappings + 1);
 	w->mappings[w->nmappings++] = row;
@@ -1310,8 +1402,8 @@ static void build(struct cg_model *m, struct cg_file *f)
 {
 	struct cg_load_limits lim = CG_LOAD_LIMITS_DEFAULT;
 	struct file_ctx c = {0};
-	const struct cg_node *root;
-	const struct cg_pair *list;
+	const struct cg_node *root, *first;
+	const struct cg_pair *list, *early;
 	size_t off = 0, dl = conventional_dir(f->src.path);
 	int err;
 
@@ -1320,6 +1412,7 @@ static void build(struct cg_model *m, struct cg_file *f)
 	c.mappings_dir =
 	    dl ? cg_arena_strndup(&m->arena, f->src.path, dl) : NULL;
 	c.first_mapping = m->facts.wiremock.nmappings;
+	c.first_problem = m->facts.wiremock.nproblems;
 	m->facts.wiremock.nmapping_files++;
 	/* Jackson's StreamReadConstraints: 1000 levels load, 1001 do not */
 	lim.max_depth = JACKSON_MAX_DEPTH;
@@ -1343,6 +1436,12 @@ static void build(struct cg_model *m, struct cg_file *f)
 		return;
 	}
 	list = get(root, "mappings");
+	if (list && (first = first_view(&c, root)) &&
+	    (early = get(first, "mappings")) &&
+	    early->value->kind != CG_NODE_SEQ)
+		problem(&c, &early->value->pos, "mappings", true,
+			"`mappings` must be a list of stubs: WireMock refuses "
+			"the file");
 	if (!list) {
 		stub(&c, root, file_props);
 	} else if (list->value->kind != CG_NODE_SEQ) {

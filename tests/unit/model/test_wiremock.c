@@ -173,6 +173,11 @@ static void test_wiremock__problems_as_wiremock_reads_the_file(void **state)
 	     "\"yes\": WireMock refuses the file\n"
 	     "2:24 F `method` must be text such as \"GET\", not 1: WireMock "
 	     "refuses the file"},
+	    /* a key given twice: Jackson reads both, the first fails */
+	    {"{\"request\": {\"url\": \"/a\"},\n"
+	     " \"response\": {\"status\": \"abc\", \"status\": 200}}",
+	     "2:25 F `status` `abc` is not an integer: WireMock refuses the "
+	     "file"},
 	    /* two stubs of a file with one id */
 	    {"{\"mappings\": [\n"
 	     " {\"id\": \"8c5db8b0-2db4-4ad7-a99c-b1d4fcd8e5b9\", "
