@@ -10,7 +10,7 @@ PIP_FLAGS  ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build run test coverage deps fuzz bench install uninstall install-python clean format alloc-fail
+.PHONY: all build run test coverage deps fuzz bench install uninstall install-python clean format alloc-fail oracle-wiremock
 
 all: build
 
@@ -39,6 +39,14 @@ test:
 	cd $(TESTBUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
+
+# the recorded verdicts of tests/oracle/wiremock_cases.txt against the real
+# WireMock (java, and the npm package wiremock for the jar, cached in
+# $(BUILD)/wiremock-cache); RECORD=1 rewrites the stale ones
+oracle-wiremock:
+	@command -v java >/dev/null && command -v npm >/dev/null || \
+	  { echo "oracle-wiremock needs java (17+) and npm" >&2; exit 2; }
+	BUILD=$(BUILD) $(PYTHON) tests/oracle/wiremock.py --real $(if $(RECORD),--record)
 
 # line and branch coverage of src/ by the tests of `make test` (without the
 # sanitizers): the ciguard program, libciguard.so under the Python tests
