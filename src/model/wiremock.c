@@ -777,6 +777,30 @@ static void pattern_list(struct file_ctx *c, const struct cg_node *v,
 		pattern(c, v->items[i], where, PAT_STRING, depth + 1);
 }
 
+/* The text operand of equalToJson or matchesJsonSchema: WireMock parses
+ * it when it loads the stub, with the reader it reads files with (an
+ * object or a list is taken as it is). */
+static void json_operand(struct file_ctx *c, const struct cg_node *v,
+			 const char *op, const char *where)
+{
+	struct cg_src src;
+	struct cg_tree tree;
+
+	if (!is_text(v))
+		return;
+	cg_src_init_mem(&src, op, v->str, v->len);
+	if (cg_json_load(&tree, &src, CG_JSON_WIREMOCK, NULL) < 0) {
+		problem(c, &v->pos, op, true,
+			"`%s` in %s is text that is not JSON (%s): WireMock "
+			"refuses the file (write the JSON itself, not a "
+			"string)",
+			op, where, cg_error_last());
+		cg_error_clear();
+	}
+	cg_tree_release(&tree);
+	cg_src_release(&src);
+}
+
 static void pattern(struct file_ctx *c, const struct cg_node *n,
 		    const char *where, enum pattern_kind kind, unsigned depth)
 {
@@ -856,6 +880,23 @@ static void pattern(struct file_ctx *c, const struct cg_node *n,
 			"`%s` in %s takes text, not %s: WireMock refuses the "
 			"file",
 			name, where, shape(c, v));
+	} else if (!strcmp(name, "equalToXml")) {
+		const char *x = v->str;
+
+		while (*x == ' ' || *x == '\t' || *x == '\n' || *x == '\r')
+			x++;
+		if (*x != '<')
+			problem(c, &v->pos, name, true,
+				"`equalToXml` in %s is not an XML document "
+				"(it must start with `<`): WireMock refuses "
+				"the file",
+				where);
+	} else if (!strcmp(name, "matchesJsonPath") && is_text(v) &&
+		   (!v->len || v->str[v->len - 1] == '.')) {
+		problem(c, &v->pos, name, true,
+			"`matchesJsonPath` in %s is %s: WireMock refuses the "
+			"file",
+			where, v->len ? "a path that ends with `.`" : "empty");
 	} else if (!strcmp(name, "matches") || !strcmp(name, "doesNotMatch")) {
 		regex_value(c, v, "the regex");
 	} else if (!strcmp(name, "and") || !strcmp(name, "or")) {
@@ -881,6 +922,9 @@ static void pattern(struct file_ctx *c, const struct cg_node *n,
 				"{\"expression\": ..., \"equalTo\": ...}): "
 				"WireMock refuses the file",
 				name, where);
+	} else if (!strcmp(name, "equalToJson") ||
+		   !strcmp(name, "matchesJsonSchema")) {
+		json_operand(c, v, name, where);
 	} else if (!strcmp(name, "binaryEqualTo")) {
 		if (!is_text(v) || !base64_text(v->str, v->len))
 			problem(c, &v->pos, name, true,
