@@ -536,6 +536,10 @@ struct cg_wm_mapping {
 	const char *files_dir;
 	bool body_file_found;
 	bool loads; /* WireMock loads its file: no problem of it is fatal */
+	/* its `id` (else `uuid`) when a 36-character UUID, lower-cased;
+	 * NULL when none */
+	const char *id;
+	struct cg_pos id_pos;
 };
 
 /* Something wrong with a mapping file, where it is. */

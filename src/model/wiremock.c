@@ -236,7 +236,8 @@ static void problem(struct file_ctx *c, const struct cg_pos *pos,
 	va_end(ap);
 	/* a value read twice (see first_view) is one problem */
 	for (size_t i = c->first_problem; i < w->nproblems; i++)
-		if (w->problems[i].pos.line == pos->line &&
+		if (w->problems[i].src == c->src &&
+		    w->problems[i].pos.line == pos->line &&
 		    w->problems[i].pos.col == pos->col &&
 		    !strcmp(w->problems[i].message, b.buf)) {
 			cg_buf_release(&b);
@@ -1271,6 +1272,16 @@ static void response_facts(struct file_ctx *c, struct cg_wm_mapping *row,
 	}
 }
 
+/* The UUID a stub item states (`id`, else `uuid`), or NULL. */
+static const struct cg_node *stub_id(const struct cg_node *n)
+{
+	const struct cg_pair *p = get(n, "id");
+
+	if (!p)
+		p = get(n, "uuid");
+	return p && is_text(p->value) && p->value->len == 36 ? p->value : NULL;
+}
+
 /* The checks of a stub on the first occurrences of its keys (first_view):
  * what the facts come from is the last occurrence, read by stub(). */
 static void first_occurrences(struct file_ctx *c, const struct cg_node *n)
@@ -1303,7 +1314,7 @@ static void stub(struct file_ctx *c, const struct cg_node *n,
 {
 	struct cg_wm_facts *w = &c->m->facts.wiremock;
 	struct cg_wm_mapping row = {0};
-	const struct cg_node *first;
+	const struct cg_node *first, *id;
 	const struct cg_pair *req, *resp;
 
 	row.src = c->src;
@@ -1317,6 +1328,15 @@ static void stub(struct file_ctx *c, const struct cg_node *n,
 	uuid_props(c, n);
 	stub_types(c, n);
 	int_prop(c, n, "priority", "`priority`", &row.priority);
+	if ((id = stub_id(n))) {
+		char *lower = cg_arena_strdup(&c->m->arena, id->str);
+
+		for (char *q = lower; *q; q++)
+			if (*q >= 'A' && *q <= 'F')
+				*q = (char)(*q - 'A' + 'a');
+		row.id = lower;
+		row.id_pos = id->pos;
+	}
 	row.scenario = scalar_or_null(n, "scenarioName");
 	row.required_state = scalar_or_null(n, "requiredScenarioState");
 
@@ -1353,16 +1373,6 @@ static void stub(struct file_ctx *c, const struct cg_node *n,
 
 	CG_GROW(w->mappings, w->mappings_alloc, w->nmappings + 1);
 	w->mappings[w->nmappings++] = row;
-}
-
-/* The UUID a stub item states (`id`, else `uuid`), or NULL. */
-static const struct cg_node *stub_id(const struct cg_node *n)
-{
-	const struct cg_pair *p = get(n, "id");
-
-	if (!p)
-		p = get(n, "uuid");
-	return p && is_text(p->value) && p->value->len == 36 ? p->value : NULL;
 }
 
 /* Item `i` of the list `items` has the id of an earlier item: WireMock
@@ -2068,10 +2078,62 @@ static void ci_loading(struct cg_model *m)
 	}
 }
 
+/* Rows by mappings folder, then id, then path (rows with no id last). */
+static int cmp_row_id(const void *a, const void *b)
+{
+	const struct cg_wm_mapping *x = *(const struct cg_wm_mapping *const *)a;
+	const struct cg_wm_mapping *y = *(const struct cg_wm_mapping *const *)b;
+	int d = strcmp(x->mappings_dir, y->mappings_dir);
+
+	if (!d)
+		d = strcmp(x->id, y->id);
+	if (!d)
+		d = strcmp(x->src->path, y->src->path);
+	return d;
+}
+
+/*
+ * One stub id in two files of one mappings folder: WireMock loads the
+ * first it reads and refuses the other (422, "Duplicate stub mapping
+ * ID"), so the server does not start. Which it reads first is the file
+ * system's order: the problem is on the later path. Two stubs of one file
+ * are duplicate_id's.
+ */
+static void duplicate_ids(struct cg_model *m)
+{
+	struct cg_wm_facts *w = &m->facts.wiremock;
+	const struct cg_wm_mapping **v;
+	size_t n = 0;
+
+	v = cg_xcalloc(w->nmappings ? w->nmappings : 1, sizeof(*v));
+	for (size_t i = 0; i < w->nmappings; i++)
+		if (w->mappings[i].id && w->mappings[i].mappings_dir &&
+		    w->mappings[i].loads)
+			v[n++] = &w->mappings[i];
+	qsort(v, n, sizeof(*v), cmp_row_id);
+	for (size_t i = 1; i < n; i++) {
+		const struct cg_wm_mapping *a = v[i - 1], *b = v[i];
+		struct file_ctx c = {0};
+
+		if (strcmp(a->mappings_dir, b->mappings_dir) ||
+		    strcmp(a->id, b->id) || a->src == b->src)
+			continue;
+		c.m = m;
+		c.src = b->src;
+		problem(&c, &b->id_pos, b->id, true,
+			"stub id `%s` is also the id of a stub in %s: "
+			"WireMock refuses one of them (Duplicate stub mapping "
+			"ID) and does not start",
+			b->id, a->src->path);
+	}
+	free(v);
+}
+
 static void finish(struct cg_model *m)
 {
 	mounts(m);
 	body_files(m);
+	duplicate_ids(m);
 	ci_loading(m);
 }
 

@@ -19,9 +19,11 @@ WireMock 3.13.2 (standalone) did with it, recorded from the real server:
 
 Default mode (make test; no Java): each case is written to a fresh repository
 as wiremock/mappings/case.json and ciguard must report
-wiremock-mapping-invalid on that file exactly when WireMock rejects it:
+wiremock-mapping-invalid on that file (or on the case's other mapping
+files, see also:) exactly when WireMock rejects it:
 
-  wiremock: rejected  <=>  a wiremock-mapping-invalid finding on case.json
+  wiremock: rejected  <=>  a wiremock-mapping-invalid finding in
+                           wiremock/mappings/
 
 except where the case says `ciguard: finding` (below).
 
@@ -47,6 +49,9 @@ dropped and the body is written with one final newline. Keys:
                       place of the body (empty and whitespace-only files,
                       a BOM, control characters, no final newline)
   bodyfile: NAME      a file __files/NAME exists (text `{}`)
+  also: {NAME: TEXT}  more mapping files beside case.json (a Python dict
+                      literal): the verdict is the server's, for all of
+                      them, and so is ciguard's (a finding on any)
   probe: METHOD PATH  after loading, the real server is sent this request
   answer: STATUS      the status it answered (recorded), such as 500 when a
                       bodyFileName is missing
@@ -132,7 +137,7 @@ def parse(path):
 def write_cases(path, head, cases):
     out = list(head)
     order = ["wiremock", "probe", "answer", "ciguard", "known", "bodyfile",
-             "raw", "note"]
+             "also", "raw", "note"]
     for c in cases:
         out.append("== " + c.name)
         keys = sorted(c.keys, key=lambda k: (order.index(k)
@@ -151,6 +156,9 @@ def write_case_files(root, case):
     os.makedirs(os.path.join(root, "__files"), exist_ok=True)
     with open(os.path.join(root, "mappings", "case.json"), "wb") as f:
         f.write(case.text().encode("utf-8", "surrogateescape"))
+    for name, text in ast.literal_eval(case.keys.get("also", "{}")).items():
+        with open(os.path.join(root, "mappings", name), "w") as f:
+            f.write(text)
     for name in case.bodyfiles():
         p = os.path.join(root, "__files", name)
         os.makedirs(os.path.dirname(p), exist_ok=True)
@@ -180,7 +188,7 @@ def run_ciguard(ciguard, cases):
                 continue
             found = [f for f in json.loads(p.stdout)["findings"]
                      if f["rule"] == RULE
-                     and f["path"] == "wiremock/mappings/case.json"]
+                     and f["path"].startswith("wiremock/mappings/")]
         rejected = c.keys["wiremock"] == "rejected"
         want = rejected or c.keys.get("ciguard") == "finding"
         if "known" in c.keys:
