@@ -503,6 +503,24 @@ static const char *shape(struct file_ctx *c, const struct cg_node *n)
 	}
 }
 
+/* A property Jackson reads as a double: a number, or text that is one
+ * (checked loosely: text with no digit fails). */
+static void number_prop(struct file_ctx *c, const struct cg_node *n,
+			const char *key)
+{
+	const struct cg_pair *p = get(n, key);
+	const struct cg_node *v = p ? p->value : NULL;
+
+	if (!v || (v->kind == CG_NODE_SCALAR && v->style == CG_STYLE_PLAIN &&
+		   strcmp(v->str, "true") && strcmp(v->str, "false")))
+		return;
+	if (is_text(v) && strpbrk(v->str, "0123456789"))
+		return;
+	problem(c, &v->pos, key, true,
+		"`%s` must be a number, not %s: WireMock refuses the file", key,
+		shape(c, v));
+}
+
 /* A property Jackson reads as a String: a number or true/false is taken
  * as its text; an object or a list fails the file. */
 static void string_prop(struct file_ctx *c, const struct cg_node *n,
@@ -530,8 +548,27 @@ static void object_prop(struct file_ctx *c, const struct cg_node *n,
 			key, what, shape(c, p->value));
 }
 
-/* A property Jackson reads as a Boolean: true/false, a number, or the
- * text "true"/"false"; other text ("yes") and collections fail. */
+/* Text Jackson takes for a Boolean: "true"/"false" in any case, or "". */
+static bool bool_text(const char *s)
+{
+	static const char *const words[] = {"true", "false"};
+
+	if (!*s)
+		return true;
+	for (size_t w = 0; w < 2; w++) {
+		size_t i = 0;
+
+		while (words[w][i] && (s[i] | 0x20) == words[w][i])
+			i++;
+		if (!words[w][i] && !s[i])
+			return true;
+	}
+	return false;
+}
+
+/* A property Jackson reads as a Boolean: true/false, an integer, or the
+ * text "true"/"false" (any case); other text ("yes", "1"), a fraction and
+ * collections fail. */
 static void bool_prop(struct file_ctx *c, const struct cg_node *n,
 		      const char *key, const char *what)
 {
@@ -539,8 +576,10 @@ static void bool_prop(struct file_ctx *c, const struct cg_node *n,
 	const struct cg_node *v = p ? p->value : NULL;
 
 	if (!v || (v->kind == CG_NODE_SCALAR &&
-		   (v->style == CG_STYLE_PLAIN || !v->len ||
-		    !strcmp(v->str, "true") || !strcmp(v->str, "false"))))
+		   (v->style == CG_STYLE_PLAIN
+			? !strcmp(v->str, "true") || !strcmp(v->str, "false") ||
+			      !strpbrk(v->str, ".eE")
+			: bool_text(v->str))))
 		return;
 	problem(c, &v->pos, key, true,
 		"`%s` in %s must be true or false, not %s: WireMock "
@@ -980,6 +1019,61 @@ static void content_list(struct file_ctx *c, const struct cg_node *req)
 			0);
 }
 
+/* Response headers (`key` of `resp`, when an object: WireMock ignores
+ * other values there): each is text or a non-empty list of texts. */
+static void header_values(struct file_ctx *c, const struct cg_node *resp,
+			  const char *key, const char *what)
+{
+	const struct cg_pair *p = get(resp, key);
+
+	if (!p || p->value->kind != CG_NODE_MAP)
+		return;
+	for (size_t i = 0; i < p->value->n; i++) {
+		const struct cg_pair *h = &p->value->pairs[i];
+		const struct cg_node *v = h->value;
+		bool ok = is_text(v) || (v->kind == CG_NODE_SEQ && v->n);
+
+		for (size_t k = 0; v->kind == CG_NODE_SEQ && k < v->n; k++)
+			ok = ok && is_text(v->items[k]);
+		if (ok)
+			continue;
+		if (v->kind == CG_NODE_SEQ && !v->n)
+			problem(c, &v->pos, h->key->str, true,
+				"%s `%s` has an empty list of values: "
+				"WireMock refuses the file",
+				what, h->key->str);
+		else
+			problem(c, &v->pos, h->key->str, true,
+				"%s `%s` must be text or a list of texts, "
+				"not %s: WireMock refuses the file",
+				what, h->key->str, shape(c, v));
+	}
+}
+
+/* The pair `p` holds an object of the properties `props` only (a Jackson
+ * bean with unknown properties failing); false when it is not an object
+ * (a problem too). */
+static bool closed_object(struct file_ctx *c, const struct cg_pair *p,
+			  const char *const *props, const char *what)
+{
+	if (p->value->kind != CG_NODE_MAP) {
+		problem(c, &p->value->pos, p->key->str, true,
+			"%s must be an object, not %s: WireMock refuses the "
+			"file",
+			what, shape(c, p->value));
+		return false;
+	}
+	unknown_props(c, p->value, props, what);
+	return true;
+}
+
+static const char *const chunked_props[] = {"numberOfChunks", "totalDuration",
+					    NULL};
+static const char *const basic_auth_props[] = {"username", "password", NULL};
+static const char *const custom_matcher_props[] = {"name", "parameters", NULL};
+static const char *const multipart_props[] = {"name", "matchingType", "headers",
+					      "bodyPatterns", NULL};
+
 /* The matchers and typed properties of a request pattern. */
 static void request_types(struct file_ctx *c, const struct cg_node *req)
 {
@@ -1011,13 +1105,36 @@ static void request_types(struct file_ctx *c, const struct cg_node *req)
 	if ((p = get(req, "clientIp")))
 		pattern(c, p->value, "`clientIp`", PAT_STRING, 0);
 	content_list(c, req);
+	if ((p = get(req, "basicAuthCredentials")))
+		closed_object(c, p, basic_auth_props, "`basicAuthCredentials`");
+	if ((p = get(req, "customMatcher")) &&
+	    closed_object(c, p, custom_matcher_props, "`customMatcher`"))
+		object_prop(c, p->value, "parameters", "`customMatcher`");
 	if ((p = get(req, "multipartPatterns")) &&
-	    p->value->kind == CG_NODE_SEQ)
+	    p->value->kind != CG_NODE_SEQ)
+		problem(c, &p->value->pos, "multipartPatterns", true,
+			"`multipartPatterns` must be a list, not %s: WireMock "
+			"refuses the file",
+			shape(c, p->value));
+	else if (p)
 		for (size_t i = 0; i < p->value->n; i++) {
 			const struct cg_node *part = p->value->items[i];
+			const struct cg_pair *type;
 
 			if (part->kind != CG_NODE_MAP)
 				continue;
+			unknown_props(c, part, multipart_props,
+				      "a part of `multipartPatterns`");
+			type = get(part, "matchingType");
+			if (type && (!is_text(type->value) ||
+				     (strcmp(type->value->str, "ALL") &&
+				      strcmp(type->value->str, "ANY"))))
+				problem(c, &type->value->pos, "matchingType",
+					true,
+					"`matchingType` must be \"ALL\" or "
+					"\"ANY\", not %s: WireMock refuses "
+					"the file",
+					shape(c, type->value));
 			pattern_map(c, part, "headers", PAT_MULTI);
 			content_list(c, part);
 		}
@@ -1060,36 +1177,59 @@ static void response_types(struct file_ctx *c, const struct cg_node *resp)
 					      ? get(p->value, "type")
 					      : NULL;
 
-		if (!t || !is_text(t->value) ||
-		    (strcmp(t->value->str, "uniform") &&
-		     strcmp(t->value->str, "lognormal") &&
-		     strcmp(t->value->str, "fixed")))
+		static const char *const uniform[] = {"type", "lower", "upper",
+						      NULL};
+		static const char *const lognormal[] = {
+		    "type", "median", "sigma", "maxValue", NULL};
+		static const char *const fixed[] = {"type", "milliseconds",
+						    NULL};
+		const char *const *props = NULL;
+
+		if (t && is_text(t->value))
+			props = !strcmp(t->value->str, "uniform") ? uniform
+				: !strcmp(t->value->str, "lognormal")
+				    ? lognormal
+				: !strcmp(t->value->str, "fixed") ? fixed
+								  : NULL;
+		if (!props) {
 			problem(c, &p->value->pos, "delayDistribution", true,
 				"`delayDistribution` needs a `type` of "
 				"\"uniform\", \"lognormal\" or \"fixed\": "
 				"WireMock refuses the file");
-	}
-	if ((p = get(resp, "headers")) && p->value->kind == CG_NODE_MAP)
-		for (size_t i = 0; i < p->value->n; i++) {
-			const struct cg_node *v = p->value->pairs[i].value;
-			bool ok = is_text(v);
-
-			for (size_t k = 0; v->kind == CG_NODE_SEQ && k < v->n;
-			     k++)
-				ok = k ? ok && is_text(v->items[k])
-				       : is_text(v->items[k]);
-			if (v->kind == CG_NODE_SEQ && !v->n)
-				ok = true;
-			if (!ok)
-				problem(c, &v->pos, p->value->pairs[i].key->str,
-					true,
-					"response header `%s` must be text or "
-					"a list of texts, not %s: WireMock "
-					"refuses the file",
-					p->value->pairs[i].key->str,
-					shape(c, v));
+		} else {
+			unknown_props(c, p->value, props,
+				      "`delayDistribution`");
+			int_prop(c, p->value, "lower", "`lower`", &delay);
+			int_prop(c, p->value, "upper", "`upper`", &delay);
+			int_prop(c, p->value, "milliseconds", "`milliseconds`",
+				 &delay);
+			number_prop(c, p->value, "median");
+			number_prop(c, p->value, "sigma");
+			number_prop(c, p->value, "maxValue");
 		}
+	}
+	header_values(c, resp, "headers", "response header");
+	header_values(c, resp, "additionalProxyRequestHeaders",
+		      "proxy request header");
+	if ((p = get(resp, "removeProxyRequestHeaders")) &&
+	    p->value->kind != CG_NODE_SEQ)
+		problem(c, &p->value->pos, "removeProxyRequestHeaders", true,
+			"`removeProxyRequestHeaders` must be a list of names, "
+			"not %s: WireMock refuses the file",
+			shape(c, p->value));
+	bool_prop(c, resp, "fromConfiguredStub", "`response`");
+	if ((p = get(resp, "chunkedDribbleDelay")) &&
+	    closed_object(c, p, chunked_props, "`chunkedDribbleDelay`")) {
+		int_prop(c, p->value, "numberOfChunks", "`numberOfChunks`",
+			 &delay);
+		int_prop(c, p->value, "totalDuration", "`totalDuration`",
+			 &delay);
+	}
 }
+
+/* An item of postServeActions or serveEventListeners. */
+static const char *const listener_props[] = {"name", "parameters",
+					     "requestPhases", NULL};
 
 /* The typed properties of a stub. */
 static void stub_types(struct file_ctx *c, const struct cg_node *n)
@@ -1102,6 +1242,26 @@ static void stub_types(struct file_ctx *c, const struct cg_node *n)
 	for (size_t i = 0; text_props[i]; i++)
 		string_prop(c, n, text_props[i], "a stub mapping");
 	bool_prop(c, n, "persistent", "a stub mapping");
+	for (size_t k = 0; k < 2; k++) {
+		static const char *const lists[] = {"postServeActions",
+						    "serveEventListeners"};
+		const struct cg_pair *p = get(n, lists[k]);
+
+		for (size_t i = 0;
+		     p && p->value->kind == CG_NODE_SEQ && i < p->value->n; i++)
+			if (p->value->items[i]->kind == CG_NODE_MAP)
+				unknown_props(c, p->value->items[i],
+					      listener_props,
+					      k ? "a serve event listener"
+						: "a post-serve action");
+			else
+				problem(c, &p->value->items[i]->pos, lists[k],
+					true,
+					"an item of `%s` must be an object "
+					"such as {\"name\": \"webhook\"}, not "
+					"%s: WireMock refuses the file",
+					lists[k], shape(c, p->value->items[i]));
+	}
 	object_prop(c, n, "metadata", "a stub mapping");
 	int_prop(c, n, "insertionIndex", "`insertionIndex`", &index);
 }
