@@ -33,8 +33,11 @@
  * name an operator WireMock knows, with an operand of its type, and a
  * regex (`matches`, `urlPattern`) that Java compiles. What WireMock
  * accepts but serves wrongly (no request, no matcher, a bodyFileName that
- * is not under `__files/`) is a problem that is not fatal. What is only
- * read when a request comes (a JSONPath, an XPath, a date) is not judged.
+ * is not under `__files/`) is a problem that is not fatal. Operands
+ * WireMock parses when it loads a stub are judged too (equalToJson text as
+ * JSON, equalToXml text by a small well-formedness check); what is only
+ * read when a request comes (an XPath, a date) and a JSONPath's grammar
+ * are not.
  * Every rule here was measured against WireMock 3.13.2: the cases, with
  * the server's verdicts, are tests/oracle/wiremock_cases.txt.
  *
@@ -739,6 +742,180 @@ static void base64_prop(struct file_ctx *c, const struct cg_node *n,
 			key, what);
 }
 
+/* ------------------------------------------------------------- XML */
+
+static bool xml_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+static bool xml_name_char(char ch)
+{
+	return ch && !xml_space(ch) && !strchr("<>/=\"'!?&;", ch);
+}
+
+/* Past the construct at s that starts with `open` and ends with `close`
+ * (a comment, a PI, CDATA), or NULL when it is not closed. */
+static const char *xml_skip(const char *s, const char *open, const char *close)
+{
+	const char *e = strstr(s + strlen(open), close);
+
+	return e ? e + strlen(close) : NULL;
+}
+
+/* Past the reference at s (its `&`): &amp; &lt; &gt; &quot; &apos;,
+ * &#digits; or &#xhex;; NULL for a bare `&` or an entity no DOCTYPE
+ * declares. */
+static const char *xml_reference(const char *s)
+{
+	static const char *const named[] = {"amp;", "lt;", "gt;", "quot;",
+					    "apos;"};
+	const char *q = s + 1;
+	const char *digits = "0123456789";
+
+	for (size_t i = 0; i < 5; i++)
+		if (!strncmp(q, named[i], strlen(named[i])))
+			return q + strlen(named[i]);
+	if (*q++ != '#')
+		return NULL;
+	if (*q == 'x') {
+		q++;
+		digits = "0123456789abcdefABCDEF";
+	}
+	if (!*q || !strchr(digits, *q))
+		return NULL;
+	while (*q && strchr(digits, *q))
+		q++;
+	return *q == ';' ? q + 1 : NULL;
+}
+
+/*
+ * Why the text `x` is not a well-formed XML document, or NULL when it is
+ * as far as this looks: one root element, tags that close in order, no
+ * text outside the root, comments, PIs, CDATA and attributes closed.
+ * Entities and a DOCTYPE's insides are not judged (a DOCTYPE: nothing
+ * after it is). WireMock parses equalToXml text when it loads the stub.
+ */
+static const char *xml_problem(const char *x)
+{
+	const char *stack[MAX_DEPTH];
+	size_t stack_len[MAX_DEPTH];
+	size_t depth = 0;
+	bool root_seen = false;
+	char quote;
+
+	while (*x) {
+		if (!depth && xml_space(*x)) {
+			x++;
+			continue;
+		}
+		if (*x != '<') {
+			if (!depth)
+				return root_seen
+					   ? "text after the root element"
+					   : "text before the root element";
+			if (*x == '&') {
+				if (!(x = xml_reference(x)))
+					return "`&` that starts no reference "
+					       "(write &amp;)";
+				continue;
+			}
+			x++;
+			continue;
+		}
+		if (!strncmp(x, "<!--", 4)) {
+			if (!(x = xml_skip(x, "<!--", "-->")))
+				return "a comment is not closed";
+		} else if (!strncmp(x, "<?", 2)) {
+			if (!(x = xml_skip(x, "<?", "?>")))
+				return "a processing instruction is not closed";
+		} else if (!strncmp(x, "<![CDATA[", 9)) {
+			if (!depth)
+				return "CDATA outside the root element";
+			if (!(x = xml_skip(x, "<![CDATA[", "]]>")))
+				return "a CDATA section is not closed";
+		} else if (!strncmp(x, "<!", 2)) {
+			return NULL; /* a DOCTYPE: not judged */
+		} else if (x[1] == '/') {
+			const char *name = x + 2;
+			size_t n = 0;
+
+			while (xml_name_char(name[n]))
+				n++;
+			if (!depth)
+				return "a closing tag without an opening one";
+			depth--;
+			if (n != stack_len[depth] ||
+			    strncmp(name, stack[depth], n))
+				return "a closing tag does not match the open "
+				       "element";
+			x = name + n;
+			while (xml_space(*x))
+				x++;
+			if (*x++ != '>')
+				return "a closing tag is not closed by `>`";
+		} else {
+			const char *name = x + 1;
+			size_t n = 0;
+
+			while (xml_name_char(name[n]))
+				n++;
+			if (!n)
+				return "`<` that starts no tag";
+			if (!depth && root_seen)
+				return "a second root element";
+			x = name + n;
+			for (;;) {
+				while (xml_space(*x))
+					x++;
+				if (*x == '>' || (x[0] == '/' && x[1] == '>'))
+					break;
+				if (!xml_name_char(*x))
+					return "a tag is not closed by `>`";
+				while (xml_name_char(*x))
+					x++;
+				while (xml_space(*x))
+					x++;
+				if (*x++ != '=')
+					return "an attribute without `=`";
+				while (xml_space(*x))
+					x++;
+				if (*x != '"' && *x != '\'')
+					return "an attribute value not in "
+					       "quotes";
+				quote = *x++;
+				while (*x && *x != quote) {
+					if (*x == '<')
+						return "`<` in an attribute "
+						       "value (write &lt;)";
+					if (*x != '&')
+						x++;
+					else if (!(x = xml_reference(x)))
+						return "`&` that starts no "
+						       "reference (write "
+						       "&amp;)";
+				}
+				if (!*x++)
+					return "an attribute value is not "
+					       "closed";
+			}
+			root_seen = true;
+			if (*x == '/') {
+				x += 2;
+				continue;
+			}
+			x++;
+			if (depth == MAX_DEPTH)
+				return NULL; /* too deep to look at */
+			stack[depth] = name;
+			stack_len[depth++] = n;
+		}
+	}
+	if (depth)
+		return "an element is not closed";
+	return root_seen ? NULL : "no root element";
+}
+
 /* -------------------------------------------------------- matchers */
 
 /*
@@ -921,16 +1098,14 @@ static void pattern(struct file_ctx *c, const struct cg_node *n,
 			"file",
 			name, where, shape(c, v));
 	} else if (!strcmp(name, "equalToXml")) {
-		const char *x = v->str;
+		const char *why = xml_problem(v->str);
 
-		while (*x == ' ' || *x == '\t' || *x == '\n' || *x == '\r')
-			x++;
-		if (*x != '<')
+		if (why)
 			problem(c, &v->pos, name, true,
-				"`equalToXml` in %s is not an XML document "
-				"(it must start with `<`): WireMock refuses "
-				"the file",
-				where);
+				"`equalToXml` in %s is not a well-formed XML "
+				"document (%s): WireMock parses it when it "
+				"loads the stub and refuses the file",
+				where, why);
 	} else if (!strcmp(name, "matchesJsonPath") && is_text(v) &&
 		   (!v->len || v->str[v->len - 1] == '.')) {
 		problem(c, &v->pos, name, true,
