@@ -36,8 +36,8 @@
  * is not under `__files/`) is a problem that is not fatal. Operands
  * WireMock parses when it loads a stub are judged too (equalToJson text as
  * JSON, equalToXml text by a small well-formedness check); what is only
- * read when a request comes (an XPath, a date) and a JSONPath's grammar
- * are not.
+ * read when a request comes (an XPath, a date) and the grammar of a
+ * JSONPath filter are not.
  * Every rule here was measured against WireMock 3.13.2: the cases, with
  * the server's verdicts, are tests/oracle/wiremock_cases.txt.
  *
@@ -916,6 +916,71 @@ static const char *xml_problem(const char *x)
 	return root_seen ? NULL : "no root element";
 }
 
+/* -------------------------------------------------------- JSONPath */
+
+/* Past the bracket at s (its `[`), quotes and parentheses inside it
+ * skipped, or NULL when it is not closed. */
+static const char *jsonpath_bracket_end(const char *s)
+{
+	int parens = 0;
+
+	for (s++; *s; s++) {
+		if (*s == '\'' || *s == '"') {
+			const char *e = strchr(s + 1, *s);
+
+			if (!e)
+				return NULL;
+			s = e;
+		} else if (*s == '(') {
+			parens++;
+		} else if (*s == ')') {
+			parens--;
+		} else if (*s == ']' && parens <= 0) {
+			return s + 1;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Why Jayway JsonPath (WireMock's) refuses to compile the path `p`, or
+ * NULL. Only what was measured, for a path from `$`: empty, ending with
+ * `.`, `$` followed by other than `.` or `[`, a `[` that starts no index,
+ * name, `*` or filter, or is not closed, a `(` not closed, a space in a
+ * dotted name. A path without `$` ("a.b", "@.a") loads and is not judged.
+ */
+static const char *jsonpath_problem(const char *p)
+{
+	if (!*p)
+		return "an empty path";
+	if (p[strlen(p) - 1] == '.')
+		return "a path that ends with `.`";
+	if (*p != '$')
+		return NULL;
+	if (p[1] && p[1] != '.' && p[1] != '[')
+		return "`$` must be followed by `.` or `[`";
+	for (const char *s = p + 1; *s; s++) {
+		if (*s == '[') {
+			const char *end;
+
+			if (!s[1])
+				return NULL; /* "$.a[" loads: not judged */
+			if (!strchr("?'\"0123456789*-: ", s[1]))
+				return "a `[` that starts no index, 'name', "
+				       "* or ?() filter";
+			if (!(end = jsonpath_bracket_end(s)))
+				return "a `[` that is not closed";
+			s = end - 1;
+		} else if (*s == '(') {
+			if (!strchr(s, ')'))
+				return "a `(` that is not closed";
+		} else if (*s == ' ' && s[strspn(s, " ")]) {
+			return "a name with a space (write ['my name'])";
+		}
+	}
+	return NULL;
+}
+
 /* -------------------------------------------------------- matchers */
 
 /*
@@ -1107,11 +1172,11 @@ static void pattern(struct file_ctx *c, const struct cg_node *n,
 				"loads the stub and refuses the file",
 				where, why);
 	} else if (!strcmp(name, "matchesJsonPath") && is_text(v) &&
-		   (!v->len || v->str[v->len - 1] == '.')) {
+		   jsonpath_problem(v->str)) {
 		problem(c, &v->pos, name, true,
-			"`matchesJsonPath` in %s is %s: WireMock refuses the "
-			"file",
-			where, v->len ? "a path that ends with `.`" : "empty");
+			"`matchesJsonPath` in %s is not a JSONPath WireMock "
+			"compiles: %s; WireMock refuses the file",
+			where, jsonpath_problem(v->str));
 	} else if (!strcmp(name, "matches") || !strcmp(name, "doesNotMatch")) {
 		regex_value(c, v, "the regex");
 	} else if (!strcmp(name, "and") || !strcmp(name, "or")) {
