@@ -66,11 +66,14 @@ static void variables_facts(struct cg_model *m, const struct cg_node *vars,
 }
 
 /* GitLab's host names for an image: the reference without its tag or
- * digest, with '/' made "__" and, second, '-'. */
+ * digest, and without a registry's port (gitlab-runner's
+ * SplitNameAndVersion: `registry.example.com:5000/team/pg:16` is
+ * registry.example.com/team/pg), with '/' made "__" and, second, '-'. */
 static size_t image_hosts(struct cg_model *m, const char *image,
 			  const char **out)
 {
-	size_t n = strcspn(image, "@"), last_slash = 0;
+	size_t n = strcspn(image, "@"), last_slash = 0, first_slash;
+	size_t port = 0, port_end = 0;
 	struct cg_buf a = CG_BUF_INIT, b = CG_BUF_INIT;
 	size_t count = 0;
 
@@ -82,7 +85,21 @@ static size_t image_hosts(struct cg_model *m, const char *image,
 			n = i;
 			break;
 		}
+	/* a `:digits` that ends the first component is the registry's */
+	first_slash = strcspn(image, "/");
+	if (first_slash < n) {
+		const char *colon = memchr(image, ':', first_slash);
+
+		if (colon && (size_t)(colon - image) + 1 < first_slash &&
+		    strspn(colon + 1, "0123456789") ==
+			first_slash - (size_t)(colon - image) - 1) {
+			port = (size_t)(colon - image);
+			port_end = first_slash;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
+		if (i >= port && i < port_end)
+			continue;
 		if (image[i] == '/') {
 			cg_buf_addstr(&a, "__");
 			cg_buf_addch(&b, '-');

@@ -268,6 +268,45 @@ static void test_facts__gitlab_services_and_variables(void **state)
 	cg_model_release(&m);
 }
 
+/* gitlab-runner names a service container after its image without the
+ * tag, the digest and a registry's port (SplitNameAndVersion). */
+static void test_facts__gitlab_service_hosts_drop_registry_port(void **state)
+{
+	static const struct cg_mem_file files[] = {
+	    MEM(".gitlab-ci.yml",
+		"test:\n"
+		"  services:\n"
+		"    - registry.example.com:5000/team/postgres:16\n"
+		"    - localhost:5000/redis@sha256:"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+		"ef\n"
+		"    - docker.io/library/nginx\n"
+		"  script:\n"
+		"    - pytest\n"),
+	};
+	struct cg_model m;
+	const struct cg_service_fact *s;
+	const struct cg_script_group *g;
+
+	(void)state;
+	build(&m, files, 1, CG_LAYER_QUICK);
+	g = &m.facts.groups[0];
+	assert_int_equal(g->nservices, 3);
+	s = &m.facts.services[g->services[0]];
+	assert_int_equal(s->nhosts, 2);
+	assert_string_equal(s->hosts[0],
+			    "registry.example.com__team__postgres");
+	assert_string_equal(s->hosts[1], "registry.example.com-team-postgres");
+	s = &m.facts.services[g->services[1]];
+	assert_int_equal(s->nhosts, 2);
+	assert_string_equal(s->hosts[0], "localhost__redis");
+	assert_string_equal(s->hosts[1], "localhost-redis");
+	s = &m.facts.services[g->services[2]];
+	assert_string_equal(s->hosts[0], "docker.io__library__nginx");
+	assert_string_equal(s->hosts[1], "docker.io-library-nginx");
+	cg_model_release(&m);
+}
+
 /* The names a CI file reads itself, once per file, at the first value
  * that reads them (ci_uses.c). */
 static void use_names(const struct cg_model *m, const char *path,
@@ -505,6 +544,8 @@ int main(void)
 	    cmocka_unit_test(test_facts__github_env_scopes_services_processes),
 	    cmocka_unit_test(test_facts__background_starts_as_bash_runs_them),
 	    cmocka_unit_test(test_facts__gitlab_services_and_variables),
+	    cmocka_unit_test(
+		test_facts__gitlab_service_hosts_drop_registry_port),
 	    cmocka_unit_test(test_facts__ci_reads),
 	    cmocka_unit_test(test_facts__value_kinds),
 	    cmocka_unit_test(test_facts__pythonunbuffered_as_cpython_reads_it),
