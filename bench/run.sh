@@ -130,6 +130,16 @@ for f in laughs deep line many; do
 	printf 'hostile %-7s %6d ms  (%s)\n' "$f" "$("$timeit" 1 --cpu 0 -- "$ciguard" check "$h/$f" --format json | awk '{printf "%d", $1}')" \
 		"$(du -h "$h/.github/workflows/$f.yml" | cut -f1)"
 done
+# a minified WireMock file of 20,000 stubs with ids, on one line: each
+# stub's position and the duplicate-id check were once quadratic (28 s)
+if [ ! -d "$h/wiremock" ]; then
+	mkdir -p "$h/wiremock/wiremock/mappings"
+	python3 -c 'import json; print(json.dumps({"mappings": [{"id": "%08d-0000-4000-8000-000000000000" % i, "request": {"method": "GET", "url": "/a/%d" % i}, "response": {"status": 200}} for i in range(20000)]}))' \
+		>"$h/wiremock/wiremock/mappings/stubs.json"
+	git -C "$h/wiremock" init -q
+fi
+printf 'hostile %-7s %6d ms  (%s)\n' wiremock "$("$timeit" 1 --cpu 0 -- "$ciguard" check "$h/wiremock" --format json | awk '{printf "%d", $1}')" \
+	"$(du -h "$h/wiremock/wiremock/mappings/stubs.json" | cut -f1)"
 # issue 15: how time and peak memory grow with the repository (1k, 10k
 # and 100k files; BENCH_SCALE_FILES to change, BENCH_SCALE=0 to skip)
 [ "${BENCH_SCALE:-1}" = 0 ] || sh ./scale.sh "$ciguard" "$timeit"

@@ -1719,7 +1719,11 @@ static void stub(struct file_ctx *c, const struct cg_node *n,
 
 	row.src = c->src;
 	row.mappings_dir = c->mappings_dir;
-	row.pos = point(c->src, n->start);
+	/* the stub's first character, `{`: from the node, not from the
+	 * source (finding a column rescans a minified file's one line) */
+	row.pos = n->pos;
+	row.pos.end_line = n->pos.line;
+	row.pos.end_col = n->pos.col + 1;
 	row.request_pos = row.pos;
 	row.priority = DEFAULT_PRIORITY;
 	row.method = "ANY";
@@ -1775,34 +1779,61 @@ static void stub(struct file_ctx *c, const struct cg_node *n,
 	w->mappings[w->nmappings++] = row;
 }
 
-/* Item `i` of the list `items` has the id of an earlier item: WireMock
- * loads the first and refuses the rest (422, "Duplicate stub mapping
- * ID"), which stops it at startup. */
-static void duplicate_id(struct file_ctx *c, const struct cg_node *items,
-			 size_t i)
-{
-	const struct cg_node *id = stub_id(items->items[i]);
+/* A stub's id, for sorting the ids of one file's list. */
+struct list_id {
+	const struct cg_node *id;
+	size_t index; /* in the list */
+};
 
-	if (!id)
-		return;
-	for (size_t k = 0; k < i; k++) {
-		const struct cg_node *other = items->items[k];
-		const struct cg_node *oid =
-		    other->kind == CG_NODE_MAP ? stub_id(other) : NULL;
-		bool same = oid != NULL;
+/* Ids compare as UUIDs: hex digits in either case are the same. */
+static int cmp_list_id(const void *a, const void *b)
+{
+	const struct list_id *x = a, *y = b;
+
+	for (size_t j = 0; j < 36; j++) {
+		int cx = x->id->str[j] | 0x20, cy = y->id->str[j] | 0x20;
+
+		if (cx != cy)
+			return cx < cy ? -1 : 1;
+	}
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Items of the list `items` with the id of an earlier item: WireMock
+ * loads the first and refuses the rest (422, "Duplicate stub mapping
+ * ID"), which stops it at startup. Sorted, not compared pairwise: a file
+ * may hold tens of thousands of stubs. */
+static void duplicate_ids_in_list(struct file_ctx *c,
+				  const struct cg_node *items)
+{
+	struct list_id *ids = cg_xcalloc(items->n ? items->n : 1, sizeof(*ids));
+	size_t n = 0;
+
+	for (size_t i = 0; i < items->n; i++) {
+		const struct cg_node *it = items->items[i], *id;
+
+		if (it->kind == CG_NODE_MAP && (id = stub_id(it)))
+			ids[n++] = (struct list_id){id, i};
+	}
+	qsort(ids, n, sizeof(*ids), cmp_list_id);
+	for (size_t i = 1, first = 0; i < n; i++) {
+		const struct cg_node *id = ids[i].id, *oid = ids[first].id;
+		bool same = true;
 
 		for (size_t j = 0; same && j < 36; j++)
 			same = (id->str[j] | 0x20) == (oid->str[j] | 0x20);
-		if (same) {
-			problem(c, &id->pos, id->str, true,
-				"stub id `%s` is already the id of the stub "
-				"at line %u: WireMock refuses the second "
-				"(Duplicate stub mapping ID) and does not "
-				"start",
-				id->str, (unsigned)oid->pos.line);
-			return;
+		if (!same) {
+			first = i;
+			continue;
 		}
+		problem(c, &id->pos, id->str, true,
+			"stub id `%s` is already the id of the stub "
+			"at line %u: WireMock refuses the second "
+			"(Duplicate stub mapping ID) and does not "
+			"start",
+			id->str, (unsigned)oid->pos.line);
 	}
+	free(ids);
 }
 
 /* ------------------------------------------------------------- files */
@@ -1911,7 +1942,6 @@ static void build(struct cg_model *m, struct cg_file *f)
 
 			if (it->kind == CG_NODE_MAP) {
 				stub(&c, it, stub_props);
-				duplicate_id(&c, list->value, i);
 			} else if (is_null(it))
 				problem(&c, &it->pos, "mappings", true,
 					"an item of `mappings` is null: "
@@ -1922,6 +1952,7 @@ static void build(struct cg_model *m, struct cg_file *f)
 					"(an object): WireMock refuses the "
 					"file");
 		}
+		duplicate_ids_in_list(&c, list->value);
 	}
 	if (c.fatal)
 		for (size_t i = c.first_mapping;
