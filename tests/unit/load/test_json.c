@@ -235,7 +235,9 @@ static void test_json__strict_errors_point_at_the_offender(void **state)
 	    {"[\xc2\xa0]", 0, CG_EPARSE,
 	     "m.json:1:2: expected a value or ']', found U+00A0"},
 	    /* Jackson's byte decoder: a lead byte and its continuations */
-	    {"[\"a\xff" "b\"]", CG_JSON_UTF8, CG_EPARSE,
+	    {"[\"a\xff"
+	     "b\"]",
+	     CG_JSON_UTF8, CG_EPARSE,
 	     "m.json:1:4: invalid UTF-8: byte 0xFF cannot start a character "
 	     "(save the file as UTF-8)"},
 	    {"{\"\xe2\x82\": 1}", CG_JSON_WIREMOCK, CG_EPARSE,
