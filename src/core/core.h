@@ -159,13 +159,33 @@ struct cg_src {
 /* Build a source from memory; copies `text`. Never fails (aborts on OOM). */
 void cg_src_init_mem(struct cg_src *out, const char *path, const char *text,
 		     size_t len);
+
+/* What a reader takes as a file's text (cg_src_check). */
+enum cg_src_kind {
+	/* UTF-8 text: a file with a NUL byte ("binary") or that is not
+	 * UTF-8 is skipped */
+	CG_SRC_TEXT,
+	/* any bytes: whoever reads the file decodes them (a JSON reader
+	 * that takes UTF-16 and UTF-32, or that judges bad UTF-8 itself) */
+	CG_SRC_BYTES,
+};
+/* 0 when `bytes` may be the text of `path` as `kind` wants it, else
+ * CG_ESKIP with "'path' is a binary file, skipped" or "... not valid
+ * UTF-8, skipped". Every reader of files (disk, git index, memory) asks
+ * this one function. */
+int cg_src_check(const char *path, const char *bytes, size_t len,
+		 enum cg_src_kind kind);
 /*
  * Read `root`/`path` (path relative to root) into `out`. Returns 0, CG_EIO
- * (unreadable), CG_ELIMIT (over max_size bytes) or CG_ESKIP (binary or
- * invalid UTF-8); the message says which, with the path.
+ * (unreadable), CG_ELIMIT (over max_size bytes) or CG_ESKIP (see
+ * cg_src_check); the message says which, with the path.
  */
 int cg_src_load(struct cg_src *out, const char *root, const char *path,
-		size_t max_size);
+		size_t max_size, enum cg_src_kind kind);
+/* Take `text` (len bytes, malloc'd, NUL-terminated) as the file's text in
+ * place of what it held: a reader that decoded the bytes (UTF-16 to
+ * UTF-8) gives positions in what it read. */
+void cg_src_replace_text(struct cg_src *src, char *text, size_t len);
 void cg_src_release(struct cg_src *src);
 /* Forget the contents (a big file whose facts are taken): the source
  * keeps its path and becomes an empty text of one line. */

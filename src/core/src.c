@@ -137,8 +137,33 @@ bool cg_utf8_valid(const char *text, size_t len)
 	return true;
 }
 
+int cg_src_check(const char *path, const char *bytes, size_t len,
+		 enum cg_src_kind kind)
+{
+	if (kind == CG_SRC_BYTES)
+		return 0;
+	if (memchr(bytes, '\0', len))
+		return cg_error_set(CG_ESKIP, "'%s' is a binary file, skipped",
+				    path);
+	if (!cg_utf8_valid(bytes, len))
+		return cg_error_set(CG_ESKIP,
+				    "'%s' is not valid UTF-8, skipped", path);
+	return 0;
+}
+
+void cg_src_replace_text(struct cg_src *src, char *text, size_t len)
+{
+	free(src->text);
+	free(src->line_start);
+	src->text = text;
+	src->len = len;
+	src->line_start = NULL;
+	src->nlines = 0;
+	build_lines(src);
+}
+
 int cg_src_load(struct cg_src *out, const char *root, const char *path,
-		size_t max_size)
+		size_t max_size, enum cg_src_kind kind)
 {
 	char *full = cg_xasprintf("%s/%s", root, path);
 	struct stat st;
@@ -204,16 +229,8 @@ int cg_src_load(struct cg_src *out, const char *root, const char *path,
 			goto out;
 		}
 	}
-	if (memchr(b.buf, '\0', b.len)) {
-		err = cg_error_set(CG_ESKIP, "'%s' is a binary file, skipped",
-				   path);
+	if ((err = cg_src_check(path, b.buf, b.len, kind)) < 0)
 		goto out;
-	}
-	if (!cg_utf8_valid(b.buf, b.len)) {
-		err = cg_error_set(CG_ESKIP, "'%s' is not valid UTF-8, skipped",
-				   path);
-		goto out;
-	}
 	if ((skip = bom_len(b.buf, b.len)) > 0) {
 		memmove(b.buf, b.buf + skip, b.len - skip + 1);
 		b.len -= skip;

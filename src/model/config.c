@@ -289,7 +289,7 @@ int cg_config_load(struct cg_config *c, const char *file, const char *display)
 	memset(&tree, 0, sizeof(tree));
 	/* cg_src_load joins root + "/" + path */
 	if ((err = cg_src_load(&src, file[0] == '/' ? "" : ".", file,
-			       1024 * 1024)) < 0)
+			       1024 * 1024, CG_SRC_TEXT)) < 0)
 		return err;
 	free(src.path);
 	src.path = cg_xstrdup(display);

@@ -29,6 +29,11 @@ struct cg_loader {
 	bool (*sniff)(const struct cg_model *m, const struct cg_src *src,
 		      const char **why);
 	enum cg_file_format format;
+	/* its files are handed over as they are (cg_src_check's
+	 * CG_SRC_BYTES): not skipped for NUL bytes or bad UTF-8, the loader
+	 * decodes them (WireMock's reader takes UTF-16 and UTF-32, and
+	 * refuses some bad UTF-8 but not all) */
+	bool bytes;
 	/* QUICK loaders run in both layers, FULL ones only in the full */
 	enum cg_layer layer;
 	/*

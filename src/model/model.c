@@ -72,7 +72,7 @@ static bool ignored_by_config(const struct cg_config *c, const char *path)
  * on disk; one pointing out of the repository or at nothing staged is not
  * read. */
 static int load_staged(const struct cg_model *m, struct cg_src *out,
-		       const char *path)
+		       const char *path, enum cg_src_kind kind)
 {
 	struct cg_buf b = CG_BUF_INIT;
 	char *cur = cg_xstrdup(path);
@@ -116,15 +116,7 @@ static int load_staged(const struct cg_model *m, struct cg_src *out,
 		}
 	}
 	free(cur);
-	if (err < 0)
-		;
-	else if (memchr(b.buf, '\0', b.len))
-		err = cg_error_set(CG_ESKIP, "'%s' is a binary file, skipped",
-				   path);
-	else if (!cg_utf8_valid(b.buf, b.len))
-		err = cg_error_set(CG_ESKIP, "'%s' is not valid UTF-8, skipped",
-				   path);
-	else
+	if (err >= 0 && (err = cg_src_check(path, b.buf, b.len, kind)) >= 0)
 		cg_src_init_mem(out, path, b.buf, b.len);
 	cg_buf_release(&b);
 	return err;
@@ -132,8 +124,10 @@ static int load_staged(const struct cg_model *m, struct cg_src *out,
 
 /* A file of opt.mem_files, as cg_src_load would have read it. */
 static int load_mem(const struct cg_model *m, struct cg_src *out,
-		    const char *path)
+		    const char *path, enum cg_src_kind kind)
 {
+	int err;
+
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < m->opt.nmem_files; i++) {
 		const struct cg_mem_file *mf = &m->opt.mem_files[i];
@@ -145,12 +139,8 @@ static int load_mem(const struct cg_model *m, struct cg_src *out,
 					    "'%s' is larger than %zu bytes, "
 					    "skipped",
 					    path, m->opt.max_file_size);
-		if (memchr(mf->text, '\0', mf->len))
-			return cg_error_set(
-			    CG_ESKIP, "'%s' is a binary file, skipped", path);
-		if (!cg_utf8_valid(mf->text, mf->len))
-			return cg_error_set(
-			    CG_ESKIP, "'%s' is not valid UTF-8, skipped", path);
+		if ((err = cg_src_check(path, mf->text, mf->len, kind)) < 0)
+			return err;
 		cg_src_init_mem(out, path, mf->text, mf->len);
 		return 0;
 	}
@@ -223,15 +213,17 @@ static void release_result(struct cg_file *f)
 		cg_tree_release(&f->tree);
 }
 
-/* Read `path` from where the model reads files. */
+/* Read `path` from where the model reads files, for `loader`. */
 static int read_src(const struct cg_model *m, struct cg_src *out,
-		    const char *path)
+		    const char *path, const struct cg_loader *loader)
 {
+	enum cg_src_kind kind = loader->bytes ? CG_SRC_BYTES : CG_SRC_TEXT;
+
 	if (m->opt.nmem_files)
-		return load_mem(m, out, path);
+		return load_mem(m, out, path, kind);
 	if (m->opt.staged)
-		return load_staged(m, out, path);
-	return cg_src_load(out, m->opt.root, path, m->opt.max_file_size);
+		return load_staged(m, out, path, kind);
+	return cg_src_load(out, m->opt.root, path, m->opt.max_file_size, kind);
 }
 
 /* `ahead`: on a worker, ahead of the build; then the loader's prepare
@@ -245,7 +237,7 @@ static void prepare(const struct cg_model *m, struct prep *p, const char *path,
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	if ((err = read_src(m, &f->src, path)) < 0) {
+	if ((err = read_src(m, &f->src, path, loader)) < 0) {
 		p->outcome = PREP_UNREAD;
 		if (err != CG_ENOTFOUND)
 			p->note = cg_xstrdup(cg_error_last());
@@ -731,7 +723,7 @@ static void refill(const struct cg_model *m, struct cg_file *f)
 {
 	struct cg_src again;
 
-	if (!f->dropped || read_src(m, &again, f->src.path) < 0)
+	if (!f->dropped || read_src(m, &again, f->src.path, f->loader) < 0)
 		return;
 	free(f->src.text);
 	free(f->src.line_start);

@@ -240,12 +240,42 @@ static void test_core__redis_url(void **state)
 	}
 }
 
+/* A reader of text skips a binary file and one that is not UTF-8, with a
+ * note that says which; a reader of bytes (WireMock's mappings) takes
+ * both, and a decoded text replaces the bytes with its own lines. */
+static void test_core__src_check_and_replace(void **state)
+{
+	struct cg_src s;
+
+	assert_int_equal(cg_src_check("a.json", "ok", 2, CG_SRC_TEXT), 0);
+	assert_int_equal(cg_src_check("a.json", "a\0b", 3, CG_SRC_TEXT),
+			 CG_ESKIP);
+	assert_string_equal(cg_error_last(),
+			    "'a.json' is a binary file, skipped");
+	assert_int_equal(cg_src_check("a.json", "caf\xe9", 4, CG_SRC_TEXT),
+			 CG_ESKIP);
+	assert_string_equal(cg_error_last(),
+			    "'a.json' is not valid UTF-8, skipped");
+	assert_int_equal(cg_src_check("a.json", "a\0b", 3, CG_SRC_BYTES), 0);
+	assert_int_equal(cg_src_check("a.json", "caf\xe9", 4, CG_SRC_BYTES), 0);
+
+	cg_src_init_mem(&s, "a.json", "a\0\n\0", 4);
+	assert_int_equal(s.nlines, 2);
+	cg_src_replace_text(&s, cg_xstrdup("x\ny\nz"), 5);
+	assert_int_equal(s.len, 5);
+	assert_int_equal(s.nlines, 3);
+	assert_int_equal(s.line_start[2], 4);
+	assert_string_equal(s.path, "a.json");
+	cg_src_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_core__buf_appends_and_caps),
 	    cmocka_unit_test(test_core__linecol_counts_code_points),
 	    cmocka_unit_test(test_core__utf8_validation),
+	    cmocka_unit_test(test_core__src_check_and_replace),
 	    cmocka_unit_test(test_core__line_table),
 	    cmocka_unit_test(test_core__glob),
 	    cmocka_unit_test(test_core__arena_zeroes),
