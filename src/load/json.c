@@ -218,12 +218,28 @@ static int expected(struct parser *p, size_t off, const char *what)
 
 /* ------------------------------------------------------------- scanning */
 
+static int utf8_sequence(struct parser *p);
+
+/* Past the byte at p->i inside a comment: with CG_JSON_UTF8 the bytes of
+ * a comment must be UTF-8 by their structure too, as Jackson's byte
+ * reader skips a comment character by character (measured: a Latin-1
+ * letter in a comment makes WireMock refuse the file). */
+static int comment_byte(struct parser *p)
+{
+	if ((unsigned char)p->s[p->i] >= 0x80 && (p->flags & CG_JSON_UTF8))
+		return utf8_sequence(p);
+	p->i++;
+	return 0;
+}
+
 /*
  * Skip whitespace and, when allowed, comments. Stops at the next token;
  * a comment that strict JSON forbids is an error at its first '/'.
  */
 static int skip_space(struct parser *p)
 {
+	int err;
+
 	while (p->i < p->len) {
 		char c = p->s[p->i];
 
@@ -241,8 +257,10 @@ static int skip_space(struct parser *p)
 		if (p->s[p->i + 1] == '/') {
 			p->i += 2;
 			while (p->i < p->len && p->s[p->i] != '\n' &&
-			       p->s[p->i] != '\r')
-				p->i++;
+			       p->s[p->i] != '\r') {
+				if ((err = comment_byte(p)) < 0)
+					return err;
+			}
 		} else {
 			size_t open = p->i;
 			const char *end;
@@ -259,6 +277,9 @@ static int skip_space(struct parser *p)
 				return fail_at(p, CG_EPARSE, open,
 					       "unterminated comment: '/*' "
 					       "is never closed by '*/'");
+			while (p->s + p->i < end)
+				if ((err = comment_byte(p)) < 0)
+					return err;
 			p->i = (size_t)(end - p->s) + 2;
 		}
 	}
@@ -823,6 +844,145 @@ static int parse(struct parser *p, struct cg_node **root)
 	}
 }
 
+/* ------------------------------------------------------ encodings */
+
+enum json_encoding {
+	ENC_UTF8,
+	ENC_UTF16BE,
+	ENC_UTF16LE,
+	ENC_UTF32BE,
+	ENC_UTF32LE,
+	ENC_UCS4_ODD, /* 2143 or 3412: Jackson refuses them */
+};
+
+/* The encoding Jackson's bootstrap finds in the first bytes, and how many
+ * bytes of byte-order mark to skip. */
+static enum json_encoding detect_encoding(const unsigned char *s, size_t len,
+					  size_t *bom)
+{
+	*bom = 0;
+	if (len >= 4) {
+		uint32_t q = (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
+			     (uint32_t)s[2] << 8 | s[3];
+
+		/* a byte-order mark */
+		if (q == 0x0000feffu)
+			return *bom = 4, ENC_UTF32BE;
+		if (q == 0xfffe0000u)
+			return *bom = 4, ENC_UTF32LE;
+		if (q == 0x0000fffeu || q == 0xfeff0000u)
+			return ENC_UCS4_ODD;
+		if (q >> 16 == 0xfeff)
+			return *bom = 2, ENC_UTF16BE;
+		if (q >> 16 == 0xfffe)
+			return *bom = 2, ENC_UTF16LE;
+		/* none: where the zero bytes are (JSON starts with ASCII) */
+		if (q >> 8 == 0)
+			return ENC_UTF32BE;
+		if ((q & 0x00ffffffu) == 0)
+			return ENC_UTF32LE;
+		if ((q & ~0x00ff0000u) == 0 || (q & ~0x0000ff00u) == 0)
+			return ENC_UCS4_ODD;
+	} else if (len >= 2) {
+		if (s[0] == 0xfe && s[1] == 0xff)
+			return *bom = 2, ENC_UTF16BE;
+		if (s[0] == 0xff && s[1] == 0xfe)
+			return *bom = 2, ENC_UTF16LE;
+	}
+	if (len >= 2 && s[0] == 0)
+		return ENC_UTF16BE;
+	if (len >= 2 && s[1] == 0)
+		return ENC_UTF16LE;
+	return ENC_UTF8;
+}
+
+/* UTF-16 as java.io.InputStreamReader decodes it (malformed input is
+ * replaced, measured with WireMock 3.13.2): a high surrogate and the unit
+ * after it that is no low surrogate are one U+FFFD together (so a `"`
+ * after a lone high surrogate is lost), a lone low surrogate or what is
+ * left at the end (an odd byte, a high surrogate) one U+FFFD. */
+static void decode_utf16(const unsigned char *s, size_t len, bool be,
+			 struct cg_buf *out)
+{
+	size_t i = 0;
+
+	while (i + 1 < len) {
+		uint32_t u = be ? (uint32_t)s[i] << 8 | s[i + 1]
+				: (uint32_t)s[i + 1] << 8 | s[i];
+
+		i += 2;
+		if (u >= 0xd800 && u < 0xdc00) {
+			uint32_t lo;
+
+			if (i + 1 >= len)
+				break; /* at the end: the U+FFFD below */
+			lo = be ? (uint32_t)s[i] << 8 | s[i + 1]
+				: (uint32_t)s[i + 1] << 8 | s[i];
+			i += 2;
+			add_utf8(out, lo >= 0xdc00 && lo < 0xe000
+					  ? 0x10000 + ((u - 0xd800) << 10) +
+						(lo - 0xdc00)
+					  : 0xfffd);
+			continue;
+		}
+		add_utf8(out, u >= 0xdc00 && u < 0xe000 ? 0xfffd : u);
+	}
+	if (i < len)
+		add_utf8(out, 0xfffd);
+}
+
+int cg_json_decode_bytes(const char *text, size_t len, struct cg_buf *out,
+			 size_t *err_off)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t bom;
+	enum json_encoding enc = detect_encoding(s, len, &bom);
+
+	*err_off = 0;
+	switch (enc) {
+	case ENC_UTF8:
+		return 0;
+	case ENC_UCS4_ODD:
+		return cg_error_set(CG_EPARSE,
+				    "the file starts like UTF-32 in an unusual "
+				    "byte order (2143 or 3412), which JSON "
+				    "readers do not support (save the file as "
+				    "UTF-8)");
+	case ENC_UTF16BE:
+	case ENC_UTF16LE:
+		decode_utf16(s + bom, len - bom, enc == ENC_UTF16BE, out);
+		return 1;
+	case ENC_UTF32BE:
+	case ENC_UTF32LE:
+		/* a last unit cut short is not decoded: Jackson reads no
+		 * further than the first value needs, so it fails only when
+		 * the value runs into it (an unterminated value here too) */
+		for (size_t i = bom; len - i >= 4; i += 4) {
+			uint32_t u;
+
+			u = enc == ENC_UTF32BE
+				? (uint32_t)s[i] << 24 |
+				      (uint32_t)s[i + 1] << 16 |
+				      (uint32_t)s[i + 2] << 8 | s[i + 3]
+				: (uint32_t)s[i + 3] << 24 |
+				      (uint32_t)s[i + 2] << 16 |
+				      (uint32_t)s[i + 1] << 8 | s[i];
+			if (u > 0x10ffff) {
+				cg_buf_reset(out);
+				*err_off = i;
+				return cg_error_set(
+				    CG_EPARSE,
+				    "invalid UTF-32 character 0x%X (above "
+				    "U+10FFFF)",
+				    (unsigned)u);
+			}
+			add_utf8(out, u);
+		}
+		return 1;
+	}
+	return 0;
+}
+
 int cg_json_load(struct cg_tree *out, const struct cg_src *src, unsigned flags,
 		 const struct cg_load_limits *lim)
 {
@@ -855,8 +1015,8 @@ int cg_json_load_at(struct cg_tree *out, const struct cg_src *src,
 	p.lim = lim ? *lim : defaults;
 	p.arena = &out->arena;
 	cg_buf_init(&p.scratch, 0);
-	if (p.len >= 3 && !memcmp(p.s, "\xef\xbb\xbf", 3))
-		p.i = 3;
+	/* no byte-order mark is skipped here: the file's one went when it
+	 * was read (cg_src), and a second is a character Jackson refuses */
 	p.cur.col = 1; /* offset 0 is line index 0, column 1 */
 
 	err = parse(&p, &root);

@@ -127,6 +127,22 @@ int cg_json_load_at(struct cg_tree *out, const struct cg_src *src,
 		    unsigned flags, const struct cg_load_limits *lim,
 		    size_t *err_off);
 
+/*
+ * The bytes of a JSON file as Jackson reads them from a byte source
+ * (WireMock's mapping files): in UTF-32 or UTF-16, big- or little-endian,
+ * when a byte-order mark says so or the zero bytes among the first four
+ * do (`00 00 00 7B` is UTF-32BE, `7B 00` UTF-16LE), else in UTF-8.
+ * Returns 0 when the text is UTF-8 as it is (out untouched); 1 with the
+ * text decoded into `out` as UTF-8 (UTF-16 as Java's decoder reads it: a
+ * unit that is no character becomes U+FFFD); CG_EPARSE when Jackson
+ * refuses the bytes (a byte order it does not support, a UTF-32 unit
+ * above U+10FFFF), with the message and *err_off, the offset of the bad
+ * bytes. A last UTF-32 unit cut short is left out, as Jackson does not
+ * read it unless the value runs into it.
+ */
+int cg_json_decode_bytes(const char *s, size_t len, struct cg_buf *out,
+			 size_t *err_off);
+
 void cg_tree_release(struct cg_tree *t);
 
 /* Lookups; all accept NULL and return NULL/false when the shape differs. */

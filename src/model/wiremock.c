@@ -1886,6 +1886,7 @@ static bool claims(const char *path)
 static void build(struct cg_model *m, struct cg_file *f)
 {
 	struct cg_load_limits lim = CG_LOAD_LIMITS_DEFAULT;
+	struct cg_buf text = CG_BUF_INIT;
 	struct file_ctx c = {0};
 	const struct cg_node *root, *first;
 	const struct cg_pair *list, *early;
@@ -1901,7 +1902,18 @@ static void build(struct cg_model *m, struct cg_file *f)
 	m->facts.wiremock.nmapping_files++;
 	/* Jackson's StreamReadConstraints: 1000 levels load, 1001 do not */
 	lim.max_depth = JACKSON_MAX_DEPTH;
-	err = cg_json_load_at(&f->tree, &f->src, CG_JSON_WIREMOCK, &lim, &off);
+	/* the file came as bytes (.bytes): UTF-16 and UTF-32 load as well */
+	err = cg_json_decode_bytes(f->src.text, f->src.len, &text, &off);
+	if (err > 0) {
+		size_t len = text.len;
+
+		cg_src_replace_text(&f->src, cg_buf_detach(&text, NULL), len);
+		off = 0;
+	}
+	cg_buf_release(&text);
+	if (err >= 0)
+		err = cg_json_load_at(&f->tree, &f->src, CG_JSON_WIREMOCK, &lim,
+				      &off);
 	if (err < 0) {
 		struct cg_pos pos = point(&f->src, off);
 
@@ -2587,6 +2599,7 @@ const struct cg_loader cg_loader_wiremock = {
     .patterns = patterns,
     .claims = claims,
     .format = CG_FILE_RAW,
+    .bytes = true,
     .layer = CG_LAYER_FULL,
     .build = build,
     .finish = finish,

@@ -81,28 +81,54 @@ static size_t advance(const char *s, size_t len, size_t i, size_t n,
 	return i;
 }
 
+/* The length of the well-formed UTF-8 sequence at s[i] (a lead byte and
+ * its continuation bytes, no overlong form, no surrogate), else 0. */
+static size_t utf8_at(const unsigned char *s, size_t len, size_t i)
+{
+	size_t n = s[i] >= 0xc2 && s[i] <= 0xdf	  ? 2
+		   : s[i] >= 0xe0 && s[i] <= 0xef ? 3
+		   : s[i] >= 0xf0 && s[i] <= 0xf4 ? 4
+						  : 0;
+
+	return n && len - i >= n && cg_utf8_valid((const char *)s + i, n) ? n
+									  : 0;
+}
+
 /*
  * Write s[0..len) with C0 controls (but tab), DEL and C1 controls as '?':
- * one '?' per code point, so columns still line up.
+ * one '?' per code point, so columns still line up. Bytes that are not
+ * UTF-8 (a file the reader took as bytes: a WireMock mapping saved as
+ * Latin-1) print as one '?' per byte that starts a character and nothing
+ * for a stray continuation byte, as columns count them, so what is
+ * written is always UTF-8.
  */
-static void put_clean(FILE *out, const char *s, size_t len)
+static void put_clean(FILE *out, const char *str, size_t len)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	size_t run = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		size_t bad = 0;
+		unsigned char c = s[i];
+		size_t bad = 0, n;
+		bool mark = true;
 
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			bad = 1;
-		else if (c == 0xc2 && i + 1 < len &&
-			 (unsigned char)s[i + 1] >= 0x80 &&
-			 (unsigned char)s[i + 1] <= 0x9f)
+		else if (c == 0xc2 && i + 1 < len && s[i + 1] >= 0x80 &&
+			 s[i + 1] <= 0x9f)
 			bad = 2;
+		else if (c >= 0x80 && (n = utf8_at(s, len, i)) > 0) {
+			i += n - 1;
+			continue;
+		} else if (c >= 0x80) {
+			bad = 1;
+			mark = c >= 0xc0;
+		}
 		if (!bad)
 			continue;
 		fwrite(s + run, 1, i - run, out);
-		fputc('?', out);
+		if (mark)
+			fputc('?', out);
 		i += bad - 1;
 		run = i + 1;
 	}

@@ -444,6 +444,91 @@ static void test_json__five_megabyte_string(void **state)
 	free(text);
 }
 
+/* WireMock's mapping files are bytes that Jackson decodes: UTF-16 and
+ * UTF-32 in either byte order, with or without a byte-order mark, come out
+ * as the same UTF-8 text; byte orders it does not know and UTF-32 above
+ * U+10FFFF are refused; plain UTF-8 is left alone. */
+static void test_json__decode_bytes_like_jackson(void **state)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		int ret;
+		const char *text; /* ret 1 */
+	} cases[] = {
+	    {"{\"a\": 1}", 8, 0, NULL},
+	    {"\xff\xfe{\0}\0", 6, 1, "{}"},		   /* UTF-16LE, BOM */
+	    {"\xfe\xff\0{\0}", 6, 1, "{}"},		   /* UTF-16BE, BOM */
+	    {"{\0}\0", 4, 1, "{}"},			   /* UTF-16LE */
+	    {"\0{\0}", 4, 1, "{}"},			   /* UTF-16BE */
+	    {"\"\0\xe9\0", 4, 1, "\"\xc3\xa9"},		   /* U+00E9 */
+	    {"{\0=\xd8\0\xde", 6, 1, "{\xf0\x9f\x98\x80"}, /* a pair */
+	    /* a high surrogate takes the unit after it into its U+FFFD */
+	    {"{\0\0\xd8\"\0}\0", 8, 1, "{\xef\xbf\xbd}"},
+	    {"{\0\0\xdc}\0", 6, 1, "{\xef\xbf\xbd}"},	 /* lone low one */
+	    {"{\0}\0\n", 5, 1, "{}\xef\xbf\xbd"},	 /* odd byte */
+	    {"{\0\0\0}\0\0\0", 8, 1, "{}"},		 /* UTF-32LE */
+	    {"\0\0\0{\0\0\0}", 8, 1, "{}"},		 /* UTF-32BE */
+	    {"\xff\xfe\0\0{\0\0\0", 8, 1, "{"},		 /* UTF-32LE, BOM */
+	    {"{\0\0\0}\0", 6, 1, "{"},			 /* cut short */
+	    {"{\0\0\0\0\0\x11\0", 8, CG_EPARSE, NULL},	 /* > U+10FFFF */
+	    {"\0\0\xff\xfe{\0\0\0", 8, CG_EPARSE, NULL}, /* 2143 */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cg_buf out = CG_BUF_INIT;
+		size_t off;
+		int r = cg_json_decode_bytes(cases[i].bytes, cases[i].len, &out,
+					     &off);
+
+		if (r != cases[i].ret)
+			fail_msg("case %zu: %d, not %d", i, r, cases[i].ret);
+		if (r == 1) {
+			if (out.len != strlen(cases[i].text))
+				fail_msg("case %zu: %zu bytes", i, out.len);
+			assert_memory_equal(out.buf, cases[i].text, out.len);
+		} else {
+			assert_int_equal(out.len, 0);
+		}
+		if (r < 0)
+			assert_non_null(strstr(cg_error_last(), "UTF-32"));
+		cg_buf_release(&out);
+	}
+}
+
+/* In WireMock's dialect the bytes of comments are checked as UTF-8 too
+ * (a Latin-1 letter there makes WireMock refuse the file), and a second
+ * byte-order mark is a character, not skipped. */
+static void test_json__wiremock_utf8_in_comments_and_boms(void **state)
+{
+	static const char *const bad[] = {
+	    "{ // caf\xe9\n \"a\": 1}",
+	    "{ /* caf\xe9 */ \"a\": 1}",
+	    "\xef\xbb\xbf\xef\xbb\xbf{\"a\": 1}",
+	};
+	struct cg_src s;
+	struct cg_tree t;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(load(&t, &s, bad[i], strlen(bad[i]),
+				      CG_JSON_WIREMOCK, NULL),
+				 CG_EPARSE);
+		cg_tree_release(&t);
+		cg_src_release(&s);
+	}
+	/* the file's own mark goes when it is read; after a value nothing
+	 * is read */
+	assert_int_equal(load(&t, &s, "\xef\xbb\xbf{} // caf\xe9", 12,
+			      CG_JSON_WIREMOCK, NULL),
+			 0);
+	cg_tree_release(&t);
+	cg_src_release(&s);
+	assert_int_equal(
+	    load(&t, &s, "{ // caf\xc3\xa9\n}", 13, CG_JSON_WIREMOCK, NULL), 0);
+	cg_tree_release(&t);
+	cg_src_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +542,8 @@ int main(void)
 	    cmocka_unit_test(test_json__escapes_decode_to_utf8),
 	    cmocka_unit_test(test_json__deep_nesting_fails_fast_with_elimit),
 	    cmocka_unit_test(test_json__five_megabyte_string),
+	    cmocka_unit_test(test_json__decode_bytes_like_jackson),
+	    cmocka_unit_test(test_json__wiremock_utf8_in_comments_and_boms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

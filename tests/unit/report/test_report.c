@@ -534,6 +534,32 @@ static void test_report__text_caret_under_multibyte_and_tabs(void **state)
 	fixture_release(&f);
 }
 
+/* A source line that is not UTF-8 (a WireMock mapping saved as Latin-1,
+ * read as bytes) prints as UTF-8: '?' for a byte that starts no character,
+ * nothing for a stray continuation byte, so the caret stays under the
+ * column the finding names (columns count such bytes the same way). */
+static void test_report__text_source_line_not_utf8(void **state)
+{
+	struct fixture f;
+	const char *src = "{\"body\": \"caf\xe9 \xc0\xaf\x80!\"}\n";
+	char *out;
+
+	fixture_init(&f);
+	add_src(&f, "m.json", src, strlen(src));
+	add(&f, "wiremock-mapping-invalid", CG_SEV_ERROR, "m.json", 1, 17, 1,
+	    18, NULL, "bad byte");
+	out = render(cg_report_text, &f.in);
+	assert_string_equal(out,
+			    "m.json:1:17: error: bad byte "
+			    "[wiremock-mapping-invalid]\n"
+			    "{\"body\": \"caf? ?!\"}\n"
+			    "                ^\n"
+			    "1 error, 0 warnings, 0 notes (0 suppressed) in "
+			    "1 file\n");
+	free(out);
+	fixture_release(&f);
+}
+
 static void test_report__text_underlines_to_line_end_and_clamps(void **state)
 {
 	struct fixture f;
@@ -715,6 +741,7 @@ int main(void)
 	    cmocka_unit_test(
 		test_report__sarif_has_every_rule_and_fingerprints),
 	    cmocka_unit_test(test_report__text_caret_under_multibyte_and_tabs),
+	    cmocka_unit_test(test_report__text_source_line_not_utf8),
 	    cmocka_unit_test(
 		test_report__text_underlines_to_line_end_and_clamps),
 	    cmocka_unit_test(
