@@ -1,6 +1,8 @@
 /*
  * libFuzzer target for the JSON loader. The first input byte picks the
- * dialect (its low two bits are the CG_JSON_* flags); the rest is the file.
+ * dialect (its low two bits are the CG_JSON_* flags; with bit 2 the rest is
+ * a WireMock mapping: any bytes, decoded as Jackson decodes them, then
+ * read in WireMock's dialect); the rest is the file.
  * A loaded tree is walked and every node checked against the source: spans
  * inside the file and inside their parent, in document order, positions
  * equal to what cg_src_pos says, scalars' text consistent with their style.
@@ -96,17 +98,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cg_src src;
 	struct cg_tree tree;
-	unsigned flags;
+	unsigned flags, bytes;
 	int err;
 
 	if (size < 1)
 		return 0;
 	flags = data[0] & (CG_JSON_COMMENTS | CG_JSON_SINGLE_QUOTES);
+	bytes = data[0] & 4; /* a WireMock mapping: any bytes */
 	data++;
 	size--;
-	if (!cg_utf8_valid((const char *)data, size))
+	if (!bytes && !cg_utf8_valid((const char *)data, size))
 		return 0;
 	cg_src_init_mem(&src, "fuzz.json", (const char *)data, size);
+	if (bytes) {
+		struct cg_buf text = CG_BUF_INIT;
+		size_t off;
+
+		flags = CG_JSON_WIREMOCK;
+		err = cg_json_decode_bytes(src.text, src.len, &text, &off);
+		check(err == 0 || err == 1 || err == CG_EPARSE,
+		      "bad decode result");
+		check(err != CG_EPARSE || (off < src.len && text.len == 0),
+		      "decode error without its offset");
+		if (err == 1) {
+			size_t len = text.len;
+
+			cg_src_replace_text(&src, cg_buf_detach(&text, NULL),
+					    len);
+		}
+		cg_buf_release(&text);
+		if (err < 0) {
+			cg_src_release(&src);
+			return 0;
+		}
+	}
 	err = cg_json_load(&tree, &src, flags, NULL);
 	if (err == 0) {
 		check(tree.ndocs == 1, "not exactly one document");
