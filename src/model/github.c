@@ -321,8 +321,9 @@ static bool script_always_fails(const struct cg_script *s)
  * that nothing else failed or was cancelled (success() and always() true,
  * failure() and cancelled() false), is the condition certainly true? Every
  * other context value is unknown, so the answer is three-valued (Kleene
- * logic for `!`, `&&`, `||`); `==`/`!=` are decided only between two known
- * strings, case-insensitively as GitHub compares them. Names of contexts,
+ * logic for `!`, `&&`, `||`); `==`/`!=`, contains(), startsWith() and
+ * endsWith() are decided only between two known strings,
+ * case-insensitively as GitHub compares them. Names of contexts,
  * properties and functions are case-insensitive too. Anything we do not
  * parse makes the whole condition unknown.
  */
@@ -421,14 +422,48 @@ static struct xval parse_string(struct expr *e)
 	return v;
 }
 
+/* Does s[0..n) hold sub[0..m) at `where` (0 anywhere, 1 at the start, 2
+ * at the end), ignoring ASCII case as GitHub's string functions do? */
+static bool has_text(const char *s, size_t n, const char *sub, size_t m,
+		     int where)
+{
+	if (m > n)
+		return false;
+	if (where == 1)
+		return !strncasecmp(s, sub, m);
+	if (where == 2)
+		return !strncasecmp(s + n - m, sub, m);
+	for (size_t i = 0; i + m <= n; i++)
+		if (!strncasecmp(s + i, sub, m))
+			return true;
+	return false;
+}
+
 static struct xval call(struct expr *e, const char *name, size_t len)
 {
 	if (!take(e, ")")) {
-		do
-			parse_or(e);
-		while (!e->bad && take(e, ","));
+		struct xval arg[2] = {unknown_val, unknown_val};
+		size_t nargs = 0;
+		int where = word_eq(name, len, "contains")     ? 0
+			    : word_eq(name, len, "startsWith") ? 1
+			    : word_eq(name, len, "endsWith")   ? 2
+							       : -1;
+
+		do {
+			struct xval v = parse_or(e);
+
+			if (nargs < 2)
+				arg[nargs] = v;
+			nargs++;
+		} while (!e->bad && take(e, ","));
 		if (!take(e, ")"))
 			e->bad = true;
+		/* contains/startsWith/endsWith of two known strings */
+		if (where >= 0 && nargs == 2 && arg[0].str && arg[1].str)
+			return truth_val(has_text(arg[0].str, arg[0].len,
+						  arg[1].str, arg[1].len, where)
+					     ? TRI_TRUE
+					     : TRI_FALSE);
 		return unknown_val;
 	}
 	if (word_eq(name, len, "success") || word_eq(name, len, "always"))
