@@ -17,24 +17,6 @@
 #include "model/loader.h"
 #include "core/banned.h"
 
-/* The file whose top-level entry `entry_key` maps `key` to `node`. */
-static const struct cg_src *src_of(const struct cg_model *m,
-				   const struct cg_node *node, const char *key)
-{
-	for (size_t f = 0; f < m->ngitlab; f++) {
-		const struct cg_node *root = m->gitlab[f].root;
-
-		if (!root || root->kind != CG_NODE_MAP)
-			continue;
-		if (cg_map_get(root, key) == node)
-			return m->gitlab[f].src;
-		for (size_t i = 0; i < root->n; i++)
-			if (cg_map_get(root->pairs[i].value, key) == node)
-				return m->gitlab[f].src;
-	}
-	return m->ngitlab ? m->gitlab[0].src : NULL;
-}
-
 static void variables_facts(struct cg_model *m, const struct cg_node *vars,
 			    const struct cg_src *src, size_t scope)
 {
@@ -55,6 +37,31 @@ static void variables_facts(struct cg_model *m, const struct cg_node *vars,
 		e.scope = scope;
 		e.src = src;
 		e.pos = p->key->pos;
+		if (cg_node_is_scalar(v)) {
+			e.value = v->str;
+			e.value_pos = v->pos;
+			e.value_has_pos = true;
+			e.value_kind = cg_value_classify(m, e.value, &e.ref);
+		}
+		cg_fact_env(m, &e);
+	}
+}
+
+/* `variables:` as GitLab merged them (see struct cg_gl_variable) */
+static void merged_variables_facts(struct cg_model *m,
+				   const struct cg_gl_variable *vars, size_t n,
+				   size_t scope)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cg_node *v = vars[i].value;
+		struct cg_env_fact e = {0};
+
+		e.name = vars[i].pair->key->str;
+		e.role = CG_ENV_DEF;
+		e.place = CG_PLACE_CI;
+		e.scope = scope;
+		e.src = vars[i].src;
+		e.pos = vars[i].pair->key->pos;
 		if (cg_node_is_scalar(v)) {
 			e.value = v->str;
 			e.value_pos = v->pos;
@@ -273,14 +280,12 @@ static void pipeline_facts(struct cg_model *m)
 	m->facts.scopes[pscope].place = CG_PLACE_CI;
 	m->facts.scopes[pscope].environment = CG_ENVIRONMENT_CI;
 	m->facts.scopes[pscope].in_container = true;
-	for (size_t f = 0; f < m->ngitlab; f++)
-		variables_facts(m, cg_map_get(m->gitlab[f].root, "variables"),
-				m->gitlab[f].src, pscope);
+	merged_variables_facts(m, m->gitlab_variables, m->ngitlab_variables,
+			       pscope);
 	for (size_t f = 0; f < m->ngitlab; f++)
 		stored_facts(m, &m->gitlab[f]);
 	for (size_t f = 0; f < m->ngitlab; f++) {
 		const struct cg_gl_file *gl = &m->gitlab[f];
-		const struct cg_node *dflt = cg_map_get(gl->root, "default");
 
 		for (size_t j = 0; j < gl->njobs; j++) {
 			const struct cg_gl_job *job = &gl->jobs[j];
@@ -292,9 +297,8 @@ static void pipeline_facts(struct cg_model *m)
 			jscope =
 			    cg_fact_scope(m, CG_SCOPE_CI_JOB, pscope, job->id,
 					  gl->src, &job->key->pos);
-			variables_facts(m, job->variables,
-					src_of(m, job->variables, "variables"),
-					jscope);
+			merged_variables_facts(m, job->variables,
+					       job->nvariables, jscope);
 			g.kind = CG_GROUP_GITLAB_JOB;
 			g.name = job->id;
 			g.scope = jscope;
@@ -302,16 +306,11 @@ static void pipeline_facts(struct cg_model *m)
 			g.pos = job->key->pos;
 			g.gl = job;
 			group = cg_fact_group(m, &g);
-			if (!services)
-				services = cg_map_get(dflt, "services");
-			if (!services)
-				services = cg_map_get(gl->root, "services");
 			if (services && services->kind == CG_NODE_SEQ)
 				for (size_t s = 0; s < services->n; s++)
-					service_fact(
-					    m, services->items[s],
-					    src_of(m, services, "services"),
-					    jscope, group);
+					service_fact(m, services->items[s],
+						     job->services_src, jscope,
+						     group);
 			it.script = job->script;
 			it.shell = &gitlab_shell;
 			it.scope = jscope;
@@ -333,6 +332,25 @@ static void pipeline_facts(struct cg_model *m)
 			       false);
 }
 
+/* File `g` includes `f` (NULL: it could not be read): remember it, for
+ * the order in which GitLab merges the files. */
+static void add_include(struct cg_model *m, size_t g, const struct cg_file *f)
+{
+	struct cg_gl_file *gl = &m->gitlab[g];
+
+	for (size_t i = 0; f && i < m->ngitlab; i++) {
+		if (m->gitlab[i].src != &f->src)
+			continue;
+		for (size_t k = 0; k < gl->nincludes; k++)
+			if (gl->includes[k] == i)
+				return;
+		gl->includes = cg_xrealloc(
+		    gl->includes, (gl->nincludes + 1) * sizeof(*gl->includes));
+		gl->includes[gl->nincludes++] = i;
+		return;
+	}
+}
+
 /* `include: local:` files (globs allowed), followed transitively. */
 static void read_includes(struct cg_model *m)
 {
@@ -347,8 +365,10 @@ static void read_includes(struct cg_model *m)
 				pat++;
 			for (size_t k = 0; k < m->npaths; k++)
 				if (cg_glob_match(pat, m->paths[k]))
-					cg_model_read_file(m, m->paths[k],
-							   &cg_loader_gitlab);
+					add_include(m, g,
+						    cg_model_read_file(
+							m, m->paths[k],
+							&cg_loader_gitlab));
 		}
 		cg_strlist_release(&inc);
 	}
