@@ -143,20 +143,18 @@ static void service_fact(struct cg_model *m, const struct cg_node *entry,
 	f.image = name->str;
 	f.kind = cg_service_kind_of_image(f.image);
 	if (cg_node_is_scalar(alias) && *alias->str) {
-		/* `alias: a,b` gives several names */
-		const char *p = alias->str;
+		/* `alias: a,b` or `alias: a b` gives several names:
+		 * gitlab-runner's Image.Aliases() turns commas into spaces
+		 * and splits at white space (Go's strings.Fields) */
+		static const char sep[] = ", \t\n\v\f\r";
+		const char *p = alias->str + strspn(alias->str, sep);
 
 		while (*p && f.nhosts < 8) {
-			size_t l = strcspn(p, ",");
+			size_t l = strcspn(p, sep);
 
-			while (l && (p[l - 1] == ' '))
-				l--;
-			if (l)
-				hosts[f.nhosts++] =
-				    cg_arena_strndup(&m->arena, p, l);
-			p += strcspn(p, ",");
-			while (*p == ',' || *p == ' ')
-				p++;
+			hosts[f.nhosts++] = cg_arena_strndup(&m->arena, p, l);
+			p += l;
+			p += strspn(p, sep);
 		}
 	}
 	f.nhosts += image_hosts(m, f.image, hosts + f.nhosts);

@@ -307,6 +307,33 @@ static void test_facts__gitlab_service_hosts_drop_registry_port(void **state)
 	cg_model_release(&m);
 }
 
+/* gitlab-runner splits `alias:` at commas and at white space
+ * (common.Image.Aliases: strings.Fields after commas become spaces). */
+static void test_facts__gitlab_service_aliases(void **state)
+{
+	static const struct cg_mem_file files[] = {
+	    MEM(".gitlab-ci.yml", "test:\n"
+				  "  services:\n"
+				  "    - name: redis:7\n"
+				  "      alias: cache kv,\tstore ,, x\n"
+				  "  script:\n"
+				  "    - pytest\n"),
+	};
+	static const char *const want[] = {"cache", "kv", "store", "x",
+					   "redis"};
+	struct cg_model m;
+	const struct cg_service_fact *s;
+
+	(void)state;
+	build(&m, files, 1, CG_LAYER_QUICK);
+	assert_int_equal(m.facts.groups[0].nservices, 1);
+	s = &m.facts.services[m.facts.groups[0].services[0]];
+	assert_int_equal(s->nhosts, sizeof(want) / sizeof(*want));
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+		assert_string_equal(s->hosts[i], want[i]);
+	cg_model_release(&m);
+}
+
 /* The names a CI file reads itself, once per file, at the first value
  * that reads them (ci_uses.c). */
 static void use_names(const struct cg_model *m, const char *path,
@@ -546,6 +573,7 @@ int main(void)
 	    cmocka_unit_test(test_facts__gitlab_services_and_variables),
 	    cmocka_unit_test(
 		test_facts__gitlab_service_hosts_drop_registry_port),
+	    cmocka_unit_test(test_facts__gitlab_service_aliases),
 	    cmocka_unit_test(test_facts__ci_reads),
 	    cmocka_unit_test(test_facts__value_kinds),
 	    cmocka_unit_test(test_facts__pythonunbuffered_as_cpython_reads_it),
