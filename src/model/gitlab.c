@@ -50,7 +50,7 @@
 #define MAX_EXTENDS_DEPTH 11 /* `extends:` levels GitLab accepts */
 #define MAX_SCRIPT_NESTING 10
 #define MAX_CHAIN_SHOWN 8 /* names a note shows of a cycle or chain */
-#define MAX_VIEW 256	  /* mappings a view is made of, at most */
+#define MAX_VIEW 64	  /* mappings a view is made of, at most */
 #define MAX_DEREF 10	  /* `!reference` to `!reference` ... */
 
 /* gitlab-runner's feature flag: test $? after every script item */
@@ -78,6 +78,7 @@ struct located {
 struct layer {
 	const struct cg_pair *pair;
 	const struct cg_src *src;
+	size_t def; /* a top-level one: its index in gl_index.defs */
 };
 
 /*
@@ -142,12 +143,15 @@ struct gl_index {
 	struct cg_arena arena; /* views, while jobs are built */
 	struct layer *defs;    /* every definition, by name then rank */
 	size_t ndefs;
+	size_t *stamp; /* per definition: the last entry (+1) that took it */
 	struct entry *entries; /* by name */
 	size_t n;
 	struct entry **edges; /* every entry's parents, one after another */
+	struct entry **order; /* the entries in the order files define them */
 	size_t *rank;	      /* per file: its place in the include merge */
 	/* per file: a note said so */
 	bool *noted_cycle, *noted_depth, *noted_reference;
+	bool noted_view; /* a view was cut at MAX_VIEW */
 };
 
 static int name_cmp(const char *a, size_t alen, const char *b, size_t blen)
@@ -199,7 +203,7 @@ static struct view view_get(struct gl_index *ix, struct view v, const char *key)
 			continue;
 		if (n && !is_map(p->value))
 			break; /* hidden by the mappings above */
-		out[n++] = (struct layer){p, v.l[i].src};
+		out[n++] = (struct layer){p, v.l[i].src, 0};
 		if (!is_map(p->value))
 			break;
 	}
@@ -362,11 +366,13 @@ static void index_build(struct gl_index *ix, struct cg_model *m)
 			e->file = defs[i].file;
 			e->own = &ix->defs[ix->ndefs];
 		}
-		ix->defs[ix->ndefs++] =
-		    (struct layer){defs[i].pair, defs[i].src};
+		ix->defs[ix->ndefs] =
+		    (struct layer){defs[i].pair, defs[i].src, ix->ndefs};
+		ix->ndefs++;
 		e->nown++;
 	}
 	free(defs);
+	ix->stamp = cg_xcalloc(ix->ndefs ? ix->ndefs : 1, sizeof(*ix->stamp));
 	for (size_t i = 0; i < ix->n; i++) {
 		struct entry *e = &ix->entries[i];
 		struct view ext =
@@ -377,6 +383,24 @@ static void index_build(struct gl_index *ix, struct cg_model *m)
 			e->extends_src = ext.l[0].src;
 		}
 		nedges += extends_names(e->extends, NULL);
+	}
+
+	/* each entry where its file defines it (defs are sorted by file
+	 * rank, so here the order of files and of keys in each) */
+	ix->order = cg_xcalloc(ix->n ? ix->n : 1, sizeof(*ix->order));
+	for (size_t f = 0, k = 0; f < m->ngitlab; f++) {
+		const struct cg_node *root = file_root(&m->gitlab[f]);
+
+		for (size_t j = 0; root && j < root->n; j++) {
+			const struct cg_pair *p = &root->pairs[j];
+			struct entry *e;
+
+			if (!cg_node_is_scalar(p->key))
+				continue;
+			e = lookup(ix, p->key->str, p->key->len);
+			if (e && e->pair == p)
+				ix->order[k++] = e;
+		}
 	}
 
 	/* the parents, now that every name is known */
@@ -406,7 +430,9 @@ static void index_release(struct gl_index *ix)
 		free(ix->entries[i].merged);
 	free(ix->entries);
 	free(ix->defs);
+	free(ix->stamp);
 	free(ix->edges);
+	free(ix->order);
 	free(ix->rank);
 	free(ix->noted_cycle);
 	free(ix->noted_depth);
@@ -504,14 +530,38 @@ static void note_depth(struct gl_index *ix, const struct entry *e)
 	free(chain);
 }
 
-/* Add `l` to `e`'s view unless it is there already (higher up). */
-static void add_layer(struct entry *e, const struct layer *l)
+static void note_view_cut(struct gl_index *ix, const struct entry *e)
 {
-	for (size_t i = 0; i < e->nmerged; i++)
-		if (e->merged[i].pair == l->pair)
-			return;
-	if (e->nmerged < MAX_VIEW)
-		e->merged[e->nmerged++] = *l;
+	/* the `extends:` that brings them in, or where a name that too
+	 * many files define is defined */
+	const struct cg_pos *pos =
+	    e->extends ? &e->extends->key->pos : &e->pair->key->pos;
+	const struct cg_src *src = e->extends ? e->extends_src : e->src;
+
+	if (ix->noted_view)
+		return;
+	ix->noted_view = true;
+	cg_model_note(ix->m,
+		      "%s:%u:%u: '%s' merges more than %d definitions; the "
+		      "rest are not checked",
+		      src->path, pos->line, pos->col, e->pair->key->str,
+		      MAX_VIEW);
+}
+
+/* Add `l` to `e`'s view unless it is there already (higher up). */
+static void add_layer(struct gl_index *ix, struct entry *e,
+		      const struct layer *l)
+{
+	size_t mark = (size_t)(e - ix->entries) + 1;
+
+	if (ix->stamp[l->def] == mark)
+		return;
+	if (e->nmerged == MAX_VIEW) {
+		note_view_cut(ix, e);
+		return;
+	}
+	ix->stamp[l->def] = mark;
+	e->merged[e->nmerged++] = *l;
 }
 
 /* Every parent of `e` outside a cycle is resolved: resolve `e`, its own
@@ -527,7 +577,7 @@ static void resolve(struct gl_index *ix, struct entry *e)
 	e->merged = cg_xcalloc(n < MAX_VIEW ? (n ? n : 1) : MAX_VIEW,
 			       sizeof(*e->merged));
 	for (size_t i = 0; i < e->nown; i++)
-		add_layer(e, &e->own[i]);
+		add_layer(ix, e, &e->own[i]);
 	if (e->in_cycle)
 		return;
 	for (size_t i = e->nparents; i-- > 0;) {
@@ -536,7 +586,7 @@ static void resolve(struct gl_index *ix, struct entry *e)
 		if (p->in_cycle)
 			continue;
 		for (size_t k = 0; k < p->nmerged; k++)
-			add_layer(e, &p->merged[k]);
+			add_layer(ix, e, &p->merged[k]);
 		if (!e->deepest || p->height + 1 > e->height) {
 			e->height = p->height + 1;
 			e->deepest = p;
@@ -572,13 +622,16 @@ static void resolve_extends(struct gl_index *ix)
 	struct entry **stack = cg_xcalloc(ix->n ? ix->n : 1, sizeof(*stack));
 	size_t nstack = 0, order = 0;
 
+	/* from each entry in document order, file by file, so that notes
+	 * name what a reader meets first */
 	for (size_t i = 0; i < ix->n; i++) {
+		struct entry *root = ix->order[i];
 		size_t nframes = 0;
 
-		if (ix->entries[i].index)
+		if (root->index)
 			continue;
-		frames[nframes++] = (struct frame){&ix->entries[i], 0};
-		for (struct entry *v = &ix->entries[i]; v;) {
+		frames[nframes++] = (struct frame){root, 0};
+		for (struct entry *v = root; v;) {
 			struct frame *fr = &frames[nframes - 1];
 			struct entry *w;
 
@@ -1030,20 +1083,22 @@ static struct cg_gl_variable *merge_variables(struct gl_index *ix,
 							     vars.l[i].src, i};
 	}
 	qsort(defs, n, sizeof(*defs), var_def_cmp);
-	out = cg_arena_alloc(&ix->m->arena, (n ? n : 1) * sizeof(*out));
-	for (size_t i = 0; i < n; i++) {
-		struct layer one = {defs[i].pair, defs[i].src};
+	/* the first of each name wins */
+	for (size_t i = 0; i < n; i++)
+		if (!k ||
+		    name_cmp(defs[k - 1].pair->key->str,
+			     defs[k - 1].pair->key->len, defs[i].pair->key->str,
+			     defs[i].pair->key->len))
+			defs[k++] = defs[i];
+	out = k ? cg_arena_alloc(&ix->m->arena, k * sizeof(*out)) : NULL;
+	for (size_t i = 0; i < k; i++) {
+		struct layer one = {defs[i].pair, defs[i].src, 0};
 		struct view v = deref(ix, (struct view){&one, 1});
-		struct cg_gl_variable *var = &out[k];
+		struct cg_gl_variable *var = &out[i];
 
-		if (k &&
-		    !name_cmp(out[k - 1].pair->key->str,
-			      out[k - 1].pair->key->len, defs[i].pair->key->str,
-			      defs[i].pair->key->len))
-			continue;
-		k++;
 		var->pair = defs[i].pair;
 		var->src = defs[i].src;
+		var->value = NULL;
 		if (v.n && is_map(v.l[0].pair->value)) {
 			/* `{value: ...}`, maybe merged over lower ones */
 			if (v.l == &one)
