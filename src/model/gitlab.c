@@ -1134,7 +1134,7 @@ static struct view job_or_default(struct gl_index *ix, struct view self,
 
 	if (v.n || !inherit_allows(inherit_of(ix, self, "default"), key))
 		return v;
-	v = view_get(ix, find_top(ix, "default"), key);
+	v = view_get(ix, deref(ix, find_top(ix, "default")), key);
 	return v.n ? v : find_top(ix, key);
 }
 

@@ -826,6 +826,10 @@ static void test_model__gitlab_merge(void **state)
 	     "job: {extends: .t, variables: !reference [.v, variables], "
 	     "script: [c]}\n",
 	     NULL, NULL, NULL, "c", ".gitlab-ci.yml", "R=r"},
+	    /* `default:` itself taken by `!reference` */
+	    {".d: {before_script: [setup]}\ndefault: !reference [.d]\n"
+	     "job: {script: [t]}\n",
+	     NULL, NULL, NULL, "setup; t", ".gitlab-ci.yml", ""},
 	    /* `default:` merged across files */
 	    {"include: a.yml\ndefault: {image: python}\njob: {script: [t]}\n",
 	     "default: {before_script: [setup]}\n", NULL, NULL, "setup; t",
