@@ -1056,8 +1056,7 @@ static int var_def_cmp(const void *pa, const void *pb)
 /*
  * The variables of merged `variables:` mapping `vars`: per name, the upper
  * definition; a `{value: ..., description: ...}` one merges with those
- * below it, so the value may come from further down. In the model's arena;
- * sorted by name.
+ * below it, so the value may come from further down. In the model's arena.
  */
 static struct cg_gl_variable *merge_variables(struct gl_index *ix,
 					      struct view vars, size_t *out_n)
@@ -1124,6 +1123,63 @@ static struct cg_gl_variable *merge_variables(struct gl_index *ix,
 	return out;
 }
 
+/*
+ * `parallel: matrix:` runs the job once per combination of the values its
+ * entries list, each run with those variables over the job's own
+ * (Normalizer#expand_parallelize_jobs: `config.deep_merge(job.attributes)`
+ * with MatrixStrategy's job_variables). The job's variables take each name
+ * the matrix gives, with the first entry's first value: a name one entry
+ * gives counts as set, though runs of the other entries lack it.
+ */
+static void add_matrix_variables(struct gl_index *ix, struct cg_gl_job *job,
+				 struct view self)
+{
+	struct located matrix =
+	    top(get(ix, get(ix, self, "parallel"), "matrix"));
+	struct cg_gl_variable *vars;
+	bool *given; /* per variable: a matrix entry gave it */
+	size_t n = 0, k = job->nvariables;
+
+	if (!matrix.node || matrix.node->kind != CG_NODE_SEQ)
+		return;
+	for (size_t i = 0; i < matrix.node->n; i++)
+		if (is_map(matrix.node->items[i]))
+			n += matrix.node->items[i]->n;
+	if (!n)
+		return;
+	vars = cg_arena_alloc(&ix->m->arena, (k + n) * sizeof(*vars));
+	given = cg_xcalloc(k + n, sizeof(*given));
+	if (k)
+		memcpy(vars, job->variables, k * sizeof(*vars));
+	for (size_t i = 0; i < matrix.node->n; i++) {
+		const struct cg_node *entry = matrix.node->items[i];
+
+		for (size_t j = 0; is_map(entry) && j < entry->n; j++) {
+			const struct cg_pair *p = &entry->pairs[j];
+			const struct cg_node *value = p->value;
+			struct cg_gl_variable *var;
+
+			if (!cg_node_is_scalar(p->key))
+				continue;
+			var = (struct cg_gl_variable *)find_variable(
+			    vars, k, p->key->str);
+			if (var && given[var - vars])
+				continue; /* an earlier entry gave it */
+			if (!var)
+				var = &vars[k++];
+			given[var - vars] = true;
+			if (value->kind == CG_NODE_SEQ)
+				value = value->n ? value->items[0] : NULL;
+			var->pair = p;
+			var->value = cg_node_is_scalar(value) ? value : NULL;
+			var->src = matrix.src;
+		}
+	}
+	free(given);
+	job->variables = vars;
+	job->nvariables = k;
+}
+
 /* The job's `key`, else default's, else the top-level one (the old global
  * form, which GitLab's `default:` takes when it has no such key itself:
  * `inherit: default:` decides for both). */
@@ -1153,6 +1209,7 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 	job->node = self->pair->value;
 	job->variables =
 	    merge_variables(ix, get(ix, view, "variables"), &job->nvariables);
+	add_matrix_variables(ix, job, view);
 	job->exit_code_check = exit_code_check(ix, job, view);
 	v = get(ix, view, "allow_failure");
 	if (v.n) {

@@ -826,6 +826,13 @@ static void test_model__gitlab_merge(void **state)
 	     "job: {extends: .t, variables: !reference [.v, variables], "
 	     "script: [c]}\n",
 	     NULL, NULL, NULL, "c", ".gitlab-ci.yml", "R=r"},
+	    /* `parallel: matrix:` variables over the job's own */
+	    {"job:\n  variables: {A: job, B: job}\n"
+	     "  parallel:\n    matrix:\n"
+	     "      - B: [m1, m2]\n        C: m\n"
+	     "      - B: m3\n        D: [d]\n"
+	     "  script: [t]\n",
+	     NULL, NULL, NULL, "t", ".gitlab-ci.yml", "A=job B=m1 C=m D=d"},
 	    /* `default:` itself taken by `!reference` */
 	    {".d: {before_script: [setup]}\ndefault: !reference [.d]\n"
 	     "job: {script: [t]}\n",
