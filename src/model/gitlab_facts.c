@@ -349,7 +349,75 @@ static void add_include(struct cg_model *m, size_t g, const struct cg_file *f)
 	}
 }
 
-/* `include: local:` files (globs allowed), followed transitively. */
+/*
+ * Does `path` match `include: local:` pattern `pat` as GitLab matches it
+ * (Repository#search_files_by_wildcard_path turns the pattern into an
+ * anchored regexp): `**` is any text, `/` included; `*` is any text
+ * without `/`; every other character, `?` and `[` too, is itself. The
+ * pattern runs as a set of states over the path, so that many stars
+ * cost no more than one each.
+ */
+enum { INC_ANY = 256, INC_STAR = 257 };
+
+static bool include_match(const char *pat, const char *path)
+{
+	size_t len = strlen(pat), n = 0;
+	int small[128],
+	    *tok = len < 128 ? small : cg_xcalloc(len, sizeof(*tok));
+	bool small_set[2][129], *cur, *next, matched;
+
+	/* the pattern as tokens: a byte, INC_ANY or INC_STAR */
+	for (size_t i = 0; i < len; i++) {
+		if (pat[i] == '*' && pat[i + 1] == '*') {
+			tok[n++] = INC_ANY;
+			i++;
+		} else {
+			tok[n++] =
+			    pat[i] == '*' ? INC_STAR : (unsigned char)pat[i];
+		}
+	}
+	if (n < 128) {
+		cur = small_set[0];
+		next = small_set[1];
+	} else {
+		cur = cg_xcalloc(2 * (n + 1), sizeof(*cur));
+		next = cur + n + 1;
+	}
+	memset(cur, 0, (n + 1) * sizeof(*cur));
+	cur[0] = true;
+	for (const char *c = path;; c++) {
+		/* a star may match nothing */
+		for (size_t i = 0; i < n; i++)
+			if (cur[i] && tok[i] >= INC_ANY)
+				cur[i + 1] = true;
+		if (!*c)
+			break;
+		memset(next, 0, (n + 1) * sizeof(*next));
+		for (size_t i = 0; i < n; i++) {
+			if (!cur[i])
+				continue;
+			if (tok[i] == INC_ANY ||
+			    (tok[i] == INC_STAR && *c != '/'))
+				next[i] = true;
+			else if (tok[i] == (unsigned char)*c)
+				next[i + 1] = true;
+		}
+		{
+			bool *t = cur;
+
+			cur = next;
+			next = t;
+		}
+	}
+	matched = cur[n];
+	if (tok != small)
+		free(tok);
+	if (n >= 128)
+		free(cur < next ? cur : next);
+	return matched;
+}
+
+/* `include: local:` files (wildcards allowed), followed transitively. */
 static void read_includes(struct cg_model *m)
 {
 	for (size_t g = 0; g < m->ngitlab && g < 256; g++) {
@@ -362,7 +430,7 @@ static void read_includes(struct cg_model *m)
 			while (*pat == '/')
 				pat++;
 			for (size_t k = 0; k < m->npaths; k++)
-				if (cg_glob_match(pat, m->paths[k]))
+				if (include_match(pat, m->paths[k]))
 					add_include(m, g,
 						    cg_model_read_file(
 							m, m->paths[k],

@@ -886,6 +886,59 @@ static void test_model__gitlab_merge(void **state)
 	}
 }
 
+/* `include: local:` wildcards as GitLab matches them
+ * (Repository#search_files_by_wildcard_path): `**` is any text, `/`
+ * included, `*` any text without `/`, and everything else is literal. */
+static void test_model__gitlab_include_wildcards(void **state)
+{
+	static const struct {
+		const char *include;
+		const char *want; /* the files read, "; "-joined */
+	} cases[] = {
+	    {"ci/**/*.yml", ".gitlab-ci.yml; ci/sub/deep/y.yml; ci/sub/x.yml"},
+	    {"ci/**.yml", ".gitlab-ci.yml; ci/a.yml; ci/sub/deep/y.yml; "
+			  "ci/sub/x.yml"},
+	    {"ci/*.yml", ".gitlab-ci.yml; ci/a.yml"},
+	    {"ci/?.yml", ".gitlab-ci.yml"},
+	    {"/ci/a.yml", ".gitlab-ci.yml; ci/a.yml"},
+	    /* stars cost linear time (131 of them: past the small buffers) */
+	    {"ci/"
+	     "*****************************************************************"
+	     "*****************************************************************"
+	     "*.yml",
+	     ".gitlab-ci.yml; ci/a.yml; ci/sub/deep/y.yml; ci/sub/x.yml"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		char *ci = cg_xasprintf("include: {local: '%s'}\n"
+					"job: {script: [t]}\n",
+					cases[i].include);
+		const char *const files[] = {".gitlab-ci.yml",
+					     ci,
+					     "ci/a.yml",
+					     ".a: {script: [a]}\n",
+					     "ci/sub/x.yml",
+					     ".x: {script: [x]}\n",
+					     "ci/sub/deep/y.yml",
+					     ".y: {script: [y]}\n",
+					     NULL};
+		struct cg_buf got = CG_BUF_INIT;
+		struct cg_model m;
+
+		gl_build(&m, root, files);
+		for (size_t f = 0; f < m.ngitlab; f++)
+			cg_buf_addf(&got, "%s%s", f ? "; " : "",
+				    m.gitlab[f].src->path);
+		if (strcmp(got.buf, cases[i].want))
+			fail_msg("case %zu: read '%s', want '%s'", i, got.buf,
+				 cases[i].want);
+		cg_buf_release(&got);
+		gl_remove(&m, root);
+		free(ci);
+	}
+}
+
 /* Composite actions are workflows with one pseudo-job "runs"; other
  * actions build nothing; a `run:` step without `shell:` is a note. */
 static void test_model__github_composite_actions(void **state)
@@ -1385,6 +1438,7 @@ int main(void)
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_per_file),
 	    cmocka_unit_test(test_model__gitlab_reference),
 	    cmocka_unit_test(test_model__gitlab_merge),
+	    cmocka_unit_test(test_model__gitlab_include_wildcards),
 	    cmocka_unit_test(test_model__gitlab_inherit_default),
 	    cmocka_unit_test(test_model__gitlab_allow_failure_effective),
 	    cmocka_unit_test(test_model__gitlab_allow_failure_values),
