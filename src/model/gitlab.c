@@ -1224,16 +1224,25 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 	if (job->allow_failure && rules.node &&
 	    (rules.node->kind == CG_NODE_SEQ || is_reference(rules.node)))
 		job->allow_failures[0].effective = allow.job_level_used;
-	v = deref(ix, job_or_default(ix, view, "services"));
-	job->services = top(v).node;
-	job->services_src = top(v).src;
-	whole &= add_scripts(ix, &scripts,
-			     top(job_or_default(ix, view, "before_script")));
-	whole &= add_scripts(ix, &scripts, top(view_get(ix, view, "script")));
-	job->script = cg_script_join(ix->m, job->scripts, job->nscripts,
-				     job->exit_code_check);
-	whole &= add_scripts(ix, &after,
-			     top(job_or_default(ix, view, "after_script")));
+	/* a job with `trigger:` and no `script:` is a bridge
+	 * (Entry::Jobs: Job matches `script:`/`run:`, Bridge `trigger:`):
+	 * it starts a downstream pipeline and runs nothing, not even
+	 * default:'s before_script, after_script or services */
+	if (view_get(ix, view, "script").n ||
+	    !view_get(ix, view, "trigger").n) {
+		v = deref(ix, job_or_default(ix, view, "services"));
+		job->services = top(v).node;
+		job->services_src = top(v).src;
+		whole &=
+		    add_scripts(ix, &scripts,
+				top(job_or_default(ix, view, "before_script")));
+		whole &= add_scripts(ix, &scripts,
+				     top(view_get(ix, view, "script")));
+		job->script = cg_script_join(ix->m, job->scripts, job->nscripts,
+					     job->exit_code_check);
+		whole &= add_scripts(
+		    ix, &after, top(job_or_default(ix, view, "after_script")));
+	}
 	if (!whole)
 		note_cut(ix, self);
 }

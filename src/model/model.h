@@ -399,7 +399,9 @@ struct cg_gl_variable {
  * `inherit: default:`, maybe through `extends:`, lets it). The runner joins
  * before_script and script into one shell script that starts with
  * `set -o pipefail` (where the shell has it) and `set -o errexit`
- * (gitlab-runner shells/bash.go), so `scripts` share one shell state.
+ * (gitlab-runner shells/bash.go), so `scripts` share one shell state. A
+ * bridge (`trigger:` without `script:`) runs nothing: it has no scripts
+ * and no services.
  */
 struct cg_gl_job {
 	const char *id;

@@ -833,6 +833,11 @@ static void test_model__gitlab_merge(void **state)
 	     "      - B: m3\n        D: [d]\n"
 	     "  script: [t]\n",
 	     NULL, NULL, NULL, "t", ".gitlab-ci.yml", "A=job B=m1 C=m D=d"},
+	    /* a `trigger:` job without `script:` is a bridge: GitLab runs
+	     * no script for it, default:'s neither */
+	    {"default: {before_script: [setup], after_script: [tox]}\n"
+	     "job: {trigger: {project: a/b}, allow_failure: true}\n",
+	     NULL, NULL, NULL, "", ".gitlab-ci.yml", ""},
 	    /* `default:` itself taken by `!reference` */
 	    {".d: {before_script: [setup]}\ndefault: !reference [.d]\n"
 	     "job: {script: [t]}\n",
