@@ -758,6 +758,7 @@ struct list_walk {
 	size_t nwalking;
 	size_t nodes; /* visited so far */
 	bool cut;     /* MAX_LIST_NODES reached */
+	bool missing; /* a `!reference` to nothing seen (a remote include's) */
 };
 
 static void flatten_at(struct list_walk *w, struct located l, unsigned depth)
@@ -772,6 +773,9 @@ static void flatten_at(struct list_walk *w, struct located l, unsigned depth)
 	}
 	if (is_reference(n)) {
 		struct located to = top(follow_reference(w->ix, n));
+
+		if (!to.node)
+			w->missing = true;
 
 		for (size_t i = 0; i < w->nwalking; i++)
 			if (to.node && w->walking[i] == to.node) {
@@ -799,7 +803,7 @@ static void flatten_at(struct list_walk *w, struct located l, unsigned depth)
 /* Walk list `l` (a job's key, maybe inherited); false when it was cut. */
 static bool flatten(struct gl_index *ix, struct located l,
 		    void (*item)(struct list_walk *w, struct located item),
-		    void *out)
+		    void *out, bool *missing)
 {
 	struct list_walk w;
 
@@ -809,6 +813,8 @@ static bool flatten(struct gl_index *ix, struct located l,
 	w.out = out;
 	w.walking[w.nwalking++] = l.node;
 	flatten_at(&w, l, 0);
+	if (missing)
+		*missing = w.missing;
 	return !w.cut;
 }
 
@@ -833,7 +839,7 @@ static void add_script(struct list_walk *w, struct located l)
 static bool add_scripts(struct gl_index *ix, struct script_list *out,
 			struct located l)
 {
-	return flatten(ix, l, add_script, out);
+	return flatten(ix, l, add_script, out, NULL);
 }
 
 static void note_cut(struct gl_index *ix, const struct entry *job)
@@ -910,8 +916,9 @@ struct allow_list {
 	size_t alloc;
 	/* the `rules:` entries so far: one of them always matches, so no
 	 * later one is ever used; one that runs the job can be the first to
-	 * match and has no allow_failure, so the job's own applies there */
-	bool matched_always, job_level_used;
+	 * match and has no allow_failure, so the job's own applies there;
+	 * one can be the first to match and runs the job */
+	bool matched_always, job_level_used, can_run;
 };
 
 static void add_allow_failure(struct allow_list *out,
@@ -956,6 +963,7 @@ static void add_rule(struct list_walk *w, struct located l)
 		return; /* GitLab rejects it */
 	runs = !out->matched_always &&
 	       !cg_scalar_eq(cg_map_get(l.node, "when"), "never");
+	out->can_run |= runs;
 	if (p)
 		add_allow_failure(out, p, l.src, l.node, runs);
 	else if (runs)
@@ -1199,10 +1207,10 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 {
 	struct script_list scripts = {&job->scripts, &job->nscripts, 0};
 	struct script_list after = {&job->after, &job->nafter, 0};
-	struct allow_list allow = {ix->m, job, 0, false, false};
+	struct allow_list allow = {ix->m, job, 0, false, false, false};
 	struct view view = entry_view(self), v;
 	struct located rules = top(view_get(ix, view, "rules"));
-	bool whole = true;
+	bool whole = true, missing = false, has_rules, created;
 
 	job->id = self->pair->key->str;
 	job->key = self->pair->key;
@@ -1218,18 +1226,27 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 		add_allow_failure(&allow, job->allow_failure,
 				  job->allow_failure_src, NULL, true);
 	}
-	whole &= flatten(ix, rules, add_rule, &allow);
+	whole &= flatten(ix, rules, add_rule, &allow, &missing);
+	has_rules = rules.node && (rules.node->kind == CG_NODE_SEQ ||
+				   is_reference(rules.node));
 	/* with `rules:`, the job's own allow_failure is used only where an
 	 * entry without one matches (none: the job never runs) */
-	if (job->allow_failure && rules.node &&
-	    (rules.node->kind == CG_NODE_SEQ || is_reference(rules.node)))
+	if (job->allow_failure && has_rules)
 		job->allow_failures[0].effective = allow.job_level_used;
+	/*
+	 * GitLab creates the job only when a `rules:` entry matches and
+	 * does not say `when: never` (Gitlab::Ci::Build::Rules#evaluate):
+	 * when no entry can, the job never runs, and nothing it would run
+	 * is checked. Unless a `!reference` there names what no file here
+	 * defines (a remote include's entries may run it).
+	 */
+	created = !has_rules || allow.can_run || missing;
 	/* a job with `trigger:` and no `script:` is a bridge
 	 * (Entry::Jobs: Job matches `script:`/`run:`, Bridge `trigger:`):
 	 * it starts a downstream pipeline and runs nothing, not even
 	 * default:'s before_script, after_script or services */
-	if (view_get(ix, view, "script").n ||
-	    !view_get(ix, view, "trigger").n) {
+	if (created && (view_get(ix, view, "script").n ||
+			!view_get(ix, view, "trigger").n)) {
 		v = deref(ix, job_or_default(ix, view, "services"));
 		job->services = top(v).node;
 		job->services_src = top(v).src;

@@ -400,8 +400,8 @@ struct cg_gl_variable {
  * before_script and script into one shell script that starts with
  * `set -o pipefail` (where the shell has it) and `set -o errexit`
  * (gitlab-runner shells/bash.go), so `scripts` share one shell state. A
- * bridge (`trigger:` without `script:`) runs nothing: it has no scripts
- * and no services.
+ * bridge (`trigger:` without `script:`) runs nothing, nor does a job
+ * whose `rules:` never create it: they have no scripts and no services.
  */
 struct cg_gl_job {
 	const char *id;

@@ -838,6 +838,17 @@ static void test_model__gitlab_merge(void **state)
 	    {"default: {before_script: [setup], after_script: [tox]}\n"
 	     "job: {trigger: {project: a/b}, allow_failure: true}\n",
 	     NULL, NULL, NULL, "", ".gitlab-ci.yml", ""},
+	    /* `rules:` that never create the job: nothing runs */
+	    {"job:\n  rules:\n    - {if: $A, when: never}\n"
+	     "    - when: never\n    - {if: $B}\n"
+	     "  script: [t]\n",
+	     NULL, NULL, NULL, "", ".gitlab-ci.yml", ""},
+	    {"job: {rules: [{if: $A, when: never}, {if: $B}], script: [t]}\n",
+	     NULL, NULL, NULL, "t", ".gitlab-ci.yml", ""},
+	    /* ... unless a `!reference` may bring entries no file here has */
+	    {"job:\n  rules:\n    - !reference [.remote, rules]\n"
+	     "    - when: never\n  script: [t]\n",
+	     NULL, NULL, NULL, "t", ".gitlab-ci.yml", ""},
 	    /* `default:` itself taken by `!reference` */
 	    {".d: {before_script: [setup]}\ndefault: !reference [.d]\n"
 	     "job: {script: [t]}\n",
