@@ -919,6 +919,9 @@ struct allow_list {
 	 * match and has no allow_failure, so the job's own applies there;
 	 * one can be the first to match and runs the job */
 	bool matched_always, job_level_used, can_run;
+	/* the `variables:` of entries that can run the job, in order */
+	struct located *rule_vars;
+	size_t nrule_vars, rule_vars_alloc;
 };
 
 static void add_allow_failure(struct allow_list *out,
@@ -964,6 +967,12 @@ static void add_rule(struct list_walk *w, struct located l)
 	runs = !out->matched_always &&
 	       !cg_scalar_eq(cg_map_get(l.node, "when"), "never");
 	out->can_run |= runs;
+	if (runs && is_map(cg_map_get(l.node, "variables"))) {
+		CG_GROW(out->rule_vars, out->rule_vars_alloc,
+			out->nrule_vars + 1);
+		out->rule_vars[out->nrule_vars++] =
+		    (struct located){cg_map_get(l.node, "variables"), l.src};
+	}
 	if (p)
 		add_allow_failure(out, p, l.src, l.node, runs);
 	else if (runs)
@@ -1188,6 +1197,46 @@ static void add_matrix_variables(struct gl_index *ix, struct cg_gl_job *job,
 	job->nvariables = k;
 }
 
+/*
+ * A `rules:` entry's `variables:` are the job's when that entry matches,
+ * over its own (gitlab-org/gitlab!48752). The job's variables take each
+ * name that an entry which can run the job gives and the job does not
+ * define: the job may get it in some pipeline. Where the job defines the
+ * name too, its own value is kept: the one runs of other entries see.
+ */
+static void add_rule_variables(struct gl_index *ix, struct cg_gl_job *job,
+			       const struct allow_list *allow)
+{
+	struct cg_gl_variable *vars;
+	size_t n = 0, k = job->nvariables;
+
+	for (size_t i = 0; i < allow->nrule_vars; i++)
+		n += allow->rule_vars[i].node->n;
+	if (!n)
+		return;
+	vars = cg_arena_alloc(&ix->m->arena, (k + n) * sizeof(*vars));
+	if (k)
+		memcpy(vars, job->variables, k * sizeof(*vars));
+	for (size_t i = 0; i < allow->nrule_vars; i++) {
+		const struct cg_node *map = allow->rule_vars[i].node;
+
+		for (size_t j = 0; j < map->n; j++) {
+			const struct cg_pair *p = &map->pairs[j];
+
+			if (!cg_node_is_scalar(p->key) ||
+			    find_variable(vars, k, p->key->str))
+				continue;
+			vars[k].pair = p;
+			vars[k].value =
+			    cg_node_is_scalar(p->value) ? p->value : NULL;
+			vars[k].src = allow->rule_vars[i].src;
+			k++;
+		}
+	}
+	job->variables = vars;
+	job->nvariables = k;
+}
+
 /* The job's `key`, else default's, else the top-level one (the old global
  * form, which GitLab's `default:` takes when it has no such key itself:
  * `inherit: default:` decides for both). */
@@ -1207,7 +1256,8 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 {
 	struct script_list scripts = {&job->scripts, &job->nscripts, 0};
 	struct script_list after = {&job->after, &job->nafter, 0};
-	struct allow_list allow = {ix->m, job, 0, false, false, false};
+	struct allow_list allow = {ix->m, job,	0, false, false,
+				   false, NULL, 0, 0};
 	struct view view = entry_view(self), v;
 	struct located rules = top(view_get(ix, view, "rules"));
 	bool whole = true, missing = false, has_rules, created;
@@ -1227,6 +1277,8 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 				  job->allow_failure_src, NULL, true);
 	}
 	whole &= flatten(ix, rules, add_rule, &allow, &missing);
+	add_rule_variables(ix, job, &allow);
+	free(allow.rule_vars);
 	has_rules = rules.node && (rules.node->kind == CG_NODE_SEQ ||
 				   is_reference(rules.node));
 	/* with `rules:`, the job's own allow_failure is used only where an

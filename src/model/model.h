@@ -445,7 +445,9 @@ struct cg_gl_job {
 	const struct cg_node *services;
 	const struct cg_src *services_src;
 	/* the job's own `variables:`, deep-merged over its templates' (not
-	 * the top-level ones); an array owned by the model */
+	 * the top-level ones), with those `parallel: matrix:` gives (over
+	 * the job's) and those of `rules:` entries that can run the job
+	 * (names the job lacks); an array owned by the model */
 	struct cg_gl_variable *variables;
 	size_t nvariables;
 };

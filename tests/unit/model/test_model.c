@@ -849,6 +849,15 @@ static void test_model__gitlab_merge(void **state)
 	    {"job:\n  rules:\n    - !reference [.remote, rules]\n"
 	     "    - when: never\n  script: [t]\n",
 	     NULL, NULL, NULL, "t", ".gitlab-ci.yml", ""},
+	    /* `rules:` entries that can run the job give their variables,
+	     * the job's own kept */
+	    {"job:\n  variables: {A: job}\n  rules:\n"
+	     "    - {if: $X, variables: {A: r1, B: r1}}\n"
+	     "    - {if: $Y, when: never, variables: {C: c}}\n"
+	     "    - {variables: {D: d}}\n"
+	     "    - {variables: {E: e}}\n"
+	     "  script: [t]\n",
+	     NULL, NULL, NULL, "t", ".gitlab-ci.yml", "A=job B=r1 D=d"},
 	    /* `default:` itself taken by `!reference` */
 	    {".d: {before_script: [setup]}\ndefault: !reference [.d]\n"
 	     "job: {script: [t]}\n",
