@@ -1237,6 +1237,25 @@ static void add_rule_variables(struct gl_index *ix, struct cg_gl_job *job,
 	job->nvariables = k;
 }
 
+/* see cg_gl_job.inherit_some_variables */
+static void inherit_variables(struct gl_index *ix, struct cg_gl_job *job,
+			      struct view self)
+{
+	const struct cg_node *iv = inherit_of(ix, self, "variables");
+	const struct cg_model *m = ix->m;
+
+	if (!iv || (iv->kind != CG_NODE_SEQ && cg_scalar_bool(iv) != 0))
+		return;
+	job->inherit_some_variables = true;
+	job->inherited = cg_arena_alloc(
+	    &ix->m->arena, (m->ngitlab_variables ? m->ngitlab_variables : 1) *
+			       sizeof(*job->inherited));
+	for (size_t i = 0; i < m->ngitlab_variables; i++)
+		if (inherit_allows(iv, m->gitlab_variables[i].pair->key->str))
+			job->inherited[job->ninherited++] =
+			    m->gitlab_variables[i];
+}
+
 /* The job's `key`, else default's, else the top-level one (the old global
  * form, which GitLab's `default:` takes when it has no such key itself:
  * `inherit: default:` decides for both). */
@@ -1268,6 +1287,7 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 	job->variables =
 	    merge_variables(ix, get(ix, view, "variables"), &job->nvariables);
 	add_matrix_variables(ix, job, view);
+	inherit_variables(ix, job, view);
 	job->exit_code_check = exit_code_check(ix, job, view);
 	v = get(ix, view, "allow_failure");
 	if (v.n) {

@@ -260,6 +260,30 @@ static void stored_facts(struct cg_model *m, const struct cg_gl_file *gl)
 	}
 }
 
+/*
+ * The scope above a job's: the pipeline's, or for a job whose `inherit:
+ * variables:` keeps some top-level variables out, a scope like it with
+ * only those the job takes (GitLab leaves the others out of the job:
+ * Entry::Processable#root_variables_inheritance).
+ */
+static size_t job_parent(struct cg_model *m, const struct cg_gl_job *job,
+			 size_t pscope)
+{
+	struct cg_scope *p = &m->facts.scopes[pscope];
+	struct cg_pos pos = p->pos;
+	size_t s;
+
+	if (!job->inherit_some_variables)
+		return pscope;
+	s = cg_fact_scope(m, CG_SCOPE_FILE, CG_NO_SCOPE, p->name, p->src, &pos);
+	p = &m->facts.scopes[pscope]; /* the table may have moved */
+	m->facts.scopes[s].place = p->place;
+	m->facts.scopes[s].environment = p->environment;
+	m->facts.scopes[s].in_container = p->in_container;
+	merged_variables_facts(m, job->inherited, job->ninherited, s);
+	return s;
+}
+
 static void pipeline_facts(struct cg_model *m)
 {
 	const struct cg_gl_file *main_file = NULL;
@@ -292,9 +316,9 @@ static void pipeline_facts(struct cg_model *m)
 			struct cg_script_item it = {0};
 			size_t jscope, group;
 
-			jscope =
-			    cg_fact_scope(m, CG_SCOPE_CI_JOB, pscope, job->id,
-					  gl->src, &job->key->pos);
+			jscope = cg_fact_scope(
+			    m, CG_SCOPE_CI_JOB, job_parent(m, job, pscope),
+			    job->id, gl->src, &job->key->pos);
 			merged_variables_facts(m, job->variables,
 					       job->nvariables, jscope);
 			g.kind = CG_GROUP_GITLAB_JOB;

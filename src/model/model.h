@@ -450,6 +450,12 @@ struct cg_gl_job {
 	 * (names the job lacks); an array owned by the model */
 	struct cg_gl_variable *variables;
 	size_t nvariables;
+	/* `inherit: variables:` false or a list: the top-level variables
+	 * the job takes are only `inherited` (copies, owned by the model);
+	 * else every one of cg_model.gitlab_variables */
+	bool inherit_some_variables;
+	struct cg_gl_variable *inherited;
+	size_t ninherited;
 };
 
 /*
