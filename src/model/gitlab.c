@@ -21,7 +21,12 @@
  * is looked up through them (view_get). Scripts are the items of
  * before_script and script, flattened the way GitLab does (nested lists
  * from anchors); after_script's items are kept apart (a shell of their
- * own, exit status ignored).
+ * own, exit status ignored). A job defined in several files is one job,
+ * kept in the file whose definition wins. Its variables are its merged
+ * `variables:` with those of `parallel: matrix:` and of `rules:` entries
+ * that can run it; `inherit: variables:` says which top-level ones it
+ * takes. A bridge (`trigger:` without `script:`) and a job whose `rules:`
+ * never create it run nothing.
  *
  * `extends:` is resolved once for every top-level entry (job, template or
  * other key), never again per job or per key. The entries and their
