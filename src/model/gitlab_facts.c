@@ -284,6 +284,58 @@ static size_t job_parent(struct cg_model *m, const struct cg_gl_job *job,
 	return s;
 }
 
+/* An `include:` item's local path: the item itself when it is a string,
+ * its `local:` when it is a mapping; else NULL. */
+static const struct cg_node *local_item(const struct cg_node *it)
+{
+	if (cg_node_is_scalar(it))
+		return it;
+	return cg_map_get(it, "local");
+}
+
+/* `include:` path `n` (a scalar) of file `src`, as a file GitLab must find
+ * in the commit: a local one, not a URL, and not a wildcard (which may
+ * match nothing). */
+static void include_ref(struct cg_model *m, const struct cg_node *n,
+			const struct cg_src *src)
+{
+	struct cg_file_ref r = {0};
+	const char *p;
+	char *path;
+
+	if (!cg_node_is_scalar(n) || strstr(n->str, "://") ||
+	    strpbrk(n->str, "*$"))
+		return;
+	for (p = n->str; *p == '/'; p++)
+		;
+	if (!*p || !(path = cg_model_path(NULL, p)))
+		return;
+	r.kind = CG_REF_CONFIG_FILE;
+	r.path = path;
+	r.required = true;
+	r.group = r.item = CG_NO_GROUP;
+	r.src = src;
+	r.pos = n->pos;
+	cg_fact_file_ref(m, &r);
+	free(path);
+}
+
+/* The files `include:` names: GitLab reads them from the commit when it
+ * creates the pipeline, and fails ("Local file ... does not exist") when
+ * one is not there (External::File::Local). */
+static void include_refs(struct cg_model *m, const struct cg_gl_file *gl)
+{
+	const struct cg_node *inc = cg_map_get(gl->root, "include");
+	size_t n = !inc ? 0 : inc->kind == CG_NODE_SEQ ? inc->n : 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cg_node *it =
+		    inc->kind == CG_NODE_SEQ ? inc->items[i] : inc;
+
+		include_ref(m, local_item(it), gl->src);
+	}
+}
+
 static void pipeline_facts(struct cg_model *m)
 {
 	const struct cg_gl_file *main_file = NULL;
@@ -304,8 +356,10 @@ static void pipeline_facts(struct cg_model *m)
 	m->facts.scopes[pscope].in_container = true;
 	merged_variables_facts(m, m->gitlab_variables, m->ngitlab_variables,
 			       pscope);
-	for (size_t f = 0; f < m->ngitlab; f++)
+	for (size_t f = 0; f < m->ngitlab; f++) {
 		stored_facts(m, &m->gitlab[f]);
+		include_refs(m, &m->gitlab[f]);
+	}
 	for (size_t f = 0; f < m->ngitlab; f++) {
 		const struct cg_gl_file *gl = &m->gitlab[f];
 
