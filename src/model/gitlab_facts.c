@@ -17,24 +17,6 @@
 #include "model/loader.h"
 #include "core/banned.h"
 
-/* The file whose top-level entry `entry_key` maps `key` to `node`. */
-static const struct cg_src *src_of(const struct cg_model *m,
-				   const struct cg_node *node, const char *key)
-{
-	for (size_t f = 0; f < m->ngitlab; f++) {
-		const struct cg_node *root = m->gitlab[f].root;
-
-		if (!root || root->kind != CG_NODE_MAP)
-			continue;
-		if (cg_map_get(root, key) == node)
-			return m->gitlab[f].src;
-		for (size_t i = 0; i < root->n; i++)
-			if (cg_map_get(root->pairs[i].value, key) == node)
-				return m->gitlab[f].src;
-	}
-	return m->ngitlab ? m->gitlab[0].src : NULL;
-}
-
 static void variables_facts(struct cg_model *m, const struct cg_node *vars,
 			    const struct cg_src *src, size_t scope)
 {
@@ -55,6 +37,31 @@ static void variables_facts(struct cg_model *m, const struct cg_node *vars,
 		e.scope = scope;
 		e.src = src;
 		e.pos = p->key->pos;
+		if (cg_node_is_scalar(v)) {
+			e.value = v->str;
+			e.value_pos = v->pos;
+			e.value_has_pos = true;
+			e.value_kind = cg_value_classify(m, e.value, &e.ref);
+		}
+		cg_fact_env(m, &e);
+	}
+}
+
+/* `variables:` as GitLab merged them (see struct cg_gl_variable) */
+static void merged_variables_facts(struct cg_model *m,
+				   const struct cg_gl_variable *vars, size_t n,
+				   size_t scope)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cg_node *v = vars[i].value;
+		struct cg_env_fact e = {0};
+
+		e.name = vars[i].pair->key->str;
+		e.role = CG_ENV_DEF;
+		e.place = CG_PLACE_CI;
+		e.scope = scope;
+		e.src = vars[i].src;
+		e.pos = vars[i].pair->key->pos;
 		if (cg_node_is_scalar(v)) {
 			e.value = v->str;
 			e.value_pos = v->pos;
@@ -136,20 +143,18 @@ static void service_fact(struct cg_model *m, const struct cg_node *entry,
 	f.image = name->str;
 	f.kind = cg_service_kind_of_image(f.image);
 	if (cg_node_is_scalar(alias) && *alias->str) {
-		/* `alias: a,b` gives several names */
-		const char *p = alias->str;
+		/* `alias: a,b` or `alias: a b` gives several names:
+		 * gitlab-runner's Image.Aliases() turns commas into spaces
+		 * and splits at white space (Go's strings.Fields) */
+		static const char sep[] = ", \t\n\v\f\r";
+		const char *p = alias->str + strspn(alias->str, sep);
 
 		while (*p && f.nhosts < 8) {
-			size_t l = strcspn(p, ",");
+			size_t l = strcspn(p, sep);
 
-			while (l && (p[l - 1] == ' '))
-				l--;
-			if (l)
-				hosts[f.nhosts++] =
-				    cg_arena_strndup(&m->arena, p, l);
-			p += strcspn(p, ",");
-			while (*p == ',' || *p == ' ')
-				p++;
+			hosts[f.nhosts++] = cg_arena_strndup(&m->arena, p, l);
+			p += l;
+			p += strspn(p, sep);
 		}
 	}
 	f.nhosts += image_hosts(m, f.image, hosts + f.nhosts);
@@ -255,6 +260,82 @@ static void stored_facts(struct cg_model *m, const struct cg_gl_file *gl)
 	}
 }
 
+/*
+ * The scope above a job's: the pipeline's, or for a job whose `inherit:
+ * variables:` keeps some top-level variables out, a scope like it with
+ * only those the job takes (GitLab leaves the others out of the job:
+ * Entry::Processable#root_variables_inheritance).
+ */
+static size_t job_parent(struct cg_model *m, const struct cg_gl_job *job,
+			 size_t pscope)
+{
+	struct cg_scope *p = &m->facts.scopes[pscope];
+	struct cg_pos pos = p->pos;
+	size_t s;
+
+	if (!job->inherit_some_variables)
+		return pscope;
+	s = cg_fact_scope(m, CG_SCOPE_FILE, CG_NO_SCOPE, p->name, p->src, &pos);
+	p = &m->facts.scopes[pscope]; /* the table may have moved */
+	m->facts.scopes[s].place = p->place;
+	m->facts.scopes[s].environment = p->environment;
+	m->facts.scopes[s].in_container = p->in_container;
+	merged_variables_facts(m, job->inherited, job->ninherited, s);
+	return s;
+}
+
+/* An `include:` item's local path: the item itself when it is a string,
+ * its `local:` when it is a mapping; else NULL. */
+static const struct cg_node *local_item(const struct cg_node *it)
+{
+	if (cg_node_is_scalar(it))
+		return it;
+	return cg_map_get(it, "local");
+}
+
+/* `include:` path `n` (a scalar) of file `src`, as a file GitLab must find
+ * in the commit: a local one, not a URL, and not a wildcard (which may
+ * match nothing). */
+static void include_ref(struct cg_model *m, const struct cg_node *n,
+			const struct cg_src *src)
+{
+	struct cg_file_ref r = {0};
+	const char *p;
+	char *path;
+
+	if (!cg_node_is_scalar(n) || strstr(n->str, "://") ||
+	    strpbrk(n->str, "*$"))
+		return;
+	for (p = n->str; *p == '/'; p++)
+		;
+	if (!*p || !(path = cg_model_path(NULL, p)))
+		return;
+	r.kind = CG_REF_CONFIG_FILE;
+	r.path = path;
+	r.required = true;
+	r.group = r.item = CG_NO_GROUP;
+	r.src = src;
+	r.pos = n->pos;
+	cg_fact_file_ref(m, &r);
+	free(path);
+}
+
+/* The files `include:` names: GitLab reads them from the commit when it
+ * creates the pipeline, and fails ("Local file ... does not exist") when
+ * one is not there (External::File::Local). */
+static void include_refs(struct cg_model *m, const struct cg_gl_file *gl)
+{
+	const struct cg_node *inc = cg_map_get(gl->root, "include");
+	size_t n = !inc ? 0 : inc->kind == CG_NODE_SEQ ? inc->n : 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cg_node *it =
+		    inc->kind == CG_NODE_SEQ ? inc->items[i] : inc;
+
+		include_ref(m, local_item(it), gl->src);
+	}
+}
+
 static void pipeline_facts(struct cg_model *m)
 {
 	const struct cg_gl_file *main_file = NULL;
@@ -273,14 +354,14 @@ static void pipeline_facts(struct cg_model *m)
 	m->facts.scopes[pscope].place = CG_PLACE_CI;
 	m->facts.scopes[pscope].environment = CG_ENVIRONMENT_CI;
 	m->facts.scopes[pscope].in_container = true;
-	for (size_t f = 0; f < m->ngitlab; f++)
-		variables_facts(m, cg_map_get(m->gitlab[f].root, "variables"),
-				m->gitlab[f].src, pscope);
-	for (size_t f = 0; f < m->ngitlab; f++)
+	merged_variables_facts(m, m->gitlab_variables, m->ngitlab_variables,
+			       pscope);
+	for (size_t f = 0; f < m->ngitlab; f++) {
 		stored_facts(m, &m->gitlab[f]);
+		include_refs(m, &m->gitlab[f]);
+	}
 	for (size_t f = 0; f < m->ngitlab; f++) {
 		const struct cg_gl_file *gl = &m->gitlab[f];
-		const struct cg_node *dflt = cg_map_get(gl->root, "default");
 
 		for (size_t j = 0; j < gl->njobs; j++) {
 			const struct cg_gl_job *job = &gl->jobs[j];
@@ -289,12 +370,11 @@ static void pipeline_facts(struct cg_model *m)
 			struct cg_script_item it = {0};
 			size_t jscope, group;
 
-			jscope =
-			    cg_fact_scope(m, CG_SCOPE_CI_JOB, pscope, job->id,
-					  gl->src, &job->key->pos);
-			variables_facts(m, job->variables,
-					src_of(m, job->variables, "variables"),
-					jscope);
+			jscope = cg_fact_scope(
+			    m, CG_SCOPE_CI_JOB, job_parent(m, job, pscope),
+			    job->id, gl->src, &job->key->pos);
+			merged_variables_facts(m, job->variables,
+					       job->nvariables, jscope);
 			g.kind = CG_GROUP_GITLAB_JOB;
 			g.name = job->id;
 			g.scope = jscope;
@@ -302,16 +382,11 @@ static void pipeline_facts(struct cg_model *m)
 			g.pos = job->key->pos;
 			g.gl = job;
 			group = cg_fact_group(m, &g);
-			if (!services)
-				services = cg_map_get(dflt, "services");
-			if (!services)
-				services = cg_map_get(gl->root, "services");
 			if (services && services->kind == CG_NODE_SEQ)
 				for (size_t s = 0; s < services->n; s++)
-					service_fact(
-					    m, services->items[s],
-					    src_of(m, services, "services"),
-					    jscope, group);
+					service_fact(m, services->items[s],
+						     job->services_src, jscope,
+						     group);
 			it.script = job->script;
 			it.shell = &gitlab_shell;
 			it.scope = jscope;
@@ -333,7 +408,94 @@ static void pipeline_facts(struct cg_model *m)
 			       false);
 }
 
-/* `include: local:` files (globs allowed), followed transitively. */
+/* File `g` includes `f` (NULL: it could not be read): remember it, for
+ * the order in which GitLab merges the files. */
+static void add_include(struct cg_model *m, size_t g, const struct cg_file *f)
+{
+	struct cg_gl_file *gl = &m->gitlab[g];
+
+	for (size_t i = 0; f && i < m->ngitlab; i++) {
+		if (m->gitlab[i].src != &f->src)
+			continue;
+		for (size_t k = 0; k < gl->nincludes; k++)
+			if (gl->includes[k] == i)
+				return;
+		gl->includes = cg_xrealloc(
+		    gl->includes, (gl->nincludes + 1) * sizeof(*gl->includes));
+		gl->includes[gl->nincludes++] = i;
+		return;
+	}
+}
+
+/*
+ * Does `path` match `include: local:` pattern `pat` as GitLab matches it
+ * (Repository#search_files_by_wildcard_path turns the pattern into an
+ * anchored regexp): `**` is any text, `/` included; `*` is any text
+ * without `/`; every other character, `?` and `[` too, is itself. The
+ * pattern runs as a set of states over the path, so that many stars
+ * cost no more than one each.
+ */
+enum { INC_ANY = 256, INC_STAR = 257 };
+
+static bool include_match(const char *pat, const char *path)
+{
+	size_t len = strlen(pat), n = 0;
+	int small[128],
+	    *tok = len < 128 ? small : cg_xcalloc(len, sizeof(*tok));
+	bool small_set[2][129], *cur, *next, matched;
+
+	/* the pattern as tokens: a byte, INC_ANY or INC_STAR */
+	for (size_t i = 0; i < len; i++) {
+		if (pat[i] == '*' && pat[i + 1] == '*') {
+			tok[n++] = INC_ANY;
+			i++;
+		} else {
+			tok[n++] =
+			    pat[i] == '*' ? INC_STAR : (unsigned char)pat[i];
+		}
+	}
+	if (n < 128) {
+		cur = small_set[0];
+		next = small_set[1];
+	} else {
+		cur = cg_xcalloc(2 * (n + 1), sizeof(*cur));
+		next = cur + n + 1;
+	}
+	memset(cur, 0, (n + 1) * sizeof(*cur));
+	cur[0] = true;
+	for (const char *c = path;; c++) {
+		/* a star may match nothing */
+		for (size_t i = 0; i < n; i++)
+			if (cur[i] && tok[i] >= INC_ANY)
+				cur[i + 1] = true;
+		if (!*c)
+			break;
+		memset(next, 0, (n + 1) * sizeof(*next));
+		for (size_t i = 0; i < n; i++) {
+			if (!cur[i])
+				continue;
+			if (tok[i] == INC_ANY ||
+			    (tok[i] == INC_STAR && *c != '/'))
+				next[i] = true;
+			else if (tok[i] == (unsigned char)*c)
+				next[i + 1] = true;
+		}
+		{
+			bool *t = cur;
+
+			cur = next;
+			next = t;
+		}
+	}
+	matched = cur[n];
+	if (tok != small)
+		free(tok);
+	if (n >= 128)
+		free(cur < next ? cur : next);
+	return matched;
+}
+
+/* `include: local:` files (wildcards allowed), followed transitively. */
 static void read_includes(struct cg_model *m)
 {
 	for (size_t g = 0; g < m->ngitlab && g < 256; g++) {
@@ -346,9 +508,11 @@ static void read_includes(struct cg_model *m)
 			while (*pat == '/')
 				pat++;
 			for (size_t k = 0; k < m->npaths; k++)
-				if (cg_glob_match(pat, m->paths[k]))
-					cg_model_read_file(m, m->paths[k],
-							   &cg_loader_gitlab);
+				if (include_match(pat, m->paths[k]))
+					add_include(m, g,
+						    cg_model_read_file(
+							m, m->paths[k],
+							&cg_loader_gitlab));
 		}
 		cg_strlist_release(&inc);
 	}

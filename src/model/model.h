@@ -383,12 +383,25 @@ struct cg_gl_allow_failure {
 };
 
 /*
+ * A variable of GitLab's `variables:` after the merges (included files,
+ * `extends:`): the definition that wins, and its value (a `{value: ...}`
+ * mapping's `value`), both in file `src`.
+ */
+struct cg_gl_variable {
+	const struct cg_pair *pair;  /* NAME: ... */
+	const struct cg_node *value; /* the value node, or NULL */
+	const struct cg_src *src;
+};
+
+/*
  * A GitLab job with `extends:` and `default:` applied (`default:`, and the
  * old top-level before_script/after_script, only as far as the job's
  * `inherit: default:`, maybe through `extends:`, lets it). The runner joins
  * before_script and script into one shell script that starts with
  * `set -o pipefail` (where the shell has it) and `set -o errexit`
- * (gitlab-runner shells/bash.go), so `scripts` share one shell state.
+ * (gitlab-runner shells/bash.go), so `scripts` share one shell state. A
+ * bridge (`trigger:` without `script:`) runs nothing, nor does a job
+ * whose `rules:` never create it: they have no scripts and no services.
  */
 struct cg_gl_job {
 	const char *id;
@@ -415,8 +428,8 @@ struct cg_gl_job {
 	 * an item's last status. True when the feature flag
 	 * FF_ENABLE_BASH_EXIT_CODE_CHECK is on as Go's strconv.ParseBool reads
 	 * it ("1", "t", "T", "TRUE", "true", "True"; anything else is off) in
-	 * the job's `variables:` (maybe through `extends:`), else in the
-	 * top-level `variables:` that its `inherit: variables:` lets it take.
+	 * the job's merged `variables:`, else in the merged top-level
+	 * `variables:` when its `inherit: variables:` lets it take them.
 	 * Not seen: the flag set in the runner's config.toml, in project or
 	 * group CI/CD variables, or by a `rules:` entry's `variables:`, and
 	 * a value that expands another variable (`$X` is off here).
@@ -427,15 +440,39 @@ struct cg_gl_job {
 	 * they exit */
 	struct cg_script **after;
 	size_t nafter;
+	/* `services:` (own, else default:'s, else top-level, as above) and
+	 * the file it is in */
 	const struct cg_node *services;
-	const struct cg_node *variables;
+	const struct cg_src *services_src;
+	/* the job's own `variables:`, deep-merged over its templates' (not
+	 * the top-level ones), with those `parallel: matrix:` gives (over
+	 * the job's) and those of `rules:` entries that can run the job
+	 * (names the job lacks); an array owned by the model */
+	struct cg_gl_variable *variables;
+	size_t nvariables;
+	/* `inherit: variables:` false or a list: the top-level variables
+	 * the job takes are only `inherited` (copies, owned by the model);
+	 * else every one of cg_model.gitlab_variables */
+	bool inherit_some_variables;
+	struct cg_gl_variable *inherited;
+	size_t ninherited;
 };
 
+/*
+ * A GitLab file: .gitlab-ci.yml (the first) or a file it includes. Each
+ * job is in the file whose definition of it wins the merge of included
+ * files (the including file over what it includes, a later include over an
+ * earlier one), whichever files add keys to it.
+ */
 struct cg_gl_file {
 	const struct cg_src *src;
 	const struct cg_node *root;
 	struct cg_gl_job *jobs;
 	size_t njobs;
+	/* the files its `include:` names, in order (indexes into
+	 * cg_model.gitlab); owned */
+	size_t *includes;
+	size_t nincludes;
 };
 
 /* ------------------------------------------------------------- model */
@@ -559,6 +596,9 @@ struct cg_model {
 
 	struct cg_gl_file *gitlab;
 	size_t ngitlab, gitlab_alloc;
+	/* the top-level `variables:` of all GitLab files, merged */
+	struct cg_gl_variable *gitlab_variables;
+	size_t ngitlab_variables;
 
 	struct cg_facts facts;
 

@@ -307,6 +307,67 @@ static void test_facts__gitlab_service_hosts_drop_registry_port(void **state)
 	cg_model_release(&m);
 }
 
+/* gitlab-runner splits `alias:` at commas and at white space
+ * (common.Image.Aliases: strings.Fields after commas become spaces). */
+static void test_facts__gitlab_service_aliases(void **state)
+{
+	static const struct cg_mem_file files[] = {
+	    MEM(".gitlab-ci.yml", "test:\n"
+				  "  services:\n"
+				  "    - name: redis:7\n"
+				  "      alias: cache kv,\tstore ,, x\n"
+				  "  script:\n"
+				  "    - pytest\n"),
+	};
+	static const char *const want[] = {"cache", "kv", "store", "x",
+					   "redis"};
+	struct cg_model m;
+	const struct cg_service_fact *s;
+
+	(void)state;
+	build(&m, files, 1, CG_LAYER_QUICK);
+	assert_int_equal(m.facts.groups[0].nservices, 1);
+	s = &m.facts.services[m.facts.groups[0].services[0]];
+	assert_int_equal(s->nhosts, sizeof(want) / sizeof(*want));
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+		assert_string_equal(s->hosts[i], want[i]);
+	cg_model_release(&m);
+}
+
+/* `inherit: variables:` keeps top-level variables out of a job
+ * (Entry::Processable#root_variables_inheritance). */
+static void test_facts__gitlab_inherit_variables(void **state)
+{
+	static const struct cg_mem_file files[] = {
+	    MEM(".gitlab-ci.yml", "variables: {REDIS_URL: redis://r, A: a}\n"
+				  "all: {script: [t]}\n"
+				  "none:\n  inherit: {variables: false}\n"
+				  "  script: [t]\n"
+				  "some:\n  inherit: {variables: [A]}\n"
+				  "  script: [t]\n"),
+	};
+	static const struct {
+		const char *job;
+		bool redis, a;
+	} want[] = {
+	    {"all", true, true}, {"none", false, false}, {"some", false, true}};
+	struct cg_model m;
+
+	(void)state;
+	build(&m, files, 1, CG_LAYER_QUICK);
+	assert_int_equal(m.facts.ngroups, 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct cg_script_group *g = &m.facts.groups[i];
+
+		assert_string_equal(g->name, want[i].job);
+		assert_int_equal(!!cg_env_lookup(&m, g->scope, "REDIS_URL"),
+				 want[i].redis);
+		assert_int_equal(!!cg_env_lookup(&m, g->scope, "A"), want[i].a);
+		assert_true(m.facts.scopes[g->scope].in_container);
+	}
+	cg_model_release(&m);
+}
+
 /* The names a CI file reads itself, once per file, at the first value
  * that reads them (ci_uses.c). */
 static void use_names(const struct cg_model *m, const char *path,
@@ -546,6 +607,8 @@ int main(void)
 	    cmocka_unit_test(test_facts__gitlab_services_and_variables),
 	    cmocka_unit_test(
 		test_facts__gitlab_service_hosts_drop_registry_port),
+	    cmocka_unit_test(test_facts__gitlab_service_aliases),
+	    cmocka_unit_test(test_facts__gitlab_inherit_variables),
 	    cmocka_unit_test(test_facts__ci_reads),
 	    cmocka_unit_test(test_facts__value_kinds),
 	    cmocka_unit_test(test_facts__pythonunbuffered_as_cpython_reads_it),

@@ -796,6 +796,182 @@ static void test_model__gitlab_reference(void **state)
 	cg_buf_release(&fan);
 }
 
+/* The configuration GitLab merges before it reads a job: included files
+ * (the including file over what it includes, a later include over an
+ * earlier one), then `extends:`, then `default:`
+ * (lib/gitlab/ci/config/external/processor.rb, extendable/entry.rb). */
+static void test_model__gitlab_merge(void **state)
+{
+	static const struct {
+		const char *ci, *a, *b, *c;
+		const char *script; /* job's, "; "-joined */
+		const char *file;   /* where job is */
+		const char *vars;   /* its variables: "NAME=value ..." */
+	} cases[] = {
+	    /* a.yml over the b.yml it includes */
+	    {"include: a.yml\n", "include: b.yml\njob: {script: [a]}\n",
+	     "job: {script: [b], variables: {B: 1}}\n", NULL, "a", "a.yml",
+	     "B=1"},
+	    /* a later include over an earlier one */
+	    {"include: [a.yml, b.yml]\n", "job: {script: [a]}\n",
+	     "job: {script: [b]}\n", NULL, "b", "b.yml", ""},
+	    /* b.yml comes in with a.yml, before c.yml */
+	    {"include: [a.yml, c.yml]\n", "include: b.yml\n",
+	     "job: {script: [b]}\n", "job: {script: [c]}\n", "c", "c.yml", ""},
+	    /* .gitlab-ci.yml over everything, key by key */
+	    {"include: [a.yml]\njob: {variables: {A: main}}\n",
+	     "job: {script: [a], variables: {A: a, B: a}}\n", NULL, NULL, "a",
+	     ".gitlab-ci.yml", "A=main B=a"},
+	    /* `variables:` deep-merged through `extends:`, `{value:}` too */
+	    {".t: {variables: {A: {value: x, description: d}, B: 1}}\n"
+	     "job:\n  extends: .t\n  variables: {A: {description: e}, C: 2}\n"
+	     "  script: [t]\n",
+	     NULL, NULL, NULL, "t", ".gitlab-ci.yml", "A=x B=1 C=2"},
+	    /* a child's list replaces the parent's, and a `!reference` is a
+	     * value of its own until the merge is done */
+	    {".v: {variables: {R: r}}\n.t: {variables: {T: t}, script: [a, "
+	     "b]}\n"
+	     "job: {extends: .t, variables: !reference [.v, variables], "
+	     "script: [c]}\n",
+	     NULL, NULL, NULL, "c", ".gitlab-ci.yml", "R=r"},
+	    /* `parallel: matrix:` variables over the job's own */
+	    {"job:\n  variables: {A: job, B: job}\n"
+	     "  parallel:\n    matrix:\n"
+	     "      - B: [m1, m2]\n        C: m\n"
+	     "      - B: m3\n        D: [d]\n"
+	     "  script: [t]\n",
+	     NULL, NULL, NULL, "t", ".gitlab-ci.yml", "A=job B=m1 C=m D=d"},
+	    /* a `trigger:` job without `script:` is a bridge: GitLab runs
+	     * no script for it, default:'s neither */
+	    {"default: {before_script: [setup], after_script: [tox]}\n"
+	     "job: {trigger: {project: a/b}, allow_failure: true}\n",
+	     NULL, NULL, NULL, "", ".gitlab-ci.yml", ""},
+	    /* `rules:` that never create the job: nothing runs */
+	    {"job:\n  rules:\n    - {if: $A, when: never}\n"
+	     "    - when: never\n    - {if: $B}\n"
+	     "  script: [t]\n",
+	     NULL, NULL, NULL, "", ".gitlab-ci.yml", ""},
+	    {"job: {rules: [{if: $A, when: never}, {if: $B}], script: [t]}\n",
+	     NULL, NULL, NULL, "t", ".gitlab-ci.yml", ""},
+	    /* ... unless a `!reference` may bring entries no file here has */
+	    {"job:\n  rules:\n    - !reference [.remote, rules]\n"
+	     "    - when: never\n  script: [t]\n",
+	     NULL, NULL, NULL, "t", ".gitlab-ci.yml", ""},
+	    /* `rules:` entries that can run the job give their variables,
+	     * the job's own kept */
+	    {"job:\n  variables: {A: job}\n  rules:\n"
+	     "    - {if: $X, variables: {A: r1, B: r1}}\n"
+	     "    - {if: $Y, when: never, variables: {C: c}}\n"
+	     "    - {variables: {D: d}}\n"
+	     "    - {variables: {E: e}}\n"
+	     "  script: [t]\n",
+	     NULL, NULL, NULL, "t", ".gitlab-ci.yml", "A=job B=r1 D=d"},
+	    /* `default:` itself taken by `!reference` */
+	    {".d: {before_script: [setup]}\ndefault: !reference [.d]\n"
+	     "job: {script: [t]}\n",
+	     NULL, NULL, NULL, "setup; t", ".gitlab-ci.yml", ""},
+	    /* `default:` merged across files */
+	    {"include: a.yml\ndefault: {image: python}\njob: {script: [t]}\n",
+	     "default: {before_script: [setup]}\n", NULL, NULL, "setup; t",
+	     ".gitlab-ci.yml", ""},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		const char *files[9] = {".gitlab-ci.yml", cases[i].ci};
+		const struct cg_gl_job *job;
+		struct cg_buf vars = CG_BUF_INIT;
+		size_t n = 2;
+		struct cg_model m;
+		char *text;
+
+		if (cases[i].a)
+			files[n++] = "a.yml", files[n++] = cases[i].a;
+		if (cases[i].b)
+			files[n++] = "b.yml", files[n++] = cases[i].b;
+		if (cases[i].c)
+			files[n++] = "c.yml", files[n++] = cases[i].c;
+		gl_build(&m, root, files);
+		job = gl_job(&m, "job");
+		text = gl_script_text(job);
+		if (strcmp(text, cases[i].script))
+			fail_msg("case %zu: script '%s', want '%s'", i, text,
+				 cases[i].script);
+		free(text);
+		for (size_t f = 0; f < m.ngitlab; f++)
+			if (job >= m.gitlab[f].jobs &&
+			    job < m.gitlab[f].jobs + m.gitlab[f].njobs &&
+			    strcmp(m.gitlab[f].src->path, cases[i].file))
+				fail_msg("case %zu: job in %s, want %s", i,
+					 m.gitlab[f].src->path, cases[i].file);
+		for (size_t k = 0; k < job->nvariables; k++)
+			cg_buf_addf(&vars, "%s%s=%s", k ? " " : "",
+				    job->variables[k].pair->key->str,
+				    job->variables[k].value
+					? job->variables[k].value->str
+					: "?");
+		if (strcmp(vars.buf, cases[i].vars))
+			fail_msg("case %zu: variables '%s', want '%s'", i,
+				 vars.buf, cases[i].vars);
+		cg_buf_release(&vars);
+		assert_int_equal(m.nnotes, 0);
+		gl_remove(&m, root);
+	}
+}
+
+/* `include: local:` wildcards as GitLab matches them
+ * (Repository#search_files_by_wildcard_path): `**` is any text, `/`
+ * included, `*` any text without `/`, and everything else is literal. */
+static void test_model__gitlab_include_wildcards(void **state)
+{
+	static const struct {
+		const char *include;
+		const char *want; /* the files read, "; "-joined */
+	} cases[] = {
+	    {"ci/**/*.yml", ".gitlab-ci.yml; ci/sub/deep/y.yml; ci/sub/x.yml"},
+	    {"ci/**.yml", ".gitlab-ci.yml; ci/a.yml; ci/sub/deep/y.yml; "
+			  "ci/sub/x.yml"},
+	    {"ci/*.yml", ".gitlab-ci.yml; ci/a.yml"},
+	    {"ci/?.yml", ".gitlab-ci.yml"},
+	    {"/ci/a.yml", ".gitlab-ci.yml; ci/a.yml"},
+	    /* stars cost linear time (131 of them: past the small buffers) */
+	    {"ci/"
+	     "*****************************************************************"
+	     "*****************************************************************"
+	     "*.yml",
+	     ".gitlab-ci.yml; ci/a.yml; ci/sub/deep/y.yml; ci/sub/x.yml"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char root[] = "/tmp/ciguard-model-XXXXXX";
+		char *ci = cg_xasprintf("include: {local: '%s'}\n"
+					"job: {script: [t]}\n",
+					cases[i].include);
+		const char *const files[] = {".gitlab-ci.yml",
+					     ci,
+					     "ci/a.yml",
+					     ".a: {script: [a]}\n",
+					     "ci/sub/x.yml",
+					     ".x: {script: [x]}\n",
+					     "ci/sub/deep/y.yml",
+					     ".y: {script: [y]}\n",
+					     NULL};
+		struct cg_buf got = CG_BUF_INIT;
+		struct cg_model m;
+
+		gl_build(&m, root, files);
+		for (size_t f = 0; f < m.ngitlab; f++)
+			cg_buf_addf(&got, "%s%s", f ? "; " : "",
+				    m.gitlab[f].src->path);
+		if (strcmp(got.buf, cases[i].want))
+			fail_msg("case %zu: read '%s', want '%s'", i, got.buf,
+				 cases[i].want);
+		cg_buf_release(&got);
+		gl_remove(&m, root);
+		free(ci);
+	}
+}
+
 /* Composite actions are workflows with one pseudo-job "runs"; other
  * actions build nothing; a `run:` step without `shell:` is a note. */
 static void test_model__github_composite_actions(void **state)
@@ -1294,6 +1470,8 @@ int main(void)
 	    cmocka_unit_test(test_model__gitlab_extends),
 	    cmocka_unit_test(test_model__gitlab_extends_cycle_per_file),
 	    cmocka_unit_test(test_model__gitlab_reference),
+	    cmocka_unit_test(test_model__gitlab_merge),
+	    cmocka_unit_test(test_model__gitlab_include_wildcards),
 	    cmocka_unit_test(test_model__gitlab_inherit_default),
 	    cmocka_unit_test(test_model__gitlab_allow_failure_effective),
 	    cmocka_unit_test(test_model__gitlab_allow_failure_values),
