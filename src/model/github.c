@@ -322,8 +322,9 @@ static bool script_always_fails(const struct cg_script *s)
  * failure() and cancelled() false), is the condition certainly true? Every
  * other context value is unknown, so the answer is three-valued (Kleene
  * logic for `!`, `&&`, `||`); `==`/`!=`, contains(), startsWith() and
- * endsWith() are decided only between two known strings,
- * case-insensitively as GitHub compares them. Names of contexts,
+ * endsWith() are decided only between two known strings (and contains()
+ * over fromJSON of a literal array of strings), case-insensitively as
+ * GitHub compares them. Names of contexts,
  * properties and functions are case-insensitive too. Anything we do not
  * parse makes the whole condition unknown.
  */
@@ -333,6 +334,10 @@ struct xval {
 	enum tri truth;
 	const char *str; /* a known string value, or NULL */
 	size_t len;
+	/* fromJSON('[...]') of a known string: the array's JSON text (str
+	 * is NULL then, so only contains() reads it) */
+	const char *arr;
+	size_t arr_len;
 };
 
 #define MAX_OUTCOME_REFS 8
@@ -349,11 +354,11 @@ struct expr {
 	size_t nrefs;
 };
 
-static const struct xval unknown_val = {TRI_UNKNOWN, NULL, 0};
+static const struct xval unknown_val = {TRI_UNKNOWN, NULL, 0, NULL, 0};
 
 static struct xval truth_val(enum tri t)
 {
-	struct xval v = {t, NULL, 0};
+	struct xval v = {t, NULL, 0, NULL, 0};
 
 	return v;
 }
@@ -417,7 +422,8 @@ static struct xval parse_string(struct expr *e)
 		e->p++;
 	}
 	struct xval v = {e->p > start ? TRI_TRUE : TRI_FALSE,
-			 escaped ? NULL : start, (size_t)(e->p - start)};
+			 escaped ? NULL : start, (size_t)(e->p - start), NULL,
+			 0};
 	e->p++;
 	return v;
 }
@@ -437,6 +443,47 @@ static bool has_text(const char *s, size_t n, const char *sub, size_t m,
 		if (!strncasecmp(s + i, sub, m))
 			return true;
 	return false;
+}
+
+/* Is `item` an element of the JSON array text a[0..n), comparing strings
+ * without case as GitHub's contains() does? Known only for an array of
+ * plain strings ("a", "b": no escapes); anything else is unknown unless a
+ * string element matches. */
+static enum tri in_json_array(const char *a, size_t n, const char *item,
+			      size_t len)
+{
+	const char *p = a + 1, *end = a + n;
+	bool plain = true;
+
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+				   *p == '\r' || *p == ','))
+			p++;
+		if (p >= end)
+			return TRI_UNKNOWN; /* no closing bracket */
+		if (*p == ']')
+			return plain && p + 1 == end ? TRI_FALSE : TRI_UNKNOWN;
+		if (*p == '"') {
+			const char *s = ++p;
+
+			while (p < end && *p != '"' && *p != '\\')
+				p++;
+			if (p >= end || *p == '\\')
+				return TRI_UNKNOWN;
+			if ((size_t)(p - s) == len &&
+			    !strncasecmp(s, item, len))
+				return TRI_TRUE;
+			p++;
+			continue;
+		}
+		/* a number, true, null, a nested value: skip to its end */
+		plain = false;
+		while (p < end && *p != ',' && *p != ']' && *p != '[' &&
+		       *p != '{' && *p != '"')
+			p++;
+		if (p < end && (*p == '[' || *p == '{' || *p == '"'))
+			return TRI_UNKNOWN;
+	}
 }
 
 static struct xval call(struct expr *e, const char *name, size_t len)
@@ -464,6 +511,18 @@ static struct xval call(struct expr *e, const char *name, size_t len)
 						  arg[1].str, arg[1].len, where)
 					     ? TRI_TRUE
 					     : TRI_FALSE);
+		/* contains(fromJSON('["failure", "cancelled"]'), x) */
+		if (where == 0 && nargs == 2 && arg[0].arr && arg[1].str)
+			return truth_val(in_json_array(arg[0].arr,
+						       arg[0].arr_len,
+						       arg[1].str, arg[1].len));
+		if (word_eq(name, len, "fromJSON") && nargs == 1 &&
+		    arg[0].str && arg[0].len && arg[0].str[0] == '[') {
+			struct xval v = {TRI_TRUE, NULL, 0, arg[0].str,
+					 arg[0].len};
+
+			return v;
+		}
 		return unknown_val;
 	}
 	if (word_eq(name, len, "success") || word_eq(name, len, "always"))
@@ -544,14 +603,14 @@ static struct xval path(struct expr *e, const char *name, size_t len)
 	if (word_eq(seg[2], seg_len[2], "outcome")) {
 		note_ref(e, seg[1], seg_len[1]);
 		if (e->target && word_eq(seg[1], seg_len[1], e->target)) {
-			struct xval v = {TRI_TRUE, "failure", 7};
+			struct xval v = {TRI_TRUE, "failure", 7, NULL, 0};
 
 			return v;
 		}
 	}
 	if (word_eq(seg[2], seg_len[2], "conclusion") && e->target &&
 	    word_eq(seg[1], seg_len[1], e->target)) {
-		struct xval v = {TRI_TRUE, "success", 7};
+		struct xval v = {TRI_TRUE, "success", 7, NULL, 0};
 
 		return v;
 	}
