@@ -464,6 +464,13 @@ static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
 			find_nested(arena, s, cmd->body[b], depth);
 	for (size_t a = 0; a < cmd->narms; a++)
 		find_nested(arena, s, cmd->arms[a], depth);
+	if (cmd->kind == CG_SH_FOR || cmd->kind == CG_SH_CASE) {
+		/* `for t in $(pytest --collect-only -q)`, `case $(uname) in`:
+		 * the words expand once, before the loop or the arms run */
+		for (size_t i = 0; i < cmd->nwords; i++)
+			substs_in(arena, s, cmd, &cmd->words[i], depth);
+		return;
+	}
 	if (cmd->kind != CG_SH_SIMPLE)
 		return;
 	for (size_t i = 0; i < cmd->nassigns; i++)
