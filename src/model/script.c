@@ -182,13 +182,62 @@ static const struct cg_sh_redir *stdin_heredoc(const struct cg_sh_cmd *cmd)
 	return hd;
 }
 
+/* Does cmd redirect its standard input at all? */
+static bool stdin_redirected(const struct cg_sh_cmd *cmd)
+{
+	for (size_t r = 0; r < cmd->nredirs; r++) {
+		const struct cg_sh_redir *rd = &cmd->redirs[r];
+
+		if (rd->fd > 0 || rd->fd == -2)
+			continue;
+		if (rd->kind == CG_SH_REDIR_IN ||
+		    rd->kind == CG_SH_REDIR_HEREDOC ||
+		    rd->kind == CG_SH_REDIR_HEREDOC_STRIP ||
+		    rd->kind == CG_SH_REDIR_HERESTRING ||
+		    rd->kind == CG_SH_REDIR_RDWR ||
+		    rd->kind == CG_SH_REDIR_DUP_IN)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The here-document a shell reads on its standard input: its own
+ * (`bash <<'EOF'`), or the one that `cat` prints into the pipe to it
+ * (`cat <<'EOF' | bash`), whose stdout is the pipe unless redirected.
+ */
+static const struct cg_sh_redir *script_heredoc(const struct cg_sh_cmd *cmd,
+						const struct cg_sh_cmd *feeder)
+{
+	if (stdin_redirected(cmd))
+		return stdin_heredoc(cmd);
+	if (!feeder || feeder->kind != CG_SH_SIMPLE || feeder->nwords != 1 ||
+	    strcmp(feeder->words[0].text, "cat") != 0)
+		return NULL;
+	for (size_t r = 0; r < feeder->nredirs; r++) {
+		const struct cg_sh_redir *rd = &feeder->redirs[r];
+
+		if ((rd->fd == -1 || rd->fd == 1) &&
+		    (rd->kind == CG_SH_REDIR_OUT ||
+		     rd->kind == CG_SH_REDIR_APPEND ||
+		     rd->kind == CG_SH_REDIR_CLOBBER ||
+		     rd->kind == CG_SH_REDIR_DUP_OUT ||
+		     rd->kind == CG_SH_REDIR_OUT_ERR ||
+		     rd->kind == CG_SH_REDIR_APPEND_ERR))
+			return NULL;
+	}
+	return stdin_heredoc(feeder);
+}
+
 /*
  * Words i.. of cmd: a shell, its flags, then with -c the script string;
  * without -c and without a script file it reads its standard input, which
- * may be a here-document.
+ * may be a here-document (its own, or one `feeder`, the command before it
+ * in a pipeline, prints).
  */
 static void shell_at(struct cg_arena *arena, struct cg_script *s,
-		     const struct cg_sh_cmd *cmd, size_t i, unsigned depth)
+		     const struct cg_sh_cmd *cmd,
+		     const struct cg_sh_cmd *feeder, size_t i, unsigned depth)
 {
 	struct cg_shell_flags fl;
 	const struct cg_sh_redir *hd;
@@ -217,7 +266,8 @@ static void shell_at(struct cg_arena *arena, struct cg_script *s,
 	} else {
 		if (j < cmd->nwords)
 			return; /* `bash script.sh`: a file we do not read */
-		if (!(hd = stdin_heredoc(cmd)) || hd->body_end < hd->body_start)
+		if (!(hd = script_heredoc(cmd, feeder)) ||
+		    hd->body_end < hd->body_start)
 			return;
 		base = hd->body_start;
 		len = hd->body_end - hd->body_start;
@@ -453,7 +503,8 @@ static void substs_in(struct cg_arena *arena, struct cg_script *s,
 }
 
 static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
-			    const struct cg_sh_cmd *cmd, unsigned depth)
+			    const struct cg_sh_cmd *cmd,
+			    const struct cg_sh_cmd *feeder, unsigned depth)
 {
 	static const char *const printers[] = {"echo",	  "printf", "cat",
 					       "grep",	  "which",  "type",
@@ -495,7 +546,7 @@ static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
 			return;
 	for (size_t i = 0; i < cmd->nwords; i++)
 		if (is_shell(&cmd->words[i])) {
-			shell_at(arena, s, cmd, i, depth);
+			shell_at(arena, s, cmd, feeder, i, depth);
 			return;
 		}
 }
@@ -509,6 +560,8 @@ static void find_nested(struct cg_arena *arena, struct cg_script *s,
 		for (size_t p = 0; p < ao->n; p++)
 			for (size_t c = 0; c < ao->pipes[p].n; c++)
 				find_nested_cmd(arena, s, &ao->pipes[p].cmds[c],
+						c ? &ao->pipes[p].cmds[c - 1]
+						  : NULL,
 						depth);
 	}
 }
