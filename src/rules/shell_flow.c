@@ -1987,12 +1987,31 @@ static void loop_body(struct an *a, const struct cx *c,
 	join_into(a, next, bf.cont);
 }
 
+/* Is the condition list l a bare `read` (`while IFS= read -r t`)? */
+static bool reads_lines(const struct cg_sh_list *l)
+{
+	const struct cg_sh_pipeline *pl;
+
+	if (!l || l->n != 1 || l->items[0].n != 1)
+		return false;
+	pl = &l->items[0].pipes[0];
+	return pl->n == 1 && !pl->negated && pl->cmds[0].kind == CG_SH_SIMPLE &&
+	       pl->cmds[0].nwords && !strcmp(pl->cmds[0].words[0].text, "read");
+}
+
 /*
  * `for x in a b c` runs its body once per word when the words are plain,
  * else any number of times; `while`/`until` run it while the condition
  * says so. A loop's status is its body's last, or 0 when it never ran.
  * After LOOP_ROUNDS rounds the paths still going are dropped: a failure
  * that only later rounds could lose is not reported.
+ *
+ * A list only known when the script runs (`for t in $(cat tests.txt)`,
+ * `for f in tests/test_*`, `while read -r t`) is taken to be empty or to
+ * hold two items or more, as the lists of test files, packages and
+ * services that CI loops over do: a failure in one round that errexit
+ * does not stop is then lost to the status of a later round, which the
+ * single-item case would hide.
  */
 static void exec_loop(struct an *a, const struct cx *c,
 		      const struct cg_sh_cmd *cmd, struct flow *f)
@@ -2000,12 +2019,13 @@ static void exec_loop(struct an *a, const struct cx *c,
 	struct fst *entry = f->norm, *out = NULL;
 	struct cx bc = *c;
 	struct cg_loss cond;
+	bool lines;
 
 	f->norm = NULL;
 	bc.loops++;
 	if (cmd->kind == CG_SH_FOR) {
 		size_t nsubs;
-		bool counted;
+		bool counted, listed;
 
 		/* the words expand once, before the first round; the loop's
 		 * status is its body's, or 0 (POSIX 2.9.4.2): a failure in
@@ -2024,6 +2044,8 @@ static void exec_loop(struct an *a, const struct cx *c,
 		if (cmd->nwords && counted)
 			var_set(entry, cmd->words[0].text, cmd->words[0].len, 0,
 				-1);
+		listed = !counted && cmd->nwords > 1 &&
+			 strcmp(cmd->words[0].text, "((") != 0;
 		if (!counted) {
 			struct fst *none = st_dup(a, entry);
 
@@ -2040,7 +2062,7 @@ static void exec_loop(struct an *a, const struct cx *c,
 
 			loop_body(a, &bc, cmd, entry, f, &next, &out);
 			entry = next;
-			if (entry && !counted) {
+			if (entry && !counted && !(listed && r == 0)) {
 				join_into(a, &out,
 					  st_dup(a, entry)); /* may stop */
 			} else if (entry && r + 1 == rounds) {
@@ -2053,6 +2075,7 @@ static void exec_loop(struct an *a, const struct cx *c,
 		return;
 	}
 	cond = cond_loss(c, cmd, cmd->kind == CG_SH_WHILE ? "while" : "until");
+	lines = cmd->kind == CG_SH_WHILE && reads_lines(cmd->body[0]);
 	for (size_t r = 0; r < LOOP_ROUNDS && entry && !a->over; r++) {
 		struct flow cf = {0};
 		uint8_t st, go, stop, body_st = r ? as_value(entry->st) : ST_Z;
@@ -2071,6 +2094,8 @@ static void exec_loop(struct an *a, const struct cx *c,
 		st = cf.norm->st;
 		go = on_zero ? st & ST_ZERO : st & ST_NONZERO;
 		stop = st & (uint8_t)~go;
+		if (lines && r == 1 && go)
+			stop = 0; /* a second line: see above */
 		if (stop) {
 			struct fst *leave = go ? st_dup(a, cf.norm) : cf.norm;
 
