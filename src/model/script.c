@@ -367,34 +367,13 @@ static void trap_at(struct cg_arena *arena, struct cg_script *s,
 
 /*
  * The end of the `$(` group opened at raw[i] (just past `$(`): the index
- * of its `)`, or 0. Quotes, escapes and nested parentheses are skipped as
- * the shell lexer already accepted them.
+ * of its `)`, or 0. Found by the shell parser, as bash finds it: counting
+ * parentheses would close `$(pytest; case $? in 0) ...;; esac)` at the
+ * pattern's `)`.
  */
 static size_t subst_end(const char *raw, size_t n, size_t i)
 {
-	unsigned depth = 1;
-	char quote = 0;
-
-	for (; i < n; i++) {
-		char ch = raw[i];
-
-		if (quote == '\'') {
-			if (ch == '\'')
-				quote = 0;
-		} else if (ch == '\\') {
-			i++;
-		} else if (quote == '"') {
-			if (ch == '"')
-				quote = 0;
-		} else if (ch == '\'' || ch == '"') {
-			quote = ch;
-		} else if (ch == '(') {
-			depth++;
-		} else if (ch == ')' && !--depth) {
-			return i;
-		}
-	}
-	return 0;
+	return cg_sh_subst_end(raw, n, i);
 }
 
 /*
