@@ -2007,11 +2007,12 @@ static bool reads_lines(const struct cg_sh_list *l)
  * that only later rounds could lose is not reported.
  *
  * A list only known when the script runs (`for t in $(cat tests.txt)`,
- * `for f in tests/test_*`, `while read -r t`) is taken to be empty or to
- * hold two items or more, as the lists of test files, packages and
- * services that CI loops over do: a failure in one round that errexit
- * does not stop is then lost to the status of a later round, which the
- * single-item case would hide.
+ * `for f in tests/test_*`, `while read -r t`) is taken to hold two items
+ * or more, as the lists of test files, packages and services that CI
+ * loops over do: a failure in one round that errexit does not stop is
+ * then lost to the status of a later round, which the single-item case
+ * would hide, and the loop's status is a round's, never the 0 of an
+ * empty list.
  */
 static void exec_loop(struct an *a, const struct cx *c,
 		      const struct cg_sh_cmd *cmd, struct flow *f)
@@ -2046,7 +2047,7 @@ static void exec_loop(struct an *a, const struct cx *c,
 				-1);
 		listed = !counted && cmd->nwords > 1 &&
 			 strcmp(cmd->words[0].text, "((") != 0;
-		if (!counted) {
+		if (!counted && !listed) {
 			struct fst *none = st_dup(a, entry);
 
 			set_status(none, ST_Z);
@@ -2094,8 +2095,8 @@ static void exec_loop(struct an *a, const struct cx *c,
 		st = cf.norm->st;
 		go = on_zero ? st & ST_ZERO : st & ST_NONZERO;
 		stop = st & (uint8_t)~go;
-		if (lines && r == 1 && go)
-			stop = 0; /* a second line: see above */
+		if (lines && r < 2 && go)
+			stop = 0; /* a first and a second line: see above */
 		if (stop) {
 			struct fst *leave = go ? st_dup(a, cf.norm) : cf.norm;
 
