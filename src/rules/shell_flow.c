@@ -2242,8 +2242,14 @@ static void exec_case(struct an *a, const struct cx *c,
 			ac.taint = c->taint || (match & (ST_F | ST_ZT));
 			left &= (uint8_t)~sure;
 		}
+		/* an arm starts with $? as it was (`*) exit $?;;` exits
+		 * with the status `case` looked at); an empty one is 0 */
 		af.norm = st_dup(a, in);
-		set_status(af.norm, ST_Z);
+		af.norm->st = as_value(af.norm->st);
+		if (subj.known && !strcmp(cmd->words[0].text, "$?"))
+			restrict_to(af.norm, match); /* `0) exit $?;;` is 0 */
+		if (!cmd->arms[i] || !cmd->arms[i]->n)
+			set_status(af.norm, ST_Z);
 		exec_list(a, &ac, cmd->arms[i], &af, NULL);
 		join_into(a, &out, af.norm);
 		join_into(a, &f->exit, af.exit);
