@@ -1806,6 +1806,8 @@ static void exec_simple(struct an *a, const struct cx *c,
 	}
 	if (c->args && runs_args(cmd)) {
 		/* "$@" runs the arguments the function was called with */
+		if (c->capture)
+			x->out = 0; /* and they may print */
 		if (c->args == a->site)
 			fire(a, c, x, a->site);
 		else
