@@ -1489,7 +1489,9 @@ static void subshell(struct an *a, const struct cx *c,
 		sf.norm->err_trap = NULL;
 	sf.norm->njobs = 0;
 	sf.norm->last_job = -1;
-	sc.in_fn = false;
+	/* in_fn stays: `return N` in a subshell of a function (`f() (
+	 * pytest; return $? )`) ends the subshell with N, in bash and dash
+	 * (finish_shell takes its ret as an exit) */
 	sc.loops = 0;
 	if (is_list)
 		exec_list(a, &sc, body, &sf, NULL);
