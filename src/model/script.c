@@ -229,6 +229,17 @@ static const struct cg_sh_redir *script_heredoc(const struct cg_sh_cmd *cmd,
 	return stdin_heredoc(feeder);
 }
 
+/* Does text[0, len) hold `needle`? */
+static bool strnstr_len(const char *text, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!memcmp(text + i, needle, n))
+			return true;
+	return false;
+}
+
 /*
  * Words i.. of cmd: a shell, its flags, then with -c the script string;
  * without -c and without a script file it reads its standard input, which
@@ -272,10 +283,12 @@ static void shell_at(struct cg_arena *arena, struct cg_script *s,
 		base = hd->body_start;
 		len = hd->body_end - hd->body_start;
 		/* unquoted: the outer shell expands it; without backslashes
-		 * its bytes are still the script's */
+		 * and substitutions (heredoc_substs) its bytes are still the
+		 * script's */
 		if (!hd->target.quoted &&
 		    (memchr(s->sh.text + base, '\\', len) ||
-		     memchr(s->sh.text + base, '`', len)))
+		     memchr(s->sh.text + base, '`', len) ||
+		     strnstr_len(s->sh.text + base, len, "$(")))
 			return;
 		flags_end = cmd->words[j - 1].end;
 		ns = add_nested(arena, s, CG_NESTED_SHELL, base, len, cmd,
@@ -481,6 +494,56 @@ static void substs_in(struct cg_arena *arena, struct cg_script *s,
 	}
 }
 
+/*
+ * `$(...)` and `...` in the unquoted here-documents of cmd: the shell that
+ * runs cmd expands them before cmd starts (POSIX 2.7.4), as it does its
+ * words' (`bash -s <<EOF` then reads what they printed, not them). Quotes
+ * are plain text in a here-document; a backslash escapes $ ` \.
+ */
+static void heredoc_substs(struct cg_arena *arena, struct cg_script *s,
+			   const struct cg_sh_cmd *cmd, unsigned depth)
+{
+	const char *raw = s->sh.text;
+
+	for (size_t r = 0; r < cmd->nredirs; r++) {
+		const struct cg_sh_redir *rd = &cmd->redirs[r];
+		struct cg_sh_word body;
+
+		if ((rd->kind != CG_SH_REDIR_HEREDOC &&
+		     rd->kind != CG_SH_REDIR_HEREDOC_STRIP) ||
+		    rd->target.quoted || rd->body_end <= rd->body_start)
+			continue;
+		memset(&body, 0, sizeof(body));
+		body.start = rd->body_start;
+		body.end = rd->body_end;
+		for (size_t i = body.start; i + 1 < body.end; i++) {
+			size_t close;
+			struct cg_nested_script *ns;
+
+			if (raw[i] == '\\') {
+				i++;
+			} else if (raw[i] == '`') {
+				if (!(i = backtick_at(arena, s, cmd, &body, i,
+						      false, depth)))
+					break;
+			} else if (raw[i] == '$' && raw[i + 1] == '(' &&
+				   !(i + 2 < body.end && raw[i + 2] == '(')) {
+				if (!(close = subst_end(raw, body.end, i + 2)))
+					break;
+				ns =
+				    add_nested(arena, s, CG_NESTED_SUBST, i + 2,
+					       close - (i + 2), cmd, depth);
+				if (ns) {
+					ns->shell.describe = "$(...)";
+					ns->shell.by_start = i;
+					ns->shell.by_end = close + 1;
+				}
+				i = close;
+			}
+		}
+	}
+}
+
 static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
 			    const struct cg_sh_cmd *cmd,
 			    const struct cg_sh_cmd *feeder, unsigned depth)
@@ -503,6 +566,7 @@ static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
 	}
 	if (cmd->kind != CG_SH_SIMPLE)
 		return;
+	heredoc_substs(arena, s, cmd, depth);
 	for (size_t i = 0; i < cmd->nassigns; i++)
 		substs_in(arena, s, cmd, &cmd->assigns[i], depth);
 	for (size_t i = 0; i < cmd->nwords; i++)
