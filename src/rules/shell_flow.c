@@ -125,7 +125,8 @@ struct fst {
 	uint8_t nvars, nfns, njobs, npipest;
 	int8_t last_job;
 	uint8_t pipest[MAX_PIPEST];
-	const struct cg_nested_script *trap;	 /* EXIT trap */
+	const struct cg_nested_script *trap; /* EXIT trap */
+	bool trap_some; /* trap is set on some of the joined paths only */
 	const struct cg_nested_script *err_trap; /* ERR trap */
 	bool errtrace;				 /* set -E */
 	bool inherit_errexit; /* shopt -s inherit_errexit: $(...) gets -e */
@@ -387,6 +388,8 @@ static void st_join(struct fst *a, const struct fst *b)
 		a->npipest = 0;
 	for (size_t k = 0; k < a->npipest; k++)
 		a->pipest[k] |= b->pipest[k];
+	if (a->trap != b->trap || b->trap_some)
+		a->trap_some = true;
 	if (!a->trap)
 		a->trap = b->trap;
 	if (!a->err_trap)
@@ -1417,6 +1420,17 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 		uint8_t before = out->st;
 		struct flow tf = {0};
 		struct cx tc = *c;
+		/* the paths that exit before `trap` ran exit without it
+		 * (`for ...; do pytest; done` under -e, then `trap 'exit 0'
+		 * EXIT`): they go on as they are, joined below */
+		struct fst *untrapped = NULL;
+
+		if (out->trap_some) {
+			untrapped = st_dup(a, out);
+			untrapped->trap = NULL;
+			untrapped->trap_some = false;
+		}
+		out->trap_some = false;
 
 		tc.s = t->script;
 		tc.depth++;
@@ -1433,9 +1447,7 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 		st_free(a, tf.brk);
 		st_free(a, tf.cont);
 		out = tf.exit;
-		if (!out)
-			return NULL;
-		if ((before & ST_FAIL) && !(out->st & ST_FAIL)) {
+		if (out && (before & ST_FAIL) && !(out->st & ST_FAIL)) {
 			struct cg_loss l =
 			    loss_at(CG_LOSS_TRAP, t->shell.by_script,
 				    t->cmd_start, t->shell.by_end);
@@ -1443,6 +1455,9 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 			l.what = "EXIT";
 			blame(out, &l);
 		}
+		join_into(a, &out, untrapped);
+		if (!out)
+			return NULL;
 	}
 	for (size_t k = 0; k < out->njobs; k++)
 		if (!out->jobs[k].waited && (out->jobs[k].st & ST_FAIL)) {
@@ -1485,6 +1500,7 @@ static void subshell(struct an *a, const struct cx *c,
 
 	sf.norm = st_dup(a, x);
 	sf.norm->trap = NULL;
+	sf.norm->trap_some = false;
 	if (!x->errtrace)
 		sf.norm->err_trap = NULL;
 	sf.norm->njobs = 0;
@@ -1590,6 +1606,7 @@ static uint8_t run_subst(struct an *a, const struct cx *c,
 	sc.capture = true;
 
 	y->trap = NULL;
+	y->trap_some = false;
 	y->err_trap = NULL;
 	y->njobs = 0;
 	y->last_job = -1;
@@ -1845,6 +1862,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 		if (ns && ns->kind == CG_NESTED_TRAP) {
 			if (ns->on_exit)
 				x->trap = ns;
+			x->trap_some = false;
 			if (ns->on_err)
 				x->err_trap = ns;
 		} else if (word_is(cmd, 1, "-") || cmd->nwords == 3) {
@@ -1857,6 +1875,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 				else if (!strcmp(sig, "EXIT") ||
 					 !strcmp(sig, "0"))
 					x->trap = NULL;
+				x->trap_some = false;
 			}
 		}
 		set_status(x, ST_Z);
@@ -2438,6 +2457,7 @@ static void exec_background(struct an *a, const struct cx *c,
 	jf.norm = st_dup(a, x);
 	jf.norm->njobs = 0;
 	jf.norm->trap = NULL;
+	jf.norm->trap_some = false;
 	jc.in_fn = false;
 	jc.loops = 0;
 	{
