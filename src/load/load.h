@@ -394,6 +394,13 @@ int cg_sh_parse(struct cg_sh_script *out, const char *text, size_t len,
 int cg_sh_parse_in(struct cg_sh_script *out, struct cg_arena *arena,
 		   const char *text, size_t len, unsigned max_depth);
 void cg_sh_release(struct cg_sh_script *s);
+/*
+ * The offset of the `)` that closes a `$(` whose inside starts at
+ * text[start], found as the shell finds it: by parsing the inside (a case
+ * arm's `pattern)`, quotes, comments and here-documents in it), within
+ * text[0, len); 0 when nothing closes it there.
+ */
+size_t cg_sh_subst_end(const char *text, size_t len, size_t start);
 
 /* --------------------------------------------------------------- python */
 

@@ -2135,8 +2135,14 @@ static struct scratch *scratch_get(void)
 	return s;
 }
 
-int cg_sh_parse_in(struct cg_sh_script *out, struct cg_arena *arena,
-		   const char *text, size_t len, unsigned max_depth)
+/*
+ * cg_sh_parse_in, or with `subst` the inside of a `$(` that starts at
+ * *subst: parsed (no tree kept) up to the `)` that closes it, whose offset
+ * goes to *subst (0 when none does).
+ */
+static int parse_in(struct cg_sh_script *out, struct cg_arena *arena,
+		    const char *text, size_t len, unsigned max_depth,
+		    size_t *subst)
 {
 	struct scratch own, *s = scratch_get();
 	struct ps p;
@@ -2186,7 +2192,17 @@ int cg_sh_parse_in(struct cg_sh_script *out, struct cg_arena *arena,
 		vecs[i]->len = 0;
 	}
 
-	out->top = parse_list(&p, LIST_TOP);
+	if (subst) {
+		p.pos = *subst;
+		p.discard++;
+		parse_list(&p, LIST_SUBST);
+		*subst = !p.err && p.has_peek && p.peek.kind == T_RPAREN
+			     ? p.peek.start
+			     : 0;
+		out->top = sh_alloc(&p, sizeof(*out->top));
+	} else {
+		out->top = parse_list(&p, LIST_TOP);
+	}
 	if (p.err) {
 		/* unwinding leaves half-built nodes; keep none of them */
 		out->top = sh_alloc(&p, sizeof(*out->top));
@@ -2206,6 +2222,23 @@ int cg_sh_parse_in(struct cg_sh_script *out, struct cg_arena *arena,
 	if (s == &own)
 		scratch_release(&own);
 	return p.err;
+}
+
+int cg_sh_parse_in(struct cg_sh_script *out, struct cg_arena *arena,
+		   const char *text, size_t len, unsigned max_depth)
+{
+	return parse_in(out, arena, text, len, max_depth, NULL);
+}
+
+size_t cg_sh_subst_end(const char *text, size_t len, size_t start)
+{
+	struct cg_sh_script tmp;
+	size_t at = start;
+
+	if (start >= len || parse_in(&tmp, NULL, text, len, 0, &at) < 0)
+		at = 0;
+	cg_sh_release(&tmp);
+	return at;
 }
 
 void cg_sh_release(struct cg_sh_script *s)

@@ -182,13 +182,73 @@ static const struct cg_sh_redir *stdin_heredoc(const struct cg_sh_cmd *cmd)
 	return hd;
 }
 
+/* Does cmd redirect its standard input at all? */
+static bool stdin_redirected(const struct cg_sh_cmd *cmd)
+{
+	for (size_t r = 0; r < cmd->nredirs; r++) {
+		const struct cg_sh_redir *rd = &cmd->redirs[r];
+
+		if (rd->fd > 0 || rd->fd == -2)
+			continue;
+		if (rd->kind == CG_SH_REDIR_IN ||
+		    rd->kind == CG_SH_REDIR_HEREDOC ||
+		    rd->kind == CG_SH_REDIR_HEREDOC_STRIP ||
+		    rd->kind == CG_SH_REDIR_HERESTRING ||
+		    rd->kind == CG_SH_REDIR_RDWR ||
+		    rd->kind == CG_SH_REDIR_DUP_IN)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The here-document a shell reads on its standard input: its own
+ * (`bash <<'EOF'`), or the one that `cat` prints into the pipe to it
+ * (`cat <<'EOF' | bash`), whose stdout is the pipe unless redirected.
+ */
+static const struct cg_sh_redir *script_heredoc(const struct cg_sh_cmd *cmd,
+						const struct cg_sh_cmd *feeder)
+{
+	if (stdin_redirected(cmd))
+		return stdin_heredoc(cmd);
+	if (!feeder || feeder->kind != CG_SH_SIMPLE || feeder->nwords != 1 ||
+	    strcmp(feeder->words[0].text, "cat") != 0)
+		return NULL;
+	for (size_t r = 0; r < feeder->nredirs; r++) {
+		const struct cg_sh_redir *rd = &feeder->redirs[r];
+
+		if ((rd->fd == -1 || rd->fd == 1) &&
+		    (rd->kind == CG_SH_REDIR_OUT ||
+		     rd->kind == CG_SH_REDIR_APPEND ||
+		     rd->kind == CG_SH_REDIR_CLOBBER ||
+		     rd->kind == CG_SH_REDIR_DUP_OUT ||
+		     rd->kind == CG_SH_REDIR_OUT_ERR ||
+		     rd->kind == CG_SH_REDIR_APPEND_ERR))
+			return NULL;
+	}
+	return stdin_heredoc(feeder);
+}
+
+/* Does text[0, len) hold `needle`? */
+static bool strnstr_len(const char *text, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!memcmp(text + i, needle, n))
+			return true;
+	return false;
+}
+
 /*
  * Words i.. of cmd: a shell, its flags, then with -c the script string;
  * without -c and without a script file it reads its standard input, which
- * may be a here-document.
+ * may be a here-document (its own, or one `feeder`, the command before it
+ * in a pipeline, prints).
  */
 static void shell_at(struct cg_arena *arena, struct cg_script *s,
-		     const struct cg_sh_cmd *cmd, size_t i, unsigned depth)
+		     const struct cg_sh_cmd *cmd,
+		     const struct cg_sh_cmd *feeder, size_t i, unsigned depth)
 {
 	struct cg_shell_flags fl;
 	const struct cg_sh_redir *hd;
@@ -217,15 +277,18 @@ static void shell_at(struct cg_arena *arena, struct cg_script *s,
 	} else {
 		if (j < cmd->nwords)
 			return; /* `bash script.sh`: a file we do not read */
-		if (!(hd = stdin_heredoc(cmd)) || hd->body_end < hd->body_start)
+		if (!(hd = script_heredoc(cmd, feeder)) ||
+		    hd->body_end < hd->body_start)
 			return;
 		base = hd->body_start;
 		len = hd->body_end - hd->body_start;
 		/* unquoted: the outer shell expands it; without backslashes
-		 * its bytes are still the script's */
+		 * and substitutions (heredoc_substs) its bytes are still the
+		 * script's */
 		if (!hd->target.quoted &&
 		    (memchr(s->sh.text + base, '\\', len) ||
-		     memchr(s->sh.text + base, '`', len)))
+		     memchr(s->sh.text + base, '`', len) ||
+		     strnstr_len(s->sh.text + base, len, "$(")))
 			return;
 		flags_end = cmd->words[j - 1].end;
 		ns = add_nested(arena, s, CG_NESTED_SHELL, base, len, cmd,
@@ -317,34 +380,13 @@ static void trap_at(struct cg_arena *arena, struct cg_script *s,
 
 /*
  * The end of the `$(` group opened at raw[i] (just past `$(`): the index
- * of its `)`, or 0. Quotes, escapes and nested parentheses are skipped as
- * the shell lexer already accepted them.
+ * of its `)`, or 0. Found by the shell parser, as bash finds it: counting
+ * parentheses would close `$(pytest; case $? in 0) ...;; esac)` at the
+ * pattern's `)`.
  */
 static size_t subst_end(const char *raw, size_t n, size_t i)
 {
-	unsigned depth = 1;
-	char quote = 0;
-
-	for (; i < n; i++) {
-		char ch = raw[i];
-
-		if (quote == '\'') {
-			if (ch == '\'')
-				quote = 0;
-		} else if (ch == '\\') {
-			i++;
-		} else if (quote == '"') {
-			if (ch == '"')
-				quote = 0;
-		} else if (ch == '\'' || ch == '"') {
-			quote = ch;
-		} else if (ch == '(') {
-			depth++;
-		} else if (ch == ')' && !--depth) {
-			return i;
-		}
-	}
-	return 0;
+	return cg_sh_subst_end(raw, n, i);
 }
 
 /*
@@ -452,8 +494,59 @@ static void substs_in(struct cg_arena *arena, struct cg_script *s,
 	}
 }
 
+/*
+ * `$(...)` and `...` in the unquoted here-documents of cmd: the shell that
+ * runs cmd expands them before cmd starts (POSIX 2.7.4), as it does its
+ * words' (`bash -s <<EOF` then reads what they printed, not them). Quotes
+ * are plain text in a here-document; a backslash escapes $ ` \.
+ */
+static void heredoc_substs(struct cg_arena *arena, struct cg_script *s,
+			   const struct cg_sh_cmd *cmd, unsigned depth)
+{
+	const char *raw = s->sh.text;
+
+	for (size_t r = 0; r < cmd->nredirs; r++) {
+		const struct cg_sh_redir *rd = &cmd->redirs[r];
+		struct cg_sh_word body;
+
+		if ((rd->kind != CG_SH_REDIR_HEREDOC &&
+		     rd->kind != CG_SH_REDIR_HEREDOC_STRIP) ||
+		    rd->target.quoted || rd->body_end <= rd->body_start)
+			continue;
+		memset(&body, 0, sizeof(body));
+		body.start = rd->body_start;
+		body.end = rd->body_end;
+		for (size_t i = body.start; i + 1 < body.end; i++) {
+			size_t close;
+			struct cg_nested_script *ns;
+
+			if (raw[i] == '\\') {
+				i++;
+			} else if (raw[i] == '`') {
+				if (!(i = backtick_at(arena, s, cmd, &body, i,
+						      false, depth)))
+					break;
+			} else if (raw[i] == '$' && raw[i + 1] == '(' &&
+				   !(i + 2 < body.end && raw[i + 2] == '(')) {
+				if (!(close = subst_end(raw, body.end, i + 2)))
+					break;
+				ns =
+				    add_nested(arena, s, CG_NESTED_SUBST, i + 2,
+					       close - (i + 2), cmd, depth);
+				if (ns) {
+					ns->shell.describe = "$(...)";
+					ns->shell.by_start = i;
+					ns->shell.by_end = close + 1;
+				}
+				i = close;
+			}
+		}
+	}
+}
+
 static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
-			    const struct cg_sh_cmd *cmd, unsigned depth)
+			    const struct cg_sh_cmd *cmd,
+			    const struct cg_sh_cmd *feeder, unsigned depth)
 {
 	static const char *const printers[] = {"echo",	  "printf", "cat",
 					       "grep",	  "which",  "type",
@@ -464,8 +557,16 @@ static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
 			find_nested(arena, s, cmd->body[b], depth);
 	for (size_t a = 0; a < cmd->narms; a++)
 		find_nested(arena, s, cmd->arms[a], depth);
+	if (cmd->kind == CG_SH_FOR || cmd->kind == CG_SH_CASE) {
+		/* `for t in $(pytest --collect-only -q)`, `case $(uname) in`:
+		 * the words expand once, before the loop or the arms run */
+		for (size_t i = 0; i < cmd->nwords; i++)
+			substs_in(arena, s, cmd, &cmd->words[i], depth);
+		return;
+	}
 	if (cmd->kind != CG_SH_SIMPLE)
 		return;
+	heredoc_substs(arena, s, cmd, depth);
 	for (size_t i = 0; i < cmd->nassigns; i++)
 		substs_in(arena, s, cmd, &cmd->assigns[i], depth);
 	for (size_t i = 0; i < cmd->nwords; i++)
@@ -488,7 +589,7 @@ static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
 			return;
 	for (size_t i = 0; i < cmd->nwords; i++)
 		if (is_shell(&cmd->words[i])) {
-			shell_at(arena, s, cmd, i, depth);
+			shell_at(arena, s, cmd, feeder, i, depth);
 			return;
 		}
 }
@@ -502,6 +603,8 @@ static void find_nested(struct cg_arena *arena, struct cg_script *s,
 		for (size_t p = 0; p < ao->n; p++)
 			for (size_t c = 0; c < ao->pipes[p].n; c++)
 				find_nested_cmd(arena, s, &ao->pipes[p].cmds[c],
+						c ? &ao->pipes[p].cmds[c - 1]
+						  : NULL,
 						depth);
 	}
 }

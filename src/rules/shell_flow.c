@@ -83,6 +83,7 @@ enum {
 #define ST_FAIL (ST_F | ST_FI)
 #define ST_NONZERO (ST_N | ST_F | ST_NI | ST_FI)
 #define ST_CHECKED (ST_N | ST_F)
+#define OUT_NONE 0x80 /* nothing printed yet */
 
 /* two-valued facts as sets */
 enum { B_OFF = 1, B_ON = 2 };
@@ -124,10 +125,18 @@ struct fst {
 	uint8_t nvars, nfns, njobs, npipest;
 	int8_t last_job;
 	uint8_t pipest[MAX_PIPEST];
-	const struct cg_nested_script *trap;	 /* EXIT trap */
+	const struct cg_nested_script *trap; /* EXIT trap */
+	bool trap_some; /* trap is set on some of the joined paths only */
 	const struct cg_nested_script *err_trap; /* ERR trap */
 	bool errtrace;				 /* set -E */
 	bool inherit_errexit; /* shopt -s inherit_errexit: $(...) gets -e */
+	/* inside `$(...)` (struct cx's capture): what it has printed so far,
+	 * when that is one status (`$(pytest >/dev/null; echo $?)`): a
+	 * status value, OUT_NONE, or 0 for any other text */
+	uint8_t out;
+	/* the text of the one `$(...)` of the command that runs now, as a
+	 * status value, or 0 (read_value) */
+	uint8_t subst_out;
 	/* where errexit was last turned off by `set`, if it was */
 	const struct cg_script *off_s;
 	size_t off_start, off_end;
@@ -187,6 +196,7 @@ struct cx {
 	const struct cg_loss *ign; /* errexit is ignored here, because */
 	bool taint;		   /* control got here by the failure */
 	bool in_fn;
+	bool capture; /* stdout is a `$(...)`'s: track struct fst's out */
 	const struct cg_sh_cmd *args; /* the call of the function we are in */
 	unsigned loops;
 	unsigned depth;
@@ -304,6 +314,16 @@ static const struct fn *fn_find(const struct fst *x, const char *name)
 	return NULL;
 }
 
+/* Either of two outputs: statuses join, anything else is unknown. */
+static uint8_t join_out(uint8_t a, uint8_t b)
+{
+	if (a == b)
+		return a;
+	if (!a || !b || a == OUT_NONE || b == OUT_NONE)
+		return 0;
+	return a | b;
+}
+
 /* Join `b` into `a`: the state of either path. */
 static void st_join(struct fst *a, const struct fst *b)
 {
@@ -368,12 +388,16 @@ static void st_join(struct fst *a, const struct fst *b)
 		a->npipest = 0;
 	for (size_t k = 0; k < a->npipest; k++)
 		a->pipest[k] |= b->pipest[k];
+	if (a->trap != b->trap || b->trap_some)
+		a->trap_some = true;
 	if (!a->trap)
 		a->trap = b->trap;
 	if (!a->err_trap)
 		a->err_trap = b->err_trap;
 	a->errtrace |= b->errtrace;
 	a->inherit_errexit |= b->inherit_errexit;
+	a->out = join_out(a->out, b->out);
+	a->subst_out = join_out(a->subst_out, b->subst_out);
 	if (!a->off_s) {
 		a->off_s = b->off_s;
 		a->off_start = b->off_start;
@@ -509,6 +533,7 @@ struct val {
 	bool known;
 	uint8_t st;
 	int job;
+	bool empty; /* known to be "" (st is 0) */
 };
 
 static bool all_digits(const char *t, size_t n)
@@ -523,7 +548,7 @@ static bool all_digits(const char *t, size_t n)
 
 static struct val literal_status(const char *t, size_t n, const struct cx *c)
 {
-	struct val v = {false, 0, -1};
+	struct val v = {false, 0, -1, false};
 	unsigned long k = 0;
 
 	if (!all_digits(t, n) || n > 9)
@@ -537,7 +562,7 @@ static struct val literal_status(const char *t, size_t n, const struct cx *c)
 
 static struct val lookup_name(const struct fst *x, const char *t, size_t n)
 {
-	struct val v = {false, 0, -1};
+	struct val v = {false, 0, -1, false};
 
 	for (size_t i = 0; i < x->nvars; i++)
 		if (x->vars[i].len == n && !memcmp(x->vars[i].name, t, n) &&
@@ -553,7 +578,7 @@ static struct val lookup_name(const struct fst *x, const char *t, size_t n)
 static struct val read_exact(const struct fst *x, const struct cx *c,
 			     const char *t, size_t n)
 {
-	struct val v = {false, 0, -1};
+	struct val v = {false, 0, -1, false};
 	size_t k;
 
 	if (n >= 2 && t[0] == '$') {
@@ -668,14 +693,37 @@ static bool mentions_status(const struct fst *x, const char *t, size_t n)
 	return false;
 }
 
+/*
+ * A status passed on through text we cannot read: zero or not, and the
+ * failure only where it may have happened yet. Before the site has failed
+ * on any path, no value can hold it (`[[ $(make test; echo $?) -ne 0 ]]`
+ * before the failing `pytest` reads make's status, which passed).
+ */
+static uint8_t passed_on(const struct fst *x)
+{
+	return ST_Z | ((x->fired & B_ON) ? ST_F : ST_N);
+}
+
 static struct val read_value(const struct fst *x, const struct cx *c,
 			     const char *t, size_t n)
 {
 	struct val v = read_exact(x, c, t, n);
 
+	if (!v.known && n > 3 && t[0] == '$' && t[1] == '(' &&
+	    t[n - 1] == ')' && x->subst_out) {
+		/* the command's one `$(...)`, which printed a status, or
+		 * nothing (dash's -e ended it at the failure) */
+		v.known = true;
+		if (x->subst_out == OUT_NONE)
+			v.empty = true;
+		else
+			v.st = x->subst_out;
+		return v;
+	}
+
 	if (!v.known && mentions_status(x, t, n)) {
 		v.known = true;
-		v.st = ST_Z | ST_F;
+		v.st = passed_on(x);
 	}
 	return v;
 }
@@ -700,7 +748,7 @@ static struct val read_term(const struct fst *x, const struct cx *c,
 static struct val assign_value(const struct fst *x, const struct cx *c,
 			       const char *t, size_t n)
 {
-	struct val v = {false, 0, -1};
+	struct val v = {false, 0, -1, false};
 
 	if (n > 5 && !memcmp(t, "$((", 3) && !memcmp(t + n - 2, "))", 2)) {
 		/* terms joined by + or |: non-zero if one is */
@@ -736,7 +784,7 @@ static struct val assign_value(const struct fst *x, const struct cx *c,
 		return v;
 	}
 	if (memchr(t, '$', n) || memchr(t, '`', n)) {
-		if (n >= 2 && t[0] == '$' && t[1] != '(')
+		if (n >= 2 && t[0] == '$')
 			return read_value(x, c, t, n);
 		return v;
 	}
@@ -766,7 +814,7 @@ static void assign(struct fst *x, const struct cx *c, const char *t, size_t n)
 	v = assign_value(x, c, t + k + 1, n - k - 1);
 	if (!v.known && mentions_status(x, t + k + 1, n - k - 1)) {
 		v.known = true;
-		v.st = ST_Z | ST_F;
+		v.st = passed_on(x);
 	}
 	var_set(x, t, k, v.known ? v.st : 0, v.known ? v.job : -1);
 }
@@ -888,6 +936,27 @@ static uint8_t eval_compare(const struct fst *x, const struct cx *c,
 	uint8_t out = 0, bits;
 	bool zero_true, nonzero_true, nonzero_known = true;
 	bool swap = false;
+
+	if (l.empty || r.empty) {
+		if (arith) {
+			/* an empty operand of arithmetic is 0 */
+			if (l.empty)
+				l.st = ST_Z;
+			if (r.empty)
+				r.st = ST_Z;
+			l.empty = r.empty = false;
+		} else if (op[0] == '-') {
+			/* `[ "" -ne 0 ]`: not a number, an error (2) */
+			return nonzero(c);
+		} else if (l.empty && r.empty) {
+			return !strcmp(op, "!=") ? nonzero(c) : ST_Z;
+		} else if ((l.empty ? r : l).known) {
+			/* "" against a status's digits: never equal */
+			return !strcmp(op, "!=") ? ST_Z : nonzero(c);
+		} else {
+			return ST_Z | nonzero(c);
+		}
+	}
 
 	if (!l.known || !l.st) {
 		struct val t = l;
@@ -1054,6 +1123,9 @@ static uint8_t eval_test(const struct fst *x, const struct cx *c,
 		return neg ? negate(r) : r;
 	}
 	if (n - i == 3) {
+		/* in `[[ ]]` -eq, -ne, -lt ... read arithmetic: `[[ rc -ne 0
+		 * ]]` is rc's value, "" is 0 */
+		arith = !strcmp(w[0].text, "[[") && w[i + 1].text[0] == '-';
 		r = eval_compare(x, c, w[i].text, w[i].len, w[i + 1].text,
 				 w[i + 2].text, w[i + 2].len, arith);
 		return neg ? negate(r) : r;
@@ -1348,6 +1420,17 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 		uint8_t before = out->st;
 		struct flow tf = {0};
 		struct cx tc = *c;
+		/* the paths that exit before `trap` ran exit without it
+		 * (`for ...; do pytest; done` under -e, then `trap 'exit 0'
+		 * EXIT`): they go on as they are, joined below */
+		struct fst *untrapped = NULL;
+
+		if (out->trap_some) {
+			untrapped = st_dup(a, out);
+			untrapped->trap = NULL;
+			untrapped->trap_some = false;
+		}
+		out->trap_some = false;
 
 		tc.s = t->script;
 		tc.depth++;
@@ -1364,9 +1447,7 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 		st_free(a, tf.brk);
 		st_free(a, tf.cont);
 		out = tf.exit;
-		if (!out)
-			return NULL;
-		if ((before & ST_FAIL) && !(out->st & ST_FAIL)) {
+		if (out && (before & ST_FAIL) && !(out->st & ST_FAIL)) {
 			struct cg_loss l =
 			    loss_at(CG_LOSS_TRAP, t->shell.by_script,
 				    t->cmd_start, t->shell.by_end);
@@ -1374,6 +1455,9 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 			l.what = "EXIT";
 			blame(out, &l);
 		}
+		join_into(a, &out, untrapped);
+		if (!out)
+			return NULL;
 	}
 	for (size_t k = 0; k < out->njobs; k++)
 		if (!out->jobs[k].waited && (out->jobs[k].st & ST_FAIL)) {
@@ -1416,11 +1500,14 @@ static void subshell(struct an *a, const struct cx *c,
 
 	sf.norm = st_dup(a, x);
 	sf.norm->trap = NULL;
+	sf.norm->trap_some = false;
 	if (!x->errtrace)
 		sf.norm->err_trap = NULL;
 	sf.norm->njobs = 0;
 	sf.norm->last_job = -1;
-	sc.in_fn = false;
+	/* in_fn stays: `return N` in a subshell of a function (`f() (
+	 * pytest; return $? )`) ends the subshell with N, in bash and dash
+	 * (finish_shell takes its ret as an exit) */
 	sc.loops = 0;
 	if (is_list)
 		exec_list(a, &sc, body, &sf, NULL);
@@ -1428,6 +1515,8 @@ static void subshell(struct an *a, const struct cx *c,
 		exec_cmd(a, &sc, cmd, &sf, pos);
 	out = finish_shell(a, &sc, &sf, true);
 	set_status(x, take_from_shell(x, out));
+	if (c->capture)
+		x->out = out ? out->out : 0;
 	st_free(a, out);
 }
 
@@ -1446,6 +1535,7 @@ static void new_shell(struct an *a, const struct cx *c,
 	y->runs = x->runs;
 	y->blame = x->blame;
 	y->last_job = -1;
+	y->out = x->out;
 	sc.s = ns->script;
 	sc.shell = &ns->shell;
 	sc.ign = NULL; /* a new process: its own -e */
@@ -1456,6 +1546,8 @@ static void new_shell(struct an *a, const struct cx *c,
 	exec_list(a, &sc, ns->script->sh.top, &sf, NULL);
 	out = finish_shell(a, &sc, &sf, true);
 	set_status(x, take_from_shell(x, out));
+	if (c->capture)
+		x->out = out ? out->out : 0;
 	st_free(a, out);
 }
 
@@ -1498,17 +1590,23 @@ static void call_fn(struct an *a, const struct cx *c, const struct fn *fn,
 /*
  * `$(...)`: a subshell that runs before the command. bash gives it no -e
  * (unless `shopt -s inherit_errexit`); dash passes -e on. Returns its exit
- * status; x takes what it ran (the site, a blame).
+ * status, and in *printed its text when that is a status (struct fst's
+ * out); x takes what it ran (the site, a blame).
  */
 static uint8_t run_subst(struct an *a, const struct cx *c,
-			 const struct cg_nested_script *ns, struct fst *x)
+			 const struct cg_nested_script *ns, struct fst *x,
+			 uint8_t *printed)
 {
 	struct flow sf = {0};
 	struct fst *y = st_dup(a, x), *out;
 	struct cx sc = *c;
 	uint8_t st;
 
+	y->out = OUT_NONE;
+	sc.capture = true;
+
 	y->trap = NULL;
+	y->trap_some = false;
 	y->err_trap = NULL;
 	y->njobs = 0;
 	y->last_job = -1;
@@ -1525,6 +1623,7 @@ static uint8_t run_subst(struct an *a, const struct cx *c,
 	exec_list(a, &sc, ns->script->sh.top, &sf, NULL);
 	out = finish_shell(a, &sc, &sf, false);
 	st = take_from_shell(x, out);
+	*printed = out ? out->out : 0;
 	st_free(a, out);
 	return st;
 }
@@ -1570,34 +1669,134 @@ static const struct verdict *find_verdict(const struct an *a,
 	return NULL;
 }
 
+/* Does cmd's stdout go elsewhere (`>/dev/null`, `&>log`, `>&2`)? */
+static bool stdout_redirected(const struct cg_sh_cmd *cmd)
+{
+	for (size_t i = 0; i < cmd->nredirs; i++) {
+		const struct cg_sh_redir *r = &cmd->redirs[i];
+		bool fd1 = r->fd == -1 || r->fd == 1;
+
+		switch (r->kind) {
+		case CG_SH_REDIR_OUT:
+		case CG_SH_REDIR_APPEND:
+		case CG_SH_REDIR_CLOBBER:
+			if (fd1)
+				return true;
+			break;
+		case CG_SH_REDIR_OUT_ERR:
+		case CG_SH_REDIR_APPEND_ERR:
+			return true;
+		case CG_SH_REDIR_DUP_OUT:
+			if (fd1 && strcmp(r->target.text, "1") != 0)
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+/*
+ * Inside `$(...)`: what has been printed once cmd (a builtin or another
+ * program) has run. `echo $?` or `printf '%s' "$rc"` as the only output
+ * prints a status; builtins that print nothing keep what was there;
+ * anything else may print any text.
+ */
+static uint8_t printed_by(const struct fst *x, const struct cx *c,
+			  const struct cg_sh_cmd *cmd, enum builtin bi)
+{
+	const char *w0 = cmd->words[0].text, *fmt;
+	const struct cg_sh_word *w = NULL;
+	struct val v;
+
+	if (stdout_redirected(cmd))
+		return x->out;
+	switch (bi) {
+	case BI_TRUE:
+	case BI_FALSE:
+	case BI_EXIT:
+	case BI_RETURN:
+	case BI_BREAK:
+	case BI_CONTINUE:
+	case BI_TEST:
+	case BI_READ:
+	case BI_WAIT:
+		return x->out;
+	case BI_EXEC: /* with a command, that command prints */
+		return cmd->nwords > 1 ? 0 : x->out;
+	case BI_TRAP:
+	case BI_SET:
+	case BI_SHOPT:
+	case BI_DECLARE:
+		/* with no operands these print (`set`, `trap`, `export`) */
+		if (cmd->nwords > 1 && strcmp(cmd->words[1].text, "-p") != 0)
+			return x->out;
+		return 0;
+	default:
+		break;
+	}
+	if (!strcmp(w0, "echo") && cmd->nwords == 2) {
+		w = &cmd->words[1];
+	} else if (!strcmp(w0, "printf") && cmd->nwords == 3) {
+		fmt = cmd->words[1].text;
+		if (!strcmp(fmt, "%s") || !strcmp(fmt, "%d") ||
+		    !strcmp(fmt, "%s\\n") || !strcmp(fmt, "%d\\n"))
+			w = &cmd->words[2];
+	}
+	if (!w || x->out != OUT_NONE)
+		return 0;
+	v = read_exact(x, c, w->text, w->len);
+	return v.known && v.st ? v.st : 0;
+}
+
+/*
+ * The `$(...)` in cmd's words, in order; returns the last one's status, 0
+ * when there is none, and sets *nsubs. Where it is the failure, x holds it
+ * until the status of what runs next replaces it (a command, a loop, a
+ * case): that loses it, unless cmd is a bare assignment (`x=$(pytest)`).
+ */
+static uint8_t exec_substs(struct an *a, const struct cx *c,
+			   const struct cg_sh_cmd *cmd, struct fst *x,
+			   size_t *nsubs)
+{
+	const struct cg_nested_script *subs;
+	uint8_t sub_st = 0, printed = 0;
+
+	*nsubs = 0;
+	x->subst_out = 0;
+	if (c->depth >= MAX_DEPTH ||
+	    !(subs = cg_script_substs(c->s, cmd, nsubs)))
+		return 0;
+	for (size_t i = 0; i < *nsubs; i++)
+		sub_st = run_subst(a, c, &subs[i], x, &printed);
+	/* `[[ $(pytest >/dev/null; echo $?) -ne 0 ]]` reads what it printed */
+	if (*nsubs == 1)
+		x->subst_out = printed;
+	if (sub_st & ST_FAIL) {
+		struct cg_loss l = loss_at(CG_LOSS_SUBST, c->s,
+					   subs[*nsubs - 1].shell.by_start,
+					   subs[*nsubs - 1].shell.by_end);
+
+		x->st = sub_st;
+		x->carry = l;
+	}
+	return sub_st;
+}
+
 static void exec_simple(struct an *a, const struct cx *c,
 			const struct cg_sh_cmd *cmd, struct flow *f,
 			const struct cg_loss *pos)
 {
 	struct fst *x = f->norm;
-	const struct cg_nested_script *ns, *subs;
+	const struct cg_nested_script *ns;
 	const struct verdict *vd;
 	const struct fn *fn;
 	const char *w0;
 	enum builtin bi;
 	size_t nsubs = 0;
-	uint8_t sub_st = 0;
+	uint8_t sub_st = exec_substs(a, c, cmd, x, &nsubs);
 
-	if (c->depth < MAX_DEPTH &&
-	    (subs = cg_script_substs(c->s, cmd, &nsubs))) {
-		for (size_t i = 0; i < nsubs; i++)
-			sub_st = run_subst(a, c, &subs[i], x);
-		if (sub_st & ST_FAIL) {
-			/* the command's own status replaces it, unless
-			 * it is a bare assignment (`x=$(pytest)`) */
-			struct cg_loss l = loss_at(
-			    CG_LOSS_SUBST, c->s, subs[nsubs - 1].shell.by_start,
-			    subs[nsubs - 1].shell.by_end);
-
-			x->st = sub_st;
-			x->carry = l;
-		}
-	}
 	for (size_t i = 0; i < cmd->nassigns && !cmd->nwords; i++)
 		assign(x, c, cmd->assigns[i].text, cmd->assigns[i].len);
 	if (!cmd->nwords) {
@@ -1626,6 +1825,8 @@ static void exec_simple(struct an *a, const struct cx *c,
 	}
 	if (c->args && runs_args(cmd)) {
 		/* "$@" runs the arguments the function was called with */
+		if (c->capture)
+			x->out = 0; /* and they may print */
 		if (c->args == a->site)
 			fire(a, c, x, a->site);
 		else
@@ -1655,10 +1856,13 @@ static void exec_simple(struct an *a, const struct cx *c,
 			f->norm->st = as_value(f->norm->st);
 		return;
 	}
+	if (c->capture)
+		x->out = printed_by(x, c, cmd, bi);
 	if (bi == BI_TRAP) {
 		if (ns && ns->kind == CG_NESTED_TRAP) {
 			if (ns->on_exit)
 				x->trap = ns;
+			x->trap_some = false;
 			if (ns->on_err)
 				x->err_trap = ns;
 		} else if (word_is(cmd, 1, "-") || cmd->nwords == 3) {
@@ -1671,6 +1875,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 				else if (!strcmp(sig, "EXIT") ||
 					 !strcmp(sig, "0"))
 					x->trap = NULL;
+				x->trap_some = false;
 			}
 		}
 		set_status(x, ST_Z);
@@ -1704,7 +1909,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 			if (v.known && v.st)
 				st = v.st;
 			else if (!unset_var(x, &cmd->words[1]))
-				st = ST_Z | ST_F;
+				st = passed_on(x);
 			else if (cmd->words[1].quoted)
 				st = nonzero(c); /* `exit ""`: an error, 2 */
 			if (v.known && v.st && c->taint && (st & ST_N))
@@ -1805,12 +2010,32 @@ static void loop_body(struct an *a, const struct cx *c,
 	join_into(a, next, bf.cont);
 }
 
+/* Is the condition list l a bare `read` (`while IFS= read -r t`)? */
+static bool reads_lines(const struct cg_sh_list *l)
+{
+	const struct cg_sh_pipeline *pl;
+
+	if (!l || l->n != 1 || l->items[0].n != 1)
+		return false;
+	pl = &l->items[0].pipes[0];
+	return pl->n == 1 && !pl->negated && pl->cmds[0].kind == CG_SH_SIMPLE &&
+	       pl->cmds[0].nwords && !strcmp(pl->cmds[0].words[0].text, "read");
+}
+
 /*
  * `for x in a b c` runs its body once per word when the words are plain,
  * else any number of times; `while`/`until` run it while the condition
  * says so. A loop's status is its body's last, or 0 when it never ran.
  * After LOOP_ROUNDS rounds the paths still going are dropped: a failure
  * that only later rounds could lose is not reported.
+ *
+ * A list only known when the script runs (`for t in $(cat tests.txt)`,
+ * `for f in tests/test_*`, `while read -r t`) is taken to hold two items
+ * or more, as the lists of test files, packages and services that CI
+ * loops over do: a failure in one round that errexit does not stop is
+ * then lost to the status of a later round, which the single-item case
+ * would hide, and the loop's status is a round's, never the 0 of an
+ * empty list.
  */
 static void exec_loop(struct an *a, const struct cx *c,
 		      const struct cg_sh_cmd *cmd, struct flow *f)
@@ -1818,11 +2043,19 @@ static void exec_loop(struct an *a, const struct cx *c,
 	struct fst *entry = f->norm, *out = NULL;
 	struct cx bc = *c;
 	struct cg_loss cond;
+	bool lines;
 
 	f->norm = NULL;
 	bc.loops++;
 	if (cmd->kind == CG_SH_FOR) {
-		bool counted =
+		size_t nsubs;
+		bool counted, listed;
+
+		/* the words expand once, before the first round; the loop's
+		 * status is its body's, or 0 (POSIX 2.9.4.2): a failure in
+		 * `for t in $(pytest)` is lost either way */
+		exec_substs(a, c, cmd, entry, &nsubs);
+		counted =
 		    cmd->nwords >= 1 && strcmp(cmd->words[0].text, "((") != 0;
 		size_t items = cmd->nwords ? cmd->nwords - 1 : 0, rounds;
 
@@ -1835,7 +2068,9 @@ static void exec_loop(struct an *a, const struct cx *c,
 		if (cmd->nwords && counted)
 			var_set(entry, cmd->words[0].text, cmd->words[0].len, 0,
 				-1);
-		if (!counted) {
+		listed = !counted && cmd->nwords > 1 &&
+			 strcmp(cmd->words[0].text, "((") != 0;
+		if (!counted && !listed) {
 			struct fst *none = st_dup(a, entry);
 
 			set_status(none, ST_Z);
@@ -1851,7 +2086,7 @@ static void exec_loop(struct an *a, const struct cx *c,
 
 			loop_body(a, &bc, cmd, entry, f, &next, &out);
 			entry = next;
-			if (entry && !counted) {
+			if (entry && !counted && !(listed && r == 0)) {
 				join_into(a, &out,
 					  st_dup(a, entry)); /* may stop */
 			} else if (entry && r + 1 == rounds) {
@@ -1864,6 +2099,7 @@ static void exec_loop(struct an *a, const struct cx *c,
 		return;
 	}
 	cond = cond_loss(c, cmd, cmd->kind == CG_SH_WHILE ? "while" : "until");
+	lines = cmd->kind == CG_SH_WHILE && reads_lines(cmd->body[0]);
 	for (size_t r = 0; r < LOOP_ROUNDS && entry && !a->over; r++) {
 		struct flow cf = {0};
 		uint8_t st, go, stop, body_st = r ? as_value(entry->st) : ST_Z;
@@ -1882,6 +2118,8 @@ static void exec_loop(struct an *a, const struct cx *c,
 		st = cf.norm->st;
 		go = on_zero ? st & ST_ZERO : st & ST_NONZERO;
 		stop = st & (uint8_t)~go;
+		if (lines && r < 2 && go)
+			stop = 0; /* a first and a second line: see above */
 		if (stop) {
 			struct fst *leave = go ? st_dup(a, cf.norm) : cf.norm;
 
@@ -1983,12 +2221,17 @@ static void exec_case(struct an *a, const struct cx *c,
 		      const struct cg_sh_cmd *cmd, struct flow *f)
 {
 	struct fst *in = f->norm, *out = NULL;
-	struct val subj = {false, 0, -1};
+	struct val subj = {false, 0, -1, false};
 	uint8_t left;
 	bool catch_all = false;
 
-	if (cmd->nwords)
+	if (cmd->nwords) {
+		size_t nsubs;
+
+		/* `case $(pytest) in`: its status is the arm's, or 0 */
+		exec_substs(a, c, cmd, in, &nsubs);
 		subj = read_value(in, c, cmd->words[0].text, cmd->words[0].len);
+	}
 	if (!subj.known || !subj.st)
 		subj.known = false;
 	left = subj.known ? subj.st : 0;
@@ -2022,8 +2265,14 @@ static void exec_case(struct an *a, const struct cx *c,
 			ac.taint = c->taint || (match & (ST_F | ST_ZT));
 			left &= (uint8_t)~sure;
 		}
+		/* an arm starts with $? as it was (`*) exit $?;;` exits
+		 * with the status `case` looked at); an empty one is 0 */
 		af.norm = st_dup(a, in);
-		set_status(af.norm, ST_Z);
+		af.norm->st = as_value(af.norm->st);
+		if (subj.known && !strcmp(cmd->words[0].text, "$?"))
+			restrict_to(af.norm, match); /* `0) exit $?;;` is 0 */
+		if (!cmd->arms[i] || !cmd->arms[i]->n)
+			set_status(af.norm, ST_Z);
 		exec_list(a, &ac, cmd->arms[i], &af, NULL);
 		join_into(a, &out, af.norm);
 		join_into(a, &f->exit, af.exit);
@@ -2136,6 +2385,8 @@ static void exec_parts(struct an *a, const struct cx *c,
 		last = y->st;
 		if (i + 1 == pl->n && (y->st & ST_FAIL))
 			x->carry = y->carry;
+		if (i + 1 == pl->n && c->capture)
+			x->out = y->out; /* the others print into the pipe */
 		st_free(a, y);
 	}
 	/* pipefail: the last non-zero status, 0 when all are 0 */
@@ -2206,6 +2457,7 @@ static void exec_background(struct an *a, const struct cx *c,
 	jf.norm = st_dup(a, x);
 	jf.norm->njobs = 0;
 	jf.norm->trap = NULL;
+	jf.norm->trap_some = false;
 	jc.in_fn = false;
 	jc.loops = 0;
 	{
@@ -2232,6 +2484,8 @@ static void exec_background(struct an *a, const struct cx *c,
 		}
 		st_free(a, out);
 	}
+	if (c->capture)
+		x->out = 0; /* a job prints when it will */
 	set_status(x, ST_Z);
 }
 

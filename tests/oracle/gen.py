@@ -46,13 +46,16 @@ PLAIN = ["echo done", "pip install -r requirements.txt", "ruff check .",
          "./upload.sh", "cat test.log", "mkdir -p out", "ls",
          'echo "tests finished"', "./notify.sh", "true", ":",
          "curl -fsS http://localhost:8000/health", "./collect-logs.sh",
-         "grep -q error log", "test -f requirements.txt"]
+         "grep -q error log"]
 PIPE_TAIL = ["| tee test.log", "2>&1 | tee test.log", "| cat",
              "| tail -n 20", "| head -n 100", "| sed -n p", "| tee -a log"]
 OR_TAIL = ["|| true", "|| :", '|| echo "tests failed"', "|| exit 0",
            "|| exit 1", "|| exit $?", "|| exit", "|| false",
            "|| ./notify.sh", "|| { ./collect-logs.sh; exit 1; }",
-           "|| { echo failed; exit 0; }"]
+           "|| { echo failed; exit 0; }",
+           "|| { rc=$?; echo failed; exit $rc; }",
+           "|| { rc=$?; ./collect-logs.sh; exit $rc; }",
+           "|| { rc=$?; ./notify.sh; }"]
 SETS = ["set -e", "set +e", "set -eu", "set -x", "set -o errexit",
         "set +o errexit"]
 SETS_BASH = ["set -o pipefail", "set +o pipefail", "set -euo pipefail",
@@ -133,11 +136,74 @@ class Gen:
             (0.4, lambda: f"if ! {self.crit()}; then "
                           f"{self.r.choice(['exit 1', 'echo failed', 'exit 0', 'false'])}; fi"),
         ]
+        opts += self.idioms(d, sq, fn)
         if fn:
             opts += [(0.7, lambda: f"local out=$({self.andor(d + 1, sq, fn)})"),
+                     (0.3, lambda: f"local out; out=$({self.andor(d + 1, sq, fn)})"),
+                     (0.2, lambda: self.bashism(
+                         f"local -r out=$({self.crit()})")),
                      (0.4, lambda: "return"), (0.4, lambda: "return $?"),
                      (0.3, lambda: "return 0")]
         return self.pick(*opts)
+
+    def bashism(self, text):
+        """text uses bash's syntax: dash cannot run it"""
+        self.bash = True
+        return text
+
+    def idioms(self, d, sq, fn):
+        """CI idioms: assignment builtins, [[ ]] and (( )), time, nohup,
+        case, loops fed by pipes or $(...), set -e in a subshell, status
+        checks after the command"""
+        q = '"' if sq else "'"
+        return [
+            (0.4, lambda: f"readonly RO=$({self.crit()})"),
+            (0.3, lambda: self.bashism(f"declare out=$({self.crit()})")),
+            (0.3, lambda: self.bashism(
+                f"declare -i n=0; n=$({self.crit()})")),
+            (0.3, lambda: f"export OUT; OUT=$({self.crit()})"),
+            (0.3, lambda: f"OUT=$({self.crit()}) ./notify.sh"),
+            (0.3, lambda: f"a=1 b=$({self.crit()})"),
+            (0.3, lambda: f"b=$({self.crit()}) a=1"),
+            (0.4, lambda: f"x=$({self.crit()}) && echo ok"),
+            (0.5, lambda: self.bashism(
+                f"time {self.crit()}{self.r.choice(['', ' | tee test.log'])}")),
+            (0.3, lambda: self.bashism(f"time {{ {self.list_(d + 1, sq, fn)}; }}")),
+            (0.4, lambda: f"nohup {self.crit()}"),
+            (0.3, lambda: f"command -v pytest && {self.crit()}"),
+            (0.3, lambda: f"env -u DEBUG {self.crit()}"),
+            (0.4, lambda: f"{self.crit()}; case $? in 0) echo ok;; "
+                          f"*) {self.r.choice(['exit 1', 'echo failed', 'exit $?', 'false'])};; esac"),
+            (0.3, lambda: f"{self.crit()}; rc=$?; case $rc in 0) ;; "
+                          "*) exit $rc;; esac"),
+            (0.5, lambda: f"cat tests.txt | while read -r t; do "
+                          f"{self.list_(d + 1, sq, fn)}; done"),
+            (0.4, lambda: f"while read -r t; do {self.list_(d + 1, sq, fn)}; "
+                          "done < tests.txt"),
+            (0.3, lambda: f"{self.crit()} | while read -r line; do "
+                          "echo \"$line\"; done"),
+            (0.4, lambda: f"for t in $(cat tests.txt); do "
+                          f"{self.list_(d + 1, sq, fn)}; done"),
+            (0.4, lambda: f"for t in $({self.crit()}); do echo \"$t\"; done"),
+            (0.3, lambda: f"until {self.crit()}; do echo retry; "
+                          f"{self.r.choice(['break', 'exit 1', 'sleep 0'])}; done"),
+            (0.3, lambda: f"( set -e; {self.crit()}; echo ok )"),
+            (0.3, lambda: f"( set -e; {self.crit()}; echo ok ) || exit 1"),
+            (0.3, lambda: f"if ( set -e; {self.crit()}; echo ok ); then "
+                          "echo passed; fi"),
+            (0.3, lambda: f"{self.crit()}; rc=$?; "
+                          f"{self.r.choice(['[ $rc -eq 0 ] || exit $rc', 'test $rc = 0 || exit 1', '[ $rc -ne 0 ] && exit $rc'])}"),
+            (0.3, lambda: self.bashism(
+                f"{self.crit()}; rc=$?; "
+                f"{self.r.choice(['(( rc != 0 )) && exit $rc', '(( rc == 0 )) || exit $rc', '[[ $rc -eq 0 ]] || exit $rc', '[[ $rc != 0 ]] && exit 1', '(( rc )) && exit 1', '(( ! rc )) || exit $rc'])}")),
+            (0.3, lambda: self.bashism(
+                f"if [[ $({self.crit()} >/dev/null; echo $?) -ne 0 ]]; "
+                "then exit 1; fi")),
+            (0.3, lambda: f"if ! {self.crit()} | tee test.log; then exit 1; fi"),
+            (0.3, lambda: f"! {self.crit()} | tee test.log"),
+            (0.3, lambda: f"echo {q}#{q}; {self.crit()}"),
+            (0.3, lambda: f"{self.crit()} || echo {q}a | b{q}"),
+        ]
 
     def if_(self, d, sq, fn):
         c = self.list_(d + 1, sq, fn)
@@ -203,6 +269,11 @@ class Gen:
         name = ["run_tests", "migrate", "check", "retry_tests"][self.nfn % 4]
         self.nfn += 1
         body = self.list_(1, False, name)
+        k = self.r.random()
+        if k < 0.15:
+            body = "set -e; " + body    # errexit is global: not the caller's
+        elif k < 0.22:
+            body = "set +e; " + body
         if self.r.random() < 0.35:
             body += "; " + self.r.choice(["return $?", "return 0", "return 1",
                                           "echo ok"])
@@ -214,6 +285,10 @@ class Gen:
                 f"{name} | tee test.log", f"x=$({name})",
                 f"{name} || exit 1", f"{name} && echo ok",
                 f"if ! {name}; then exit 1; fi", f"{name}; rc=$?"])]
+        if self.r.random() < 0.1:
+            # a function whose body is a subshell: its set -e stays there
+            self.fns.append(name)
+            return [f"{name}() ( {body} )"] + call
         if self.r.random() < 0.5 and not re.search(r"[{}'\"(`]", body):
             self.split = True
             return [f"{name}() {{",
@@ -283,7 +358,44 @@ class Gen:
                     self.r.choice(["exit $rc", "[ $rc -eq 0 ] || exit $rc",
                                    'echo "exit code $rc"',
                                    "if [ $rc -ne 0 ]; then exit 1; fi"])]
+        if k < 0.47:
+            return self.line_idiom()
         return [self.list_(0, False, None)]
+
+    def line_idiom(self):
+        """idioms that need a line of their own: comments, continuations,
+        here-documents piped into a shell"""
+        self.split = True
+        c = self.crit()
+        return self.r.choice([
+            [f"{c} # || true"],
+            [f"{c}  # | tee test.log"],
+            ["# pytest || true", self.list_(1, False, None)],
+            [f"{c} \\", "  || true"],
+            [f"{c} \\", "  | tee test.log"],
+            [f"{c} \\", "  && echo ok"],
+            [f"{self.list_(1, False, None)} && \\", f"  {c}"],
+            [f"{self.list_(1, False, None)} || \\", f"  {c}"],
+            [f"cat <<'EOF' | {self.r.choice(['bash', 'bash -e', 'sh', 'sh -e'])}",
+             self.list_(1, False, None), "EOF"],
+            [f"{self.r.choice(['bash', 'bash -e', 'sh -e'])} -s <<EOF",
+             self.list_(1, False, None), "EOF"],
+        ])
+
+
+BASH_ONLY = r"(\|&|pipefail|ERR|\[\[|\(\(|declare|\btime\b|local -r)"
+
+
+def dash_runs_bash(text):
+    """does sh (dash) get bash's syntax: in `sh -c '...'`, or in a
+    here-document that sh reads?"""
+    if re.search(r"sh -c '[^']*" + BASH_ONLY, text):
+        return True
+    for m in re.finditer(r"(\bsh( -e)?( -s)? <<'?EOF'?|<<'?EOF'? \| sh"
+                         r"( -e)?)\n(.*?)\nEOF", text, re.S):
+        if re.search(BASH_ONLY, m.group(5)):
+            return True
+    return False
 
 
 def script(rnd, depth):
@@ -304,8 +416,9 @@ def script(rnd, depth):
             continue
         if not any(c.split()[0] in text for c in CRITICAL):
             continue
-        # dash cannot parse bash's syntax in `sh -c` either
-        if re.search(r"sh -c '[^']*(\|&|pipefail|ERR)", text):
+        # dash cannot parse bash's syntax in `sh -c` or a here-document
+        # fed to sh either
+        if dash_runs_bash(text):
             continue
         if "$rc" in text and ("rc=" not in text or
                               text.index("rc=") > text.index("$rc")):
