@@ -8,7 +8,12 @@ Builds N small scripts (1-6 lines) from a grammar of what CI scripts do
 around a critical command (&&, ||, !, pipes, set -e/+e/-o pipefail,
 subshells, groups, if/while/until/for, functions with return and local,
 $(...) and backticks, || true / || exit N, rc=$?, exit $?, traps, eval,
-bash -c / sh -c, timeout, xargs, & and wait) and judges each one the way
+bash -c / sh -c, timeout, xargs, & and wait; assignment builtins around
+$(...) (local, export, readonly, declare), [[ ]] and (( )) on a saved
+status, time, nohup, env, case on $? and $rc, while read fed by a pipe or
+a file, for over $(...), set -e/+e inside functions and subshells,
+|| { rc=$?; ...; exit $rc; }, trailing comments, line continuations, and
+here-documents piped into bash/sh or read by -s) and judges each one the way
 run.py judges a table case: under every runner that can run it (gh-default,
 gh-bash, gh-sh for POSIX scripts, gitlab, gitlab-items for scripts whose
 lines are whole commands), with the stubs failing on cue, against what
