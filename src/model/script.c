@@ -438,6 +438,22 @@ static size_t backtick_at(struct cg_arena *arena, struct cg_script *s,
 	return close;
 }
 
+/* The command substitution `$(` at text byte i, whose `)` is at close:
+ * a nested script of cmd. */
+static void add_subst(struct cg_arena *arena, struct cg_script *s,
+		      const struct cg_sh_cmd *cmd, size_t i, size_t close,
+		      unsigned depth)
+{
+	struct cg_nested_script *ns = add_nested(
+	    arena, s, CG_NESTED_SUBST, i + 2, close - (i + 2), cmd, depth);
+
+	if (ns) {
+		ns->shell.describe = "$(...)";
+		ns->shell.by_start = i;
+		ns->shell.by_end = close + 1;
+	}
+}
+
 /* `$(...)` and `...` in word w of cmd (not `$((` arithmetic, not inside
  * '...') */
 static void substs_in(struct cg_arena *arena, struct cg_script *s,
@@ -452,7 +468,6 @@ static void substs_in(struct cg_arena *arena, struct cg_script *s,
 	for (size_t i = w->start; i + 1 < w->end; i++) {
 		char ch = raw[i];
 		size_t close;
-		struct cg_nested_script *ns;
 
 		if (quote == '\'') {
 			if (ch == '\'')
@@ -483,13 +498,7 @@ static void substs_in(struct cg_arena *arena, struct cg_script *s,
 			continue;
 		if (!(close = subst_end(raw, w->end, i + 2)))
 			return;
-		ns = add_nested(arena, s, CG_NESTED_SUBST, i + 2,
-				close - (i + 2), cmd, depth);
-		if (ns) {
-			ns->shell.describe = "$(...)";
-			ns->shell.by_start = i;
-			ns->shell.by_end = close + 1;
-		}
+		add_subst(arena, s, cmd, i, close, depth);
 		i = close;
 	}
 }
@@ -518,7 +527,6 @@ static void heredoc_substs(struct cg_arena *arena, struct cg_script *s,
 		body.end = rd->body_end;
 		for (size_t i = body.start; i + 1 < body.end; i++) {
 			size_t close;
-			struct cg_nested_script *ns;
 
 			if (raw[i] == '\\') {
 				i++;
@@ -530,14 +538,7 @@ static void heredoc_substs(struct cg_arena *arena, struct cg_script *s,
 				   !(i + 2 < body.end && raw[i + 2] == '(')) {
 				if (!(close = subst_end(raw, body.end, i + 2)))
 					break;
-				ns =
-				    add_nested(arena, s, CG_NESTED_SUBST, i + 2,
-					       close - (i + 2), cmd, depth);
-				if (ns) {
-					ns->shell.describe = "$(...)";
-					ns->shell.by_start = i;
-					ns->shell.by_end = close + 1;
-				}
+				add_subst(arena, s, cmd, i, close, depth);
 				i = close;
 			}
 		}
