@@ -619,27 +619,21 @@ static void walk_cmd(struct walk *w, const struct cg_sh_cmd *c, bool background)
 			redir_outputs(w, c);
 			return;
 		}
-		/* nohup and sudo run the command in the foreground (measured:
-		 * bash waits for `nohup sleep 2`); setsid forks only with -f,
-		 * as a command of a script is no process-group leader */
-		while (i < c->nwords && strchr("nse", c->words[i].text[0]) &&
-		       c->words[i].text[0] &&
-		       (word_is(&c->words[i], "nohup") ||
-			word_is(&c->words[i], "setsid") ||
-			word_is(&c->words[i], "exec") ||
-			word_is(&c->words[i], "sudo"))) {
-			if (word_is(&c->words[i], "setsid"))
-				while (i + 1 < c->nwords &&
-				       c->words[i + 1].text[0] == '-') {
-					const char *o = c->words[i + 1].text;
+		/* the wrappers run the command in the foreground (measured:
+		 * bash waits for `nohup sleep 2`, `sudo`, `timeout`); setsid
+		 * forks only with -f, as a command of a script is no
+		 * process-group leader */
+		i = cg_sh_cmd_unwrap(c, 0, 0);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(cg_path_base(c->words[k].text), "setsid"))
+				for (k++; k < i && c->words[k].text[0] == '-';
+				     k++) {
+					const char *o = c->words[k].text;
 
 					if (!strcmp(o, "--fork") ||
 					    (o[1] != '-' && strchr(o, 'f')))
 						background = true;
-					i++;
 				}
-			i++;
-		}
 		if (i < c->nwords) {
 			const char *b = c->words[i].text;
 

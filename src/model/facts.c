@@ -731,52 +731,18 @@ static bool is_python_program(const char *name)
 	return false;
 }
 
-/* Index of the real program in argv after wrappers, and whether a
- * PYTHONUNBUFFERED assignment of `env` turned buffering off. */
+/* Index of the real program in argv after wrappers (cg_cmd_unwrap), and
+ * whether a PYTHONUNBUFFERED assignment of theirs (`env`, `sudo`) turned
+ * buffering off. */
 static size_t unwrap(const struct cg_process_fact *p, bool *env_unbuffered)
 {
-	size_t i = 0;
+	size_t i = cg_cmd_unwrap((const char *const *)p->argv, p->argc, 0, 0);
 
 	*env_unbuffered = false;
-	while (i < p->argc) {
-		const char *w = cg_path_base(p->argv[i]);
-
-		if (!strcmp(w, "nohup") || !strcmp(w, "exec") ||
-		    !strcmp(w, "time") || !strcmp(w, "stdbuf") ||
-		    !strcmp(w, "setsid") || !strcmp(w, "sudo") ||
-		    !strcmp(w, "nice") || !strcmp(w, "timeout") ||
-		    !strcmp(w, "env")) {
-			bool is_env = !strcmp(w, "env");
-			bool is_timeout = !strcmp(w, "timeout");
-
-			i++;
-			/* their options, and env's NAME=VALUE */
-			while (i < p->argc &&
-			       (p->argv[i][0] == '-' ||
-				(is_env && strchr(p->argv[i], '=')))) {
-				if (is_env &&
-				    cg_starts_with(p->argv[i],
-						   "PYTHONUNBUFFERED="))
-					*env_unbuffered =
-					    cg_python_unbuffered_value(
-						strchr(p->argv[i], '=') + 1);
-				i++;
-			}
-			if (is_timeout && i < p->argc)
-				i++; /* the duration */
-			continue;
-		}
-		if ((!strcmp(w, "poetry") || !strcmp(w, "uv") ||
-		     !strcmp(w, "pipenv") || !strcmp(w, "pdm") ||
-		     !strcmp(w, "hatch") || !strcmp(w, "rye")) &&
-		    i + 1 < p->argc && !strcmp(p->argv[i + 1], "run")) {
-			i += 2;
-			while (i < p->argc && p->argv[i][0] == '-')
-				i++;
-			continue;
-		}
-		break;
-	}
+	for (size_t k = 0; k < i; k++)
+		if (cg_starts_with(p->argv[k], "PYTHONUNBUFFERED="))
+			*env_unbuffered = cg_python_unbuffered_value(
+			    p->argv[k] + strlen("PYTHONUNBUFFERED="));
 	return i;
 }
 

@@ -223,6 +223,42 @@ struct cg_nested_script {
 	bool on_exit, on_err; /* TRAP: its signals include EXIT, ERR */
 };
 
+/* ------------------------------------------ what a command line runs */
+
+/* cg_cmd_unwrap flags: also look into the commands run elsewhere.
+ * CONTAINER: CMD of `docker [compose] exec|run X CMD` and `kubectl exec
+ * POD -- CMD`; FANOUT: CMD of `find ... -exec CMD` and `xargs CMD`. */
+#define CG_UNWRAP_CONTAINER 1u
+#define CG_UNWRAP_FANOUT 2u
+
+/*
+ * The index of the program that the words w[from..n) run, once the
+ * wrappers in front are looked through with their options (those that
+ * take an argument skip it too) and, for env and sudo, their NAME=VALUE
+ * words: env, sudo, command, exec, time, nohup, setsid, nice, ionice,
+ * stdbuf, unbuffer, xvfb-run, timeout DURATION, `poetry|uv|pipenv|pdm|
+ * hatch|rye run`, `conda|mamba|micromamba run`, npx/bunx/pnpx/uvx,
+ * `npm|pnpm|yarn exec|dlx`, `pipx run`, `bundle exec`, `coverage run` (whose
+ * program is the script, or `-m` for a module), and what `flags` add. n when
+ * they run nothing: `command -v X`, `docker run -d`, `find` without -exec, a
+ * wrapper with nothing after it. A wrapper that is not used as one (`poetry
+ * install`, `docker ps`) is the program itself.
+ */
+size_t cg_cmd_unwrap(const char *const *w, size_t n, size_t from,
+		     unsigned flags);
+/* cg_cmd_unwrap over the words of simple command `c` (n for another
+ * kind of command). */
+size_t cg_sh_cmd_unwrap(const struct cg_sh_cmd *c, size_t from, unsigned flags);
+/* From word i, past the options of a program: words starting with '-'
+ * (and, for those listed in `with_arg` (" -a --bee "), their argument),
+ * up to and past a `--`. */
+size_t cg_cmd_skip_opts(const char *const *w, size_t n, size_t i,
+			const char *with_arg);
+/* Is `w` one of the space-separated options in `list` (" -a --bee ")? */
+bool cg_opt_listed(const char *list, const char *w);
+/* NAME=VALUE, as a shell reads an assignment word (NAME a valid name) */
+bool cg_word_is_assignment(const char *w);
+
 /* ----------------------------------------------------- GitHub Actions */
 
 struct cg_env_var {

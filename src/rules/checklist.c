@@ -358,8 +358,7 @@ static bool runs_compose_cmd(const struct cg_sh_cmd *c, unsigned depth)
 				return true;
 		return false;
 	}
-	if (i < c->nwords && !strcmp(c->words[i].text, "sudo"))
-		i++;
+	i = cg_sh_cmd_unwrap(c, 0, 0); /* sudo, env, timeout... */
 	if (i + 1 < c->nwords &&
 	    !strcmp(cg_path_base(c->words[i].text), "docker") &&
 	    !strcmp(c->words[i + 1].text, "compose"))

@@ -289,26 +289,12 @@ static void walk_script(struct job *j, const struct cg_script *s, visit_fn fn,
 
 /* ------------------------------------------------- critical commands */
 
-/* The command's program after the wrappers that keep the job's env. */
+/* The command's program after the wrappers (cg_cmd_unwrap), not into
+ * containers: those are the program. */
 static const char *program(const struct cg_sh_cmd *c)
 {
-	size_t i = 0;
+	size_t i = cg_sh_cmd_unwrap(c, 0, 0);
 
-	while (i < c->nwords) {
-		const char *w = c->words[i].text;
-		const char *b = cg_path_base(w);
-
-		if (eq(b, "sudo") || eq(b, "env") || eq(b, "time") ||
-		    eq(b, "nice") || eq(b, "nohup") || eq(b, "exec") ||
-		    eq(b, "command") || eq(b, "stdbuf") || w[0] == '-' ||
-		    name_len(w, false)) {
-			i++;
-		} else if (eq(b, "timeout")) {
-			i += 2;
-		} else {
-			break;
-		}
-	}
 	return i < c->nwords ? cg_path_base(c->words[i].text) : "";
 }
 

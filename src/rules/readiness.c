@@ -23,20 +23,6 @@ static const char *wd(const struct cg_sh_cmd *c, size_t i)
 	return c->words[i].text;
 }
 
-static bool is_assignment(const char *w)
-{
-	const char *e = strchr(w, '=');
-
-	if (!e || e == w)
-		return false;
-	for (const char *p = w; p < e; p++)
-		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= 'a' && *p <= 'z') ||
-		      (p > w && *p >= '0' && *p <= '9')))
-			return false;
-	return true;
-}
-
 static bool all_digits(const char *s)
 {
 	if (!*s)
@@ -401,61 +387,14 @@ static enum prog prog_of(const char *base)
 				       base, PROG_OTHER);
 }
 
-/* Index of the program after wrappers that do not change what it is;
- * *prog is what that program is (PROG_OTHER past the last word). */
+/* Index of the program after wrappers that do not change what it is
+ * (cg_sh_cmd_unwrap); *prog is what that program is (PROG_OTHER past the
+ * last word). */
 static size_t skip_wrappers(const struct cg_sh_cmd *c, size_t i,
 			    enum prog *prog)
 {
-	while (i < c->nwords) {
-		enum prog p = prog_of(cg_path_base(wd(c, i)));
-
-		*prog = p;
-		switch (p) {
-		case PROG_ENV:
-			i++;
-			while (i < c->nwords &&
-			       (wd(c, i)[0] == '-' || is_assignment(wd(c, i))))
-				i++;
-			break;
-		case PROG_COMMAND:
-			if (i + 1 >= c->nwords || wd(c, i + 1)[0] == '-')
-				return i;
-			/* fall through */
-		case PROG_PREFIX:
-			i++;
-			while (i < c->nwords && wd(c, i)[0] == '-')
-				i++;
-			break;
-		case PROG_TIMEOUT:
-			i++;
-			while (i < c->nwords && wd(c, i)[0] == '-') {
-				if (eq(wd(c, i), "-s") || eq(wd(c, i), "-k"))
-					i++;
-				i++;
-			}
-			i++; /* the duration */
-			break;
-		case PROG_NPX:
-			i++;
-			while (i < c->nwords && wd(c, i)[0] == '-') {
-				if (eq(wd(c, i), "-p") ||
-				    eq(wd(c, i), "--package"))
-					i++;
-				i++;
-			}
-			break;
-		case PROG_PKG:
-			if (i + 1 >= c->nwords || !eq(wd(c, i + 1), "run"))
-				return i;
-			i += 2;
-			while (i < c->nwords && wd(c, i)[0] == '-')
-				i++;
-			break;
-		default:
-			return i;
-		}
-	}
-	*prog = PROG_OTHER;
+	i = cg_sh_cmd_unwrap(c, i, 0);
+	*prog = i < c->nwords ? prog_of(cg_path_base(wd(c, i))) : PROG_OTHER;
 	return i;
 }
 
@@ -1308,26 +1247,14 @@ bool cg_ready_detached(const struct cg_sh_cmd *c, bool background)
 	if (c->kind != CG_SH_SIMPLE)
 		return false;
 	/* `setsid -f`/`--fork`; the other wrappers do not detach */
-	while (i < c->nwords) {
-		b = cg_path_base(wd(c, i));
-		if (eq(b, "setsid")) {
-			for (i++; i < c->nwords && wd(c, i)[0] == '-'; i++)
-				if (eq(wd(c, i), "--fork") ||
-				    (wd(c, i)[1] != '-' &&
-				     strchr(wd(c, i), 'f')))
+	i = cg_sh_cmd_unwrap(c, 0, 0);
+	for (size_t k = 0; k < i; k++)
+		if (eq(cg_path_base(wd(c, k)), "setsid"))
+			for (k++; k < i && wd(c, k)[0] == '-'; k++)
+				if (eq(wd(c, k), "--fork") ||
+				    (wd(c, k)[1] != '-' &&
+				     strchr(wd(c, k), 'f')))
 					fork = true;
-			continue;
-		}
-		if (eq(b, "nohup") || eq(b, "sudo") || eq(b, "exec") ||
-		    eq(b, "nice") || eq(b, "stdbuf") || eq(b, "env")) {
-			for (i++; i < c->nwords && (wd(c, i)[0] == '-' ||
-						    is_assignment(wd(c, i)));
-			     i++)
-				;
-			continue;
-		}
-		break;
-	}
 	if (fork)
 		return true;
 	if (i >= c->nwords)

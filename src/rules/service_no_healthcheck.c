@@ -114,42 +114,11 @@ static bool generic_probe(const struct cg_sh_cmd *c, size_t i, bool retry)
 	return retry && !in_list(p, not_probe);
 }
 
-/* Skip wrappers: sudo, timeout N, env A=B, docker exec CONTAINER. */
+/* The program after wrappers (cg_cmd_unwrap), into `docker exec
+ * CONTAINER` and the like. */
 static size_t program_index(const struct cg_sh_cmd *c)
 {
-	size_t i = 0;
-
-	while (i < c->nwords) {
-		const char *p = cg_path_base(c->words[i].text);
-
-		if (!strcmp(p, "sudo") || !strcmp(p, "env") ||
-		    !strcmp(p, "command") || !strcmp(p, "exec")) {
-			i++;
-			while (i < c->nwords && (c->words[i].text[0] == '-' ||
-						 strchr(c->words[i].text, '=')))
-				i++;
-		} else if (!strcmp(p, "timeout")) {
-			i++;
-			while (i < c->nwords && c->words[i].text[0] == '-')
-				i++;
-			i++; /* the duration */
-		} else if ((!strcmp(p, "docker") || !strcmp(p, "podman")) &&
-			   i + 1 < c->nwords &&
-			   !strcmp(c->words[i + 1].text, "exec")) {
-			i += 2;
-			while (i < c->nwords && c->words[i].text[0] == '-') {
-				if (!strcmp(c->words[i].text, "-e") ||
-				    !strcmp(c->words[i].text, "-u") ||
-				    !strcmp(c->words[i].text, "-w"))
-					i++;
-				i++;
-			}
-			i++; /* the container */
-		} else {
-			break;
-		}
-	}
-	return i;
+	return cg_sh_cmd_unwrap(c, 0, CG_UNWRAP_CONTAINER);
 }
 
 /* What a probe names: targets that reach the service, or others. */

@@ -68,6 +68,17 @@ static void test_critical__names(void **state)
 	    {"find tests -name 'test_*.py' -exec pytest {} +", "pytest"},
 	    {"kubectl exec -n ci deploy/api -c app -- python -m pytest",
 	     "python -m pytest"},
+	    /* wrappers whose options take an argument, or none */
+	    {"sudo -u app -E pytest", "pytest"},
+	    {"sudo PYTHONPATH=. pytest", "pytest"},
+	    {"setsid -f pytest", "pytest"},
+	    {"nice -n 10 ionice -c 3 pytest", "pytest"},
+	    {"/usr/bin/time -o t.txt pytest", "pytest"},
+	    {"xvfb-run -a pytest", "pytest"},
+	    {"xvfb-run -s '-screen 0 1280x1024x24' pytest", "pytest"},
+	    {"env --unset HOME -C backend pytest", "pytest"},
+	    {"uv run --with pytest-xdist --python 3.12 pytest", "pytest"},
+	    {"npx -y -p prisma prisma migrate deploy", "prisma migrate"},
 	    /* not critical */
 	    {"docker run -d --name db IMAGE pytest", ""},
 	    {"docker compose up -d", ""},
