@@ -10,8 +10,9 @@
  *   - a probe of its kind: `pg_isready`, `redis-cli ping` /
  *     `valkey-cli ping`, `mysqladmin ping`, `rabbitmq-diagnostics`;
  *   - `ciguard wait`, `nc -z`, `curl`/`wget`, a `/dev/tcp/HOST/PORT`
- *     redirect, `wait-for-it`, `dockerize -wait`, `wait-on`, or any
- *     program or script named like wait-for / wait_for;
+ *     redirect, `wait-for-it`, `dockerize -wait`, `wait-on` (its
+ *     `tcp:PORT` is on localhost), or any program or script named like
+ *     wait-for / wait_for;
  *   - any command inside a `while`/`until`/`for` loop whose body sleeps
  *     (`until psql ...; do sleep 1; done`).
  * A probe that names a target (a URL, `$DATABASE_URL`, host and port,
@@ -171,6 +172,19 @@ static void word_target(struct probe_walk *w, struct targets *t,
 	}
 	if (!strchr(text, ':') && !strchr(text, '$'))
 		return; /* a plain word: an option, a path, a name */
+	/* wait-on's `tcp:PORT` / `tcp:HOST:PORT` (without `//`) */
+	if (cg_starts_with(text, "tcp:") && text[4] != '/') {
+		char *hp = strchr(text + 4, ':')
+			       ? cg_xstrdup(text + 4)
+			       : cg_xasprintf("localhost:%s", text + 4);
+
+		if (cg_svc_endpoint_read(w->m, w->g, w->scope, hp, true, &ep)) {
+			target(w, t, ep.host, ep.port, ep.port_service);
+			cg_svc_endpoint_release(&ep);
+		}
+		free(hp);
+		return;
+	}
 	if (cg_svc_endpoint_read(w->m, w->g, w->scope, text, true, &ep)) {
 		if (ep.scheme[0] || ep.port_written)
 			target(w, t, ep.host, ep.port, ep.port_service);
