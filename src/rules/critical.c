@@ -272,31 +272,21 @@ static bool builtin_critical(char **w, size_t n, size_t i, enum prog prog,
 				     " --filter -F -C --dir --prefix -w "
 				     "--workspace --cwd ");
 
+		/* `yarn workspace NAME test`: that package's test script */
+		if (eq(b, "yarn") && j + 1 < n && eq(w[j], "workspace"))
+			j = skip_opts(w, n, j + 2, NULL);
 		next = j < n ? w[j] : "";
-		if (j > i + 1) {
-			if (!eq(next, "test") && !eq(next, "t") &&
-			    !eq(next, "run"))
-				return false;
-			if (eq(next, "run") && j + 1 < n &&
-			    (eq(w[j + 1], "test") ||
-			     cg_starts_with(w[j + 1], "test:"))) {
-				cg_buf_reset(out);
-				cg_buf_addf(out, "%s run %s", b, w[j + 1]);
-				return true;
-			}
-			if (eq(next, "run"))
-				return false;
-		}
 		if (eq(next, "test") || eq(next, "t") ||
 		    (eq(b, "npm") && eq(next, "tst"))) {
 			cg_buf_reset(out);
 			cg_buf_addf(out, "%s test", b);
 			return true;
 		}
-		if ((eq(next, "run") || eq(next, "run-script")) && i + 2 < n &&
-		    (eq(w[i + 2], "test") ||
-		     cg_starts_with(w[i + 2], "test:"))) {
-			set_name(out, w, i, i + 3);
+		if ((eq(next, "run") || eq(next, "run-script")) && j + 1 < n &&
+		    (eq(w[j + 1], "test") ||
+		     cg_starts_with(w[j + 1], "test:"))) {
+			cg_buf_reset(out);
+			cg_buf_addf(out, "%s %s %s", b, next, w[j + 1]);
 			return true;
 		}
 		return false;
