@@ -54,6 +54,8 @@ static const struct {
     {"python", "app/main.py", false},
     {"python-init", "app/__init__.py", false},
     {"python-worker", "app/worker/limiter.py", false},
+    {"dockerfile", "Dockerfile", false},
+    {"dockerfile-worker", "worker/worker.Dockerfile", false},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 

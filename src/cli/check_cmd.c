@@ -31,7 +31,8 @@ enum {
 };
 
 static const struct cli_opt options[] = {
-    {"quick", 0, NULL, "CI config, compose and env files only (pre-commit)",
+    {"quick", 0, NULL,
+     "CI config, compose, Dockerfile and env files only (pre-commit)",
      OPT_QUICK},
     {"staged", 0, NULL,
      "check what is staged in the git index, not the\nwork tree", OPT_STAGED},

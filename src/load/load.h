@@ -196,6 +196,35 @@ struct cg_dotenv {
 int cg_dotenv_load(struct cg_dotenv *out, const struct cg_src *src);
 void cg_dotenv_release(struct cg_dotenv *d);
 
+/* ----------------------------------------------------------- Dockerfile */
+
+/* ENV NAME=VALUE of a stage: the value with quotes and escapes removed;
+ * [start, end) are bytes of the file. */
+struct cg_df_env {
+	const char *name, *value;
+	uint32_t name_start, name_end, value_start, value_end;
+};
+
+/* FROM IMAGE [AS NAME] and what follows up to the next FROM. */
+struct cg_df_stage {
+	const char *from; /* the image or an earlier stage, as written */
+	const char *name; /* `AS name`, lowercased; NULL without */
+	uint32_t from_start, from_end;
+	struct cg_df_env *env;
+	size_t nenv, env_alloc;
+};
+
+struct cg_dockerfile {
+	struct cg_arena arena;
+	struct cg_df_stage *stages;
+	size_t nstages;
+};
+
+/* Read a Dockerfile's stages and ENV (dockerfile.c says how). Never fails
+ * on content: what is not understood is passed over. */
+int cg_dockerfile_load(struct cg_dockerfile *out, const struct cg_src *src);
+void cg_dockerfile_release(struct cg_dockerfile *d);
+
 /* ------------------------------------------------------------- markdown */
 
 /* A cell of a GFM table: its text with the Markdown that does not change

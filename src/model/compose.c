@@ -25,7 +25,10 @@
  *   - a service row per service (kind from the image, APP for a `build:`
  *     of an image of no known kind), with its ports, host names and health
  *     check; a process row per service with a `command:`/`entrypoint:`;
- *   - file references: `env_file:` paths and relative bind-mount sources.
+ *   - file references: `env_file:` paths and relative bind-mount sources;
+ *   - for a service with `build:`, the Dockerfile stage it is built from
+ *     as the underlay of its scope (its ENV, which everything else in
+ *     the service overrides).
  * Relative paths are taken from the compose file's own folder (compose
  * takes them from the first `-f` file's folder, which is the same for the
  * usual file and its overrides next to it).
@@ -908,6 +911,44 @@ static void depends_on(const struct compose *c, const struct cg_node *d,
 	f->ndepends_on = n;
 }
 
+/*
+ * `build:` (a context path, or {context, dockerfile, target}): the service
+ * runs the image built from that Dockerfile, whose ENV it starts with
+ * (its own environment: and env_file: win). The Dockerfile is read here
+ * if no loader has yet; a context that is a URL, a variable, or outside
+ * the repository names nothing ciguard can read.
+ */
+static void image_build(const struct compose *c, const struct cg_node *build,
+			size_t scope)
+{
+	const struct cg_node *ctx = build, *file = NULL, *target = NULL;
+	char *joined, *rel;
+	size_t stage;
+
+	if (build->kind == CG_NODE_MAP) {
+		ctx = cg_map_get(build, "context");
+		file = cg_map_get(build, "dockerfile");
+		target = cg_map_get(build, "target");
+	}
+	if (ctx && (!cg_node_is_scalar(ctx) || strstr(ctx->str, "://") ||
+		    cg_starts_with(ctx->str, "git@")))
+		return;
+	if (cg_node_is_scalar(file) && file->str[0] == '/')
+		return; /* outside the repository */
+	/* the dockerfile is relative to the context */
+	joined =
+	    cg_xasprintf("%s/%s", ctx ? ctx->str : ".",
+			 cg_node_is_scalar(file) ? file->str : "Dockerfile");
+	rel = repo_path(c->dir, joined);
+	free(joined);
+	if (rel && cg_model_read_file(c->m, rel, &cg_loader_dockerfile)) {
+		stage = cg_image_stage_scope(
+		    c->m, rel, cg_node_is_scalar(target) ? target->str : NULL);
+		c->m->facts.scopes[scope].underlay = stage;
+	}
+	free(rel);
+}
+
 static void service(const struct compose *c, const struct cg_pair *pair)
 {
 	const struct cg_node *svc = pair->value;
@@ -927,6 +968,8 @@ static void service(const struct compose *c, const struct cg_pair *pair)
 		cg_fact_scope_image(c->m, scope, image->str);
 	environment(c, cg_map_get(svc, "environment"), scope);
 	env_files(c, cg_map_get(svc, "env_file"), scope);
+	if (build && !is_null(build))
+		image_build(c, build, scope);
 	process(c, svc, scope);
 	volumes(c, cg_map_get(svc, "volumes"));
 

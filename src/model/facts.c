@@ -24,6 +24,8 @@ const char *cg_place_name(enum cg_place p)
 		return "k8s";
 	case CG_PLACE_CODE:
 		return "code";
+	case CG_PLACE_IMAGE:
+		return "Dockerfile";
 	default:
 		return "?";
 	}

@@ -45,6 +45,8 @@ enum cg_place {
 	CG_PLACE_COMPOSE,
 	CG_PLACE_K8S,
 	CG_PLACE_CODE,
+	CG_PLACE_IMAGE, /* a Dockerfile's ENV: what its containers start with
+			   (no place of env-checklist's) */
 	CG_NPLACES,
 };
 
@@ -73,6 +75,9 @@ enum cg_scope_kind {
 	 * only where its scope imports this one (envFrom); a ConfigMap
 	 * mounted as files has keys that are file names. */
 	CG_SCOPE_K8S_CONFIG,
+	/* a stage of a Dockerfile: the ENV its containers start with. A
+	 * compose service built from it has it as its underlay. */
+	CG_SCOPE_IMAGE,
 };
 
 struct cg_scope {
@@ -104,7 +109,8 @@ struct cg_scope {
 	/* env that everything else overrides, consulted after the parents:
 	 * a GitHub job container's `env:` (the runner passes workflow, job
 	 * and step env to each step with `docker exec -e`, which wins over
-	 * the container's own); CG_NO_SCOPE when none */
+	 * the container's own), the Dockerfile stage a compose service is
+	 * built from (its ENV is the image's); CG_NO_SCOPE when none */
 	size_t underlay;
 };
 

@@ -314,8 +314,9 @@ static void from_env(struct cg_matrix *mx, const struct cg_model *m)
 		if (d->role != CG_ENV_DEF || d->scope >= m->facts.nscopes)
 			continue;
 		s = &m->facts.scopes[d->scope];
-		/* a service container's own env configures the service */
-		if (s->kind == CG_SCOPE_CI_SERVICE)
+		/* a service container's own env configures the service; a
+		 * Dockerfile's ENV is a default of no one environment */
+		if (s->kind == CG_SCOPE_CI_SERVICE || s->kind == CG_SCOPE_IMAGE)
 			continue;
 		k = cg_matrix_def_kind(m, d, &role);
 		if (k == CG_SERVICE_OTHER ||

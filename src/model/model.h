@@ -259,6 +259,14 @@ bool cg_opt_listed(const char *list, const char *w);
 /* NAME=VALUE, as a shell reads an assignment word (NAME a valid name) */
 bool cg_word_is_assignment(const char *w);
 
+/* --------------------------------------------------------- Dockerfiles */
+
+/* The IMAGE scope of the Dockerfile at `path` (repository-relative) that a
+ * build of `target` (a stage name; NULL: the last stage) ends in, or
+ * CG_NO_SCOPE when that file was not read or has no such stage. */
+size_t cg_image_stage_scope(const struct cg_model *m, const char *path,
+			    const char *target);
+
 /* ----------------------------------------------------- GitHub Actions */
 
 struct cg_env_var {
