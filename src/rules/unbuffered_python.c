@@ -221,13 +221,30 @@ static void report(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		setting =
 		    cg_xstrdup("PYTHONUNBUFFERED is not set in any env it runs "
 			       "with");
-	hint = runs_interpreter(p)
-		   ? "run it as `python -u ...`, or set PYTHONUNBUFFERED=1 in "
-		     "its env; an image that sets it does not count: ciguard "
-		     "cannot see inside the image"
-		   : "set PYTHONUNBUFFERED=1 in its env (step, job, compose "
-		     "`environment:`, k8s `env:`); an image that sets it does "
-		     "not count: ciguard cannot see inside the image";
+	/* where else it can be turned on: a Dockerfile only for a compose
+	 * service (one built from it) */
+	if (p->origin == CG_PROCESS_COMPOSE)
+		hint =
+		    runs_interpreter(p)
+			? "run it as `python -u ...`, or set "
+			  "PYTHONUNBUFFERED=1 in its `environment:` or in an "
+			  "ENV of the Dockerfile it is built from; an image "
+			  "pulled from a registry that sets it does not "
+			  "count: ciguard cannot see inside it"
+			: "set PYTHONUNBUFFERED=1 in its `environment:` or "
+			  "in an ENV of the Dockerfile it is built from; an "
+			  "image pulled from a registry that sets it does "
+			  "not count: ciguard cannot see inside it";
+	else
+		hint =
+		    runs_interpreter(p)
+			? "run it as `python -u ...`, or set "
+			  "PYTHONUNBUFFERED=1 in its env; an image that sets "
+			  "it does not count: ciguard cannot see inside the "
+			  "image"
+			: "set PYTHONUNBUFFERED=1 in its env (step, job, k8s "
+			  "`env:`); an image that sets it does not count: "
+			  "ciguard cannot see inside the image";
 	cg_report(ctx, p->src, &p->pos, p->command, hint,
 		  "`%s` is a long-running Python process (%s)%s, and %s: its "
 		  "stdout is block-buffered when it is not a terminal, so log "
@@ -375,12 +392,15 @@ const struct cg_rule cg_rule_unbuffered_python = {
 	"turned on in front of the command, by an `export` earlier in the "
 	"same script, written to $GITHUB_ENV by an earlier step, or in any "
 	"enclosing env (step, job, workflow; compose `environment:` or "
-	"`env_file:`; k8s `env:` or a ConfigMap it imports). CPython 3.7+ "
+	"`env_file:`, and the ENV of the Dockerfile stage a compose service "
+	"is built from (`build:`, its `dockerfile:` and `target:`, FROM "
+	"earlier stages included); k8s `env:` or a ConfigMap it imports). "
+	"CPython 3.7+ "
 	"reads PYTHONUNBUFFERED as an integer flag: `0` is off, any other "
 	"integer is on, and text that is not an integer is on, even "
 	"`false`. A value ciguard cannot read (a secret, an expression) "
-	"counts as on. An image that sets PYTHONUNBUFFERED does not count: "
-	"ciguard cannot see inside the image.\n"
+	"counts as on. An image pulled from a registry that sets "
+	"PYTHONUNBUFFERED does not count: ciguard cannot see inside it.\n"
 	"\n"
 	"Bad:\n"
 	"\n"
@@ -394,7 +414,8 @@ const struct cg_rule cg_rule_unbuffered_python = {
 	"      env:\n"
 	"        PYTHONUNBUFFERED: \"1\"\n",
     .hint = "run it as `python -u ...`, or set PYTHONUNBUFFERED=1 in its "
-	    "env; an image that sets it does not count: ciguard cannot see "
-	    "inside the image",
+	    "env (for a compose service, also an ENV of the Dockerfile it is "
+	    "built from); an image pulled from a registry that sets it does "
+	    "not count: ciguard cannot see inside it",
     .check = check,
 };
