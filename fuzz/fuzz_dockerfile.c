@@ -1,5 +1,6 @@
 /*
  * libFuzzer target for the Dockerfile reader: it must never fail, every
+ * CMD/ENTRYPOINT must have its words and a span inside the file, every
  * ENV must have a name, every name and FROM image a span that starts
  * with it (a word may run over a line continuation, so its span may be
  * longer), and every span must lie inside the file, in order.
@@ -46,6 +47,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(st->from_end > st->from_start &&
 				  src.text[st->from_start] == st->from[0],
 			      "from span does not start with the image");
+		const struct cg_df_command *cmds[2] = {&st->cmd,
+						       &st->entrypoint};
+
+		for (int c = 0; c < 2; c++) {
+			const struct cg_df_command *x = cmds[c];
+
+			if (!x->text)
+				continue;
+			in_file(&src, x->start, x->end);
+			check(x->argc == 0 || x->argv, "argc without argv");
+			for (size_t k = 0; k < x->argc; k++)
+				check(x->argv[k] != NULL, "NULL word");
+		}
 		for (size_t k = 0; k < st->nenv; k++) {
 			const struct cg_df_env *e = &st->env[k];
 

@@ -28,6 +28,7 @@ struct reader {
 	struct cg_dockerfile *out;
 	char escape;
 	size_t alloc_stages;
+	size_t nenv; /* ENV pairs kept so far */
 };
 
 static bool blank(char c)
@@ -194,6 +195,11 @@ static void add_env(struct reader *r, const struct logical *l, const char *name,
 
 	if (!r->out->nstages || !*name)
 		return; /* an ENV before FROM is an error for docker */
+	if (r->nenv >= CG_DF_MAX_ENV) {
+		r->out->truncated = true;
+		return;
+	}
+	r->nenv++;
 	st = &r->out->stages[r->out->nstages - 1];
 	CG_GROW(st->env, st->env_alloc, st->nenv + 1);
 	e = &st->env[st->nenv++];
@@ -268,6 +274,10 @@ static void from_args(struct reader *r, const struct logical *l)
 		if (t[words[nw][0]] != '-')
 			nw++; /* a flag (--platform=...) is not a word */
 	}
+	if (r->out->nstages >= CG_DF_MAX_STAGES) {
+		r->out->truncated = true; /* the reading stops here */
+		return;
+	}
 	CG_GROW(r->out->stages, r->alloc_stages, r->out->nstages + 1);
 	st = &r->out->stages[r->out->nstages++];
 	memset(st, 0, sizeof(*st));
@@ -290,6 +300,127 @@ static void from_args(struct reader *r, const struct logical *l)
 	}
 }
 
+/* The JSON string at t[*i] (a '"') into `out`; false when it is not one. */
+static bool json_string(const char *t, size_t *i, size_t n, struct cg_buf *out)
+{
+	size_t k = *i + 1;
+
+	cg_buf_addstr(out, "");
+	while (k < n && t[k] != '"') {
+		if ((unsigned char)t[k] < 0x20)
+			return false;
+		if (t[k] == '\\') {
+			static const char from[] = "\"\\/bfnrt",
+					  to[] = "\"\\/\b\f\n\r\t";
+			const char *e =
+			    k + 1 < n ? strchr(from, t[k + 1]) : NULL;
+
+			if (k + 1 < n && t[k + 1] == 'u' && k + 5 < n) {
+				cg_buf_add(out, t + k, 6); /* kept as written */
+				k += 6;
+				continue;
+			}
+			if (!e || !*e)
+				return false;
+			cg_buf_addch(out, to[e - from]);
+			k += 2;
+			continue;
+		}
+		cg_buf_addch(out, t[k++]);
+	}
+	if (k >= n)
+		return false;
+	*i = k + 1;
+	return true;
+}
+
+/* CMD/ENTRYPOINT's arguments: a JSON array of strings (the exec form), or
+ * else the shell form, as docker decides. */
+static void command_args(struct reader *r, const struct logical *l,
+			 struct cg_df_command *c)
+{
+	const char *t = l->text.buf ? l->text.buf : "";
+	size_t n = l->text.len, i = 0, a, b;
+	const char **argv = NULL;
+	size_t argc = 0, alloc = 0;
+	bool exec_form = false;
+
+	while (i < n && blank(t[i]))
+		i++;
+	a = i;
+	b = n;
+	while (b > a && blank(t[b - 1]))
+		b--;
+	memset(c, 0, sizeof(*c));
+	if (a < b && t[a] == '[') {
+		i = a + 1;
+		for (;;) {
+			struct cg_buf s = CG_BUF_INIT;
+
+			while (i < b && blank(t[i]))
+				i++;
+			if (i < b && t[i] == ']' && !argc) {
+				exec_form = i + 1 == b;
+				break;
+			}
+			if (i >= b || t[i] != '"' ||
+			    !json_string(t, &i, b, &s)) {
+				cg_buf_release(&s);
+				break;
+			}
+			CG_GROW(argv, alloc, argc + 1);
+			argv[argc++] = cg_arena_strdup(&r->out->arena, s.buf);
+			cg_buf_release(&s);
+			while (i < b && blank(t[i]))
+				i++;
+			if (i < b && t[i] == ',') {
+				i++;
+				continue;
+			}
+			exec_form = i < b && t[i] == ']' && i + 1 == b;
+			break;
+		}
+	}
+	if (!exec_form) {
+		/* the shell form: its words, quotes removed */
+		argc = 0;
+		for (i = a; i < b;) {
+			struct cg_buf s = CG_BUF_INIT;
+			char q = 0;
+
+			while (i < b && blank(t[i]))
+				i++;
+			if (i >= b)
+				break;
+			cg_buf_addstr(&s, "");
+			while (i < b && (q || !blank(t[i]))) {
+				if (!q && (t[i] == '"' || t[i] == '\'')) {
+					q = t[i++];
+					continue;
+				}
+				if (q && t[i] == q) {
+					q = 0;
+					i++;
+					continue;
+				}
+				cg_buf_addch(&s, t[i++]);
+			}
+			CG_GROW(argv, alloc, argc + 1);
+			argv[argc++] = cg_arena_strdup(&r->out->arena, s.buf);
+			cg_buf_release(&s);
+		}
+		c->shell_form = true;
+	}
+	if (argc) {
+		c->argv = cg_arena_alloc(&r->out->arena, argc * sizeof(*argv));
+		memcpy(c->argv, argv, argc * sizeof(*argv));
+	}
+	c->argc = argc;
+	free(argv);
+	c->text = cg_arena_strndup(&r->out->arena, t + a, b - a);
+	span(l, a, b, &c->start, &c->end);
+}
+
 /* Does [a, b) end with the escape character (blanks after it allowed)? If
  * so, *cut is where it stands. */
 static bool continues(const struct reader *r, size_t a, size_t b, size_t *cut)
@@ -308,7 +439,7 @@ static bool continues(const struct reader *r, size_t a, size_t b, size_t *cut)
 
 int cg_dockerfile_load(struct cg_dockerfile *out, const struct cg_src *src)
 {
-	struct reader r = {src, out, '\\', 0};
+	struct reader r = {src, out, '\\', 0, 0};
 	const char *t = src->text;
 	size_t at = 0;
 
@@ -349,6 +480,19 @@ int cg_dockerfile_load(struct cg_dockerfile *out, const struct cg_src *src)
 			from_args(&r, &l);
 		else if (kwe - kw == 3 && !strncasecmp(t + kw, "ENV", 3))
 			env_args(&r, &l);
+		else if (r.out->nstages && kwe - kw == 3 &&
+			 !strncasecmp(t + kw, "CMD", 3)) {
+			struct cg_df_stage *st =
+			    &r.out->stages[r.out->nstages - 1];
+
+			command_args(&r, &l, &st->cmd);
+		} else if (r.out->nstages && kwe - kw == 10 &&
+			   !strncasecmp(t + kw, "ENTRYPOINT", 10)) {
+			struct cg_df_stage *st =
+			    &r.out->stages[r.out->nstages - 1];
+
+			command_args(&r, &l, &st->entrypoint);
+		}
 		/* heredoc bodies (RUN, COPY, ADD) follow the instruction's
 		 * last line */
 		heredocs =
@@ -376,6 +520,8 @@ int cg_dockerfile_load(struct cg_dockerfile *out, const struct cg_src *src)
 		cg_buf_release(&l.text);
 		free(l.off);
 		at = next;
+		if (out->truncated)
+			break;
 	}
 	return 0;
 }

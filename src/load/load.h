@@ -205,6 +205,18 @@ struct cg_df_env {
 	uint32_t name_start, name_end, value_start, value_end;
 };
 
+/* CMD or ENTRYPOINT: the exec form's strings (a JSON array), or for the
+ * shell form (`CMD python w.py`, which /bin/sh -c runs) its words split
+ * at blanks, quotes removed; `text` is the instruction's arguments as
+ * written, on one line; [start, end) its bytes. */
+struct cg_df_command {
+	const char **argv;
+	size_t argc;
+	bool shell_form;
+	const char *text;
+	uint32_t start, end;
+};
+
 /* FROM IMAGE [AS NAME] and what follows up to the next FROM. */
 struct cg_df_stage {
 	const char *from; /* the image or an earlier stage, as written */
@@ -212,16 +224,24 @@ struct cg_df_stage {
 	uint32_t from_start, from_end;
 	struct cg_df_env *env;
 	size_t nenv, env_alloc;
+	/* the stage's last CMD and ENTRYPOINT (text NULL: none here) */
+	struct cg_df_command cmd, entrypoint;
 };
 
 struct cg_dockerfile {
 	struct cg_arena arena;
 	struct cg_df_stage *stages;
 	size_t nstages;
+	/* more than CG_DF_MAX_STAGES stages or CG_DF_MAX_ENV ENV pairs: the
+	 * reading stopped at the first one over (a stage inherits its base's
+	 * ENV, so a hostile chain of stages would multiply them) */
+	bool truncated;
 };
+#define CG_DF_MAX_STAGES 128
+#define CG_DF_MAX_ENV 1024
 
-/* Read a Dockerfile's stages and ENV (dockerfile.c says how). Never fails
- * on content: what is not understood is passed over. */
+/* Read a Dockerfile's stages, ENV, CMD and ENTRYPOINT (dockerfile.c says
+ * how). Never fails on content: what is not understood is passed over. */
 int cg_dockerfile_load(struct cg_dockerfile *out, const struct cg_src *src);
 void cg_dockerfile_release(struct cg_dockerfile *d);
 

@@ -28,7 +28,8 @@
  *   - file references: `env_file:` paths and relative bind-mount sources;
  *   - for a service with `build:`, the Dockerfile stage it is built from
  *     as the underlay of its scope (its ENV, which everything else in
- *     the service overrides).
+ *     the service overrides), and, without `command:`/`entrypoint:`, a
+ *     process row for what the stage runs (its CMD, at the Dockerfile).
  * Relative paths are taken from the compose file's own folder (compose
  * takes them from the first `-f` file's folder, which is the same for the
  * usual file and its overrides next to it).
@@ -918,8 +919,8 @@ static void depends_on(const struct compose *c, const struct cg_node *d,
  * if no loader has yet; a context that is a URL, a variable, or outside
  * the repository names nothing ciguard can read.
  */
-static void image_build(const struct compose *c, const struct cg_node *build,
-			size_t scope)
+static size_t image_build(const struct compose *c, const struct cg_node *build,
+			  size_t scope)
 {
 	const struct cg_node *ctx = build, *file = NULL, *target = NULL;
 	char *joined, *rel;
@@ -932,21 +933,48 @@ static void image_build(const struct compose *c, const struct cg_node *build,
 	}
 	if (ctx && (!cg_node_is_scalar(ctx) || strstr(ctx->str, "://") ||
 		    cg_starts_with(ctx->str, "git@")))
-		return;
+		return CG_NO_SCOPE;
 	if (cg_node_is_scalar(file) && file->str[0] == '/')
-		return; /* outside the repository */
+		return CG_NO_SCOPE; /* outside the repository */
 	/* the dockerfile is relative to the context */
 	joined =
 	    cg_xasprintf("%s/%s", ctx ? ctx->str : ".",
 			 cg_node_is_scalar(file) ? file->str : "Dockerfile");
 	rel = repo_path(c->dir, joined);
 	free(joined);
+	stage = CG_NO_SCOPE;
 	if (rel && cg_model_read_file(c->m, rel, &cg_loader_dockerfile)) {
 		stage = cg_image_stage_scope(
 		    c->m, rel, cg_node_is_scalar(target) ? target->str : NULL);
 		c->m->facts.scopes[scope].underlay = stage;
 	}
 	free(rel);
+	return stage;
+}
+
+/* A service built from a stage that runs a command (CMD, ENTRYPOINT),
+ * with neither `command:` nor `entrypoint:` of its own, runs that
+ * command: a process row at the Dockerfile's CMD, in the service's env. */
+static void image_process(const struct compose *c, const struct cg_node *svc,
+			  size_t scope, size_t stage)
+{
+	const struct cg_image_command *ic = cg_image_command(c->m, stage);
+	struct cg_process_fact p = {0};
+	const struct cg_node *ep = cg_map_get(svc, "entrypoint");
+	const struct cg_node *cmd = cg_map_get(svc, "command");
+
+	if (!ic || (ep && !is_null(ep)) || (cmd && !is_null(cmd)))
+		return;
+	p.origin = CG_PROCESS_COMPOSE;
+	p.command = ic->command;
+	p.argv = ic->argv;
+	p.argc = ic->argc;
+	p.scope = scope;
+	p.src = ic->src;
+	p.pos = ic->pos;
+	p.group = p.item = CG_NO_INDEX;
+	cg_process_classify(c->m->config, &p);
+	cg_fact_process(c->m, &p);
 }
 
 static void service(const struct compose *c, const struct cg_pair *pair)
@@ -969,7 +997,7 @@ static void service(const struct compose *c, const struct cg_pair *pair)
 	environment(c, cg_map_get(svc, "environment"), scope);
 	env_files(c, cg_map_get(svc, "env_file"), scope);
 	if (build && !is_null(build))
-		image_build(c, build, scope);
+		image_process(c, svc, scope, image_build(c, build, scope));
 	process(c, svc, scope);
 	volumes(c, cg_map_get(svc, "volumes"));
 

@@ -1,9 +1,10 @@
 /*
  * Dockerfiles -> facts: one IMAGE scope per stage (FROM ... AS name), in
  * file order, holding the ENV the stage's containers start with as DEF
- * rows (place IMAGE). A stage built FROM an earlier stage (by name, or by
- * its index) starts with that stage's ENV; one FROM an image of a
- * registry starts with nothing ciguard can see.
+ * rows (place IMAGE), and what they run (ENTRYPOINT and CMD) as a row of
+ * m->image_commands. A stage built FROM an earlier stage (by name, or by
+ * its index) starts with that stage's ENV, ENTRYPOINT and CMD; one FROM an
+ * image of a registry starts with nothing ciguard can see.
  *
  * Which files: Dockerfile and Containerfile, with a suffix
  * (Dockerfile.dev) or a prefix (worker.Dockerfile, api.dockerfile). They
@@ -29,25 +30,6 @@ static bool claims(const char *path)
 	       cg_ends_with(b, ".Dockerfile") || cg_ends_with(b, ".dockerfile");
 }
 
-/* The scope of an earlier stage `from` names (its name or index), or
- * CG_NO_SCOPE for an image. */
-static size_t base_stage(const struct cg_dockerfile *d, size_t upto,
-			 const size_t *scopes, const char *from)
-{
-	char *end;
-	unsigned long idx;
-
-	if (!from)
-		return CG_NO_SCOPE;
-	for (size_t i = upto; i-- > 0;)
-		if (d->stages[i].name && !strcasecmp(d->stages[i].name, from))
-			return scopes[i];
-	idx = strtoul(from, &end, 10);
-	if (*from >= '0' && *from <= '9' && !*end && idx < upto)
-		return scopes[idx];
-	return CG_NO_SCOPE;
-}
-
 static void env_row(struct cg_model *m, const struct cg_src *src, size_t scope,
 		    const struct cg_df_env *v)
 {
@@ -66,18 +48,119 @@ static void env_row(struct cg_model *m, const struct cg_src *src, size_t scope,
 	cg_fact_env(m, &e);
 }
 
+/* The index of the stage `from` names among stages [0, upto), or -1. */
+static long base_index(const struct cg_dockerfile *d, size_t upto,
+		       const char *from)
+{
+	char *end;
+	unsigned long idx;
+
+	if (!from)
+		return -1;
+	for (size_t i = upto; i-- > 0;)
+		if (d->stages[i].name && !strcasecmp(d->stages[i].name, from))
+			return (long)i;
+	idx = strtoul(from, &end, 10);
+	if (*from >= '0' && *from <= '9' && !*end && idx < upto)
+		return (long)idx;
+	return -1;
+}
+
+/* Stage i's effective ENTRYPOINT and CMD (NULL: none), through the stages
+ * it starts FROM (each an earlier one, so the walk ends). */
+static void effective(const struct cg_dockerfile *d, size_t i,
+		      const struct cg_df_command **ep,
+		      const struct cg_df_command **cmd)
+{
+	bool cmd_known = false;
+	long at = (long)i;
+
+	*ep = *cmd = NULL;
+	while (at >= 0 && (!*ep || !cmd_known)) {
+		const struct cg_df_stage *st = &d->stages[at];
+
+		if (!cmd_known && st->cmd.text) {
+			*cmd = &st->cmd;
+			cmd_known = true;
+		}
+		if (!*ep && st->entrypoint.text) {
+			*ep = &st->entrypoint;
+			/* an ENTRYPOINT of its own drops the CMD it would
+			 * inherit */
+			cmd_known = true;
+		}
+		at = base_index(d, (size_t)at, st->from);
+	}
+}
+
+static void add_words(struct cg_model *m, const char ***argv, size_t *argc,
+		      size_t *alloc, const struct cg_df_command *c)
+{
+	for (size_t k = 0; c && k < c->argc; k++) {
+		CG_GROW(*argv, *alloc, *argc + 1);
+		(*argv)[(*argc)++] = cg_arena_strdup(&m->arena, c->argv[k]);
+	}
+}
+
+/* What stage i runs, as a row of m->image_commands. */
+static void command_row(struct cg_model *m, const struct cg_src *src,
+			const struct cg_dockerfile *d, size_t i, size_t scope)
+{
+	const struct cg_df_command *ep, *cmd, *at;
+	struct cg_image_command *row;
+	const char **argv = NULL;
+	size_t argc = 0, alloc = 0;
+	struct cg_buf line = CG_BUF_INIT;
+
+	effective(d, i, &ep, &cmd);
+	if (ep && ep->shell_form)
+		cmd = NULL; /* `/bin/sh -c 'ep'`: CMD is not passed on */
+	add_words(m, &argv, &argc, &alloc, ep);
+	add_words(m, &argv, &argc, &alloc, cmd);
+	if (!argc) {
+		free(argv);
+		return;
+	}
+	for (size_t k = 0; k < argc; k++) {
+		if (k)
+			cg_buf_addch(&line, ' ');
+		cg_buf_addstr(&line, argv[k]);
+	}
+	at = cmd ? cmd : ep;
+	CG_GROW(m->image_commands, m->image_commands_alloc,
+		m->nimage_commands + 1);
+	row = &m->image_commands[m->nimage_commands++];
+	row->scope = scope;
+	row->argv = cg_arena_alloc(&m->arena, argc * sizeof(*argv));
+	memcpy(row->argv, argv, argc * sizeof(*argv));
+	row->argc = argc;
+	row->command = cg_arena_strdup(&m->arena, line.buf);
+	row->src = src;
+	row->pos = cg_src_pos(src, at->start, at->end);
+	cg_buf_release(&line);
+	free(argv);
+}
+
 static void build(struct cg_model *m, struct cg_file *f)
 {
 	struct cg_dockerfile d;
 	size_t *scopes;
 
+	/* `# ciguard: ignore[...]` on the line above an instruction */
+	cg_collect_suppressions(m, f);
 	cg_dockerfile_load(&d, &f->src);
+	if (d.truncated)
+		cg_model_note(m,
+			      "%s: more than %d stages or %d ENV variables: "
+			      "read up to there",
+			      f->src.path, CG_DF_MAX_STAGES, CG_DF_MAX_ENV);
 	scopes = cg_xcalloc(d.nstages ? d.nstages : 1, sizeof(*scopes));
 	for (size_t i = 0; i < d.nstages; i++) {
 		const struct cg_df_stage *st = &d.stages[i];
 		struct cg_pos pos =
 		    cg_src_pos(&f->src, st->from_start, st->from_end);
-		size_t base = base_stage(&d, i, scopes, st->from);
+		long bi = base_index(&d, i, st->from);
+		size_t base = bi >= 0 ? scopes[bi] : CG_NO_SCOPE;
 		const struct cg_facts *fx = &m->facts;
 		size_t n0 = fx->nenv;
 
@@ -96,6 +179,7 @@ static void build(struct cg_model *m, struct cg_file *f)
 			}
 		for (size_t k = 0; k < st->nenv; k++)
 			env_row(m, &f->src, scopes[i], &st->env[k]);
+		command_row(m, &f->src, &d, i, scopes[i]);
 	}
 	if (d.nstages)
 		f->scope = scopes[d.nstages - 1];
@@ -122,6 +206,22 @@ size_t cg_image_stage_scope(const struct cg_model *m, const char *path,
 	return target ? CG_NO_SCOPE : last;
 }
 
+const struct cg_image_command *cg_image_command(const struct cg_model *m,
+						size_t scope)
+{
+	for (size_t i = 0; i < m->nimage_commands; i++)
+		if (m->image_commands[i].scope == scope)
+			return &m->image_commands[i];
+	return NULL;
+}
+
+static void release(struct cg_model *m)
+{
+	free(m->image_commands);
+	m->image_commands = NULL;
+	m->nimage_commands = m->image_commands_alloc = 0;
+}
+
 static const char *const patterns[] = {"**/Dockerfile",
 				       "**/Dockerfile.*",
 				       "**/*.Dockerfile",
@@ -137,4 +237,5 @@ const struct cg_loader cg_loader_dockerfile = {
     .format = CG_FILE_RAW,
     .layer = CG_LAYER_QUICK,
     .build = build,
+    .release = release,
 };

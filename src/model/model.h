@@ -267,6 +267,25 @@ bool cg_word_is_assignment(const char *w);
 size_t cg_image_stage_scope(const struct cg_model *m, const char *path,
 			    const char *target);
 
+/* What a container of a Dockerfile stage runs when nothing overrides it:
+ * ENTRYPOINT then CMD as docker combines them (a shell form is its words:
+ * /bin/sh -c runs them; an ENTRYPOINT of the stage drops a CMD inherited
+ * from the base, a shell-form ENTRYPOINT ignores CMD), inherited from an
+ * earlier stage it starts FROM. */
+struct cg_image_command {
+	size_t scope; /* the stage's IMAGE scope */
+	const char **argv;
+	size_t argc;
+	const char *command; /* one line, for messages */
+	const struct cg_src *src;
+	struct cg_pos pos; /* the CMD (or ENTRYPOINT) arguments */
+};
+
+/* The command of IMAGE scope `scope`, or NULL when it runs none that
+ * ciguard can see. */
+const struct cg_image_command *cg_image_command(const struct cg_model *m,
+						size_t scope);
+
 /* ----------------------------------------------------- GitHub Actions */
 
 struct cg_env_var {
@@ -645,6 +664,10 @@ struct cg_model {
 	size_t ngitlab_variables;
 
 	struct cg_facts facts;
+
+	/* per Dockerfile stage that runs a command (dockerfile.c) */
+	struct cg_image_command *image_commands;
+	size_t nimage_commands, image_commands_alloc;
 
 	struct cg_suppression *suppressions;
 	size_t nsuppressions;

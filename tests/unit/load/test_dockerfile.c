@@ -107,6 +107,79 @@ static void test_dockerfile__stages(void **state)
 	assert_string_equal(summary("ENV A=1\nFROM x\n"), "#0 x|");
 }
 
+/* "argv|...|(shell)" of a command, or "-" when absent. */
+static void command_text(char *out, size_t size, const struct cg_df_command *c)
+{
+	size_t n = 0;
+
+	if (!c->text) {
+		snprintf(out, size, "-");
+		return;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < c->argc; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s|", c->argv[i]);
+	snprintf(out + n, size - n, "%s", c->shell_form ? "(shell)" : "(exec)");
+}
+
+static void test_dockerfile__cmd_and_entrypoint(void **state)
+{
+	const char *text =
+	    "FROM python:3.12 AS base\n"
+	    "CMD [\"python\", \"-m\", \"app.worker\", \"--q=\\\"a b\\\"\"]\n"
+	    "FROM base AS shell\n"
+	    "ENTRYPOINT [\"/entrypoint.sh\"]\n"
+	    "CMD celery -A 'app x' worker\n"
+	    "FROM base\n"
+	    "CMD [\"not json\",]\n";
+	struct cg_src src;
+	struct cg_dockerfile d;
+	char buf[256];
+
+	(void)state;
+	cg_src_init_mem(&src, "Dockerfile", text, strlen(text));
+	assert_int_equal(cg_dockerfile_load(&d, &src), 0);
+	assert_int_equal(d.nstages, 3);
+	command_text(buf, sizeof(buf), &d.stages[0].cmd);
+	assert_string_equal(buf, "python|-m|app.worker|--q=\"a b\"|(exec)");
+	command_text(buf, sizeof(buf), &d.stages[0].entrypoint);
+	assert_string_equal(buf, "-");
+	command_text(buf, sizeof(buf), &d.stages[1].entrypoint);
+	assert_string_equal(buf, "/entrypoint.sh|(exec)");
+	command_text(buf, sizeof(buf), &d.stages[1].cmd);
+	assert_string_equal(buf, "celery|-A|app x|worker|(shell)");
+	/* not a JSON array: docker runs it as a shell command, whose one
+	 * word the shell unquotes */
+	command_text(buf, sizeof(buf), &d.stages[2].cmd);
+	assert_string_equal(buf, "[not json,]|(shell)");
+	/* the span is the arguments as written */
+	assert_memory_equal(text + d.stages[1].cmd.start, "celery -A",
+			    strlen("celery -A"));
+	cg_dockerfile_release(&d);
+	cg_src_release(&src);
+}
+
+static void test_dockerfile__limits(void **state)
+{
+	struct cg_buf b = CG_BUF_INIT;
+	struct cg_src src;
+	struct cg_dockerfile d;
+
+	(void)state;
+	for (int i = 0; i < CG_DF_MAX_STAGES + 10; i++)
+		cg_buf_addf(&b, "FROM s%d AS s%d\nENV A%d=1\n",
+			    i > 0 ? i - 1 : 0, i, i);
+	cg_src_init_mem(&src, "Dockerfile", b.buf, b.len);
+	assert_int_equal(cg_dockerfile_load(&d, &src), 0);
+	assert_true(d.truncated);
+	assert_int_equal(d.nstages, CG_DF_MAX_STAGES);
+	/* nothing after the cut goes to the last stage kept */
+	assert_int_equal(d.stages[CG_DF_MAX_STAGES - 1].nenv, 1);
+	cg_dockerfile_release(&d);
+	cg_src_release(&src);
+	cg_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +187,8 @@ int main(void)
 	    cmocka_unit_test(test_dockerfile__continuations),
 	    cmocka_unit_test(test_dockerfile__heredocs_are_not_instructions),
 	    cmocka_unit_test(test_dockerfile__stages),
+	    cmocka_unit_test(test_dockerfile__cmd_and_entrypoint),
+	    cmocka_unit_test(test_dockerfile__limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
