@@ -943,6 +943,20 @@ static size_t image_build(const struct compose *c, const struct cg_node *build,
 	rel = repo_path(c->dir, joined);
 	free(joined);
 	stage = CG_NO_SCOPE;
+	if (rel) {
+		struct cg_file_ref ref = {0};
+
+		ref.kind = CG_REF_DOCKERFILE;
+		ref.required = true;
+		ref.group = ref.item = CG_NO_GROUP;
+		ref.path = rel;
+		ref.src = c->src;
+		ref.pos = (cg_node_is_scalar(file) ? file
+			   : ctx		   ? ctx
+						   : build)
+			      ->pos;
+		cg_fact_file_ref(c->m, &ref);
+	}
 	if (rel && cg_model_read_file(c->m, rel, &cg_loader_dockerfile)) {
 		stage = cg_image_stage_scope(
 		    c->m, rel, cg_node_is_scalar(target) ? target->str : NULL);

@@ -368,6 +368,7 @@ enum cg_file_ref_kind {
 	CG_REF_MAPPINGS,    /* a WireMock mappings folder (a bind mount into
 			       /home/wiremock) */
 	CG_REF_K8S_FILE,    /* a configMapGenerator file */
+	CG_REF_DOCKERFILE,  /* the Dockerfile a compose `build:` names */
 	/* what CI itself makes, for the references after it */
 	CG_REF_OUTPUT, /* a path a CI step writes or creates: a redirection
 			  target, cp/mv/ln/install's destination, the

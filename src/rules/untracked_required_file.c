@@ -5,7 +5,8 @@
  * have it either. The references are the model's (facts.h, file refs): a
  * script a CI step runs, a -f/--file/--config file it names, a local
  * action, a compose env_file, bind-mount source and secrets/configs
- * `file:`, a WireMock mappings folder, a configMapGenerator file. What git has
+ * `file:`, the Dockerfile of a compose `build:`, a WireMock mappings
+ * folder, a configMapGenerator file. What git has
  * of each path the model works out (file_refs.c); a path built from an
  * expression never becomes a reference.
  *
@@ -107,6 +108,8 @@ static const char *what(const struct cg_file_ref *r)
 		return "the WireMock mappings folder";
 	case CG_REF_K8S_FILE:
 		return "the configMapGenerator file";
+	case CG_REF_DOCKERFILE:
+		return "the Dockerfile";
 	default:
 		return "the file";
 	}
@@ -118,6 +121,7 @@ static const char *who(const struct cg_file_ref *r)
 	case CG_REF_ENV_FILE:
 	case CG_REF_VOLUME:
 	case CG_REF_MAPPINGS:
+	case CG_REF_DOCKERFILE:
 		return "compose in a fresh clone (CI's)";
 	case CG_REF_K8S_FILE:
 		return "kustomize in a fresh clone (CI's)";
@@ -163,8 +167,8 @@ const struct cg_rule cg_rule_untracked_required_file = {
     .explain =
 	"CI runs on a fresh clone. A script a step runs, a file a step "
 	"names with -f/--file/--config, a local action, a compose env_file, "
-	"bind-mount source or secrets/configs `file:`, a WireMock mappings "
-	"folder, a kustomize "
+	"bind-mount source or secrets/configs `file:`, the Dockerfile a "
+	"compose `build:` names, a WireMock mappings folder, a kustomize "
 	"configMapGenerator file, a GitLab `include: local:` file: when it "
 	"exists in your work tree but is "
 	"untracked or ignored by git, everything works here and CI fails "

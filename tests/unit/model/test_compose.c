@@ -266,7 +266,12 @@ static void test_compose__services_ports_and_files(void **state)
 	assert_int_equal(r->kind, CG_REF_MAPPINGS);
 	assert_false(r->read_only);
 	assert_pos(r->pos, 38, 17, 28);
-	assert_int_equal(m.facts.nfile_refs, 5); /* no named, no absolute */
+	/* `build: .`: the Dockerfile in the context, there or not */
+	r = file_ref(&m, "deploy/Dockerfile");
+	assert_non_null(r);
+	assert_int_equal(r->kind, CG_REF_DOCKERFILE);
+	assert_pos(r->pos, 26, 12, 13);
+	assert_int_equal(m.facts.nfile_refs, 6); /* no named, no absolute */
 
 	s = service(&m, "db");
 	assert_int_equal(s->kind, CG_SERVICE_POSTGRES);
