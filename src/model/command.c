@@ -186,10 +186,17 @@ static const struct wrapper_name *wrapper_of(const char *word)
 	const char *base = cg_path_base(word);
 	size_t lo = 0, hi = sizeof(wrappers) / sizeof(*wrappers);
 
+	/* every word of every command comes here, several times: the
+	 * comparison is in line (names are short and mostly differ at the
+	 * first byte) */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int d = strcmp(base, wrappers[mid].name);
+		const char *a = base, *b = wrappers[mid].name;
+		int d;
 
+		while (*a && *a == *b)
+			a++, b++;
+		d = (unsigned char)*a - (unsigned char)*b;
 		if (!d)
 			return &wrappers[mid];
 		if (d < 0)
