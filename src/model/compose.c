@@ -923,6 +923,7 @@ static size_t image_build(const struct compose *c, const struct cg_node *build,
 			  size_t scope)
 {
 	const struct cg_node *ctx = build, *file = NULL, *target = NULL;
+	struct cg_file *df;
 	char *joined, *rel;
 	size_t stage;
 
@@ -957,9 +958,10 @@ static size_t image_build(const struct compose *c, const struct cg_node *build,
 			      ->pos;
 		cg_fact_file_ref(c->m, &ref);
 	}
-	if (rel && cg_model_read_file(c->m, rel, &cg_loader_dockerfile)) {
+	if (rel &&
+	    (df = cg_model_read_file(c->m, rel, &cg_loader_dockerfile))) {
 		stage = cg_image_stage_scope(
-		    c->m, rel, cg_node_is_scalar(target) ? target->str : NULL);
+		    c->m, df, cg_node_is_scalar(target) ? target->str : NULL);
 		c->m->facts.scopes[scope].underlay = stage;
 	}
 	free(rel);

@@ -187,23 +187,28 @@ static void build(struct cg_model *m, struct cg_file *f)
 	cg_dockerfile_release(&d);
 }
 
-size_t cg_image_stage_scope(const struct cg_model *m, const char *path,
+size_t cg_image_stage_scope(const struct cg_model *m, const struct cg_file *f,
 			    const char *target)
 {
-	size_t last = CG_NO_SCOPE;
+	size_t k = f->scope;
 
-	for (size_t i = 0; i < m->facts.nscopes; i++) {
-		const struct cg_scope *s = &m->facts.scopes[i];
+	if (f->loader != &cg_loader_dockerfile || k >= m->facts.nscopes)
+		return CG_NO_SCOPE;
+	if (!target)
+		return k; /* the last stage */
+	/* the file's stages are consecutive scopes, the last one f->scope */
+	for (;; k--) {
+		const struct cg_scope *s = &m->facts.scopes[k];
 
-		if (s->kind != CG_SCOPE_IMAGE || !s->src ||
-		    strcmp(s->src->path, path))
-			continue;
-		if (target && s->name && !strcasecmp(s->name, target))
-			return i;
-		last = i;
+		if (s->kind != CG_SCOPE_IMAGE || s->src != &f->src)
+			break;
+		if (s->name && !strcasecmp(s->name, target))
+			return k;
+		if (!k)
+			break;
 	}
 	/* no such target: docker refuses to build; no env is known */
-	return target ? CG_NO_SCOPE : last;
+	return CG_NO_SCOPE;
 }
 
 const struct cg_image_command *cg_image_command(const struct cg_model *m,

@@ -290,14 +290,18 @@ static long path_index(const struct cg_model *m, const char *path)
 	return hit ? (long)(hit - m->paths) : -1;
 }
 
-/* Remember that `path` has been read (so the build loop and
+/* Remember that `f` has been read from `path` (so the build loop and
  * cg_model_read_file need not search the files read so far). */
-static void mark_read(struct cg_model *m, const char *path)
+static void mark_read(struct cg_model *m, const char *path, struct cg_file *f)
 {
 	long i = path_index(m, path);
 
-	if (i >= 0)
+	if (i >= 0) {
 		m->path_read[i] = 1;
+		m->path_file[i] = f;
+	} else {
+		m->nunlisted_read++;
+	}
 }
 
 /* ------------------------------------------------------- reading ahead */
@@ -550,9 +554,9 @@ static struct cg_file *adopt(struct cg_model *m, struct prep *p,
 		free(p->note);
 		return NULL;
 	}
-	mark_read(m, path);
 	CG_GROW(m->files, m->files_alloc, m->nfiles + 1);
 	m->files[m->nfiles++] = f;
+	mark_read(m, path, f);
 	if (p->note)
 		cg_model_note(m, "%s", p->note);
 	free(p->note);
@@ -592,9 +596,11 @@ static struct cg_file *find_file(const struct cg_model *m, const char *path)
 {
 	long idx = path_index(m, path);
 
-	if (idx >= 0 && !m->path_read[idx])
-		return NULL;
-	for (size_t i = 0; i < m->nfiles; i++)
+	if (idx >= 0)
+		return m->path_read[idx] ? m->path_file[idx] : NULL;
+	/* a file on no list (an untracked one the quick layer read): the
+	 * few of them are searched */
+	for (size_t i = 0; m->nunlisted_read && i < m->nfiles; i++)
 		if (!strcmp(m->files[i]->src.path, path))
 			return m->files[i];
 	return NULL;
@@ -1274,6 +1280,8 @@ int cg_model_build(struct cg_model *m, const struct cg_model_options *opt)
 		return err;
 	}
 	m->path_read = cg_xcalloc(m->npaths ? m->npaths : 1, 1);
+	m->path_file =
+	    cg_xcalloc(m->npaths ? m->npaths : 1, sizeof(*m->path_file));
 	git_changes_start(m);
 	first = first_loaders(m);
 	prefetch_staged(m, first);
@@ -1349,6 +1357,7 @@ void cg_model_release(struct cg_model *m)
 		free(m->base_memo[i].base);
 	free(m->base_memo);
 	free(m->path_read);
+	free(m->path_file);
 	for (size_t i = 0; i < m->nnotes; i++)
 		free(m->notes[i].message);
 	free(m->notes);

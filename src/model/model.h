@@ -261,10 +261,12 @@ bool cg_word_is_assignment(const char *w);
 
 /* --------------------------------------------------------- Dockerfiles */
 
-/* The IMAGE scope of the Dockerfile at `path` (repository-relative) that a
+struct cg_file;
+
+/* The IMAGE scope of Dockerfile `f` (read by the dockerfile loader) that a
  * build of `target` (a stage name; NULL: the last stage) ends in, or
- * CG_NO_SCOPE when that file was not read or has no such stage. */
-size_t cg_image_stage_scope(const struct cg_model *m, const char *path,
+ * CG_NO_SCOPE when it has no such stage. */
+size_t cg_image_stage_scope(const struct cg_model *m, const struct cg_file *f,
 			    const char *target);
 
 /* What a container of a Dockerfile stage runs when nothing overrides it:
@@ -649,6 +651,8 @@ struct cg_model {
 	bool paths_partial;
 	struct base_memo *base_memo; /* which loaders take a file name */
 	unsigned char *path_read;    /* per path: a file was read from it */
+	struct cg_file **path_file;  /* per path: that file */
+	size_t nunlisted_read;	     /* files read that are on no list */
 
 	struct cg_file **files; /* every file read */
 	size_t nfiles;
