@@ -181,30 +181,37 @@ static const struct wrapper_name {
     {"yarn", W_NPM, " -p --package "},
 };
 
-static const struct wrapper_name *wrapper_of(const char *word)
+long cg_name_index(const void *t, size_t n, size_t size, const char *name)
 {
-	const char *base = cg_path_base(word);
-	size_t lo = 0, hi = sizeof(wrappers) / sizeof(*wrappers);
+	size_t lo = 0, hi = n;
 
-	/* every word of every command comes here, several times: the
-	 * comparison is in line (names are short and mostly differ at the
-	 * first byte) */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const char *a = base, *b = wrappers[mid].name;
+		const char *a = name,
+			   *b = *(const char *const *)((const char *)t +
+						       mid * size);
 		int d;
 
+		/* strcmp in line: names are short and mostly differ at once */
 		while (*a && *a == *b)
 			a++, b++;
 		d = (unsigned char)*a - (unsigned char)*b;
 		if (!d)
-			return &wrappers[mid];
+			return (long)mid;
 		if (d < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	return NULL;
+	return -1;
+}
+
+static const struct wrapper_name *wrapper_of(const char *word)
+{
+	long i = cg_name_index(wrappers, sizeof(wrappers) / sizeof(*wrappers),
+			       sizeof(*wrappers), cg_path_base(word));
+
+	return i < 0 ? NULL : &wrappers[i];
 }
 
 size_t cg_cmd_unwrap(const char *const *w, size_t n, size_t i, unsigned flags)

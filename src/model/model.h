@@ -256,6 +256,11 @@ size_t cg_cmd_skip_opts(const char *const *w, size_t n, size_t i,
 			const char *with_arg);
 /* Is `w` one of the space-separated options in `list` (" -a --bee ")? */
 bool cg_opt_listed(const char *list, const char *w);
+/* The row of `name` in table t: n rows of `size` bytes, each starting
+ * with its name (a `const char *`), sorted by name in strcmp order; -1
+ * when it is not there. Every word of every command is looked up in such
+ * tables, several times per check. */
+long cg_name_index(const void *t, size_t n, size_t size, const char *name);
 /* NAME=VALUE, as a shell reads an assignment word (NAME a valid name) */
 bool cg_word_is_assignment(const char *w);
 

@@ -125,25 +125,9 @@ static const struct cg_name_kind progs[] = {
 int cg_name_kind(const struct cg_name_kind *t, size_t n, const char *name,
 		 int none)
 {
-	size_t lo = 0, hi = n;
+	long i = cg_name_index(t, n, sizeof(*t), name);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *a = name, *b = t[mid].name;
-		int d;
-
-		/* strcmp in line: names are short and mostly differ at once */
-		while (*a && *a == *b)
-			a++, b++;
-		d = (unsigned char)*a - (unsigned char)*b;
-		if (!d)
-			return t[mid].kind;
-		if (d < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return none;
+	return i < 0 ? none : t[i].kind;
 }
 
 static enum prog prog_of(const char *base)

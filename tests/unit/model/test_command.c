@@ -1,9 +1,9 @@
 /*
  * What a command line runs once its wrappers are looked through
  * (src/model/command.c), case by case. Where the wrappers are installed on
- * this machine the case also runs under the real bash, with a stub `app`
- * that leaves a mark: the program cg_cmd_unwrap names must be the one that
- * ran (or, when it names none, nothing ran).
+ * this machine the case also runs under the real bash, with a stand-in
+ * `app` that leaves a mark: the program cg_cmd_unwrap names must be the one
+ * that ran (or, when it names none, nothing ran).
  */
 #include <setjmp.h>
 #include <stdarg.h>
