@@ -35,28 +35,13 @@ static size_t skip_opts(char **w, size_t n, size_t i, const char *with_arg)
 }
 
 /*
- * The programs matching knows by name: the wrappers it looks through and
- * the first words of critical commands. Every simple command of every
- * script is looked up, most of them by several rules, so one binary search
- * replaces a chain of comparisons per name.
+ * The programs matching knows by name: the first words of critical
+ * commands (the wrappers in front are cg_cmd_unwrap's). Every simple command of
+ * every script is looked up, most of them by several rules, so one binary
+ * search replaces a chain of comparisons per name.
  */
 enum prog {
 	PROG_OTHER,
-	PROG_ENV,
-	PROG_SUDO,
-	PROG_COMMAND,
-	PROG_PREFIX, /* time, nohup, setsid, exec, stdbuf, nice, ... */
-	PROG_TIMEOUT,
-	PROG_PKG,   /* poetry, pipenv, pdm, rye, hatch, uv: `X run` */
-	PROG_CONDA, /* conda, micromamba, mamba: `X run` */
-	PROG_NPX,   /* npx, bunx */
-	PROG_BUNDLE,
-	PROG_DOCKER,  /* docker, podman */
-	PROG_COMPOSE, /* docker-compose, podman-compose */
-	PROG_KUBECTL, /* kubectl, oc */
-	PROG_FIND,
-	PROG_XARGS,
-	PROG_COVERAGE,
 	PROG_RUNNER, /* pytest, py.test, tox, nox, ctest, ciguard */
 	PROG_MANAGE, /* manage.py, django-admin: migrate, test */
 	PROG_GO,     /* go, cargo: test */
@@ -70,55 +55,22 @@ enum prog {
 /* sorted by name (strcmp order), for cg_name_kind */
 static const struct cg_name_kind progs[] = {
     {"alembic", PROG_ALEMBIC},
-    {"bundle", PROG_BUNDLE},
-    {"bunx", PROG_NPX},
     {"cargo", PROG_GO},
     {"ciguard", PROG_RUNNER},
-    {"command", PROG_COMMAND},
-    {"conda", PROG_CONDA},
-    {"coverage", PROG_COVERAGE},
     {"ctest", PROG_RUNNER},
     {"django-admin", PROG_MANAGE},
-    {"docker", PROG_DOCKER},
-    {"docker-compose", PROG_COMPOSE},
-    {"env", PROG_ENV},
-    {"exec", PROG_PREFIX},
-    {"find", PROG_FIND},
     {"flask", PROG_FLASK},
     {"gmake", PROG_MAKE},
     {"go", PROG_GO},
-    {"hatch", PROG_PKG},
-    {"kubectl", PROG_KUBECTL},
     {"make", PROG_MAKE},
-    {"mamba", PROG_CONDA},
     {"manage.py", PROG_MANAGE},
-    {"micromamba", PROG_CONDA},
-    {"nice", PROG_PREFIX},
-    {"nohup", PROG_PREFIX},
     {"nox", PROG_RUNNER},
     {"npm", PROG_NPM},
-    {"npx", PROG_NPX},
-    {"oc", PROG_KUBECTL},
-    {"pdm", PROG_PKG},
-    {"pipenv", PROG_PKG},
     {"pnpm", PROG_NPM},
-    {"podman", PROG_DOCKER},
-    {"podman-compose", PROG_COMPOSE},
-    {"poetry", PROG_PKG},
     {"prisma", PROG_PRISMA},
     {"py.test", PROG_RUNNER},
     {"pytest", PROG_RUNNER},
-    {"rye", PROG_PKG},
-    {"setsid", PROG_PREFIX},
-    {"stdbuf", PROG_PREFIX},
-    {"sudo", PROG_SUDO},
-    {"time", PROG_PREFIX},
-    {"timeout", PROG_TIMEOUT},
     {"tox", PROG_RUNNER},
-    {"unbuffer", PROG_PREFIX},
-    {"uv", PROG_PKG},
-    {"xargs", PROG_XARGS},
-    {"xvfb-run", PROG_PREFIX},
     {"yarn", PROG_NPM},
 };
 

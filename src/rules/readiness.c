@@ -229,14 +229,7 @@ static unsigned operand_port(const struct cg_sh_cmd *c, size_t i,
  */
 enum prog {
 	PROG_OTHER,
-	/* wrappers (skip_wrappers) */
-	PROG_ENV,
-	PROG_PREFIX, /* sudo, nohup, setsid, exec, time, stdbuf, nice, ... */
-	PROG_COMMAND,
-	PROG_TIMEOUT,
-	PROG_NPX, /* npx, bunx, pnpx */
-	PROG_PKG, /* poetry, uv, pipenv, pdm, hatch, rye: `X run` */
-	/* probes and the like (probe_at) */
+	/* probes and the like (probe_at); wrappers are cg_sh_cmd_unwrap's */
 	PROG_SLEEP,
 	PROG_WAIT,
 	PROG_PG_ISREADY,
@@ -267,12 +260,10 @@ static const struct cg_name_kind progs[] = {
     {"[[", PROG_NEUTRAL},
     {"alias", PROG_NEUTRAL},
     {"bash", PROG_SHELL},
-    {"bunx", PROG_NPX},
     {"cat", PROG_NEUTRAL},
     {"cd", PROG_NEUTRAL},
     {"chmod", PROG_NEUTRAL},
     {"ciguard", PROG_CIGUARD},
-    {"command", PROG_COMMAND},
     {"cp", PROG_NEUTRAL},
     {"curl", PROG_HTTP},
     {"dash", PROG_SHELL},
@@ -285,14 +276,11 @@ static const struct cg_name_kind progs[] = {
     {"dockerize", PROG_DOCKERIZE},
     {"echo", PROG_NEUTRAL},
     {"egrep", PROG_GREP},
-    {"env", PROG_ENV},
-    {"exec", PROG_PREFIX},
     {"export", PROG_NEUTRAL},
     {"fgrep", PROG_GREP},
     {"free", PROG_NEUTRAL},
     {"gmake", PROG_TARGET},
     {"grep", PROG_GREP},
-    {"hatch", PROG_PKG},
     {"head", PROG_NEUTRAL},
     {"hostname", PROG_NEUTRAL},
     {"httping", PROG_HTTPING},
@@ -315,23 +303,16 @@ static const struct cg_name_kind progs[] = {
     {"ncat", PROG_NC},
     {"netcat", PROG_NC},
     {"netstat", PROG_NEUTRAL},
-    {"nice", PROG_PREFIX},
     {"node", PROG_SHELL},
-    {"nohup", PROG_PREFIX},
     {"npm", PROG_TARGET},
-    {"npx", PROG_NPX},
     {"oc", PROG_KUBECTL},
-    {"pdm", PROG_PKG},
     {"perl", PROG_SHELL},
     {"pg_isready", PROG_PG_ISREADY},
     {"pgrep", PROG_PGREP},
     {"pidof", PROG_PGREP},
-    {"pipenv", PROG_PKG},
     {"pnpm", PROG_TARGET},
-    {"pnpx", PROG_NPX},
     {"podman", PROG_DOCKER},
     {"podman-compose", PROG_COMPOSE},
-    {"poetry", PROG_PKG},
     {"popd", PROG_NEUTRAL},
     {"printenv", PROG_NEUTRAL},
     {"printf", PROG_NEUTRAL},
@@ -343,23 +324,17 @@ static const struct cg_name_kind progs[] = {
     {"rg", PROG_GREP},
     {"rm", PROG_NEUTRAL},
     {"ruby", PROG_SHELL},
-    {"rye", PROG_PKG},
     {"set", PROG_NEUTRAL},
-    {"setsid", PROG_PREFIX},
     {"sh", PROG_SHELL},
     {"shopt", PROG_NEUTRAL},
     {"sleep", PROG_SLEEP},
     {"sort", PROG_NEUTRAL},
     {"source", PROG_SHELL},
     {"ss", PROG_NEUTRAL},
-    {"stdbuf", PROG_PREFIX},
-    {"sudo", PROG_PREFIX},
     {"tail", PROG_NEUTRAL},
     {"task", PROG_TARGET},
     {"tee", PROG_NEUTRAL},
     {"test", PROG_NEUTRAL},
-    {"time", PROG_PREFIX},
-    {"timeout", PROG_TIMEOUT},
     {"touch", PROG_NEUTRAL},
     {"trap", PROG_NEUTRAL},
     {"true", PROG_NEUTRAL},
@@ -368,9 +343,7 @@ static const struct cg_name_kind progs[] = {
     {"ulimit", PROG_NEUTRAL},
     {"umask", PROG_NEUTRAL},
     {"uname", PROG_NEUTRAL},
-    {"unbuffer", PROG_PREFIX},
     {"unset", PROG_NEUTRAL},
-    {"uv", PROG_PKG},
     {"valkey-cli", PROG_REDIS_CLI},
     {"wait", PROG_WAIT},
     {"wc", PROG_NEUTRAL},
@@ -540,12 +513,11 @@ static bool runs_script(const char *b, enum prog prog)
 		strspn(b + 6, "0123456789.") == strlen(b + 6));
 }
 
-/* Neither uses nor checks: echo, printf, cd, export, ls, cat, ps, env,
- * command, ... (readiness.h) */
+/* Neither uses nor checks: echo, printf, cd, export, ls, cat, ps, ...
+ * (readiness.h; `env` or `command` alone runs nothing: cg_cmd_unwrap) */
 static bool is_neutral(enum prog prog)
 {
-	return prog == PROG_NEUTRAL || prog == PROG_PS || prog == PROG_ENV ||
-	       prog == PROG_COMMAND;
+	return prog == PROG_NEUTRAL || prog == PROG_PS;
 }
 
 /*
