@@ -1300,6 +1300,17 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 		job->allow_failure_src = v.l[0].src;
 		add_allow_failure(&allow, job->allow_failure,
 				  job->allow_failure_src, NULL, true);
+	} else if ((v = get(ix, view, "when")).n &&
+		   cg_scalar_eq(v.l[0].pair->value, "manual")) {
+		/* a manual job's allow_failure defaults to true, whatever
+		 * its rules say (Gitlab::Ci::Config::Entry::Job#ignored?);
+		 * `when: manual` in a rules: entry defaults to false */
+		job->allow_failure = v.l[0].pair;
+		job->allow_failure_src = v.l[0].src;
+		add_allow_failure(&allow, job->allow_failure,
+				  job->allow_failure_src, NULL, true);
+		job->allow_failures[0].value = CG_GL_ALLOW_TRUE;
+		job->allow_failures[0].manual = true;
 	}
 	whole &= flatten(ix, rules, add_rule, &allow, &missing);
 	add_rule_variables(ix, job, &allow);

@@ -428,6 +428,9 @@ struct cg_gl_allow_failure {
 	struct cg_pos pos;	    /* of `pair`, key to end of value */
 	const struct cg_src *src;   /* the file `pair` is in */
 	const struct cg_node *rule; /* its `rules:` entry; NULL at job level */
+	/* not written: the job says `when: manual`, whose allow_failure
+	 * defaults to true (`pair` is the `when:`) */
+	bool manual;
 	/* `{exit_codes: ...}`: that pair and its position (key to end of
 	 * value), whether it is a list, and its integer codes (the
 	 * scalar's, or the list's, in order; others left out), in the

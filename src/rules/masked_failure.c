@@ -484,6 +484,23 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 							  name->buf);
 					continue;
 				}
+				if (af->manual) {
+					subject =
+					    cg_xasprintf("when manual %s %s",
+							 job->id, name->buf);
+					cg_report(
+					    ctx, af->src, &af->pos, subject,
+					    "add `allow_failure: false` to the "
+					    "job, so that its failure fails "
+					    "the pipeline",
+					    "`when: manual` makes "
+					    "`allow_failure` default to true: "
+					    "job '%s' passes the pipeline when "
+					    "`%s` fails",
+					    job->id, name->buf);
+					free(subject);
+					continue;
+				}
 				subject = cg_xasprintf("allow_failure%s %s %s",
 						       af->rule ? " rules" : "",
 						       job->id, name->buf);
@@ -614,7 +631,8 @@ const struct cg_rule cg_rule_masked_failure = {
 	"  GitLab `allow_failure: true` on the job or in a `rules:` entry that "
 	"can apply, `allow_failure: exit_codes` holding the command's failure "
 	"code (pytest: 1 tests failed, 2 interrupted, 3 internal error, 4 "
-	"usage error), or the command in `after_script`, whose exit status "
+	"usage error), a job's own `when: manual` (allow_failure defaults "
+	"to true), or the command in `after_script`, whose exit status "
 	"GitLab ignores.\n"
 	"\n"
 	"Scripts inside a script are followed where they run: `bash -c '...'` "
