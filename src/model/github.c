@@ -818,6 +818,10 @@ static void link_reraises(struct cg_gh_step *steps, size_t n)
 /* The shell of a `run:` step that names none, here or in defaults.run. */
 enum default_shell {
 	DEFAULT_BASH, /* `bash -e {0}` on Linux and macOS runners */
+	/* `sh -e {0}` in a job's container: the runner names `sh` there,
+	 * where on the runner it takes bash when it finds one
+	 * (Handlers/ScriptHandler.cs); sh is dash in Debian images */
+	DEFAULT_SH,
 	DEFAULT_PWSH, /* pwsh on Windows runners */
 	DEFAULT_NONE, /* composite actions: `shell:` is required */
 };
@@ -900,6 +904,12 @@ static void step_build(struct cg_model *m, struct cg_gh_step *st,
 				      src->path, node->pos.line, node->pos.col,
 				      step_title(&title, st));
 		cg_buf_release(&title);
+	} else if (def == DEFAULT_SH) {
+		st->shell.kind = CG_SHELL_POSIX;
+		st->shell.errexit = true;
+		st->shell.dash = true;
+		st->shell.describe =
+		    "GitHub's default shell in a container, `sh -e {0}`";
 	} else {
 		st->shell.kind = CG_SHELL_POSIX;
 		st->shell.errexit = true;
@@ -928,6 +938,14 @@ static void steps_build(struct cg_model *m, struct cg_gh_job *job,
 	link_reraises(job->steps, job->nsteps);
 }
 
+/* `container:` or a service given as "" or `{image: ""}` */
+static bool empty_image(const struct cg_node *c)
+{
+	if (c && c->kind == CG_NODE_MAP)
+		c = cg_map_get(c, "image");
+	return cg_node_is_scalar(c) && !c->str[0];
+}
+
 static void job_build(struct cg_model *m, struct cg_gh_job *job,
 		      const struct cg_pair *pair, const struct cg_src *src,
 		      const struct cg_node *root)
@@ -941,6 +959,10 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 	job->node = node;
 	job->runs_on = cg_map_get(node, "runs-on");
 	job->container = cg_map_get(node, "container");
+	/* an empty image: the runner makes no container and runs the job
+	 * on the runner (PipelineTemplateConverter.ConvertToJobContainer) */
+	if (empty_image(job->container))
+		job->container = NULL;
 	job->continue_on_error = continue_on_error(node);
 	env_block(m, &job->env, cg_map_get(node, "env"));
 	windows = runs_on_windows(job->runs_on);
@@ -953,7 +975,10 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 			const struct cg_pair *sp = &services->pairs[i];
 			struct cg_gh_service *svc;
 
-			if (!cg_node_is_scalar(sp->key))
+			/* the runner starts no container for an empty
+			 * image (JobExtension.cs) */
+			if (!cg_node_is_scalar(sp->key) ||
+			    empty_image(sp->value))
 				continue;
 			svc = &job->services[job->nservices++];
 			svc->id = sp->key->str;
@@ -971,7 +996,9 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 	d.wf_shell = defaults_shell(root);
 	d.job_wd = defaults_workdir(node);
 	d.wf_wd = defaults_workdir(root);
-	d.def = windows ? DEFAULT_PWSH : DEFAULT_BASH;
+	d.def = windows		 ? DEFAULT_PWSH
+		: job->container ? DEFAULT_SH
+				 : DEFAULT_BASH;
 	steps_build(m, job, cg_map_get(node, "steps"), src, &d);
 }
 

@@ -44,7 +44,7 @@ static void report_pipe(void *data, const struct cg_masked *mk)
 	else
 		how = cg_xasprintf("%s", sh->describe);
 	hint = sh->pipefail ? "keep pipefail on for the pipeline"
-	       : sh->node && sh->dash
+	       : sh->dash && !sh->by_script
 		   ? "use `shell: bash` (sh may be dash, which has no "
 		     "pipefail)"
 	       : sh->node ? "add `set -o pipefail` before the pipeline"
@@ -98,7 +98,8 @@ const struct cg_rule cg_rule_pipe_masks_failure = {
     .summary = "a critical command piped into another without pipefail",
     .explain = "A pipeline's exit status is the status of its last command "
 	       "unless the shell runs with `set -o pipefail`. GitHub Actions "
-	       "runs a `run:` step with no `shell:` as `bash -e {0}`, which "
+	       "runs a `run:` step with no `shell:` as `bash -e {0}` (`sh -e "
+	       "{0}` in a job container, where sh is often dash), which "
 	       "has no pipefail, so `pytest | tee test.log` succeeds whenever "
 	       "`tee` does, failing tests or not. `shell: bash` runs `bash "
 	       "--noprofile --norc -eo pipefail {0}`, which has it; `shell: "

@@ -81,8 +81,8 @@ THE ORACLE. The CI file is simulated:
     `continue-on-error: true`; a job with `continue-on-error: true` cannot
     fail the workflow. Steps share the working directory, not the
     environment. `uses:` steps do nothing. An `if:`, a `${{ }}` in what
-    matters, a container job, a pwsh step (a Windows runner's default):
-    outside.
+    matters, a pwsh step (a Windows runner's default): outside. A step
+    of a container job without `shell:` runs `sh -e {0}` (dash).
   GitLab (gitlab-runner's bash shell: shells/bash.go BashWriter.Finish and
     shells/abstract.go writeCommands; the same in
     functions/concrete/run/stages/internal/scriptwriter/scriptwriter.go):
@@ -439,15 +439,21 @@ def github_jobs(doc, src, per_step=False):
                 raise Outside(f"job {jname} has an `if:` condition")
             ro = job.get("runs-on", "")
             windows = "windows" in json.dumps(ro, default=str).lower()
-            if "container" in job:
-                raise Outside(f"job {jname} runs in a container image")
+            # a job container: the runner runs `sh` there, not the
+            # bash it finds on the runner (ScriptHandler.cs: fileName is
+            # shellCommand in a container step host), and sh is dash in
+            # Debian images; an empty image makes no container
+            cont = job.get("container")
+            if isinstance(cont, YMap):
+                cont = cont.get("image")
+            in_container = cont not in (None, "")
             if "uses" in job:
                 raise Outside(f"job {jname} calls a reusable workflow")
             jcoe = coe_value(job.get("continue-on-error"), f"job {jname}")
             # Windows runners default to pwsh; `shell: bash` there is Git
             # Bash with the same flags
             shell = defaults_shell_of(job) or wf_shell or \
-                ("pwsh" if windows else None)
+                ("pwsh" if windows else "sh" if in_container else None)
             env = dict(wf_env)
             env.update(env_of(job.get("env"), f"job {jname}"))
         except Outside as e:
