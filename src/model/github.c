@@ -92,6 +92,28 @@ void cg_gh_shell_parse(struct cg_shell *sh, const struct cg_node *node,
 }
 
 /* `continue-on-error:` of a job or step (see struct cg_gh_continue) */
+/* `${{ true }}` or `${{ false }}`, the whole value: what GitHub makes of
+ * it; else an expression ciguard does not judge */
+static enum cg_gh_continue_value literal_expr(const char *v)
+{
+	static const char *const lit[2] = {"false", "true"};
+
+	for (int b = 0; b < 2; b++) {
+		const char *p = v;
+		size_t n = strlen(lit[b]);
+
+		if (strncmp(p, "${{", 3))
+			break;
+		p += 3 + strspn(p + 3, " \t");
+		if (strncmp(p, lit[b], n))
+			continue;
+		p += n + strspn(p + n, " \t");
+		if (!strcmp(p, "}}"))
+			return b ? CG_GH_CONTINUE_TRUE : CG_GH_CONTINUE_FALSE;
+	}
+	return CG_GH_CONTINUE_EXPR;
+}
+
 static struct cg_gh_continue continue_on_error(const struct cg_node *owner)
 {
 	const struct cg_pair *p = cg_map_get_pair(owner, "continue-on-error");
@@ -112,7 +134,7 @@ static struct cg_gh_continue continue_on_error(const struct cg_node *owner)
 	default:
 		out.value =
 		    cg_node_is_scalar(p->value) && strstr(p->value->str, "${{")
-			? CG_GH_CONTINUE_EXPR
+			? literal_expr(p->value->str)
 			: CG_GH_CONTINUE_OTHER;
 	}
 	return out;

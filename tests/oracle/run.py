@@ -385,6 +385,10 @@ def coe_value(v, what):
         return False
     if v is True:
         return True
+    # a literal alone in an expression is that value
+    m = re.fullmatch(r"\$\{\{[ \t]*(true|false)[ \t]*\}\}", str(v))
+    if m:
+        return m.group(1) == "true"
     raise Outside(f"{what} continue-on-error: {v!r} is an expression")
 
 
