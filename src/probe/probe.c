@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probe/probe_int.h"
 #include "core/banned.h"
@@ -47,6 +48,35 @@ void cg_probe_mask(char *buf, size_t size, const char *secret)
 }
 
 /* scheme://user:SECRET@host -> scheme://user:***@host */
+/* `s` with the value of each query parameter whose name ends in
+ * "password" (libpq's password and sslpassword) shown as *** */
+static char *mask_query(char *s)
+{
+	char *q = strchr(s, '?');
+	struct cg_buf b = CG_BUF_INIT;
+	const char *p;
+
+	if (!q)
+		return s;
+	cg_buf_add(&b, s, (size_t)(q + 1 - s));
+	for (p = q + 1; *p && *p != '#';) {
+		size_t n = strcspn(p, "&#"), k = strcspn(p, "=&#");
+
+		cg_buf_add(&b, p, k);
+		if (p[k] == '=' && k >= 8 &&
+		    !strncasecmp(p + k - 8, "password", 8))
+			cg_buf_addstr(&b, "=***");
+		else
+			cg_buf_add(&b, p + k, n - k);
+		p += n;
+		if (*p == '&')
+			cg_buf_addch(&b, *p++);
+	}
+	cg_buf_addstr(&b, p);
+	free(s);
+	return cg_buf_detach(&b, NULL);
+}
+
 static char *mask_password(const char *target)
 {
 	const char *p = strstr(target, "://"), *auth_end, *at = NULL, *colon;
@@ -59,8 +89,9 @@ static char *mask_password(const char *target)
 		if (*c == '@')
 			at = c;
 	if (!at || !(colon = memchr(p, ':', (size_t)(at - p))))
-		return cg_xstrdup(target);
-	return cg_xasprintf("%.*s***%s", (int)(colon + 1 - target), target, at);
+		return mask_query(cg_xstrdup(target));
+	return mask_query(
+	    cg_xasprintf("%.*s***%s", (int)(colon + 1 - target), target, at));
 }
 
 struct cg_probe *cg_probe_new(const char *target,

@@ -317,6 +317,9 @@ static const struct cg_it_bad bad_targets[] = {
     {"postgres://127.0.0.1/x?no_such_option=1", "no_such_option"},
     /* libpq quotes the whole URI here: the password must not show */
     {"postgres://u:hunter2@[::1/x", "postgres://u:***@[::1/x"},
+    /* a password given as a query parameter is masked too */
+    {"postgres://u@127.0.0.1/x?password=hunter2&sslpassword=k&bad=1#f",
+     "'postgres://u@127.0.0.1/x?password=***&sslpassword=***&bad=1#f'"},
 };
 
 static void test_probe_postgres__bad_targets(void **state)
