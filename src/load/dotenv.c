@@ -5,6 +5,8 @@
  *
  *   # comment lines, attached to the entry directly below
  *   KEY=value            unquoted: up to ` #` or the end of the line, trimmed
+ *                        (after the blanks that follow `=`: `KEY= # x` is
+ *                        the value `# x`)
  *   export KEY = value   `export ` and spaces around `=` are tolerated
  *   KEY='literal'        no escapes; may span lines
  *   KEY="a\nb ${X}"      \n \r \t \" \\ \' (and \a \b \f \v) decoded, ${X}
@@ -241,6 +243,7 @@ static bool read_value(struct reader *r, size_t i, struct cg_env_entry *e,
 {
 	struct cg_arena *a = &r->out->arena;
 	size_t end;
+	bool noted;
 
 	if (!is_eol(r, i) && (r->s[i] == '"' || r->s[i] == '\'')) {
 		v->start = i;
@@ -265,18 +268,24 @@ static bool read_value(struct reader *r, size_t i, struct cg_env_entry *e,
 		return true;
 	}
 	/* unquoted: up to a '#' that follows a blank, then trimmed; s[i - 1]
-	 * is '=' or a blank, so looking one back is always in bounds */
+	 * is '=' or a blank, so looking one back is always in bounds. The
+	 * blanks after '=' go first: in `KEY= # note` the value is `# note`
+	 * (compose-go and python-dotenv both), though it reads as a note,
+	 * and is kept as one for env-no-comment */
 	end = i;
+	noted = !is_eol(r, end) && r->s[end] == '#';
+	if (noted)
+		v->comment = comment_text(r, end++);
 	while (!is_eol(r, end) &&
 	       !(r->s[end] == '#' && is_blank(r->s[end - 1])))
 		end++;
 	v->rest = end;
-	if (!is_eol(r, end))
+	if (!is_eol(r, end) && !noted)
 		v->comment = comment_text(r, end);
 	while (end > i && is_blank(r->s[end - 1]))
 		end--;
 	if (end == i) {
-		/* `KEY=` or `KEY= # note`: empty, just after the '=' */
+		/* `KEY=`: empty, just after the '=' */
 		while (r->s[i - 1] != '=')
 			i--;
 		end = i;
