@@ -599,8 +599,7 @@ static void process(const struct compose *c, const struct cg_node *svc,
 		p.src = c->src;
 		p.pos = (cmd && !is_null(cmd) ? cmd : ep)->pos;
 		p.group = p.item = CG_NO_INDEX;
-		cg_process_classify(c->m->config, &p);
-		cg_fact_process(c->m, &p);
+		cg_fact_process_started(c->m, &p);
 	}
 	words_release(&w);
 	cg_buf_release(&line);
@@ -989,8 +988,7 @@ static void image_process(const struct compose *c, const struct cg_node *svc,
 	p.src = ic->src;
 	p.pos = ic->pos;
 	p.group = p.item = CG_NO_INDEX;
-	cg_process_classify(c->m->config, &p);
-	cg_fact_process(c->m, &p);
+	cg_fact_process_started(c->m, &p);
 }
 
 static void service(const struct compose *c, const struct cg_pair *pair)

@@ -165,6 +165,71 @@ size_t cg_fact_process(struct cg_model *m, const struct cg_process_fact *row)
 	return f->nprocesses++;
 }
 
+/* `cmd` of a `sh -c` string as a process row like `outer`: its words,
+ * its text; false when it is no simple command with words */
+static bool inner_row(struct cg_model *m, const struct cg_process_fact *outer,
+		      const struct cg_sh_script *sh,
+		      const struct cg_sh_cmd *cmd)
+{
+	struct cg_process_fact p = *outer;
+	const char **argv;
+	char *line;
+
+	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords)
+		return false;
+	argv = cg_xcalloc(cmd->nwords, sizeof(*argv));
+	for (uint32_t i = 0; i < cmd->nwords; i++)
+		argv[i] = cmd->words[i].text;
+	line = cg_xasprintf("%.*s", (int)(cmd->end - cmd->start),
+			    sh->text + cmd->start);
+	for (char *c = line; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	p.command = line;
+	p.argv = argv;
+	p.argc = cmd->nwords;
+	cg_process_classify(m->config, &p);
+	cg_fact_process(m, &p);
+	free(argv);
+	free(line);
+	return true;
+}
+
+size_t cg_fact_process_started(struct cg_model *m, struct cg_process_fact *row)
+{
+	size_t k = cg_cmd_unwrap(row->argv, row->argc, 0, 0), first = 0;
+	struct cg_shell_flags fl;
+	struct cg_sh_script sh;
+	const char *text;
+	bool any = false;
+
+	if (k >= row->argc || !cg_posix_shell_name(row->argv[k], NULL))
+		goto plain;
+	cg_shell_flags_read(&fl, CG_FLAGS_INVOKE, row->argv + k + 1, NULL,
+			    row->argc - k - 1);
+	if (!fl.c || fl.unreadable || k + 1 + fl.operand >= row->argc)
+		goto plain;
+	text = row->argv[k + 1 + fl.operand];
+	if (cg_sh_parse(&sh, text, strlen(text), 64) < 0)
+		goto plain;
+	first = m->facts.nprocesses;
+	for (uint32_t i = 0; i < sh.top->n; i++) {
+		const struct cg_sh_andor *ao = &sh.top->items[i];
+		const struct cg_sh_pipeline *pl = &ao->pipes[ao->n - 1];
+
+		/* what keeps running: the script's last command, and each
+		 * it leaves running in the background */
+		if (ao->background || i + 1 == sh.top->n)
+			any |= inner_row(m, row, &sh, &pl->cmds[pl->n - 1]);
+	}
+	cg_sh_release(&sh);
+	if (any)
+		return first;
+plain:
+	cg_process_classify(m->config, row);
+	return cg_fact_process(m, row);
+}
+
 size_t cg_fact_file_ref(struct cg_model *m, const struct cg_file_ref *row)
 {
 	struct cg_facts *f = &m->facts;

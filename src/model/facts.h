@@ -715,6 +715,14 @@ void cg_fact_scope_image(struct cg_model *m, size_t scope, const char *image);
 size_t cg_fact_env(struct cg_model *m, const struct cg_env_fact *row);
 size_t cg_fact_service(struct cg_model *m, const struct cg_service_fact *row);
 size_t cg_fact_process(struct cg_model *m, const struct cg_process_fact *row);
+/*
+ * Classify (cg_process_classify) and add the process a service or
+ * container starts with `row->argv`. A shell given a script string
+ * (`sh -c "..."`, `bash -lc`, after wrappers) runs what the string says:
+ * the rows are then the commands that keep running, the script's last
+ * and each it starts with `&`, at row's position. Returns the first row.
+ */
+size_t cg_fact_process_started(struct cg_model *m, struct cg_process_fact *row);
 size_t cg_fact_file_ref(struct cg_model *m, const struct cg_file_ref *row);
 size_t cg_fact_group(struct cg_model *m, const struct cg_script_group *row);
 void cg_fact_group_item(struct cg_model *m, size_t group,

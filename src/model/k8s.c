@@ -964,8 +964,7 @@ static void process(struct run *r, const struct cg_file *f,
 		p.src = &f->src;
 		p.pos = (cmd && cmd->n ? cmd : args)->pos;
 		p.group = p.item = CG_NO_INDEX;
-		cg_process_classify(r->m->config, &p);
-		cg_fact_process(r->m, &p);
+		cg_fact_process_started(r->m, &p);
 	}
 	free(argv);
 	cg_buf_release(&text);
