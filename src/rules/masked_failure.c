@@ -223,6 +223,16 @@ static void report_masked(void *data, const struct cg_masked *mk)
 				   "(started with `&`) returned",
 				   mk->name);
 		break;
+	case CG_LOSS_WAIT_LAST:
+		subject = cg_xasprintf("%s & wait pids", mk->name);
+		hint = cg_xstrdup("wait for each pid on its own (`wait "
+				  "\"$p1\"`, then `wait \"$p2\"`): each "
+				  "failing wait then fails the script");
+		msg = cg_xasprintf("`wait` given several pids returns the "
+				   "last one's status only: a failure of `%s` "
+				   "(started with `&`) before it is lost",
+				   mk->name);
+		break;
 	case CG_LOSS_FIND:
 		subject = cg_xasprintf("find -exec %s", mk->name);
 		hint = cg_xstrdup("end -exec with `+` (find then fails when "
@@ -619,11 +629,12 @@ const struct cg_rule cg_rule_masked_failure = {
 	"failure;\n"
 	"  `find -exec cmd {} \\;`, whose status ignores cmd's (`+` is "
 	"fine);\n"
-	"  `cmd &` that nothing waits for, a bare `wait`, or `wait -n` while "
-	"another job may end first (`wait \"$pid\"` is fine);\n"
+	"  `cmd &` that nothing waits for, a bare `wait`, `wait P1 P2` (the "
+	"last pid's status only), or `wait -n` while another job may end "
+	"first (`wait \"$pid\"` is fine);\n"
 	"  a bare `wait` after a readiness check started with `&` "
-	"(`./wait-for-db.sh &`, `wait-for-it db:5432 &`, `dockerize -wait "
-	"... &`, `curl -f .../health &`): its failure is dropped too, and the "
+	"(`./wait-for-db.sh &`, `curl -f .../health &`): its failure is "
+	"dropped too, and the "
 	"job goes on without its services;\n"
 	"  an EXIT or ERR trap that exits 0;\n"
 	"  `continue-on-error: true` on the step or job, unless a later step "

@@ -1297,15 +1297,50 @@ static void do_wait(struct fst *x, const struct cx *c,
 		struct val v = read_value(x, c, w->text, w->len);
 		int job = -1;
 
-		if (v.known && v.job >= 0)
+		bool several = !next && (strstr(w->text, "[@]}") ||
+					 strstr(w->text, "[*]}"));
+
+		if (v.known && v.job >= 0 && !several)
 			job = v.job;
 		else if (w->text[0] == '%' && w->len == 2 &&
 			 w->text[1] >= '1' && w->text[1] <= '9')
 			job = job_numbered(x, (uint8_t)(w->text[1] - '0'));
+		/* with several pids, wait returns the last one's status:
+		 * an earlier job's failure is dropped here */
+		if (!next && (st & ST_FAIL)) {
+			struct cg_loss l = loss_at(CG_LOSS_WAIT_LAST, c->s,
+						   cmd->start, cmd->end);
+
+			blame(x, &l);
+		}
 		st = 0;
 		if (job >= 0 && job < x->njobs) {
 			st = x->jobs[job].st;
 			x->jobs[job].waited = true;
+		} else if (several) {
+			/* "${pids[@]}": several pids, the last one's status
+			 * only. Taken as the jobs not waited for yet, in the
+			 * order they started (as `pids+=($!)` collects
+			 * them): the last one's status, the others' lost */
+			size_t last = x->njobs;
+
+			for (size_t k = 0; k < x->njobs; k++)
+				if (!x->jobs[k].waited) {
+					if (last < x->njobs &&
+					    (x->jobs[last].st & ST_FAIL)) {
+						struct cg_loss l = loss_at(
+						    CG_LOSS_WAIT_LAST, c->s,
+						    cmd->start, cmd->end);
+
+						blame(x, &l);
+					}
+					last = k;
+					x->jobs[k].waited = true;
+				}
+			if (last < x->njobs)
+				st = x->jobs[last].st;
+			else
+				any = true;
 		} else {
 			any = true;
 		}
@@ -2929,7 +2964,8 @@ static bool judge_site(struct cg_flow *fl, const struct cg_script *s,
 	bool masked = o && (o->fired & B_ON) && !(o->st & ST_FAIL) &&
 		      (!(o->st & ST_N) || (passing_st & ST_N)) &&
 		      o->blame.kind &&
-		      (!site->ready || o->blame.kind == CG_LOSS_WAIT);
+		      (!site->ready || o->blame.kind == CG_LOSS_WAIT ||
+		       o->blame.kind == CG_LOSS_WAIT_LAST);
 
 	if (masked) {
 		struct cg_masked mk;

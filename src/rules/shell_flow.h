@@ -27,6 +27,7 @@ enum cg_loss_kind {
 	CG_LOSS_PIPE,	     /* not last in a pipeline, no pipefail */
 	CG_LOSS_BACKGROUND,  /* `pytest &` whose status nobody collects */
 	CG_LOSS_WAIT,	     /* a bare `wait` */
+	CG_LOSS_WAIT_LAST,   /* `wait P1 P2`: the last pid's status only */
 	CG_LOSS_TRAP,	     /* an EXIT trap that exits 0 */
 	CG_LOSS_FIND,	     /* `find -exec pytest {} \;`: find ignores it */
 	CG_LOSS_SUBST,	     /* `echo "$(pytest)"`, `local x=$(pytest)`: the
