@@ -195,7 +195,8 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 	struct step_view *st = NULL;
 	struct consumers cons = {m, group, NULL, false};
 
-	/* every scope a step of the job sees: its own and those above */
+	/* every scope a step of the job sees: its own and those above,
+	 * and what lies under them (a job container's env:) */
 	CG_GROW(scopes, alloc, g->nitems + 4);
 	for (size_t i = 0; i <= g->nitems; i++) {
 		size_t s = i < g->nitems ? g->items[i].scope : g->scope;
@@ -203,10 +204,14 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 
 		while (s != CG_NO_SCOPE && s < m->facts.nscopes &&
 		       guard++ < 64) {
+			size_t u = m->facts.scopes[s].underlay;
+
 			if (!scope_in(scopes, nscopes, s)) {
-				if (nscopes == alloc)
-					CG_GROW(scopes, alloc, nscopes + 1);
+				CG_GROW(scopes, alloc, nscopes + 2);
 				scopes[nscopes++] = s;
+				if (u < m->facts.nscopes &&
+				    !scope_in(scopes, nscopes, u))
+					scopes[nscopes++] = u;
 			}
 			s = m->facts.scopes[s].parent;
 		}
