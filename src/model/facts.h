@@ -254,6 +254,9 @@ struct cg_service_fact {
 			       the name, GitLab's alias or the host names
 			       GitLab derives from the image */
 	size_t nhosts;
+	/* more names reach it that ciguard cannot know: GitLab derives
+	 * them from an image name that holds a variable, expanded first */
+	bool hosts_unknown;
 	const char *image; /* NULL when none */
 	enum cg_environment environment;
 	enum cg_place place;

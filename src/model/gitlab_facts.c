@@ -125,6 +125,18 @@ static size_t image_hosts(struct cg_model *m, const char *image,
 	return count;
 }
 
+/* A `$` in an image reference before its tag or digest */
+static bool variable_in_name(const char *image)
+{
+	size_t n = strcspn(image, "@"), last_slash = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (image[i] == '/')
+			last_slash = i + 1;
+	n = last_slash + strcspn(image + last_slash, ":@");
+	return memchr(image, '$', n) != NULL;
+}
+
 static void service_fact(struct cg_model *m, const struct cg_node *entry,
 			 const struct cg_src *src, size_t job_scope,
 			 size_t group)
@@ -157,7 +169,14 @@ static void service_fact(struct cg_model *m, const struct cg_node *entry,
 			p += strspn(p, sep);
 		}
 	}
-	f.nhosts += image_hosts(m, f.image, hosts + f.nhosts);
+	/* the runner expands the name first, then derives the host names
+	 * (common/build.go, then SplitNameAndVersion): with a variable in
+	 * the name before its tag (a dependency proxy prefix) they cannot
+	 * be known here, and only an alias reaches it for sure */
+	if (variable_in_name(f.image))
+		f.hosts_unknown = true;
+	else
+		f.nhosts += image_hosts(m, f.image, hosts + f.nhosts);
 	f.hosts = hosts;
 	f.name = f.nhosts ? hosts[0] : f.image;
 	f.environment = CG_ENVIRONMENT_CI;
@@ -192,7 +211,15 @@ static void settle_references(struct cg_model *m, size_t first_env)
 		    cg_starts_with(ref, "CI_") ||
 		    cg_starts_with(ref, "GITLAB_") || !strcmp(ref, "CI"))
 			continue;
-		if (!cg_env_lookup(m, e->scope, ref))
+		const struct cg_env_fact *d = cg_env_lookup(m, e->scope, ref);
+
+		/* `NAME: $NAME` names itself: the value is the project's or
+		 * group's NAME, which ranks above the file's variables,
+		 * unless a variable of the pipeline is under it */
+		if (d == e)
+			d = cg_env_lookup(m, m->facts.scopes[e->scope].parent,
+					  ref);
+		if (!d)
 			m->facts.env[i].value_kind = CG_VALUE_SECRET;
 	}
 }

@@ -637,7 +637,9 @@ bool cg_svc_expected(const struct cg_model *m, const struct cg_script_group *g,
 	unsigned cport = cg_svc_container_port(s);
 
 	if (cg_svc_in_container(m, g)) {
-		cg_buf_addstr(out, s->nhosts ? s->hosts[0] : s->name);
+		cg_buf_addstr(out, s->nhosts	      ? s->hosts[0]
+				   : s->hosts_unknown ? "ALIAS"
+						      : s->name);
 		if (!cport)
 			return false;
 		cg_buf_addf(out, ":%u", cport);

@@ -161,6 +161,12 @@ static void report(struct cg_rule_ctx *ctx, const struct cg_model *m,
 				    "that is not service '%s' of job '%s': "
 				    "reach it at %s",
 				    s->name, g->name, want.buf);
+		if (s->hosts_unknown && !s->nhosts)
+			cg_buf_addstr(&msg,
+				      " (GitLab derives its host names from "
+				      "the image name after expanding its "
+				      "variables: give the service an "
+				      "`alias: ALIAS`)");
 		break;
 	case CG_SVC_WRONG_PORT:
 		if (container)
