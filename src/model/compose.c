@@ -46,6 +46,9 @@ struct compose {
 	const struct cg_src *src;
 	char *dir;    /* the file's folder, "" at the root */
 	size_t scope; /* the FILE scope */
+	/* the project's `.env` beside the file, which compose
+	 * interpolates from where the shell sets nothing; NULL: none */
+	const struct cg_dotenv *dotenv;
 };
 
 /* ---------------------------------------------------------- names */
@@ -681,11 +684,140 @@ static void ports_map(struct ports *ps, unsigned clo, unsigned chi,
 		ports_add(ps, clo + k, hlo ? hlo + k : 0, pos);
 }
 
-/* Short syntax: `[[ip:][host[-range]]:]container[-range][/proto]`, a
- * string or a number; the ip may be `[v6]`. */
-static void short_port(struct ports *ps, const struct cg_node *n)
+/* The project's `.env` in the compose file's folder (compose's project
+ * folder is the first file's: one file is taken as its own project):
+ * the committed one, else the example a developer copies to it. */
+static const struct cg_dotenv *project_env(const struct compose *c)
 {
-	const char *s = n->str, *end = s + strcspn(s, "/"), *c, *h = NULL;
+	static const char *const names[] = {".env", ".env.example",
+					    ".env.sample", ".env.template",
+					    ".env.dist"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		char *rel = c->dir[0] ? cg_xasprintf("%s/%s", c->dir, names[i])
+				      : cg_xstrdup(names[i]);
+		struct cg_file *f = cg_model_read_file(
+		    c->m, rel, i ? &cg_loader_env_example : &cg_loader_dotenv);
+
+		free(rel);
+		if (f && f->format == CG_FILE_DOTENV)
+			return &f->dotenv;
+	}
+	return NULL;
+}
+
+static const char *dotenv_value(const struct cg_dotenv *d, const char *name,
+				size_t n)
+{
+	const char *v = NULL;
+
+	/* the last definition wins */
+	for (size_t i = 0; d && i < d->n; i++)
+		if (strlen(d->entries[i].key) == n &&
+		    !memcmp(d->entries[i].key, name, n))
+			v = d->entries[i].value;
+	return v;
+}
+
+/*
+ * `s` with its interpolations replaced as compose would with the shell
+ * setting nothing: `${NAME}` / `$NAME` from the project's .env,
+ * `${NAME:-word}` / `${NAME-word}` from it or else the word (`:-` also
+ * when it is empty), `$$` a `$`. NULL when a value stays unknown (no
+ * .env entry and no default, or another operator). Caller frees.
+ */
+static char *interpolate(const struct compose *c, const char *s, unsigned depth)
+{
+	struct cg_buf out = CG_BUF_INIT;
+
+	for (size_t i = 0; s[i];) {
+		size_t name, q, close;
+		const char *v;
+		int open;
+
+		if (s[i] != '$') {
+			cg_buf_addch(&out, s[i++]);
+			continue;
+		}
+		if (s[i + 1] == '$') {
+			cg_buf_addch(&out, '$');
+			i += 2;
+			continue;
+		}
+		if (s[i + 1] != '{') {
+			for (q = i + 1; name_char(s[q]); q++)
+				;
+			if (q == i + 1 || !name_start(s[i + 1]) ||
+			    !(v = dotenv_value(c->dotenv, s + i + 1,
+					       q - i - 1)))
+				goto unknown;
+			cg_buf_addstr(&out, v);
+			i = q;
+			continue;
+		}
+		name = i + 2;
+		for (q = name; name_char(s[q]); q++)
+			;
+		for (close = i, open = 0; s[close]; close++) {
+			if (s[close] == '}' && --open == 0)
+				break;
+			if (s[close] == '$' && s[close + 1] == '{') {
+				open++;
+				close++;
+			}
+		}
+		if (!s[close] || q == name || !name_start(s[name]))
+			goto unknown;
+		v = dotenv_value(c->dotenv, s + name, q - name);
+		if (q < close) {
+			bool colon = s[q] == ':';
+			char *word, *w;
+
+			if (s[q + colon] != '-' || depth >= 8)
+				goto unknown;
+			if (!v || (colon && !*v)) {
+				word = cg_xstrndup(s + q + colon + 1,
+						   close - (q + colon + 1));
+				w = interpolate(c, word, depth + 1);
+				free(word);
+				if (!w)
+					goto unknown;
+				cg_buf_addstr(&out, w);
+				free(w);
+				i = close + 1;
+				continue;
+			}
+		}
+		if (!v)
+			goto unknown;
+		cg_buf_addstr(&out, v);
+		i = close + 1;
+	}
+	return cg_buf_detach(&out, NULL);
+unknown:
+	cg_buf_release(&out);
+	return NULL;
+}
+
+static void short_port_text(struct ports *ps, const struct cg_node *n,
+			    const char *s);
+
+/* Short syntax: `[[ip:][host[-range]]:]container[-range][/proto]`, a
+ * string or a number; the ip may be `[v6]`. Interpolated first, as
+ * compose does (`${REDIS_PORT:-6379}:6379`). */
+static void short_port(const struct compose *c, struct ports *ps,
+		       const struct cg_node *n)
+{
+	char *text = strchr(n->str, '$') ? interpolate(c, n->str, 0) : NULL;
+
+	short_port_text(ps, n, text ? text : n->str);
+	free(text);
+}
+
+static void short_port_text(struct ports *ps, const struct cg_node *n,
+			    const char *s)
+{
+	const char *end = s + strcspn(s, "/"), *c, *h = NULL;
 	unsigned clo, chi, hlo = 0, hhi = 0;
 
 	if (memchr(s, '$', (size_t)(end - s))) {
@@ -729,11 +861,13 @@ static void short_port(struct ports *ps, const struct cg_node *n)
 }
 
 /* Long syntax: {target, published, host_ip, protocol, mode}. */
-static void long_port(struct ports *ps, const struct cg_node *n)
+static void long_port(const struct compose *c, struct ports *ps,
+		      const struct cg_node *n)
 {
 	const struct cg_node *t = cg_map_get(n, "target");
 	const struct cg_node *p = cg_map_get(n, "published");
 	unsigned clo, chi, hlo = 0, hhi = 0;
+	char *pub = NULL;
 
 	if (!cg_node_is_scalar(t))
 		return;
@@ -741,8 +875,13 @@ static void long_port(struct ports *ps, const struct cg_node *n)
 		ports_add(ps, 0, 0, &n->pos);
 		return;
 	}
-	if (cg_node_is_scalar(p) && !port_range(p->str, p->len, &hlo, &hhi))
+	if (cg_node_is_scalar(p) && strchr(p->str, '$'))
+		pub = interpolate(c, p->str, 0);
+	if (cg_node_is_scalar(p) &&
+	    !(pub ? port_range(pub, strlen(pub), &hlo, &hhi)
+		  : port_range(p->str, p->len, &hlo, &hhi)))
 		hlo = hhi = 0;
+	free(pub);
 	ports_map(ps, clo, chi, hlo, hhi, &n->pos);
 }
 
@@ -1049,9 +1188,9 @@ static void service(const struct compose *c, const struct cg_pair *pair)
 			const struct cg_node *p = ports->items[i];
 
 			if (cg_node_is_scalar(p))
-				short_port(&ps, p);
+				short_port(c, &ps, p);
 			else if (p->kind == CG_NODE_MAP)
-				long_port(&ps, p);
+				long_port(c, &ps, p);
 		}
 	f.ports = ps.v;
 	f.nports = ps.n;
@@ -1105,6 +1244,7 @@ static void build(struct cg_model *m, struct cg_file *f)
 	m->facts.scopes[c.scope].place = CG_PLACE_COMPOSE;
 	m->facts.scopes[c.scope].environment = CG_ENVIRONMENT_LOCAL;
 	f->scope = c.scope;
+	c.dotenv = project_env(&c);
 	walk_uses(&c, &seen, root, 0);
 	services = cg_map_get(root, "services");
 	if (services && services->kind == CG_NODE_MAP)
