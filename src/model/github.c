@@ -16,6 +16,7 @@
  * `exit N` or `false` and nothing earlier can end the script.
  */
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -150,12 +151,96 @@ static bool is_windows_label(const struct cg_node *label)
 
 static bool runs_on_windows(const struct cg_node *runs_on)
 {
+	/* `runs-on: {group: ..., labels: ...}` */
+	if (runs_on && runs_on->kind == CG_NODE_MAP)
+		runs_on = cg_map_get(runs_on, "labels");
 	if (is_windows_label(runs_on))
 		return true;
 	if (runs_on && runs_on->kind == CG_NODE_SEQ)
 		for (size_t i = 0; i < runs_on->n; i++)
 			if (is_windows_label(runs_on->items[i]))
 				return true;
+	return false;
+}
+
+/* Which operating systems a job runs on. */
+enum job_os {
+	OS_OTHER,   /* Linux or macOS: bash is the default shell */
+	OS_WINDOWS, /* every run: pwsh */
+	OS_MIXED,   /* `runs-on: ${{ matrix.os }}` over Windows and others */
+};
+
+/* `runs-on: ${{ matrix.KEY }}`: KEY's values, in strategy.matrix.KEY and
+ * the `include:` entries, Windows or not */
+static enum job_os matrix_os(const struct cg_node *job,
+			     const struct cg_node *runs_on)
+{
+	const struct cg_node *mx =
+	    cg_map_get(cg_map_get(job, "strategy"), "matrix");
+	const struct cg_node *vals, *inc;
+	const char *at;
+	char key[64];
+	size_t n, win = 0, other = 0;
+
+	if (!cg_node_is_scalar(runs_on) ||
+	    !(at = strstr(runs_on->str, "matrix.")))
+		return OS_OTHER;
+	at += 7;
+	for (n = 0; n + 1 < sizeof(key) && (isalnum((unsigned char)at[n]) ||
+					    at[n] == '_' || at[n] == '-');
+	     n++)
+		key[n] = at[n];
+	key[n] = '\0';
+	if (!n || !mx || mx->kind != CG_NODE_MAP)
+		return OS_OTHER;
+	vals = cg_map_get(mx, key);
+	for (size_t i = 0; vals && vals->kind == CG_NODE_SEQ && i < vals->n;
+	     i++) {
+		if (runs_on_windows(vals->items[i]))
+			win++;
+		else
+			other++;
+	}
+	inc = cg_map_get(mx, "include");
+	for (size_t i = 0; inc && inc->kind == CG_NODE_SEQ && i < inc->n; i++) {
+		const struct cg_node *v = cg_map_get(inc->items[i], key);
+
+		if (!v)
+			continue;
+		if (runs_on_windows(v))
+			win++;
+		else
+			other++;
+	}
+	return !win ? OS_OTHER : other ? OS_MIXED : OS_WINDOWS;
+}
+
+/* An `if:` that holds only on Windows: `runner.os == 'Windows'`,
+ * `matrix.X == 'windows-...'`, `startsWith(matrix.X, 'windows')`. */
+static bool if_windows(const struct cg_node *cond)
+{
+	const char *p;
+
+	if (!cg_node_is_scalar(cond))
+		return false;
+	for (p = cond->str; (p = strpbrk(p, "=(")); p++) {
+		const char *q = p + 1;
+
+		if (*p == '=' && (q[0] != '=' || p == cond->str ||
+				  p[-1] == '!' || p[-1] == '='))
+			continue;
+		if (*p == '=')
+			q++;
+		else if (p - cond->str < 10 ||
+			 strncasecmp(p - 10, "startsWith", 10))
+			continue;
+		else /* startsWith(matrix.X, 'windows */
+			q = strchr(q, ',') ? strchr(q, ',') + 1 : q;
+		q += strspn(q, " \t");
+		if ((*q == '\'' || *q == '"') &&
+		    !strncasecmp(q + 1, "windows", 7))
+			return true;
+	}
 	return false;
 }
 
@@ -881,6 +966,9 @@ struct step_defaults {
 	const struct cg_node *job_shell, *wf_shell;
 	const struct cg_node *job_wd, *wf_wd;
 	enum default_shell def;
+	/* the job runs on Windows in some runs: a step that only runs
+	 * there has pwsh as its default */
+	bool some_windows;
 };
 
 static void step_build(struct cg_model *m, struct cg_gh_step *st,
@@ -891,6 +979,8 @@ static void step_build(struct cg_model *m, struct cg_gh_step *st,
 				     *wf_shell = d->wf_shell;
 	enum default_shell def = d->def;
 
+	if (d->some_windows && if_windows(cg_map_get(node, "if")))
+		def = DEFAULT_PWSH;
 	st->node = node;
 	st->name = cg_map_get(node, "name");
 	st->id = cg_map_get(node, "id");
@@ -975,6 +1065,7 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 	const struct cg_node *node = pair->value, *services;
 	struct step_defaults d;
 	bool windows;
+	enum job_os os;
 
 	job->id = pair->key->str;
 	job->key = pair->key;
@@ -988,6 +1079,7 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 	job->continue_on_error = continue_on_error(node);
 	env_block(m, &job->env, cg_map_get(node, "env"));
 	windows = runs_on_windows(job->runs_on);
+	os = windows ? OS_WINDOWS : matrix_os(node, job->runs_on);
 
 	services = cg_map_get(node, "services");
 	if (services && services->kind == CG_NODE_MAP && services->n) {
@@ -1018,9 +1110,10 @@ static void job_build(struct cg_model *m, struct cg_gh_job *job,
 	d.wf_shell = defaults_shell(root);
 	d.job_wd = defaults_workdir(node);
 	d.wf_wd = defaults_workdir(root);
-	d.def = windows		 ? DEFAULT_PWSH
+	d.def = os == OS_WINDOWS ? DEFAULT_PWSH
 		: job->container ? DEFAULT_SH
 				 : DEFAULT_BASH;
+	d.some_windows = os == OS_MIXED;
 	steps_build(m, job, cg_map_get(node, "steps"), src, &d);
 }
 

@@ -443,6 +443,16 @@ def github_jobs(doc, src, per_step=False):
                 raise Outside(f"job {jname} has an `if:` condition")
             ro = job.get("runs-on", "")
             windows = "windows" in json.dumps(ro, default=str).lower()
+            # runs-on: ${{ matrix.KEY }} over Windows runners only
+            mk = re.search(r"matrix\.([A-Za-z0-9_-]+)", str(ro))
+            mx = (job.get("strategy") or {}).get("matrix") \
+                if isinstance(job.get("strategy"), YMap) else None
+            if mk and isinstance(mx, YMap):
+                vals = list(mx.get(mk.group(1)) or [])
+                vals += [e.get(mk.group(1)) for e in mx.get("include") or []
+                         if isinstance(e, YMap) and mk.group(1) in e]
+                wins = ["windows" in str(v).lower() for v in vals]
+                windows = bool(wins) and all(wins)
             # a job container: the runner runs `sh` there, not the
             # bash it finds on the runner (ScriptHandler.cs: fileName is
             # shellCommand in a container step host), and sh is dash in
