@@ -1203,6 +1203,57 @@ static void service(const struct compose *c, const struct cg_pair *pair)
 
 /* ------------------------------------------------------------ build */
 
+/* The scope of compose service `name` of the file whose scope is `file` */
+static size_t service_scope(const struct cg_model *m, size_t file,
+			    const char *name)
+{
+	for (size_t i = 0; i < m->facts.nscopes; i++) {
+		const struct cg_scope *sc = &m->facts.scopes[i];
+
+		if (sc->kind == CG_SCOPE_COMPOSE_SERVICE &&
+		    sc->parent == file && sc->name && !strcmp(sc->name, name))
+			return i;
+	}
+	return CG_NO_SCOPE;
+}
+
+/*
+ * `extends: base` or `extends: {service: base, file: other.yml}`: compose
+ * merges the base service's environment (and env_file) under the
+ * service's own, key by key (compose-go loader/extends.go), so the base's
+ * scope is imported beneath the service's.
+ */
+static void extends(const struct compose *c, const struct cg_pair *pair)
+{
+	const struct cg_node *ext = cg_map_get(pair->value, "extends");
+	const struct cg_node *name = ext, *file = NULL;
+	size_t self, base, from = c->scope;
+
+	if (!ext || !cg_node_is_scalar(pair->key))
+		return;
+	if (ext->kind == CG_NODE_MAP) {
+		name = cg_map_get(ext, "service");
+		file = cg_map_get(ext, "file");
+	}
+	if (!cg_node_is_scalar(name) || !*name->str)
+		return;
+	if (cg_node_is_scalar(file) && *file->str) {
+		char *rel = repo_path(c->dir, file->str);
+		struct cg_file *f =
+		    rel ? cg_model_read_file(c->m, rel, &cg_loader_compose)
+			: NULL;
+
+		free(rel);
+		if (!f || f->scope == CG_NO_SCOPE)
+			return;
+		from = f->scope;
+	}
+	self = service_scope(c->m, c->scope, pair->key->str);
+	base = service_scope(c->m, from, name->str);
+	if (self != CG_NO_SCOPE && base != CG_NO_SCOPE && self != base)
+		cg_fact_scope_import(c->m, self, base);
+}
+
 /* Top-level `secrets:` and `configs:` whose `file:` is in the repository:
  * compose mounts it into the services, read-only. */
 static void file_sources(const struct compose *c, const struct cg_node *top)
@@ -1256,6 +1307,9 @@ static void build(struct cg_model *m, struct cg_file *f)
 			    !cg_starts_with(p->key->str, "x-"))
 				service(&c, p);
 		}
+	if (services && services->kind == CG_NODE_MAP)
+		for (size_t i = 0; i < services->n; i++)
+			extends(&c, &services->pairs[i]);
 	file_sources(&c, cg_map_get(root, "secrets"));
 	file_sources(&c, cg_map_get(root, "configs"));
 	free(seen.slots);
