@@ -1069,6 +1069,10 @@ static size_t image_build(const struct compose *c, const struct cg_node *build,
 		ctx = cg_map_get(build, "context");
 		file = cg_map_get(build, "dockerfile");
 		target = cg_map_get(build, "target");
+		/* the Dockerfile is written here: no file is read (compose-go
+		 * defaults `dockerfile` only without dockerfile_inline) */
+		if (!file && cg_map_get(build, "dockerfile_inline"))
+			return CG_NO_SCOPE;
 	}
 	if (ctx && (!cg_node_is_scalar(ctx) || strstr(ctx->str, "://") ||
 		    cg_starts_with(ctx->str, "git@")))
