@@ -1,7 +1,8 @@
 /*
  * redis://[USER:PASS@]HOST[:PORT][/DB] and rediss://... (TLS): AUTH when
  * the URL has a password, SELECT when it names a database other than 0,
- * then PING. Ready only when PING is answered with the status reply PONG.
+ * then PING and CLUSTER INFO. Ready only when PING is answered with the
+ * status reply PONG and, on a cluster node, the cluster's state is ok.
  *
  * hiredis formats the commands and parses the replies (its protocol
  * reader), but the I/O is our own (core/net.h, which also speaks TLS):
@@ -33,7 +34,7 @@
 #include "probe/probe_int.h"
 #include "core/banned.h"
 
-#define MAX_COMMANDS 3 /* AUTH, SELECT, PING */
+#define MAX_COMMANDS 4 /* AUTH, SELECT, PING, CLUSTER INFO */
 #define MAX_ARGS 3
 
 struct redis_state {
@@ -146,6 +147,13 @@ static int redis_init(struct cg_probe *p, char *err, size_t errlen)
 
 		add_command(st, &req, 1, argv);
 	}
+	{
+		/* a cluster node answers PING before its slots are served
+		 * (CLUSTERDOWN until the cluster is created or healed) */
+		const char *argv[] = {"CLUSTER", "INFO"};
+
+		add_command(st, &req, 2, argv);
+	}
 	st->request = cg_buf_detach(&req, &st->request_len);
 	return 0;
 }
@@ -198,10 +206,35 @@ static enum cg_probe_result read_reply(struct cg_probe *p, struct cg_conn *c,
 	}
 }
 
+/* CLUSTER INFO: a node of a cluster whose state is not ok serves no
+ * keys; a server without cluster support answers an error, which is
+ * fine, as is any other error (a user the ACL does not let ask) */
+static enum cg_probe_result judge_cluster(struct cg_probe *p,
+					  const redisReply *reply)
+{
+	const char *state;
+
+	if (reply->type != REDIS_REPLY_STRING ||
+	    !(state = strstr(reply->str, "cluster_state:")))
+		return CG_PROBE_READY;
+	state += strlen("cluster_state:");
+	if (!strncmp(state, "ok", 2))
+		return CG_PROBE_READY;
+	return cg_probe_fail(p, CG_PROBE_NOT_READY,
+			     "the node answers PING, but its cluster is not "
+			     "serving (CLUSTER INFO: cluster_state:%.*s; "
+			     "commands get CLUSTERDOWN until every slot is "
+			     "assigned and reachable)",
+			     (int)strcspn(state, "\r\n"), state);
+}
+
 static enum cg_probe_result judge(struct cg_probe *p, const char *command,
 				  const redisReply *reply)
 {
 	bool ping = !strcmp(command, "PING");
+
+	if (!strcmp(command, "CLUSTER"))
+		return judge_cluster(p, reply);
 
 	switch (reply->type) {
 	case REDIS_REPLY_ERROR:

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <time.h>
 
@@ -248,6 +249,35 @@ static void test_probe_redis__selects_the_database(void **state)
 	assert_says(&o, "DB index is out of range");
 }
 
+/* A cluster node answers PING before the cluster serves its slots:
+ * commands get CLUSTERDOWN, so it is not ready until cluster_state:ok. */
+static void test_probe_redis__cluster_down_is_not_ready(void **state)
+{
+	char conf[512], cmd[600];
+	const char *args[] = {"--cluster-enabled", "yes",
+			      "--cluster-config-file", conf, NULL};
+	struct cg_it_server node;
+	struct cg_it_outcome o;
+	int tries = 0;
+
+	snprintf(conf, sizeof(conf), "%s/nodes-down-%d.conf", cg_it_tmpdir(),
+		 (int)getpid());
+	assert_int_equal(cg_it_redis_start(&node, args), 0);
+	o = cg_it_attempt(target("", node.port, ""), TIMEOUT_MS);
+	assert_result(&o, CG_PROBE_NOT_READY);
+	assert_says(&o, "cluster_state:fail");
+	snprintf(cmd, sizeof(cmd),
+		 "redis-cli -h 127.0.0.1 -p %d cluster addslotsrange 0 16383 "
+		 ">/dev/null",
+		 node.port);
+	assert_int_equal(system(cmd), 0);
+	while (!cg_it_redis_cluster_ok(node.port) && tries++ < 100)
+		usleep(50 * 1000);
+	o = cg_it_attempt(target("", node.port, ""), TIMEOUT_MS);
+	assert_result(&o, CG_PROBE_READY);
+	cg_it_server_release(&node);
+}
+
 static void test_probe_redis__closed_port_is_not_ready(void **state)
 {
 	struct cg_it_outcome o =
@@ -297,7 +327,8 @@ static void test_probe_redis__loading_then_ready(void **state)
 	o = cg_it_attempt(target(":pw@", cg_it_fake_port(f), ""), TIMEOUT_MS);
 	assert_result(&o, CG_PROBE_READY);
 	/* AUTH first, then PING, on every connection */
-	assert_string_equal(fr.seen, "AUTH PING AUTH PING AUTH PING ");
+	assert_string_equal(fr.seen, "AUTH PING CLUSTER AUTH PING CLUSTER "
+				     "AUTH PING CLUSTER ");
 	cg_it_fake_stop(f);
 }
 
@@ -438,6 +469,7 @@ int main(void)
 	    cmocka_unit_test(test_probe_redis__plain_server_is_ready),
 	    cmocka_unit_test(test_probe_redis__auth),
 	    cmocka_unit_test(test_probe_redis__selects_the_database),
+	    cmocka_unit_test(test_probe_redis__cluster_down_is_not_ready),
 	    cmocka_unit_test(test_probe_redis__closed_port_is_not_ready),
 	    cmocka_unit_test(test_probe_redis__unknown_host_is_not_ready),
 	    cmocka_unit_test(test_probe_redis__display_masks_the_password),
