@@ -474,11 +474,45 @@ out:
 	return r;
 }
 
+/*
+ * libpq's own reason a connection to a port that accepts fails, within
+ * `deadline`, in `out` (one line; "" when it did not fail by then). The
+ * ping only says NO_RESPONSE where the server refused the SSL that
+ * sslmode=require (or PGSSLMODE) asks for.
+ */
+static void connect_failure(struct cg_probe *p, const char *const *keywords,
+			    const char *const *values, long deadline, char *out,
+			    size_t size)
+{
+	const struct cg_pq_api *pq = pq_of(p);
+	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
+	PGconn *conn = pq->connectStartParams(keywords, values, 1);
+
+	out[0] = '\0';
+	if (!conn)
+		return;
+	if (pq->status(conn) == CONNECTION_BAD)
+		ps = PGRES_POLLING_FAILED;
+	while (ps != PGRES_POLLING_OK && ps != PGRES_POLLING_FAILED) {
+		if (pq->socket(conn) < 0 ||
+		    cg_poll_fd(pq->socket(conn),
+			       ps == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+			       deadline) <= 0)
+			break;
+		ps = pq->connectPoll(conn);
+	}
+	if (ps == PGRES_POLLING_FAILED)
+		one_line(out, size, pq->errorMessage(conn));
+	pq->finish(conn);
+}
+
 static enum cg_probe_result no_response(struct cg_probe *p,
 					const struct pg_state *st,
+					const char *const *keywords,
+					const char *const *values,
 					long deadline, int libpq_timeout_s)
 {
-	char why[256];
+	char why[256], line[400];
 	long left = deadline - cg_now_ms();
 	const char *reason;
 	int fd;
@@ -493,6 +527,16 @@ static enum cg_probe_result no_response(struct cg_probe *p,
 			    sizeof(why));
 	if (fd >= 0) {
 		close(fd);
+		/* a server that cannot give the SSL the target requires
+		 * will not start to: that is the target's to change */
+		connect_failure(p, keywords, values, deadline, line,
+				sizeof(line));
+		if (strstr(line, "SSL") &&
+		    (strstr(line, "not support") || strstr(line, "required")))
+			return cg_probe_fail(p, CG_PROBE_FATAL,
+					     "%s: %s (sslmode, or PGSSLMODE "
+					     "in the environment)",
+					     st->where, line);
 		return cg_probe_fail(p, CG_PROBE_NOT_READY,
 				     "no response from %s: the port accepts "
 				     "connections but no PostgreSQL server "
@@ -555,7 +599,8 @@ static enum cg_probe_result pg_attempt(struct cg_probe *p, int timeout_ms)
 				  st->where);
 		break;
 	case PQPING_NO_RESPONSE:
-		r = no_response(p, st, deadline, libpq_timeout_s);
+		r = no_response(p, st, keywords, values, deadline,
+				libpq_timeout_s);
 		break;
 	case PQPING_NO_ATTEMPT:
 	default:

@@ -296,6 +296,23 @@ static void test_probe_postgres__display_masks_the_password(void **state)
 	assert_string_equal(o.display, want);
 }
 
+/* sslmode=require against a server without SSL: libpq's ping says only
+ * "no response"; the reason is libpq's, and it will not change */
+static void test_probe_postgres__ssl_required_but_not_offered(void **state)
+{
+	struct cg_it_outcome o;
+
+	ensure_running();
+	o = cg_it_attempt(url("postgres@", "postgres?sslmode=require"),
+			  TIMEOUT_MS);
+	assert_result(&o, CG_PROBE_FATAL);
+	assert_says(&o, "server does not support SSL, but SSL was required");
+	assert_true(o.elapsed_ms < TIMEOUT_MS);
+	o = cg_it_attempt(url("postgres@", "postgres?sslmode=prefer"),
+			  TIMEOUT_MS);
+	assert_result(&o, CG_PROBE_READY);
+}
+
 static void test_probe_postgres__bad_parameters_are_fatal(void **state)
 {
 	/* libpq parses sslmode's value only when it is about to connect */
@@ -383,6 +400,7 @@ int main(void)
 	    cmocka_unit_test(test_probe_postgres__login),
 	    cmocka_unit_test(test_probe_postgres__too_many_clients),
 	    cmocka_unit_test(test_probe_postgres__display_masks_the_password),
+	    cmocka_unit_test(test_probe_postgres__ssl_required_but_not_offered),
 	    cmocka_unit_test(test_probe_postgres__bad_parameters_are_fatal),
 	    cmocka_unit_test(test_probe_postgres__bad_targets),
 	    cmocka_unit_test(test_probe_postgres__silent_server),
