@@ -100,7 +100,12 @@ enum {
 	V_MAYBE_UNSET = 1, /* set on some paths only */
 	V_UNSET = 2,	   /* unset here (st is 0) */
 	V_TAINT = 4,	   /* whether and how it is set follows the failure */
+	/* its value is the word `true` / `false` (on some path): `$ok`
+	 * as a command runs that builtin */
+	V_TRUE = 8,
+	V_FALSE = 16,
 };
+#define V_BOOL (V_TRUE | V_FALSE)
 
 struct fn {
 	const char *name;
@@ -349,7 +354,8 @@ static void st_join(struct fst *a, const struct fst *b)
 				v->st = w->st;
 				v->job = w->job;
 			}
-			v->flags = (uint8_t)(((v->flags | w->flags) & V_TAINT) |
+			v->flags = (uint8_t)(((v->flags | w->flags) &
+					      (V_TAINT | V_BOOL)) |
 					     V_MAYBE_UNSET);
 		} else if (w->job != v->job) {
 			v->st = 0;
@@ -362,6 +368,11 @@ static void st_join(struct fst *a, const struct fst *b)
 			v->st = 0;
 			v->flags |= w->flags & (V_TAINT | V_MAYBE_UNSET);
 		}
+		/* a word on one path only: not known to be one */
+		if ((v->flags & V_BOOL) && w && !(w->flags & V_BOOL))
+			v->flags &= (uint8_t)~V_BOOL;
+		else if (w && (v->flags & V_BOOL))
+			v->flags |= w->flags & V_BOOL;
 	}
 	for (size_t k = 0; k < b->nvars && a->nvars < MAX_VARS; k++)
 		if (!var_find(a, b->vars[k].name, b->vars[k].len)) {
@@ -817,6 +828,34 @@ static void assign(struct fst *x, const struct cx *c, const char *t, size_t n)
 		v.st = passed_on(x);
 	}
 	var_set(x, t, k, v.known ? v.st : 0, v.known ? v.job : -1);
+	/* ok=true / ok=false: a flag run later as `$ok` */
+	if (n - k - 1 == 4 && !memcmp(t + k + 1, "true", 4))
+		var_find(x, t, k)->flags |= V_TRUE;
+	else if (n - k - 1 == 5 && !memcmp(t + k + 1, "false", 5))
+		var_find(x, t, k)->flags |= V_FALSE;
+}
+
+/* Word w as a command name: `$NAME` or `${NAME}` of a variable that holds
+ * `true` or `false` on every path here: BI_TRUE, BI_FALSE (both: the
+ * status either gives), else -1. */
+static int bool_var_cmd(const struct fst *x, const struct cg_sh_word *w,
+			uint8_t *st)
+{
+	const char *t = w->text;
+	size_t n = w->len;
+	const struct var *v;
+
+	if (n < 2 || t[0] != '$')
+		return -1;
+	t++, n--;
+	if (n > 2 && t[0] == '{' && t[n - 1] == '}')
+		t++, n -= 2;
+	if (name_len(t, n) != n || !(v = var_find((struct fst *)x, t, n)) ||
+	    !(v->flags & V_BOOL) || (v->flags & (V_UNSET | V_MAYBE_UNSET)))
+		return -1;
+	*st = (uint8_t)(((v->flags & V_TRUE) ? ST_Z : 0) |
+			((v->flags & V_FALSE) ? ST_N : 0));
+	return 0;
 }
 
 /* Is word w just `$NAME` (or `${NAME}`) for a variable the script has not
@@ -1830,6 +1869,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 	const char *w0;
 	enum builtin bi;
 	size_t nsubs = 0;
+	uint8_t bool_st = 0;
 	uint8_t sub_st = exec_substs(a, c, cmd, x, &nsubs);
 
 	for (size_t i = 0; i < cmd->nassigns && !cmd->nwords; i++)
@@ -1930,6 +1970,10 @@ static void exec_simple(struct an *a, const struct cx *c,
 		set_status(x, ST_Z);
 	} else if (bi == BI_FALSE) {
 		set_status(x, nonzero(c));
+	} else if (!bi && bool_var_cmd(x, &cmd->words[0], &bool_st) == 0) {
+		/* `$ok` with ok=true or ok=false */
+		set_status(x, (uint8_t)((bool_st & ST_Z) |
+					((bool_st & ST_N) ? nonzero(c) : 0)));
 	} else if (bi == BI_EXIT || (bi == BI_RETURN && c->in_fn)) {
 		uint8_t st = as_value(x->st);
 
