@@ -155,6 +155,30 @@ static void container_env(struct cg_model *m, const struct cg_gh_job *job,
 	m->facts.scopes[jscope].underlay = cscope;
 }
 
+/* `jobs.<id>.uses: ./.github/workflows/x.yml`: a workflow of this
+ * repository the job calls, which the runner reads from the commit */
+static void reusable_ref(struct cg_model *m, const struct cg_gh_job *job,
+			 const struct cg_src *src, size_t group)
+{
+	const struct cg_node *u = cg_map_get(job->node, "uses");
+	struct cg_file_ref r = {0};
+	char *path;
+
+	if (!cg_node_is_scalar(u) || !cg_starts_with(u->str, "./") ||
+	    strchr(u->str, '$') || strchr(u->str, '@') ||
+	    !(path = cg_model_path(NULL, u->str)))
+		return;
+	r.kind = CG_REF_SCRIPT;
+	r.path = path;
+	r.required = true;
+	r.group = group;
+	r.item = CG_NO_INDEX;
+	r.src = src;
+	r.pos = u->pos;
+	cg_fact_file_ref(m, &r);
+	free(path);
+}
+
 /* A job whose checkout puts the repository elsewhere than the workspace
  * (`actions/checkout` with `path:`): where its paths point is not known. */
 static bool checkout_moved(const struct cg_gh_job *job)
@@ -250,6 +274,7 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 		g.gh = job;
 		group = cg_fact_group(m, &g);
 		m->facts.groups[group].process_first = m->facts.nprocesses;
+		reusable_ref(m, job, wf->src, group);
 		for (size_t s = 0; s < job->nservices; s++)
 			service_facts(m, &job->services[s], wf->src, jscope,
 				      group);

@@ -96,7 +96,10 @@ static const char *what(const struct cg_file_ref *r)
 {
 	switch (r->kind) {
 	case CG_REF_SCRIPT:
-		return r->folder ? "the action" : "the script";
+		return r->folder ? "the action"
+		       : cg_starts_with(r->path, ".github/workflows/")
+			   ? "the reusable workflow"
+			   : "the script";
 	case CG_REF_ENV_FILE:
 		return "the env_file";
 	case CG_REF_VOLUME:
