@@ -869,6 +869,34 @@ struct walker {
 	size_t ncalls;
 };
 
+/* Is the failure of `c`, a command of and-or list `ao`, thrown away by
+ * what follows it: `|| true`, `|| :`, `|| echo ...`, `|| exit 0`? A
+ * check that cannot fail verifies nothing. */
+static bool failure_swallowed(const struct cg_sh_cmd *c,
+			      const struct cg_sh_andor *ao)
+{
+	const struct cg_sh_cmd *next;
+	const char *w0;
+
+	for (size_t p = 0; ao && p + 1 < ao->n; p++) {
+		const struct cg_sh_pipeline *pl = &ao->pipes[p];
+
+		if (c < pl->cmds || c >= pl->cmds + pl->n)
+			continue;
+		if (ao->ops[p] != CG_SH_OP_OR)
+			return false;
+		next = &ao->pipes[p + 1].cmds[0];
+		if (next->kind != CG_SH_SIMPLE || !next->nwords)
+			return false;
+		w0 = wd(next, 0);
+		return eq(w0, "true") || eq(w0, ":") || eq(w0, "echo") ||
+		       eq(w0, "printf") ||
+		       (eq(w0, "exit") &&
+			(next->nwords == 1 || eq(wd(next, 1), "0")));
+	}
+	return false;
+}
+
 static void emit(struct walker *w, const struct cg_script *s,
 		 const struct cg_sh_cmd *c, const struct cg_sh_andor *ao,
 		 bool bg, enum cg_ready_kind kind,
@@ -878,6 +906,8 @@ static void emit(struct walker *w, const struct cg_script *s,
 
 	if (w->stop)
 		return;
+	if (kind == CG_READY_CHECK && failure_swallowed(c, ao))
+		kind = CG_READY_NEUTRAL;
 	ev.item = w->item;
 	ev.s = s;
 	ev.cmd = c;
