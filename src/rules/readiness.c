@@ -869,31 +869,30 @@ struct walker {
 	size_t ncalls;
 };
 
-/* Is the failure of `c`, a command of and-or list `ao`, thrown away by
- * what follows it: `|| true`, `|| :`, `|| echo ...`, `|| exit 0`? A
- * check that cannot fail verifies nothing. */
-static bool failure_swallowed(const struct cg_sh_cmd *c,
-			      const struct cg_sh_andor *ao)
+bool cg_andor_swallows(const struct cg_sh_andor *ao, size_t p)
 {
 	const struct cg_sh_cmd *next;
 	const char *w0;
 
-	for (size_t p = 0; ao && p + 1 < ao->n; p++) {
-		const struct cg_sh_pipeline *pl = &ao->pipes[p];
+	if (!ao || p + 1 >= ao->n || ao->ops[p] != CG_SH_OP_OR)
+		return false;
+	next = &ao->pipes[p + 1].cmds[0];
+	if (next->kind != CG_SH_SIMPLE || !next->nwords)
+		return false;
+	w0 = wd(next, 0);
+	return eq(w0, "true") || eq(w0, ":") || eq(w0, "echo") ||
+	       eq(w0, "printf") ||
+	       (eq(w0, "exit") && (next->nwords == 1 || eq(wd(next, 1), "0")));
+}
 
-		if (c < pl->cmds || c >= pl->cmds + pl->n)
-			continue;
-		if (ao->ops[p] != CG_SH_OP_OR)
-			return false;
-		next = &ao->pipes[p + 1].cmds[0];
-		if (next->kind != CG_SH_SIMPLE || !next->nwords)
-			return false;
-		w0 = wd(next, 0);
-		return eq(w0, "true") || eq(w0, ":") || eq(w0, "echo") ||
-		       eq(w0, "printf") ||
-		       (eq(w0, "exit") &&
-			(next->nwords == 1 || eq(wd(next, 1), "0")));
-	}
+/* cg_andor_swallows for the pipeline of `c` in `ao` */
+static bool failure_swallowed(const struct cg_sh_cmd *c,
+			      const struct cg_sh_andor *ao)
+{
+	for (size_t p = 0; ao && p < ao->n; p++)
+		if (c >= ao->pipes[p].cmds &&
+		    c < ao->pipes[p].cmds + ao->pipes[p].n)
+			return cg_andor_swallows(ao, p);
 	return false;
 }
 

@@ -86,6 +86,11 @@ struct cg_ready_event {
 	struct cg_ready_target target;
 };
 
+/* Is the failure of pipeline p of `ao` thrown away by what follows it:
+ * `|| true`, `|| :`, `|| echo ...`, `|| printf ...`, `|| exit 0`? A
+ * check whose failure is thrown away verifies nothing. */
+bool cg_andor_swallows(const struct cg_sh_andor *ao, size_t p);
+
 /* Return false to stop the walk. */
 typedef bool (*cg_ready_fn)(void *ctx, const struct cg_ready_event *ev);
 

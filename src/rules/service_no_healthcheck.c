@@ -262,7 +262,7 @@ static bool visit(void *ud, const struct cg_script *s,
 	struct targets t = {false, false};
 
 	(void)s;
-	if (i < c->nwords) {
+	if (i < c->nwords && !at->swallowed) {
 		k = kind_probe(c, i);
 		if (k != CG_SERVICE_OTHER || generic_probe(c, i, at->retry)) {
 			probe_targets(w, c, i, &t);

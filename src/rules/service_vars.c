@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "rules/service_vars.h"
+#include "rules/readiness.h"
 #include "rules/critical.h"
 #include "core/banned.h"
 
@@ -431,6 +432,8 @@ static bool walk_cmd(struct walk *w, const struct cg_script *s,
 	}
 	if (to_github_env(c))
 		at.github_env = true;
+	/* a loop or group waits, whatever becomes of its status */
+	at.swallowed = false;
 	if ((c->kind == CG_SH_WHILE || c->kind == CG_SH_UNTIL ||
 	     c->kind == CG_SH_FOR) &&
 	    list_sleeps(c->body[1], 0))
@@ -454,11 +457,15 @@ static bool walk_list(struct walk *w, const struct cg_script *s,
 		return true;
 	}
 	for (size_t i = 0; go && i < l->n; i++)
-		for (size_t p = 0; go && p < l->items[i].n; p++)
+		for (size_t p = 0; go && p < l->items[i].n; p++) {
+			struct cg_svc_at pat = at;
+
+			pat.swallowed |= cg_andor_swallows(&l->items[i], p);
 			for (size_t k = 0; go && k < l->items[i].pipes[p].n;
 			     k++)
 				go = walk_cmd(
-				    w, s, &l->items[i].pipes[p].cmds[k], at);
+				    w, s, &l->items[i].pipes[p].cmds[k], pat);
+		}
 	w->depth--;
 	return go;
 }
@@ -474,7 +481,7 @@ static bool walk_script(struct walk *w, const struct cg_script *s,
 bool cg_svc_walk(const struct cg_script *s, cg_svc_visit_fn fn, void *ud)
 {
 	struct walk w = {fn, ud, 0};
-	struct cg_svc_at at = {false, false};
+	struct cg_svc_at at = {false, false, false};
 
 	return walk_script(&w, s, at);
 }

@@ -83,6 +83,9 @@ struct cg_svc_at {
 	/* inside a compound command whose output is appended to
 	 * $GITHUB_ENV */
 	bool github_env;
+	/* a simple command whose failure is thrown away (`|| true`): it
+	 * checks nothing */
+	bool swallowed;
 };
 
 typedef bool (*cg_svc_visit_fn)(void *ud, const struct cg_script *s,
