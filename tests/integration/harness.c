@@ -322,8 +322,10 @@ int cg_it_redis_start(struct cg_it_server *out, const char *const *args)
 		argv[argc++] = "no";
 		argv[argc++] = "--daemonize";
 		argv[argc++] = "no";
-		for (; args && *args && argc < 30; args++)
-			argv[argc++] = (char *)*args;
+		/* every attempt gets the caller's arguments (a retry after
+		 * a port taken by another test's server too) */
+		for (const char *const *a = args; a && *a && argc < 30; a++)
+			argv[argc++] = (char *)*a;
 		argv[argc] = NULL;
 		out->pid = spawn(argv, out->log, NULL, SIGTERM);
 		if (out->pid < 0)
