@@ -1207,6 +1207,8 @@ static void service(const struct compose *c, const struct cg_pair *pair)
 
 /* ------------------------------------------------------------ build */
 
+#define MAX_EXTENDS_FILES 16
+
 /* The scope of compose service `name` of the file whose scope is `file` */
 static size_t service_scope(const struct cg_model *m, size_t file,
 			    const char *name)
@@ -1242,11 +1244,25 @@ static void extends(const struct compose *c, const struct cg_pair *pair)
 	if (!cg_node_is_scalar(name) || !*name->str)
 		return;
 	if (cg_node_is_scalar(file) && *file->str) {
+		/* reading it builds it, which may read the file it extends:
+		 * a chain of files is followed this deep (compose itself
+		 * rejects a cycle) */
+		static _Thread_local unsigned depth;
 		char *rel = repo_path(c->dir, file->str);
-		struct cg_file *f =
-		    rel ? cg_model_read_file(c->m, rel, &cg_loader_compose)
-			: NULL;
+		struct cg_file *f = NULL;
 
+		if (rel && depth >= MAX_EXTENDS_FILES)
+			cg_model_note(c->m,
+				      "%s:%u:%u: extends.file '%s': more than "
+				      "%d files extend one another; not read",
+				      c->src->path, file->pos.line,
+				      file->pos.col, file->str,
+				      MAX_EXTENDS_FILES);
+		else if (rel) {
+			depth++;
+			f = cg_model_read_file(c->m, rel, &cg_loader_compose);
+			depth--;
+		}
 		free(rel);
 		if (!f || f->scope == CG_NO_SCOPE)
 			return;

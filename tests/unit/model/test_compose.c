@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -563,6 +564,57 @@ static void test_compose__port_edges(void **state)
 	cg_model_release(&m);
 }
 
+/* extends.file: the base's env under the service's own, and a chain of
+ * files extending one another followed only so deep */
+static void test_compose__extends_files(void **state)
+{
+	enum { N = 24 };
+	struct cg_mem_file files[N];
+	char paths[N][32], texts[N][160];
+	struct cg_model m;
+	bool noted = false;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "c%02d.compose.yml", i);
+		if (i + 1 < N)
+			snprintf(texts[i], sizeof(texts[i]),
+				 "services:\n  s:\n    image: x\n"
+				 "    environment: {V%d: \"1\"}\n"
+				 "    extends: {file: c%02d.compose.yml, "
+				 "service: s}\n",
+				 i, i + 1);
+		else
+			snprintf(texts[i], sizeof(texts[i]),
+				 "services:\n  s:\n    image: x\n"
+				 "    environment: {V%d: \"1\"}\n",
+				 i);
+		files[i] =
+		    (struct cg_mem_file){paths[i], texts[i], strlen(texts[i])};
+	}
+	build(&m, files, N);
+	for (size_t i = 0; i < m.nnotes; i++)
+		noted |= strstr(m.notes[i].message,
+				"files extend one another") != NULL;
+	assert_true(noted);
+	/* the last file's service sees its own, the first sees the next */
+	{
+		size_t first = CG_NO_SCOPE;
+
+		for (size_t i = 0; i < m.facts.nscopes; i++)
+			if (m.facts.scopes[i].kind ==
+				CG_SCOPE_COMPOSE_SERVICE &&
+			    !strcmp(
+				m.facts.scopes[m.facts.scopes[i].parent].name,
+				"c00.compose.yml"))
+				first = i;
+		assert_true(first != CG_NO_SCOPE);
+		assert_non_null(cg_env_lookup(&m, first, "V0"));
+		assert_non_null(cg_env_lookup(&m, first, "V1"));
+	}
+	cg_model_release(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,6 +623,7 @@ int main(void)
 	    cmocka_unit_test(test_compose__which_files),
 	    cmocka_unit_test(test_compose__env_file_ignored_by_config),
 	    cmocka_unit_test(test_compose__port_edges),
+	    cmocka_unit_test(test_compose__extends_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
