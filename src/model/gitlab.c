@@ -927,6 +927,7 @@ struct allow_list {
 	/* the `variables:` of entries that can run the job, in order */
 	struct located *rule_vars;
 	size_t nrule_vars, rule_vars_alloc;
+	size_t nlive; /* entries that can run the job */
 };
 
 static void add_allow_failure(struct allow_list *out,
@@ -972,6 +973,7 @@ static void add_rule(struct list_walk *w, struct located l)
 	runs = !out->matched_always &&
 	       !cg_scalar_eq(cg_map_get(l.node, "when"), "never");
 	out->can_run |= runs;
+	out->nlive += runs;
 	if (runs && is_map(cg_map_get(l.node, "variables"))) {
 		CG_GROW(out->rule_vars, out->rule_vars_alloc,
 			out->nrule_vars + 1);
@@ -1222,6 +1224,29 @@ static void add_rule_variables(struct gl_index *ix, struct cg_gl_job *job,
 	vars = cg_arena_alloc(&ix->m->arena, (k + n) * sizeof(*vars));
 	if (k)
 		memcpy(vars, job->variables, k * sizeof(*vars));
+	/* a name every entry that can run the job sets: the matching
+	 * entry's value replaces the job's in every pipeline (seed/build.rb
+	 * merges the rule's variables over the job's), so the job's own is
+	 * never seen; the first entry's stands for them */
+	for (size_t v = 0; allow->nrule_vars == allow->nlive && v < k; v++) {
+		const struct cg_pair *first = NULL;
+		bool all = true;
+
+		for (size_t i = 0; all && i < allow->nrule_vars; i++) {
+			const struct cg_pair *p = cg_map_get_pair(
+			    allow->rule_vars[i].node, vars[v].pair->key->str);
+
+			all = p != NULL;
+			if (p && !first)
+				first = p;
+		}
+		if (!all || !first)
+			continue;
+		vars[v].pair = first;
+		vars[v].value =
+		    cg_node_is_scalar(first->value) ? first->value : NULL;
+		vars[v].src = allow->rule_vars[0].src;
+	}
 	for (size_t i = 0; i < allow->nrule_vars; i++) {
 		const struct cg_node *map = allow->rule_vars[i].node;
 
@@ -1281,7 +1306,7 @@ static void job_build(struct gl_index *ix, struct cg_gl_job *job,
 	struct script_list scripts = {&job->scripts, &job->nscripts, 0};
 	struct script_list after = {&job->after, &job->nafter, 0};
 	struct allow_list allow = {ix->m, job,	0, false, false,
-				   false, NULL, 0, 0};
+				   false, NULL, 0, 0,	  0};
 	struct view view = entry_view(self), v;
 	struct located rules = top(view_get(ix, view, "rules"));
 	bool whole = true, missing = false, has_rules, created;
