@@ -208,6 +208,23 @@ static void add_use(const struct compose *c, struct scalar_map *sm, size_t a,
 	free(name);
 }
 
+/* The `}` that closes the `${` at s[i], found by counting `${` openers
+ * as compose does; b when there is none before b */
+static size_t brace_close(const char *s, size_t i, size_t b)
+{
+	int open = 0;
+
+	for (; i < b; i++) {
+		if (s[i] == '}' && --open == 0)
+			return i;
+		if (s[i] == '$' && i + 1 < b && s[i + 1] == '{') {
+			open++;
+			i++;
+		}
+	}
+	return b;
+}
+
 /*
  * The interpolations in bytes [a, b) of a scalar, as compose reads them
  * (compose-go's template): `$$` is a `$`; `$NAME`; `${NAME}`;
@@ -226,7 +243,6 @@ static void scan(const struct compose *c, struct scalar_map *sm, size_t a,
 
 	while (i < b) {
 		size_t name, q, close;
-		int open;
 		char op;
 
 		if (s[i] != '$' || i + 1 >= b) {
@@ -248,15 +264,7 @@ static void scan(const struct compose *c, struct scalar_map *sm, size_t a,
 		name = i + 2;
 		for (q = name; q < b && name_char(s[q]); q++)
 			;
-		for (close = i, open = 0; close < b; close++) {
-			if (s[close] == '}' && --open == 0)
-				break;
-			if (s[close] == '$' && close + 1 < b &&
-			    s[close + 1] == '{') {
-				open++;
-				close++;
-			}
-		}
+		close = brace_close(s, i, b);
 		if (close >= b || q == name || !name_start(s[name])) {
 			i += 2; /* unclosed or no name: compose rejects it */
 			continue;
@@ -733,7 +741,6 @@ static char *interpolate(const struct compose *c, const char *s, unsigned depth)
 	for (size_t i = 0; s[i];) {
 		size_t name, q, close;
 		const char *v;
-		int open;
 
 		if (s[i] != '$') {
 			cg_buf_addch(&out, s[i++]);
@@ -758,14 +765,7 @@ static char *interpolate(const struct compose *c, const char *s, unsigned depth)
 		name = i + 2;
 		for (q = name; name_char(s[q]); q++)
 			;
-		for (close = i, open = 0; s[close]; close++) {
-			if (s[close] == '}' && --open == 0)
-				break;
-			if (s[close] == '$' && s[close + 1] == '{') {
-				open++;
-				close++;
-			}
-		}
+		close = brace_close(s, i, strlen(s));
 		if (!s[close] || q == name || !name_start(s[name]))
 			goto unknown;
 		v = dotenv_value(c->dotenv, s + name, q - name);
@@ -1209,11 +1209,12 @@ static void service(const struct compose *c, const struct cg_pair *pair)
 
 #define MAX_EXTENDS_FILES 16
 
-/* The scope of compose service `name` of the file whose scope is `file` */
+/* The scope of compose service `name` of the file whose scope is `file`
+ * (made after it: the file's build makes its services' scopes) */
 static size_t service_scope(const struct cg_model *m, size_t file,
 			    const char *name)
 {
-	for (size_t i = 0; i < m->facts.nscopes; i++) {
+	for (size_t i = file + 1; i < m->facts.nscopes; i++) {
 		const struct cg_scope *sc = &m->facts.scopes[i];
 
 		if (sc->kind == CG_SCOPE_COMPOSE_SERVICE &&

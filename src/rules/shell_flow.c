@@ -835,22 +835,34 @@ static void assign(struct fst *x, const struct cx *c, const char *t, size_t n)
 		var_find(x, t, k)->flags |= V_FALSE;
 }
 
-/* Word w as a command name: `$NAME` or `${NAME}` of a variable that holds
- * `true` or `false` on every path here: BI_TRUE, BI_FALSE (both: the
- * status either gives), else -1. */
-static int bool_var_cmd(const struct fst *x, const struct cg_sh_word *w,
-			uint8_t *st)
+/* Is word w just `$NAME` or `${NAME}`? The name in *name, *len. */
+static bool var_ref(const struct cg_sh_word *w, const char **name, size_t *len)
 {
 	const char *t = w->text;
 	size_t n = w->len;
-	const struct var *v;
 
 	if (n < 2 || t[0] != '$')
-		return -1;
+		return false;
 	t++, n--;
 	if (n > 2 && t[0] == '{' && t[n - 1] == '}')
 		t++, n -= 2;
-	if (name_len(t, n) != n || !(v = var_find((struct fst *)x, t, n)) ||
+	if (!n || name_len(t, n) != n)
+		return false;
+	*name = t;
+	*len = n;
+	return true;
+}
+
+/* Word w as a command name: `$NAME` or `${NAME}` of a variable that holds
+ * `true` or `false` on every path here: 0 and in *st the status they
+ * give (both: either), else -1. */
+static int bool_var_cmd(struct fst *x, const struct cg_sh_word *w, uint8_t *st)
+{
+	const struct var *v;
+	const char *t;
+	size_t n;
+
+	if (!var_ref(w, &t, &n) || !(v = var_find(x, t, n)) ||
 	    !(v->flags & V_BOOL) || (v->flags & (V_UNSET | V_MAYBE_UNSET)))
 		return -1;
 	*st = (uint8_t)(((v->flags & V_TRUE) ? ST_Z : 0) |
@@ -862,15 +874,10 @@ static int bool_var_cmd(const struct fst *x, const struct cg_sh_word *w,
  * set on this path? It expands to nothing. */
 static bool unset_var(const struct fst *x, const struct cg_sh_word *w)
 {
-	const char *t = w->text;
-	size_t n = w->len, k;
+	const char *t;
+	size_t n;
 
-	if (n < 2 || t[0] != '$')
-		return false;
-	t++, n--;
-	if (n > 2 && t[0] == '{' && t[n - 1] == '}')
-		t++, n -= 2;
-	if (!(k = name_len(t, n)) || k != n)
+	if (!var_ref(w, &t, &n))
 		return false;
 	for (size_t i = 0; i < x->nvars; i++)
 		if (x->vars[i].len == n && !memcmp(x->vars[i].name, t, n))
