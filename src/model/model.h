@@ -119,6 +119,11 @@ const struct cg_src *cg_script_src(const struct cg_script *s, size_t off);
 const struct cg_nested_script *cg_script_substs(const struct cg_script *s,
 						const struct cg_sh_cmd *cmd,
 						size_t *n);
+/* The process substitutions of command `cmd` (any kind), in order: *n of
+ * them from the one returned (NULL when none). */
+const struct cg_nested_script *cg_script_procsubs(const struct cg_script *s,
+						  const struct cg_sh_cmd *cmd,
+						  size_t *n);
 /* The nested script that simple command `cmd` of `s` runs, or NULL. */
 const struct cg_nested_script *cg_script_nested_at(const struct cg_script *s,
 						   const struct cg_sh_cmd *cmd);
@@ -205,6 +210,9 @@ void cg_shell_flags_of(struct cg_shell_flags *out, enum cg_flag_syntax syntax,
  *     (EXIT) or when a command fails where errexit would act (ERR);
  *   SUBST: `x=$(pytest)`: a command substitution in a word of the command,
  *     run in a subshell before it; bash gives it no -e (dash does).
+ *   PROCSUB: `diff <(pytest) want`, `done < <(pytest)`: bash's process
+ *     substitution in a word or a redirection of the command, run in a
+ *     subshell beside it (keeping -e); nobody ever reads its status.
  * shell.by_script and by_start/by_end point at the command's name and
  * flags in the outer script (the shell, `eval` or `trap`).
  */
@@ -213,6 +221,7 @@ enum cg_nested_kind {
 	CG_NESTED_EVAL,
 	CG_NESTED_TRAP,
 	CG_NESTED_SUBST,
+	CG_NESTED_PROCSUB,
 };
 
 struct cg_nested_script {

@@ -454,8 +454,49 @@ static void add_subst(struct cg_arena *arena, struct cg_script *s,
 	}
 }
 
+/* Word w of cmd, when it is a process substitution `<(...)` or `>(...)`
+ * (bash reads one only at the start of a word): a nested script. True
+ * when it is one. */
+static bool procsub_at(struct cg_arena *arena, struct cg_script *s,
+		       const struct cg_sh_cmd *cmd, const struct cg_sh_word *w,
+		       unsigned depth)
+{
+	const char *raw = s->sh.text;
+	struct cg_nested_script *ns;
+	size_t close;
+
+	if (!w->expands || w->end - w->start < 3 ||
+	    (raw[w->start] != '<' && raw[w->start] != '>') ||
+	    raw[w->start + 1] != '(')
+		return false;
+	if (!(close = subst_end(raw, w->end, w->start + 2)))
+		return true;
+	ns = add_nested(arena, s, CG_NESTED_PROCSUB, w->start + 2,
+			close - (w->start + 2), cmd, depth);
+	if (ns) {
+		ns->shell.describe = raw[w->start] == '<' ? "<(...)" : ">(...)";
+		ns->shell.by_start = w->start;
+		ns->shell.by_end = close + 1;
+	}
+	return true;
+}
+
+/* The process substitutions in the redirections of cmd (`done <
+ * <(pytest)`), of any kind of command. */
+static void redir_procsubs(struct cg_arena *arena, struct cg_script *s,
+			   const struct cg_sh_cmd *cmd, unsigned depth)
+{
+	for (size_t r = 0; r < cmd->nredirs; r++) {
+		const struct cg_sh_redir *rd = &cmd->redirs[r];
+
+		if (rd->kind != CG_SH_REDIR_HEREDOC &&
+		    rd->kind != CG_SH_REDIR_HEREDOC_STRIP)
+			procsub_at(arena, s, cmd, &rd->target, depth);
+	}
+}
+
 /* `$(...)` and `...` in word w of cmd (not `$((` arithmetic, not inside
- * '...') */
+ * '...'), or w as a whole when it is a process substitution */
 static void substs_in(struct cg_arena *arena, struct cg_script *s,
 		      const struct cg_sh_cmd *cmd, const struct cg_sh_word *w,
 		      unsigned depth)
@@ -463,7 +504,7 @@ static void substs_in(struct cg_arena *arena, struct cg_script *s,
 	const char *raw = s->sh.text;
 	char quote = 0;
 
-	if (!w->expands)
+	if (!w->expands || procsub_at(arena, s, cmd, w, depth))
 		return;
 	for (size_t i = w->start; i + 1 < w->end; i++) {
 		char ch = raw[i];
@@ -558,6 +599,7 @@ static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
 			find_nested(arena, s, cmd->body[b], depth);
 	for (size_t a = 0; a < cmd->narms; a++)
 		find_nested(arena, s, cmd->arms[a], depth);
+	redir_procsubs(arena, s, cmd, depth);
 	if (cmd->kind == CG_SH_FOR || cmd->kind == CG_SH_CASE) {
 		/* `for t in $(pytest --collect-only -q)`, `case $(uname) in`:
 		 * the words expand once, before the loop or the arms run */
@@ -610,14 +652,21 @@ static void find_nested(struct cg_arena *arena, struct cg_script *s,
 	}
 }
 
+/* A command's nested scripts in the order they run: its `$(...)`, its
+ * process substitutions, then what it runs itself. */
+static int order_of(enum cg_nested_kind k)
+{
+	return k == CG_NESTED_SUBST ? 0 : k == CG_NESTED_PROCSUB ? 1 : 2;
+}
+
 static int by_command(const void *pa, const void *pb)
 {
 	const struct cg_nested_script *a = pa, *b = pb;
 
 	if (a->cmd_start != b->cmd_start)
 		return a->cmd_start < b->cmd_start ? -1 : 1;
-	if ((a->kind == CG_NESTED_SUBST) != (b->kind == CG_NESTED_SUBST))
-		return a->kind == CG_NESTED_SUBST ? -1 : 1;
+	if (order_of(a->kind) != order_of(b->kind))
+		return order_of(a->kind) < order_of(b->kind) ? -1 : 1;
 	return a->script->base < b->script->base   ? -1
 	       : a->script->base > b->script->base ? 1
 						   : 0;
@@ -921,7 +970,7 @@ const struct cg_nested_script *cg_script_nested_at(const struct cg_script *s,
 {
 	for (size_t i = first_of(s, cmd);
 	     i < s->nnested && s->nested[i].cmd_start == cmd->start; i++)
-		if (s->nested[i].kind != CG_NESTED_SUBST)
+		if (order_of(s->nested[i].kind) == 2)
 			return &s->nested[i];
 	return NULL;
 }
@@ -935,6 +984,23 @@ const struct cg_nested_script *cg_script_substs(const struct cg_script *s,
 	while (k < s->nnested && s->nested[k].cmd_start == cmd->start &&
 	       s->nested[k].kind == CG_NESTED_SUBST)
 		k++;
+	*n = k - i;
+	return k > i ? &s->nested[i] : NULL;
+}
+
+const struct cg_nested_script *cg_script_procsubs(const struct cg_script *s,
+						  const struct cg_sh_cmd *cmd,
+						  size_t *n)
+{
+	size_t i = first_of(s, cmd), k;
+
+	while (i < s->nnested && s->nested[i].cmd_start == cmd->start &&
+	       s->nested[i].kind == CG_NESTED_SUBST)
+		i++;
+	for (k = i; k < s->nnested && s->nested[k].cmd_start == cmd->start &&
+		    s->nested[k].kind == CG_NESTED_PROCSUB;
+	     k++)
+		;
 	*n = k - i;
 	return k > i ? &s->nested[i] : NULL;
 }

@@ -252,6 +252,25 @@ static void report_masked(void *data, const struct cg_masked *mk)
 				   "failure is lost",
 				   mk->name);
 		break;
+	case CG_LOSS_CODE:
+		subject = cg_xasprintf("code %s", mk->name);
+		hint = cg_xstrdup("fail on every non-zero status (`[ $rc -ne 0 "
+				  "]`), allowing only the codes you mean to");
+		msg = cg_xasprintf("this test of the exit status lets `%s` "
+				   "fail with exit code %d and the script "
+				   "pass",
+				   mk->name, l->code);
+		break;
+	case CG_LOSS_PROCSUB:
+		subject = cg_xasprintf("procsub %s", mk->name);
+		hint = cg_xstrdup("run the command on its own line, its "
+				  "output to a file (`cmd > out.txt`), and "
+				  "read the file");
+		msg = cg_xasprintf("`%s` fails inside a process substitution "
+				   "`%.2s...)`, whose exit status bash never "
+				   "checks: its failure is lost",
+				   mk->name, l->s->sh.text + l->start);
+		break;
 	case CG_LOSS_TRAP:
 		subject = cg_xasprintf("trap %s", mk->name);
 		hint = cg_xasprintf("end the %s trap without `exit 0`, or "
@@ -603,13 +622,12 @@ const struct cg_rule cg_rule_masked_failure = {
 	"(GitHub's `bash -e {0}` by default, `sh -e {0}` in a container, "
 	"`shell: bash`, `sh` or a custom "
 	"template; GitLab's one bash script of before_script and script items, "
-	"started with `set -o pipefail; set -o errexit`, each item echoed "
-	"first so it starts with `$?` = 0) and asks, for each critical "
+	"started with `set -o pipefail; set -o errexit`) and asks, for each "
+	"critical "
 	"command: when it fails and everything else succeeds, does the script "
 	"still exit 0? A command that can run more than once (a function "
-	"called in two places, a loop) is asked that for each of its first "
-	"four runs: a test that passes once and fails the next time must fail "
-	"the job too. If it does, the finding points where the failure is "
+	"called twice, a loop) is asked that for each of its first four runs. "
+	"If it does, the finding points where the failure is "
 	"lost:\n"
 	"\n"
 	"  `|| true`, `|| :`, `|| exit 0`, `|| echo ...`, `|| cat log`: "
@@ -618,7 +636,8 @@ const struct cg_rule cg_rule_masked_failure = {
 	"  `set +e`, or a shell without -e (a `shell:`, `bash -c`, `bash "
 	"<<EOF`), when the status is not tested afterwards: `rc=$?` ... `exit "
 	"$rc` and `if [ $? -ne 0 ]; then exit 1; fi` are fine, `echo "
-	"\"exit=$?\"` is not;\n"
+	"\"exit=$?\"` is not, nor `[ $rc -eq 1 ] && exit 1` (pytest also "
+	"fails with 2);\n"
 	"  `cmd && other` with more commands after it: `set -e` ignores a "
 	"failure before `&&`;\n"
 	"  an `if`, `while` or `until` condition whose failure branch lets the "
@@ -629,6 +648,8 @@ const struct cg_rule cg_rule_masked_failure = {
 	"failure;\n"
 	"  `find -exec cmd {} \\;`, whose status ignores cmd's (`+` is "
 	"fine);\n"
+	"  `done < <(cmd)`, `diff <(cmd) f`: no one reads the status of a "
+	"process substitution;\n"
 	"  `cmd &` that nothing waits for, a bare `wait`, `wait P1 P2` (the "
 	"last pid's status only), or `wait -n` while another job may end "
 	"first (`wait \"$pid\"` is fine);\n"
@@ -663,8 +684,8 @@ const struct cg_rule cg_rule_masked_failure = {
 	"\n"
 	"Not checked, never guessed: scripts in pwsh, powershell, cmd or "
 	"python (a `run:` step on `runs-on: windows-*` runs in pwsh unless a "
-	"`shell:` says otherwise; ciguard prints a note for them), backquoted "
-	"commands, files a script sources or runs (`./ci/test.sh`), "
+	"`shell:` says otherwise; ciguard prints a note for them), "
+	"files a script sources or runs (`./ci/test.sh`), "
 	"positional parameters other than `\"$@\"`, a loop's rounds after the "
 	"third, and GitHub "
 	"`if:` expressions other than the re-raise above. Commands it does not "

@@ -24,8 +24,12 @@
  * side of `||`, a branch of `if [ $rc -ne 0 ]`) runs "tainted": a
  * non-zero status made there (`exit 1`, `false`) is F too, because it
  * carries the failure on. The failure is masked when no way out of the
- * shell ends with F. Bash's errexit rules are followed as bash 5 and dash
- * run them (each checked by running them):
+ * shell ends with F. Its exit code is left open (`[ $rc -eq 1 ]` may go
+ * either way); where the script compares it with a number, the site runs
+ * again with each code its tool fails with (failure_codes), and a code
+ * that gets through masks it. A process substitution (`< <(pytest)`) runs
+ * beside its command, and nothing reads its status. Bash's errexit rules
+ * are followed as bash 5 and dash run them (each checked by running them):
  *   - errexit acts on the final pipeline of an and-or list, never on one
  *     before && or ||, on a negated pipeline, or in a condition;
  *   - inside a compound command or a function running where errexit is
@@ -194,6 +198,22 @@ struct an {
 	size_t nverdicts;
 };
 
+/*
+ * The exit code of the failure. A run leaves it open: the failure is
+ * non-zero, and `[ $rc -eq 1 ]` may go either way. Where the script
+ * compared it with a number, the site is run again with each exit code
+ * its tool fails with (cg_flow_check), since `[ $rc -eq 1 ] && exit 1`
+ * lets pytest's 2 through.
+ */
+struct code_probe {
+	int code; /* this run's exit code of the failure; 0: open */
+	/* the first test that compared the failure with a number */
+	const struct cg_script *s;
+	const struct cg_sh_cmd *cmd; /* the test running now */
+	size_t start, end;
+	bool compared;
+};
+
 /* Where code runs: what the rules read, not what the script changes. */
 struct cx {
 	const struct cg_script *s;
@@ -205,6 +225,7 @@ struct cx {
 	const struct cg_sh_cmd *args; /* the call of the function we are in */
 	unsigned loops;
 	unsigned depth;
+	struct code_probe *probe; /* the run's; never NULL */
 };
 
 /* `"$@"` as a command: a function that runs its arguments (`retry()
@@ -969,6 +990,68 @@ static bool word_is(const struct cg_sh_cmd *cmd, size_t i, const char *w)
 	return i < cmd->nwords && !strcmp(cmd->words[i].text, w);
 }
 
+/* `V OP K` for numbers (`K OP V` when swapped); false when op is no
+ * comparison. */
+static bool compare_nums(const char *op, long v, long k, bool swap, bool *res)
+{
+	long a = swap ? k : v, b = swap ? v : k;
+
+	if (!strcmp(op, "-eq") || !strcmp(op, "=") || !strcmp(op, "=="))
+		*res = a == b;
+	else if (!strcmp(op, "-ne") || !strcmp(op, "!="))
+		*res = a != b;
+	else if (!strcmp(op, "-gt") || !strcmp(op, ">"))
+		*res = a > b;
+	else if (!strcmp(op, "-lt") || !strcmp(op, "<"))
+		*res = a < b;
+	else if (!strcmp(op, "-ge") || !strcmp(op, ">="))
+		*res = a >= b;
+	else if (!strcmp(op, "-le") || !strcmp(op, "<="))
+		*res = a <= b;
+	else
+		return false;
+	return true;
+}
+
+/*
+ * A status that holds the failure (`st`: F, ZT, maybe Z and N too)
+ * compared with the number k: decided by the failure's exit code. While
+ * the code is open either way can be taken (the probe notes that the
+ * script looked); with the run's code, the way that code takes.
+ */
+static uint8_t compare_code(const struct cx *c, uint8_t st, const char *op,
+			    long k, bool swap)
+{
+	struct code_probe *pr = c->probe;
+	uint8_t out = 0;
+	bool zero_res, fail_res;
+
+	if (!compare_nums(op, 0, k, swap, &zero_res))
+		return ST_Z | nonzero(c);
+	if (!pr->code) {
+		if (!pr->compared && pr->cmd) {
+			pr->compared = true;
+			pr->s = c->s;
+			pr->start = pr->cmd->start;
+			pr->end = pr->cmd->end;
+		}
+		out = ST_ZT | ST_F;
+		if (st & (ST_Z | ST_N))
+			out |= ST_Z | ST_N;
+		return out;
+	}
+	compare_nums(op, pr->code, k, swap, &fail_res);
+	if (st & ST_F)
+		out |= fail_res ? ST_ZT : ST_F;
+	if (st & ST_ZT)
+		out |= zero_res ? ST_ZT : ST_F;
+	if (st & ST_Z)
+		out |= zero_res ? ST_Z : nonzero(c);
+	if (st & ST_N)
+		out |= ST_Z | nonzero(c);
+	return out;
+}
+
 /* The test of `[ A OP B ]`, `[[ ... ]]`, `test`, `(( ... ))` as a status
  * set, when one side is a status and the other 0 (else unknown). */
 static uint8_t eval_compare(const struct fst *x, const struct cx *c,
@@ -982,6 +1065,8 @@ static uint8_t eval_compare(const struct fst *x, const struct cx *c,
 	uint8_t out = 0, bits;
 	bool zero_true, nonzero_true, nonzero_known = true;
 	bool swap = false;
+	const char *rt = rhs;
+	size_t rtn = rn;
 
 	if (l.empty || r.empty) {
 		if (arith) {
@@ -1010,9 +1095,14 @@ static uint8_t eval_compare(const struct fst *x, const struct cx *c,
 		l = r;
 		r = t;
 		swap = true;
+		rt = lhs;
+		rtn = ln;
 	}
 	if (!l.known || !l.st)
 		return ST_Z | nonzero(c);
+	if (r.known && r.st != ST_Z && (l.st & (ST_F | ST_ZT)) &&
+	    all_digits(rt, rtn) && rtn < 4)
+		return compare_code(c, l.st, op, strtol(rt, NULL, 10), swap);
 	if (!r.known || r.st != ST_Z) {
 		/* `[ $rc -ne 5 ]`: true or false, but decided by the
 		 * failure when rc holds it */
@@ -1710,6 +1800,52 @@ static uint8_t run_subst(struct an *a, const struct cx *c,
 }
 
 /*
+ * The process substitutions of cmd (`done < <(pytest)`, `diff <(a) <(b)`):
+ * each a subshell beside the command, keeping the shell's -e (bash clears
+ * it only in `$(...)`), whose status nobody reads: a failure in one is
+ * lost right there. x takes what they ran; its status stays.
+ */
+static void exec_procsubs(struct an *a, const struct cx *c,
+			  const struct cg_sh_cmd *cmd, struct fst *x)
+{
+	const struct cg_nested_script *ps;
+	size_t n = 0;
+
+	if (c->depth >= MAX_DEPTH || !(ps = cg_script_procsubs(c->s, cmd, &n)))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct flow sf = {0};
+		struct fst *y = st_dup(a, x), *out;
+		struct cx sc = *c;
+		struct cg_loss carry = x->carry;
+
+		y->out = OUT_NONE;
+		y->trap = NULL;
+		y->trap_some = false;
+		y->err_trap = NULL;
+		y->njobs = 0;
+		y->last_job = -1;
+		sc.s = ps[i].script;
+		sc.shell = &ps[i].shell;
+		sc.in_fn = false;
+		sc.loops = 0;
+		sc.depth++;
+		sf.norm = y;
+		exec_list(a, &sc, ps[i].script->sh.top, &sf, NULL);
+		out = finish_shell(a, &sc, &sf, false);
+		if (take_from_shell(x, out) & ST_FAIL) {
+			struct cg_loss l =
+			    loss_at(CG_LOSS_PROCSUB, c->s, ps[i].shell.by_start,
+				    ps[i].shell.by_end);
+
+			blame(x, &l);
+		}
+		x->carry = carry;
+		st_free(a, out);
+	}
+}
+
+/*
  * A function or eval that `cmd` runs where errexit is ignored (pos) runs
  * its commands with errexit ignored too; `inner` (the caller's) says so,
  * pointing at the command's name. Outermost reason wins.
@@ -2040,7 +2176,9 @@ static void exec_simple(struct an *a, const struct cx *c,
 	} else if (bi == BI_WAIT) {
 		do_wait(x, c, cmd);
 	} else if (bi == BI_TEST) {
+		c->probe->cmd = cmd;
 		set_status(x, eval_test(x, c, cmd));
+		c->probe->cmd = NULL;
 	} else if (bi == BI_DECLARE) {
 		/* `local rc=$?` reads the status before `local` runs */
 		for (size_t i = 1; i < cmd->nwords; i++)
@@ -2390,6 +2528,7 @@ static void exec_cmd(struct an *a, const struct cx *c,
 		a->over = true;
 	if (a->over)
 		return;
+	exec_procsubs(a, c, cmd, f->norm);
 	if (cmd->kind == CG_SH_SIMPLE) {
 		exec_simple(a, c, cmd, f, pos);
 		return;
@@ -2947,10 +3086,12 @@ static struct fst *run_script(struct cg_flow *fl, const struct cg_script *s,
 			      const struct cg_shell *shell,
 			      const struct cg_config *config,
 			      const struct cg_sh_cmd *site, unsigned k,
-			      uint8_t *calls, size_t *spent)
+			      uint8_t *calls, size_t *spent,
+			      struct code_probe *probe)
 {
 	struct an a;
 	struct cx c;
+	struct code_probe none;
 	struct flow f = {0};
 	struct fst *out;
 
@@ -2966,6 +3107,11 @@ static struct fst *run_script(struct cg_flow *fl, const struct cg_script *s,
 	a.scratch = &fl->scratch;
 	c.s = s;
 	c.shell = shell;
+	if (!probe) {
+		memset(&none, 0, sizeof(none));
+		probe = &none;
+	}
+	c.probe = probe;
 	f.norm = st_new(&a);
 	f.norm->st = ST_Z;
 	f.norm->errexit = shell->errexit ? B_ON : B_OFF;
@@ -3003,6 +3149,42 @@ static unsigned site_runs(const struct cg_flow *fl, const struct cg_sh_cmd *cmd)
 
 /* Run the script with the k-th run of `site` failing; report it (and
  * return true) when the failure is masked. */
+/* Did run `o` of the site end with its failure lost? */
+static bool run_masked(const struct fst *o, const struct site *site,
+		       uint8_t passing_st)
+{
+	return o && (o->fired & B_ON) && !(o->st & ST_FAIL) &&
+	       (!(o->st & ST_N) || (passing_st & ST_N)) && o->blame.kind &&
+	       (!site->ready || o->blame.kind == CG_LOSS_WAIT ||
+		o->blame.kind == CG_LOSS_WAIT_LAST);
+}
+
+/*
+ * The exit codes the tool named `name` (a critical command's display
+ * name) fails with, as its documentation gives them: pytest 1 (tests
+ * failed) and 2 (interrupted, a collection error); make 2; ctest 8 (a test
+ * failed); cargo 101 (a test panicked); any other 1.
+ */
+static size_t failure_codes(const char *name, int *codes)
+{
+	size_t n = strcspn(name, " ");
+
+	if (strstr(name, "pytest") || strstr(name, "py.test")) {
+		codes[0] = 1;
+		codes[1] = 2;
+		return 2;
+	}
+	if (n == 4 && !memcmp(name, "make", 4))
+		codes[0] = 2;
+	else if (n == 5 && !memcmp(name, "ctest", 5))
+		codes[0] = 8;
+	else if (n == 5 && !memcmp(name, "cargo", 5))
+		codes[0] = 101;
+	else
+		codes[0] = 1;
+	return 1;
+}
+
 static bool judge_site(struct cg_flow *fl, const struct cg_script *s,
 		       const struct cg_shell *shell,
 		       const struct cg_config *config, const struct site *site,
@@ -3010,31 +3192,49 @@ static bool judge_site(struct cg_flow *fl, const struct cg_script *s,
 		       cg_masked_fn fn, void *ctx)
 {
 	struct cg_buf *name = &fl->name;
+	struct code_probe probe = {0};
 	struct fst *o =
-	    run_script(fl, s, shell, config, site->cmd, k, NULL, spent);
-	bool masked = o && (o->fired & B_ON) && !(o->st & ST_FAIL) &&
-		      (!(o->st & ST_N) || (passing_st & ST_N)) &&
-		      o->blame.kind &&
-		      (!site->ready || o->blame.kind == CG_LOSS_WAIT ||
-		       o->blame.kind == CG_LOSS_WAIT_LAST);
+	    run_script(fl, s, shell, config, site->cmd, k, NULL, spent, &probe);
+	bool masked = run_masked(o, site, passing_st);
+	struct cg_loss loss;
+	struct cg_masked mk;
 
-	if (masked) {
-		struct cg_masked mk;
-
-		if (site->ready) {
-			cg_buf_reset(name);
-			cg_buf_addstr(name, site->ready);
-		} else if (!cg_critical_command(site->cmd, config, name)) {
-			critical_args(site->cmd, config, name);
-		}
-		mk.s = site->s;
-		mk.cmd = site->cmd;
-		mk.name = name->buf;
-		mk.loss = o->blame;
-		fn(ctx, &mk);
-	}
+	if (masked)
+		loss = o->blame;
 	pool_put(&fl->pool, o);
-	return masked;
+	if (site->ready) {
+		cg_buf_reset(name);
+		cg_buf_addstr(name, site->ready);
+	} else if (!cg_critical_command(site->cmd, config, name)) {
+		critical_args(site->cmd, config, name);
+	}
+	if (!masked && probe.compared && !site->ready) {
+		/* the script looked at the exit code: try the tool's own */
+		int codes[2];
+		size_t n = failure_codes(name->buf, codes);
+
+		for (size_t i = 0; i < n && !masked; i++) {
+			struct code_probe at = {0};
+
+			at.code = codes[i];
+			o = run_script(fl, s, shell, config, site->cmd, k, NULL,
+				       spent, &at);
+			if ((masked = run_masked(o, site, passing_st))) {
+				loss = loss_at(CG_LOSS_CODE, probe.s,
+					       probe.start, probe.end);
+				loss.code = codes[i];
+			}
+			pool_put(&fl->pool, o);
+		}
+	}
+	if (!masked)
+		return false;
+	mk.s = site->s;
+	mk.cmd = site->cmd;
+	mk.name = name->buf;
+	mk.loss = loss;
+	fn(ctx, &mk);
+	return true;
 }
 
 /*
@@ -3062,8 +3262,8 @@ void cg_flow_check(struct cg_flow *fl, const struct cg_script *s,
 	      cmp_verdict);
 	CG_GROW(sites->calls, sites->calls_alloc, sites->nverdicts + 1);
 	memset(sites->calls, 0, sites->nverdicts);
-	passing =
-	    run_script(fl, s, shell, config, NULL, 0, sites->calls, &spent);
+	passing = run_script(fl, s, shell, config, NULL, 0, sites->calls,
+			     &spent, NULL);
 	if (!passing)
 		return;
 	passing_st = passing->st;

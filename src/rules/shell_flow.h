@@ -32,6 +32,10 @@ enum cg_loss_kind {
 	CG_LOSS_FIND,	     /* `find -exec pytest {} \;`: find ignores it */
 	CG_LOSS_SUBST,	     /* `echo "$(pytest)"`, `local x=$(pytest)`: the
 				command's status replaces the $(...)'s */
+	CG_LOSS_PROCSUB,     /* `done < <(pytest)`: nobody reads the status
+				of a process substitution */
+	CG_LOSS_CODE,	     /* `[ $rc -eq 1 ] && exit 1`: the test at
+				[start, end) lets exit code `code` pass */
 };
 
 struct cg_loss {
@@ -43,6 +47,7 @@ struct cg_loss {
 					 IGNORED: "||", "&&", "!", "if", ... */
 	bool call;		      /* IGNORED: a function call */
 	const struct cg_sh_cmd *cmd;  /* PIPE: the last command of the pipe */
+	int code;		      /* CODE: the exit code that passes */
 };
 
 /* A critical command whose failure does not fail the shell. */
