@@ -226,25 +226,6 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* Replace every occurrence of `secret` in `msg` with "***", in place. */
-static void scrub(char *msg, size_t size, const char *secret)
-{
-	size_t n = secret ? strlen(secret) : 0;
-	struct cg_buf b = CG_BUF_INIT;
-	const char *s = msg, *hit;
-
-	if (!n || !strstr(msg, secret))
-		return;
-	while ((hit = strstr(s, secret)) != NULL) {
-		cg_buf_add(&b, s, (size_t)(hit - s));
-		cg_buf_addstr(&b, "***");
-		s = hit + n;
-	}
-	cg_buf_addstr(&b, s);
-	snprintf(msg, size, "%s", b.buf);
-	cg_buf_release(&b);
-}
-
 static bool status_ok(const struct http_state *st, long code)
 {
 	for (size_t i = 0; i < st->nranges; i++)
@@ -460,8 +441,8 @@ out:
 		curl->easy_cleanup(h);
 	cg_buf_release(&r.body);
 	free(no_proxy);
-	scrub(p->last_error, sizeof(p->last_error), st->url.password);
-	scrub(p->last_error, sizeof(p->last_error), st->password_raw);
+	cg_probe_mask(p->last_error, sizeof(p->last_error), st->url.password);
+	cg_probe_mask(p->last_error, sizeof(p->last_error), st->password_raw);
 	return res;
 }
 

@@ -1,6 +1,8 @@
 /*
- * postgres:// and postgresql:// (one implementation, two kinds): libpq's
- * PQpingParams decides, as pg_isready does. OK is ready; REJECT (the
+ * postgres:// and postgresql:// (one implementation, two kinds): a ping
+ * as libpq's PQpingParams decides it, as pg_isready does, but driven by
+ * PQconnectPoll under the attempt's own deadline (ping()). OK is ready;
+ * REJECT (the
  * server answers 57P03: starting up, shutting down, in crash recovery) and
  * NO_RESPONSE are "not yet"; NO_ATTEMPT (parameters libpq will not use) is
  * fatal. A ping does not authenticate: a server that asks for a password
@@ -14,9 +16,12 @@
  * its init server on the unix socket only, so a socket probe passes before
  * the real server listens on TCP.
  *
- * `connect_timeout` is the attempt's budget in whole seconds; libpq counts
- * it per host address and raises anything under 2 to 2, so a ping of a
- * server that accepts and never answers can take longer than timeout_ms.
+ * PQpingParams itself blocks for `connect_timeout` per host address, which
+ * libpq raises to 2 s at least: `wait --timeout 1s` took 2 s against a
+ * server that accepts and never answers. So it is called only where the
+ * connection failed before anything went out (options libpq will not
+ * use, which is its NO_ATTEMPT). `connect_timeout` is still passed, in
+ * whole seconds, for a login's hosts.
  *
  * With ?ciguard_login=1 a successful ping is followed by a real login and
  * `SELECT 1`, driven by PQconnectPoll under our own deadline. libpq has no
@@ -475,68 +480,92 @@ out:
 }
 
 /*
- * libpq's own reason a connection to a port that accepts fails, within
- * `deadline`, in `out` (one line; "" when it did not fail by then). The
- * ping only says NO_RESPONSE where the server refused the SSL that
- * sslmode=require (or PGSSLMODE) asks for.
+ * A ping under `deadline`, as libpq's own ping judges one (internal_ping
+ * in fe-connect.c): a connection made, or a server that asked for a
+ * password, is OK; a failure the server explained (a SQLSTATE in the
+ * message) is OK too, it answered, except 57P03, REJECT ("the database
+ * system is starting up"); options libpq will not use are NO_ATTEMPT;
+ * any other failure, or the deadline, is NO_RESPONSE, with libpq's
+ * message in `line` ("" at the deadline).
  */
-static void connect_failure(struct cg_probe *p, const char *const *keywords,
-			    const char *const *values, long deadline, char *out,
-			    size_t size)
+static PGPing ping(struct cg_probe *p, const char *const *keywords,
+		   const char *const *values, long deadline, char *line,
+		   size_t size)
 {
 	const struct cg_pq_api *pq = pq_of(p);
 	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
 	PGconn *conn = pq->connectStartParams(keywords, values, 1);
+	const char *msg;
+	char state[6];
+	size_t len;
+	PGPing r;
 
-	out[0] = '\0';
+	line[0] = '\0';
 	if (!conn)
-		return;
-	if (pq->status(conn) == CONNECTION_BAD)
-		ps = PGRES_POLLING_FAILED;
+		return PQPING_NO_RESPONSE;
+	if (pq->status(conn) == CONNECTION_BAD) {
+		/* it failed before anything went out: libpq's ping tells
+		 * unusable options from a refused connection, at once */
+		pq->finish(conn);
+		return pq->pingParams(keywords, values, 1);
+	}
+	pq->setErrorVerbosity(conn, PQERRORS_VERBOSE);
 	while (ps != PGRES_POLLING_OK && ps != PGRES_POLLING_FAILED) {
-		if (pq->socket(conn) < 0 ||
-		    cg_poll_fd(pq->socket(conn),
-			       ps == PGRES_POLLING_READING ? POLLIN : POLLOUT,
-			       deadline) <= 0)
+		if (pq->socket(conn) < 0) {
+			ps = PGRES_POLLING_FAILED;
 			break;
+		}
+		if (cg_poll_fd(pq->socket(conn),
+			       ps == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+			       deadline) <= 0) {
+			pq->finish(conn);
+			return PQPING_NO_RESPONSE;
+		}
 		ps = pq->connectPoll(conn);
 	}
-	if (ps == PGRES_POLLING_FAILED)
-		one_line(out, size, pq->errorMessage(conn));
+	msg = pq->errorMessage(conn);
+	if (ps == PGRES_POLLING_OK || pq->connectionNeedsPassword(conn))
+		r = PQPING_OK;
+	else if (find_sqlstate(msg, state, &len))
+		r = strcmp(state, "57P03") ? PQPING_OK : PQPING_REJECT;
+	else
+		r = PQPING_NO_RESPONSE;
+	if (r == PQPING_NO_RESPONSE)
+		one_line(line, size, msg);
 	pq->finish(conn);
+	return r;
 }
 
+/*
+ * The ping had no answer; `line` is libpq's message ("" when the
+ * deadline came first). A server that cannot give the SSL the target
+ * requires will not start to: that is the target's to change. Otherwise
+ * a plain connect tells refused from unresolvable from silent.
+ */
 static enum cg_probe_result no_response(struct cg_probe *p,
 					const struct pg_state *st,
-					const char *const *keywords,
-					const char *const *values,
-					long deadline, int libpq_timeout_s)
+					const char *line, long deadline,
+					int timeout_ms)
 {
-	char why[256], line[400];
+	char why[256];
 	long left = deadline - cg_now_ms();
 	const char *reason;
 	int fd;
 
-	/* PQping says nothing about why; a plain connect tells refused from
-	 * unresolvable from silent */
+	if (strstr(line, "SSL") &&
+	    (strstr(line, "not support") || strstr(line, "required")))
+		return cg_probe_fail(p, CG_PROBE_FATAL,
+				     "%s: %s (sslmode, or PGSSLMODE in the "
+				     "environment)",
+				     st->where, line);
 	if (!st->tcp_host || left < 1)
 		return cg_probe_fail(p, CG_PROBE_NOT_READY,
-				     "no response from %s within %d s",
-				     st->where, libpq_timeout_s);
+				     "no response from %s within %d ms",
+				     st->where, timeout_ms);
 	fd = cg_tcp_connect(st->tcp_host, st->tcp_port, (int)left, why,
 			    sizeof(why));
 	if (fd >= 0) {
 		close(fd);
-		/* a server that cannot give the SSL the target requires
-		 * will not start to: that is the target's to change */
-		connect_failure(p, keywords, values, deadline, line,
-				sizeof(line));
-		if (strstr(line, "SSL") &&
-		    (strstr(line, "not support") || strstr(line, "required")))
-			return cg_probe_fail(p, CG_PROBE_FATAL,
-					     "%s: %s (sslmode, or PGSSLMODE "
-					     "in the environment)",
-					     st->where, line);
 		return cg_probe_fail(p, CG_PROBE_NOT_READY,
 				     "no response from %s: the port accepts "
 				     "connections but no PostgreSQL server "
@@ -573,10 +602,9 @@ static enum cg_probe_result no_attempt(struct cg_probe *p,
 static enum cg_probe_result pg_attempt(struct cg_probe *p, int timeout_ms)
 {
 	struct pg_state *st = p->state;
-	const struct cg_pq_api *pq = st->pq;
 	long deadline = cg_now_ms() + timeout_ms;
 	int libpq_timeout_s = (timeout_ms + 999) / 1000;
-	char connect_timeout[16];
+	char connect_timeout[16], line[400];
 	const char *keywords[] = {"dbname", "connect_timeout",
 				  "fallback_application_name", NULL};
 	const char *values[] = {st->conninfo, connect_timeout, "ciguard", NULL};
@@ -586,7 +614,7 @@ static enum cg_probe_result pg_attempt(struct cg_probe *p, int timeout_ms)
 		libpq_timeout_s = 2; /* libpq's own minimum */
 	snprintf(connect_timeout, sizeof(connect_timeout), "%d",
 		 libpq_timeout_s);
-	switch (pq->pingParams(keywords, values, 1)) {
+	switch (ping(p, keywords, values, deadline, line, sizeof(line))) {
 	case PQPING_OK:
 		r = st->login ? login(p, keywords, values, deadline, timeout_ms)
 			      : CG_PROBE_READY;
@@ -599,8 +627,7 @@ static enum cg_probe_result pg_attempt(struct cg_probe *p, int timeout_ms)
 				  st->where);
 		break;
 	case PQPING_NO_RESPONSE:
-		r = no_response(p, st, keywords, values, deadline,
-				libpq_timeout_s);
+		r = no_response(p, st, line, deadline, timeout_ms);
 		break;
 	case PQPING_NO_ATTEMPT:
 	default:

@@ -29,6 +29,21 @@ enum cg_probe_result cg_probe_fail(struct cg_probe *p, enum cg_probe_result r,
 	return r;
 }
 
+static bool alnum_at(const char *s, size_t i)
+{
+	unsigned char c = (unsigned char)s[i];
+
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Every occurrence of `secret` in `buf` as a word of its own (no letter or
+ * digit right before or after it) becomes "***". A library's message
+ * quotes a password whole (`password=s3cret`, `"s3cret"`, `:s3cret@`),
+ * while a short one is also part of ordinary words: password "p" must not
+ * turn "response" into "res***onse", nor "1" a port number.
+ */
 void cg_probe_mask(char *buf, size_t size, const char *secret)
 {
 	size_t n = secret ? strlen(secret) : 0, at = 0;
@@ -38,12 +53,18 @@ void cg_probe_mask(char *buf, size_t size, const char *secret)
 		return;
 	/* search on after each "***": a secret like "*" must not loop */
 	while (at < strlen(buf) && (hit = strstr(buf + at, secret))) {
-		char *rest = cg_xstrdup(hit + n);
+		size_t i = (size_t)(hit - buf);
+		char *rest;
 
-		at = (size_t)(hit - buf);
-		snprintf(hit, size - at, "***%s", rest);
+		if ((i > 0 && alnum_at(buf, i - 1) && alnum_at(secret, 0)) ||
+		    (alnum_at(buf, i + n) && alnum_at(secret, n - 1))) {
+			at = i + 1;
+			continue;
+		}
+		rest = cg_xstrdup(hit + n);
+		snprintf(hit, size - i, "***%s", rest);
 		free(rest);
-		at += 3;
+		at = i + 3;
 	}
 }
 

@@ -35,7 +35,8 @@ enum cg_probe_result cg_probe_fail(struct cg_probe *p, enum cg_probe_result r,
 				   const char *fmt, ...) CG_PRINTF(3, 4);
 
 /*
- * Replace every occurrence of `secret` in the string `buf` (at most `size`
+ * Replace every occurrence of `secret` as a word of its own (no letter or
+ * digit right before or after it) in the string `buf` (at most `size`
  * bytes with its NUL) by "***", truncating when it no longer fits. A
  * NULL or empty secret changes nothing. For messages that quote what a
  * server or library said, which a probe does not control.
