@@ -44,6 +44,33 @@ static void env_facts(struct cg_model *m, const struct cg_env_block *b,
 		env_def(m, b->vars[i].key, b->vars[i].value, src, scope);
 }
 
+struct later {
+	struct cg_model *m;
+	size_t scope;
+};
+
+/* A NAME=value a step writes to $GITHUB_ENV: a LATER row of its scope. */
+static void later_def(void *ctx, const struct cg_script *s,
+		      const struct cg_github_env_write *w)
+{
+	struct later *l = ctx;
+	struct cg_env_fact e = {0};
+
+	e.name = w->name;
+	e.role = CG_ENV_LATER;
+	e.place = CG_PLACE_CI;
+	e.scope = l->scope;
+	e.src = cg_script_src(s, w->start);
+	e.pos = cg_script_pos(s, w->start, w->end);
+	if (w->value) {
+		e.value = w->value;
+		e.value_kind = cg_value_classify(l->m, e.value, &e.ref);
+		if (!w->literal && e.value_kind == CG_VALUE_LITERAL)
+			e.value_kind = CG_VALUE_EXPRESSION;
+	}
+	cg_fact_env(l->m, &e);
+}
+
 /* Docker's `[ip:][host[-range]:]container[-range][/proto]`, as a string or
  * a number. A bare container port is published on a random host port:
  * `published` stays 0. */
@@ -307,6 +334,11 @@ static void workflow_facts(struct cg_model *m, const struct cg_gh_workflow *wf)
 				uses_refs(m, st, wf->src, group, item, moved);
 			cg_ci_script_facts(m, st->script, sscope, group, item,
 					   moved ? NULL : st->workdir);
+			if (st->script) {
+				struct later l = {m, sscope};
+
+				cg_github_env_writes(st->script, later_def, &l);
+			}
 		}
 		m->facts.groups[group].process_end = m->facts.nprocesses;
 	}

@@ -128,6 +128,25 @@ const struct cg_nested_script *cg_script_procsubs(const struct cg_script *s,
 const struct cg_nested_script *cg_script_nested_at(const struct cg_script *s,
 						   const struct cg_sh_cmd *cmd);
 
+/*
+ * One `NAME=value` that a GitHub step's script writes to $GITHUB_ENV,
+ * which makes NAME a variable of the later steps of its job
+ * (model/github_env.c says what is read).
+ */
+struct cg_github_env_write {
+	const char *name;  /* valid during the call */
+	const char *value; /* as written; NULL for a `NAME<<DELIM` block */
+	bool literal;	   /* the value holds no expansion */
+	size_t start, end; /* the name's bytes in the script */
+};
+typedef void (*cg_github_env_fn)(void *ctx, const struct cg_script *s,
+				 const struct cg_github_env_write *w);
+/* Call fn for each NAME=value that `s` (and the scripts nested in it)
+ * writes to $GITHUB_ENV, in order. False when it also writes there what
+ * cannot be read (`cat ci.env >> $GITHUB_ENV`). */
+bool cg_github_env_writes(const struct cg_script *s, cg_github_env_fn fn,
+			  void *ctx);
+
 /* How the CI runs a script: the shell and its error options at the start. */
 enum cg_shell_kind {
 	CG_SHELL_POSIX, /* bash, sh, dash, ... : we parse these */

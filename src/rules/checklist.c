@@ -20,7 +20,8 @@
  *     project reads it from `.env` or the shell, not CI or Kubernetes);
  *     `${X:-d}` names it without needing it.
  *   - CI: env/variables at any level (workflow or pipeline, job, step, a
- *     GitHub job container's env) of a job that runs the app or its
+ *     GitHub job container's env, and the NAME=value lines a step writes
+ *     to $GITHUB_ENV: LATER rows) of a job that runs the app or its
  *     tests: a critical command (tests, migrations, ...), a process it
  *     starts or `docker compose up|run`. Not a service container's own
  *     settings. A variable the CI files read themselves (`$X`, `${{
@@ -543,7 +544,7 @@ static void add_ci(struct scan *sc, const struct cg_env_fact *e)
 	const char *key = e->name;
 	bool read;
 
-	if (e->role != CG_ENV_DEF) {
+	if (e->role != CG_ENV_DEF && e->role != CG_ENV_LATER) {
 		add(sc, e, CG_CL_CI, false, false, e->src->path);
 		return;
 	}

@@ -110,7 +110,7 @@ struct job {
 };
 
 typedef void (*visit_fn)(struct job *j, const struct cg_script *s,
-			 const struct cg_sh_cmd *c, bool to_env);
+			 const struct cg_sh_cmd *c);
 
 static bool eq(const char *a, const char *b)
 {
@@ -192,79 +192,40 @@ static void add_assignment(struct names *l, const char *w)
 
 /* ------------------------------------------------------------ walking */
 
-static bool writes_github_env(const struct cg_sh_cmd *c)
-{
-	for (size_t i = 0; i < c->nredirs; i++) {
-		const struct cg_sh_redir *r = &c->redirs[i];
-
-		if ((r->kind == CG_SH_REDIR_OUT ||
-		     r->kind == CG_SH_REDIR_APPEND ||
-		     r->kind == CG_SH_REDIR_CLOBBER ||
-		     r->kind == CG_SH_REDIR_OUT_ERR ||
-		     r->kind == CG_SH_REDIR_APPEND_ERR) &&
-		    strstr(r->target.text, "GITHUB_ENV"))
-			return true;
-	}
-	return false;
-}
-
-/* `... | tee -a "$GITHUB_ENV"` */
-static bool tees_github_env(const struct cg_sh_pipeline *p)
-{
-	for (size_t k = 0; k < p->n; k++) {
-		const struct cg_sh_cmd *c = &p->cmds[k];
-
-		if (c->kind != CG_SH_SIMPLE || !c->nwords ||
-		    !eq(cg_path_base(c->words[0].text), "tee"))
-			continue;
-		for (size_t i = 1; i < c->nwords; i++)
-			if (strstr(c->words[i].text, "GITHUB_ENV"))
-				return true;
-	}
-	return false;
-}
-
-/* A walk over a job's scripts. Only the visitor of $GITHUB_ENV writes
- * asks where output goes; the other walks skip those searches. */
+/* A walk over a job's scripts. */
 struct walk {
 	struct job *j;
 	visit_fn fn;
-	bool track_env;
 };
 
 static void walk_list(const struct walk *w, const struct cg_script *s,
-		      const struct cg_sh_list *l, bool to_env, unsigned depth);
+		      const struct cg_sh_list *l, unsigned depth);
 
 static void walk_cmd(const struct walk *w, const struct cg_script *s,
-		     const struct cg_sh_cmd *c, bool to_env, unsigned depth)
+		     const struct cg_sh_cmd *c, unsigned depth)
 {
-	to_env = to_env || (w->track_env && writes_github_env(c));
 	if (c->kind == CG_SH_SIMPLE) {
-		w->fn(w->j, s, c, to_env);
+		w->fn(w->j, s, c);
 		return;
 	}
 	for (size_t b = 0; b < 3; b++)
-		walk_list(w, s, c->body[b], to_env, depth + 1);
+		walk_list(w, s, c->body[b], depth + 1);
 	for (size_t a = 0; a < c->narms; a++)
-		walk_list(w, s, c->arms[a], to_env, depth + 1);
+		walk_list(w, s, c->arms[a], depth + 1);
 }
 
 static void walk_list(const struct walk *w, const struct cg_script *s,
-		      const struct cg_sh_list *l, bool to_env, unsigned depth)
+		      const struct cg_sh_list *l, unsigned depth)
 {
 	if (!l || depth > 200)
 		return;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct cg_sh_andor *ao = &l->items[i];
 
-		for (size_t p = 0; p < ao->n; p++) {
-			bool tee = to_env || (w->track_env &&
-					      tees_github_env(&ao->pipes[p]));
-
+		for (size_t p = 0; p < ao->n; p++)
 			for (size_t k = 0; k < ao->pipes[p].n; k++)
-				walk_cmd(w, s, &ao->pipes[p].cmds[k], tee,
+				walk_cmd(w, s, &ao->pipes[p].cmds[k],
 					 depth + 1);
-		}
 	}
 }
 
@@ -274,15 +235,14 @@ static void walk_nested(const struct walk *w, const struct cg_script *s,
 {
 	if (!s || depth > 32)
 		return;
-	walk_list(w, s, s->sh.top, false, 0);
+	walk_list(w, s, s->sh.top, 0);
 	for (size_t i = 0; i < s->nnested; i++)
 		walk_nested(w, s->nested[i].script, depth + 1);
 }
 
-static void walk_script(struct job *j, const struct cg_script *s, visit_fn fn,
-			bool track_env)
+static void walk_script(struct job *j, const struct cg_script *s, visit_fn fn)
 {
-	struct walk w = {j, fn, track_env};
+	struct walk w = {j, fn};
 
 	walk_nested(&w, s, 0);
 }
@@ -314,10 +274,9 @@ static bool is_critical(struct job *j, const struct cg_sh_cmd *c)
 }
 
 static void visit_find_critical(struct job *j, const struct cg_script *s,
-				const struct cg_sh_cmd *c, bool to_env)
+				const struct cg_sh_cmd *c)
 {
 	(void)s;
-	(void)to_env;
 	if ((j->found && j->first_builtin) || !is_critical(j, c))
 		return;
 	j->found = true;
@@ -378,12 +337,11 @@ static void visit_source(struct job *j, const struct cg_sh_cmd *c)
 /* A command of a script that runs a critical command: what it sets for
  * the commands after it. */
 static void visit_sets(struct job *j, const struct cg_script *s,
-		       const struct cg_sh_cmd *c, bool to_env)
+		       const struct cg_sh_cmd *c)
 {
 	const char *b;
 
 	(void)s;
-	(void)to_env;
 	if (!c->nwords) {
 		for (size_t i = 0; i < c->nassigns; i++) {
 			size_t n = name_len(c->assigns[i].text, false);
@@ -441,65 +399,17 @@ static void visit_sets(struct job *j, const struct cg_script *s,
 		visit_source(j, c);
 }
 
-/* GitHub: an earlier step's writes to $GITHUB_ENV. A line is read from a
- * NUL-terminated copy; the name kept is the same bytes of the script. */
-static void heredoc_names(struct job *j, const struct cg_script *s,
-			  const struct cg_sh_redir *r)
+/* GitHub: a NAME=value an earlier step writes to $GITHUB_ENV sets NAME
+ * (an empty value does not). The name kept is the script's own bytes. */
+static void later_name(void *ctx, const struct cg_script *s,
+		       const struct cg_github_env_write *w)
 {
-	size_t p = r->body_start;
+	struct job *j = ctx;
+	size_t n = w->end - w->start;
 
-	if (r->body_end > s->sh.len)
-		return;
-	while (p < r->body_end) {
-		size_t e = p, n, blanks;
-		const char *l;
-
-		while (e < r->body_end && s->sh.text[e] != '\n')
-			e++;
-		cg_buf_reset(&j->line);
-		cg_buf_add(&j->line, s->sh.text + p, e - p);
-		blanks = strspn(j->line.buf, " \t");
-		l = j->line.buf + blanks;
-		if ((n = name_len(l, true)) && (l[n] == '<' || l[n + 1]))
-			add_name(&j->set, s->sh.text + p + blanks, n);
-		p = e + 1;
-	}
-}
-
-static void visit_github_env(struct job *j, const struct cg_script *s,
-			     const struct cg_sh_cmd *c, bool to_env)
-{
-	const char *b;
-	bool named = false;
-
-	if (!to_env || !c->nwords)
-		return;
-	b = cg_path_base(c->words[0].text);
-	if (eq(b, "tee"))
-		return; /* the writer; the text comes from the pipe */
-	if (eq(b, "echo") || eq(b, "printf")) {
-		for (size_t i = 1; i < c->nwords; i++) {
-			const char *w = c->words[i].text;
-			size_t n = name_len(w, true);
-
-			if (n) {
-				if (w[n] == '<' || w[n + 1])
-					add_name(&j->set, w, n);
-				named = true;
-			} else if (w[0] != '-' && !named) {
-				break;
-			}
-		}
-	} else if (eq(b, "cat")) {
-		for (size_t i = 0; i < c->nredirs; i++)
-			if (c->redirs[i].kind == CG_SH_REDIR_HEREDOC ||
-			    c->redirs[i].kind == CG_SH_REDIR_HEREDOC_STRIP) {
-				heredoc_names(j, s, &c->redirs[i]);
-				named = true;
-			}
-	}
-	if (!named)
-		j->unknown = true;
+	if ((!w->value || *w->value) && w->end <= s->sh.len &&
+	    !memcmp(s->sh.text + w->start, w->name, n) && !w->name[n])
+		add_name(&j->set, s->sh.text + w->start, n);
 }
 
 /* --------------------------------------------------- what jobs name */
@@ -511,12 +421,11 @@ static void visit_github_env(struct job *j, const struct cg_script *s,
  * ends in (`cp .env.example .env`).
  */
 static void visit_words(struct job *j, const struct cg_script *s,
-			const struct cg_sh_cmd *c, bool to_env)
+			const struct cg_sh_cmd *c)
 {
 	const struct wants *ws = j->wants;
 
 	(void)s;
-	(void)to_env;
 	for (size_t i = 0; i < c->nwords; i++) {
 		const char *t = c->words[i].text, *base;
 		size_t k;
@@ -811,7 +720,7 @@ static void scan_job(struct job *j)
 	CG_GROW(j->critical, j->critical_alloc, g->nitems + 1);
 	for (size_t i = 0; i < g->nitems; i++) {
 		j->found = false;
-		walk_script(j, g->items[i].script, visit_find_critical, false);
+		walk_script(j, g->items[i].script, visit_find_critical);
 		if ((j->critical[i] = j->found)) {
 			j->ncritical++;
 			last = i;
@@ -825,14 +734,16 @@ static void scan_job(struct job *j)
 		const struct cg_script_item *it = &g->items[i];
 
 		if (j->critical[i]) {
-			walk_script(j, it->script, visit_sets, false);
+			walk_script(j, it->script, visit_sets);
 			if (it->step &&
 			    j->m->facts.scopes[it->scope].env_unknown)
 				j->unknown = true;
 		}
 		/* a step's $GITHUB_ENV reaches the steps after it */
 		if (g->kind == CG_GROUP_GITHUB_JOB && i < last)
-			walk_script(j, it->script, visit_github_env, true);
+			if (it->script &&
+			    !cg_github_env_writes(it->script, later_name, j))
+				j->unknown = true;
 	}
 }
 
@@ -877,8 +788,7 @@ static bool job_wants(struct job *j)
 
 	if (ws->need_words)
 		for (size_t i = 0; i < j->g->nitems; i++)
-			walk_script(j, j->g->items[i].script, visit_words,
-				    false);
+			walk_script(j, j->g->items[i].script, visit_words);
 	for (size_t i = 0; i < ws->n; i++)
 		any |= j->applies[i] = applies(j, &ws->w[i]);
 	return any;
