@@ -315,8 +315,8 @@ void cg_facts_release(struct cg_facts *f)
 
 /* ------------------------------------------------------------ lookup */
 
-/* Per scope, its DEF rows in table order; built once, lazily (the model
- * is complete before rules read it). */
+/* Per scope, its DEF and LATER rows in table order; built once, lazily
+ * (the model is complete before rules read it). */
 static void build_index(struct cg_facts *f)
 {
 	size_t *alloc;
@@ -333,7 +333,9 @@ static void build_index(struct cg_facts *f)
 	for (size_t i = 0; i < f->nenv; i++) {
 		size_t s = f->env[i].scope;
 
-		if (f->env[i].role != CG_ENV_DEF || s >= f->nscopes)
+		if ((f->env[i].role != CG_ENV_DEF &&
+		     f->env[i].role != CG_ENV_LATER) ||
+		    s >= f->nscopes)
 			continue;
 		CG_GROW(f->scope_defs[s], alloc[s], f->scope_ndefs[s] + 1);
 		f->scope_defs[s][f->scope_ndefs[s]++] = i;
@@ -354,7 +356,7 @@ static const struct cg_env_fact *own_def(const struct cg_facts *f, size_t scope,
 	for (size_t k = f->scope_ndefs[scope]; k-- > 0;) {
 		const struct cg_env_fact *e = &f->env[f->scope_defs[scope][k]];
 
-		if (!strcmp(e->name, name))
+		if (e->role == CG_ENV_DEF && !strcmp(e->name, name))
 			return e;
 	}
 	return NULL;
@@ -392,6 +394,44 @@ const struct cg_env_fact *cg_env_lookup(const struct cg_model *m, size_t scope,
 			return e;
 	}
 	return NULL;
+}
+
+/* The last LATER row of `name` that `scope` itself holds. */
+static const struct cg_env_fact *own_later(const struct cg_facts *f,
+					   size_t scope, const char *name)
+{
+	if (scope >= f->nscope_index)
+		return NULL;
+	for (size_t k = f->scope_ndefs[scope]; k-- > 0;) {
+		const struct cg_env_fact *e = &f->env[f->scope_defs[scope][k]];
+
+		if (e->role == CG_ENV_LATER && !strcmp(e->name, name))
+			return e;
+	}
+	return NULL;
+}
+
+const struct cg_env_fact *cg_env_lookup_item(const struct cg_model *m,
+					     const struct cg_script_group *g,
+					     size_t item, const char *name)
+{
+	const struct cg_facts *f = &m->facts;
+	const struct cg_env_fact *e;
+
+	if (item >= g->nitems)
+		return cg_env_lookup(m, g->scope, name);
+	e = cg_env_lookup(m, g->items[item].scope, name);
+	if (g->kind != CG_GROUP_GITHUB_JOB ||
+	    (e && e->scope == g->items[item].scope))
+		return e;
+	for (size_t k = item; k-- > 0;) {
+		const struct cg_env_fact *l =
+		    own_later(f, g->items[k].scope, name);
+
+		if (l)
+			return l;
+	}
+	return e;
 }
 
 bool cg_scope_within(const struct cg_model *m, size_t scope, size_t ancestor)

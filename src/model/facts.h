@@ -195,6 +195,19 @@ void cg_facts_index(struct cg_model *m);
  */
 const struct cg_env_fact *cg_env_lookup(const struct cg_model *m, size_t scope,
 					const char *name);
+/*
+ * The definition of `name` that item `item` of group `g` runs with. In a
+ * GitHub job, a variable an earlier step wrote to $GITHUB_ENV (its last
+ * LATER row) overrides the job's and the workflow's `env:` and the job
+ * container's, though not the step's own `env:`: the runner keeps those
+ * writes with the job's env and applies the step's over both
+ * (actions/runner SetEnvFileCommand). Elsewhere, as cg_env_lookup from
+ * the item's scope; an item past the end looks up from the group's.
+ */
+struct cg_script_group;
+const struct cg_env_fact *cg_env_lookup_item(const struct cg_model *m,
+					     const struct cg_script_group *g,
+					     size_t item, const char *name);
 /* True when `scope` is `ancestor` or lies inside it. */
 bool cg_scope_within(const struct cg_model *m, size_t scope, size_t ancestor);
 /* The nearest enclosing scope of `kind` (maybe `scope` itself), or
@@ -703,8 +716,8 @@ struct cg_facts {
 	size_t ndoc_cells, doc_cells_alloc;
 	struct cg_wm_facts wiremock; /* freed by its loader's release */
 	struct cg_py_facts python;   /* freed by its loader's release */
-	/* per scope, the indices of its env DEF rows (built on first
-	 * lookup) */
+	/* per scope, the indices of its env DEF and LATER rows (built on
+	 * first lookup) */
 	size_t **scope_defs;
 	size_t *scope_ndefs;
 	size_t nscope_index;

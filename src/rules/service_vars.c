@@ -110,7 +110,8 @@ static size_t candidates(const struct cg_model *m, const size_t *scopes,
 		return n;
 	}
 	for (size_t e = 0; e < f->nenv; e++)
-		if (f->env[e].role == CG_ENV_DEF &&
+		if ((f->env[e].role == CG_ENV_DEF ||
+		     f->env[e].role == CG_ENV_LATER) &&
 		    scope_in(scopes, nscopes, f->env[e].scope)) {
 			CG_GROW(*out, alloc, n + 1);
 			(*out)[n++] = e;
@@ -194,6 +195,7 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 	size_t *scopes = NULL, nscopes = 0, alloc = 0, nout = 0;
 	size_t *cand = NULL, ncand, nwant = 0;
 	struct step_view *st = NULL;
+	bool later = false; /* a step writes to $GITHUB_ENV */
 	struct consumers cons = {m, group, NULL, false};
 
 	/* every scope a step of the job sees: its own and those above,
@@ -219,9 +221,12 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 	}
 	ncand = candidates(m, scopes, nscopes, &cand);
 	/* the candidates `want` accepts, in order; often none (secrets) */
-	for (size_t ci = 0; ci < ncand; ci++)
+	for (size_t ci = 0; ci < ncand; ci++) {
+		if (m->facts.env[cand[ci]].role == CG_ENV_LATER)
+			later = true;
 		if (!want || want(&m->facts.env[cand[ci]]))
 			cand[nwant++] = cand[ci];
+	}
 	*out = NULL;
 	if (!nwant)
 		goto out;
@@ -247,8 +252,11 @@ size_t cg_svc_seen_defs(const struct cg_model *m, size_t group,
 			continue;
 		}
 		for (size_t i = 0; i < g->nitems; i++) {
+			/* what an earlier step wrote to $GITHUB_ENV differs
+			 * from step to step */
 			st[i].sees =
-			    st[i].first < i
+			    later ? cg_env_lookup_item(m, g, i, d->name) == d
+			    : st[i].first < i
 				? st[st[i].first].sees
 				: cg_env_lookup(m, st[i].from, d->name) == d;
 			if (st[i].sees && seen_first == CG_NO_INDEX)

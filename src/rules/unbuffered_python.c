@@ -14,10 +14,10 @@
  *   - an assignment in front of the command (`PYTHONUNBUFFERED=1 python`);
  *   - in a CI script, the last `export PYTHONUNBUFFERED=...` (or `unset`)
  *     before the command in the same shell;
- *   - the enclosing envs (cg_env_lookup: step, job, workflow; compose
- *     `environment:`/`env_file:`; k8s `env:`/`envFrom:` ConfigMaps), or a
- *     GitHub step before it that wrote `PYTHONUNBUFFERED=...` to
- *     $GITHUB_ENV: either one turning it on is enough.
+ *   - the enclosing envs (cg_env_lookup_item: step, what a GitHub step
+ *     before it wrote to $GITHUB_ENV, job, workflow; compose
+ *     `environment:`/`env_file:`; k8s `env:`/`envFrom:` ConfigMaps), as
+ *     the runner ranks them.
  * A value ciguard cannot read (a secret, an expression, `$X`, a compose
  * pass-through without a value) may turn it on: no finding. What an image
  * sets is not seen, so the hint says so.
@@ -44,7 +44,6 @@ struct known {
 	const char *value; /* OFF: as written (NULL: unset) */
 	const struct cg_src *src;
 	uint32_t line;
-	bool ghenv; /* written to $GITHUB_ENV by an earlier step */
 };
 
 /* `PYTHONUNBUFFERED=value` as a word: the setting it makes. */
@@ -73,27 +72,14 @@ struct script_state {
 	bool *detached;	  /* ... and it runs on (cg_ready_detached) */
 	size_t nrows;
 	size_t item;
-	struct known cur;     /* export/unset in this item's shell */
-	struct known ghenv;   /* $GITHUB_ENV written by earlier steps */
-	struct known ghenv_n; /* ... and by this step, for the next ones */
+	struct known cur; /* export/unset in this item's shell */
 };
-
-static bool writes_github_env(const struct cg_sh_cmd *c)
-{
-	for (size_t r = 0; r < c->nredirs; r++)
-		if ((c->redirs[r].kind == CG_SH_REDIR_APPEND ||
-		     c->redirs[r].kind == CG_SH_REDIR_OUT) &&
-		    strstr(c->redirs[r].target.text, "GITHUB_ENV"))
-			return true;
-	return false;
-}
 
 static void set_known(struct known *k, enum setting v, const char *value,
 		      const struct cg_script *s, const struct cg_sh_cmd *c)
 {
 	k->v = v;
 	k->value = value;
-	k->ghenv = false;
 	k->src = cg_script_src(s, c->start);
 	k->line = cg_script_pos(s, c->start, c->end).line;
 }
@@ -106,8 +92,6 @@ static bool script_visit(void *data, const struct cg_ready_event *ev)
 
 	if (ev->item != st->item) {
 		st->item = ev->item;
-		if (st->ghenv_n.v != NOT_SET)
-			st->ghenv = st->ghenv_n;
 		st->cur.v = NOT_SET;
 	}
 	if (!c || c->kind != CG_SH_SIMPLE)
@@ -117,10 +101,6 @@ static bool script_visit(void *data, const struct cg_ready_event *ev)
 			st->seen[i] = true;
 			st->detached[i] = cg_ready_detached(c, ev->background);
 			st->at[i] = st->cur;
-			if (st->at[i].v == NOT_SET && st->ghenv.v != NOT_SET) {
-				st->at[i] = st->ghenv;
-				st->at[i].ghenv = true;
-			}
 		}
 	if (!c->nwords || ev->background)
 		return true;
@@ -144,28 +124,21 @@ static bool script_visit(void *data, const struct cg_ready_event *ev)
 		for (size_t i = 1; i < c->nwords; i++)
 			if (!strcmp(c->words[i].text, VAR))
 				set_known(&st->cur, OFF, NULL, ev->s, c);
-	} else if ((!strcmp(b, "echo") || !strcmp(b, "printf")) &&
-		   writes_github_env(c)) {
-		for (size_t i = 1; i < c->nwords; i++) {
-			const char *value;
-			enum setting v;
-
-			if (!names_var(&c->words[i]))
-				continue;
-			v = word_setting(&c->words[i], &value);
-			if (!strcmp(b, "printf") || strchr(value, '\\'))
-				v = UNKNOWN; /* format or escapes */
-			set_known(&st->ghenv_n, v, value, ev->s, c);
-		}
 	}
 	return true;
 }
 
-/* The enclosing envs' setting for scope. */
-static struct known env_setting(const struct cg_model *m, size_t scope)
+/* The enclosing envs' setting for process p: a CI row's step sees what
+ * an earlier step wrote to $GITHUB_ENV too (cg_env_lookup_item). */
+static struct known env_setting(const struct cg_model *m,
+				const struct cg_process_fact *p)
 {
-	const struct cg_env_fact *e = cg_env_lookup(m, scope, VAR);
-	struct known k = {NOT_SET, NULL, NULL, 0, false};
+	const struct cg_facts *f = &m->facts;
+	const struct cg_env_fact *e =
+	    p->origin == CG_PROCESS_CI && p->group < f->ngroups
+		? cg_env_lookup_item(m, &f->groups[p->group], p->item, VAR)
+		: cg_env_lookup(m, p->scope, VAR);
+	struct known k = {NOT_SET, NULL, NULL, 0};
 
 	if (!e)
 		return k;
@@ -285,7 +258,6 @@ static bool prefix_setting(const struct cg_process_fact *p, struct known *k)
 			k->v = word_setting(&c->assigns[i], &k->value);
 			k->src = p->src;
 			k->line = p->pos.line;
-			k->ghenv = false;
 			found = true;
 		}
 	return found;
@@ -301,19 +273,14 @@ static void judge(struct cg_rule_ctx *ctx, const struct cg_model *m,
 			report(ctx, m, p, &k);
 		return;
 	}
-	if (script && script->v != NOT_SET && !script->ghenv) {
+	if (script && script->v != NOT_SET) {
 		if (script->v == OFF)
 			report(ctx, m, p, script);
 		return;
 	}
-	env = env_setting(m, p->scope);
+	env = env_setting(m, p);
 	if (env.v == ON || env.v == UNKNOWN)
 		return;
-	if (script && script->v != NOT_SET) { /* from $GITHUB_ENV */
-		if (script->v == OFF)
-			report(ctx, m, p, script);
-		return;
-	}
 	report(ctx, m, p, env.v == OFF ? &env : NULL);
 }
 
@@ -353,7 +320,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 		memset(st.detached, 0, st.nrows * sizeof(*st.detached));
 		st.g = &f->groups[g];
 		st.item = (size_t)-1;
-		st.cur.v = st.ghenv.v = st.ghenv_n.v = NOT_SET;
+		st.cur.v = NOT_SET;
 		cg_ready_walk_memo(ctx, g, script_visit, &st);
 		/* a command never run (a function nobody calls), or one the
 		 * shell waits for (`nohup python x` without `&`, `gunicorn
