@@ -392,3 +392,128 @@ const struct cg_sh_cmd *cg_critical_in_script(const struct cg_script *s,
 			return hit;
 	return NULL;
 }
+
+/* ------------------------------------------- commands in variables */
+
+/* NAME of a word that is only `$NAME`, `${NAME}` or `"${NAME[@]}"` (the
+ * raw bytes [start, end) of the script), in name[size]; false if not. */
+static bool var_word(const char *raw, size_t start, size_t end, char *name,
+		     size_t size)
+{
+	size_t n = end - start, k = 0;
+	const char *t = raw + start;
+	bool brace;
+
+	if (n >= 2 && t[0] == '"' && t[n - 1] == '"') {
+		t++;
+		n -= 2;
+	}
+	if (n < 2 || t[0] != '$')
+		return false;
+	t++;
+	n--;
+	brace = t[0] == '{';
+	if (brace) {
+		if (n < 3 || t[n - 1] != '}')
+			return false;
+		t++;
+		n -= 2;
+		if (n > 3 && !memcmp(t + n - 3, "[@]", 3))
+			n -= 3;
+	}
+	while (k < n && k + 1 < size &&
+	       (t[k] == '_' || (t[k] >= 'A' && t[k] <= 'Z') ||
+		(t[k] >= 'a' && t[k] <= 'z') ||
+		(k && t[k] >= '0' && t[k] <= '9')))
+		k++;
+	if (!k || k != n)
+		return false;
+	memcpy(name, t, k);
+	name[k] = '\0';
+	return true;
+}
+
+/* The last `NAME=value` alone on its command line (no command after it)
+ * that starts before `before`, in `l` and the lists inside it. */
+static const struct cg_sh_word *
+last_assign(const struct cg_sh_list *l, const char *name, size_t nlen,
+	    size_t before, const struct cg_sh_word *best, unsigned depth)
+{
+	for (size_t i = 0; l && i < l->n && depth < 64; i++)
+		for (size_t p = 0; p < l->items[i].n; p++)
+			for (size_t k = 0; k < l->items[i].pipes[p].n; k++) {
+				const struct cg_sh_cmd *c =
+				    &l->items[i].pipes[p].cmds[k];
+
+				if (c->start >= before)
+					return best;
+				for (size_t b = 0; b < 3; b++)
+					best = last_assign(c->body[b], name,
+							   nlen, before, best,
+							   depth + 1);
+				for (size_t a = 0; a < c->narms; a++)
+					best = last_assign(c->arms[a], name,
+							   nlen, before, best,
+							   depth + 1);
+				if (c->kind != CG_SH_SIMPLE || c->nwords)
+					continue;
+				for (size_t a = 0; a < c->nassigns; a++)
+					if (!strncmp(c->assigns[a].text, name,
+						     nlen) &&
+					    c->assigns[a].text[nlen] == '=')
+						best = &c->assigns[a];
+			}
+	return best;
+}
+
+bool cg_critical_via_var(const struct cg_script *s, const struct cg_sh_cmd *cmd,
+			 const struct cg_config *config, struct cg_buf *out)
+{
+	char name[64], *value, *tok, *save = NULL;
+	const struct cg_sh_word *as;
+	struct cg_sh_word words[32];
+	struct cg_sh_cmd tmp;
+	size_t n = 0, nlen, vlen;
+	bool hit;
+
+	if (!s || cmd->kind != CG_SH_SIMPLE || !cmd->nwords ||
+	    !cmd->words[0].expands || cmd->words[0].end > s->sh.len ||
+	    !var_word(s->sh.text, cmd->words[0].start, cmd->words[0].end, name,
+		      sizeof(name)))
+		return false;
+	nlen = strlen(name);
+	as = last_assign(s->sh.top, name, nlen, cmd->start, NULL, 0);
+	if (!as || as->expands)
+		return false;
+	value = cg_xstrdup(as->text + nlen + 1);
+	vlen = strlen(value);
+	if (vlen >= 2 && value[0] == '(' && value[vlen - 1] == ')') {
+		/* an array of plain words: `cmd=(pytest -q)` */
+		if (strpbrk(value, "\"'\\$`")) {
+			free(value);
+			return false;
+		}
+		value[vlen - 1] = ' ';
+		value[0] = ' ';
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	for (tok = strtok_r(value, " \t\n", &save); tok && n < 32;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		memset(&words[n], 0, sizeof(words[n]));
+		words[n].text = tok;
+		words[n].len = (uint32_t)strlen(tok);
+		words[n].start = cmd->words[0].start;
+		words[n].end = cmd->words[0].end;
+		n++;
+	}
+	for (size_t i = 1; i < cmd->nwords && n < 32; i++)
+		words[n++] = cmd->words[i];
+	tmp.kind = CG_SH_SIMPLE;
+	tmp.start = cmd->start;
+	tmp.end = cmd->end;
+	tmp.words = words;
+	tmp.nwords = (uint32_t)n;
+	hit = n && cg_critical_command(&tmp, config, out);
+	free(value);
+	return hit;
+}

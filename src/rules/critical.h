@@ -14,6 +14,16 @@
 bool cg_critical_command(const struct cg_sh_cmd *cmd,
 			 const struct cg_config *config, struct cg_buf *out);
 
+/*
+ * The same for a command whose first word is a variable of the script
+ * (`$TEST_CMD`, `${RUNNER} tests`, `"${cmd[@]}"`): the last plain
+ * assignment of it before `cmd` in `s`, when its value is literal text
+ * (`TEST_CMD="pytest -q"`, `cmd=(pytest -q)`), split into words as the
+ * shell splits an unquoted expansion, stands in for that word.
+ */
+bool cg_critical_via_var(const struct cg_script *s, const struct cg_sh_cmd *cmd,
+			 const struct cg_config *config, struct cg_buf *out);
+
 /* The first critical command anywhere in `list` (recursively), or NULL. */
 const struct cg_sh_cmd *cg_critical_in_list(const struct cg_sh_list *list,
 					    const struct cg_config *config,

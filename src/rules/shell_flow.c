@@ -2634,6 +2634,26 @@ static void exec_parts(struct an *a, const struct cx *c,
 }
 
 /* A pipeline; pos is why errexit is ignored for it, or NULL. */
+/* `set -o | grep [-q ...] pipefail`: does this shell have pipefail? A
+ * portable script asks before it turns it on; dash lists no such option
+ * (grep fails), bash does. */
+static bool pipefail_probe(const struct cg_sh_pipeline *pl)
+{
+	const struct cg_sh_cmd *set = &pl->cmds[0], *grep = &pl->cmds[1];
+
+	if (pl->n != 2 || set->kind != CG_SH_SIMPLE ||
+	    grep->kind != CG_SH_SIMPLE || set->nwords != 2 ||
+	    grep->nwords < 2 || strcmp(set->words[0].text, "set") ||
+	    strcmp(set->words[1].text, "-o") ||
+	    strcmp(cg_path_base(grep->words[0].text), "grep") ||
+	    strcmp(grep->words[grep->nwords - 1].text, "pipefail"))
+		return false;
+	for (size_t i = 1; i + 1 < grep->nwords; i++)
+		if (grep->words[i].text[0] != '-')
+			return false;
+	return true;
+}
+
 static void exec_pipeline(struct an *a, const struct cx *c,
 			  const struct cg_sh_pipeline *pl, struct flow *f,
 			  const struct cg_loss *pos)
@@ -2657,6 +2677,13 @@ static void exec_pipeline(struct an *a, const struct cx *c,
 			return;
 		x->npipest = 1;
 		x->pipest[0] = as_value(x->st);
+	} else if (pipefail_probe(pl)) {
+		if (!(x = f->norm))
+			return;
+		set_status(x, c->shell && c->shell->dash ? nonzero(c) : ST_Z);
+		x->npipest = 2;
+		x->pipest[0] = ST_Z;
+		x->pipest[1] = as_value(x->st);
 	} else {
 		if (!(x = f->norm))
 			return;
@@ -2991,7 +3018,8 @@ static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
 				v->cmd = cmd;
 				v->s = s;
 				v->critical =
-				    cg_critical_command(cmd, config, name);
+				    cg_critical_command(cmd, config, name) ||
+				    cg_critical_via_var(s, cmd, config, name);
 				v->bg = in_bg;
 				v->builtin = cmd->nwords
 						 ? (uint8_t)builtin_of(
@@ -3205,7 +3233,8 @@ static bool judge_site(struct cg_flow *fl, const struct cg_script *s,
 	if (site->ready) {
 		cg_buf_reset(name);
 		cg_buf_addstr(name, site->ready);
-	} else if (!cg_critical_command(site->cmd, config, name)) {
+	} else if (!cg_critical_command(site->cmd, config, name) &&
+		   !cg_critical_via_var(site->s, site->cmd, config, name)) {
 		critical_args(site->cmd, config, name);
 	}
 	if (!masked && probe.compared && !site->ready) {
