@@ -467,6 +467,7 @@ last_assign(const struct cg_sh_list *l, const char *name, size_t nlen,
 }
 
 bool cg_critical_via_var(const struct cg_script *s, const struct cg_sh_cmd *cmd,
+			 const struct cg_script_at *at,
 			 const struct cg_config *config, struct cg_buf *out)
 {
 	char name[64], *value, *tok, *save = NULL;
@@ -483,9 +484,20 @@ bool cg_critical_via_var(const struct cg_script *s, const struct cg_sh_cmd *cmd,
 		return false;
 	nlen = strlen(name);
 	as = last_assign(s->sh.top, name, nlen, cmd->start, NULL, 0);
-	if (!as || as->expands)
-		return false;
-	value = cg_xstrdup(as->text + nlen + 1);
+	if (as) {
+		if (as->expands)
+			return false;
+		value = cg_xstrdup(as->text + nlen + 1);
+	} else {
+		const struct cg_env_fact *d =
+		    at && at->m && at->g
+			? cg_env_lookup_item(at->m, at->g, at->item, name)
+			: NULL;
+
+		if (!d || d->value_kind != CG_VALUE_LITERAL || !d->value)
+			return false;
+		value = cg_xstrdup(d->value);
+	}
 	vlen = strlen(value);
 	if (vlen >= 2 && value[0] == '(' && value[vlen - 1] == ')') {
 		/* an array of plain words: `cmd=(pytest -q)` */

@@ -14,14 +14,25 @@
 bool cg_critical_command(const struct cg_sh_cmd *cmd,
 			 const struct cg_config *config, struct cg_buf *out);
 
+/* Where a CI script runs: item `item` of group `g` of model `m` (m NULL:
+ * not known), for the env its commands see (cg_env_lookup_item). */
+struct cg_script_at {
+	const struct cg_model *m;
+	const struct cg_script_group *g;
+	size_t item;
+};
+
 /*
- * The same for a command whose first word is a variable of the script
- * (`$TEST_CMD`, `${RUNNER} tests`, `"${cmd[@]}"`): the last plain
- * assignment of it before `cmd` in `s`, when its value is literal text
- * (`TEST_CMD="pytest -q"`, `cmd=(pytest -q)`), split into words as the
- * shell splits an unquoted expansion, stands in for that word.
+ * The same for a command whose first word is a variable (`$TEST_CMD`,
+ * `${RUNNER} tests`, `"${cmd[@]}"`): the last plain assignment of it
+ * before `cmd` in `s`, else its definition in the env the script runs
+ * with (`at`, may be NULL: a job's `env:` or `variables:`), when the value
+ * is literal text (`TEST_CMD="pytest -q"`, `cmd=(pytest -q)`), split into
+ * words as the shell splits an unquoted expansion, stands in for that
+ * word.
  */
 bool cg_critical_via_var(const struct cg_script *s, const struct cg_sh_cmd *cmd,
+			 const struct cg_script_at *at,
 			 const struct cg_config *config, struct cg_buf *out);
 
 /* The first critical command anywhere in `list` (recursively), or NULL. */

@@ -291,12 +291,13 @@ static void report_masked(void *data, const struct cg_masked *mk)
 }
 
 static void check_script(void *data, const struct cg_script *s,
-			 const struct cg_shell *shell)
+			 const struct cg_shell *shell,
+			 const struct cg_script_at *at)
 {
 	struct script_ctx *sc = data;
 
 	sc->nseen = 0;
-	cg_flow_check(sc->flow, s, shell, cg_rule_model(sc->ctx)->config,
+	cg_flow_check(sc->flow, s, shell, at, cg_rule_model(sc->ctx)->config,
 		      report_masked, sc);
 }
 

@@ -71,13 +71,14 @@ struct script_ctx {
 };
 
 static void check_script(void *data, const struct cg_script *s,
-			 const struct cg_shell *shell)
+			 const struct cg_shell *shell,
+			 const struct cg_script_at *at)
 {
 	struct script_ctx *sc = data;
 
 	/* most scripts have no pipe: nothing to judge there */
 	if (cg_flow_has_pipe(s))
-		cg_flow_check(sc->flow, s, shell,
+		cg_flow_check(sc->flow, s, shell, at,
 			      cg_rule_model(sc->ctx)->config, report_pipe,
 			      sc->ctx);
 }

@@ -2933,6 +2933,7 @@ struct sites {
 	/* per verdict: its runs in the passing run (struct an's calls) */
 	uint8_t *calls;
 	size_t calls_alloc;
+	const struct cg_script_at *at; /* where the script runs, or NULL */
 };
 
 static bool list_runs_args(const struct cg_sh_list *l, unsigned depth)
@@ -3019,7 +3020,8 @@ static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
 				v->s = s;
 				v->critical =
 				    cg_critical_command(cmd, config, name) ||
-				    cg_critical_via_var(s, cmd, config, name);
+				    cg_critical_via_var(s, cmd, out->at, config,
+							name);
 				v->bg = in_bg;
 				v->builtin = cmd->nwords
 						 ? (uint8_t)builtin_of(
@@ -3234,7 +3236,8 @@ static bool judge_site(struct cg_flow *fl, const struct cg_script *s,
 		cg_buf_reset(name);
 		cg_buf_addstr(name, site->ready);
 	} else if (!cg_critical_command(site->cmd, config, name) &&
-		   !cg_critical_via_var(site->s, site->cmd, config, name)) {
+		   !cg_critical_via_var(site->s, site->cmd, fl->sites.at,
+					config, name)) {
 		critical_args(site->cmd, config, name);
 	}
 	if (!masked && probe.compared && !site->ready) {
@@ -3273,8 +3276,8 @@ static bool judge_site(struct cg_flow *fl, const struct cg_script *s,
  * 0` ... `return 1`), even where no status carried it there.
  */
 void cg_flow_check(struct cg_flow *fl, const struct cg_script *s,
-		   const struct cg_shell *shell, const struct cg_config *config,
-		   cg_masked_fn fn, void *ctx)
+		   const struct cg_shell *shell, const struct cg_script_at *at,
+		   const struct cg_config *config, cg_masked_fn fn, void *ctx)
 {
 	struct sites *sites = &fl->sites;
 	struct cg_buf *name = &fl->name;
@@ -3283,6 +3286,7 @@ void cg_flow_check(struct cg_flow *fl, const struct cg_script *s,
 	uint8_t passing_st;
 
 	sites->n = sites->nverdicts = sites->nwrappers = 0;
+	sites->at = at;
 	collect_script(s, config, name, sites, 0);
 	collect_sites(sites, config, name);
 	if (!sites->n)
@@ -3347,7 +3351,8 @@ bool cg_flow_has_pipe(const struct cg_script *s)
 
 void cg_flow_each_script(const struct cg_model *m,
 			 void (*fn)(void *ctx, const struct cg_script *s,
-				    const struct cg_shell *shell),
+				    const struct cg_shell *shell,
+				    const struct cg_script_at *at),
 			 void *ctx)
 {
 	/* the model's script groups: every CI job's scripts, with the shell
@@ -3356,8 +3361,9 @@ void cg_flow_each_script(const struct cg_model *m,
 		for (size_t i = 0; i < m->facts.groups[g].nitems; i++) {
 			const struct cg_script_item *it =
 			    &m->facts.groups[g].items[i];
+			struct cg_script_at at = {m, &m->facts.groups[g], i};
 
 			if (it->script && it->shell)
-				fn(ctx, it->script, it->shell);
+				fn(ctx, it->script, it->shell, &at);
 		}
 }

@@ -11,6 +11,7 @@
 #define CG_SHELL_FLOW_H
 
 #include "rules/rule.h"
+#include "rules/critical.h"
 
 /* Where a failure was lost: the first place its status was dropped. */
 enum cg_loss_kind {
@@ -79,8 +80,8 @@ void cg_flow_free(struct cg_flow *fl);
  * cg_masked that fn gets lives until fn returns.
  */
 void cg_flow_check(struct cg_flow *fl, const struct cg_script *s,
-		   const struct cg_shell *shell, const struct cg_config *config,
-		   cg_masked_fn fn, void *ctx);
+		   const struct cg_shell *shell, const struct cg_script_at *at,
+		   const struct cg_config *config, cg_masked_fn fn, void *ctx);
 
 /*
  * Does `s`, or a script inside it, have a pipeline of two or more
@@ -90,12 +91,14 @@ void cg_flow_check(struct cg_flow *fl, const struct cg_script *s,
 bool cg_flow_has_pipe(const struct cg_script *s);
 
 /*
- * Every script that a CI shell runs as a whole, with that shell: a GitHub
- * step's `run:` (POSIX shells), a GitLab job's before_script + script.
+ * Every script that a CI shell runs as a whole, with that shell and where
+ * it runs: a GitHub step's `run:` (POSIX shells), a GitLab job's
+ * before_script + script.
  */
 void cg_flow_each_script(const struct cg_model *m,
 			 void (*fn)(void *ctx, const struct cg_script *s,
-				    const struct cg_shell *shell),
+				    const struct cg_shell *shell,
+				    const struct cg_script_at *at),
 			 void *ctx);
 
 #endif

@@ -80,7 +80,9 @@ THE ORACLE. The CI file is simulated:
     step fails the job and skips the later steps, unless it has
     `continue-on-error: true`; a job with `continue-on-error: true` cannot
     fail the workflow. Steps share the working directory, not the
-    environment. `uses:` steps do nothing. An `if:`, a `${{ }}` in what
+    environment, except what a step writes to $GITHUB_ENV (NAME=value,
+    NAME<<DELIM), which later steps of the job get over the job's env and
+    under their own (SetEnvFileCommand). `uses:` steps do nothing. An `if:`, a `${{ }}` in what
     matters, a pwsh step (a Windows runner's default): outside. A step
     of a container job without `shell:` runs `sh -e {0}` (dash).
   GitLab (gitlab-runner's bash shell: shells/bash.go BashWriter.Finish and
@@ -339,12 +341,14 @@ def env_of(mapping, what):
 # executions and a rule that says whether the job passes.
 
 class Exec:
-    def __init__(self, argv, script, env, label, ignore_status=False):
+    def __init__(self, argv, script, env, label, ignore_status=False,
+                 step_env=None):
         self.argv = argv            # '{0}' is the script file
         self.script = script
         self.env = env
         self.label = label
         self.ignore_status = ignore_status
+        self.step_env = step_env or {}  # github: the step's own env:
 
 
 class Job:
@@ -409,8 +413,9 @@ def github_step_exec(step, defaults_shell, env, where):
     shell = step.get("shell", defaults_shell)
     argv = github_shell(shell)
     e = dict(env)
-    e.update(env_of(step.get("env"), where))
-    return Exec(argv, run, e, where)
+    own = env_of(step.get("env"), where)
+    e.update(own)
+    return Exec(argv, run, e, where, step_env=own)
 
 
 def defaults_shell_of(m):
@@ -881,7 +886,37 @@ def reset_run(d, d_more, fail_at, fail_code, d_fail=()):
         os.symlink(os.path.join(d, "bin", ".stub"), p)
 
 
-def run_exec(d, ex, n):
+def read_github_env(path):
+    """the variables a step wrote to $GITHUB_ENV, as the runner reads them
+    (actions/runner SetEnvFileCommand): NAME=value lines and NAME<<DELIM
+    blocks; the file is gone afterwards (each step gets a new one)"""
+    out = {}
+    try:
+        with open(path, errors="replace") as f:
+            lines = f.read().split("\n")
+    except OSError:
+        return out
+    os.unlink(path)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if not line:
+            continue
+        eq, hd = line.find("="), line.find("<<")
+        if eq > 0 and (hd < 0 or eq < hd):
+            out[line[:eq]] = line[eq + 1:]
+        elif hd > 0:
+            name, delim, body = line[:hd], line[hd + 2:], []
+            while i < len(lines) and lines[i] != delim:
+                body.append(lines[i])
+                i += 1
+            i += 1
+            out[name] = "\n".join(body)
+    return out
+
+
+def run_exec(d, ex, n, written=None):
     tmp = os.path.join(d, "tmp")
     script = os.path.join(tmp, f"step{n}.sh")
     with open(script, "w") as f:
@@ -894,6 +929,10 @@ def run_exec(d, ex, n):
               "GITHUB_STEP_SUMMARY"):
         env[k] = os.path.join(tmp, k.lower())
     env.update(ex.env)
+    # what earlier steps wrote to $GITHUB_ENV: over the job's env, under
+    # the step's own
+    env.update(written or {})
+    env.update(ex.step_env)
     out = os.path.join(tmp, f"step{n}.out")
     with open(out, "w") as o:
         p = subprocess.Popen(argv, cwd=os.path.join(d, "work"), env=env,
@@ -930,9 +969,12 @@ def run_jobs(cd, jobs, fail_at, code):
     for job in jobs:
         failed = False
         if job.kind == "github":
+            written = {}
             for ex, coe in zip(job.execs, job.step_coe):
                 n += 1
-                rc, out = run_exec(d, ex, n)
+                rc, out = run_exec(d, ex, n, written)
+                written.update(read_github_env(
+                    os.path.join(d, "tmp", "github_env")))
                 log.append((ex.label, rc, out))
                 if rc != 0:
                     all_zero = False
