@@ -66,12 +66,17 @@ static const char *const reserved[] = {
     "workflow",	     "image",	     "services", "cache",
     "before_script", "after_script", "spec",	 "types"};
 
-static bool is_reserved(const char *key)
+bool cg_gl_reserved(const char *key)
 {
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++)
 		if (!strcmp(key, reserved[i]))
 			return true;
 	return false;
+}
+
+static bool is_reserved(const char *key)
+{
+	return cg_gl_reserved(key);
 }
 
 struct located {
@@ -1390,9 +1395,11 @@ void cg_gl_register(struct cg_model *m, struct cg_file *f)
 	gl->src = &f->src;
 	/* a file may start with a `spec:` header document (components) */
 	gl->root = f->tree.docs[f->tree.ndocs - 1];
+	gl->pipeline = CG_NO_INDEX; /* the GitLab finish places it */
 }
 
-void cg_gl_build_jobs(struct cg_model *m)
+/* The jobs of the files in m->gitlab, all of one pipeline, its root first. */
+static void build_pipeline(struct cg_model *m)
 {
 	struct gl_index ix;
 
@@ -1424,6 +1431,69 @@ void cg_gl_build_jobs(struct cg_model *m)
 		}
 	}
 	index_release(&ix);
+}
+
+/*
+ * Each pipeline is built on its own, as GitLab merges only the files one
+ * pipeline includes: m->gitlab is narrowed to that pipeline's entries
+ * (its root first, includes renumbered) for the build, then restored.
+ */
+void cg_gl_build_jobs(struct cg_model *m)
+{
+	struct cg_gl_file *all = m->gitlab;
+	size_t nall = m->ngitlab;
+	size_t *idx = cg_xcalloc(nall + 1, sizeof(*idx));
+	size_t *local = cg_xcalloc(nall + 1, sizeof(*local));
+
+	for (size_t p = 0; p < m->ngitlab_pipelines; p++) {
+		struct cg_gl_pipeline *pl = &m->gitlab_pipelines[p];
+		struct cg_gl_file *sub;
+		size_t k = 0;
+
+		if (pl->root >= nall)
+			continue;
+		idx[k++] = pl->root;
+		for (size_t i = 0; i < nall; i++)
+			if (all[i].pipeline == p && i != pl->root)
+				idx[k++] = i;
+		for (size_t i = 0; i < nall; i++)
+			local[i] = CG_NO_INDEX;
+		for (size_t j = 0; j < k; j++)
+			local[idx[j]] = j;
+		sub = cg_xcalloc(k, sizeof(*sub));
+		for (size_t j = 0; j < k; j++) {
+			const struct cg_gl_file *g = &all[idx[j]];
+
+			sub[j] = *g;
+			sub[j].includes = cg_xcalloc(g->nincludes + 1,
+						     sizeof(*sub[j].includes));
+			sub[j].nincludes = 0;
+			for (size_t i = 0; i < g->nincludes; i++)
+				if (g->includes[i] < nall &&
+				    local[g->includes[i]] != CG_NO_INDEX)
+					sub[j].includes[sub[j].nincludes++] =
+					    local[g->includes[i]];
+		}
+		m->gitlab = sub;
+		m->ngitlab = k;
+		build_pipeline(m);
+		pl->variables = m->gitlab_variables;
+		pl->nvariables = m->ngitlab_variables;
+		for (size_t j = 0; j < k; j++) {
+			all[idx[j]].jobs = sub[j].jobs;
+			all[idx[j]].njobs = sub[j].njobs;
+			free(sub[j].includes);
+		}
+		free(sub);
+		m->gitlab = all;
+		m->ngitlab = nall;
+	}
+	m->gitlab_variables =
+	    m->ngitlab_pipelines ? m->gitlab_pipelines[0].variables : NULL;
+	m->ngitlab_variables =
+	    m->ngitlab_pipelines ? m->gitlab_pipelines[0].nvariables : 0;
+	free(idx);
+	free(local);
 }
 
 void cg_gl_includes(const struct cg_node *root, struct cg_strlist *out)
@@ -1472,6 +1542,9 @@ void cg_gl_release(struct cg_model *m)
 	for (size_t i = 0; i < m->ngitlab; i++)
 		free(m->gitlab[i].includes);
 	free(m->gitlab);
+	free(m->gitlab_pipelines);
+	m->gitlab_pipelines = NULL;
+	m->ngitlab_pipelines = m->gitlab_pipelines_alloc = 0;
 	m->gitlab_variables = NULL;
 	m->ngitlab_variables = 0;
 	m->gitlab = NULL;

@@ -363,32 +363,30 @@ static void include_refs(struct cg_model *m, const struct cg_gl_file *gl)
 	}
 }
 
-static void pipeline_facts(struct cg_model *m)
+/* The facts of pipeline `p`'s files and jobs; returns its scope. */
+static size_t one_pipeline(struct cg_model *m, size_t p)
 {
-	const struct cg_gl_file *main_file = NULL;
+	const struct cg_gl_pipeline *pl = &m->gitlab_pipelines[p];
+	const struct cg_gl_file *main_file = &m->gitlab[pl->root];
 	struct cg_pos top = {1, 1, 1, 1};
-	size_t pscope, first_env = m->facts.nenv;
+	size_t pscope;
 
-	for (size_t f = 0; f < m->ngitlab; f++)
-		if (!strcmp(m->gitlab[f].src->path, ".gitlab-ci.yml"))
-			main_file = &m->gitlab[f];
-	if (!main_file && m->ngitlab)
-		main_file = &m->gitlab[0];
-	if (!main_file)
-		return;
 	pscope = cg_fact_scope(m, CG_SCOPE_FILE, CG_NO_SCOPE,
 			       main_file->src->path, main_file->src, &top);
 	m->facts.scopes[pscope].place = CG_PLACE_CI;
 	m->facts.scopes[pscope].environment = CG_ENVIRONMENT_CI;
 	m->facts.scopes[pscope].in_container = true;
-	merged_variables_facts(m, m->gitlab_variables, m->ngitlab_variables,
-			       pscope);
-	for (size_t f = 0; f < m->ngitlab; f++) {
-		stored_facts(m, &m->gitlab[f]);
-		include_refs(m, &m->gitlab[f]);
-	}
+	merged_variables_facts(m, pl->variables, pl->nvariables, pscope);
+	for (size_t f = 0; f < m->ngitlab; f++)
+		if (m->gitlab[f].pipeline == p && !m->gitlab[f].copy) {
+			stored_facts(m, &m->gitlab[f]);
+			include_refs(m, &m->gitlab[f]);
+		}
 	for (size_t f = 0; f < m->ngitlab; f++) {
 		const struct cg_gl_file *gl = &m->gitlab[f];
+
+		if (gl->pipeline != p)
+			continue;
 
 		for (size_t j = 0; j < gl->njobs; j++) {
 			const struct cg_gl_job *job = &gl->jobs[j];
@@ -429,28 +427,168 @@ static void pipeline_facts(struct cg_model *m)
 			    m->facts.nprocesses;
 		}
 	}
+	return pscope;
+}
+
+static void pipeline_facts(struct cg_model *m)
+{
+	size_t first_env = m->facts.nenv;
+	size_t *pscope = cg_xcalloc(m->ngitlab_pipelines + 1, sizeof(*pscope));
+
+	for (size_t p = 0; p < m->ngitlab_pipelines; p++)
+		pscope[p] = one_pipeline(m, p);
 	settle_references(m, first_env);
 	for (size_t f = 0; f < m->ngitlab; f++)
-		cg_ci_env_uses(m, m->gitlab[f].root, m->gitlab[f].src, pscope,
-			       false);
+		if (m->gitlab[f].pipeline < m->ngitlab_pipelines &&
+		    !m->gitlab[f].copy)
+			cg_ci_env_uses(m, m->gitlab[f].root, m->gitlab[f].src,
+				       pscope[m->gitlab[f].pipeline], false);
+	free(pscope);
+}
+
+/*
+ * The entry of file `f` in pipeline `p`: the one it has there, or the one
+ * its read registered (not placed yet), or a new entry of the same file,
+ * when another pipeline has it already. CG_NO_INDEX when f is no GitLab
+ * file (NULL, or not a mapping).
+ */
+static size_t place_file(struct cg_model *m, const struct cg_file *f, size_t p)
+{
+	size_t unplaced = CG_NO_INDEX, some = CG_NO_INDEX;
+	struct cg_gl_file *gl;
+
+	for (size_t i = 0; f && i < m->ngitlab; i++) {
+		if (m->gitlab[i].src != &f->src)
+			continue;
+		if (m->gitlab[i].pipeline == p)
+			return i;
+		if (m->gitlab[i].pipeline == CG_NO_INDEX)
+			unplaced = i;
+		some = i;
+	}
+	if (unplaced != CG_NO_INDEX) {
+		m->gitlab[unplaced].pipeline = p;
+		return unplaced;
+	}
+	if (some == CG_NO_INDEX)
+		return CG_NO_INDEX;
+	CG_GROW(m->gitlab, m->gitlab_alloc, m->ngitlab + 1);
+	gl = &m->gitlab[m->ngitlab];
+	memset(gl, 0, sizeof(*gl));
+	gl->src = m->gitlab[some].src;
+	gl->root = m->gitlab[some].root;
+	gl->pipeline = p;
+	gl->copy = true;
+	return m->ngitlab++;
 }
 
 /* File `g` includes `f` (NULL: it could not be read): remember it, for
  * the order in which GitLab merges the files. */
 static void add_include(struct cg_model *m, size_t g, const struct cg_file *f)
 {
+	size_t i = place_file(m, f, m->gitlab[g].pipeline);
 	struct cg_gl_file *gl = &m->gitlab[g];
 
-	for (size_t i = 0; f && i < m->ngitlab; i++) {
-		if (m->gitlab[i].src != &f->src)
-			continue;
-		for (size_t k = 0; k < gl->nincludes; k++)
-			if (gl->includes[k] == i)
-				return;
-		gl->includes = cg_xrealloc(
-		    gl->includes, (gl->nincludes + 1) * sizeof(*gl->includes));
-		gl->includes[gl->nincludes++] = i;
+	if (i == CG_NO_INDEX)
 		return;
+	for (size_t k = 0; k < gl->nincludes; k++)
+		if (gl->includes[k] == i)
+			return;
+	gl->includes = cg_xrealloc(gl->includes,
+				   (gl->nincludes + 1) * sizeof(*gl->includes));
+	gl->includes[gl->nincludes++] = i;
+}
+
+/* at most this many pipelines, and child pipelines nest at most two
+ * levels deep (GitLab's limit: a grandchild triggers none) */
+#define MAX_PIPELINES 64
+#define MAX_CHILD_DEPTH 2
+
+/* A child pipeline of file `g`'s job `key` from repository file `path`. */
+static void add_child(struct cg_model *m, size_t g, const struct cg_node *key,
+		      const char *path, bool depend)
+{
+	struct cg_gl_pipeline *pl;
+	size_t p = m->ngitlab_pipelines, root;
+	const struct cg_file *f;
+
+	unsigned depth = 0;
+
+	while (*path == '/')
+		path++;
+	if (p >= MAX_PIPELINES || strchr(path, '*') || strchr(path, '$'))
+		return;
+	f = cg_model_read_file(m, path, &cg_loader_gitlab);
+	if (!f)
+		return;
+	/* no deeper than GitLab goes, and no pipeline of a file that
+	 * starts one of the pipelines above (a child that triggers its
+	 * parent) */
+	for (size_t a = m->gitlab[g].pipeline; a < m->ngitlab_pipelines;
+	     a = m->gitlab_pipelines[a].parent) {
+		if (m->gitlab[m->gitlab_pipelines[a].root].src == &f->src ||
+		    ++depth > MAX_CHILD_DEPTH)
+			return;
+	}
+	if ((root = place_file(m, f, p)) == CG_NO_INDEX)
+		return;
+	CG_GROW(m->gitlab_pipelines, m->gitlab_pipelines_alloc, p + 1);
+	pl = &m->gitlab_pipelines[m->ngitlab_pipelines++];
+	memset(pl, 0, sizeof(*pl));
+	pl->root = root;
+	pl->parent = m->gitlab[g].pipeline;
+	pl->trigger_job = key->str;
+	pl->trigger_src = m->gitlab[g].src;
+	pl->trigger_pos = key->pos;
+	pl->depend = depend;
+}
+
+/*
+ * The child pipelines the jobs of file `g` trigger from files of the
+ * repository: `trigger: include: PATH`, or a list of PATH and `local:
+ * PATH` (`artifact:`, `project:`, `template:` and `remote:` ones are made
+ * or kept elsewhere). `strategy: depend` or `mirror` makes the job wait
+ * for the child's result.
+ */
+static void read_triggers(struct cg_model *m, size_t g)
+{
+	const struct cg_node *root = m->gitlab[g].root;
+
+	for (size_t k = 0; root && k < root->n; k++) {
+		const struct cg_pair *job = &root->pairs[k];
+		const struct cg_node *t, *inc, *strategy;
+		bool depend;
+
+		if (!cg_node_is_scalar(job->key) ||
+		    cg_gl_reserved(job->key->str) || job->key->str[0] == '.' ||
+		    !(t = cg_map_get(job->value, "trigger")) ||
+		    t->kind != CG_NODE_MAP || !(inc = cg_map_get(t, "include")))
+			continue;
+		strategy = cg_map_get(t, "strategy");
+		depend = cg_node_is_scalar(strategy) &&
+			 (!strcmp(strategy->str, "depend") ||
+			  !strcmp(strategy->str, "mirror"));
+		if (cg_node_is_scalar(inc)) {
+			if (!strstr(inc->str, "://"))
+				add_child(m, g, job->key, inc->str, depend);
+			continue;
+		}
+		if (inc->kind == CG_NODE_MAP)
+			inc = cg_map_get(inc, "local");
+		if (cg_node_is_scalar(inc)) {
+			add_child(m, g, job->key, inc->str, depend);
+			continue;
+		}
+		for (size_t i = 0;
+		     inc && inc->kind == CG_NODE_SEQ && i < inc->n; i++) {
+			const struct cg_node *it = inc->items[i];
+			const struct cg_node *local = cg_map_get(it, "local");
+
+			if (cg_node_is_scalar(it) && !strstr(it->str, "://"))
+				add_child(m, g, job->key, it->str, depend);
+			else if (cg_node_is_scalar(local))
+				add_child(m, g, job->key, local->str, depend);
+		}
 	}
 }
 
@@ -522,12 +660,35 @@ static bool include_match(const char *pat, const char *path)
 	return matched;
 }
 
-/* `include: local:` files (wildcards allowed), followed transitively. */
+/* The project's pipeline: .gitlab-ci.yml (else the first file). */
+static void main_pipeline(struct cg_model *m)
+{
+	size_t root = 0;
+
+	for (size_t f = 0; f < m->ngitlab; f++)
+		if (!strcmp(m->gitlab[f].src->path, ".gitlab-ci.yml"))
+			root = f;
+	if (!m->ngitlab)
+		return;
+	CG_GROW(m->gitlab_pipelines, m->gitlab_pipelines_alloc, 1);
+	memset(m->gitlab_pipelines, 0, sizeof(*m->gitlab_pipelines));
+	m->gitlab_pipelines[0].root = root;
+	m->gitlab_pipelines[0].parent = CG_NO_INDEX;
+	m->ngitlab_pipelines = 1;
+	m->gitlab[root].pipeline = 0;
+}
+
+/* `include: local:` files (wildcards allowed), followed transitively, in
+ * the pipeline of the file that includes them; and the child pipelines
+ * jobs trigger, each with its own includes. */
 static void read_includes(struct cg_model *m)
 {
+	main_pipeline(m);
 	for (size_t g = 0; g < m->ngitlab && g < 256; g++) {
 		struct cg_strlist inc = {0};
 
+		if (m->gitlab[g].pipeline == CG_NO_INDEX)
+			continue;
 		cg_gl_includes(m->gitlab[g].root, &inc);
 		for (size_t i = 0; i < inc.n; i++) {
 			const char *pat = inc.items[i];
@@ -542,6 +703,7 @@ static void read_includes(struct cg_model *m)
 							&cg_loader_gitlab));
 		}
 		cg_strlist_release(&inc);
+		read_triggers(m, g);
 	}
 }
 

@@ -574,6 +574,30 @@ struct cg_gl_file {
 	 * cg_model.gitlab); owned */
 	size_t *includes;
 	size_t nincludes;
+	/* its pipeline, an index into cg_model.gitlab_pipelines (CG_NO_INDEX
+	 * while it is being read). A file that two pipelines include has an
+	 * entry in each: their names, variables and defaults are apart. */
+	size_t pipeline;
+	bool copy; /* the second entry of a file: its facts are the first's */
+};
+
+/*
+ * A GitLab pipeline: the project's own (.gitlab-ci.yml, index 0), or a
+ * child pipeline that a job starts with `trigger: include:` a file of the
+ * repository. Each has its own jobs, `default:` and `variables:`.
+ */
+struct cg_gl_pipeline {
+	size_t root; /* its first file, an index into cg_model.gitlab */
+	/* its top-level `variables:`, merged over its files */
+	struct cg_gl_variable *variables;
+	size_t nvariables;
+	/* a child's: the pipeline and the job that trigger it, and whether
+	 * that job waits for its result (`strategy: depend` or `mirror`) */
+	size_t parent;
+	const char *trigger_job;
+	const struct cg_src *trigger_src;
+	struct cg_pos trigger_pos; /* the job's key */
+	bool depend;
 };
 
 /* ------------------------------------------------------------- model */
@@ -699,7 +723,10 @@ struct cg_model {
 
 	struct cg_gl_file *gitlab;
 	size_t ngitlab, gitlab_alloc;
-	/* the top-level `variables:` of all GitLab files, merged */
+	struct cg_gl_pipeline *gitlab_pipelines;
+	size_t ngitlab_pipelines, gitlab_pipelines_alloc;
+	/* the top-level `variables:` of the pipeline's GitLab files, merged:
+	 * the project pipeline's once built (each pipeline's are its own) */
 	struct cg_gl_variable *gitlab_variables;
 	size_t ngitlab_variables;
 

@@ -19,6 +19,8 @@ void cg_gh_shell_parse(struct cg_shell *sh, const struct cg_node *node,
 void cg_gl_register(struct cg_model *m, struct cg_file *f);
 void cg_gl_build_jobs(struct cg_model *m);
 void cg_gl_includes(const struct cg_node *root, struct cg_strlist *out);
+/* A top-level key of a GitLab file that is no job (`default`, `stages`). */
+bool cg_gl_reserved(const char *key);
 void cg_gl_release(struct cg_model *m);
 /* Parse a YAML scalar as a script; NULL when it is not a scalar (or it
  * cannot be parsed: a note says why). Taken from m->prepared when a

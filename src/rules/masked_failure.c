@@ -548,6 +548,60 @@ static void check_gitlab(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		}
 }
 
+/*
+ * A GitLab job that triggers a child pipeline without `strategy: depend`
+ * (or `mirror`) succeeds once the child pipeline is created, so the
+ * parent pipeline passes however the child ends: a critical command of
+ * the child fails nothing the merge request waits for.
+ */
+static void check_triggers(struct cg_rule_ctx *ctx, const struct cg_model *m,
+			   struct cg_buf *name)
+{
+	for (size_t p = 1; p < m->ngitlab_pipelines; p++) {
+		const struct cg_gl_pipeline *pl = &m->gitlab_pipelines[p];
+		const struct cg_script *where = NULL;
+		const struct cg_sh_cmd *cmd = NULL;
+		char *subject;
+
+		if (pl->depend || !pl->trigger_src)
+			continue;
+		for (size_t f = 0; f < m->ngitlab && !cmd; f++) {
+			if (m->gitlab[f].pipeline != p)
+				continue;
+			for (size_t j = 0; j < m->gitlab[f].njobs && !cmd; j++)
+				if (m->gitlab[f].jobs[j].script)
+					cmd = cg_critical_in_script(
+					    m->gitlab[f].jobs[j].script,
+					    m->config, name, &where);
+		}
+		if (!cmd || !where)
+			continue;
+		{
+			struct cg_pos at =
+			    cg_script_pos(where, cmd->start, cmd->end);
+			const struct cg_src *src =
+			    cg_script_src(where, cmd->start);
+
+			subject = cg_xasprintf("trigger %s %s", pl->trigger_job,
+					       name->buf);
+			cg_report(ctx, pl->trigger_src, &pl->trigger_pos,
+				  subject,
+				  "add `strategy: depend` under `trigger:`: "
+				  "the job then waits for the child "
+				  "pipeline and fails with it",
+				  "job '%s' triggers the child pipeline of %s "
+				  "without `strategy: depend`: it passes as "
+				  "soon as that pipeline is created, so when "
+				  "`%s` fails there (%s:%u) this pipeline "
+				  "still passes",
+				  pl->trigger_job,
+				  m->gitlab[pl->root].src->path, name->buf,
+				  src ? src->path : "?", (unsigned)at.line);
+			free(subject);
+		}
+	}
+}
+
 static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 {
 	struct cg_buf name = CG_BUF_INIT;
@@ -557,6 +611,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 	cg_flow_free(sc.flow);
 	free(sc.seen);
 	check_gitlab(ctx, m, &name);
+	check_triggers(ctx, m, &name);
 
 	for (size_t wi = 0; wi < m->nworkflows; wi++) {
 		const struct cg_gh_workflow *wf = &m->workflows[wi];
@@ -664,10 +719,10 @@ const struct cg_rule cg_rule_masked_failure = {
 	"'failure'` with `run: exit 1`);\n"
 	"  GitLab `allow_failure: true` on the job or in a `rules:` entry that "
 	"can apply, `allow_failure: exit_codes` holding the command's failure "
-	"code (pytest: 1 tests failed, 2 interrupted, 3 internal error, 4 "
-	"usage error), a job's own `when: manual` (allow_failure then "
-	"true), or the command in `after_script`, whose exit status "
-	"GitLab ignores.\n"
+	"code (pytest: 1 to 4), a job's own `when: manual` (allow_failure "
+	"then true), the command in `after_script`, whose exit status "
+	"GitLab ignores, or in a child pipeline triggered without "
+	"`strategy: depend`.\n"
 	"\n"
 	"Scripts inside a script are followed where they run: `bash -c '...'` "
 	"and `sh -c \"...\"` strings (with `$VAR` or `\\\"` inside too), "
