@@ -1013,6 +1013,21 @@ static bool compare_nums(const char *op, long v, long k, bool swap, bool *res)
 	return true;
 }
 
+/* The script compares the failure's exit code with a number at script
+ * bytes [start, end): the first place that does is where a code it lets
+ * through is reported. */
+static void note_compared(const struct cx *c, size_t start, size_t end)
+{
+	struct code_probe *pr = c->probe;
+
+	if (pr->compared)
+		return;
+	pr->compared = true;
+	pr->s = c->s;
+	pr->start = start;
+	pr->end = end;
+}
+
 /*
  * A status that holds the failure (`st`: F, ZT, maybe Z and N too)
  * compared with the number k: decided by the failure's exit code. While
@@ -1029,12 +1044,8 @@ static uint8_t compare_code(const struct cx *c, uint8_t st, const char *op,
 	if (!compare_nums(op, 0, k, swap, &zero_res))
 		return ST_Z | nonzero(c);
 	if (!pr->code) {
-		if (!pr->compared && pr->cmd) {
-			pr->compared = true;
-			pr->s = c->s;
-			pr->start = pr->cmd->start;
-			pr->end = pr->cmd->end;
-		}
+		if (pr->cmd)
+			note_compared(c, pr->cmd->start, pr->cmd->end);
 		out = ST_ZT | ST_F;
 		if (st & (ST_Z | ST_N))
 			out |= ST_Z | ST_N;
@@ -2478,6 +2489,20 @@ static void exec_case(struct an *a, const struct cx *c,
 			} else if (!strcmp(p->text, "0")) {
 				match |= left & ST_ZERO;
 				sure |= left & ST_ZERO;
+			} else if (all_digits(p->text, p->len) && p->len < 4 &&
+				   !p->quoted && (left & ST_F)) {
+				/* `1)`: the failure's exit code decides */
+				long num = strtol(p->text, NULL, 10);
+
+				match |= left & ST_N;
+				if (!c->probe->code) {
+					note_compared(c, cmd->start,
+						      cmd->words[0].end);
+					match |= ST_F;
+				} else if (c->probe->code == num) {
+					match |= ST_F;
+					sure |= ST_F;
+				}
 			} else if (all_digits(p->text, p->len) ||
 				   strpbrk(p->text, "*?[")) {
 				match |= left & (ST_N | ST_F);
