@@ -73,30 +73,6 @@ static bool add_assignment(struct exports *x, const struct cg_sh_word *w,
 	return true;
 }
 
-/* `NAME=...` lines of a here-document or an echo'd text. */
-static void add_lines(struct exports *x, const char *text, size_t len)
-{
-	const char *p = text, *end = text + len;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		size_t n = 0;
-
-		while (p + n < le && p[n] != '=' && p[n] != '<')
-			n++;
-		if (p + n < le && valid_name(p, n)) {
-			char *name = cg_xstrndup(p, n);
-
-			cg_strlist_add(&x->names, name);
-			free(name);
-		} else if (le > p && memchr(p, '$', (size_t)(le - p))) {
-			x->unknown = true;
-		}
-		p = le + 1;
-	}
-}
-
 static bool sources_repo_file(const struct cg_sh_word *w)
 {
 	const char *t = w->text;
@@ -112,57 +88,15 @@ static bool visit(void *ud, const struct cg_script *s,
 {
 	struct exports *x = ud;
 	const char *prog;
-	bool to_env = at->github_env;
 
+	(void)s;
+	(void)at;
 	for (size_t i = 0; i < c->nassigns; i++)
 		if (c->nwords)
 			add_assignment(x, &c->assigns[i], false);
 	if (!c->nwords)
 		return true;
 	prog = cg_path_base(c->words[0].text);
-	for (size_t i = 0; i < c->nredirs; i++)
-		if ((c->redirs[i].kind == CG_SH_REDIR_APPEND ||
-		     c->redirs[i].kind == CG_SH_REDIR_OUT) &&
-		    strstr(c->redirs[i].target.text, "GITHUB_ENV"))
-			to_env = true;
-	if (!strcmp(prog, "tee"))
-		for (size_t i = 1; i < c->nwords; i++)
-			if (strstr(c->words[i].text, "GITHUB_ENV"))
-				x->unknown = true; /* what is piped in */
-	if (to_env) {
-		if (!strcmp(prog, "echo") || !strcmp(prog, "printf")) {
-			for (size_t i = 1; i < c->nwords; i++) {
-				const struct cg_sh_word *w = &c->words[i];
-				const char *eq = strchr(w->text, '=');
-
-				if (w->text[0] == '-' && i == 1)
-					continue;
-				if (eq && memchr(w->text, '$',
-						 (size_t)(eq - w->text)))
-					x->unknown = true;
-				else
-					add_lines(x, w->text, w->len);
-			}
-		} else if (!strcmp(prog, "cat")) {
-			bool body = false;
-
-			for (size_t i = 0; i < c->nredirs; i++)
-				if (c->redirs[i].kind == CG_SH_REDIR_HEREDOC ||
-				    c->redirs[i].kind ==
-					CG_SH_REDIR_HEREDOC_STRIP) {
-					add_lines(x,
-						  s->sh.text +
-						      c->redirs[i].body_start,
-						  c->redirs[i].body_end -
-						      c->redirs[i].body_start);
-					body = true;
-				}
-			if (!body)
-				x->unknown = true;
-		} else {
-			x->unknown = true;
-		}
-	}
 	if (!strcmp(prog, "export") || !strcmp(prog, "declare") ||
 	    !strcmp(prog, "typeset") || !strcmp(prog, "local") ||
 	    !strcmp(prog, "readonly")) {
@@ -432,6 +366,17 @@ static bool configured_elsewhere(const struct cg_svc_seen *seen, size_t nseen,
 	return false;
 }
 
+/* A NAME=value a step writes to $GITHUB_ENV: NAME is set for the
+ * steps after it. */
+static void written(void *ctx, const struct cg_script *s,
+		    const struct cg_github_env_write *w)
+{
+	struct exports *x = ctx;
+
+	(void)s;
+	cg_strlist_add(&x->names, w->name);
+}
+
 /* Does a script of `g` up to item `last` set a URL of `s`? */
 static bool set_by_scripts(const struct cg_model *m,
 			   const struct cg_script_group *g, size_t last,
@@ -439,9 +384,16 @@ static bool set_by_scripts(const struct cg_model *m,
 {
 	if (!x->done) {
 		x->done = true;
-		for (size_t i = 0; i <= last; i++)
-			if (g->items[i].script)
-				cg_svc_walk(g->items[i].script, visit, x);
+		for (size_t i = 0; i <= last; i++) {
+			const struct cg_script *sc = g->items[i].script;
+
+			if (!sc)
+				continue;
+			cg_svc_walk(sc, visit, x);
+			if (g->kind == CG_GROUP_GITHUB_JOB &&
+			    !cg_github_env_writes(sc, written, x))
+				x->unknown = true;
+		}
 	}
 	if (x->unknown)
 		return true;

@@ -407,16 +407,6 @@ static bool list_sleeps(const struct cg_sh_list *l, unsigned depth)
 	return false;
 }
 
-static bool to_github_env(const struct cg_sh_cmd *c)
-{
-	for (size_t i = 0; i < c->nredirs; i++)
-		if ((c->redirs[i].kind == CG_SH_REDIR_APPEND ||
-		     c->redirs[i].kind == CG_SH_REDIR_OUT) &&
-		    strstr(c->redirs[i].target.text, "GITHUB_ENV"))
-			return true;
-	return false;
-}
-
 static bool walk_list(struct walk *w, const struct cg_script *s,
 		      const struct cg_sh_list *l, struct cg_svc_at at);
 
@@ -438,8 +428,6 @@ static bool walk_cmd(struct walk *w, const struct cg_script *s,
 			return false;
 		return w->fn(w->ud, s, c, &at);
 	}
-	if (to_github_env(c))
-		at.github_env = true;
 	/* a loop or group waits, whatever becomes of its status */
 	at.swallowed = false;
 	if ((c->kind == CG_SH_WHILE || c->kind == CG_SH_UNTIL ||
@@ -489,7 +477,7 @@ static bool walk_script(struct walk *w, const struct cg_script *s,
 bool cg_svc_walk(const struct cg_script *s, cg_svc_visit_fn fn, void *ud)
 {
 	struct walk w = {fn, ud, 0};
-	struct cg_svc_at at = {false, false, false};
+	struct cg_svc_at at = {false, false};
 
 	return walk_script(&w, s, at);
 }

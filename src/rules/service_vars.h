@@ -80,9 +80,6 @@ const struct cg_sh_cmd *cg_svc_item_critical(const struct cg_model *m,
 struct cg_svc_at {
 	/* inside a while/until/for loop whose body sleeps: a retry loop */
 	bool retry;
-	/* inside a compound command whose output is appended to
-	 * $GITHUB_ENV */
-	bool github_env;
 	/* a simple command whose failure is thrown away (`|| true`): it
 	 * checks nothing */
 	bool swallowed;
