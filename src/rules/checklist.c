@@ -21,7 +21,8 @@
  *     `${X:-d}` names it without needing it.
  *   - CI: env/variables at any level (workflow or pipeline, job, step, a
  *     GitHub job container's env, and the NAME=value lines a step writes
- *     to $GITHUB_ENV: LATER rows) of a job that runs the app or its
+ *     to $GITHUB_ENV: LATER rows, which name a variable without needing
+ *     it elsewhere) of a job that runs the app or its
  *     tests: a critical command (tests, migrations, ...), a process it
  *     starts or `docker compose up|run`. Not a service container's own
  *     settings. A variable the CI files read themselves (`$X`, `${{
@@ -552,7 +553,11 @@ static void add_ci(struct scan *sc, const struct cg_env_fact *e)
 		return;
 	read = sc->nci_read && bsearch(&key, sc->ci_read, sc->nci_read,
 				       sizeof(*sc->ci_read), cmp_name);
-	add(sc, e, CG_CL_CI, !read, true, e->src->path);
+	/* what a step writes to $GITHUB_ENV is most often the pipeline's
+	 * own (a version, a tag, a computed path): it gives CI the variable,
+	 * and asks nothing of the other places */
+	add(sc, e, CG_CL_CI, !read && e->role != CG_ENV_LATER, true,
+	    e->src->path);
 }
 
 /* A compose definition needs its variable unless it only passes one on
