@@ -787,6 +787,65 @@ static enum cg_value_kind classify(struct cg_model *m, const char *v,
 	return refs ? CG_VALUE_INTERP : CG_VALUE_LITERAL;
 }
 
+/* The literal value of the last DEF of `name` in `scope` added so far,
+ * among the rows at the end of the table (a container's `env:` entries
+ * come one after the other), or NULL. */
+static const char *earlier_value(const struct cg_model *m, size_t scope,
+				 const char *name, size_t len)
+{
+	for (size_t i = m->facts.nenv; i-- > 0;) {
+		const struct cg_env_fact *e = &m->facts.env[i];
+
+		if (e->scope != scope)
+			return NULL;
+		if (e->role == CG_ENV_DEF && !strncmp(e->name, name, len) &&
+		    !e->name[len])
+			return e->value_kind == CG_VALUE_LITERAL ? e->value
+								 : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * `v` as the kubelet expands it, when every `$(NAME)` in it names a
+ * variable that an earlier `env:` entry of the container sets to literal
+ * text (Kubernetes expands references to earlier entries; `$$` is `$`):
+ * `redis://$(REDIS_HOST):6379`. NULL when some reference stays unknown.
+ */
+static char *expand_earlier(const struct cg_model *m, size_t scope,
+			    const char *v)
+{
+	struct cg_buf b = CG_BUF_INIT;
+
+	for (const char *p = v; *p;) {
+		const char *q = p + 2, *val;
+
+		if (p[0] == '$' && p[1] == '$') {
+			cg_buf_addch(&b, '$');
+			p += 2;
+			continue;
+		}
+		if (p[0] != '$' || p[1] != '(') {
+			cg_buf_addch(&b, *p++);
+			continue;
+		}
+		while (is_name_char(*q))
+			q++;
+		if (*q != ')' || q == p + 2) {
+			cg_buf_addch(&b, *p++);
+			continue;
+		}
+		if (!(val = earlier_value(m, scope, p + 2,
+					  (size_t)(q - p - 2)))) {
+			cg_buf_release(&b);
+			return NULL;
+		}
+		cg_buf_addstr(&b, val);
+		p = q + 1;
+	}
+	return cg_buf_detach(&b, NULL);
+}
+
 static void env_entry(struct run *r, const struct cg_file *f,
 		      const struct cg_node *it, size_t scope, const char *ns)
 {
@@ -815,6 +874,11 @@ static void env_entry(struct run *r, const struct cg_file *f,
 		e.value_pos = value->pos;
 		e.value_has_pos = true;
 		e.value_kind = classify(r->m, e.value, &e.ref);
+		if (e.value_kind == CG_VALUE_INTERP &&
+		    (ref = expand_earlier(r->m, scope, e.value))) {
+			e.value = ref;
+			e.value_kind = CG_VALUE_LITERAL;
+		}
 	} else if (from && from->kind == CG_NODE_MAP) {
 		const struct cg_node *sk = cg_map_get(from, "secretKeyRef");
 		const struct cg_node *ck = cg_map_get(from, "configMapKeyRef");
