@@ -208,6 +208,30 @@ class Gen:
             (0.3, lambda: f"! {self.crit()} | tee test.log"),
             (0.3, lambda: f"echo {q}#{q}; {self.crit()}"),
             (0.3, lambda: f"{self.crit()} || echo {q}a | b{q}"),
+            # process substitution: nobody reads its status
+            (0.3, lambda: self.bashism(
+                f"while read -r l; do echo \"$l\"; done < <({self.crit()})")),
+            (0.2, lambda: self.bashism(f"cat <({self.crit()}) > out.log")),
+            (0.2, lambda: self.bashism(
+                f"{self.crit()} > >(tee test.log) 2>&1")),
+            # the exit code against one number: the tool's codes decide
+            (0.4, lambda: f"{self.crit()} || rc=$?; "
+                          f"[ \"${{rc:-0}}\" -{self.r.choice(['eq', 'ne', 'gt', 'ge'])} "
+                          f"{self.r.choice(['1', '2', '5', '101'])} ] "
+                          f"&& exit {self.r.choice(['1', '0', '$rc'])}"),
+            (0.3, lambda: f"{self.crit()}; case $? in "
+                          f"{self.r.choice(['1', '1|2', '2', '5', '0|5'])}) "
+                          f"{self.r.choice(['exit 1', 'echo failed', 'exit 0'])};; esac"),
+            (0.2, lambda: f"{self.crit()} || [ $? -eq {self.r.choice(['1', '5'])} ]"),
+            # a command named by a variable
+            (0.3, lambda: f"CMD={q}{self.crit()}{q}; $CMD"
+                          f"{self.r.choice(['', ' || true', ' | tee test.log'])}"),
+            (0.2, lambda: self.bashism(
+                f"cmd=({self.crit()}); \"${{cmd[@]}}\""
+                f"{self.r.choice(['', ' || true'])}")),
+            # does the shell have pipefail?
+            (0.2, lambda: "if set -o | grep -q pipefail; then "
+                          "set -o pipefail; fi"),
         ]
 
     def if_(self, d, sq, fn):
