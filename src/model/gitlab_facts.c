@@ -556,39 +556,24 @@ static void read_triggers(struct cg_model *m, size_t g)
 
 	for (size_t k = 0; root && k < root->n; k++) {
 		const struct cg_pair *job = &root->pairs[k];
-		const struct cg_node *t, *inc, *strategy;
+		const struct cg_node *t, *strategy;
+		struct cg_strlist paths = {0};
 		bool depend;
 
 		if (!cg_node_is_scalar(job->key) ||
 		    cg_gl_reserved(job->key->str) || job->key->str[0] == '.' ||
 		    !(t = cg_map_get(job->value, "trigger")) ||
-		    t->kind != CG_NODE_MAP || !(inc = cg_map_get(t, "include")))
+		    t->kind != CG_NODE_MAP || !cg_map_get(t, "include"))
 			continue;
 		strategy = cg_map_get(t, "strategy");
 		depend = cg_node_is_scalar(strategy) &&
 			 (!strcmp(strategy->str, "depend") ||
 			  !strcmp(strategy->str, "mirror"));
-		if (cg_node_is_scalar(inc)) {
-			if (!strstr(inc->str, "://"))
-				add_child(m, g, job->key, inc->str, depend);
-			continue;
-		}
-		if (inc->kind == CG_NODE_MAP)
-			inc = cg_map_get(inc, "local");
-		if (cg_node_is_scalar(inc)) {
-			add_child(m, g, job->key, inc->str, depend);
-			continue;
-		}
-		for (size_t i = 0;
-		     inc && inc->kind == CG_NODE_SEQ && i < inc->n; i++) {
-			const struct cg_node *it = inc->items[i];
-			const struct cg_node *local = cg_map_get(it, "local");
-
-			if (cg_node_is_scalar(it) && !strstr(it->str, "://"))
-				add_child(m, g, job->key, it->str, depend);
-			else if (cg_node_is_scalar(local))
-				add_child(m, g, job->key, local->str, depend);
-		}
+		/* the same forms as a file's `include:` */
+		cg_gl_includes(t, &paths);
+		for (size_t i = 0; i < paths.n; i++)
+			add_child(m, g, job->key, paths.items[i], depend);
+		cg_strlist_release(&paths);
 	}
 }
 

@@ -1770,14 +1770,17 @@ static void call_fn(struct an *a, const struct cx *c, const struct fn *fn,
 }
 
 /*
- * `$(...)`: a subshell that runs before the command. bash gives it no -e
- * (unless `shopt -s inherit_errexit`); dash passes -e on. Returns its exit
- * status, and in *printed its text when that is a status (struct fst's
- * out); x takes what it ran (the site, a blame).
+ * A nested script run in a subshell of x, as `$(...)` and process
+ * substitutions run: no traps, no jobs of the parent's. `subst`: a
+ * `$(...)`, whose output is captured and which bash runs without -e
+ * (unless `shopt -s inherit_errexit`; dash passes -e on); a process
+ * substitution keeps -e. x takes what it ran (the site, a blame); returns
+ * its exit status, and in *printed (may be NULL) its text when that is a
+ * status (struct fst's out).
  */
-static uint8_t run_subst(struct an *a, const struct cx *c,
-			 const struct cg_nested_script *ns, struct fst *x,
-			 uint8_t *printed)
+static uint8_t run_subshell_of(struct an *a, const struct cx *c,
+			       const struct cg_nested_script *ns, struct fst *x,
+			       bool subst, uint8_t *printed)
 {
 	struct flow sf = {0};
 	struct fst *y = st_dup(a, x), *out;
@@ -1785,14 +1788,13 @@ static uint8_t run_subst(struct an *a, const struct cx *c,
 	uint8_t st;
 
 	y->out = OUT_NONE;
-	sc.capture = true;
-
+	sc.capture = subst;
 	y->trap = NULL;
 	y->trap_some = false;
 	y->err_trap = NULL;
 	y->njobs = 0;
 	y->last_job = -1;
-	if (!(c->shell && c->shell->dash) && !x->inherit_errexit) {
+	if (subst && !(c->shell && c->shell->dash) && !x->inherit_errexit) {
 		y->errexit = B_OFF;
 		y->off_s = NULL; /* off because it is a $(...) */
 	}
@@ -1805,9 +1807,18 @@ static uint8_t run_subst(struct an *a, const struct cx *c,
 	exec_list(a, &sc, ns->script->sh.top, &sf, NULL);
 	out = finish_shell(a, &sc, &sf, false);
 	st = take_from_shell(x, out);
-	*printed = out ? out->out : 0;
+	if (printed)
+		*printed = out ? out->out : 0;
 	st_free(a, out);
 	return st;
+}
+
+/* `$(...)`: a subshell that runs before the command. */
+static uint8_t run_subst(struct an *a, const struct cx *c,
+			 const struct cg_nested_script *ns, struct fst *x,
+			 uint8_t *printed)
+{
+	return run_subshell_of(a, c, ns, x, true, printed);
 }
 
 /*
@@ -1825,26 +1836,9 @@ static void exec_procsubs(struct an *a, const struct cx *c,
 	if (c->depth >= MAX_DEPTH || !(ps = cg_script_procsubs(c->s, cmd, &n)))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		struct flow sf = {0};
-		struct fst *y = st_dup(a, x), *out;
-		struct cx sc = *c;
 		struct cg_loss carry = x->carry;
 
-		y->out = OUT_NONE;
-		y->trap = NULL;
-		y->trap_some = false;
-		y->err_trap = NULL;
-		y->njobs = 0;
-		y->last_job = -1;
-		sc.s = ps[i].script;
-		sc.shell = &ps[i].shell;
-		sc.in_fn = false;
-		sc.loops = 0;
-		sc.depth++;
-		sf.norm = y;
-		exec_list(a, &sc, ps[i].script->sh.top, &sf, NULL);
-		out = finish_shell(a, &sc, &sf, false);
-		if (take_from_shell(x, out) & ST_FAIL) {
+		if (run_subshell_of(a, c, &ps[i], x, false, NULL) & ST_FAIL) {
 			struct cg_loss l =
 			    loss_at(CG_LOSS_PROCSUB, c->s, ps[i].shell.by_start,
 				    ps[i].shell.by_end);
@@ -1852,7 +1846,6 @@ static void exec_procsubs(struct an *a, const struct cx *c,
 			blame(x, &l);
 		}
 		x->carry = carry;
-		st_free(a, out);
 	}
 }
 
