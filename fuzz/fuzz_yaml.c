@@ -2,13 +2,15 @@
  * libFuzzer target for the YAML loader: any valid UTF-8 input must load or
  * fail cleanly, every node's offsets must agree with its position, and
  * cg_scalar_offsets must stay inside each scalar, never go back, and map
- * each value byte to a source byte it can have come from.
+ * each value byte to a source byte it can have come from. And where the
+ * fast scanner (yaml_fast.c) reads the input, libyaml must read it too,
+ * into the same tree.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "load/load.h"
+#include "load/yaml_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -116,6 +118,24 @@ static void check_tree(const struct cg_src *src, const struct cg_tree *t)
 	free(seen.slot);
 }
 
+static void same_as_libyaml(const struct cg_src *src)
+{
+	struct cg_load_limits lim = CG_LOAD_LIMITS_DEFAULT;
+	struct cg_tree fast, lib;
+	char why[512];
+
+	/* aliases compare node by node: keep the expansion small */
+	lim.max_expanded_nodes = 10000;
+	if (!cg_yaml_load_how(&fast, src, &lim, NULL, CG_YAML_FAST_ONLY)) {
+		if (cg_yaml_load_how(&lib, src, &lim, NULL, CG_YAML_LIBYAML) ||
+		    !cg_yaml_same_tree(&lib, &fast, why, sizeof(why)))
+			abort();
+		cg_tree_release(&lib);
+	}
+	cg_tree_release(&fast);
+	cg_error_clear();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cg_src src;
@@ -129,6 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cg_yaml_load(&tree, &src, NULL);
 	check_tree(&src, &tree);
 	cg_tree_release(&tree);
+	same_as_libyaml(&src);
 	cg_src_release(&src);
 	return 0;
 }

@@ -40,7 +40,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "load/load.h"
+#include "load/yaml_int.h"
 #include "core/banned.h"
 
 #define MERGE_TAG "tag:yaml.org,2002:merge"
@@ -73,7 +73,7 @@ struct mark_cache {
 	size_t off;
 };
 
-struct builder {
+struct cg_ybuilder {
 	struct cg_arena *arena; /* where the tree lives */
 	const struct cg_src *src;
 	struct cg_tree *out;
@@ -107,7 +107,7 @@ static size_t sat_add(size_t a, size_t b)
  * linear where the two calls would walk from the line start every time.
  * In an all-ASCII source (most are) a character is a byte: no walk at all.
  */
-static size_t mark_off(struct builder *b, yaml_mark_t m, uint32_t *line,
+static size_t mark_off(struct cg_ybuilder *b, yaml_mark_t m, uint32_t *line,
 		       uint32_t *col)
 {
 	const struct cg_src *s = b->src;
@@ -162,17 +162,14 @@ static size_t mark_off(struct builder *b, yaml_mark_t m, uint32_t *line,
 	return i;
 }
 
-static int error_at(struct builder *b, int code, yaml_mark_t m,
+static int error_at(struct cg_ybuilder *b, int code, const struct cg_ymark *m,
 		    const char *what)
 {
-	uint32_t line, col;
-
-	mark_off(b, m, &line, &col);
-	return cg_error_set(code, "%s:%u:%u: %s", b->src->path, line, col,
+	return cg_error_set(code, "%s:%u:%u: %s", b->src->path, m->line, m->col,
 			    what);
 }
 
-static int parse_error(struct builder *b, const yaml_parser_t *p)
+static int parse_error(struct cg_ybuilder *b, const yaml_parser_t *p)
 {
 	const char *problem = p->problem ? p->problem : "not valid YAML";
 	uint32_t line, col;
@@ -225,7 +222,8 @@ static size_t anchor_slot(const struct anchor *tab, size_t size,
 	return i;
 }
 
-static void anchor_set(struct builder *b, const char *name, struct cg_node *n)
+static void anchor_set(struct cg_ybuilder *b, const char *name,
+		       struct cg_node *n)
 {
 	size_t i;
 
@@ -252,14 +250,14 @@ static void anchor_set(struct builder *b, const char *name, struct cg_node *n)
 	b->anchors[i].n = n;
 }
 
-static struct cg_node *anchor_get(const struct builder *b, const char *name)
+static struct cg_node *anchor_get(const struct cg_ybuilder *b, const char *name)
 {
 	if (!b->aanchors)
 		return NULL;
 	return b->anchors[anchor_slot(b->anchors, b->aanchors, name)].n;
 }
 
-static void anchors_reset(struct builder *b)
+static void anchors_reset(struct cg_ybuilder *b)
 {
 	free(b->anchors);
 	b->anchors = NULL;
@@ -350,7 +348,7 @@ static void merge_from(struct key_set *seen, const struct cg_node *src,
  * win, then earlier sources over later ones; merged pairs take the place of
  * the `<<` pair. Pair nodes are shared with the sources.
  */
-static void apply_merges(struct builder *b, struct cg_node *map)
+static void apply_merges(struct cg_ybuilder *b, struct cg_node *map)
 {
 	size_t total = map->n, nmerges = 0, m = 0;
 	struct key_set seen;
@@ -398,22 +396,6 @@ static void apply_merges(struct builder *b, struct cg_node *map)
 
 /* ---- building ---- */
 
-static enum cg_scalar_style scalar_style(yaml_scalar_style_t s)
-{
-	switch (s) {
-	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
-		return CG_STYLE_SINGLE;
-	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
-		return CG_STYLE_DOUBLE;
-	case YAML_LITERAL_SCALAR_STYLE:
-		return CG_STYLE_LITERAL;
-	case YAML_FOLDED_SCALAR_STYLE:
-		return CG_STYLE_FOLDED;
-	default:
-		return CG_STYLE_PLAIN;
-	}
-}
-
 /* The expanded size of a finished node (0: a collection still open). */
 static size_t expanded_of(const struct cg_node *n)
 {
@@ -422,16 +404,17 @@ static size_t expanded_of(const struct cg_node *n)
 }
 
 /* A node of `size` bytes (a cg_node or a ycoll) spanning the event. */
-static struct cg_node *new_node(struct builder *b, size_t size,
-				enum cg_node_kind kind, const yaml_event_t *ev,
-				const yaml_char_t *tag)
+static struct cg_node *new_node(struct cg_ybuilder *b, size_t size,
+				enum cg_node_kind kind, const struct cg_yev *ev)
 {
 	struct cg_node *n = cg_arena_alloc(b->arena, size);
-	size_t start, end;
+	size_t start = ev->start.off, end = ev->end.off;
 
 	n->kind = kind;
-	start = mark_off(b, ev->start_mark, &n->pos.line, &n->pos.col);
-	end = mark_off(b, ev->end_mark, &n->pos.end_line, &n->pos.end_col);
+	n->pos.line = ev->start.line;
+	n->pos.col = ev->start.col;
+	n->pos.end_line = ev->end.line;
+	n->pos.end_col = ev->end.col;
 	if (end < start) {
 		end = start;
 		n->pos.end_line = n->pos.line;
@@ -440,13 +423,14 @@ static struct cg_node *new_node(struct builder *b, size_t size,
 	/* offsets fit: the source is at most CG_LOAD_MAX_BYTES */
 	n->start = (uint32_t)start;
 	n->end = (uint32_t)end;
-	if (tag)
-		n->tag = cg_arena_strdup(b->arena, (const char *)tag);
+	if (ev->tag)
+		n->tag = cg_arena_strdup(b->arena, ev->tag);
 	return n;
 }
 
 /* Count `n` more nodes in the document; refuse when aliases blew it up. */
-static int count_nodes(struct builder *b, size_t n, yaml_mark_t at)
+static int count_nodes(struct cg_ybuilder *b, size_t n,
+		       const struct cg_ymark *at)
 {
 	char what[96];
 
@@ -459,7 +443,7 @@ static int count_nodes(struct builder *b, size_t n, yaml_mark_t at)
 }
 
 /* A finished node (or an alias to one) whose text ends at end/line/col. */
-static void add_child(struct builder *b, struct cg_node *n, size_t end,
+static void add_child(struct cg_ybuilder *b, struct cg_node *n, size_t end,
 		      uint32_t line, uint32_t col)
 {
 	struct frame *f;
@@ -476,28 +460,24 @@ static void add_child(struct builder *b, struct cg_node *n, size_t end,
 	f->end_col = col;
 }
 
-static int on_scalar(struct builder *b, const yaml_event_t *ev)
+static int on_scalar(struct cg_ybuilder *b, const struct cg_yev *ev)
 {
-	struct cg_node *n =
-	    new_node(b, sizeof(*n), CG_NODE_SCALAR, ev, ev->data.scalar.tag);
+	struct cg_node *n = new_node(b, sizeof(*n), CG_NODE_SCALAR, ev);
 
-	n->style = scalar_style(ev->data.scalar.style);
-	n->str = cg_arena_strndup(b->arena, (const char *)ev->data.scalar.value,
-				  ev->data.scalar.length);
+	n->style = ev->style;
+	n->str = cg_arena_strndup(b->arena, ev->value, ev->len);
 	/* at most 3 bytes of value per 2 of source: it fits (load.h) */
-	n->len = (uint32_t)ev->data.scalar.length;
-	if (ev->data.scalar.anchor)
-		anchor_set(b, (const char *)ev->data.scalar.anchor, n);
+	n->len = (uint32_t)ev->len;
+	if (ev->anchor)
+		anchor_set(b, ev->anchor, n);
 	add_child(b, n, n->end, n->pos.end_line, n->pos.end_col);
-	return count_nodes(b, 1, ev->start_mark);
+	return count_nodes(b, 1, &ev->start);
 }
 
-static int on_alias(struct builder *b, const yaml_event_t *ev)
+static int on_alias(struct cg_ybuilder *b, const struct cg_yev *ev)
 {
-	const char *name = (const char *)ev->data.alias.anchor;
+	const char *name = ev->anchor;
 	struct cg_node *n = anchor_get(b, name);
-	uint32_t line, col;
-	size_t end;
 	char what[160];
 
 	if (!n || !expanded_of(n)) {
@@ -505,18 +485,16 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
 			 n ? "alias '%.100s' refers to a node containing it"
 			   : "unknown alias '%.100s'",
 			 name);
-		return error_at(b, CG_EPARSE, ev->start_mark, what);
+		return error_at(b, CG_EPARSE, &ev->start, what);
 	}
-	end = mark_off(b, ev->end_mark, &line, &col);
-	add_child(b, n, end, line, col);
+	add_child(b, n, ev->end.off, ev->end.line, ev->end.col);
 	b->doc_aliased = true;
-	return count_nodes(b, expanded_of(n), ev->start_mark);
+	return count_nodes(b, expanded_of(n), &ev->start);
 }
 
-static int on_start(struct builder *b, const yaml_event_t *ev,
+static int on_start(struct cg_ybuilder *b, const struct cg_yev *ev,
 		    enum cg_node_kind kind)
 {
-	const yaml_char_t *tag, *anchor;
 	struct ycoll *y;
 	struct frame *f;
 	char what[64];
@@ -524,18 +502,11 @@ static int on_start(struct builder *b, const yaml_event_t *ev,
 	if (b->nframes >= b->lim.max_depth) {
 		snprintf(what, sizeof(what), "nesting deeper than %u levels",
 			 b->lim.max_depth);
-		return error_at(b, CG_ELIMIT, ev->start_mark, what);
+		return error_at(b, CG_ELIMIT, &ev->start, what);
 	}
-	if (kind == CG_NODE_SEQ) {
-		tag = ev->data.sequence_start.tag;
-		anchor = ev->data.sequence_start.anchor;
-	} else {
-		tag = ev->data.mapping_start.tag;
-		anchor = ev->data.mapping_start.anchor;
-	}
-	y = (struct ycoll *)new_node(b, sizeof(*y), kind, ev, tag);
-	if (anchor)
-		anchor_set(b, (const char *)anchor, &y->node);
+	y = (struct ycoll *)new_node(b, sizeof(*y), kind, ev);
+	if (ev->anchor)
+		anchor_set(b, ev->anchor, &y->node);
 	CG_GROW(b->frames, b->aframes, b->nframes + 1);
 	f = &b->frames[b->nframes++];
 	f->y = y;
@@ -543,18 +514,16 @@ static int on_start(struct builder *b, const yaml_event_t *ev,
 	f->end = y->node.start;
 	f->end_line = y->node.pos.line;
 	f->end_col = y->node.pos.col;
-	return count_nodes(b, 1, ev->start_mark);
+	return count_nodes(b, 1, &ev->start);
 }
 
-static void on_end(struct builder *b, const yaml_event_t *ev)
+static void on_end(struct cg_ybuilder *b, const struct cg_yev *ev)
 {
 	struct frame *f = &b->frames[--b->nframes];
 	struct ycoll *y = f->y;
 	struct cg_node *n = &y->node;
 	size_t nkids = b->nkids - f->base, expanded = 1;
 	struct cg_node **kids = nkids ? b->kids + f->base : NULL;
-	uint32_t line, col;
-	size_t s, e;
 
 	/* counts fit: each child is at least one byte of the source */
 	if (n->kind == CG_NODE_SEQ) {
@@ -587,12 +556,10 @@ static void on_end(struct builder *b, const yaml_event_t *ev)
 	 * single-pair mapping inside a flow sequence) gets a zero-width end
 	 * event wherever the next token is, so it ends with its last child.
 	 */
-	s = mark_off(b, ev->start_mark, &line, &col);
-	e = mark_off(b, ev->end_mark, &line, &col);
-	if (e > s && e >= f->end) {
-		n->end = (uint32_t)e;
-		n->pos.end_line = line;
-		n->pos.end_col = col;
+	if (ev->end.off > ev->start.off && ev->end.off >= f->end) {
+		n->end = (uint32_t)ev->end.off;
+		n->pos.end_line = ev->end.line;
+		n->pos.end_col = ev->end.col;
 	} else {
 		n->end = (uint32_t)f->end;
 		n->pos.end_line = f->end_line;
@@ -601,7 +568,7 @@ static void on_end(struct builder *b, const yaml_event_t *ev)
 	add_child(b, n, n->end, n->pos.end_line, n->pos.end_col);
 }
 
-static void on_document_end(struct builder *b)
+static void on_document_end(struct cg_ybuilder *b)
 {
 	if (b->root) {
 		CG_GROW(b->out->docs, b->adocs, b->out->ndocs + 1);
@@ -613,21 +580,164 @@ static void on_document_end(struct builder *b)
 	anchors_reset(b);
 }
 
+int cg_ybuild_event(struct cg_ybuilder *b, const struct cg_yev *ev)
+{
+	switch (ev->type) {
+	case CG_YEV_DOC_START:
+		b->doc_total = 0;
+		b->doc_aliased = false;
+		return 0;
+	case CG_YEV_DOC_END:
+		on_document_end(b);
+		return 0;
+	case CG_YEV_SCALAR:
+		return on_scalar(b, ev);
+	case CG_YEV_ALIAS:
+		return on_alias(b, ev);
+	case CG_YEV_SEQ_START:
+		return on_start(b, ev, CG_NODE_SEQ);
+	case CG_YEV_MAP_START:
+		return on_start(b, ev, CG_NODE_MAP);
+	case CG_YEV_SEQ_END:
+	case CG_YEV_MAP_END:
+		if (b->nframes)
+			on_end(b, ev);
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- libyaml's events ---- */
+
+static enum cg_scalar_style scalar_style(yaml_scalar_style_t s)
+{
+	switch (s) {
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+		return CG_STYLE_SINGLE;
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+		return CG_STYLE_DOUBLE;
+	case YAML_LITERAL_SCALAR_STYLE:
+		return CG_STYLE_LITERAL;
+	case YAML_FOLDED_SCALAR_STYLE:
+		return CG_STYLE_FOLDED;
+	default:
+		return CG_STYLE_PLAIN;
+	}
+}
+
+static void ymark(struct cg_ybuilder *b, yaml_mark_t m, struct cg_ymark *out)
+{
+	out->off = mark_off(b, m, &out->line, &out->col);
+}
+
+/* libyaml's event as ours; false for those the builder takes no note of
+ * (stream start and end) */
+static bool from_libyaml(struct cg_ybuilder *b, const yaml_event_t *e,
+			 struct cg_yev *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	switch (e->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		ev->type = CG_YEV_DOC_START;
+		return true;
+	case YAML_DOCUMENT_END_EVENT:
+		ev->type = CG_YEV_DOC_END;
+		return true;
+	case YAML_SCALAR_EVENT:
+		ev->type = CG_YEV_SCALAR;
+		ev->tag = (const char *)e->data.scalar.tag;
+		ev->anchor = (const char *)e->data.scalar.anchor;
+		ev->value = (const char *)e->data.scalar.value;
+		ev->len = e->data.scalar.length;
+		ev->style = scalar_style(e->data.scalar.style);
+		break;
+	case YAML_ALIAS_EVENT:
+		ev->type = CG_YEV_ALIAS;
+		ev->anchor = (const char *)e->data.alias.anchor;
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		ev->type = CG_YEV_SEQ_START;
+		ev->tag = (const char *)e->data.sequence_start.tag;
+		ev->anchor = (const char *)e->data.sequence_start.anchor;
+		break;
+	case YAML_MAPPING_START_EVENT:
+		ev->type = CG_YEV_MAP_START;
+		ev->tag = (const char *)e->data.mapping_start.tag;
+		ev->anchor = (const char *)e->data.mapping_start.anchor;
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+		ev->type = CG_YEV_SEQ_END;
+		break;
+	case YAML_MAPPING_END_EVENT:
+		ev->type = CG_YEV_MAP_END;
+		break;
+	default:
+		return false;
+	}
+	ymark(b, e->start_mark, &ev->start);
+	ymark(b, e->end_mark, &ev->end);
+	return true;
+}
+
+static int load_libyaml(struct cg_ybuilder *b, const struct cg_src *src)
+{
+	yaml_parser_t parser;
+	yaml_event_t e;
+	struct cg_yev ev;
+	bool done = false;
+	int err = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		cg_oom(0);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)src->text,
+				     src->len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	while (!done && !err) {
+		if (!yaml_parser_parse(&parser, &e)) {
+			err = parse_error(b, &parser);
+			break;
+		}
+		done = e.type == YAML_STREAM_END_EVENT;
+		if (from_libyaml(b, &e, &ev))
+			err = cg_ybuild_event(b, &ev);
+		yaml_event_delete(&e);
+	}
+	yaml_parser_delete(&parser);
+	return err;
+}
+
+/* Forget a half-built stream (the fast scanner stopped): the nodes stay in
+ * the arena, unreferenced. */
+static void builder_reset(struct cg_ybuilder *b)
+{
+	b->out->ndocs = 0;
+	b->root = NULL;
+	b->nframes = 0;
+	b->nkids = 0;
+	b->doc_total = 0;
+	b->doc_aliased = false;
+	anchors_reset(b);
+}
+
 int cg_yaml_load(struct cg_tree *out, const struct cg_src *src,
 		 const struct cg_load_limits *lim)
 {
-	return cg_yaml_load_in(out, src, lim, NULL);
+	return cg_yaml_load_how(out, src, lim, NULL, CG_YAML_AUTO);
 }
 
 int cg_yaml_load_in(struct cg_tree *out, const struct cg_src *src,
 		    const struct cg_load_limits *lim, struct cg_arena *arena)
 {
+	return cg_yaml_load_how(out, src, lim, arena, CG_YAML_AUTO);
+}
+
+int cg_yaml_load_how(struct cg_tree *out, const struct cg_src *src,
+		     const struct cg_load_limits *lim, struct cg_arena *arena,
+		     enum cg_yaml_how how)
+{
 	static const struct cg_load_limits defaults = CG_LOAD_LIMITS_DEFAULT;
-	struct builder b;
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	bool done = false;
-	int err = 0;
+	struct cg_ybuilder b;
+	int err = 1;
 
 	cg_arena_init(&out->arena);
 	out->docs = NULL;
@@ -643,52 +753,14 @@ int cg_yaml_load_in(struct cg_tree *out, const struct cg_src *src,
 	b.ascii = all_ascii(src->text, src->len);
 	cg_arena_init(&b.names);
 
-	if (!yaml_parser_initialize(&parser))
-		cg_oom(0);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)src->text,
-				     src->len);
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-
-	while (!done && !err) {
-		if (!yaml_parser_parse(&parser, &ev)) {
-			err = parse_error(&b, &parser);
-			break;
-		}
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			b.doc_total = 0;
-			b.doc_aliased = false;
-			break;
-		case YAML_DOCUMENT_END_EVENT:
-			on_document_end(&b);
-			break;
-		case YAML_SCALAR_EVENT:
-			err = on_scalar(&b, &ev);
-			break;
-		case YAML_ALIAS_EVENT:
-			err = on_alias(&b, &ev);
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-			err = on_start(&b, &ev, CG_NODE_SEQ);
-			break;
-		case YAML_MAPPING_START_EVENT:
-			err = on_start(&b, &ev, CG_NODE_MAP);
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			if (b.nframes)
-				on_end(&b, &ev);
-			break;
-		default:
-			break;
-		}
-		yaml_event_delete(&ev);
+	if (how != CG_YAML_LIBYAML) {
+		err = cg_yaml_fast_scan(&b, src, b.ascii);
+		if (err)
+			builder_reset(&b);
 	}
+	if (err && how != CG_YAML_FAST_ONLY)
+		err = load_libyaml(&b, src);
 
-	yaml_parser_delete(&parser);
 	anchors_reset(&b);
 	free(b.frames);
 	free(b.kids);
