@@ -401,6 +401,19 @@ static bool plain_start(const struct fs *s, size_t p, bool flow)
 
 enum run_end { RUN_EOL, RUN_COMMENT, RUN_KEY, RUN_FLOW, RUN_BAD };
 
+/* The bytes plain_run looks at, in block [0] and flow [1] context. */
+static const bool stops[2][256] = {
+    {[' '] = true, [':'] = true, ['\n'] = true},
+    {[' '] = true,
+     [':'] = true,
+     ['\n'] = true,
+     [','] = true,
+     ['['] = true,
+     [']'] = true,
+     ['{'] = true,
+     ['}'] = true},
+};
+
 /*
  * One line of a plain scalar from the cursor: its value ends at *end
  * (trailing spaces left out). The cursor stops at the line break, the
@@ -415,6 +428,12 @@ static enum run_end plain_run(struct fs *s, bool flow, size_t *end)
 	for (;;) {
 		char c;
 
+		/* most bytes are none of ' ', ':', '\n' and the flow
+		 * indicators: step over them at once */
+		while (q < s->n && !stops[flow][(unsigned char)t[q]])
+			q++;
+		if (q > last && t[q - 1] != ' ')
+			last = q;
 		if (q >= s->n || t[q] == '\n') {
 			how = RUN_EOL;
 			break;

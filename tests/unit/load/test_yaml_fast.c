@@ -104,6 +104,8 @@ static void test_plain(void **state)
 	(void)state;
 	same("a: b c\n");
 	same("a: b  c   \n");
+	same("a: b  c   "); /* trailing blanks at the end of the text */
+	same("k: [a  , b  ]");
 	same("a: b #c\nd: e#f\n");
 	same("a: b\n  c\n\n  d\n\n\n  e\nf: g\n");
 	same("- a\n  b\n- c\n");
