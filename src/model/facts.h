@@ -123,10 +123,12 @@ enum cg_env_role {
 	/* an example env file names it in an entry commented out (`#
 	 * NAME=value`): documented, and optional */
 	CG_ENV_DOC,
-	/* set for later: a GitHub step writes NAME=value to $GITHUB_ENV, and
-	 * the job's steps after it have it (its scope is the writing step,
-	 * which does not). No lookup finds it; value and value_kind are as
-	 * for a DEF. */
+	/* set for later: a GitHub step writes NAME=value to $GITHUB_ENV
+	 * (itself, or through the steps of a composite action of the
+	 * repository it `uses:`), and the job's steps after it have it (its
+	 * scope is the writing step, which does not; src and pos are where
+	 * the write is). No lookup finds it; value and value_kind are as for
+	 * a DEF. */
 	CG_ENV_LATER,
 };
 

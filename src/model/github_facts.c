@@ -359,6 +359,75 @@ static void build(struct cg_model *m, struct cg_file *f)
 			workflow_facts(m, &m->workflows[i]);
 }
 
+/* ---- what a step's composite action writes to $GITHUB_ENV ---- */
+
+#define ACTION_DEPTH 8 /* actions that run actions, at most this deep */
+
+/* The composite action of the repository in folder `dir`, or NULL. */
+static const struct cg_gh_workflow *action_in(const struct cg_model *m,
+					      const char *dir)
+{
+	size_t n = strlen(dir);
+
+	for (size_t i = 0; i < m->nworkflows; i++) {
+		const struct cg_gh_workflow *wf = &m->workflows[i];
+		const char *path = wf->src->path;
+
+		if (wf->composite && wf->njobs == 1 && !strncmp(path, dir, n) &&
+		    path[n] == '/' && !strchr(path + n + 1, '/'))
+			return wf;
+	}
+	return NULL;
+}
+
+/*
+ * A step `uses: ./dir` runs the repository's composite action in dir (the
+ * path is from the workspace, where the checkout put the repository). What
+ * the action's steps write to $GITHUB_ENV reaches every later step of the
+ * job, as a step's own writes do (actions/runner: the runner reads the file
+ * after each step of a composite action into the job's environment): LATER
+ * rows of the calling step's scope, at the action's lines. An action that
+ * runs another local action passes that one's writes on too.
+ */
+static void action_writes(struct cg_model *m, const char *uses, size_t scope,
+			  unsigned depth)
+{
+	const struct cg_gh_workflow *wf;
+	struct later l = {m, scope};
+	char *dir;
+
+	if (depth >= ACTION_DEPTH || !cg_starts_with(uses, "./") ||
+	    strchr(uses, '$') || !(dir = cg_model_path(NULL, uses)))
+		return;
+	wf = action_in(m, dir);
+	free(dir);
+	if (!wf)
+		return;
+	for (size_t s = 0; s < wf->jobs[0].nsteps; s++) {
+		const struct cg_gh_step *st = &wf->jobs[0].steps[s];
+
+		if (st->script)
+			cg_github_env_writes(st->script, later_def, &l);
+		else if (cg_node_is_scalar(st->uses))
+			action_writes(m, st->uses->str, scope, depth + 1);
+	}
+}
+
+static void action_env_finish(struct cg_model *m)
+{
+	for (size_t g = 0; g < m->facts.ngroups; g++) {
+		const struct cg_script_group *grp = &m->facts.groups[g];
+
+		if (grp->kind == CG_GROUP_GITLAB_JOB ||
+		    (grp->gh && checkout_moved(grp->gh)))
+			continue;
+		for (size_t i = 0; i < grp->nitems; i++)
+			if (grp->items[i].uses)
+				action_writes(m, grp->items[i].uses,
+					      grp->items[i].scope, 0);
+	}
+}
+
 static bool is_workflow(const char *path)
 {
 	return cg_is_workflow_path(path);
@@ -382,7 +451,8 @@ static const char *const action_patterns[] = {"**/action.yml", "**/action.yaml",
 					      NULL};
 
 /* Its files become workflows (composite) in the same table, with their
- * facts made the same way. */
+ * facts made the same way; once all are built, what they write to
+ * $GITHUB_ENV goes to the steps that use them. */
 const struct cg_loader cg_loader_github_action = {
     .id = "github-action",
     .patterns = action_patterns,
@@ -390,4 +460,5 @@ const struct cg_loader cg_loader_github_action = {
     .layer = CG_LAYER_QUICK,
     .prepare = cg_gh_prepare,
     .build = build,
+    .finish = action_env_finish,
 };
