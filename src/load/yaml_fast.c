@@ -12,15 +12,20 @@
  * It reads block mappings and sequences (indentless ones too), flow
  * collections, plain, quoted, literal and folded scalars, anchors, aliases,
  * `!tag` and `!!tag`, comments and `---`. At anything else, and at anything
- * libyaml would refuse, it stops (returns 1) and the loader reads the file
- * again with libyaml, which then gives the file's tree or its exact error:
- * tabs, carriage returns, control characters, byte-order marks, directives,
- * `...`, `?` keys, keys that are collections or aliases, properties before a
- * key, and nesting deeper than MAX_NEST. Every rule that decides a value
- * follows libyaml 0.2.5's scanner (scan_plain_scalar, scan_flow_scalar,
- * scan_block_scalar): tests/unit/load/test_yaml_fast.c compares the two
- * trees for every YAML file of the repository and a table of edge cases,
- * and fuzz/fuzz_yaml.c does so for whatever the fuzzer makes.
+ * libyaml would refuse, it stops (returns the line of this file that
+ * stopped) and the loader reads the file again with libyaml, which then
+ * gives the file's tree or its exact error: tabs, carriage returns, control
+ * characters, byte-order marks, directives, `...`, `?` keys, keys that are
+ * collections or aliases, properties before a key, a comment right after a
+ * token (`"a"#b`), a flow mapping entry without a value, and nesting deeper
+ * than MAX_NEST. The builder's own limits (depth, alias expansion) stop it
+ * too, so that their error comes with libyaml's marks.
+ *
+ * Every rule that decides a value follows libyaml 0.2.5's scanner
+ * (scan_plain_scalar, scan_flow_scalar, scan_block_scalar):
+ * tests/unit/load/test_yaml_fast.c compares the two trees for every YAML
+ * file of the repository and a table of edge cases, and fuzz/fuzz_yaml.c
+ * does so for whatever the fuzzer makes.
  *
  * Positions: a cursor holds the offset, its line and where the line
  * starts. Structure is decided on columns of indentation (spaces only, so
