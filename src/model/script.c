@@ -13,8 +13,10 @@
  * as code: `bash -c '...'`, `bash <<'EOF'`, `eval '...'`, `trap '...'
  * EXIT`. Only text whose bytes are the script's own is taken (single
  * quotes; double quotes or an unquoted here-document without backslashes,
- * where `$x` stays a word of the inner script); anything the outer shell
- * would rewrite is left alone, never guessed.
+ * where `$x` stays a word of the inner script, and in a here-document a
+ * `$(...)` inside the inner script's quotes is data of its own length);
+ * anything else the outer shell would rewrite is left alone, never
+ * guessed.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -241,6 +243,58 @@ static bool strnstr_len(const char *text, size_t len, const char *needle)
 }
 
 /*
+ * The text an inner shell reads from an unquoted here-document whose
+ * `$(...)` all sit inside quotes of the inner script (`echo "$(ls)"`): the
+ * outer shell puts each command's output there (POSIX 2.7.4), and the
+ * inner shell takes it as data within its quotes, so each substitution
+ * becomes one run of opaque text of its own length (offsets map one to
+ * one; its line breaks stay). NULL when one sits outside quotes or in a
+ * comment, where its output would be code of the inner script, or is an
+ * arithmetic `$((`. The caller has ruled out backslashes and backquotes.
+ */
+static char *quoted_substs(const char *raw, size_t base, size_t len)
+{
+	size_t end = base + len;
+	char *text = cg_xmalloc(len + 1);
+	char q = 0; /* the inner script's open quote */
+
+	memcpy(text, raw + base, len);
+	text[len] = '\0';
+	for (size_t i = base; i < end; i++) {
+		char c = raw[i];
+		size_t close;
+
+		if (c == '$' && i + 1 < end && raw[i + 1] == '(') {
+			if (!q || (i + 2 < end && raw[i + 2] == '(') ||
+			    !(close = cg_sh_subst_end(raw, end, i + 2)))
+				goto unknown;
+			for (size_t k = i; k <= close && k < end; k++)
+				if (raw[k] != '\n')
+					text[k - base] = 'x';
+			i = close;
+		} else if (!q && c == '#' &&
+			   (i == base || raw[i - 1] == ' ' ||
+			    raw[i - 1] == '\t' || raw[i - 1] == '\n' ||
+			    raw[i - 1] == ';')) {
+			while (i < end && raw[i] != '\n') {
+				if (raw[i] == '$' && i + 1 < end &&
+				    raw[i + 1] == '(')
+					goto unknown;
+				i++;
+			}
+		} else if (!q && (c == '\'' || c == '"')) {
+			q = c;
+		} else if (q == c) {
+			q = 0;
+		}
+	}
+	return text;
+unknown:
+	free(text);
+	return NULL;
+}
+
+/*
  * Words i.. of cmd: a shell, its flags, then with -c the script string;
  * without -c and without a script file it reads its standard input, which
  * may be a here-document (its own, or one `feeder`, the command before it
@@ -275,6 +329,8 @@ static void shell_at(struct cg_arena *arena, struct cg_script *s,
 		ns = add_nested_text(arena, s, CG_NESTED_SHELL, base, len, text,
 				     map, cmd, depth);
 	} else {
+		char *text = NULL;
+
 		if (j < cmd->nwords)
 			return; /* `bash script.sh`: a file we do not read */
 		if (!(hd = script_heredoc(cmd, feeder)) ||
@@ -283,16 +339,20 @@ static void shell_at(struct cg_arena *arena, struct cg_script *s,
 		base = hd->body_start;
 		len = hd->body_end - hd->body_start;
 		/* unquoted: the outer shell expands it; without backslashes
-		 * and substitutions (heredoc_substs) its bytes are still the
-		 * script's */
+		 * its bytes are still the script's, but for substitutions
+		 * (run by heredoc_substs), which must be data of the inner
+		 * script (quoted_substs) */
 		if (!hd->target.quoted &&
 		    (memchr(s->sh.text + base, '\\', len) ||
-		     memchr(s->sh.text + base, '`', len) ||
-		     strnstr_len(s->sh.text + base, len, "$(")))
+		     memchr(s->sh.text + base, '`', len)))
+			return;
+		if (!hd->target.quoted &&
+		    strnstr_len(s->sh.text + base, len, "$(") &&
+		    !(text = quoted_substs(s->sh.text, base, len)))
 			return;
 		flags_end = cmd->words[j - 1].end;
-		ns = add_nested(arena, s, CG_NESTED_SHELL, base, len, cmd,
-				depth);
+		ns = add_nested_text(arena, s, CG_NESTED_SHELL, base, len, text,
+				     NULL, cmd, depth);
 	}
 	if (!ns)
 		return;
