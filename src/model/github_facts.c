@@ -363,18 +363,23 @@ static void build(struct cg_model *m, struct cg_file *f)
 
 #define ACTION_DEPTH 8 /* actions that run actions, at most this deep */
 
-/* The composite action of the repository in folder `dir`, or NULL. */
+/* The composite action of the repository in folder `dir` ("" or ".":
+ * the root), or NULL. */
 static const struct cg_gh_workflow *action_in(const struct cg_model *m,
 					      const char *dir)
 {
-	size_t n = strlen(dir);
+	bool root = !*dir || !strcmp(dir, ".");
+	size_t n = root ? 0 : strlen(dir);
 
 	for (size_t i = 0; i < m->nworkflows; i++) {
 		const struct cg_gh_workflow *wf = &m->workflows[i];
 		const char *path = wf->src->path;
 
-		if (wf->composite && wf->njobs == 1 && !strncmp(path, dir, n) &&
-		    path[n] == '/' && !strchr(path + n + 1, '/'))
+		if (!wf->composite || wf->njobs != 1)
+			continue;
+		if (!root && (strncmp(path, dir, n) || path[n] != '/'))
+			continue;
+		if (!strchr(path + (root ? 0 : n + 1), '/'))
 			return wf;
 	}
 	return NULL;
@@ -397,7 +402,12 @@ static void action_writes(struct cg_model *m, const char *uses, size_t scope,
 	char *dir;
 
 	if (depth >= ACTION_DEPTH || !cg_starts_with(uses, "./") ||
-	    strchr(uses, '$') || !(dir = cg_model_path(NULL, uses)))
+	    strchr(uses, '$'))
+		return;
+	/* `./` alone: the action at the root of the repository */
+	if (!(dir = cg_model_path(NULL, uses)) && !uses[2])
+		dir = cg_xstrdup("");
+	if (!dir)
 		return;
 	wf = action_in(m, dir);
 	free(dir);
