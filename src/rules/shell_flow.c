@@ -566,6 +566,10 @@ struct val {
 	uint8_t st;
 	int job;
 	bool empty; /* known to be "" (st is 0) */
+	/* a number the script wrote here, or the default of a `${x:-N}`
+	 * whose x was never set: num is its value */
+	bool exact;
+	long num;
 };
 
 static bool all_digits(const char *t, size_t n)
@@ -580,7 +584,7 @@ static bool all_digits(const char *t, size_t n)
 
 static struct val literal_status(const char *t, size_t n, const struct cx *c)
 {
-	struct val v = {false, 0, -1, false};
+	struct val v = {false, 0, -1, false, false, 0};
 	unsigned long k = 0;
 
 	if (!all_digits(t, n) || n > 9)
@@ -589,12 +593,14 @@ static struct val literal_status(const char *t, size_t n, const struct cx *c)
 		k = k * 10 + (unsigned long)(t[i] - '0');
 	v.known = true;
 	v.st = k % 256 == 0 ? ST_Z : nonzero(c);
+	v.exact = true;
+	v.num = (long)k;
 	return v;
 }
 
 static struct val lookup_name(const struct fst *x, const char *t, size_t n)
 {
-	struct val v = {false, 0, -1, false};
+	struct val v = {false, 0, -1, false, false, 0};
 
 	for (size_t i = 0; i < x->nvars; i++)
 		if (x->vars[i].len == n && !memcmp(x->vars[i].name, t, n) &&
@@ -610,7 +616,7 @@ static struct val lookup_name(const struct fst *x, const char *t, size_t n)
 static struct val read_exact(const struct fst *x, const struct cx *c,
 			     const char *t, size_t n)
 {
-	struct val v = {false, 0, -1, false};
+	struct val v = {false, 0, -1, false, false, 0};
 	size_t k;
 
 	if (n >= 2 && t[0] == '$') {
@@ -780,7 +786,7 @@ static struct val read_term(const struct fst *x, const struct cx *c,
 static struct val assign_value(const struct fst *x, const struct cx *c,
 			       const char *t, size_t n)
 {
-	struct val v = {false, 0, -1, false};
+	struct val v = {false, 0, -1, false, false, 0};
 
 	if (n > 5 && !memcmp(t, "$((", 3) && !memcmp(t + n - 2, "))", 2)) {
 		/* terms joined by + or |: non-zero if one is */
@@ -1063,6 +1069,30 @@ static uint8_t compare_code(const struct cx *c, uint8_t st, const char *op,
 	return out;
 }
 
+/*
+ * A test whose outcome the script fixes: two numbers it wrote (`[ 0 -ne 2
+ * ]`), or the default of a `${rc:-0}` whose rc was never set against one.
+ * *res: true or false. `=` and `!=` compare text, the same for numbers
+ * written without leading zeros; `<` and `>` in `[[ ]]` compare text in
+ * the locale's order and are left alone. A variable set to a number is
+ * not taken: a loop's counter changes between rounds.
+ */
+static bool decided(struct val l, struct val r, const char *op, bool arith,
+		    uint8_t *res)
+{
+	bool out;
+
+	if (!l.exact || !r.exact)
+		return false;
+	if (!arith && op[0] != '-' && strcmp(op, "=") && strcmp(op, "==") &&
+	    strcmp(op, "!="))
+		return false;
+	if (!compare_nums(op, l.num, r.num, false, &out))
+		return false;
+	*res = out;
+	return true;
+}
+
 /* The test of `[ A OP B ]`, `[[ ... ]]`, `test`, `(( ... ))` as a status
  * set, when one side is a status and the other 0 (else unknown). */
 static uint8_t eval_compare(const struct fst *x, const struct cx *c,
@@ -1100,6 +1130,8 @@ static uint8_t eval_compare(const struct fst *x, const struct cx *c,
 		}
 	}
 
+	if (decided(l, r, op, arith, &bits))
+		return bits ? ST_Z : nonzero(c);
 	if (!l.known || !l.st) {
 		struct val t = l;
 
@@ -2449,7 +2481,7 @@ static void exec_case(struct an *a, const struct cx *c,
 		      const struct cg_sh_cmd *cmd, struct flow *f)
 {
 	struct fst *in = f->norm, *out = NULL;
-	struct val subj = {false, 0, -1, false};
+	struct val subj = {false, 0, -1, false, false, 0};
 	uint8_t left;
 	bool catch_all = false;
 
