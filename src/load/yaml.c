@@ -826,7 +826,7 @@ static size_t skip_line(const char *t, size_t p, size_t lim)
 	return p + brk_len(t, p, lim);
 }
 
-static bool is_anchor_char(char c)
+bool cg_yaml_anchor_char(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	       (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
@@ -860,7 +860,7 @@ static size_t skip_properties(const char *t, size_t p, size_t lim)
 		if (p < lim && t[p] == '&') {
 			/* libyaml's anchor names: [0-9A-Za-z_-]; `&a:b` is
 			 * anchor a on ":b" */
-			for (p++; p < lim && is_anchor_char(t[p]); p++)
+			for (p++; p < lim && cg_yaml_anchor_char(t[p]); p++)
 				;
 		} else if (p < lim && t[p] == '!') {
 			/* a tag is followed by a blank, or in flow a comma;

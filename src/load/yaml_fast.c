@@ -289,15 +289,9 @@ static int emit_empty(struct fs *s, const struct cur *at_)
 
 /* ---- properties ---- */
 
-static bool anchor_char(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
-}
-
 static bool tag_char(char c)
 {
-	return anchor_char(c) || c == '.' || c == '/';
+	return cg_yaml_anchor_char(c) || c == '.' || c == '/';
 }
 
 /* `&name` and `!tag` / `!!tag` before a node, each followed by a blank. */
@@ -318,7 +312,8 @@ static int read_props(struct fs *s, struct props *pr)
 		if (c == '&') {
 			if (pr->anchor)
 				return STOP;
-			for (q = p; q < s->n && anchor_char(s->t[q]); q++)
+			for (q = p; q < s->n && cg_yaml_anchor_char(s->t[q]);
+			     q++)
 				;
 			if (q == p || q - p > MAX_NAME || !blankz(s, q))
 				return STOP;
@@ -832,7 +827,7 @@ static int alias(struct fs *s, const struct props *pr)
 
 	if (pr->any)
 		return STOP;
-	for (q = p; q < s->n && anchor_char(s->t[q]); q++)
+	for (q = p; q < s->n && cg_yaml_anchor_char(s->t[q]); q++)
 		;
 	if (q == p || q - p > MAX_NAME)
 		return STOP;

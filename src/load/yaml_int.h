@@ -64,6 +64,9 @@ int cg_yaml_load_how(struct cg_tree *out, const struct cg_src *src,
 		     const struct cg_load_limits *lim, struct cg_arena *arena,
 		     enum cg_yaml_how how);
 
+/* A character of an anchor's or alias's name, as libyaml reads them. */
+bool cg_yaml_anchor_char(char c);
+
 /* Are two trees the same node for node (kind, style, tag, value, size,
  * positions)? If not, false, with what differs first in why. */
 bool cg_yaml_same_tree(const struct cg_tree *a, const struct cg_tree *b,
