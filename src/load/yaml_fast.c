@@ -544,17 +544,6 @@ static int scan_plain(struct fs *s, int indent, bool flow, struct scal *o)
 
 /* ---- quoted scalars ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The escape at the cursor (a backslash not before a line break). */
 static int escape(struct fs *s)
 {
@@ -599,7 +588,7 @@ static int escape(struct fs *s)
 	if (!digits)
 		return 0;
 	for (size_t k = 0; k < digits; k++) {
-		int h = hexval(at(s, s->c.p + k));
+		int h = cg_hex_value((unsigned char)at(s, s->c.p + k));
 
 		if (h < 0)
 			return STOP;
