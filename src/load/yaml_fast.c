@@ -980,6 +980,32 @@ static bool entry_here(const struct fs *s)
 	return at(s, s->c.p) == '-' && blankz(s, s->c.p + 1);
 }
 
+static int block_seq(struct fs *s, int c, const struct cur *start,
+		     const struct props *pr, bool indentless);
+
+/*
+ * The node after the "-" of an entry or the ":" of a key (value) of a
+ * block collection at column c, the cursor just past it: on the same line
+ * (where only an entry's node may be a mapping), on the lines below when
+ * they are indented more (or, for a key's value, an indentless sequence at
+ * column c), or left out: the empty scalar libyaml makes, at `left_out`.
+ */
+static int indicated(struct fs *s, int c, const struct cur *left_out,
+		     bool value)
+{
+	while (at(s, s->c.p) == ' ')
+		s->c.p++;
+	if (!eof(s) && s->t[s->c.p] != '\n' && s->t[s->c.p] != '#')
+		return block_node(s, c, !value, value);
+	if (skip_ws(s))
+		return STOP;
+	if (!block_done(s) && col(s) > c)
+		return block_node(s, c, true, value);
+	if (value && !block_done(s) && col(s) == c && entry_here(s))
+		return block_seq(s, c, &s->c, NULL, true);
+	return emit_empty(s, left_out);
+}
+
 /*
  * A block sequence at column c whose first '-' is at the cursor. An
  * indentless one (the value of a key at the same column) ends at the first
@@ -995,21 +1021,7 @@ static int block_seq(struct fs *s, int c, const struct cur *start,
 
 		s->c.p++;
 		dash = s->c;
-		while (at(s, s->c.p) == ' ')
-			s->c.p++;
-		if (eof(s) || s->t[s->c.p] == '\n' || s->t[s->c.p] == '#') {
-			if (skip_ws(s))
-				return STOP;
-			if (block_done(s) || col(s) <= c) {
-				if (emit_empty(s, &dash))
-					return STOP;
-			} else if (block_node(s, c, true, false)) {
-				return STOP;
-			}
-		} else if (block_node(s, c, true, false)) {
-			return STOP;
-		}
-		if (skip_ws(s))
+		if (indicated(s, c, &dash, false) || skip_ws(s))
 			return STOP;
 		if (block_done(s) || col(s) < c)
 			break;
@@ -1060,25 +1072,7 @@ static int block_map(struct fs *s, int c, const struct cur *start,
 			return STOP;
 		s->c.p++;
 		colon = s->c;
-		while (at(s, s->c.p) == ' ')
-			s->c.p++;
-		if (eof(s) || s->t[s->c.p] == '\n' || s->t[s->c.p] == '#') {
-			if (skip_ws(s))
-				return STOP;
-			if (block_done(s) || col(s) < c ||
-			    (col(s) == c && !entry_here(s))) {
-				if (emit_empty(s, &colon))
-					return STOP;
-			} else if (col(s) == c) {
-				if (block_seq(s, c, &s->c, NULL, true))
-					return STOP;
-			} else if (block_node(s, c, true, true)) {
-				return STOP;
-			}
-		} else if (block_node(s, c, false, true)) {
-			return STOP;
-		}
-		if (skip_ws(s))
+		if (indicated(s, c, &colon, true) || skip_ws(s))
 			return STOP;
 		if (block_done(s) || col(s) < c)
 			break;
