@@ -2235,7 +2235,9 @@ size_t cg_sh_subst_end(const char *text, size_t len, size_t start)
 	struct cg_sh_script tmp;
 	size_t at = start;
 
-	if (start >= len || parse_in(&tmp, NULL, text, len, 0, &at) < 0)
+	if (start >= len)
+		return 0; /* nothing parsed, nothing to release */
+	if (parse_in(&tmp, NULL, text, len, 0, &at) < 0)
 		at = 0;
 	cg_sh_release(&tmp);
 	return at;

@@ -964,6 +964,19 @@ static void test_shell__fuzz_regressions(void **state)
 	cg_sh_release(&s);
 }
 
+/* cg_sh_subst_end: the `)` that closes `$(`, or 0; also for a `$(` that
+ * ends the text (fuzz_check found it releasing a tree it never parsed) */
+static void test_shell__subst_end(void **state)
+{
+	static const char t[] = "echo $(ls -l) x";
+
+	(void)state;
+	assert_int_equal(cg_sh_subst_end(t, strlen(t), 7), 12);
+	assert_int_equal(cg_sh_subst_end(t, 12, 7), 0); /* not closed */
+	assert_int_equal(cg_sh_subst_end("echo $(", 7, 7), 0);
+	assert_int_equal(cg_sh_subst_end("a $(", 4, 9), 0);
+}
+
 static void test_shell__arbitrary_bytes(void **state)
 {
 	/* no NUL terminator is read; NUL bytes are word bytes */
@@ -1012,6 +1025,7 @@ int main(void)
 	    cmocka_unit_test(test_shell__deep_nesting_is_limited),
 	    cmocka_unit_test(test_shell__long_line_is_linear),
 	    cmocka_unit_test(test_shell__fuzz_regressions),
+	    cmocka_unit_test(test_shell__subst_end),
 	    cmocka_unit_test(test_shell__arbitrary_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
