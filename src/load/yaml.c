@@ -826,6 +826,27 @@ static size_t skip_line(const char *t, size_t p, size_t lim)
 	return p + brk_len(t, p, lim);
 }
 
+uint32_t cg_yaml_named_escape(char c)
+{
+	switch (c) {
+	case 'N':
+		return 0x85;
+	case '_':
+		return 0xa0;
+	case 'L':
+		return 0x2028;
+	case 'P':
+		return 0x2029;
+	default:
+		return 0;
+	}
+}
+
+size_t cg_yaml_escape_digits(char c)
+{
+	return c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : 0;
+}
+
 bool cg_yaml_anchor_char(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
@@ -1002,27 +1023,12 @@ static void escape_size(const char *t, size_t p, size_t lim, size_t *srclen,
 	*nbytes = 1;
 	if (p + 1 >= lim)
 		return;
-	switch (t[p + 1]) {
-	case 'N':
-	case '_':
-		*nbytes = 2;
-		return;
-	case 'L':
-	case 'P':
-		*nbytes = 3;
-		return;
-	case 'x':
-		digits = 2;
-		break;
-	case 'u':
-		digits = 4;
-		break;
-	case 'U':
-		digits = 8;
-		break;
-	default:
+	if ((v = cg_yaml_named_escape(t[p + 1]))) {
+		*nbytes = v < 0x800 ? 2 : 3;
 		return;
 	}
+	if (!(digits = cg_yaml_escape_digits(t[p + 1])))
+		return;
 	d = read_hex(t, p + 2, lim, digits, &v);
 	*srclen = 2 + d;
 	if (digits == 4 && d == 4 && v >= 0xd800 && v <= 0xdbff &&

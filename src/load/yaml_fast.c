@@ -550,8 +550,8 @@ static int escape(struct fs *s)
 	static const char simple[] =
 	    "0\0a\ab\bt\tn\nv\vf\fr\re\033  \"\"//\\\\";
 	char c = at(s, s->c.p + 1);
-	unsigned v = 0;
-	size_t digits = 0;
+	uint32_t v;
+	size_t digits;
 
 	for (size_t i = 0; i + 1 < sizeof(simple); i += 2)
 		if (simple[i] == c && c) {
@@ -559,34 +559,15 @@ static int escape(struct fs *s)
 			s->c.p += 2;
 			return 0;
 		}
-	switch (c) {
-	case 'N':
-		put_utf8(s, 0x85);
-		break;
-	case '_':
-		put_utf8(s, 0xa0);
-		break;
-	case 'L':
-		put_utf8(s, 0x2028);
-		break;
-	case 'P':
-		put_utf8(s, 0x2029);
-		break;
-	case 'x':
-		digits = 2;
-		break;
-	case 'u':
-		digits = 4;
-		break;
-	case 'U':
-		digits = 8;
-		break;
-	default:
-		return STOP;
-	}
-	s->c.p += 2;
-	if (!digits)
+	if ((v = cg_yaml_named_escape(c))) {
+		put_utf8(s, v);
+		s->c.p += 2;
 		return 0;
+	}
+	if (!(digits = cg_yaml_escape_digits(c)))
+		return STOP;
+	s->c.p += 2;
+	v = 0;
 	for (size_t k = 0; k < digits; k++) {
 		int h = cg_hex_value((unsigned char)at(s, s->c.p + k));
 
@@ -931,9 +912,12 @@ static int flow_node_in(struct fs *s)
 	struct scal sc;
 	char c;
 
-	if (read_props(s, &pr))
+	/* a document marker ends a flow collection too soon: libyaml's
+	 * error (here, or on the line after the properties) */
+	if (doc_marker(s, '-') || doc_marker(s, '.') || read_props(s, &pr))
 		return STOP;
-	if (pr.any && (skip_ws(s) || eof(s)))
+	if (pr.any &&
+	    (skip_ws(s) || eof(s) || doc_marker(s, '-') || doc_marker(s, '.')))
 		return STOP;
 	c = s->t[s->c.p];
 	if (c == '[')

@@ -64,6 +64,11 @@ int cg_yaml_load_how(struct cg_tree *out, const struct cg_src *src,
 		     const struct cg_load_limits *lim, struct cg_arena *arena,
 		     enum cg_yaml_how how);
 
+/* A double-quoted escape: the code point of \N \_ \L \P (else 0), and
+ * the hex digits of \x \u \U (2, 4, 8; else 0). */
+uint32_t cg_yaml_named_escape(char c);
+size_t cg_yaml_escape_digits(char c);
+
 /* A character of an anchor's or alias's name, as libyaml reads them. */
 bool cg_yaml_anchor_char(char c);
 

@@ -211,6 +211,11 @@ static void test_collections(void **state)
 	same("a: \xc3\xa9t\xc3\xa9 # caf\xc3\xa9\nb: [\"\xe2\x82\xac\", x]\n");
 	not_fast("a:\n    b: 1\n  c: 2\n");
 	not_fast("a: [b: c]\n");
+	/* a document marker inside a flow collection (fuzz_yaml) */
+	not_fast("S# : [\"\",---\"\",&e\n--- &B \"\", \"p: >\"]");
+	not_fast("a: {b:\n--- c}\n");
+	not_fast("a: [b,\n---\n]\n");
+	same("a: [b,\n---]\n"); /* `---]` is no marker: a plain scalar */
 	not_fast("a: {b}\n");
 	not_fast("[a]: b\n");
 	not_fast("*a : b\n");
