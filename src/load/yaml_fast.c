@@ -148,6 +148,12 @@ static bool doc_marker(const struct fs *s, char c)
 	       s->t[p + 1] == c && s->t[p + 2] == c && blankz(s, p + 3);
 }
 
+/* `---` or `...`: either ends what a document holds */
+static bool any_marker(const struct fs *s)
+{
+	return doc_marker(s, '-') || doc_marker(s, '.');
+}
+
 /*
  * Spaces, comments and line breaks up to the next token. A '#' right after
  * a token (`"a"#b`) is left to libyaml.
@@ -508,8 +514,7 @@ static int scan_plain(struct fs *s, int indent, bool flow, struct scal *o)
 			newline(s);
 		}
 		q = s->c.p;
-		more = !eof(s) && (flow || col(s) > indent) &&
-		       !doc_marker(s, '-') && !doc_marker(s, '.') &&
+		more = !eof(s) && (flow || col(s) > indent) && !any_marker(s) &&
 		       s->t[q] != '#' &&
 		       !(s->t[q] == ':' && blankz(s, q + 1)) &&
 		       !(flow && flow_indicator(s->t[q]));
@@ -610,7 +615,7 @@ static int scan_quoted(struct fs *s, struct scal *o)
 		bool leading_blanks = false, leading_break = false;
 		size_t spaces = 0, breaks = 0;
 
-		if (doc_marker(s, '-') || doc_marker(s, '.') || eof(s))
+		if (any_marker(s) || eof(s))
 			return STOP;
 		while (!eof(s) && t[s->c.p] != ' ' && t[s->c.p] != '\n') {
 			char c = t[s->c.p];
@@ -832,26 +837,40 @@ static int flow_end(struct fs *s, enum cg_yev_type type)
 	return emit(s, type, &a, &s->c, NULL);
 }
 
+/* The `[` or `{` at the cursor: its start event. */
+static int flow_open(struct fs *s, enum cg_yev_type type,
+		     const struct cur *start, const struct props *pr)
+{
+	struct cur st = *start;
+
+	s->c.p++;
+	return emit(s, type, &st, &s->c, pr);
+}
+
+/* After an entry: its ',' (stepped over), or the collection's `close`
+ * (left for flow_end); anything else is left to libyaml. */
+static int flow_next(struct fs *s, char close)
+{
+	if (no_colon(s) || eof(s))
+		return STOP;
+	if (s->t[s->c.p] == ',')
+		s->c.p++;
+	else if (s->t[s->c.p] != close)
+		return STOP;
+	return 0;
+}
+
 static int flow_seq(struct fs *s, const struct cur *start,
 		    const struct props *pr)
 {
-	struct cur st = *start, a;
-
-	s->c.p++;
-	a = s->c;
-	if (emit(s, CG_YEV_SEQ_START, &st, &a, pr))
+	if (flow_open(s, CG_YEV_SEQ_START, start, pr))
 		return STOP;
 	for (;;) {
-		if (skip_ws(s) || eof(s) || doc_marker(s, '-') ||
-		    doc_marker(s, '.'))
+		if (skip_ws(s) || eof(s) || any_marker(s))
 			return STOP;
 		if (s->t[s->c.p] == ']')
 			break;
-		if (flow_node(s) || no_colon(s) || eof(s))
-			return STOP;
-		if (s->t[s->c.p] == ',')
-			s->c.p++;
-		else if (s->t[s->c.p] != ']')
+		if (flow_node(s) || flow_next(s, ']'))
 			return STOP;
 	}
 	return flow_end(s, CG_YEV_SEQ_END);
@@ -860,18 +879,13 @@ static int flow_seq(struct fs *s, const struct cur *start,
 static int flow_map(struct fs *s, const struct cur *start,
 		    const struct props *pr)
 {
-	struct cur st = *start, a;
-
-	s->c.p++;
-	a = s->c;
-	if (emit(s, CG_YEV_MAP_START, &st, &a, pr))
+	if (flow_open(s, CG_YEV_MAP_START, start, pr))
 		return STOP;
 	for (;;) {
 		struct scal key;
 		char c;
 
-		if (skip_ws(s) || eof(s) || doc_marker(s, '-') ||
-		    doc_marker(s, '.'))
+		if (skip_ws(s) || eof(s) || any_marker(s))
 			return STOP;
 		c = s->t[s->c.p];
 		if (c == '}')
@@ -896,11 +910,7 @@ static int flow_map(struct fs *s, const struct cur *start,
 		c = s->t[s->c.p];
 		if (c == ',' || c == '}')
 			return STOP; /* a value left out */
-		if (flow_node(s) || no_colon(s) || eof(s))
-			return STOP;
-		if (s->t[s->c.p] == ',')
-			s->c.p++;
-		else if (s->t[s->c.p] != '}')
+		if (flow_node(s) || flow_next(s, '}'))
 			return STOP;
 	}
 	return flow_end(s, CG_YEV_MAP_END);
@@ -914,10 +924,9 @@ static int flow_node_in(struct fs *s)
 
 	/* a document marker ends a flow collection too soon: libyaml's
 	 * error (here, or on the line after the properties) */
-	if (doc_marker(s, '-') || doc_marker(s, '.') || read_props(s, &pr))
+	if (any_marker(s) || read_props(s, &pr))
 		return STOP;
-	if (pr.any &&
-	    (skip_ws(s) || eof(s) || doc_marker(s, '-') || doc_marker(s, '.')))
+	if (pr.any && (skip_ws(s) || eof(s) || any_marker(s)))
 		return STOP;
 	c = s->t[s->c.p];
 	if (c == '[')
@@ -956,7 +965,7 @@ static int block_node(struct fs *s, int indent, bool key_ok, bool value);
  * whatever ends the collection. */
 static bool block_done(struct fs *s)
 {
-	return eof(s) || doc_marker(s, '-') || doc_marker(s, '.');
+	return eof(s) || any_marker(s);
 }
 
 static bool entry_here(const struct fs *s)
