@@ -259,6 +259,31 @@ uint64_t cg_hash64(uint64_t h, const void *data, size_t len);
 #define CG_HASH_INIT 0xcbf29ce484222325ULL
 
 /*
+ * A map from strings to indexes (strmap.c). Keys are borrowed, as pointer
+ * and length, and must outlive the map; `nocase` compares ASCII letters
+ * without case. A zeroed map is an empty case-sensitive one.
+ */
+struct cg_strmap_slot;
+struct cg_strmap {
+	struct cg_strmap_slot *slots;
+	size_t cap, n;
+	bool nocase;
+};
+void cg_strmap_init(struct cg_strmap *m, bool nocase);
+/* The value of `key`, or (size_t)-1 when it is not there. */
+size_t cg_strmap_get(const struct cg_strmap *m, const char *key, size_t len);
+/* Adds key -> value unless key is there; returns the value it has now
+ * (the first one put wins). */
+size_t cg_strmap_put(struct cg_strmap *m, const char *key, size_t len,
+		     size_t value);
+/* Sets key -> value; returns the value it had, or (size_t)-1. Put in
+ * reverse order with the old value kept per entry, it chains the entries
+ * of one key in order. */
+size_t cg_strmap_set(struct cg_strmap *m, const char *key, size_t len,
+		     size_t value);
+void cg_strmap_release(struct cg_strmap *m);
+
+/*
  * A program's output with what changes from run to run replaced by
  * placeholders, so that two runs of one failure compare equal: times
  * and dates (ISO 8601, RFC 2822, date(1), syslog, times of day, Unix

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -145,6 +146,52 @@ static void test_core__arena_zeroes(void **state)
 	cg_arena_release(&a);
 }
 
+/* The string map: prefixes as keys, first value wins, case folding,
+ * and thousands of keys through its growth. */
+static void test_core__strmap(void **state)
+{
+	struct cg_strmap m, nc;
+	const char *path = "api/v1/app.py";
+	char keys[3000][16];
+
+	(void)state;
+	cg_strmap_init(&m, false);
+	assert_int_equal(cg_strmap_get(&m, "api", 3), (size_t)-1);
+	assert_int_equal(cg_strmap_put(&m, path, 3, 7), 7);
+	assert_int_equal(cg_strmap_put(&m, "api", 3, 9), 7);
+	assert_int_equal(cg_strmap_get(&m, "api", 3), 7);
+	assert_int_equal(cg_strmap_get(&m, path, 6), (size_t)-1);
+	assert_int_equal(cg_strmap_get(&m, "API", 3), (size_t)-1);
+	assert_int_equal(cg_strmap_put(&m, "", 0, 1), 1);
+	assert_int_equal(cg_strmap_get(&m, path, 0), 1);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		cg_strmap_put(&m, keys[i], strlen(keys[i]), (size_t)i + 100);
+	}
+	for (int i = 0; i < 3000; i++)
+		assert_int_equal(cg_strmap_get(&m, keys[i], strlen(keys[i])),
+				 (size_t)i + 100);
+	assert_int_equal(cg_strmap_get(&m, "k3000", 5), (size_t)-1);
+	assert_int_equal(m.n, 3002);
+	cg_strmap_release(&m);
+	assert_int_equal(cg_strmap_get(&m, "api", 3), (size_t)-1);
+
+	cg_strmap_init(&nc, true);
+	cg_strmap_put(&nc, "Redis.Default", 13, 3);
+	assert_int_equal(cg_strmap_get(&nc, "redis.default", 13), 3);
+	assert_int_equal(cg_strmap_get(&nc, "REDIS.DEFAULT", 13), 3);
+	assert_int_equal(cg_strmap_get(&nc, "redis.defaulx", 13), (size_t)-1);
+	cg_strmap_release(&nc);
+
+	/* set: the old value back, the new one kept */
+	cg_strmap_init(&m, false);
+	assert_int_equal(cg_strmap_set(&m, "db", 2, 4), (size_t)-1);
+	assert_int_equal(cg_strmap_set(&m, "db", 2, 2), 4);
+	assert_int_equal(cg_strmap_get(&m, "db", 2), 2);
+	assert_int_equal(m.n, 1);
+	cg_strmap_release(&m);
+}
+
 /* One reading of redis:// and rediss:// for `wait` and `slots` alike. */
 static void test_core__redis_url(void **state)
 {
@@ -279,6 +326,7 @@ int main(void)
 	    cmocka_unit_test(test_core__line_table),
 	    cmocka_unit_test(test_core__glob),
 	    cmocka_unit_test(test_core__arena_zeroes),
+	    cmocka_unit_test(test_core__strmap),
 	    cmocka_unit_test(test_core__redis_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

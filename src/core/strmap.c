@@ -1,0 +1,142 @@
+/*
+ * A map from strings to indexes: the lookups rules made by scanning every
+ * folder, service or host of the repository, once per fact, which made a
+ * check of 100,000 files quadratic. Open addressing with linear probing;
+ * the keys are borrowed (pointer and length), so a prefix of a path is a
+ * key without a copy.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/banned.h"
+
+struct cg_strmap_slot {
+	const char *key; /* NULL: empty */
+	size_t len;
+	uint64_t hash;
+	size_t value;
+};
+
+static unsigned char fold(unsigned char c, bool nocase)
+{
+	return nocase && c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static uint64_t hash_of(const struct cg_strmap *m, const char *key, size_t len)
+{
+	uint64_t h = CG_HASH_INIT;
+
+	if (!m->nocase)
+		return cg_hash64(h, key, len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = fold((unsigned char)key[i], true);
+
+		h = cg_hash64(h, &c, 1);
+	}
+	return h;
+}
+
+static bool same(const struct cg_strmap *m, const struct cg_strmap_slot *s,
+		 const char *key, size_t len, uint64_t h)
+{
+	if (s->hash != h || s->len != len)
+		return false;
+	if (!m->nocase)
+		return !memcmp(s->key, key, len);
+	for (size_t i = 0; i < len; i++)
+		if (fold((unsigned char)s->key[i], true) !=
+		    fold((unsigned char)key[i], true))
+			return false;
+	return true;
+}
+
+void cg_strmap_init(struct cg_strmap *m, bool nocase)
+{
+	memset(m, 0, sizeof(*m));
+	m->nocase = nocase;
+}
+
+void cg_strmap_release(struct cg_strmap *m)
+{
+	free(m->slots);
+	cg_strmap_init(m, m->nocase);
+}
+
+/* The slot of `key`, or the empty one where it would go. */
+static struct cg_strmap_slot *slot_of(const struct cg_strmap *m,
+				      const char *key, size_t len, uint64_t h)
+{
+	size_t mask = m->cap - 1;
+
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask)
+		if (!m->slots[i].key || same(m, &m->slots[i], key, len, h))
+			return &m->slots[i];
+}
+
+size_t cg_strmap_get(const struct cg_strmap *m, const char *key, size_t len)
+{
+	const struct cg_strmap_slot *s;
+
+	if (!m->n)
+		return (size_t)-1;
+	s = slot_of(m, key, len, hash_of(m, key, len));
+	return s->key ? s->value : (size_t)-1;
+}
+
+static void grow(struct cg_strmap *m)
+{
+	struct cg_strmap_slot *old = m->slots;
+	size_t oldcap = m->cap;
+
+	m->cap = m->cap ? m->cap * 2 : 16;
+	m->slots = cg_xcalloc(m->cap, sizeof(*m->slots));
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].key)
+			*slot_of(m, old[i].key, old[i].len, old[i].hash) =
+			    old[i];
+	free(old);
+}
+
+size_t cg_strmap_put(struct cg_strmap *m, const char *key, size_t len,
+		     size_t value)
+{
+	uint64_t h = hash_of(m, key, len);
+	struct cg_strmap_slot *s;
+
+	/* at most half full: probes stay short */
+	if ((m->n + 1) * 2 > m->cap)
+		grow(m);
+	s = slot_of(m, key, len, h);
+	if (s->key)
+		return s->value;
+	s->key = key;
+	s->len = len;
+	s->hash = h;
+	s->value = value;
+	m->n++;
+	return value;
+}
+
+size_t cg_strmap_set(struct cg_strmap *m, const char *key, size_t len,
+		     size_t value)
+{
+	uint64_t h = hash_of(m, key, len);
+	struct cg_strmap_slot *s;
+	size_t old;
+
+	if ((m->n + 1) * 2 > m->cap)
+		grow(m);
+	s = slot_of(m, key, len, h);
+	if (!s->key) {
+		s->key = key;
+		s->len = len;
+		s->hash = h;
+		m->n++;
+		s->value = value;
+		return (size_t)-1;
+	}
+	old = s->value;
+	s->value = value;
+	return old;
+}
