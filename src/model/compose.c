@@ -1340,6 +1340,59 @@ static void build(struct cg_model *m, struct cg_file *f)
 static const char *const patterns[] = {"**/*compose*.yml", "**/*compose*.yaml",
 				       NULL};
 
+/* A service's folder and name as one key: "dir/" NUL name. */
+static char *dir_name_key(const struct cg_service_fact *s, size_t *len)
+{
+	size_t dir = (size_t)(cg_path_base(s->src->path) - s->src->path);
+	size_t name = strlen(s->name);
+	char *k = cg_xmalloc(dir + 1 + name);
+
+	memcpy(k, s->src->path, dir);
+	k[dir] = '\0';
+	memcpy(k + dir + 1, s->name, name);
+	*len = dir + 1 + name;
+	return k;
+}
+
+/* Compose merges the same-named services of the compose files of one
+ * folder (docker-compose.yml and its override): a service of no known
+ * kind that names no image takes the kind of the first of them whose
+ * kind is known (dir_kind). */
+static void finish(struct cg_model *m)
+{
+	struct cg_facts *f = &m->facts;
+	char **keys = cg_xcalloc(f->nservices + 1, sizeof(*keys));
+	size_t *lens = cg_xcalloc(f->nservices + 1, sizeof(*lens));
+	struct cg_strmap known;
+
+	cg_strmap_init(&known, false);
+	for (size_t i = 0; i < f->nservices; i++) {
+		const struct cg_service_fact *s = &f->services[i];
+
+		if (s->place != CG_PLACE_COMPOSE)
+			continue;
+		keys[i] = dir_name_key(s, &lens[i]);
+		if (s->kind != CG_SERVICE_OTHER)
+			cg_strmap_put(&known, keys[i], lens[i], i);
+	}
+	for (size_t i = 0; i < f->nservices; i++) {
+		struct cg_service_fact *s = &f->services[i];
+		size_t k;
+
+		if (s->place != CG_PLACE_COMPOSE ||
+		    s->kind != CG_SERVICE_OTHER || s->image)
+			continue;
+		k = cg_strmap_get(&known, keys[i], lens[i]);
+		if (k != CG_NO_INDEX)
+			s->dir_kind = f->services[k].kind;
+	}
+	cg_strmap_release(&known);
+	for (size_t i = 0; i < f->nservices; i++)
+		free(keys[i]);
+	free(keys);
+	free(lens);
+}
+
 const struct cg_loader cg_loader_compose = {
     .id = "compose",
     .patterns = patterns,
@@ -1347,4 +1400,5 @@ const struct cg_loader cg_loader_compose = {
     .format = CG_FILE_YAML,
     .layer = CG_LAYER_QUICK,
     .build = build,
+    .finish = finish,
 };

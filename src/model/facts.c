@@ -128,6 +128,7 @@ size_t cg_fact_service(struct cg_model *m, const struct cg_service_fact *row)
 	CG_GROW(f->services, f->services_alloc, f->nservices + 1);
 	s = &f->services[f->nservices];
 	*s = *row;
+	s->dir_kind = row->kind;
 	s->name = dup(m, row->name);
 	s->image = dup(m, row->image);
 	s->hosts = NULL;

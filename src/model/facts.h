@@ -295,6 +295,12 @@ struct cg_service_fact {
 	 * arena as the loader gives it (not copied) */
 	const struct cg_service_dep *depends_on;
 	size_t ndepends_on;
+	/* the kind it has as part of its folder's stack: a compose service
+	 * of no known kind that names no image (an override file's `ports:`)
+	 * takes the kind of the first same-named service of a known kind in
+	 * another compose file of its folder; else `kind`. Set when every
+	 * compose file is built (cg_matrix_service_kind) */
+	enum cg_service_kind dir_kind;
 };
 
 /* --------------------------------------------------------- processes */

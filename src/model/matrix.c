@@ -151,24 +151,8 @@ enum cg_service_kind cg_matrix_def_kind(const struct cg_model *m,
 enum cg_service_kind cg_matrix_service_kind(const struct cg_model *m,
 					    const struct cg_service_fact *s)
 {
-	const char *base = cg_path_base(s->src->path);
-	size_t dirlen = (size_t)(base - s->src->path);
-
-	if (s->kind != CG_SERVICE_OTHER || s->image ||
-	    s->place != CG_PLACE_COMPOSE)
-		return s->kind;
-	for (size_t i = 0; i < m->facts.nservices; i++) {
-		const struct cg_service_fact *o = &m->facts.services[i];
-
-		if (o == s || o->place != CG_PLACE_COMPOSE ||
-		    o->kind == CG_SERVICE_OTHER || strcmp(o->name, s->name) ||
-		    strlen(o->src->path) < dirlen ||
-		    strncmp(o->src->path, s->src->path, dirlen) ||
-		    strchr(o->src->path + dirlen, '/'))
-			continue;
-		return o->kind;
-	}
-	return s->kind;
+	(void)m;
+	return s->dir_kind;
 }
 
 static const struct cg_script_group *group_of(const struct cg_model *m,

@@ -175,6 +175,7 @@ struct scan {
 	size_t nci_compose;
 	struct contrib *c; /* what each row adds */
 	size_t nc, c_alloc;
+	struct cg_strmap units; /* a unit's folder -> its index */
 };
 
 /* A row's part: a name in a place (one column), in a folder. */
@@ -709,24 +710,14 @@ static char *dir_of(const char *path)
 	return cg_xstrndup(path, slash ? (size_t)(slash - path) : 0);
 }
 
-/* `path` lies in folder `dir`'s tree. */
-static bool within(const char *dir, const char *path)
+/* The unit of folder `dir`, or CG_NO_INDEX. */
+static size_t unit_find(const struct scan *sc, const char *dir)
 {
-	size_t n = strlen(dir);
-
-	return !n || (!strncmp(path, dir, n) && path[n] == '/');
+	return cg_strmap_get(&sc->units, dir, strlen(dir));
 }
 
-static size_t unit_find(const struct cg_checklist *cl, const char *dir)
-{
-	for (size_t u = 0; u < cl->nunits; u++)
-		if (!strcmp(cl->units[u].dir, dir))
-			return u;
-	return CG_NO_INDEX;
-}
-
-static size_t unit_add(struct cg_checklist *cl, size_t *alloc, const char *dir,
-		       const struct cg_src *example)
+static size_t unit_add(struct cg_checklist *cl, struct scan *sc, size_t *alloc,
+		       const char *dir, const struct cg_src *example)
 {
 	struct cg_cl_unit *u;
 
@@ -735,6 +726,7 @@ static size_t unit_add(struct cg_checklist *cl, size_t *alloc, const char *dir,
 	memset(u, 0, sizeof(*u));
 	u->dir = cg_xstrdup(dir);
 	u->example = example;
+	cg_strmap_put(&sc->units, u->dir, strlen(u->dir), cl->nunits);
 	return cl->nunits++;
 }
 
@@ -766,9 +758,9 @@ static void make_units(struct cg_checklist *cl, struct scan *sc)
 			    c->standin != (pass == 1))
 				continue;
 			dir = dir_of(c->path);
-			u = unit_find(cl, dir);
+			u = unit_find(sc, dir);
 			if (u == CG_NO_INDEX)
-				unit_add(cl, &alloc, dir, c->e->src);
+				unit_add(cl, sc, &alloc, dir, c->e->src);
 			else if (pass == 0 &&
 				 better_example(c->e->src,
 						cl->units[u].example))
@@ -779,32 +771,28 @@ static void make_units(struct cg_checklist *cl, struct scan *sc)
 	for (size_t i = 0; i < sc->nc; i++)
 		if (sc->c[i].standin) {
 			char *dir = dir_of(sc->c[i].path);
-			size_t u = unit_find(cl, dir);
+			size_t u = unit_find(sc, dir);
 
 			if (u != CG_NO_INDEX &&
 			    cl->units[u].example != sc->c[i].e->src)
 				sc->c[i].col = CG_CL_NCOLS; /* dropped */
 			free(dir);
 		}
-	if (unit_find(cl, "") == CG_NO_INDEX)
-		unit_add(cl, &alloc, "", NULL);
+	if (unit_find(sc, "") == CG_NO_INDEX)
+		unit_add(cl, sc, &alloc, "", NULL);
 }
 
-/* The deepest unit whose folder holds `path`. */
-static size_t unit_of(const struct cg_checklist *cl, const char *path)
+/* The deepest unit whose folder holds `path`: of its folders, from the
+ * innermost out, the first that is a unit's (the root's is ""). */
+static size_t unit_of(const struct scan *sc, const char *path)
 {
-	size_t best = CG_NO_INDEX, best_len = 0;
+	size_t u;
 
-	for (size_t u = 0; u < cl->nunits; u++) {
-		size_t n = strlen(cl->units[u].dir);
-
-		if (within(cl->units[u].dir, path) &&
-		    (best == CG_NO_INDEX || n > best_len)) {
-			best = u;
-			best_len = n;
-		}
-	}
-	return best;
+	for (size_t n = strlen(path); n-- > 0;)
+		if (path[n] == '/' &&
+		    (u = cg_strmap_get(&sc->units, path, n)) != CG_NO_INDEX)
+			return u;
+	return cg_strmap_get(&sc->units, "", 0);
 }
 
 static int cmp_unit_name(const void *a, const void *b)
@@ -892,7 +880,7 @@ static int cmp_row_name(const void *key, const void *row)
  */
 static void make_rows(struct cg_checklist *cl, struct scan *sc)
 {
-	size_t root = unit_find(cl, ""), real = 0, alloc = 0, nfolder = 0;
+	size_t root = unit_find(sc, ""), real = 0, alloc = 0, nfolder = 0;
 	struct cg_cl_row *glob = NULL;
 	size_t nglob = 0, glob_alloc = 0;
 	bool *used;
@@ -911,7 +899,7 @@ static void make_rows(struct cg_checklist *cl, struct scan *sc)
 		} else if (c->global) {
 			c->unit = CG_NO_INDEX;
 		} else {
-			c->unit = unit_of(cl, c->path);
+			c->unit = unit_of(sc, c->path);
 			if (c->unit == CG_NO_INDEX)
 				c->unit = root;
 		}
@@ -999,6 +987,7 @@ void cg_checklist_build(const struct cg_model *m, struct cg_checklist *cl)
 		free(sc.ci_compose[i]);
 	free(sc.ci_compose);
 	free(sc.c);
+	cg_strmap_release(&sc.units);
 }
 
 void cg_checklist_release(struct cg_checklist *cl)

@@ -76,6 +76,12 @@ struct wants {
 	struct span *bases; /* their file names, sorted, unique */
 	size_t nbases;
 	bool need_words; /* some want asks what the job's words name */
+	/* the wants that apply to every job (.ciguard.yml's, the root's),
+	 * and per folder those of its example files (by_dir[by_dir_start[k]]
+	 * up to by_dir_start[k + 1]), each in want order: a job reads only
+	 * those of the folders it names */
+	size_t *global, nglobal;
+	size_t *by_dir, *by_dir_start;
 };
 
 /* Names a script sets, as pieces of its text, each once. */
@@ -93,7 +99,11 @@ struct job {
 	size_t stamp; /* the job's own: dir_named/base_named hold it when
 			 a word of the job names that folder / file */
 	size_t *dir_named, *base_named;
-	bool *applies;	/* per want */
+	size_t *named_dirs; /* the folders the job names, each once */
+	size_t nnamed_dirs, named_dirs_alloc;
+	size_t *applies; /* per want: the stamp of the jobs it applies to */
+	size_t *appl;	 /* the wants that apply to the job, in order */
+	size_t nappl, appl_alloc;
 	bool *critical; /* per item: runs a critical command */
 	size_t critical_alloc, ncritical;
 	/* the name of the first critical command, preferring a built-in one
@@ -443,8 +453,14 @@ static void visit_words(struct job *j, const struct cg_script *s,
 		for (size_t p = 0; p <= ws->dir_max; p++) {
 			if (p >= ws->dir_min && (t[p] == '/' || !t[p])) {
 				k = span_find(ws->dirs, ws->ndirs, t, p);
-				if (k != CG_NO_INDEX)
+				if (k != CG_NO_INDEX &&
+				    j->dir_named[k] != j->stamp) {
 					j->dir_named[k] = j->stamp;
+					CG_GROW(j->named_dirs,
+						j->named_dirs_alloc,
+						j->nnamed_dirs + 1);
+					j->named_dirs[j->nnamed_dirs++] = k;
+				}
 			}
 			if (!t[p])
 				break;
@@ -490,14 +506,6 @@ static bool job_sets(struct job *j, const char *name,
 	return false;
 }
 
-/* Does want `w` apply to the job: is it .ciguard.yml's, at the root, or
- * does the job name its folder? */
-static bool applies(const struct job *j, const struct want *w)
-{
-	return !w->mark || w->dir == CG_NO_INDEX ||
-	       j->dir_named[w->dir] == j->stamp;
-}
-
 /* Is want `w` met by the example file itself, because the job names it? */
 static bool by_file(const struct job *j, const struct want *w)
 {
@@ -512,7 +520,7 @@ static bool applied_before(const struct job *j, size_t i)
 
 	for (size_t k = w[i].same_before; k != CG_NO_INDEX;
 	     k = w[k].same_before)
-		if (j->applies[k])
+		if (j->applies[k] == j->stamp)
 			return true;
 	return false;
 }
@@ -649,6 +657,20 @@ static void wants_collect(const struct cg_model *m, struct wants *ws)
 		if (w->mark->value && *w->mark->value)
 			ws->need_words = true;
 	}
+	/* a want applies to every job, or to those that name its folder */
+	ws->global = cg_xcalloc(ws->n, sizeof(*ws->global));
+	ws->by_dir = cg_xcalloc(ws->n, sizeof(*ws->by_dir));
+	ws->by_dir_start = cg_xcalloc(ws->ndirs + 2, sizeof(*ws->by_dir_start));
+	for (size_t i = 0; i < ws->n; i++)
+		if (ws->w[i].mark && ws->w[i].dir != CG_NO_INDEX)
+			ws->by_dir_start[ws->w[i].dir + 2]++;
+		else
+			ws->global[ws->nglobal++] = i;
+	for (size_t k = 2; k < ws->ndirs + 2; k++)
+		ws->by_dir_start[k] += ws->by_dir_start[k - 1];
+	for (size_t i = 0; i < ws->n; i++)
+		if (ws->w[i].mark && ws->w[i].dir != CG_NO_INDEX)
+			ws->by_dir[ws->by_dir_start[ws->w[i].dir + 1]++] = i;
 	/* each want's previous one of the same name */
 	byname = cg_xcalloc(ws->n, sizeof(*byname));
 	for (size_t i = 0; i < ws->n; i++) {
@@ -667,6 +689,9 @@ static void wants_release(struct wants *ws)
 	free(ws->w);
 	free(ws->dirs);
 	free(ws->bases);
+	free(ws->global);
+	free(ws->by_dir);
+	free(ws->by_dir_start);
 }
 
 static void job_init(struct job *j, const struct cg_model *m,
@@ -694,6 +719,7 @@ static void job_reset(struct job *j, const struct cg_script_group *g,
 	j->first_builtin = false;
 	j->set.n = j->assigned.n = j->exported.n = 0;
 	j->nsourced = 0;
+	j->nnamed_dirs = j->nappl = 0;
 	j->allexport = j->unknown = j->found = false;
 }
 
@@ -702,6 +728,8 @@ static void job_release(struct job *j)
 	free(j->dir_named);
 	free(j->base_named);
 	free(j->applies);
+	free(j->appl);
+	free(j->named_dirs);
 	free(j->critical);
 	free(j->sourced);
 	cg_buf_release(&j->first);
@@ -779,19 +807,42 @@ static void add_missing(struct cg_buf *to, struct cg_buf *empties,
 			    empty->src->path, (unsigned)empty->pos.line);
 }
 
-/* Which wants apply to the job; false when none does, and the job's
- * scripts need not be read. */
+static void add_applying(struct job *j, const size_t *w, size_t n)
+{
+	CG_GROW(j->appl, j->appl_alloc, j->nappl + n + 1);
+	for (size_t i = 0; i < n; i++) {
+		j->applies[w[i]] = j->stamp;
+		j->appl[j->nappl++] = w[i];
+	}
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Which wants apply to the job (j->appl, in want order): .ciguard.yml's,
+ * the root's, and those of the folders its words name. False when none
+ * does, and the job's scripts need not be read. */
 static bool job_wants(struct job *j)
 {
 	const struct wants *ws = j->wants;
-	bool any = false;
 
 	if (ws->need_words)
 		for (size_t i = 0; i < j->g->nitems; i++)
 			walk_script(j, j->g->items[i].script, visit_words);
-	for (size_t i = 0; i < ws->n; i++)
-		any |= j->applies[i] = applies(j, &ws->w[i]);
-	return any;
+	add_applying(j, ws->global, ws->nglobal);
+	for (size_t i = 0; i < j->nnamed_dirs; i++) {
+		size_t k = j->named_dirs[i];
+
+		add_applying(j, ws->by_dir + ws->by_dir_start[k],
+			     ws->by_dir_start[k + 1] - ws->by_dir_start[k]);
+	}
+	if (j->nnamed_dirs)
+		qsort(j->appl, j->nappl, sizeof(*j->appl), cmp_index);
+	return j->nappl > 0;
 }
 
 static void check_job(struct cg_rule_ctx *ctx, struct job *j)
@@ -810,11 +861,12 @@ static void check_job(struct cg_rule_ctx *ctx, struct job *j)
 	scan_job(j);
 	if (!j->ncritical || j->unknown)
 		return;
-	for (size_t i = 0; i < ws->n; i++) {
+	for (size_t a = 0; a < j->nappl; a++) {
+		size_t i = j->appl[a];
 		const struct want *w = &ws->w[i];
 		const struct cg_env_fact *empty;
 
-		if (!j->applies[i] || applied_before(j, i))
+		if (applied_before(j, i))
 			continue;
 		if (by_file(j, w) || job_sets(j, w->name, &empty))
 			continue;

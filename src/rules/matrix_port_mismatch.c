@@ -45,16 +45,30 @@ struct judged {
 	bool port_implied;
 };
 
-/* Read `d`'s host and port; false when either is not known. */
+/* A compose service's folder (its file's, with the '/'; "" at the
+ * root) and its index in services.compose. */
+struct compose_dir {
+	const char *dir;
+	size_t len, i;
+};
+
 /* The services the rule holds URLs against, listed once per check: a
  * repository's CI service containers, which it never reads, can be
- * thousands. */
+ * thousands. The indexes answer "which services could this URL mean"
+ * without reading them all for each URL: a repository of thousands of
+ * services has thousands of URLs. */
 struct services {
 	const struct cg_service_fact **compose, **k8s;
 	size_t ncompose, nk8s;
-	const char *single_ns; /* see single_ns() */
+	const char *single_ns;	    /* see single_ns() */
+	struct compose_dir *dirs;   /* ncompose of them, sorted by folder */
+	struct cg_strmap k8s_hosts; /* a host (any case) -> first k8s index */
+	/* per kind: a namespace -> its first Service of that kind */
+	struct cg_strmap k8s_ns[CG_SERVICE_APP + 1];
+	size_t *cand; /* scratch: the compose services of one env file */
 };
 
+/* Read `d`'s host and port; false when either is not known. */
 static bool read_def(const struct cg_model *m, const struct cg_env_fact *d,
 		     struct judged *j)
 {
@@ -110,15 +124,74 @@ static size_t dir_len(const char *path)
 	return (size_t)(cg_path_base(path) - path);
 }
 
-/* A compose file that can be the stack an env file of `env_path`
+static int cmp_dir(const void *a, const void *b)
+{
+	const struct compose_dir *x = a, *y = b;
+	int r = memcmp(x->dir, y->dir, x->len < y->len ? x->len : y->len);
+
+	if (r)
+		return r;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The first entry of sv->dirs whose folder sorts at or after
+ * dir[0, len). */
+static size_t dir_lower(const struct services *sv, const char *dir, size_t len)
+{
+	size_t lo = 0, hi = sv->ncompose;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct compose_dir *d = &sv->dirs[mid];
+		int r = memcmp(d->dir, dir, d->len < len ? d->len : len);
+
+		if (r < 0 || (!r && d->len < len))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The compose files that can be the stack an env file of `env_path`
  * describes: in its folder, above it, or below it (a monorepo's
  * `services/api/.env.example` and `docker-compose.yml`, a root
- * `.env.example` and `docker/compose.yml`), not a sibling project's. */
-static bool related(const char *env_path, const char *compose_path)
+ * `.env.example` and `docker/compose.yml`), not a sibling project's.
+ * Their services' indexes in sv->cand, in services.compose order; their
+ * number.
+ */
+static size_t related(const struct services *sv, const char *env_path)
 {
-	size_t e = dir_len(env_path), c = dir_len(compose_path);
+	size_t e = dir_len(env_path), n = 0;
 
-	return !strncmp(env_path, compose_path, e < c ? e : c);
+	/* its folder and those below it: the folders that start with it */
+	for (size_t k = dir_lower(sv, env_path, e);
+	     k < sv->ncompose && sv->dirs[k].len >= e &&
+	     !memcmp(sv->dirs[k].dir, env_path, e);
+	     k++)
+		sv->cand[n++] = sv->dirs[k].i;
+	/* the folders above it, each one exactly */
+	for (size_t p = e; p-- > 0;) {
+		if (p && env_path[p - 1] != '/')
+			continue;
+		for (size_t k = dir_lower(sv, env_path, p);
+		     k < sv->ncompose && sv->dirs[k].len == p &&
+		     !memcmp(sv->dirs[k].dir, env_path, p);
+		     k++)
+			sv->cand[n++] = sv->dirs[k].i;
+	}
+	qsort(sv->cand, n, sizeof(*sv->cand), cmp_size);
+	return n;
 }
 
 /* "6380 (docker-compose.yml:63)", "6380 or 6381" of compose services of
@@ -130,16 +203,15 @@ static size_t published_text(const struct cg_model *m,
 			     const struct cg_service_fact **first,
 			     const struct cg_port_map **first_port)
 {
-	size_t n = 0;
+	size_t n = 0, ncand = related(sv, env_path);
 
 	*match = false;
 	*first = NULL;
 	*first_port = NULL;
-	for (size_t i = 0; i < sv->ncompose; i++) {
-		const struct cg_service_fact *s = sv->compose[i];
+	for (size_t c = 0; c < ncand; c++) {
+		const struct cg_service_fact *s = sv->compose[sv->cand[c]];
 
-		if (cg_matrix_service_kind(m, s) != k ||
-		    !related(env_path, s->src->path))
+		if (cg_matrix_service_kind(m, s) != k)
 			continue;
 		for (size_t p = 0; p < s->nports; p++) {
 			if (!s->ports[p].published)
@@ -179,10 +251,10 @@ static void judge_local(struct cg_rule_ctx *ctx, const struct cg_model *m,
 		cg_buf_release(&ports);
 		return;
 	}
-	for (size_t i = 0; i < sv->ncompose; i++) {
-		s = sv->compose[i];
+	for (size_t c = 0, ncand = related(sv, j->def->src->path); c < ncand;
+	     c++) {
+		s = sv->compose[sv->cand[c]];
 		if (cg_matrix_service_kind(m, s) != j->kind ||
-		    !related(j->def->src->path, s->src->path) ||
 		    !is_host_of(s, j->host))
 			continue;
 		if (!listens_on(s, j->kind, j->port))
@@ -243,20 +315,43 @@ static const char *single_ns(const struct services *sv)
 	return ns;
 }
 
+static void index_services(struct services *sv)
+{
+	sv->dirs = cg_xcalloc(sv->ncompose + 1, sizeof(*sv->dirs));
+	sv->cand = cg_xcalloc(sv->ncompose + 1, sizeof(*sv->cand));
+	for (size_t i = 0; i < sv->ncompose; i++) {
+		sv->dirs[i].dir = sv->compose[i]->src->path;
+		sv->dirs[i].len = dir_len(sv->compose[i]->src->path);
+		sv->dirs[i].i = i;
+	}
+	qsort(sv->dirs, sv->ncompose, sizeof(*sv->dirs), cmp_dir);
+	cg_strmap_init(&sv->k8s_hosts, true);
+	for (size_t i = 0; i < sv->nk8s; i++) {
+		const struct cg_service_fact *s = sv->k8s[i];
+		const char *ns = ns_of(s);
+
+		for (size_t h = 0; h < s->nhosts; h++)
+			if (s->hosts[h])
+				cg_strmap_put(&sv->k8s_hosts, s->hosts[h],
+					      strlen(s->hosts[h]), i);
+		if (s->kind <= CG_SERVICE_APP)
+			cg_strmap_put(&sv->k8s_ns[s->kind], ns, strlen(ns), i);
+	}
+}
+
 static void judge_production(struct cg_rule_ctx *ctx, const struct services *sv,
 			     const struct judged *j)
 {
 	const struct cg_service_fact *other = NULL;
+	size_t named = cg_strmap_get(&sv->k8s_hosts, j->host, strlen(j->host));
 	const char *want;
 	char *ns;
 
-	for (size_t i = 0; i < sv->nk8s; i++) {
-		const struct cg_service_fact *s = sv->k8s[i];
+	if (named != CG_NO_INDEX) {
+		const struct cg_service_fact *s = sv->k8s[named];
 		struct cg_buf ports = CG_BUF_INIT;
 		bool ok = false;
 
-		if (!is_host_of(s, j->host))
-			continue;
 		/* a bare name may be another namespace's Service */
 		if (!strchr(j->host, '.') && !sv->single_ns)
 			return;
@@ -282,11 +377,11 @@ static void judge_production(struct cg_rule_ctx *ctx, const struct services *sv,
 	if (cg_svc_host_is_local(j->host) || !(ns = in_cluster_ns(j->host)))
 		return;
 	want = *ns ? ns : sv->single_ns;
-	for (size_t i = 0; want && i < sv->nk8s && !other; i++) {
-		const struct cg_service_fact *s = sv->k8s[i];
+	if (want) {
+		size_t k =
+		    cg_strmap_get(&sv->k8s_ns[j->kind], want, strlen(want));
 
-		if (s->kind == j->kind && !strcmp(ns_of(s), want))
-			other = s;
+		other = k != CG_NO_INDEX ? sv->k8s[k] : NULL;
 	}
 	if (other)
 		cg_report(ctx, j->def->src, &j->def->pos, j->def->name, NULL,
@@ -313,6 +408,7 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 			sv.k8s[sv.nk8s++] = s;
 	}
 	sv.single_ns = single_ns(&sv);
+	index_services(&sv);
 	for (size_t i = 0; i < m->facts.nenv; i++) {
 		const struct cg_env_fact *d = &m->facts.env[i];
 		struct judged j;
@@ -331,6 +427,11 @@ static void check(struct cg_rule_ctx *ctx, const struct cg_model *m)
 	}
 	free(sv.compose);
 	free(sv.k8s);
+	free(sv.dirs);
+	free(sv.cand);
+	cg_strmap_release(&sv.k8s_hosts);
+	for (size_t k = 0; k <= CG_SERVICE_APP; k++)
+		cg_strmap_release(&sv.k8s_ns[k]);
 }
 
 const struct cg_rule cg_rule_matrix_port_mismatch = {
