@@ -425,6 +425,15 @@ struct run {
 	size_t nkey_refs, key_refs_alloc;
 	struct service_doc *services;
 	size_t nservices, services_alloc;
+	/* lookups once every manifest is read (index_run): per kind, a
+	 * config's name -> its first config, config_next[i] the next one of
+	 * that name; a pod label "key" NUL "value" -> its first workload
+	 * entry (label_of: the workload, label_next: the next entry) */
+	struct cg_strmap config_by_name[CONFIG_SECRET + 1];
+	size_t *config_next;
+	struct cg_strmap by_label;
+	char **label_keys;
+	size_t *label_of, *label_next, nlabels;
 };
 
 static const char *scalar(const struct cg_node *n)
@@ -1212,13 +1221,14 @@ static const struct config *find_config(const struct run *r,
 	const struct config *best = NULL;
 	int best_score = -1;
 
-	for (size_t i = 0; i < r->nconfigs; i++) {
+	for (size_t i =
+		 cg_strmap_get(&r->config_by_name[kind], name, strlen(name));
+	     i != CG_NO_INDEX; i = r->config_next[i]) {
 		const struct config *c = &r->configs[i];
 		bool exact;
 		int score;
 
-		if (c->kind != kind || strcmp(c->name, name) ||
-		    !ns_match(c->ns, ns, &exact))
+		if (!ns_match(c->ns, ns, &exact))
 			continue;
 		score = (exact ? 4 : 0) + nearness(c->path, path);
 		if (score > best_score) {
@@ -1319,15 +1329,80 @@ static bool selects(const struct cg_node *selector,
 	return true;
 }
 
+/* "key" NUL "value": one key for a label */
+static char *label_key(const char *k, const char *v)
+{
+	size_t nk = strlen(k), nv = strlen(v);
+	char *key = cg_xmalloc(nk + 1 + nv + 1);
+
+	memcpy(key, k, nk + 1);
+	memcpy(key + nk + 1, v, nv + 1);
+	return key;
+}
+
+/* The lookups of find_config and selected, once every manifest is read.
+ * Entries go in from the last, so that each chain runs in order. */
+static void index_run(struct run *r)
+{
+	size_t n = 0;
+
+	r->config_next = cg_xcalloc(r->nconfigs + 1, sizeof(*r->config_next));
+	for (size_t i = r->nconfigs; i-- > 0;) {
+		const struct config *c = &r->configs[i];
+
+		r->config_next[i] = cg_strmap_set(&r->config_by_name[c->kind],
+						  c->name, strlen(c->name), i);
+	}
+	for (size_t i = 0; i < r->nworkloads; i++) {
+		const struct cg_node *l = r->workloads[i].labels;
+
+		if (l && l->kind == CG_NODE_MAP)
+			n += l->n;
+	}
+	r->label_keys = cg_xcalloc(n + 1, sizeof(*r->label_keys));
+	r->label_of = cg_xcalloc(n + 1, sizeof(*r->label_of));
+	r->label_next = cg_xcalloc(n + 1, sizeof(*r->label_next));
+	for (size_t i = r->nworkloads; i-- > 0;) {
+		const struct cg_node *l = r->workloads[i].labels;
+
+		for (size_t p = l && l->kind == CG_NODE_MAP ? l->n : 0;
+		     p-- > 0;) {
+			const char *k = scalar(l->pairs[p].key);
+			const char *v = scalar(l->pairs[p].value);
+			size_t e = r->nlabels;
+
+			if (!k || !v)
+				continue;
+			r->label_keys[e] = label_key(k, v);
+			r->label_of[e] = i;
+			r->label_next[e] =
+			    cg_strmap_set(&r->by_label, r->label_keys[e],
+					  strlen(k) + 1 + strlen(v), e);
+			r->nlabels++;
+		}
+	}
+}
+
 static const struct workload *selected(const struct run *r,
 				       const struct cg_node *selector,
 				       const char *ns, const char *path)
 {
 	const struct workload *best = NULL;
 	int best_score = -1;
+	const char *k, *v;
+	char *key;
+	size_t e;
 
-	for (size_t i = 0; i < r->nworkloads; i++) {
-		const struct workload *w = &r->workloads[i];
+	/* the workloads that have the selector's first label */
+	if (!selector || selector->kind != CG_NODE_MAP || !selector->n ||
+	    !(k = scalar(selector->pairs[0].key)) ||
+	    !(v = scalar(selector->pairs[0].value)))
+		return NULL;
+	key = label_key(k, v);
+	e = cg_strmap_get(&r->by_label, key, strlen(k) + 1 + strlen(v));
+	free(key);
+	for (; e != CG_NO_INDEX; e = r->label_next[e]) {
+		const struct workload *w = &r->workloads[r->label_of[e]];
 		bool exact;
 		int score;
 
@@ -1478,6 +1553,15 @@ static void run_release(struct run *r)
 	free(r->env_from);
 	free(r->key_refs);
 	free(r->services);
+	for (size_t k = 0; k <= CONFIG_SECRET; k++)
+		cg_strmap_release(&r->config_by_name[k]);
+	free(r->config_next);
+	cg_strmap_release(&r->by_label);
+	for (size_t e = 0; e < r->nlabels; e++)
+		free(r->label_keys[e]);
+	free(r->label_keys);
+	free(r->label_of);
+	free(r->label_next);
 }
 
 static void finish(struct cg_model *m)
@@ -1511,6 +1595,7 @@ static void finish(struct cg_model *m)
 		for (size_t d = 0; d < f->tree.ndocs; d++)
 			manifest(&r, f, f->tree.docs[d], 0);
 	}
+	index_run(&r);
 	resolve_env(&r);
 	for (size_t i = 0; i < r.nservices; i++)
 		service(&r, &r.services[i]);
