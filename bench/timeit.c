@@ -2,7 +2,8 @@
  * make bench's stopwatch: runs a command RUNS times as a whole process
  * (fork, exec, wait) and prints the best and the median wall time in ms
  * and the command's peak resident memory over the runs in KiB (its
- * ru_maxrss, from wait4): `BEST MEDIAN PEAK_RSS_KIB`. Every program a ratio
+ * ru_maxrss, from wait4), then the user and system CPU ms of the best run
+ * (every thread, from wait4): `BEST MEDIAN PEAK_RSS_KIB USER_MS SYS_MS`. Every program a ratio
  * compares is timed by this, the same way: each pays its own start-up and exit,
  * and none pays for a harness (a shell's `$(date)` pair around a command adds
  * ~4 ms here).
@@ -32,11 +33,22 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* one run: its wall time, then its CPU time */
+struct run {
+	double wall, user, sys;
+};
+
+static int cmp_run(const void *a, const void *b)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	double x = ((const struct run *)a)->wall,
+	       y = ((const struct run *)b)->wall;
 
 	return (x > y) - (x < y);
+}
+
+static double tv_ms(struct timeval tv)
+{
+	return tv.tv_sec * 1e3 + tv.tv_usec / 1e3;
 }
 
 static int usage(void)
@@ -52,7 +64,7 @@ int main(int argc, char **argv)
 	const char *in = "/dev/null", *cwd = NULL;
 	int cpu = -1, runs, i = 2;
 	long peak_rss = 0;
-	double *t;
+	struct run *t;
 
 	if (argc < 4 || (runs = atoi(argv[1])) < 1 || runs > 1000)
 		return usage();
@@ -107,7 +119,9 @@ int main(int argc, char **argv)
 			perror("timeit: wait4");
 			return 2;
 		}
-		t[r] = now_ms() - start;
+		t[r].wall = now_ms() - start;
+		t[r].user = tv_ms(ru.ru_utime);
+		t[r].sys = tv_ms(ru.ru_stime);
 		if (ru.ru_maxrss > peak_rss)
 			peak_rss = ru.ru_maxrss;
 		if (WIFSIGNALED(status) ||
@@ -117,8 +131,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	qsort(t, (size_t)runs, sizeof(*t), cmp_double);
-	printf("%.1f %.1f %ld\n", t[0], t[runs / 2], peak_rss);
+	qsort(t, (size_t)runs, sizeof(*t), cmp_run);
+	printf("%.1f %.1f %ld %.1f %.1f\n", t[0].wall, t[runs / 2].wall,
+	       peak_rss, t[0].user, t[0].sys);
 	free(t);
 	return 0;
 }
