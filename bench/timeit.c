@@ -3,10 +3,10 @@
  * (fork, exec, wait) and prints the best and the median wall time in ms
  * and the command's peak resident memory over the runs in KiB (its
  * ru_maxrss, from wait4), then the user and system CPU ms of the best run
- * (every thread, from wait4): `BEST MEDIAN PEAK_RSS_KIB USER_MS SYS_MS`. Every program a ratio
- * compares is timed by this, the same way: each pays its own start-up and exit,
- * and none pays for a harness (a shell's `$(date)` pair around a command adds
- * ~4 ms here).
+ * (every thread, from wait4): `BEST MEDIAN PEAK_RSS_KIB USER_MS SYS_MS`. Every
+ * program a ratio compares is timed by this, the same way: each pays its own
+ * start-up and exit, and none pays for a harness (a shell's `$(date)` pair
+ * around a command adds ~4 ms here).
  *
  *   timeit RUNS [--cpu N] [--stdin FILE] [--cwd DIR] -- COMMAND [ARG...]
  *
