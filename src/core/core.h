@@ -254,6 +254,25 @@ const char *cg_path_base(const char *path);
 bool cg_glob_match(const char *pattern, const char *path);
 /* The value of hex digit `c`, or -1. */
 int cg_hex_value(int c);
+/*
+ * Eight bytes at a time (w: eight bytes of text, memcpy'd): the high bit
+ * of each byte of w that equals c, and of each byte below n (n <= 0x80)
+ * that is ASCII. Exact: no borrow runs from one byte into the next.
+ */
+#define CG_WORD_ONES 0x0101010101010101u
+#define CG_WORD_HIGHS 0x8080808080808080u
+static inline uint64_t cg_word_bytes_eq(uint64_t w, unsigned c)
+{
+	uint64_t x = w ^ (c * CG_WORD_ONES);
+
+	return ~(((x & ~CG_WORD_HIGHS) + ~CG_WORD_HIGHS) | x) & CG_WORD_HIGHS;
+}
+static inline uint64_t cg_word_bytes_below(uint64_t w, unsigned n)
+{
+	return ~(((w & ~CG_WORD_HIGHS) + (0x80 - n) * CG_WORD_ONES) | w) &
+	       CG_WORD_HIGHS;
+}
+
 /* 64-bit FNV-1a over bytes, for fingerprints. */
 uint64_t cg_hash64(uint64_t h, const void *data, size_t len);
 #define CG_HASH_INIT 0xcbf29ce484222325ULL

@@ -1181,24 +1181,11 @@ static int block_node(struct fs *s, int indent, bool key_ok, bool value)
 
 /* ---- the stream ---- */
 
-#define ONES 0x0101010101010101u
-#define HIGHS 0x8080808080808080u
-
-/* The bytes of w (high bit of each) that are 0 after w ^ c*ONES: exact,
- * no borrow runs from one byte into the next. */
-static uint64_t bytes_eq(uint64_t w, unsigned c)
-{
-	uint64_t x = w ^ (c * ONES);
-
-	return ~(((x & ~HIGHS) + ~HIGHS) | x) & HIGHS;
-}
-
 /* The ASCII control characters of w but the line feed, and DEL. */
 static uint64_t controls(uint64_t w)
 {
-	uint64_t below = ~(((w & ~HIGHS) + 0x60 * ONES) | w) & HIGHS;
-
-	return (below & ~bytes_eq(w, '\n')) | bytes_eq(w, 0x7f);
+	return (cg_word_bytes_below(w, 0x20) & ~cg_word_bytes_eq(w, '\n')) |
+	       cg_word_bytes_eq(w, 0x7f);
 }
 
 /*
@@ -1220,7 +1207,7 @@ static bool plain_text(const char *t, size_t n, bool ascii)
 			uint64_t w;
 
 			memcpy(&w, t + i, 8);
-			if (!(w & HIGHS)) {
+			if (!(w & CG_WORD_HIGHS)) {
 				if (controls(w))
 					return false;
 				i += 8;

@@ -206,6 +206,16 @@ static const unsigned char json_special[256] = {
 };
 /* clang-format on */
 
+/* Some byte of the eight at p is json_special. */
+static bool json_special_word(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return (w & CG_WORD_HIGHS) | cg_word_bytes_below(w, 0x20) |
+	       cg_word_bytes_eq(w, '"') | cg_word_bytes_eq(w, '\\');
+}
+
 void cg_json_writer_string(struct cg_json_writer *writer, const char *s)
 {
 	size_t len, i = 0, run = 0;
@@ -219,9 +229,15 @@ void cg_json_writer_string(struct cg_json_writer *writer, const char *s)
 	/* copy runs that need nothing in one go; `run` starts the current one
 	 */
 	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c;
 		size_t n;
 
+		/* eight plain bytes at a time */
+		while (i + 8 <= len && !json_special_word(s + i))
+			i += 8;
+		if (i >= len)
+			break;
+		c = (unsigned char)s[i];
 		if (!json_special[c]) {
 			i++;
 			continue;

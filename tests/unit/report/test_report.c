@@ -314,6 +314,54 @@ static void test_report__json_escapes_strings_like_jansson(void **state)
 	fixture_release(&f);
 }
 
+/* The writer skips plain text eight bytes at a time: an escape at each
+ * offset of those eight, and text that ends inside them, come out as
+ * jansson writes them. */
+static void test_report__json_escapes_at_every_offset(void **state)
+{
+	static const char *const specials[] = {
+	    "\x01",	"\"",		"\\",	"\x1f",
+	    "\xc3\xa9", "\xe2\x82\xac", "\x7f", " "};
+	enum { NSPECIALS = sizeof(specials) / sizeof(specials[0]) };
+	enum { NOFFSETS = 18, NCASES = NSPECIALS * NOFFSETS };
+	char *texts[NCASES];
+	struct fixture f;
+	char *out;
+	size_t k = 0;
+
+	(void)state;
+	fixture_init(&f);
+	for (size_t sp = 0; sp < NSPECIALS; sp++)
+		for (int off = 0; off < NOFFSETS; off++) {
+			struct cg_buf b = CG_BUF_INIT;
+
+			for (int i = 0; i < off; i++)
+				cg_buf_addch(&b, (char)('a' + i % 26));
+			cg_buf_addstr(&b, specials[sp]);
+			for (int i = 0; i < off % 11; i++)
+				cg_buf_addch(&b, 'z');
+			texts[k] = cg_buf_detach(&b, NULL);
+			add(&f, "masked-failure", CG_SEV_ERROR, "a.yml", 1, 1,
+			    1, 2, "hint", texts[k]);
+			k++;
+		}
+	out = render(cg_report_json, &f.in);
+	for (k = 0; k < NCASES; k++) {
+		json_t *want = cg_json_string(texts[k]);
+		char *want_text = json_dumps(want, JSON_ENCODE_ANY);
+		char *want_line = cg_xasprintf("\"message\": %s,\n", want_text);
+
+		if (!strstr(out, want_line))
+			fail_msg("not written as jansson does: %s", want_line);
+		free(want_line);
+		free(want_text);
+		json_decref(want);
+		free(texts[k]);
+	}
+	free(out);
+	fixture_release(&f);
+}
+
 static void test_report__github_escapes_properties_and_message(void **state)
 {
 	struct fixture f;
@@ -736,6 +784,7 @@ int main(void)
 	    cmocka_unit_test(
 		test_report__json_counts_severities_and_keeps_bad_paths),
 	    cmocka_unit_test(test_report__json_escapes_strings_like_jansson),
+	    cmocka_unit_test(test_report__json_escapes_at_every_offset),
 	    cmocka_unit_test(
 		test_report__github_escapes_properties_and_message),
 	    cmocka_unit_test(
