@@ -5,8 +5,11 @@
  * the keys are borrowed (pointer and length), so a prefix of a path is a
  * key without a copy.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "core/core.h"
 #include "core/banned.h"
@@ -23,18 +26,46 @@ static unsigned char fold(unsigned char c, bool nocase)
 	return nocase && c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
+static uint64_t seed;
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+static void seed_init(void)
+{
+	struct timespec ts;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
+		return;
+	/* no entropy yet: the clock and where the stack is (ASLR) */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^
+	       (uint64_t)(uintptr_t)&ts;
+}
+
+/* A finaliser (murmur3's): every bit of h reaches the low ones */
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 33;
+	return h;
+}
+
 static uint64_t hash_of(const struct cg_strmap *m, const char *key, size_t len)
 {
-	uint64_t h = CG_HASH_INIT;
+	uint64_t h;
 
+	pthread_once(&seed_once, seed_init);
+	h = CG_HASH_INIT ^ seed;
 	if (!m->nocase)
-		return cg_hash64(h, key, len);
+		return mix(cg_hash64(h, key, len));
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = fold((unsigned char)key[i], true);
 
 		h = cg_hash64(h, &c, 1);
 	}
-	return h;
+	return mix(h);
 }
 
 static bool same(const struct cg_strmap *m, const struct cg_strmap_slot *s,
