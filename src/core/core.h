@@ -243,6 +243,8 @@ void cg_sleep_ms(long ms);
 
 /* ---- small string helpers ---- */
 bool cg_str_eq(const char *a, const char *b);
+/* qsort's comparison of two size_t, ascending. */
+int cg_cmp_size(const void *a, const void *b);
 bool cg_starts_with(const char *s, const char *prefix);
 /* `s` is one of the words of `list` (NULL-terminated); false for NULL. */
 bool cg_str_in(const char *s, const char *const *list);
@@ -301,6 +303,10 @@ size_t cg_strmap_put(struct cg_strmap *m, const char *key, size_t len,
 size_t cg_strmap_set(struct cg_strmap *m, const char *key, size_t len,
 		     size_t value);
 void cg_strmap_release(struct cg_strmap *m);
+/* A key of two parts, a[0, na) NUL b[0, nb), malloc'd; its length in
+ * *len (the NUL keeps "ab" + "c" apart from "a" + "bc"). */
+char *cg_strmap_key2(const char *a, size_t na, const char *b, size_t nb,
+		     size_t *len);
 
 /*
  * A program's output with what changes from run to run replaced by

@@ -346,6 +346,13 @@ struct cg_pos cg_src_pos(const struct cg_src *src, size_t start, size_t end)
 	return p;
 }
 
+int cg_cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 bool cg_str_eq(const char *a, const char *b)
 {
 	return a && b && !strcmp(a, b);

@@ -171,3 +171,16 @@ size_t cg_strmap_set(struct cg_strmap *m, const char *key, size_t len,
 	s->value = value;
 	return old;
 }
+
+char *cg_strmap_key2(const char *a, size_t na, const char *b, size_t nb,
+		     size_t *len)
+{
+	char *k = cg_xmalloc(na + 1 + nb + 1);
+
+	memcpy(k, a, na);
+	k[na] = '\0';
+	memcpy(k + na + 1, b, nb);
+	k[na + 1 + nb] = '\0';
+	*len = na + 1 + nb;
+	return k;
+}

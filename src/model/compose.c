@@ -1343,15 +1343,9 @@ static const char *const patterns[] = {"**/*compose*.yml", "**/*compose*.yaml",
 /* A service's folder and name as one key: "dir/" NUL name. */
 static char *dir_name_key(const struct cg_service_fact *s, size_t *len)
 {
-	size_t dir = (size_t)(cg_path_base(s->src->path) - s->src->path);
-	size_t name = strlen(s->name);
-	char *k = cg_xmalloc(dir + 1 + name);
-
-	memcpy(k, s->src->path, dir);
-	k[dir] = '\0';
-	memcpy(k + dir + 1, s->name, name);
-	*len = dir + 1 + name;
-	return k;
+	return cg_strmap_key2(
+	    s->src->path, (size_t)(cg_path_base(s->src->path) - s->src->path),
+	    s->name, strlen(s->name), len);
 }
 
 /* Compose merges the same-named services of the compose files of one

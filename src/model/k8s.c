@@ -1329,15 +1329,10 @@ static bool selects(const struct cg_node *selector,
 	return true;
 }
 
-/* "key" NUL "value": one key for a label */
-static char *label_key(const char *k, const char *v)
+/* "key" NUL "value": one key for a label, its length in *len */
+static char *label_key(const char *k, const char *v, size_t *len)
 {
-	size_t nk = strlen(k), nv = strlen(v);
-	char *key = cg_xmalloc(nk + 1 + nv + 1);
-
-	memcpy(key, k, nk + 1);
-	memcpy(key + nk + 1, v, nv + 1);
-	return key;
+	return cg_strmap_key2(k, strlen(k), v, strlen(v), len);
 }
 
 /* The lookups of find_config and selected, once every manifest is read.
@@ -1369,15 +1364,14 @@ static void index_run(struct run *r)
 		     p-- > 0;) {
 			const char *k = scalar(l->pairs[p].key);
 			const char *v = scalar(l->pairs[p].value);
-			size_t e = r->nlabels;
+			size_t e = r->nlabels, len;
 
 			if (!k || !v)
 				continue;
-			r->label_keys[e] = label_key(k, v);
+			r->label_keys[e] = label_key(k, v, &len);
 			r->label_of[e] = i;
-			r->label_next[e] =
-			    cg_strmap_set(&r->by_label, r->label_keys[e],
-					  strlen(k) + 1 + strlen(v), e);
+			r->label_next[e] = cg_strmap_set(
+			    &r->by_label, r->label_keys[e], len, e);
 			r->nlabels++;
 		}
 	}
@@ -1391,15 +1385,15 @@ static const struct workload *selected(const struct run *r,
 	int best_score = -1;
 	const char *k, *v;
 	char *key;
-	size_t e;
+	size_t e, len;
 
 	/* the workloads that have the selector's first label */
 	if (!selector || selector->kind != CG_NODE_MAP || !selector->n ||
 	    !(k = scalar(selector->pairs[0].key)) ||
 	    !(v = scalar(selector->pairs[0].value)))
 		return NULL;
-	key = label_key(k, v);
-	e = cg_strmap_get(&r->by_label, key, strlen(k) + 1 + strlen(v));
+	key = label_key(k, v, &len);
+	e = cg_strmap_get(&r->by_label, key, len);
 	free(key);
 	for (; e != CG_NO_INDEX; e = r->label_next[e]) {
 		const struct workload *w = &r->workloads[r->label_of[e]];

@@ -816,13 +816,6 @@ static void add_applying(struct job *j, const size_t *w, size_t n)
 	}
 }
 
-static int cmp_index(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Which wants apply to the job (j->appl, in want order): .ciguard.yml's,
  * the root's, and those of the folders its words name. False when none
  * does, and the job's scripts need not be read. */
@@ -841,7 +834,7 @@ static bool job_wants(struct job *j)
 			     ws->by_dir_start[k + 1] - ws->by_dir_start[k]);
 	}
 	if (j->nnamed_dirs)
-		qsort(j->appl, j->nappl, sizeof(*j->appl), cmp_index);
+		qsort(j->appl, j->nappl, sizeof(*j->appl), cg_cmp_size);
 	return j->nappl > 0;
 }
 

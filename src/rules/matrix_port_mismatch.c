@@ -155,13 +155,6 @@ static size_t dir_lower(const struct services *sv, const char *dir, size_t len)
 	return lo;
 }
 
-static int cmp_size(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * The compose files that can be the stack an env file of `env_path`
  * describes: in its folder, above it, or below it (a monorepo's
@@ -190,7 +183,7 @@ static size_t related(const struct services *sv, const char *env_path)
 		     k++)
 			sv->cand[n++] = sv->dirs[k].i;
 	}
-	qsort(sv->cand, n, sizeof(*sv->cand), cmp_size);
+	qsort(sv->cand, n, sizeof(*sv->cand), cg_cmp_size);
 	return n;
 }
 

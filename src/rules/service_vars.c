@@ -66,13 +66,6 @@ static bool scope_in(const size_t *set, size_t n, size_t s)
 	return false;
 }
 
-static int cmp_size(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static bool indexed(const struct cg_facts *f)
 {
 	return f->scope_defs && f->nscope_index == f->nscopes;
@@ -106,7 +99,7 @@ static size_t candidates(const struct cg_model *m, const size_t *scopes,
 			n += f->scope_ndefs[s];
 		}
 		if (n > 1)
-			qsort(*out, n, sizeof(**out), cmp_size);
+			qsort(*out, n, sizeof(**out), cg_cmp_size);
 		return n;
 	}
 	for (size_t e = 0; e < f->nenv; e++)

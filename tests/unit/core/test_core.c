@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -182,6 +183,23 @@ static void test_core__strmap(void **state)
 	assert_int_equal(cg_strmap_get(&nc, "REDIS.DEFAULT", 13), 3);
 	assert_int_equal(cg_strmap_get(&nc, "redis.defaulx", 13), (size_t)-1);
 	cg_strmap_release(&nc);
+
+	/* two-part keys: the NUL keeps the parts apart */
+	{
+		size_t l1, l2;
+		char *k1 = cg_strmap_key2("ab", 2, "c", 1, &l1);
+		char *k2 = cg_strmap_key2("a", 1, "bc", 2, &l2);
+
+		cg_strmap_init(&m, false);
+		cg_strmap_put(&m, k1, l1, 1);
+		assert_int_equal(l1, 4);
+		assert_int_equal(cg_strmap_get(&m, k2, l2), (size_t)-1);
+		assert_int_equal(cg_strmap_get(&m, k1, l1), 1);
+		assert_string_equal(k1 + 3, "c");
+		cg_strmap_release(&m);
+		free(k1);
+		free(k2);
+	}
 
 	/* set: the old value back, the new one kept */
 	cg_strmap_init(&m, false);
