@@ -572,6 +572,9 @@ struct val {
 	long num;
 };
 
+/* Nothing known: no status, no job, no number. */
+static const struct val no_val = {.job = -1};
+
 static bool all_digits(const char *t, size_t n)
 {
 	if (!n)
@@ -584,7 +587,7 @@ static bool all_digits(const char *t, size_t n)
 
 static struct val literal_status(const char *t, size_t n, const struct cx *c)
 {
-	struct val v = {false, 0, -1, false, false, 0};
+	struct val v = no_val;
 	unsigned long k = 0;
 
 	if (!all_digits(t, n) || n > 9)
@@ -600,7 +603,7 @@ static struct val literal_status(const char *t, size_t n, const struct cx *c)
 
 static struct val lookup_name(const struct fst *x, const char *t, size_t n)
 {
-	struct val v = {false, 0, -1, false, false, 0};
+	struct val v = no_val;
 
 	for (size_t i = 0; i < x->nvars; i++)
 		if (x->vars[i].len == n && !memcmp(x->vars[i].name, t, n) &&
@@ -616,7 +619,7 @@ static struct val lookup_name(const struct fst *x, const char *t, size_t n)
 static struct val read_exact(const struct fst *x, const struct cx *c,
 			     const char *t, size_t n)
 {
-	struct val v = {false, 0, -1, false, false, 0};
+	struct val v = no_val;
 	size_t k;
 
 	if (n >= 2 && t[0] == '$') {
@@ -786,7 +789,7 @@ static struct val read_term(const struct fst *x, const struct cx *c,
 static struct val assign_value(const struct fst *x, const struct cx *c,
 			       const char *t, size_t n)
 {
-	struct val v = {false, 0, -1, false, false, 0};
+	struct val v = no_val;
 
 	if (n > 5 && !memcmp(t, "$((", 3) && !memcmp(t + n - 2, "))", 2)) {
 		/* terms joined by + or |: non-zero if one is */
@@ -2481,7 +2484,7 @@ static void exec_case(struct an *a, const struct cx *c,
 		      const struct cg_sh_cmd *cmd, struct flow *f)
 {
 	struct fst *in = f->norm, *out = NULL;
-	struct val subj = {false, 0, -1, false, false, 0};
+	struct val subj = no_val;
 	uint8_t left;
 	bool catch_all = false;
 
