@@ -246,7 +246,10 @@ def to_value(src, node, memo):
                 for b in (base if isinstance(base, list) else [base]):
                     if isinstance(b, dict):
                         for bk, bv in b.items():
-                            merged.setdefault(bk, bv)
+                            # a merged key's lines are where the anchored
+                            # map wrote it
+                            merged.setdefault(bk, (bv, getattr(
+                                b, "keyspans", {}).get(bk, m.span)))
                 continue
             key = to_value(src, k, memo)
             try:
@@ -255,8 +258,10 @@ def to_value(src, node, memo):
                 key = str(key)
             m[key] = to_value(src, v, memo)
             m.keyspans[key] = (k.start_mark.line + 1, node_span(src, v)[1])
-        for bk, bv in merged.items():
-            m.setdefault(bk, bv)
+        for bk, (bv, span) in merged.items():
+            if bk not in m:
+                m[bk] = bv
+                m.keyspans[bk] = span
         return m
     if isinstance(node, yaml.SequenceNode):
         items = [to_value(src, n, memo) for n in node.value]
