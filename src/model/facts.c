@@ -166,21 +166,188 @@ size_t cg_fact_process(struct cg_model *m, const struct cg_process_fact *row)
 	return f->nprocesses++;
 }
 
-/* `cmd` of a `sh -c` string as a process row like `outer`: its words,
- * its text; false when it is no simple command with words */
+/*
+ * The variables a `sh -c` script sets in its own shell, as far as they
+ * reach the environment of a command it runs: `export NAME=value`,
+ * `NAME=value` then `export NAME` (or under `set -a`), `unset NAME`.
+ * What runs only on some paths (after a `||`, in an `if`, a loop, a
+ * function) makes the value unknown, written `$(unknown)`, which reads as
+ * a value ciguard cannot see. Not followed: `.`/`source`, `eval`, and a
+ * plain assignment to a variable the shell inherited (it is exported
+ * then, but which ones are inherited is not known here).
+ */
+struct shell_var {
+	const char *name;
+	size_t len;
+	const char *value; /* NULL: unset */
+	bool assigned;	   /* the script gave it a value, or unset it */
+	bool exported;
+};
+
+#define MAX_SHELL_VARS 64
+#define UNKNOWN_VALUE "$(unknown)"
+
+struct shell_vars {
+	struct shell_var v[MAX_SHELL_VARS];
+	size_t n;
+	bool allexport; /* set -a */
+};
+
+/* NAME's entry (w is `NAME` or `NAME=value`); NULL when w names no
+ * variable, or there are too many */
+static struct shell_var *shell_var(struct shell_vars *vs, const char *w)
+{
+	const char *eq = strchr(w, '=');
+	size_t len = eq ? (size_t)(eq - w) : strlen(w);
+
+	if (!len || (w[0] >= '0' && w[0] <= '9'))
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		if (!(w[i] == '_' || (w[i] >= 'A' && w[i] <= 'Z') ||
+		      (w[i] >= 'a' && w[i] <= 'z') ||
+		      (w[i] >= '0' && w[i] <= '9')))
+			return NULL;
+	for (size_t i = 0; i < vs->n; i++)
+		if (vs->v[i].len == len && !memcmp(vs->v[i].name, w, len))
+			return &vs->v[i];
+	if (vs->n == MAX_SHELL_VARS)
+		return NULL;
+	vs->v[vs->n] = (struct shell_var){w, len, NULL, false, false};
+	return &vs->v[vs->n++];
+}
+
+/* `NAME=value` or `NAME` given to export (export), to unset (unset), or
+ * assigned alone; surely: the command runs whenever the script goes on */
+static void shell_set(struct shell_vars *vs, const char *w, bool export,
+		      bool unset, bool surely)
+{
+	const char *eq = strchr(w, '=');
+	struct shell_var *v = shell_var(vs, w);
+
+	if (!v || (unset && eq))
+		return;
+	if (eq || unset) {
+		v->value = !surely ? UNKNOWN_VALUE : unset ? NULL : eq + 1;
+		v->assigned = true;
+	}
+	if (export || unset || vs->allexport)
+		v->exported = true;
+}
+
+static void shell_cmd(struct shell_vars *vs, const struct cg_sh_cmd *c,
+		      bool surely);
+
+/* every command of a list, each of which may or may not run */
+static void shell_list(struct shell_vars *vs, const struct cg_sh_list *l)
+{
+	for (uint32_t i = 0; l && i < l->n; i++)
+		for (uint32_t p = 0; p < l->items[i].n; p++)
+			if (l->items[i].pipes[p].n == 1 &&
+			    !l->items[i].background)
+				shell_cmd(vs, &l->items[i].pipes[p].cmds[0],
+					  false);
+}
+
+/* What one command in the script's own shell does to its variables. */
+static void shell_cmd(struct shell_vars *vs, const struct cg_sh_cmd *c,
+		      bool surely)
+{
+	const char *b;
+
+	if (c->kind == CG_SH_SUBSHELL)
+		return;
+	if (c->kind != CG_SH_SIMPLE) {
+		for (int k = 0; k < 3; k++)
+			shell_list(vs, c->body[k]);
+		for (uint32_t k = 0; k < c->narms; k++)
+			shell_list(vs, c->arms[k]);
+		return;
+	}
+	if (!c->nwords) {
+		for (uint32_t i = 0; i < c->nassigns; i++)
+			shell_set(vs, c->assigns[i].text, false, false, surely);
+		return;
+	}
+	b = c->words[0].text;
+	if (!strcmp(b, "export") || !strcmp(b, "unset")) {
+		for (uint32_t i = 1; i < c->nwords; i++)
+			if (c->words[i].text[0] != '-')
+				shell_set(vs, c->words[i].text, b[0] == 'e',
+					  b[0] == 'u', surely);
+	} else if (!strcmp(b, "set") && surely) {
+		for (uint32_t i = 1; i < c->nwords; i++) {
+			const char *w = c->words[i].text;
+
+			if ((w[0] == '-' || w[0] == '+') && w[1] != '-' &&
+			    strchr(w, 'a'))
+				vs->allexport = w[0] == '-';
+			else if (!strcmp(w, "-o") || !strcmp(w, "+o"))
+				if (i + 1 < c->nwords &&
+				    !strcmp(c->words[i + 1].text, "allexport"))
+					vs->allexport = w[0] == '-';
+		}
+	}
+}
+
+/* The NAME=value words of the environment the script gives `cmd`, the
+ * last command of top-level item `item` (cg_fact_process_started), as
+ * new strings in words[], their count returned. */
+static size_t inner_env(const struct cg_sh_script *sh, uint32_t item,
+			const struct cg_sh_cmd *cmd, char ***words)
+{
+	struct shell_vars vs = {.n = 0};
+	const struct cg_sh_andor *last = &sh->top->items[item];
+	bool all_and = true;
+	size_t n = 0;
+
+	/* the first pipeline of an and-or list runs whenever it is
+	 * reached; the others only when the ones before went one way */
+	for (uint32_t i = 0; i < item; i++) {
+		const struct cg_sh_andor *ao = &sh->top->items[i];
+
+		for (uint32_t p = 0; p < ao->n && !ao->background; p++)
+			if (ao->pipes[p].n == 1)
+				shell_cmd(&vs, &ao->pipes[p].cmds[0], p == 0);
+	}
+	/* `a && b && cmd`: cmd runs only when all of them ran */
+	for (uint32_t k = 0; k + 1 < last->n; k++)
+		all_and &= last->ops[k] == CG_SH_OP_AND;
+	for (uint32_t p = 0; p + 1 < last->n; p++)
+		if (last->pipes[p].n == 1)
+			shell_cmd(&vs, &last->pipes[p].cmds[0],
+				  p == 0 || all_and);
+	*words = cg_xcalloc(vs.n + cmd->nassigns + 1, sizeof(**words));
+	for (size_t i = 0; i < vs.n; i++)
+		if (vs.v[i].exported && vs.v[i].assigned)
+			(*words)[n++] = cg_xasprintf(
+			    "%.*s=%s", (int)vs.v[i].len, vs.v[i].name,
+			    vs.v[i].value ? vs.v[i].value : "");
+	for (uint32_t i = 0; i < cmd->nassigns; i++)
+		(*words)[n++] = cg_xstrdup(cmd->assigns[i].text);
+	return n;
+}
+
+/* `cmd` of a `sh -c` string as a process row like `outer`: the words the
+ * script's environment gives it (inner_env), its words, its text; false
+ * when it is no simple command with words */
 static bool inner_row(struct cg_model *m, const struct cg_process_fact *outer,
-		      const struct cg_sh_script *sh,
+		      const struct cg_sh_script *sh, uint32_t item,
 		      const struct cg_sh_cmd *cmd)
 {
 	struct cg_process_fact p = *outer;
 	const char **argv;
+	char **env;
+	size_t nenv;
 	char *line;
 
 	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords)
 		return false;
-	argv = cg_xcalloc(cmd->nwords, sizeof(*argv));
+	nenv = inner_env(sh, item, cmd, &env);
+	argv = cg_xcalloc(nenv + cmd->nwords, sizeof(*argv));
+	for (size_t i = 0; i < nenv; i++)
+		argv[i] = env[i];
 	for (uint32_t i = 0; i < cmd->nwords; i++)
-		argv[i] = cmd->words[i].text;
+		argv[nenv + i] = cmd->words[i].text;
 	line = cg_xasprintf("%.*s", (int)(cmd->end - cmd->start),
 			    sh->text + cmd->start);
 	for (char *c = line; *c; c++)
@@ -188,9 +355,12 @@ static bool inner_row(struct cg_model *m, const struct cg_process_fact *outer,
 			*c = ' ';
 	p.command = line;
 	p.argv = argv;
-	p.argc = cmd->nwords;
+	p.argc = nenv + cmd->nwords;
 	cg_process_classify(m->config, &p);
 	cg_fact_process(m, &p);
+	for (size_t i = 0; i < nenv; i++)
+		free(env[i]);
+	free(env);
 	free(argv);
 	free(line);
 	return true;
@@ -221,7 +391,7 @@ size_t cg_fact_process_started(struct cg_model *m, struct cg_process_fact *row)
 		/* what keeps running: the script's last command, and each
 		 * it leaves running in the background */
 		if (ao->background || i + 1 == sh.top->n)
-			any |= inner_row(m, row, &sh, &pl->cmds[pl->n - 1]);
+			any |= inner_row(m, row, &sh, i, &pl->cmds[pl->n - 1]);
 	}
 	cg_sh_release(&sh);
 	if (any)
@@ -842,16 +1012,35 @@ static bool is_python_program(const char *name)
 /* Index of the real program in argv after wrappers (cg_cmd_unwrap), and
  * whether a PYTHONUNBUFFERED assignment of theirs (`env`, `sudo`) turned
  * buffering off. */
+/* The index of p's program: after the NAME=value words a `sh -c`
+ * string's environment put first (inner_env), and the wrappers. */
+static size_t program_index(const struct cg_process_fact *p)
+{
+	size_t i = 0;
+
+	while (i < p->argc && cg_word_is_assignment(p->argv[i]))
+		i++;
+	return cg_cmd_unwrap((const char *const *)p->argv, p->argc, i, 0);
+}
+
+const char *cg_process_env_word(const struct cg_process_fact *p,
+				const char *name)
+{
+	size_t i = program_index(p), len = strlen(name);
+	const char *v = NULL;
+
+	for (size_t k = 0; k < i; k++)
+		if (!strncmp(p->argv[k], name, len) && p->argv[k][len] == '=')
+			v = p->argv[k] + len + 1;
+	return v;
+}
+
 static size_t unwrap(const struct cg_process_fact *p, bool *env_unbuffered)
 {
-	size_t i = cg_cmd_unwrap((const char *const *)p->argv, p->argc, 0, 0);
+	const char *v = cg_process_env_word(p, "PYTHONUNBUFFERED");
 
-	*env_unbuffered = false;
-	for (size_t k = 0; k < i; k++)
-		if (cg_starts_with(p->argv[k], "PYTHONUNBUFFERED="))
-			*env_unbuffered = cg_python_unbuffered_value(
-			    p->argv[k] + strlen("PYTHONUNBUFFERED="));
-	return i;
+	*env_unbuffered = v && cg_python_unbuffered_value(v);
+	return program_index(p);
 }
 
 /* A Python program (or `python -m` module) that runs as a worker or a

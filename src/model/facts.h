@@ -382,6 +382,11 @@ struct cg_py_entry {
  * through); kind NONE when it is no Python program or names nothing. */
 void cg_process_python_entry(const struct cg_process_fact *p,
 			     struct cg_py_entry *out);
+/* The value the last `NAME=value` word in front of p's program gives
+ * NAME (`NAME=1 python`, `env NAME=1 python`; the words a `sh -c`
+ * string's exports add, see cg_fact_process_started), or NULL. */
+const char *cg_process_env_word(const struct cg_process_fact *p,
+				const char *name);
 /* PYTHONUNBUFFERED's value turns it on, as CPython 3.7+ reads it: an
  * integer is on unless it is 0; any other non-empty text is on. */
 bool cg_python_unbuffered_value(const char *value);
@@ -749,7 +754,12 @@ size_t cg_fact_process(struct cg_model *m, const struct cg_process_fact *row);
  * container starts with `row->argv`. A shell given a script string
  * (`sh -c "..."`, `bash -lc`, after wrappers) runs what the string says:
  * the rows are then the commands that keep running, the script's last
- * and each it starts with `&`, at row's position. Returns the first row.
+ * and each it starts with `&`, at row's position. Such a row's argv
+ * starts with the `NAME=value` words the script puts in the command's
+ * environment: what it exports before it for sure (`export NAME=value`,
+ * or `NAME=value` then `export NAME`, at the top level, first in its
+ * and-or list or after `&&`s only; `unset NAME` gives `NAME=`), then the
+ * command's own assignments. Returns the first row.
  */
 size_t cg_fact_process_started(struct cg_model *m, struct cg_process_fact *row);
 size_t cg_fact_file_ref(struct cg_model *m, const struct cg_file_ref *row);

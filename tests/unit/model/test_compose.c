@@ -442,6 +442,65 @@ static void test_compose__environment_commands_interpolation(void **state)
 	cg_model_release(&m);
 }
 
+/* A `sh -c` string's command gets what the string puts in its
+ * environment first, as NAME=value words: exports that surely ran before
+ * it, its own assignments; `$(unknown)` for an export on some paths. */
+static void test_compose__shell_c_environment(void **state)
+{
+	static const struct cg_mem_file files[] = {MEM(
+	    "compose.yaml",
+	    "services:\n"
+	    "  a:\n"
+	    "    command: sh -c \"export A=1 B; X=2; export X; unset C; "
+	    "Y=3; D=4 exec python -u app.py\"\n"
+	    "  b:\n"
+	    "    command: [\"bash\", \"-c\", \"true || export A=1; "
+	    "if x; then export B=1; fi; (export C=1); export E=1 | cat; "
+	    "export F=1 & export G=1 && H=1 python app.py\"]\n"
+	    "  c:\n"
+	    "    command: sh -c \"set -a; A=1; set +a; B=1; python app.py\"\n"
+	    "  d:\n"
+	    "    command: sh -c \"python a.py\"\n")};
+	static const char *const want_a[] = {"A=1",  "X=2",    "C=", "D=4",
+					     "exec", "python", "-u", "app.py"};
+	static const char *const want_b[] = {
+	    "A=$(unknown)", "B=$(unknown)", "G=1", "H=1", "python", "app.py"};
+	struct cg_model m;
+	const struct cg_process_fact *p;
+
+	(void)state;
+	build(&m, files, sizeof(files) / sizeof(*files));
+	p = process_of(&m, service(&m, "a")->own_scope);
+	assert_int_equal(p->argc, 8);
+	for (size_t i = 0; i < 8; i++)
+		assert_string_equal(p->argv[i], want_a[i]);
+	assert_string_equal(p->command, "D=4 exec python -u app.py");
+	assert_true(p->python);
+	assert_true(p->unbuffered);
+	assert_string_equal(cg_process_env_word(p, "C"), "");
+	assert_string_equal(cg_process_env_word(p, "D"), "4");
+	assert_null(cg_process_env_word(p, "B"));
+	assert_null(cg_process_env_word(p, "Y"));
+	/* b's `export F=1 &` is a row of its own: the last one is python */
+	p = process_of(&m, service(&m, "b")->own_scope);
+	assert_string_equal(p->command, "export F=1");
+	p++;
+	assert_int_equal(p->scope, service(&m, "b")->own_scope);
+	assert_int_equal(p->argc, 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_string_equal(p->argv[i], want_b[i]);
+	assert_true(p->python);
+	p = process_of(&m, service(&m, "c")->own_scope);
+	assert_int_equal(p->argc, 3);
+	assert_string_equal(p->argv[0], "A=1");
+	assert_string_equal(p->argv[1], "python");
+	assert_null(cg_process_env_word(p, "B"));
+	p = process_of(&m, service(&m, "d")->own_scope);
+	assert_int_equal(p->argc, 2);
+	assert_null(cg_process_env_word(p, "PYTHONUNBUFFERED"));
+	cg_model_release(&m);
+}
+
 /* Which names are compose files, and which content is compose. */
 static void test_compose__which_files(void **state)
 {
@@ -620,6 +679,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_compose__services_ports_and_files),
 	    cmocka_unit_test(test_compose__environment_commands_interpolation),
+	    cmocka_unit_test(test_compose__shell_c_environment),
 	    cmocka_unit_test(test_compose__which_files),
 	    cmocka_unit_test(test_compose__env_file_ignored_by_config),
 	    cmocka_unit_test(test_compose__port_edges),
