@@ -11,7 +11,9 @@
  * `env PYTHONUNBUFFERED=1 python`), or PYTHONUNBUFFERED turned on, as
  * CPython 3.7+ reads it (cg_python_unbuffered_value: `0` is off, `false`
  * is on), by the nearest of:
- *   - an assignment in front of the command (`PYTHONUNBUFFERED=1 python`);
+ *   - an assignment in front of the command (`PYTHONUNBUFFERED=1 python`,
+ *     `env PYTHONUNBUFFERED=0 python`), or an export of a `sh -c` string
+ *     before it (`sh -c "export PYTHONUNBUFFERED=1; exec python app.py"`);
  *   - in a CI script, the last `export PYTHONUNBUFFERED=...` (or `unset`)
  *     before the command in the same shell;
  *   - the enclosing envs (cg_env_lookup_item: step, what a GitHub step
@@ -158,6 +160,9 @@ static bool runs_interpreter(const struct cg_process_fact *p)
 	for (size_t i = 0; i < p->argc; i++) {
 		const char *b = cg_path_base(p->argv[i]);
 
+		/* `PYTHONPATH=/opt/python3 gunicorn`: no interpreter */
+		if (cg_word_is_assignment(p->argv[i]))
+			continue;
 		if (!strncmp(b, "python", 6) || !strncmp(b, "pypy", 4))
 			return true;
 	}
@@ -180,7 +185,12 @@ static void report(struct cg_rule_ctx *ctx, const struct cg_model *m,
 				   sc ? sc->name : "?");
 	else
 		why = cg_xstrdup("started in the background");
-	if (off && off->value)
+	if (off && off->value && !*off->value)
+		setting = cg_xasprintf(
+		    "PYTHONUNBUFFERED is empty or unset (%s:%u), which CPython "
+		    "reads as off",
+		    off->src ? off->src->path : "?", (unsigned)off->line);
+	else if (off && off->value)
 		setting = cg_xasprintf(
 		    "PYTHONUNBUFFERED is `%s` (%s:%u), which CPython reads as "
 		    "off",
@@ -247,19 +257,31 @@ static bool long_running(const struct cg_model *m,
 	return !critical;
 }
 
-/* The prefix assignment `PYTHONUNBUFFERED=... cmd`, if any. */
+/* The setting in front of the command, if any: an assignment
+ * (`PYTHONUNBUFFERED=... cmd`), then what `env PYTHONUNBUFFERED=...` or
+ * a `sh -c` string's export gives it (cg_process_env_word), which wins. */
 static bool prefix_setting(const struct cg_process_fact *p, struct known *k)
 {
 	const struct cg_sh_cmd *c = p->cmd;
+	const char *v = cg_process_env_word(p, VAR);
 	bool found = false;
 
 	for (size_t i = 0; c && i < c->nassigns; i++)
 		if (names_var(&c->assigns[i])) {
 			k->v = word_setting(&c->assigns[i], &k->value);
-			k->src = p->src;
-			k->line = p->pos.line;
 			found = true;
 		}
+	if (v) {
+		k->value = v;
+		k->v = strpbrk(v, "$`")		       ? UNKNOWN
+		       : cg_python_unbuffered_value(v) ? ON
+						       : OFF;
+		found = true;
+	}
+	if (found) {
+		k->src = p->src;
+		k->line = p->pos.line;
+	}
 	return found;
 }
 
@@ -359,7 +381,9 @@ const struct cg_rule cg_rule_unbuffered_python = {
 	"handlers on stdout are. `python -u` satisfies it; so does "
 	"PYTHONUNBUFFERED "
 	"turned on in front of the command, by an `export` earlier in the "
-	"same script, written to $GITHUB_ENV by an earlier step, or in any "
+	"same script (a CI step's, or the string of a `sh -c` that a "
+	"service or container runs), written to $GITHUB_ENV by an earlier "
+	"step, or in any "
 	"enclosing env (step, job, workflow; compose `environment:` or "
 	"`env_file:`, and the ENV of the Dockerfile stage a compose service "
 	"is built from (`build:`, its `dockerfile:` and `target:`, FROM "
