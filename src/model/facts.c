@@ -388,10 +388,12 @@ size_t cg_fact_process_started(struct cg_model *m, struct cg_process_fact *row)
 		const struct cg_sh_andor *ao = &sh.top->items[i];
 		const struct cg_sh_pipeline *pl = &ao->pipes[ao->n - 1];
 
-		/* what keeps running: the script's last command, and each
-		 * it leaves running in the background */
+		/* what keeps running: the script's last pipeline, and each
+		 * it leaves running in the background; every command of a
+		 * pipeline runs as long as the pipeline does */
 		if (ao->background || i + 1 == sh.top->n)
-			any |= inner_row(m, row, &sh, i, &pl->cmds[pl->n - 1]);
+			for (uint32_t c = 0; c < pl->n; c++)
+				any |= inner_row(m, row, &sh, i, &pl->cmds[c]);
 	}
 	cg_sh_release(&sh);
 	if (any)

@@ -753,8 +753,10 @@ size_t cg_fact_process(struct cg_model *m, const struct cg_process_fact *row);
  * Classify (cg_process_classify) and add the process a service or
  * container starts with `row->argv`. A shell given a script string
  * (`sh -c "..."`, `bash -lc`, after wrappers) runs what the string says:
- * the rows are then the commands that keep running, the script's last
- * and each it starts with `&`, at row's position. Such a row's argv
+ * the rows are then the commands that keep running, those of the
+ * script's last pipeline and of each it starts with `&` (every command
+ * of a pipeline: `python app.py | tee log` runs python too), at row's
+ * position. Such a row's argv
  * starts with the `NAME=value` words the script puts in the command's
  * environment: what it exports before it for sure (`export NAME=value`,
  * or `NAME=value` then `export NAME`, at the top level, first in its

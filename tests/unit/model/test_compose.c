@@ -460,7 +460,9 @@ static void test_compose__shell_c_environment(void **state)
 	    "  c:\n"
 	    "    command: sh -c \"set -a; A=1; set +a; B=1; python app.py\"\n"
 	    "  d:\n"
-	    "    command: sh -c \"python a.py\"\n")};
+	    "    command: sh -c \"python a.py\"\n"
+	    "  e:\n"
+	    "    command: sh -c \"export A=1; python a.py 2>&1 | tee log\"\n")};
 	static const char *const want_a[] = {"A=1",  "X=2",    "C=", "D=4",
 					     "exec", "python", "-u", "app.py"};
 	static const char *const want_b[] = {
@@ -498,6 +500,16 @@ static void test_compose__shell_c_environment(void **state)
 	p = process_of(&m, service(&m, "d")->own_scope);
 	assert_int_equal(p->argc, 2);
 	assert_null(cg_process_env_word(p, "PYTHONUNBUFFERED"));
+	/* every command of the last pipeline keeps running */
+	p = process_of(&m, service(&m, "e")->own_scope);
+	assert_string_equal(p->command, "python a.py 2>&1");
+	assert_string_equal(cg_process_env_word(p, "A"), "1");
+	assert_true(p->python);
+	p++;
+	assert_int_equal(p->scope, service(&m, "e")->own_scope);
+	assert_string_equal(p->command, "tee log");
+	assert_string_equal(p->argv[1], "tee");
+	assert_false(p->python);
 	cg_model_release(&m);
 }
 
