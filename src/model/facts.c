@@ -753,6 +753,80 @@ static void interpolations(const char *v, size_t *n, size_t *no_default,
 	}
 }
 
+/* Is [p, q) next to a comparison or a `!` (its value is then a boolean,
+ * never the secret's text): look back from p (back) or on from q. */
+static bool compared(const char *a, const char *p, const char *b, const char *q)
+{
+	while (p > a && (p[-1] == ' ' || p[-1] == '\t'))
+		p--;
+	if (p > a &&
+	    (p[-1] == '!' || p[-1] == '=' || p[-1] == '<' || p[-1] == '>'))
+		return true;
+	while (q < b && (*q == ' ' || *q == '\t'))
+		q++;
+	return q < b && (*q == '=' || *q == '!' || *q == '<' || *q == '>' ||
+			 (*q == '&' && q + 1 < b && q[1] == '&'));
+}
+
+/*
+ * A secrets.NAME or vars.NAME of the expression [a, b) whose text can be
+ * the expression's value: an operand of `||`, or last after `&&`
+ * (`secrets.DB_URL || 'postgres://localhost/ci'` is the secret whenever
+ * it is set). Not one inside a function call (format(), contains()),
+ * compared, negated, or in front of `&&` (the value is then what
+ * follows). "secrets.NAME" in the arena, or NULL.
+ */
+static const char *secret_operand(struct cg_model *m, const char *a,
+				  const char *b)
+{
+	/* open brackets: a call's `(` or an index `[`, or a group's `(`,
+	 * which leaves its operands the value's */
+	bool call[64];
+	unsigned depth = 0, calls = 0;
+
+	for (const char *p = a; p < b; p++) {
+		if (*p == '\'') {
+			for (p++; p < b && !(*p == '\'' && p[1] != '\''); p++)
+				if (*p == '\'')
+					p++; /* '' inside a literal */
+			continue;
+		}
+		if (*p == '(' || *p == '[') {
+			const char *q = p;
+
+			while (q > a && (q[-1] == ' ' || q[-1] == '\t'))
+				q--;
+			if (depth < 64)
+				call[depth] =
+				    *p == '[' ||
+				    (q > a && is_name_char(q[-1], false));
+			calls += depth >= 64 || call[depth];
+			depth++;
+		} else if ((*p == ')' || *p == ']') && depth > 0) {
+			depth--;
+			calls -= depth >= 64 || call[depth];
+		}
+		if (calls ||
+		    (p > a && (is_name_char(p[-1], false) || p[-1] == '.')))
+			continue;
+		for (int k = 0; k < 2; k++) {
+			const char *ctx = k ? "vars." : "secrets.";
+			size_t n = strlen(ctx);
+			const char *q = p + n;
+
+			if ((size_t)(b - p) <= n || strncmp(p, ctx, n) ||
+			    !is_name_char(*q, true))
+				continue;
+			while (q < b && (is_name_char(*q, false) || *q == '-'))
+				q++;
+			if (!compared(a, p, b, q))
+				return cg_arena_strndup(&m->arena, p,
+							(size_t)(q - p));
+		}
+	}
+	return NULL;
+}
+
 static const char *prefixed(struct cg_model *m, const char *prefix,
 			    const char *name)
 {
@@ -785,6 +859,8 @@ enum cg_value_kind cg_value_classify(struct cg_model *m, const char *value,
 			*ref_out = name;
 			return CG_VALUE_VARIABLE;
 		}
+		if ((*ref_out = secret_operand(m, a, b)))
+			return CG_VALUE_SECRET;
 		return CG_VALUE_EXPRESSION;
 	}
 	if (strstr(value, "${{")) {

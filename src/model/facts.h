@@ -136,7 +136,8 @@ enum cg_env_role {
 enum cg_value_kind {
 	CG_VALUE_NONE,	  /* no value: a use, `KEY=` in an example file */
 	CG_VALUE_LITERAL, /* text as written */
-	/* set outside the repository: `${{ secrets.X }}`, `${{ vars.X }}`,
+	/* set outside the repository: `${{ secrets.X }}`, `${{ vars.X }}`
+	 * (or an expression that can be it: `${{ secrets.X || 'd' }}`),
 	 * a Kubernetes secretKeyRef (ref "secret/NAME/KEY"), a GitLab `$X`
 	 * that no `variables:` of the file defines (a CI/CD setting); `ref`
 	 * names it. A key of a Kubernetes Secret of the repository is a

@@ -446,6 +446,26 @@ static void test_facts__value_kinds(void **state)
 	     "secrets.HOST"},
 	    {"${{ env.D }}", CG_VALUE_VARIABLE, "D"},
 	    {"${{ matrix.py }}", CG_VALUE_EXPRESSION, NULL},
+	    /* the secret is the value whenever it is set */
+	    {"${{ secrets.DB_URL || 'postgres://localhost/ci' }}",
+	     CG_VALUE_SECRET, "secrets.DB_URL"},
+	    {"${{ env.X || vars.Y }}", CG_VALUE_SECRET, "vars.Y"},
+	    {"${{ inputs.url || (github.event_name == 'schedule' && "
+	     "vars.PROD_URL || vars.URL) }}",
+	     CG_VALUE_SECRET, "vars.PROD_URL"},
+	    {"${{ inputs.x || vars.Y == 'True' }}", CG_VALUE_EXPRESSION, NULL},
+	    {"${{ github.ref == 'refs/heads/main' && secrets.PROD || "
+	     "secrets.STAGE }}",
+	     CG_VALUE_SECRET, "secrets.PROD"},
+	    /* it only picks, tests or fills in the value */
+	    {"${{ secrets.DB_URL && 'a' || 'b' }}", CG_VALUE_EXPRESSION, NULL},
+	    {"${{ secrets.DB_URL != '' && 'a' || 'b' }}", CG_VALUE_EXPRESSION,
+	     NULL},
+	    {"${{ !secrets.X }}", CG_VALUE_EXPRESSION, NULL},
+	    {"${{ format('pg://u:{0}@localhost/ci', secrets.PW) }}",
+	     CG_VALUE_EXPRESSION, NULL},
+	    {"${{ 'secrets.X' || 'b' }}", CG_VALUE_EXPRESSION, NULL},
+	    {"${{ github.secrets.X }}", CG_VALUE_EXPRESSION, NULL},
 	    {"$E", CG_VALUE_VARIABLE, "E"},
 	    {"${F}", CG_VALUE_VARIABLE, "F"},
 	    {"x${G}y", CG_VALUE_INTERP, NULL},
