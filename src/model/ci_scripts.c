@@ -41,6 +41,10 @@ struct walk {
 	bool moved; /* a `cd` ran */
 	bool built; /* a BUILD row is in: later ones add nothing */
 	unsigned depth;
+	/* the starts of the script's simple commands that run in the
+	 * background: a nested script one of them runs does too */
+	uint32_t *bg;
+	size_t nbg, bg_alloc;
 };
 
 #define CWD_MAX 1024
@@ -648,6 +652,10 @@ static void walk_cmd(struct walk *w, const struct cg_sh_cmd *c, bool background)
 		}
 		redir_outputs(w, c);
 		add_process(w, c, background);
+		if (background) {
+			CG_GROW(w->bg, w->bg_alloc, w->nbg + 1);
+			w->bg[w->nbg++] = c->start;
+		}
 		return;
 	}
 	redir_outputs(w, c);
@@ -707,21 +715,38 @@ static void walk_list(struct walk *w, const struct cg_sh_list *l,
 
 /* Walk `s` and the scripts nested in it that the shell runs in place
  * (a nested script starts where the outer one does when no `cd` ran;
- * where it runs is not followed). */
-static void walk_script(struct walk *w, const struct cg_script *s)
+ * where it runs is not followed), each in the background when the
+ * command that runs it is (`sh -c "python -m app.worker" &`). */
+static void walk_script(struct walk *w, const struct cg_script *s,
+			bool background)
 {
 	const struct cg_script *outer = w->s;
+	uint32_t *outer_bg = w->bg, *bg;
+	size_t outer_nbg = w->nbg, outer_alloc = w->bg_alloc, nbg;
 
 	w->s = s;
-	walk_list(w, s->sh.top, false);
+	w->bg = NULL;
+	w->nbg = w->bg_alloc = 0;
+	walk_list(w, s->sh.top, background);
+	bg = w->bg;
+	nbg = w->nbg;
+	w->bg = NULL;
+	w->nbg = w->bg_alloc = 0;
 	for (size_t i = 0; i < s->nnested; i++) {
 		const struct cg_nested_script *n = &s->nested[i];
+		bool in_bg = false;
 
-		if (n->kind == CG_NESTED_SHELL || n->kind == CG_NESTED_EVAL) {
-			w->cwd = w->moved ? NULL : "";
-			walk_script(w, n->script);
-		}
+		if (n->kind != CG_NESTED_SHELL && n->kind != CG_NESTED_EVAL)
+			continue;
+		for (size_t k = 0; k < nbg && !in_bg; k++)
+			in_bg = bg[k] == n->cmd_start;
+		w->cwd = w->moved ? NULL : "";
+		walk_script(w, n->script, background || in_bg);
 	}
+	free(bg);
+	w->bg = outer_bg;
+	w->nbg = outer_nbg;
+	w->bg_alloc = outer_alloc;
 	w->s = outer;
 }
 
@@ -734,7 +759,7 @@ static struct cg_script_facts *walk_all(const struct cg_config *config,
 	w.config = config;
 	w.s = s;
 	w.cwd = "";
-	walk_script(&w, s);
+	walk_script(&w, s, false);
 	for (size_t i = 0; i < w.ndirs; i++)
 		free(w.dirs[i]);
 	free(w.dirs);

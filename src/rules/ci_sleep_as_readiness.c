@@ -119,6 +119,10 @@ static bool visit(void *data, const struct cg_ready_event *ev)
 	const struct cg_process_fact *p;
 	bool critical = false;
 
+	/* what a shell in the background runs: its start was the shell */
+	if (ev->inner)
+		return true;
+
 	p = cg_ready_start(st->m, ev, st->rows, st->nrows);
 	if (p) {
 		if (st->phase == IDLE) {

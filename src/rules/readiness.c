@@ -867,6 +867,7 @@ struct walker {
 	size_t nfuncs, funcs_alloc;
 	const struct cg_sh_cmd *calls[MAX_DEPTH]; /* functions being run */
 	size_t ncalls;
+	unsigned inner; /* in the script of a shell run in the background */
 };
 
 bool cg_andor_swallows(const struct cg_sh_andor *ao, size_t p)
@@ -912,6 +913,7 @@ static void emit(struct walker *w, const struct cg_script *s,
 	ev.cmd = c;
 	ev.andor = ao;
 	ev.background = bg;
+	ev.inner = w->inner > 0;
 	ev.kind = kind;
 	if (t)
 		ev.target = *t;
@@ -998,11 +1000,16 @@ static void walk_simple(struct walker *w, const struct cg_script *s,
 	}
 	ns = cg_script_nested_at(s, c);
 	if (ns && (ns->kind == CG_NESTED_SHELL || ns->kind == CG_NESTED_EVAL)) {
-		/* a shell in the background is one process that runs on */
-		if (bg && ns->kind == CG_NESTED_SHELL)
+		/* a shell in the background is one process that runs on;
+		 * then what it runs, in it */
+		if (bg && ns->kind == CG_NESTED_SHELL) {
 			emit(w, s, c, ao, bg, kind, &t);
-		else
+			w->inner++;
+			walk_list(w, ns->script, ns->script->sh.top, false);
+			w->inner--;
+		} else {
 			walk_list(w, ns->script, ns->script->sh.top, bg);
+		}
 		return;
 	}
 	f = func_of(w, c);

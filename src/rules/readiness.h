@@ -82,6 +82,12 @@ struct cg_ready_event {
 	 * is inside one that does (`( ... ) &`). A background CHECK does
 	 * not hold anything up, so callers usually do not count it. */
 	bool background;
+	/* in the script of a shell that runs in the background as one
+	 * process (`sh -c "..." &`): the shell came first as an event of
+	 * its own, a start; these are what it runs, in it (background is
+	 * then about the inner script's own `&`). Callers that follow
+	 * starts and checks skip them. */
+	bool inner;
 	enum cg_ready_kind kind;
 	struct cg_ready_target target;
 };
@@ -100,7 +106,8 @@ typedef bool (*cg_ready_fn)(void *ctx, const struct cg_ready_event *ev);
  * order. Into compound commands (if, case, loops, groups, subshells) it
  * goes, except for a polling loop, which is one CHECK event; the scripts a
  * command runs as a string (`bash -c '...'`, `eval '...'`) are visited in
- * its place, and a call of a function defined in the script visits the
+ * its place (a shell in the background is one event, then its script's,
+ * `inner`), and a call of a function defined in the script visits the
  * function's body there (definitions themselves run nothing). The command
  * substitutions of a simple command are visited before it. `ps ... |
  * grep` is one CHECK event (its first command). A step without a script

@@ -15,7 +15,8 @@
  *     `env PYTHONUNBUFFERED=0 python`), or an export of a `sh -c` string
  *     before it (`sh -c "export PYTHONUNBUFFERED=1; exec python app.py"`);
  *   - in a CI script, the last `export PYTHONUNBUFFERED=...` (or `unset`)
- *     before the command in the same shell;
+ *     before the command in the same shell (a shell started in the
+ *     background, `sh -c "..." &`, starts from the outer one's);
  *   - the enclosing envs (cg_env_lookup_item: step, what a GitHub step
  *     before it wrote to $GITHUB_ENV, job, workflow; compose
  *     `environment:`/`env_file:`; k8s `env:`/`envFrom:` ConfigMaps), as
@@ -75,6 +76,10 @@ struct script_state {
 	size_t nrows;
 	size_t item;
 	struct known cur; /* export/unset in this item's shell */
+	/* the same in the script of a shell run in the background (inner
+	 * events), which starts from the outer shell's */
+	const struct cg_script *inner_s;
+	struct known inner_cur;
 };
 
 static void set_known(struct known *k, enum setting v, const char *value,
@@ -90,19 +95,31 @@ static bool script_visit(void *data, const struct cg_ready_event *ev)
 {
 	struct script_state *st = data;
 	const struct cg_sh_cmd *c = ev->cmd;
+	struct known *cur = &st->cur;
 	const char *b;
 
 	if (ev->item != st->item) {
 		st->item = ev->item;
 		st->cur.v = NOT_SET;
 	}
+	if (ev->inner) {
+		if (ev->s != st->inner_s) {
+			st->inner_s = ev->s;
+			st->inner_cur = st->cur;
+		}
+		cur = &st->inner_cur;
+	} else {
+		st->inner_s = NULL;
+	}
 	if (!c || c->kind != CG_SH_SIMPLE)
 		return true;
 	for (size_t i = 0; i < st->nrows; i++)
 		if (st->rows[i]->cmd == c && !st->seen[i]) {
 			st->seen[i] = true;
-			st->detached[i] = cg_ready_detached(c, ev->background);
-			st->at[i] = st->cur;
+			/* in a shell run in the background, it runs on too */
+			st->detached[i] =
+			    ev->inner || cg_ready_detached(c, ev->background);
+			st->at[i] = *cur;
 		}
 	if (!c->nwords || ev->background)
 		return true;
@@ -120,12 +137,12 @@ static bool script_visit(void *data, const struct cg_ready_event *ev)
 			if (!x || !names_var(&c->words[i]))
 				continue;
 			v = word_setting(&c->words[i], &value);
-			set_known(&st->cur, v, value, ev->s, c);
+			set_known(cur, v, value, ev->s, c);
 		}
 	} else if (!strcmp(b, "unset")) {
 		for (size_t i = 1; i < c->nwords; i++)
 			if (!strcmp(c->words[i].text, VAR))
-				set_known(&st->cur, OFF, NULL, ev->s, c);
+				set_known(cur, OFF, NULL, ev->s, c);
 	}
 	return true;
 }

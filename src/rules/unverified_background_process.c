@@ -80,6 +80,10 @@ static bool visit(void *data, const struct cg_ready_event *ev)
 	struct state *st = data;
 	const struct cg_process_fact *p;
 
+	/* what a shell in the background runs: its start was the shell */
+	if (ev->inner)
+		return true;
+
 	p = cg_ready_start(st->m, ev, st->rows, st->nrows);
 	if (p) {
 		size_t i = row_index(st, p);
