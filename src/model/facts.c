@@ -166,6 +166,12 @@ size_t cg_fact_process(struct cg_model *m, const struct cg_process_fact *row)
 	return f->nprocesses++;
 }
 
+static bool is_name_char(char c, bool first)
+{
+	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (!first && c >= '0' && c <= '9');
+}
+
 /*
  * The variables a `sh -c` script sets in its own shell, as far as they
  * reach the environment of a command it runs: `export NAME=value`,
@@ -200,13 +206,11 @@ static struct shell_var *shell_var(struct shell_vars *vs, const char *w)
 	const char *eq = strchr(w, '=');
 	size_t len = eq ? (size_t)(eq - w) : strlen(w);
 
-	if (!len || (w[0] >= '0' && w[0] <= '9'))
-		return NULL;
 	for (size_t i = 0; i < len; i++)
-		if (!(w[i] == '_' || (w[i] >= 'A' && w[i] <= 'Z') ||
-		      (w[i] >= 'a' && w[i] <= 'z') ||
-		      (w[i] >= '0' && w[i] <= '9')))
+		if (!is_name_char(w[i], i == 0))
 			return NULL;
+	if (!len)
+		return NULL;
 	for (size_t i = 0; i < vs->n; i++)
 		if (vs->v[i].len == len && !memcmp(vs->v[i].name, w, len))
 			return &vs->v[i];
@@ -635,12 +639,6 @@ size_t cg_scope_up(const struct cg_model *m, size_t scope,
 }
 
 /* ------------------------------------------------------- classifiers */
-
-static bool is_name_char(char c, bool first)
-{
-	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (!first && c >= '0' && c <= '9');
-}
 
 static const char *skip_blanks(const char *p)
 {
