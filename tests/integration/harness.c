@@ -303,9 +303,10 @@ int cg_it_redis_start(struct cg_it_server *out, const char *const *args)
 	if (make_dir(out, "redis", NULL) < 0)
 		return -1;
 	for (int attempt = 0; attempt < START_TRIES; attempt++) {
-		char *argv[32], port[16];
+		char *argv[32], port[16], bus[16];
 		int argc = 0, status;
 		long until = cg_now_ms() + 20000;
+		bool cluster = false, bus_given = false;
 
 		out->port = cg_it_free_port();
 		snprintf(port, sizeof(port), "%d", out->port);
@@ -324,8 +325,18 @@ int cg_it_redis_start(struct cg_it_server *out, const char *const *args)
 		argv[argc++] = "no";
 		/* every attempt gets the caller's arguments (a retry after
 		 * a port taken by another test's server too) */
-		for (const char *const *a = args; a && *a && argc < 30; a++)
+		for (const char *const *a = args; a && *a && argc < 28; a++) {
+			cluster |= !strcmp(*a, "--cluster-enabled");
+			bus_given |= !strcmp(*a, "--cluster-port");
 			argv[argc++] = (char *)*a;
+		}
+		/* a cluster node's bus port defaults to its port + 10000:
+		 * a free port above 55535 would make it refuse to start */
+		if (cluster && !bus_given) {
+			snprintf(bus, sizeof(bus), "%d", cg_it_free_port());
+			argv[argc++] = "--cluster-port";
+			argv[argc++] = bus;
+		}
 		argv[argc] = NULL;
 		out->pid = spawn(argv, out->log, NULL, SIGTERM);
 		if (out->pid < 0)
