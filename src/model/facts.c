@@ -174,8 +174,9 @@ static bool is_name_char(char c, bool first)
 
 /*
  * The variables a `sh -c` script sets in its own shell, as far as they
- * reach the environment of a command it runs: `export NAME=value`,
- * `NAME=value` then `export NAME` (or under `set -a`), `unset NAME`.
+ * reach the environment of a command it runs: `export NAME=value` (or
+ * bash's `declare -x`), `NAME=value` then `export NAME` (or under
+ * `set -a`), `unset NAME`.
  * What runs only on some paths (after a `||`, in an `if`, a loop, a
  * function) makes the value unknown, written `$(unknown)`, which reads as
  * a value ciguard cannot see. Not followed: `.`/`source`, `eval`, and a
@@ -278,6 +279,19 @@ static void shell_cmd(struct shell_vars *vs, const struct cg_sh_cmd *c,
 			if (c->words[i].text[0] != '-')
 				shell_set(vs, c->words[i].text, b[0] == 'e',
 					  b[0] == 'u', surely);
+	} else if (!strcmp(b, "declare") || !strcmp(b, "typeset")) {
+		/* bash: `declare -x NAME=value` exports, `-x` anywhere in
+		 * an option cluster before the names */
+		bool x = false;
+
+		for (uint32_t i = 1; i < c->nwords; i++) {
+			const char *w = c->words[i].text;
+
+			if (w[0] == '-')
+				x |= strchr(w, 'x') != NULL;
+			else if (x)
+				shell_set(vs, w, true, false, surely);
+		}
 	} else if (!strcmp(b, "set") && surely) {
 		for (uint32_t i = 1; i < c->nwords; i++) {
 			const char *w = c->words[i].text;

@@ -462,7 +462,10 @@ static void test_compose__shell_c_environment(void **state)
 	    "  d:\n"
 	    "    command: sh -c \"python a.py\"\n"
 	    "  e:\n"
-	    "    command: sh -c \"export A=1; python a.py 2>&1 | tee log\"\n")};
+	    "    command: sh -c \"export A=1; python a.py 2>&1 | tee log\"\n"
+	    "  f:\n"
+	    "    command: [\"bash\", \"-c\", \"declare -rx A=1; declare B=2; "
+	    "typeset -x C; python a.py\"]\n")};
 	static const char *const want_a[] = {"A=1",  "X=2",    "C=", "D=4",
 					     "exec", "python", "-u", "app.py"};
 	static const char *const want_b[] = {
@@ -510,6 +513,11 @@ static void test_compose__shell_c_environment(void **state)
 	assert_string_equal(p->command, "tee log");
 	assert_string_equal(p->argv[1], "tee");
 	assert_false(p->python);
+	/* bash's declare -x exports too; a plain declare does not */
+	p = process_of(&m, service(&m, "f")->own_scope);
+	assert_int_equal(p->argc, 3);
+	assert_string_equal(p->argv[0], "A=1");
+	assert_null(cg_process_env_word(p, "B"));
 	cg_model_release(&m);
 }
 
