@@ -132,7 +132,9 @@ static bool script_visit(void *data, const struct cg_ready_event *ev)
 			const char *value;
 			enum setting v;
 
-			if (!strcmp(c->words[i].text, "-x"))
+			/* -x alone or in a cluster (`declare -rx`) */
+			if (c->words[i].text[0] == '-' &&
+			    strchr(c->words[i].text, 'x'))
 				x = true;
 			if (!x || !names_var(&c->words[i]))
 				continue;
