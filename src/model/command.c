@@ -55,6 +55,26 @@ bool cg_word_is_assignment(const char *w)
 	return true;
 }
 
+enum cg_var_effect cg_sh_var_effect(const struct cg_sh_cmd *c, size_t i)
+{
+	const char *b;
+
+	if (c->kind != CG_SH_SIMPLE || i == 0 || i >= c->nwords ||
+	    c->words[i].text[0] == '-')
+		return CG_VAR_NONE;
+	b = c->words[0].text;
+	if (!strcmp(b, "export"))
+		return CG_VAR_EXPORT;
+	if (!strcmp(b, "unset"))
+		return CG_VAR_UNSET;
+	if (strcmp(b, "declare") && strcmp(b, "typeset"))
+		return CG_VAR_NONE;
+	for (size_t k = 1; k < i; k++)
+		if (c->words[k].text[0] == '-' && strchr(c->words[k].text, 'x'))
+			return CG_VAR_EXPORT;
+	return CG_VAR_NONE;
+}
+
 /*
  * `docker [global options] compose [options] run|exec [options] SERVICE
  * CMD`, `docker run [options] IMAGE CMD`, `docker exec [options] CONTAINER

@@ -274,25 +274,14 @@ static void shell_cmd(struct shell_vars *vs, const struct cg_sh_cmd *c,
 		return;
 	}
 	b = c->words[0].text;
-	if (!strcmp(b, "export") || !strcmp(b, "unset")) {
-		for (uint32_t i = 1; i < c->nwords; i++)
-			if (c->words[i].text[0] != '-')
-				shell_set(vs, c->words[i].text, b[0] == 'e',
-					  b[0] == 'u', surely);
-	} else if (!strcmp(b, "declare") || !strcmp(b, "typeset")) {
-		/* bash: `declare -x NAME=value` exports, `-x` anywhere in
-		 * an option cluster before the names */
-		bool x = false;
+	for (uint32_t i = 1; i < c->nwords; i++) {
+		enum cg_var_effect e = cg_sh_var_effect(c, i);
 
-		for (uint32_t i = 1; i < c->nwords; i++) {
-			const char *w = c->words[i].text;
-
-			if (w[0] == '-')
-				x |= strchr(w, 'x') != NULL;
-			else if (x)
-				shell_set(vs, w, true, false, surely);
-		}
-	} else if (!strcmp(b, "set") && surely) {
+		if (e != CG_VAR_NONE)
+			shell_set(vs, c->words[i].text, e == CG_VAR_EXPORT,
+				  e == CG_VAR_UNSET, surely);
+	}
+	if (!strcmp(b, "set") && surely) {
 		for (uint32_t i = 1; i < c->nwords; i++) {
 			const char *w = c->words[i].text;
 

@@ -292,6 +292,16 @@ long cg_name_index(const void *t, size_t n, size_t size, const char *name);
 /* NAME=VALUE, as a shell reads an assignment word (NAME a valid name) */
 bool cg_word_is_assignment(const char *w);
 
+enum cg_var_effect {
+	CG_VAR_NONE,   /* an option, or a command that exports nothing */
+	CG_VAR_EXPORT, /* `export NAME[=value]`, `declare -x` / `typeset -x`
+			  (-x alone or in a cluster such as -rx) */
+	CG_VAR_UNSET,  /* `unset NAME` */
+};
+/* What word i (>= 1) of simple command c does to the variables of the
+ * shell that runs it, as bash reads those builtins. */
+enum cg_var_effect cg_sh_var_effect(const struct cg_sh_cmd *c, size_t i);
+
 /* --------------------------------------------------------- Dockerfiles */
 
 struct cg_file;

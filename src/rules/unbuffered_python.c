@@ -96,7 +96,6 @@ static bool script_visit(void *data, const struct cg_ready_event *ev)
 	struct script_state *st = data;
 	const struct cg_sh_cmd *c = ev->cmd;
 	struct known *cur = &st->cur;
-	const char *b;
 
 	if (ev->item != st->item) {
 		st->item = ev->item;
@@ -123,28 +122,16 @@ static bool script_visit(void *data, const struct cg_ready_event *ev)
 		}
 	if (!c->nwords || ev->background)
 		return true;
-	b = c->words[0].text;
-	if (!strcmp(b, "export") || !strcmp(b, "declare") ||
-	    !strcmp(b, "typeset")) {
-		bool x = !strcmp(b, "export");
+	for (size_t i = 1; i < c->nwords; i++) {
+		enum cg_var_effect e = cg_sh_var_effect(c, i);
 
-		for (size_t i = 1; i < c->nwords; i++) {
+		if (e == CG_VAR_EXPORT && names_var(&c->words[i])) {
 			const char *value;
-			enum setting v;
+			enum setting v = word_setting(&c->words[i], &value);
 
-			/* -x alone or in a cluster (`declare -rx`) */
-			if (c->words[i].text[0] == '-' &&
-			    strchr(c->words[i].text, 'x'))
-				x = true;
-			if (!x || !names_var(&c->words[i]))
-				continue;
-			v = word_setting(&c->words[i], &value);
 			set_known(cur, v, value, ev->s, c);
-		}
-	} else if (!strcmp(b, "unset")) {
-		for (size_t i = 1; i < c->nwords; i++)
-			if (!strcmp(c->words[i].text, VAR))
-				set_known(cur, OFF, NULL, ev->s, c);
+		} else if (e == CG_VAR_UNSET && !strcmp(c->words[i].text, VAR))
+			set_known(cur, OFF, NULL, ev->s, c);
 	}
 	return true;
 }
