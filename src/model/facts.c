@@ -1102,24 +1102,32 @@ static size_t program_index(const struct cg_process_fact *p)
 	return cg_cmd_unwrap((const char *const *)p->argv, p->argc, i, 0);
 }
 
-const char *cg_process_env_word(const struct cg_process_fact *p,
-				const char *name)
+/* the last NAME=value word before argv[upto] */
+static const char *env_word_before(const struct cg_process_fact *p, size_t upto,
+				   const char *name)
 {
-	size_t i = program_index(p), len = strlen(name);
+	size_t len = strlen(name);
 	const char *v = NULL;
 
-	for (size_t k = 0; k < i; k++)
+	for (size_t k = 0; k < upto; k++)
 		if (!strncmp(p->argv[k], name, len) && p->argv[k][len] == '=')
 			v = p->argv[k] + len + 1;
 	return v;
 }
 
+const char *cg_process_env_word(const struct cg_process_fact *p,
+				const char *name)
+{
+	return env_word_before(p, program_index(p), name);
+}
+
 static size_t unwrap(const struct cg_process_fact *p, bool *env_unbuffered)
 {
-	const char *v = cg_process_env_word(p, "PYTHONUNBUFFERED");
+	size_t i = program_index(p);
+	const char *v = env_word_before(p, i, "PYTHONUNBUFFERED");
 
 	*env_unbuffered = v && cg_python_unbuffered_value(v);
-	return program_index(p);
+	return i;
 }
 
 /* A Python program (or `python -m` module) that runs as a worker or a
