@@ -1393,6 +1393,16 @@ static void add_exit(struct an *a, struct flow *f, struct fst *x, uint8_t st)
 	f->norm = NULL;
 }
 
+/* `exec CMD`: the shell becomes CMD, whose status is the shell's; its
+ * EXIT and ERR traps never run (bash, dash). */
+static void exec_exit(struct an *a, struct flow *f, struct fst *x)
+{
+	x->trap = NULL;
+	x->trap_some = false;
+	x->err_trap = NULL;
+	add_exit(a, f, x, as_value(x->st));
+}
+
 /*
  * The job `%num` names, or -1 when no job or more than one may: a job
  * waited for leaves the job table, so its number is taken again.
@@ -2094,7 +2104,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 	if (ns && ns->kind == CG_NESTED_SHELL) {
 		new_shell(a, c, ns, x);
 		if (bi == BI_EXEC)
-			add_exit(a, f, x, as_value(x->st));
+			exec_exit(a, f, x);
 		return;
 	}
 	if (ns && ns->kind == CG_NESTED_EVAL && c->depth < MAX_DEPTH) {
@@ -2145,7 +2155,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 			a->calls[vd - a->verdicts]++;
 		fire(a, c, x, cmd);
 		if (bi == BI_EXEC)
-			add_exit(a, f, x, as_value(x->st));
+			exec_exit(a, f, x);
 		return;
 	}
 	if (bi == BI_TRUE) {
