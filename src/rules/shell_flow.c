@@ -1845,7 +1845,8 @@ static uint8_t run_subshell_of(struct an *a, const struct cx *c,
 	}
 	sc.s = ns->script;
 	sc.shell = &ns->shell;
-	sc.in_fn = false;
+	/* in_fn stays: `x=$(return 3)` in a function ends the subshell
+	 * with 3, in bash and dash */
 	sc.loops = 0;
 	sc.depth++;
 	sf.norm = y;
@@ -2166,7 +2167,9 @@ static void exec_simple(struct an *a, const struct cx *c,
 		/* `$ok` with ok=true or ok=false */
 		set_status(x, (uint8_t)((bool_st & ST_Z) |
 					((bool_st & ST_N) ? nonzero(c) : 0)));
-	} else if (bi == BI_EXIT || (bi == BI_RETURN && c->in_fn)) {
+	} else if (bi == BI_EXIT ||
+		   (bi == BI_RETURN &&
+		    (c->in_fn || (c->shell && c->shell->dash)))) {
 		uint8_t st = as_value(x->st);
 
 		if (cmd->nwords > 1) {
@@ -2186,7 +2189,9 @@ static void exec_simple(struct an *a, const struct cx *c,
 			if (v.known && v.st && c->taint && (st & ST_N))
 				st = (uint8_t)((st & ~ST_N) | ST_F);
 		}
-		if (bi == BI_EXIT) {
+		/* dash: `return` outside a function ends the shell, as
+		 * exit does (bash: an error, below) */
+		if (bi == BI_EXIT || !c->in_fn) {
 			add_exit(a, f, x, st);
 		} else {
 			set_status(x, st);
@@ -2773,7 +2778,7 @@ static void exec_background(struct an *a, const struct cx *c,
 	jf.norm->njobs = 0;
 	jf.norm->trap = NULL;
 	jf.norm->trap_some = false;
-	jc.in_fn = false;
+	/* in_fn stays: `return 3 &` in a function is a job ending with 3 */
 	jc.loops = 0;
 	{
 		struct cg_sh_list one = {&fg, 1};
