@@ -616,82 +616,6 @@ static void process(const struct compose *c, const struct cg_node *svc,
 	cg_buf_release(&line);
 }
 
-/* ------------------------------------------------------------ ports */
-
-struct ports {
-	struct cg_port_map *v;
-	size_t n, alloc;
-};
-
-/* Cap on the ports one range expands to; a longer range is one row with
- * the ports unknown. */
-#define MAX_RANGE 100
-
-/* "N" or "N-M" -> [lo, hi]; false when it is neither (an interpolation,
- * text) or out of range. */
-static bool port_range(const char *s, size_t n, unsigned *lo, unsigned *hi)
-{
-	unsigned long v = 0;
-	size_t i = 0;
-
-	for (int part = 0; part < 2; part++) {
-		size_t start = i;
-
-		for (v = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-			v = v * 10 + (unsigned long)(s[i] - '0');
-			if (v > 65535)
-				return false;
-		}
-		if (i == start)
-			return false;
-		if (part == 0)
-			*lo = *hi = (unsigned)v;
-		else
-			*hi = (unsigned)v;
-		if (i == n)
-			return part == 0 || *hi >= *lo;
-		if (part == 0 && s[i] != '-')
-			return false;
-		i++;
-	}
-	return false;
-}
-
-static void ports_add(struct ports *ps, unsigned container, unsigned published,
-		      const struct cg_pos *pos)
-{
-	CG_GROW(ps->v, ps->alloc, ps->n + 1);
-	memset(&ps->v[ps->n], 0, sizeof(*ps->v));
-	ps->v[ps->n].container = container;
-	ps->v[ps->n].published = published;
-	ps->v[ps->n].pos = *pos;
-	ps->n++;
-}
-
-/*
- * One mapping of container ports [clo, chi] to host ports [hlo, hhi]
- * (hlo 0: not published, or published where we cannot tell). Equal-length
- * ranges pair up; a host range for one container port is some port of it
- * (unknown).
- */
-static void ports_map(struct ports *ps, unsigned clo, unsigned chi,
-		      unsigned hlo, unsigned hhi, const struct cg_pos *pos)
-{
-	unsigned nc = chi - clo + 1;
-
-	if (nc > MAX_RANGE) {
-		ports_add(ps, 0, 0, pos);
-		return;
-	}
-	if (hlo && hhi - hlo + 1 != nc) {
-		if (nc == 1)
-			ports_add(ps, clo, 0, pos);
-		return; /* host range of another length: compose rejects it */
-	}
-	for (unsigned k = 0; k < nc; k++)
-		ports_add(ps, clo + k, hlo ? hlo + k : 0, pos);
-}
-
 /* The project's `.env` in the compose file's folder (compose's project
  * folder is the first file's: one file is taken as its own project):
  * the committed one, else the example a developer copies to it. */
@@ -799,69 +723,21 @@ unknown:
 	return NULL;
 }
 
-static void short_port_text(struct ports *ps, const struct cg_node *n,
-			    const char *s);
+/* ------------------------------------------------------------ ports */
 
-/* Short syntax: `[[ip:][host[-range]]:]container[-range][/proto]`, a
- * string or a number; the ip may be `[v6]`. Interpolated first, as
- * compose does (`${REDIS_PORT:-6379}:6379`). */
-static void short_port(const struct compose *c, struct ports *ps,
+/* Short syntax (cg_ports_short), a string or a number. Interpolated
+ * first, as compose does (`${REDIS_PORT:-6379}:6379`). */
+static void short_port(const struct compose *c, struct cg_ports *ps,
 		       const struct cg_node *n)
 {
 	char *text = strchr(n->str, '$') ? interpolate(c, n->str, 0) : NULL;
 
-	short_port_text(ps, n, text ? text : n->str);
+	cg_ports_short(ps, text ? text : n->str, &n->pos);
 	free(text);
 }
 
-static void short_port_text(struct ports *ps, const struct cg_node *n,
-			    const char *s)
-{
-	const char *end = s + strcspn(s, "/"), *c, *h = NULL;
-	unsigned clo, chi, hlo = 0, hhi = 0;
-
-	if (memchr(s, '$', (size_t)(end - s))) {
-		/* `${HOST_PORT:-8080}:8080`: colons inside the braces; only
-		 * a container port after the last ':' is known */
-		for (c = end; c > s && c[-1] != ':'; c--)
-			;
-		if (port_range(c, (size_t)(end - c), &clo, &chi))
-			ports_map(ps, clo, chi, 0, 0, &n->pos);
-		else
-			ports_add(ps, 0, 0, &n->pos);
-		return;
-	}
-	if (*s == '[') {
-		const char *rb = strchr(s, ']');
-
-		if (!rb || rb > end || rb[1] != ':')
-			return;
-		s = rb + 2; /* now `host:container` or `:container` */
-	}
-	c = end;
-	while (c > s && c[-1] != ':')
-		c--;
-	if (c > s) {
-		const char *colon = c - 1;
-
-		h = colon;
-		while (h > s && h[-1] != ':')
-			h--;
-		if (h > s && memchr(s, ':', (size_t)(h - 1 - s)))
-			return; /* an IPv6 address without brackets */
-		if (colon > h &&
-		    !port_range(h, (size_t)(colon - h), &hlo, &hhi))
-			hlo = hhi = 0; /* an interpolated host port: unknown */
-	}
-	if (!port_range(c, (size_t)(end - c), &clo, &chi)) {
-		ports_add(ps, 0, 0, &n->pos);
-		return;
-	}
-	ports_map(ps, clo, chi, hlo, hhi, &n->pos);
-}
-
 /* Long syntax: {target, published, host_ip, protocol, mode}. */
-static void long_port(const struct compose *c, struct ports *ps,
+static void long_port(const struct compose *c, struct cg_ports *ps,
 		      const struct cg_node *n)
 {
 	const struct cg_node *t = cg_map_get(n, "target");
@@ -871,18 +747,18 @@ static void long_port(const struct compose *c, struct ports *ps,
 
 	if (!cg_node_is_scalar(t))
 		return;
-	if (!port_range(t->str, t->len, &clo, &chi)) {
-		ports_add(ps, 0, 0, &n->pos);
+	if (!cg_port_range(t->str, t->len, &clo, &chi)) {
+		cg_ports_add(ps, 0, 0, &n->pos);
 		return;
 	}
 	if (cg_node_is_scalar(p) && strchr(p->str, '$'))
 		pub = interpolate(c, p->str, 0);
 	if (cg_node_is_scalar(p) &&
-	    !(pub ? port_range(pub, strlen(pub), &hlo, &hhi)
-		  : port_range(p->str, p->len, &hlo, &hhi)))
+	    !(pub ? cg_port_range(pub, strlen(pub), &hlo, &hhi)
+		  : cg_port_range(p->str, p->len, &hlo, &hhi)))
 		hlo = hhi = 0;
 	free(pub);
-	ports_map(ps, clo, chi, hlo, hhi, &n->pos);
+	cg_ports_map(ps, clo, chi, hlo, hhi, &n->pos);
 }
 
 /* ---------------------------------------------------------- volumes */
@@ -1142,7 +1018,7 @@ static void service(const struct compose *c, const struct cg_pair *pair)
 	const struct cg_node *ports = cg_map_get(svc, "ports");
 	const struct cg_node *nets = cg_map_get(svc, "networks");
 	struct cg_service_fact f = {0};
-	struct ports ps = {0};
+	struct cg_ports ps = {0};
 	const char **hosts = NULL;
 	size_t nhosts = 0, hosts_alloc = 0;
 	size_t scope;

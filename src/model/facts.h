@@ -249,6 +249,9 @@ struct cg_port_map {
 	 * cannot tell (a random one, an interpolation, a range for one
 	 * container port) */
 	unsigned published;
+	/* published, at a host port that is not random but cannot be told
+	 * here (an expression, an unset variable, a host range) */
+	bool published_unknown;
 	/*
 	 * A Kubernetes Service: `container` is its `port`, the one other
 	 * pods use with its host names (as they use a compose service's

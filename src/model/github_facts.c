@@ -71,49 +71,25 @@ static void later_def(void *ctx, const struct cg_script *s,
 	cg_fact_env(l->m, &e);
 }
 
-/* Docker's `[ip:][host[-range]:]container[-range][/proto]`, as a string or
- * a number. A bare container port is published on a random host port:
- * `published` stays 0. */
-static bool parse_port(const struct cg_node *n, struct cg_port_map *out)
+/* A service container's `ports:`, as Docker publishes them (the runner
+ * hands each to `docker create -p`): a list of the short syntax, strings
+ * or numbers. A `${{ }}` item publishes its container port, when it can be
+ * read, at a host port that cannot be told; so does every port of a whole
+ * list given as one expression. */
+static void service_ports(struct cg_ports *ps, const struct cg_node *ports)
 {
-	char buf[128];
-	char *parts[4];
-	size_t np = 0;
-	char *p, *slash;
-
-	memset(out, 0, sizeof(*out));
-	if (!cg_node_is_scalar(n) || n->len >= sizeof(buf) ||
-	    strstr(n->str, "${{"))
-		return false;
-	out->pos = n->pos;
-	memcpy(buf, n->str, n->len + 1);
-	if ((slash = strchr(buf, '/')))
-		*slash = '\0';
-	p = buf;
-	parts[np++] = p;
-	while ((p = strchr(p, ':')) && np < 4) {
-		*p++ = '\0';
-		parts[np++] = p;
+	if (!ports)
+		return;
+	if (cg_node_is_scalar(ports) && strstr(ports->str, "${{")) {
+		cg_ports_short(ps, ports->str, &ports->pos);
+		return;
 	}
-	/* an IPv6 address in brackets would have more colons: give up */
-	if (np > 3)
-		return false;
-	{
-		char *end;
-		unsigned long c = strtoul(parts[np - 1], &end, 10);
-
-		if (*end || !*parts[np - 1] || c > 65535)
-			return false;
-		out->container = (unsigned)c;
-	}
-	if (np >= 2) {
-		char *end;
-		unsigned long h = strtoul(parts[np - 2], &end, 10);
-
-		if (!*end && *parts[np - 2] && h <= 65535)
-			out->published = (unsigned)h;
-	}
-	return true;
+	if (ports->kind != CG_NODE_SEQ)
+		return;
+	for (size_t i = 0; i < ports->n; i++)
+		if (cg_node_is_scalar(ports->items[i]))
+			cg_ports_short(ps, ports->items[i]->str,
+				       &ports->items[i]->pos);
 }
 
 static bool options_have(const struct cg_node *options, const char *flag)
@@ -126,9 +102,8 @@ static void service_facts(struct cg_model *m, const struct cg_gh_service *sv,
 			  size_t group)
 {
 	struct cg_service_fact f = {0};
-	struct cg_port_map *ports = NULL;
+	struct cg_ports ports = {0};
 	const char *hosts[1];
-	size_t nports = 0;
 
 	f.name = sv->id;
 	hosts[0] = sv->id;
@@ -145,17 +120,12 @@ static void service_facts(struct cg_model *m, const struct cg_gh_service *sv,
 				    src, &sv->key->pos);
 	cg_fact_scope_image(m, f.own_scope, f.image);
 	env_facts(m, &sv->env, src, f.own_scope);
-	if (sv->ports && sv->ports->kind == CG_NODE_SEQ) {
-		ports = cg_xcalloc(sv->ports->n + 1, sizeof(*ports));
-		for (size_t i = 0; i < sv->ports->n; i++)
-			if (parse_port(sv->ports->items[i], &ports[nports]))
-				nports++;
-	}
-	f.ports = ports;
-	f.nports = nports;
+	service_ports(&ports, sv->ports);
+	f.ports = ports.v;
+	f.nports = ports.n;
 	f.healthcheck = options_have(sv->options, "--health-cmd");
 	cg_fact_group_service(m, group, cg_fact_service(m, &f));
-	free(ports);
+	free(ports.v);
 }
 
 /* `container: {image, env}`: the container's own env, under the rest. */

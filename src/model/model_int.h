@@ -66,4 +66,26 @@ void cg_ci_env_uses(struct cg_model *m, const struct cg_node *root,
  * after every file is read. */
 void cg_file_refs_settle(struct cg_model *m);
 
+/* ports.c: Docker's `ports:` publications into port maps. */
+struct cg_ports {
+	struct cg_port_map *v;
+	size_t n, alloc;
+};
+/* "N" or "N-M" (n bytes) -> [lo, hi]; false when it is neither (an
+ * interpolation, text) or out of range. */
+bool cg_port_range(const char *s, size_t n, unsigned *lo, unsigned *hi);
+void cg_ports_add(struct cg_ports *ps, unsigned container, unsigned published,
+		  const struct cg_pos *pos);
+/* Container ports [clo, chi] published on host ports [hlo, hhi] (hlo 0:
+ * not published): equal-length ranges pair up, a host range for one
+ * container port is some port of it (published_unknown). */
+void cg_ports_map(struct cg_ports *ps, unsigned clo, unsigned chi, unsigned hlo,
+		  unsigned hhi, const struct cg_pos *pos);
+/* The short syntax `[[ip:][host[-range]]:]container[-range][/proto]`, the
+ * ip maybe `[v6]`, already interpolated: text left with a `$` (an
+ * unset variable, a GitHub expression) publishes its container port, when
+ * that can be read, at a host port that cannot be told. */
+void cg_ports_short(struct cg_ports *ps, const char *s,
+		    const struct cg_pos *pos);
+
 #endif

@@ -596,7 +596,7 @@ enum cg_svc_verdict cg_svc_reach(const struct cg_model *m,
 				 unsigned port, size_t port_service)
 {
 	const struct cg_service_fact *s = &m->facts.services[service];
-	bool published = false, bare = false;
+	bool published = false, bare = false, unknown = false;
 
 	if (cg_svc_in_container(m, g)) {
 		if (host && !is_host_of(s, host))
@@ -614,12 +614,16 @@ enum cg_svc_verdict cg_svc_reach(const struct cg_model *m,
 	for (size_t i = 0; i < s->nports; i++) {
 		if (s->ports[i].published)
 			published = true;
+		else if (s->ports[i].published_unknown)
+			unknown = true;
 		else if (s->ports[i].container)
 			bare = true;
 	}
 	if (port_service != CG_NO_INDEX)
 		return port_service == service ? CG_SVC_REACHES
 					       : CG_SVC_WRONG_PORT;
+	if (unknown)
+		return CG_SVC_REACHES; /* any port may be the one */
 	if (!published)
 		return bare ? CG_SVC_RANDOM_PORT : CG_SVC_NOT_PUBLISHED;
 	if (!port)

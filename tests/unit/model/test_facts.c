@@ -169,6 +169,62 @@ static void test_facts__github_env_scopes_services_processes(void **state)
 /* Which commands start something that outlives them, as bash runs them:
  * `nohup cmd` and `setsid cmd` wait (measured with bash 5.2), `setsid -f`
  * and `&` do not. */
+/* A GitHub service's `ports:` as Docker publishes them: ranges pair up,
+ * an ip and a protocol are read past, and a `${{ }}` host port (or the
+ * whole list as one expression) is published where it cannot be told,
+ * which is not a random port. */
+static void test_facts__github_service_ports_as_docker_reads_them(void **state)
+{
+	static const struct cg_mem_file files[] = {
+	    MEM(".github/workflows/ci.yml",
+		"on: push\n"
+		"jobs:\n"
+		"  test:\n"
+		"    runs-on: ubuntu-latest\n"
+		"    services:\n"
+		"      range:\n"
+		"        image: redis:7\n"
+		"        ports: ['6379-6380:7379-7380', "
+		"'127.0.0.1:5433:5432/tcp']\n"
+		"      expr:\n"
+		"        image: redis:7\n"
+		"        ports: ['${{ vars.P }}:6379', 8080]\n"
+		"      whole:\n"
+		"        image: postgres:16\n"
+		"        ports: ${{ fromJSON(vars.PORTS) }}\n"
+		"    steps:\n"
+		"      - run: pytest\n"),
+	};
+	struct cg_model m;
+	const struct cg_service_fact *s;
+
+	(void)state;
+	build(&m, files, 1, CG_LAYER_FULL);
+	s = service(&m, "range");
+	assert_non_null(s);
+	assert_int_equal(s->nports, 3);
+	assert_int_equal(s->ports[0].container, 7379);
+	assert_int_equal(s->ports[0].published, 6379);
+	assert_int_equal(s->ports[1].container, 7380);
+	assert_int_equal(s->ports[1].published, 6380);
+	assert_int_equal(s->ports[2].container, 5432);
+	assert_int_equal(s->ports[2].published, 5433);
+	assert_false(s->ports[2].published_unknown);
+	s = service(&m, "expr");
+	assert_int_equal(s->nports, 2);
+	assert_int_equal(s->ports[0].container, 6379);
+	assert_int_equal(s->ports[0].published, 0);
+	assert_true(s->ports[0].published_unknown);
+	/* a bare container port: published on a random port */
+	assert_int_equal(s->ports[1].container, 8080);
+	assert_false(s->ports[1].published_unknown);
+	s = service(&m, "whole");
+	assert_int_equal(s->nports, 1);
+	assert_int_equal(s->ports[0].container, 0);
+	assert_true(s->ports[0].published_unknown);
+	cg_model_release(&m);
+}
+
 static void test_facts__background_starts_as_bash_runs_them(void **state)
 {
 	static const struct cg_mem_file files[] = {
@@ -623,6 +679,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_facts__github_env_scopes_services_processes),
+	    cmocka_unit_test(
+		test_facts__github_service_ports_as_docker_reads_them),
 	    cmocka_unit_test(test_facts__background_starts_as_bash_runs_them),
 	    cmocka_unit_test(test_facts__gitlab_services_and_variables),
 	    cmocka_unit_test(
