@@ -876,6 +876,12 @@ static void worker_items(struct doctor *d, const struct cg_process_fact *p)
 	if (!p->python) {
 		set_verdict(unb, V_SKIPPED, cg_xstrdup("not a Python program"),
 			    NULL);
+	} else if (!p->unbuffered && p->ignores_env) {
+		set_verdict(unb, V_WARN,
+			    cg_xstrdup("the command runs `python -E` or `-I`: "
+				       "CPython ignores PYTHONUNBUFFERED, and "
+				       "its log lines are block-buffered"),
+			    "run it as `python -u`");
 	} else if (npids > 0 && !p->unbuffered) {
 		int r = cg_proc_getenv(pids[0], "PYTHONUNBUFFERED", &val);
 		char *why;

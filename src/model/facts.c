@@ -1204,6 +1204,75 @@ static bool takes_value(const char *prog, const char *opt)
 	return false;
 }
 
+/*
+ * CPython's command line after its program word argv[i]: the options (as
+ * its getopt reads them: flags cluster, `-uBm NAME`; -c, -m, -W and -X
+ * take a value, the rest of the word or the next one, and so does
+ * --check-hash-based-pycs), up to what it runs: -m's module, -c's
+ * command, `-` (stdin) or the script after them (or after `--`).
+ */
+struct py_cmdline {
+	bool u;			    /* -u */
+	bool ignore_env;	    /* -E or -I: no PYTHON* variable is read */
+	enum cg_py_entry_kind kind; /* MODULE, SCRIPT, or NONE */
+	const char *target;	    /* the module (maybe part of a word) or
+				       the script */
+	size_t rest;		    /* the first argv index after it */
+};
+
+static void py_cmdline(const struct cg_process_fact *p, size_t i,
+		       struct py_cmdline *out)
+{
+	size_t k;
+
+	memset(out, 0, sizeof(*out));
+	for (k = i + 1; k < p->argc; k++) {
+		const char *a = p->argv[k];
+		bool next = false;
+
+		if (!strcmp(a, "--")) {
+			k++;
+			break;
+		}
+		if (a[0] != '-' || !strcmp(a, "-"))
+			break;
+		if (a[1] == '-') {
+			if (!strcmp(a, "--check-hash-based-pycs"))
+				k++; /* its value is the next word */
+			continue;
+		}
+		for (const char *c = a + 1; *c; c++) {
+			if (*c == 'u')
+				out->u = true;
+			else if (*c == 'E' || *c == 'I')
+				out->ignore_env = true;
+			if (*c == 'c')
+				return; /* the command: nothing to name */
+			if (*c == 'm') {
+				out->target = c[1]		? c + 1
+					      : k + 1 < p->argc ? p->argv[k + 1]
+								: NULL;
+				if (!out->target || !*out->target)
+					return;
+				out->kind = CG_PY_ENTRY_MODULE;
+				out->rest = c[1] ? k + 1 : k + 2;
+				return;
+			}
+			if (*c == 'W' || *c == 'X') {
+				next = !c[1];
+				break;
+			}
+		}
+		if (next)
+			k++;
+	}
+	if (k < p->argc && p->argv[k][0] && strcmp(p->argv[k], "-")) {
+		out->kind = CG_PY_ENTRY_SCRIPT;
+		out->target = p->argv[k];
+		out->rest = k + 1;
+	}
+}
+
 void cg_process_python_entry(const struct cg_process_fact *p,
 			     struct cg_py_entry *out)
 {
@@ -1224,49 +1293,12 @@ void cg_process_python_entry(const struct cg_process_fact *p,
 		return;
 	}
 	if (is_python(prog)) {
-		/* interpreter options, then -m NAME, -c, or the script:
-		 * flags cluster (`-um NAME`), -W and -X take a value (the
-		 * rest of the word, or the next one), so do -m and -c */
-		for (k = i + 1; k < p->argc; k++) {
-			const char *a = p->argv[k];
-			bool next = false;
+		struct py_cmdline cl;
 
-			if (!strcmp(a, "--")) {
-				k++;
-				break;
-			}
-			if (a[0] != '-' || !strcmp(a, "-"))
-				break;
-			if (a[1] == '-')
-				continue; /* --long options take no value here
-					   */
-			for (const char *c = a + 1; *c; c++) {
-				if (*c == 'c')
-					return;
-				if (*c == 'm') {
-					out->target = c[1] ? c + 1
-						      : k + 1 < p->argc
-							  ? p->argv[k + 1]
-							  : NULL;
-					if (!out->target || !*out->target)
-						return;
-					out->target_len = strlen(out->target);
-					out->kind = CG_PY_ENTRY_MODULE;
-					return;
-				}
-				if (*c == 'W' || *c == 'X') {
-					next = !c[1];
-					break;
-				}
-			}
-			if (next)
-				k++;
-		}
-		if (k < p->argc && p->argv[k][0] && strcmp(p->argv[k], "-")) {
-			out->kind = CG_PY_ENTRY_SCRIPT;
-			out->target = p->argv[k];
-			out->target_len = strlen(out->target);
-		}
+		py_cmdline(p, i, &cl);
+		out->kind = cl.kind;
+		out->target = cl.target;
+		out->target_len = cl.target ? strlen(cl.target) : 0;
 		return;
 	}
 	if (!is_python_program(prog))
@@ -1322,7 +1354,7 @@ void cg_process_classify(const struct cg_config *config,
 	size_t i = unwrap(p, &env_unbuffered);
 	const char *prog, *b;
 
-	p->python = p->unbuffered = p->worker = false;
+	p->python = p->unbuffered = p->worker = p->ignores_env = false;
 	if (i >= p->argc)
 		goto workers;
 	prog = p->argv[i];
@@ -1335,57 +1367,29 @@ void cg_process_classify(const struct cg_config *config,
 		    program_is_worker(b, p->argv + i + 1, p->argc - i - 1) ||
 		    strstr(b, "worker");
 	} else if (is_python(prog)) {
+		struct py_cmdline cl;
+
+		py_cmdline(p, i, &cl);
 		p->python = true;
-		/* interpreter options up to the module, -c or the script */
-		for (size_t k = i + 1; k < p->argc; k++) {
-			const char *a = p->argv[k];
-
-			if (a[0] != '-' || !strcmp(a, "-") || !strcmp(a, "--"))
-				break;
-			if (a[1] == '-')
-				continue; /* --long options */
-			for (const char *c = a + 1; *c; c++) {
-				if (*c == 'u')
-					p->unbuffered = true;
-				if (*c == 'm' || *c == 'c' || *c == 'W' ||
-				    *c == 'X' || *c == 'Q')
-					break; /* takes the rest as its value */
-			}
-			if (strpbrk(a + 1, "mc")) {
-				const char *mod =
-				    a[strlen(a) - 1] == 'm' && k + 1 < p->argc
-					? p->argv[k + 1]
-					: NULL;
-
-				if (mod && strstr(mod, "worker"))
-					p->worker = true;
-				else if (mod)
-					p->worker = program_is_worker(
-					    mod, p->argv + k + 2,
-					    p->argc - k - 2);
-				break;
-			}
-		}
-		/* `python path/worker.py` as `./path/worker.py` */
-		if (!p->worker) {
-			struct cg_py_entry e;
-
-			cg_process_python_entry(p, &e);
-			if (e.kind == CG_PY_ENTRY_SCRIPT) {
-				char *path =
-				    cg_xstrndup(e.target, e.target_len);
-
-				p->worker = strstr(cg_path_base(path),
-						   "worker") != NULL;
-				free(path);
-			}
+		p->unbuffered = cl.u;
+		p->ignores_env = cl.ignore_env;
+		if (cl.kind == CG_PY_ENTRY_MODULE) {
+			p->worker =
+			    strstr(cl.target, "worker") ||
+			    program_is_worker(cl.target, p->argv + cl.rest,
+					      p->argc - cl.rest);
+		} else if (cl.kind == CG_PY_ENTRY_SCRIPT) {
+			/* `python path/worker.py` as `./path/worker.py` */
+			p->worker =
+			    strstr(cg_path_base(cl.target), "worker") != NULL;
 		}
 	} else if (is_python_program(prog)) {
 		p->python = true;
 		p->worker =
 		    program_is_worker(b, p->argv + i + 1, p->argc - i - 1);
 	}
-	if (env_unbuffered)
+	/* `env PYTHONUNBUFFERED=1 python -E`: CPython does not read it */
+	if (env_unbuffered && !p->ignores_env)
 		p->unbuffered = true;
 workers:
 	if (config && p->command)

@@ -328,9 +328,12 @@ struct cg_process_fact {
 	bool background;
 	bool python;	 /* runs a Python program */
 	bool unbuffered; /* `python -u` (or -u in combined flags) */
-	bool worker;	 /* a worker command (celery/rq/arq/dramatiq/huey
-			    worker, python -m ...worker..., gunicorn/uvicorn,
-			    or a `workers:` glob of .ciguard.yml) */
+	/* `python -E` or `-I`: CPython reads no PYTHON* variable, so
+	 * PYTHONUNBUFFERED does not reach it */
+	bool ignores_env;
+	bool worker; /* a worker command (celery/rq/arq/dramatiq/huey
+			worker, python -m ...worker..., gunicorn/uvicorn,
+			or a `workers:` glob of .ciguard.yml) */
 	/* runs to completion, not as a service: a Kubernetes init
 	 * container, or a Job's or CronJob's container */
 	bool oneshot;
@@ -349,8 +352,9 @@ struct cg_process_fact {
  * Fill p->python, p->unbuffered and p->worker from p->argv: wrappers
  * (`env A=B`, nohup, setsid, exec, `poetry run`, `uv run`, `pipenv run`,
  * `sh -c` is not unwrapped) are looked through; python/pythonX.Y/pypy
- * with `-u` (alone or in a cluster of flags before `-m`/`-c`/the script),
- * or an `env PYTHONUNBUFFERED=...` prefix turning it on; Python programs
+ * with `-u` among its options (alone or in a cluster, before what it
+ * runs, past -W/-X values), or an `env PYTHONUNBUFFERED=...` prefix
+ * turning it on unless -E/-I (p->ignores_env) has it ignored; Python programs
  * (gunicorn, uvicorn, celery, rq, arq, dramatiq, huey_consumer, hypercorn,
  * daphne); workers as facts.h says, with `workers:` of .ciguard.yml
  * matched against p->command.

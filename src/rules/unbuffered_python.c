@@ -22,7 +22,8 @@
  *     `environment:`/`env_file:`; k8s `env:`/`envFrom:` ConfigMaps), as
  *     the runner ranks them.
  * A value ciguard cannot read (a secret, an expression, `$X`, a compose
- * pass-through without a value) may turn it on: no finding. What an image
+ * pass-through without a value) may turn it on: no finding. Under
+ * `python -E` or `-I` CPython reads none of them: only -u counts. What an image
  * sets is not seen, so the hint says so.
  */
 #include <stdlib.h>
@@ -191,7 +192,10 @@ static void report(struct cg_rule_ctx *ctx, const struct cg_model *m,
 				   sc ? sc->name : "?");
 	else
 		why = cg_xstrdup("started in the background");
-	if (off && off->value && !*off->value)
+	if (p->ignores_env)
+		setting = cg_xstrdup(
+		    "its `-E`/`-I` has CPython ignore PYTHONUNBUFFERED");
+	else if (off && off->value && !*off->value)
 		setting = cg_xasprintf(
 		    "PYTHONUNBUFFERED is empty or unset (%s:%u), which CPython "
 		    "reads as off",
@@ -212,7 +216,10 @@ static void report(struct cg_rule_ctx *ctx, const struct cg_model *m,
 			       "with");
 	/* where else it can be turned on: a Dockerfile only for a compose
 	 * service (one built from it) */
-	if (p->origin == CG_PROCESS_COMPOSE)
+	if (p->ignores_env)
+		hint = "run it as `python -u ...`: under -E or -I no "
+		       "PYTHON* variable reaches it";
+	else if (p->origin == CG_PROCESS_COMPOSE)
 		hint =
 		    runs_interpreter(p)
 			? "run it as `python -u ...`, or set "
@@ -296,6 +303,10 @@ static void judge(struct cg_rule_ctx *ctx, const struct cg_model *m,
 {
 	struct known k, env;
 
+	if (p->ignores_env) {
+		report(ctx, m, p, NULL); /* no setting reaches it */
+		return;
+	}
 	if (prefix_setting(p, &k)) {
 		if (k.v == OFF)
 			report(ctx, m, p, &k);
@@ -398,7 +409,8 @@ const struct cg_rule cg_rule_unbuffered_python = {
 	"reads PYTHONUNBUFFERED as an integer flag: `0` is off, any other "
 	"integer is on, and text that is not an integer is on, even "
 	"`false`. A value ciguard cannot read (a secret, an expression) "
-	"counts as on. An image pulled from a registry that sets "
+	"counts as on. `python -E` and `-I` ignore every PYTHON* variable: "
+	"then only `-u` counts. An image pulled from a registry that sets "
 	"PYTHONUNBUFFERED does not count: ciguard cannot see inside it.\n"
 	"\n"
 	"Bad:\n"

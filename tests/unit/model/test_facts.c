@@ -675,6 +675,54 @@ static void test_facts__python_script_workers(void **state)
 	assert_false(p.worker);
 }
 
+/* -u among CPython's options as its getopt reads them (checked against
+ * python3 with sys.stdout.write_through under a pipe): -W and -X take a
+ * value, so `-X dev -u` is unbuffered and `-Xfrozen_modules=off` names no
+ * module; -E and -I make it ignore PYTHONUNBUFFERED, `env` prefix too. */
+static void test_facts__python_options_as_cpython_reads_them(void **state)
+{
+#define W(...) ((const char *const[]){__VA_ARGS__, NULL})
+	const struct {
+		const char *const *argv;
+		bool unbuffered, ignores_env, worker;
+	} cases[] = {
+	    {W("python3", "-X", "dev", "-u", "app.py"), true, false, false},
+	    {W("python", "-W", "ignore", "-u", "-m", "app.worker"), true, false,
+	     true},
+	    {W("python", "-Xfrozen_modules=off", "app/worker.py"), false, false,
+	     true},
+	    {W("python", "-Bu", "app.py"), true, false, false},
+	    {W("python", "--check-hash-based-pycs", "never", "-u", "a.py"),
+	     true, false, false},
+	    {W("python", "-mapp.worker"), false, false, true},
+	    {W("python", "app.py", "-u"), false, false, false},
+	    {W("python", "-c", "import app", "-u"), false, false, false},
+	    {W("python", "-E", "-m", "app.worker"), false, true, true},
+	    {W("python", "-Iu", "app.py"), true, true, false},
+	    {W("env", "PYTHONUNBUFFERED=1", "python", "app.py"), true, false,
+	     false},
+	    {W("env", "PYTHONUNBUFFERED=1", "python", "-E", "app.py"), false,
+	     true, false},
+	};
+#undef W
+	struct cg_process_fact p;
+	struct cg_py_entry e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		entry_of(cases[i].argv, &e, &p);
+		cg_process_classify(NULL, &p);
+		assert_true(p.python);
+		if (p.unbuffered != cases[i].unbuffered ||
+		    p.ignores_env != cases[i].ignores_env ||
+		    p.worker != cases[i].worker)
+			fail_msg("case %zu (%s %s): unbuffered %d ignores_env "
+				 "%d worker %d",
+				 i, cases[i].argv[0], cases[i].argv[1],
+				 p.unbuffered, p.ignores_env, p.worker);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -693,6 +741,7 @@ int main(void)
 	    cmocka_unit_test(test_facts__service_kind_of_image),
 	    cmocka_unit_test(test_facts__python_entry_points),
 	    cmocka_unit_test(test_facts__python_script_workers),
+	    cmocka_unit_test(test_facts__python_options_as_cpython_reads_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
