@@ -64,6 +64,13 @@ static bool readiness_name(const char *name)
 	return strstr(low, "health") || strstr(low, "ready");
 }
 
+/* Django's command runners: the word after them names the management
+ * command that runs (`manage.py wait_for_db`). */
+static bool django_manage(const char *base)
+{
+	return !strcmp(base, "manage.py") || !strcmp(base, "django-admin");
+}
+
 bool cg_ready_action_checks(const char *uses)
 {
 	const char *slash, *at;
@@ -675,6 +682,9 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 			k++;
 		if (k < c->nwords && eq(wd(c, k), "-m"))
 			k++;
+		/* `python manage.py wait_for_db`: Django's command */
+		if (k < c->nwords && django_manage(cg_path_base(wd(c, k))))
+			k++;
 		if (k < c->nwords && !c->words[k].expands &&
 		    readiness_name(cg_path_base(wd(c, k)))) {
 			set_target(t, CG_SERVICE_OTHER,
@@ -685,6 +695,12 @@ static enum cg_ready_kind probe_at(const struct cg_script *s,
 			return CG_READY_CHECK;
 		}
 		return CG_READY_USE;
+	}
+	/* `./manage.py wait_for_db`, `django-admin wait_for_db` */
+	if (django_manage(b) && i + 1 < c->nwords && !c->words[i + 1].expands &&
+	    readiness_name(wd(c, i + 1))) {
+		set_target(t, CG_SERVICE_OTHER, 0, wd(c, i + 1));
+		return CG_READY_CHECK;
 	}
 	if (!c->words[i].expands && readiness_name(b)) {
 		set_target(t, CG_SERVICE_OTHER, operand_port(c, i, &kind), b);

@@ -27,6 +27,7 @@
 #include <strings.h>
 
 #include "rules/critical.h"
+#include "rules/readiness.h"
 #include "rules/service_vars.h"
 #include "core/banned.h"
 
@@ -261,10 +262,13 @@ static bool visit(void *ud, const struct cg_script *s,
 	enum cg_service_kind k;
 	struct targets t = {false, false};
 
-	(void)s;
 	if (i < c->nwords && !at->swallowed) {
 		k = kind_probe(c, i);
-		if (k != CG_SERVICE_OTHER || generic_probe(c, i, at->retry)) {
+		/* or what the readiness rules take for a check: a command
+		 * named for it (`python manage.py wait_for_db`, `make
+		 * wait-db`), a docker probe, a polling loop */
+		if (k != CG_SERVICE_OTHER || generic_probe(c, i, at->retry) ||
+		    cg_ready_classify(s, c, NULL) == CG_READY_CHECK) {
 			probe_targets(w, c, i, &t);
 			if (t.hits || (!t.named && (k == CG_SERVICE_OTHER ||
 						    k == svc->kind))) {
