@@ -1204,6 +1204,113 @@ static uint8_t negate(uint8_t st)
 	return out;
 }
 
+/*
+ * An arithmetic expression that is one assignment: `n++`, `n--`, `++n`,
+ * `--n`, `n+=T`, `n-=T`, `n=T` (T a number or a variable), the whole of
+ * `(( ))` or of a `let` argument. Its status is 0 when its value is not
+ * zero (`((fails++))` with fails 0 fails, and errexit sees it); n takes
+ * its new value. A variable never set is 0 in arithmetic. False when `e`
+ * is no such expression.
+ */
+static bool arith_assign(struct fst *x, const struct cx *c, const char *e,
+			 size_t len, uint8_t *st)
+{
+	enum { POST, PRE, ADD, SET } op;
+	const char *name, *rest;
+	size_t k, rn;
+	const struct var *v;
+	bool old_zero, old_other, val_zero, val_other, set_known = false;
+	uint8_t new_st = 0;
+	unsigned long t = 0;
+
+	while (len && *e == ' ')
+		e++, len--;
+	while (len && e[len - 1] == ' ')
+		len--;
+	if (len > 2 && (!memcmp(e, "++", 2) || !memcmp(e, "--", 2))) {
+		op = PRE;
+		name = e + 2;
+		k = name_len(name, len - 2);
+		if (!k || k != len - 2)
+			return false;
+	} else {
+		name = e;
+		if (!(k = name_len(e, len)))
+			return false;
+		rest = e + k;
+		rn = len - k;
+		while (rn && *rest == ' ')
+			rest++, rn--;
+		if (rn == 2 &&
+		    (!memcmp(rest, "++", 2) || !memcmp(rest, "--", 2)))
+			op = POST;
+		else if (rn > 2 && (rest[0] == '+' || rest[0] == '-') &&
+			 rest[1] == '=')
+			op = ADD, rest += 2, rn -= 2;
+		else if (rn > 1 && rest[0] == '=' && rest[1] != '=')
+			op = SET, rest += 1, rn -= 1;
+		else
+			return false;
+		while (rn && *rest == ' ')
+			rest++, rn--;
+		if (op == ADD) {
+			if (!all_digits(rest, rn) || rn > 9)
+				return false;
+			for (size_t i = 0; i < rn; i++)
+				t = t * 10 + (unsigned long)(rest[i] - '0');
+		}
+	}
+	v = var_find(x, name, k);
+	if (!v || (v->flags & V_UNSET)) {
+		old_zero = true;
+		old_other = false;
+	} else {
+		old_zero =
+		    !v->st || (v->st & ST_ZERO) || (v->flags & V_MAYBE_UNSET);
+		old_other = !v->st || (v->st & ST_NONZERO);
+	}
+	switch (op) {
+	case POST: /* the old value; a zero becomes non-zero */
+		val_zero = old_zero;
+		val_other = old_other;
+		if (!old_other)
+			new_st = ST_N, set_known = true;
+		break;
+	case PRE:
+		val_zero = old_other;
+		val_other = true;
+		if (!old_other)
+			val_zero = false, new_st = ST_N, set_known = true;
+		break;
+	case ADD:
+		if (!old_other) {
+			val_zero = !t;
+			val_other = t != 0;
+			new_st = t ? ST_N : ST_Z;
+			set_known = true;
+		} else {
+			val_zero = val_other = true;
+		}
+		break;
+	default: { /* SET */
+		struct val tv = read_term(x, c, rest, rest + rn);
+
+		if (tv.known && tv.st) {
+			val_zero = (tv.st & ST_ZERO) != 0;
+			val_other = (tv.st & ST_NONZERO) != 0;
+			new_st = tv.st;
+			set_known = true;
+		} else {
+			val_zero = val_other = true;
+		}
+		break;
+	}
+	}
+	var_set(x, name, k, set_known ? new_st : 0, -1);
+	*st = (uint8_t)((val_other ? ST_Z : 0) | (val_zero ? nonzero(c) : 0));
+	return true;
+}
+
 static uint8_t eval_test(const struct fst *x, const struct cx *c,
 			 const struct cg_sh_cmd *cmd)
 {
@@ -1329,7 +1436,8 @@ enum builtin {
 	BI_SET,
 	BI_SHOPT,
 	BI_WAIT,
-	BI_TEST,     /* [, [[, test, (( */
+	BI_TEST, /* [, [[, test, (( */
+	BI_LET,
 	BI_DECLARE,  /* local, declare, typeset, export, readonly */
 	BI_READ,     /* read, getopts */
 	BI_MAY_EXIT, /* helpers that usually exit; not functions here */
@@ -1337,22 +1445,22 @@ enum builtin {
 
 /* sorted by name (strcmp order), for cg_name_kind */
 static const struct cg_name_kind builtins[] = {
-    {"((", BI_TEST},	      {":", BI_TRUE},
-    {"[", BI_TEST},	      {"[[", BI_TEST},
-    {"abort", BI_MAY_EXIT},   {"bail", BI_MAY_EXIT},
-    {"break", BI_BREAK},      {"continue", BI_CONTINUE},
-    {"declare", BI_DECLARE},  {"die", BI_MAY_EXIT},
-    {"err", BI_MAY_EXIT},     {"error", BI_MAY_EXIT},
-    {"exec", BI_EXEC},	      {"exit", BI_EXIT},
-    {"export", BI_DECLARE},   {"fail", BI_MAY_EXIT},
-    {"false", BI_FALSE},      {"fatal", BI_MAY_EXIT},
-    {"getopts", BI_READ},     {"local", BI_DECLARE},
-    {"panic", BI_MAY_EXIT},   {"read", BI_READ},
-    {"readonly", BI_DECLARE}, {"return", BI_RETURN},
-    {"set", BI_SET},	      {"shopt", BI_SHOPT},
-    {"test", BI_TEST},	      {"trap", BI_TRAP},
-    {"true", BI_TRUE},	      {"typeset", BI_DECLARE},
-    {"wait", BI_WAIT},
+    {"((", BI_TEST},	     {":", BI_TRUE},
+    {"[", BI_TEST},	     {"[[", BI_TEST},
+    {"abort", BI_MAY_EXIT},  {"bail", BI_MAY_EXIT},
+    {"break", BI_BREAK},     {"continue", BI_CONTINUE},
+    {"declare", BI_DECLARE}, {"die", BI_MAY_EXIT},
+    {"err", BI_MAY_EXIT},    {"error", BI_MAY_EXIT},
+    {"exec", BI_EXEC},	     {"exit", BI_EXIT},
+    {"export", BI_DECLARE},  {"fail", BI_MAY_EXIT},
+    {"false", BI_FALSE},     {"fatal", BI_MAY_EXIT},
+    {"getopts", BI_READ},    {"let", BI_LET},
+    {"local", BI_DECLARE},   {"panic", BI_MAY_EXIT},
+    {"read", BI_READ},	     {"readonly", BI_DECLARE},
+    {"return", BI_RETURN},   {"set", BI_SET},
+    {"shopt", BI_SHOPT},     {"test", BI_TEST},
+    {"trap", BI_TRAP},	     {"true", BI_TRUE},
+    {"typeset", BI_DECLARE}, {"wait", BI_WAIT},
 };
 
 static enum builtin builtin_of(const char *w0)
@@ -2062,7 +2170,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 	const char *w0;
 	enum builtin bi;
 	size_t nsubs = 0;
-	uint8_t bool_st = 0;
+	uint8_t bool_st = 0, arith_st = 0;
 	uint8_t sub_st = exec_substs(a, c, cmd, x, &nsubs);
 
 	for (size_t i = 0; i < cmd->nassigns && !cmd->nwords; i++)
@@ -2229,10 +2337,27 @@ static void exec_simple(struct an *a, const struct cx *c,
 		set_status(x, ST_Z);
 	} else if (bi == BI_WAIT) {
 		do_wait(x, c, cmd);
+	} else if (bi == BI_TEST && cmd->nwords == 3 &&
+		   !strcmp(cmd->words[0].text, "((") &&
+		   arith_assign(x, c, cmd->words[1].text, cmd->words[1].len,
+				&arith_st)) {
+		set_status(x, arith_st);
 	} else if (bi == BI_TEST) {
 		c->probe->cmd = cmd;
 		set_status(x, eval_test(x, c, cmd));
 		c->probe->cmd = NULL;
+	} else if (bi == BI_LET && c->shell && c->shell->dash) {
+		set_status(x, nonzero(c)); /* dash has no let: not found */
+	} else if (bi == BI_LET) {
+		/* its status is the last expression's: 0 when not zero */
+		uint8_t st = nonzero(c); /* `let` alone: an error */
+
+		for (size_t i = 1; i < cmd->nwords; i++)
+			if (cmd->words[i].expands ||
+			    !arith_assign(x, c, cmd->words[i].text,
+					  cmd->words[i].len, &st))
+				st = ST_Z | nonzero(c); /* cannot tell */
+		set_status(x, st);
 	} else if (bi == BI_DECLARE) {
 		/* `local rc=$?` reads the status before `local` runs */
 		for (size_t i = 1; i < cmd->nwords; i++)
