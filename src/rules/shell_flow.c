@@ -2337,6 +2337,11 @@ static void exec_simple(struct an *a, const struct cx *c,
 		set_status(x, ST_Z);
 	} else if (bi == BI_WAIT) {
 		do_wait(x, c, cmd);
+	} else if (bi == BI_TEST && c->shell && c->shell->dash &&
+		   !strcmp(cmd->words[0].text, "((")) {
+		/* dash has no (( )): two subshells run the text as a
+		 * command, almost never one that exists (127) */
+		set_status(x, nonzero(c));
 	} else if (bi == BI_TEST && cmd->nwords == 3 &&
 		   !strcmp(cmd->words[0].text, "((") &&
 		   arith_assign(x, c, cmd->words[1].text, cmd->words[1].len,
