@@ -1469,6 +1469,21 @@ static enum builtin builtin_of(const char *w0)
 	    builtins, sizeof(builtins) / sizeof(*builtins), w0, BI_NONE);
 }
 
+/* The builtin a simple command runs: its first word's, and exec's for
+ * `command exec CMD` and `builtin exec CMD` (the shell still becomes
+ * CMD). */
+static enum builtin builtin_of_cmd(const struct cg_sh_cmd *cmd)
+{
+	if (!cmd->nwords)
+		return BI_NONE;
+	if (cmd->nwords > 2 &&
+	    (!strcmp(cmd->words[0].text, "command") ||
+	     !strcmp(cmd->words[0].text, "builtin")) &&
+	    !strcmp(cmd->words[1].text, "exec"))
+		return BI_EXEC;
+	return builtin_of(cmd->words[0].text);
+}
+
 /*
  * `set -e`, `set +o pipefail`, `set -euxo pipefail`, `shopt -so pipefail`,
  * `shopt -s inherit_errexit`: the options that cmd's arguments change
@@ -2189,7 +2204,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 	}
 	w0 = cmd->words[0].text;
 	vd = find_verdict(a, cmd);
-	bi = vd ? (enum builtin)vd->builtin : builtin_of(w0);
+	bi = vd ? (enum builtin)vd->builtin : builtin_of_cmd(cmd);
 	if (!cmd->words[0].quoted && (fn = fn_find(x, w0))) {
 		struct cx fc = *c;
 		struct cg_loss inner;
@@ -3221,10 +3236,7 @@ static void collect_list(const struct cg_script *s, const struct cg_sh_list *l,
 				    cg_critical_via_var(s, cmd, out->at, config,
 							name);
 				v->bg = in_bg;
-				v->builtin = cmd->nwords
-						 ? (uint8_t)builtin_of(
-						       cmd->words[0].text)
-						 : BI_NONE;
+				v->builtin = (uint8_t)builtin_of_cmd(cmd);
 			}
 	}
 }
