@@ -722,7 +722,8 @@ static bool mentions_status(const struct fst *x, const char *t, size_t n)
 				if (x->vars[q].len == k &&
 				    !memcmp(x->vars[q].name, p, k))
 					v = &x->vars[q];
-			if (v &&
+			/* one unset here expands to nothing */
+			if (v && !(v->flags & V_UNSET) &&
 			    ((v->st & (ST_F | ST_ZT)) || (v->flags & V_TAINT) ||
 			     (!v->st && v->job < 0)))
 				return true;
