@@ -63,15 +63,25 @@ enum cg_var_effect cg_sh_var_effect(const struct cg_sh_cmd *c, size_t i)
 	    c->words[i].text[0] == '-')
 		return CG_VAR_NONE;
 	b = c->words[0].text;
-	if (!strcmp(b, "export"))
-		return CG_VAR_EXPORT;
 	if (!strcmp(b, "unset"))
 		return CG_VAR_UNSET;
-	if (strcmp(b, "declare") && strcmp(b, "typeset"))
+	if (!strcmp(b, "export")) {
+		/* `export -n NAME` takes the export away */
+		for (size_t k = 1; k < i; k++)
+			if (c->words[k].text[0] == '-' &&
+			    strchr(c->words[k].text, 'n'))
+				return CG_VAR_UNSET;
+		return CG_VAR_EXPORT;
+	}
+	if (strcmp(b, "declare") && strcmp(b, "typeset") && strcmp(b, "local"))
 		return CG_VAR_NONE;
-	for (size_t k = 1; k < i; k++)
-		if (c->words[k].text[0] == '-' && strchr(c->words[k].text, 'x'))
-			return CG_VAR_EXPORT;
+	/* -x exports, +x takes the export away; the last one given wins */
+	for (size_t k = i - 1; k >= 1; k--) {
+		const char *o = c->words[k].text;
+
+		if ((o[0] == '-' || o[0] == '+') && strchr(o, 'x'))
+			return o[0] == '-' ? CG_VAR_EXPORT : CG_VAR_UNSET;
+	}
 	return CG_VAR_NONE;
 }
 

@@ -295,8 +295,10 @@ bool cg_word_is_assignment(const char *w);
 enum cg_var_effect {
 	CG_VAR_NONE,   /* an option, or a command that exports nothing */
 	CG_VAR_EXPORT, /* `export NAME[=value]`, `declare -x` / `typeset -x`
-			  (-x alone or in a cluster such as -rx) */
-	CG_VAR_UNSET,  /* `unset NAME` */
+			  / `local -x` (-x alone or in a cluster such as
+			  -rx) */
+	CG_VAR_UNSET,  /* `unset NAME`; also `export -n NAME` and `declare
+			  +x NAME`: the commands it starts no longer get it */
 };
 /* What word i (>= 1) of simple command c does to the variables of the
  * shell that runs it, as bash reads those builtins. */

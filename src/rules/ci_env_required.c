@@ -372,19 +372,12 @@ static void visit_sets(struct job *j, const struct cg_script *s,
 				add_assignment(&j->set, c->words[i].text);
 		return;
 	}
-	if (eq(b, "export") || eq(b, "declare") || eq(b, "typeset")) {
-		bool x = eq(b, "export");
-
+	if (eq(b, "export") || eq(b, "declare") || eq(b, "typeset") ||
+	    eq(b, "local")) {
 		for (size_t i = 1; i < c->nwords; i++) {
 			const char *w = c->words[i].text;
 
-			if (w[0] == '-') {
-				x = x || strchr(w, 'x');
-				if (strchr(w, 'n') && eq(b, "export"))
-					return; /* export -n: un-exports */
-				continue;
-			}
-			if (!x)
+			if (cg_sh_var_effect(c, i) != CG_VAR_EXPORT)
 				continue;
 			if (name_len(w, false))
 				add_assignment(&j->set, w);

@@ -465,7 +465,10 @@ static void test_compose__shell_c_environment(void **state)
 	    "    command: sh -c \"export A=1; python a.py 2>&1 | tee log\"\n"
 	    "  f:\n"
 	    "    command: [\"bash\", \"-c\", \"declare -rx A=1; declare B=2; "
-	    "typeset -x C; python a.py\"]\n")};
+	    "typeset -x C; python a.py\"]\n"
+	    "  g:\n"
+	    "    command: [\"bash\", \"-c\", \"export A=1 B=2; export -n A; "
+	    "declare -x C=3; declare +x C; python a.py\"]\n")};
 	static const char *const want_a[] = {"A=1",  "X=2",    "C=", "D=4",
 					     "exec", "python", "-u", "app.py"};
 	static const char *const want_b[] = {
@@ -518,6 +521,12 @@ static void test_compose__shell_c_environment(void **state)
 	assert_int_equal(p->argc, 3);
 	assert_string_equal(p->argv[0], "A=1");
 	assert_null(cg_process_env_word(p, "B"));
+	/* export -n and declare +x take the export away (checked with
+	 * bash): python gets neither A nor C */
+	p = process_of(&m, service(&m, "g")->own_scope);
+	assert_string_equal(cg_process_env_word(p, "B"), "2");
+	assert_string_equal(cg_process_env_word(p, "A"), "");
+	assert_string_equal(cg_process_env_word(p, "C"), "");
 	cg_model_release(&m);
 }
 
