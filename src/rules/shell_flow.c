@@ -1255,10 +1255,11 @@ static bool arith_assign(struct fst *x, const struct cx *c, const char *e,
 		while (rn && *rest == ' ')
 			rest++, rn--;
 		if (op == ADD) {
-			if (!all_digits(rest, rn) || rn > 9)
+			struct val lit = literal_status(rest, rn, c);
+
+			if (!lit.exact)
 				return false;
-			for (size_t i = 0; i < rn; i++)
-				t = t * 10 + (unsigned long)(rest[i] - '0');
+			t = (unsigned long)lit.num;
 		}
 	}
 	v = var_find(x, name, k);
