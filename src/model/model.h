@@ -249,6 +249,12 @@ struct cg_nested_script {
 	struct cg_shell shell;
 	size_t cmd_start;     /* the simple command that runs it */
 	bool on_exit, on_err; /* TRAP: its signals include EXIT, ERR */
+	/* The outer shell expanded its `$` before it ran (POSIX 2.7.4,
+	 * 2.2.3): an unquoted here-document, a double-quoted `bash -c "..."`
+	 * without `\$`, `eval "..."`, `trap "..." EXIT`. Its `$?`, `$rc`,
+	 * `${PIPESTATUS[0]}` are the values at that command (a trap's: where
+	 * `trap` ran), not the ones its own commands leave. */
+	bool outer_expands;
 };
 
 /* ------------------------------------------ what a command line runs */

@@ -328,6 +328,11 @@ static void shell_at(struct cg_arena *arena, struct cg_script *s,
 			return;
 		ns = add_nested_text(arena, s, CG_NESTED_SHELL, base, len, text,
 				     map, cmd, depth);
+		/* "...": the outer shell expands each `$` not escaped */
+		if (ns && s->sh.text[cmd->words[j].start] == '"')
+			ns->outer_expands =
+			    memchr(s->sh.text + base, '$', len) &&
+			    !strnstr_len(s->sh.text + base, len, "\\$");
 	} else {
 		char *text = NULL;
 
@@ -353,6 +358,9 @@ static void shell_at(struct cg_arena *arena, struct cg_script *s,
 		flags_end = cmd->words[j - 1].end;
 		ns = add_nested_text(arena, s, CG_NESTED_SHELL, base, len, text,
 				     NULL, cmd, depth);
+		if (ns && !hd->target.quoted)
+			ns->outer_expands =
+			    memchr(s->sh.text + base, '$', len) != NULL;
 	}
 	if (!ns)
 		return;
@@ -388,6 +396,9 @@ static void eval_at(struct cg_arena *arena, struct cg_script *s,
 	}
 	if (!(ns = add_nested(arena, s, CG_NESTED_EVAL, base, len, cmd, depth)))
 		return;
+	/* eval "...": its `$` expanded before eval runs */
+	ns->outer_expands = s->sh.text[cmd->words[1].start] == '"' &&
+			    memchr(s->sh.text + base, '$', len);
 	ns->shell.describe = "eval";
 	ns->shell.by_start = cmd->words[0].start;
 	ns->shell.by_end = cmd->words[0].end;
@@ -431,6 +442,9 @@ static void trap_at(struct cg_arena *arena, struct cg_script *s,
 		return;
 	if (!ns)
 		return;
+	/* trap "...": its `$` expanded when trap runs */
+	ns->outer_expands = s->sh.text[action->start] == '"' &&
+			    memchr(action->text, '$', action->len);
 	ns->on_exit = on_exit;
 	ns->on_err = on_err;
 	ns->shell.describe = "trap";
