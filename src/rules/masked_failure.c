@@ -273,12 +273,30 @@ static void report_masked(void *data, const struct cg_masked *mk)
 		break;
 	case CG_LOSS_TRAP:
 		subject = cg_xasprintf("trap %s", mk->name);
-		hint = cg_xasprintf("end the %s trap without `exit 0`, or "
-				    "with `exit $?`",
-				    l->what ? l->what : "EXIT");
+		hint =
+		    l->expanded
+			? cg_xstrdup("quote the action with single quotes "
+				     "(`trap '...; exit $?' EXIT`): in double "
+				     "quotes its `$` are expanded when `trap` "
+				     "runs")
+			: cg_xasprintf("end the %s trap without `exit 0`, "
+				       "or with `exit $?`",
+				       l->what ? l->what : "EXIT");
 		msg = cg_xasprintf("the %s trap exits 0: failure of `%s` "
 				   "becomes success",
 				   l->what ? l->what : "EXIT", mk->name);
+		break;
+	case CG_LOSS_EXPANDED:
+		text = script_text(l->s, l->start, l->end);
+		subject = cg_xasprintf("exit %s %s", text, mk->name);
+		hint = cg_xstrdup("keep `$` for the inner shell: quote the "
+				  "here-document's delimiter (`<<'EOF'`), put "
+				  "the `-c` script in single quotes, or write "
+				  "`\\$?`");
+		msg = cg_xasprintf("the outer shell expanded `%s` before this "
+				   "script ran: `exit` gets its status, not "
+				   "the failure of `%s`",
+				   text, mk->name);
 		break;
 	default:
 		return;
@@ -711,9 +729,11 @@ const struct cg_rule cg_rule_masked_failure = {
 	"first (`wait \"$pid\"` is fine);\n"
 	"  a bare `wait` after a readiness check started with `&` "
 	"(`./wait-for-db.sh &`, `curl -f .../health &`): its failure is "
-	"dropped too, and the "
-	"job goes on without its services;\n"
-	"  an EXIT or ERR trap that exits 0;\n"
+	"dropped too;\n"
+	"  an EXIT or ERR trap that exits 0 (also `trap \"...; exit $?\" "
+	"EXIT`: `$?` expands when `trap` runs);\n"
+	"  `$?` in text the outer shell expands first (`bash <<EOF`, `bash -c "
+	"\"...\"`): the outer shell's;\n"
 	"  `continue-on-error: true` on the step or job, unless a later step "
 	"re-raises it (`id:` on the step, then `if: steps.ID.outcome == "
 	"'failure'` with `run: exit 1`);\n"
@@ -730,23 +750,23 @@ const struct cg_rule cg_rule_masked_failure = {
 	"handlers, command substitutions (`x=$(pytest)` keeps the status, "
 	"`echo \"$(pytest)\"` and `local x=$(pytest)` lose it; bash runs "
 	"`$(...)` without -e, dash with it), and function bodies where they "
-	"are called (a `set +e` in a cleanup function changes nothing until it "
-	"runs). Wrappers are looked through (`uv run`, `timeout`, `xargs`, "
-	"`docker compose -f x.yml run --rm app`, `docker run IMAGE`, `kubectl "
-	"exec POD --`, and functions of the script that run `\"$@\"`, such as "
-	"a `retry` helper); `command -v pytest` and `pytest --version` run no "
+	"are called. Wrappers are looked through (`uv run`, `timeout`, "
+	"`xargs`, "
+	"`docker compose run`, `docker run IMAGE`, `kubectl exec POD --`, and "
+	"functions that run `\"$@\"`, such as a `retry` helper); `command -v "
+	"pytest` and `pytest --version` run no "
 	"test. Composite actions (`action.yml` with `runs.using: composite`) "
 	"are checked like workflow steps.\n"
 	"\n"
 	"Not checked, never guessed: scripts in pwsh, powershell, cmd or "
 	"python (a `run:` step on `runs-on: windows-*` runs in pwsh unless a "
-	"`shell:` says otherwise; ciguard prints a note for them), "
+	"`shell:` says otherwise; ciguard notes them), "
 	"files a script sources or runs (`./ci/test.sh`), "
 	"positional parameters other than `\"$@\"`, a loop's rounds after the "
 	"third, and GitHub "
-	"`if:` expressions other than the re-raise above. Commands it does not "
-	"know are taken to succeed, as in a passing run; a helper named like "
-	"`die` or `fail` may exit, so it is not judged.\n"
+	"`if:` expressions other than the re-raise above. Unknown commands "
+	"are taken to succeed; a helper named like `die` or `fail` may exit, "
+	"so it is not judged.\n"
 	"\n"
 	"Bad:\n"
 	"\n"

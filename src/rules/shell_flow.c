@@ -137,7 +137,10 @@ struct fst {
 	const struct cg_nested_script *trap; /* EXIT trap */
 	bool trap_some; /* trap is set on some of the joined paths only */
 	const struct cg_nested_script *err_trap; /* ERR trap */
-	bool errtrace;				 /* set -E */
+	/* `$?` where `trap` set them: a double-quoted action's `$?` is
+	 * that (cg_nested_script's outer_expands) */
+	uint8_t trap_st, err_trap_st;
+	bool errtrace;	      /* set -E */
 	bool inherit_errexit; /* shopt -s inherit_errexit: $(...) gets -e */
 	/* inside `$(...)` (struct cx's capture): what it has printed so far,
 	 * when that is one status (`$(pytest >/dev/null; echo $?)`): a
@@ -226,7 +229,22 @@ struct cx {
 	unsigned loops;
 	unsigned depth;
 	struct code_probe *probe; /* the run's; never NULL */
+	/* a script whose `$` the outer shell expanded before it ran
+	 * (cg_nested_script's outer_expands): `$?`, `$rc` read this state,
+	 * the outer one at that command; NULL: the running state */
+	const struct fst *frozen;
+	/* in the action of the EXIT trap: the status it started with, which
+	 * `exit` without a number exits with (POSIX exit; bash and dash,
+	 * also in a function it calls); 0 elsewhere */
+	uint8_t exit_trap_st;
 };
+
+/* The state the `$` expansions of the script at hand read: x, or the
+ * outer shell's where that expanded them (struct cx's frozen). */
+static const struct fst *expanding(const struct fst *x, const struct cx *c)
+{
+	return c->frozen ? c->frozen : x;
+}
 
 /* `"$@"` as a command: a function that runs its arguments (`retry()
  * { "$@" || ...; }`). */
@@ -304,13 +322,30 @@ static void st_free(struct an *a, struct fst *x)
 	pool_put(a->pool, x);
 }
 
-static struct var *var_find(struct fst *x, const char *name, size_t len)
+/* What a trap's double-quoted action read when `trap` ran: `$?` then
+ * (st); its variables are taken as they are now (x), not as they were. */
+static struct fst *frozen_at(struct an *a, const struct fst *x, uint8_t st)
+{
+	struct fst *y = st_dup(a, x);
+
+	y->st = st ? st : ST_Z;
+	y->npipest = 0;
+	return y;
+}
+
+static const struct var *var_get(const struct fst *x, const char *name,
+				 size_t len)
 {
 	for (size_t i = 0; i < x->nvars; i++)
 		if (x->vars[i].len == len &&
 		    !memcmp(x->vars[i].name, name, len))
 			return &x->vars[i];
 	return NULL;
+}
+
+static struct var *var_find(struct fst *x, const char *name, size_t len)
+{
+	return (struct var *)var_get(x, name, len);
 }
 
 static void var_set(struct fst *x, const char *name, size_t len, uint8_t st,
@@ -420,6 +455,8 @@ static void st_join(struct fst *a, const struct fst *b)
 		a->npipest = 0;
 	for (size_t k = 0; k < a->npipest; k++)
 		a->pipest[k] |= b->pipest[k];
+	a->trap_st |= b->trap_st;
+	a->err_trap_st |= b->err_trap_st;
 	if (a->trap != b->trap || b->trap_some)
 		a->trap_some = true;
 	if (!a->trap)
@@ -623,6 +660,7 @@ static struct val read_exact(const struct fst *x, const struct cx *c,
 	size_t k;
 
 	if (n >= 2 && t[0] == '$') {
+		x = expanding(x, c);
 		if (n == 2 && t[1] == '?') {
 			v.known = true;
 			v.st = as_value(x->st);
@@ -667,12 +705,8 @@ static struct val read_exact(const struct fst *x, const struct cx *c,
 			/* ${rc:-0}: the variable, or the default when unset */
 			size_t d = k + (t[k] == ':' ? 2 : 1);
 			struct val def = literal_status(t + d, n - d, c);
-			const struct var *var = NULL;
+			const struct var *var = var_get(x, t, k);
 
-			for (size_t i = 0; i < x->nvars; i++)
-				if (x->vars[i].len == k &&
-				    !memcmp(x->vars[i].name, t, k))
-					var = &x->vars[i];
 			if (!var)
 				return def;
 			if (var->flags & V_UNSET)
@@ -716,12 +750,8 @@ static bool mentions_status(const struct fst *x, const char *t, size_t n)
 		if (left >= 10 && !memcmp(p, "PIPESTATUS", 10))
 			return true;
 		if ((k = name_len(p, left))) {
-			const struct var *v = NULL;
+			const struct var *v = var_get(x, p, k);
 
-			for (size_t q = 0; q < x->nvars; q++)
-				if (x->vars[q].len == k &&
-				    !memcmp(x->vars[q].name, p, k))
-					v = &x->vars[q];
 			/* one unset here expands to nothing */
 			if (v && !(v->flags & V_UNSET) &&
 			    ((v->st & (ST_F | ST_ZT)) || (v->flags & V_TAINT) ||
@@ -763,9 +793,9 @@ static struct val read_value(const struct fst *x, const struct cx *c,
 		return v;
 	}
 
-	if (!v.known && mentions_status(x, t, n)) {
+	if (!v.known && mentions_status(expanding(x, c), t, n)) {
 		v.known = true;
-		v.st = passed_on(x);
+		v.st = passed_on(expanding(x, c));
 	}
 	return v;
 }
@@ -854,9 +884,10 @@ static void assign(struct fst *x, const struct cx *c, const char *t, size_t n)
 		return;
 	}
 	v = assign_value(x, c, t + k + 1, n - k - 1);
-	if (!v.known && mentions_status(x, t + k + 1, n - k - 1)) {
+	if (!v.known &&
+	    mentions_status(expanding(x, c), t + k + 1, n - k - 1)) {
 		v.known = true;
-		v.st = passed_on(x);
+		v.st = passed_on(expanding(x, c));
 	}
 	var_set(x, t, k, v.known ? v.st : 0, v.known ? v.job : -1);
 	/* ok=true / ok=false: a flag run later as `$ok` */
@@ -887,13 +918,14 @@ static bool var_ref(const struct cg_sh_word *w, const char **name, size_t *len)
 /* Word w as a command name: `$NAME` or `${NAME}` of a variable that holds
  * `true` or `false` on every path here: 0 and in *st the status they
  * give (both: either), else -1. */
-static int bool_var_cmd(struct fst *x, const struct cg_sh_word *w, uint8_t *st)
+static int bool_var_cmd(const struct fst *x, const struct cg_sh_word *w,
+			uint8_t *st)
 {
 	const struct var *v;
 	const char *t;
 	size_t n;
 
-	if (!var_ref(w, &t, &n) || !(v = var_find(x, t, n)) ||
+	if (!var_ref(w, &t, &n) || !(v = var_get(x, t, n)) ||
 	    !(v->flags & V_BOOL) || (v->flags & (V_UNSET | V_MAYBE_UNSET)))
 		return -1;
 	*st = (uint8_t)(((v->flags & V_TRUE) ? ST_Z : 0) |
@@ -905,15 +937,14 @@ static int bool_var_cmd(struct fst *x, const struct cg_sh_word *w, uint8_t *st)
  * set on this path? It expands to nothing. */
 static bool unset_var(const struct fst *x, const struct cg_sh_word *w)
 {
+	const struct var *v;
 	const char *t;
 	size_t n;
 
 	if (!var_ref(w, &t, &n))
 		return false;
-	for (size_t i = 0; i < x->nvars; i++)
-		if (x->vars[i].len == n && !memcmp(x->vars[i].name, t, n))
-			return (x->vars[i].flags & V_UNSET) != 0;
-	return true;
+	v = var_get(x, t, n);
+	return !v || (v->flags & V_UNSET);
 }
 
 /* ----------------------------------------------------------- commands */
@@ -1379,6 +1410,7 @@ static uint8_t eval_test(const struct fst *x, const struct cx *c,
 		/* `test -z "$failed"`: is a status variable set? */
 		const char *t = w[i + 1].text;
 		size_t len = w[i + 1].len, k;
+		const struct fst *ex = expanding(x, c);
 		const struct var *v = NULL;
 		uint8_t set, unset;
 		bool tainted;
@@ -1389,12 +1421,9 @@ static uint8_t eval_test(const struct fst *x, const struct cx *c,
 				t++, len -= 2;
 			k = name_len(t, len);
 			if (k == len)
-				for (size_t q = 0; q < x->nvars; q++)
-					if (x->vars[q].len == len &&
-					    !memcmp(x->vars[q].name, t, len))
-						v = &x->vars[q];
+				v = var_get(ex, t, len);
 		}
-		if (!v && unset_var(x, &w[i + 1])) {
+		if (!v && unset_var(ex, &w[i + 1])) {
 			/* never set here: empty */
 			r = !strcmp(w[i].text, "-n") ? nonzero(c) : ST_Z;
 			return neg ? negate(r) : r;
@@ -1770,6 +1799,7 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 	if (run_trap && out->trap && c->depth < MAX_DEPTH) {
 		const struct cg_nested_script *t = out->trap;
 		uint8_t before = out->st;
+		struct fst *snap = NULL;
 		struct flow tf = {0};
 		struct cx tc = *c;
 		/* the paths that exit before `trap` ran exit without it
@@ -1787,9 +1817,13 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 		tc.s = t->script;
 		tc.depth++;
 		tc.ign = NULL;
+		tc.exit_trap_st = before ? before : ST_Z;
 		out->trap = NULL;
 		tf.norm = out;
+		if (t->outer_expands && !c->frozen)
+			tc.frozen = snap = frozen_at(a, out, out->trap_st);
 		exec_list(a, &tc, t->script->sh.top, &tf, NULL);
+		st_free(a, snap);
 		/* the trap's own end keeps the status; its `exit N` sets it */
 		if (tf.norm)
 			tf.norm->st = before;
@@ -1805,6 +1839,7 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 				    t->cmd_start, t->shell.by_end);
 
 			l.what = "EXIT";
+			l.expanded = t->outer_expands;
 			blame(out, &l);
 		}
 		join_into(a, &out, untrapped);
@@ -1860,6 +1895,10 @@ static void subshell(struct an *a, const struct cx *c,
 	/* in_fn stays: `return N` in a subshell of a function (`f() (
 	 * pytest; return $? )`) ends the subshell with N, in bash and dash
 	 * (finish_shell takes its ret as an exit) */
+	/* `(exit)` in the EXIT trap: bash's exits with the status before
+	 * it, dash's with the trap's */
+	if (!(c->shell && c->shell->dash))
+		sc.exit_trap_st = 0;
 	sc.loops = 0;
 	if (is_list)
 		exec_list(a, &sc, body, &sf, NULL);
@@ -1877,9 +1916,13 @@ static void new_shell(struct an *a, const struct cx *c,
 		      const struct cg_nested_script *ns, struct fst *x)
 {
 	struct flow sf = {0};
-	struct fst *y = st_new(a), *out;
+	struct fst *y = st_new(a), *out, *snap = NULL;
 	struct cx sc = *c;
 
+	/* `bash <<EOF`: its text as the outer shell left it (a script
+	 * nested in such a text was expanded with it, by the outermost) */
+	if (ns->outer_expands && !c->frozen)
+		sc.frozen = snap = st_dup(a, x);
 	y->st = ST_Z;
 	y->errexit = ns->shell.errexit ? B_ON : B_OFF;
 	y->pipefail = ns->shell.pipefail ? B_ON : B_OFF;
@@ -1892,6 +1935,7 @@ static void new_shell(struct an *a, const struct cx *c,
 	sc.shell = &ns->shell;
 	sc.ign = NULL; /* a new process: its own -e */
 	sc.in_fn = false;
+	sc.exit_trap_st = 0;
 	sc.loops = 0;
 	sc.depth++;
 	sf.norm = y;
@@ -1901,6 +1945,7 @@ static void new_shell(struct an *a, const struct cx *c,
 	if (c->capture)
 		x->out = out ? out->out : 0;
 	st_free(a, out);
+	st_free(a, snap);
 }
 
 static void call_fn(struct an *a, const struct cx *c, const struct fn *fn,
@@ -2185,6 +2230,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 	const struct verdict *vd;
 	const struct fn *fn;
 	const char *w0;
+	struct fst *snap = NULL;
 	enum builtin bi;
 	size_t nsubs = 0;
 	uint8_t bool_st = 0, arith_st = 0;
@@ -2241,8 +2287,11 @@ static void exec_simple(struct an *a, const struct cx *c,
 		ignored_inside(&ec, &inner, c, cmd, pos);
 		ec.s = ns->script;
 		ec.depth++;
+		if (ns->outer_expands && !c->frozen)
+			ec.frozen = snap = st_dup(a, x);
 		set_status(x, ST_Z);
 		exec_list(a, &ec, ns->script->sh.top, f, NULL);
+		st_free(a, snap);
 		/* eval's status is a command's: errexit sees it, even when
 		 * it came from a failure errexit ignored inside */
 		if (f->norm)
@@ -2253,11 +2302,15 @@ static void exec_simple(struct an *a, const struct cx *c,
 		x->out = printed_by(x, c, cmd, bi);
 	if (bi == BI_TRAP) {
 		if (ns && ns->kind == CG_NESTED_TRAP) {
-			if (ns->on_exit)
+			if (ns->on_exit) {
 				x->trap = ns;
+				x->trap_st = as_value(x->st);
+			}
 			x->trap_some = false;
-			if (ns->on_err)
+			if (ns->on_err) {
 				x->err_trap = ns;
+				x->err_trap_st = as_value(x->st);
+			}
 		} else if (word_is(cmd, 1, "-") || cmd->nwords == 3) {
 			/* reset, or an action we cannot read */
 			for (size_t i = 2; i < cmd->nwords; i++) {
@@ -2288,14 +2341,16 @@ static void exec_simple(struct an *a, const struct cx *c,
 		set_status(x, ST_Z);
 	} else if (bi == BI_FALSE) {
 		set_status(x, nonzero(c));
-	} else if (!bi && bool_var_cmd(x, &cmd->words[0], &bool_st) == 0) {
+	} else if (!bi && bool_var_cmd(expanding(x, c), &cmd->words[0],
+				       &bool_st) == 0) {
 		/* `$ok` with ok=true or ok=false */
 		set_status(x, (uint8_t)((bool_st & ST_Z) |
 					((bool_st & ST_N) ? nonzero(c) : 0)));
 	} else if (bi == BI_EXIT ||
 		   (bi == BI_RETURN &&
 		    (c->in_fn || (c->shell && c->shell->dash)))) {
-		uint8_t st = as_value(x->st);
+		uint8_t st = bi == BI_EXIT && c->exit_trap_st ? c->exit_trap_st
+							      : as_value(x->st);
 
 		if (cmd->nwords > 1) {
 			struct val v = read_value(x, c, cmd->words[1].text,
@@ -2307,12 +2362,21 @@ static void exec_simple(struct an *a, const struct cx *c,
 			 * set here is `exit` alone */
 			if (v.known && v.st)
 				st = v.st;
-			else if (!unset_var(x, &cmd->words[1]))
-				st = passed_on(x);
+			else if (!unset_var(expanding(x, c), &cmd->words[1]))
+				st = passed_on(expanding(x, c));
 			else if (cmd->words[1].quoted)
 				st = nonzero(c); /* `exit ""`: an error, 2 */
 			if (v.known && v.st && c->taint && (st & ST_N))
 				st = (uint8_t)((st & ~ST_N) | ST_F);
+			if (c->frozen && cmd->words[1].text[0] == '$' &&
+			    (x->st & ST_FAIL) && !(st & ST_FAIL)) {
+				/* the failure's `$?` would have kept it */
+				struct cg_loss l = loss_at(
+				    CG_LOSS_EXPANDED, c->s, cmd->words[1].start,
+				    cmd->words[1].end);
+
+				blame(x, &l);
+			}
 		}
 		/* dash: `return` outside a function ends the shell, as
 		 * exit does (bash: an error, below) */
@@ -2708,7 +2772,8 @@ static void exec_case(struct an *a, const struct cx *c,
 		 * with the status `case` looked at); an empty one is 0 */
 		af.norm = st_dup(a, in);
 		af.norm->st = as_value(af.norm->st);
-		if (subj.known && !strcmp(cmd->words[0].text, "$?"))
+		if (subj.known && !strcmp(cmd->words[0].text, "$?") &&
+		    !c->frozen) /* (else the outer shell's $?) */
 			restrict_to(af.norm, match); /* `0) exit $?;;` is 0 */
 		if (!cmd->arms[i] || !cmd->arms[i]->n)
 			set_status(af.norm, ST_Z);
@@ -2964,7 +3029,7 @@ static void exec_background(struct an *a, const struct cx *c,
 static bool err_trap(struct an *a, const struct cx *c, struct flow *f,
 		     uint8_t bits)
 {
-	struct fst *x = f->norm, *y = st_dup(a, x);
+	struct fst *x = f->norm, *y = st_dup(a, x), *snap = NULL;
 	const struct cg_nested_script *t = x->err_trap;
 	struct flow tf = {0};
 	struct cx tc = *c;
@@ -2975,12 +3040,16 @@ static bool err_trap(struct an *a, const struct cx *c, struct flow *f,
 	tc.depth++;
 	tc.ign = NULL;
 	tf.norm = y;
+	if (t->outer_expands && !c->frozen)
+		tc.frozen = snap = frozen_at(a, x, x->err_trap_st);
 	exec_list(a, &tc, t->script->sh.top, &tf, NULL);
+	st_free(a, snap);
 	if (tf.exit && (bits & ST_FAIL) && !(tf.exit->st & ST_FAIL)) {
 		struct cg_loss l = loss_at(CG_LOSS_TRAP, t->shell.by_script,
 					   t->cmd_start, t->shell.by_end);
 
 		l.what = "ERR";
+		l.expanded = t->outer_expands;
 		blame(tf.exit, &l);
 	}
 	join_into(a, &f->exit, tf.exit);

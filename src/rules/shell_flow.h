@@ -37,6 +37,9 @@ enum cg_loss_kind {
 				of a process substitution */
 	CG_LOSS_CODE,	     /* `[ $rc -eq 1 ] && exit 1`: the test at
 				[start, end) lets exit code `code` pass */
+	CG_LOSS_EXPANDED,    /* `exit $?` in text the outer shell expanded
+				(an unquoted here-document, `bash -c "..."`):
+				the outer shell's status, at [start, end) */
 };
 
 struct cg_loss {
@@ -49,6 +52,7 @@ struct cg_loss {
 	bool call;		      /* IGNORED: a function call */
 	const struct cg_sh_cmd *cmd;  /* PIPE: the last command of the pipe */
 	int code;		      /* CODE: the exit code that passes */
+	bool expanded; /* TRAP: a double-quoted action, expanded by `trap` */
 };
 
 /* A critical command whose failure does not fail the shell. */

@@ -336,7 +336,10 @@ class Gen:
                                "'./collect-logs.sh' EXIT",
                                "'rc=$?; ./collect-logs.sh; exit $rc' EXIT",
                                "'echo failed >&2' ERR", "'exit 1' ERR",
-                               "'exit 0' ERR", "- EXIT"])
+                               "'exit 0' ERR", "- EXIT",
+                               '"./collect-logs.sh; exit $?" EXIT',
+                               "'./collect-logs.sh; exit' EXIT",
+                               '"rc=$?; exit $rc" EXIT'])
             if t.endswith("ERR"):
                 self.bash = True
             return ["trap " + t]
@@ -373,8 +376,15 @@ class Gen:
         if k < 0.38:
             self.split = True
             sh = self.r.choice(["bash -e", "bash", "sh -e", "sh"])
-            return [f"{sh} <<'EOF'", self.list_(1, False, None),
-                    self.list_(1, False, None), "EOF"]
+            # unquoted: the outer shell expands `$?` in it first
+            delim = self.r.choice(["'EOF'", "EOF"])
+            status = self.r.choice(["exit $?", "rc=$?", "exit $rc",
+                                    "[ $? -eq 0 ] || exit 1",
+                                    "case $? in 0) ;; *) exit 1;; esac"])
+            body = [self.list_(1, False, None), self.list_(1, False, None)]
+            if self.r.random() < 0.5:
+                body.insert(self.r.randint(1, 2), status)
+            return [f"{sh} <<{delim}"] + body + ["EOF"]
         if k < 0.40:
             return [self.r.choice(["[ $? -eq 0 ] || exit 1",
                                    "test $? -ne 0 && exit 1",
@@ -409,6 +419,9 @@ class Gen:
              self.list_(1, False, None), "EOF"],
             [f"{self.r.choice(['bash', 'bash -e', 'sh -e'])} -s <<EOF",
              self.list_(1, False, None), "EOF"],
+            [f'{self.r.choice(["bash", "sh"])} -c "{c}; exit $?"'],
+            [f'{self.r.choice(["bash", "sh"])} -c "{c}; rc=$?; exit $rc"'],
+            [f'eval "{c}; exit $?"'],
         ])
 
 
