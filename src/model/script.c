@@ -14,7 +14,8 @@
  * EXIT`. Only text whose bytes are the script's own is taken (single
  * quotes; double quotes or an unquoted here-document without backslashes,
  * where `$x` stays a word of the inner script, and in a here-document a
- * `$(...)` inside the inner script's quotes is data of its own length);
+ * `$(...)` inside the inner script's quotes or in an argument is data of
+ * its own length);
  * anything else the outer shell would rewrite is left alone, never
  * guessed.
  */
@@ -242,15 +243,70 @@ static bool strnstr_len(const char *text, size_t len, const char *needle)
 	return false;
 }
 
+/* Bytes that end a word of the inner script. */
+static bool word_break(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '|' ||
+	       c == '&' || c == '(' || c == ')' || c == '<' || c == '>';
+}
+
+/* Is [from, to) a NAME=... assignment word? */
+static bool assignment_word(const char *raw, size_t from, size_t to)
+{
+	size_t k = from;
+
+	while (k < to && (raw[k] == '_' || (raw[k] >= 'a' && raw[k] <= 'z') ||
+			  (raw[k] >= 'A' && raw[k] <= 'Z') ||
+			  (k > from && raw[k] >= '0' && raw[k] <= '9')))
+		k++;
+	return k > from && k < to && raw[k] == '=';
+}
+
+/*
+ * Is the word around raw[i] (text from `base`) an argument of a simple
+ * command of the inner script: after a command name or another argument,
+ * not in command position (after an operator, a reserved word or an
+ * assignment, where `x=$(...)` is one too)? Its text is data there,
+ * whatever it turns out to be (`echo $(date)`, `export TAG=$(cat tag)`).
+ */
+static bool argument_word(const char *raw, size_t base, size_t i)
+{
+	static const char *const reserved[] = {
+	    "if",   "then", "else", "elif", "while",   "until",	  "do", "!",
+	    "time", "{",    "exec", "eval", "command", "builtin", NULL};
+	size_t ws = i, pe, ps;
+
+	while (ws > base && !word_break(raw[ws - 1]))
+		ws--;
+	pe = ws;
+	while (pe > base && (raw[pe - 1] == ' ' || raw[pe - 1] == '\t'))
+		pe--;
+	if (pe == base || (word_break(raw[pe - 1]) && raw[pe - 1] != '<' &&
+			   raw[pe - 1] != '>'))
+		return false; /* the start of a command */
+	ps = pe;
+	while (ps > base && !word_break(raw[ps - 1]))
+		ps--;
+	if (ps == pe) /* `> $(...)`: a redirection's target */
+		return true;
+	for (size_t k = 0; reserved[k]; k++)
+		if (strlen(reserved[k]) == pe - ps &&
+		    !memcmp(raw + ps, reserved[k], pe - ps))
+			return false;
+	return !assignment_word(raw, ps, pe);
+}
+
 /*
  * The text an inner shell reads from an unquoted here-document whose
- * `$(...)` all sit inside quotes of the inner script (`echo "$(ls)"`): the
- * outer shell puts each command's output there (POSIX 2.7.4), and the
- * inner shell takes it as data within its quotes, so each substitution
- * becomes one run of opaque text of its own length (offsets map one to
- * one; its line breaks stay). NULL when one sits outside quotes or in a
- * comment, where its output would be code of the inner script, or is an
- * arithmetic `$((`. The caller has ruled out backslashes and backquotes.
+ * `$(...)` all sit inside quotes of the inner script (`echo "$(ls)"`) or
+ * in arguments (`echo $(date)`, argument_word): the outer shell puts each
+ * command's output there (POSIX 2.7.4), and the inner shell takes it as
+ * data, so each substitution becomes one run of opaque text of its own
+ * length (offsets map one to one; its line breaks stay). NULL when one
+ * is where its output would be code of the inner script (a command's
+ * name, an assignment's value, which a space in the output would turn
+ * into a command, a comment), or is an arithmetic `$((`. The caller has
+ * ruled out backslashes and backquotes.
  */
 static char *quoted_substs(const char *raw, size_t base, size_t len)
 {
@@ -265,7 +321,8 @@ static char *quoted_substs(const char *raw, size_t base, size_t len)
 		size_t close;
 
 		if (c == '$' && i + 1 < end && raw[i + 1] == '(') {
-			if (!q || (i + 2 < end && raw[i + 2] == '(') ||
+			if ((!q && !argument_word(raw, base, i)) ||
+			    (i + 2 < end && raw[i + 2] == '(') ||
 			    !(close = cg_sh_subst_end(raw, end, i + 2)))
 				goto unknown;
 			for (size_t k = i; k <= close && k < end; k++)
