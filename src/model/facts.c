@@ -388,8 +388,10 @@ size_t cg_fact_process_started(struct cg_model *m, struct cg_process_fact *row)
 	if (!fl.c || fl.unreadable || k + 1 + fl.operand >= row->argc)
 		goto plain;
 	text = row->argv[k + 1 + fl.operand];
-	if (cg_sh_parse(&sh, text, strlen(text), 64) < 0)
+	if (cg_sh_parse(&sh, text, strlen(text), 64) < 0) {
+		cg_sh_release(&sh); /* released even on error */
 		goto plain;
+	}
 	first = m->facts.nprocesses;
 	for (uint32_t i = 0; i < sh.top->n; i++) {
 		const struct cg_sh_andor *ao = &sh.top->items[i];

@@ -703,12 +703,40 @@ static void test_compose__extends_files(void **state)
 	cg_model_release(&m);
 }
 
+/* A `sh -c` string nested deeper than the shell parser goes (64): the
+ * service's process row is the command as written, the shell itself.
+ * (fuzz_check found the parse's memory leaking on this path.) */
+static void test_compose__shell_c_too_deep(void **state)
+{
+	char text[1024], *t = text;
+	struct cg_mem_file file = {"compose.yaml", text, 0};
+	struct cg_model m;
+	const struct cg_process_fact *p;
+
+	(void)state;
+	t += sprintf(t, "services:\n  w:\n    command: sh -c \"");
+	for (int i = 0; i < 100; i++)
+		t += sprintf(t, "( ");
+	t += sprintf(t, "python -m app");
+	for (int i = 0; i < 100; i++)
+		t += sprintf(t, " )");
+	t += sprintf(t, "\"\n");
+	file.len = (size_t)(t - text);
+	build(&m, &file, 1);
+	p = process_of(&m, service(&m, "w")->own_scope);
+	assert_non_null(p);
+	assert_string_equal(p->argv[0], "sh");
+	assert_int_equal(p->argc, 3);
+	cg_model_release(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_compose__services_ports_and_files),
 	    cmocka_unit_test(test_compose__environment_commands_interpolation),
 	    cmocka_unit_test(test_compose__shell_c_environment),
+	    cmocka_unit_test(test_compose__shell_c_too_deep),
 	    cmocka_unit_test(test_compose__which_files),
 	    cmocka_unit_test(test_compose__env_file_ignored_by_config),
 	    cmocka_unit_test(test_compose__port_edges),
