@@ -232,6 +232,18 @@ class Gen:
             # does the shell have pipefail?
             (0.2, lambda: "if set -o | grep -q pipefail; then "
                           "set -o pipefail; fi"),
+            # a status kept in a variable, a counter of failures
+            (0.3, lambda: f"{self.crit()} && rc=0 || rc=$?"),
+            (0.3, lambda: f"status=0; {self.crit()} || status=$?"),
+            (0.3, lambda: f"fails=0; {self.crit()} || "
+                          "fails=$((fails + 1))"),
+            (0.2, lambda: self.bashism(f"fails=0; {self.crit()} || "
+                          f"{self.r.choice(['((fails++))', '((fails+=1))', 'let fails++', 'let fails+=1'])}")),
+            (0.3, lambda: f"if {self.crit()}; then :; else rc=$?; fi"),
+            (0.3, lambda: f"{self.crit()} & p1=$!; {self.crit()} & p2=$!; "
+                          f"{self.r.choice(['wait $p1 && wait $p2', 'wait $p1; wait $p2', 'wait $p1 $p2', 'wait'])}"),
+            (0.2, lambda: f"exec {self.crit()}"),
+            (0.2, lambda: f"command exec {self.crit()}"),
         ]
 
     def if_(self, d, sq, fn):
@@ -342,6 +354,12 @@ class Gen:
                                '"rc=$?; exit $rc" EXIT'])
             if t.endswith("ERR"):
                 self.bash = True
+            if self.r.random() < 0.2:
+                self.split = True
+                return ["cleanup() { ./collect-logs.sh; "
+                        + self.r.choice(["", "exit 0; ", "exit; ",
+                                         "return 0; "]) + "}",
+                        "trap cleanup " + self.r.choice(["EXIT", "ERR"])]
             return ["trap " + t]
         if k < 0.25:
             return self.function()
@@ -392,6 +410,11 @@ class Gen:
                                    f"exec {self.crit()}",
                                    f"{self.crit()} && echo ok || "
                                    "echo failed"])]
+        if k < 0.415:
+            return [self.r.choice([
+                "exit $status", "exit ${rc:-0}", "exit $fails",
+                '[ "$fails" -eq 0 ] || exit 1', "exit $((fails > 0))",
+                '[ "${status:-0}" = 0 ] || exit "$status"'])]
         if k < 0.43:
             return [f"{self.crit()}; rc=$?",
                     self.r.choice(["exit $rc", "[ $rc -eq 0 ] || exit $rc",
