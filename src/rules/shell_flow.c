@@ -776,10 +776,23 @@ static uint8_t passed_on(const struct fst *x)
 	return ST_Z | ((x->fired & B_ON) ? ST_F : ST_N);
 }
 
+static uint8_t negate(uint8_t st);
+static uint8_t arith_test(const struct fst *x, const struct cx *c,
+			  const char *e, size_t len);
+
 static struct val read_value(const struct fst *x, const struct cx *c,
 			     const char *t, size_t n)
 {
 	struct val v = read_exact(x, c, t, n);
+
+	if (!v.known && n > 5 && !memcmp(t, "$((", 3) &&
+	    !memcmp(t + n - 2, "))", 2)) {
+		/* `exit $((fails > 0))`: 1 where `(( ... ))` is 0, and 0
+		 * where it is 1 (bare names read as the expander's) */
+		v.known = true;
+		v.st = negate(arith_test(expanding(x, c), c, t + 3, n - 5));
+		return v;
+	}
 
 	if (!v.known && n > 3 && t[0] == '$' && t[1] == '(' &&
 	    t[n - 1] == ')' && x->subst_out) {
@@ -1236,6 +1249,51 @@ static uint8_t negate(uint8_t st)
 	return out;
 }
 
+/* The status of `(( e ))` (e: len bytes): 0 when EXPR is non-zero. */
+static uint8_t arith_test(const struct fst *x, const struct cx *c,
+			  const char *e, size_t len)
+{
+	static const char *const ops[] = {"!=", "==", ">=", "<=", ">", "<"};
+	bool neg = false;
+	uint8_t r;
+
+	while (len && e[0] == ' ')
+		e++, len--;
+	while (len && e[len - 1] == ' ')
+		len--;
+	if (len && e[0] == '!') {
+		neg = true;
+		e++, len--;
+		while (len && e[0] == ' ')
+			e++, len--;
+	}
+	for (size_t k = 0; k < sizeof(ops) / sizeof(*ops); k++) {
+		const char *at = NULL;
+		size_t ol = strlen(ops[k]);
+
+		for (size_t q = 0; q + ol <= len; q++)
+			if (!memcmp(e + q, ops[k], ol)) {
+				at = e + q;
+				break;
+			}
+		if (at) {
+			size_t ll = (size_t)(at - e), rl;
+			const char *rh = at + ol;
+
+			while (ll && e[ll - 1] == ' ')
+				ll--;
+			rl = len - (size_t)(rh - e);
+			while (rl && rh[0] == ' ')
+				rh++, rl--;
+			r = eval_compare(x, c, e, ll, ops[k], rh, rl, true);
+			return neg ? negate(r) : r;
+		}
+	}
+	/* (( rc )): true when rc is non-zero */
+	r = eval_compare(x, c, e, len, "!=", "0", 1, true);
+	return neg ? negate(r) : r;
+}
+
 /*
  * An arithmetic expression that is one assignment: `n++`, `n--`, `++n`,
  * `--n`, `n+=T`, `n-=T`, `n=T` (T a number or a variable), the whole of
@@ -1248,8 +1306,8 @@ static bool arith_assign(struct fst *x, const struct cx *c, const char *e,
 			 size_t len, uint8_t *st)
 {
 	enum { POST, PRE, ADD, SET } op;
-	const char *name, *rest;
-	size_t k, rn;
+	const char *name, *rest = NULL;
+	size_t k, rn = 0;
 	const struct var *v;
 	bool old_zero, old_other, val_zero, val_other, set_known = false;
 	uint8_t new_st = 0;
@@ -1353,51 +1411,10 @@ static uint8_t eval_test(const struct fst *x, const struct cx *c,
 	uint8_t r;
 
 	if (!strcmp(w[0].text, "((")) {
-		/* (( EXPR )): EXPR is one raw word; status 0 if non-zero */
-		const char *e;
-		size_t len;
-		const char *ops[] = {"!=", "==", ">=", "<=", ">", "<"};
-
+		/* (( EXPR )): EXPR is one raw word */
 		if (n != 3)
 			return ST_Z | nonzero(c);
-		e = w[1].text;
-		len = w[1].len;
-		while (len && e[0] == ' ')
-			e++, len--;
-		while (len && e[len - 1] == ' ')
-			len--;
-		if (len && e[0] == '!') {
-			neg = true;
-			e++, len--;
-			while (len && e[0] == ' ')
-				e++, len--;
-		}
-		for (size_t k = 0; k < sizeof(ops) / sizeof(*ops); k++) {
-			const char *at = NULL;
-			size_t ol = strlen(ops[k]);
-
-			for (size_t q = 0; q + ol <= len; q++)
-				if (!memcmp(e + q, ops[k], ol)) {
-					at = e + q;
-					break;
-				}
-			if (at) {
-				size_t ll = (size_t)(at - e), rl;
-				const char *rh = at + ol;
-
-				while (ll && e[ll - 1] == ' ')
-					ll--;
-				rl = len - (size_t)(rh - e);
-				while (rl && rh[0] == ' ')
-					rh++, rl--;
-				r = eval_compare(x, c, e, ll, ops[k], rh, rl,
-						 true);
-				return neg ? negate(r) : r;
-			}
-		}
-		/* (( rc )): true when rc is non-zero */
-		r = eval_compare(x, c, e, len, "!=", "0", 1, true);
-		return neg ? negate(r) : r;
+		return arith_test(x, c, w[1].text, w[1].len);
 	}
 	if (!strcmp(w[0].text, "[") || !strcmp(w[0].text, "[["))
 		n--; /* the closing bracket */

@@ -488,7 +488,8 @@ def script(rnd, depth):
         if "$rc" in text and ("rc=" not in text or
                               text.index("rc=") > text.index("$rc")):
             continue
-        return text.replace("$((", "$( ("), g.bash, g.split
+        # `$(` of a subshell `( ... )`, not arithmetic (`$((n + 1))`)
+        return text.replace("$(( ", "$( ( "), g.bash, g.split
 
 
 def runners_for(text, bash_only, split):
