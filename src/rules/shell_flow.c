@@ -743,6 +743,10 @@ static bool mentions_status(const struct fst *x, const char *t, size_t n)
 			p++;
 			left--;
 		}
+		if (left && p[-1] == '{' && *p == '#') {
+			p++; /* ${#errors[@]}: as many as were added */
+			left--;
+		}
 		while (left && (*p == '(' || *p == ' ')) {
 			p++;
 			left--;
