@@ -250,11 +250,14 @@ struct cg_nested_script {
 	size_t cmd_start;     /* the simple command that runs it */
 	bool on_exit, on_err; /* TRAP: its signals include EXIT, ERR */
 	/* The outer shell expanded its `$` before it ran (POSIX 2.7.4,
-	 * 2.2.3): an unquoted here-document, a double-quoted `bash -c "..."`
-	 * without `\$`, `eval "..."`, `trap "..." EXIT`. Its `$?`, `$rc`,
+	 * 2.2.3): an unquoted here-document, a double-quoted `bash -c "..."`,
+	 * `eval "..."`, `trap "..." EXIT`. Its `$?`, `$rc`,
 	 * `${PIPESTATUS[0]}` are the values at that command (a trap's: where
-	 * `trap` ran), not the ones its own commands leave. */
-	bool outer_expands;
+	 * `trap` ran), not the ones its own commands leave. outer_some: some
+	 * `$` were escaped (`\$?`), and are the inner shell's: a command of
+	 * it whose `$` are all such reads its own (script->map says which
+	 * byte was escaped in the parent). */
+	bool outer_expands, outer_some;
 };
 
 /* ------------------------------------------ what a command line runs */

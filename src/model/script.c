@@ -12,10 +12,10 @@
  * Nested scripts are literal strings or here-documents that the shell runs
  * as code: `bash -c '...'`, `bash <<'EOF'`, `eval '...'`, `trap '...'
  * EXIT`. Only text whose bytes are the script's own is taken (single
- * quotes; double quotes or an unquoted here-document without backslashes,
- * where `$x` stays a word of the inner script, and in a here-document a
- * `$(...)` inside the inner script's quotes or in an argument is data of
- * its own length);
+ * quotes; double quotes or an unquoted here-document, where `$x` stays a
+ * word of the inner script and `\$x` is the inner shell's, and in a
+ * here-document without backslashes a `$(...)` inside the inner script's
+ * quotes or in an argument is data of its own length);
  * anything else the outer shell would rewrite is left alone, never
  * guessed.
  */
@@ -352,6 +352,63 @@ unknown:
 }
 
 /*
+ * The text an inner shell reads from an unquoted here-document with
+ * backslashes: the outer shell drops the backslash of `\$` and a line
+ * break with its backslash (POSIX 2.7.4); others stay. Returns it with
+ * map[i] the offset in raw of its byte i (len + 1 entries), or NULL when
+ * the body holds two backslashes in a row (the outer shell makes one,
+ * which may escape what follows it) or one before a backquote.
+ */
+static char *unescape_heredoc(const char *raw, size_t base, size_t len,
+			      size_t **out_map, size_t *out_len)
+{
+	size_t end = base + len, n = 0;
+	char *text = cg_xmalloc(len + 1);
+	size_t *map = cg_xcalloc(len + 1, sizeof(*map));
+
+	for (size_t i = base; i < end; i++) {
+		if (raw[i] == '\\' && i + 1 < end) {
+			char e = raw[i + 1];
+
+			if (e == '\\' || e == '`') {
+				free(text);
+				free(map);
+				return NULL;
+			}
+			if (e == '\n') {
+				i++;
+				continue;
+			}
+			if (e == '$')
+				i++;
+		}
+		map[n] = i;
+		text[n++] = raw[i];
+	}
+	map[n] = end;
+	text[n] = '\0';
+	*out_map = map;
+	*out_len = n;
+	return text;
+}
+
+/* In text the outer shell expands ([start, end) of raw: a here-document,
+ * double quotes): is some `$` left to it (*outer), some escaped for the
+ * inner shell (`\$`, *inner)? */
+static void dollars(const char *raw, size_t start, size_t end, bool *outer,
+		    bool *inner)
+{
+	*outer = *inner = false;
+	for (size_t i = start; i < end; i++)
+		if (raw[i] == '\\' && i + 1 < end) {
+			*inner |= raw[i + 1] == '$';
+			i++;
+		} else if (raw[i] == '$') {
+			*outer = true;
+		}
+}
+
+/*
  * Words i.. of cmd: a shell, its flags, then with -c the script string;
  * without -c and without a script file it reads its standard input, which
  * may be a here-document (its own, or one `feeder`, the command before it
@@ -386,10 +443,14 @@ static void shell_at(struct cg_arena *arena, struct cg_script *s,
 		ns = add_nested_text(arena, s, CG_NESTED_SHELL, base, len, text,
 				     map, cmd, depth);
 		/* "...": the outer shell expands each `$` not escaped */
-		if (ns && s->sh.text[cmd->words[j].start] == '"')
-			ns->outer_expands =
-			    memchr(s->sh.text + base, '$', len) &&
-			    !strnstr_len(s->sh.text + base, len, "\\$");
+		if (ns && s->sh.text[cmd->words[j].start] == '"') {
+			bool inner;
+
+			dollars(s->sh.text, cmd->words[j].start + 1,
+				cmd->words[j].end - 1, &ns->outer_expands,
+				&inner);
+			ns->outer_some = ns->outer_expands && inner;
+		}
 	} else {
 		char *text = NULL;
 
@@ -404,20 +465,31 @@ static void shell_at(struct cg_arena *arena, struct cg_script *s,
 		 * its bytes are still the script's, but for substitutions
 		 * (run by heredoc_substs), which must be data of the inner
 		 * script (quoted_substs) */
+		size_t *map = NULL, tlen = len;
+		bool backslash = memchr(s->sh.text + base, '\\', len) != NULL;
+		bool subst = strnstr_len(s->sh.text + base, len, "$(");
+
 		if (!hd->target.quoted &&
-		    (memchr(s->sh.text + base, '\\', len) ||
-		     memchr(s->sh.text + base, '`', len)))
+		    (memchr(s->sh.text + base, '`', len) ||
+		     (backslash && subst)))
 			return;
-		if (!hd->target.quoted &&
-		    strnstr_len(s->sh.text + base, len, "$(") &&
+		if (!hd->target.quoted && subst &&
 		    !(text = quoted_substs(s->sh.text, base, len)))
 			return;
+		if (!hd->target.quoted && backslash &&
+		    !(text =
+			  unescape_heredoc(s->sh.text, base, len, &map, &tlen)))
+			return;
 		flags_end = cmd->words[j - 1].end;
-		ns = add_nested_text(arena, s, CG_NESTED_SHELL, base, len, text,
-				     NULL, cmd, depth);
-		if (ns && !hd->target.quoted)
-			ns->outer_expands =
-			    memchr(s->sh.text + base, '$', len) != NULL;
+		ns = add_nested_text(arena, s, CG_NESTED_SHELL, base, tlen,
+				     text, map, cmd, depth);
+		if (ns && !hd->target.quoted) {
+			bool inner;
+
+			dollars(s->sh.text, base, base + len,
+				&ns->outer_expands, &inner);
+			ns->outer_some = ns->outer_expands && inner;
+		}
 	}
 	if (!ns)
 		return;

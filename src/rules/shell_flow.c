@@ -233,11 +233,32 @@ struct cx {
 	 * (cg_nested_script's outer_expands): `$?`, `$rc` read this state,
 	 * the outer one at that command; NULL: the running state */
 	const struct fst *frozen;
+	bool frozen_some; /* only the `$` not escaped there: outer_dollar */
 	/* in the action of the EXIT trap: the status it started with, which
 	 * `exit` without a number exits with (POSIX exit; bash and dash,
 	 * also in a function it calls); 0 elsewhere */
 	uint8_t exit_trap_st;
 };
+
+/*
+ * In script s, whose text the outer shell expanded but for the `$` it
+ * found escaped (`\$?`, cg_nested_script's outer_some): does [start, end)
+ * hold a `$` the outer shell expanded? A command without one reads its
+ * own `$?` and variables.
+ */
+static bool outer_dollar(const struct cg_script *s, size_t start, size_t end)
+{
+	const char *raw;
+
+	if (!s->map || !s->parent)
+		return true;
+	raw = s->parent->sh.text;
+	for (size_t i = start; i < end && i < s->sh.len; i++)
+		if (s->sh.text[i] == '$' &&
+		    !(s->map[i] > 0 && raw[s->map[i] - 1] == '\\'))
+			return true;
+	return false;
+}
 
 /* The state the `$` expansions of the script at hand read: x, or the
  * outer shell's where that expanded them (struct cx's frozen). */
@@ -1942,8 +1963,10 @@ static void new_shell(struct an *a, const struct cx *c,
 
 	/* `bash <<EOF`: its text as the outer shell left it (a script
 	 * nested in such a text was expanded with it, by the outermost) */
-	if (ns->outer_expands && !c->frozen)
+	if (ns->outer_expands && !c->frozen) {
 		sc.frozen = snap = st_dup(a, x);
+		sc.frozen_some = ns->outer_some;
+	}
 	y->st = ST_Z;
 	y->errexit = ns->shell.errexit ? B_ON : B_OFF;
 	y->pipefail = ns->shell.pipefail ? B_ON : B_OFF;
@@ -2254,8 +2277,17 @@ static void exec_simple(struct an *a, const struct cx *c,
 	struct fst *snap = NULL;
 	enum builtin bi;
 	size_t nsubs = 0;
-	uint8_t bool_st = 0, arith_st = 0;
-	uint8_t sub_st = exec_substs(a, c, cmd, x, &nsubs);
+	uint8_t bool_st = 0, arith_st = 0, sub_st;
+	struct cx own;
+
+	if (c->frozen && c->frozen_some &&
+	    !outer_dollar(c->s, cmd->start, cmd->end)) {
+		/* `rc=\$?`: this command's `$` are the inner shell's */
+		own = *c;
+		own.frozen = NULL;
+		c = &own;
+	}
+	sub_st = exec_substs(a, c, cmd, x, &nsubs);
 
 	for (size_t i = 0; i < cmd->nassigns && !cmd->nwords; i++)
 		assign(x, c, cmd->assigns[i].text, cmd->assigns[i].len);
@@ -2733,14 +2765,20 @@ static void exec_case(struct an *a, const struct cx *c,
 	struct fst *in = f->norm, *out = NULL;
 	struct val subj = no_val;
 	uint8_t left;
-	bool catch_all = false;
+	bool catch_all = false, subj_outer = false;
 
 	if (cmd->nwords) {
+		struct cx sc = *c;
 		size_t nsubs;
 
+		if (c->frozen && c->frozen_some &&
+		    !outer_dollar(c->s, cmd->words[0].start, cmd->words[0].end))
+			sc.frozen = NULL; /* `case \$? in`: the inner `$?` */
 		/* `case $(pytest) in`: its status is the arm's, or 0 */
-		exec_substs(a, c, cmd, in, &nsubs);
-		subj = read_value(in, c, cmd->words[0].text, cmd->words[0].len);
+		exec_substs(a, &sc, cmd, in, &nsubs);
+		subj =
+		    read_value(in, &sc, cmd->words[0].text, cmd->words[0].len);
+		subj_outer = sc.frozen != NULL;
 	}
 	if (!subj.known || !subj.st)
 		subj.known = false;
@@ -2794,7 +2832,7 @@ static void exec_case(struct an *a, const struct cx *c,
 		af.norm = st_dup(a, in);
 		af.norm->st = as_value(af.norm->st);
 		if (subj.known && !strcmp(cmd->words[0].text, "$?") &&
-		    !c->frozen) /* (else the outer shell's $?) */
+		    !subj_outer) /* (else the outer shell's $?) */
 			restrict_to(af.norm, match); /* `0) exit $?;;` is 0 */
 		if (!cmd->arms[i] || !cmd->arms[i]->n)
 			set_status(af.norm, ST_Z);
