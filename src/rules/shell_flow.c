@@ -3043,8 +3043,18 @@ static void exec_background(struct an *a, const struct cx *c,
 	struct fst *out;
 	struct cx jc = *c;
 	struct cg_sh_andor fg = *ao;
+	struct cg_sh_pipeline plain;
 
 	fg.background = false;
+	if (ao->n == 1 && ao->pipes[0].negated &&
+	    !(c->shell && c->shell->dash)) {
+		/* bash drops the `!` of a pipeline run in the background
+		 * (`! pytest &` is a job with pytest's status); dash keeps
+		 * it. A list of more (`! a && b &`) runs it inside. */
+		plain = ao->pipes[0];
+		plain.negated = false;
+		fg.pipes = &plain;
+	}
 	jf.norm = st_dup(a, x);
 	jf.norm->njobs = 0;
 	jf.norm->trap = NULL;

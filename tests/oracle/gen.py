@@ -240,7 +240,8 @@ class Gen:
             (0.2, lambda: self.bashism(f"fails=0; {self.crit()} || "
                           f"{self.r.choice(['((fails++))', '((fails+=1))', 'let fails++', 'let fails+=1'])}")),
             (0.3, lambda: f"if {self.crit()}; then :; else rc=$?; fi"),
-            (0.3, lambda: f"{self.crit()} & p1=$!; {self.crit()} & p2=$!; "
+            # (one critical job: two would race for the stubs' count)
+            (0.3, lambda: f"{self.crit()} & p1=$!; {self.plain()} & p2=$!; "
                           f"{self.r.choice(['wait $p1 && wait $p2', 'wait $p1; wait $p2', 'wait $p1 $p2', 'wait'])}"),
             (0.2, lambda: f"exec {self.crit()}"),
             (0.2, lambda: f"command exec {self.crit()}"),
