@@ -813,10 +813,17 @@ static struct val read_value(const struct fst *x, const struct cx *c,
 	if (!v.known && n > 5 && !memcmp(t, "$((", 3) &&
 	    !memcmp(t + n - 2, "))", 2)) {
 		/* `exit $((fails > 0))`: 1 where `(( ... ))` is 0, and 0
-		 * where it is 1 (bare names read as the expander's) */
-		v.known = true;
-		v.st = negate(arith_test(expanding(x, c), c, t + 3, n - 5));
-		return v;
+		 * where it is 1 (bare names read as the expander's); a value
+		 * it cannot tell (`$((fails + 1))`) is read as below */
+		uint8_t r = arith_test(expanding(x, c), c, t + 3, n - 5);
+
+		if (!(r & ST_ZERO) || !(r & ST_NONZERO) ||
+		    (r & (ST_ZT | ST_FAIL)) ||
+		    !mentions_status(expanding(x, c), t, n)) {
+			v.known = true;
+			v.st = negate(r);
+			return v;
+		}
 	}
 
 	if (!v.known && n > 3 && t[0] == '$' && t[1] == '(' &&
