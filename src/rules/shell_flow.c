@@ -260,6 +260,13 @@ static bool outer_dollar(const struct cg_script *s, size_t start, size_t end)
 	return false;
 }
 
+/* Does [start, end) of the script at hand read its own `$` where some of
+ * the script's were the outer shell's (only escaped ones here)? */
+static bool own_dollars(const struct cx *c, size_t start, size_t end)
+{
+	return c->frozen && c->frozen_some && !outer_dollar(c->s, start, end);
+}
+
 /* The state the `$` expansions of the script at hand read: x, or the
  * outer shell's where that expanded them (struct cx's frozen). */
 static const struct fst *expanding(const struct fst *x, const struct cx *c)
@@ -343,14 +350,39 @@ static void st_free(struct an *a, struct fst *x)
 	pool_put(a->pool, x);
 }
 
-/* What a trap's double-quoted action read when `trap` ran: `$?` then
- * (st); its variables are taken as they are now (x), not as they were. */
-static struct fst *frozen_at(struct an *a, const struct fst *x, uint8_t st)
+/*
+ * Nested script ns runs in context `in`: where the outer shell expanded
+ * its `$` (outer_expands) and no enclosing text was expanded already,
+ * they read a snapshot of x from now on (struct cx's frozen). Returns the
+ * snapshot, for the caller to free when ns is done, or NULL.
+ */
+static struct fst *freeze(struct an *a, struct cx *in,
+			  const struct cg_nested_script *ns,
+			  const struct fst *x)
 {
-	struct fst *y = st_dup(a, x);
+	struct fst *y;
 
-	y->st = st ? st : ST_Z;
-	y->npipest = 0;
+	if (!ns->outer_expands || in->frozen)
+		return NULL;
+	y = st_dup(a, x);
+	in->frozen = y;
+	in->frozen_some = ns->outer_some;
+	return y;
+}
+
+/* freeze for a trap's double-quoted action, expanded when `trap` ran:
+ * `$?` is the status then (st); the variables are taken as they are now
+ * (x), not as they were. */
+static struct fst *freeze_trap(struct an *a, struct cx *in,
+			       const struct cg_nested_script *t,
+			       const struct fst *x, uint8_t st)
+{
+	struct fst *y = freeze(a, in, t, x);
+
+	if (y) {
+		y->st = st ? st : ST_Z;
+		y->npipest = 0;
+	}
 	return y;
 }
 
@@ -809,17 +841,17 @@ static struct val read_value(const struct fst *x, const struct cx *c,
 			     const char *t, size_t n)
 {
 	struct val v = read_exact(x, c, t, n);
+	const struct fst *ex = expanding(x, c);
 
 	if (!v.known && n > 5 && !memcmp(t, "$((", 3) &&
 	    !memcmp(t + n - 2, "))", 2)) {
 		/* `exit $((fails > 0))`: 1 where `(( ... ))` is 0, and 0
 		 * where it is 1 (bare names read as the expander's); a value
 		 * it cannot tell (`$((fails + 1))`) is read as below */
-		uint8_t r = arith_test(expanding(x, c), c, t + 3, n - 5);
+		uint8_t r = arith_test(ex, c, t + 3, n - 5);
 
 		if (!(r & ST_ZERO) || !(r & ST_NONZERO) ||
-		    (r & (ST_ZT | ST_FAIL)) ||
-		    !mentions_status(expanding(x, c), t, n)) {
+		    (r & (ST_ZT | ST_FAIL)) || !mentions_status(ex, t, n)) {
 			v.known = true;
 			v.st = negate(r);
 			return v;
@@ -838,9 +870,9 @@ static struct val read_value(const struct fst *x, const struct cx *c,
 		return v;
 	}
 
-	if (!v.known && mentions_status(expanding(x, c), t, n)) {
+	if (!v.known && mentions_status(ex, t, n)) {
 		v.known = true;
-		v.st = passed_on(expanding(x, c));
+		v.st = passed_on(ex);
 	}
 	return v;
 }
@@ -1869,8 +1901,7 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 		tc.exit_trap_st = before ? before : ST_Z;
 		out->trap = NULL;
 		tf.norm = out;
-		if (t->outer_expands && !c->frozen)
-			tc.frozen = snap = frozen_at(a, out, out->trap_st);
+		snap = freeze_trap(a, &tc, t, out, out->trap_st);
 		exec_list(a, &tc, t->script->sh.top, &tf, NULL);
 		st_free(a, snap);
 		/* the trap's own end keeps the status; its `exit N` sets it */
@@ -1970,10 +2001,7 @@ static void new_shell(struct an *a, const struct cx *c,
 
 	/* `bash <<EOF`: its text as the outer shell left it (a script
 	 * nested in such a text was expanded with it, by the outermost) */
-	if (ns->outer_expands && !c->frozen) {
-		sc.frozen = snap = st_dup(a, x);
-		sc.frozen_some = ns->outer_some;
-	}
+	snap = freeze(a, &sc, ns, x);
 	y->st = ST_Z;
 	y->errexit = ns->shell.errexit ? B_ON : B_OFF;
 	y->pipefail = ns->shell.pipefail ? B_ON : B_OFF;
@@ -2287,8 +2315,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 	uint8_t bool_st = 0, arith_st = 0, sub_st;
 	struct cx own;
 
-	if (c->frozen && c->frozen_some &&
-	    !outer_dollar(c->s, cmd->start, cmd->end)) {
+	if (own_dollars(c, cmd->start, cmd->end)) {
 		/* `rc=\$?`: this command's `$` are the inner shell's */
 		own = *c;
 		own.frozen = NULL;
@@ -2347,8 +2374,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 		ignored_inside(&ec, &inner, c, cmd, pos);
 		ec.s = ns->script;
 		ec.depth++;
-		if (ns->outer_expands && !c->frozen)
-			ec.frozen = snap = st_dup(a, x);
+		snap = freeze(a, &ec, ns, x);
 		set_status(x, ST_Z);
 		exec_list(a, &ec, ns->script->sh.top, f, NULL);
 		st_free(a, snap);
@@ -2778,8 +2804,7 @@ static void exec_case(struct an *a, const struct cx *c,
 		struct cx sc = *c;
 		size_t nsubs;
 
-		if (c->frozen && c->frozen_some &&
-		    !outer_dollar(c->s, cmd->words[0].start, cmd->words[0].end))
+		if (own_dollars(c, cmd->words[0].start, cmd->words[0].end))
 			sc.frozen = NULL; /* `case \$? in`: the inner `$?` */
 		/* `case $(pytest) in`: its status is the arm's, or 0 */
 		exec_substs(a, &sc, cmd, in, &nsubs);
@@ -3116,8 +3141,7 @@ static bool err_trap(struct an *a, const struct cx *c, struct flow *f,
 	tc.depth++;
 	tc.ign = NULL;
 	tf.norm = y;
-	if (t->outer_expands && !c->frozen)
-		tc.frozen = snap = frozen_at(a, x, x->err_trap_st);
+	snap = freeze_trap(a, &tc, t, x, x->err_trap_st);
 	exec_list(a, &tc, t->script->sh.top, &tf, NULL);
 	st_free(a, snap);
 	if (tf.exit && (bits & ST_FAIL) && !(tf.exit->st & ST_FAIL)) {
