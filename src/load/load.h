@@ -423,7 +423,18 @@ struct cg_sh_script {
 	bool incomplete;	/* unterminated quote/heredoc/compound, or a
 				   token out of place: what could be parsed is
 				   in `top` */
+	/* Where dash (Debian's and Ubuntu's sh) stops reading the script:
+	 * the first bash-only construct its parser refuses (`<(...)`,
+	 * `a=(...)`, `|&`, `function f()`, `for ((`, `;&`, an extglob),
+	 * CG_SH_NO_STOP when none. dash_exact: dash stops there with a
+	 * syntax error, having run nothing of that line (a complete command:
+	 * the commands up to a newline), and exits 2; else it reads that
+	 * line as other commands (`function f {` on a line of its own,
+	 * `select`), which cg_sh_parse does not model. */
+	uint32_t dash_stop;
+	bool dash_exact;
 };
+#define CG_SH_NO_STOP UINT32_MAX
 
 #define CG_SH_DEPTH_DEFAULT 256 /* used when max_depth is 0 */
 #define CG_SH_DEPTH_CAP 1000	/* max_depth is clamped to this */

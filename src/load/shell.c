@@ -134,6 +134,8 @@ struct ps {
 	size_t last_end; /* end of the last consumed token */
 	struct heredoc *hd_head, **hd_tail;
 	unsigned discard; /* inside $(...): parse, but keep no tree */
+	size_t dash_stop; /* see cg_sh_script */
+	bool dash_exact;
 	struct cg_sh_list discarded;
 	unsigned char *chunk; /* sh_alloc's current chunk */
 	size_t chunk_left, chunk_next;
@@ -141,6 +143,16 @@ struct ps {
 };
 
 static const char empty_text[] = "";
+
+/* A bash-only construct at byte `at` that dash's parser refuses; exact:
+ * with a syntax error on that line (see cg_sh_script). */
+static void bash_only(struct ps *p, size_t at, bool exact)
+{
+	if (at < p->dash_stop) {
+		p->dash_stop = at;
+		p->dash_exact = exact;
+	}
+}
 
 /* The scratch stacks between parses, per thread (check --jobs parses on
  * several); freed when the thread exits, the main thread's at exit. */
@@ -895,6 +907,7 @@ static void lex_array(struct ps *p, struct wstate *w)
 {
 	size_t st = p->pos, mark = p->text.len;
 
+	bash_only(p, st, true);
 	if (!enter(p))
 		return;
 	p->pos++;
@@ -979,6 +992,8 @@ static void lex_parts(struct ps *p, struct wstate *w, size_t start, bool regex,
 		if (regex && c != '\n' &&
 		    (parens || c == '(' || c == '|' || c == '<' || c == '>')) {
 			if (c == '(') {
+				/* dash: a `(` inside a word */
+				bash_only(p, p->pos, true);
 				parens++;
 			} else if (c == ')') {
 				parens--;
@@ -1000,6 +1015,7 @@ static void lex_parts(struct ps *p, struct wstate *w, size_t start, bool regex,
 			}
 			if ((c == '<' || c == '>') && p->pos == start &&
 			    at(p, p->pos + 1) == '(') {
+				bash_only(p, p->pos, true);
 				w->expands = true;
 				p->pos += 2;
 				lex_subst(p, start);
@@ -1008,6 +1024,7 @@ static void lex_parts(struct ps *p, struct wstate *w, size_t start, bool regex,
 			}
 			if (c == '(' && p->pos > start &&
 			    memchr("@!+*?", p->s[p->pos - 1], 5)) {
+				bash_only(p, p->pos, true);
 				lex_extglob(p);
 				end = p->pos;
 				continue;
@@ -1129,10 +1146,12 @@ static void lex_next(struct ps *p, struct tok *t)
 			p->pos++;
 			t->kind = T_DSEMI;
 			if (cur(p) == '&') {
+				bash_only(p, t->start, true);
 				p->pos++;
 				t->kind = T_DSEMI_AMP;
 			}
 		} else if (cur(p) == '&') {
+			bash_only(p, t->start, true);
 			p->pos++;
 			t->kind = T_SEMI_AMP;
 		}
@@ -1158,6 +1177,7 @@ static void lex_next(struct ps *p, struct tok *t)
 			p->pos++;
 			t->kind = T_OR;
 		} else if (cur(p) == '&') {
+			bash_only(p, p->pos - 1, true);
 			p->pos++;
 			t->kind = T_PIPE_AMP;
 		}
@@ -1691,9 +1711,14 @@ static void parse_for(struct ps *p, struct cg_sh_cmd *c)
 
 	c->kind = CG_SH_FOR;
 	c->end = peek(p)->end;
+	/* dash has neither: `select x in a` on a line of its own is a
+	 * command it runs, then `do` a syntax error */
+	if (is_plain(peek(p), "select"))
+		bash_only(p, c->start, false);
 	consume(p);
 	t = peek(p);
 	if (t->kind == T_LPAREN && at(p, t->start + 1) == '(') {
+		bash_only(p, c->start, true);
 		size_t st = t->start, end = p->len;
 		enum arith a =
 		    p->arith_eof ? ARITH_EOF : scan_arith(p, st + 2, &end);
@@ -1843,6 +1868,13 @@ static void parse_function(struct ps *p, struct cg_sh_cmd *c)
 	c->end = t->end;
 	consume(p);
 	take_words(p, c, wmark);
+	/* dash: `function f()` is a syntax error at the `(`; `function f {`
+	 * one too when its `}` is on the same line (checked below), else
+	 * dash runs `function f {` as a command, then the body's */
+	if (peek(p)->kind == T_LPAREN)
+		bash_only(p, c->start, true);
+	else
+		bash_only(p, c->start, false);
 	if (peek(p)->kind == T_LPAREN) {
 		consume(p);
 		if (peek(p)->kind == T_RPAREN)
@@ -1851,6 +1883,9 @@ static void parse_function(struct ps *p, struct cg_sh_cmd *c)
 			p->incomplete = true;
 	}
 	parse_funcdef_body(p, c);
+	if (p->dash_stop == c->start && !p->dash_exact &&
+	    !memchr(p->s + c->start, '\n', c->end - c->start))
+		p->dash_exact = true;
 }
 
 /* `((` at the peeked `(`: an arithmetic command, or a subshell. */
@@ -1952,6 +1987,9 @@ static void parse_pipeline(struct ps *p, struct cg_sh_pipeline *pl)
 	for (;;) {
 		t = peek(p);
 		if (is_plain(t, "!")) {
+			/* dash takes one `!` only */
+			if (pl->negated)
+				bash_only(p, t->start, true);
 			pl->negated = !pl->negated;
 		} else if (is_plain(t, "time") && !pl->timed) {
 			pl->timed = true;
@@ -1974,6 +2012,14 @@ static void parse_pipeline(struct ps *p, struct cg_sh_pipeline *pl)
 	} else {
 		parse_command(p, &c);
 	}
+	/* dash has no `time` keyword: a command `time` whose arguments
+	 * cannot go on with a compound command (`time ( a )` stops at the
+	 * `(`; `time { a; }` at the `}`, unless `time {` ends its line) */
+	if (pl->timed && c.kind != CG_SH_SIMPLE)
+		bash_only(
+		    p, pl->start,
+		    c.kind == CG_SH_SUBSHELL ||
+			!memchr(p->s + pl->start, '\n', c.end - pl->start));
 	vec_push(&p->cmds, &c, sizeof(c));
 	pl->end = c.end;
 	for (;;) {
@@ -2156,6 +2202,7 @@ static int parse_in(struct cg_sh_script *out, struct cg_arena *arena,
 	out->len = text ? len : 0;
 
 	memset(&p, 0, sizeof(p));
+	p.dash_stop = SIZE_MAX;
 	p.s = text ? text : empty_text;
 	p.len = out->len;
 	p.arena = arena ? arena : &out->arena;
@@ -2216,6 +2263,9 @@ static int parse_in(struct cg_sh_script *out, struct cg_arena *arena,
 			hd->dst->body_start = hd->dst->body_end = p.len;
 	}
 	out->incomplete = p.incomplete;
+	out->dash_stop =
+	    p.dash_stop < p.len ? (uint32_t)p.dash_stop : CG_SH_NO_STOP;
+	out->dash_exact = p.dash_exact;
 
 	for (i = 0; i < NSTACKS; i++)
 		s->stacks[i] = *vecs[i];

@@ -1534,6 +1534,19 @@ static uint8_t eval_test(const struct fst *x, const struct cx *c,
 	return ST_Z | nonzero(c);
 }
 
+/* bash's builtins that dash (Debian's and Ubuntu's sh) does not have: a
+ * command it does not find (127). Sorted (strcmp order). */
+static bool dash_lacks(const char *w0)
+{
+	static const char *const lacks[] = {
+	    "declare",	 "mapfile", "popd",   "pushd",
+	    "readarray", "shopt",   "source", "typeset",
+	};
+
+	return cg_name_index(lacks, sizeof(lacks) / sizeof(*lacks),
+			     sizeof(*lacks), w0) >= 0;
+}
+
 /* What exec_simple does with a command, by its first word. */
 enum builtin {
 	BI_NONE,
@@ -2349,6 +2362,11 @@ static void exec_simple(struct an *a, const struct cx *c,
 		call_fn(a, &fc, fn, f);
 		return;
 	}
+	if (c->shell && c->shell->dash && !cmd->words[0].quoted &&
+	    dash_lacks(w0)) {
+		set_status(x, nonzero(c)); /* not found */
+		return;
+	}
 	if (c->args && runs_args(cmd)) {
 		/* "$@" runs the arguments the function was called with */
 		if (c->capture)
@@ -2505,9 +2523,12 @@ static void exec_simple(struct an *a, const struct cx *c,
 	} else if (bi == BI_WAIT) {
 		do_wait(x, c, cmd);
 	} else if (bi == BI_TEST && c->shell && c->shell->dash &&
-		   !strcmp(cmd->words[0].text, "((")) {
+		   (!strcmp(cmd->words[0].text, "((") ||
+		    !strcmp(cmd->words[0].text, "[["))) {
 		/* dash has no (( )): two subshells run the text as a
-		 * command, almost never one that exists (127) */
+		 * command, almost never one that exists (127); nor [[, a
+		 * command it does not find (127), or, split at `&&` or
+		 * `||`, several such */
 		set_status(x, nonzero(c));
 	} else if (bi == BI_TEST && cmd->nwords == 3 &&
 		   !strcmp(cmd->words[0].text, "((") &&
@@ -2530,6 +2551,13 @@ static void exec_simple(struct an *a, const struct cx *c,
 					  cmd->words[i].len, &st))
 				st = ST_Z | nonzero(c); /* cannot tell */
 		set_status(x, st);
+	} else if (bi == BI_DECLARE && !c->in_fn && !strcmp(w0, "local")) {
+		/* `local` outside a function: an error (1) that sets
+		 * nothing; in dash one that ends the shell (2) */
+		if (c->shell && c->shell->dash)
+			add_exit(a, f, x, nonzero(c));
+		else
+			set_status(x, nonzero(c));
 	} else if (bi == BI_DECLARE) {
 		/* `local rc=$?` reads the status before `local` runs */
 		for (size_t i = 1; i < cmd->nwords; i++)
@@ -3285,14 +3313,60 @@ static void exec_andor(struct an *a, const struct cx *c,
 	}
 }
 
+/* A line break in text [from, to) (not one a backslash escapes). */
+static bool line_break(const char *text, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (text[i] == '\n' && !(i > from && text[i - 1] == '\\'))
+			return true;
+	return false;
+}
+
+/*
+ * dash reads a script a complete command at a time (the commands up to a
+ * line break; a compound command with all its lines) and runs each
+ * before it reads the next. At a construct its parser refuses
+ * (cg_sh_script.dash_stop) it exits 2, having run nothing of that line.
+ * The index of the first item of s's top-level list l that dash does not
+ * run (l->n when the construct comes after them all).
+ */
+static size_t dash_runs(const struct cg_script *s, const struct cg_sh_list *l)
+{
+	size_t k = 0;
+
+	while (k < l->n && l->items[k].end <= s->sh.dash_stop)
+		k++;
+	while (k > 0 && k < l->n &&
+	       !line_break(s->sh.text, l->items[k - 1].end, l->items[k].start))
+		k--;
+	return k;
+}
+
 static void exec_list(struct an *a, const struct cx *c,
 		      const struct cg_sh_list *l, struct flow *f,
 		      const struct cg_loss *cond)
 {
+	size_t n;
+	bool refused = false;
+
 	if (!l)
 		return;
-	for (size_t i = 0; i < l->n && f->norm && !a->over; i++)
+	n = l->n;
+	if (l == c->s->sh.top && c->shell && c->shell->dash &&
+	    c->s->sh.dash_stop != CG_SH_NO_STOP) {
+		if (!c->s->sh.dash_exact) {
+			/* dash reads it as other commands: not followed */
+			a->over = true;
+			return;
+		}
+		n = dash_runs(c->s, l);
+		refused = true;
+	}
+	for (size_t i = 0; i < n && f->norm && !a->over; i++)
 		exec_andor(a, c, &l->items[i], f, cond);
+	/* the syntax error: the shell exits 2, whatever ran before */
+	if (refused && f->norm && !a->over)
+		add_exit(a, f, f->norm, ST_N);
 }
 
 /* ------------------------------------------------------------- driver */

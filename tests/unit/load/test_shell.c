@@ -824,6 +824,57 @@ static void test_shell__conditional_and_arithmetic(void **state)
 	cg_sh_release(&s);
 }
 
+/* Where dash's parser stops: the first bash-only construct (each case was
+ * run through dash 0.5.12: a syntax error there, or, not exact, the line
+ * read as other commands); none in quotes, here-documents or comments. */
+static void test_shell__dash_stop(void **state)
+{
+	static const struct {
+		const char *text;
+		long stop; /* -1: none */
+		bool exact;
+	} cases[] = {
+	    {"pytest | tee log", -1, false},
+	    {"pytest > >(tee log) 2>&1", 9, true},
+	    {"echo a\ndiff <(a) <(b)", 12, true},
+	    {"x=(1 2)", 2, true},
+	    {"local -a x=(1 2)", 11, true},
+	    {"pytest |& tee log", 7, true},
+	    {"function f() { a; }", 0, true},
+	    {"function f { a; }; f", 0, true},
+	    {"function f {\n a\n}", 0, false},
+	    {"f() { cat <(a); }", 10, true},
+	    {"for ((i=0; i<2; i++)); do a; done", 0, true},
+	    {"select x in a b; do a; done", 0, false},
+	    {"case x in x) a;& y) b;; esac", 14, true},
+	    {"case x in x) a;;& y) b;; esac", 14, true},
+	    {"echo \"$(cat <(a))\"", 12, true},
+	    {"[[ $x =~ ^(a|b)$ ]]", 10, true},
+	    {"ls !(x)", 4, true},
+	    {"echo '<(a)' \"x=(1)\"", -1, false},
+	    {"cat <<'EOF'\n<(a)\nEOF", -1, false},
+	    {"a # x=(1) <(b)", -1, false},
+	    {"bash -c 'diff <(a) <(b)'", -1, false},
+	    {"[[ -f x ]] && (( n++ ))", -1, false},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cg_sh_script s;
+		long got;
+
+		assert_int_equal(parse(&s, cases[i].text), 0);
+		got = s.dash_stop == CG_SH_NO_STOP ? -1 : (long)s.dash_stop;
+		if (got != cases[i].stop ||
+		    (got >= 0 && s.dash_exact != cases[i].exact))
+			print_error("script: %s\n  dash_stop %ld exact %d\n",
+				    cases[i].text, got, s.dash_exact);
+		assert_int_equal(got, cases[i].stop);
+		if (got >= 0)
+			assert_int_equal(s.dash_exact, cases[i].exact);
+		cg_sh_release(&s);
+	}
+}
+
 /* ------------------------------------------------------------ robustness */
 
 static void test_shell__unterminated_is_incomplete(void **state)
@@ -1022,6 +1073,7 @@ int main(void)
 	    cmocka_unit_test(test_shell__background),
 	    cmocka_unit_test(test_shell__conditional_and_arithmetic),
 	    cmocka_unit_test(test_shell__unterminated_is_incomplete),
+	    cmocka_unit_test(test_shell__dash_stop),
 	    cmocka_unit_test(test_shell__deep_nesting_is_limited),
 	    cmocka_unit_test(test_shell__long_line_is_linear),
 	    cmocka_unit_test(test_shell__fuzz_regressions),
