@@ -616,6 +616,91 @@ const struct cg_env_fact *cg_env_lookup_item(const struct cg_model *m,
 	return e;
 }
 
+/* Sorted (strcmp order). GitHub: docs.github.com "Variables" > "Default
+ * environment variables"; the runner sets each on every job (those of
+ * pull requests, debug runs and actions aside). */
+static const char *const github_sets[] = {
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITHUB_ACTOR",
+    "GITHUB_ACTOR_ID",
+    "GITHUB_API_URL",
+    "GITHUB_ENV",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_GRAPHQL_URL",
+    "GITHUB_JOB",
+    "GITHUB_OUTPUT",
+    "GITHUB_PATH",
+    "GITHUB_REF",
+    "GITHUB_REF_NAME",
+    "GITHUB_REF_TYPE",
+    "GITHUB_REPOSITORY",
+    "GITHUB_REPOSITORY_ID",
+    "GITHUB_REPOSITORY_OWNER",
+    "GITHUB_RETENTION_DAYS",
+    "GITHUB_RUN_ATTEMPT",
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_NUMBER",
+    "GITHUB_SERVER_URL",
+    "GITHUB_SHA",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_TRIGGERING_ACTOR",
+    "GITHUB_WORKFLOW",
+    "GITHUB_WORKFLOW_REF",
+    "GITHUB_WORKFLOW_SHA",
+    "GITHUB_WORKSPACE",
+    "HOME",
+    "PATH",
+    "RUNNER_ARCH",
+    "RUNNER_NAME",
+    "RUNNER_OS",
+    "RUNNER_TEMP",
+    "RUNNER_TOOL_CACHE",
+};
+
+/* GitLab: docs.gitlab.com "Predefined CI/CD variables", those available
+ * in every job (not CI_COMMIT_BRANCH, CI_COMMIT_TAG, CI_MERGE_REQUEST_*). */
+static const char *const gitlab_sets[] = {
+    "CI",
+    "CI_BUILDS_DIR",
+    "CI_COMMIT_REF_NAME",
+    "CI_COMMIT_REF_SLUG",
+    "CI_COMMIT_SHA",
+    "CI_COMMIT_SHORT_SHA",
+    "CI_CONCURRENT_ID",
+    "CI_JOB_ID",
+    "CI_JOB_NAME",
+    "CI_JOB_STAGE",
+    "CI_JOB_TOKEN",
+    "CI_JOB_URL",
+    "CI_PIPELINE_ID",
+    "CI_PIPELINE_IID",
+    "CI_PIPELINE_SOURCE",
+    "CI_PROJECT_DIR",
+    "CI_PROJECT_ID",
+    "CI_PROJECT_NAME",
+    "CI_PROJECT_PATH",
+    "CI_PROJECT_URL",
+    "CI_RUNNER_ID",
+    "CI_SERVER_HOST",
+    "CI_SERVER_URL",
+    "GITLAB_CI",
+    "HOME",
+    "PATH",
+};
+
+bool cg_runner_sets(enum cg_group_kind kind, const char *name)
+{
+	if (kind == CG_GROUP_GITLAB_JOB)
+		return cg_name_index(gitlab_sets,
+				     sizeof(gitlab_sets) / sizeof(*gitlab_sets),
+				     sizeof(*gitlab_sets), name) >= 0;
+	return cg_name_index(github_sets,
+			     sizeof(github_sets) / sizeof(*github_sets),
+			     sizeof(*github_sets), name) >= 0;
+}
+
 bool cg_scope_within(const struct cg_model *m, size_t scope, size_t ancestor)
 {
 	unsigned guard = 0;

@@ -506,6 +506,16 @@ struct cg_script_group {
 	size_t process_first, process_end;
 };
 
+/*
+ * Does the CI runner set `name`, never empty, in the environment of every
+ * script of a group of `kind`, before any `env:` or `variables:`? GitHub:
+ * its default environment variables (CI, GITHUB_SHA, RUNNER_OS, ... but
+ * not GITHUB_HEAD_REF, empty outside pull requests); GitLab: the
+ * predefined variables of every job (CI, CI_JOB_ID, CI_COMMIT_SHA, ...);
+ * both: HOME and PATH.
+ */
+bool cg_runner_sets(enum cg_group_kind kind, const char *name);
+
 /* ------------------------------------------------- documented matrix */
 
 /* What a cell of a documented service matrix says (model/docs.c). */

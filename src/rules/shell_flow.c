@@ -238,6 +238,8 @@ struct cx {
 	 * `exit` without a number exits with (POSIX exit; bash and dash,
 	 * also in a function it calls); 0 elsewhere */
 	uint8_t exit_trap_st;
+	/* where the script runs (the env it starts with), or NULL */
+	const struct cg_script_at *at;
 };
 
 /*
@@ -1024,6 +1026,50 @@ static bool unset_var(const struct fst *x, const struct cg_sh_word *w)
 	return !v || (v->flags & V_UNSET);
 }
 
+/*
+ * Word w is `$NAME` of a variable the script has not set on this path
+ * (unset_var): does the environment the script runs with hold it? ENV_SET:
+ * not empty (the job's `env:` gives it a value, or the runner sets it
+ * always); ENV_MAYBE: some value we cannot read (a secret, an
+ * expression); ENV_NONE: it is empty or unset there too.
+ */
+enum env_has { ENV_NONE, ENV_SET, ENV_MAYBE };
+
+static enum env_has env_has(const struct cx *c, const struct cg_sh_word *w)
+{
+	const struct cg_env_fact *d;
+	const char *t;
+	size_t n;
+	char name[128];
+
+	if (!c->at || !c->at->m || !c->at->g || !var_ref(w, &t, &n) ||
+	    n >= sizeof(name))
+		return ENV_NONE;
+	memcpy(name, t, n);
+	name[n] = '\0';
+	d = cg_env_lookup_item(c->at->m, c->at->g, c->at->item, name);
+	if (d && d->value_kind == CG_VALUE_LITERAL)
+		return d->value && *d->value ? ENV_SET : ENV_NONE;
+	if (d)
+		return ENV_MAYBE;
+	return cg_runner_sets(c->at->g->kind, name) ? ENV_SET : ENV_NONE;
+}
+
+/* unset_var, and not set by the environment either: empty for sure */
+static bool unset_here(const struct fst *x, const struct cx *c,
+		       const struct cg_sh_word *w)
+{
+	const char *t;
+	size_t n;
+
+	if (!unset_var(x, w))
+		return false;
+	/* `unset X` in the script: whatever the env held is gone */
+	if (var_ref(w, &t, &n) && var_get(x, t, n))
+		return true;
+	return env_has(c, w) == ENV_NONE;
+}
+
 /* ----------------------------------------------------------- commands */
 
 static void taint_list(struct fst *x, const struct cg_sh_list *l,
@@ -1505,8 +1551,14 @@ static uint8_t eval_test(const struct fst *x, const struct cx *c,
 				v = var_get(ex, t, len);
 		}
 		if (!v && unset_var(ex, &w[i + 1])) {
-			/* never set here: empty */
-			r = !strcmp(w[i].text, "-n") ? nonzero(c) : ST_Z;
+			enum env_has e = env_has(c, &w[i + 1]);
+
+			if (e == ENV_MAYBE)
+				return ST_Z | nonzero(c);
+			/* never set here: empty, unless the env gives it */
+			r = !strcmp(w[i].text, "-n") == (e == ENV_SET)
+				? ST_Z
+				: nonzero(c);
 			return neg ? negate(r) : r;
 		}
 		if (!v || (!v->st && v->job < 0 && !(v->flags & V_UNSET)))
@@ -1563,8 +1615,9 @@ enum builtin {
 	BI_WAIT,
 	BI_TEST, /* [, [[, test, (( */
 	BI_LET,
-	BI_DECLARE,  /* local, declare, typeset, export, readonly */
-	BI_READ,     /* read, getopts */
+	BI_DECLARE, /* local, declare, typeset, export, readonly */
+	BI_READ,    /* read, getopts */
+	BI_UNSET,
 	BI_MAY_EXIT, /* helpers that usually exit; not functions here */
 };
 
@@ -1585,7 +1638,8 @@ static const struct cg_name_kind builtins[] = {
     {"return", BI_RETURN},   {"set", BI_SET},
     {"shopt", BI_SHOPT},     {"test", BI_TEST},
     {"trap", BI_TRAP},	     {"true", BI_TRUE},
-    {"typeset", BI_DECLARE}, {"wait", BI_WAIT},
+    {"typeset", BI_DECLARE}, {"unset", BI_UNSET},
+    {"wait", BI_WAIT},
 };
 
 static enum builtin builtin_of(const char *w0)
@@ -2466,7 +2520,8 @@ static void exec_simple(struct an *a, const struct cx *c,
 			 * set here is `exit` alone */
 			if (v.known && v.st)
 				st = v.st;
-			else if (!unset_var(expanding(x, c), &cmd->words[1]))
+			else if (!unset_here(expanding(x, c), c,
+					     &cmd->words[1]))
 				st = passed_on(expanding(x, c));
 			else if (cmd->words[1].quoted)
 				st = nonzero(c); /* `exit ""`: an error, 2 */
@@ -2567,6 +2622,27 @@ static void exec_simple(struct an *a, const struct cx *c,
 		set_status(x, ST_Z);
 	} else if (bi == BI_READ) {
 		set_status(x, ST_Z | ST_N); /* end of input, or not */
+	} else if (bi == BI_UNSET) {
+		/* `unset NAME`: empty from now on, whatever the env held
+		 * (`unset -f NAME` is a function's) */
+		bool fns = false;
+
+		for (size_t i = 1; i < cmd->nwords; i++) {
+			const struct cg_sh_word *w = &cmd->words[i];
+			struct var *v;
+
+			if (w->text[0] == '-') {
+				fns = fns || strchr(w->text, 'f');
+				continue;
+			}
+			if (fns || w->expands ||
+			    name_len(w->text, w->len) != w->len)
+				continue;
+			var_set(x, w->text, w->len, 0, -1);
+			if ((v = var_find(x, w->text, w->len)))
+				v->flags = V_UNSET;
+		}
+		set_status(x, ST_Z);
 	} else if (bi == BI_MAY_EXIT) {
 		set_status(x, ST_Z | nonzero(c));
 	} else {
@@ -3592,6 +3668,7 @@ static struct fst *run_script(struct cg_flow *fl, const struct cg_script *s,
 	a.scratch = &fl->scratch;
 	c.s = s;
 	c.shell = shell;
+	c.at = fl->sites.at;
 	if (!probe) {
 		memset(&none, 0, sizeof(none));
 		probe = &none;
