@@ -409,6 +409,45 @@ static void dollars(const char *raw, size_t start, size_t end, bool *outer,
 }
 
 /*
+ * Word w of cmd as a nested script of `kind` given as one string: single
+ * quotes, double quotes (the outer shell drops the backslashes of `\$`
+ * and kin first: unescape_double), or, with `plain`, a word with nothing
+ * to expand (`trap cleanup EXIT`). In double quotes the outer shell
+ * expands each `$` not escaped (outer_expands, outer_some). NULL when it
+ * is none of these.
+ */
+static struct cg_nested_script *string_nested(struct cg_arena *arena,
+					      struct cg_script *s,
+					      enum cg_nested_kind kind,
+					      const struct cg_sh_word *w,
+					      const struct cg_sh_cmd *cmd,
+					      bool plain, unsigned depth)
+{
+	struct cg_nested_script *ns;
+	char *text = NULL;
+	size_t *map = NULL, len;
+	bool inner;
+
+	if (literal_string(s, w)) {
+		ns = add_nested(arena, s, kind, w->start + 1, w->len, cmd,
+				depth);
+	} else if (plain && plain_word(s, w)) {
+		return add_nested(arena, s, kind, w->start, w->len, cmd, depth);
+	} else if ((text = unescape_double(s, w, &map, &len))) {
+		ns = add_nested_text(arena, s, kind, w->start + 1, len, text,
+				     map, cmd, depth);
+	} else {
+		return NULL;
+	}
+	if (ns && s->sh.text[w->start] == '"') {
+		dollars(s->sh.text, w->start + 1, w->end - 1,
+			&ns->outer_expands, &inner);
+		ns->outer_some = ns->outer_expands && inner;
+	}
+	return ns;
+}
+
+/*
  * Words i.. of cmd: a shell, its flags, then with -c the script string;
  * without -c and without a script file it reads its standard input, which
  * may be a here-document (its own, or one `feeder`, the command before it
@@ -428,29 +467,11 @@ static void shell_at(struct cg_arena *arena, struct cg_script *s,
 		return; /* flags we cannot read */
 	j = fl.operand;
 	if (fl.c) {
-		char *text = NULL;
-		size_t *map = NULL;
-
 		if (j >= cmd->nwords)
 			return;
 		flags_end = cmd->words[j - 1].end;
-		base = cmd->words[j].start + 1;
-		if (literal_string(s, &cmd->words[j]))
-			len = cmd->words[j].len;
-		else if (!(text =
-			       unescape_double(s, &cmd->words[j], &map, &len)))
-			return;
-		ns = add_nested_text(arena, s, CG_NESTED_SHELL, base, len, text,
-				     map, cmd, depth);
-		/* "...": the outer shell expands each `$` not escaped */
-		if (ns && s->sh.text[cmd->words[j].start] == '"') {
-			bool inner;
-
-			dollars(s->sh.text, cmd->words[j].start + 1,
-				cmd->words[j].end - 1, &ns->outer_expands,
-				&inner);
-			ns->outer_some = ns->outer_expands && inner;
-		}
+		ns = string_nested(arena, s, CG_NESTED_SHELL, &cmd->words[j],
+				   cmd, false, depth);
 	} else {
 		char *text = NULL;
 
@@ -513,21 +534,21 @@ static void eval_at(struct cg_arena *arena, struct cg_script *s,
 
 	if (cmd->nwords < 2)
 		return;
-	if (cmd->nwords == 2 && literal_string(s, &cmd->words[1])) {
-		base = cmd->words[1].start + 1;
-		len = cmd->words[1].len;
+	/* eval "...": its `$` expanded before eval runs */
+	if (cmd->nwords == 2 && (ns = string_nested(arena, s, CG_NESTED_EVAL,
+						    &cmd->words[1], cmd, false,
+						    depth))) {
+		/* one string */
 	} else {
 		for (size_t k = 1; k < cmd->nwords; k++)
 			if (!plain_word(s, &cmd->words[k]))
 				return;
 		base = cmd->words[1].start;
 		len = cmd->words[cmd->nwords - 1].end - base;
+		if (!(ns = add_nested(arena, s, CG_NESTED_EVAL, base, len, cmd,
+				      depth)))
+			return;
 	}
-	if (!(ns = add_nested(arena, s, CG_NESTED_EVAL, base, len, cmd, depth)))
-		return;
-	/* eval "...": its `$` expanded before eval runs */
-	ns->outer_expands = s->sh.text[cmd->words[1].start] == '"' &&
-			    memchr(s->sh.text + base, '$', len);
 	ns->shell.describe = "eval";
 	ns->shell.by_start = cmd->words[0].start;
 	ns->shell.by_end = cmd->words[0].end;
@@ -561,19 +582,10 @@ static void trap_at(struct cg_arena *arena, struct cg_script *s,
 	}
 	if (!on_exit && !on_err)
 		return;
-	if (literal_string(s, action))
-		ns = add_nested(arena, s, CG_NESTED_TRAP, action->start + 1,
-				action->len, cmd, depth);
-	else if (plain_word(s, action))
-		ns = add_nested(arena, s, CG_NESTED_TRAP, action->start,
-				action->len, cmd, depth);
-	else
-		return;
-	if (!ns)
-		return;
 	/* trap "...": its `$` expanded when trap runs */
-	ns->outer_expands = s->sh.text[action->start] == '"' &&
-			    memchr(action->text, '$', action->len);
+	if (!(ns = string_nested(arena, s, CG_NESTED_TRAP, action, cmd, true,
+				 depth)))
+		return;
 	ns->on_exit = on_exit;
 	ns->on_err = on_err;
 	ns->shell.describe = "trap";

@@ -2447,7 +2447,10 @@ static void exec_simple(struct an *a, const struct cx *c,
 		ec.s = ns->script;
 		ec.depth++;
 		snap = freeze(a, &ec, ns, x);
-		set_status(x, ST_Z);
+		/* its first command reads the `$?` from before eval; an
+		 * empty eval is 0 */
+		if (!ns->script->sh.top->n)
+			set_status(x, ST_Z);
 		exec_list(a, &ec, ns->script->sh.top, f, NULL);
 		st_free(a, snap);
 		/* eval's status is a command's: errexit sees it, even when
