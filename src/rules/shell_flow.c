@@ -69,6 +69,7 @@
 #define MAX_VARS 24
 #define MAX_FNS 24
 #define MAX_JOBS 8
+#define MAX_TRAPS_SEEN 4
 #define MAX_PIPEST 8
 #define MAX_DEPTH 12
 #define LOOP_ROUNDS 3
@@ -199,6 +200,13 @@ struct an {
 	/* sorted by cmd: every run meets the same commands again */
 	const struct verdict *verdicts;
 	size_t nverdicts;
+	/* a double-quoted trap action is expanded where `trap` runs: the
+	 * state there (joined over every time it ran), per action */
+	struct trap_seen {
+		const struct cg_nested_script *ns;
+		struct fst *x;
+	} traps[MAX_TRAPS_SEEN];
+	size_t ntraps;
 };
 
 /*
@@ -372,14 +380,40 @@ static struct fst *freeze(struct an *a, struct cx *in,
 	return y;
 }
 
+static void st_join(struct fst *a, const struct fst *b);
+
+/* `trap` with action t runs in state x: keep what its expansion reads. */
+static void trap_seen(struct an *a, const struct cg_nested_script *t,
+		      const struct fst *x)
+{
+	size_t i = 0;
+
+	if (!t->outer_expands)
+		return;
+	while (i < a->ntraps && a->traps[i].ns != t)
+		i++;
+	if (i < a->ntraps) {
+		st_join(a->traps[i].x, x);
+	} else if (i < MAX_TRAPS_SEEN) {
+		a->traps[i].ns = t;
+		a->traps[i].x = st_dup(a, x);
+		a->ntraps++;
+	}
+}
+
 /* freeze for a trap's double-quoted action, expanded when `trap` ran:
- * `$?` is the status then (st); the variables are taken as they are now
- * (x), not as they were. */
+ * `$?` is the status then (st), the variables as they were then
+ * (trap_seen; else, past MAX_TRAPS_SEEN actions, as they are now). */
 static struct fst *freeze_trap(struct an *a, struct cx *in,
 			       const struct cg_nested_script *t,
 			       const struct fst *x, uint8_t st)
 {
-	struct fst *y = freeze(a, in, t, x);
+	struct fst *y;
+
+	for (size_t i = 0; i < a->ntraps; i++)
+		if (a->traps[i].ns == t)
+			x = a->traps[i].x;
+	y = freeze(a, in, t, x);
 
 	if (y) {
 		y->st = st ? st : ST_Z;
@@ -2463,6 +2497,7 @@ static void exec_simple(struct an *a, const struct cx *c,
 		x->out = printed_by(x, c, cmd, bi);
 	if (bi == BI_TRAP) {
 		if (ns && ns->kind == CG_NESTED_TRAP) {
+			trap_seen(a, ns, x);
 			if (ns->on_exit) {
 				x->trap = ns;
 				x->trap_st = as_value(x->st);
@@ -3687,6 +3722,8 @@ static struct fst *run_script(struct cg_flow *fl, const struct cg_script *s,
 	exec_list(&a, &c, s->sh.top, &f, NULL);
 	out = a.over ? NULL : finish_shell(&a, &c, &f, true);
 	flow_release(&a, &f);
+	for (size_t i = 0; i < a.ntraps; i++)
+		st_free(&a, a.traps[i].x);
 	*spent += a.steps;
 	return out;
 }
