@@ -416,12 +416,10 @@ static void dollars(const char *raw, size_t start, size_t end, bool *outer,
  * expands each `$` not escaped (outer_expands, outer_some). NULL when it
  * is none of these.
  */
-static struct cg_nested_script *string_nested(struct cg_arena *arena,
-					      struct cg_script *s,
-					      enum cg_nested_kind kind,
-					      const struct cg_sh_word *w,
-					      const struct cg_sh_cmd *cmd,
-					      bool plain, unsigned depth)
+static struct cg_nested_script *
+string_nested(struct cg_arena *arena, struct cg_script *s,
+	      enum cg_nested_kind kind, const struct cg_sh_word *w,
+	      const struct cg_sh_cmd *cmd, bool plain, unsigned depth)
 {
 	struct cg_nested_script *ns;
 	char *text = NULL;
@@ -535,9 +533,9 @@ static void eval_at(struct cg_arena *arena, struct cg_script *s,
 	if (cmd->nwords < 2)
 		return;
 	/* eval "...": its `$` expanded before eval runs */
-	if (cmd->nwords == 2 && (ns = string_nested(arena, s, CG_NESTED_EVAL,
-						    &cmd->words[1], cmd, false,
-						    depth))) {
+	if (cmd->nwords == 2 &&
+	    (ns = string_nested(arena, s, CG_NESTED_EVAL, &cmd->words[1], cmd,
+				false, depth))) {
 		/* one string */
 	} else {
 		for (size_t k = 1; k < cmd->nwords; k++)
