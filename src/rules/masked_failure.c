@@ -208,6 +208,18 @@ static void report_masked(void *data, const struct cg_masked *mk)
 		}
 		break;
 	case CG_LOSS_BACKGROUND:
+		if (mk->loss.what && !strcmp(mk->loss.what, "&>")) {
+			subject = cg_xasprintf("%s &>", mk->name);
+			hint = cg_xstrdup("write `> FILE 2>&1`, which sh "
+					  "reads too, or run the script with "
+					  "bash");
+			msg = cg_xasprintf(
+			    "sh (dash) has no `&>`: it runs `%s &` in the "
+			    "background, then `> FILE`, and nothing collects "
+			    "the status of `%s`",
+			    mk->name, mk->name);
+			break;
+		}
 		subject = cg_xasprintf("%s &", mk->name);
 		hint = cg_xstrdup("run it in the foreground, or keep the pid "
 				  "(`pid=$!`) and `wait \"$pid\"`");

@@ -125,6 +125,7 @@ struct job {
 	uint8_t num; /* its job number (`%2`), 0 if it differs by path */
 	const struct cg_script *s;
 	size_t start, end;
+	bool amp; /* dash read its `&>` as `&` then `>` */
 };
 
 struct fst {
@@ -248,6 +249,8 @@ struct cx {
 	uint8_t exit_trap_st;
 	/* where the script runs (the env it starts with), or NULL */
 	const struct cg_script_at *at;
+	/* the command dash runs in the background for its `&>` */
+	const struct cg_sh_cmd *amp_cmd;
 };
 
 /*
@@ -2033,6 +2036,8 @@ static struct fst *finish_shell(struct an *a, const struct cx *c,
 			    loss_at(CG_LOSS_BACKGROUND, out->jobs[k].s,
 				    out->jobs[k].start, out->jobs[k].end);
 
+			if (out->jobs[k].amp)
+				l.what = "&>";
 			blame(out, &l);
 		}
 	return out;
@@ -3235,6 +3240,8 @@ static void exec_background(struct an *a, const struct cx *c,
 	jf.norm->trap_some = false;
 	/* in_fn stays: `return 3 &` in a function is a job ending with 3 */
 	jc.loops = 0;
+	if (!ao->background) /* dash's `&>`: the command itself */
+		jc.amp_cmd = &ao->pipes[0].cmds[0];
 	{
 		struct cg_sh_list one = {&fg, 1};
 
@@ -3255,6 +3262,7 @@ static void exec_background(struct an *a, const struct cx *c,
 			j->s = c->s;
 			j->start = ao->start;
 			j->end = ao->end;
+			j->amp = !ao->background;
 			x->last_job = (int8_t)x->njobs++;
 		}
 		st_free(a, out);
@@ -3315,6 +3323,26 @@ static bool err_trap(struct an *a, const struct cx *c, struct flow *f,
  * An and-or list. `cond`: the list is a condition (if/while/until), where
  * errexit never acts and a failure's status goes on as `cond` says.
  */
+/*
+ * dash has no `&>`: `pytest &> log` is `pytest &`, then `> log` (an empty
+ * command, status 0). A list of that one command runs in the background.
+ */
+static bool dash_amp_redirect(const struct cx *c, const struct cg_sh_andor *ao)
+{
+	const struct cg_sh_cmd *cmd;
+
+	if (!c->shell || !c->shell->dash || ao->n != 1 || ao->pipes[0].n != 1)
+		return false;
+	cmd = &ao->pipes[0].cmds[0];
+	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords || cmd == c->amp_cmd)
+		return false;
+	for (size_t r = 0; r < cmd->nredirs; r++)
+		if (cmd->redirs[r].kind == CG_SH_REDIR_OUT_ERR ||
+		    cmd->redirs[r].kind == CG_SH_REDIR_APPEND_ERR)
+			return true;
+	return false;
+}
+
 static void exec_andor(struct an *a, const struct cx *c,
 		       const struct cg_sh_andor *ao, struct flow *f,
 		       const struct cg_loss *cond)
@@ -3323,7 +3351,7 @@ static void exec_andor(struct an *a, const struct cx *c,
 	struct fst *x;
 	uint8_t bits;
 
-	if (ao->background) {
+	if (ao->background || dash_amp_redirect(c, ao)) {
 		exec_background(a, c, ao, f->norm);
 		return;
 	}
