@@ -334,6 +334,10 @@ struct cg_sh_word {
 	uint32_t start, end; /* offsets of the raw word in the script */
 	bool quoted;	     /* some part was quoted */
 	bool expands;	     /* contains $, `, or ${{ */
+	/* a parameter expansion dash does not have (`${x//a/b}`, `${x:1}`,
+	 * `${x^^}`, `${!x}`, `${a[0]}`): "Bad substitution", which ends
+	 * its shell when the command runs */
+	bool dash_bad;
 };
 
 enum cg_sh_redir_kind {

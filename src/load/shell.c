@@ -110,7 +110,7 @@ struct elif_build {
 };
 
 struct wstate {
-	bool quoted, expands;
+	bool quoted, expands, dash_bad;
 };
 
 enum list_mode {
@@ -370,6 +370,7 @@ static struct cg_sh_word word_from_text(struct ps *p, size_t mark, size_t start,
 	word.end = end;
 	word.quoted = w->quoted;
 	word.expands = w->expands;
+	word.dash_bad = w->dash_bad;
 	return word;
 }
 
@@ -715,10 +716,45 @@ static void lex_dollar(struct ps *p, struct wstate *w, bool in_dq);
  * through lex_dollar. A bare `{` does not nest: bash ends `${x:-{a}` at
  * the first `}`.
  */
+/*
+ * `${` at byte i: is it an expansion dash refuses ("Bad substitution")?
+ * POSIX has ${N}, ${#N}, and ${N} followed by :- := :? :+ - = ? + % %% #
+ * ##, for N a name, digits or one of @*#?-$!0.
+ */
+static bool dash_bad_brace(const struct ps *p, size_t i)
+{
+	size_t k = i + 2;
+	int c = at(p, k);
+
+	if (c == '!' && at(p, k + 1) != '}')
+		return true; /* ${!x}, ${!prefix*} */
+	if (c == '#' && at(p, k + 1) != '}' && at(p, k + 1) >= 0 &&
+	    !strchr(":-=?+%#", at(p, k + 1)))
+		k++; /* ${#x}: the length */
+	c = at(p, k);
+	if (is_name_start(c)) {
+		while (is_name_char(at(p, k)))
+			k++;
+	} else if (c >= '0' && c <= '9') {
+		while ((c = at(p, k)) >= '0' && c <= '9')
+			k++;
+	} else if (c >= 0 && strchr("@*#?-$!0", c)) {
+		k++;
+	} else {
+		return false; /* not an expansion dash reads either way */
+	}
+	c = at(p, k);
+	if (c == ':')
+		return !(at(p, k + 1) >= 0 && strchr("-=?+", at(p, k + 1)));
+	return c >= 0 && strchr("/^,@[", c);
+}
+
 static void lex_brace(struct ps *p, struct wstate *w, bool in_dq)
 {
 	size_t st = p->pos, mark = p->text.len;
 
+	if (dash_bad_brace(p, st))
+		w->dash_bad = true;
 	if (!enter(p))
 		return;
 	p->pos += 2;
@@ -1071,7 +1107,7 @@ static void lex_parts(struct ps *p, struct wstate *w, size_t start, bool regex,
 static void lex_word(struct ps *p, struct tok *t)
 {
 	size_t mark = p->text.len, start = p->pos, end, i;
-	struct wstate w = {false, false};
+	struct wstate w = {false, false, false};
 	int next;
 
 	lex_parts(p, &w, start, false, &end);
@@ -1453,7 +1489,7 @@ static void parse_cond(struct ps *p, struct cg_sh_cmd *c)
 	while (!p->err) {
 		int c0 = skip_blanks(p);
 		size_t st = p->pos, end, mark;
-		struct wstate w = {false, false};
+		struct wstate w = {false, false, false};
 		struct cg_sh_word word;
 
 		if (c0 < 0) {

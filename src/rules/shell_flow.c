@@ -2406,6 +2406,22 @@ static uint8_t exec_substs(struct an *a, const struct cx *c,
 	return sub_st;
 }
 
+/* Does a word of simple command cmd hold an expansion dash does not
+ * have (cg_sh_word.dash_bad)? */
+static bool dash_bad_cmd(const struct cg_sh_cmd *cmd)
+{
+	for (size_t i = 0; i < cmd->nwords; i++)
+		if (cmd->words[i].dash_bad)
+			return true;
+	for (size_t i = 0; i < cmd->nassigns; i++)
+		if (cmd->assigns[i].dash_bad)
+			return true;
+	for (size_t i = 0; i < cmd->nredirs; i++)
+		if (cmd->redirs[i].target.dash_bad)
+			return true;
+	return false;
+}
+
 static void exec_simple(struct an *a, const struct cx *c,
 			const struct cg_sh_cmd *cmd, struct flow *f,
 			const struct cg_loss *pos)
@@ -2428,6 +2444,11 @@ static void exec_simple(struct an *a, const struct cx *c,
 		c = &own;
 	}
 	sub_st = exec_substs(a, c, cmd, x, &nsubs);
+	if (c->shell && c->shell->dash && dash_bad_cmd(cmd)) {
+		/* "Bad substitution": dash's shell ends with 2 */
+		add_exit(a, f, x, ST_N);
+		return;
+	}
 
 	for (size_t i = 0; i < cmd->nassigns && !cmd->nwords; i++)
 		assign(x, c, cmd->assigns[i].text, cmd->assigns[i].len);

@@ -875,6 +875,50 @@ static void test_shell__dash_stop(void **state)
 	}
 }
 
+/* Expansions dash refuses when the command runs ("Bad substitution"),
+ * each run through dash 0.5.12 (`x=abc; y="EXPR"`: exit 2 or 0). */
+static void test_shell__dash_bad_substitution(void **state)
+{
+	static const char *const bad[] = {
+	    "${x//a/b}", "${x/a/b}", "${x:1}",	 "${x:1:2}", "${x: -1}",
+	    "${x^^}",	 "${x,,}",   "${x^}",	 "${!x}",    "${!x*}",
+	    "${x@Q}",	 "${a[0]}",  "${#a[@]}", "${#x:1}",
+	};
+	static const char *const good[] = {
+	    "${x:-d}", "${x:=d}", "${x:+d}", "${x-d}", "${x%a}", "${x%%a}",
+	    "${x#a}",  "${x##a}", "${#x}",   "${#}",   "${1}",	 "${10}",
+	    "${@}",    "${*}",	  "${?}",    "${$}",   "${!}",	 "${-}",
+	    "${0}",    "${x?m}",  "${x:?m}", "$x",
+	};
+	struct cg_sh_script sq;
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		const char *const *t = k ? good : bad;
+		size_t n = k ? sizeof(good) / sizeof(*good)
+			     : sizeof(bad) / sizeof(*bad);
+
+		for (size_t i = 0; i < n; i++) {
+			struct cg_sh_script s;
+			char text[64];
+			const struct cg_sh_cmd *c;
+
+			snprintf(text, sizeof(text), "echo \"%s\"", t[i]);
+			assert_int_equal(parse(&s, text), 0);
+			c = &s.top->items[0].pipes[0].cmds[0];
+			assert_int_equal(c->nwords, 2);
+			if (c->words[1].dash_bad != !k)
+				print_error("%s: dash_bad %d\n", text,
+					    c->words[1].dash_bad);
+			assert_int_equal(c->words[1].dash_bad, !k);
+			cg_sh_release(&s);
+		}
+	}
+	/* in single quotes nothing expands */
+	assert_int_equal(parse(&sq, "echo '${x//a/b}'"), 0);
+	assert_false(sq.top->items[0].pipes[0].cmds[0].words[1].dash_bad);
+	cg_sh_release(&sq);
+}
+
 /* ------------------------------------------------------------ robustness */
 
 static void test_shell__unterminated_is_incomplete(void **state)
@@ -1074,6 +1118,7 @@ int main(void)
 	    cmocka_unit_test(test_shell__conditional_and_arithmetic),
 	    cmocka_unit_test(test_shell__unterminated_is_incomplete),
 	    cmocka_unit_test(test_shell__dash_stop),
+	    cmocka_unit_test(test_shell__dash_bad_substitution),
 	    cmocka_unit_test(test_shell__deep_nesting_is_limited),
 	    cmocka_unit_test(test_shell__long_line_is_linear),
 	    cmocka_unit_test(test_shell__fuzz_regressions),
