@@ -99,6 +99,7 @@ struct var {
 	uint8_t st; /* its value as a status (Z, ZT, N, F), 0 if unknown */
 	int8_t job; /* >= 0: a job's pid (`$!`) */
 	uint8_t flags;
+	long num; /* V_EXACT: the number it holds */
 };
 
 enum {
@@ -109,6 +110,9 @@ enum {
 	 * as a command runs that builtin */
 	V_TRUE = 8,
 	V_FALSE = 16,
+	/* it holds the number `num` on every path here (`n=0`, `rc=$?`
+	 * after a success, `n=$((n+1))` of such a number) */
+	V_EXACT = 32,
 };
 #define V_BOOL (V_TRUE | V_FALSE)
 
@@ -457,6 +461,17 @@ static void var_set(struct fst *x, const char *name, size_t len, uint8_t st,
 	v->flags = 0;
 }
 
+/* NAME holds the number num (after var_set gave its status) */
+static void var_set_num(struct fst *x, const char *name, size_t len, long num)
+{
+	struct var *v = var_find(x, name, len);
+
+	if (v) {
+		v->flags |= V_EXACT;
+		v->num = num;
+	}
+}
+
 static const struct fn *fn_find(const struct fst *x, const char *name)
 {
 	size_t len = strlen(name);
@@ -516,6 +531,9 @@ static void st_join(struct fst *a, const struct fst *b)
 			v->st = 0;
 			v->flags |= w->flags & (V_TAINT | V_MAYBE_UNSET);
 		}
+		if (!w || !(w->flags & V_EXACT) || w->num != v->num ||
+		    (v->flags & V_MAYBE_UNSET))
+			v->flags &= (uint8_t)~V_EXACT;
 		/* a word on one path only: not known to be one */
 		if ((v->flags & V_BOOL) && w && !(w->flags & V_BOOL))
 			v->flags &= (uint8_t)~V_BOOL;
@@ -526,7 +544,8 @@ static void st_join(struct fst *a, const struct fst *b)
 		if (!var_find(a, b->vars[k].name, b->vars[k].len)) {
 			a->vars[a->nvars] = b->vars[k];
 			a->vars[a->nvars].flags |= V_MAYBE_UNSET;
-			a->vars[a->nvars++].flags &= (uint8_t)~V_UNSET;
+			a->vars[a->nvars++].flags &=
+			    (uint8_t) ~(V_UNSET | V_EXACT);
 		}
 	for (size_t k = 0; k < b->nfns && a->nfns < MAX_FNS; k++)
 		if (!fn_find(a, b->fns[k].name))
@@ -725,7 +744,8 @@ static struct val literal_status(const char *t, size_t n, const struct cx *c)
 		k = k * 10 + (unsigned long)(t[i] - '0');
 	v.known = true;
 	v.st = k % 256 == 0 ? ST_Z : nonzero(c);
-	v.exact = true;
+	/* `08`: 8 to test, an error to $(( )), not "8" to `=` */
+	v.exact = n == 1 || t[0] != '0';
 	v.num = (long)k;
 	return v;
 }
@@ -740,6 +760,8 @@ static struct val lookup_name(const struct fst *x, const char *t, size_t n)
 			v.st = x->vars[i].st;
 			v.job = x->vars[i].job;
 			v.known = v.st || v.job >= 0;
+			v.exact = (x->vars[i].flags & V_EXACT) != 0;
+			v.num = x->vars[i].num;
 		}
 	return v;
 }
@@ -756,6 +778,7 @@ static struct val read_exact(const struct fst *x, const struct cx *c,
 		if (n == 2 && t[1] == '?') {
 			v.known = true;
 			v.st = as_value(x->st);
+			v.exact = v.st == ST_Z; /* a success: 0 */
 			return v;
 		}
 		if (n == 2 && t[1] == '!') {
@@ -942,7 +965,9 @@ static struct val assign_value(const struct fst *x, const struct cx *c,
 		/* terms joined by + or |: non-zero if one is */
 		const char *p = t + 3, *end = t + n - 2;
 		uint8_t any_nonzero = 0;
-		bool all_zero = true;
+		bool all_zero = true, exact = true;
+		long sum = 0;
+		char join = '+';
 
 		while (p < end) {
 			const char *q = p;
@@ -955,6 +980,12 @@ static struct val assign_value(const struct fst *x, const struct cx *c,
 			tv = read_term(x, c, q, p);
 			if (!tv.known || !tv.st)
 				return v;
+			/* numbers the script wrote: the sum bash makes */
+			exact = exact && tv.exact && tv.num >= 0 &&
+				tv.num < 1000000 && sum < 1000000;
+			if (exact)
+				sum = join == '+' ? sum + tv.num : sum | tv.num;
+			join = p < end ? *p : join;
 			if (tv.st & ~ST_ZERO)
 				all_zero = false;
 			if (!(tv.st & ST_ZERO))
@@ -969,6 +1000,10 @@ static struct val assign_value(const struct fst *x, const struct cx *c,
 			v.st = any_nonzero & (ST_N | ST_F);
 		else
 			v.st = ST_Z | ST_N | ST_F;
+		v.exact = exact;
+		v.num = sum;
+		if (exact && sum % 256 == 0)
+			v.st = ST_Z;
 		return v;
 	}
 	if (memchr(t, '$', n) || memchr(t, '`', n)) {
@@ -1006,6 +1041,8 @@ static void assign(struct fst *x, const struct cx *c, const char *t, size_t n)
 		v.st = passed_on(expanding(x, c));
 	}
 	var_set(x, t, k, v.known ? v.st : 0, v.known ? v.job : -1);
+	if (v.known && v.exact)
+		var_set_num(x, t, k, v.num);
 	/* ok=true / ok=false: a flag run later as `$ok` */
 	if (n - k - 1 == 4 && !memcmp(t + k + 1, "true", 4))
 		var_find(x, t, k)->flags |= V_TRUE;
@@ -1269,8 +1306,9 @@ static uint8_t compare_code(const struct cx *c, uint8_t st, const char *op,
  * ]`), or the default of a `${rc:-0}` whose rc was never set against one.
  * *res: true or false. `=` and `!=` compare text, the same for numbers
  * written without leading zeros; `<` and `>` in `[[ ]]` compare text in
- * the locale's order and are left alone. A variable set to a number is
- * not taken: a loop's counter changes between rounds.
+ * the locale's order and are left alone. A variable holds a number
+ * while the script wrote it (V_EXACT): a loop's counter is followed
+ * round by round, and forgotten in the last round followed.
  */
 static bool decided(struct val l, struct val r, const char *op, bool arith,
 		    uint8_t *res)
@@ -1457,6 +1495,8 @@ static bool arith_assign(struct fst *x, const struct cx *c, const char *e,
 	size_t k, rn = 0;
 	const struct var *v;
 	bool old_zero, old_other, val_zero, val_other, set_known = false;
+	bool old_exact = false;
+	long old_num = 0, delta = 0;
 	uint8_t new_st = 0;
 	unsigned long t = 0;
 
@@ -1499,6 +1539,18 @@ static bool arith_assign(struct fst *x, const struct cx *c, const char *e,
 		}
 	}
 	v = var_find(x, name, k);
+	/* the number it held: followed while the script wrote it (unset
+	 * is 0 to arithmetic) */
+	if (!v || (v->flags & V_UNSET))
+		old_exact = true, old_num = 0;
+	else if (v->flags & V_EXACT)
+		old_exact = true, old_num = v->num;
+	if (op == PRE)
+		delta = e[0] == '-' ? -1 : 1;
+	else if (op == POST)
+		delta = rest[0] == '-' ? -1 : 1;
+	else if (op == ADD)
+		delta = rest[-2] == '-' ? -(long)t : (long)t;
 	if (!v || (v->flags & V_UNSET)) {
 		old_zero = true;
 		old_other = false;
@@ -1538,6 +1590,7 @@ static bool arith_assign(struct fst *x, const struct cx *c, const char *e,
 			val_other = (tv.st & ST_NONZERO) != 0;
 			new_st = tv.st;
 			set_known = true;
+			old_exact = tv.exact, old_num = tv.num, delta = 0;
 		} else {
 			val_zero = val_other = true;
 		}
@@ -1545,6 +1598,8 @@ static bool arith_assign(struct fst *x, const struct cx *c, const char *e,
 	}
 	}
 	var_set(x, name, k, set_known ? new_st : 0, -1);
+	if (old_exact && old_num + delta >= 0 && old_num + delta < 1000000)
+		var_set_num(x, name, k, old_num + delta);
 	*st = (uint8_t)((val_other ? ST_Z : 0) | (val_zero ? nonzero(c) : 0));
 	return true;
 }
@@ -2765,6 +2820,14 @@ static bool reads_lines(const struct cg_sh_list *l)
 	       pl->cmds[0].nwords && !strcmp(pl->cmds[0].words[0].text, "read");
 }
 
+/* The last round a loop is followed for stands for every later one: the
+ * numbers its variables hold are no longer known (a counter). */
+static void widen(struct fst *x)
+{
+	for (size_t i = 0; x && i < x->nvars; i++)
+		x->vars[i].flags &= (uint8_t)~V_EXACT;
+}
+
 /*
  * `for x in a b c` runs its body once per word when the words are plain,
  * else any number of times; `while`/`until` run it while the condition
@@ -2829,6 +2892,8 @@ static void exec_loop(struct an *a, const struct cx *c,
 
 			loop_body(a, &bc, cmd, entry, f, &next, &out);
 			entry = next;
+			if (r + 1 == rounds && (!counted || items > rounds))
+				widen(entry);
 			if (entry && !counted && !(listed && r == 0)) {
 				join_into(a, &out,
 					  st_dup(a, entry)); /* may stop */
@@ -2849,6 +2914,8 @@ static void exec_loop(struct an *a, const struct cx *c,
 		bool on_zero = cmd->kind == CG_SH_WHILE;
 		struct fst *run = NULL;
 
+		if (r + 1 == LOOP_ROUNDS)
+			widen(entry);
 		cf.norm = entry;
 		entry = NULL;
 		exec_list(a, &bc, cmd->body[0], &cf, &cond);
