@@ -258,6 +258,9 @@ struct cg_nested_script {
 	 * it whose `$` are all such reads its own (script->map says which
 	 * byte was escaped in the parent). */
 	bool outer_expands, outer_some;
+	/* SHELL: util-linux `script -c CMD` without -e (--return), which
+	 * exits 0 whatever CMD returned */
+	bool zero_exit;
 };
 
 /* ------------------------------------------ what a command line runs */

@@ -523,6 +523,80 @@ static void shell_at(struct cg_arena *arena, struct cg_script *s,
 	ns->shell.by_end = flags_end;
 }
 
+/*
+ * util-linux's `script [options] -c CMD [FILE]` (a terminal for CMD, in CI
+ * for colours) runs CMD with `$SHELL -c` (bash on the runners) and, unless
+ * given -e (--return), exits 0 whatever CMD returned. Its options as
+ * getopt reads them: a cluster (`-qec CMD`), long ones, operands between.
+ * False when cmd is no such command, or its CMD is a word we cannot read.
+ */
+static bool script_at(struct cg_arena *arena, struct cg_script *s,
+		      const struct cg_sh_cmd *cmd, unsigned depth)
+{
+	static const char with_arg[] = " --echo --log-io --log-in --log-out "
+				       "--log-timing --logging-format "
+				       "--output-limit ";
+	size_t i = cg_sh_cmd_unwrap(cmd, 0, 0), j, at = 0;
+	struct cg_nested_script *ns;
+	bool ret = false;
+
+	if (i >= cmd->nwords || cmd->words[i].expands || cmd->words[i].quoted ||
+	    strcmp(cg_path_base(cmd->words[i].text), "script"))
+		return false;
+	for (j = i + 1; j < cmd->nwords && !at; j++) {
+		const char *w = cmd->words[j].text;
+
+		if (cmd->words[j].expands || !strcmp(w, "--"))
+			return false;
+		if (w[0] != '-' || !w[1])
+			continue; /* the typescript FILE */
+		if (w[1] == '-') {
+			if (!strcmp(w, "--return"))
+				ret = true;
+			else if (!strcmp(w, "--command"))
+				at = j + 1;
+			else if (cg_starts_with(w, "--command="))
+				return false;
+			else if (cg_opt_listed(with_arg, w))
+				j++;
+			continue;
+		}
+		for (size_t k = 1; w[k]; k++) {
+			if (w[k] == 'e')
+				ret = true;
+			if (w[k] == 'c' && w[k + 1])
+				return false; /* `-cCMD` */
+			if (w[k] == 'c')
+				at = j + 1;
+			else if (strchr("EBIOTmo", w[k]))
+				j += !w[k + 1];
+			else if (w[k] != 't')
+				continue;
+			break;
+		}
+	}
+	/* -e may come after CMD too */
+	for (; j < cmd->nwords; j++) {
+		const char *w = cmd->words[j].text;
+
+		if (!strcmp(w, "--return") ||
+		    (w[0] == '-' && w[1] != '-' && strchr(w, 'e')))
+			ret = true;
+	}
+	if (!at || at >= cmd->nwords ||
+	    !(ns = string_nested(arena, s, CG_NESTED_SHELL, &cmd->words[at],
+				 cmd, true, depth)))
+		return false;
+	ns->shell.by_c = true;
+	ns->zero_exit = !ret;
+	ns->shell.describe =
+	    cg_arena_strndup(arena, s->sh.text + cmd->words[i].start,
+			     cmd->words[at - 1].end - cmd->words[i].start);
+	ns->shell.by_start = cmd->words[i].start;
+	ns->shell.by_end = cmd->words[at - 1].end;
+	return true;
+}
+
 /* `eval 'pytest || true'` or `eval pytest || ...`: run in place. */
 static void eval_at(struct cg_arena *arena, struct cg_script *s,
 		    const struct cg_sh_cmd *cmd, unsigned depth)
@@ -837,6 +911,8 @@ static void find_nested_cmd(struct cg_arena *arena, struct cg_script *s,
 		trap_at(arena, s, cmd, depth);
 		return;
 	}
+	if (script_at(arena, s, cmd, depth))
+		return;
 	/* `echo bash -c x` and friends print rather than run, so a shell
 	 * counts only as the command or after a word that is not a printer */
 	for (size_t k = 0; k < sizeof(printers) / sizeof(*printers); k++)

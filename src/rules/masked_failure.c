@@ -254,6 +254,15 @@ static void report_masked(void *data, const struct cg_masked *mk)
 				 "of `%s`: find succeeds when it fails",
 				 mk->name);
 		break;
+	case CG_LOSS_SCRIPT:
+		subject = cg_xasprintf("script -c %s", mk->name);
+		hint = cg_xstrdup("add -e (--return): `script -e -c ...` "
+				  "exits with the command's status");
+		msg = cg_xasprintf("`script -c` exits 0 whatever the command "
+				   "returns: a failure of `%s` inside it is "
+				   "lost",
+				   mk->name);
+		break;
 	case CG_LOSS_SUBST:
 		subject = cg_xasprintf("subst %s", mk->name);
 		hint = cg_xstrdup("assign it alone (`out=$(cmd)`, then use "
@@ -711,8 +720,8 @@ const struct cg_rule cg_rule_masked_failure = {
 	"started with `set -o pipefail; set -o errexit`) and asks, for each "
 	"critical "
 	"command: when it fails and everything else succeeds, does the script "
-	"still exit 0? A command that can run more than once (a function "
-	"called twice, a loop) is asked that for each of its first four runs. "
+	"still exit 0? A command that can run more than once (a function, "
+	"a loop) is asked that for each of its first four runs. "
 	"If it does, the finding points where the failure is "
 	"lost:\n"
 	"\n"
@@ -733,7 +742,7 @@ const struct cg_rule cg_rule_masked_failure = {
 	"ignores `set -e` inside it, so a later command in it hides the "
 	"failure;\n"
 	"  `find -exec cmd {} \\;`, whose status ignores cmd's (`+` is "
-	"fine);\n"
+	"fine), and `script -c cmd` without -e;\n"
 	"  `done < <(cmd)`, `diff <(cmd) f`: no one reads the status of a "
 	"process substitution;\n"
 	"  `cmd &` that nothing waits for, a bare `wait`, `wait P1 P2` (the "

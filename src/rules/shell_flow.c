@@ -2549,6 +2549,15 @@ static void exec_simple(struct an *a, const struct cx *c,
 	ns = cg_script_nested_at(c->s, cmd);
 	if (ns && ns->kind == CG_NESTED_SHELL) {
 		new_shell(a, c, ns, x);
+		if (ns->zero_exit) {
+			struct cg_loss l =
+			    loss_at(CG_LOSS_SCRIPT, c->s, ns->shell.by_start,
+				    ns->shell.by_end);
+
+			if (x->st & ST_FAIL)
+				blame(x, &l);
+			set_status(x, ST_Z);
+		}
 		if (bi == BI_EXEC)
 			exec_exit(a, f, x);
 		return;

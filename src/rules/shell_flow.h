@@ -31,6 +31,7 @@ enum cg_loss_kind {
 	CG_LOSS_WAIT_LAST,   /* `wait P1 P2`: the last pid's status only */
 	CG_LOSS_TRAP,	     /* an EXIT trap that exits 0 */
 	CG_LOSS_FIND,	     /* `find -exec pytest {} \;`: find ignores it */
+	CG_LOSS_SCRIPT,	     /* `script -c pytest` (no -e): exits 0 */
 	CG_LOSS_SUBST,	     /* `echo "$(pytest)"`, `local x=$(pytest)`: the
 				command's status replaces the $(...)'s */
 	CG_LOSS_PROCSUB,     /* `done < <(pytest)`: nobody reads the status
