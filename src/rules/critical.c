@@ -218,6 +218,18 @@ static bool builtin_critical(char **w, size_t n, size_t i, enum prog prog,
 			cg_buf_addf(out, "%s test", b);
 			return true;
 		}
+		/* yarn and pnpm run a script, or a package's binary, by its
+		 * name alone: `yarn test:ci`, `pnpm prisma migrate deploy` */
+		if (!eq(b, "npm") && cg_starts_with(next, "test:")) {
+			cg_buf_reset(out);
+			cg_buf_addf(out, "%s %s", b, next);
+			return true;
+		}
+		if (!eq(b, "npm") && eq(next, "prisma") && j + 1 < n &&
+		    eq(w[j + 1], "migrate")) {
+			set_name(out, w, j, j + 2);
+			return true;
+		}
 		if ((eq(next, "run") || eq(next, "run-script")) && j + 1 < n &&
 		    (eq(w[j + 1], "test") ||
 		     cg_starts_with(w[j + 1], "test:"))) {

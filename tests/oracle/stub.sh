@@ -68,7 +68,12 @@ is_crit() {
 			case $1 in
 			--prefix | --cwd | -C | -w | --workspace | --filter | --dir) shift 2 ;;
 			-*) shift ;;
-			test | t | test:*) return 0 ;;
+			test | t) return 0 ;;
+			test:*) [ "$c" != npm ] && return 0
+				return 1 ;;
+			prisma)
+				[ "$c" != npm ] && [ "${2-}" = migrate ] && return 0
+				return 1 ;;
 			run | run-script)
 				case ${2-} in test | test:*) return 0 ;; esac
 				return 1 ;;
