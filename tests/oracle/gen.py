@@ -46,7 +46,8 @@ _spec.loader.exec_module(run)
 CRITICAL = ["pytest", "pytest -q tests/", "python -m pytest -x",
             "npm test", "make test", "alembic upgrade head", "go test ./...",
             "cargo test", "tox -e py311", "python manage.py migrate",
-            "yarn test", "ctest --output-on-failure"]
+            "yarn test", "ctest --output-on-failure", "yarn test:ci",
+            "pnpm prisma migrate deploy"]
 PLAIN = ["echo done", "pip install -r requirements.txt", "ruff check .",
          "./upload.sh", "cat test.log", "mkdir -p out", "ls",
          'echo "tests finished"', "./notify.sh", "true", ":",
@@ -252,6 +253,22 @@ class Gen:
                           f"then {self.crit()}; else {self.crit()} || true; fi"),
             (0.2, lambda: f"unset HOME; [ -n \"$HOME\" ] && {self.crit()} || true"),
             (0.2, lambda: f"eval {q}rc=$?; {self.crit()}{q}"),
+            # util-linux script: exits 0 unless -e
+            (0.3, lambda: f"script -q{self.r.choice(['', 'e', ' --return'])} "
+                          f"-c {q}{self.crit()}{q} /dev/null"
+                          f"{self.r.choice(['', ' || true', ' | tee test.log'])}"),
+            # counters a retry loop keeps, numbers compared
+            (0.3, lambda: f"n=0; until {self.crit()}; do n=$((n+1)); "
+                          f"[ $n -ge {self.r.choice(['1', '2', '3'])} ] && "
+                          f"{self.r.choice(['break', 'exit 1'])}; done"),
+            (0.3, lambda: f"tries=0; while [ $tries -lt {self.r.choice(['1', '2', '4'])} ]; "
+                          f"do {self.crit()} && break; tries=$((tries+1)); done; "
+                          f"{self.r.choice(['[ $tries -lt 2 ]', 'echo $tries', '[ $tries -eq 0 ] || exit 1'])}"),
+            (0.2, lambda: self.bashism(
+                f"n=0; for t in a b; do {self.crit()} || ((n++)); done; "
+                f"{self.r.choice(['exit $n', '(( n == 0 ))', '[ $n -lt 2 ]'])}")),
+            (0.3, lambda: f"rc=0; {self.crit()} || rc=$?; "
+                          f"[ $rc -ne 0 ] && [ $rc -ne {self.r.choice(['1', '5'])} ] && exit $rc"),
         ]
 
     def if_(self, d, sq, fn):
