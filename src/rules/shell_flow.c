@@ -469,6 +469,8 @@ static void var_set_num(struct fst *x, const char *name, size_t len, long num)
 	if (v) {
 		v->flags |= V_EXACT;
 		v->num = num;
+		if (!v->st) /* `((n++))` from a non-zero n: now known */
+			v->st = num % 256 == 0 ? ST_Z : ST_N;
 	}
 }
 
@@ -955,57 +957,68 @@ static struct val read_term(const struct fst *x, const struct cx *c,
 	return read_value(x, c, q, n);
 }
 
+/*
+ * Arithmetic [p, end) as terms joined by + or |: non-zero if one is; the
+ * sum bash makes when every term is a number the script wrote.
+ */
+static struct val sum_terms(const struct fst *x, const struct cx *c,
+			    const char *p, const char *end)
+{
+	struct val v = no_val;
+	uint8_t any_nonzero = 0;
+	bool all_zero = true, exact = true;
+	long sum = 0;
+	char join = '+';
+
+	while (p < end) {
+		const char *q = p;
+		struct val tv;
+
+		while (p < end && *p != '+' && *p != '|')
+			p++;
+		while (q < p && *q == ' ')
+			q++;
+		tv = read_term(x, c, q, p);
+		if (tv.exact && (!tv.known || !tv.st)) {
+			tv.known = true;
+			tv.st = tv.num % 256 == 0 ? ST_Z : nonzero(c);
+		}
+		if (!tv.known || !tv.st)
+			return v;
+		exact = exact && tv.exact && tv.num >= 0 && tv.num < 1000000 &&
+			sum < 1000000;
+		if (exact)
+			sum = join == '+' ? sum + tv.num : sum | tv.num;
+		join = p < end ? *p : join;
+		if (tv.st & ~ST_ZERO)
+			all_zero = false;
+		if (!(tv.st & ST_ZERO))
+			any_nonzero |= tv.st;
+		if (p < end)
+			p++;
+	}
+	v.known = true;
+	if (all_zero)
+		v.st = ST_Z;
+	else if (any_nonzero)
+		v.st = any_nonzero & (ST_N | ST_F);
+	else
+		v.st = ST_Z | ST_N | ST_F;
+	v.exact = exact;
+	v.num = sum;
+	if (exact && sum % 256 == 0)
+		v.st = ST_Z;
+	return v;
+}
+
 /* The value of `NAME=VALUE`'s VALUE, including `$(( a + $? ))`. */
 static struct val assign_value(const struct fst *x, const struct cx *c,
 			       const char *t, size_t n)
 {
 	struct val v = no_val;
 
-	if (n > 5 && !memcmp(t, "$((", 3) && !memcmp(t + n - 2, "))", 2)) {
-		/* terms joined by + or |: non-zero if one is */
-		const char *p = t + 3, *end = t + n - 2;
-		uint8_t any_nonzero = 0;
-		bool all_zero = true, exact = true;
-		long sum = 0;
-		char join = '+';
-
-		while (p < end) {
-			const char *q = p;
-			struct val tv;
-
-			while (p < end && *p != '+' && *p != '|')
-				p++;
-			while (q < p && *q == ' ')
-				q++;
-			tv = read_term(x, c, q, p);
-			if (!tv.known || !tv.st)
-				return v;
-			/* numbers the script wrote: the sum bash makes */
-			exact = exact && tv.exact && tv.num >= 0 &&
-				tv.num < 1000000 && sum < 1000000;
-			if (exact)
-				sum = join == '+' ? sum + tv.num : sum | tv.num;
-			join = p < end ? *p : join;
-			if (tv.st & ~ST_ZERO)
-				all_zero = false;
-			if (!(tv.st & ST_ZERO))
-				any_nonzero |= tv.st;
-			if (p < end)
-				p++;
-		}
-		v.known = true;
-		if (all_zero)
-			v.st = ST_Z;
-		else if (any_nonzero)
-			v.st = any_nonzero & (ST_N | ST_F);
-		else
-			v.st = ST_Z | ST_N | ST_F;
-		v.exact = exact;
-		v.num = sum;
-		if (exact && sum % 256 == 0)
-			v.st = ST_Z;
-		return v;
-	}
+	if (n > 5 && !memcmp(t, "$((", 3) && !memcmp(t + n - 2, "))", 2))
+		return sum_terms(x, c, t + 3, t + n - 2);
 	if (memchr(t, '$', n) || memchr(t, '`', n)) {
 		if (n >= 2 && t[0] == '$')
 			return read_value(x, c, t, n);
@@ -1585,6 +1598,9 @@ static bool arith_assign(struct fst *x, const struct cx *c, const char *e,
 	default: { /* SET */
 		struct val tv = read_term(x, c, rest, rest + rn);
 
+		if (!tv.known || !tv.st) /* `n = n + 1` */
+			tv = sum_terms(x, c, rest, rest + rn);
+
 		if (tv.known && tv.st) {
 			val_zero = (tv.st & ST_ZERO) != 0;
 			val_other = (tv.st & ST_NONZERO) != 0;
@@ -1593,6 +1609,7 @@ static bool arith_assign(struct fst *x, const struct cx *c, const char *e,
 			old_exact = tv.exact, old_num = tv.num, delta = 0;
 		} else {
 			val_zero = val_other = true;
+			old_exact = false; /* `n = x`: x's, unknown */
 		}
 		break;
 	}
@@ -2919,7 +2936,7 @@ static void exec_loop(struct an *a, const struct cx *c,
 	lines = cmd->kind == CG_SH_WHILE && reads_lines(cmd->body[0]);
 	for (size_t r = 0; r < LOOP_ROUNDS && entry && !a->over; r++) {
 		struct flow cf = {0};
-		uint8_t st, go, stop, body_st = r ? as_value(entry->st) : ST_Z;
+		uint8_t st, go, stop, body_st = r ? entry->st : ST_Z;
 		bool on_zero = cmd->kind == CG_SH_WHILE;
 		struct fst *run = NULL;
 
