@@ -3354,8 +3354,9 @@ static void exec_background(struct an *a, const struct cx *c,
 	jf.norm->trap_some = false;
 	/* in_fn stays: `return 3 &` in a function is a job ending with 3 */
 	jc.loops = 0;
-	if (!ao->background) /* dash's `&>`: the command itself */
-		jc.amp_cmd = &ao->pipes[0].cmds[0];
+	if (!ao->background) /* dash's `&>`: the list itself */
+		jc.amp_cmd =
+		    &ao->pipes[ao->n - 1].cmds[ao->pipes[ao->n - 1].n - 1];
 	{
 		struct cg_sh_list one = {&fg, 1};
 
@@ -3437,24 +3438,65 @@ static bool err_trap(struct an *a, const struct cx *c, struct flow *f,
  * An and-or list. `cond`: the list is a condition (if/while/until), where
  * errexit never acts and a failure's status goes on as `cond` says.
  */
-/*
- * dash has no `&>`: `pytest &> log` is `pytest &`, then `> log` (an empty
- * command, status 0). A list of that one command runs in the background.
- */
-static bool dash_amp_redirect(const struct cx *c, const struct cg_sh_andor *ao)
+/* Does simple command cmd have a `&>` or `&>>`? */
+static bool has_amp_redirect(const struct cg_sh_cmd *cmd)
 {
-	const struct cg_sh_cmd *cmd;
-
-	if (!c->shell || !c->shell->dash || ao->n != 1 || ao->pipes[0].n != 1)
-		return false;
-	cmd = &ao->pipes[0].cmds[0];
-	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords || cmd == c->amp_cmd)
+	if (cmd->kind != CG_SH_SIMPLE || !cmd->nwords)
 		return false;
 	for (size_t r = 0; r < cmd->nredirs; r++)
 		if (cmd->redirs[r].kind == CG_SH_REDIR_OUT_ERR ||
 		    cmd->redirs[r].kind == CG_SH_REDIR_APPEND_ERR)
 			return true;
 	return false;
+}
+
+/*
+ * dash has no `&>`: `pytest &> log` is `pytest &`, then `> log` (an empty
+ * command, status 0). The `&` ends the and-or list, so when the `&>` is on
+ * its last command the whole list (`a && pytest &> log`) runs in the
+ * background. A `&>` on an earlier pipeline's last command cuts the list
+ * there (dash_amp_cut); one inside a pipeline (`pytest &> log | tee x`)
+ * is not followed (read as bash reads it).
+ */
+static bool dash_amp_redirect(const struct cx *c, const struct cg_sh_andor *ao)
+{
+	const struct cg_sh_pipeline *last;
+	const struct cg_sh_cmd *cmd;
+
+	if (!c->shell || !c->shell->dash || !ao->n)
+		return false;
+	last = &ao->pipes[ao->n - 1];
+	if (!last->n)
+		return false;
+	cmd = &last->cmds[last->n - 1];
+	if (cmd == c->amp_cmd || !has_amp_redirect(cmd))
+		return false;
+	for (size_t p = 0; p < ao->n; p++)
+		for (size_t k = 0; k < ao->pipes[p].n; k++)
+			if (&ao->pipes[p].cmds[k] != cmd &&
+			    has_amp_redirect(&ao->pipes[p].cmds[k]))
+				return false;
+	return true;
+}
+
+/* dash: the pipeline whose last command's `&>` ends a first list that
+ * runs in the background (`ls && pytest &> log || exit 1` is `ls &&
+ * pytest &`, then `> log || exit 1`), or ao->n when there is none. */
+static size_t dash_amp_cut(const struct cx *c, const struct cg_sh_andor *ao)
+{
+	if (!c->shell || !c->shell->dash)
+		return ao->n;
+	for (size_t p = 0; p + 1 < ao->n; p++) {
+		const struct cg_sh_pipeline *pl = &ao->pipes[p];
+
+		for (size_t k = 0; k < pl->n; k++) {
+			if (&pl->cmds[k] == c->amp_cmd ||
+			    !has_amp_redirect(&pl->cmds[k]))
+				continue;
+			return k + 1 == pl->n ? p : ao->n;
+		}
+	}
+	return ao->n;
 }
 
 static void exec_andor(struct an *a, const struct cx *c,
@@ -3464,12 +3506,24 @@ static void exec_andor(struct an *a, const struct cx *c,
 	struct fst *live, *skip = NULL;
 	struct fst *x;
 	uint8_t bits;
+	size_t from = 0, cut;
 
 	if (ao->background || dash_amp_redirect(c, ao)) {
 		exec_background(a, c, ao, f->norm);
 		return;
 	}
-	for (size_t j = 0; j < ao->n; j++) {
+	if ((cut = dash_amp_cut(c, ao)) < ao->n) {
+		/* the first list in the background; `> log` (status 0)
+		 * then meets the operator after it */
+		struct cg_sh_andor first = *ao;
+
+		first.n = (uint32_t)cut + 1;
+		first.end = ao->pipes[cut].end;
+		first.background = false;
+		exec_background(a, c, &first, f->norm);
+		from = cut + 1;
+	}
+	for (size_t j = from; j < ao->n; j++) {
 		struct fst *run = f->norm;
 		struct cx pc = *c;
 		struct cg_loss op;
