@@ -952,8 +952,14 @@ static struct val read_term(const struct fst *x, const struct cx *c,
 	while (p > q && p[-1] == ' ')
 		p--;
 	n = (size_t)(p - q);
-	if (n && *q != '$' && name_len(q, n) == n)
+	if (n && *q != '$' && name_len(q, n) == n) {
+		const struct var *v = var_get(x, q, n);
+
+		/* unset on this path (`ok && fails=0` skipped): 0 */
+		if (v && (v->flags & V_UNSET))
+			return literal_status("0", 1, c);
 		return lookup_name(x, q, n);
+	}
 	return read_value(x, c, q, n);
 }
 
