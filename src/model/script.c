@@ -536,10 +536,20 @@ static bool script_at(struct cg_arena *arena, struct cg_script *s,
 	static const char with_arg[] = " --echo --log-io --log-in --log-out "
 				       "--log-timing --logging-format "
 				       "--output-limit ";
-	size_t i = cg_sh_cmd_unwrap(cmd, 0, 0), j, at = 0;
+	size_t i = 0, j, at = 0;
 	struct cg_nested_script *ns;
 	bool ret = false;
 
+	/* most commands name no `script`: no unwrapping for them */
+	while (
+	    i < cmd->nwords &&
+	    (cmd->words[i].len < 6 ||
+	     memcmp(cmd->words[i].text + cmd->words[i].len - 6, "script", 6) ||
+	     strcmp(cg_path_base(cmd->words[i].text), "script")))
+		i++;
+	if (i == cmd->nwords)
+		return false;
+	i = cg_sh_cmd_unwrap(cmd, 0, 0);
 	if (i >= cmd->nwords || cmd->words[i].expands || cmd->words[i].quoted ||
 	    strcmp(cg_path_base(cmd->words[i].text), "script"))
 		return false;
